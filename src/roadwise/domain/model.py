@@ -1,0 +1,599 @@
+"""The workspace's domain model: what a product team plans with.
+
+Every entity is a pydantic model, validated when it is built (from YAML, CSV, the database
+or the API). Field names are the words a TPM uses. Engines take these objects and never
+change them (models are frozen where that is cheap; collections are treated as read-only).
+
+Conventions
+-----------
+* Keys (``key``) are short, unique, human-readable identifiers: ``PAY-12``, ``platform``.
+* Dates are :class:`datetime.date`; timestamps (delivery history) are timezone-naive UTC
+  :class:`datetime.datetime`.
+* Anything a person estimates may be uncertain: an :class:`Estimate` for size, an
+  :data:`Uncertain` (a number or a :class:`Range`) for value inputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Key = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s,;]+$")]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Model(BaseModel):
+    """Base for domain objects: strict about unknown fields so typos are caught."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=False)
+
+
+# --------------------------------------------------------------------------- enumerations
+
+
+class ItemKind(StrEnum):
+    EPIC = "epic"
+    FEATURE = "feature"
+    STORY = "story"
+    BUG = "bug"
+    TECH_DEBT = "tech_debt"
+
+
+class Status(StrEnum):
+    """Where an item is in its life. The order of the members is the order of progress."""
+
+    IDEA = "idea"
+    DISCOVERY = "discovery"
+    READY = "ready"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    LAUNCHED = "launched"
+    DROPPED = "dropped"
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+    @property
+    def is_finished(self) -> bool:
+        return self in (Status.DONE, Status.LAUNCHED)
+
+
+OPEN_STATUSES = frozenset({Status.IDEA, Status.DISCOVERY, Status.READY, Status.IN_PROGRESS})
+
+
+class EstimateUnit(StrEnum):
+    POINTS = "points"
+    PERSON_DAYS = "person_days"
+
+
+class Kano(StrEnum):
+    MUST_BE = "must_be"
+    PERFORMANCE = "performance"
+    ATTRACTIVE = "attractive"
+    INDIFFERENT = "indifferent"
+    REVERSE = "reverse"
+
+
+class MoSCoW(StrEnum):
+    MUST = "must"
+    SHOULD = "should"
+    COULD = "could"
+    WONT = "wont"
+
+
+class Distribution(StrEnum):
+    """How a three-point range is turned into a distribution for Monte Carlo."""
+
+    PERT = "pert"
+    TRIANGULAR = "triangular"
+    UNIFORM = "uniform"
+    LOGNORMAL = "lognormal"
+
+
+class DependencyType(StrEnum):
+    FINISH_TO_START = "finish_to_start"
+
+
+class Tier(StrEnum):
+    STRATEGIC = "strategic"
+    ENTERPRISE = "enterprise"
+    GROWTH = "growth"
+    STARTER = "starter"
+
+
+class FeedbackSource(StrEnum):
+    SUPPORT = "support"
+    APP_REVIEW = "app_review"
+    SURVEY = "survey"
+    SALES = "sales"
+    COMMUNITY = "community"
+    INTERVIEW = "interview"
+    OTHER = "other"
+
+
+# --------------------------------------------------------------------------- value types
+
+
+class Range(Model):
+    """A three-point estimate: low ≤ likely ≤ high, turned into a distribution when sampled."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    low: float
+    likely: float
+    high: float
+    distribution: Distribution = Distribution.PERT
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not (self.low <= self.likely <= self.high):
+            raise ValueError(
+                f"range must satisfy low <= likely <= high, got "
+                f"low={self.low}, likely={self.likely}, high={self.high}"
+            )
+        return self
+
+    @classmethod
+    def point(cls, value: float) -> Range:
+        return cls(low=value, likely=value, high=value)
+
+    @property
+    def is_point(self) -> bool:
+        return self.low == self.high
+
+    @property
+    def mean(self) -> float:
+        """Mean of the range under its distribution (PERT: (l + 4m + h) / 6)."""
+        if self.distribution == Distribution.PERT:
+            return (self.low + 4 * self.likely + self.high) / 6
+        if self.distribution == Distribution.TRIANGULAR:
+            return (self.low + self.likely + self.high) / 3
+        if self.distribution == Distribution.UNIFORM:
+            return (self.low + self.high) / 2
+        # Log-normal fitted so that likely is the median; the mean sits a little above it.
+        return self.likely if self.is_point else (self.low + 4 * self.likely + self.high) / 6
+
+
+Uncertain = float | Range
+"""A number a person states exactly, or a three-point range when they are unsure."""
+
+
+def likely(value: Uncertain | None, default: float = 0.0) -> float:
+    """The most likely value of a number or range."""
+    if value is None:
+        return default
+    if isinstance(value, Range):
+        return value.likely
+    return float(value)
+
+
+def as_range(value: Uncertain) -> Range:
+    return value if isinstance(value, Range) else Range.point(float(value))
+
+
+class Estimate(Model):
+    """The size of an item as a range with a unit."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    low: float = Field(ge=0)
+    likely: float = Field(ge=0)
+    high: float = Field(ge=0)
+    unit: EstimateUnit = EstimateUnit.POINTS
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Estimate:
+        if not (self.low <= self.likely <= self.high):
+            raise ValueError(
+                f"estimate must satisfy low <= likely <= high, got "
+                f"low={self.low}, likely={self.likely}, high={self.high}"
+            )
+        return self
+
+    @property
+    def range(self) -> Range:
+        return Range(low=self.low, likely=self.likely, high=self.high)
+
+    @property
+    def pert_mean(self) -> float:
+        return (self.low + 4 * self.likely + self.high) / 6
+
+    def percentile(self, q: float) -> float:
+        """The q-th quantile (0..1) of the PERT distribution of this estimate."""
+        if self.low == self.high:
+            return self.low
+        from scipy import stats  # local: scipy is heavy and only needed here
+
+        span = self.high - self.low
+        a = 1 + 4 * (self.likely - self.low) / span
+        b = 1 + 4 * (self.high - self.likely) / span
+        return float(self.low + span * stats.beta.ppf(q, a, b))
+
+
+class ValueInputs(Model):
+    """What an item is worth, in the inputs of the common frameworks.
+
+    * RICE: ``reach`` (people or accounts per quarter), ``impact`` (0.25 minimal … 3 massive),
+      ``confidence`` (0..1).
+    * WSJF: ``business_value``, ``time_criticality``, ``risk_reduction`` (relative, usually
+      Fibonacci 1..20).
+    * Cost of delay: ``cost_of_delay`` in money per week of delay.
+    * ICE: ``impact``, ``confidence``, ``ease`` (1..10).
+    """
+
+    reach: Uncertain | None = None
+    impact: Uncertain | None = None
+    confidence: Uncertain | None = None
+    ease: Uncertain | None = None
+    business_value: Uncertain | None = None
+    time_criticality: Uncertain | None = None
+    risk_reduction: Uncertain | None = None
+    cost_of_delay: Uncertain | None = None
+    kano: Kano | None = None
+    moscow: MoSCoW | None = None
+
+    @field_validator("confidence")
+    @classmethod
+    def _confidence_is_share(cls, v: Uncertain | None) -> Uncertain | None:
+        if v is None:
+            return v
+        low, high = (v.low, v.high) if isinstance(v, Range) else (v, v)
+        if low < 0 or high > 1:
+            raise ValueError("confidence is a share between 0 and 1 (e.g. 0.8 for 80 %)")
+        return v
+
+
+class Dependency(Model):
+    """This item can start only after ``item`` has finished (plus ``lag_days``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    item: Key
+    type: DependencyType = DependencyType.FINISH_TO_START
+    lag_days: int = Field(default=0, ge=0)
+
+
+class Deadline(Model):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    date: dt.date
+    hard: bool = False
+    reason: str = ""
+
+
+class ObjectiveLink(Model):
+    """An item serves an objective with a contribution weight (0..1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    objective: Key
+    contribution: Share = 1.0
+
+
+class SourceRef(Model):
+    """Where an item came from in an issue tracker, so reports can link back."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    system: str
+    key: str
+    url: str | None = None
+
+
+# --------------------------------------------------------------------------- strategy
+
+
+class KeyResult(Model):
+    key: Key
+    metric: str
+    baseline: float
+    target: float
+    current: float | None = None
+    unit: str = ""
+
+    @property
+    def progress(self) -> float | None:
+        """Share of the way from baseline to target (can be < 0 or > 1)."""
+        if self.current is None or self.target == self.baseline:
+            return None
+        return (self.current - self.baseline) / (self.target - self.baseline)
+
+
+class Objective(Model):
+    key: Key
+    title: str
+    description: str = ""
+    weight: float = Field(default=1.0, ge=0)
+    due: dt.date | None = None
+    key_results: list[KeyResult] = Field(default_factory=list)
+
+
+class Theme(Model):
+    """An investment theme (new features, tech debt, reliability) with its capacity share."""
+
+    key: Key
+    name: str
+    target_share: Share | None = None
+    min_share: Share = 0.0
+    max_share: Share = 1.0
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Theme:
+        if self.min_share > self.max_share:
+            raise ValueError(
+                f"min_share ({self.min_share}) must not exceed max_share ({self.max_share})"
+            )
+        if self.target_share is not None and not (
+            self.min_share <= self.target_share <= self.max_share
+        ):
+            raise ValueError("target_share must lie between min_share and max_share")
+        return self
+
+
+# --------------------------------------------------------------------------- backlog
+
+
+class Item(Model):
+    key: Key
+    title: str = Field(min_length=1)
+    description: str = ""
+    kind: ItemKind = ItemKind.STORY
+    status: Status = Status.IDEA
+    parent: Key | None = None
+    estimate: Estimate | None = None
+    value: ValueInputs = Field(default_factory=ValueInputs)
+    technical_risk: Share = 0.0
+    dependencies: list[Dependency] = Field(default_factory=list)
+    deadline: Deadline | None = None
+    skills: list[str] = Field(default_factory=list)
+    team: Key | None = None
+    assignee: Key | None = None
+    objectives: list[ObjectiveLink] = Field(default_factory=list)
+    theme: Key | None = None
+    tags: list[str] = Field(default_factory=list)
+    customers: list[Key] = Field(default_factory=list)
+    release: Key | None = None
+    created: dt.datetime | None = None
+    started: dt.datetime | None = None
+    done: dt.datetime | None = None
+    source: SourceRef | None = None
+    version: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _times_ordered(self) -> Item:
+        if self.created and self.started and self.started < self.created:
+            raise ValueError("started must not be before created")
+        if self.started and self.done and self.done < self.started:
+            raise ValueError("done must not be before started")
+        if self.key == self.parent:
+            raise ValueError("an item cannot be its own parent")
+        if any(d.item == self.key for d in self.dependencies):
+            raise ValueError("an item cannot depend on itself")
+        return self
+
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
+
+# --------------------------------------------------------------------------- people
+
+
+class DateRange(Model):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: dt.date
+    end: dt.date
+    reason: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        if self.end < self.start:
+            raise ValueError(f"end ({self.end}) must not be before start ({self.start})")
+        return self
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and self.start <= day <= self.end
+
+
+class Person(Model):
+    key: Key
+    name: str
+    skills: list[str] = Field(default_factory=list)
+    availability: Share = 1.0
+    days_off: list[DateRange] = Field(default_factory=list)
+    country: str | None = None
+    cost_per_day: float = Field(default=0.0, ge=0)
+    joins: dt.date | None = None
+    leaves: dt.date | None = None
+    ramp_up_days: int = Field(default=0, ge=0)
+
+    @model_validator(mode="after")
+    def _dates(self) -> Person:
+        if self.joins and self.leaves and self.leaves < self.joins:
+            raise ValueError("leaves must not be before joins")
+        return self
+
+
+class Team(Model):
+    key: Key
+    name: str
+    people: list[Person] = Field(default_factory=list)
+    country: str = "US"
+    focus_factor: Share = 0.8
+    unplanned_share: Share = 0.15
+    wip_limit: int | None = Field(default=None, ge=1)
+    points_per_person_day: float = Field(default=1.0, gt=0)
+
+    @property
+    def skills(self) -> set[str]:
+        return {s for p in self.people for s in p.skills}
+
+
+# --------------------------------------------------------------------------- cycles
+
+
+class Release(Model):
+    key: Key
+    name: str
+    date: dt.date
+    start: dt.date | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _dates(self) -> Release:
+        if self.start and self.start > self.date:
+            raise ValueError("a release's start must not be after its date")
+        return self
+
+
+class Cycles(Model):
+    """Sprint cadence and releases."""
+
+    sprint_length_days: int = Field(default=14, ge=1, le=90)
+    first_sprint_start: dt.date = dt.date(2026, 1, 5)
+    releases: list[Release] = Field(default_factory=list)
+
+    def sprint_of(self, day: dt.date) -> int:
+        """0-based index of the sprint containing ``day`` (negative before the first)."""
+        return (day - self.first_sprint_start).days // self.sprint_length_days
+
+    def sprint_start(self, index: int) -> dt.date:
+        return self.first_sprint_start + dt.timedelta(days=index * self.sprint_length_days)
+
+
+# --------------------------------------------------------------------------- customers
+
+
+class Customer(Model):
+    key: Key
+    name: str
+    segment: str = ""
+    annual_revenue: float = Field(default=0.0, ge=0)
+    tier: Tier = Tier.GROWTH
+
+
+class FeedbackLink(Model):
+    """A feedback text is about an item. ``confirmed`` is None while only proposed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    item: Key
+    score: float | None = None
+    confirmed: bool | None = None
+
+
+class Feedback(Model):
+    key: Key
+    text: str = Field(min_length=1)
+    source: FeedbackSource = FeedbackSource.OTHER
+    customer: Key | None = None
+    date: dt.date
+    rating: int | None = Field(default=None, ge=1, le=5)
+    label: str | None = None
+    sentiment: str | None = None
+    links: list[FeedbackLink] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- history
+
+
+class HistoryRecord(Model):
+    """One finished piece of work: the raw material of throughput and cycle-time forecasts."""
+
+    key: Key
+    title: str = ""
+    team: Key | None = None
+    kind: ItemKind = ItemKind.STORY
+    points: float | None = Field(default=None, ge=0)
+    estimate: Estimate | None = None
+    created: dt.datetime
+    started: dt.datetime | None = None
+    done: dt.datetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HistoryRecord:
+        if self.done < self.created:
+            raise ValueError("done must not be before created")
+        if self.started and not (self.created <= self.started <= self.done):
+            raise ValueError("started must lie between created and done")
+        return self
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+class ScenarioChange(Model):
+    """One change a scenario makes: set ``field`` of the ``entity`` with ``key`` to ``value``.
+
+    ``entity`` is ``item``, ``team``, ``person``, ``release`` or ``workspace``; ``field`` may be
+    dotted (``estimate.likely``, ``deadline.date``). ``action`` ``remove`` drops the entity
+    (descoping an item); ``add`` adds ``value`` as a new entity.
+    """
+
+    entity: Literal["item", "team", "person", "release", "customer", "workspace"]
+    key: str = ""
+    field: str = ""
+    value: Any = None
+    action: Literal["set", "remove", "add"] = "set"
+
+
+class Scenario(Model):
+    key: Key
+    name: str
+    description: str = ""
+    changes: list[ScenarioChange] = Field(default_factory=list)
+
+
+class Decision(Model):
+    key: Key
+    date: dt.date
+    title: str
+    rationale: str = ""
+    who: str = ""
+    items: list[Key] = Field(default_factory=list)
+
+
+class Plan(Model):
+    """A stored engine result (release plan, roadmap, forecast), kept for comparison."""
+
+    key: Key
+    kind: str
+    created: dt.datetime
+    scenario: Key | None = None
+    summary: str = ""
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- settings
+
+
+class ScorecardCriterion(Model):
+    """One criterion of a weighted scorecard: an item field (or derived input) and its weight."""
+
+    name: str
+    field: str
+    weight: float
+    scale: Literal["linear", "fibonacci", "powers_of_two"] = "linear"
+    higher_is_better: bool = True
+    max: float | None = None
+
+
+class PrioritySettings(Model):
+    framework: str = "wsjf"
+    top_k: int = Field(default=10, ge=1)
+    scorecard: list[ScorecardCriterion] = Field(default_factory=list)
+    formula: str | None = None
+    samples: int = Field(default=1000, ge=10)
+
+
+class Settings(Model):
+    currency: str = "USD"
+    seed: int = 0
+    priority: PrioritySettings = Field(default_factory=PrioritySettings)
+    glossary: dict[str, str] = Field(default_factory=dict)
+    extra: dict[str, Any] = Field(default_factory=dict)

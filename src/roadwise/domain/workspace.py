@@ -1,0 +1,318 @@
+"""The workspace: everything one product plans with, and the rules that keep it consistent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from typing import TypeVar
+
+from pydantic import ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from roadwise.domain.model import (
+    Customer,
+    Cycles,
+    Decision,
+    Feedback,
+    HistoryRecord,
+    Item,
+    Key,
+    Model,
+    Objective,
+    Person,
+    Plan,
+    Release,
+    Scenario,
+    Settings,
+    Team,
+    Theme,
+)
+
+SCHEMA_VERSION = 1
+
+_T = TypeVar("_T")
+
+
+class WorkspaceRuleError(ValueError):
+    """A workspace rule is broken. ``field`` is a dotted path to the offending value."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class Workspace(Model):
+    """One product's planning data. Built once, then read by engines (treat as immutable)."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+    schema_version: int = SCHEMA_VERSION
+    name: str = "workspace"
+    description: str = ""
+    as_of: dt.date = Field(default_factory=dt.date.today)
+    settings: Settings = Field(default_factory=Settings)
+    objectives: list[Objective] = Field(default_factory=list)
+    themes: list[Theme] = Field(default_factory=list)
+    teams: list[Team] = Field(default_factory=list)
+    cycles: Cycles = Field(default_factory=Cycles)
+    customers: list[Customer] = Field(default_factory=list)
+    items: list[Item] = Field(default_factory=list)
+    feedback: list[Feedback] = Field(default_factory=list)
+    history: list[HistoryRecord] = Field(default_factory=list)
+    scenarios: list[Scenario] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    plans: list[Plan] = Field(default_factory=list)
+
+    # ------------------------------------------------------------------ rules
+
+    @model_validator(mode="after")
+    def _check_rules(self) -> Workspace:
+        try:
+            check_rules(self)
+        except WorkspaceRuleError as exc:
+            # A custom error keeps the dotted path so file readers can point at the line.
+            raise PydanticCustomError(
+                "workspace_rule", "{message}", {"message": str(exc), "field": exc.field}
+            ) from exc
+        return self
+
+    # ------------------------------------------------------------------ look-ups
+
+    @cached_property
+    def item_by_key(self) -> dict[str, Item]:
+        return {i.key: i for i in self.items}
+
+    @cached_property
+    def team_by_key(self) -> dict[str, Team]:
+        return {t.key: t for t in self.teams}
+
+    @cached_property
+    def person_by_key(self) -> dict[str, Person]:
+        return {p.key: p for t in self.teams for p in t.people}
+
+    @cached_property
+    def objective_by_key(self) -> dict[str, Objective]:
+        return {o.key: o for o in self.objectives}
+
+    @cached_property
+    def customer_by_key(self) -> dict[str, Customer]:
+        return {c.key: c for c in self.customers}
+
+    @cached_property
+    def theme_by_key(self) -> dict[str, Theme]:
+        return {t.key: t for t in self.themes}
+
+    @cached_property
+    def release_by_key(self) -> dict[str, Release]:
+        return {r.key: r for r in self.cycles.releases}
+
+    def open_items(self) -> list[Item]:
+        return [i for i in self.items if i.is_open]
+
+    def children(self, key: str) -> list[Item]:
+        return [i for i in self.items if i.parent == key]
+
+    def leaf_items(self, items: Iterable[Item] | None = None) -> list[Item]:
+        """Items with no children: the ones that carry work (epics roll up their leaves)."""
+        parents = {i.parent for i in self.items if i.parent}
+        return [i for i in (self.items if items is None else items) if i.key not in parents]
+
+    def dependents(self, key: str) -> list[Item]:
+        """Items that depend on ``key`` (the other direction of the dependency edges)."""
+        return [i for i in self.items if any(d.item == key for d in i.dependencies)]
+
+    def copy_with(self, **changes: object) -> Workspace:
+        """A validated copy with some top-level collections replaced."""
+        data = self.model_dump()
+        data.update({k: _dump(v) for k, v in changes.items()})
+        return Workspace.model_validate(data)
+
+
+def _dump(value: object) -> object:
+    if isinstance(value, Model):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [_dump(v) for v in value]
+    return value
+
+
+# --------------------------------------------------------------------------- rule checks
+
+
+def _unique(collection: str, keys: Sequence[str]) -> None:
+    seen: dict[str, int] = {}
+    for index, key in enumerate(keys):
+        if key in seen:
+            raise WorkspaceRuleError(
+                f"duplicate key '{key}' (also at position {seen[key]}); keys must be unique",
+                f"{collection}.{index}.key",
+            )
+        seen[key] = index
+
+
+def find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
+    """Return one cycle in a directed graph as a list of nodes (first == last), or None.
+
+    Iterative depth-first search so 100,000-item backlogs do not hit the recursion limit.
+    """
+    white, grey, black = 0, 1, 2
+    colour: dict[str, int] = dict.fromkeys(edges, white)
+    for root in sorted(edges):
+        if colour[root] != white:
+            continue
+        stack: list[tuple[str, int]] = [(root, 0)]
+        path: list[str] = [root]
+        colour[root] = grey
+        while stack:
+            node, index = stack[-1]
+            successors = edges.get(node, [])
+            if index < len(successors):
+                stack[-1] = (node, index + 1)
+                nxt = successors[index]
+                state = colour.get(nxt, black)
+                if state == grey:
+                    start = path.index(nxt)
+                    return [*path[start:], nxt]
+                if state == white:
+                    colour[nxt] = grey
+                    stack.append((nxt, 0))
+                    path.append(nxt)
+            else:
+                colour[node] = black
+                stack.pop()
+                path.pop()
+    return None
+
+
+def topological_order(items: Sequence[Item]) -> list[Item]:
+    """Items ordered so every item comes after the items it depends on (stable by key).
+
+    Dependencies on items outside ``items`` are ignored.
+    """
+    import heapq
+
+    by_key = {i.key: i for i in items}
+    indegree = {k: 0 for k in by_key}
+    successors: dict[str, list[str]] = {k: [] for k in by_key}
+    for item in items:
+        for dep in item.dependencies:
+            if dep.item in by_key:
+                indegree[item.key] += 1
+                successors[dep.item].append(item.key)
+    ready = [k for k, d in indegree.items() if d == 0]
+    heapq.heapify(ready)
+    order: list[Item] = []
+    while ready:
+        key = heapq.heappop(ready)
+        order.append(by_key[key])
+        for nxt in successors[key]:
+            indegree[nxt] -= 1
+            if indegree[nxt] == 0:
+                heapq.heappush(ready, nxt)
+    if len(order) != len(items):
+        cycle = find_cycle({i.key: [d.item for d in i.dependencies] for i in items})
+        raise WorkspaceRuleError(
+            "dependency cycle: " + " -> ".join(cycle or []), "items.dependencies"
+        )
+    return order
+
+
+def check_rules(ws: Workspace) -> None:
+    """Raise :class:`WorkspaceRuleError` naming the first broken rule."""
+    _unique("objectives", [o.key for o in ws.objectives])
+    _unique("themes", [t.key for t in ws.themes])
+    _unique("teams", [t.key for t in ws.teams])
+    _unique("people", [p.key for t in ws.teams for p in t.people])
+    _unique("releases", [r.key for r in ws.cycles.releases])
+    _unique("customers", [c.key for c in ws.customers])
+    _unique("items", [i.key for i in ws.items])
+    _unique("feedback", [f.key for f in ws.feedback])
+    _unique("history", [h.key for h in ws.history])
+    _unique("scenarios", [s.key for s in ws.scenarios])
+    _unique("decisions", [d.key for d in ws.decisions])
+    _unique("plans", [p.key for p in ws.plans])
+
+    for o_index, objective in enumerate(ws.objectives):
+        _unique(f"objectives.{o_index}.key_results", [kr.key for kr in objective.key_results])
+
+    min_total = sum(t.min_share for t in ws.themes)
+    if min_total > 1.0 + 1e-9:
+        raise WorkspaceRuleError(
+            f"the themes' min_share values add up to {min_total:.2f}; they must not exceed 1",
+            "themes",
+        )
+    target_total = sum(t.target_share or 0.0 for t in ws.themes)
+    if target_total > 1.0 + 1e-9:
+        raise WorkspaceRuleError(
+            f"the themes' target_share values add up to {target_total:.2f}; "
+            "they must not exceed 1",
+            "themes",
+        )
+
+    item_keys = {i.key for i in ws.items}
+    team_keys = {t.key for t in ws.teams}
+    people = {p.key for t in ws.teams for p in t.people}
+    objective_keys = {o.key for o in ws.objectives}
+    theme_keys = {t.key for t in ws.themes}
+    customer_keys = {c.key for c in ws.customers}
+    release_keys = {r.key for r in ws.cycles.releases}
+
+    def must_exist(value: str | None, known: set[str], what: str, where: str) -> None:
+        if value is not None and value not in known:
+            raise WorkspaceRuleError(f"unknown {what} '{value}'", where)
+
+    for index, item in enumerate(ws.items):
+        base = f"items.{index}"
+        must_exist(item.parent, item_keys, "parent item", f"{base}.parent")
+        must_exist(item.team, team_keys, "team", f"{base}.team")
+        must_exist(item.assignee, people, "person", f"{base}.assignee")
+        must_exist(item.theme, theme_keys, "theme", f"{base}.theme")
+        must_exist(item.release, release_keys, "release", f"{base}.release")
+        for d_index, dep in enumerate(item.dependencies):
+            must_exist(dep.item, item_keys, "item", f"{base}.dependencies.{d_index}.item")
+        for l_index, link in enumerate(item.objectives):
+            must_exist(link.objective, objective_keys, "objective", f"{base}.objectives.{l_index}")
+        for c_index, customer in enumerate(item.customers):
+            must_exist(customer, customer_keys, "customer", f"{base}.customers.{c_index}")
+
+    for index, fb in enumerate(ws.feedback):
+        must_exist(fb.customer, customer_keys, "customer", f"feedback.{index}.customer")
+        for l_index, link in enumerate(fb.links):
+            must_exist(link.item, item_keys, "item", f"feedback.{index}.links.{l_index}.item")
+
+    for index, record in enumerate(ws.history):
+        must_exist(record.team, team_keys, "team", f"history.{index}.team")
+
+    for index, decision in enumerate(ws.decisions):
+        for i_index, key in enumerate(decision.items):
+            must_exist(key, item_keys, "item", f"decisions.{index}.items.{i_index}")
+
+    dependency_cycle = find_cycle({i.key: [d.item for d in i.dependencies] for i in ws.items})
+    if dependency_cycle:
+        raise WorkspaceRuleError(
+            "dependency cycle: " + " -> ".join(dependency_cycle)
+            + " (an item cannot, directly or through others, depend on itself)",
+            "items.dependencies",
+        )
+    parent_cycle = find_cycle({i.key: [i.parent] if i.parent else [] for i in ws.items})
+    if parent_cycle:
+        raise WorkspaceRuleError(
+            "parent cycle: " + " -> ".join(parent_cycle) + " (the hierarchy must be a tree)",
+            "items.parent",
+        )
+
+
+def key_set(objects: Iterable[object], attribute: str = "key") -> set[str]:
+    return {str(getattr(o, attribute)) for o in objects}
+
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Key",
+    "Workspace",
+    "WorkspaceRuleError",
+    "check_rules",
+    "find_cycle",
+    "topological_order",
+]

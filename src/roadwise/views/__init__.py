@@ -1,0 +1,1 @@
+"""Views: the command line, the web app and reports. Thin layers over the engines."""

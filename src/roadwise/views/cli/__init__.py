@@ -1,0 +1,36 @@
+"""The ``roadwise`` command line (Typer + Rich).
+
+Each feature lives in its own module and registers its commands here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from roadwise import __version__
+
+app = typer.Typer(
+    name="roadwise",
+    help="Roadwise: prioritised, provably optimal, honestly forecast roadmaps.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+def version() -> None:
+    """Print the Roadwise version."""
+    typer.echo(__version__)
+
+
+def _register() -> None:
+    # Feature modules register their commands on import.
+    from roadwise.views.cli import demo  # noqa: F401
+
+
+_register()
+
+
+def main() -> None:
+    app()

@@ -278,8 +278,8 @@ def check_rules(ws: Workspace) -> None:
 
     for index, fb in enumerate(ws.feedback):
         must_exist(fb.customer, customer_keys, "customer", f"feedback.{index}.customer")
-        for l_index, link in enumerate(fb.links):
-            must_exist(link.item, item_keys, "item", f"feedback.{index}.links.{l_index}.item")
+        for l_index, fb_link in enumerate(fb.links):
+            must_exist(fb_link.item, item_keys, "item", f"feedback.{index}.links.{l_index}.item")
 
     for index, record in enumerate(ws.history):
         must_exist(record.team, team_keys, "team", f"history.{index}.team")

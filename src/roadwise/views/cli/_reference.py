@@ -1,0 +1,64 @@
+"""The CLI reference in Markdown, generated from the commands themselves.
+
+``docs/cli.md`` is written by ``python scripts/cli_reference.py`` and a test checks it is in
+sync with ``--help``, so the reference can never drift from the code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer.main
+
+# Typer vendors its own copy of click, so parameters and groups are recognised by their shape.
+
+
+def _param_row(param: Any, ctx: Any) -> str:
+    if param.param_type_name == "argument":
+        name = f"`{(param.metavar or param.name).upper()}`"
+        kind = "argument"
+    else:
+        name = ", ".join(f"`{o}`" for o in [*param.opts, *param.secondary_opts])
+        kind = "flag" if param.is_flag else str(param.display_type(ctx)).strip("<>")
+    help_text = getattr(param, "help", None) or ""
+    default = param.default
+    shown = ""
+    if default not in (None, False, (), []) and not callable(default):
+        shown = f" (default: `{default}`)"
+    if getattr(param, "envvar", None):
+        shown += f" (env: `{param.envvar}`)"
+    return f"| {name} | {kind} | {help_text.strip()}{shown} |".replace("\n", " ")
+
+
+def _render(command: Any, path: list[str], out: list[str]) -> None:
+    if getattr(command, "hidden", False):
+        return
+    heading = "#" * min(len(path) + 1, 4)
+    out.append(f"{heading} `{' '.join(path)}`\n")
+    if command.help:
+        out.append(command.help.strip() + "\n")
+    params = [p for p in command.params if p.name != "help"]
+    if params:
+        out.append("| name | kind | meaning |")
+        out.append("|---|---|---|")
+        ctx = command.make_context(path[-1], [], resilient_parsing=True)
+        out.extend(_param_row(p, ctx) for p in params)
+        out.append("")
+    if hasattr(command, "commands"):
+        for name in sorted(command.commands):
+            _render(command.commands[name], [*path, name], out)
+
+
+def render_cli_reference() -> str:
+    from roadwise.views.cli import app
+
+    root = typer.main.get_command(app)
+    out = [
+        "# Command-line reference",
+        "",
+        "Generated from the commands' own help by `python scripts/cli_reference.py`; "
+        "`roadwise COMMAND --help` prints the same.",
+        "",
+    ]
+    _render(root, ["roadwise"], out)
+    return "\n".join(out).rstrip() + "\n"

@@ -495,6 +495,9 @@ class Feedback(Model):
     date: dt.date
     rating: int | None = Field(default=None, ge=1, le=5)
     label: str | None = None
+    # Who set ``label``: "user" (a person; the classifier learns from these), "model" or
+    # "rules" (Roadwise's own guess, replaced on the next classification run).
+    label_source: Literal["user", "model", "rules"] | None = None
     sentiment: str | None = None
     links: list[FeedbackLink] = Field(default_factory=list)
 

@@ -1,0 +1,24 @@
+"""Workspace storage: SQLAlchemy 2 on SQLite (default) or PostgreSQL, migrated by Alembic.
+
+store = open_store("roadwise.db")        # or "postgresql+psycopg://user@host/db"
+ws = store.load()
+store.replace(ws)                         # one transaction
+"""
+
+from roadwise.workspace.store import (
+    AuditEntry,
+    Store,
+    current_actor,
+    database_url,
+    describe_changes,
+    open_store,
+)
+
+__all__ = [
+    "AuditEntry",
+    "Store",
+    "current_actor",
+    "database_url",
+    "describe_changes",
+    "open_store",
+]

@@ -1,0 +1,247 @@
+"""What kind of feedback a text is (bug report, feature request, praise, question, other) and
+how the customer feels (sentiment).
+
+With no labels, a lexicon of the phrases people use ("crashes", "please add", "how do I",
+"love it") plus the star rating decides. Once a person has labelled texts, a linear model
+(logistic regression) learns from them over the backend's text vectors, the lexicon's scores
+and the rating; the lexicon thus acts as a prior the labels correct. Active learning proposes
+the unlabelled texts the model is least sure about (smallest margin between its two most
+likely classes): labelling those teaches it most.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+
+from roadwise.engines.feedback.text import TextBackend
+
+LABELS: tuple[str, ...] = ("bug", "feature", "praise", "question", "other")
+"""Feedback kinds, in the user's words: bug report, feature request, praise, question, other."""
+
+SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
+
+_PATTERNS: dict[str, list[tuple[str, float]]] = {
+    "bug": [
+        (r"\bcrash\w*|\bfreez\w*|\bfroze\b|\bhangs?\b|\bstuck\b", 1.5),
+        (r"\bbug\w*|\bglitch\w*|\berror\w*|\bexception\b|\bbroken\b|\bbreaks?\b", 1.5),
+        (r"\b(does ?n[o']?t|did ?n[o']?t|won'?t|can'?t|cannot|could ?n[o']?t|unable to)\b", 0.8),
+        (r"\bnot (work\w*|load\w*|open\w*|sync\w*|sav\w*|show\w*|send\w*)", 1.5),
+        (r"\b(stopped|stops|keeps?|fails?|failed|failing)\b", 1.0),
+        (r"\b(fix|fixed|issue|problem|wrong|lost|missing data|slow|timeout|times out)\b", 0.8),
+        (r"\b(after|since) (the )?(last |latest |recent )?update\b", 1.0),
+        (r"\b(50[0-9]|40[0-9])\b|\bblank (page|screen)\b", 0.8),
+    ],
+    "feature": [
+        (r"\bplease (add|make|include|support|allow|consider|bring|give)\b", 2.0),
+        (r"\b(would|it'?d) (be|love|like) (nice|great|awesome|helpful|useful|cool|good)?", 1.5),
+        (r"\b(wish|hope) (it|you|there|they|i|we)\b|\bwould love\b|\bwould like\b", 1.5),
+        (r"\bfeature request\b|\b(add|need|want)\w* (an? |the )?(option|ability|way|setting)", 2.0),
+        (r"\bsupport for\b|\bintegrat\w+ with\b|\bability to\b|\ballow (us|me|users)\b", 1.2),
+        (r"\b(should|could) (have|add|support|include|be able)\b|\bneeds? (an?|to)\b", 1.0),
+        (r"\bmissing\b|\black\w*\b|\bsuggest\w*|\brequest\w*|\bbe able to\b", 0.8),
+        (r"\b(add|adding|bring back)\b", 0.6),
+    ],
+    "praise": [
+        (r"\b(love|loving|loved)\b|\bawesome\b|\bexcellent\b|\bamazing\b|\bfantastic\b", 1.5),
+        (r"\b(great|good|nice|best|perfect|wonderful|brilliant|super|superb)\b", 1.0),
+        (r"\bthank\w*\b|\bhelpful\b|\beasy to use\b|\brecommend\w*|\bworks (great|well)\b", 1.2),
+        (r"\b(5|five) stars?\b|\b(keep up|well done)\b|\bgame ?changer\b", 1.5),
+    ],
+    "question": [
+        (r"^\s*(how|what|why|when|where|which|who|is|are|can|could|does|do|will|should)\b", 0.9),
+        (r"\bhow (do|can|to|does|would)\b|\bis (it|there) (possible|a way)\b", 1.5),
+        (r"\bany (way|plans?|update|news|eta)\b|\bwondering\b|\bquestion\b", 1.2),
+        (r"\?\s*$", 0.8),
+    ],
+}
+_COMPILED = {
+    label: [(re.compile(p, re.IGNORECASE), w) for p, w in rules]
+    for label, rules in _PATTERNS.items()
+}
+
+_POSITIVE = re.compile(
+    r"\b(love\w*|great|good|nice|awesome|excellent|amazing|fantastic|perfect|best|happy|"
+    r"thank\w*|helpful|easy|fast|smooth|wonderful|recommend\w*|useful|works well)\b",
+    re.IGNORECASE,
+)
+_NEGATIVE = re.compile(
+    r"\b(hate\w*|bad|terrible|awful|horrible|worst|crash\w*|broken|bug\w*|slow|annoy\w*|"
+    r"frustrat\w*|useless|disappoint\w*|fail\w*|error\w*|problem\w*|issue\w*|unusable|waste|"
+    r"poor|angry|stuck|lost|can'?t|cannot|won'?t|doesn'?t work)\b",
+    re.IGNORECASE,
+)
+
+
+def lexicon_scores(texts: Sequence[str], ratings: Sequence[int | None] | None = None) -> np.ndarray:
+    """Evidence per text for each label in :data:`LABELS` (``len(texts) × 5``), before learning.
+
+    The star rating nudges: 1-2 stars lean to bug report, 4-5 to praise. "Other" gets a small
+    constant so a text with no evidence at all is "other".
+    """
+    scores = np.zeros((len(texts), len(LABELS)))
+    for row, text in enumerate(texts):
+        for col, label in enumerate(LABELS[:4]):
+            scores[row, col] = sum(w for rx, w in _COMPILED[label] if rx.search(text))
+    if ratings is not None:
+        rating = np.array([np.nan if r is None else float(r) for r in ratings])
+        known = ~np.isnan(rating)
+        scores[known, 0] += np.clip(3.0 - rating[known], 0, None) * 0.5
+        scores[known, 2] += np.clip(rating[known] - 3.0, 0, None) * 0.5
+    scores[:, 4] = 0.5
+    return scores
+
+
+def _softmax(scores: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    shifted = (scores - scores.max(axis=1, keepdims=True)) / temperature
+    exp = np.exp(shifted)
+    return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+
+
+def sentiment(
+    texts: Sequence[str], ratings: Sequence[int | None] | None = None
+) -> tuple[list[str], np.ndarray]:
+    """Sentiment label and score in [-1, 1] per text: the lexicon, blended with the rating."""
+    scores = np.zeros(len(texts))
+    for row, text in enumerate(texts):
+        pos = len(_POSITIVE.findall(text))
+        neg = len(_NEGATIVE.findall(text))
+        scores[row] = (pos - neg) / (pos + neg + 1.0)
+    if ratings is not None:
+        for row, r in enumerate(ratings):
+            if r is not None:
+                # Stars are the customer's own verdict: they outweigh word counting.
+                scores[row] = 0.35 * scores[row] + 0.65 * (r - 3) / 2
+    labels = ["positive" if s > 0.15 else "negative" if s < -0.15 else "neutral" for s in scores]
+    return labels, scores
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Labels per text with the probability of each class (columns in :data:`LABELS` order)."""
+
+    labels: tuple[str, ...]
+    probabilities: np.ndarray
+    learned: bool
+
+    @property
+    def confidence(self) -> np.ndarray:
+        return np.asarray(self.probabilities.max(axis=1))
+
+    @property
+    def margin(self) -> np.ndarray:
+        """Gap between the two most likely classes: small means the model is unsure."""
+        top2 = np.sort(self.probabilities, axis=1)[:, -2:]
+        return np.asarray(top2[:, 1] - top2[:, 0])
+
+
+class FeedbackClassifier:
+    """Lexicon by default; a logistic regression once it has labels of at least two kinds."""
+
+    def __init__(self, backend: TextBackend, *, c: float = 4.0, seed: int = 0) -> None:
+        self.backend = backend
+        self._c = c
+        self._seed = seed
+        self._model: LogisticRegression | None = None
+        self.labels_used = 0
+
+    @property
+    def learned(self) -> bool:
+        return self._model is not None
+
+    def _features(
+        self, texts: Sequence[str], ratings: Sequence[int | None] | None
+    ) -> sp.csr_matrix:
+        vectors = self.backend.transform(texts)
+        lexicon = lexicon_scores(texts, ratings)[:, :4] / 3.0
+        stars = np.zeros((len(texts), 6))
+        for row, r in enumerate(ratings or [None] * len(texts)):
+            stars[row, 0 if r is None else int(r)] = 1.0
+        dense_extra = np.hstack([lexicon, stars])
+        return sp.csr_matrix(sp.hstack([sp.csr_matrix(vectors), sp.csr_matrix(dense_extra)]))
+
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        ratings: Sequence[int | None] | None = None,
+    ) -> FeedbackClassifier:
+        """Learn from labelled texts; with fewer than two kinds of label it stays on the lexicon."""
+        unknown = sorted(set(labels) - set(LABELS))
+        if unknown:
+            raise ValueError(f"unknown label(s) {unknown}; use one of {', '.join(LABELS)}")
+        self.labels_used = len(labels)
+        if len(set(labels)) < 2:
+            self._model = None
+            return self
+        model = LogisticRegression(
+            C=self._c, class_weight="balanced", max_iter=2000, random_state=self._seed
+        )
+        model.fit(self._features(texts, ratings), list(labels))
+        self._model = model
+        return self
+
+    def predict(
+        self, texts: Sequence[str], ratings: Sequence[int | None] | None = None
+    ) -> Prediction:
+        if len(texts) == 0:
+            return Prediction((), np.zeros((0, len(LABELS))), self.learned)
+        if self._model is None:
+            probabilities = _softmax(lexicon_scores(texts, ratings), temperature=0.7)
+        else:
+            seen = self._model.predict_proba(self._features(texts, ratings))
+            probabilities = np.zeros((len(texts), len(LABELS)))
+            for col, label in enumerate(self._model.classes_):
+                probabilities[:, LABELS.index(str(label))] = seen[:, col]
+        labels = tuple(LABELS[i] for i in probabilities.argmax(axis=1))
+        return Prediction(labels, probabilities, self.learned)
+
+
+@dataclass(frozen=True)
+class LabelSuggestion:
+    """A text worth labelling next, and why (the model's margin between its top two guesses)."""
+
+    index: int
+    guess: str
+    margin: float
+
+
+def suggest_labels(
+    prediction: Prediction,
+    count: int,
+    *,
+    labelled: Sequence[bool],
+    group: np.ndarray | None = None,
+) -> list[LabelSuggestion]:
+    """Uncertainty sampling: unlabelled texts with the smallest margin, one per duplicate group."""
+    margin = prediction.margin
+    order = np.argsort(margin, kind="stable")
+    chosen: list[LabelSuggestion] = []
+    seen_groups: set[int] = set()
+    if group is not None:
+        seen_groups = {int(group[i]) for i, done in enumerate(labelled) if done}
+    for index in order:
+        if len(chosen) >= count:
+            break
+        i = int(index)
+        if labelled[i]:
+            continue
+        g = int(group[i]) if group is not None else i
+        if g in seen_groups:
+            continue
+        seen_groups.add(g)
+        chosen.append(LabelSuggestion(i, prediction.labels[i], float(margin[i])))
+    return chosen
+
+
+def labels_from_mapping(
+    keys: Sequence[str], labels: Mapping[str, str]
+) -> tuple[list[int], list[str]]:
+    """Indices and labels of the texts a person has labelled, in text order."""
+    rows = [i for i, k in enumerate(keys) if k in labels]
+    return rows, [labels[keys[i]] for i in rows]

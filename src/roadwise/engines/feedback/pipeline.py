@@ -1,0 +1,379 @@
+"""The whole feedback workflow over a workspace: duplicates, kinds, links, themes, demand.
+
+:func:`analyse_feedback` reads the workspace (people's labels, confirmed and rejected links)
+and returns a typed :class:`FeedbackAnalysis`; :func:`updated_feedback` turns that analysis
+into the feedback records to store (labels, sentiment, proposed links), keeping every decision
+a person made. Nothing here reads or writes files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from roadwise.domain import Feedback, FeedbackLink, Workspace
+from roadwise.engines.feedback.classify import (
+    LABELS,
+    FeedbackClassifier,
+    LabelSuggestion,
+    sentiment,
+    suggest_labels,
+)
+from roadwise.engines.feedback.demand import Demand, compute_demand
+from roadwise.engines.feedback.duplicates import DuplicateGroups, find_duplicates
+from roadwise.engines.feedback.link import DEFAULT_THRESHOLDS, LinkCandidate, Linker, suggest_links
+from roadwise.engines.feedback.text import TextBackend
+from roadwise.engines.feedback.themes import FoundTheme, find_themes, topic_text
+
+
+@dataclass(frozen=True)
+class FeedbackSettings:
+    """The knobs, with defaults for a typical product; kept in ``settings.extra["feedback"]``."""
+
+    backend: str = "lexical"
+    model: str = "all-MiniLM-L6-v2"
+    link_threshold: float | None = None
+    top_k: int = 5
+    duplicate_threshold: float = 0.7
+    recent_days: int = 56
+    earlier_days: int = 168
+    bootstrap_samples: int = 2000
+    include_proposed: bool = True
+    n_themes: int | None = None
+    seed: int = 0
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any] | None, seed: int = 0) -> FeedbackSettings:
+        values = dict(values or {})
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown feedback setting(s) {unknown}; known: {', '.join(sorted(known))}"
+            )
+        values.setdefault("seed", seed)
+        return cls(**values)
+
+    @property
+    def threshold(self) -> float:
+        if self.link_threshold is not None:
+            return self.link_threshold
+        return DEFAULT_THRESHOLDS.get(self.backend, DEFAULT_THRESHOLDS["lexical"])
+
+
+@dataclass(frozen=True)
+class ItemEvidence:
+    """What customers said about one item: texts, who said it, and the best quotes."""
+
+    item: str
+    feedback: tuple[str, ...]
+    confirmed: int
+    proposed: int
+    customers: tuple[str, ...]
+    quotes: tuple[str, ...]
+    kinds: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class ThemeSummary:
+    theme: FoundTheme
+    feedback: tuple[str, ...]
+    quotes: tuple[str, ...]
+    demand: Demand
+
+
+@dataclass(frozen=True)
+class FeedbackAnalysis:
+    keys: tuple[str, ...]
+    duplicates: DuplicateGroups
+    labels: Mapping[str, str]
+    label_sources: Mapping[str, str]
+    confidence: Mapping[str, float]
+    sentiments: Mapping[str, str]
+    learned: bool
+    labels_used: int
+    suggestions: tuple[LabelSuggestion, ...]
+    candidates: Mapping[str, list[LinkCandidate]]
+    proposed: tuple[LinkCandidate, ...]
+    links: Mapping[str, tuple[str, ...]]
+    evidence: Mapping[str, ItemEvidence]
+    item_demand: Mapping[str, Demand]
+    themes: tuple[ThemeSummary, ...]
+    settings: FeedbackSettings = field(default_factory=FeedbackSettings)
+
+    def duplicate_of(self, key: str) -> str | None:
+        index = self.keys.index(key)
+        first = int(self.duplicates.group[index])
+        return None if first == index else self.keys[first]
+
+    def top_items(self, n: int = 10) -> list[Demand]:
+        """Items ranked by revenue-weighted demand, then by distinct customers."""
+        ranked = sorted(
+            (d for d in self.item_demand.values() if d.mentions),
+            key=lambda d: (-d.revenue, -d.reach, d.key),
+        )
+        return ranked[:n]
+
+    @property
+    def rising_themes(self) -> list[ThemeSummary]:
+        return [t for t in self.themes if t.theme.trend.rising]
+
+
+def quote(text: str, limit: int = 160) -> str:
+    """A readable excerpt: the text up to its first sentence end near ``limit`` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind(". ", 0, limit), text.rfind("! ", 0, limit), text.rfind("? ", 0, limit))
+    return text[: cut + 1] if cut > limit // 2 else text[: limit - 1].rstrip() + "…"
+
+
+def analyse_feedback(
+    ws: Workspace,
+    backend: TextBackend,
+    settings: FeedbackSettings | None = None,
+    *,
+    suggest: int = 0,
+) -> FeedbackAnalysis:
+    """Run the feedback workflow over the workspace's feedback and backlog."""
+    settings = settings or FeedbackSettings()
+    feedback = list(ws.feedback)
+    keys = [f.key for f in feedback]
+    texts = [f.text for f in feedback]
+    ratings = [f.rating for f in feedback]
+    by_key = {f.key: f for f in feedback}
+
+    duplicates = find_duplicates(texts, threshold=settings.duplicate_threshold, seed=settings.seed)
+    backend.fit(texts + [f"{i.title}\n{i.description}" for i in ws.items])
+    vectors = backend.transform(texts) if texts else None
+
+    # --- kinds: people's labels are kept; the rest are predicted.
+    user_rows = [i for i, f in enumerate(feedback) if f.label_source == "user" and f.label]
+    classifier = FeedbackClassifier(backend, seed=settings.seed).fit(
+        [texts[i] for i in user_rows],
+        [str(feedback[i].label) for i in user_rows],
+        [ratings[i] for i in user_rows],
+    )
+    prediction = classifier.predict(texts, ratings)
+    user_set = set(user_rows)
+    labels: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    confidence: dict[str, float] = {}
+    for i, key in enumerate(keys):
+        if i in user_set:
+            labels[key], sources[key], confidence[key] = str(feedback[i].label), "user", 1.0
+        else:
+            labels[key] = prediction.labels[i]
+            sources[key] = "model" if prediction.learned else "rules"
+            confidence[key] = round(float(prediction.confidence[i]), 3)
+    sentiment_labels, _ = sentiment(texts, ratings)
+    suggestions: list[LabelSuggestion] = []
+    if suggest:
+        suggestions = suggest_labels(
+            prediction,
+            suggest,
+            labelled=[i in user_set for i in range(len(keys))],
+            group=duplicates.group,
+        )
+
+    # --- links: confirmations and rejections teach the linker.
+    confirmed: dict[str, list[str]] = {}
+    rejected: dict[str, list[str]] = {}
+    known: dict[str, dict[str, bool | None]] = {}
+    for f in feedback:
+        for link in f.links:
+            known.setdefault(f.key, {})[link.item] = link.confirmed
+            if link.confirmed is True:
+                confirmed.setdefault(link.item, []).append(f.text)
+            elif link.confirmed is False:
+                rejected.setdefault(link.item, []).append(f.text)
+    linker = Linker(
+        ws.items,
+        backend,
+        all_items=ws.item_by_key,
+        confirmed_texts=confirmed,
+        rejected_texts=rejected,
+    )
+    candidates: dict[str, list[LinkCandidate]] = {}
+    proposed: list[LinkCandidate] = []
+    if vectors is not None:
+        candidates, proposed = suggest_links(
+            keys, vectors, linker, threshold=settings.threshold, top_k=settings.top_k, known=known
+        )
+    proposed_by_key = {c.feedback: c for c in proposed}
+
+    # --- which links count: confirmed ones, else this run's proposal (if allowed).
+    links: dict[str, tuple[str, ...]] = {}
+    scores: dict[tuple[str, str], float] = {}
+    for f in feedback:
+        sure = tuple(link.item for link in f.links if link.confirmed is True)
+        if sure:
+            links[f.key] = sure
+            for item in sure:
+                scores[(f.key, item)] = 2.0  # confirmed quotes come first
+        elif settings.include_proposed and f.key in proposed_by_key:
+            candidate = proposed_by_key[f.key]
+            links[f.key] = (candidate.item,)
+            scores[(f.key, candidate.item)] = candidate.score
+
+    evidence = _evidence(by_key, links, scores, labels, known)
+    item_demand = compute_demand(
+        _rolled_up_groups(ws, links),
+        feedback,
+        ws.customers,
+        samples=settings.bootstrap_samples,
+        seed=settings.seed,
+    )
+
+    # --- themes: feature requests that no item covers yet.
+    themes: list[ThemeSummary] = []
+    unlinked = [i for i, key in enumerate(keys) if labels[key] == "feature" and key not in links]
+    if vectors is not None and unlinked:
+        found = find_themes(
+            [texts[i] for i in unlinked],
+            backend.transform([topic_text(texts[i]) for i in unlinked]),
+            [feedback[i].date for i in unlinked],
+            as_of=ws.as_of,
+            all_dates=[f.date for f in feedback],
+            n_themes=settings.n_themes,
+            recent_days=settings.recent_days,
+            earlier_days=settings.earlier_days,
+            seed=settings.seed,
+        )
+        theme_groups = {t.key: [keys[unlinked[m]] for m in t.members] for t in found}
+        theme_demand = compute_demand(
+            theme_groups,
+            feedback,
+            ws.customers,
+            samples=settings.bootstrap_samples,
+            seed=settings.seed,
+        )
+        themes = [
+            ThemeSummary(
+                theme=t,
+                feedback=tuple(theme_groups[t.key]),
+                quotes=tuple(quote(texts[unlinked[q]]) for q in t.quotes),
+                demand=theme_demand[t.key],
+            )
+            for t in found
+        ]
+
+    return FeedbackAnalysis(
+        keys=tuple(keys),
+        duplicates=duplicates,
+        labels=labels,
+        label_sources=sources,
+        confidence=confidence,
+        sentiments=dict(zip(keys, sentiment_labels, strict=True)),
+        learned=prediction.learned,
+        labels_used=classifier.labels_used,
+        suggestions=tuple(suggestions),
+        candidates=candidates,
+        proposed=tuple(proposed),
+        links=links,
+        evidence=evidence,
+        item_demand=item_demand,
+        themes=tuple(themes),
+        settings=settings,
+    )
+
+
+def _evidence(
+    by_key: Mapping[str, Feedback],
+    links: Mapping[str, tuple[str, ...]],
+    scores: Mapping[tuple[str, str], float],
+    labels: Mapping[str, str],
+    known: Mapping[str, Mapping[str, bool | None]],
+) -> dict[str, ItemEvidence]:
+    per_item: dict[str, list[str]] = {}
+    for key, items in links.items():
+        for item in items:
+            per_item.setdefault(item, []).append(key)
+    evidence: dict[str, ItemEvidence] = {}
+    for item, keys in per_item.items():
+        ordered = sorted(keys, key=lambda k: (-scores.get((k, item), 0.0), k))
+        customers = sorted({c for k in ordered if (c := by_key[k].customer) is not None})
+        quotes: list[str] = []
+        seen: set[str] = set()
+        for k in ordered:
+            q = quote(by_key[k].text)
+            if q.casefold() not in seen:
+                seen.add(q.casefold())
+                quotes.append(q)
+            if len(quotes) == 3:
+                break
+        kinds: dict[str, int] = {}
+        for k in ordered:
+            kinds[labels[k]] = kinds.get(labels[k], 0) + 1
+        confirmed = sum(1 for k in ordered if known.get(k, {}).get(item) is True)
+        evidence[item] = ItemEvidence(
+            item=item,
+            feedback=tuple(ordered),
+            confirmed=confirmed,
+            proposed=len(ordered) - confirmed,
+            customers=tuple(customers),
+            quotes=tuple(quotes),
+            kinds=kinds,
+        )
+    return evidence
+
+
+def _rolled_up_groups(ws: Workspace, links: Mapping[str, tuple[str, ...]]) -> dict[str, list[str]]:
+    """Feedback keys per item, including those about its descendants: an epic's demand is the
+    union of its stories' demand, each customer counted once."""
+    direct: dict[str, set[str]] = {i.key: set() for i in ws.items}
+    for key, linked in links.items():
+        for item_key in linked:
+            if item_key in direct:
+                direct[item_key].add(key)
+    groups = {k: set(v) for k, v in direct.items()}
+    for item in ws.items:
+        parent = item.parent
+        # The workspace rules forbid parent cycles, so this walk ends at a root.
+        while parent is not None and parent in groups:
+            groups[parent] |= direct[item.key]
+            parent = ws.item_by_key[parent].parent
+    return {k: sorted(v) for k, v in groups.items()}
+
+
+def updated_feedback(ws: Workspace, analysis: FeedbackAnalysis) -> list[Feedback]:
+    """The workspace's feedback with this run's labels, sentiment and proposed links.
+
+    A person's label and every confirmed or rejected link are kept as they are; earlier
+    unconfirmed proposals are replaced by this run's.
+    """
+    proposed = {c.feedback: c for c in analysis.proposed}
+    out: list[Feedback] = []
+    for f in ws.feedback:
+        decided = [link for link in f.links if link.confirmed is not None]
+        decided_items = {link.item for link in decided}
+        links = list(decided)
+        candidate = proposed.get(f.key)
+        if candidate is not None and candidate.item not in decided_items:
+            links.append(FeedbackLink(item=candidate.item, score=candidate.score))
+        changes: dict[str, Any] = {"links": links, "sentiment": analysis.sentiments[f.key]}
+        if f.label_source != "user":
+            changes["label"] = analysis.labels[f.key]
+            changes["label_source"] = analysis.label_sources[f.key]
+        out.append(f.model_copy(update=changes))
+    return out
+
+
+def label_counts(analysis: FeedbackAnalysis) -> dict[str, int]:
+    counts = dict.fromkeys(LABELS, 0)
+    for label in analysis.labels.values():
+        counts[label] = counts.get(label, 0) + 1
+    return counts
+
+
+__all__ = [
+    "FeedbackAnalysis",
+    "FeedbackSettings",
+    "ItemEvidence",
+    "ThemeSummary",
+    "analyse_feedback",
+    "label_counts",
+    "quote",
+    "updated_feedback",
+]

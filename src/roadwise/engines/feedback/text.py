@@ -1,0 +1,132 @@
+"""Text backends: turn feedback texts and item descriptions into comparable vectors.
+
+Every engine in this package reads text only through a :class:`TextBackend`, so the lexical
+default (TF-IDF, no download) and the embedding backend (sentence-transformers, loaded by the
+views from ``roadwise.sources.text_models``) are interchangeable. Rows come back L2-normalised,
+so a dot product is a cosine similarity for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol, TypeAlias, runtime_checkable
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.preprocessing import normalize
+
+# Rows are texts: a scipy CSR matrix (lexical) or a dense NumPy array (embeddings). SciPy's
+# sparse classes are untyped, so the alias is Any and the functions below check the kind.
+Matrix: TypeAlias = Any
+
+
+@runtime_checkable
+class TextBackend(Protocol):
+    """What the feedback engines need from a text representation."""
+
+    name: str
+
+    def fit(self, texts: Sequence[str]) -> None:
+        """Learn corpus statistics (IDF weights); a pre-trained model may ignore this."""
+
+    def transform(self, texts: Sequence[str]) -> Matrix:
+        """One L2-normalised row per text."""
+
+
+class LexicalBackend:
+    """TF-IDF over word unigrams and bigrams, hashed so memory does not grow with vocabulary.
+
+    Hashing keeps a million-text run in bounded memory (no vocabulary dictionary) and makes
+    ``transform`` stateless, so chunks can be processed independently after one ``fit``.
+    """
+
+    name = "lexical"
+
+    def __init__(self, n_features: int = 2**20, fit_sample: int = 100_000, seed: int = 0) -> None:
+        self._hasher = HashingVectorizer(
+            n_features=n_features,
+            ngram_range=(1, 2),
+            alternate_sign=False,
+            norm=None,
+            strip_accents="unicode",
+            lowercase=True,
+        )
+        self._idf = TfidfTransformer(sublinear_tf=True)
+        self._fit_sample = fit_sample
+        self._seed = seed
+        self._fitted = False
+
+    def fit(self, texts: Sequence[str]) -> None:
+        sample: Sequence[str] = texts
+        if len(texts) > self._fit_sample:
+            # IDF from a random sample is indistinguishable from the full corpus at this size.
+            rng = np.random.default_rng(self._seed)
+            picks = rng.choice(len(texts), size=self._fit_sample, replace=False)
+            sample = [texts[int(i)] for i in np.sort(picks)]
+        self._idf.fit(self._hasher.transform(sample))
+        self._fitted = True
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        counts = self._hasher.transform(texts)
+        if not self._fitted:
+            # Unfitted: plain sublinear TF, still normalised, so cosines remain meaningful.
+            counts.data = 1.0 + np.log(counts.data)
+            return sp.csr_matrix(normalize(counts))
+        return sp.csr_matrix(self._idf.transform(counts))
+
+
+class EncoderBackend:
+    """Dense sentence embeddings from any object with an ``encode(texts) -> array`` method.
+
+    The views hand in a loaded sentence-transformers model (``roadwise.sources.text_models``);
+    the engines never load files themselves.
+    """
+
+    name = "embedding"
+
+    def __init__(self, encoder: Any, batch_size: int = 64) -> None:
+        if not hasattr(encoder, "encode"):
+            raise TypeError("the encoder needs an encode(texts) method")
+        self._encoder = encoder
+        self._batch_size = batch_size
+
+    def fit(self, texts: Sequence[str]) -> None:
+        """Pre-trained: nothing to learn from the corpus."""
+
+    def transform(self, texts: Sequence[str]) -> np.ndarray:
+        if len(texts) == 0:
+            return np.zeros((0, 1), dtype=np.float32)
+        vectors = self._encoder.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def cosine(a: Matrix, b: Matrix) -> np.ndarray:
+    """Dense cosine-similarity matrix between the rows of ``a`` and ``b`` (both normalised)."""
+    product = a @ b.T
+    if sp.issparse(product):
+        return np.asarray(product.toarray(), dtype=np.float64)
+    return np.asarray(product, dtype=np.float64)
+
+
+def stack(rows: Sequence[Matrix]) -> Matrix:
+    """Stack matrices of the same kind vertically."""
+    if rows and sp.issparse(rows[0]):
+        return sp.csr_matrix(sp.vstack(rows))
+    return np.vstack(rows)
+
+
+def mean_row(matrix: Matrix) -> Matrix:
+    """The normalised centroid of some rows (a 1-row matrix of the same kind)."""
+    if sp.issparse(matrix):
+        # Kept sparse: a dense centroid of 2**20 hashed features per item would add up fast.
+        return sp.csr_matrix(normalize(sp.csr_matrix(matrix.mean(axis=0))))
+    centre = np.asarray(matrix.mean(axis=0)).reshape(1, -1)
+    norm = float(np.linalg.norm(centre))
+    return centre / norm if norm > 0 else centre

@@ -1,0 +1,257 @@
+"""Themes: feature requests no backlog item covers, clustered, named and tested for a rise.
+
+Unlinked feature requests are clustered with mini-batch k-means on the backend's vectors (it
+takes sparse TF-IDF and dense embeddings alike, and fits a million texts chunk by chunk). Each
+theme is named by its most characteristic words (class-based TF-IDF: words frequent in the
+theme and rare in the others) and shown with the quotes closest to its centre.
+
+A theme is *rising* when its share of all incoming feedback grew: the count in the recent window
+is compared with the earlier window by a conditional binomial test of two Poisson rates, using
+the total feedback volume in each window as exposure (so a busier month does not make every
+theme "rise"). P-values are adjusted for the number of themes tested (Benjamini-Hochberg).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+from scipy import stats
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.feature_extraction.text import CountVectorizer
+
+from roadwise.engines.feedback.text import Matrix, cosine
+
+
+# How people ask, not what they ask for: removed before clustering so themes gather by topic
+# ("gantt chart") rather than by phrasing ("it would be great to have").
+_REQUEST_WORDS = re.compile(
+    r"\b(please|pls|add\w*|would|could|should|love|like|wish|hope|need\w*|want\w*|really|"
+    r"great|nice|awesome|helpful|useful|feature|request\w*|missing|consider|asking|ask|keep|"
+    r"thanks?|thank you|cheers|team|our|we|us|i|me|my|it|be|have|there|was|is|are|a|an|the|"
+    r"to|for|of|in|on|and|or|with|which|this|that|managers?|also|otherwise|fine|matters|lot|"
+    r"plan|business|any|plans|option|ability|able|way|support|allow|get|make|app)\b",
+    re.IGNORECASE,
+)
+
+
+def topic_text(text: str) -> str:
+    """The text without request phrasing and function words: what is asked for."""
+    return " ".join(_REQUEST_WORDS.sub(" ", text).split())
+
+
+@dataclass(frozen=True)
+class RateTest:
+    """Recent versus earlier arrival of one group of texts, relative to all feedback."""
+
+    recent: int
+    earlier: int
+    recent_total: int
+    earlier_total: int
+    rate_ratio: float
+    p_value: float
+    q_value: float = 1.0
+
+    @property
+    def rising(self) -> bool:
+        return self.q_value < 0.05 and self.recent >= 3 and self.rate_ratio > 1
+
+
+def rate_change(recent: int, earlier: int, recent_total: float, earlier_total: float) -> RateTest:
+    """One-sided test that the recent rate per unit of exposure exceeds the earlier one.
+
+    Under equal rates, ``recent`` given ``recent + earlier`` is binomial with success
+    probability ``recent_total / (recent_total + earlier_total)`` (the exact conditional test
+    for comparing two Poisson rates).
+    """
+    n = recent + earlier
+    if n == 0 or recent_total <= 0 or earlier_total <= 0:
+        return RateTest(recent, earlier, int(recent_total), int(earlier_total), 1.0, 1.0, 1.0)
+    share = recent_total / (recent_total + earlier_total)
+    p_value = float(stats.binomtest(recent, n, share, alternative="greater").pvalue)
+    # Half-count correction keeps the ratio finite when the earlier window is empty.
+    ratio = ((recent + 0.5) / recent_total) / ((earlier + 0.5) / earlier_total)
+    return RateTest(
+        recent, earlier, int(recent_total), int(earlier_total), float(ratio), p_value, p_value
+    )
+
+
+def benjamini_hochberg(p_values: Sequence[float]) -> list[float]:
+    """False-discovery-rate adjusted p-values (q-values), in input order."""
+    p = np.asarray(p_values, dtype=float)
+    if len(p) == 0:
+        return []
+    order = np.argsort(p)
+    ranked = p[order] * len(p) / np.arange(1, len(p) + 1)
+    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(len(p))
+    out[order] = np.minimum(adjusted, 1.0)
+    return [float(v) for v in out]
+
+
+def windows(as_of: dt.date, recent_days: int, earlier_days: int) -> tuple[dt.date, dt.date]:
+    """Start of the recent window and start of the earlier window (both inclusive)."""
+    recent_start = as_of - dt.timedelta(days=recent_days - 1)
+    return recent_start, recent_start - dt.timedelta(days=earlier_days)
+
+
+def count_windows(
+    dates: Sequence[dt.date], as_of: dt.date, recent_days: int, earlier_days: int
+) -> tuple[int, int]:
+    recent_start, earlier_start = windows(as_of, recent_days, earlier_days)
+    recent = sum(1 for d in dates if recent_start <= d <= as_of)
+    earlier = sum(1 for d in dates if earlier_start <= d < recent_start)
+    return recent, earlier
+
+
+@dataclass(frozen=True)
+class FoundTheme:
+    """One cluster of texts: its name, members (indices), quotes and arrival test."""
+
+    key: str
+    name: str
+    words: tuple[str, ...]
+    members: tuple[int, ...]
+    quotes: tuple[int, ...]
+    trend: RateTest
+
+
+def choose_theme_count(n: int) -> int:
+    """Roughly one theme per 25 texts, between 2 and 40: enough to separate, few enough to read."""
+    return int(np.clip(round(n / 25), 2, 40)) if n >= 6 else 1
+
+
+class ThemeModel:
+    """Mini-batch k-means that can be fitted chunk by chunk and then assign chunks."""
+
+    def __init__(self, n_themes: int, seed: int = 0) -> None:
+        self.n_themes = n_themes
+        self._kmeans = MiniBatchKMeans(
+            n_clusters=n_themes, random_state=seed, batch_size=2048, n_init=3
+        )
+
+    def fit(self, vectors: Matrix) -> ThemeModel:
+        self._kmeans.fit(vectors)
+        return self
+
+    def partial_fit(self, vectors: Matrix) -> ThemeModel:
+        self._kmeans.partial_fit(vectors)
+        return self
+
+    def assign(self, vectors: Matrix) -> np.ndarray:
+        return np.asarray(self._kmeans.predict(vectors))
+
+    @property
+    def centres(self) -> np.ndarray:
+        return np.asarray(self._kmeans.cluster_centers_)
+
+
+def theme_words(
+    texts: Sequence[str], assignment: np.ndarray, n_themes: int, top: int = 4
+) -> list[list[str]]:
+    """Characteristic words per theme by class-based TF-IDF (frequent here, rare elsewhere)."""
+    counter = CountVectorizer(
+        stop_words="english", ngram_range=(1, 2), min_df=2, token_pattern=r"(?u)\b[a-zA-Z]{3,}\b"
+    )
+    try:
+        counts = counter.fit_transform([topic_text(t) for t in texts])
+    except ValueError:  # every word was a stop word or appeared once
+        return [[] for _ in range(n_themes)]
+    terms = np.asarray(counter.get_feature_names_out())
+    membership = sp.csr_matrix(
+        (np.ones(len(assignment)), (assignment, np.arange(len(assignment)))),
+        shape=(n_themes, len(assignment)),
+    )
+    per_theme = np.asarray((membership @ counts).todense(), dtype=float)
+    tf = per_theme / np.maximum(per_theme.sum(axis=1, keepdims=True), 1)
+    average_words = per_theme.sum() / max(n_themes, 1)
+    idf = np.log(1 + average_words / np.maximum(per_theme.sum(axis=0), 1))
+    score = tf * idf
+    words: list[list[str]] = []
+    for row in score:
+        picked: list[str] = []
+        for j in np.argsort(-row):
+            if row[j] <= 0 or len(picked) >= top:
+                break
+            term = str(terms[j])
+            # Skip a word already inside a chosen bigram (and vice versa): names stay short.
+            if any(term in p or p in term for p in picked):
+                continue
+            picked.append(term)
+        words.append(picked)
+    return words
+
+
+def find_themes(
+    texts: Sequence[str],
+    vectors: Matrix,
+    dates: Sequence[dt.date],
+    *,
+    as_of: dt.date,
+    all_dates: Sequence[dt.date],
+    n_themes: int | None = None,
+    recent_days: int = 56,
+    earlier_days: int = 168,
+    min_size: int = 3,
+    quotes: int = 3,
+    seed: int = 0,
+) -> list[FoundTheme]:
+    """Cluster texts into themes, name them, pick quotes and test each for a rising rate.
+
+    ``all_dates`` are the dates of all feedback (the exposure for the rate test). Themes with
+    fewer than ``min_size`` members are left out (too small to call a theme).
+    """
+    n = len(texts)
+    if n < min_size:
+        return []
+    k = n_themes or choose_theme_count(n)
+    model = ThemeModel(k, seed).fit(vectors)
+    assignment = model.assign(vectors)
+    names = theme_words(texts, assignment, k)
+    recent_total, earlier_total = count_windows(all_dates, as_of, recent_days, earlier_days)
+    found: list[FoundTheme] = []
+    centres = model.centres
+    for theme in range(k):
+        members = np.flatnonzero(assignment == theme)
+        if len(members) < min_size:
+            continue
+        centre = centres[theme : theme + 1]
+        closeness = cosine(
+            vectors[members], sp.csr_matrix(centre) if sp.issparse(vectors) else centre
+        )
+        near = members[np.argsort(-closeness[:, 0], kind="stable")]
+        chosen: list[int] = []
+        seen_text: set[str] = set()
+        for index in near:
+            text = texts[int(index)].strip().casefold()
+            if text in seen_text:
+                continue
+            seen_text.add(text)
+            chosen.append(int(index))
+            if len(chosen) >= quotes:
+                break
+        recent, earlier = count_windows(
+            [dates[int(i)] for i in members], as_of, recent_days, earlier_days
+        )
+        trend = rate_change(recent, earlier, recent_total, earlier_total)
+        words = tuple(names[theme])
+        found.append(
+            FoundTheme(
+                key="",
+                name=", ".join(words) if words else f"theme {theme + 1}",
+                words=words,
+                members=tuple(int(i) for i in members),
+                quotes=tuple(chosen),
+                trend=trend,
+            )
+        )
+    found.sort(key=lambda t: (-len(t.members), t.name))
+    q_values = benjamini_hochberg([t.trend.p_value for t in found])
+    return [
+        replace(t, key=f"T{number}", trend=replace(t.trend, q_value=q))
+        for number, (t, q) in enumerate(zip(found, q_values, strict=True), start=1)
+    ]

@@ -1,0 +1,232 @@
+"""Prioritisation: explainable, absolute scores that carry the uncertainty of their inputs.
+
+``prioritize(ws)`` ranks a workspace's open leaf items with the framework set in
+``ws.settings.priority`` (WSJF by default) and returns a :class:`PriorityResult`: per item the
+point score, the Monte Carlo expected score and 90 % interval, the probability of being in
+the top k and the expected rank, each factor's contribution and a value-vs-effort quadrant;
+plus the pairs whose order is a coin flip and the inputs most worth estimating better.
+``explain``/``tornado`` and ``compare`` answer the follow-up questions from the same result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from roadwise.domain import Item, Uncertain, Workspace
+from roadwise.engines.prioritize.engine import (
+    ScoreArrays,
+    describe_missing,
+    item_quadrant,
+    quadrant_thresholds,
+    score_table,
+)
+from roadwise.engines.prioritize.explain import compare, tornado
+from roadwise.engines.prioritize.formula import Formula, parse_formula
+from roadwise.engines.prioritize.frameworks import (
+    FRAMEWORKS,
+    PriorityOptions,
+    make_framework,
+    scale_points,
+)
+from roadwise.engines.prioritize.inputs import INPUT_LABELS, InputTable, gather_inputs
+from roadwise.engines.prioritize.results import (
+    CoinFlip,
+    Comparison,
+    Contribution,
+    InformationValue,
+    PriorityResult,
+    RankedItem,
+    TornadoBar,
+    UnscoredItem,
+)
+from roadwise.engines.prioritize.voi import information_value
+
+
+def prioritize(
+    source: Workspace | InputTable | Sequence[Item],
+    framework: str | None = None,
+    settings: PriorityOptions | None = None,
+    top_k: int | None = None,
+    samples: int | None = None,
+    seed: int | None = None,
+    external_inputs: Mapping[str, Mapping[str, Uncertain]] | None = None,
+    **options: Any,
+) -> PriorityResult:
+    """Rank items. ``source`` is a workspace (its open leaf items are ranked), a list of
+    items, or an :class:`InputTable` built from arrays (the fast path).
+
+    Keyword arguments override ``settings`` (or the workspace's ``settings.priority``):
+    any field of :class:`PriorityOptions` (``risk_penalty``, ``moscow``, ``cod_profile`` …).
+    """
+    overrides = {
+        "framework": framework,
+        "top_k": top_k,
+        "samples": samples,
+        "seed": seed,
+        **options,
+    }
+    if settings is None:
+        if isinstance(source, Workspace):
+            if overrides["seed"] is None:
+                overrides["seed"] = source.settings.seed
+            settings = PriorityOptions.from_settings(source.settings.priority, **overrides)
+        else:
+            settings = PriorityOptions(**{k: v for k, v in overrides.items() if v is not None})
+    else:
+        settings = _replace(settings, overrides)
+    if isinstance(source, InputTable):
+        table = source
+    elif isinstance(source, Workspace):
+        include = None
+        if settings.include_epics:
+            from roadwise.engines.prioritize.inputs import scorable_items
+
+            include = scorable_items(source, include_epics=True)
+        table = gather_inputs(source, include, external_inputs)
+    else:
+        # Bare items: no objectives or teams to look up, so alignment is zero.
+        table = gather_inputs(Workspace(), list(source), external_inputs)
+    return build_result(table, settings)
+
+
+def _replace(settings: PriorityOptions, overrides: Mapping[str, Any]) -> PriorityOptions:
+    from dataclasses import replace
+
+    return replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+
+
+def build_result(table: InputTable, settings: PriorityOptions) -> PriorityResult:
+    arrays = score_table(table, settings)
+    sim = arrays.simulation
+    thresholds = quadrant_thresholds(sim, settings)
+    ranked: list[RankedItem] = []
+    uncertain = {name: sim.table.columns[name].uncertain for name in sim.uncertain_inputs}
+    point_inputs = sim.point_inputs(slice(None))
+    for rank, row in enumerate(arrays.order, start=1):
+        x = {name: float(v[row, 0]) for name, v in point_inputs.items()}
+        contributions, arithmetic = sim.framework.breakdown(x)
+        effort = sim.table.columns.get("effort")
+        ranked.append(
+            RankedItem(
+                key=sim.table.keys[row],
+                title=sim.table.titles[row],
+                rank=rank,
+                score=float(arrays.score[row]),
+                expected=float(arrays.expected[row]),
+                interval=(float(arrays.p5[row]), float(arrays.p95[row])),
+                p_top_k=float(arrays.p_top_k[row]),
+                expected_rank=float(arrays.expected_rank[row]),
+                value=float(arrays.value[row]),
+                effort=(
+                    float(effort.likely[row])
+                    if effort is not None and effort.present[row]
+                    else None
+                ),
+                quadrant=item_quadrant(arrays, int(row), thresholds),
+                kano=sim.table.kano[row] if sim.table.kano else None,
+                moscow=sim.table.moscow[row] if sim.table.moscow else None,
+                contributions=contributions,
+                arithmetic=arithmetic,
+                uncertain_inputs=tuple(n for n, mask in uncertain.items() if mask[row]),
+            )
+        )
+    unscored = tuple(
+        UnscoredItem(
+            table.keys[r],
+            table.titles[r],
+            arrays.missing.get(table.keys[r], ()),
+            describe_missing(arrays.missing.get(table.keys[r], ())),
+        )
+        for r in arrays.unscored_rows
+    )
+    notes = list(table.notes)
+    if unscored:
+        notes.append(
+            f"{len(unscored)} item(s) could not be scored with {sim.framework.label}: "
+            "they lack inputs (see unscored)"
+        )
+    return PriorityResult(
+        framework=sim.framework.name,
+        framework_label=sim.framework.label,
+        top_k=arrays.top_k,
+        samples=sim.sampler.samples if arrays.scores is not None else 0,
+        seed=settings.seed,
+        items=tuple(ranked),
+        unscored=unscored,
+        coin_flips=coin_flips(arrays, settings.coin_flip_margin),
+        information_value=information_value(arrays) if settings.information_value else (),
+        quadrant_thresholds=thresholds,
+        notes=tuple(notes),
+        table=sim.table,
+        engine=sim,
+    )
+
+
+def coin_flips(
+    arrays: ScoreArrays, margin: float = 0.1, window_extra: int = 3, limit: int = 25
+) -> tuple[CoinFlip, ...]:
+    """Pairs near the top whose order the simulation cannot call with confidence."""
+    if arrays.scores is None:
+        return ()
+    window = arrays.order[: min(len(arrays.order), arrays.top_k + window_extra, 50)]
+    block = arrays.scores[window]
+    flips: list[CoinFlip] = []
+    keys = arrays.simulation.table.keys
+    for i in range(len(window)):
+        above = block[i][None, :] > block[i + 1 :]
+        ties = block[i][None, :] == block[i + 1 :]
+        p = above.mean(axis=1) + 0.5 * ties.mean(axis=1)
+        for j in np.flatnonzero(np.abs(p - 0.5) <= margin):
+            flips.append(CoinFlip(keys[window[i]], keys[window[i + 1 + j]], float(p[j])))
+    flips.sort(key=lambda f: (abs(f.p_above - 0.5), f.above, f.below))
+    return tuple(flips[:limit])
+
+
+def explain(result: PriorityResult, key: str) -> tuple[RankedItem, tuple[TornadoBar, ...]]:
+    """An item's ranking with its contributions, and its tornado (inputs that move it most)."""
+    from roadwise.errors import RoadwiseError
+
+    try:
+        ranked = result.item(key)
+    except KeyError:
+        missing = next((u for u in result.unscored if u.key == key), None)
+        if missing is not None:
+            raise RoadwiseError(
+                f"item '{key}' could not be scored: {missing.reason}", field="item"
+            ) from None
+        raise RoadwiseError(
+            f"item '{key}' is not among the ranked items (only open leaf items are ranked)",
+            field="item",
+        ) from None
+    return ranked, tornado(result, key)
+
+
+__all__ = [
+    "FRAMEWORKS",
+    "INPUT_LABELS",
+    "CoinFlip",
+    "Comparison",
+    "Contribution",
+    "Formula",
+    "InformationValue",
+    "InputTable",
+    "PriorityOptions",
+    "PriorityResult",
+    "RankedItem",
+    "ScoreArrays",
+    "TornadoBar",
+    "UnscoredItem",
+    "build_result",
+    "compare",
+    "explain",
+    "gather_inputs",
+    "make_framework",
+    "parse_formula",
+    "prioritize",
+    "scale_points",
+    "score_table",
+    "tornado",
+]

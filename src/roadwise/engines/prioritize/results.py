@@ -1,0 +1,157 @@
+"""Typed results of the prioritisation engine (frozen dataclasses, safe to share)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from roadwise.engines.prioritize.inputs import InputTable
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One factor of an item's score, as the framework's arithmetic uses it.
+
+    ``role`` is ``adds`` (``amount`` is the points it adds to the score or to the numerator),
+    ``multiplies`` or ``divides`` (``amount`` is the factor), or ``uses`` (user formulas,
+    where the arithmetic is the user's own).
+    """
+
+    input: str
+    label: str
+    value: float
+    role: str
+    amount: float | None = None
+
+
+@dataclass(frozen=True)
+class RankedItem:
+    key: str
+    title: str
+    rank: int
+    score: float
+    """Point score, computed from every input's most likely value."""
+    expected: float
+    """Mean score over the Monte Carlo samples (equals ``score`` when nothing is uncertain)."""
+    interval: tuple[float, float]
+    """5th and 95th percentile of the sampled score."""
+    p_top_k: float
+    expected_rank: float
+    value: float
+    """The framework's value side (what the item is worth, before effort)."""
+    effort: float | None
+    quadrant: str | None
+    kano: str | None
+    moscow: str | None
+    contributions: tuple[Contribution, ...]
+    arithmetic: str
+    """The score's arithmetic with the item's numbers, e.g. ``(8 + 5 + 3) / 5 = 3.2``."""
+    uncertain_inputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UnscoredItem:
+    key: str
+    title: str
+    missing: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True)
+class CoinFlip:
+    """Two items whose order the simulation cannot tell apart with confidence."""
+
+    above: str
+    below: str
+    p_above: float
+    """Share of the samples in which ``above`` scores higher than ``below``."""
+
+
+@dataclass(frozen=True)
+class InformationValue:
+    """What pinning one uncertain input of one item would be worth (expected value of
+    perfect information about the top-k set, in score points)."""
+
+    item: str
+    input: str
+    evpi: float
+    p_change: float
+    """Probability that knowing the input exactly would move the item into or out of the top k."""
+    low: float
+    likely: float
+    high: float
+
+
+@dataclass(frozen=True)
+class TornadoBar:
+    input: str
+    label: str
+    low_value: float
+    high_value: float
+    score_at_low: float
+    score_at_high: float
+
+    @property
+    def swing(self) -> float:
+        return abs(self.score_at_high - self.score_at_low)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    above: str
+    below: str
+    score_above: float
+    score_below: float
+    p_above: float
+    reasons: tuple[tuple[str, float, float, float], ...]
+    """(input, value of the higher item, value of the lower item, points of the gap it explains),
+    largest effect first."""
+    sentence: str
+
+
+@dataclass(frozen=True)
+class PriorityResult:
+    framework: str
+    framework_label: str
+    top_k: int
+    samples: int
+    seed: int
+    items: tuple[RankedItem, ...]
+    unscored: tuple[UnscoredItem, ...]
+    coin_flips: tuple[CoinFlip, ...]
+    information_value: tuple[InformationValue, ...]
+    quadrant_thresholds: tuple[float, float] | None
+    """(value, effort) above which an item counts as high value / high effort."""
+    notes: tuple[str, ...] = ()
+    # What the follow-up questions (explain, compare, tornado) need; not part of the output.
+    table: InputTable | None = field(default=None, repr=False, compare=False)
+    engine: Any = field(default=None, repr=False, compare=False)
+
+    def item(self, key: str) -> RankedItem:
+        for ranked in self.items:
+            if ranked.key == key:
+                return ranked
+        raise KeyError(key)
+
+    @property
+    def top(self) -> tuple[RankedItem, ...]:
+        return self.items[: self.top_k]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {
+            name: getattr(self, name)
+            for name in (
+                "framework",
+                "framework_label",
+                "top_k",
+                "samples",
+                "seed",
+                "quadrant_thresholds",
+                "notes",
+            )
+        }
+        data["items"] = [asdict(i) for i in self.items]
+        data["unscored"] = [asdict(i) for i in self.unscored]
+        data["coin_flips"] = [asdict(c) for c in self.coin_flips]
+        data["information_value"] = [asdict(v) for v in self.information_value]
+        return data

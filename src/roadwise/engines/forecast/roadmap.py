@@ -1,0 +1,232 @@
+"""Probabilistic roadmap: the planned order of work, replayed under uncertain sizes and speed.
+
+Each team works through its items in the planned order (the scheduler's start dates when a
+roadmap exists, otherwise priority order). An item starts when the team has finished its previous
+item and every item it depends on is done; it finishes once the team's throughput, sampled from
+its own history in blocks of weeks, has covered its size. All trials advance together: the loop
+runs over items, never over trials.
+
+The result says, per item and per deadline, how likely the date is met, and how often the item
+lies on the critical path (the chain of waits that decides when the last item finishes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from roadwise.domain.model import Estimate
+from roadwise.engines.forecast.estimates import EstimateBias, sample_sizes
+from roadwise.engines.forecast.simulate import FloatArray, Sampling, sample_weeks
+
+MAX_WEEKS = 520
+
+
+@dataclass(frozen=True)
+class RoadmapItem:
+    key: str
+    team: str
+    estimate: Estimate | None = None
+    depends_on: tuple[str, ...] = ()
+    deadline: dt.date | None = None
+    planned_end: dt.date | None = None
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class TeamFlow:
+    """What the simulation knows of a team: weekly throughput (in the unit items are sized in)."""
+
+    history: FloatArray
+    bias: EstimateBias | None = None
+    #: Size of an item without an estimate (the team's typical item; 1 when counting items).
+    default_size: float = 1.0
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    key: str
+    team: str
+    finish: dict[int, dt.date | None]
+    deadline: dt.date | None
+    p_deadline: float | None
+    planned_end: dt.date | None
+    p_planned_end: float | None
+    critical: float
+
+
+@dataclass(frozen=True)
+class RoadmapForecast:
+    as_of: dt.date
+    trials: int
+    items: tuple[ItemOutcome, ...]
+    finish_all: dict[int, dt.date | None]
+    #: Finish day (from as_of) of every item in every trial, for charts: trials x items.
+    finish_days: FloatArray = field(repr=False)
+
+    def outcome(self, key: str) -> ItemOutcome:
+        return next(i for i in self.items if i.key == key)
+
+
+def _order(items: Sequence[RoadmapItem]) -> list[int]:
+    """Items in an order where every dependency comes first, keeping the given order otherwise."""
+    index = {it.key: i for i, it in enumerate(items)}
+    done: set[int] = set()
+    order: list[int] = []
+    visiting: set[int] = set()
+
+    def visit(i: int) -> None:
+        if i in done:
+            return
+        if i in visiting:
+            raise ValueError(f"dependency cycle through {items[i].key}")
+        visiting.add(i)
+        for dep in items[i].depends_on:
+            if dep in index:
+                visit(index[dep])
+        visiting.discard(i)
+        done.add(i)
+        order.append(i)
+
+    for i in range(len(items)):
+        visit(i)
+    return order
+
+
+def _inverse(cum: FloatArray, weekly: FloatArray, level: FloatArray) -> FloatArray:
+    """Per trial, the fractional week at which cumulative throughput first reaches ``level``."""
+    trials, cols = cum.shape  # cum[:, k] = work done by the start of week k
+    span = float(cum[:, -1].max()) + 1.0
+    offsets = np.arange(trials)[:, None] * span
+    flat = (cum + offsets).ravel()
+    pos = np.searchsorted(flat, level + offsets[:, 0] - 1e-12, side="left")
+    k = pos - np.arange(trials) * cols  # first column with cum >= level
+    reached = (k < cols) & (level <= cum[:, -1] + 1e-12)
+    k = np.clip(k, 1, cols - 1)
+    rows = np.arange(trials)
+    before = cum[rows, k - 1]
+    w = weekly[rows, k - 1]
+    frac = np.where(w > 0, (level - before) / np.where(w > 0, w, 1.0), 0.0)
+    weeks = (k - 1) + np.clip(frac, 0.0, 1.0)
+    return np.where(reached, np.where(level <= 0, 0.0, weeks), np.inf)
+
+
+def _at_time(cum: FloatArray, weekly: FloatArray, t: FloatArray) -> FloatArray:
+    """Cumulative throughput at fractional week ``t`` per trial (t may be inf)."""
+    cols = cum.shape[1]
+    finite = np.isfinite(t)
+    tt = np.where(finite, t, 0.0)
+    k = np.clip(np.floor(tt).astype(np.int64), 0, cols - 2)
+    rows = np.arange(cum.shape[0])
+    value = cum[rows, k] + (tt - k) * weekly[rows, np.minimum(k, weekly.shape[1] - 1)]
+    return np.where(finite, value, np.inf)
+
+
+def simulate_roadmap(
+    items: Sequence[RoadmapItem],
+    teams: Mapping[str, TeamFlow],
+    as_of: dt.date,
+    trials: int = 5000,
+    seed: int = 0,
+    sampling: Sampling = Sampling(),
+    percentiles: Sequence[int] = (50, 85, 95),
+) -> RoadmapForecast:
+    """Replay the roadmap ``trials`` times; ``items`` are in each team's planned order."""
+    rng = np.random.default_rng(seed)
+    n = len(items)
+    index = {it.key: i for i, it in enumerate(items)}
+    sizes = np.zeros((trials, n))
+    for team in {it.team for it in items}:
+        cols = [i for i, it in enumerate(items) if it.team == team]
+        flow = teams.get(team)
+        default = flow.default_size if flow else 1.0
+        ests = [
+            items[i].estimate
+            or Estimate(low=default, likely=default, high=default)
+            for i in cols
+        ]
+        sizes[:, cols] = sample_sizes(ests, trials, rng, bias=flow.bias if flow else None)
+    capacity: dict[str, tuple[FloatArray, FloatArray]] = {}
+    for team, flow in teams.items():
+        work = sizes[:, [i for i, it in enumerate(items) if it.team == team]].sum(axis=1)
+        rate = float(flow.history[-26:].mean()) if flow.history.size else 0.0
+        weeks = int(min(MAX_WEEKS, max(8, np.ceil(float(work.max()) / max(rate, 1e-3) * 2.5))))
+        weekly = sample_weeks(flow.history, trials, weeks, rng, sampling)
+        cum = np.concatenate([np.zeros((trials, 1)), np.cumsum(weekly, axis=1)], axis=1)
+        capacity[team] = (cum, weekly)
+
+    finish = np.full((trials, n), np.inf)
+    pred = np.full((trials, n), -1, dtype=np.int64)
+    last_of_team: dict[str, int] = {}
+    for i in _order(items):
+        it = items[i]
+        start = np.zeros(trials)
+        binding = np.full(trials, -1, dtype=np.int64)
+        prev = last_of_team.get(it.team)
+        if prev is not None:
+            start = finish[:, prev].copy()
+            binding[:] = prev
+        for dep in it.depends_on:
+            j = index.get(dep)
+            if j is None:
+                continue
+            later = finish[:, j] > start
+            start = np.where(later, finish[:, j], start)
+            binding = np.where(later, j, binding)
+        if it.team in capacity:
+            cum, weekly = capacity[it.team]
+            level = _at_time(cum, weekly, start) + sizes[:, i]
+            finish[:, i] = np.where(np.isfinite(start), _inverse(cum, weekly, level), np.inf)
+        pred[:, i] = binding
+        last_of_team[it.team] = i
+
+    # Critical path: walk back from each trial's last finish along the binding waits.
+    critical = np.zeros((trials, n), dtype=bool)
+    if n:
+        current = np.argmax(np.where(np.isfinite(finish), finish, 1e12), axis=1)
+        rows = np.arange(trials)
+        active = np.ones(trials, dtype=bool)
+        for _ in range(n):
+            critical[rows[active], current[active]] = True
+            nxt = pred[rows, current]
+            active &= nxt >= 0
+            if not active.any():
+                break
+            current = np.where(active, nxt, current)
+
+    days = finish * 7.0
+
+    def date(d: float) -> dt.date | None:
+        return None if not np.isfinite(d) or d > 3650 else as_of + dt.timedelta(days=float(np.ceil(d)))
+
+    def p_by(col: FloatArray, day: dt.date | None) -> float | None:
+        return None if day is None else float((col <= (day - as_of).days).mean())
+
+    outcomes = []
+    for i, it in enumerate(items):
+        col = days[:, i]
+        q = np.quantile(col, [p / 100 for p in percentiles], method="inverted_cdf")
+        outcomes.append(
+            ItemOutcome(
+                key=it.key,
+                team=it.team,
+                finish={p: date(v) for p, v in zip(percentiles, q, strict=True)},
+                deadline=it.deadline,
+                p_deadline=p_by(col, it.deadline),
+                planned_end=it.planned_end,
+                p_planned_end=p_by(col, it.planned_end),
+                critical=float(critical[:, i].mean()),
+            )
+        )
+    last = days.max(axis=1) if n else np.zeros(trials)
+    q_all = np.quantile(last, [p / 100 for p in percentiles], method="inverted_cdf")
+    return RoadmapForecast(
+        as_of=as_of,
+        trials=trials,
+        items=tuple(outcomes),
+        finish_all={p: date(v) for p, v in zip(percentiles, q_all, strict=True)},
+        finish_days=days,
+    )

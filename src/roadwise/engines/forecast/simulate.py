@@ -1,0 +1,193 @@
+"""The Monte Carlo core: whole trial matrices of future weekly throughput, no per-trial loop.
+
+A trial is one possible future: a sequence of weeks, each with a throughput drawn from the
+team's own past. Two choices keep the spread honest:
+
+* **Blocks of weeks** are resampled, not single weeks. A team's good and bad weeks come in runs
+  (holidays, incidents, a release crunch); drawing weeks one at a time averages those runs away
+  and makes the forecast look surer than it is.
+* **Mixed windows**: each trial draws its history from the last 12, 26 or 52 weeks. Recent weeks
+  say most about the team now; longer windows remember that teams pause and change speed.
+
+Weeks in a simulation are seven-day periods counted from the forecast's start date (not calendar
+weeks), so a forecast made on a Thursday does not lose or gain half a week.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+DEFAULT_WINDOWS: tuple[int, ...] = (12, 26, 52)
+DEFAULT_BLOCK = 4
+MAX_WEEKS = 520  # ten years: a forecast that does not finish by then is "not in sight"
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """How a trial draws its future weeks from the past."""
+
+    #: Fixed window of the last K weeks; None mixes :attr:`windows`.
+    window: int | None = None
+    windows: tuple[int, ...] = DEFAULT_WINDOWS
+    block: int = DEFAULT_BLOCK
+
+
+TEXTBOOK = Sampling(window=12, block=1)
+"""The common practice: the last 12 weeks, resampled one week at a time."""
+
+
+def weekly_counts(
+    done_days: FloatArray, end: float, weeks: int, sizes: FloatArray | None = None
+) -> FloatArray:
+    """Work finished in each of the ``weeks`` seven-day periods before ``end`` (oldest first).
+
+    ``done_days`` are finish times in days (any epoch); ``sizes`` weights each finish (points).
+    """
+    age = end - done_days
+    mask = (age > 0) & (age <= 7 * weeks)
+    idx = weeks - 1 - np.floor((age[mask] - 1e-9) / 7.0).astype(np.int64)
+    idx = np.clip(idx, 0, weeks - 1)
+    w = None if sizes is None else sizes[mask]
+    return np.bincount(idx, weights=w, minlength=weeks).astype(np.float64)
+
+
+def _window_lengths(
+    history: FloatArray, trials: int, sampling: Sampling, rng: np.random.Generator
+) -> IntArray:
+    n = history.size
+    if sampling.window is not None:
+        lengths = np.full(trials, min(sampling.window, n), dtype=np.int64)
+    else:
+        choices = np.unique(np.minimum(np.array(sampling.windows, dtype=np.int64), n))
+        lengths = rng.choice(choices, size=trials)
+    # A window with no finished work would never finish anything: fall back to all history.
+    tail_sums = np.concatenate([[0.0], np.cumsum(history[::-1])])
+    empty = tail_sums[lengths] <= 0
+    lengths[empty] = n
+    return lengths
+
+
+def sample_weeks(
+    history: FloatArray,
+    trials: int,
+    weeks: int,
+    rng: np.random.Generator,
+    sampling: Sampling = Sampling(),
+    lengths: IntArray | None = None,
+) -> FloatArray:
+    """A (trials x weeks) matrix of future weekly throughput resampled in blocks from history."""
+    n = history.size
+    if n == 0:
+        return np.zeros((trials, weeks))
+    if lengths is None:
+        lengths = _window_lengths(history, trials, sampling, rng)
+    block = max(1, sampling.block)
+    n_blocks = -(-weeks // block)
+    offsets = np.floor(rng.random((trials, n_blocks)) * lengths[:, None]).astype(np.int64)
+    within = (offsets[:, :, None] + np.arange(block)) % lengths[:, None, None]
+    idx = within.reshape(trials, n_blocks * block)[:, :weeks] + (n - lengths)[:, None]
+    return history[idx]
+
+
+def weeks_to_reach(
+    weekly: FloatArray, target: FloatArray, arrivals: FloatArray | None = None
+) -> FloatArray:
+    """Fractional weeks until cumulative throughput reaches ``target`` (per trial; inf if never).
+
+    ``arrivals`` (same shape as ``weekly``) adds new work to the target as weeks pass.
+    """
+    cum = np.cumsum(weekly, axis=1)
+    goal = target[:, None] + (np.cumsum(arrivals, axis=1) if arrivals is not None else 0.0)
+    reached = cum >= goal - 1e-9
+    any_reached = reached.any(axis=1)
+    k = np.argmax(reached, axis=1)
+    rows = np.arange(weekly.shape[0])
+    before = np.where(k > 0, cum[rows, np.maximum(k - 1, 0)], 0.0)
+    goal_k = goal[rows, k] if goal.shape[1] > 1 else goal[:, 0]
+    this_week = weekly[rows, k]
+    frac = np.where(this_week > 0, (goal_k - before) / np.where(this_week > 0, this_week, 1), 1.0)
+    out = k + np.clip(frac, 0.0, 1.0)
+    return np.where(any_reached, out, np.inf)
+
+
+def simulate_weeks(
+    history: FloatArray,
+    target: float | FloatArray,
+    trials: int,
+    rng: np.random.Generator,
+    sampling: Sampling = Sampling(),
+    capacity: FloatArray | None = None,
+    growth_per_week: float = 0.0,
+    max_weeks: int = MAX_WEEKS,
+) -> FloatArray:
+    """Weeks until ``target`` work is done, one value per trial (inf when beyond ``max_weeks``).
+
+    ``capacity`` scales each future week (working days that week ÷ a normal week's); weeks past
+    its end count as normal. ``growth_per_week`` adds Poisson-distributed new work each week.
+    """
+    targets = np.broadcast_to(np.asarray(target, dtype=np.float64), (trials,)).copy()
+    result = np.full(trials, np.inf)
+    if history.size == 0 or history.sum() <= 0:
+        return result
+    mean_rate = float(history[-min(history.size, 26) :].mean()) or float(history.mean())
+    net_rate = max(mean_rate - growth_per_week, mean_rate * 0.1)
+    horizon = int(min(max_weeks, max(8, np.ceil(float(targets.max()) / net_rate * 1.6) + 4)))
+    lengths = _window_lengths(history, trials, sampling, rng)
+    pending = np.arange(trials)
+    done_weeks = 0
+    carried = np.zeros(trials)
+    while pending.size and done_weeks < max_weeks:
+        span = min(horizon, max_weeks - done_weeks)
+        weekly = sample_weeks(history, pending.size, span, rng, sampling, lengths[pending])
+        if capacity is not None:
+            factor = np.ones(span)
+            part = capacity[done_weeks : done_weeks + span]
+            factor[: part.size] = part
+            weekly = weekly * factor
+        arrivals = rng.poisson(growth_per_week, weekly.shape) if growth_per_week > 0 else None
+        need = targets[pending] - carried[pending]
+        weeks = weeks_to_reach(weekly, need, arrivals)
+        finished = np.isfinite(weeks)
+        result[pending[finished]] = done_weeks + weeks[finished]
+        # Unfinished trials carry their progress into the next chunk of weeks.
+        progress = weekly.sum(axis=1) - (arrivals.sum(axis=1) if arrivals is not None else 0.0)
+        carried[pending[~finished]] += progress[~finished]
+        pending = pending[~finished]
+        done_weeks += span
+        horizon = span
+    return result
+
+
+def how_many(
+    history: FloatArray,
+    weeks: float,
+    trials: int,
+    rng: np.random.Generator,
+    sampling: Sampling = Sampling(),
+    capacity: FloatArray | None = None,
+) -> FloatArray:
+    """Work finished within ``weeks`` (fractional), one value per trial."""
+    whole = int(np.ceil(weeks))
+    if whole <= 0 or history.size == 0:
+        return np.zeros(trials)
+    weekly = sample_weeks(history, trials, whole, rng, sampling)
+    if capacity is not None:
+        factor = np.ones(whole)
+        part = capacity[:whole]
+        factor[: part.size] = part
+        weekly = weekly * factor
+    weekly[:, -1] *= weeks - (whole - 1)
+    return np.asarray(weekly.sum(axis=1))
+
+
+def quantiles(values: FloatArray, levels: Sequence[float]) -> FloatArray:
+    """Percentiles of trial outcomes; trials that never finish (inf) count as the latest."""
+    # inverted_cdf picks an actual trial value, so an inf never gets interpolated into a nan.
+    return np.asarray(np.quantile(values, np.asarray(levels), method="inverted_cdf"), dtype=float)

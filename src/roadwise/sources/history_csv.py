@@ -1,0 +1,246 @@
+"""Import delivery history from an issue tracker's CSV export.
+
+Any export with one row per issue works once its columns are mapped to Roadwise's words::
+
+    key=Issue_Key,created=Creation_Date,resolved=Resolution_Date,size=Story_Point,kind=Type
+
+Presets exist for common layouts (``tawos``: the TAWOS Jira research dataset; ``jira``: a Jira
+"export CSV (all fields)"). Rows that were never resolved are skipped and counted; a value that
+cannot be read stops the import with an error naming the row and the column, so nothing is
+half-imported.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError as PydanticValidationError
+
+from roadwise.domain.model import HistoryRecord, ItemKind
+from roadwise.errors import RoadwiseError
+
+FIELDS = ("key", "title", "created", "started", "resolved", "size", "kind", "team", "cycle_minutes")
+REQUIRED = ("created", "resolved")
+
+PRESETS: dict[str, dict[str, str]] = {
+    "tawos": {
+        "key": "Issue_Key",
+        "created": "Creation_Date",
+        "resolved": "Resolution_Date",
+        "size": "Story_Point",
+        "kind": "Type",
+        "cycle_minutes": "In_Progress_Minutes",
+    },
+    "jira": {
+        "key": "Issue key",
+        "title": "Summary",
+        "created": "Created",
+        "resolved": "Resolved",
+        "size": "Custom field (Story Points)",
+        "kind": "Issue Type",
+    },
+}
+
+NULLS = frozenset({"", "null", "none", "nan", "n/a", "-"})
+
+_KIND_WORDS: dict[str, ItemKind] = {
+    "bug": ItemKind.BUG,
+    "defect": ItemKind.BUG,
+    "epic": ItemKind.EPIC,
+    "feature": ItemKind.FEATURE,
+    "new feature": ItemKind.FEATURE,
+    "enhancement request": ItemKind.FEATURE,
+    "technical task": ItemKind.TECH_DEBT,
+    "tech debt": ItemKind.TECH_DEBT,
+    "tech_debt": ItemKind.TECH_DEBT,
+    "technical debt": ItemKind.TECH_DEBT,
+}
+
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%d",
+    "%d/%b/%y %I:%M %p",  # Jira's default export format
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+)
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which CSV column holds each Roadwise field (None: not present)."""
+
+    columns: Mapping[str, str]
+    #: Team of every row when the file has no team column (e.g. the project's name).
+    team: str | None = None
+
+    @classmethod
+    def parse(cls, text: str, team: str | None = None) -> ColumnMapping:
+        """``tawos``, ``jira`` or ``field=Column,field=Column``; a preset may be extended."""
+        columns: dict[str, str] = {}
+        for part in (p.strip() for p in text.split(",") if p.strip()):
+            if "=" not in part:
+                if part.lower() not in PRESETS:
+                    raise RoadwiseError(
+                        f"unknown mapping preset '{part}' (known: {', '.join(PRESETS)}; "
+                        "or give field=Column pairs)",
+                        field="mapping",
+                    )
+                columns.update(PRESETS[part.lower()])
+                continue
+            name, column = (s.strip() for s in part.split("=", 1))
+            if name not in FIELDS:
+                raise RoadwiseError(
+                    f"unknown field '{name}' in the mapping (fields: {', '.join(FIELDS)})",
+                    field="mapping",
+                )
+            columns[name] = column
+        return cls(columns, team)
+
+
+@dataclass
+class ImportResult:
+    records: list[HistoryRecord]
+    rows: int
+    skipped_unresolved: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_datetime(text: str) -> dt.datetime:
+    value = text.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(
+            f"'{text}' is not a date/time (expected e.g. 2024-03-01 14:30:00)"
+        ) from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed
+
+
+def parse_kind(text: str) -> ItemKind:
+    word = text.strip().lower()
+    if word in _KIND_WORDS:
+        return _KIND_WORDS[word]
+    try:
+        return ItemKind(word)
+    except ValueError:
+        # Tasks, sub-tasks, improvements...: ordinary work items.
+        return ItemKind.STORY
+
+
+def read_history_csv(
+    path: str | Path, mapping: ColumnMapping | str = "tawos", team: str | None = None
+) -> ImportResult:
+    """Read a CSV export into history records. Row numbers in errors count the header as 1."""
+    path = Path(path)
+    if isinstance(mapping, str):
+        mapping = ColumnMapping.parse(mapping, team=team)
+    team = team or mapping.team
+    cols = dict(mapping.columns)
+    for name in REQUIRED:
+        if name not in cols:
+            raise RoadwiseError(f"the mapping needs a column for '{name}'", field="mapping")
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise RoadwiseError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
+    with handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        missing = [c for c in cols.values() if c not in header]
+        if missing:
+            raise RoadwiseError(
+                f"column(s) {', '.join(repr(m) for m in missing)} not in the file's header "
+                f"({', '.join(header[:12])}{', ...' if len(header) > 12 else ''})",
+                file=str(path),
+                line=1,
+            )
+        records: list[HistoryRecord] = []
+        skipped = 0
+        rows = 0
+        for row_no, row in enumerate(reader, start=2):
+            rows += 1
+
+            def get(name: str, row: dict[str, str] = row) -> str | None:
+                column = cols.get(name)
+                if column is None:
+                    return None
+                value = (row.get(column) or "").strip()
+                return None if value.lower() in NULLS else value
+
+            def fail(name: str, message: str, row_no: int = row_no) -> RoadwiseError:
+                return RoadwiseError(message, file=str(path), row=row_no, field=cols.get(name))
+
+            resolved_text = get("resolved")
+            if resolved_text is None:
+                skipped += 1
+                continue
+            values: dict[str, object] = {}
+            for name in ("created", "resolved", "started"):
+                text = get(name)
+                if text is None:
+                    if name == "created":
+                        raise fail(name, "a created date is required")
+                    continue
+                try:
+                    values[name] = parse_datetime(text)
+                except ValueError as exc:
+                    raise fail(name, str(exc)) from None
+            size: float | None = None
+            size_text = get("size")
+            if size_text is not None:
+                try:
+                    size = float(size_text)
+                except ValueError:
+                    raise fail("size", f"'{size_text}' is not a number") from None
+                if size < 0:
+                    raise fail("size", f"size must not be negative, got {size_text}")
+            done = values["resolved"]
+            created = values["created"]
+            assert isinstance(done, dt.datetime) and isinstance(created, dt.datetime)
+            started = values.get("started")
+            minutes_text = get("cycle_minutes")
+            if started is None and minutes_text is not None:
+                try:
+                    minutes = float(minutes_text)
+                except ValueError:
+                    raise fail("cycle_minutes", f"'{minutes_text}' is not a number") from None
+                if minutes > 0:
+                    candidate = done - dt.timedelta(minutes=minutes)
+                    # In-progress time can exceed the lead time when an issue was reopened.
+                    started = max(candidate, created)
+            key = get("key") or f"row-{row_no}"
+            if done < created:
+                raise fail("resolved", f"resolved ({done}) is before created ({created}) for {key}")
+            try:
+                records.append(
+                    HistoryRecord(
+                        key=key.replace(" ", "_"),
+                        title=get("title") or "",
+                        team=get("team") or team,
+                        kind=parse_kind(get("kind") or "story"),
+                        points=size,
+                        created=created,
+                        started=started if isinstance(started, dt.datetime) else None,
+                        done=done,
+                    )
+                )
+            except PydanticValidationError as exc:
+                first = exc.errors()[0]
+                raise RoadwiseError(
+                    first["msg"], file=str(path), row=row_no, field=str(first["loc"][0])
+                ) from None
+    return ImportResult(records, rows, skipped)

@@ -132,12 +132,24 @@ def describe_changes(before: dict[str, Any] | None, after: dict[str, Any] | None
         return ["created"]
     if after is None:
         return ["deleted"]
+    flat_before, flat_after = _flatten(before), _flatten(after)
     lines = []
-    for field in sorted(set(before) | set(after)):
-        old, new = before.get(field), after.get(field)
+    for field in sorted(set(flat_before) | set(flat_after)):
+        old, new = flat_before.get(field), flat_after.get(field)
         if old != new and field not in ("version", "updated_at"):
             lines.append(f"{field}: {_short(old)} -> {_short(new)}")
     return lines
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested maps as dotted fields, so a change reads ``value.reach: None -> 500.0``."""
+    flat: dict[str, Any] = {}
+    for name, value in data.items():
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, f"{prefix}{name}."))
+        else:
+            flat[f"{prefix}{name}"] = value
+    return flat
 
 
 def _short(value: Any, width: int = 60) -> str:
@@ -991,6 +1003,8 @@ def _store_validation_error(
         message = message.removeprefix("Value error, ")
     if item_index is not None and loc[:2] == ["items", str(item_index)]:
         return ValidationError(f"{what}: {message}", field=".".join(loc[2:]) or None)
+    if item_index is not None and len(loc) == 2 and loc[0] == "items" and not loc[1].isdigit():
+        return ValidationError(f"{what}: {message}", field=loc[1])  # a cycle through the item
     field = _keyed_path(data, loc)
     return ValidationError(f"{what}: {message}", field=field or None)
 

@@ -1,0 +1,580 @@
+"""Workspace commands: ``init``, ``sample``, ``import``, ``export``, ``validate``, ``items …``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+from pydantic import ValidationError as PydanticValidationError
+from rich.table import Table
+
+from roadwise.domain import Item, ItemKind, Status, Workspace
+from roadwise.errors import RoadwiseError
+from roadwise.views.cli import app
+from roadwise.views.cli._common import (
+    DbOption,
+    JsonOption,
+    console,
+    db_url,
+    handles_errors,
+    print_json,
+)
+
+items_app = typer.Typer(help="List, show, add and edit backlog items.", no_args_is_help=True)
+app.add_typer(items_app, name="items")
+
+_YAML = (".yaml", ".yml")
+_CSV = (".csv",)
+
+
+def _store(db: str | None, *, create: bool = False, must_exist: bool = True) -> Any:
+    from roadwise.workspace import open_store
+
+    url = db_url(db)
+    store = open_store(url, create=create)
+    if must_exist and not store.is_initialized():
+        raise RoadwiseError(
+            f"{store.url} holds no workspace yet; run `roadwise init` or `roadwise sample` first"
+        )
+    return store
+
+
+def _file_kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in _YAML:
+        return "yaml"
+    if suffix in _CSV:
+        return "csv"
+    raise RoadwiseError(
+        "unknown file type; use .yaml / .yml for a whole workspace or .csv for items",
+        file=str(path),
+    )
+
+
+def _summary(ws: Workspace) -> dict[str, Any]:
+    return {
+        "name": ws.name,
+        "as_of": ws.as_of.isoformat(),
+        "objectives": len(ws.objectives),
+        "themes": len(ws.themes),
+        "teams": len(ws.teams),
+        "people": sum(len(t.people) for t in ws.teams),
+        "releases": len(ws.cycles.releases),
+        "customers": len(ws.customers),
+        "items": len(ws.items),
+        "open_items": len(ws.open_items()),
+        "feedback": len(ws.feedback),
+        "history": len(ws.history),
+        "scenarios": len(ws.scenarios),
+        "decisions": len(ws.decisions),
+        "plans": len(ws.plans),
+    }
+
+
+def _print_summary(ws: Workspace, title: str) -> None:
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column("what", style="bold")
+    table.add_column("count", justify="right")
+    for name, value in _summary(ws).items():
+        table.add_row(name.replace("_", " "), str(value))
+    console.print(table)
+
+
+# --------------------------------------------------------------------------- init / sample
+
+
+@app.command()
+@handles_errors
+def init(
+    name: str = typer.Option("workspace", "--name", help="The workspace's (product's) name."),
+    description: str = typer.Option("", "--description", help="One line about the product."),
+    db: str | None = DbOption,
+) -> None:
+    """Create an empty workspace database (default ./roadwise.db)."""
+    store = _store(db, create=True, must_exist=False)
+    store.init(name, description)
+    console.print(f"Created workspace [bold]{name}[/] in {store.url}")
+
+
+@app.command()
+@handles_errors
+def sample(
+    seed: int = typer.Option(7, "--seed", help="Seed: the same seed gives the same product."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace a workspace that is already in the database."
+    ),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Generate the fictional sample product and store it as the workspace."""
+    from roadwise.sample import generate_sample
+
+    store = _store(db, create=True, must_exist=False)
+    if store.is_initialized() and not force:
+        raise RoadwiseError(
+            f"{store.url} already holds a workspace; pass --force to replace it with the sample"
+        )
+    started = time.perf_counter()
+    ws = generate_sample(seed=seed)
+    store.replace(ws)
+    elapsed = time.perf_counter() - started
+    if as_json:
+        print_json({**_summary(ws), "db": store.url, "seconds": round(elapsed, 3)})
+        return
+    _print_summary(ws, f"Sample product (seed {seed}) stored in {store.url}")
+    console.print(f"Done in {elapsed:.1f} s.")
+
+
+# --------------------------------------------------------------------------- import / export
+
+
+@app.command(name="import")
+@handles_errors
+def import_(
+    file: Path = typer.Argument(..., help="A workspace .yaml file or an items .csv file."),
+    mapping: str | None = typer.Option(
+        None,
+        "--mapping",
+        help="CSV only: column mapping, a YAML file or 'Column=field,…' (see docs/workspace.md).",
+    ),
+    replace: bool = typer.Option(
+        False,
+        "--replace",
+        help="Replace the workspace (YAML) or all items (CSV) instead of merging by key.",
+    ),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Import a workspace from YAML or items from CSV, in one transaction.
+
+    Without --replace records are merged by key: the file's version of a record replaces the
+    stored one, new records are added, others are kept. A file with any problem changes
+    nothing.
+    """
+    from roadwise.sources.csv_file import import_items_csv, parse_mapping
+    from roadwise.sources.yaml_file import merge_workspace_yaml, read_workspace_yaml
+
+    kind = _file_kind(file)
+    if mapping is not None and kind != "csv":
+        raise RoadwiseError("--mapping applies to CSV files only", file=str(file))
+    column_mapping = parse_mapping(mapping) if mapping else None
+    store = _store(db, create=True, must_exist=False)
+    before: dict[str, int] = {}
+
+    def change(ws: Workspace) -> Workspace:
+        if kind == "yaml":
+            return read_workspace_yaml(file) if replace else merge_workspace_yaml(ws, file)
+        return import_items_csv(ws, file, column_mapping, replace=replace)
+
+    initialized = store.is_initialized()
+    if initialized:
+        before.update({i.key: i.version for i in store.load().items})
+    if kind == "yaml" and (replace or not initialized):
+        ws = read_workspace_yaml(file)
+        store.replace(ws)
+    else:
+        store.modify(change)
+    ws = store.load()
+    after = {i.key: i.version for i in ws.items}
+    counts = {
+        "added": sum(1 for k in after if k not in before),
+        "updated": sum(1 for k, v in after.items() if k in before and v != before[k]),
+        "removed": sum(1 for k in before if k not in after),
+        "items": len(after),
+    }
+    if as_json:
+        print_json({"file": str(file), "db": store.url, **counts})
+        return
+    console.print(
+        f"Imported {file} into {store.url}: {counts['added']} items added, "
+        f"{counts['updated']} changed, {counts['removed']} removed; {counts['items']} items now."
+    )
+
+
+@app.command()
+@handles_errors
+def export(
+    file: Path = typer.Argument(..., help="Where to write: .yaml (whole workspace) or .csv."),
+    db: str | None = DbOption,
+) -> None:
+    """Export the workspace to YAML, or its items to CSV."""
+    from roadwise.sources.csv_file import write_items_csv
+    from roadwise.sources.yaml_file import write_workspace_yaml
+
+    kind = _file_kind(file)
+    if not file.parent.is_dir():
+        raise RoadwiseError(f"folder {file.parent} does not exist", file=str(file))
+    ws = _store(db).load()
+    if kind == "yaml":
+        write_workspace_yaml(ws, file)
+        console.print(f"Wrote workspace '{ws.name}' ({len(ws.items)} items) to {file}")
+    else:
+        write_items_csv(ws.items, file)
+        console.print(f"Wrote {len(ws.items)} items to {file}")
+
+
+# --------------------------------------------------------------------------- validate
+
+
+@app.command()
+def validate(
+    file: Path | None = typer.Argument(
+        None, help="A workspace .yaml file, or an items .csv file checked against the database."
+    ),
+    mapping: str | None = typer.Option(None, "--mapping", help="CSV column mapping."),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Check a file (or the stored workspace) against every workspace rule; changes nothing."""
+    from roadwise.sources.csv_file import import_items_csv, parse_mapping
+    from roadwise.sources.yaml_file import read_workspace_yaml
+
+    try:
+        if file is None:
+            ws = _store(db).load()
+            source = db_url(db)
+        elif _file_kind(file) == "yaml":
+            ws = read_workspace_yaml(file)
+            source = str(file)
+        else:
+            stored = _store(db).load()
+            ws = import_items_csv(stored, file, parse_mapping(mapping) if mapping else None)
+            source = str(file)
+    except RoadwiseError as exc:
+        if as_json:
+            print_json(
+                {
+                    "valid": False,
+                    "message": exc.message,
+                    "file": exc.file,
+                    "line": exc.line,
+                    "row": exc.row,
+                    "field": exc.field,
+                }
+            )
+        else:
+            console.print(f"[bold red]invalid:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        print_json({"valid": True, "source": source, **_summary(ws)})
+    else:
+        console.print(
+            f"[green]valid:[/] {source}: workspace '{ws.name}', {len(ws.items)} items, "
+            f"{len(ws.teams)} teams; every rule holds.",
+            highlight=False,
+        )
+
+
+# --------------------------------------------------------------------------- items
+
+
+def _estimate_text(item: Item) -> str:
+    e = item.estimate
+    if e is None:
+        return ""
+    unit = "pt" if e.unit.value == "points" else "pd"
+    if e.low == e.high:
+        return f"{e.likely:g} {unit}"
+    return f"{e.low:g}/{e.likely:g}/{e.high:g} {unit}"
+
+
+_STATUS_STYLE = {
+    "idea": "dim",
+    "discovery": "cyan",
+    "ready": "blue",
+    "in_progress": "yellow",
+    "done": "green",
+    "launched": "bold green",
+    "dropped": "strike dim",
+}
+
+
+@items_app.command("list")
+@handles_errors
+def items_list(
+    status: list[Status] = typer.Option([], "--status", help="Only these statuses (repeatable)."),
+    kind: list[ItemKind] = typer.Option([], "--kind", help="Only these kinds (repeatable)."),
+    team: list[str] = typer.Option([], "--team", help="Only these teams (repeatable)."),
+    theme: list[str] = typer.Option([], "--theme", help="Only these themes (repeatable)."),
+    parent: str | None = typer.Option(None, "--parent", help="Only children of this item."),
+    tag: list[str] = typer.Option([], "--tag", help="Only items with one of these tags."),
+    search: str | None = typer.Option(
+        None, "--search", help="Text in the key, title or description."
+    ),
+    open_only: bool = typer.Option(
+        False, "--open", help="Only open items (idea, discovery, ready, in progress)."
+    ),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Show at most this many."),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """List backlog items, filtered."""
+    store = _store(db)
+    statuses = [s.value for s in status]
+    if open_only:
+        statuses = statuses or [s.value for s in Status if s.is_open]
+    found = store.list_items(
+        status=statuses,
+        kind=[k.value for k in kind],
+        team=team,
+        theme=theme,
+        parent=parent,
+        tag=tag,
+        search=search,
+    )
+    if open_only:
+        found = [i for i in found if i.is_open]
+    total = len(found)
+    if limit is not None:
+        found = found[:limit]
+    if as_json:
+        print_json([i.model_dump(mode="json") for i in found])
+        return
+    table = Table(title=f"{total} items" + (f" (first {len(found)})" if len(found) < total else ""))
+    for column in ("key", "title", "kind", "status", "team", "estimate", "parent"):
+        table.add_column(column, overflow="fold" if column == "title" else "ellipsis")
+    for item in found:
+        table.add_row(
+            item.key,
+            item.title,
+            item.kind.value,
+            f"[{_STATUS_STYLE[item.status.value]}]{item.status.value}[/]",
+            item.team or "",
+            _estimate_text(item),
+            item.parent or "",
+        )
+    console.print(table)
+
+
+@items_app.command("show")
+@handles_errors
+def items_show(
+    key: str = typer.Argument(..., help="The item's key."),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Show every field of one item (and its version, for `items edit --version`)."""
+    from roadwise.sources.yaml_file import _Dumper, to_plain
+
+    item = _store(db).get_item(key)
+    if as_json:
+        print_json(item.model_dump(mode="json"))
+        return
+    data = to_plain(item)
+    data["version"] = item.version
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    console.print(text.rstrip(), highlight=False, markup=False)
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError:
+        return text
+
+
+def _set_path(data: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    node = data
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[parts[-1]] = value
+
+
+def _estimate(text: str) -> dict[str, float]:
+    parts = [p for p in text.replace(",", "/").split("/") if p.strip()]
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise RoadwiseError(
+            f"expected a number or low/likely/high, got {text!r}", field="--estimate"
+        ) from None
+    if len(numbers) == 1:
+        numbers *= 3
+    if len(numbers) != 3:
+        raise RoadwiseError(
+            f"expected a number or low/likely/high, got {text!r}", field="--estimate"
+        )
+    return dict(zip(("low", "likely", "high"), numbers, strict=True))
+
+
+def _item_changes(
+    *,
+    title: str | None,
+    description: str | None,
+    kind: ItemKind | None,
+    status: Status | None,
+    parent: str | None,
+    team: str | None,
+    theme: str | None,
+    estimate: str | None,
+    unit: str | None,
+    tags: list[str] | None,
+    depends_on: list[str] | None,
+    sets: list[str],
+) -> dict[str, Any]:
+    changes: dict[str, Any] = {}
+    for name, value in (
+        ("title", title),
+        ("description", description),
+        ("kind", kind.value if kind else None),
+        ("status", status.value if status else None),
+        ("parent", parent),
+        ("team", team),
+        ("theme", theme),
+    ):
+        if value is not None:
+            changes[name] = value or None if name in ("parent", "team", "theme") else value
+    if estimate is not None:
+        changes["estimate"] = {**_estimate(estimate), **({"unit": unit} if unit else {})}
+    elif unit is not None:
+        changes["estimate.unit"] = unit
+    if tags:
+        changes["tags"] = tags
+    if depends_on:
+        changes["dependencies"] = [{"item": k} for k in depends_on]
+    for assignment in sets:
+        if "=" not in assignment:
+            raise RoadwiseError(f"expected FIELD=VALUE, got {assignment!r}", field="--set")
+        path, _, text = assignment.partition("=")
+        changes[path.strip()] = _parse_value(text)
+    return changes
+
+
+def _build_item(data: dict[str, Any], changes: dict[str, Any], key: str) -> Item:
+    for path, value in changes.items():
+        _set_path(data, path, value)
+    try:
+        return Item.model_validate(data)
+    except PydanticValidationError as exc:
+        from roadwise.sources._errors import error_message
+
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"])
+        raise RoadwiseError(f"item {key}: {error_message(error)}", field=field or None) from None
+
+
+_TitleOption = typer.Option(None, "--title", help="Title.")
+_DescriptionOption = typer.Option(None, "--description", help="Description.")
+_KindOption = typer.Option(None, "--kind", help="epic, feature, story, bug or tech_debt.")
+_StatusOption = typer.Option(None, "--status", help="Status.")
+_ParentOption = typer.Option(None, "--parent", help="Parent item key ('' for none).")
+_TeamOption = typer.Option(None, "--team", help="Team key ('' for none).")
+_ThemeOption = typer.Option(None, "--theme", help="Investment theme key ('' for none).")
+_EstimateOption = typer.Option(
+    None, "--estimate", help="Size: a number or low/likely/high, e.g. 3/5/8."
+)
+_UnitOption = typer.Option(None, "--unit", help="Estimate unit: points or person_days.")
+_TagOption = typer.Option(None, "--tag", help="Tag (repeatable; replaces the tags).")
+_DependsOption = typer.Option(
+    None, "--depends-on", help="Key of an item this one waits for (repeatable; replaces them)."
+)
+_SetOption = typer.Option(
+    [],
+    "--set",
+    help="Any field as FIELD=VALUE, dotted for nested ones (value.reach=500, deadline.date=…).",
+)
+
+
+@items_app.command("add")
+@handles_errors
+def items_add(
+    key: str = typer.Argument(..., help="The new item's key, e.g. PAY-42."),
+    title: str = typer.Option(..., "--title", help="Title."),
+    description: str | None = _DescriptionOption,
+    kind: ItemKind | None = _KindOption,
+    status: Status | None = _StatusOption,
+    parent: str | None = _ParentOption,
+    team: str | None = _TeamOption,
+    theme: str | None = _ThemeOption,
+    estimate: str | None = _EstimateOption,
+    unit: str | None = _UnitOption,
+    tag: list[str] | None = _TagOption,
+    depends_on: list[str] | None = _DependsOption,
+    sets: list[str] = _SetOption,
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Add an item to the backlog (an error if the key is taken)."""
+    store = _store(db)
+    changes = _item_changes(
+        title=title,
+        description=description,
+        kind=kind,
+        status=status,
+        parent=parent,
+        team=team,
+        theme=theme,
+        estimate=estimate,
+        unit=unit,
+        tags=tag,
+        depends_on=depends_on,
+        sets=sets,
+    )
+    item = _build_item({"key": key}, changes, key)
+    saved = store.upsert_item(item, expected_version=0)
+    if as_json:
+        print_json(saved.model_dump(mode="json"))
+    else:
+        console.print(f"Added {saved.key} (version {saved.version}).")
+
+
+@items_app.command("edit")
+@handles_errors
+def items_edit(
+    key: str = typer.Argument(..., help="The item's key."),
+    title: str | None = _TitleOption,
+    description: str | None = _DescriptionOption,
+    kind: ItemKind | None = _KindOption,
+    status: Status | None = _StatusOption,
+    parent: str | None = _ParentOption,
+    team: str | None = _TeamOption,
+    theme: str | None = _ThemeOption,
+    estimate: str | None = _EstimateOption,
+    unit: str | None = _UnitOption,
+    tag: list[str] | None = _TagOption,
+    depends_on: list[str] | None = _DependsOption,
+    sets: list[str] = _SetOption,
+    version: int | None = typer.Option(
+        None,
+        "--version",
+        help="The version you looked at (from `items show`): refuse if someone changed it since.",
+    ),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Change fields of an item. Refused if someone else saved it meanwhile."""
+    store = _store(db)
+    current = store.get_item(key)
+    changes = _item_changes(
+        title=title,
+        description=description,
+        kind=kind,
+        status=status,
+        parent=parent,
+        team=team,
+        theme=theme,
+        estimate=estimate,
+        unit=unit,
+        tags=tag,
+        depends_on=depends_on,
+        sets=sets,
+    )
+    if not changes:
+        raise RoadwiseError("nothing to change; pass --title, --status, --set FIELD=VALUE, …")
+    if "key" in changes:
+        raise RoadwiseError("an item's key cannot be changed", field="key")
+    item = _build_item(current.model_dump(mode="json"), changes, key)
+    expected = version if version is not None else current.version
+    saved = store.upsert_item(item, expected_version=expected)
+    if as_json:
+        print_json(saved.model_dump(mode="json"))
+    else:
+        console.print(f"Saved {saved.key} (version {saved.version}).")

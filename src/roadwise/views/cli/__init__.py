@@ -26,7 +26,7 @@ def version() -> None:
 
 def _register() -> None:
     # Feature modules register their commands on import.
-    from roadwise.views.cli import demo, plan  # noqa: F401
+    from roadwise.views.cli import demo, plan, workspace  # noqa: F401
 
 
 _register()

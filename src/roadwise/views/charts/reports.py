@@ -1,0 +1,250 @@
+"""Charts of the stakeholder reports, one Altair definition each, rendered for every format.
+
+Each function takes plain rows (dicts) that the report builders assemble from engine results,
+so the same definition draws the interactive HTML chart, the SVG beside the Markdown and the
+PNG inside the PDF. Colours: one calm palette, status colours only where they carry meaning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+
+PALETTE = ["#2f5d8a", "#d08c2f", "#3f8f6b", "#8a4f9e", "#b8463f", "#6b7785", "#4fa3c7"]
+HORIZON_COLOURS = {"Now": "#2f5d8a", "Next": "#6f9ccc", "Later": "#b9cde3"}
+WIDTH = 620
+
+Rows = Sequence[dict[str, Any]]
+
+
+def _base(rows: Rows) -> alt.Chart:
+    return alt.Chart(alt.Data(values=list(rows))).properties(width=WIDTH)
+
+
+def _config(chart: Any) -> Any:
+    return (
+        chart.configure_view(stroke=None)
+        .configure_axis(
+            labelFontSize=11, titleFontSize=11, gridColor="#e6e9ee", domainColor="#9aa3ad"
+        )
+        .configure_legend(labelFontSize=11, titleFontSize=11, orient="top")
+    )
+
+
+def roadmap_timeline(rows: Rows, *, today: str | None = None) -> Any:
+    """Gantt bars per item, grouped by team; a thin extension to the 85 % date.
+
+    Rows: ``item`` (label), ``team``, ``start``, ``end`` (likely), optional ``sure`` (85 %
+    date), ``horizon`` (Now/Next/Later), ``confidence`` (text for the tooltip).
+    """
+    base = _base(rows)
+    height = max(120, 18 * len(rows))
+    y = alt.Y("item:N", sort=None, title=None, axis=alt.Axis(labelLimit=240))
+    tooltip = [
+        alt.Tooltip("item:N", title="Item"),
+        alt.Tooltip("team:N", title="Team"),
+        alt.Tooltip("confidence:N", title="When"),
+    ]
+    bars = base.mark_bar(cornerRadius=2, height=11).encode(
+        x=alt.X("start:T", title=None, axis=alt.Axis(format="%b %Y", tickCount="month")),
+        x2="end:T",
+        y=y,
+        color=alt.Color(
+            "horizon:N",
+            title=None,
+            scale=alt.Scale(domain=list(HORIZON_COLOURS), range=list(HORIZON_COLOURS.values())),
+        ),
+        tooltip=tooltip,
+    )
+    layers: list[Any] = [bars]
+    if any(r.get("sure") for r in rows):
+        layers.insert(
+            0,
+            base.mark_rule(color="#9aa3ad", strokeWidth=1.5).encode(
+                x="end:T", x2="sure:T", y=y, tooltip=tooltip
+            ),
+        )
+        layers.append(
+            base.mark_tick(color="#5b6472", thickness=1.5, size=10).encode(
+                x="sure:T", y=y, tooltip=tooltip
+            )
+        )
+    if today:
+        layers.append(
+            alt.Chart(alt.Data(values=[{"today": today}]))
+            .mark_rule(color="#b8463f", strokeDash=[4, 3])
+            .encode(x="today:T")
+        )
+    chart = alt.layer(*layers).properties(width=WIDTH, height=height)
+    teams = sorted({str(r.get("team", "")) for r in rows})
+    if len(teams) > 1:
+        chart = (
+            alt.layer(*layers, data=alt.Data(values=list(rows)))
+            .properties(width=WIDTH, height=alt.Step(16))
+            .facet(
+                row=alt.Row(
+                    "team:N",
+                    title=None,
+                    header=alt.Header(
+                        labelAngle=0, labelAlign="left", labelFontWeight="bold", labelFontSize=12
+                    ),
+                )
+            )
+            .resolve_scale(y="independent")
+        )
+    return _config(chart)
+
+
+def burn_up(done: Rows, scope: Rows, cone: Rows, *, unit: str = "points") -> Any:
+    """Work finished over time, the scope line, and the forecast cone (50/85/95 % bands).
+
+    ``done``: ``date``, ``value``; ``scope``: ``date``, ``value``; ``cone``: ``date``,
+    ``p50``, ``p85``, ``p95``, ``p15``, ``p5`` (cumulative work expected by that date).
+    """
+    layers: list[Any] = []
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%b %Y"))
+    if cone:
+        cb = _base(cone)
+        layers.append(
+            cb.mark_area(color="#6f9ccc", opacity=0.18).encode(
+                x=x, y="p5:Q", y2="p95:Q", tooltip=["date:T", "p5:Q", "p50:Q", "p95:Q"]
+            )
+        )
+        layers.append(cb.mark_area(color="#6f9ccc", opacity=0.3).encode(x=x, y="p15:Q", y2="p85:Q"))
+        layers.append(cb.mark_line(color="#2f5d8a", strokeDash=[5, 3]).encode(x=x, y="p50:Q"))
+    if scope:
+        layers.append(
+            _base(scope)
+            .mark_line(color="#b8463f", interpolate="step-after")
+            .encode(x=x, y="value:Q", tooltip=["date:T", alt.Tooltip("value:Q", title="scope")])
+        )
+    layers.append(
+        _base(done)
+        .mark_line(color="#2f5d8a", strokeWidth=2.5)
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title=f"finished ({unit})"),
+            tooltip=["date:T", alt.Tooltip("value:Q", title="finished", format=",.0f")],
+        )
+    )
+    return _config(alt.layer(*layers).properties(width=WIDTH, height=220))
+
+
+def forecast_histogram(rows: Rows, *, marks: Rows = ()) -> Any:
+    """How often each completion date came up in the simulation, with the 50/85/95 % dates.
+
+    Rows: ``date`` (week), ``share`` (of trials). Marks: ``date``, ``label``.
+    """
+    bars = (
+        _base(rows)
+        .mark_bar(color="#6f9ccc")
+        .encode(
+            x=alt.X("date:T", title="finished in the week of", axis=alt.Axis(format="%d %b")),
+            y=alt.Y("share:Q", title="share of simulations", axis=alt.Axis(format="%")),
+            tooltip=[alt.Tooltip("date:T", title="week"), alt.Tooltip("share:Q", format=".1%")],
+        )
+    )
+    layers: list[Any] = [bars]
+    if marks:
+        mb = alt.Chart(alt.Data(values=list(marks)))
+        layers.append(mb.mark_rule(color="#b8463f", strokeDash=[4, 3]).encode(x="date:T"))
+        layers.append(
+            mb.mark_text(align="left", dx=3, dy=-4, color="#b8463f", fontSize=11).encode(
+                x="date:T", y=alt.value(8), text="label:N"
+            )
+        )
+    return _config(alt.layer(*layers).properties(width=WIDTH, height=180))
+
+
+def priority_matrix(rows: Rows, *, value_title: str = "value", effort_title: str = "effort") -> Any:
+    """Value against effort, one point per item, quadrants split at the medians.
+
+    Rows: ``item``, ``value``, ``effort``, optional ``low``/``high`` (value interval) and
+    ``quadrant``.
+    """
+    base = _base(rows)
+    x = alt.X("effort:Q", title=effort_title, scale=alt.Scale(zero=True))
+    y = alt.Y("value:Q", title=value_title, scale=alt.Scale(zero=True))
+    layers: list[Any] = []
+    if rows and "low" in rows[0]:
+        layers.append(base.mark_rule(color="#b9cde3").encode(x=x, y="low:Q", y2="high:Q"))
+    layers.append(
+        base.mark_circle(size=70, opacity=0.85).encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "quadrant:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["Quick win", "Big bet", "Fill-in", "Money pit"],
+                    range=["#3f8f6b", "#2f5d8a", "#9aa3ad", "#b8463f"],
+                ),
+            ),
+            tooltip=["item:N", alt.Tooltip("value:Q", format=",.1f"), "effort:Q", "quadrant:N"],
+        )
+    )
+    layers.append(
+        base.transform_filter("datum.label")
+        .mark_text(align="left", dx=6, fontSize=10, color="#1d2430")
+        .encode(x=x, y=y, text="label:N")
+    )
+    return _config(alt.layer(*layers).properties(width=WIDTH, height=260))
+
+
+def capacity_vs_demand(rows: Rows, *, unit: str = "points") -> Any:
+    """Capacity (line) against demand (bars) per team and period.
+
+    Rows: ``team``, ``period`` (date), ``capacity``, ``demand``.
+    """
+    base = alt.Chart(alt.Data(values=list(rows)))
+    x = alt.X("period:T", title=None, axis=alt.Axis(format="%b"))
+    bars = base.mark_bar(color="#6f9ccc").encode(
+        x=x,
+        y=alt.Y("demand:Q", title=unit),
+        tooltip=[
+            "team:N",
+            "period:T",
+            alt.Tooltip("demand:Q", format=",.0f"),
+            alt.Tooltip("capacity:Q", format=",.0f"),
+        ],
+    )
+    line = base.mark_line(color="#b8463f", interpolate="step-after", strokeWidth=2).encode(
+        x=x, y="capacity:Q"
+    )
+    teams = sorted({str(r["team"]) for r in rows})
+    chart = alt.layer(bars, line).properties(
+        width=max(120, WIDTH // max(1, len(teams)) - 30), height=140
+    )
+    if len(teams) > 1:
+        chart = chart.facet(
+            column=alt.Column("team:N", title=None, header=alt.Header(labelFontWeight="bold"))
+        )
+    return _config(chart)
+
+
+def calibration(rows: Rows) -> Any:
+    """Promised confidence against how often the dates were met in backtests.
+
+    Rows: ``level`` (0..1), ``hit`` (0..1), optional ``method``.
+    """
+    base = _base(rows)
+    diagonal = (
+        alt.Chart(alt.Data(values=[{"a": 0.4, "b": 0.4}, {"a": 1.0, "b": 1.0}]))
+        .mark_line(color="#9aa3ad", strokeDash=[4, 3])
+        .encode(x="a:Q", y="b:Q")
+    )
+    scale = alt.Scale(domain=[0.4, 1.0])
+    colour = alt.Color("method:N", title=None, scale=alt.Scale(range=PALETTE))
+    points = base.mark_line(point=True).encode(
+        x=alt.X("level:Q", title="promised confidence", scale=scale, axis=alt.Axis(format="%")),
+        y=alt.Y("hit:Q", title="dates met in backtests", scale=scale, axis=alt.Axis(format="%")),
+        color=colour,
+        tooltip=[
+            alt.Tooltip("level:Q", format=".0%"),
+            alt.Tooltip("hit:Q", format=".0%"),
+            "method:N",
+        ],
+    )
+    return _config(alt.layer(diagonal, points).properties(width=280, height=220))

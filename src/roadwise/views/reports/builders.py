@@ -1,0 +1,1026 @@
+"""Report builders: the workspace and engine facts in, a :class:`Report` out.
+
+One function per report kind. Builders only read :class:`~roadwise.views.reports.facts.Facts`
+and write plain sentences; every number they state is noted in the report's provenance. A
+section whose facts do not exist (its engine has not run) is left out, never faked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+
+from roadwise.domain import Item, ItemKind, Status, Workspace
+from roadwise.views.charts import reports as charts
+from roadwise.views.reports import facts as F
+from roadwise.views.reports.facts import DateForecast, Facts
+from roadwise.views.reports.model import (
+    Badge,
+    Bullets,
+    Chart,
+    Paragraph,
+    Report,
+    Section,
+    Table,
+    Trace,
+)
+from roadwise.views.reports.wording import (
+    Glossary,
+    date_with_confidence,
+    exact_percent,
+    join_words,
+    say_count,
+    say_date,
+    say_duration,
+    say_number,
+    say_percent,
+    sentence,
+)
+
+ON_TRACK = "on track"
+AT_RISK = "at risk"
+OFF_TRACK = "off track"
+NO_DEADLINE = "no deadline"
+TONES = {ON_TRACK: "good", AT_RISK: "warn", OFF_TRACK: "bad"}
+
+
+class Writer:
+    """Shared state while one report is written: facts, wording, provenance."""
+
+    def __init__(self, facts: Facts, glossary: Glossary) -> None:
+        self.facts = facts
+        self.ws: Workspace = facts.ws
+        self.glossary = glossary
+        self.trace = Trace()
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.ws.as_of
+
+    def date(self, day: dt.date) -> str:
+        return say_date(day, self.as_of)
+
+    def when(self, fc: DateForecast) -> str:
+        return date_with_confidence(fc.p50, fc.p85, as_of=self.as_of)
+
+    def note_forecast(self, fc: DateForecast, label: str) -> str:
+        return self.trace.note(
+            f"{label}: 50 % and 85 % dates",
+            f"{fc.p50.isoformat()} / {fc.p85.isoformat()}",
+            inputs=fc.inputs or "the workspace's delivery history and remaining work",
+            method=fc.method or self.facts.forecast_method,
+            seed=self.facts.seed,
+        )
+
+    def title(self, item: Item) -> str:
+        return item.title
+
+
+# --------------------------------------------------------------------------- status
+
+
+def derive_status(
+    fc: DateForecast | None, deadline: dt.date | None, as_of: dt.date
+) -> tuple[str, str] | None:
+    """On track / at risk / off track from a forecast and a deadline, with a one-line reason.
+
+    The rule: on track when the deadline is at least 85 % likely to be met, at risk when it
+    is more likely met than not, off track otherwise. Without a probability from the engine
+    the 50 % and 85 % dates stand in for it (85 % date before the deadline: on track).
+    Returns None when there is no forecast (nothing to derive a status from).
+    """
+    if fc is None:
+        return None
+    likely = say_date(fc.p50, as_of)
+    if deadline is None:
+        return (
+            NO_DEADLINE,
+            sentence(f"no deadline set; {date_with_confidence(fc.p50, fc.p85, as_of=as_of)}"),
+        )
+    due = say_date(deadline, as_of)
+    p = fc.p_deadline
+    if p is None:
+        p = 0.9 if fc.p85 <= deadline else (0.6 if fc.p50 <= deadline else 0.3)
+        chance = ""
+    else:
+        chance = f" ({say_percent(p)} chance)"
+    if p >= 0.85:
+        slack = (deadline - fc.p85).days
+        margin = f", {say_duration(slack)} to spare" if slack >= 7 else ""
+        return ON_TRACK, sentence(
+            f"85 % sure by {say_date(fc.p85, as_of)}, before the {due} deadline{margin}{chance}"
+        )
+    if p >= 0.5:
+        return AT_RISK, sentence(
+            f"likely by {likely}, but the {due} deadline is met in only "
+            f"{say_percent(p)} of simulated futures"
+            if fc.p_deadline is not None
+            else f"likely by {likely}, but not 85 % sure before the {due} deadline"
+        )
+    late = (fc.p50 - deadline).days
+    return OFF_TRACK, sentence(
+        f"likely {say_duration(late)} late: {likely} against the {due} deadline{chance}"
+        if late > 0
+        else f"the {due} deadline is met in only {say_percent(p)} of simulated futures"
+    )
+
+
+def _badge(status: str) -> Badge:
+    return Badge(status, TONES.get(status, "neutral"))  # type: ignore[arg-type]
+
+
+def item_status(w: Writer, item: Item) -> tuple[str, str] | None:
+    fc = w.facts.forecasts.get(item.key)
+    deadline = F.effective_deadline(w.ws, item)
+    return derive_status(fc, deadline[0] if deadline else None, w.as_of)
+
+
+def objective_status(w: Writer, key: str) -> tuple[str, str] | None:
+    objective = w.ws.objective_by_key[key]
+    fc = w.facts.forecasts.get(f"objective:{key}")
+    return derive_status(fc, objective.due, w.as_of)
+
+
+# --------------------------------------------------------------------------- shared sections
+
+
+def objectives_section(w: Writer, *, compact: bool = False) -> Section | None:
+    ws = w.ws
+    if not ws.objectives:
+        return None
+    progress = F.kr_progress(ws)
+    rows: list[tuple[str | Badge, ...]] = []
+    statuses: list[str] = []
+    refs: list[str] = []
+    for objective in ws.objectives:
+        items = [i for i in F.objective_items(ws, objective.key) if i.status != Status.DROPPED]
+        leaves = ws.leaf_items(items)
+        done = sum(F.size(i) for i in leaves if i.status.is_finished)
+        total = sum(F.size(i) for i in leaves)
+        kr = progress[objective.key]
+        kr_text = say_percent(kr, word="about") if kr is not None else "not measured"
+        if kr is not None:
+            refs.append(
+                w.trace.note(
+                    f"{objective.title}: key-result progress",
+                    exact_percent(kr),
+                    inputs=f"{len(objective.key_results)} key results (baseline, target, current)",
+                    method="mean of (current − baseline) ÷ (target − baseline), "
+                    "each clamped to 0..100 %",
+                )
+            )
+        work_text = (
+            f"{say_percent(done / total, word='about')} of {say_count(len(leaves), 'item')}"
+            if total
+            else "no work linked"
+        )
+        status = objective_status(w, objective.key)
+        row: list[str | Badge] = [objective.title, kr_text, work_text]
+        if w.facts.forecasts:
+            fc = w.facts.forecasts.get(f"objective:{objective.key}")
+            row.append(_badge(status[0]) if status else Badge("no open work", "neutral"))
+            row.append(w.when(fc) if fc else "—")
+            if status:
+                statuses.append(status[0])
+            if fc:
+                refs.append(w.note_forecast(fc, objective.title))
+        rows.append(tuple(row))
+    columns = ["Objective", "Key results", "Work done"]
+    if w.facts.forecasts:
+        columns += ["Status", "Remaining work done"]
+    measured = [v for v in progress.values() if v is not None]
+    if statuses:
+        on = statuses.count(ON_TRACK)
+        headline = f"{on} of {say_count(len(statuses), 'objective')} on track"
+        behind = [
+            o.title for o in ws.objectives if (s := objective_status(w, o.key)) and s[0] != ON_TRACK
+        ]
+        if behind:
+            headline += f"; {join_words(behind)} need{'s' if len(behind) == 1 else ''} attention"
+    elif measured:
+        mean = say_percent(sum(measured) / len(measured), word="about")
+        headline = f"Key results are {mean} of the way to target on average"
+    else:
+        headline = f"{say_count(len(ws.objectives), 'objective')} set; no key result measured yet"
+    section = Section("objectives", "Where we stand", sentence(headline))
+    section.add(Table(tuple(columns), tuple(rows), refs=tuple(refs), numeric=()))
+    if not compact:
+        for objective in ws.objectives:
+            status = objective_status(w, objective.key)
+            if status:
+                section.add(Paragraph(f"**{objective.title}**: {status[1]}"))
+    return section
+
+
+def _deliverable_rows(w: Writer, items: list[Item]) -> list[tuple[str | Badge, ...]]:
+    rows: list[tuple[str | Badge, ...]] = []
+    for item in items:
+        fc = w.facts.forecasts.get(item.key)
+        status = item_status(w, item)
+        team = F.team_name(w.ws, F.owning_team(w.ws, item))
+        when = w.when(fc) if fc else _planned(w, item)
+        rows.append(
+            (item.title, team, when, _badge(status[0]) if status else Badge("planned", "neutral"))
+        )
+    return rows
+
+
+def _planned(w: Writer, item: Item) -> str:
+    scheduled = w.facts.schedule.get(item.key)
+    if scheduled:
+        return f"planned {w.date(scheduled.start)} – {w.date(scheduled.end)}"
+    return "not yet scheduled"
+
+
+def _by_date(w: Writer, items: list[Item]) -> list[Item]:
+    def key(item: Item) -> tuple[dt.date, str]:
+        fc = w.facts.forecasts.get(item.key)
+        sch = w.facts.schedule.get(item.key)
+        day = fc.p50 if fc else (sch.end if sch else dt.date.max)
+        return day, item.key
+
+    return sorted(items, key=key)
+
+
+def ships_section(w: Writer, *, limit: int = 8) -> Section | None:
+    """What ships when and how sure we are (needs forecasts or a schedule)."""
+    if not (w.facts.forecasts or w.facts.schedule):
+        return None
+    items = [
+        i for i in F.deliverables(w.ws) if i.key in w.facts.forecasts or i.key in w.facts.schedule
+    ]
+    if not items:
+        return None
+    items = _by_date(w, items)[:limit]
+    refs = [w.note_forecast(fc, i.title) for i in items if (fc := w.facts.forecasts.get(i.key))]
+    first = items[0]
+    fc = w.facts.forecasts.get(first.key)
+    headline = (
+        f"Next to ship: {first.title}, {w.when(fc)}"
+        if fc
+        else f"Next to ship: {first.title}, {_planned(w, first)}"
+    )
+    section = Section("ships", "What ships when", sentence(headline))
+    section.add(
+        Table(
+            ("Item", "Team", "When", "Status"), tuple(_deliverable_rows(w, items)), refs=tuple(refs)
+        )
+    )
+    return section
+
+
+# --------------------------------------------------------------------------- risks
+
+
+def risk_rows(w: Writer) -> list[dict[str, str]]:
+    """Every risk the facts show, most serious first: kind, what, why, severity (1..4)."""
+    ws = w.ws
+    risks: list[dict[str, str]] = []
+    for item in F.deliverables(ws) + F.initiatives(ws):
+        deadline = F.effective_deadline(ws, item)
+        status = item_status(w, item)
+        if deadline and status and status[0] != ON_TRACK:
+            risks.append(
+                {
+                    "kind": "Deadline",
+                    "what": item.title,
+                    "why": status[1],
+                    "severity": "4" if status[0] == OFF_TRACK else "3",
+                    "team": F.team_name(ws, F.owning_team(ws, item)),
+                }
+            )
+    gaps = capacity_gaps(w)
+    for team, (demand, capacity) in gaps.items():
+        risks.append(
+            {
+                "kind": "Capacity",
+                "what": f"{team} is over-committed",
+                "why": sentence(
+                    f"planned work needs {say_number(demand)} {_unit(w)} against "
+                    f"{say_number(capacity)} available "
+                    f"({say_percent(demand / capacity - 1 if capacity else 1.0)} over)"
+                ),
+                "severity": "3",
+                "team": team,
+            }
+        )
+    for chain in F.dependency_chains(ws, min_length=3)[:5]:
+        teams = {F.team_name(ws, i.team) for i in chain if i.team}
+        cross = len(teams) > 1
+        risks.append(
+            {
+                "kind": "Dependency chain",
+                "what": f"{chain[-1].title} waits on {say_count(len(chain) - 1, 'item')} in a row",
+                "why": sentence(
+                    " → ".join(i.key for i in chain)
+                    + (f"; crosses {join_words(sorted(teams))}" if cross else "")
+                    + "; a slip anywhere delays the end"
+                ),
+                "severity": "3" if cross and len(chain) >= 4 else "2",
+                "team": join_words(sorted(teams)),
+            }
+        )
+    risky = [
+        i for i in ws.items if i.is_open and i.technical_risk >= 0.5 and i.kind != ItemKind.EPIC
+    ]
+    risky.sort(key=lambda i: (-i.technical_risk * F.open_size(ws, i), i.key))
+    for item in risky[:8]:
+        risks.append(
+            {
+                "kind": "Technical",
+                "what": item.title,
+                "why": sentence(
+                    f"the team rates the technical risk {exact_percent(item.technical_risk)}"
+                    f" on {say_number(F.open_size(ws, item))} {_unit(w)} of open work"
+                ),
+                "severity": "3" if item.technical_risk >= 0.7 else "2",
+                "team": F.team_name(ws, F.owning_team(ws, item)),
+            }
+        )
+    risks.sort(key=lambda r: -int(r["severity"]))
+    return risks
+
+
+def capacity_gaps(w: Writer) -> dict[str, tuple[float, float]]:
+    """Teams whose demand exceeds capacity over the planned horizon: team -> (demand, capacity)."""
+    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for row in w.facts.capacity:
+        totals[row.team][0] += row.demand
+        totals[row.team][1] += row.capacity
+    return {
+        F.team_name(w.ws, team): (d, c) for team, (d, c) in totals.items() if c > 0 and d > c * 1.05
+    }
+
+
+def _unit(w: Writer) -> str:
+    units = {i.estimate.unit.value for i in w.ws.items if i.estimate}
+    return "person-days" if units == {"person_days"} else "points"
+
+
+SEVERITY = {"4": Badge("high", "bad"), "3": Badge("medium", "warn"), "2": Badge("low", "neutral")}
+
+
+def risks_section(w: Writer, *, limit: int | None = None, key: str = "risks") -> Section | None:
+    risks = risk_rows(w)
+    if not risks:
+        return None
+    shown = risks[:limit] if limit else risks
+    high = sum(1 for r in risks if r["severity"] == "4")
+    headline = (
+        f"{say_count(high, 'deadline')} likely to be missed; {say_count(len(risks), 'risk')} in all"
+        if high
+        else f"{say_count(len(risks), 'risk')} to watch; none is forecast to miss a deadline"
+        if w.facts.forecasts
+        else f"{say_count(len(risks), 'risk')} to watch"
+    )
+    section = Section(key, "Top risks" if limit else "Risks", sentence(headline))
+    if limit:
+        section.add(
+            Bullets(tuple(f"**{r['what']}** ({r['kind'].lower()}): {r['why']}" for r in shown))
+        )
+    else:
+        section.add(
+            Table(
+                ("Severity", "Kind", "What", "Why", "Team"),
+                tuple(
+                    (SEVERITY[r["severity"]], r["kind"], r["what"], r["why"], r["team"])
+                    for r in shown
+                ),
+            )
+        )
+    return section
+
+
+# --------------------------------------------------------------------------- executive summary
+
+
+def build_executive(facts: Facts, glossary: Glossary) -> Report:
+    w = Writer(facts, glossary)
+    report = _report(w, "executive", "Executive summary", one_page=True)
+    for section in (
+        objectives_section(w, compact=True),
+        ships_section(w, limit=6),
+        risks_section(w, limit=4, key="top-risks"),
+        decisions_section(w),
+    ):
+        if section:
+            report.sections.append(section)
+    return _finish(report, w)
+
+
+def decisions_section(w: Writer) -> Section | None:
+    """What we need from the reader: decisions the facts call for, and extra capacity."""
+    asks: list[str] = []
+    refs: list[str] = []
+    ws = w.ws
+    late = [
+        (item, status)
+        for item in F.deliverables(ws)
+        if F.effective_deadline(ws, item)
+        and (status := item_status(w, item))
+        and status[0] == OFF_TRACK
+    ]
+    if late:
+        names = join_words([i.title for i, _ in late[:3]])
+        more = f" and {len(late) - 3} more" if len(late) > 3 else ""
+        asks.append(
+            f"**Decide** for {names}{more}: move the date, cut scope, or add people; "
+            "at today's pace the deadline is more likely missed than met."
+        )
+    option = best_resource_option(w)
+    if option:
+        asks.append(f"**Resources**: {option['text']}")
+        refs.append(option["ref"])
+    release = w.facts.release
+    if release.get("left_out"):
+        asks.append(
+            f"**Scope**: {say_count(len(release['left_out']), 'requested item')} do not fit "
+            f"{release.get('name', 'the next release')}; the top one is {release['left_out'][0]}."
+        )
+    recent = sorted(
+        (d for d in ws.decisions if (w.as_of - d.date).days <= 60),
+        key=lambda d: d.date,
+        reverse=True,
+    )[:3]
+    for d in recent:
+        asks.append(f"Decided {w.date(d.date)}: {d.title}" + (f" ({d.who})" if d.who else "") + ".")
+    if not asks:
+        return None
+    needed = sum(1 for a in asks if a.startswith("**"))
+    headline = (
+        f"{say_count(needed, 'decision')} needed from you"
+        if needed
+        else "No decision needed this time"
+    )
+    section = Section("decisions", "Decisions and resources needed", sentence(headline))
+    section.add(Bullets(tuple(asks), refs=tuple(refs)))
+    return section
+
+
+def best_resource_option(w: Writer) -> dict[str, str] | None:
+    options = w.facts.resource_options
+    if not options:
+        return None
+    best = max(options, key=lambda o: o.get("weeks_saved", 0.0))
+    if best.get("weeks_saved", 0.0) < 1:
+        return None
+    return {"text": best["text"], "ref": w.trace.note(**best["provenance"])}
+
+
+# --------------------------------------------------------------------------- roadmap
+
+
+def build_roadmap(facts: Facts, glossary: Glossary) -> Report:
+    w = Writer(facts, glossary)
+    report = _report(w, "roadmap", "Roadmap")
+    items = F.deliverables(w.ws)
+    groups: dict[str, list[Item]] = {"Now": [], "Next": [], "Later": []}
+    for item in items:
+        groups[F.horizon(w.ws, item, facts)].append(item)
+    counts = {k: len(v) for k, v in groups.items()}
+    basis = "the planned schedule" if facts.schedule else "the status of each item's work"
+    overview = Section(
+        "now-next-later",
+        "Now, Next, Later",
+        sentence(
+            f"{say_count(counts['Now'], 'item')} in progress now, "
+            f"{counts['Next']} next and {counts['Later']} later"
+        ),
+    )
+    overview.add(
+        Paragraph(
+            f"Now is work under way or starting within a sprint, Next is what follows within "
+            f"about {say_duration(6 * w.ws.cycles.sprint_length_days).removeprefix('about ')}, "
+            f"Later is everything after that, according to {basis}."
+            + (" Each date carries its confidence from the forecast." if facts.forecasts else "")
+        )
+    )
+    report.sections.append(overview)
+    for name, members in groups.items():
+        if not members:
+            continue
+        ordered = _by_date(w, members)
+        refs = [w.note_forecast(fc, i.title) for i in ordered if (fc := facts.forecasts.get(i.key))]
+        section = Section(name.lower(), name)
+        columns = ("Item", "Team", "When", "Status")
+        section.add(Table(columns, tuple(_deliverable_rows(w, ordered)), refs=tuple(refs)))
+        report.sections.append(section)
+    timeline = timeline_section(w, items, groups)
+    if timeline:
+        report.sections.append(timeline)
+    burn = burn_up_section(w)
+    if burn:
+        report.sections.append(burn)
+    return _finish(report, w)
+
+
+def timeline_rows(
+    w: Writer, items: list[Item], groups: dict[str, list[Item]]
+) -> list[dict[str, str]]:
+    horizon_of = {i.key: name for name, members in groups.items() for i in members}
+    rows: list[dict[str, str]] = []
+    # Without a schedule, an item is drawn from when the team's previous item is likely done.
+    previous_end: dict[str, dt.date] = {}
+    for item in _by_date(w, items):
+        fc = w.facts.forecasts.get(item.key)
+        sch = w.facts.schedule.get(item.key)
+        team = F.team_name(
+            w.ws, (sch.team if sch and sch.team else None) or F.owning_team(w.ws, item)
+        )
+        if sch:
+            start, end = sch.start, sch.end
+            if fc:
+                end = max(fc.p50, start + dt.timedelta(days=1))
+        elif fc:
+            start = previous_end.get(team, w.as_of)
+            end = max(fc.p50, start + dt.timedelta(days=3))
+        else:
+            continue
+        previous_end[team] = end
+        rows.append(
+            {
+                "item": item.title[:48],
+                "team": team,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "sure": (max(fc.p85, end).isoformat() if fc else ""),
+                "horizon": horizon_of.get(item.key, "Later"),
+                "confidence": w.when(fc) if fc else _planned(w, item),
+            }
+        )
+    return rows
+
+
+def timeline_section(w: Writer, items: list[Item], groups: dict[str, list[Item]]) -> Section | None:
+    rows = timeline_rows(w, items, groups)
+    if not rows:
+        return None
+    section = Section(
+        "timeline",
+        "Timeline by team",
+        sentence(
+            f"{say_count(len(rows), 'item')} across "
+            f"{say_count(len({r['team'] for r in rows}), 'team')}"
+        ),
+    )
+    caption = "Bars run to the likely date"
+    if any(r["sure"] for r in rows):
+        caption += "; the thin line runs on to the date we are 85 % sure of"
+    caption += "; the dashed red line is today."
+    section.add(
+        Chart(
+            "timeline",
+            "Roadmap timeline",
+            charts.roadmap_timeline(rows, today=w.as_of.isoformat()),
+            caption,
+        )
+    )
+    return section
+
+
+def burn_up_section(w: Writer) -> Section | None:
+    raw = w.facts.raw.get("burn_up")
+    if not raw:
+        return None
+    done, scope, cone = raw["done"], raw["scope"], raw["cone"]
+    if not done:
+        return None
+    unit = raw.get("unit", "items")
+    section = Section(
+        "burn-up",
+        "Progress and forecast",
+        raw.get("headline", ""),
+    )
+    section.add(
+        Chart(
+            "burn-up",
+            "Burn-up with forecast cone",
+            charts.burn_up(done, scope, cone, unit=unit),
+            "Solid: work finished. Red: total scope. Shaded: the range of simulated futures "
+            "(darker 15–85 %, lighter 5–95 %); dashed: the middle outcome.",
+            refs=tuple(raw.get("refs", ())),
+        )
+    )
+    return section
+
+
+# --------------------------------------------------------------------------- status
+
+
+def build_status(facts: Facts, glossary: Glossary) -> Report:
+    w = Writer(facts, glossary)
+    report = _report(w, "status", "Status report")
+    objectives = objectives_section(w)
+    if objectives:
+        report.sections.append(objectives)
+    rows: list[tuple[str | Badge, ...]] = []
+    refs: list[str] = []
+    tally: dict[str, int] = defaultdict(int)
+    for item in F.initiatives(w.ws):
+        status = item_status(w, item)
+        if status is None:
+            continue
+        fc = facts.forecasts.get(item.key)
+        done, total = F.progress(w.ws, item)
+        if fc:
+            refs.append(w.note_forecast(fc, item.title))
+        tally[status[0]] += 1
+        rows.append(
+            (
+                item.title,
+                F.team_name(w.ws, F.owning_team(w.ws, item)),
+                say_percent(done / total, word="about") if total else "—",
+                _badge(status[0]),
+                status[1],
+            )
+        )
+    if rows:
+        order = {OFF_TRACK: 0, AT_RISK: 1, ON_TRACK: 2}
+        rows.sort(key=lambda r: (order.get(str(r[3]), 3), str(r[0])))
+        parts = [f"{tally[s]} {s}" for s in (ON_TRACK, AT_RISK, OFF_TRACK, NO_DEADLINE) if tally[s]]
+        section = Section(
+            "initiatives",
+            "Initiatives",
+            sentence(f"Of {say_count(len(rows), 'epic')}: {join_words(parts)}"),
+        )
+        section.add(
+            Paragraph(
+                "Status is derived, never typed: on track when the forecast is at least 85 % "
+                "sure to meet the deadline, at risk when it is more likely met than not, "
+                "off track otherwise."
+            )
+        )
+        section.add(Table(("Epic", "Team", "Done", "Status", "Why"), tuple(rows), refs=tuple(refs)))
+        report.sections.append(section)
+    calibration = calibration_section(w)
+    if calibration:
+        report.sections.append(calibration)
+    return _finish(report, w)
+
+
+def calibration_section(w: Writer) -> Section | None:
+    cal = w.facts.calibration
+    if cal is None or not cal.hits:
+        return None
+    hit85 = cal.hits.get(0.85)
+    ref = w.trace.note(
+        "Backtest: share of 85 % dates met",
+        exact_percent(hit85) if hit85 is not None else "—",
+        inputs=f"{say_count(cal.cutoffs, 'cut-off date')} in the delivery history"
+        + (f" ({cal.scope})" if cal.scope else ""),
+        method="walk-forward backtest: forecast from the data before each cut-off, "
+        "compare with what happened",
+        seed=w.facts.seed,
+    )
+    headline = (
+        f"Our 85 % dates were met {exact_percent(hit85)} of the time "
+        "in backtests on our own history"
+        if hit85 is not None
+        else "How often our forecast dates were met in backtests"
+    )
+    section = Section("calibration", "How far to trust these dates", sentence(headline))
+    rows = [
+        {"level": lvl, "hit": hit, "method": "Roadwise"} for lvl, hit in sorted(cal.hits.items())
+    ]
+    baseline = w.facts.raw.get("calibration_baseline")
+    if baseline:
+        rows += [
+            {"level": lvl, "hit": hit, "method": "straight-line average"}
+            for lvl, hit in sorted(baseline.items())
+        ]
+    section.add(
+        Chart(
+            "calibration",
+            "Calibration",
+            charts.calibration(rows),
+            "Points on the dashed diagonal mean the stated confidence is earned.",
+            refs=(ref,),
+        )
+    )
+    return section
+
+
+# --------------------------------------------------------------------------- release notes
+
+
+def _customer_title(item_title: str, kind: ItemKind) -> str:
+    text = item_title.strip()
+    while text.startswith("[") and "]" in text:
+        text = text[text.index("]") + 1 :].strip()
+    text = text.rstrip(".")
+    text = text[:1].upper() + text[1:]
+    return text
+
+
+def build_release_notes(
+    facts: Facts, glossary: Glossary, *, since: dt.date | None = None
+) -> Report:
+    w = Writer(facts, glossary)
+    ws = w.ws
+    report = _report(w, "release-notes", "Release notes")
+    start = since or _previous_release(ws) or (ws.as_of - dt.timedelta(days=90))
+    finished = [
+        i
+        for i in ws.items
+        if i.status.is_finished
+        and i.kind != ItemKind.EPIC
+        and (i.done is None or start <= i.done.date() <= ws.as_of)
+        and (i.done is not None or i.status == Status.LAUNCHED)
+    ]
+    source = "done items"
+    entries: list[tuple[str, ItemKind, str, str]] = []  # title, kind, group, detail
+    for item in finished:
+        group = _group_of(ws, item)
+        detail = _first_sentence(item.description)
+        entries.append((item.title, item.kind, group, detail))
+    if not entries:
+        # Without done items in the workspace, the delivery history says what shipped.
+        source = "delivery history"
+        for record in ws.history:
+            if start <= record.done.date() <= ws.as_of and record.title:
+                entries.append((record.title, record.kind, F.team_name(ws, record.team), ""))
+    report.subtitle += f" · shipped {w.date(start)} – {w.date(ws.as_of)}"
+    new = [e for e in entries if e[1] in (ItemKind.FEATURE, ItemKind.STORY)]
+    fixed = [e for e in entries if e[1] == ItemKind.BUG]
+    upkeep = [e for e in entries if e[1] == ItemKind.TECH_DEBT]
+    ref = w.trace.note(
+        "Items shipped in the period",
+        str(len(entries)),
+        inputs=f"{source} finished between {start.isoformat()} and {ws.as_of.isoformat()}",
+        method="count of finished items (epics excluded; they are made of the items listed)",
+    )
+    summary = Section(
+        "highlights",
+        "Highlights",
+        sentence(
+            f"{say_count(len(new), 'improvement')} and "
+            f"{say_count(len(fixed), 'fix', 'fixes')} since {w.date(start)}"
+        ),
+    )
+    summary.add(
+        Paragraph(
+            f"This release brings {say_count(len(new), 'new capability', 'new capabilities')} "
+            f"and improvements, {say_count(len(fixed), 'fix', 'fixes')}, and "
+            f"{say_count(len(upkeep), 'behind-the-scenes improvement')} "
+            "that keep the product fast and reliable.",
+            refs=(ref,),
+        )
+    )
+    report.sections.append(summary)
+    by_group: dict[str, list[tuple[str, ItemKind, str, str]]] = defaultdict(list)
+    for e in new:
+        by_group[e[2]].append(e)
+    for index, (group, members) in enumerate(
+        sorted(by_group.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    ):
+        section = Section(f"new-{index}", group)
+        section.add(
+            Bullets(
+                tuple(
+                    f"**{_customer_title(t, k)}**" + (f": {d}" if d else "")
+                    for t, k, _, d in sorted(members, key=lambda e: e[0])[:25]
+                )
+            )
+        )
+        if len(members) > 25:
+            section.add(Paragraph(f"… and {len(members) - 25} smaller improvements."))
+        report.sections.append(section)
+    if fixed:
+        section = Section("fixes", "Fixes")
+        section.add(
+            Bullets(
+                tuple(
+                    f"Fixed: {_customer_title(t, k)[:1].lower()}{_customer_title(t, k)[1:]}"
+                    for t, k, _, _ in sorted(fixed)[:25]
+                )
+            )
+        )
+        if len(fixed) > 25:
+            section.add(Paragraph(f"… and {len(fixed) - 25} more fixes."))
+        report.sections.append(section)
+    return _finish(report, w)
+
+
+def _previous_release(ws: Workspace) -> dt.date | None:
+    past = sorted(r.date for r in ws.cycles.releases if r.date < ws.as_of)
+    return past[-1] if past else None
+
+
+def _group_of(ws: Workspace, item: Item) -> str:
+    """Customer-facing group: the objective served, else the top parent, else 'Improvements'."""
+    node: Item | None = item
+    while node is not None:
+        if node.objectives:
+            objective = ws.objective_by_key.get(node.objectives[0].objective)
+            if objective:
+                return objective.title
+        node = ws.item_by_key.get(node.parent) if node.parent else None
+    top = item
+    while top.parent and top.parent in ws.item_by_key:
+        top = ws.item_by_key[top.parent]
+    return top.title if top is not item else "Improvements"
+
+
+def _first_sentence(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    end = text.find(". ")
+    first = text if end < 0 else text[: end + 1]
+    return first if len(first) <= limit else first[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+# --------------------------------------------------------------------------- risk register
+
+
+def build_risks(facts: Facts, glossary: Glossary) -> Report:
+    w = Writer(facts, glossary)
+    report = _report(w, "risks", "Risk register")
+    register = risks_section(w)
+    if register:
+        report.sections.append(register)
+    chains = F.dependency_chains(w.ws, min_length=3)
+    cross = F.cross_team_dependencies(w.ws)
+    if chains or cross:
+        section = Section(
+            "dependencies",
+            "Dependency chains",
+            sentence(
+                f"{say_count(len(chains), 'chain')} of three or more items "
+                "that wait on each other; "
+                f"{say_count(len(cross), 'hand-over')} between teams"
+            ),
+        )
+        rows = []
+        for chain in chains[:10]:
+            teams = sorted({F.team_name(w.ws, i.team) for i in chain if i.team})
+            rows.append(
+                (
+                    chain[-1].title,
+                    str(len(chain)),
+                    " → ".join(i.key for i in chain),
+                    join_words(teams),
+                )
+            )
+        if rows:
+            section.add(Table(("Ends with", "Length", "Chain", "Teams"), tuple(rows), numeric=(1,)))
+        if cross:
+            section.add(
+                Table(
+                    ("Item", "Team", "Waits for", "Owned by"),
+                    tuple(
+                        (a.title, F.team_name(w.ws, a.team), b.title, F.team_name(w.ws, b.team))
+                        for a, b in cross[:12]
+                    ),
+                    caption="Hand-overs between teams (an item waiting on another team's work)",
+                )
+            )
+        report.sections.append(section)
+    capacity = capacity_section(w)
+    if capacity:
+        report.sections.append(capacity)
+    return _finish(report, w)
+
+
+def capacity_section(w: Writer) -> Section | None:
+    rows = w.facts.capacity
+    if not rows:
+        return None
+    gaps = capacity_gaps(w)
+    ref = w.trace.note(
+        "Capacity and demand per team",
+        f"{len(rows)} team-periods",
+        inputs="teams' people, availability, days off, public holidays; planned work per period",
+        method=w.facts.capacity_method or "capacity model",
+    )
+    headline = (
+        f"{join_words(sorted(gaps))} {'has' if len(gaps) == 1 else 'have'} "
+        "more work planned than capacity"
+        if gaps
+        else "Every team's planned work fits its capacity"
+    )
+    section = Section("capacity", "Capacity against demand", sentence(headline))
+    chart_rows = [
+        {
+            "team": F.team_name(w.ws, r.team),
+            "period": r.period.isoformat(),
+            "capacity": round(r.capacity, 1),
+            "demand": round(r.demand, 1),
+        }
+        for r in rows
+    ]
+    section.add(
+        Chart(
+            "capacity",
+            "Capacity vs demand",
+            charts.capacity_vs_demand(chart_rows, unit=rows[0].unit),
+            "Bars: planned work per period. Red line: what the team can deliver.",
+            refs=(ref,),
+        )
+    )
+    return section
+
+
+# --------------------------------------------------------------------------- resource ask
+
+
+def build_resources(facts: Facts, glossary: Glossary) -> Report:
+    w = Writer(facts, glossary)
+    report = _report(w, "resources", "Resource ask")
+    options = facts.resource_options
+    if options:
+        best = max(options, key=lambda o: o.get("weeks_saved", 0.0))
+        section = Section(
+            "ask",
+            "What extra capacity buys",
+            sentence(best["text"])
+            if best.get("weeks_saved", 0) >= 1
+            else sentence("No single extra engineer moves the dates by a week or more"),
+        )
+        section.add(
+            Table(
+                ("Option", "Work finished", "Earlier by", "Value of finishing earlier"),
+                tuple(
+                    (o["option"], o["when"], o["earlier"], o["value"])
+                    for o in sorted(options, key=lambda o: -o.get("weeks_saved", 0.0))
+                ),
+                refs=tuple(w.trace.note(**o["provenance"]) for o in options),
+            )
+        )
+        if facts.raw.get("resource_note"):
+            section.add(Paragraph(facts.raw["resource_note"]))
+        report.sections.append(section)
+    capacity = capacity_section(w)
+    if capacity:
+        report.sections.append(capacity)
+    load = team_load_section(w)
+    if load:
+        report.sections.append(load)
+    return _finish(report, w)
+
+
+def team_load_section(w: Writer) -> Section | None:
+    load = w.facts.raw.get("team_load")
+    if not load:
+        return None
+    section = Section(
+        "load",
+        "Work remaining per team",
+        sentence(load["headline"]),
+    )
+    section.add(
+        Table(
+            tuple(load["columns"]),
+            tuple(tuple(r) for r in load["rows"]),
+            refs=tuple(w.trace.note(**p) for p in load["refs"]),
+            numeric=tuple(load.get("numeric", ())),
+        )
+    )
+    return section
+
+
+# --------------------------------------------------------------------------- common
+
+
+def _report(w: Writer, kind: str, title: str, *, one_page: bool = False) -> Report:
+    return Report(
+        kind=kind,
+        title=f"{title}: {w.ws.name}",
+        subtitle=f"As of {say_date(w.as_of)}",
+        as_of=w.as_of,
+        engines=dict(w.facts.engines),
+        one_page=one_page,
+    )
+
+
+def _finish(report: Report, w: Writer) -> Report:
+    """Apply the glossary to generated prose and attach the provenance."""
+    g = w.glossary
+    for section in report.sections:
+        section.title = g(section.title)
+        section.headline = g(section.headline)
+        blocks = []
+        for b in section.blocks:
+            if isinstance(b, Paragraph):
+                b = Paragraph(g(b.text), b.refs)
+            elif isinstance(b, Bullets):
+                b = Bullets(tuple(g(t) for t in b.items), b.refs)
+            elif isinstance(b, Table):
+                b = Table(tuple(g(c) for c in b.columns), b.rows, g(b.caption), b.refs, b.numeric)
+            elif isinstance(b, Chart):
+                b = Chart(b.key, g(b.title), b.chart, g(b.caption), b.refs)
+            blocks.append(b)
+        section.blocks = blocks
+    report.provenance = list(w.trace.entries)
+    return report
+
+
+BUILDERS: dict[str, Callable[[Facts, Glossary], Report]] = {
+    "executive": build_executive,
+    "roadmap": build_roadmap,
+    "status": build_status,
+    "release-notes": build_release_notes,
+    "risks": build_risks,
+    "resources": build_resources,
+}

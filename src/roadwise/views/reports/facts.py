@@ -1,0 +1,286 @@
+"""What the reports know: facts read from the workspace and from engine results.
+
+The report builders never reach into an engine's result types directly. This module turns
+the workspace and whatever engine results exist into small, stable records (an item's
+forecast dates, its place on the schedule, its priority) so that each builder stays simple
+and a change in one engine's result type touches one adapter here.
+
+An engine result is optional: a section of a report appears only when the facts it needs
+exist (``None`` / empty means "that engine did not run or does not exist yet").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from roadwise.domain import Item, ItemKind, Status, Workspace
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class DateForecast:
+    """When something will be done: the 50 / 85 / 95 % dates and P(meeting its deadline)."""
+
+    key: str
+    p50: dt.date
+    p85: dt.date
+    p95: dt.date | None = None
+    deadline: dt.date | None = None
+    p_deadline: float | None = None
+    inputs: str = ""
+    method: str = ""
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    key: str
+    team: str | None
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True)
+class Priority:
+    key: str
+    score: float
+    low: float
+    high: float
+    rank: float
+    p_top_k: float | None = None
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How often a forecast's dates were met in backtests (level -> hit rate)."""
+
+    hits: dict[float, float]
+    cutoffs: int
+    scope: str = ""
+
+
+@dataclass(frozen=True)
+class CapacityRow:
+    team: str
+    period: dt.date
+    capacity: float
+    demand: float
+    unit: str = "points"
+
+
+@dataclass
+class Facts:
+    """Everything the builders read. Engine-derived fields are empty until an engine ran."""
+
+    ws: Workspace
+    seed: int
+    forecasts: dict[str, DateForecast] = field(default_factory=dict)
+    forecast_method: str = ""
+    forecast_trials: int = 0
+    schedule: dict[str, Scheduled] = field(default_factory=dict)
+    schedule_method: str = ""
+    priorities: dict[str, Priority] = field(default_factory=dict)
+    priority_method: str = ""
+    calibration: Calibration | None = None
+    capacity: list[CapacityRow] = field(default_factory=list)
+    capacity_method: str = ""
+    release: dict[str, Any] = field(default_factory=dict)
+    resource_options: list[dict[str, Any]] = field(default_factory=list)
+    demand: dict[str, dict[str, float]] = field(default_factory=dict)
+    feedback_method: str = ""
+    engines: dict[str, str] = field(default_factory=dict)
+    # The raw engine results, for charts that draw their distributions.
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.ws.as_of
+
+
+# --------------------------------------------------------------------------- workspace facts
+
+
+def descendants(ws: Workspace, key: str) -> list[Item]:
+    """Every item below ``key`` in the hierarchy (any depth)."""
+    children: dict[str, list[Item]] = defaultdict(list)
+    for item in ws.items:
+        if item.parent:
+            children[item.parent].append(item)
+    out: list[Item] = []
+    stack = list(children.get(key, []))
+    while stack:
+        item = stack.pop()
+        out.append(item)
+        stack.extend(children.get(item.key, []))
+    return out
+
+
+def leaves_of(ws: Workspace, item: Item) -> list[Item]:
+    """The items that carry the work of ``item`` (itself when it has no children)."""
+    below = descendants(ws, item.key)
+    if not below:
+        return [item]
+    parents = {i.parent for i in below if i.parent}
+    return [i for i in below if i.key not in parents]
+
+
+def size(item: Item) -> float:
+    """Likely size in the item's unit (1 when not estimated: counts as one piece of work)."""
+    return item.estimate.likely if item.estimate else 1.0
+
+
+def progress(ws: Workspace, item: Item) -> tuple[float, float]:
+    """(done size, total size) over the item's leaves, dropped work excluded."""
+    done = total = 0.0
+    for leaf in leaves_of(ws, item):
+        if leaf.status == Status.DROPPED:
+            continue
+        total += size(leaf)
+        if leaf.status.is_finished:
+            done += size(leaf)
+    return done, total
+
+
+def deliverables(ws: Workspace, *, include_finished: bool = False) -> list[Item]:
+    """What a stakeholder recognises as a piece of the roadmap: features, else epics, else items."""
+    wanted = [i for i in ws.items if (include_finished or i.is_open) and i.status != Status.DROPPED]
+    for kind in (ItemKind.FEATURE, ItemKind.EPIC):
+        chosen = [i for i in wanted if i.kind == kind]
+        if chosen:
+            return chosen
+    return ws.leaf_items(wanted)
+
+
+def initiatives(ws: Workspace) -> list[Item]:
+    """Open epics (the glossary calls them initiatives); features when there are no epics."""
+    epics = [i for i in ws.items if i.kind == ItemKind.EPIC and i.is_open]
+    return epics or [i for i in ws.items if i.kind == ItemKind.FEATURE and i.is_open]
+
+
+def objective_items(ws: Workspace, objective: str) -> list[Item]:
+    """Items that serve an objective, directly or through an ancestor."""
+    direct = {i.key for i in ws.items if any(link.objective == objective for link in i.objectives)}
+    out: list[Item] = []
+    for item in ws.items:
+        node: Item | None = item
+        while node is not None:
+            if node.key in direct:
+                out.append(item)
+                break
+            node = ws.item_by_key.get(node.parent) if node.parent else None
+    return out
+
+
+def kr_progress(ws: Workspace) -> dict[str, float | None]:
+    """Mean key-result progress (0..1, clamped) per objective; None without measurements."""
+    out: dict[str, float | None] = {}
+    for objective in ws.objectives:
+        values = [kr.progress for kr in objective.key_results if kr.progress is not None]
+        out[objective.key] = (
+            sum(min(max(v, 0.0), 1.0) for v in values) / len(values) if values else None
+        )
+    return out
+
+
+def effective_deadline(ws: Workspace, item: Item) -> tuple[dt.date, str] | None:
+    """The date an item must meet and why: its own deadline, a descendant's, or its release."""
+    candidates: list[tuple[dt.date, str]] = []
+    for node in [item, *descendants(ws, item.key)]:
+        if node.deadline and node.is_open:
+            reason = node.deadline.reason or ("hard deadline" if node.deadline.hard else "target")
+            candidates.append((node.deadline.date, reason))
+    if item.release and item.release in ws.release_by_key:
+        release = ws.release_by_key[item.release]
+        candidates.append((release.date, f"release {release.name}"))
+    if not candidates:
+        # The work of an objective with a due date is due when the objective is.
+        node: Item | None = item
+        while node is not None and not candidates:
+            for link in node.objectives:
+                objective = ws.objective_by_key.get(link.objective)
+                if objective and objective.due:
+                    candidates.append((objective.due, f"objective {objective.title}"))
+            node = ws.item_by_key.get(node.parent) if node.parent else None
+    return min(candidates) if candidates else None
+
+
+def open_size(ws: Workspace, item: Item) -> float:
+    """Likely size of the open work in an item (its open leaves)."""
+    return sum(size(leaf) for leaf in leaves_of(ws, item) if leaf.is_open)
+
+
+def horizon(ws: Workspace, item: Item, facts: Facts) -> str:
+    """Now / Next / Later: from the schedule when there is one, else from the work's status."""
+    scheduled = facts.schedule.get(item.key)
+    leaves = leaves_of(ws, item)
+    if (
+        any(leaf.status == Status.IN_PROGRESS for leaf in leaves)
+        or item.status == Status.IN_PROGRESS
+    ):
+        return "Now"
+    sprint = dt.timedelta(days=ws.cycles.sprint_length_days)
+    if scheduled is not None:
+        if scheduled.start <= ws.as_of + sprint:
+            return "Now"
+        if scheduled.start <= ws.as_of + 6 * sprint:
+            return "Next"
+        return "Later"
+    if item.status == Status.READY or any(leaf.status == Status.READY for leaf in leaves):
+        return "Next"
+    return "Later"
+
+
+def dependency_chains(ws: Workspace, *, min_length: int = 3) -> list[list[Item]]:
+    """The longest chains of open items that wait on each other (longest first).
+
+    A chain is a path in the finish-to-start graph; each item appears in the longest chain
+    ending at it, and chains contained in a longer one are dropped.
+    """
+    open_items = {i.key: i for i in ws.items if i.is_open}
+    longest: dict[str, list[str]] = {}
+    from roadwise.domain import topological_order
+
+    for item in topological_order(list(open_items.values())):
+        best: list[str] = []
+        for dep in item.dependencies:
+            if dep.item in longest and len(longest[dep.item]) > len(best):
+                best = longest[dep.item]
+        longest[item.key] = [*best, item.key]
+    contained = {k for chain in longest.values() for k in chain[:-1]}
+    chains = [c for k, c in longest.items() if k not in contained and len(c) >= min_length]
+    chains.sort(key=lambda c: (-len(c), c[-1]))
+    return [[open_items[k] for k in c] for c in chains]
+
+
+def cross_team_dependencies(ws: Workspace) -> list[tuple[Item, Item]]:
+    """(item, the item it waits for) pairs of open items owned by different teams."""
+    out: list[tuple[Item, Item]] = []
+    for item in ws.items:
+        if not item.is_open:
+            continue
+        for dep in item.dependencies:
+            other = ws.item_by_key.get(dep.item)
+            if other and other.is_open and other.team and item.team and other.team != item.team:
+                out.append((item, other))
+    return out
+
+
+def team_name(ws: Workspace, key: str | None) -> str:
+    if key is None:
+        return "unassigned"
+    team = ws.team_by_key.get(key)
+    return team.name if team else key
+
+
+def owning_team(ws: Workspace, item: Item) -> str | None:
+    """The item's team, else the team doing most of its leaves' work."""
+    if item.team:
+        return item.team
+    sizes: dict[str, float] = defaultdict(float)
+    for leaf in leaves_of(ws, item):
+        if leaf.team:
+            sizes[leaf.team] += size(leaf)
+    return max(sizes, key=lambda t: sizes[t]) if sizes else None

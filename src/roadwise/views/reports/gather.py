@@ -1,0 +1,480 @@
+"""Run (or reuse) the engines a report presents and turn their results into :class:`Facts`.
+
+Reports are a view: the numbers come from the engines. ``gather`` reuses results handed in
+(the demo passes what its earlier steps computed) and otherwise calls each engine that exists
+with short limits, so all six reports build in seconds. An engine that is not installed yet, or
+that fails on this workspace, simply leaves its facts empty and its sections out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from roadwise.domain import Item, Status, Workspace
+from roadwise.views.reports import facts as F
+from roadwise.views.reports.facts import Calibration, DateForecast, Facts
+from roadwise.views.reports.wording import (
+    date_with_confidence,
+    say_count,
+    say_duration,
+    say_money,
+    say_number,
+)
+
+TRIALS = 2000
+HISTORY_WEEKS = 104
+
+
+def _has(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def gather(
+    ws: Workspace,
+    results: dict[str, Any] | None = None,
+    *,
+    seed: int | None = None,
+    trials: int = TRIALS,
+    steps: tuple[str, ...] = ("priorities", "forecast", "calibration", "resources"),
+) -> Facts:
+    """Facts for every report kind from the workspace and the engines' results."""
+    results = dict(results or {})
+    facts = Facts(ws=ws, seed=ws.settings.seed if seed is None else seed)
+    runners: dict[str, Callable[[Facts, dict[str, Any], int], None]] = {
+        "forecast": _forecast,
+        "calibration": _calibration,
+        "resources": _resources,
+    }
+    for name in steps:
+        runner = runners.get(name)
+        if runner is not None:
+            runner(facts, results, trials)
+    return facts
+
+
+# --------------------------------------------------------------------------- forecast
+
+
+def _weekly_history(ws: Workspace, team: str | None, unit: str, end: dt.date) -> np.ndarray:
+    """Work finished per week (oldest first) over the last two years before ``end``."""
+    from roadwise.engines import history
+
+    records = history.select(ws.history, team=team)
+    start = end - dt.timedelta(weeks=HISTORY_WEEKS)
+    series = history.throughput(records, "week", start=history.week_start(start), end=end)
+    values = series.values(unit)
+    return np.asarray(values, dtype=float)
+
+
+def _unit(ws: Workspace) -> str:
+    """Forecast in points when the history has them and items are estimated, else in items."""
+    has_points = sum(1 for r in ws.history if r.points) > 0.5 * max(1, len(ws.history))
+    return "points" if has_points else "items"
+
+
+def _leaf_size(ws: Workspace, leaf: Item, unit: str) -> float:
+    if unit == "items":
+        return 1.0
+    if leaf.estimate is None:
+        return 1.0
+    value = leaf.estimate.likely
+    if leaf.estimate.unit.value == "person_days" and leaf.team in ws.team_by_key:
+        value *= ws.team_by_key[leaf.team].points_per_person_day
+    return value
+
+
+def _team_of(ws: Workspace, leaf: Item) -> str | None:
+    node: Item | None = leaf
+    while node is not None:
+        if node.team:
+            return node.team
+        node = ws.item_by_key.get(node.parent) if node.parent else None
+    return None
+
+
+def _order_key(facts: Facts) -> Callable[[Item], tuple[Any, ...]]:
+    ws = facts.ws
+    status_rank = {Status.IN_PROGRESS: 0, Status.READY: 1, Status.DISCOVERY: 2, Status.IDEA: 3}
+
+    def deadline(item: Item) -> dt.date:
+        found = F.effective_deadline(ws, item)
+        return found[0] if found else dt.date.max
+
+    def key(item: Item) -> tuple[Any, ...]:
+        priority = facts.priorities.get(item.key)
+        return (
+            status_rank.get(item.status, 4),
+            priority.rank if priority else float("inf"),
+            deadline(item),
+            item.key,
+        )
+
+    return key
+
+
+def team_queues(facts: Facts, unit: str) -> dict[str, list[tuple[str, float]]]:
+    """Each team's remaining work as (deliverable key, size) in the order it will be done.
+
+    Deliverables are ordered by status (in progress first), priority, deadline; a deliverable's
+    leaves are worked in sequence within their team.
+    """
+    ws = facts.ws
+    queues: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for deliverable in sorted(F.deliverables(ws), key=_order_key(facts)):
+        for leaf in sorted(F.leaves_of(ws, deliverable), key=_order_key(facts)):
+            if not leaf.is_open:
+                continue
+            team = _team_of(ws, leaf)
+            if team is None:
+                continue
+            queues[team].append((deliverable.key, _leaf_size(ws, leaf, unit)))
+    return queues
+
+
+def simulate_queues(
+    facts: Facts,
+    unit: str,
+    trials: int,
+    *,
+    extra: dict[str, np.ndarray] | None = None,
+    seed_offset: int = 0,
+) -> dict[str, np.ndarray]:
+    """Finish week (trials,) of every deliverable: the latest of its leaves over all teams.
+
+    Uses the forecasting engine's Monte Carlo (blocks of weeks resampled from each team's own
+    history). ``extra`` scales a team's future weekly throughput (a capacity factor per week).
+    """
+    from roadwise.engines.forecast.simulate import sample_weeks, weeks_to_reach
+
+    ws = facts.ws
+    rng = np.random.default_rng(facts.seed + seed_offset)
+    finish: dict[str, np.ndarray] = {}
+    for team, queue in sorted(team_queues(facts, unit).items()):
+        history = _weekly_history(ws, team, unit, ws.as_of)
+        if history.size == 0 or history.sum() <= 0:
+            continue
+        total = sum(size for _, size in queue)
+        rate = float(history[-26:].mean()) or float(history.mean())
+        weeks = int(min(520, max(8, np.ceil(total / max(rate, 1e-9) * 2.0) + 8)))
+        weekly = sample_weeks(history, trials, weeks, rng)
+        factor = (extra or {}).get(team)
+        if factor is not None:
+            scale = np.ones(weeks)
+            scale[: min(weeks, factor.size)] = factor[:weeks]
+            weekly = weekly * scale
+        cumulative = 0.0
+        for key, size in queue:
+            cumulative += size
+            reached = weeks_to_reach(weekly, np.full(trials, cumulative))
+            finish[key] = np.maximum(finish.get(key, np.zeros(trials)), reached)
+    return finish
+
+
+def _to_date(as_of: dt.date, weeks: float) -> dt.date:
+    if not np.isfinite(weeks):
+        return dt.date.max
+    return as_of + dt.timedelta(days=int(np.ceil(weeks * 7)))
+
+
+def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
+    ws = facts.ws
+    if not ws.history or not _has("roadwise.engines.forecast.simulate"):
+        return
+    unit = _unit(ws)
+    finish = simulate_queues(facts, unit, trials)
+    if not finish:
+        return
+    method = (
+        f"Monte Carlo ({trials:,} trials): each team's future weeks resampled in blocks from its "
+        f"own last 12/26/52 weeks of {unit} finished (roadwise.engines.forecast); remaining work "
+        "per team in order of status, priority and deadline"
+    )
+    facts.forecast_method = method
+    facts.forecast_trials = trials
+    facts.engines["forecast"] = f"Monte Carlo, {trials:,} trials"
+    facts.raw["finish_weeks"] = finish
+    facts.raw["forecast_unit"] = unit
+
+    def record(key: str, weeks: np.ndarray, deadline: dt.date | None, inputs: str) -> None:
+        q50, q85, q95 = np.quantile(weeks, [0.5, 0.85, 0.95], method="inverted_cdf")
+        p_deadline = None
+        if deadline is not None:
+            p_deadline = float(np.mean(weeks * 7 <= (deadline - ws.as_of).days))
+        facts.forecasts[key] = DateForecast(
+            key=key,
+            p50=_to_date(ws.as_of, float(q50)),
+            p85=_to_date(ws.as_of, float(q85)),
+            p95=_to_date(ws.as_of, float(q95)),
+            deadline=deadline,
+            p_deadline=p_deadline,
+            inputs=inputs,
+            method=method,
+        )
+
+    history_note = f"{len(ws.history):,} finished items of delivery history"
+    for item in F.deliverables(ws) + F.initiatives(ws):
+        keys = _covered(ws, item, finish)
+        if not keys:
+            continue
+        weeks = np.max(np.stack([finish[k] for k in keys]), axis=0)
+        deadline = F.effective_deadline(ws, item)
+        open_leaves = [leaf for leaf in F.leaves_of(ws, item) if leaf.is_open]
+        record(
+            item.key,
+            weeks,
+            deadline[0] if deadline else None,
+            f"{say_count(len(open_leaves), 'open item')} under {item.key}; {history_note}",
+        )
+    for objective in ws.objectives:
+        served = {i.key for i in F.objective_items(ws, objective.key)}
+        keys = [k for k in finish if k in served]
+        if not keys:
+            continue
+        weeks = np.max(np.stack([finish[k] for k in keys]), axis=0)
+        record(
+            f"objective:{objective.key}",
+            weeks,
+            objective.due,
+            f"{say_count(len(keys), 'open deliverable')} serving {objective.key}; {history_note}",
+        )
+    _burn_up(facts, unit, trials)
+
+
+def _covered(ws: Workspace, item: Item, finish: dict[str, np.ndarray]) -> list[str]:
+    """Deliverable keys with a forecast that make up ``item`` (itself, or those below it)."""
+    if item.key in finish:
+        return [item.key]
+    below = {i.key for i in F.descendants(ws, item.key)}
+    return [k for k in finish if k in below]
+
+
+def _burn_up(facts: Facts, unit: str, trials: int) -> None:
+    """Cumulative work finished over the last half year, and the cone of the next weeks."""
+    from roadwise.engines.forecast.simulate import sample_weeks
+
+    ws = facts.ws
+    weekly = _weekly_history(ws, None, unit, ws.as_of)
+    if weekly.size == 0:
+        return
+    past_weeks = min(26, weekly.size)
+    recent = weekly[-past_weeks:]
+    start = ws.as_of - dt.timedelta(weeks=past_weeks)
+    done_rows = [{"date": start.isoformat(), "value": 0.0}]
+    total = 0.0
+    for index, value in enumerate(recent, start=1):
+        total += float(value)
+        done_rows.append(
+            {"date": (start + dt.timedelta(weeks=index)).isoformat(), "value": round(total, 1)}
+        )
+    remaining = sum(
+        _leaf_size(ws, leaf, unit)
+        for d in F.deliverables(ws)
+        for leaf in F.leaves_of(ws, d)
+        if leaf.is_open and _team_of(ws, leaf)
+    )
+    future_weeks = 26
+    rng = np.random.default_rng(facts.seed + 101)
+    # All teams together: the sum of each team's simulated weeks.
+    combined = np.zeros((trials, future_weeks))
+    for team in ws.teams:
+        history = _weekly_history(ws, team.key, unit, ws.as_of)
+        if history.size and history.sum() > 0:
+            combined += sample_weeks(history, trials, future_weeks, rng)
+    cum = total + np.cumsum(combined, axis=1)
+    levels = [0.05, 0.15, 0.5, 0.85, 0.95]
+    q = np.quantile(cum, levels, axis=0)
+    cone = [
+        {
+            "date": ws.as_of.isoformat(),
+            **dict.fromkeys(("p5", "p15", "p50", "p85", "p95"), round(total, 1)),
+        }
+    ]
+    for week in range(future_weeks):
+        day = ws.as_of + dt.timedelta(weeks=week + 1)
+        row: dict[str, Any] = {"date": day.isoformat()}
+        for name, values in zip(("p5", "p15", "p50", "p85", "p95"), q, strict=True):
+            row[name] = round(float(min(values[week], total + remaining * 1.02)), 1)
+        cone.append(row)
+    scope_value = round(total + remaining, 1)
+    scope = [
+        {"date": start.isoformat(), "value": scope_value},
+        {"date": (ws.as_of + dt.timedelta(weeks=future_weeks)).isoformat(), "value": scope_value},
+    ]
+    median_week = float(np.median(np.argmax(cum >= total + remaining, axis=1)))
+    reached = (cum[:, -1] >= total + remaining).mean()
+    pace = float(recent.mean()) if recent.size else 0.0
+    ref = facts_note = f"{say_number(pace)} {unit} a week over the last {past_weeks} weeks"
+    headline = (
+        f"All open work ({say_number(remaining)} {unit}) at the recent pace of {facts_note}: "
+        + (
+            f"about {say_duration(median_week * 7).removeprefix('about ')} to finish"
+            if reached >= 0.5
+            else "more than half a year of work"
+        )
+    )
+    del ref
+    facts.raw["burn_up"] = {
+        "done": done_rows,
+        "scope": scope,
+        "cone": cone,
+        "unit": unit,
+        "headline": headline + ".",
+        "remaining": remaining,
+        "pace": pace,
+    }
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def _calibration(facts: Facts, results: dict[str, Any], trials: int) -> None:
+    ws = facts.ws
+    if len(ws.history) < 60 or not _has("roadwise.engines.forecast.backtest"):
+        return
+    try:
+        from roadwise.engines.forecast.backtest import backtest
+    except ImportError:
+        return
+    epoch = dt.datetime(1970, 1, 1)
+    done_days = np.array([(r.done - epoch).total_seconds() / 86400.0 for r in ws.history])
+    first, last = float(done_days.min()), float(done_days.max())
+    # Cut-offs every two weeks from half a year after the first finish, forecasting 30 items.
+    cutoffs = np.arange(first + 182.0, last - 30.0, 14.0)
+    try:
+        result = backtest(done_days, 30.0, cutoffs, trials=min(trials, 500), seed=facts.seed)
+    except Exception:
+        return
+    summary = result.summary
+    if not summary.cutoffs:
+        return
+    facts.calibration = Calibration(
+        hits={float(lv): float(h) for lv, h in zip(summary.levels, summary.hit, strict=True)},
+        cutoffs=int(summary.cutoffs),
+        scope="next 30 items, all teams, cut-offs every 2 weeks",
+    )
+    facts.raw["calibration_baseline"] = {
+        float(lv): float(h) for lv, h in zip(summary.levels, summary.base_hit, strict=True)
+    }
+    facts.engines["backtest"] = f"{summary.cutoffs} cut-offs"
+
+
+# --------------------------------------------------------------------------- resources
+
+
+def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
+    """What one more engineer per team buys: earlier dates (Monte Carlo) and their value."""
+    ws = facts.ws
+    finish = facts.raw.get("finish_weeks")
+    if not finish:
+        return
+    unit = facts.raw["forecast_unit"]
+    queues = team_queues(facts, unit)
+    base_team_end: dict[str, np.ndarray] = {}
+    for team, queue in queues.items():
+        keys = [k for k, _ in queue if k in finish]
+        if keys:
+            base_team_end[team] = np.max(np.stack([finish[k] for k in keys]), axis=0)
+    options: list[dict[str, Any]] = []
+    load_rows: list[list[str]] = []
+    load_refs: list[str] = []
+    ramp_weeks = 6
+    for team_key, base_end in sorted(base_team_end.items()):
+        team = ws.team_by_key.get(team_key)
+        if team is None or not team.people:
+            continue
+        people = sum(p.availability for p in team.people) or float(len(team.people))
+        factor = np.concatenate(
+            [np.linspace(1.0, 1.0 + 0.5 / people, ramp_weeks), np.full(520, 1.0 + 1.0 / people)]
+        )
+        boosted = simulate_queues(facts, unit, trials, extra={team_key: factor}, seed_offset=0)
+        keys = [k for k, _ in queues[team_key] if k in boosted]
+        if not keys:
+            continue
+        new_end = np.max(np.stack([boosted[k] for k in keys]), axis=0)
+        base50 = float(np.quantile(base_end, 0.5, method="inverted_cdf"))
+        base85 = float(np.quantile(base_end, 0.85, method="inverted_cdf"))
+        new50 = float(np.quantile(new_end, 0.5, method="inverted_cdf"))
+        new85 = float(np.quantile(new_end, 0.85, method="inverted_cdf"))
+        saved = max(0.0, base50 - new50)
+        # Value: the cost of delay of the team's deliverables, for every week each comes earlier.
+        value = 0.0
+        for key in keys:
+            item = ws.item_by_key[key]
+            cod = item.value.cost_of_delay
+            per_week = (
+                float(cod.likely if hasattr(cod, "likely") else cod) if cod is not None else 0.0
+            )
+            if per_week <= 0:
+                continue
+            earlier = float(np.median(finish[key]) - np.median(boosted[key]))
+            value += per_week * max(0.0, earlier)
+        base_date = _to_date(ws.as_of, base50)
+        new_date = _to_date(ws.as_of, new50)
+        ref = dict(
+            label=f"{team.name}: all planned work done, with one more engineer",
+            value=f"{new_date.isoformat()} (now {base_date.isoformat()})",
+            inputs=(
+                f"{team.name}'s remaining work ({say_number(sum(s for _, s in queues[team_key]))} "
+                f"{unit}), its delivery history, {len(team.people)} people"
+            ),
+            method=(
+                f"the same Monte Carlo with {team.name}'s weekly pace scaled by "
+                f"(people + 1) ÷ people after a {ramp_weeks}-week ramp-up; value = cost of delay "
+                "per week × median weeks gained, summed over its items"
+            ),
+            seed=facts.seed,
+        )
+        currency = ws.settings.currency
+        value_text = say_money(value, currency) if value > 0 else "no cost of delay recorded"
+        when = date_with_confidence(new_date, _to_date(ws.as_of, new85), as_of=ws.as_of)
+        text = (
+            f"one more engineer in {team.name} finishes its planned work "
+            f"{say_duration(saved * 7)} earlier ({when})"
+        )
+        if value > 0:
+            text += f", worth {value_text} in cost of delay"
+        options.append(
+            {
+                "option": f"+1 engineer in {team.name}",
+                "when": date_with_confidence(new_date, _to_date(ws.as_of, new85), as_of=ws.as_of),
+                "earlier": say_duration(saved * 7) if saved >= 0.5 else "no change",
+                "value": value_text,
+                "weeks_saved": saved,
+                "text": text[:1].upper() + text[1:] + ".",
+                "provenance": ref,
+            }
+        )
+        remaining = sum(s for _, s in queues[team_key])
+        load_refs.append(ref)  # provenance specs; the builder numbers them
+        load_rows.append(
+            [
+                team.name,
+                f"{say_number(remaining)} {unit}",
+                str(len(team.people)),
+                date_with_confidence(base_date, _to_date(ws.as_of, base85), as_of=ws.as_of),
+            ]
+        )
+    facts.resource_options = options
+    if load_rows:
+        latest = max(load_rows, key=lambda r: r[3])
+        facts.raw["team_load"] = {
+            "columns": ["Team", "Work remaining", "People", "All planned work done"],
+            "rows": load_rows,
+            "refs": load_refs,
+            "numeric": (1, 2),
+            "headline": f"{latest[0]} has the longest queue",
+        }
+        facts.raw["resource_note"] = (
+            "Each option reruns the delivery forecast with one extra person in that team, "
+            f"at half speed for the first {ramp_weeks} weeks while they learn the product."
+        )
+        facts.engines["resources"] = "forecast with one more engineer per team"

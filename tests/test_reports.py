@@ -1,0 +1,479 @@
+"""Stakeholder reports: each kind builds, renders offline, and traces its numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from roadwise.domain import (
+    Cycles,
+    Deadline,
+    Decision,
+    Dependency,
+    Estimate,
+    HistoryRecord,
+    Item,
+    ItemKind,
+    KeyResult,
+    Objective,
+    ObjectiveLink,
+    Person,
+    Release,
+    Settings,
+    Status,
+    Team,
+    ValueInputs,
+    Workspace,
+)
+from roadwise.views.reports import (
+    REPORT_KINDS,
+    build_report,
+    build_reports,
+    derive_status,
+    gather,
+    write_report,
+)
+from roadwise.views.reports.facts import DateForecast
+from roadwise.views.reports.model import Bullets, Paragraph
+
+# --------------------------------------------------------------------------- workspaces
+
+
+def small_workspace(seed: int = 3) -> Workspace:
+    """Two teams, three epics, a dependency chain, a contract deadline, two years of history."""
+    rng = np.random.default_rng(seed)
+    as_of = dt.date(2026, 3, 2)
+    teams = [
+        Team(
+            key="core",
+            name="Core",
+            people=[
+                Person(key=f"c{i}", name=f"Core dev {i}", skills=["backend"]) for i in range(4)
+            ],
+        ),
+        Team(
+            key="web",
+            name="Web",
+            people=[
+                Person(key=f"w{i}", name=f"Web dev {i}", skills=["frontend"]) for i in range(3)
+            ],
+        ),
+    ]
+    objectives = [
+        Objective(
+            key="grow",
+            title="Grow enterprise revenue",
+            due=dt.date(2026, 6, 30),
+            key_results=[KeyResult(key="arr", metric="ARR", baseline=10, target=14, current=11.5)],
+        ),
+        Objective(
+            key="fast",
+            title="Make checkout fast",
+            due=dt.date(2026, 4, 15),
+            key_results=[KeyResult(key="p95", metric="p95", baseline=900, target=300, current=700)],
+        ),
+    ]
+    items: list[Item] = []
+    epics = [("SSO for enterprises", "grow", "core"), ("Faster checkout", "fast", "web")]
+    epics.append(("Team billing", "grow", "web"))
+    for e, (title, objective, team) in enumerate(epics):
+        items.append(
+            Item(
+                key=f"E{e}",
+                title=f"{title} epic",
+                kind=ItemKind.EPIC,
+                status=Status.IN_PROGRESS if e < 2 else Status.IDEA,
+                objectives=[ObjectiveLink(objective=objective)],
+                team=team,
+            )
+        )
+        for f in range(3):
+            status = [Status.IN_PROGRESS, Status.READY, Status.IDEA][f]
+            items.append(
+                Item(
+                    key=f"F{e}{f}",
+                    title=f"{title}: part {f + 1}",
+                    kind=ItemKind.FEATURE,
+                    parent=f"E{e}",
+                    status=status,
+                    team=team,
+                    value=ValueInputs(cost_of_delay=float(rng.integers(1000, 9000))),
+                    technical_risk=[0.1, 0.6, 0.8][f] if e == 0 else 0.2,
+                    deadline=Deadline(date=dt.date(2026, 3, 20), hard=True, reason="contract")
+                    if (e, f) == (1, 1)
+                    else None,
+                )
+            )
+            for s in range(4):
+                done = f == 0 and s < 2
+                st = Status.DONE if done else (status if s == 2 else Status.READY)
+                items.append(
+                    Item(
+                        key=f"S{e}{f}{s}",
+                        title=f"Story {e}.{f}.{s}",
+                        description="Customers can now do this faster. More detail follows.",
+                        kind=ItemKind.BUG if (f, s) == (0, 1) else ItemKind.STORY,
+                        parent=f"F{e}{f}",
+                        team=team,
+                        status=st,
+                        estimate=Estimate(low=2, likely=3 + s, high=8 + s),
+                        created=dt.datetime(2026, 1, 5) if done else None,
+                        started=dt.datetime(2026, 2, 1) if done else None,
+                        done=dt.datetime(2026, 2, 10 + s) if done else None,
+                        # Each part waits on the previous part: chains across the epic.
+                        dependencies=[Dependency(item=f"S{e}{f - 1}2")]
+                        if f and s == 0
+                        else [Dependency(item=f"S{e}{f}0")]
+                        if f and s == 2
+                        else [],
+                    )
+                )
+    history: list[HistoryRecord] = []
+    for team, gap in (("core", 1.6), ("web", 2.2)):
+        day = dt.datetime(2024, 3, 1)
+        while True:
+            day += dt.timedelta(days=float(rng.exponential(gap)))
+            if day.date() >= as_of:
+                break
+            created = day - dt.timedelta(days=float(rng.integers(3, 30)))
+            history.append(
+                HistoryRecord(
+                    key=f"H{len(history)}",
+                    title=f"Delivered {len(history)}",
+                    team=team,
+                    points=float(rng.choice([1, 2, 3, 5, 8])),
+                    created=created,
+                    started=created + dt.timedelta(days=1),
+                    done=day,
+                )
+            )
+    return Workspace(
+        name="Acme Pay",
+        as_of=as_of,
+        teams=teams,
+        objectives=objectives,
+        items=items,
+        history=history,
+        decisions=[
+            Decision(key="D1", date=dt.date(2026, 2, 20), title="SSO before billing", who="CPO")
+        ],
+        cycles=Cycles(
+            releases=[
+                Release(key="R1", name="2026.1", date=dt.date(2026, 1, 31)),
+                Release(key="R2", name="2026.2", date=dt.date(2026, 4, 30)),
+            ]
+        ),
+        settings=Settings(seed=7, glossary={"checkout": "payment page"}),
+    )
+
+
+def _workspace() -> Workspace:
+    try:
+        from roadwise.sample import generate_sample
+    except ImportError:
+        return small_workspace()
+    return generate_sample(seed=7)
+
+
+@pytest.fixture(scope="module")
+def ws() -> Workspace:
+    return _workspace()
+
+
+@pytest.fixture(scope="module")
+def reports(ws: Workspace) -> dict:
+    return build_reports(ws)
+
+
+@pytest.fixture(scope="module")
+def out_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("reports")
+
+
+# --------------------------------------------------------------------------- HTML checks
+
+
+class _References(HTMLParser):
+    """Collects every resource reference an HTML document makes, and its section ids."""
+
+    ATTRIBUTES = ("src", "href", "srcset", "action", "poster", "data", "xlink:href", "formaction")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.references: list[str] = []
+        self.ids: set[str] = set()
+        self.styles: list[str] = []
+        self._in_style = False
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id":
+                self.ids.add(value)
+            if name in self.ATTRIBUTES:
+                self.references.append(value)
+            if name == "style":
+                self.styles.append(value)
+        if tag == "style":
+            self._in_style = True
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._in_style = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_style:
+            self.styles.append(data)
+
+
+def external_references(document: str) -> list[str]:
+    """Every src/href/url(...)/@import in a document that points outside it."""
+    parser = _References()
+    parser.feed(document)
+    found = [r for r in parser.references if not _is_local(r)]
+    for style in parser.styles:
+        found += [u for u in re.findall(r"url\(\s*['\"]?([^'\")]+)", style) if not _is_local(u)]
+        found += re.findall(r"@import\s+[^;]+", style)
+    return found
+
+
+def _is_local(reference: str) -> bool:
+    reference = reference.strip()
+    return reference.startswith(("#", "data:")) or reference == ""
+
+
+def _parse(document: str) -> _References:
+    parser = _References()
+    parser.feed(document)
+    return parser
+
+
+def test_the_external_reference_check_can_fail() -> None:
+    bad = (
+        '<html><head><link rel="stylesheet" href="https://cdn.example/x.css">'
+        "<style>body{background:url('http://x/y.png')}</style></head>"
+        '<body><img src="//cdn/x.png"><a href="#local">ok</a>'
+        '<img src="data:image/png;base64,AAAA"><div style="background: url(img.png)"></div>'
+        "</body></html>"
+    )
+    assert external_references(bad) == [
+        "https://cdn.example/x.css",
+        "//cdn/x.png",
+        "http://x/y.png",
+        "img.png",
+    ]
+
+
+# --------------------------------------------------------------------------- building
+
+
+def test_every_kind_builds_with_sections_and_traced_numbers(reports: dict) -> None:
+    assert set(reports) == set(REPORT_KINDS)
+    for kind, report in reports.items():
+        assert report.sections, kind
+        known = {p.ref for p in report.provenance}
+        for section in report.sections:
+            assert section.title
+            for block in section.blocks:
+                refs = getattr(block, "refs", ())
+                assert set(refs) <= known, (kind, section.key, refs)
+        for entry in report.provenance:
+            assert entry.inputs and entry.method and entry.value, entry
+
+
+def test_executive_summary_covers_objectives_dates_risks_and_asks(reports: dict) -> None:
+    report = reports["executive"]
+    keys = [s.key for s in report.sections]
+    assert keys[0] == "objectives"
+    assert {"ships", "top-risks", "decisions"} <= set(keys)
+    ships = report.section("ships")
+    assert ships is not None
+    table = ships.tables[0]
+    assert table.rows and all("likely by" in str(row[2]) for row in table.rows)
+    # Stated with confidence, and every date traced.
+    assert all("85 % sure by" in str(row[2]) or "(85 % sure)" in str(row[2]) for row in table.rows)
+    assert len(table.refs) == len(table.rows)
+    assert report.one_page
+
+
+def test_roadmap_has_now_next_later_and_a_timeline(reports: dict, ws: Workspace) -> None:
+    report = reports["roadmap"]
+    keys = [s.key for s in report.sections]
+    assert "now-next-later" in keys and "timeline" in keys
+    listed = sum(
+        len(t.rows) for s in report.sections if s.key in ("now", "next", "later") for t in s.tables
+    )
+    from roadwise.views.reports.facts import deliverables
+
+    assert listed == len(deliverables(ws))
+    assert {c.key for c in report.charts} >= {"timeline", "burn-up"}
+
+
+def test_status_is_derived_and_explained(reports: dict) -> None:
+    report = reports["status"]
+    section = report.section("initiatives")
+    assert section is not None
+    rows = section.tables[0].rows
+    assert rows
+    for row in rows:
+        badge = row[3]
+        assert str(badge) in ("on track", "at risk", "off track", "no deadline")
+        reason = str(row[4])
+        assert reason.endswith(".") and reason.count(". ") == 0  # one sentence
+
+
+def test_release_notes_list_shipped_work_for_customers(reports: dict) -> None:
+    report = reports["release-notes"]
+    highlights = report.section("highlights")
+    assert highlights is not None
+    bullets = [b for s in report.sections for b in s.blocks if isinstance(b, Bullets)]
+    assert bullets and all(item for b in bullets for item in b.items)
+
+
+def test_risk_register_and_resource_ask_have_content(reports: dict) -> None:
+    risks = reports["risks"]
+    assert risks.section("risks") is not None
+    assert risks.section("dependencies") is not None
+    resources = reports["resources"]
+    ask = resources.section("ask")
+    assert ask is not None and ask.tables[0].rows
+    assert all(row[0].startswith("+1 engineer in") for row in ask.tables[0].rows)
+
+
+def test_sections_need_their_engines(ws: Workspace) -> None:
+    """Without engine results, sections built on them are left out, not faked."""
+    bare = gather(ws, steps=())
+    executive = build_report("executive", ws, facts=bare)
+    assert executive.section("ships") is None
+    assert executive.section("objectives") is not None
+    roadmap = build_report("roadmap", ws, facts=bare)
+    assert roadmap.section("timeline") is None and not roadmap.charts
+    status = build_report("status", ws, facts=bare)
+    assert status.section("initiatives") is None
+    resources = build_report("resources", ws, facts=bare)
+    assert resources.section("ask") is None
+
+
+def test_workspace_glossary_turns_terms_into_business_words() -> None:
+    ws = small_workspace()
+    report = build_report("status", ws, facts=gather(ws, steps=("forecast",)))
+    prose = " ".join(
+        [s.headline for s in report.sections]
+        + [b.text for s in report.sections for b in s.blocks if isinstance(b, Paragraph)]
+        + [c for s in report.sections for t in s.tables for c in t.columns]
+    )
+    # The default glossary says "initiative" for "epic"; the workspace adds its own term.
+    assert "initiative" in prose.lower() and "epic" not in prose.lower()
+    objectives = report.section("objectives")
+    assert objectives is not None
+    paragraph_text = " ".join(b.text for b in objectives.blocks if isinstance(b, Paragraph))
+    assert "payment page" not in paragraph_text or "checkout" not in paragraph_text
+
+
+# --------------------------------------------------------------------------- status rule
+
+
+def _fc(p50: dt.date, p85: dt.date, p: float | None = None) -> DateForecast:
+    return DateForecast(key="x", p50=p50, p85=p85, p_deadline=p)
+
+
+def test_derive_status_rule() -> None:
+    today = dt.date(2026, 3, 1)
+    due = dt.date(2026, 5, 1)
+    assert derive_status(None, due, today) is None
+    early = derive_status(_fc(dt.date(2026, 4, 1), dt.date(2026, 4, 10)), due, today)
+    assert early is not None and early[0] == "on track" and "1 May" in early[1]
+    tight = derive_status(_fc(dt.date(2026, 4, 20), dt.date(2026, 5, 10)), due, today)
+    assert tight is not None and tight[0] == "at risk"
+    late = derive_status(_fc(dt.date(2026, 5, 20), dt.date(2026, 6, 10)), due, today)
+    assert late is not None and late[0] == "off track" and "late" in late[1]
+    # A probability from the simulation wins over the dates.
+    assert derive_status(_fc(dt.date(2026, 4, 1), dt.date(2026, 4, 10), 0.6), due, today)[0] == (
+        "at risk"
+    )
+    assert derive_status(_fc(dt.date(2026, 4, 1), dt.date(2026, 4, 10)), None, today)[0] == (
+        "no deadline"
+    )
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+SECTIONS = {
+    "executive": {"objectives", "ships", "top-risks", "decisions", "sources"},
+    "roadmap": {"now-next-later", "timeline", "sources"},
+    "status": {"objectives", "initiatives", "sources"},
+    "release-notes": {"highlights", "sources"},
+    "risks": {"risks", "dependencies", "sources"},
+    "resources": {"ask", "sources"},
+}
+
+
+@pytest.mark.parametrize("kind", REPORT_KINDS)
+def test_html_is_self_contained_with_its_sections(
+    kind: str, reports: dict, ws: Workspace, out_dir: Path
+) -> None:
+    path = write_report(reports[kind], out_dir / f"{kind}.html", "html", ws)
+    document = path.read_text(encoding="utf-8")
+    assert external_references(document) == []
+    parsed = _parse(document)
+    assert SECTIONS[kind] <= parsed.ids
+    assert "link" not in parsed.tags  # no stylesheet or font loaded from anywhere
+    for chart in reports[kind].charts:
+        assert f"vis-{chart.key}" in parsed.ids
+    if reports[kind].charts:
+        # Interactive: the Vega runtime is inlined once, charts are also inline SVG.
+        assert document.count("vegaEmbed(") >= 1 and "<svg" in document
+
+
+def test_markdown_writes_charts_beside_it(reports: dict, ws: Workspace, out_dir: Path) -> None:
+    path = write_report(reports["roadmap"], out_dir / "roadmap.md", "md", ws)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Roadmap")
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert images and all((path.parent / image).is_file() for image in images)
+    assert all((path.parent / image).read_text().lstrip().startswith("<svg") for image in images)
+    assert "## Where the numbers come from" in text and "| N1 |" not in text  # anchored refs
+
+
+def _png_pixels(path: Path) -> np.ndarray:
+    """Greyscale pixels of a PNG page (Pillow comes with WeasyPrint)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image.convert("L"), dtype=float)
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) missing")
+@pytest.mark.parametrize("kind", ["executive", "roadmap"])
+def test_pdf_pages_are_not_blank(kind: str, reports: dict, ws: Workspace, out_dir: Path) -> None:
+    pdf = write_report(reports[kind], out_dir / f"{kind}.pdf", "pdf", ws)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    prefix = out_dir / f"{kind}-page"
+    subprocess.run(
+        ["pdftoppm", "-r", "30", "-png", str(pdf), str(prefix)], check=True, capture_output=True
+    )
+    pages = sorted(out_dir.glob(f"{kind}-page*.png"))
+    assert pages
+    first = _png_pixels(pages[0])
+    # A blank page is one flat colour; text, tables and charts give ink and variance.
+    assert first.std() > 10
+    assert (first < 128).mean() > 0.002
+    if kind == "executive":
+        from pypdf import PdfReader
+
+        text = PdfReader(str(pdf)).pages[0].extract_text()
+        assert "Where we stand" in text and "likely by" in text

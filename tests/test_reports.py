@@ -124,6 +124,11 @@ def small_workspace(seed: int = 3) -> Workspace:
                         team=team,
                         status=st,
                         estimate=Estimate(low=2, likely=3 + s, high=8 + s),
+                        value=ValueInputs(
+                            business_value=float(rng.integers(1, 13)),
+                            time_criticality=float(rng.integers(1, 8)),
+                            risk_reduction=float(rng.integers(1, 5)),
+                        ),
                         created=dt.datetime(2026, 1, 5) if done else None,
                         started=dt.datetime(2026, 2, 1) if done else None,
                         done=dt.datetime(2026, 2, 10 + s) if done else None,

@@ -27,6 +27,9 @@ def version() -> None:
 def _register() -> None:
     # Feature modules register their commands on import.
     from roadwise.views.cli import demo, plan, workspace  # noqa: F401
+    from roadwise.views.cli import report  # noqa: F401  (stakeholder reports)
+    from roadwise.views.cli import feedback  # noqa: F401  (customer feedback)
+    from roadwise.views.cli import prioritize  # noqa: F401  (prioritisation)
 
 
 _register()

@@ -1,3 +1,6 @@
 """Demo steps, one module per capability, imported in pipeline order."""
 
+# The import order is the pipeline order: keep it, do not sort.
+# isort: off
 from roadwise.views.demo_steps import workspace  # noqa: F401  (sample product, storage, files)
+from roadwise.views.demo_steps import reports  # noqa: F401  (stakeholder reports; keep last)

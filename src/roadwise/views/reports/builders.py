@@ -506,6 +506,9 @@ def build_roadmap(facts: Facts, glossary: Glossary) -> Report:
         columns = ("Item", "Team", "When", "Status")
         section.add(Table(columns, tuple(_deliverable_rows(w, ordered)), refs=tuple(refs)))
         report.sections.append(section)
+    matrix = priority_section(w)
+    if matrix:
+        report.sections.append(matrix)
     timeline = timeline_section(w, items, groups)
     if timeline:
         report.sections.append(timeline)
@@ -513,6 +516,82 @@ def build_roadmap(facts: Facts, glossary: Glossary) -> Report:
     if burn:
         report.sections.append(burn)
     return _finish(report, w)
+
+
+QUADRANT_NAMES = {
+    "quick win": "Quick win",
+    "big bet": "Big bet",
+    "fill-in": "Fill-in",
+    "money pit": "Money pit",
+}
+
+
+def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
+    """Value against effort for the ranked items, the top of the ranking labelled."""
+    result = w.facts.raw.get("priority_result")
+    if result is None:
+        return None
+    ranked = [r for r in result.items if r.effort is not None]
+    if not ranked:
+        return None
+    rows = []
+    for r in ranked:
+        rows.append(
+            {
+                "item": r.title,
+                "label": r.title[:28] if r.rank <= label_top else "",
+                "value": round(float(r.value), 2),
+                "effort": round(float(r.effort), 2),
+                "quadrant": QUADRANT_NAMES.get(r.quadrant or "", "Fill-in"),
+            }
+        )
+    quick = [r for r in ranked if r.quadrant == "quick win"]
+    top = result.items[0]
+    ref = w.trace.note(
+        f"Priority of {top.title}",
+        f"{top.expected:.3g} (90 % interval {top.interval[0]:.3g}–{top.interval[1]:.3g}); "
+        f"P(top {result.top_k}) {exact_percent(top.p_top_k)}",
+        inputs=f"value inputs and estimates of {say_count(len(result.items), 'ranked item')}",
+        method=w.facts.priority_method,
+        seed=result.seed,
+    )
+    section = Section(
+        "priorities",
+        "Why this order",
+        sentence(
+            f"{top.title} ranks first ({exact_percent(top.p_top_k)} sure to stay in the top "
+            f"{result.top_k}); {say_count(len(quick), 'quick win')} among "
+            f"{say_count(len(ranked), 'ranked item')}"
+        ),
+    )
+    flips = getattr(result, "coin_flips", ())
+    if flips:
+        first = flips[0]
+        a = w.ws.item_by_key.get(first.above)
+        b = w.ws.item_by_key.get(first.below)
+        if a and b:
+            section.add(
+                Paragraph(
+                    f"{say_count(len(flips), 'pair')} of items could go either way; for example "
+                    f"{a.title} comes before {b.title} in only {say_percent(first.p_above)} of "
+                    "the simulations. Better estimates would settle these."
+                )
+            )
+    section.add(
+        Chart(
+            "priority-matrix",
+            "Priority matrix",
+            charts.priority_matrix(
+                rows,
+                value_title=f"value ({result.framework_label})",
+                effort_title="effort (size)",
+            ),
+            f"Each dot is a ranked item; the top {label_top} are named. Quick wins: high value "
+            "for little effort.",
+            refs=(ref,),
+        )
+    )
+    return section
 
 
 def timeline_rows(

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from roadwise.domain import Item, Status, Workspace
+from roadwise.errors import RoadwiseError
 from roadwise.views.reports import facts as F
-from roadwise.views.reports.facts import Calibration, DateForecast, Facts
+from roadwise.views.reports.facts import Calibration, DateForecast, Facts, Priority
 from roadwise.views.reports.wording import (
     date_with_confidence,
     say_count,
@@ -50,6 +51,7 @@ def gather(
     results = dict(results or {})
     facts = Facts(ws=ws, seed=ws.settings.seed if seed is None else seed)
     runners: dict[str, Callable[[Facts, dict[str, Any], int], None]] = {
+        "priorities": _priorities,
         "forecast": _forecast,
         "calibration": _calibration,
         "resources": _resources,
@@ -59,6 +61,55 @@ def gather(
         if runner is not None:
             runner(facts, results, trials)
     return facts
+
+
+# --------------------------------------------------------------------------- priorities
+
+
+def _priorities(facts: Facts, results: dict[str, Any], trials: int) -> None:
+    """Scores with their uncertainty from the prioritisation engine (reused when handed in)."""
+    result = results.get("priorities")
+    if result is None:
+        if not _has("roadwise.engines.prioritize"):
+            return
+        from roadwise.engines.prioritize import prioritize
+
+        try:
+            result = prioritize(facts.ws, samples=min(trials, 1000), seed=facts.seed)
+        except RoadwiseError:
+            return  # a workspace the framework cannot score: no priority facts
+        except Exception:  # an engine still being built must not break a report
+            return
+    items = getattr(result, "items", ())
+    if not items:
+        return
+    for ranked in items:
+        low, high = ranked.interval
+        facts.priorities[ranked.key] = Priority(
+            key=ranked.key,
+            score=float(ranked.expected),
+            low=float(low),
+            high=float(high),
+            rank=float(ranked.expected_rank),
+            p_top_k=float(ranked.p_top_k),
+        )
+    facts.raw["priority_result"] = result
+    facts.priority_method = (
+        f"{result.framework_label} scores, {result.samples:,} Monte Carlo samples of every "
+        "uncertain input (roadwise.engines.prioritize)"
+    )
+    facts.engines["priorities"] = f"{result.framework_label}, {result.samples:,} samples"
+
+
+def rank_of(facts: Facts, item: Item) -> float:
+    """An item's expected rank; for a parent, the best rank among the items below it."""
+    own = facts.priorities.get(item.key)
+    if own is not None:
+        return own.rank
+    ranks = [
+        p.rank for i in F.descendants(facts.ws, item.key) if (p := facts.priorities.get(i.key))
+    ]
+    return min(ranks) if ranks else float("inf")
 
 
 # --------------------------------------------------------------------------- forecast
@@ -110,10 +161,9 @@ def _order_key(facts: Facts) -> Callable[[Item], tuple[Any, ...]]:
         return found[0] if found else dt.date.max
 
     def key(item: Item) -> tuple[Any, ...]:
-        priority = facts.priorities.get(item.key)
         return (
             status_rank.get(item.status, 4),
-            priority.rank if priority else float("inf"),
+            rank_of(facts, item),
             deadline(item),
             item.key,
         )

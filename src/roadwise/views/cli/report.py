@@ -1,0 +1,78 @@
+"""``roadwise report KIND``: plain-language reports for stakeholders (HTML, Markdown, PDF)."""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from roadwise.errors import RoadwiseError
+from roadwise.views.cli import app
+from roadwise.views.cli._common import DbOption, console, db_url, handles_errors
+
+
+class ReportKind(StrEnum):
+    EXECUTIVE = "executive"
+    ROADMAP = "roadmap"
+    STATUS = "status"
+    RELEASE_NOTES = "release-notes"
+    RISKS = "risks"
+    RESOURCES = "resources"
+    ALL = "all"
+
+
+class ReportFormat(StrEnum):
+    HTML = "html"
+    MD = "md"
+    PDF = "pdf"
+
+
+@app.command()
+@handles_errors
+def report(
+    kind: ReportKind = typer.Argument(
+        ...,
+        help="executive | roadmap | status | release-notes | risks | resources | all.",
+    ),
+    fmt: ReportFormat = typer.Option(
+        ReportFormat.HTML, "--format", "-f", help="html (self-contained), md or pdf."
+    ),
+    out: Path | None = typer.Option(
+        None,
+        "--out",
+        "-o",
+        help="Output file (default: KIND.FORMAT in the current folder); a folder with 'all'.",
+    ),
+    db: str | None = DbOption,
+) -> None:
+    """Write a stakeholder report from the workspace, every number traced to its inputs."""
+    from roadwise.views.reports import REPORT_KINDS, build_reports, write_report
+    from roadwise.workspace import open_store
+
+    started = time.perf_counter()
+    store = open_store(db_url(db), create=False)
+    if not store.is_initialized():
+        raise RoadwiseError(
+            f"{store.url} holds no workspace yet; run `roadwise init` or `roadwise sample` first"
+        )
+    ws = store.load()
+    kinds = list(REPORT_KINDS) if kind == ReportKind.ALL else [kind.value]
+    if kind == ReportKind.ALL:
+        folder = out or Path(".")
+        targets = {k: folder / f"{k}.{fmt.value}" for k in kinds}
+    else:
+        if out is not None and out.is_dir():
+            out = out / f"{kind.value}.{fmt.value}"
+        targets = {kind.value: out or Path(f"{kind.value}.{fmt.value}")}
+    with console.status("Running the engines and writing the report…"):
+        reports = build_reports(ws, kinds)
+        for name, target in targets.items():
+            try:
+                write_report(reports[name], target, fmt.value, ws)
+            except OSError as exc:
+                raise RoadwiseError(f"cannot write the report: {exc}", file=str(target)) from None
+    for name, target in targets.items():
+        console.print(f"wrote {target}  ({name}, {fmt.value})")
+    console.print(f"[dim]{time.perf_counter() - started:.1f} s[/]")

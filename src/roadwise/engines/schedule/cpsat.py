@@ -1,0 +1,581 @@
+"""The exact scheduler: the problem as a CP-SAT model (interval variables, cumulative resources).
+
+One model serves the roadmap (minimise the total weighted cost of delay, or maximise the value
+delivered by a date) and the PSPLIB benchmark (minimise the makespan). What makes it strong:
+
+* **Redundant constraints.** Pairs of tasks that can never run together on a resource (their
+  demands add up to more than its peak capacity) also go into a no-overlap constraint, which
+  propagates much harder than the cumulative one; the transitive closure of the precedences
+  (with the shortest durations) gives the linear relaxation direct start-to-start distances;
+  the makespan gets the energy bound of every resource and the critical-path tail of every task.
+* **A list-scheduling hint.** The best of a few priority-rule schedules is given as the
+  starting solution, so the search never starts from nothing.
+* **Large-neighbourhood search.** For big roadmaps, after the full model has run for part of
+  the time, windows of the incumbent are freed and re-optimised with everything else fixed.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from ortools.sat.python import cp_model
+
+from roadwise.engines.schedule.listsched import Rule, list_schedule, sampled_list_schedule
+from roadwise.engines.schedule.problem import (
+    Placement,
+    Problem,
+    Solution,
+    task_end,
+    task_start,
+)
+
+ObjectiveKind = Literal["makespan", "weighted_delay", "value_by_date"]
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    objective: ObjectiveKind = "weighted_delay"
+    value_date: int | None = None
+    time_limit: float = 10.0
+    workers: int = 8
+    seed: int = 0
+    soft_deadlines: bool = False
+    lateness_weight: int = 1000
+    redundant: bool = True
+    hint: bool = True
+    hint_samples: int = 30
+    lns: bool = True
+    lns_min_tasks: int = 60
+    lns_share: float = 0.5
+
+
+@dataclass
+class _Vars:
+    present: list[cp_model.IntVar | int]
+    mode_lits: list[list[cp_model.IntVar | int]]
+    starts: list[list[cp_model.IntVar]]
+    ends: list[list[cp_model.IntVar]]
+    task_start: list[cp_model.IntVar]
+    task_end: list[cp_model.IntVar]
+    lateness: dict[str, cp_model.IntVar]
+    delivered: dict[str, cp_model.IntVar]
+    milestone_end: dict[str, cp_model.IntVar]
+
+
+def evaluate(
+    problem: Problem,
+    placements: Sequence[Placement | None],
+    options: SolveOptions,
+) -> float:
+    """The objective value of a schedule, as the CP-SAT model counts it."""
+    ends = {i: task_end(problem, i, p) for i, p in enumerate(placements) if p is not None}
+    if options.objective == "makespan":
+        return float(max(ends.values(), default=0))
+    value = 0.0
+    if options.objective == "value_by_date":
+        date = options.value_date if options.value_date is not None else 0
+        for i, task in enumerate(problem.tasks):
+            if i in ends and ends[i] <= date:
+                value += task.weight
+        for ms in problem.milestones:
+            members = [ends.get(i) for i in ms.tasks]
+            if members and all(e is not None and e <= date for e in members):
+                value += ms.weight
+        return value
+    for i, task in enumerate(problem.tasks):
+        p = placements[i]
+        if p is None:
+            value += task.drop_penalty
+            continue
+        value += task.weight * ends[i]
+        if options.soft_deadlines and task.deadline is not None:
+            value += options.lateness_weight * max(0, ends[i] - task.deadline)
+        if task.previous_start is not None:
+            value += problem.stability_weight * abs(task_start(p) - task.previous_start)
+    for ms in problem.milestones:
+        member_ends = [ends[i] for i in ms.tasks if i in ends]
+        end = max(member_ends, default=0)
+        value += ms.weight * end
+        if options.soft_deadlines and ms.deadline is not None:
+            value += options.lateness_weight * max(0, end - ms.deadline)
+    return value
+
+
+def _horizon(problem: Problem, hint: Sequence[Placement | None] | None) -> int:
+    horizon = problem.horizon or problem.default_horizon()
+    if hint is not None:
+        horizon = max(
+            [horizon] + [task_end(problem, i, p) for i, p in enumerate(hint) if p is not None]
+        )
+    deadlines = [t.deadline for t in problem.tasks if t.deadline is not None]
+    return max([horizon, *deadlines])
+
+
+def _longest_paths(problem: Problem, limit: int) -> list[tuple[int, int, int]]:
+    """(i, j, d): j starts at least d after i starts, for pairs linked only indirectly."""
+    n = len(problem.tasks)
+    if n > limit:
+        return []
+    succs = problem.successors()
+    order = problem.topological_order()
+    direct = {(p.before, p.after) for p in problem.precedences}
+    result: list[tuple[int, int, int]] = []
+    for i in order:
+        if problem.tasks[i].optional:
+            continue
+        dist: dict[int, int] = {i: 0}
+        for u in order:
+            if u not in dist:
+                continue
+            du = dist[u] + problem.min_duration(u)
+            for v, lag in succs[u]:
+                if du + lag > dist.get(v, -1):
+                    dist[v] = du + lag
+        for j, d in dist.items():
+            if j != i and (i, j) not in direct and d > 0 and not problem.tasks[j].optional:
+                result.append((i, j, d))
+    return result
+
+
+def build_model(
+    problem: Problem,
+    options: SolveOptions,
+    horizon: int,
+    fixed: dict[int, Placement | None] | None = None,
+) -> tuple[cp_model.CpModel, _Vars, cp_model.IntVar | None]:
+    """The CP-SAT model of ``problem``; tasks in ``fixed`` are pinned to the given placement
+    (None: pinned as dropped)."""
+    model = cp_model.CpModel()
+    fixed = fixed or {}
+    n = len(problem.tasks)
+    present: list[cp_model.IntVar | int] = []
+    mode_lits: list[list[cp_model.IntVar | int]] = []
+    starts: list[list[cp_model.IntVar]] = []
+    ends: list[list[cp_model.IntVar]] = []
+    t_start: list[cp_model.IntVar] = []
+    t_end: list[cp_model.IntVar] = []
+    # (resource, demand, interval) for the cumulative constraints
+    usage: list[list[tuple[int, cp_model.IntervalVar]]] = [[] for _ in problem.resources]
+    wip_usage: dict[str, list[cp_model.IntervalVar]] = {g: [] for g, _ in problem.wip_limits}
+
+    for i, task in enumerate(problem.tasks):
+        pin = fixed.get(i)
+        if task.optional:
+            lit: cp_model.IntVar | int = model.new_bool_var(f"present_{i}")
+        else:
+            lit = 1
+        present.append(lit)
+        npieces = len(task.modes[0].pieces)
+        if any(len(m.pieces) != npieces for m in task.modes):
+            raise ValueError(f"task '{task.key}': every mode must have the same number of pieces")
+        lo = task.release
+        s_vars = [model.new_int_var(lo, horizon, f"s_{i}_{k}") for k in range(npieces)]
+        e_vars = [model.new_int_var(lo, horizon, f"e_{i}_{k}") for k in range(npieces)]
+        starts.append(s_vars)
+        ends.append(e_vars)
+        if len(task.modes) == 1:
+            lits: list[cp_model.IntVar | int] = [lit]
+        else:
+            lits = [model.new_bool_var(f"mode_{i}_{m}") for m in range(len(task.modes))]
+            model.add(sum(lits) == lit)
+        mode_lits.append(lits)
+        for m, mode in enumerate(task.modes):
+            mlit = lits[m]
+            for k, duration in enumerate(mode.pieces):
+                if isinstance(mlit, int):
+                    interval = model.new_interval_var(s_vars[k], duration, e_vars[k], f"iv_{i}_{k}")
+                else:
+                    interval = model.new_optional_interval_var(
+                        s_vars[k], duration, e_vars[k], mlit, f"iv_{i}_{m}_{k}"
+                    )
+                for r, units in mode.demands:
+                    if units > 0:
+                        usage[r].append((units, interval))
+        for k in range(npieces - 1):
+            model.add(s_vars[k] <= s_vars[k + 1])
+        if npieces == 1:
+            start_var, end_var = s_vars[0], e_vars[0]
+        else:
+            start_var = s_vars[0]
+            end_var = model.new_int_var(lo, horizon, f"end_{i}")
+            model.add_max_equality(end_var, e_vars)
+        t_start.append(start_var)
+        t_end.append(end_var)
+        for m, mode in enumerate(task.modes):
+            if mode.wip_group in wip_usage:
+                size = model.new_int_var(0, horizon, f"span_{i}_{m}")
+                mlit = lits[m]
+                if isinstance(mlit, int):
+                    span = model.new_interval_var(start_var, size, end_var, f"span_{i}")
+                else:
+                    span = model.new_optional_interval_var(
+                        start_var, size, end_var, mlit, f"span_{i}_{m}"
+                    )
+                wip_usage[mode.wip_group].append(span)
+        if task.deadline is not None and not options.soft_deadlines:
+            _enforce(model.add(end_var <= task.deadline), lit)
+        if task.fixed_start is not None:
+            _enforce(model.add(s_vars[0] == task.fixed_start), lit)
+        if pin is not None:
+            for m, mlit in enumerate(lits):
+                if not isinstance(mlit, int):
+                    model.add(mlit == (1 if m == pin.mode else 0))
+            if not isinstance(lit, int):
+                model.add(lit == 1)
+            for k, s in enumerate(pin.starts):
+                model.add(s_vars[k] == s)
+        elif i in fixed and not isinstance(lit, int):
+            model.add(lit == 0)
+
+    for p in problem.precedences:
+        before, after = p.before, p.after
+        a_lit, b_lit = present[after], present[before]
+        if not isinstance(a_lit, int) and not isinstance(b_lit, int):
+            model.add_implication(a_lit, b_lit)
+        elif not isinstance(b_lit, int):
+            model.add(b_lit == 1)
+        _enforce(model.add(t_start[after] >= t_end[before] + p.lag), a_lit)
+
+    for r, resource in enumerate(problem.resources):
+        peak = resource.peak
+        intervals = [iv for _, iv in usage[r]]
+        demands = [d for d, _ in usage[r]]
+        blocks: list[tuple[int, cp_model.IntervalVar]] = []
+        t = 0
+        cap = resource.capacity
+        while t < min(len(cap), horizon):
+            if cap[t] < peak:
+                run = t
+                while run < min(len(cap), horizon) and cap[run] == cap[t]:
+                    run += 1
+                blocks.append(
+                    (peak - cap[t], model.new_interval_var(t, run - t, run, f"blk_{r}_{t}"))
+                )
+                t = run
+            else:
+                t += 1
+        if cap[-1] < peak and len(cap) < horizon:
+            tail = len(cap)
+            blocks.append(
+                (
+                    peak - cap[-1],
+                    model.new_interval_var(tail, horizon - tail, horizon, f"blk_{r}_t"),
+                )
+            )
+        all_iv = intervals + [iv for _, iv in blocks]
+        all_d = demands + [d for d, _ in blocks]
+        if not intervals:
+            continue
+        if peak == 1 and all(d == 1 for d in all_d):
+            model.add_no_overlap(all_iv)
+            continue
+        model.add_cumulative(all_iv, all_d, peak)
+        if options.redundant:
+            big = [iv for d, iv in zip(all_d, all_iv, strict=True) if 2 * d > peak]
+            if len(big) > 1:
+                model.add_no_overlap(big)
+
+    for group, limit in problem.wip_limits:
+        spans = wip_usage.get(group, [])
+        if len(spans) > limit:
+            model.add_cumulative(spans, [1] * len(spans), limit)
+
+    lateness: dict[str, cp_model.IntVar] = {}
+    delivered: dict[str, cp_model.IntVar] = {}
+    milestone_end: dict[str, cp_model.IntVar] = {}
+    for ms in problem.milestones:
+        if not ms.tasks:
+            continue
+        me = model.new_int_var(0, horizon, f"ms_{ms.key}")
+        for i in ms.tasks:
+            if isinstance(present[i], int):
+                model.add(me >= t_end[i])
+            else:
+                model.add(me >= t_end[i]).only_enforce_if(present[i])
+        milestone_end[ms.key] = me
+        if ms.deadline is not None and not options.soft_deadlines:
+            model.add(me <= ms.deadline)
+
+    makespan: cp_model.IntVar | None = None
+    terms: list[cp_model.LinearExprT] = []
+    if options.objective == "makespan":
+        makespan = model.new_int_var(0, horizon, "makespan")
+        for i in range(n):
+            model.add(makespan >= t_end[i])
+        if options.redundant:
+            tails = problem.tails()
+            for i in range(n):
+                if isinstance(present[i], int):
+                    model.add(makespan >= t_start[i] + tails[i])
+            for r, resource in enumerate(problem.resources):
+                if len(set(resource.capacity)) == 1 and resource.peak > 0:
+                    energy = sum(
+                        t.modes[0].work * dict(t.modes[0].demands).get(r, 0)
+                        for t in problem.tasks
+                        if len(t.modes) == 1 and not t.optional
+                    )
+                    model.add(makespan >= -(-energy // resource.peak))
+        model.minimize(makespan)
+    elif options.objective == "value_by_date":
+        date = options.value_date if options.value_date is not None else horizon
+        for i, task in enumerate(problem.tasks):
+            if task.weight > 0:
+                b = model.new_bool_var(f"by_{i}")
+                model.add(t_end[i] <= date).only_enforce_if(b)
+                if not isinstance(present[i], int):
+                    model.add_implication(b, present[i])
+                delivered[task.key] = b
+                terms.append(task.weight * b)
+        for ms in problem.milestones:
+            if ms.weight > 0 and ms.key in milestone_end:
+                b = model.new_bool_var(f"by_ms_{ms.key}")
+                model.add(milestone_end[ms.key] <= date).only_enforce_if(b)
+                for i in ms.tasks:
+                    if not isinstance(present[i], int):
+                        model.add_implication(b, present[i])
+                delivered["ms:" + ms.key] = b
+                terms.append(ms.weight * b)
+        model.maximize(sum(terms))
+    else:
+        for i, task in enumerate(problem.tasks):
+            if task.weight:
+                terms.append(task.weight * t_end[i])
+            if task.optional and task.drop_penalty:
+                lit = present[i]
+                assert not isinstance(lit, int)
+                terms.append(task.drop_penalty * (1 - lit))
+            if task.previous_start is not None and problem.stability_weight > 0:
+                dev = model.new_int_var(0, horizon, f"dev_{i}")
+                model.add_abs_equality(dev, t_start[i] - task.previous_start)
+                terms.append(problem.stability_weight * dev)
+            if options.soft_deadlines and task.deadline is not None:
+                late = model.new_int_var(0, horizon, f"late_{i}")
+                model.add(late >= t_end[i] - task.deadline)
+                lateness[task.key] = late
+                terms.append(options.lateness_weight * late)
+        for ms in problem.milestones:
+            me_var = milestone_end.get(ms.key)
+            if me_var is None:
+                continue
+            if ms.weight:
+                terms.append(ms.weight * me_var)
+            if options.soft_deadlines and ms.deadline is not None:
+                late = model.new_int_var(0, horizon, f"late_ms_{ms.key}")
+                model.add(late >= me_var - ms.deadline)
+                lateness["ms:" + ms.key] = late
+                terms.append(options.lateness_weight * late)
+        model.minimize(sum(terms))
+
+    if options.redundant:
+        for i, j, d in _longest_paths(problem, limit=250):
+            model.add(t_start[j] >= t_start[i] + d)
+
+    variables = _Vars(
+        present, mode_lits, starts, ends, t_start, t_end, lateness, delivered, milestone_end
+    )
+    return model, variables, makespan
+
+
+def _enforce(constraint: cp_model.Constraint, lit: cp_model.IntVar | int) -> None:
+    if not isinstance(lit, int):
+        constraint.only_enforce_if(lit)
+
+
+def _add_hint(
+    model: cp_model.CpModel, v: _Vars, problem: Problem, hint: Sequence[Placement | None]
+) -> None:
+    for i, p in enumerate(hint):
+        lit_present = v.present[i]
+        if p is None:
+            if not isinstance(lit_present, int):
+                model.add_hint(lit_present, 0)
+            continue
+        if not isinstance(lit_present, int):
+            model.add_hint(lit_present, 1)
+        for m, lit in enumerate(v.mode_lits[i]):
+            if not isinstance(lit, int):
+                model.add_hint(lit, 1 if m == p.mode else 0)
+        mode = problem.tasks[i].modes[p.mode]
+        for k, s in enumerate(p.starts):
+            model.add_hint(v.starts[i][k], s)
+            model.add_hint(v.ends[i][k], s + mode.pieces[k])
+
+
+def _extract(solver: cp_model.CpSolver, v: _Vars, problem: Problem) -> tuple[Placement | None, ...]:
+    out: list[Placement | None] = []
+    for i, task in enumerate(problem.tasks):
+        lit = v.present[i]
+        if not isinstance(lit, int) and not solver.boolean_value(lit):
+            out.append(None)
+            continue
+        mode = 0
+        for m, mlit in enumerate(v.mode_lits[i]):
+            if isinstance(mlit, int) or solver.boolean_value(mlit):
+                mode = m
+                break
+        starts = tuple(int(solver.value(s)) for s in v.starts[i])
+        out.append(Placement(mode=mode, starts=starts))
+        del task
+    return tuple(out)
+
+
+def best_list_schedule(
+    problem: Problem,
+    options: SolveOptions,
+    rules: Sequence[Rule] = ("rank", "lft", "lst", "mts", "grpw"),
+) -> Solution:
+    """The best of a few priority-rule schedules under the model's objective (hint material)."""
+    best: Solution | None = None
+    for rule in rules:
+        try:
+            candidate = list_schedule(problem, rule=rule)
+        except ValueError:
+            continue
+        value = evaluate(problem, candidate.placements, options)
+        if (
+            options.objective != "value_by_date"
+            and options.soft_deadlines is False
+            and any(
+                t.deadline is not None and p is not None and task_end(problem, i, p) > t.deadline
+                for i, (t, p) in enumerate(zip(problem.tasks, candidate.placements, strict=True))
+            )
+        ):
+            # Deadline misses make a hint infeasible for the hard model; still keep the
+            # schedule if nothing better is found (the solver repairs hints).
+            value += 1e12
+        candidate = replace(candidate, objective=value)
+        better = best is None or (
+            value > best.objective
+            if options.objective == "value_by_date"
+            else value < best.objective
+        )
+        if better:
+            best = candidate
+    if best is None:
+        raise ValueError("no priority rule produced a schedule")
+    return best
+
+
+def solve(problem: Problem, options: SolveOptions | None = None) -> Solution:
+    """Solve ``problem`` with CP-SAT within ``options.time_limit`` seconds.
+
+    Returns the best schedule found, whether it is proven optimal, and the best bound, so
+    callers can report the gap. ``feasible`` is False when no schedule meets the hard
+    constraints (or none was found in time).
+    """
+    options = options or SolveOptions()
+    started = time.perf_counter()
+    hint_solution = best_list_schedule(problem, options) if options.hint else None
+    if options.hint and options.objective == "makespan" and options.hint_samples > 0:
+        sampled = sampled_list_schedule(problem, samples=options.hint_samples, seed=options.seed)
+        if hint_solution is None or sampled.objective < hint_solution.objective:
+            hint_solution = sampled
+    hint = hint_solution.placements if hint_solution is not None else None
+    horizon = _horizon(problem, hint)
+    use_lns = (
+        options.lns
+        and len(problem.tasks) >= options.lns_min_tasks
+        and options.objective != "makespan"
+    )
+    first_limit = options.time_limit * (1 - options.lns_share) if use_lns else options.time_limit
+    model, v, _ = build_model(problem, options, horizon)
+    if hint is not None:
+        _add_hint(model, v, problem, hint)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, first_limit - (time.perf_counter() - started))
+    solver.parameters.num_workers = options.workers
+    solver.parameters.random_seed = options.seed
+    status = solver.solve(model)
+    status_name = solver.status_name(status)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return Solution(
+            placements=tuple(None for _ in problem.tasks),
+            objective=float("nan"),
+            bound=float("nan"),
+            proven_optimal=False,
+            feasible=False,
+            seconds=time.perf_counter() - started,
+            method="cp-sat",
+            status=status_name,
+        )
+    placements = _extract(solver, v, problem)
+    objective = float(solver.objective_value)
+    bound = float(solver.best_objective_bound)
+    proven = status == cp_model.OPTIMAL
+    notes: list[str] = []
+    if use_lns and not proven:
+        remaining = options.time_limit - (time.perf_counter() - started)
+        if remaining > 0.2:
+            placements, improved, rounds = _lns(problem, options, horizon, placements, remaining)
+            notes.append(f"large-neighbourhood search: {rounds} rounds")
+            if improved < objective:
+                objective = improved
+            proven = objective <= bound + 1e-9
+    return Solution(
+        placements=placements,
+        objective=objective,
+        bound=bound,
+        proven_optimal=proven,
+        feasible=True,
+        seconds=time.perf_counter() - started,
+        method="cp-sat",
+        status="OPTIMAL" if proven else status_name,
+        notes=tuple(notes),
+    )
+
+
+def _lns(
+    problem: Problem,
+    options: SolveOptions,
+    horizon: int,
+    incumbent: tuple[Placement | None, ...],
+    budget: float,
+) -> tuple[tuple[Placement | None, ...], float, int]:
+    """Re-optimise time windows (and teams) of the incumbent with the rest of the plan fixed."""
+    rng = random.Random(options.seed)
+    deadline = time.perf_counter() + budget
+    best = incumbent
+    best_value = evaluate(problem, best, options)
+    maximise = options.objective == "value_by_date"
+    rounds = 0
+    n = len(problem.tasks)
+    free_target = max(12, min(40, n // 4))
+    while time.perf_counter() < deadline - 0.1:
+        rounds += 1
+        spans = [
+            (task_start(p), task_end(problem, i, p)) if p is not None else (0, 0)
+            for i, p in enumerate(best)
+        ]
+        end_all = max((e for _, e in spans), default=1)
+        if rng.random() < 0.5:
+            centre = rng.randrange(0, max(1, end_all))
+            order = sorted(range(n), key=lambda i: abs((spans[i][0] + spans[i][1]) / 2 - centre))
+            free = set(order[:free_target])
+        else:
+            labels = sorted({m.label for t in problem.tasks for m in t.modes})
+            label = rng.choice(labels)
+            candidates = [
+                i
+                for i, p in enumerate(best)
+                if p is not None and problem.tasks[i].modes[p.mode].label == label
+            ]
+            rng.shuffle(candidates)
+            free = set(candidates[:free_target])
+        fixed = {i: p for i, p in enumerate(best) if i not in free}
+        model, v, _ = build_model(problem, options, horizon, fixed=fixed)
+        _add_hint(model, v, problem, best)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.05, min(1.0, deadline - time.perf_counter()))
+        solver.parameters.num_workers = max(1, min(options.workers, 4))
+        solver.parameters.random_seed = options.seed + rounds
+        status = solver.solve(model)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            candidate = _extract(solver, v, problem)
+            value = evaluate(problem, candidate, options)
+            if (value > best_value) if maximise else (value < best_value):
+                best, best_value = candidate, value
+    return best, best_value, rounds

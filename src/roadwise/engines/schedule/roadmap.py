@@ -1,0 +1,867 @@
+"""The roadmap: who builds what, when, as the scheduling problem it is.
+
+Open leaf items (the ones that carry work; epics and features roll up their children) become
+tasks. Each task may go to any team that has all of the item's skills (or to the team or
+person it is pinned to); its duration follows from its estimate, the team's points per
+person-day and how many people work on it side by side. Team capacity comes from the capacity
+model (productive person-days, averaged per week so work can run through a public holiday).
+Time is the working day. Cost of delay is money per week until delivery: the plan minimises
+the sum over valued items (leaves, features and epics, which deliver when their last leaf is
+done) of cost of delay × time to delivery.
+
+The rank-driven list scheduler (what today's tools do) runs on the same problem and is
+reported beside every result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from roadwise.domain.model import EstimateUnit, Item, Status, Team
+from roadwise.domain.workspace import Workspace
+from roadwise.engines.capacity import AddedPerson, CapacityCalendar, capacity_calendar
+from roadwise.engines.schedule.cpsat import SolveOptions, evaluate, solve
+from roadwise.engines.schedule.listsched import list_schedule
+from roadwise.engines.schedule.problem import (
+    Milestone,
+    Mode,
+    Placement,
+    Precedence,
+    Problem,
+    Resource,
+    Solution,
+    Task,
+    task_end,
+    task_start,
+)
+from roadwise.errors import InfeasibleError, ValidationError
+
+UNITS = 100
+"""Capacity and demand are in hundredths of a person."""
+
+Objective = Literal["cost-of-delay", "value-by-date"]
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """Where a committed item was in the previous plan (for stable re-planning)."""
+
+    start: dt.date
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class RoadmapOptions:
+    objective: Objective = "cost-of-delay"
+    value_date: dt.date | None = None
+    time_limit: float = 20.0
+    workers: int = 8
+    seed: int = 0
+    start: dt.date | None = None
+    sprints: int = 26
+    max_width: int = 2
+    whole_item_days: int = 10
+    piece_days: int = 5
+    split_default: bool = False
+    capacity_bucket_days: int = 5
+    items: tuple[str, ...] | None = None
+    cost_of_delay: Mapping[str, float] | None = None
+    committed: Mapping[str, Commitment] | None = None
+    stability_weight: float = 1.0
+    added: tuple[AddedPerson, ...] = ()
+    drop_allowed: tuple[str, ...] = ()
+    soft_deadlines: bool = False
+    baseline: bool = True
+    explain: bool = True
+
+
+@dataclass(frozen=True)
+class ScheduledItem:
+    key: str
+    title: str
+    team: str
+    people: tuple[str, ...]
+    start: dt.date
+    end: dt.date
+    start_day: int
+    end_day: int
+    sprint: int
+    end_sprint: int
+    effort_days: float
+    cost_of_delay: float
+    deadline: dt.date | None
+    hard_deadline: bool
+    late_days: int
+    parent: str | None
+    level: Literal["leaf", "rollup"] = "leaf"
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    item: str
+    team: str
+    start: dt.date
+    end: dt.date
+    reason: str
+
+
+@dataclass(frozen=True)
+class Lateness:
+    """A deadline the plan cannot meet, by how much, and the chain of work that pushes it."""
+
+    item: str
+    deadline: dt.date
+    planned_end: dt.date
+    late_days: int
+    dependency_bound_days: int
+    cause: Literal["dependencies", "capacity", "dependencies and capacity"]
+    chain: tuple[ChainLink, ...]
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    method: str
+    cost_of_delay: float
+    """Σ cost of delay per week × weeks from the plan's start to delivery, in money."""
+    value_delivered: float
+    proven_optimal: bool
+    gap: float
+    bound: float
+    seconds: float
+    status: str
+    finish: dt.date | None
+    late_items: int
+
+
+@dataclass(frozen=True)
+class Roadmap:
+    start: dt.date
+    objective: Objective
+    items: tuple[ScheduledItem, ...]
+    rollups: tuple[ScheduledItem, ...]
+    summary: PlanSummary
+    baseline: PlanSummary | None
+    baseline_items: tuple[ScheduledItem, ...]
+    dropped: tuple[str, ...]
+    lateness: tuple[Lateness, ...]
+    unscheduled: tuple[tuple[str, str], ...]
+    warnings: tuple[str, ...]
+    calendar: CapacityCalendar = field(repr=False, compare=False)
+
+    def item(self, key: str) -> ScheduledItem:
+        for it in (*self.items, *self.rollups):
+            if it.key == key:
+                return it
+        raise KeyError(key)
+
+    def records(self) -> list[dict[str, object]]:
+        """Plain rows (item key, team, people, start/end dates, sprint) for other engines."""
+        return [
+            {
+                "item": s.key,
+                "title": s.title,
+                "team": s.team,
+                "people": list(s.people),
+                "start": s.start.isoformat(),
+                "end": s.end.isoformat(),
+                "sprint": s.sprint,
+                "end_sprint": s.end_sprint,
+                "level": s.level,
+                "parent": s.parent,
+                "late_days": s.late_days,
+            }
+            for s in (*self.items, *self.rollups)
+        ]
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class RoadmapInputs:
+    """The problem built from a workspace, with the maps back to items and dates."""
+
+    problem: Problem
+    calendar: CapacityCalendar
+    leaves: tuple[Item, ...]
+    team_keys: tuple[str, ...]
+    cod: dict[str, float]
+    effort: dict[str, dict[str, float]]
+    weight_scale: float
+    rollups: dict[str, tuple[int, ...]]
+    warnings: tuple[str, ...]
+    unscheduled: tuple[tuple[str, str], ...]
+    deadlines: dict[str, tuple[dt.date, bool]]
+
+
+def item_cost_of_delay(item: Item) -> float | None:
+    """Money per week of delay: the stated cost of delay, else the WSJF sum (relative)."""
+    v = item.value
+    if v.cost_of_delay is not None:
+        from roadwise.domain.model import likely
+
+        return likely(v.cost_of_delay)
+    parts = [v.business_value, v.time_criticality, v.risk_reduction]
+    if any(p is not None for p in parts):
+        from roadwise.domain.model import likely
+
+        return sum(likely(p) for p in parts)
+    return None
+
+
+def _effort_person_days(item: Item, team: Team, default: float) -> float:
+    if item.estimate is None:
+        return default
+    if item.estimate.unit == EstimateUnit.PERSON_DAYS:
+        return max(0.5, item.estimate.likely)
+    return max(0.5, item.estimate.likely / team.points_per_person_day)
+
+
+def _bucketed(values: np.ndarray, bucket: int) -> tuple[int, ...]:
+    """Capacity in units, averaged over buckets of ``bucket`` days (work runs through a
+    holiday at the week's average pace)."""
+    out = np.empty(len(values), dtype=np.int64)
+    for lo in range(0, len(values), bucket):
+        chunk = values[lo : lo + bucket]
+        out[lo : lo + bucket] = math.floor(float(chunk.mean()) * UNITS + 1e-6)
+    return tuple(int(v) for v in out)
+
+
+def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
+    """Turn the workspace into the scheduling problem (items sorted by key: input order never
+    changes the result)."""
+    start = options.start or ws.as_of
+    warnings: list[str] = []
+    unscheduled: list[tuple[str, str]] = []
+    by_key = ws.item_by_key
+    open_items = [i for i in ws.items if i.is_open]
+    if options.items is not None:
+        wanted = set(options.items)
+        unknown = sorted(wanted - set(by_key))
+        if unknown:
+            raise ValidationError(f"unknown item(s) in scope: {', '.join(unknown)}", field="items")
+        open_items = [i for i in open_items if i.key in wanted or _has_ancestor(i, wanted, by_key)]
+    open_keys = {i.key for i in open_items}
+    parents = {i.parent for i in ws.items if i.parent and i.is_open}
+    leaves = sorted(
+        (i for i in open_items if i.key not in parents or not _open_children(ws, i.key)),
+        key=lambda i: i.key,
+    )
+
+    # Capacity over a long calendar so a big backlog still fits; the plan reports what spills.
+    per_sprint = max(1, round(ws.cycles.sprint_length_days * 5 / 7))
+    cal_days = max(options.sprints * per_sprint * 3, per_sprint * 4)
+    calendar = capacity_calendar(ws, start=start, days=cal_days, added=options.added)
+    teams = sorted(ws.teams, key=lambda t: t.key)
+    team_keys = tuple(t.key for t in teams)
+    team_index = {t.key: k for k, t in enumerate(teams)}
+    resources: list[Resource] = []
+    team_cap: dict[str, tuple[int, ...]] = {}
+    team_skills: dict[str, set[str]] = {}
+    for team in teams:
+        cap = _bucketed(calendar.team(team.key).productive, options.capacity_bucket_days)
+        team_cap[team.key] = cap
+        resources.append(Resource(f"team:{team.key}", cap))
+        team_skills[team.key] = calendar.team(team.key).skills
+    person_res: dict[str, int] = {}
+
+    estimates = [
+        i.estimate.likely
+        for i in leaves
+        if i.estimate is not None and i.estimate.unit == EstimateUnit.POINTS
+    ]
+    default_points = float(np.median(estimates)) if estimates else 3.0
+
+    tasks: list[Task] = []
+    effort: dict[str, dict[str, float]] = {}
+    cod: dict[str, float] = {}
+    deadlines: dict[str, tuple[dt.date, bool]] = {}
+    overrides = options.cost_of_delay or {}
+    committed = options.committed or {}
+    in_progress_load: dict[str, int] = {}
+    kept: list[Item] = []
+    for item in leaves:
+        if item.estimate is None:
+            warnings.append(f"{item.key}: no estimate; assumed {default_points:g} points")
+        candidates = _candidate_teams(item, ws, team_skills, team_keys)
+        if not candidates:
+            reason = (
+                f"no team has all of its skills ({', '.join(sorted(item.skills))})"
+                if item.team is None
+                else f"team '{item.team}' lacks skill(s) "
+                f"{', '.join(sorted(set(item.skills) - team_skills.get(item.team, set())))}"
+            )
+            unscheduled.append((item.key, reason))
+            continue
+        modes: list[Mode] = []
+        effort[item.key] = {}
+        split = _is_split(item, options.split_default)
+        efforts = {
+            t: _effort_person_days(
+                item,
+                ws.team_by_key[t],
+                default_points / ws.team_by_key[t].points_per_person_day
+                if item.estimate is None or item.estimate.unit == EstimateUnit.POINTS
+                else default_points,
+            )
+            for t in candidates
+        }
+        pieces_n = max(1, math.ceil(min(efforts.values()) / options.piece_days)) if split else 1
+        for t in candidates:
+            e = efforts[t]
+            effort[item.key][t] = e
+            typical = max(1, int(np.median(team_cap[t][: per_sprint * 4])) // UNITS)
+            demands: list[tuple[int, int]] = []
+            if split:
+                size = max(1, math.ceil(e / pieces_n))
+                pieces = tuple([size] * pieces_n)
+                demands.append((team_index[t], UNITS))
+            else:
+                width = max(
+                    1, min(options.max_width, typical, math.ceil(e / options.whole_item_days))
+                )
+                pieces = (max(1, math.ceil(e / width)),)
+                demands.append((team_index[t], width * UNITS))
+            if item.assignee is not None:
+                if item.assignee not in person_res:
+                    person_res[item.assignee] = len(resources)
+                    pc = next(p for p in calendar.team(t).people if p.person == item.assignee)
+                    present = _bucketed(
+                        (pc.present > 0).astype(np.float64), options.capacity_bucket_days
+                    )
+                    resources.append(
+                        Resource(
+                            f"person:{item.assignee}",
+                            tuple(1 if v >= UNITS // 2 else 0 for v in present),
+                        )
+                    )
+                demands.append((person_res[item.assignee], 1))
+            modes.append(Mode(label=t, pieces=pieces, demands=tuple(demands), wip_group=t))
+        release = 0
+        if item.release is not None:
+            rel = ws.release_by_key[item.release]
+            if rel.start is not None and rel.start > start:
+                release = calendar.day_index(rel.start)
+        deadline: int | None = None
+        if item.deadline is not None:
+            deadlines[item.key] = (item.deadline.date, item.deadline.hard)
+            if item.deadline.hard:
+                deadline = calendar.days_through(item.deadline.date)
+        fixed: int | None = None
+        if item.status == Status.IN_PROGRESS:
+            t0 = modes[0].label
+            width = modes[0].demands[0][1]
+            if in_progress_load.get(t0, 0) + width <= team_cap[t0][0]:
+                in_progress_load[t0] = in_progress_load.get(t0, 0) + width
+                fixed = 0
+                modes = modes[:1]
+            else:
+                warnings.append(
+                    f"{item.key}: in progress, but team {t0} is already full with other work "
+                    "in progress; scheduled as soon as capacity frees up"
+                )
+        c = overrides.get(item.key, item_cost_of_delay(item))
+        if c is not None:
+            cod[item.key] = float(c)
+        prev = committed.get(item.key)
+        tasks.append(
+            Task(
+                key=item.key,
+                modes=tuple(modes),
+                release=release,
+                deadline=deadline,
+                fixed_start=fixed,
+                optional=item.key in options.drop_allowed,
+                previous_start=calendar.day_index(prev.start) if prev is not None else None,
+                previous_mode=prev.team if prev is not None else None,
+            )
+        )
+        kept.append(item)
+    leaves = kept
+    index = {item.key: k for k, item in enumerate(leaves)}
+
+    # Leaves of every open item (an epic delivers when its last leaf is done).
+    leaf_sets: dict[str, list[int]] = {item.key: [k] for k, item in enumerate(leaves)}
+    for item in leaves:
+        parent = item.parent
+        while parent is not None and parent in by_key:
+            leaf_sets.setdefault(parent, []).append(index[item.key])
+            parent = by_key[parent].parent
+
+    precedences: set[tuple[int, int, int]] = set()
+    for item in sorted(open_items, key=lambda i: i.key):
+        for dep in item.dependencies:
+            if dep.item not in open_keys:
+                continue  # finished (or out of scope) work no longer holds anything up
+            lag = math.ceil(dep.lag_days * 5 / 7)
+            for a in leaf_sets.get(dep.item, []):
+                for b in leaf_sets.get(item.key, []):
+                    if a != b:
+                        precedences.add((a, b, lag))
+    # Dependencies inherited from ancestors apply to every leaf below them (done above by
+    # expanding both sides to leaves); keep the strongest lag per pair.
+    best_lag: dict[tuple[int, int], int] = {}
+    for a, b, lag in precedences:
+        best_lag[(a, b)] = max(lag, best_lag.get((a, b), 0))
+
+    # Weights: cost of delay per working day, scaled to integers.
+    valued = {k: v for k, v in cod.items() if v > 0 and k in leaf_sets}
+    for item in open_items:
+        c = overrides.get(item.key, item_cost_of_delay(item))
+        if c is not None and c > 0 and item.key in leaf_sets:
+            valued[item.key] = float(c)
+            cod[item.key] = float(c)
+    top = max(valued.values(), default=1.0)
+    scale = 200.0 / top
+    tasks_weighted: list[Task] = []
+    for task in tasks:
+        w = round(valued.get(task.key, 0.0) * scale)
+        if task.key not in valued:
+            w = 0
+        tasks_weighted.append(replace(task, weight=w) if w else task)
+    # Items without any value anywhere above them still should not drift: a small weight.
+    covered = {i for key in valued for i in leaf_sets[key]}
+    tasks_final = [
+        t if k in covered else replace(t, weight=max(t.weight, 1))
+        for k, t in enumerate(tasks_weighted)
+    ]
+    milestones: list[Milestone] = []
+    rollups: dict[str, tuple[int, ...]] = {}
+    for key, members in sorted(leaf_sets.items()):
+        if key in index:
+            continue
+        item = by_key[key]
+        rollups[key] = tuple(sorted(set(members)))
+        deadline = None
+        if item.deadline is not None:
+            deadlines[key] = (item.deadline.date, item.deadline.hard)
+            if item.deadline.hard:
+                deadline = calendar.days_through(item.deadline.date)
+        w = round(valued.get(key, 0.0) * scale)
+        if w or deadline is not None:
+            milestones.append(Milestone(key, rollups[key], weight=w, deadline=deadline))
+
+    stability = 0
+    if committed:
+        mean_w = float(np.mean([t.weight for t in tasks_final])) if tasks_final else 1.0
+        stability = max(1, round(options.stability_weight * mean_w))
+    wip = tuple((t.key, t.wip_limit) for t in teams if t.wip_limit is not None)
+    problem = Problem(
+        tasks=tuple(tasks_final),
+        resources=tuple(resources),
+        precedences=tuple(Precedence(a, b, lag) for (a, b), lag in sorted(best_lag.items())),
+        milestones=tuple(milestones),
+        wip_limits=wip,
+        stability_weight=stability,
+    )
+    return RoadmapInputs(
+        problem=problem,
+        calendar=calendar,
+        leaves=tuple(leaves),
+        team_keys=team_keys,
+        cod=cod,
+        effort=effort,
+        weight_scale=scale,
+        rollups=rollups,
+        warnings=tuple(warnings),
+        unscheduled=tuple(unscheduled),
+        deadlines=deadlines,
+    )
+
+
+def _has_ancestor(item: Item, keys: set[str], by_key: Mapping[str, Item]) -> bool:
+    parent = item.parent
+    while parent is not None:
+        if parent in keys:
+            return True
+        parent = by_key[parent].parent if parent in by_key else None
+    return False
+
+
+def _open_children(ws: Workspace, key: str) -> bool:
+    return any(c.is_open for c in ws.children(key))
+
+
+def _is_split(item: Item, default: bool) -> bool:
+    tags = {t.lower() for t in item.tags}
+    if tags & {"keep-whole", "whole"}:
+        return False
+    if tags & {"split", "splittable"}:
+        return True
+    return default
+
+
+def _candidate_teams(
+    item: Item, ws: Workspace, skills: Mapping[str, set[str]], team_keys: Sequence[str]
+) -> list[str]:
+    if item.assignee is not None:
+        owner = next(t.key for t in ws.teams if any(p.key == item.assignee for p in t.people))
+        pool = [owner]
+    elif item.team is not None:
+        pool = [item.team]
+    else:
+        pool = list(team_keys)
+    need = set(item.skills)
+    return [t for t in pool if need <= skills.get(t, set()) and ws.team_by_key[t].people]
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def plan_roadmap(ws: Workspace, options: RoadmapOptions | None = None) -> Roadmap:
+    """Schedule the open items of ``ws``: CP-SAT plan, baseline beside it, deadlines explained.
+
+    Hard deadlines that cannot all be met do not fail the plan: it is re-solved with them soft
+    (lateness costs far more than any delay), and every late item is reported with the chain
+    of dependencies and capacity that holds it up.
+    """
+    options = options or RoadmapOptions()
+    inputs = build_inputs(ws, options)
+    problem = inputs.problem
+    warnings = list(inputs.warnings)
+    if not problem.tasks:
+        raise InfeasibleError("nothing to schedule: no open items with a team that can do them")
+    solve_options = SolveOptions(
+        objective="value_by_date" if options.objective == "value-by-date" else "weighted_delay",
+        value_date=(
+            inputs.calendar.days_through(options.value_date)
+            if options.value_date is not None
+            else None
+        ),
+        time_limit=options.time_limit,
+        workers=options.workers,
+        seed=options.seed,
+        soft_deadlines=options.soft_deadlines,
+        lateness_weight=_lateness_weight(problem),
+    )
+    if options.objective == "value-by-date" and options.value_date is None:
+        raise ValidationError("the value-by-date objective needs a date", field="value_date")
+    solution = solve(problem, solve_options)
+    if not solution.feasible and not options.soft_deadlines:
+        warnings.append(
+            f"the hard deadlines cannot all be met ({solution.status.lower()}); "
+            "planned with deadlines as targets and the misses reported"
+        )
+        solve_options = replace(solve_options, soft_deadlines=True)
+        solution = solve(problem, solve_options)
+    if not solution.feasible:
+        raise InfeasibleError(
+            f"no plan found within {options.time_limit:g} s ({solution.status}); "
+            "allow more time (--time-limit)"
+        )
+    items, rollups = _scheduled(ws, inputs, solution.placements)
+    summary = _summary(inputs, solution, items, rollups, options, solve_options)
+    baseline_summary: PlanSummary | None = None
+    baseline_items: tuple[ScheduledItem, ...] = ()
+    if options.baseline:
+        base = list_schedule(problem, rule="rank")
+        b_items, b_rollups = _scheduled(ws, inputs, base.placements)
+        baseline_items = b_items
+        baseline_summary = _summary(inputs, base, b_items, b_rollups, options, solve_options)
+    lateness: tuple[Lateness, ...] = ()
+    if options.explain:
+        lateness = explain_lateness(inputs, solution.placements, items, rollups)
+    dropped = tuple(problem.tasks[i].key for i, p in enumerate(solution.placements) if p is None)
+    return Roadmap(
+        start=inputs.calendar.start,
+        objective=options.objective,
+        items=items,
+        rollups=rollups,
+        summary=summary,
+        baseline=baseline_summary,
+        baseline_items=baseline_items,
+        dropped=dropped,
+        lateness=lateness,
+        unscheduled=inputs.unscheduled,
+        warnings=tuple(warnings),
+        calendar=inputs.calendar,
+    )
+
+
+def _lateness_weight(problem: Problem) -> int:
+    total = sum(t.weight for t in problem.tasks) + sum(m.weight for m in problem.milestones)
+    return max(1000, 10 * total)
+
+
+def _scheduled(
+    ws: Workspace, inputs: RoadmapInputs, placements: Sequence[Placement | None]
+) -> tuple[tuple[ScheduledItem, ...], tuple[ScheduledItem, ...]]:
+    cal = inputs.calendar
+    problem = inputs.problem
+    leaves: list[ScheduledItem] = []
+    spans: dict[int, tuple[int, int, str]] = {}
+    for i, (item, p) in enumerate(zip(inputs.leaves, placements, strict=True)):
+        if p is None:
+            continue
+        mode = problem.tasks[i].modes[p.mode]
+        start, end = task_start(p), task_end(problem, i, p)
+        spans[i] = (start, end, mode.label)
+        leaves.append(
+            _record(
+                ws,
+                inputs,
+                item,
+                mode.label,
+                start,
+                end,
+                inputs.effort[item.key][mode.label],
+                "leaf",
+            )
+        )
+    people = assign_people(inputs, placements)
+    leaves = [replace(s, people=people.get(s.key, ())) for s in leaves]
+    rollups: list[ScheduledItem] = []
+    for key, members in sorted(inputs.rollups.items()):
+        placed = [spans[i] for i in members if i in spans]
+        if not placed:
+            continue
+        teams = sorted({t for _, _, t in placed})
+        start = min(s for s, _, _ in placed)
+        end = max(e for _, e, _ in placed)
+        total = sum(inputs.effort[inputs.leaves[i].key][spans[i][2]] for i in members if i in spans)
+        rollups.append(
+            _record(ws, inputs, ws.item_by_key[key], "+".join(teams), start, end, total, "rollup")
+        )
+    del cal
+    return tuple(leaves), tuple(rollups)
+
+
+def _record(
+    ws: Workspace,
+    inputs: RoadmapInputs,
+    item: Item,
+    team: str,
+    start: int,
+    end: int,
+    effort: float,
+    level: Literal["leaf", "rollup"],
+) -> ScheduledItem:
+    cal = inputs.calendar
+    start_date = cal.date_of(start)
+    end_date = cal.date_of(max(start, end - 1))
+    deadline = inputs.deadlines.get(item.key)
+    late = 0
+    if deadline is not None and end_date > deadline[0]:
+        late = _working_days_between(deadline[0], end_date)
+    return ScheduledItem(
+        key=item.key,
+        title=item.title,
+        team=team,
+        people=(),
+        start=start_date,
+        end=end_date,
+        start_day=start,
+        end_day=end,
+        sprint=ws.cycles.sprint_of(start_date),
+        end_sprint=ws.cycles.sprint_of(end_date),
+        effort_days=round(effort, 2),
+        cost_of_delay=inputs.cod.get(item.key, 0.0),
+        deadline=deadline[0] if deadline else None,
+        hard_deadline=bool(deadline and deadline[1]),
+        late_days=late,
+        parent=item.parent,
+        level=level,
+    )
+
+
+def _working_days_between(a: dt.date, b: dt.date) -> int:
+    """Weekdays after ``a`` up to and including ``b``."""
+    days = 0
+    day = a
+    while day < b:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            days += 1
+    return days
+
+
+def _summary(
+    inputs: RoadmapInputs,
+    solution: Solution,
+    items: Sequence[ScheduledItem],
+    rollups: Sequence[ScheduledItem],
+    options: RoadmapOptions,
+    solve_options: SolveOptions,
+) -> PlanSummary:
+    cost = 0.0
+    value = 0.0
+    date_limit = options.value_date if options.value_date is not None else None
+    for s in (*items, *rollups):
+        c = inputs.cod.get(s.key, 0.0)
+        cost += c * s.end_day / 5.0
+        if date_limit is not None and s.end <= date_limit:
+            value += c
+    late = sum(1 for s in (*items, *rollups) if s.late_days > 0 and s.hard_deadline)
+    finish = max((s.end for s in items), default=None)
+    if solution.method.startswith("list"):
+        gap = float("nan")
+        bound = float("nan")
+    else:
+        gap = solution.gap
+        bound = solution.bound
+    del solve_options
+    return PlanSummary(
+        method=solution.method,
+        cost_of_delay=round(cost, 2),
+        value_delivered=round(value, 2),
+        proven_optimal=solution.proven_optimal,
+        gap=gap,
+        bound=bound,
+        seconds=round(solution.seconds, 3),
+        status=solution.status,
+        finish=finish,
+        late_items=late,
+    )
+
+
+# --------------------------------------------------------------------------- people
+
+
+def assign_people(
+    inputs: RoadmapInputs, placements: Sequence[Placement | None]
+) -> dict[str, tuple[str, ...]]:
+    """Name who does each item: pinned assignees first, then the free team members who have
+    the item's skills, earliest start first (a person works on one item at a time)."""
+    problem = inputs.problem
+    busy: dict[str, list[tuple[int, int]]] = {}
+    order = sorted(
+        (i for i, p in enumerate(placements) if p is not None),
+        key=lambda i: (task_start(placements[i]), inputs.leaves[i].key),  # type: ignore[arg-type]
+    )
+    result: dict[str, tuple[str, ...]] = {}
+    for i in order:
+        p = placements[i]
+        assert p is not None
+        item = inputs.leaves[i]
+        mode = problem.tasks[i].modes[p.mode]
+        team = inputs.calendar.team(mode.label)
+        start, end = task_start(p), task_end(problem, i, p)
+        width = max(1, mode.demands[0][1] // UNITS) if len(mode.pieces) == 1 else 1
+        chosen: list[str] = []
+        if item.assignee is not None:
+            chosen.append(item.assignee)
+        need = set(item.skills)
+        for person in team.people:
+            if len(chosen) >= width:
+                break
+            if person.person in chosen or not need <= set(person.skills):
+                continue
+            window = person.present[start:end]
+            if window.size and float(window.max()) == 0.0:
+                continue
+            if any(s < end and start < e for s, e in busy.get(person.person, [])):
+                continue
+            chosen.append(person.person)
+        for name in chosen:
+            busy.setdefault(name, []).append((start, end))
+        result[item.key] = tuple(chosen)
+    return result
+
+
+# --------------------------------------------------------------------------- lateness
+
+
+def explain_lateness(
+    inputs: RoadmapInputs,
+    placements: Sequence[Placement | None],
+    items: Sequence[ScheduledItem],
+    rollups: Sequence[ScheduledItem],
+) -> tuple[Lateness, ...]:
+    """For every missed hard deadline: by how much, and the chain that pushes it.
+
+    Walking back from the late item: if a dependency ends right when it starts (plus lag), the
+    dependency is the next link; otherwise the team was full, and the item that freed the
+    capacity is. The dependency-only bound (the critical path, ignoring capacity) tells
+    whether dependencies alone already make the deadline impossible.
+    """
+    problem = inputs.problem
+    cal = inputs.calendar
+    preds = problem.predecessors()
+    est = problem.earliest_starts()
+    ends = {i: task_end(problem, i, p) for i, p in enumerate(placements) if p is not None}
+    starts = {i: task_start(p) for i, p in enumerate(placements) if p is not None}
+    labels = {
+        i: problem.tasks[i].modes[p.mode].label for i, p in enumerate(placements) if p is not None
+    }
+    index = {item.key: i for i, item in enumerate(inputs.leaves)}
+    out: list[Lateness] = []
+    for s in (*items, *rollups):
+        if not (s.hard_deadline and s.late_days > 0 and s.deadline is not None):
+            continue
+        members = [index[s.key]] if s.key in index else list(inputs.rollups.get(s.key, ()))
+        members = [m for m in members if m in ends]
+        if not members:
+            continue
+        last = max(members, key=lambda m: (ends[m], m))
+        cpm_end = max(est[m] + problem.min_duration(m) for m in members)
+        allowed = cal.days_through(s.deadline)
+        chain: list[ChainLink] = []
+        current: int | None = last
+        seen: set[int] = set()
+        only_deps = True
+        while current is not None and current not in seen and len(chain) < 12:
+            seen.add(current)
+            st = starts[current]
+            nxt: int | None = None
+            reason = "starts when it is released" if st <= problem.tasks[current].release else ""
+            for j, lag in preds[current]:
+                if j in ends and ends[j] + lag == st:
+                    nxt, reason = (
+                        j,
+                        f"waits for {inputs.leaves[j].key}" + (f" (+{lag} days)" if lag else ""),
+                    )
+                    break
+            if nxt is None and not reason and st > 0:
+                team = labels[current]
+                freeing = [
+                    j for j, e in ends.items() if e == st and labels.get(j) == team and j != current
+                ]
+                if freeing:
+                    nxt = min(freeing, key=lambda j: (starts[j], j))
+                    reason = f"team {team} is full until {inputs.leaves[nxt].key} is done"
+                else:
+                    reason = f"team {team} has no free capacity before this date"
+                only_deps = False
+            if not reason:
+                reason = "starts at the beginning of the plan"
+            chain.append(
+                ChainLink(
+                    item=inputs.leaves[current].key,
+                    team=labels[current],
+                    start=cal.date_of(st),
+                    end=cal.date_of(max(st, ends[current] - 1)),
+                    reason=reason,
+                )
+            )
+            current = nxt
+        dependency_bound = max(0, cpm_end - allowed)
+        if dependency_bound > 0 and only_deps:
+            cause: Literal["dependencies", "capacity", "dependencies and capacity"] = "dependencies"
+        elif dependency_bound > 0:
+            cause = "dependencies and capacity"
+        else:
+            cause = "capacity"
+        out.append(
+            Lateness(
+                item=s.key,
+                deadline=s.deadline,
+                planned_end=s.end,
+                late_days=s.late_days,
+                dependency_bound_days=dependency_bound,
+                cause=cause,
+                chain=tuple(chain),
+            )
+        )
+    return tuple(sorted(out, key=lambda x: (-x.late_days, x.item)))
+
+
+def objective_value(
+    inputs: RoadmapInputs, placements: Sequence[Placement | None], options: SolveOptions
+) -> float:
+    return evaluate(inputs.problem, placements, options)

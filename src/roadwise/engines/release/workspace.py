@@ -1,0 +1,317 @@
+"""From a workspace to a :class:`ReleaseProblem`: candidates, releases, capacity, customers.
+
+* Candidates are the open leaf items (epics are planned through their stories). An item's size
+  is the chosen percentile of its estimate (person-day estimates are converted to points with
+  the team's points per person-day); items without an estimate cannot be planned and are listed
+  in ``skipped``. Team, theme and hard deadline are inherited from the nearest ancestor.
+* Prerequisites are the item's dependencies that are still open; a dependency on an epic means
+  all its open stories. Finished dependencies are already met. An item that depends on
+  something that cannot be planned is skipped too.
+* Items tagged ``alternative:<name>`` (or ``alt:<name>``) are alternatives: at most one ships.
+  MoSCoW "won't have" items are excluded; "must" items are must-haves only when asked.
+  An item whose ``release`` is one of the planned releases is pinned to it.
+* Value: the score passed in (from the prioritisation engine), else :func:`fallback_value`;
+  with the ``customers`` objective, a customer's annual revenue counts only when every open
+  item it asked for ships.
+* Capacity: :func:`team_capacity` for each team and release window (see there), unless given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from roadwise.domain import Deadline, EstimateUnit, Item, MoSCoW, Team, Workspace, likely
+from roadwise.engines.release.problem import (
+    Candidate,
+    CustomerDemand,
+    ReleaseProblem,
+    ReleaseSlot,
+    ThemeBound,
+)
+from roadwise.errors import ValidationError
+
+Objective = Literal["scores", "customers", "both"]
+
+
+@dataclass(frozen=True)
+class ReleaseOptions:
+    releases: int = 1
+    percentile: float = 0.5
+    capacity: float | None = None
+    """Total capacity per release; when given, team and skill limits are not applied."""
+    team_capacity: Mapping[str, float] = field(default_factory=dict)
+    """Capacity per release for named teams, replacing the derived one."""
+    must: frozenset[str] = frozenset()
+    exclude: frozenset[str] = frozenset()
+    moscow_musts: bool = False
+    objective: Objective = "scores"
+    skills: bool = True
+    discount: float = 0.9
+    default_release_days: int = 42
+
+
+@dataclass(frozen=True)
+class WorkspaceProblem:
+    problem: ReleaseProblem
+    skipped: Mapping[str, str]
+    """Open items that cannot be planned, with the reason."""
+    windows: Mapping[str, tuple[dt.date, dt.date]]
+    """Each release's working window (first and last day)."""
+
+
+def fallback_value(item: Item) -> float:
+    """An item's value when no score is given: its WSJF cost of delay (business value + time
+    criticality + risk reduction), else RICE's reach × impact × confidence, else its cost of
+    delay per week, else 1. Effort is left out on purpose: the optimiser weighs size itself."""
+    v = item.value
+    wsjf = [likely(x) for x in (v.business_value, v.time_criticality, v.risk_reduction) if x]
+    if wsjf:
+        return float(sum(wsjf))
+    if v.reach is not None and v.impact is not None:
+        return likely(v.reach) * likely(v.impact) * likely(v.confidence, 1.0)
+    if v.cost_of_delay is not None:
+        return likely(v.cost_of_delay)
+    return 1.0
+
+
+def working_days(start: dt.date, end: dt.date) -> int:
+    """Monday-to-Friday days from ``start`` to ``end``, both included."""
+    if end < start:
+        return 0
+    return int(np.busday_count(start, end + dt.timedelta(days=1)))
+
+
+def person_days(team: Team, start: dt.date, end: dt.date, skill: str | None = None) -> float:
+    """Available person-days of a team (or its people with ``skill``) in a window."""
+    total = 0.0
+    for person in team.people:
+        if skill is not None and skill not in person.skills:
+            continue
+        first = max(start, person.joins or start)
+        last = min(end, person.leaves or end)
+        days = working_days(first, last)
+        for off in person.days_off:
+            days -= working_days(max(first, off.start), min(last, off.end))
+        total += max(days, 0) * person.availability
+    return total
+
+
+def team_capacity(team: Team, start: dt.date, end: dt.date, skill: str | None = None) -> float:
+    """Points a team can plan in a window: people × availability × working days (less days
+    off, only while they are on the team) × focus factor × (1 − unplanned share) × points per
+    person-day. Public holidays are not subtracted (the scheduling capacity model does that)."""
+    return (
+        person_days(team, start, end, skill)
+        * team.focus_factor
+        * (1 - team.unplanned_share)
+        * team.points_per_person_day
+    )
+
+
+def _windows(ws: Workspace, count: int, default_days: int) -> list[tuple[str, dt.date, dt.date]]:
+    upcoming = sorted((r for r in ws.cycles.releases if r.date >= ws.as_of), key=lambda r: r.date)
+    windows: list[tuple[str, dt.date, dt.date]] = []
+    start = ws.as_of
+    for release in upcoming[:count]:
+        first = max(release.start or start, ws.as_of)
+        windows.append((release.key, first, release.date))
+        start = release.date + dt.timedelta(days=1)
+    while len(windows) < count:
+        end = start + dt.timedelta(days=default_days - 1)
+        windows.append((f"next-{len(windows) + 1}", start, end))
+        start = end + dt.timedelta(days=1)
+    return windows
+
+
+def release_problem(
+    ws: Workspace,
+    scores: Mapping[str, float] | None = None,
+    options: ReleaseOptions | None = None,
+) -> WorkspaceProblem:
+    """The release-selection problem for a workspace (see the module docstring)."""
+    options = options or ReleaseOptions()
+    if not 0 < options.percentile < 1:
+        raise ValidationError("percentile must be between 0 and 1 (e.g. 0.8)", field="percentile")
+    if options.releases < 1:
+        raise ValidationError("plan at least one release", field="releases")
+    scores = scores or {}
+    by_key = ws.item_by_key
+    for key in sorted(options.must | options.exclude):
+        if key not in by_key:
+            raise ValidationError(f"unknown item '{key}'", field="must/exclude")
+    for name in options.team_capacity:
+        if name not in ws.team_by_key:
+            raise ValidationError(f"unknown team '{name}'", field="capacity")
+
+    def inherited(item: Item, attribute: str) -> object:
+        node: Item | None = item
+        while node is not None:
+            value = getattr(node, attribute)
+            if value:
+                return value
+            node = by_key.get(node.parent) if node.parent else None
+        return None
+
+    leaves = ws.leaf_items(ws.open_items())
+    leaf_keys = {i.key for i in leaves}
+    skipped: dict[str, str] = {}
+    for item in leaves:
+        if item.estimate is None:
+            skipped[item.key] = "no estimate"
+        elif item.value.moscow == MoSCoW.WONT and item.key not in options.must:
+            skipped[item.key] = "marked won't have"
+
+    children: dict[str, list[str]] = {}
+    for item in ws.items:
+        if item.parent and item.is_open:
+            children.setdefault(item.parent, []).append(item.key)
+
+    def open_leaves_under(key: str) -> list[str]:
+        found, stack = [], [key]
+        while stack:
+            node = stack.pop()
+            if node in leaf_keys:
+                found.append(node)
+            stack.extend(children.get(node, []))
+        return found
+
+    prerequisites: dict[str, list[str]] = {}
+    for item in leaves:
+        needs: list[str] = []
+        for dep in item.dependencies:
+            target = by_key[dep.item]
+            if target.status.is_finished or not target.is_open:
+                continue
+            needs.extend(
+                open_leaves_under(target.key) if target.key not in leaf_keys else [target.key]
+            )
+        prerequisites[item.key] = sorted(set(needs) - {item.key})
+    changed = True
+    while changed:  # something that needs an unplannable item cannot be planned either
+        changed = False
+        for key, needs in prerequisites.items():
+            blocked = next((n for n in needs if n in skipped), None)
+            if key not in skipped and blocked is not None:
+                skipped[key] = f"depends on {blocked}, which cannot be planned ({skipped[blocked]})"
+                changed = True
+
+    windows = _windows(ws, options.releases, options.default_release_days)
+    release_keys = {key for key, _, _ in windows}
+    candidates: list[Candidate] = []
+    alternatives: dict[str, list[str]] = {}
+    pins: dict[str, str] = {}
+    musts = set(options.must)
+    for item in leaves:
+        if item.key in skipped or item.estimate is None:
+            continue
+        team_key = inherited(item, "team")
+        team: Team | None = ws.team_by_key.get(str(team_key)) if team_key else None
+        size = item.estimate.percentile(options.percentile)
+        if item.estimate.unit == EstimateUnit.PERSON_DAYS:
+            size *= team.points_per_person_day if team else 1.0
+        deadline = inherited(item, "deadline")
+        theme = inherited(item, "theme")
+        value = scores.get(item.key)
+        candidates.append(
+            Candidate(
+                key=item.key,
+                value=0.0
+                if options.objective == "customers"
+                else float(value if value is not None else fallback_value(item)),
+                size=round(size, 3),
+                team=team.key if team else None,
+                skills=tuple(sorted(set(item.skills))),
+                theme=str(theme) if theme else None,
+                prerequisites=tuple(prerequisites[item.key]),
+                deadline=deadline.date
+                if isinstance(deadline, Deadline) and deadline.hard
+                else None,
+                technical_risk=item.technical_risk,
+                title=item.title,
+            )
+        )
+        for tag in item.tags:
+            if tag.startswith(("alternative:", "alt:")) and tag.split(":", 1)[1]:
+                alternatives.setdefault(tag.split(":", 1)[1], []).append(item.key)
+        if item.release in release_keys:
+            pins[item.key] = item.release
+        if options.moscow_musts and item.value.moscow == MoSCoW.MUST:
+            musts.add(item.key)
+    planned = {c.key for c in candidates}
+    for key in sorted(musts):
+        if key not in planned:
+            raise ValidationError(
+                f"must-have {key} cannot be planned: "
+                + skipped.get(key, "it is not an open item without children"),
+                field="must",
+            )
+
+    customers: list[CustomerDemand] = []
+    if options.objective in ("customers", "both"):
+        asked: dict[str, list[str]] = {}
+        for item in leaves:
+            for customer in item.customers:
+                asked.setdefault(customer, []).append(item.key)
+        for key, wanted in sorted(asked.items()):
+            if all(k in planned for k in wanted):
+                revenue = ws.customer_by_key[key].annual_revenue
+                customers.append(
+                    CustomerDemand(key, revenue if revenue > 0 else 1.0, tuple(sorted(wanted)))
+                )
+
+    slots = []
+    teams = [t for t in ws.teams if t.people]
+    for key, start, end in windows:
+        derived = {t.key: round(team_capacity(t, start, end), 3) for t in teams}
+        derived.update(options.team_capacity)
+        skills: dict[str, float] = {}
+        if options.skills:
+            needed = {s for c in candidates for s in c.skills}
+            for skill in sorted(needed):
+                skills[skill] = round(sum(team_capacity(t, start, end, skill) for t in teams), 3)
+        if options.capacity is not None:
+            slots.append(ReleaseSlot(key, end=end, capacity=options.capacity))
+        else:
+            slots.append(
+                ReleaseSlot(
+                    key,
+                    end=end,
+                    capacity=round(sum(derived.values()), 3) if derived else None,
+                    team_capacity=derived,
+                    skill_capacity=skills,
+                )
+            )
+    themes = tuple(
+        ThemeBound(t.key, t.min_share, t.max_share)
+        for t in ws.themes
+        if t.min_share > 0 or t.max_share < 1
+    )
+    problem = ReleaseProblem(
+        items=tuple(sorted(candidates, key=lambda c: c.key)),
+        releases=tuple(slots),
+        customers=tuple(customers),
+        alternatives=tuple(tuple(sorted(g)) for _, g in sorted(alternatives.items()) if len(g) > 1),
+        must=frozenset(musts),
+        exclude=frozenset(options.exclude & planned),
+        pins=pins,
+        themes=themes,
+        discount=options.discount,
+    )
+    return WorkspaceProblem(
+        problem, dict(sorted(skipped.items())), {k: (s, e) for k, s, e in windows}
+    )
+
+
+__all__: Sequence[str] = [
+    "ReleaseOptions",
+    "WorkspaceProblem",
+    "fallback_value",
+    "release_problem",
+    "team_capacity",
+    "working_days",
+]

@@ -16,7 +16,7 @@ from roadwise.engines.prioritize.frameworks import (
     quadrant,
 )
 from roadwise.engines.prioritize.inputs import InputTable, label
-from roadwise.engines.prioritize.uncertainty import Sampler, key_hashes, rank_statistics
+from roadwise.engines.prioritize.uncertainty import Sampler, interval, key_hashes, rank_statistics
 
 FloatArray = NDArray[np.float64]
 BLOCK_CELLS = 1 << 18  # items x samples simulated at once: small enough to stay in cache
@@ -158,7 +158,7 @@ def score_table(table: InputTable, options: PriorityOptions) -> ScoreArrays:
     if sim.sampler.samples > 0 and sim.uncertain_inputs and n > 0:
         scores = sim.simulate()
         expected = scores.mean(axis=1, dtype=np.float64)
-        p5, p95 = np.percentile(scores, [5, 95], axis=1).astype(np.float64)
+        p5, p95 = interval(scores)
         p_top, exp_rank = rank_statistics(scores, k, tiers)
     else:
         expected, p5, p95 = score, score.copy(), score.copy()

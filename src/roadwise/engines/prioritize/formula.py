@@ -192,6 +192,7 @@ def parse_formula(text: str, known_fields: Iterable[str], field: str = FORMULA_F
             return lambda v: np.where(test(v), yes(v), no(v))
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
+                compile_node(node.func, depth + 1)  # names the construct if it is not allowed
                 raise _error(
                     "only the functions min, max, log, sqrt and abs may be called", node, field
                 )

@@ -75,7 +75,8 @@ _VALUE_FIELDS = (
 
 
 def label(name: str) -> str:
-    return INPUT_LABELS.get(name, (name.replace("_", " "), ""))[0]
+    known = INPUT_LABELS.get(name)
+    return known[0] if known else name.replace("_", " ")
 
 
 @dataclass(frozen=True)

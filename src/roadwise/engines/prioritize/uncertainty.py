@@ -49,12 +49,13 @@ def key_hashes(keys: Sequence[str]) -> U32:
 
 
 def _stream(name: str, seed: int) -> np.uint32:
-    mixed = _fmix32(np.array([zlib.crc32(name.encode()) ^ (seed * 0x9E3779B1)], dtype=np.uint32))
+    folded = (seed ^ (seed >> 32)) * 0x9E3779B1 & 0xFFFFFFFF
+    mixed = _fmix32(np.array([zlib.crc32(name.encode()) ^ folded], dtype=np.uint32))
     return np.uint32(mixed[0])
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def _tables() -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """Inverse CDFs on the unit interval: PERT rows, triangular rows, the uniform row; and z."""
     from scipy import special
 
@@ -66,8 +67,8 @@ def _tables() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     pert = np.stack([np.interp(u, cdf[i], x) for i in range(SHAPES)])
     m = mode[:, None]
     tri = np.where(u[None, :] < m, np.sqrt(u[None, :] * m), 1 - np.sqrt((1 - u[None, :]) * (1 - m)))
-    table = np.concatenate([pert, tri, u[None, :]]).astype(np.float64)
-    z = special.ndtri(u)
+    table = np.concatenate([pert, tri, u[None, :]]).astype(np.float32)
+    z = special.ndtri(u).astype(np.float32)
     return table, z
 
 
@@ -80,36 +81,45 @@ class Sampler:
     seed: int
 
     def sample_hashes(self) -> U32:
-        base = _fmix32(
-            np.arange(self.samples, dtype=np.uint32) * np.uint32(0x9E3779B9)
-            + np.uint32(self.seed & 0xFFFFFFFF)
-        )
-        return base
+        counter = np.arange(self.samples, dtype=np.uint32) * np.uint32(0x9E3779B9)
+        return _fmix32(counter + np.uint32((self.seed ^ (self.seed >> 32)) & 0xFFFFFFFF))
 
-    def levels(self, name: str, rows: slice | NDArray[np.intp]) -> NDArray[np.intp]:
+    def levels(self, name: str, rows: slice | NDArray[np.intp]) -> U32:
         """Grid level (0..GRID-1) of every (row, sample) for one input."""
         item = _fmix32(self.key_hash[rows] ^ _stream(name, self.seed))
-        h = _fmix32(item[:, None] ^ self.sample_hashes()[None, :])
-        return (h >> np.uint32(32 - GRID_BITS)).astype(np.intp)
+        h = item[:, None] ^ self.sample_hashes()[None, :]
+        # murmur3's finaliser, in place: these matrices are the engine's hottest arrays.
+        h ^= h >> np.uint32(16)
+        h *= np.uint32(0x85EBCA6B)
+        h ^= h >> np.uint32(13)
+        h *= np.uint32(0xC2B2AE35)
+        h ^= h >> np.uint32(16)
+        h >>= np.uint32(32 - GRID_BITS)
+        return h
 
     def draw(
         self, name: str, col: InputColumn, rows: slice | NDArray[np.intp]
-    ) -> NDArray[np.float64]:
-        """Samples of one input for ``rows``: an array (rows, samples)."""
+    ) -> NDArray[np.float32]:
+        """Samples of one input for ``rows``: an array (rows, samples), or (rows, 1) when
+        none of these rows is uncertain."""
         low, likely, high, dist = col.low[rows], col.likely[rows], col.high[rows], col.dist[rows]
         span = high - low
         if not np.any(span > 0):
-            return likely[:, None]
+            return likely[:, None].astype(np.float32)
         table, z = _tables()
         level = self.levels(name, rows)
         safe = np.where(span > 0, span, 1.0)
-        mode = np.rint((likely - low) / safe * (SHAPES - 1)).astype(np.intp)
+        mode = np.rint((likely - low) / safe * (SHAPES - 1)).astype(np.uint32)
         row_of = np.where(dist == 1, SHAPES + mode, mode)
-        row_of = np.where(dist == 2, 2 * SHAPES, row_of)
+        row_of = np.where(dist == 2, 2 * SHAPES, row_of).astype(np.uint32)
         lognormal = (dist == 3) & (low > 0) & (span > 0)
-        flat = table.ravel()
-        out = low[:, None] + span[:, None] * flat[(row_of * GRID)[:, None] + level]
+        cell = level.copy() if lognormal.any() else level
+        cell += (row_of * np.uint32(GRID))[:, None]
+        out = table.ravel()[cell]
+        out *= span.astype(np.float32)[:, None]
+        out += low.astype(np.float32)[:, None]
         if lognormal.any():
+            # A log-normal range: likely is the median, low and high the 5th and 95th percentile.
             sigma = np.log(high[lognormal] / low[lognormal]) / (2 * _Z95)
             out[lognormal] = likely[lognormal, None] * np.exp(sigma[:, None] * z[level[lognormal]])
         return out
@@ -146,26 +156,46 @@ def rank_statistics(
 def _rank_within(
     scores: NDArray[np.float32], k: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    n, s = scores.shape
-    by_sample = np.ascontiguousarray(scores.T)  # (samples, items): each row one simulated world
+    n = scores.shape[0]
     if k <= 0:
         p_top = np.zeros(n)
     elif k >= n:
         p_top = np.ones(n)
     else:
-        threshold = np.partition(by_sample, n - k, axis=1)[:, n - k][:, None]
-        above = by_sample > threshold
-        tied = by_sample == threshold
-        # Ties at the threshold share the remaining places, so the shares still add up to k.
-        free = (k - above.sum(axis=1, keepdims=True)) / tied.sum(axis=1, keepdims=True)
-        p_top = (above.sum(axis=0) + (tied * free).sum(axis=0)) / s
+        p_top = _p_top_k(scores, k)
     if n <= EXACT_RANK_ITEMS:
         from scipy.stats import rankdata
 
         # Exact: the rank in each simulated world (ties share their places).
-        ranks = (n + 1) - rankdata(by_sample, method="average", axis=1)
-        return p_top, ranks.mean(axis=0)
+        ranks = (n + 1) - rankdata(scores, method="average", axis=0)
+        return p_top, ranks.mean(axis=1)
     return p_top, _pooled_expected_rank(scores)
+
+
+def _p_top_k(scores: NDArray[np.float32], k: int) -> NDArray[np.float64]:
+    n, s = scores.shape
+    by_sample = np.ascontiguousarray(scores.T)  # (samples, items): each row one simulated world
+    parted = np.partition(by_sample, n - k, axis=1)
+    threshold = parted[:, n - k]
+    if not np.any(parted[:, : n - k].max(axis=1) == threshold):
+        # No ties at the boundary: exactly k items per world reach the k-th best score.
+        return np.count_nonzero(scores >= threshold[None, :], axis=1) / s
+    del parted
+    above = by_sample > threshold[:, None]
+    tied = by_sample == threshold[:, None]
+    # Ties at the threshold share the remaining places, so the shares still add up to k.
+    free = (k - above.sum(axis=1, keepdims=True)) / tied.sum(axis=1, keepdims=True)
+    return np.asarray((above.sum(axis=0) + (tied * free).sum(axis=0)) / s, dtype=np.float64)
+
+
+def interval(
+    scores: NDArray[np.float32], low: float = 0.05, high: float = 0.95
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Each row's ``low`` and ``high`` quantile (nearest sample: one partition, no sorting)."""
+    s = scores.shape[1]
+    lo, hi = round(low * (s - 1)), round(high * (s - 1))
+    parted = np.partition(scores, [lo, hi], axis=1)
+    return parted[:, lo].astype(np.float64), parted[:, hi].astype(np.float64)
 
 
 def _pooled_expected_rank(scores: NDArray[np.float32], bins: int = 1 << 16) -> NDArray[np.float64]:
@@ -177,16 +207,18 @@ def _pooled_expected_rank(scores: NDArray[np.float32], bins: int = 1 << 16) -> N
     gives how many items beat a value, with half of the value's own bin counted.
     """
     n, s = scores.shape
-    scale = float(np.median(np.abs(scores))) or 1.0
-    z = np.arcsinh(scores / np.float32(scale))
+    scale = float(np.median(np.abs(scores[:, :8]))) or 1.0
+    z = np.arcsinh(scores * np.float32(1.0 / scale))
     lo, hi = float(z.min()), float(z.max())
     if hi <= lo:
         return np.full(n, (n + 1) / 2)
-    index = ((z - lo) * ((bins - 1) / (hi - lo))).astype(np.intp)
+    z -= np.float32(lo)
+    z *= np.float32((bins - 1) / (hi - lo))
+    index = z.astype(np.int32)
     del z
     counts = np.bincount(index.ravel(), minlength=bins).astype(np.float64)
     above = np.cumsum(counts[::-1])[::-1] - counts  # samples in strictly higher bins
     beaten_by = (above + 0.5 * counts) / s  # expected number of items scoring higher
     # Each item's own samples sit in that histogram too; remove them (half of a tie with itself).
     own = 0.5
-    return 1 + beaten_by[index].mean(axis=1) - own
+    return np.asarray(1 + beaten_by[index].mean(axis=1) - own, dtype=np.float64)

@@ -1,0 +1,528 @@
+"""Prioritisation engine: known answers for every framework, inputs, MoSCoW, Monte Carlo,
+value of information and explanations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from roadwise.domain import (
+    Deadline,
+    Estimate,
+    Item,
+    ItemKind,
+    MoSCoW,
+    Objective,
+    ObjectiveLink,
+    Range,
+    ScorecardCriterion,
+    Status,
+    ValueInputs,
+    Workspace,
+)
+from roadwise.engines.prioritize import (
+    InputTable,
+    PriorityOptions,
+    compare,
+    explain,
+    prioritize,
+    scale_points,
+    tornado,
+)
+from roadwise.engines.prioritize.inputs import InputColumn
+from roadwise.engines.prioritize.uncertainty import (
+    Sampler,
+    _pooled_expected_rank,
+    key_hashes,
+    rank_statistics,
+)
+from roadwise.errors import RoadwiseError
+
+AS_OF = dt.date(2026, 3, 2)
+
+
+def item(key: str, effort: float | Estimate | None = 5, risk: float = 0.0, **value: object) -> Item:
+    estimate = (
+        effort
+        if isinstance(effort, Estimate)
+        else None
+        if effort is None
+        else Estimate(low=effort, likely=effort, high=effort)
+    )
+    return Item(
+        key=key,
+        title=f"Item {key}",
+        estimate=estimate,
+        technical_risk=risk,
+        value=ValueInputs(**value),
+    )
+
+
+def wsjf_item(
+    key: str, bv: float = 8, tc: float = 5, rr: float = 3, effort: float = 4, **kw: object
+) -> Item:
+    return item(key, effort, business_value=bv, time_criticality=tc, risk_reduction=rr, **kw)
+
+
+def score_of(result: object, key: str) -> float:
+    return result.item(key).score  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- known answers
+
+
+def test_rice_known_answer_with_feasibility_penalty() -> None:
+    ws = Workspace(
+        items=[
+            item("A", 4, reach=1000, impact=2, confidence=0.8),
+            item("B", 4, risk=0.2, reach=1000, impact=2, confidence=0.8),
+        ]
+    )
+    result = prioritize(ws, framework="rice", samples=0)
+    assert score_of(result, "A") == pytest.approx(1000 * 2 * 0.8 / 4)
+    # Feasibility = 1 - 0.5 x technical risk by default.
+    assert score_of(result, "B") == pytest.approx(400 * 0.9)
+    no_penalty = prioritize(ws, framework="rice", samples=0, risk_penalty=0.0)
+    assert score_of(no_penalty, "B") == pytest.approx(400)
+    assert result.item("A").arithmetic.endswith("= 400")
+
+
+def test_ice_known_answer() -> None:
+    ws = Workspace(items=[item("A", None, impact=8, confidence=0.5, ease=6)])
+    result = prioritize(ws, framework="ice", samples=0)
+    assert score_of(result, "A") == pytest.approx(24)
+    assert result.item("A").quadrant is None  # no estimate: no effort axis
+
+
+def test_wsjf_known_answer_and_contributions_add_up() -> None:
+    ws = Workspace(items=[wsjf_item("A", 8, 5, 3, 4)])
+    result = prioritize(ws, framework="wsjf", samples=0)
+    ranked = result.item("A")
+    assert ranked.score == pytest.approx(16 / 4)
+    adds = [c.amount for c in ranked.contributions if c.role == "adds"]
+    assert sum(adds) == pytest.approx(ranked.score)  # type: ignore[arg-type]
+    assert ranked.value == pytest.approx(16)
+    assert ranked.arithmetic == "(8 + 5 + 3) / 4 = 4"
+
+
+def test_cd3_profiles() -> None:
+    deadline = Deadline(date=AS_OF + dt.timedelta(weeks=6))
+    items = [
+        item("LIN", 10, cost_of_delay=10_000),
+        Item(
+            key="DL",
+            title="deadline",
+            estimate=Estimate(low=10, likely=10, high=10),
+            deadline=deadline,
+            tags=["cod:deadline"],
+            value=ValueInputs(cost_of_delay=10_000),
+        ),
+        Item(
+            key="DEC",
+            title="decaying",
+            estimate=Estimate(low=10, likely=10, high=10),
+            tags=["cod:decaying"],
+            value=ValueInputs(cost_of_delay=10_000),
+        ),
+    ]
+    ws = Workspace(as_of=AS_OF, items=items)
+    result = prioritize(ws, framework="cd3", samples=0)
+    weeks = 10 / 5  # 5 points per week by default
+    assert score_of(result, "LIN") == pytest.approx(10_000 / weeks)
+    # Deadline in 6 weeks, 2 weeks of work: 4 weeks of slack out of a 13-week horizon.
+    assert score_of(result, "DL") == pytest.approx(10_000 * (1 - 4 / 13) / weeks)
+    assert score_of(result, "DEC") == pytest.approx(10_000 * 2 ** (-weeks / 26) / weeks)
+
+
+def test_deadline_profile_raises_urgency_as_the_deadline_nears() -> None:
+    def cd3_with_deadline(weeks_away: int) -> float:
+        it = Item(
+            key="X",
+            title="x",
+            estimate=Estimate(low=5, likely=5, high=5),
+            deadline=Deadline(date=AS_OF + dt.timedelta(weeks=weeks_away)),
+            value=ValueInputs(cost_of_delay=1000),
+        )
+        ws = Workspace(as_of=AS_OF, items=[it])
+        return score_of(prioritize(ws, framework="cd3", cod_profile="deadline", samples=0), "X")
+
+    scores = [cd3_with_deadline(w) for w in (30, 12, 6, 1)]
+    assert scores[0] == 0.0  # far away: delaying costs nothing yet
+    assert scores == sorted(scores)
+    assert scores[-1] == pytest.approx(1000 / 1)  # slack used up: full cost of delay
+
+
+def test_scale_points() -> None:
+    assert scale_points(np.array([1.0, 2, 3, 4, 5]), "fibonacci").tolist() == [1, 2, 3, 5, 8]
+    assert scale_points(np.array([1.0, 2, 3, 4]), "powers_of_two").tolist() == [1, 2, 4, 8]
+    assert scale_points(np.array([3.5]), "fibonacci")[0] == pytest.approx(4)
+
+
+def test_scorecard_known_answer_is_absolute() -> None:
+    criteria = (
+        ScorecardCriterion(
+            name="value", field="business_value", weight=3, scale="fibonacci", max=5
+        ),
+        ScorecardCriterion(name="effort", field="effort", weight=1, max=20, higher_is_better=False),
+    )
+    a = item("A", 5, business_value=4)
+    big = item("B", 1, business_value=5)
+    alone = prioritize([a], framework="scorecard", scorecard=criteria, samples=0)
+    expected = 3 * 5 / 8 + 1 * (1 - 5 / 20)
+    assert score_of(alone, "A") == pytest.approx(expected)
+    with_other = prioritize([big, a], framework="scorecard", scorecard=criteria, samples=0)
+    assert score_of(with_other, "A") == pytest.approx(expected)
+
+
+def test_scorecard_rejects_unknown_field() -> None:
+    criteria = (ScorecardCriterion(name="x", field="nonsense", weight=1),)
+    with pytest.raises(RoadwiseError, match="unknown field 'nonsense'") as err:
+        prioritize([item("A", reach=1)], framework="scorecard", scorecard=criteria)
+    assert err.value.field == "settings.priority.scorecard.0.field"
+
+
+def test_formula_framework() -> None:
+    ws = Workspace(items=[wsjf_item("A", 8, 5, 3, 4, confidence=0.5)])
+    result = prioritize(
+        ws, framework="formula", formula="business_value * confidence / effort", samples=0
+    )
+    assert score_of(result, "A") == pytest.approx(1.0)
+    with pytest.raises(RoadwiseError, match="needs a formula"):
+        prioritize(ws, framework="formula")
+
+
+def test_unknown_framework_is_a_user_error() -> None:
+    with pytest.raises(RoadwiseError, match="unknown framework 'moscow'"):
+        prioritize([wsjf_item("A")], framework="moscow")
+
+
+def test_quadrants_use_absolute_thresholds() -> None:
+    items = [
+        wsjf_item("QW", 13, 8, 5, 3),
+        wsjf_item("BB", 13, 8, 5, 13),
+        wsjf_item("FI", 1, 1, 1, 2),
+        wsjf_item("MP", 1, 1, 1, 20),
+    ]
+    result = prioritize(items, framework="wsjf", samples=0)
+    assert {i.key: i.quadrant for i in result.items} == {
+        "QW": "quick win",
+        "BB": "big bet",
+        "FI": "fill-in",
+        "MP": "money pit",
+    }
+    assert result.quadrant_thresholds == (20.0, 8.0)
+    custom = prioritize(items, framework="wsjf", samples=0, value_threshold=2, effort_threshold=30)
+    assert custom.item("FI").quadrant == "quick win"
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def test_only_open_leaf_items_are_ranked_and_missing_inputs_are_named() -> None:
+    epic = Item(key="E", title="epic", kind=ItemKind.EPIC)
+    child = (
+        wsjf_item("C", parent="E")
+        if False
+        else Item(
+            key="C",
+            title="child",
+            parent="E",
+            estimate=Estimate(low=2, likely=2, high=2),
+            value=ValueInputs(business_value=5, time_criticality=1, risk_reduction=1),
+        )
+    )
+    done = Item(
+        key="D",
+        title="done",
+        status=Status.DONE,
+        value=ValueInputs(business_value=5, time_criticality=1, risk_reduction=1),
+    )
+    no_estimate = item("N", None, business_value=5, time_criticality=1)
+    ws = Workspace(items=[epic, child, done, no_estimate])
+    result = prioritize(ws, samples=0)
+    assert [i.key for i in result.items] == ["C"]
+    (unscored,) = result.unscored
+    assert unscored.key == "N"
+    assert set(unscored.missing) == {"estimate", "risk_reduction"}
+    assert "estimate" in unscored.reason
+    with pytest.raises(RoadwiseError, match="could not be scored"):
+        explain(result, "N")
+
+
+def test_strategy_alignment_from_objectives() -> None:
+    objectives = [Objective(key="O1", title="grow", weight=2), Objective(key="O2", title="keep")]
+    it = Item(
+        key="A",
+        title="a",
+        objectives=[ObjectiveLink(objective="O1", contribution=0.5), ObjectiveLink(objective="O2")],
+    )
+    ws = Workspace(objectives=objectives, items=[it])
+    result = prioritize(ws, framework="formula", formula="strategy_alignment", samples=0)
+    assert score_of(result, "A") == pytest.approx(2 * 0.5 + 1 * 1.0)
+
+
+def test_external_inputs_fill_gaps_and_add_criteria() -> None:
+    items = [item("A", 2, reach=100, impact=1, confidence=1), item("B", 2, impact=1, confidence=1)]
+    external = {
+        "reach": {"A": 999.0, "B": Range(low=10, likely=50, high=90)},
+        "customer_demand": {"A": 250_000.0},
+    }
+    result = prioritize(items, framework="rice", samples=0, external_inputs=external)
+    assert score_of(result, "A") == pytest.approx(100 / 2)  # the item's own reach wins
+    assert score_of(result, "B") == pytest.approx(50 / 2)  # feedback fills the gap
+    assert any("customer feedback" in note for note in result.notes)
+    demand = prioritize(
+        items, framework="formula", formula="customer_demand", samples=0, external_inputs=external
+    )
+    assert score_of(demand, "A") == 250_000 and score_of(demand, "B") == 0
+
+
+def test_person_day_estimates_are_converted_to_points() -> None:
+    from roadwise.domain import EstimateUnit, Team
+
+    it = Item(
+        key="A",
+        title="a",
+        team="T",
+        estimate=Estimate(low=2, likely=2, high=2, unit=EstimateUnit.PERSON_DAYS),
+        value=ValueInputs(business_value=6, time_criticality=0, risk_reduction=0),
+    )
+    ws = Workspace(teams=[Team(key="T", name="t", points_per_person_day=1.5)], items=[it])
+    assert score_of(prioritize(ws, samples=0), "A") == pytest.approx(6 / 3)
+
+
+# --------------------------------------------------------------------------- MoSCoW
+
+
+def test_moscow_as_constraint_and_as_tie_breaker() -> None:
+    strong_could = wsjf_item("COULD", 20, 20, 20, 1, moscow=MoSCoW.COULD)
+    weak_must = wsjf_item("MUST", 1, 1, 1, 10, moscow=MoSCoW.MUST)
+    plain = prioritize([strong_could, weak_must], samples=0)
+    assert [i.key for i in plain.items] == ["COULD", "MUST"]
+    constrained = prioritize([strong_could, weak_must], samples=0, moscow="constraint")
+    assert [i.key for i in constrained.items] == ["MUST", "COULD"]
+    tie_a = wsjf_item("A", moscow=MoSCoW.COULD)
+    tie_b = wsjf_item("B", moscow=MoSCoW.MUST)
+    assert [i.key for i in prioritize([tie_a, tie_b], samples=0).items] == ["B", "A"]
+    assert [i.key for i in prioritize([tie_a, tie_b], samples=0, moscow="ignore").items] == [
+        "A",
+        "B",
+    ]
+
+
+def test_moscow_constraint_with_uncertainty_keeps_musts_in_the_top() -> None:
+    items = [wsjf_item(f"C{i}", 13, 8, 5, 2, moscow=MoSCoW.COULD) for i in range(3)]
+    items.append(
+        item(
+            "M",
+            Estimate(low=5, likely=8, high=20),
+            moscow=MoSCoW.MUST,
+            business_value=1,
+            time_criticality=1,
+            risk_reduction=1,
+        )
+    )
+    result = prioritize(items, samples=200, top_k=1, moscow="constraint")
+    assert result.items[0].key == "M"
+    assert result.item("M").p_top_k == 1.0
+
+
+# --------------------------------------------------------------------------- Monte Carlo
+
+
+def uncertain_backlog(n: int = 12) -> list[Item]:
+    rng = np.random.default_rng(3)
+    out = []
+    for i in range(n):
+        lo = float(rng.integers(1, 5))
+        out.append(
+            item(
+                f"U-{i}",
+                Estimate(low=lo, likely=lo + 2, high=lo + float(rng.integers(3, 12))),
+                business_value=Range(low=1, likely=float(rng.integers(2, 9)), high=13),
+                time_criticality=float(rng.integers(1, 9)),
+                risk_reduction=1,
+            )
+        )
+    return out
+
+
+def test_point_inputs_give_zero_width_intervals() -> None:
+    result = prioritize([wsjf_item("A"), wsjf_item("B", 1)], samples=500)
+    for ranked in result.items:
+        assert ranked.interval == (ranked.score, ranked.score)
+        assert ranked.expected == ranked.score
+    assert result.samples == 0  # nothing uncertain: no simulation needed
+    assert sum(i.p_top_k for i in result.items) == pytest.approx(min(2, result.top_k))
+
+
+@pytest.mark.parametrize("k", [1, 3, 7])
+def test_p_top_k_sums_to_k_and_ranks_to_the_triangle(k: int) -> None:
+    result = prioritize(uncertain_backlog(), samples=400, top_k=k, seed=5)
+    n = len(result.items)
+    assert sum(i.p_top_k for i in result.items) == pytest.approx(k)
+    assert sum(i.expected_rank for i in result.items) == pytest.approx(n * (n + 1) / 2)
+    for ranked in result.items:
+        assert ranked.interval[0] <= ranked.expected <= ranked.interval[1]
+        assert 0 <= ranked.p_top_k <= 1
+
+
+def test_deterministic_for_a_seed_and_different_across_seeds() -> None:
+    a = prioritize(uncertain_backlog(), samples=300, seed=11)
+    b = prioritize(uncertain_backlog(), samples=300, seed=11)
+    c = prioritize(uncertain_backlog(), samples=300, seed=12)
+    assert a.to_dict() == b.to_dict()
+    assert [i.expected for i in a.items] != [i.expected for i in c.items]
+
+
+def test_expected_score_is_stable_when_other_items_come_and_go() -> None:
+    backlog = uncertain_backlog()
+    full = prioritize(backlog, samples=300, seed=2)
+    part = prioritize(list(reversed(backlog[3:8])), samples=300, seed=2)
+    for ranked in part.items:
+        other = full.item(ranked.key)
+        assert ranked.expected == other.expected
+        assert ranked.interval == other.interval
+
+
+@pytest.mark.parametrize(
+    "dist,mean",
+    [
+        ("pert", (2 + 4 * 5 + 14) / 6),
+        ("triangular", (2 + 5 + 14) / 3),
+        ("uniform", (2 + 14) / 2),
+    ],
+)
+def test_sampled_ranges_have_their_distribution_mean(dist: str, mean: float) -> None:
+    from roadwise.domain import Distribution
+    from roadwise.engines.prioritize.inputs import DISTRIBUTION_CODES
+
+    n = 200
+    col = InputColumn(
+        np.full(n, 2.0),
+        np.full(n, 5.0),
+        np.full(n, 14.0),
+        np.full(n, DISTRIBUTION_CODES[Distribution(dist)], np.int8),
+        np.ones(n, bool),
+    )
+    draws = Sampler(key_hashes([f"K{i}" for i in range(n)]), 500, 0).draw("x", col, slice(None))
+    assert draws.min() >= 2 and draws.max() <= 14
+    assert float(draws.mean()) == pytest.approx(mean, rel=0.01)
+
+
+def test_lognormal_range_has_likely_as_median() -> None:
+    n = 100
+    col = InputColumn(
+        np.full(n, 2.0),
+        np.full(n, 10.0),
+        np.full(n, 50.0),
+        np.full(n, 3, np.int8),
+        np.ones(n, bool),
+    )
+    draws = Sampler(key_hashes([f"K{i}" for i in range(n)]), 1000, 0).draw("x", col, slice(None))
+    assert float(np.median(draws)) == pytest.approx(10, rel=0.03)
+    assert float(np.quantile(draws, 0.95)) == pytest.approx(50, rel=0.06)
+
+
+def test_pooled_expected_rank_matches_exact_ranks() -> None:
+    rng = np.random.default_rng(0)
+    scores = (rng.normal(size=(300, 1)) + rng.normal(scale=0.7, size=(300, 400))).astype(np.float32)
+    _, exact = rank_statistics(scores, 10)
+    pooled = _pooled_expected_rank(scores)
+    assert np.abs(pooled - exact).max() < 2.0
+    assert np.corrcoef(pooled, exact)[0, 1] > 0.999
+
+
+def test_coin_flips_flag_items_that_cannot_be_told_apart() -> None:
+    twin = dict(
+        business_value=Range(low=1, likely=8, high=20), time_criticality=5, risk_reduction=1
+    )
+    items = [item("T1", 4, **twin), item("T2", 4, **twin), wsjf_item("LOW", 1, 1, 1, 40)]
+    result = prioritize(items, samples=1000, seed=1, top_k=1)
+    flips = {(c.above, c.below) for c in result.coin_flips}
+    assert ("T1", "T2") in flips or ("T2", "T1") in flips
+    assert all("LOW" not in pair for pair in flips)
+
+
+def test_value_of_information_points_at_the_estimate_that_matters() -> None:
+    items = [wsjf_item(f"S{i}", 8, 5, 3, 4 + i) for i in range(4)]  # certain items
+    items.append(
+        item(
+            "WILD",
+            Estimate(low=1, likely=4, high=40),
+            business_value=8,
+            time_criticality=5,
+            risk_reduction=Range(low=2, likely=3, high=4),
+        )
+    )
+    result = prioritize(items, samples=1000, seed=3, top_k=2)
+    best = result.information_value[0]
+    assert (best.item, best.input) == ("WILD", "effort")
+    assert 0 < best.p_change < 1
+    assert best.evpi > max(
+        (v.evpi for v in result.information_value if v.input != "effort"), default=0
+    )
+
+
+# --------------------------------------------------------------------------- explanations
+
+
+def test_compare_names_the_deciding_input_in_one_sentence() -> None:
+    items = [wsjf_item("SMALL", 8, 5, 3, 2), wsjf_item("BIG", 13, 5, 3, 13)]
+    result = prioritize(items, samples=0)
+    why = compare(result, "BIG", "SMALL")
+    assert (why.above, why.below) == ("SMALL", "BIG")
+    assert "SMALL (WSJF 8) ranks above BIG (WSJF 1.62)" in why.sentence
+    assert "effort is smaller (2 vs 13)" in why.sentence
+    assert "BIG's higher business value" in why.sentence
+    assert why.sentence.count(".") <= 2 and why.p_above == 1.0
+    assert why.reasons[0][0] == "effort"
+
+
+def test_compare_uses_the_same_samples_as_the_ranking() -> None:
+    result = prioritize(uncertain_backlog(), samples=400, seed=4)
+    a, b = result.items[0].key, result.items[1].key
+    why = compare(result, a, b)
+    assert 0.0 < why.p_above <= 1.0
+    assert "simulations" in why.sentence or "coin flip" in why.sentence
+
+
+def test_tornado_orders_inputs_by_swing() -> None:
+    wide = item(
+        "W",
+        Estimate(low=1, likely=4, high=20),
+        business_value=Range(low=7, likely=8, high=9),
+        time_criticality=5,
+        risk_reduction=3,
+    )
+    result = prioritize([wide], samples=100)
+    bars = tornado(result, "W")
+    assert [b.input for b in bars] == ["effort", "business_value"]
+    assert bars[0].score_at_low > bars[0].score_at_high  # less effort, higher score
+    assert bars[1].score_at_high > bars[1].score_at_low
+    ranked, again = explain(result, "W")
+    assert ranked.key == "W" and again == bars
+    with pytest.raises(RoadwiseError, match="not among the ranked items"):
+        explain(result, "NOPE")
+
+
+def test_array_fast_path_matches_domain_objects() -> None:
+    backlog = uncertain_backlog(8)
+    from_items = prioritize(backlog, samples=200, seed=9)
+
+    def column(name: str) -> tuple[list[float], list[float], list[float]]:
+        vals = [getattr(i.value, name) if name != "effort" else i.estimate for i in backlog]
+        as_r = [v if isinstance(v, Range | Estimate) else Range.point(float(v)) for v in vals]
+        return ([r.low for r in as_r], [r.likely for r in as_r], [r.high for r in as_r])
+
+    table = InputTable.from_arrays(
+        [i.key for i in backlog],
+        {n: column(n) for n in ("business_value", "time_criticality", "risk_reduction", "effort")},
+        titles=[i.title for i in backlog],
+    )
+    from_arrays = prioritize(table, settings=PriorityOptions(samples=200, seed=9))
+    assert [(i.key, i.expected, i.p_top_k) for i in from_items.items] == [
+        (i.key, i.expected, i.p_top_k) for i in from_arrays.items
+    ]

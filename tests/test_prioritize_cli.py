@@ -1,0 +1,116 @@
+"""``roadwise prioritize`` end to end on a small stored workspace."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from roadwise.domain import Estimate, Item, Range, ValueInputs, Workspace
+from roadwise.views.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> str:
+    from roadwise.workspace import open_store
+
+    items = [
+        Item(
+            key="PAY-1",
+            title="One-click checkout",
+            estimate=Estimate(low=2, likely=3, high=8),
+            value=ValueInputs(
+                business_value=Range(low=5, likely=8, high=13),
+                time_criticality=5,
+                risk_reduction=3,
+                reach=900,
+                impact=2,
+                confidence=0.8,
+            ),
+        ),
+        Item(
+            key="PAY-2",
+            title="Invoices as PDF",
+            estimate=Estimate(low=5, likely=8, high=13),
+            value=ValueInputs(
+                business_value=13,
+                time_criticality=8,
+                risk_reduction=5,
+                reach=300,
+                impact=1,
+                confidence=0.5,
+            ),
+        ),
+        Item(
+            key="PAY-3",
+            title="Dark mode",
+            estimate=Estimate(low=1, likely=2, high=3),
+            value=ValueInputs(
+                business_value=3,
+                time_criticality=1,
+                risk_reduction=1,
+                reach=2000,
+                impact=0.5,
+                confidence=1.0,
+            ),
+        ),
+        Item(key="PAY-4", title="Unestimated", value=ValueInputs(business_value=3)),
+    ]
+    path = tmp_path / "rw.db"
+    store = open_store(str(path))
+    store.replace(Workspace(name="test", items=items))
+    return str(path)
+
+
+def test_table_shows_the_ranking_with_uncertainty(db: str) -> None:
+    out = runner.invoke(app, ["prioritize", "--db", db, "--top", "2", "--seed", "3"])
+    assert out.exit_code == 0, out.output
+    assert "WSJF: top 2 of 3 items" in out.output
+    assert "P(top 2)" in out.output and "PAY-1" in out.output
+    assert "Not scored" in out.output and "PAY-4" in out.output
+
+
+def test_json_and_csv_agree(db: str) -> None:
+    out = runner.invoke(
+        app, ["prioritize", "--db", db, "--framework", "rice", "--json", "--samples", "300"]
+    )
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["framework"] == "rice"
+    assert data["items"][0]["key"] == "PAY-3"  # 2000 x 0.5 x 1 / 2 = 500
+    assert data["items"][0]["score"] == pytest.approx(500)
+    assert data["unscored"][0]["key"] == "PAY-4"
+    out_csv = runner.invoke(
+        app, ["prioritize", "--db", db, "--framework", "rice", "--csv", "--samples", "300"]
+    )
+    rows = list(csv.DictReader(io.StringIO(out_csv.output)))
+    assert [r["key"] for r in rows] == [i["key"] for i in data["items"]]
+    assert float(rows[0]["score"]) == pytest.approx(500)
+
+
+def test_explain_and_compare(db: str) -> None:
+    out = runner.invoke(app, ["prioritize", "--db", db, "--explain", "PAY-1"])
+    assert out.exit_code == 0, out.output
+    assert "Contributions" in out.output and "Tornado" in out.output
+    assert "(8 + 5 + 3) / 3" in out.output
+    out = runner.invoke(
+        app, ["prioritize", "--db", db, "--compare", "PAY-2", "PAY-1", "--samples", "0"]
+    )
+    assert out.exit_code == 0, out.output
+    assert "PAY-1 (WSJF 5.33) ranks above PAY-2 (WSJF 3.25)" in out.output
+    assert "effort is smaller (3 vs 8)" in out.output
+
+
+def test_user_errors_are_one_line(db: str) -> None:
+    out = runner.invoke(app, ["prioritize", "--db", db, "--explain", "NOPE"])
+    assert out.exit_code == 1
+    assert "not among the ranked items" in out.output
+    assert "Traceback" not in out.output
+    out = runner.invoke(app, ["prioritize", "--db", db, "--framework", "formula"])
+    assert out.exit_code == 1 and "needs a formula" in out.output

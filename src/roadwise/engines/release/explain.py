@@ -164,13 +164,21 @@ def _capacity_reason(
         for r, rel in enumerate(problem.releases)
         if c.deadline is None or rel.end is None or rel.end <= c.deadline
     ]
-    own_short = [_short(_free(problem, selection, r), _demand([c])) for r in allowed]
-    if all(s is not None for s in own_short):
-        return "does not fit", f"it {own_short[0]}"
+    empty = evaluate(problem, {})
+    names = ", ".join(p.key for p in missing)
+    # Could it fit even in an empty release?
+    own_never = [_short(_free(problem, empty, r), _demand([c])) for r in allowed]
+    if all(s is not None for s in own_never):
+        return "does not fit", f"even in an empty release it {own_never[0]}"
+    all_never = [_short(_free(problem, empty, r), _demand([c, *missing])) for r in allowed]
+    if missing and all(s is not None for s in all_never):
+        return "prerequisite does not fit", f"with its prerequisites {names} it {all_never[0]}"
+    # It could, but not in what the plan leaves free.
     with_pre = [_short(_free(problem, selection, r), _demand([c, *missing])) for r in allowed]
-    if missing and all(s is not None for s in with_pre):
-        names = ", ".join(p.key for p in missing)
-        return "prerequisite does not fit", f"with its prerequisites {names} it {with_pre[0]}"
+    if all(s is not None for s in with_pre):
+        if missing and sum(p.size for p in missing) >= c.size:
+            return "prerequisite does not fit", f"with its prerequisites {names} it {with_pre[0]}"
+        return "does not fit", f"it {with_pre[0]}"
     if problem.themes:
         return "theme bound", "adding it would push a theme's share of capacity out of bounds"
     return "worth less than what it displaces", "it fits only by dropping items worth more"

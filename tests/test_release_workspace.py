@@ -1,0 +1,177 @@
+"""From a workspace to a release problem: sizes, capacity, prerequisites, pins, customers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from roadwise.domain import (
+    Customer,
+    Cycles,
+    Deadline,
+    Dependency,
+    Estimate,
+    Item,
+    ItemKind,
+    MoSCoW,
+    Person,
+    Release,
+    Status,
+    Team,
+    ValueInputs,
+    Workspace,
+)
+from roadwise.engines.release import (
+    ReleaseOptions,
+    plan_release,
+    release_problem,
+    team_capacity,
+    violations,
+    working_days,
+)
+from roadwise.errors import InfeasibleError, ValidationError
+
+
+def small_workspace() -> Workspace:
+    team = Team(
+        key="web",
+        name="Web",
+        people=[
+            Person(key="ann", name="Ann", skills=["frontend"]),
+            Person(key="bob", name="Bob", skills=["backend"], availability=0.5),
+        ],
+        focus_factor=0.8,
+        unplanned_share=0.25,
+        points_per_person_day=0.5,
+    )
+    items = [
+        Item(key="EPIC", title="Epic", kind=ItemKind.EPIC, team="web"),
+        Item(
+            key="S1",
+            title="One",
+            parent="EPIC",
+            estimate=Estimate(low=2, likely=3, high=8),
+            value=ValueInputs(business_value=8, time_criticality=5, risk_reduction=2),
+        ),
+        Item(
+            key="S2",
+            title="Two",
+            parent="EPIC",
+            estimate=Estimate(low=5, likely=5, high=5),
+            dependencies=[Dependency(item="S1")],
+            customers=["acme"],
+            skills=["backend"],
+        ),
+        Item(
+            key="S3",
+            title="Three",
+            team="web",
+            estimate=Estimate(low=1, likely=1, high=1),
+            dependencies=[Dependency(item="EPIC")],
+            release="R1",
+        ),
+        Item(
+            key="S4",
+            title="Four",
+            value=ValueInputs(moscow=MoSCoW.WONT),
+            estimate=Estimate(low=1, likely=1, high=1),
+        ),
+        Item(key="S5", title="Five"),  # no estimate
+        Item(
+            key="S6",
+            title="Six",
+            dependencies=[Dependency(item="S5")],
+            estimate=Estimate(low=1, likely=1, high=1),
+        ),
+        Item(
+            key="DONE", title="Done", status=Status.DONE, estimate=Estimate(low=1, likely=1, high=1)
+        ),
+        Item(
+            key="S7",
+            title="Seven",
+            dependencies=[Dependency(item="DONE")],
+            team="web",
+            estimate=Estimate(low=2, likely=2, high=2, unit="person_days"),
+            deadline=Deadline(date=dt.date(2027, 1, 20), hard=True),
+            tags=["alt:login"],
+        ),
+        Item(
+            key="S8", title="Eight", tags=["alt:login"], estimate=Estimate(low=1, likely=1, high=1)
+        ),
+    ]
+    return Workspace(
+        name="tiny",
+        as_of=dt.date(2027, 1, 4),  # a Monday
+        teams=[team],
+        customers=[Customer(key="acme", name="Acme", annual_revenue=50_000)],
+        cycles=Cycles(
+            releases=[
+                Release(key="R1", name="R1", date=dt.date(2027, 1, 15)),
+                Release(key="R2", name="R2", date=dt.date(2027, 1, 29)),
+            ]
+        ),
+        items=items,
+    )
+
+
+def test_working_days_and_team_capacity() -> None:
+    assert working_days(dt.date(2027, 1, 4), dt.date(2027, 1, 15)) == 10
+    ws = small_workspace()
+    # (1 + 0.5) people × 10 days × 0.8 focus × 0.75 planned × 0.5 points per person-day
+    assert team_capacity(ws.teams[0], dt.date(2027, 1, 4), dt.date(2027, 1, 15)) == pytest.approx(
+        4.5
+    )
+    assert team_capacity(
+        ws.teams[0], dt.date(2027, 1, 4), dt.date(2027, 1, 15), "backend"
+    ) == pytest.approx(1.5)
+
+
+def test_problem_from_workspace() -> None:
+    wp = release_problem(small_workspace(), options=ReleaseOptions(releases=2, percentile=0.5))
+    p = wp.problem
+    by_key = p.by_key
+    assert set(by_key) == {"S1", "S2", "S3", "S7", "S8"}
+    assert wp.skipped["S4"] == "marked won't have"
+    assert wp.skipped["S5"] == "no estimate"
+    assert wp.skipped["S6"].startswith("depends on S5")
+    assert by_key["S2"].prerequisites == ("S1",)
+    assert by_key["S3"].prerequisites == ("S1", "S2")  # the epic means its open stories
+    assert by_key["S2"].team == "web"  # inherited from the epic
+    assert by_key["S1"].value == 15  # business value + time criticality + risk reduction
+    assert 3 < by_key["S1"].size < 4  # PERT median of (2, 3, 8) lies above the mode
+    assert by_key["S7"].size == pytest.approx(1.0)  # 2 person-days × 0.5 points
+    assert by_key["S7"].deadline == dt.date(2027, 1, 20)
+    assert p.pins == {"S3": "R1"}
+    assert p.alternatives == (("S7", "S8"),)
+    assert [r.key for r in p.releases] == ["R1", "R2"]
+    assert p.releases[0].team_capacity["web"] == pytest.approx(4.5)
+
+
+def test_scores_override_the_fallback_and_customers_objective() -> None:
+    ws = small_workspace()
+    wp = release_problem(ws, scores={"S1": 2.5}, options=ReleaseOptions(objective="both"))
+    assert wp.problem.by_key["S1"].value == 2.5
+    assert [(c.key, c.value, c.items) for c in wp.problem.customers] == [("acme", 50_000, ("S2",))]
+
+
+def test_plan_from_workspace_is_valid() -> None:
+    wp = release_problem(small_workspace(), options=ReleaseOptions(releases=2, capacity=20))
+    plan = plan_release(wp.problem)
+    assert violations(wp.problem, plan.selection.assignment) == []
+    assert plan.selection.assignment["S3"] == "R1"
+    assert plan.selection.assignment["S1"] == "R1"  # prerequisites ship no later
+
+
+def test_unknown_must_and_conflicting_must() -> None:
+    ws = small_workspace()
+    with pytest.raises(ValidationError, match="unknown item 'NOPE'"):
+        release_problem(ws, options=ReleaseOptions(must=frozenset({"NOPE"})))
+    with pytest.raises(ValidationError, match="S5 cannot be planned: no estimate"):
+        release_problem(ws, options=ReleaseOptions(must=frozenset({"S5"})))
+    wp = release_problem(ws, options=ReleaseOptions(must=frozenset({"S2"})))
+    with pytest.raises(InfeasibleError, match="S3 pinned to release R1") as error:
+        plan_release(wp.problem)
+    # S3 needs S2 (through the epic), whose 5 points of backend work exceed Bob's 1.5.
+    assert "skill backend capacity (1.5 points)" in str(error.value)
+    assert "S3 with prerequisites S1, S2" in str(error.value)

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from roadwise.errors import RoadwiseError
@@ -152,7 +153,8 @@ def _print_ranking(result: Any) -> None:
     title = f"{result.framework_label}: top {k} of {len(result.items)} items" + (
         f" ({result.samples} samples)" if result.samples else ""
     )
-    table = Table(title=title, title_justify="left")
+    wide = console.width >= 110
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for name, justify in (
         ("#", "right"),
         ("item", "left"),
@@ -161,23 +163,34 @@ def _print_ranking(result: Any) -> None:
         ("expected", "right"),
         ("90% interval", "right"),
         (f"P(top {k})", "right"),
-        ("E[rank]", "right"),
+        ("exp. rank", "right"),
         ("quadrant", "left"),
     ):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        if name in ("title", "quadrant") and not wide:
+            continue  # a narrow terminal keeps the numbers whole and drops the words
+        table.add_column(
+            name,
+            justify=justify,  # type: ignore[arg-type]
+            no_wrap=True,
+            overflow="ellipsis" if name == "title" else "fold",
+            max_width=40 if name == "title" else None,
+        )
     shown = result.items[: max(k, min(len(result.items), k + 5))]
     for item in shown:
         style = None if item.rank <= k else "dim"
-        table.add_row(
+        cells = [
             str(item.rank),
             item.key,
-            item.title[:40],
+            *([item.title] if wide else []),
             _num(item.score),
             _num(item.expected),
             f"{_num(item.interval[0])} – {_num(item.interval[1])}",
             f"{item.p_top_k:.0%}",
             f"{item.expected_rank:.1f}",
-            item.quadrant or "",
+            *([item.quadrant or ""] if wide else []),
+        ]
+        table.add_row(
+            *cells,
             style=style,
         )
     console.print(table)
@@ -196,6 +209,7 @@ def _print_ranking(result: Any) -> None:
                 f"({_num(v.low)}–{_num(v.high)}): could change the top {k} with "
                 f"probability {v.p_change:.0%}, worth {_num(v.evpi)} score points",
                 highlight=False,
+                soft_wrap=True,
             )
     if result.unscored:
         sample = "; ".join(f"{u.key} ({u.reason})" for u in result.unscored[:5])

@@ -24,7 +24,18 @@ def error_path(error: Any, data: Any) -> Path:
         field = str((error.get("ctx") or {}).get("field", ""))
         parts = field.split(".") if field else []
         return _refine_rule_path(parts, str(error["ctx"].get("message", "")), data)
-    return [str(p) for p in error["loc"]]
+    return [str(p) for p in error["loc"] if not _is_union_tag(p)]
+
+
+def _is_union_tag(part: Any) -> bool:
+    """Pydantic names the member of a union it tried (``float``, ``Range``); files do not."""
+    if isinstance(part, int):
+        return False
+    text = str(part)
+    return text in _SCALAR_TAGS or text[:1].isupper() or "[" in text
+
+
+_SCALAR_TAGS = frozenset({"float", "int", "str", "bool", "none", "list", "dict", "date"})
 
 
 def error_message(error: Any) -> str:
@@ -49,6 +60,10 @@ def _short_scalar(value: Any) -> bool:
 
 
 def _refine_rule_path(parts: Path, message: str, data: Any) -> Path:
+    if len(parts) >= 2 and parts[0] == "releases":
+        return ["cycles", *parts]
+    if len(parts) >= 2 and parts[0] == "people" and parts[1].isdigit():
+        return _person_path(int(parts[1]), data) + parts[2:]
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list) or parts not in (["items", "dependencies"], ["items", "parent"]):
         return parts
@@ -80,6 +95,39 @@ def _refine_rule_path(parts: Path, message: str, data: Any) -> Path:
     return ["items", str(index), "dependencies"]
 
 
+def _person_path(index: int, data: Any) -> Path:
+    """People are numbered across teams by the rules; in a file they sit inside their team."""
+    teams = data.get("teams") if isinstance(data, dict) else None
+    for t_index, team in enumerate(teams if isinstance(teams, list) else []):
+        people = team.get("people") if isinstance(team, dict) else None
+        count = len(people) if isinstance(people, list) else 0
+        if index < count:
+            return ["teams", str(t_index), "people", str(index)]
+        index -= count
+    return ["teams"]
+
+
+_TYPE_ERRORS = frozenset(
+    {"float_type", "int_type", "string_type", "model_type", "dict_type", "none_required"}
+)
+
+
+def pick_error(errors: list[Any]) -> Any:
+    """The error to report: a misspelt field first (it also shows up as a missing one), then a
+    broken rule over a type mismatch of another member of the same union."""
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            return error
+    first = errors[0]
+    if first["type"] in _TYPE_ERRORS:
+        prefix = [p for p in first["loc"] if not _is_union_tag(p)]
+        for error in errors[1:]:
+            same_place = [p for p in error["loc"] if not _is_union_tag(p)] == prefix
+            if same_place and error["type"] not in _TYPE_ERRORS:
+                return error
+    return first
+
+
 def first_error(
     exc: PydanticValidationError,
     data: Any,
@@ -92,12 +140,14 @@ def first_error(
     ``locate`` turns a data path into (line, row, field name as the user knows it).
     """
     errors = exc.errors()
-    error = errors[0]
+    error = pick_error(errors)
     path = error_path(error, data)
     line, row, field = locate(path)
     message = error_message(error)
-    if len(errors) > 1:
-        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    # Other members of the same union failing at the same place are not further problems.
+    others = sum(1 for e in errors if error_path(e, data) != path)
+    if others:
+        message += f" (and {others} more problem{'s' if others > 1 else ''})"
     return ValidationError(message, file=file, line=line, row=row, field=field or None)
 
 

@@ -32,7 +32,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from roadwise.domain import Item, Range, Workspace
 from roadwise.errors import RoadwiseError
-from roadwise.sources._errors import error_message, error_path, first_error
+from roadwise.sources._errors import error_message, error_path, first_error, pick_error
 
 VALUE_FIELDS = (
     "reach",
@@ -86,6 +86,8 @@ EXTRA_TARGETS = ("estimate",)
 
 _TARGETS = frozenset(COLUMNS) | frozenset(EXTRA_TARGETS)
 _IGNORE = frozenset({"", "-", "ignore"})
+# Free text is kept exactly as written (spaces included); every other cell is trimmed.
+_TEXT = frozenset({"title", "description", "deadline_reason"})
 
 # Words trackers use for statuses and kinds, in Roadwise's words.
 _STATUS_WORDS = {
@@ -261,9 +263,9 @@ def _pairs(text: str, second: str, convert: Any) -> list[dict[str, Any]]:
 
 def _apply(record: dict[str, Any], field: str, text: str) -> None:
     """Set ``field`` of the item ``record`` from one cell."""
-    if field in ("key", "title", "description"):
-        record[field] = text.strip() if field == "key" else text
-    elif field in ("parent", "team", "assignee", "theme", "release"):
+    if field in ("title", "description"):
+        record[field] = text
+    elif field == "key" or field in ("parent", "team", "assignee", "theme", "release"):
         record[field] = text.strip()
     elif field == "kind":
         record[field] = _KIND_WORDS.get(_word(text), _word(text))
@@ -330,7 +332,8 @@ def _item_field(field: str) -> str:
 def _open_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # Bytes, not text mode: a line break inside a quoted cell must stay as written.
+        text = path.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise RoadwiseError("file not found", file=name) from None
     except UnicodeDecodeError as exc:
@@ -410,7 +413,7 @@ def read_csv_rows(path: str | Path, mapping: Mapping[str, str] | None = None) ->
         record: dict[str, Any] = {}
         columns: dict[str, str] = {}
         for column, target, cell in zip(header, fields, cells, strict=False):
-            if target is None or cell == "" or (target != "description" and not cell.strip()):
+            if target is None or cell == "" or (target not in _TEXT and not cell.strip()):
                 continue
             try:
                 _apply(record, target, cell)
@@ -500,7 +503,7 @@ def _validate_rows(rows: Sequence[CsvRow], name: str) -> list[Item]:
         try:
             items.append(Item.model_validate(csv_row.record))
         except PydanticValidationError as exc:
-            error = exc.errors()[0]
+            error = pick_error(exc.errors())
             parts = error_path(error, csv_row.record)
             raise RoadwiseError(
                 error_message(error), file=name, row=csv_row.row, field=_column_for(csv_row, parts)

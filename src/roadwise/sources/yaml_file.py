@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from pydantic import BaseModel
@@ -29,7 +30,21 @@ from roadwise.domain import Workspace
 from roadwise.errors import RoadwiseError
 from roadwise.sources._errors import dotted, first_error
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loading, except that dates stay text: the domain model parses them, so a bad date
+    (2026-02-30) is reported at its line like any other bad value, and a title that looks like
+    a date stays a title."""
+
+    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[Any, Any]]]] = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
+
+
 _BaseDumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 # Always written, even when equal to their default: as_of defaults to *today*, and the
@@ -215,14 +230,21 @@ def _check_duplicate_keys(node: yaml.Node | None, file: str) -> None:
             stack.extend(current.value)
 
 
+_ZONED = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|z|[+-]\d\d(:?\d\d)?)")
+
+
 def _naive_utc(value: Any) -> Any:
     """Timestamps with a time zone become naive UTC, as the domain model keeps them."""
     if isinstance(value, dict):
         return {k: _naive_utc(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_naive_utc(v) for v in value]
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    if isinstance(value, str) and _ZONED.fullmatch(value):
+        try:
+            moment = dt.datetime.fromisoformat(value.replace(" ", "T", 1))
+        except ValueError:
+            return value  # left for the model to report at its line
+        return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat()
     return value
 
 

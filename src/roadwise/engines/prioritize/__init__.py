@@ -181,7 +181,9 @@ def coin_flips(
         p = above.mean(axis=1) + 0.5 * ties.mean(axis=1)
         for j in np.flatnonzero(np.abs(p - 0.5) <= margin):
             flips.append(CoinFlip(keys[window[i]], keys[window[i + 1 + j]], float(p[j])))
-    flips.sort(key=lambda f: (abs(f.p_above - 0.5), f.above, f.below))
+    # Pairs that decide the top k come first: both inside it, or one on each side.
+    rank = {keys[row]: i for i, row in enumerate(window)}
+    flips.sort(key=lambda f: (rank[f.above] >= arrays.top_k, abs(f.p_above - 0.5), f.above))
     return tuple(flips[:limit])
 
 

@@ -54,16 +54,15 @@ def tornado(result: PriorityResult, key: str) -> tuple[TornadoBar, ...]:
 
 
 def _direction(name: str, a: float, b: float) -> str:
-    more = a > b
-    words = {
-        "effort": ("larger", "smaller"),
-        "technical_risk": ("riskier", "less risky"),
-        "weeks_to_deadline": ("further off", "sooner"),
-    }
     if name == "effort":
-        return "smaller" if not more else "larger"
-    high, low = words.get(name, ("higher", "lower"))
-    return high if more else low
+        return "larger" if a > b else "smaller"
+    if name == "weeks_to_deadline":
+        return "further off" if a > b else "sooner"
+    return "higher" if a > b else "lower"
+
+
+def _value(name: str, v: float) -> str:
+    return f"{v:.0%}" if name in ("technical_risk", "confidence") else _fmt(v)
 
 
 def compare(result: PriorityResult, first: str, second: str) -> Comparison:
@@ -127,13 +126,13 @@ def _sentence(
         name, va, vb, _ = helping[0]
         reason = (
             f" mainly because its {label(name)} is {_direction(name, va, vb)} "
-            f"({_fmt(va)} vs {_fmt(vb)})"
+            f"({_value(name, va)} vs {_value(name, vb)})"
         )
         if hurting:
             name2, va2, vb2, _ = hurting[0]
             reason += (
                 f", which outweighs {b}'s {_direction(name2, vb2, va2)} "
-                f"{label(name2)} ({_fmt(vb2)} vs {_fmt(va2)})"
+                f"{label(name2)} ({_value(name2, vb2)} vs {_value(name2, va2)})"
             )
     if abs(p_above - 0.5) <= result_margin(result):
         odds = f"; with the estimates' uncertainty the order is a coin flip ({p_above:.0%})"

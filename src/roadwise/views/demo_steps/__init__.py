@@ -3,4 +3,5 @@
 # The import order is the pipeline order: keep it, do not sort.
 # isort: off
 from roadwise.views.demo_steps import workspace  # noqa: F401  (sample product, storage, files)
+from roadwise.views.demo_steps import prioritize  # noqa: F401  (ranking with uncertainty)
 from roadwise.views.demo_steps import reports  # noqa: F401  (stakeholder reports; keep last)

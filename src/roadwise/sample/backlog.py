@@ -266,7 +266,7 @@ def build_backlog(
             title=template.format(obj=feature.obj),
             description=(
                 f"{catalog.STORY_DESCRIPTIONS[order]} Part of "
-                f"“{feature.title}”: {feature.description.split('. ')[0]}."
+                f"“{feature.title}”: {feature.description.split('. ')[0].rstrip('.')}."
             ),
             team=team_key,
             area=f_draft.area,
@@ -539,16 +539,28 @@ def _progress(
     features = [d for d in backlog.drafts if d.kind == ItemKind.FEATURE and d.children]
     # Whole features shipped in the last release (release notes).
     if past_release is not None:
-        for index in rng.choice(len(features), size=min(3, len(features)), replace=False):
-            feature = features[int(index)]
-            if any(by_uid[c].deps for c in feature.children):
-                continue
+        # Only features whose stories wait for nothing outside the feature can be finished.
+        shippable = [
+            f
+            for f in features
+            if all(u in f.children for c in f.children for u, _lag in by_uid[c].deps)
+        ]
+        for index in rng.choice(len(shippable), size=min(2, len(shippable)), replace=False):
+            feature = shippable[int(index)]
             latest = past_release.date - dt.timedelta(days=2)
             for child in feature.children:
                 story = by_uid[child]
                 story.status = Status.LAUNCHED
                 story.release = past_release.key
                 finish(story, latest, 30)
+            # Finish the stories in dependency order (dependencies point to lower ranks).
+            stories = sorted((by_uid[c] for c in feature.children), key=lambda d: d.rank)
+            ends = sorted(d.done for d in stories if d.done is not None)
+            for story, end in zip(stories, ends, strict=True):
+                shift = end - (story.done or end)
+                story.done = end
+                story.started = (story.started or end) + shift
+                story.created = min(story.created, story.started)
             feature.status = Status.LAUNCHED
             feature.release = past_release.key
             starts = [s for c in feature.children if (s := by_uid[c].started) is not None]

@@ -49,6 +49,9 @@ def backlogs(draw: st.DrawFn, max_items: int = 9, releases: int = 1) -> ReleaseP
                     draw(st.lists(st.sampled_from(["ux", "db"]), max_size=2, unique=True))
                 ),
                 prerequisites=tuple(f"I{p}" for p in prerequisites),
+                deadline=draw(
+                    st.sampled_from([None, None, dt.date(2027, 1, 20), dt.date(2027, 2, 5)])
+                ),
             )
         )
     customers = []
@@ -64,6 +67,7 @@ def backlogs(draw: st.DrawFn, max_items: int = 9, releases: int = 1) -> ReleaseP
         ReleaseSlot(
             f"R{r}",
             end=dt.date(2027, 1, 1) + dt.timedelta(days=30 * r),
+            start=dt.date(2026, 12, 2) + dt.timedelta(days=30 * r) if draw(st.booleans()) else None,
             capacity=float(draw(st.integers(3, 25))),
             team_capacity={"web": float(draw(st.integers(2, 15)))},
             skill_capacity={"db": float(draw(st.integers(2, 12)))},

@@ -23,6 +23,7 @@ from roadwise.engines.release.problem import (
     Candidate,
     ReleaseProblem,
     ReleaseSlot,
+    deadline_allows,
     prerequisite_closure,
     skill_share,
 )
@@ -83,7 +84,7 @@ def _demand(items: list[Candidate]) -> dict[str, float]:
 def _short(free: Mapping[str, float], need: Mapping[str, float]) -> str | None:
     for pool, amount in need.items():
         if pool in free and amount > free[pool] + 1e-9:
-            return f"needs {amount:g} points of {pool}, {max(free[pool], 0):g} left"
+            return f"needs {amount:.1f} points of {pool}, {max(free[pool], 0):.1f} left"
     return None
 
 
@@ -113,8 +114,8 @@ def why_out(
         elif any(p.key in problem.exclude for p in missing):
             blocked = next(p.key for p in missing if p.key in problem.exclude)
             reason, detail = "prerequisite excluded", f"it needs {blocked}, which you excluded"
-        elif c.deadline is not None and all(
-            r.end is not None and r.end > c.deadline for r in problem.releases
+        elif c.deadline is not None and not any(
+            deadline_allows(problem, c, r) for r in range(len(problem.releases))
         ):
             reason = "deadline"
             detail = f"no release in the horizon ends by its deadline {c.deadline.isoformat()}"
@@ -159,11 +160,7 @@ def _chosen_alternative(problem: ReleaseProblem, selection: Selection, key: str)
 def _capacity_reason(
     problem: ReleaseProblem, selection: Selection, c: Candidate, missing: list[Candidate]
 ) -> tuple[Reason, str]:
-    allowed = [
-        r
-        for r, rel in enumerate(problem.releases)
-        if c.deadline is None or rel.end is None or rel.end <= c.deadline
-    ]
+    allowed = [r for r in range(len(problem.releases)) if deadline_allows(problem, c, r)]
     empty = evaluate(problem, {})
     names = ", ".join(p.key for p in missing)
     # Could it fit even in an empty release?

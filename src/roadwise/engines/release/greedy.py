@@ -2,7 +2,10 @@
 
 Items (or customers) are ranked by value per point of size (or by value alone) and added in that
 order, each with whatever prerequisites it still needs, to the earliest release where all of
-them fit. Must-have and pinned items go first. It is fast and usually good, but not optimal:
+them fit. Must-have and pinned items go first; then, as a careful planner would, each
+investment theme's best items until the theme has its minimum share of the release's capacity;
+no theme is filled beyond its maximum share of that capacity. It is fast and usually good, but
+not optimal:
 a high-ratio item can block two slightly lower-ratio items that together are worth more.
 """
 
@@ -11,7 +14,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Literal
 
-from roadwise.engines.release.problem import ReleaseProblem, prerequisite_closure, skill_share
+from roadwise.engines.release.problem import (
+    ReleaseProblem,
+    deadline_allows,
+    prerequisite_closure,
+    skill_share,
+)
 from roadwise.engines.release.selection import Selection, evaluate
 
 RankBy = Literal["ratio", "value"]
@@ -24,6 +32,8 @@ def greedy_selection(problem: ReleaseProblem, rank_by: RankBy = "ratio") -> Sele
     used: list[float] = [0.0] * len(releases)
     team_used: list[dict[str, float]] = [defaultdict(float) for _ in releases]
     skill_used: list[dict[str, float]] = [defaultdict(float) for _ in releases]
+    theme_used: list[dict[str, float]] = [defaultdict(float) for _ in releases]
+    theme_max = {t.key: t.max_share for t in problem.themes if t.max_share < 1}
     alternative_of = {k: i for i, group in enumerate(problem.alternatives) for k in group}
     chosen_alternative: dict[int, str] = {}
     closures: dict[str, list[str]] = {}
@@ -54,12 +64,23 @@ def greedy_selection(problem: ReleaseProblem, rank_by: RankBy = "ratio") -> Sele
             limit = release.skill_capacity.get(skill)
             if limit is not None and skill_used[r][skill] + extra > limit + 1e-9:
                 return False
+        # A careful planner keeps each theme under its maximum share of the release.
+        size = share_base(r)
+        for c in new:
+            if c.theme in theme_max and size is not None:
+                extra = sum(n.size for n in new if n.theme == c.theme)
+                if theme_used[r][c.theme] + extra > theme_max[c.theme] * size + 1e-9:
+                    return False
         return True
 
+    def share_base(r: int) -> float | None:
+        release = releases[r]
+        if release.capacity is not None:
+            return release.capacity
+        return sum(release.team_capacity.values()) if release.team_capacity else None
+
     def allowed(key: str, r: int) -> bool:
-        c = by_key[key]
-        end = releases[r].end
-        if c.deadline is not None and end is not None and end > c.deadline:
+        if not deadline_allows(problem, by_key[key], r):
             return False
         pinned = problem.pins.get(key)
         return pinned is None or pinned == releases[r].key
@@ -88,6 +109,8 @@ def greedy_selection(problem: ReleaseProblem, rank_by: RankBy = "ratio") -> Sele
                     team_used[r][c.team] += c.size
                 for s, share in skill_share(c).items():
                     skill_used[r][s] += share
+                if c.theme is not None:
+                    theme_used[r][c.theme] += c.size
             for g, k in groups.items():
                 chosen_alternative[g] = k
             return True
@@ -110,6 +133,18 @@ def greedy_selection(problem: ReleaseProblem, rank_by: RankBy = "ratio") -> Sele
             needed = sorted({k for item in customer.items for k in closure(item)})
             units.append((_score(customer.value, needed, problem, rank_by), customer.key, needed))
     units.sort(key=lambda u: (-u[0], u[1]))
+    # First each theme's minimum share of every release, from that theme's best items ...
+    for r in range(len(releases)):
+        base = share_base(r)
+        for theme in sorted(problem.themes, key=lambda t: t.key):
+            if theme.min_share <= 0 or base is None:
+                continue
+            for _, key, needed in units:
+                if theme_used[r][theme.key] >= theme.min_share * base:
+                    break
+                if key in by_key and by_key[key].theme == theme.key:
+                    try_add(needed, only=r)
+    # ... then everything else in rank order.
     for _, _, needed in units:
         try_add(needed)
     return evaluate(problem, {k: releases[r].key for k, r in assignment.items()})

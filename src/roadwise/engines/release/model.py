@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from roadwise.engines.release.problem import ReleaseProblem, skill_share
+from roadwise.engines.release.problem import ReleaseProblem, deadline_allows, skill_share
 
 INF = math.inf
 
@@ -212,12 +212,8 @@ def build_model(problem: ReleaseProblem) -> LinearProgram:
         label = "alternatives " + " / ".join(members) + " (at most one)"
         rows.append(Constraint("alternatives", label, tuple(terms), upper=1, relaxable=True))
     for item in items:
-        if item.deadline is None:
-            continue
-        late = [
-            r for r, rel in enumerate(releases) if rel.end is not None and rel.end > item.deadline
-        ]
-        if late:
+        late = [r for r in horizon if not deadline_allows(problem, item, r)]
+        if late and item.deadline is not None:
             late_terms = tuple((item_var[item.key, r], 1.0) for r in late)
             label = f"{item.key} hard deadline {item.deadline.isoformat()}"
             rows.append(Constraint("deadline", label, late_terms, upper=0, relaxable=True))

@@ -42,6 +42,7 @@ class ReleaseSlot:
     key: str
     end: dt.date | None = None
     capacity: float | None = None
+    start: dt.date | None = None
     team_capacity: Mapping[str, float] = field(default_factory=dict)
     skill_capacity: Mapping[str, float] = field(default_factory=dict)
 
@@ -117,6 +118,22 @@ class ReleaseProblem:
 
     def release_weight(self, index: int) -> float:
         return float(self.discount**index)
+
+
+def deadline_allows(problem: ReleaseProblem, candidate: Candidate, r: int) -> bool:
+    """Whether release ``r`` is early enough for the item's hard deadline.
+
+    A release qualifies when it ends by the deadline, or when the deadline falls inside its
+    window (it starts on or before the deadline): work inside a release can be finished before
+    the release date, and the roadmap scheduler checks the exact days. Without a known start a
+    release qualifies only when it ends by the deadline.
+    """
+    if candidate.deadline is None:
+        return True
+    release = problem.releases[r]
+    if release.end is None or release.end <= candidate.deadline:
+        return True
+    return release.start is not None and release.start <= candidate.deadline
 
 
 def prerequisite_closure(problem: ReleaseProblem, key: str) -> list[str]:

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from roadwise.engines.release.problem import ReleaseProblem, skill_share
+from roadwise.engines.release.problem import ReleaseProblem, deadline_allows, skill_share
 
 _TOLERANCE = 1e-6
 
@@ -127,8 +127,7 @@ def violations(problem: ReleaseProblem, assignment: Mapping[str, str]) -> list[s
             elif index[assignment[pre]] > index[release]:
                 problems.append(f"{key} ships before its prerequisite {pre}")
         deadline = by_key[key].deadline
-        end = problem.releases[index[release]].end
-        if deadline is not None and end is not None and end > deadline:
+        if deadline is not None and not deadline_allows(problem, by_key[key], index[release]):
             problems.append(f"{key} ships after its hard deadline {deadline.isoformat()}")
     selection = evaluate(problem, {k: v for k, v in assignment.items() if k in by_key})
     for content in selection.releases:

@@ -9,8 +9,11 @@ can take minutes to close the gap (see ``docs/benchmarks.md``). Both report the 
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -85,7 +88,8 @@ def _solve_highs(lp: LinearProgram, time_limit: float, start: Sequence[int] | No
     model.a_matrix_.value_ = np.array([v for c in rows for _, v in c.terms], dtype=float)
     model.integrality_ = [highspy.HighsVarType.kInteger] * n
 
-    h = highspy.Highs()
+    with _quiet_stdout():  # HiGHS prints a banner to the C stdout when first constructed
+        h = highspy.Highs()
     h.silent()
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", 0.0)
@@ -119,6 +123,23 @@ def _solve_highs(lp: LinearProgram, time_limit: float, start: Sequence[int] | No
     else:
         values, objective, bound = (), -math.inf, math.inf
     return Solution(kind, values, objective, bound, seconds, "highs")
+
+
+@contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no file descriptor 1 (embedded use): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 # CP-SAT needs integer coefficients: values and sizes are scaled and rounded to this precision.

@@ -41,7 +41,9 @@ Objective = Literal["scores", "customers", "both"]
 @dataclass(frozen=True)
 class ReleaseOptions:
     releases: int = 1
-    percentile: float = 0.5
+    percentile: float = 0.8
+    """Size items at this percentile of their estimate: 0.8 commits to what fits even when
+    estimates run high."""
     capacity: float | None = None
     """Total capacity per release; when given, team and skill limits are not applied."""
     team_capacity: Mapping[str, float] = field(default_factory=dict)
@@ -275,12 +277,13 @@ def release_problem(
             for skill in sorted(needed):
                 skills[skill] = round(sum(team_capacity(t, start, end, skill) for t in teams), 3)
         if options.capacity is not None:
-            slots.append(ReleaseSlot(key, end=end, capacity=options.capacity))
+            slots.append(ReleaseSlot(key, end=end, capacity=options.capacity, start=start))
         else:
             slots.append(
                 ReleaseSlot(
                     key,
                     end=end,
+                    start=start,
                     capacity=round(sum(derived.values()), 3) if derived else None,
                     team_capacity=derived,
                     skill_capacity=skills,

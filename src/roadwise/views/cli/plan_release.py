@@ -1,0 +1,458 @@
+"""``roadwise plan release``: the provably best set of items for the next release(s)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from roadwise.domain import Plan, Workspace
+from roadwise.errors import RoadwiseError, ValidationError
+from roadwise.views.cli._common import (
+    DbOption,
+    JsonOption,
+    console,
+    db_url,
+    handles_errors,
+    print_json,
+)
+from roadwise.views.cli.plan import plan_app
+
+
+class ObjectiveChoice(StrEnum):
+    scores = "scores"
+    customers = "customers"
+    both = "both"
+
+
+class SolverChoice(StrEnum):
+    highs = "highs"
+    cpsat = "cpsat"
+
+
+def item_scores(ws: Workspace) -> tuple[dict[str, float], str]:
+    """Each item's value for the optimiser, and where it came from.
+
+    The prioritisation engine's value side (what an item is worth before effort: WSJF's cost of
+    delay, RICE's reach × impact × confidence) is used when that engine is available, since the
+    optimiser weighs size itself; otherwise the release engine's documented fallback applies.
+    """
+    try:
+        from roadwise.engines.prioritize import prioritize
+    except ImportError:
+        return {}, "value inputs (fallback: business value + time criticality + risk reduction)"
+    result = prioritize(ws, samples=0)
+    scores = {r.key: float(r.value if r.value > 0 else max(r.score, 0.0)) for r in result.items}
+    return scores, f"prioritisation ({result.framework_label}, value before effort)"
+
+
+def parse_capacity(values: list[str]) -> tuple[float | None, dict[str, float]]:
+    """``--capacity 120`` (total per release) and ``--capacity web=40`` (one team)."""
+    total: float | None = None
+    teams: dict[str, float] = {}
+    for raw in values:
+        name, _, number = raw.rpartition("=")
+        try:
+            amount = float(number)
+        except ValueError:
+            raise ValidationError(
+                f"'{raw}' is not a capacity: expected points (120) or TEAM=points (web=40)",
+                field="--capacity",
+            ) from None
+        if amount < 0:
+            raise ValidationError(f"capacity '{raw}' must not be negative", field="--capacity")
+        if name:
+            teams[name] = amount
+        else:
+            total = amount
+    return total, teams
+
+
+def _percentile(value: float) -> float:
+    share = value / 100 if value >= 1 else value
+    if not 0 < share < 1:
+        raise ValidationError(
+            f"percentile {value:g} must be between 0 and 100 (e.g. 80 or 0.8)", field="--percentile"
+        )
+    return share
+
+
+def _n(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def selection_dict(selection: Any) -> dict[str, Any]:
+    data = dataclasses.asdict(selection)
+    data["items"] = list(selection.items)
+    return data
+
+
+def plan_payload(wp: Any, plan: Any, extras: dict[str, Any]) -> dict[str, Any]:
+    """The stored / JSON form of a release plan (plain types only)."""
+    problem = wp.problem
+    return {
+        "releases": [
+            {
+                "key": r.key,
+                "start": wp.windows[r.key][0],
+                "end": wp.windows[r.key][1],
+                "capacity": r.capacity,
+                "team_capacity": dict(r.team_capacity),
+                "skill_capacity": dict(r.skill_capacity),
+            }
+            for r in problem.releases
+        ],
+        "value": plan.value,
+        "proven_optimal": plan.proven_optimal,
+        "status": plan.status,
+        "bound": plan.bound,
+        "gap": plan.gap,
+        "solver": plan.solver,
+        "seconds": plan.seconds,
+        "selection": selection_dict(plan.selection),
+        "greedy": selection_dict(plan.greedy),
+        "greedy_violations": list(plan.greedy_violations),
+        "items": {
+            c.key: {"title": c.title, "value": c.value, "size": c.size, "team": c.team}
+            for c in problem.items
+        },
+        "skipped": dict(wp.skipped),
+        **extras,
+    }
+
+
+@plan_app.command("release")
+@handles_errors
+def plan_release_command(
+    capacity: list[str] = typer.Option(
+        [],
+        "--capacity",
+        "-c",
+        metavar="POINTS|TEAM=POINTS",
+        help="Capacity per release: a total (drops team and skill limits) or one team's; "
+        "repeat for several teams. Default: derived from each team's people and calendar.",
+    ),
+    releases: int = typer.Option(1, "--releases", "-n", min=1, help="Releases to plan ahead."),
+    percentile: float = typer.Option(
+        80, "--percentile", "-p", help="Size each item at this percentile of its estimate range."
+    ),
+    must: list[str] = typer.Option([], "--must", metavar="ITEM", help="Item that must ship."),
+    exclude: list[str] = typer.Option([], "--exclude", metavar="ITEM", help="Item to leave out."),
+    moscow_musts: bool = typer.Option(
+        False, "--moscow-musts", help="Treat items marked MoSCoW 'must' as must-haves."
+    ),
+    objective: ObjectiveChoice = typer.Option(
+        ObjectiveChoice.scores,
+        "--objective",
+        help="Maximise item scores, customer value (a customer counts only when all it asked "
+        "for ships; weighted by annual revenue), or both.",
+    ),
+    explain: bool = typer.Option(
+        False,
+        "--explain",
+        help="Why high-value items are out, what +10 %% capacity per team buys, what to drop "
+        "for a capacity cut or an earlier date, and the cost of forcing items in.",
+    ),
+    cut: float = typer.Option(
+        20, "--cut", help="With --explain: the capacity cut (percent) to drop items for."
+    ),
+    by: dt.datetime | None = typer.Option(
+        None,
+        "--by",
+        formats=["%Y-%m-%d"],
+        help="With --explain: the items to drop to ship the first release by this earlier date.",
+    ),
+    pareto: bool = typer.Option(
+        False, "--pareto", help="Value against cost and against technical risk (options slide)."
+    ),
+    baseline: bool = typer.Option(
+        False, "--baseline", help="Show the greedy rank-and-fill choice beside the plan."
+    ),
+    solver: SolverChoice = typer.Option(SolverChoice.highs, "--solver", help="MILP solver."),
+    time_limit: float = typer.Option(30, "--time-limit", min=0.1, help="Seconds per solve."),
+    name: str | None = typer.Option(None, "--name", help="Store the plan under this key."),
+    save: bool = typer.Option(True, "--save/--no-save", help="Store the plan in the workspace."),
+    as_json: bool = JsonOption,
+    db: str | None = DbOption,
+) -> None:
+    """Choose the most valuable items that fit the next release(s), with proof of optimality."""
+    from roadwise.engines.release import (
+        ReleaseOptions,
+        capacity_gains,
+        drop_to_fit,
+        pareto_front,
+        plan_release,
+        release_problem,
+        team_capacity,
+        why_out,
+    )
+    from roadwise.workspace import open_store
+
+    store = open_store(db_url(db), create=False)
+    ws = store.load()
+    if not ws.items:
+        raise RoadwiseError(f"{db_url(db)} holds no backlog items; run `roadwise sample` first")
+    total, teams = parse_capacity(capacity)
+    scores, source = item_scores(ws) if objective != ObjectiveChoice.customers else ({}, "")
+    options = ReleaseOptions(
+        releases=releases,
+        percentile=_percentile(percentile),
+        capacity=total,
+        team_capacity=teams,
+        must=frozenset(must),
+        exclude=frozenset(exclude),
+        moscow_musts=moscow_musts,
+        objective=objective.value,  # type: ignore[arg-type]
+    )
+    wp = release_problem(ws, scores, options)
+    problem = wp.problem
+    if not problem.items:
+        raise RoadwiseError("no open, estimated items to plan")
+    solver_name: Any = solver.value
+    plan = plan_release(problem, solver=solver_name, time_limit=time_limit)
+    short = min(time_limit, 5.0)
+    extras: dict[str, Any] = {"value_source": source, "percentile": options.percentile}
+    if explain:
+        extras["why_out"] = [
+            dataclasses.asdict(r) for r in why_out(problem, plan, time_limit=short)
+        ]
+        extras["capacity_gains"] = [
+            dataclasses.asdict(g) for g in capacity_gains(problem, plan, time_limit=short)
+        ]
+        dropped = drop_to_fit(problem, plan, factor=1 - cut / 100, time_limit=short)
+        extras["drop_to_fit"] = {
+            "cut": cut / 100,
+            "dropped": list(dropped.dropped),
+            "value_lost": dropped.value_lost,
+            "proven_optimal": dropped.proven_optimal,
+        }
+        if by is not None:
+            first = problem.releases[0]
+            start, end = wp.windows[first.key]
+            new_end = by.date()
+            if not start <= new_end < end:
+                raise ValidationError(
+                    f"--by {new_end} must fall within the first release's window "
+                    f"({start} to {end})",
+                    field="--by",
+                )
+            earlier = _earlier(ws, problem, first, start, new_end, team_capacity)
+            dropped = drop_to_fit(problem, plan, earlier, time_limit=short)
+            extras["earlier_date"] = {
+                "by": new_end,
+                "dropped": list(dropped.dropped),
+                "value_lost": dropped.value_lost,
+                "proven_optimal": dropped.proven_optimal,
+            }
+    if pareto:
+        extras["pareto"] = {
+            m: [dataclasses.asdict(p) for p in pareto_front(problem, plan, m, time_limit=short)]
+            for m in ("cost", "risk")
+        }
+    payload = plan_payload(wp, plan, extras)
+    key = name or f"release-{problem.releases[0].key}"
+    if save:
+        summary = (
+            f"{len(plan.selection.items)} items, value {_n(plan.value)}"
+            + (" (proven optimal)" if plan.proven_optimal else f" (gap {plan.gap:.1%})")
+            + f"; greedy {_n(plan.greedy.value)}"
+        )
+        store.save_plan(
+            Plan(
+                key=key,
+                kind="release",
+                created=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                summary=summary,
+                payload=plain_json(payload),
+            )
+        )
+    if as_json:
+        print_json({"key": key, **payload})
+        return
+    _print_plan(wp, plan, source, show_baseline=baseline)
+    if explain:
+        _print_explain(extras)
+    if pareto:
+        _print_pareto(extras["pareto"])
+    if save:
+        console.print(f"Stored as plan [bold]{key}[/].", highlight=False)
+
+
+def _earlier(
+    ws: Workspace, problem: Any, first: Any, start: dt.date, end: dt.date, capacity_of: Any
+) -> tuple[Any, ...]:
+    """The first release's capacity when it must ship by ``end`` instead."""
+    from roadwise.engines.release import ReleaseSlot
+
+    old_start, old_end = start, first.end
+    teams = {t.key: capacity_of(t, start, end) for t in ws.teams if t.key in first.team_capacity}
+    skills = {
+        s: sum(capacity_of(t, start, end, s) for t in ws.teams if t.people)
+        for s in first.skill_capacity
+    }
+    if first.team_capacity:
+        total = sum(teams.values())
+    else:  # a total given by the user: scale it by the share of working days kept
+        from roadwise.engines.release import working_days
+
+        kept = working_days(start, end) / max(working_days(old_start, old_end), 1)
+        total = (first.capacity or 0.0) * kept
+    shorter = ReleaseSlot(
+        first.key,
+        end=end,
+        start=start,
+        capacity=total,
+        team_capacity=teams,
+        skill_capacity=skills,
+    )
+    return (shorter, *problem.releases[1:])
+
+
+def plain_json(value: Any) -> Any:
+    """JSON-safe copy (dates as ISO strings, infinities as None) for the stored payload."""
+    if isinstance(value, dict):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_json(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and (value != value or abs(value) == float("inf")):
+        return None
+    return value
+
+
+def greedy_sentence(plan: Any) -> str:
+    """One sentence comparing the plan with rank-and-fill."""
+    greedy = plan.greedy
+    text = f"Rank-and-fill (greedy by value per point) gives {_n(greedy.value)}"
+    if plan.greedy_violations:
+        return (
+            f"{text}, but breaks: {'; '.join(plan.greedy_violations)}. "
+            "The plan meets every constraint."
+        )
+    gain = plan.value - greedy.value
+    if abs(gain) < 1e-9:
+        return f"{text}: the same value here."
+    return f"{text}: the plan is worth {_n(gain)} more ({plan.gain_over_greedy:+.1%})."
+
+
+def _print_plan(wp: Any, plan: Any, source: str, *, show_baseline: bool) -> None:
+    problem = wp.problem
+    by_key = problem.by_key
+    verdict = (
+        "[green]proven optimal[/]"
+        if plan.proven_optimal
+        else f"[yellow]best found; the best possible is at most {_n(plan.bound)} "
+        f"(gap {plan.gap:.1%})[/]"
+    )
+    for content in plan.selection.releases:
+        start, end = wp.windows[content.release]
+        table = Table(
+            title=f"Release {content.release} ({start} to {end}): {len(content.items)} items, "
+            f"{_n(content.used)} of {_n(content.capacity or content.used)} points",
+            title_justify="left",
+        )
+        for column in ("item", "title", "team", "size", "value"):
+            table.add_column(column, justify="right" if column in ("size", "value") else "left")
+        for key in sorted(content.items, key=lambda k: (-by_key[k].value, k)):
+            c = by_key[key]
+            table.add_row(key, c.title[:48], c.team or "", _n(c.size), _n(c.value))
+        console.print(table)
+        if content.team_capacity:
+            used = ", ".join(
+                f"{t} {_n(content.team_used.get(t, 0))}/{_n(cap)}"
+                for t, cap in content.team_capacity.items()
+            )
+            console.print(f"Team capacity used: {used}", highlight=False)
+    console.print(
+        f"Value {_n(plan.value)}: {verdict}, {plan.solver} in {plan.seconds:.2f} s"
+        + (f"; values from {source}" if source else ""),
+        highlight=False,
+    )
+    greedy = plan.greedy
+    console.print(greedy_sentence(plan), highlight=False)
+    if wp.skipped:
+        console.print(
+            f"{len(wp.skipped)} open items cannot be planned (e.g. no estimate); "
+            "see --json 'skipped'.",
+            highlight=False,
+        )
+    if show_baseline:
+        only_plan = sorted(set(plan.selection.items) - set(greedy.items))
+        only_greedy = sorted(set(greedy.items) - set(plan.selection.items))
+        table = Table(title="Plan against rank-and-fill", title_justify="left")
+        table.add_column("")
+        table.add_column("plan", justify="right")
+        table.add_column("greedy", justify="right")
+        table.add_row("value", _n(plan.value), _n(greedy.value))
+        table.add_row("items", str(len(plan.selection.items)), str(len(greedy.items)))
+        table.add_row("points used", _n(plan.selection.used), _n(greedy.used))
+        table.add_row(
+            "only in this one", ", ".join(only_plan) or "-", ", ".join(only_greedy) or "-"
+        )
+        console.print(table)
+
+
+def _print_explain(extras: dict[str, Any]) -> None:
+    table = Table(title="Why these high-value items are out", title_justify="left")
+    for column in ("item", "value", "size", "reason", "cost to force in", "it would displace"):
+        table.add_column(column, justify="right" if column in ("value", "size") else "left")
+    for r in extras["why_out"]:
+        cost = "impossible" if r["cost_to_force"] is None else _n(r["cost_to_force"])
+        table.add_row(
+            r["item"],
+            _n(r["value"]),
+            _n(r["size"]),
+            f"{r['reason']}: {r['detail']}",
+            cost,
+            ", ".join(r["displaced"][:6]) + (" …" if len(r["displaced"]) > 6 else ""),
+        )
+    console.print(table)
+    table = Table(title="What 10 % more capacity would buy", title_justify="left")
+    for column in ("team", "extra points", "value gained", "items added", "items removed"):
+        table.add_column(
+            column, justify="right" if "value" in column or "points" in column else "left"
+        )
+    for g in extras["capacity_gains"]:
+        table.add_row(
+            g["team"] or "total",
+            _n(g["extra"]),
+            _n(g["gain"]),
+            ", ".join(g["added"]) or "-",
+            ", ".join(g["removed"]) or "-",
+        )
+    console.print(table)
+    drop = extras["drop_to_fit"]
+    console.print(
+        f"To absorb a {drop['cut']:.0%} capacity cut, drop {len(drop['dropped'])} items "
+        f"({', '.join(drop['dropped']) or 'none'}), losing {_n(drop['value_lost'])} value.",
+        highlight=False,
+    )
+    if "earlier_date" in extras:
+        early = extras["earlier_date"]
+        console.print(
+            f"To ship by {early['by']}, drop {len(early['dropped'])} items "
+            f"({', '.join(early['dropped']) or 'none'}), losing {_n(early['value_lost'])} value.",
+            highlight=False,
+        )
+
+
+def _print_pareto(fronts: dict[str, list[dict[str, Any]]]) -> None:
+    for measure, label in (("cost", "points used"), ("risk", "risk-weighted points")):
+        table = Table(title=f"Options: value against {measure}", title_justify="left")
+        table.add_column(label, justify="right")
+        table.add_column("value", justify="right")
+        table.add_column("items", justify="right")
+        table.add_column("proven optimal")
+        for p in fronts[measure]:
+            table.add_row(
+                _n(p["measure"]),
+                _n(p["value"]),
+                str(len(p["items"])),
+                "yes" if p["proven_optimal"] else "no",
+            )
+        console.print(table)

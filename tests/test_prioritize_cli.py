@@ -103,7 +103,7 @@ def test_explain_and_compare(db: str) -> None:
         app, ["prioritize", "--db", db, "--compare", "PAY-2", "PAY-1", "--samples", "0"]
     )
     assert out.exit_code == 0, out.output
-    assert "PAY-1 (WSJF 5.33) ranks above PAY-2 (WSJF 3.25)" in out.output
+    assert "PAY-1 (WSJF 5.33) ranks above PAY-2 (3.25)" in out.output
     assert "effort is smaller (3 vs 8)" in out.output
 
 

@@ -3,6 +3,8 @@ which inputs move a score most (the data of a tornado chart)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from roadwise.engines.prioritize.engine import Simulation
@@ -68,44 +70,50 @@ def _value(name: str, v: float) -> str:
 def compare(result: PriorityResult, first: str, second: str) -> Comparison:
     """Why the higher-ranked of two items is above the other, in one sentence.
 
-    Each input's share of the gap is what the higher item would lose if it had the other
-    item's value for that input (one input at a time). The probability comes from the two
-    items' own Monte Carlo samples, the same as in the full ranking.
+    Items are ranked by expected score, so the gap explained is the gap in expected score
+    (the point score when nothing is uncertain). Each input's share of it is what the higher
+    item would lose if it had the other item's value for that input, one input at a time;
+    with uncertain inputs the swap uses the other item's samples of that input. The samples
+    are the same as in the full ranking (sampling is item-stable).
     """
     sim = _simulation(result)
     rows = np.array([_row(sim, first), _row(sim, second)])
-    point = sim.point_scores(rows)
-    if sim.sampler.samples > 0 and sim.uncertain_inputs:
-        samples = sim.simulate(rows)
-        p_first = float(np.mean(samples[0] > samples[1]) + 0.5 * np.mean(samples[0] == samples[1]))
-    else:
-        p_first = 1.0 if point[0] > point[1] else 0.0 if point[0] < point[1] else 0.5
+    simulated = sim.sampler.samples > 0 and bool(sim.uncertain_inputs)
+    x_all = sim.sampled_inputs(rows) if simulated else sim.point_inputs(rows)
+    likely = sim.point_inputs(rows)
+
+    def expected(x: dict[str, Any]) -> float:
+        with np.errstate(all="ignore"):
+            return float(np.mean(sim.framework.score(x)))
+
+    with np.errstate(all="ignore"):
+        both = np.broadcast_to(sim.framework.score(x_all), (2, sim.sampler.samples or 1))
+    p_first = float(np.mean(both[0] > both[1]) + 0.5 * np.mean(both[0] == both[1]))
     ranked = {r.key: r.rank for r in result.items}
     first_above = ranked[first] < ranked[second]
     hi, lo = (0, 1) if first_above else (1, 0)
     p_above = p_first if first_above else 1.0 - p_first
-    x_all = sim.point_inputs(rows)
     hi_x = {k: v[hi : hi + 1] for k, v in x_all.items()}
     lo_x = {k: v[lo : lo + 1] for k, v in x_all.items()}
-    base = float(point[hi])
+    base, other = expected(hi_x), expected(lo_x)
     effects: list[tuple[str, float, float, float]] = []
     for name in sim.framework.inputs:
         if name not in hi_x:
             continue
-        a, b = float(hi_x[name][0, 0]), float(lo_x[name][0, 0])
-        if a == b or (a != a and b != b):
+        a, b = float(likely[name][hi, 0]), float(likely[name][lo, 0])
+        if a != a and b != b:
+            continue
+        if a == b and not simulated:
             continue
         swapped = dict(hi_x)
         swapped[name] = lo_x[name]
-        with np.errstate(all="ignore"):
-            without = float(np.asarray(sim.framework.score(swapped)).ravel()[0])
-        effects.append((name, a, b, base - without))
+        effect = base - expected(swapped)
+        if abs(effect) > 1e-12 * max(1.0, abs(base)):
+            effects.append((name, a, b, effect))
     effects.sort(key=lambda e: (-abs(e[3]), e[0]))
     keys = (first, second) if first_above else (second, first)
-    sentence = _sentence(result, keys, (float(point[hi]), float(point[lo])), effects, p_above)
-    return Comparison(
-        keys[0], keys[1], float(point[hi]), float(point[lo]), p_above, tuple(effects), sentence
-    )
+    sentence = _sentence(result, keys, (base, other), effects, p_above, simulated)
+    return Comparison(keys[0], keys[1], base, other, p_above, tuple(effects), sentence)
 
 
 def _sentence(
@@ -114,10 +122,12 @@ def _sentence(
     scores: tuple[float, float],
     effects: list[tuple[str, float, float, float]],
     p_above: float,
+    simulated: bool = False,
 ) -> str:
     a, b = keys
     fw = result.framework_label
-    head = f"{a} ({fw} {_fmt(scores[0])}) ranks above {b} ({fw} {_fmt(scores[1])})"
+    what = f"expected {fw}" if simulated else fw
+    head = f"{a} ({what} {_fmt(scores[0])}) ranks above {b} ({_fmt(scores[1])})"
     helping = [e for e in effects if e[3] > 0]
     hurting = [e for e in effects if e[3] < 0]
     if not helping:
@@ -125,6 +135,11 @@ def _sentence(
     else:
         name, va, vb, _ = helping[0]
         reason = (
+            f" mainly because of the range of its {label(name)} ({_value(name, va)} most likely "
+            "for both)"
+            if va == vb
+            else None
+        ) or (
             f" mainly because its {label(name)} is {_direction(name, va, vb)} "
             f"({_value(name, va)} vs {_value(name, vb)})"
         )

@@ -239,6 +239,10 @@ def gather_inputs(
     moscow_points = _ColumnBuilder(n)
     deadline_weeks = _ColumnBuilder(n)
     objective_weight = {o.key: o.weight for o in ws.objectives}
+    # Alignment is the share of the strategy's total weight the item serves (0..1): weight x
+    # contribution summed over its objectives, divided by the weight of all objectives, which
+    # depends on the strategy only, never on the other items.
+    total_weight = sum(objective_weight.values()) or 1.0
     team_rate = {t.key: t.points_per_person_day for t in ws.teams}
     kano: list[str | None] = []
     moscow: list[str | None] = []
@@ -256,9 +260,12 @@ def gather_inputs(
                 scale = team_rate.get(item.team or "", 1.0)
             builders["effort"].set(row, item.estimate.range, scale)
         risk[row] = item.technical_risk
-        alignment[row] = sum(
-            objective_weight.get(link.objective, 0.0) * link.contribution
-            for link in item.objectives
+        alignment[row] = (
+            sum(
+                objective_weight.get(link.objective, 0.0) * link.contribution
+                for link in item.objectives
+            )
+            / total_weight
         )
         kano.append(value.kano.value if value.kano else None)
         moscow.append(value.moscow.value if value.moscow else None)

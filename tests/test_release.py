@@ -238,18 +238,33 @@ def test_alternatives_and_exclusions_are_explained() -> None:
 
 
 def test_theme_bounds_hold() -> None:
-    items = tuple(Candidate(f"F{i}", value=10, size=2, theme="features") for i in range(5)) + tuple(
-        Candidate(f"D{i}", value=1, size=2, theme="debt") for i in range(5)
-    )
+    features = tuple(Candidate(f"F{i}", value=10, size=2, theme="features") for i in range(5))
+    debt = tuple(Candidate(f"D{i}", value=1, size=2, theme="debt") for i in range(3))
     problem = ReleaseProblem(
-        items=items,
+        items=features + debt,
         releases=(ReleaseSlot("R1", capacity=10),),
-        themes=(ThemeBound("debt", min_share=0.4),),
+        themes=(ThemeBound("debt", min_share=0.4), ThemeBound("features", max_share=0.6)),
     )
     plan = plan_release(problem)
     assert violations(problem, plan.selection.assignment) == []
     assert plan.selection.releases[0].theme_share["debt"] >= 0.4 - 1e-9
-    assert plan.greedy_violations  # rank-and-fill ignores the theme's minimum
+    assert plan.selection.items == ("D0", "D1", "F0", "F1", "F2")
+    assert not plan.greedy_violations  # the careful greedy reserves the debt share too
+
+
+def test_theme_minimum_that_needs_spare_capacity() -> None:
+    # Only one debt item: 40 % debt is reachable only by leaving capacity unused, which
+    # rank-and-fill never does.
+    features = tuple(Candidate(f"F{i}", value=10, size=2, theme="features") for i in range(5))
+    problem = ReleaseProblem(
+        items=(*features, Candidate("D0", value=1, size=2, theme="debt")),
+        releases=(ReleaseSlot("R1", capacity=10),),
+        themes=(ThemeBound("debt", min_share=0.4),),
+    )
+    plan = plan_release(problem)
+    assert "D0" in plan.selection.items and len(plan.selection.items) == 2  # 50 % debt
+    assert plan.value == 11
+    assert plan.greedy_violations == ("theme debt has 20% of R1 (bounds 40%-100%)",)
 
 
 def test_capacity_gains_drop_to_fit_and_pareto() -> None:

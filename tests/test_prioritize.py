@@ -526,3 +526,27 @@ def test_array_fast_path_matches_domain_objects() -> None:
     assert [(i.key, i.expected, i.p_top_k) for i in from_items.items] == [
         (i.key, i.expected, i.p_top_k) for i in from_arrays.items
     ]
+
+
+def test_epics_roll_up_their_ranked_leaves() -> None:
+    epic = Item(key="E", title="Checkout epic", kind=ItemKind.EPIC)
+    feature = Item(key="F", title="Feature", kind=ItemKind.FEATURE, parent="E")
+    leaves = [
+        Item(
+            key=f"S{i}",
+            title=f"story {i}",
+            parent="F",
+            estimate=Estimate(low=e, likely=e, high=e),
+            value=ValueInputs(business_value=bv, time_criticality=1, risk_reduction=1),
+        )
+        for i, (bv, e) in enumerate([(13, 2), (3, 5)])
+    ]
+    loose = wsjf_item("L", 8, 5, 3, 4)
+    result = prioritize(Workspace(items=[epic, feature, *leaves, loose]), samples=0, top_k=2)
+    assert [i.key for i in result.items] == ["S0", "L", "S1"]
+    rollups = {e.key: e for e in result.epics}
+    assert set(rollups) == {"E", "F"}
+    assert rollups["E"].items == 2 and rollups["E"].best_rank == 1
+    assert rollups["E"].expected_in_top_k == pytest.approx(1.0)
+    assert rollups["E"].effort == pytest.approx(7) and rollups["E"].value == pytest.approx(20)
+    assert rollups["E"].title == "Checkout epic"

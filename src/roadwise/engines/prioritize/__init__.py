@@ -36,6 +36,7 @@ from roadwise.engines.prioritize.results import (
     CoinFlip,
     Comparison,
     Contribution,
+    EpicRollup,
     InformationValue,
     PriorityResult,
     RankedItem,
@@ -160,9 +161,33 @@ def build_result(table: InputTable, settings: PriorityOptions) -> PriorityResult
         information_value=information_value(arrays) if settings.information_value else (),
         quadrant_thresholds=thresholds,
         notes=tuple(notes),
+        epics=epic_rollups(sim.table, ranked),
         table=sim.table,
         engine=sim,
     )
+
+
+def epic_rollups(table: InputTable, ranked: Sequence[RankedItem]) -> tuple[EpicRollup, ...]:
+    """Each parent item's share of the ranking, from its ranked leaf items."""
+    if not table.ancestors:
+        return ()
+    by_key = {r.key: r for r in ranked}
+    totals: dict[str, list[float]] = {}
+    for key, chain in zip(table.keys, table.ancestors, strict=True):
+        r = by_key[key]
+        for parent in chain:
+            t = totals.setdefault(parent, [0, 0.0, float("inf"), 0.0, 0.0])
+            t[0] += 1
+            t[1] += r.p_top_k
+            t[2] = min(t[2], r.rank)
+            t[3] += r.value
+            t[4] += r.effort or 0.0
+    rollups = [
+        EpicRollup(key, table.parent_titles.get(key, key), int(t[0]), t[1], int(t[2]), t[3], t[4])
+        for key, t in totals.items()
+    ]
+    rollups.sort(key=lambda e: (-e.expected_in_top_k, e.best_rank, e.key))
+    return tuple(rollups)
 
 
 def coin_flips(
@@ -212,6 +237,7 @@ __all__ = [
     "CoinFlip",
     "Comparison",
     "Contribution",
+    "EpicRollup",
     "Formula",
     "InformationValue",
     "InputTable",

@@ -132,6 +132,9 @@ class InputTable:
     cod_profile: tuple[str | None, ...] = ()
     """Per-item cost-of-delay profile from a ``cod:<profile>`` tag (None: the default)."""
     notes: tuple[str, ...] = field(default=())
+    ancestors: tuple[tuple[str, ...], ...] = ()
+    """Per item, the keys of its parents up the hierarchy (feature, epic, ...)."""
+    parent_titles: Mapping[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -155,6 +158,8 @@ class InputTable:
             kano=pick(self.kano),
             moscow=pick(self.moscow),
             cod_profile=pick(self.cod_profile),
+            ancestors=tuple(self.ancestors[r] for r in picked) if self.ancestors else (),
+            parent_titles=self.parent_titles,
             notes=self.notes,
         )
 
@@ -300,8 +305,24 @@ def gather_inputs(
         kano=tuple(kano),
         moscow=tuple(moscow),
         cod_profile=tuple(profiles),
+        ancestors=tuple(_ancestors(ws, item) for item in chosen),
+        parent_titles={i.key: i.title for i in ws.items if i.key in _parent_keys(ws)},
         notes=tuple(notes),
     )
+
+
+def _parent_keys(ws: Workspace) -> set[str]:
+    return {i.parent for i in ws.items if i.parent}
+
+
+def _ancestors(ws: Workspace, item: Item) -> tuple[str, ...]:
+    chain: list[str] = []
+    parent = item.parent
+    while parent is not None and parent not in chain:  # the workspace forbids cycles anyway
+        chain.append(parent)
+        found = ws.item_by_key.get(parent)
+        parent = found.parent if found else None
+    return tuple(chain)
 
 
 def _merge_external(

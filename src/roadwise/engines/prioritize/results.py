@@ -110,6 +110,23 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class EpicRollup:
+    """An epic (or any parent item) summed over its ranked leaf items: epics are not scored
+    themselves, so this says how much of the top of the ranking each one holds."""
+
+    key: str
+    title: str
+    items: int
+    """Ranked leaf items under it."""
+    expected_in_top_k: float
+    """Expected number of its items in the top k (the sum of their P(top k))."""
+    best_rank: int
+    value: float
+    effort: float
+    """Total likely effort of its ranked items (points)."""
+
+
+@dataclass(frozen=True)
 class PriorityResult:
     framework: str
     framework_label: str
@@ -123,6 +140,7 @@ class PriorityResult:
     quadrant_thresholds: tuple[float, float] | None
     """(value, effort) above which an item counts as high value / high effort."""
     notes: tuple[str, ...] = ()
+    epics: tuple[EpicRollup, ...] = ()
     # What the follow-up questions (explain, compare, tornado) need; not part of the output.
     table: InputTable | None = field(default=None, repr=False, compare=False)
     engine: Any = field(default=None, repr=False, compare=False)
@@ -154,4 +172,5 @@ class PriorityResult:
         data["unscored"] = [asdict(i) for i in self.unscored]
         data["coin_flips"] = [asdict(c) for c in self.coin_flips]
         data["information_value"] = [asdict(v) for v in self.information_value]
+        data["epics"] = [asdict(e) for e in self.epics]
         return data

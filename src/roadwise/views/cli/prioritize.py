@@ -211,6 +211,15 @@ def _print_ranking(result: Any) -> None:
                 highlight=False,
                 soft_wrap=True,
             )
+    if result.epics:
+        epics = ", ".join(
+            f"{e.key} {e.title} ({e.expected_in_top_k:.1f})" for e in result.epics[:3]
+        )
+        console.print(
+            f"[bold]Epics holding the top {k}[/] (expected items in it): {epics}",
+            highlight=False,
+            soft_wrap=True,
+        )
     if result.unscored:
         sample = "; ".join(f"{u.key} ({u.reason})" for u in result.unscored[:5])
         more = f" and {len(result.unscored) - 5} more" if len(result.unscored) > 5 else ""

@@ -278,7 +278,7 @@ def build_backlog(
             importance=f_draft.importance + float(rng.normal(0, 0.4)),
         )
         story.skills = [skill]
-        story.estimate = _estimate(rng, (1, 2, 3, 5, 8, 13), (0.04, 0.12, 0.22, 0.28, 0.22, 0.12))
+        story.estimate = _estimate(rng, (1, 2, 3, 5, 8, 13), (0.03, 0.1, 0.2, 0.27, 0.25, 0.15))
         f_draft.children.append(story.uid)
 
     split: list[tuple[Draft, catalog.Feature]] = []
@@ -329,7 +329,7 @@ def build_backlog(
             has_stories = status in (Status.READY,) or rng.random() < 0.35
             if not has_stories:
                 # Not split into stories yet: a coarse, wide range.
-                f_draft.estimate = _estimate(rng, (20, 40, 100), (0.4, 0.45, 0.15))
+                f_draft.estimate = _estimate(rng, (20, 40, 100), (0.35, 0.45, 0.2))
                 continue
             split.append((f_draft, feature))
             templates = [t for t in catalog.STORY_TEMPLATES if t[0] in team.skills]

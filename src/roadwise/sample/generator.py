@@ -32,11 +32,11 @@ def generate_sample(seed: int = 7, *, as_of: dt.date | None = None) -> Workspace
     """The Kitewire sample product: same seed and date, same workspace, byte for byte."""
     as_of = as_of or DEFAULT_AS_OF
     rng = np.random.default_rng(seed)
-    objectives = organisation.objectives(rng, as_of)
+    customers = organisation.customers(rng)
+    objectives = organisation.objectives(rng, as_of, customers)
     themes = organisation.themes()
     teams = organisation.teams(rng, as_of)
     cycles = organisation.cycles(as_of)
-    customers = organisation.customers(rng)
     backlog = build_backlog(rng, as_of, teams, customers, cycles.releases)
     history = build_history(rng, as_of)
 
@@ -113,13 +113,13 @@ def _delivered(items: list[Item], teams: list[Team]) -> list[HistoryRecord]:
 
 
 def _calibrate(teams: list[Team], records: list[HistoryRecord], as_of: dt.date) -> list[Team]:
-    """Points per person-day from the last quarter of history, so plans and history agree."""
-    since = dt.datetime.combine(as_of - dt.timedelta(days=91), dt.time())
+    """Points per person-day over the last half-year of history, so plans and history agree."""
+    since = dt.datetime.combine(as_of - dt.timedelta(days=182), dt.time())
     result: list[Team] = []
     for team in teams:
         points = sum(r.points or 0.0 for r in records if r.team == team.key and r.done >= since)
         members = [p for p in team.people if p.joins is None]
-        person_days = sum(p.availability for p in members) * 65 * team.focus_factor
+        person_days = sum(p.availability for p in members) * 130 * team.focus_factor
         rate = round(points / person_days, 2) if person_days and points else 1.0
         result.append(team.model_copy(update={"points_per_person_day": max(rate, 0.1)}))
     return result

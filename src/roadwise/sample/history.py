@@ -26,10 +26,10 @@ KINDS = (ItemKind.STORY, ItemKind.BUG, ItemKind.TECH_DEBT, ItemKind.FEATURE)
 KIND_SHARES = np.array([0.68, 0.2, 0.08, 0.04])
 # Probabilities of each estimated size (1, 2, 3, 5, 8, 13) per team: Platform takes bigger bites.
 SIZE_MIX = {
-    "workflow": (0.3, 0.34, 0.22, 0.1, 0.04, 0.0),
-    "insights": (0.22, 0.32, 0.27, 0.13, 0.05, 0.01),
-    "platform": (0.16, 0.3, 0.3, 0.16, 0.06, 0.02),
-    "mobile": (0.26, 0.34, 0.26, 0.1, 0.04, 0.0),
+    "workflow": (0.4, 0.34, 0.17, 0.07, 0.02, 0.0),
+    "insights": (0.32, 0.34, 0.21, 0.09, 0.03, 0.01),
+    "platform": (0.26, 0.33, 0.24, 0.11, 0.05, 0.01),
+    "mobile": (0.36, 0.35, 0.19, 0.07, 0.03, 0.0),
 }
 COMPONENTS = (
     "Request list",
@@ -191,7 +191,7 @@ def build_history(rng: np.random.Generator, as_of: dt.date, total: int = 2300) -
         mask = team_of == index
         estimated[mask] = rng.choice(6, size=int(mask.sum()), p=SIZE_MIX[team])
     estimated[kind_of == 1] = np.minimum(estimated[kind_of == 1], 3)  # bugs are small
-    estimated[kind_of == 3] = np.maximum(estimated[kind_of == 3], 4)  # features are big
+    estimated[kind_of == 3] = np.maximum(estimated[kind_of == 3], 3)  # features are bigger
     bias = np.array([TEAM_PROFILES[t]["bias"] for t in team_keys])[team_of]
     actual = POINTS[estimated] * bias * np.exp(rng.normal(0, 0.4, size=n))
     points_index = np.abs(np.log(actual)[:, None] - np.log(POINTS)[None, :]).argmin(axis=1)

@@ -31,6 +31,7 @@ from roadwise.engines.schedule.problem import (
     Solution,
     task_end,
     task_start,
+    violations,
 )
 
 ObjectiveKind = Literal["makespan", "weighted_delay", "value_by_date"]
@@ -370,6 +371,8 @@ def build_model(
                 terms.append(options.lateness_weight * late)
         model.minimize(sum(terms))
 
+    if options.redundant and options.objective == "weighted_delay":
+        _energy_cuts(model, problem, t_end, present)
     if options.redundant:
         for i, j, d in _longest_paths(problem, limit=250):
             model.add(t_start[j] >= t_start[i] + d)
@@ -378,6 +381,59 @@ def build_model(
         present, mode_lits, starts, ends, t_start, t_end, lateness, delivered, milestone_end
     )
     return model, variables, makespan
+
+
+def _energy_cuts(
+    model: cp_model.CpModel,
+    problem: Problem,
+    t_end: list[cp_model.IntVar],
+    present: list[cp_model.IntVar | int],
+) -> None:
+    """Mean-busy-time cuts: a resource never runs faster than its peak capacity ``C``, so for
+    any set ``S`` of its tasks, Σ e_j (E_j − d_j / 2) ≥ r_min(S)·Σ e + (Σ e)² / (2C), where
+    ``e_j`` is a task's energy (demand × duration). These lift the weak linear bound of a
+    weighted-completion objective; they are added for prefixes of a few task orders."""
+    est = problem.earliest_starts()
+    weight = [float(t.weight) for t in problem.tasks]
+    for ms in problem.milestones:
+        for i in ms.tasks:
+            weight[i] += ms.weight / max(1, len(ms.tasks))
+    for r, resource in enumerate(problem.resources):
+        peak = resource.peak
+        if peak <= 0:
+            continue
+        jobs: list[tuple[int, int, int]] = []  # (task, energy, duration)
+        for i, task in enumerate(problem.tasks):
+            if len(task.modes) != 1 or task.optional or not isinstance(present[i], int):
+                continue
+            mode = task.modes[0]
+            units = dict(mode.demands).get(r, 0)
+            if units <= 0 or len(mode.pieces) != 1 or mode.pieces[0] == 0:
+                continue
+            jobs.append((i, units * mode.pieces[0], mode.pieces[0]))
+        if len(jobs) < 3:
+            continue
+        orders = [
+            sorted(jobs, key=lambda j: (-weight[j[0]] / j[1], j[0])),
+            sorted(jobs, key=lambda j: (est[j[0]], j[0])),
+            sorted(jobs, key=lambda j: (j[1], j[0])),
+        ]
+        seen: set[frozenset[int]] = set()
+        for order in orders:
+            for k in range(2, len(order) + 1):
+                subset = order[:k]
+                members = frozenset(j[0] for j in subset)
+                if members in seen:
+                    continue
+                seen.add(members)
+                energy = sum(e for _, e, _ in subset)
+                r_min = min(est[i] for i, _, _ in subset)
+                rhs = r_min * energy + energy * energy / (2 * peak)
+                rhs += sum(e * d for _, e, d in subset) / 2
+                model.add(
+                    sum(e * t_end[i] for i, e, _ in subset)
+                    >= int(rhs - 1e-9) + (0 if float(rhs).is_integer() else 1)
+                )
 
 
 def _enforce(constraint: cp_model.Constraint, lit: cp_model.IntVar | int) -> None:
@@ -397,7 +453,7 @@ def _add_hint(
         if not isinstance(lit_present, int):
             model.add_hint(lit_present, 1)
         for m, lit in enumerate(v.mode_lits[i]):
-            if not isinstance(lit, int):
+            if not isinstance(lit, int) and lit is not lit_present:
                 model.add_hint(lit, 1 if m == p.mode else 0)
         mode = problem.tasks[i].modes[p.mode]
         for k, s in enumerate(p.starts):
@@ -506,15 +562,26 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Solution:
     objective = float(solver.objective_value)
     bound = float(solver.best_objective_bound)
     proven = status == cp_model.OPTIMAL
+    maximise = options.objective == "value_by_date"
     notes: list[str] = []
+
+    def better(a: float, b: float) -> bool:
+        return a > b + 1e-9 if maximise else a < b - 1e-9
+
     if use_lns and not proven:
         remaining = options.time_limit - (time.perf_counter() - started)
         if remaining > 0.2:
             placements, improved, rounds = _lns(problem, options, horizon, placements, remaining)
             notes.append(f"large-neighbourhood search: {rounds} rounds")
-            if improved < objective:
+            if better(improved, objective):
                 objective = improved
-            proven = objective <= bound + 1e-9
+            proven = not better(bound, objective)
+    if hint is not None and not violations(problem, hint) and not proven:
+        # The search may stop (time limit) before it re-finds its own starting point.
+        hinted = evaluate(problem, hint, options)
+        if better(hinted, objective):
+            placements, objective = tuple(hint), hinted
+            notes.append("kept the list-scheduling start: the search found nothing better")
     return Solution(
         placements=placements,
         objective=objective,

@@ -113,6 +113,8 @@ def list_schedule(
     started = time.perf_counter()
     n = len(problem.tasks)
     priority = list(order) if order is not None else priority_order(problem, rule)
+    # Work already under way is placed first: it is where it is, whatever its rank.
+    priority.sort(key=lambda i: problem.tasks[i].fixed_start is None)
     rank = {task: position for position, task in enumerate(priority)}
     preds = problem.predecessors()
     succs = problem.successors()
@@ -183,19 +185,26 @@ def _place_mode(
     earliest: int,
     fixed: bool,
 ) -> tuple[int, ...] | None:
-    ok = profiles.fits(demands)
     wip = profiles.wip.get(wip_group) if wip_group is not None else None
+    rows = [(r, units) for r, units in demands if units > 0]
     lower = earliest
     while lower < profiles.horizon:
         starts: list[int] = []
         cursor = lower
+        # Pieces of one task may run side by side: each sees the capacity the others took.
+        free = {r: profiles.free[r].copy() for r, _ in rows}
         for k, duration in enumerate(pieces):
+            ok = np.ones(profiles.horizon, dtype=bool)
+            for r, units in rows:
+                ok &= free[r] >= units
             if fixed and k == 0:
                 start: int | None = lower
             else:
                 start = _first_fit(ok, cursor, duration)
             if start is None:
                 return None
+            for r, units in rows:
+                free[r][start : start + duration] -= units
             starts.append(start)
             cursor = start
         if wip is None:

@@ -130,6 +130,9 @@ class PlanSummary:
     cost_of_delay: float
     """Σ cost of delay per week × weeks from the plan's start to delivery, in money."""
     value_delivered: float
+    model_objective: float
+    """The solver's objective for this plan (integer weights; lower is better for cost of
+    delay, higher for value by date), so two plans compare exactly as the solver sees them."""
     proven_optimal: bool
     gap: float
     bound: float
@@ -198,6 +201,7 @@ class RoadmapInputs:
     warnings: tuple[str, ...]
     unscheduled: tuple[tuple[str, str], ...]
     deadlines: dict[str, tuple[dt.date, bool]]
+    worker_units: dict[str, int]
 
 
 def item_cost_of_delay(item: Item) -> float | None:
@@ -270,6 +274,9 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
         resources.append(Resource(f"team:{team.key}", cap))
         team_skills[team.key] = calendar.team(team.key).skills
     person_res: dict[str, int] = {}
+    worker_units = {
+        t.key: max(1, round(UNITS * t.focus_factor * (1.0 - t.unplanned_share))) for t in teams
+    }
 
     estimates = [
         i.estimate.likely
@@ -285,11 +292,16 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
     overrides = options.cost_of_delay or {}
     committed = options.committed or {}
     in_progress_load: dict[str, int] = {}
+    busy_people: set[str] = set()
     kept: list[Item] = []
     for item in leaves:
         if item.estimate is None:
             warnings.append(f"{item.key}: no estimate; assumed {default_points:g} points")
-        candidates = _candidate_teams(item, ws, team_skills, team_keys)
+        candidates = [
+            t
+            for t in _candidate_teams(item, ws, team_skills, team_keys)
+            if _fits_somewhere(team_cap[t], worker_units[t]) and team_cap[t][-1] > 0
+        ]
         if not candidates:
             reason = (
                 f"no team has all of its skills ({', '.join(sorted(item.skills))})"
@@ -316,18 +328,21 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
         for t in candidates:
             e = efforts[t]
             effort[item.key][t] = e
-            typical = max(1, int(np.median(team_cap[t][: per_sprint * 4])) // UNITS)
+            # One person on an item uses (and delivers) the team's productive share of a day.
+            per_worker = worker_units[t]
+            pace = per_worker / UNITS
+            typical = max(1, int(np.median(team_cap[t][: per_sprint * 4])) // per_worker)
             demands: list[tuple[int, int]] = []
             if split:
-                size = max(1, math.ceil(e / pieces_n))
+                size = max(1, math.ceil(e / pieces_n / pace))
                 pieces = tuple([size] * pieces_n)
-                demands.append((team_index[t], UNITS))
+                demands.append((team_index[t], per_worker))
             else:
                 width = max(
                     1, min(options.max_width, typical, math.ceil(e / options.whole_item_days))
                 )
-                pieces = (max(1, math.ceil(e / width)),)
-                demands.append((team_index[t], width * UNITS))
+                pieces = (max(1, math.ceil(e / (width * pace))),)
+                demands.append((team_index[t], width * per_worker))
             if item.assignee is not None:
                 if item.assignee not in person_res:
                     person_res[item.assignee] = len(resources)
@@ -356,15 +371,19 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
         fixed: int | None = None
         if item.status == Status.IN_PROGRESS:
             t0 = modes[0].label
-            width = modes[0].demands[0][1]
-            if in_progress_load.get(t0, 0) + width <= team_cap[t0][0]:
+            width = modes[0].demands[0][1] * len(modes[0].pieces)
+            person_busy = item.assignee is not None and item.assignee in busy_people
+            if in_progress_load.get(t0, 0) + width <= team_cap[t0][0] and not person_busy:
                 in_progress_load[t0] = in_progress_load.get(t0, 0) + width
+                if item.assignee is not None:
+                    busy_people.add(item.assignee)
                 fixed = 0
                 modes = modes[:1]
             else:
+                who = f"{item.assignee} is" if person_busy else f"team {t0} is"
                 warnings.append(
-                    f"{item.key}: in progress, but team {t0} is already full with other work "
-                    "in progress; scheduled as soon as capacity frees up"
+                    f"{item.key}: in progress, but {who} already busy with other work in "
+                    "progress; scheduled as soon as that frees up"
                 )
         c = overrides.get(item.key, item_cost_of_delay(item))
         if c is not None:
@@ -418,7 +437,7 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
             valued[item.key] = float(c)
             cod[item.key] = float(c)
     top = max(valued.values(), default=1.0)
-    scale = 200.0 / top
+    scale = 1000.0 / top
     tasks_weighted: list[Task] = []
     for task in tasks:
         w = round(valued.get(task.key, 0.0) * scale)
@@ -472,6 +491,7 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
         warnings=tuple(warnings),
         unscheduled=tuple(unscheduled),
         deadlines=deadlines,
+        worker_units=worker_units,
     )
 
 
@@ -511,6 +531,10 @@ def _candidate_teams(
     return [t for t in pool if need <= skills.get(t, set()) and ws.team_by_key[t].people]
 
 
+def _fits_somewhere(cap: Sequence[int], units: int) -> bool:
+    return max(cap) >= units
+
+
 # --------------------------------------------------------------------------- planning
 
 
@@ -542,7 +566,12 @@ def plan_roadmap(ws: Workspace, options: RoadmapOptions | None = None) -> Roadma
     )
     if options.objective == "value-by-date" and options.value_date is None:
         raise ValidationError("the value-by-date objective needs a date", field="value_date")
-    solution = solve(problem, solve_options)
+    try:
+        solution = solve(problem, solve_options)
+    except ValueError as exc:
+        raise InfeasibleError(
+            f"the items cannot be placed on the teams' calendars: {exc}"
+        ) from None
     if not solution.feasible and not options.soft_deadlines:
         warnings.append(
             f"the hard deadlines cannot all be met ({solution.status.lower()}); "
@@ -705,11 +734,11 @@ def _summary(
     else:
         gap = solution.gap
         bound = solution.bound
-    del solve_options
     return PlanSummary(
         method=solution.method,
         cost_of_delay=round(cost, 2),
         value_delivered=round(value, 2),
+        model_objective=evaluate(inputs.problem, solution.placements, solve_options),
         proven_optimal=solution.proven_optimal,
         gap=gap,
         bound=bound,
@@ -742,7 +771,8 @@ def assign_people(
         mode = problem.tasks[i].modes[p.mode]
         team = inputs.calendar.team(mode.label)
         start, end = task_start(p), task_end(problem, i, p)
-        width = max(1, mode.demands[0][1] // UNITS) if len(mode.pieces) == 1 else 1
+        per_worker = inputs.worker_units[mode.label]
+        width = max(1, round(mode.demands[0][1] / per_worker)) if len(mode.pieces) == 1 else 1
         chosen: list[str] = []
         if item.assignee is not None:
             chosen.append(item.assignee)

@@ -1,0 +1,207 @@
+"""Scheduling core: PSPLIB parser, list scheduler and CP-SAT model on small problems."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from roadwise.engines.schedule import (
+    Mode,
+    Precedence,
+    Problem,
+    Resource,
+    SolveOptions,
+    Task,
+    evaluate,
+    list_schedule,
+    parse_sm,
+    solve,
+)
+from roadwise.engines.schedule.listsched import justify, sampled_list_schedule
+from roadwise.engines.schedule.problem import makespan, task_end, task_start, violations
+from roadwise.errors import ValidationError
+
+# A 4-job PSPLIB instance (2 real jobs) in the exact file layout.
+SMALL_SM = """************************************************************************
+file with basedata            : tiny.bas
+initial value random generator: 1
+************************************************************************
+projects                      :  1
+jobs (incl. supersource/sink ):  4
+horizon                       :  7
+RESOURCES
+  - renewable                 :  2   R
+  - nonrenewable              :  0   N
+  - doubly constrained        :  0   D
+************************************************************************
+PROJECT INFORMATION:
+pronr.  #jobs rel.date duedate tardcost  MPM-Time
+    1      2      0        4        1        4
+************************************************************************
+PRECEDENCE RELATIONS:
+jobnr.    #modes  #successors   successors
+   1        1          2           2   3
+   2        1          1           4
+   3        1          1           4
+   4        1          0
+************************************************************************
+REQUESTS/DURATIONS:
+jobnr. mode duration  R 1  R 2
+------------------------------------------------------------------------
+  1      1     0       0    0
+  2      1     3       2    0
+  3      1     4       2    1
+  4      1     0       0    0
+************************************************************************
+RESOURCEAVAILABILITIES:
+  R 1  R 2
+    3    1
+************************************************************************
+"""
+
+
+def test_parse_small_instance() -> None:
+    inst = parse_sm(SMALL_SM, "tiny.sm")
+    assert inst.durations == (0, 3, 4, 0)
+    assert inst.successors == ((2, 3), (4,), (4,), ())
+    assert inst.capacities == (3, 1)
+    assert inst.demands[2] == (2, 1)
+    problem = inst.to_problem()
+    assert len(problem.precedences) == 4
+
+
+def test_small_instance_optimum_serialises_the_two_jobs() -> None:
+    problem = parse_sm(SMALL_SM).to_problem()
+    # Jobs 2 and 3 need 2 + 2 > 3 units of R1: they cannot overlap, so the optimum is 3 + 4.
+    result = solve(problem, SolveOptions(objective="makespan", time_limit=5, workers=2))
+    assert result.proven_optimal
+    assert makespan(problem, result.placements) == 7
+    assert violations(problem, result.placements) == []
+
+
+def test_parser_names_the_bad_line() -> None:
+    broken = SMALL_SM.replace("  3      1     4       2    1", "  3      1     x       2    1")
+    with pytest.raises(ValidationError) as err:
+        parse_sm(broken, "bad.sm")
+    assert err.value.file == "bad.sm" and err.value.line == 29
+    with pytest.raises(ValidationError, match="section"):
+        parse_sm("not a psplib file", "x.sm")
+
+
+@st.composite
+def problems(draw: st.DrawFn, max_tasks: int = 7, pieces: bool = False) -> Problem:
+    n = draw(st.integers(2, max_tasks))
+    caps = draw(st.lists(st.integers(1, 4), min_size=1, max_size=2))
+    tasks = []
+    for i in range(n):
+        d = draw(st.integers(1, 4))
+        demands = tuple((r, draw(st.integers(0, c))) for r, c in enumerate(caps))
+        parts = (d, draw(st.integers(1, 3))) if pieces and draw(st.booleans()) else (d,)
+        tasks.append(Task(key=f"t{i}", modes=(Mode("m", parts, demands),)))
+    edges = draw(
+        st.lists(
+            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.integers(0, 2)),
+            max_size=n,
+        )
+    )
+    precedences = tuple(Precedence(min(a, b), max(a, b), lag) for a, b, lag in edges if a != b)
+    return Problem(
+        tasks=tuple(tasks),
+        resources=tuple(Resource(f"r{k}", (c,)) for k, c in enumerate(caps)),
+        precedences=precedences,
+    )
+
+
+def _brute_force_makespan(problem: Problem) -> int:
+    """Optimal makespan by trying every task order in the serial scheme (complete for
+    regular objectives: some order yields an optimal active schedule)."""
+    best = None
+    topo = problem.topological_order()
+    del topo
+    for order in itertools.permutations(range(len(problem.tasks))):
+        value = list_schedule(problem, order=order).objective
+        best = value if best is None else min(best, value)
+    assert best is not None
+    return int(best)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_tasks=6))
+def test_cp_sat_makespan_is_valid_and_optimal(problem: Problem) -> None:
+    result = solve(problem, SolveOptions(objective="makespan", time_limit=5, workers=2))
+    assert result.feasible and result.proven_optimal
+    assert violations(problem, result.placements) == []
+    assert makespan(problem, result.placements) == _brute_force_makespan(problem)
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems(max_tasks=9, pieces=True))
+def test_list_schedules_are_valid(problem: Problem) -> None:
+    for rule in ("rank", "lft", "mts"):
+        result = list_schedule(problem, rule=rule)  # type: ignore[arg-type]
+        assert violations(problem, result.placements) == []
+    improved = justify(problem, list_schedule(problem, rule="lft"))
+    assert violations(problem, improved.placements) == []
+    assert improved.objective <= list_schedule(problem, rule="lft").objective
+    sampled = sampled_list_schedule(problem, samples=3)
+    assert violations(problem, sampled.placements) == []
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_tasks=7, pieces=True))
+def test_cp_sat_never_worse_than_its_list_scheduling_start(problem: Problem) -> None:
+    weighted = Problem(
+        tasks=tuple(replace(t, weight=k % 3 + 1) for k, t in enumerate(problem.tasks)),
+        resources=problem.resources,
+        precedences=problem.precedences,
+    )
+    options = SolveOptions(time_limit=2, workers=2)
+    result = solve(weighted, options)
+    assert result.feasible and violations(weighted, result.placements) == []
+    baseline = list_schedule(weighted, rule="rank")
+    assert evaluate(weighted, result.placements, options) <= evaluate(
+        weighted, baseline.placements, options
+    )
+
+
+def test_time_varying_capacity_wip_release_deadline_and_pieces() -> None:
+    # Capacity 2 except a dip to 0 on days 2-3; a split task (2 pieces) and a WIP limit of 1.
+    res = Resource("team", (2, 2, 0, 0, 2, 2, 2, 2))
+    tasks = (
+        Task("a", (Mode("x", (2,), ((0, 1),), wip_group="x"),), weight=5),
+        Task("b", (Mode("x", (2, 2), ((0, 1),), wip_group="x"),), weight=1, release=1),
+        Task("c", (Mode("x", (1,), ((0, 2),), wip_group="x"),), deadline=6, weight=1),
+    )
+    problem = Problem(
+        tasks=tasks, resources=(res,), precedences=(Precedence(0, 2, 1),), wip_limits=(("x", 1),)
+    )
+    result = solve(problem, SolveOptions(time_limit=5, workers=2))
+    assert result.feasible
+    assert violations(problem, result.placements) == []
+    placed = result.placements
+    assert placed[2] is not None and placed[0] is not None
+    assert task_start(placed[2]) >= task_end(problem, 0, placed[0]) + 1
+    assert task_end(problem, 2, placed[2]) <= 6
+
+
+def test_optional_tasks_are_dropped_when_a_deadline_requires_it() -> None:
+    res = Resource("team", (1,))
+    tasks = (
+        Task("must", (Mode("x", (3,), ((0, 1),)),), deadline=3, weight=1),
+        Task(
+            "nice",
+            (Mode("x", (2,), ((0, 1),)),),
+            optional=True,
+            drop_penalty=10,
+            weight=1,
+            deadline=4,
+        ),
+    )
+    problem = Problem(tasks=tasks, resources=(res,))
+    result = solve(problem, SolveOptions(time_limit=5, workers=2))
+    assert result.placements[1] is None and result.placements[0] is not None
+    assert violations(problem, result.placements) == []

@@ -154,45 +154,49 @@ def _print_ranking(result: Any) -> None:
         f" ({result.samples} samples)" if result.samples else ""
     )
     wide = console.width >= 110
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for name, justify in (
-        ("#", "right"),
-        ("item", "left"),
-        ("title", "left"),
-        ("score", "right"),
-        ("expected", "right"),
-        ("90% interval", "right"),
-        (f"P(top {k})", "right"),
-        ("exp. rank", "right"),
-        ("quadrant", "left"),
-    ):
-        if name in ("title", "quadrant") and not wide:
-            continue  # a narrow terminal keeps the numbers whole and drops the words
-        table.add_column(
-            name,
-            justify=justify,  # type: ignore[arg-type]
-            no_wrap=True,
-            overflow="ellipsis" if name == "title" else "fold",
-            max_width=40 if name == "title" else None,
-        )
+    headers = [
+        "#",
+        "item",
+        "title",
+        "score",
+        "expected",
+        "90% interval",
+        f"P(top {k})",
+        "exp. rank",
+        "quadrant",
+    ]
     shown = result.items[: max(k, min(len(result.items), k + 5))]
-    for item in shown:
-        style = None if item.rank <= k else "dim"
-        cells = [
+    rows = [
+        [
             str(item.rank),
             item.key,
-            *([item.title] if wide else []),
+            item.title,
             _num(item.score),
             _num(item.expected),
             f"{_num(item.interval[0])} – {_num(item.interval[1])}",
             f"{item.p_top_k:.0%}",
             f"{item.expected_rank:.1f}",
-            *([item.quadrant or ""] if wide else []),
+            item.quadrant or "",
         ]
-        table.add_row(
-            *cells,
-            style=style,
+        for item in shown
+    ]
+    # Narrow terminals keep every number whole and drop the words; titles take what is left.
+    keep = [i for i, h in enumerate(headers) if wide or h not in ("title", "quadrant")]
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    widths = [max([len(headers[i]), *(len(r[i]) for r in rows)]) for i in range(len(headers))]
+    room = console.width - sum(widths[i] + 3 for i in keep if headers[i] != "title") - 4
+    for i in keep:
+        is_title = headers[i] == "title"
+        table.add_column(
+            headers[i],
+            justify="left" if headers[i] in ("item", "title", "quadrant") else "right",
+            no_wrap=True,
+            overflow="ellipsis",
+            min_width=None if is_title else widths[i],
+            max_width=max(10, room) if is_title else None,
         )
+    for item, row in zip(shown, rows, strict=True):
+        table.add_row(*(row[i] for i in keep), style=None if item.rank <= k else "dim")
     console.print(table)
     if result.coin_flips:
         flips = ", ".join(

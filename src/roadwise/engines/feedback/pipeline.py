@@ -160,13 +160,14 @@ def analyse_feedback(
     labels: dict[str, str] = {}
     sources: dict[str, str] = {}
     confidence: dict[str, float] = {}
+    best = prediction.confidence
     for i, key in enumerate(keys):
         if i in user_set:
             labels[key], sources[key], confidence[key] = str(feedback[i].label), "user", 1.0
         else:
             labels[key] = prediction.labels[i]
             sources[key] = "model" if prediction.learned else "rules"
-            confidence[key] = round(float(prediction.confidence[i]), 3)
+            confidence[key] = round(float(best[i]), 3)
     sentiment_labels, _ = sentiment(texts, ratings)
     suggestions: list[LabelSuggestion] = []
     if suggest:

@@ -22,10 +22,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy import stats
 from sklearn.cluster import MiniBatchKMeans
+from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.preprocessing import normalize
 
 from roadwise.engines.feedback.text import Matrix, cosine
-
 
 # How people ask, not what they ask for: removed before clustering so themes gather by topic
 # ("gantt chart") rather than by phrasing ("it would be great to have").
@@ -126,24 +127,51 @@ def choose_theme_count(n: int) -> int:
 
 
 class ThemeModel:
-    """Mini-batch k-means that can be fitted chunk by chunk and then assign chunks."""
+    """Mini-batch k-means that can be fitted chunk by chunk and then assign chunks.
 
-    def __init__(self, n_themes: int, seed: int = 0) -> None:
+    Sparse TF-IDF vectors are first reduced to 60 latent dimensions (LSA: truncated SVD,
+    re-normalised): k-means centres over a million hashed features would be dense and huge,
+    and the latent space groups synonyms that share contexts.
+    """
+
+    def __init__(self, n_themes: int, seed: int = 0, dimensions: int = 60) -> None:
         self.n_themes = n_themes
+        self._seed = seed
+        self._dimensions = dimensions
+        self._svd: TruncatedSVD | None = None
+        self._columns = np.zeros(0, dtype=np.int64)
         self._kmeans = MiniBatchKMeans(
             n_clusters=n_themes, random_state=seed, batch_size=2048, n_init=3
         )
 
+    def reduce(self, vectors: Matrix) -> np.ndarray:
+        """The vectors the clustering works on (dense, normalised); fits the SVD on first use."""
+        if not sp.issparse(vectors):
+            return np.asarray(vectors)
+        if self._svd is None:
+            # Only the hashed features these texts use: the SVD's work grows with the width.
+            self._columns = np.unique(sp.csr_matrix(vectors).indices)
+            used = sp.csr_matrix(vectors)[:, self._columns]
+            components = max(1, min(self._dimensions, used.shape[0] - 1, used.shape[1] - 1))
+            self._svd = TruncatedSVD(n_components=components, random_state=self._seed, n_iter=4)
+            if used.shape[0] > 5000:
+                # Latent topics are stable from a few thousand texts; fitting on all is slow.
+                rows = np.random.default_rng(self._seed).choice(used.shape[0], 5000, replace=False)
+                used = used[np.sort(rows)]
+            self._svd.fit(used)
+        used = sp.csr_matrix(vectors)[:, self._columns]
+        return np.asarray(normalize(self._svd.transform(used)))
+
     def fit(self, vectors: Matrix) -> ThemeModel:
-        self._kmeans.fit(vectors)
+        self._kmeans.fit(self.reduce(vectors))
         return self
 
     def partial_fit(self, vectors: Matrix) -> ThemeModel:
-        self._kmeans.partial_fit(vectors)
+        self._kmeans.partial_fit(self.reduce(vectors))
         return self
 
     def assign(self, vectors: Matrix) -> np.ndarray:
-        return np.asarray(self._kmeans.predict(vectors))
+        return np.asarray(self._kmeans.predict(self.reduce(vectors)))
 
     @property
     def centres(self) -> np.ndarray:
@@ -209,8 +237,10 @@ def find_themes(
     if n < min_size:
         return []
     k = n_themes or choose_theme_count(n)
-    model = ThemeModel(k, seed).fit(vectors)
-    assignment = model.assign(vectors)
+    model = ThemeModel(k, seed)
+    reduced = model.reduce(vectors)
+    model.fit(reduced)
+    assignment = model.assign(reduced)
     names = theme_words(texts, assignment, k)
     recent_total, earlier_total = count_windows(all_dates, as_of, recent_days, earlier_days)
     found: list[FoundTheme] = []
@@ -220,9 +250,7 @@ def find_themes(
         if len(members) < min_size:
             continue
         centre = centres[theme : theme + 1]
-        closeness = cosine(
-            vectors[members], sp.csr_matrix(centre) if sp.issparse(vectors) else centre
-        )
+        closeness = cosine(reduced[members], centre)
         near = members[np.argsort(-closeness[:, 0], kind="stable")]
         chosen: list[int] = []
         seen_text: set[str] = set()

@@ -1,0 +1,547 @@
+"""Feedback exports (support tickets, app-store reviews, survey answers, sales notes) from CSV,
+JSON or JSON Lines, read as a stream.
+
+Rows are read one at a time (a generator), so a file of a million rows needs memory for one row,
+not for the file. A column mapping says which column holds the text, date, customer, source,
+rating and id; without one, common names are recognised (``comment``, ``body``, ``created_at``,
+``account``, ``stars`` ...). Customers are matched to the workspace's customers by key, then by
+name, then by a normalised name ("ACME Corp." = "Acme"). A malformed row becomes a
+:class:`RowError` naming its row and field; the caller decides whether to stop or skip.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import itertools
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import ValidationError as PydanticValidationError
+
+from roadwise.domain import Customer, Feedback, FeedbackSource
+from roadwise.errors import RoadwiseError
+
+FIELDS: tuple[str, ...] = ("text", "date", "customer", "source", "rating", "id")
+
+COMMON_COLUMNS: dict[str, tuple[str, ...]] = {
+    "text": (
+        "text",
+        "comment",
+        "body",
+        "message",
+        "review",
+        "feedback",
+        "content",
+        "answer",
+        "note",
+        "notes",
+        "description",
+    ),
+    "title": ("title", "subject", "summary"),
+    "date": ("date", "created_at", "created", "timestamp", "submitted_at", "submitted", "time"),
+    "customer": (
+        "customer",
+        "account",
+        "company",
+        "customer_name",
+        "organization",
+        "organisation",
+        "client",
+    ),
+    "source": ("source", "channel", "origin"),
+    "rating": ("rating", "stars", "star_rating", "score"),
+    "id": ("id", "key", "ticket_id", "review_id", "reviewid", "number"),
+}
+
+_SOURCE_WORDS: dict[str, FeedbackSource] = {
+    "support": FeedbackSource.SUPPORT,
+    "ticket": FeedbackSource.SUPPORT,
+    "zendesk": FeedbackSource.SUPPORT,
+    "intercom": FeedbackSource.SUPPORT,
+    "email": FeedbackSource.SUPPORT,
+    "app_review": FeedbackSource.APP_REVIEW,
+    "review": FeedbackSource.APP_REVIEW,
+    "app store": FeedbackSource.APP_REVIEW,
+    "appstore": FeedbackSource.APP_REVIEW,
+    "play store": FeedbackSource.APP_REVIEW,
+    "playstore": FeedbackSource.APP_REVIEW,
+    "survey": FeedbackSource.SURVEY,
+    "nps": FeedbackSource.SURVEY,
+    "sales": FeedbackSource.SALES,
+    "crm": FeedbackSource.SALES,
+    "community": FeedbackSource.COMMUNITY,
+    "forum": FeedbackSource.COMMUNITY,
+    "github": FeedbackSource.COMMUNITY,
+    "interview": FeedbackSource.INTERVIEW,
+}
+_DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%b %d, %Y", "%d %b %Y", "%B %d, %Y")
+_KEY_UNSAFE = re.compile(r"[\s,;]+")
+_COMPANY_SUFFIX = re.compile(
+    r"\b(inc|incorporated|ltd|limited|llc|gmbh|ag|sa|sas|bv|plc|corp|corporation|co|company)\b"
+)
+
+
+@dataclass(frozen=True)
+class RowError:
+    """A row that could not be read: its number in the file, the field and what was wrong."""
+
+    row: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, field '{self.field}': {self.message}"
+
+
+@dataclass(frozen=True)
+class FeedbackRow:
+    """A row read as feedback; ``unmatched_customer`` is a customer name no customer matched."""
+
+    row: int
+    feedback: Feedback
+    unmatched_customer: str | None = None
+
+
+def parse_mapping(specs: Iterable[str] | None) -> dict[str, str]:
+    """``["text=comment", "date=created_at,rating=stars"]`` to ``{"text": "comment", ...}``."""
+    mapping: dict[str, str] = {}
+    for spec in specs or []:
+        for part in spec.split(","):
+            if not part.strip():
+                continue
+            field, sep, column = part.partition("=")
+            field = field.strip().lower()
+            if not sep or not column.strip():
+                raise RoadwiseError(
+                    f"mapping '{part}' must look like FIELD=COLUMN (e.g. text=comment)",
+                    field="--mapping",
+                )
+            if field not in (*FIELDS, "title"):
+                raise RoadwiseError(
+                    f"unknown field '{field}' in the mapping; use one of "
+                    f"{', '.join((*FIELDS, 'title'))}",
+                    field="--mapping",
+                )
+            mapping[field] = column.strip()
+    return mapping
+
+
+def normalise_name(name: str) -> str:
+    """A company name without case, punctuation or legal suffix: "ACME Corp." -> "acme"."""
+    text = re.sub(r"[^\w\s]", " ", name.casefold())
+    return " ".join(_COMPANY_SUFFIX.sub(" ", text).split())
+
+
+class CustomerMatcher:
+    """Finds a workspace customer by key, exact name, then normalised name."""
+
+    def __init__(self, customers: Sequence[Customer]) -> None:
+        self._by_key = {c.key: c.key for c in customers}
+        self._by_key_folded = {c.key.casefold(): c.key for c in customers}
+        self._by_name = {c.name.casefold().strip(): c.key for c in customers}
+        self._by_normal = {normalise_name(c.name): c.key for c in customers}
+
+    def match(self, value: str) -> str | None:
+        value = value.strip()
+        if not value:
+            return None
+        return (
+            self._by_key.get(value)
+            or self._by_key_folded.get(value.casefold())
+            or self._by_name.get(value.casefold())
+            or self._by_normal.get(normalise_name(value))
+        )
+
+
+def parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    if not text:
+        raise ValueError("is empty")
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"'{text}' is not a date (expected e.g. 2026-03-31)")
+
+
+def parse_rating(value: Any) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"'{value}' is not a number (expected 1 to 5 stars)") from None
+    if number != int(number) or not 1 <= number <= 5:
+        raise ValueError(f"{value} is not a whole number of stars from 1 to 5")
+    return int(number)
+
+
+def parse_source(value: Any, default: FeedbackSource) -> FeedbackSource:
+    if value is None or not str(value).strip():
+        return default
+    text = str(value).strip().casefold().replace("-", "_")
+    try:
+        return FeedbackSource(text)
+    except ValueError:
+        for word, source in _SOURCE_WORDS.items():
+            if word in text.replace("_", " ") or word == text:
+                return source
+    return FeedbackSource.OTHER
+
+
+class _CountingReader(io.RawIOBase):
+    """Wraps a binary file to count bytes read, for a progress bar."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.position += n
+        return n
+
+
+def detect_format(path: Path) -> str:
+    suffix = path.suffix.casefold()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix == ".json":
+        return "json"
+    if suffix in (".csv", ".tsv", ".txt"):
+        return "csv"
+    raise RoadwiseError(
+        "unknown feedback file type; expected .csv, .tsv, .json, .jsonl or .ndjson",
+        file=str(path),
+    )
+
+
+def _iter_json_array(stream: IO[str], path: Path) -> Iterator[tuple[int, Any]]:
+    """Objects of a top-level JSON array, one at a time (a trailing comma is tolerated)."""
+    decoder = json.JSONDecoder()
+    buffer = ""
+    position = 0
+    started = False
+    number = 0
+    eof = False
+
+    def fill() -> bool:
+        nonlocal buffer, position, eof
+        chunk = stream.read(1 << 16)
+        if not chunk:
+            eof = True
+            return False
+        buffer = buffer[position:] + chunk
+        position = 0
+        return True
+
+    while True:
+        while position < len(buffer) and buffer[position] in " \t\r\n,":
+            position += 1
+        if position >= len(buffer):
+            if not fill():
+                break
+            continue
+        char = buffer[position]
+        if not started:
+            if char != "[":
+                raise RoadwiseError(
+                    "a .json feedback file must hold an array of objects ([{...}, ...]); "
+                    "use .jsonl for one object per line",
+                    file=str(path),
+                )
+            started = True
+            position += 1
+            continue
+        if char == "]":
+            return
+        try:
+            value, end = decoder.raw_decode(buffer, position)
+        except json.JSONDecodeError as exc:
+            if not eof and fill():
+                continue
+            raise RoadwiseError(
+                f"invalid JSON in record {number + 1}: {exc.msg}", file=str(path)
+            ) from None
+        if end == len(buffer) and not eof and fill():
+            # A number or literal may continue in the next chunk: decode again with more text.
+            continue
+        number += 1
+        position = end
+        yield number, value
+    if not started:
+        raise RoadwiseError("the file is empty; expected a JSON array", file=str(path))
+
+
+def iter_records(path: Path, stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
+    """(row number, record) pairs; CSV rows are numbered as a spreadsheet shows them (header 1)."""
+    fmt = detect_format(path)
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    if fmt == "csv":
+        header = text.readline()
+        tabs = path.suffix.casefold() == ".tsv" or header.count("\t") > header.count(",")
+        csv.field_size_limit(1 << 24)
+        reader = csv.DictReader(itertools.chain([header], text), delimiter="\t" if tabs else ",")
+        # Numbered as a spreadsheet shows them: the header is row 1.
+        yield from enumerate(reader, start=2)
+    elif fmt == "jsonl":
+        for number, line in enumerate(text, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield number, json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, RowError(number, "", f"invalid JSON: {exc.msg}")
+    else:
+        yield from _iter_json_array(text, path)
+
+
+def resolve_columns(
+    columns: Iterable[str], mapping: Mapping[str, str], *, strict: bool = True
+) -> dict[str, str]:
+    """Which column holds each field: the mapping first, then a common name.
+
+    ``strict`` (a CSV header) makes a mapped column that is absent an error; JSON records may
+    each leave fields out, so there the mapping is taken as given.
+    """
+    available = list(columns)
+    folded = {c.casefold().strip(): c for c in available}
+    resolved: dict[str, str] = {}
+    for field in (*FIELDS, "title"):
+        if field in mapping:
+            if strict and mapping[field] not in available:
+                raise RoadwiseError(
+                    f"the mapping names column '{mapping[field]}' for {field}, but the file's "
+                    f"columns are: {', '.join(available)}",
+                    field=field,
+                )
+            resolved[field] = mapping[field]
+            continue
+        for name in COMMON_COLUMNS[field]:
+            if name in folded:
+                resolved[field] = folded[name]
+                break
+    if "text" not in resolved and strict:
+        raise RoadwiseError(
+            "no text column found; name it with --mapping text=COLUMN (columns: "
+            f"{', '.join(available)})",
+            field="text",
+        )
+    return resolved
+
+
+def read_feedback(
+    path: str | Path,
+    *,
+    customers: Sequence[Customer],
+    mapping: Mapping[str, str] | None = None,
+    default_source: FeedbackSource = FeedbackSource.OTHER,
+    default_date: dt.date | None = None,
+    key_prefix: str = "FB",
+    stream: IO[bytes] | None = None,
+) -> Iterator[FeedbackRow | RowError]:
+    """Read a feedback export row by row, yielding feedback or the row's error."""
+    path = Path(path)
+    matcher = CustomerMatcher(customers)
+    mapping = dict(mapping or {})
+    own = stream is None
+    handle: IO[bytes] = stream if stream is not None else _open(path)
+    try:
+        columns: dict[str, str] | None = None
+        is_csv = detect_format(path) == "csv"
+        seen_keys: dict[str, int] = {}
+        for number, record in iter_records(path, handle):
+            if isinstance(record, RowError):
+                yield record
+                continue
+            if not isinstance(record, dict):
+                yield RowError(number, "", "expected an object with named fields")
+                continue
+            if columns is None or not is_csv:
+                # A CSV header holds for every row; JSON records may differ from one another.
+                columns = resolve_columns(record.keys(), mapping, strict=is_csv)
+            yield _row(
+                number,
+                record,
+                columns,
+                matcher,
+                default_source,
+                default_date,
+                key_prefix,
+                seen_keys,
+            )
+    finally:
+        if own:
+            handle.close()
+
+
+def _open(path: Path) -> IO[bytes]:
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise RoadwiseError(f"cannot open the file: {exc.strerror}", file=str(path)) from None
+
+
+def _row(
+    number: int,
+    record: Mapping[str, Any],
+    columns: Mapping[str, str],
+    matcher: CustomerMatcher,
+    default_source: FeedbackSource,
+    default_date: dt.date | None,
+    key_prefix: str,
+    seen_keys: dict[str, int],
+) -> FeedbackRow | RowError:
+    def value(field: str) -> Any:
+        column = columns.get(field)
+        return record.get(column) if column is not None else None
+
+    body = value("text")
+    body = "" if body is None else str(body).strip()
+    title = value("title")
+    if title is not None and str(title).strip() and str(title).strip() not in body:
+        body = f"{str(title).strip()}. {body}".strip(". ") if body else str(title).strip()
+    if not body:
+        return RowError(number, columns.get("text", "text"), "the text is empty")
+    raw_date = value("date")
+    if raw_date is None or not str(raw_date).strip():
+        if default_date is None:
+            return RowError(
+                number,
+                columns.get("date", "date"),
+                "no date (pass --default-date for exports without dates)",
+            )
+        date = default_date
+    else:
+        try:
+            date = parse_date(raw_date)
+        except ValueError as exc:
+            return RowError(number, columns.get("date", "date"), str(exc))
+    try:
+        rating = parse_rating(value("rating"))
+    except ValueError as exc:
+        return RowError(number, columns.get("rating", "rating"), str(exc))
+    raw_customer = value("customer")
+    customer_name = str(raw_customer).strip() if raw_customer is not None else ""
+    raw_id = value("id")
+    if raw_id is not None and str(raw_id).strip():
+        ident = _KEY_UNSAFE.sub("_", str(raw_id).strip())
+        key = f"{key_prefix}-{ident}"[:100]
+        if key in seen_keys:
+            return RowError(
+                number, columns.get("id", "id"), f"id '{raw_id}' appears twice in the file"
+            )
+        seen_keys[key] = 1
+    else:
+        # No id column: a key from the content, so importing the same file again adds nothing,
+        # and identical rows (duplicates are kept, not dropped) get -2, -3 ...
+        digest = hashlib.sha1(f"{body}|{date}|{customer_name}".encode()).hexdigest()[:12]
+        key = f"{key_prefix}-{digest}"
+        seen_keys[key] = seen_keys.get(key, 0) + 1
+        if seen_keys[key] > 1:
+            key = f"{key}-{seen_keys[key]}"
+    customer = matcher.match(customer_name) if customer_name else None
+    try:
+        feedback = Feedback(
+            key=key,
+            text=body,
+            source=parse_source(value("source"), default_source),
+            customer=customer,
+            date=date,
+            rating=rating,
+        )
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        return RowError(number, ".".join(str(p) for p in first["loc"]), str(first["msg"]))
+    return FeedbackRow(number, feedback, customer_name if customer_name and not customer else None)
+
+
+@dataclass
+class ImportSummary:
+    """What an import did: nothing is dropped without being counted here."""
+
+    rows: int = 0
+    imported: int = 0
+    already_present: int = 0
+    bad_rows: int = 0
+    unmatched_customers: int = 0
+
+
+def collect(
+    rows: Iterable[FeedbackRow | RowError],
+    *,
+    existing: Mapping[str, str],
+    skip_bad_rows: bool,
+    errors_shown: int = 20,
+    file: str | None = None,
+) -> tuple[list[Feedback], list[RowError], ImportSummary]:
+    """Gather a stream into new feedback; every error is counted (the first few are kept).
+
+    ``existing`` maps the workspace's feedback keys to their texts: a row already imported is
+    counted and skipped; a different text under a taken key is an error.
+
+    Raises :class:`RoadwiseError` when there are bad rows and ``skip_bad_rows`` is false, so
+    nothing is written from a half-good file unless the person asked for it.
+    """
+    summary = ImportSummary()
+    errors: list[RowError] = []
+    new: list[Feedback] = []
+    for item in rows:
+        summary.rows += 1
+        if isinstance(item, RowError):
+            summary.bad_rows += 1
+            if len(errors) < errors_shown:
+                errors.append(item)
+            continue
+        known_text = existing.get(item.feedback.key)
+        if known_text is not None:
+            if known_text == item.feedback.text:
+                summary.already_present += 1
+                continue
+            # Same key, different text: another source's ids overlap with this file's.
+            summary.bad_rows += 1
+            if len(errors) < errors_shown:
+                errors.append(
+                    RowError(
+                        item.row,
+                        "id",
+                        f"key '{item.feedback.key}' is already used by different feedback; "
+                        "pass --prefix to keep this source's keys apart",
+                    )
+                )
+            continue
+        if item.unmatched_customer:
+            summary.unmatched_customers += 1
+        if not errors or skip_bad_rows:
+            new.append(item.feedback)
+    if summary.bad_rows and not skip_bad_rows:
+        listed = "; ".join(str(e) for e in errors[:5])
+        more = f" (and {summary.bad_rows - 5} more)" if summary.bad_rows > 5 else ""
+        raise RoadwiseError(
+            f"{summary.bad_rows} malformed row(s), nothing was imported: {listed}{more}. "
+            "Fix them, or pass --skip-bad-rows to import the rest",
+            file=file,
+        )
+    summary.imported = len(new)
+    return new, errors, summary

@@ -1,0 +1,516 @@
+"""``roadwise feedback …``: import feedback exports, classify, link to items, themes, demand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from roadwise.domain import Feedback, FeedbackLink, FeedbackSource, Workspace
+from roadwise.errors import RoadwiseError
+from roadwise.views.cli import app
+from roadwise.views.cli._common import DbOption, JsonOption, console, db_url, handles_errors
+from roadwise.views.cli._common import print_json as _print_json
+
+feedback_app = typer.Typer(
+    help="Customer feedback: import exports, classify, link to items, themes, demand.",
+    no_args_is_help=True,
+)
+app.add_typer(feedback_app, name="feedback")
+
+BackendOption = typer.Option(
+    None,
+    "--backend",
+    help="Text backend: lexical (default, no download) or embedding (needs roadwise[nlp]). "
+    "Overrides the workspace setting feedback.backend.",
+)
+
+
+def _store(db: str | None) -> Any:
+    from roadwise.workspace import open_store
+
+    return open_store(db_url(db))
+
+
+def _settings(ws: Workspace, backend: str | None) -> Any:
+    from roadwise.engines.feedback import FeedbackSettings
+
+    values = dict(ws.settings.extra.get("feedback") or {})
+    if backend:
+        values["backend"] = backend
+    try:
+        return FeedbackSettings.from_mapping(values, seed=ws.settings.seed)
+    except (TypeError, ValueError) as exc:
+        raise RoadwiseError(str(exc), field="settings.extra.feedback") from None
+
+
+def _analyse(ws: Workspace, backend: str | None, suggest: int = 0) -> Any:
+    from roadwise.engines.feedback import analyse_feedback
+    from roadwise.sources.text_models import make_backend
+
+    settings = _settings(ws, backend)
+    if not ws.feedback:
+        raise RoadwiseError("the workspace has no feedback yet; run `roadwise feedback import`")
+    text_backend = make_backend(settings.backend, settings.model, settings.seed)
+    with console.status(f"Analysing {len(ws.feedback):,} feedback texts ({settings.backend})…"):
+        return analyse_feedback(ws, text_backend, settings, suggest=suggest)
+
+
+def _pairs(values: list[str] | None, option: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values or []:
+        key, sep, other = value.partition("=")
+        if not sep or not key.strip() or not other.strip():
+            raise RoadwiseError(f"'{value}' must look like KEY=VALUE", field=option)
+        pairs.append((key.strip(), other.strip()))
+    return pairs
+
+
+def _money(value: float) -> str:
+    if value >= 1e6:
+        return f"{value / 1e6:.1f}M"
+    if value >= 1e3:
+        return f"{value / 1e3:.0f}k"
+    return f"{value:.0f}"
+
+
+# --------------------------------------------------------------------------- import
+
+
+@feedback_app.command("import")
+@handles_errors
+def import_(
+    file: Path = typer.Argument(..., help="CSV, TSV, JSON (array) or JSON Lines export."),
+    mapping: list[str] = typer.Option(
+        None,
+        "--mapping",
+        "-m",
+        help="FIELD=COLUMN pairs (fields: text, title, date, customer, source, rating, id), "
+        "comma-separated or repeated. Unmapped fields are found by common column names.",
+    ),
+    skip_bad_rows: bool = typer.Option(
+        False, "--skip-bad-rows", help="Import the good rows and report the bad ones by number."
+    ),
+    source: FeedbackSource = typer.Option(
+        FeedbackSource.OTHER, "--source", help="Source for rows that name none."
+    ),
+    default_date: str = typer.Option(
+        None, "--default-date", help="Date (YYYY-MM-DD) for rows without one."
+    ),
+    prefix: str = typer.Option("FB", "--prefix", help="Prefix of the new feedback keys."),
+    db: str = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Import feedback from an export, streaming, with a progress bar.
+
+    Malformed rows are listed by row number; unless --skip-bad-rows is given, nothing is
+    imported from a file with a malformed row. Rows already imported (same key) are skipped
+    and counted, so importing the same file twice adds nothing.
+    """
+    from roadwise.sources.feedback_file import (
+        _CountingReader,
+        collect,
+        parse_mapping,
+        read_feedback,
+    )
+
+    columns = parse_mapping(mapping)
+    fallback_date = None
+    if default_date:
+        try:
+            fallback_date = dt.date.fromisoformat(default_date)
+        except ValueError:
+            raise RoadwiseError(
+                f"'{default_date}' is not a date (expected YYYY-MM-DD)", field="--default-date"
+            ) from None
+    store = _store(db)
+    ws = store.load()
+    try:
+        size = file.stat().st_size
+        raw = open(file, "rb")  # noqa: SIM115  (closed below)
+    except OSError as exc:
+        raise RoadwiseError(f"cannot open the file: {exc.strerror}", file=str(file)) from None
+    counter = _CountingReader(raw)
+    try:
+        with Progress(
+            TextColumn("[bold]Reading[/] {task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[rows]:,} rows"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=as_json,
+        ) as progress:
+            task = progress.add_task(file.name, total=size, rows=0)
+
+            def tracked() -> Any:
+                for count, row in enumerate(
+                    read_feedback(
+                        file,
+                        customers=ws.customers,
+                        mapping=columns,
+                        default_source=source,
+                        default_date=fallback_date,
+                        key_prefix=prefix,
+                        stream=counter,  # type: ignore[arg-type]
+                    ),
+                    start=1,
+                ):
+                    if count % 2000 == 0:
+                        progress.update(task, completed=counter.position, rows=count)
+                    yield row
+
+            new, errors, summary = collect(
+                tracked(),
+                existing={f.key: f.text for f in ws.feedback},
+                skip_bad_rows=skip_bad_rows,
+                file=str(file),
+            )
+    finally:
+        raw.close()
+
+    if new:
+
+        def append(current: Workspace) -> Workspace:
+            return current.copy_with(feedback=[*current.feedback, *new])
+
+        store.modify(append)
+    if as_json:
+        _print_json({**summary.__dict__, "errors": [e.__dict__ for e in errors]})
+        return
+    console.print(
+        f"Imported [bold]{summary.imported:,}[/] of {summary.rows:,} rows from {file.name}"
+        f" ({summary.already_present:,} already present, {summary.bad_rows:,} malformed skipped,"
+        f" {summary.unmatched_customers:,} with a customer name no customer matched)."
+    )
+    for error in errors:
+        console.print(f"  [yellow]skipped[/] {error}", highlight=False)
+    if summary.bad_rows > len(errors):
+        console.print(f"  … and {summary.bad_rows - len(errors):,} more malformed rows")
+
+
+# --------------------------------------------------------------------------- classify
+
+
+@feedback_app.command("classify")
+@handles_errors
+def classify(
+    label: list[str] = typer.Option(
+        None,
+        "--label",
+        "-l",
+        help="KEY=LABEL: your label for a text (bug, feature, praise, question, other); "
+        "repeatable. The classifier learns from every label you give.",
+    ),
+    suggest: int = typer.Option(
+        10, "--suggest", help="Propose this many texts to label next (the most informative)."
+    ),
+    backend: str = BackendOption,
+    db: str = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Classify feedback (bug, feature, praise, question, other) and its sentiment; store it."""
+    from roadwise.engines.feedback import LABELS, label_counts, updated_feedback
+
+    store = _store(db)
+    ws = store.load()
+    given = _pairs(label, "--label")
+    known = {f.key for f in ws.feedback}
+    for key, value in given:
+        if key not in known:
+            raise RoadwiseError(f"no feedback with key '{key}'", field="--label")
+        if value not in LABELS:
+            raise RoadwiseError(
+                f"unknown label '{value}'; use one of {', '.join(LABELS)}", field="--label"
+            )
+    if given:
+        labels = dict(given)
+        ws = ws.copy_with(
+            feedback=[
+                f.model_copy(update={"label": labels[f.key], "label_source": "user"})
+                if f.key in labels
+                else f
+                for f in ws.feedback
+            ]
+        )
+    analysis = _analyse(ws, backend, suggest=suggest)
+    updated = {f.key: f for f in updated_feedback(ws, analysis)}
+
+    def write(current: Workspace) -> Workspace:
+        return current.copy_with(
+            feedback=[_merge_labels(f, updated.get(f.key)) for f in current.feedback]
+        )
+
+    store.modify(write)
+    counts = label_counts(analysis)
+    by_key = {f.key: f for f in ws.feedback}
+    suggestions = [
+        {
+            "key": analysis.keys[s.index],
+            "guess": s.guess,
+            "margin": round(s.margin, 3),
+            "text": by_key[analysis.keys[s.index]].text,
+        }
+        for s in analysis.suggestions
+    ]
+    if as_json:
+        _print_json(
+            {
+                "learned": analysis.learned,
+                "labels_used": analysis.labels_used,
+                "counts": counts,
+                "duplicates": analysis.duplicates.duplicate_count,
+                "suggestions": suggestions,
+            }
+        )
+        return
+    how = (
+        f"learned from {analysis.labels_used} of your labels"
+        if analysis.learned
+        else "phrase rules and ratings (label a few dozen texts to teach it)"
+    )
+    console.print(f"Classified {len(analysis.keys):,} texts by {how}.")
+    table = Table("kind", "texts", "share")
+    for name, count in counts.items():
+        table.add_row(name, f"{count:,}", f"{count / max(len(analysis.keys), 1):.0%}")
+    console.print(table)
+    console.print(
+        f"{analysis.duplicates.duplicate_count:,} texts repeat an earlier one "
+        f"({len(analysis.duplicates.groups):,} groups); kept and grouped, not dropped."
+    )
+    if suggestions:
+        table = Table("key", "guess", "text", title="Label these next (the model is least sure)")
+        for s in suggestions:
+            table.add_row(s["key"], s["guess"], _clip(s["text"], 90))
+        console.print(table)
+        console.print("Label them with: roadwise feedback classify --label KEY=LABEL …")
+
+
+def _merge_labels(current: Feedback, new: Feedback | None) -> Feedback:
+    if new is None:
+        return current
+    return current.model_copy(
+        update={"label": new.label, "label_source": new.label_source, "sentiment": new.sentiment}
+    )
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# --------------------------------------------------------------------------- link
+
+
+@feedback_app.command("link")
+@handles_errors
+def link(
+    confirm: list[str] = typer.Option(
+        None, "--confirm", "-c", help="KEY=ITEM: this text is about this item (repeatable)."
+    ),
+    reject: list[str] = typer.Option(
+        None, "--reject", "-r", help="KEY=ITEM: this text is not about this item (repeatable)."
+    ),
+    show: int = typer.Option(15, "--show", help="How many proposed links to list."),
+    backend: str = BackendOption,
+    db: str = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Propose links from feedback to backlog items; confirm or reject them.
+
+    Confirmations and rejections are stored and teach the linker: later suggestions use the
+    words customers used in the texts you confirmed.
+    """
+    from roadwise.engines.feedback import updated_feedback
+
+    store = _store(db)
+    ws = store.load()
+    decisions: dict[str, dict[str, bool]] = {}
+    feedback_keys = {f.key for f in ws.feedback}
+    for option, values, verdict in (("--confirm", confirm, True), ("--reject", reject, False)):
+        for key, item in _pairs(values, option):
+            if key not in feedback_keys:
+                raise RoadwiseError(f"no feedback with key '{key}'", field=option)
+            if item not in ws.item_by_key:
+                raise RoadwiseError(f"no item with key '{item}'", field=option)
+            decisions.setdefault(key, {})[item] = verdict
+    if decisions:
+        ws = ws.copy_with(feedback=[_decide(f, decisions.get(f.key)) for f in ws.feedback])
+    analysis = _analyse(ws, backend)
+    updated = {f.key: f for f in updated_feedback(ws, analysis)}
+
+    def write(current: Workspace) -> Workspace:
+        merged = []
+        for f in current.feedback:
+            f = _decide(f, decisions.get(f.key))
+            new = updated.get(f.key)
+            if new is not None:
+                decided = [x for x in f.links if x.confirmed is not None]
+                fresh = [x for x in new.links if x.confirmed is None]
+                f = f.model_copy(update={"links": decided + fresh})
+            merged.append(f)
+        return current.copy_with(feedback=merged)
+
+    store.modify(write)
+    by_key = {f.key: f for f in ws.feedback}
+    proposed = sorted(analysis.proposed, key=lambda c: -c.score)
+    rows = [
+        {"feedback": c.feedback, "item": c.item, "score": c.score, "text": by_key[c.feedback].text}
+        for c in proposed
+    ]
+    confirmed = sum(1 for f in ws.feedback for x in f.links if x.confirmed is True)
+    if as_json:
+        _print_json({"confirmed": confirmed, "proposed": rows})
+        return
+    console.print(
+        f"{len(proposed):,} links proposed (score ≥ {analysis.settings.threshold:.2f}), "
+        f"{confirmed:,} confirmed by people; {len(decisions)} decision(s) recorded now."
+    )
+    table = Table("feedback", "item", "score", "text", title="Proposed links (best first)")
+    for row in rows[:show]:
+        title = ws.item_by_key[row["item"]].title
+        table.add_row(
+            row["feedback"],
+            f"{row['item']} {_clip(title, 30)}",
+            f"{row['score']:.2f}",
+            _clip(row["text"], 70),
+        )
+    console.print(table)
+    console.print(
+        "Confirm or reject with: roadwise feedback link --confirm KEY=ITEM --reject KEY=ITEM"
+    )
+
+
+def _decide(f: Feedback, decisions: dict[str, bool] | None) -> Feedback:
+    if not decisions:
+        return f
+    links = [x for x in f.links if x.item not in decisions]
+    links += [FeedbackLink(item=item, confirmed=verdict) for item, verdict in decisions.items()]
+    return f.model_copy(update={"links": links})
+
+
+# --------------------------------------------------------------------------- themes
+
+
+@feedback_app.command("themes")
+@handles_errors
+def themes(
+    backend: str = BackendOption,
+    db: str = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Themes among feature requests no item covers yet, with quotes and rising ones flagged."""
+    ws = _store(db).load()
+    analysis = _analyse(ws, backend)
+    rows = [
+        {
+            "theme": t.theme.key,
+            "name": t.theme.name,
+            "texts": len(t.feedback),
+            "customers": t.demand.reach,
+            "revenue": t.demand.revenue,
+            "recent": t.theme.trend.recent,
+            "earlier": t.theme.trend.earlier,
+            "rate_ratio": round(t.theme.trend.rate_ratio, 2),
+            "p_value": round(t.theme.trend.p_value, 4),
+            "q_value": round(t.theme.trend.q_value, 4),
+            "rising": t.theme.trend.rising,
+            "quotes": list(t.quotes),
+        }
+        for t in analysis.themes
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    s = analysis.settings
+    table = Table(
+        "theme",
+        "name",
+        "texts",
+        "customers",
+        "revenue",
+        f"last {s.recent_days}d vs before",
+        "p",
+        "quote",
+        title="Themes in unlinked feature requests",
+    )
+    for row in rows:
+        flag = " [bold green]rising[/]" if row["rising"] else ""
+        table.add_row(
+            row["theme"],
+            row["name"],
+            str(row["texts"]),
+            str(row["customers"]),
+            _money(row["revenue"]),
+            f"{row['recent']} vs {row['earlier']} (×{row['rate_ratio']})" + flag,
+            f"{row['q_value']:.3f}",
+            _clip(row["quotes"][0] if row["quotes"] else "", 60),
+        )
+    console.print(table)
+    console.print(
+        "Rising: more of all feedback in the recent window than before, one-sided Poisson rate "
+        "test, p adjusted for the number of themes (Benjamini-Hochberg), below 0.05."
+    )
+
+
+# --------------------------------------------------------------------------- demand
+
+
+@feedback_app.command("demand")
+@handles_errors
+def demand(
+    top: int = typer.Option(15, "--top", help="How many items to list."),
+    backend: str = BackendOption,
+    db: str = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Demand per item: distinct customers, revenue-weighted demand with a 90 % interval."""
+    ws = _store(db).load()
+    analysis = _analyse(ws, backend)
+    ranked = analysis.top_items(top if not as_json else len(ws.items))
+    if as_json:
+        _print_json(
+            [
+                {
+                    "item": d.key,
+                    "title": ws.item_by_key[d.key].title,
+                    "mentions": d.mentions,
+                    "customers": d.reach,
+                    "customers_interval": list(d.customers_interval),
+                    "revenue": d.revenue,
+                    "revenue_interval": list(d.revenue_interval),
+                    "share_of_revenue": round(d.share_of_revenue, 4),
+                    "segments": d.segments,
+                    "quotes": list(analysis.evidence[d.key].quotes)
+                    if d.key in analysis.evidence
+                    else [],
+                }
+                for d in ranked
+            ]
+        )
+        return
+    table = Table(
+        "item",
+        "title",
+        "texts",
+        "customers",
+        "revenue (90% interval)",
+        "segments",
+        title=f"Items by revenue-weighted demand ({ws.settings.currency}/year of those asking)",
+    )
+    for d in ranked:
+        segments = ", ".join(f"{k} {_money(v)}" for k, v in list(d.segments.items())[:3])
+        table.add_row(
+            d.key,
+            _clip(ws.item_by_key[d.key].title, 32),
+            str(d.mentions),
+            str(d.reach),
+            f"{_money(d.revenue)} "
+            f"({_money(d.revenue_interval[0])}–{_money(d.revenue_interval[1])})",
+            segments,
+        )
+    console.print(table)

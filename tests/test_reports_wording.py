@@ -82,6 +82,16 @@ def test_glossary_swaps_whole_terms_and_keeps_capitals() -> None:
     assert Glossary({}, defaults=False)("epic") == "epic"
 
 
+def test_glossary_definitions_explain_without_replacing() -> None:
+    g = Glossary({"request": "a unit of work a customer tracks in the product", "SSO": "login"})
+    assert g("Each request waits") == "Each request waits"
+    assert g("SSO first") == "Login first"
+    assert g.defined_in("Two requests wait") == [
+        ("request", "a unit of work a customer tracks in the product")
+    ]
+    assert g.defined_in("nothing here") == []
+
+
 @given(st.floats(min_value=20, max_value=5e11, allow_nan=False))
 def test_rounded_numbers_stay_within_five_percent(value: float) -> None:
     words = say_number(value)

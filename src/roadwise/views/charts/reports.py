@@ -34,66 +34,73 @@ def _config(chart: Any) -> Any:
 
 
 def roadmap_timeline(rows: Rows, *, today: str | None = None) -> Any:
-    """Gantt bars per item, grouped by team; a thin extension to the 85 % date.
+    """Gantt bars per item, one panel per team; a thin line on to the 85 % date.
 
     Rows: ``item`` (label), ``team``, ``start``, ``end`` (likely), optional ``sure`` (85 %
     date), ``horizon`` (Now/Next/Later), ``confidence`` (text for the tooltip).
     """
-    base = _base(rows)
-    height = max(120, 18 * len(rows))
-    y = alt.Y("item:N", sort=None, title=None, axis=alt.Axis(labelLimit=240))
+    data = [{**r, "today": today or ""} for r in rows]
+    y = alt.Y("item:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelLimit=260))
+    x = alt.X("start:T", title=None, axis=alt.Axis(format="%b %Y", tickCount="month"))
     tooltip = [
         alt.Tooltip("item:N", title="Item"),
         alt.Tooltip("team:N", title="Team"),
         alt.Tooltip("confidence:N", title="When"),
     ]
-    bars = base.mark_bar(cornerRadius=2, height=11).encode(
-        x=alt.X("start:T", title=None, axis=alt.Axis(format="%b %Y", tickCount="month")),
-        x2="end:T",
-        y=y,
-        color=alt.Color(
-            "horizon:N",
-            title=None,
-            scale=alt.Scale(domain=list(HORIZON_COLOURS), range=list(HORIZON_COLOURS.values())),
-        ),
-        tooltip=tooltip,
-    )
-    layers: list[Any] = [bars]
+    for index, row in enumerate(data):
+        row["order"] = index
+    layers: list[Any] = []
     if any(r.get("sure") for r in rows):
-        layers.insert(
-            0,
-            base.mark_rule(color="#9aa3ad", strokeWidth=1.5).encode(
-                x="end:T", x2="sure:T", y=y, tooltip=tooltip
+        layers.append(
+            alt.Chart()
+            .mark_rule(color="#8a929e", strokeWidth=1.5)
+            .encode(x=x, x2="sure:T", y=y, tooltip=tooltip)
+            .transform_filter("datum.sure")
+            .transform_calculate(start="datum.end")
+        )
+        layers.append(
+            alt.Chart()
+            .mark_tick(color="#5b6472", thickness=1.5, size=9)
+            .encode(x="sure:T", y=y, tooltip=tooltip)
+            .transform_filter("datum.sure")
+        )
+    layers.insert(
+        0,
+        alt.Chart()
+        .mark_bar(cornerRadius=2, height=10)
+        .encode(
+            x=x,
+            x2="end:T",
+            y=y,
+            color=alt.Color(
+                "horizon:N",
+                title=None,
+                scale=alt.Scale(domain=list(HORIZON_COLOURS), range=list(HORIZON_COLOURS.values())),
             ),
-        )
-        layers.append(
-            base.mark_tick(color="#5b6472", thickness=1.5, size=10).encode(
-                x="sure:T", y=y, tooltip=tooltip
-            )
-        )
+            tooltip=tooltip,
+        ),
+    )
     if today:
-        layers.append(
-            alt.Chart(alt.Data(values=[{"today": today}]))
-            .mark_rule(color="#b8463f", strokeDash=[4, 3])
-            .encode(x="today:T")
-        )
-    chart = alt.layer(*layers).properties(width=WIDTH, height=height)
-    teams = sorted({str(r.get("team", "")) for r in rows})
-    if len(teams) > 1:
-        chart = (
-            alt.layer(*layers, data=alt.Data(values=list(rows)))
-            .properties(width=WIDTH, height=alt.Step(16))
-            .facet(
-                row=alt.Row(
-                    "team:N",
-                    title=None,
-                    header=alt.Header(
-                        labelAngle=0, labelAlign="left", labelFontWeight="bold", labelFontSize=12
-                    ),
-                )
-            )
-            .resolve_scale(y="independent")
-        )
+        layers.append(alt.Chart().mark_rule(color="#b8463f", strokeDash=[4, 3]).encode(x="today:T"))
+    chart = alt.layer(*layers, data=alt.Data(values=data)).properties(
+        width=WIDTH - 200, height=alt.Step(15)
+    )
+    if len({str(r.get("team", "")) for r in rows}) > 1:
+        chart = chart.facet(
+            row=alt.Row(
+                "team:N",
+                title=None,
+                header=alt.Header(
+                    labelAngle=0,
+                    labelAlign="left",
+                    labelFontWeight="bold",
+                    labelFontSize=12,
+                    labelOrient="top",
+                    labelPadding=4,
+                ),
+            ),
+            spacing=10,
+        ).resolve_scale(y="independent")
     return _config(chart)
 
 
@@ -159,38 +166,39 @@ def forecast_histogram(rows: Rows, *, marks: Rows = ()) -> Any:
 
 
 def priority_matrix(rows: Rows, *, value_title: str = "value", effort_title: str = "effort") -> Any:
-    """Value against effort, one point per item, quadrants split at the medians.
+    """Value against effort, one point per item; the top of the ranking marked by its rank.
 
-    Rows: ``item``, ``value``, ``effort``, optional ``low``/``high`` (value interval) and
-    ``quadrant``.
+    Rows: ``item``, ``value``, ``effort``, ``quadrant``, optional ``label`` (short text drawn
+    beside the point, e.g. the rank).
     """
     base = _base(rows)
-    x = alt.X("effort:Q", title=effort_title, scale=alt.Scale(zero=True))
-    y = alt.Y("value:Q", title=value_title, scale=alt.Scale(zero=True))
-    layers: list[Any] = []
-    if rows and "low" in rows[0]:
-        layers.append(base.mark_rule(color="#b9cde3").encode(x=x, y="low:Q", y2="high:Q"))
-    layers.append(
-        base.mark_circle(size=70, opacity=0.85).encode(
-            x=x,
-            y=y,
-            color=alt.Color(
-                "quadrant:N",
-                title=None,
-                scale=alt.Scale(
-                    domain=["Quick win", "Big bet", "Fill-in", "Money pit"],
-                    range=["#3f8f6b", "#2f5d8a", "#9aa3ad", "#b8463f"],
-                ),
-            ),
-            tooltip=["item:N", alt.Tooltip("value:Q", format=",.1f"), "effort:Q", "quadrant:N"],
-        )
+    # Square-root effort spreads the many small items without hiding the few large ones.
+    x = alt.X(
+        "effort:Q",
+        title=effort_title,
+        scale=alt.Scale(type="sqrt", zero=True),
+        axis=alt.Axis(values=[1, 2, 5, 10, 20, 40, 80, 160, 320]),
     )
-    layers.append(
+    y = alt.Y("value:Q", title=value_title, scale=alt.Scale(zero=True))
+    points = base.mark_circle(size=60, opacity=0.8).encode(
+        x=x,
+        y=y,
+        color=alt.Color(
+            "quadrant:N",
+            title=None,
+            scale=alt.Scale(
+                domain=["Quick win", "Big bet", "Fill-in", "Money pit"],
+                range=["#3f8f6b", "#2f5d8a", "#9aa3ad", "#b8463f"],
+            ),
+        ),
+        tooltip=["item:N", alt.Tooltip("value:Q", format=",.1f"), "effort:Q", "quadrant:N"],
+    )
+    labels = (
         base.transform_filter("datum.label")
-        .mark_text(align="left", dx=6, fontSize=10, color="#1d2430")
+        .mark_text(align="left", dx=5, dy=-5, fontSize=11, fontWeight="bold", color="#1d2430")
         .encode(x=x, y=y, text="label:N")
     )
-    return _config(alt.layer(*layers).properties(width=WIDTH, height=260))
+    return _config(alt.layer(points, labels).properties(width=WIDTH, height=240))
 
 
 def capacity_vs_demand(rows: Rows, *, unit: str = "points") -> Any:

@@ -104,17 +104,16 @@ def derive_status(
         p = 0.9 if fc.p85 <= deadline else (0.6 if fc.p50 <= deadline else 0.3)
         chance = ""
     else:
-        chance = f" ({say_percent(p)} chance)"
+        chance = f"; {exact_percent(p)} chance of making it"
     if p >= 0.85:
         slack = (deadline - fc.p85).days
         margin = f", {say_duration(slack)} to spare" if slack >= 7 else ""
         return ON_TRACK, sentence(
-            f"85 % sure by {say_date(fc.p85, as_of)}, before the {due} deadline{margin}{chance}"
+            f"85 % sure by {say_date(fc.p85, as_of)}, before the {due} deadline{margin}"
         )
     if p >= 0.5:
         return AT_RISK, sentence(
-            f"likely by {likely}, but the {due} deadline is met in only "
-            f"{say_percent(p)} of simulated futures"
+            f"likely by {likely}, but only {exact_percent(p)} sure to make the {due} deadline"
             if fc.p_deadline is not None
             else f"likely by {likely}, but not 85 % sure before the {due} deadline"
         )
@@ -122,7 +121,7 @@ def derive_status(
     return OFF_TRACK, sentence(
         f"likely {say_duration(late)} late: {likely} against the {due} deadline{chance}"
         if late > 0
-        else f"the {due} deadline is met in only {say_percent(p)} of simulated futures"
+        else f"only {exact_percent(p)} sure to make the {due} deadline"
     )
 
 
@@ -159,7 +158,7 @@ def objectives_section(w: Writer, *, compact: bool = False) -> Section | None:
         done = sum(F.size(i) for i in leaves if i.status.is_finished)
         total = sum(F.size(i) for i in leaves)
         kr = progress[objective.key]
-        kr_text = say_percent(kr, word="about") if kr is not None else "not measured"
+        kr_text = say_percent(kr, word="~") if kr is not None else "not measured"
         if kr is not None:
             refs.append(
                 w.trace.note(
@@ -171,7 +170,7 @@ def objectives_section(w: Writer, *, compact: bool = False) -> Section | None:
                 )
             )
         work_text = (
-            f"{say_percent(done / total, word='about')} of {say_count(len(leaves), 'item')}"
+            f"{say_percent(done / total, word='~')} of {say_count(len(leaves), 'item')}"
             if total
             else "no work linked"
         )
@@ -189,12 +188,19 @@ def objectives_section(w: Writer, *, compact: bool = False) -> Section | None:
     columns = ["Objective", "Key results", "Work done"]
     if w.facts.forecasts:
         columns += ["Status", "Remaining work done"]
+    if compact:
+        # One page: the work-done column gives way to the dates.
+        drop = 2
+        columns.pop(drop)
+        rows = [row[:drop] + row[drop + 1 :] for row in rows]
     measured = [v for v in progress.values() if v is not None]
     if statuses:
         on = statuses.count(ON_TRACK)
         headline = f"{on} of {say_count(len(statuses), 'objective')} on track"
         behind = [
-            o.title for o in ws.objectives if (s := objective_status(w, o.key)) and s[0] != ON_TRACK
+            o.title
+            for o in ws.objectives
+            if (st := objective_status(w, o.key)) and st[0] in (AT_RISK, OFF_TRACK)
         ]
         if behind:
             headline += f"; {join_words(behind)} need{'s' if len(behind) == 1 else ''} attention"
@@ -277,10 +283,15 @@ def risk_rows(w: Writer) -> list[dict[str, str]]:
     """Every risk the facts show, most serious first: kind, what, why, severity (1..4)."""
     ws = w.ws
     risks: list[dict[str, str]] = []
+    flagged: set[str] = set()
     for item in F.deliverables(ws) + F.initiatives(ws):
+        if any(d.key in flagged for d in F.descendants(ws, item.key)):
+            continue  # its late part is already listed
         deadline = F.effective_deadline(ws, item)
         status = item_status(w, item)
-        if deadline and status and status[0] != ON_TRACK:
+        fc = w.facts.forecasts.get(item.key)
+        if deadline and status and fc and status[0] in (AT_RISK, OFF_TRACK):
+            flagged.add(item.key)
             risks.append(
                 {
                     "kind": "Deadline",
@@ -288,8 +299,37 @@ def risk_rows(w: Writer) -> list[dict[str, str]]:
                     "why": status[1],
                     "severity": "4" if status[0] == OFF_TRACK else "3",
                     "team": F.team_name(ws, F.owning_team(ws, item)),
+                    "ref": w.note_forecast(fc, item.title),
                 }
             )
+    roadmap = w.facts.raw.get("roadmap_result")
+    listed = {r["what"] for r in risks}
+    for late in getattr(roadmap, "lateness", ()):
+        item = ws.item_by_key.get(late.item)
+        if item is None or item.title in listed:
+            continue
+        ref = w.trace.note(
+            f"{item.title}: planned finish against its deadline",
+            f"{late.planned_end.isoformat()} vs {late.deadline.isoformat()}",
+            inputs="open items, estimates, teams' capacity, dependencies, deadlines",
+            method=w.facts.schedule_method,
+            seed=w.facts.seed,
+        )
+        chain = " → ".join(link.item for link in late.chain[-4:])
+        risks.append(
+            {
+                "kind": "Deadline",
+                "what": item.title,
+                "why": sentence(
+                    f"the best plan finishes {say_duration(late.late_days)} after the "
+                    f"{w.date(late.deadline)} deadline because of {late.cause}"
+                    + (f" ({chain})" if chain else "")
+                ),
+                "severity": "4",
+                "team": F.team_name(ws, F.owning_team(ws, item)),
+                "ref": ref,
+            }
+        )
     gaps = capacity_gaps(w)
     for team, (demand, capacity) in gaps.items():
         risks.append(
@@ -336,6 +376,12 @@ def risk_rows(w: Writer) -> list[dict[str, str]]:
                 ),
                 "severity": "3" if item.technical_risk >= 0.7 else "2",
                 "team": F.team_name(ws, F.owning_team(ws, item)),
+                "ref": w.trace.note(
+                    f"{item.title}: technical risk and open work",
+                    f"{exact_percent(item.technical_risk)}; {F.open_size(ws, item):g} {_unit(w)}",
+                    inputs=f"item {item.key}: technical_risk, estimates of its open items",
+                    method="as entered by the team; open work = sum of likely estimates",
+                ),
             }
         )
     risks.sort(key=lambda r: -int(r["severity"]))
@@ -375,9 +421,13 @@ def risks_section(w: Writer, *, limit: int | None = None, key: str = "risks") ->
         else f"{say_count(len(risks), 'risk')} to watch"
     )
     section = Section(key, "Top risks" if limit else "Risks", sentence(headline))
+    refs = tuple(dict.fromkeys(r["ref"] for r in shown if r.get("ref")))
     if limit:
         section.add(
-            Bullets(tuple(f"**{r['what']}** ({r['kind'].lower()}): {r['why']}" for r in shown))
+            Bullets(
+                tuple(f"**{r['what']}** ({r['kind'].lower()}): {r['why']}" for r in shown),
+                refs=refs,
+            )
         )
     else:
         section.add(
@@ -387,6 +437,7 @@ def risks_section(w: Writer, *, limit: int | None = None, key: str = "risks") ->
                     (SEVERITY[r["severity"]], r["kind"], r["what"], r["why"], r["team"])
                     for r in shown
                 ),
+                refs=refs,
             )
         )
     return section
@@ -400,8 +451,8 @@ def build_executive(facts: Facts, glossary: Glossary) -> Report:
     report = _report(w, "executive", "Executive summary", one_page=True)
     for section in (
         objectives_section(w, compact=True),
-        ships_section(w, limit=6),
-        risks_section(w, limit=4, key="top-risks"),
+        ships_section(w, limit=5),
+        risks_section(w, limit=3, key="top-risks"),
         decisions_section(w),
     ):
         if section:
@@ -479,19 +530,26 @@ def build_roadmap(facts: Facts, glossary: Glossary) -> Report:
     for item in items:
         groups[F.horizon(w.ws, item, facts)].append(item)
     counts = {k: len(v) for k, v in groups.items()}
-    basis = "the planned schedule" if facts.schedule else "the status of each item's work"
+    basis = (
+        "the delivery forecast"
+        if facts.forecasts
+        else "the planned schedule"
+        if facts.schedule
+        else "the status of each item's work"
+    )
     overview = Section(
         "now-next-later",
         "Now, Next, Later",
         sentence(
-            f"{say_count(counts['Now'], 'item')} in progress now, "
+            f"{say_count(counts['Now'], 'item')} now, "
             f"{counts['Next']} next and {counts['Later']} later"
         ),
     )
     overview.add(
         Paragraph(
-            f"Now is work under way or starting within a sprint, Next is what follows within "
-            f"about {say_duration(6 * w.ws.cycles.sprint_length_days).removeprefix('about ')}, "
+            "Now is work under way or starting within a sprint, Next is work likely to start "
+            f"within {F.NEXT_SPRINTS} sprints "
+            f"({say_duration(F.NEXT_SPRINTS * w.ws.cycles.sprint_length_days)}), "
             f"Later is everything after that, according to {basis}."
             + (" Each date carries its confidence from the forecast." if facts.forecasts else "")
         )
@@ -539,7 +597,7 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
         rows.append(
             {
                 "item": r.title,
-                "label": r.title[:28] if r.rank <= label_top else "",
+                "label": str(r.rank) if r.rank <= label_top else "",
                 "value": round(float(r.value), 2),
                 "effort": round(float(r.effort), 2),
                 "quadrant": QUADRANT_NAMES.get(r.quadrant or "", "Fill-in"),
@@ -573,7 +631,7 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
             section.add(
                 Paragraph(
                     f"{say_count(len(flips), 'pair')} of items could go either way; for example "
-                    f"{a.title} comes before {b.title} in only {say_percent(first.p_above)} of "
+                    f"{a.title} comes before {b.title} in {exact_percent(first.p_above)} of "
                     "the simulations. Better estimates would settle these."
                 )
             )
@@ -586,8 +644,25 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
                 value_title=f"value ({result.framework_label})",
                 effort_title="effort (size)",
             ),
-            f"Each dot is a ranked item; the top {label_top} are named. Quick wins: high value "
-            "for little effort.",
+            f"Each dot is a ranked item; the top {label_top} carry their rank. Quick wins: "
+            "high value for little effort.",
+            refs=(ref,),
+        )
+    )
+    top_rows = tuple(
+        (
+            str(r.rank),
+            r.title,
+            f"{r.expected:.3g} ({r.interval[0]:.3g}–{r.interval[1]:.3g})",
+            exact_percent(r.p_top_k),
+        )
+        for r in result.items[:label_top]
+    )
+    section.add(
+        Table(
+            ("Rank", "Item", "Score (90 % range)", f"Chance of staying in the top {result.top_k}"),
+            top_rows,
+            numeric=(0, 2, 3),
             refs=(ref,),
         )
     )
@@ -604,16 +679,13 @@ def timeline_rows(
     for item in _by_date(w, items):
         fc = w.facts.forecasts.get(item.key)
         sch = w.facts.schedule.get(item.key)
-        team = F.team_name(
-            w.ws, (sch.team if sch and sch.team else None) or F.owning_team(w.ws, item)
-        )
-        if sch:
-            start, end = sch.start, sch.end
-            if fc:
-                end = max(fc.p50, start + dt.timedelta(days=1))
-        elif fc:
-            start = previous_end.get(team, w.as_of)
+        team = F.team_name(w.ws, F.owning_team(w.ws, item) or (sch.team if sch else None))
+        if fc:
+            # The forecast's own start keeps the bars consistent with the dates beside them.
+            start = w.facts.forecast_starts.get(item.key) or previous_end.get(team, w.as_of)
             end = max(fc.p50, start + dt.timedelta(days=3))
+        elif sch:
+            start, end = sch.start, sch.end
         else:
             continue
         previous_end[team] = end
@@ -709,7 +781,7 @@ def build_status(facts: Facts, glossary: Glossary) -> Report:
             (
                 item.title,
                 F.team_name(w.ws, F.owning_team(w.ws, item)),
-                say_percent(done / total, word="about") if total else "—",
+                say_percent(done / total, word="~") if total else "—",
                 _badge(status[0]),
                 status[1],
             )
@@ -926,9 +998,13 @@ def build_risks(facts: Facts, glossary: Glossary) -> Report:
             "dependencies",
             "Dependency chains",
             sentence(
-                f"{say_count(len(chains), 'chain')} of three or more items "
-                "that wait on each other; "
-                f"{say_count(len(cross), 'hand-over')} between teams"
+                (
+                    f"{say_count(len(chains), 'chain')} of three or more items "
+                    "that wait on each other; "
+                    if chains
+                    else ""
+                )
+                + f"{say_count(len(cross), 'hand-over')} between teams"
             ),
         )
         rows = []

@@ -78,6 +78,8 @@ class Facts:
     ws: Workspace
     seed: int
     forecasts: dict[str, DateForecast] = field(default_factory=dict)
+    # Likely start of each deliverable (when its team is free for it), from the forecast.
+    forecast_starts: dict[str, dt.date] = field(default_factory=dict)
     forecast_method: str = ""
     forecast_trials: int = 0
     schedule: dict[str, Scheduled] = field(default_factory=dict)
@@ -212,9 +214,16 @@ def open_size(ws: Workspace, item: Item) -> float:
     return sum(size(leaf) for leaf in leaves_of(ws, item) if leaf.is_open)
 
 
+NEXT_SPRINTS = 3
+"""'Next' is work likely to start within this many sprints; 'Later' is after that."""
+
+
 def horizon(ws: Workspace, item: Item, facts: Facts) -> str:
-    """Now / Next / Later: from the schedule when there is one, else from the work's status."""
-    scheduled = facts.schedule.get(item.key)
+    """Now / Next / Later by when the work likely starts (forecast, else schedule, else status).
+
+    Now: under way, or starting within a sprint. Next: starting within :data:`NEXT_SPRINTS`
+    sprints. Later: everything after that.
+    """
     leaves = leaves_of(ws, item)
     if (
         any(leaf.status == Status.IN_PROGRESS for leaf in leaves)
@@ -222,10 +231,12 @@ def horizon(ws: Workspace, item: Item, facts: Facts) -> str:
     ):
         return "Now"
     sprint = dt.timedelta(days=ws.cycles.sprint_length_days)
-    if scheduled is not None:
-        if scheduled.start <= ws.as_of + sprint:
+    scheduled = facts.schedule.get(item.key)
+    start = facts.forecast_starts.get(item.key) or (scheduled.start if scheduled else None)
+    if start is not None:
+        if start <= ws.as_of + sprint:
             return "Now"
-        if scheduled.start <= ws.as_of + 6 * sprint:
+        if start <= ws.as_of + NEXT_SPRINTS * sprint:
             return "Next"
         return "Later"
     if item.status == Status.READY or any(leaf.status == Status.READY for leaf in leaves):

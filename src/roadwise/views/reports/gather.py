@@ -19,7 +19,7 @@ import numpy as np
 from roadwise.domain import Item, Status, Workspace
 from roadwise.errors import RoadwiseError
 from roadwise.views.reports import facts as F
-from roadwise.views.reports.facts import Calibration, DateForecast, Facts, Priority
+from roadwise.views.reports.facts import Calibration, DateForecast, Facts, Priority, Scheduled
 from roadwise.views.reports.wording import (
     date_with_confidence,
     say_count,
@@ -45,13 +45,16 @@ def gather(
     *,
     seed: int | None = None,
     trials: int = TRIALS,
-    steps: tuple[str, ...] = ("priorities", "forecast", "calibration", "resources"),
+    steps: tuple[str, ...] = ("priorities", "roadmap", "forecast", "calibration", "resources"),
+    schedule_seconds: float = 3.0,
 ) -> Facts:
     """Facts for every report kind from the workspace and the engines' results."""
     results = dict(results or {})
+    results.setdefault("_schedule_seconds", schedule_seconds)
     facts = Facts(ws=ws, seed=ws.settings.seed if seed is None else seed)
     runners: dict[str, Callable[[Facts, dict[str, Any], int], None]] = {
         "priorities": _priorities,
+        "roadmap": _roadmap,
         "forecast": _forecast,
         "calibration": _calibration,
         "resources": _resources,
@@ -112,6 +115,48 @@ def rank_of(facts: Facts, item: Item) -> float:
     return min(ranks) if ranks else float("inf")
 
 
+# --------------------------------------------------------------------------- roadmap
+
+
+def _roadmap(facts: Facts, results: dict[str, Any], trials: int) -> None:
+    """Who builds what, when: the scheduling engine's roadmap (reused when handed in)."""
+    result = results.get("roadmap")
+    if result is None:
+        if not _has("roadwise.engines.schedule.roadmap"):
+            return
+        from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+
+        options = RoadmapOptions(
+            time_limit=float(results.get("_schedule_seconds", 3.0)),
+            workers=2,
+            seed=facts.seed,
+            baseline=False,
+        )
+        try:
+            result = plan_roadmap(facts.ws, options)
+        except RoadwiseError:
+            return  # nothing to schedule, or no plan within the limit: no schedule facts
+        except Exception:  # an engine still being built must not break a report
+            return
+    scheduled = [*getattr(result, "items", ()), *getattr(result, "rollups", ())]
+    if not scheduled:
+        return
+    for s in scheduled:
+        facts.schedule[s.key] = Scheduled(key=s.key, team=s.team, start=s.start, end=s.end)
+    summary = result.summary
+    quality = (
+        "proven optimal"
+        if summary.proven_optimal
+        else f"best found in {summary.seconds:.0f} s, within {summary.gap:.0%} of the bound"
+    )
+    facts.schedule_method = (
+        f"{summary.method} roadmap minimising cost of delay under team capacity, skills, "
+        f"dependencies and deadlines ({quality}; roadwise.engines.schedule)"
+    )
+    facts.raw["roadmap_result"] = result
+    facts.engines["roadmap"] = f"{summary.method}, {quality}"
+
+
 # --------------------------------------------------------------------------- forecast
 
 
@@ -160,8 +205,14 @@ def _order_key(facts: Facts) -> Callable[[Item], tuple[Any, ...]]:
         found = F.effective_deadline(ws, item)
         return found[0] if found else dt.date.max
 
+    def planned_start(item: Item) -> dt.date:
+        scheduled = facts.schedule.get(item.key)
+        return scheduled.start if scheduled else dt.date.max
+
     def key(item: Item) -> tuple[Any, ...]:
+        # The roadmap's order when there is one; else status, priority and deadline.
         return (
+            planned_start(item),
             status_rank.get(item.status, 4),
             rank_of(facts, item),
             deadline(item),
@@ -197,17 +248,20 @@ def simulate_queues(
     *,
     extra: dict[str, np.ndarray] | None = None,
     seed_offset: int = 0,
+    starts: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Finish week (trials,) of every deliverable: the latest of its leaves over all teams.
 
     Uses the forecasting engine's Monte Carlo (blocks of weeks resampled from each team's own
     history). ``extra`` scales a team's future weekly throughput (a capacity factor per week).
+    ``starts``, when given, receives the week each deliverable's first piece of work begins.
     """
     from roadwise.engines.forecast.simulate import sample_weeks, weeks_to_reach
 
     ws = facts.ws
     rng = np.random.default_rng(facts.seed + seed_offset)
     finish: dict[str, np.ndarray] = {}
+    seen_in_team: set[str] = set()
     for team, queue in sorted(team_queues(facts, unit).items()):
         history = _weekly_history(ws, team, unit, ws.as_of)
         if history.size == 0 or history.sum() <= 0:
@@ -223,9 +277,18 @@ def simulate_queues(
             weekly = weekly * scale
         cumulative = 0.0
         for key, size in queue:
+            if starts is not None and key not in seen_in_team:
+                seen_in_team.add(key)
+                began = (
+                    weeks_to_reach(weekly, np.full(trials, cumulative))
+                    if cumulative > 0
+                    else np.zeros(trials)
+                )
+                starts[key] = np.minimum(starts.get(key, np.full(trials, np.inf)), began)
             cumulative += size
             reached = weeks_to_reach(weekly, np.full(trials, cumulative))
             finish[key] = np.maximum(finish.get(key, np.zeros(trials)), reached)
+        seen_in_team = set()
     return finish
 
 
@@ -240,9 +303,14 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
     if not ws.history or not _has("roadwise.engines.forecast.simulate"):
         return
     unit = _unit(ws)
-    finish = simulate_queues(facts, unit, trials)
+    starts: dict[str, np.ndarray] = {}
+    finish = simulate_queues(facts, unit, trials, starts=starts)
     if not finish:
         return
+    for key, weeks in starts.items():
+        facts.forecast_starts[key] = _to_date(
+            ws.as_of, float(np.quantile(weeks, 0.5, method="inverted_cdf"))
+        )
     method = (
         f"Monte Carlo ({trials:,} trials): each team's future weeks resampled in blocks from its "
         f"own last 12/26/52 weeks of {unit} finished (roadwise.engines.forecast); remaining work "

@@ -37,13 +37,27 @@ DEFAULT_GLOSSARY: dict[str, str] = {
 _CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 
 
+def is_definition(meaning: str) -> bool:
+    """A glossary value longer than four words explains a term rather than replacing it."""
+    return len(meaning.split()) > 4
+
+
 class Glossary:
-    """Replaces technical terms by business terms, whole words only, keeping a capital."""
+    """Replaces technical terms by business terms, whole words only, keeping a capital.
+
+    A workspace glossary entry whose value is a short term ("epic" -> "initiative") replaces
+    the term in generated text; a longer value is a definition ("request" -> "a unit of work a
+    customer tracks ..."): the text keeps the word and the report's appendix explains it.
+    """
 
     def __init__(self, terms: Mapping[str, str] | None = None, *, defaults: bool = True) -> None:
         merged: dict[str, str] = dict(DEFAULT_GLOSSARY) if defaults else {}
+        self.definitions: dict[str, str] = {
+            term: meaning for term, meaning in (terms or {}).items() if is_definition(meaning)
+        }
+        terms = {t: m for t, m in (terms or {}).items() if t not in self.definitions}
         # The workspace's entries win over the defaults, whatever their case.
-        for term, business in (terms or {}).items():
+        for term, business in terms.items():
             for existing in [t for t in merged if t.lower() == term.lower()]:
                 del merged[existing]
             merged[term] = business
@@ -77,6 +91,14 @@ class Glossary:
 
     def items(self) -> list[tuple[str, str]]:
         return sorted(self.terms.items(), key=lambda kv: kv[0].lower())
+
+    def defined_in(self, text: str) -> list[tuple[str, str]]:
+        """The definitions whose term appears in ``text`` (whole word, any case)."""
+        return sorted(
+            (term, meaning)
+            for term, meaning in self.definitions.items()
+            if re.search(rf"(?<![\w-]){re.escape(term)}s?(?![\w-])", text, re.IGNORECASE)
+        )
 
 
 # --------------------------------------------------------------------------- dates
@@ -181,7 +203,10 @@ def say_percent(share: float, *, word: str = "roughly") -> str:
         return "over 99 %"
     # Near the ends a person says "3 %" or "96 %"; in between, to the nearest 5.
     n = round(pct) if pct < 10 or pct > 90 else int(5 * round(pct / 5))
-    return f"{word} {n} %" if not math.isclose(n, pct, abs_tol=1e-9) else f"{n} %"
+    if math.isclose(n, pct, abs_tol=1e-9):
+        return f"{n} %"
+    # A symbol hedge ("~") sits on the number; a word hedge ("roughly") stands before it.
+    return f"{word}{n} %" if word and not word[-1].isalpha() else f"{word} {n} %"
 
 
 def exact_percent(share: float) -> str:

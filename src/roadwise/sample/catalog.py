@@ -747,7 +747,7 @@ AREAS: tuple[Area, ...] = (
                             "stop reports from timing out",
                             "open our main dashboard without waiting a minute",
                         ],
-                        ["faster dashboards", "report performance", "dashboard load times"],
+                        ["faster dashboards", "report performance", "quicker dashboard loading"],
                     ),
                     F(
                         "Report caching with a freshness indicator",
@@ -1260,7 +1260,7 @@ AREAS: tuple[Area, ...] = (
                             "annotate pictures from the mobile app",
                             "mark up photos of a damaged item",
                         ],
-                        ["photo annotations", "photo markup", "annotating pictures"],
+                        ["photo annotations", "photo markup", "picture markup"],
                     ),
                     F(
                         "Barcode and QR scanning",
@@ -1304,7 +1304,7 @@ AREAS: tuple[Area, ...] = (
                         [
                             "offline drafts",
                             "offline support in the app",
-                            "working without a connection",
+                            "offline mode",
                         ],
                     ),
                 ),
@@ -1381,7 +1381,7 @@ AREAS: tuple[Area, ...] = (
                             "stop missing notifications on Android",
                             "receive alerts immediately on my phone",
                         ],
-                        ["push notifications", "notification delays", "push delivery"],
+                        ["push notifications", "instant push alerts", "push delivery"],
                     ),
                 ),
             ),
@@ -1493,7 +1493,7 @@ AREAS: tuple[Area, ...] = (
                             "add seats ourselves",
                             "switch to the annual plan in the app",
                         ],
-                        ["self-serve upgrades", "in-app plan changes", "adding seats"],
+                        ["self-serve upgrades", "in-app plan changes", "seat management"],
                     ),
                     F(
                         "Invoices with PO numbers and VAT IDs",

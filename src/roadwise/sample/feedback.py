@@ -12,6 +12,7 @@ a few of them more and more often in recent months.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,8 +151,8 @@ BUG_TEMPLATES: dict[FeedbackSource, tuple[str, ...]] = {
     ),
 }
 PRAISE_FEATURE = (
-    "Love the new {noun}!",
-    "The new {noun} is exactly what we needed, thank you.",
+    "Love the new {bare}!",
+    "The new {bare} is exactly what we needed, thank you.",
     "Finally we can {want}. Great update!",
     "Thanks for shipping {noun}, it already saves us time.",
 )
@@ -167,6 +168,51 @@ QUESTION_FEATURE = (
 )
 QUESTION_PREFIXES = ("", "", "", "Hi, ", "Quick question: ", "Hello support team, ")
 QUESTION_SUFFIXES = ("", "", " Thanks!", " Couldn't find it in the docs.", " Thanks for the help.")
+
+QUESTION_CONTEXTS = (
+    "",
+    "",
+    "",
+    "We just onboarded a new team.",
+    "Our admin is out this week.",
+    "Asking for our finance team.",
+    "We're on the Business plan.",
+    "Trying to get this set up before Monday.",
+    "Sorry if this was asked before.",
+)
+PRAISE_OPENERS = (
+    "",
+    "",
+    "",
+    "Love it.",
+    "Really happy with Kitewire.",
+    "Great tool.",
+    "Five stars from our operations team.",
+    "Quick note of thanks.",
+    "Honestly impressed.",
+)
+PRAISE_DETAILS = (
+    "",
+    "",
+    "",
+    "Keep it up!",
+    "We use it for purchasing and IT requests.",
+    "Our whole facilities team is on it now.",
+    "Rolled out to three sites so far.",
+    "Recommended it to two other companies already.",
+    "Worth every penny.",
+    "The mobile app is handy on the shop floor.",
+)
+OTHER_SUFFIXES = (
+    "",
+    "",
+    "",
+    "Thanks.",
+    "Happy to jump on a call.",
+    "No rush.",
+    "Our contract number is on the last invoice.",
+    "Please reply to this thread.",
+)
 
 SOURCES_BY_LABEL: dict[str, tuple[tuple[FeedbackSource, ...], tuple[float, ...]]] = {
     "feature": (
@@ -197,10 +243,10 @@ def _cap(text: str) -> str:
 
 
 def _tidy(text: str) -> str:
-    text = " ".join(text.replace(" \n", "\n").split(" "))
+    text = text.strip()
     while "  " in text:
         text = text.replace("  ", " ")
-    return text.strip()
+    return text.replace(" \n", "\n").replace("\n ", "\n")
 
 
 def _typos(rng: np.random.Generator, text: str) -> str:
@@ -266,6 +312,7 @@ def build_feedback(
         return template.format(
             want=want,
             noun=noun,
+            bare=re.sub(r"^(a|an|the) ", "", noun),
             Noun=_cap(noun),
             Want=_cap(want),
             symptom=symptom,
@@ -278,6 +325,7 @@ def build_feedback(
         )
 
     def wrap(text: str, source: FeedbackSource) -> str:
+        text = text.strip()
         if source in (S.SUPPORT, S.OTHER):
             greeted = text.startswith(("Hi", "Hello", "Hey", "Good morning", "Quick question"))
             thanked = "Thank" in text[-30:]
@@ -438,7 +486,8 @@ def build_feedback(
         prefix, question = choose(QUESTION_PREFIXES), choose(catalog.QUESTIONS)
         if prefix:
             question = question[:1].lower() + question[1:]
-        text = prefix + question + choose(QUESTION_SUFFIXES)
+        context = "" if prefix.startswith(("Hi", "Hello")) else choose(QUESTION_CONTEXTS)
+        text = f"{context} {prefix}{question}{choose(QUESTION_SUFFIXES)}".strip()
         add(
             text,
             source,
@@ -448,10 +497,10 @@ def build_feedback(
             "neutral",
             None,
         )
-    for _ in range(int(total * 0.12)):
+    for _ in range(int(total * 0.1)):
         source = source_for("praise")
         add(
-            choose(catalog.PRAISE),
+            f"{choose(PRAISE_OPENERS)} {choose(catalog.PRAISE)} {choose(PRAISE_DETAILS)}",
             source,
             customer_for(source, []),
             day_between(1, WINDOW_DAYS),
@@ -462,7 +511,7 @@ def build_feedback(
     for _ in range(int(total * 0.05)):
         source = source_for("other")
         add(
-            choose(catalog.OTHER),
+            f"{choose(catalog.OTHER)} {choose(OTHER_SUFFIXES)}",
             source,
             customer_for(source, []),
             day_between(1, WINDOW_DAYS),

@@ -67,10 +67,10 @@ def generate_sample(seed: int = 7, *, as_of: dt.date | None = None) -> Workspace
             currency="USD",
             seed=seed,
             glossary={
+                "queue": "where a customer's requests wait for their team",
                 "request": (
                     "a unit of work a customer's team tracks in Kitewire (not a backlog item)"
                 ),
-                "queue": "where a customer's requests wait for their team",
             },
         ),
         objectives=objectives,

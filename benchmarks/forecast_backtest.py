@@ -58,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--inflation", type=float, default=Calibration().inflation)
     ap.add_argument("--halflife", type=float, default=Calibration().halflife_weeks)
     ap.add_argument("--block", type=int, default=Sampling().block)
+    ap.add_argument("--no-regime", action="store_true")
+    ap.add_argument("--pool", default=Calibration().pool, choices=["mature", "censor", "known"])
     ap.add_argument("--windows", type=int, nargs="+", default=list(Sampling().windows))
     args = ap.parse_args(argv)
 
@@ -68,7 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     if not files:
         print(f"no CSV files under {folder}", file=sys.stderr)
         return 2
-    calibration = Calibration(args.prior_weight, args.inflation, args.halflife)
+    calibration = Calibration(
+        prior_weight=args.prior_weight,
+        inflation=args.inflation,
+        halflife_weeks=args.halflife,
+        pool=args.pool,
+        regime=not args.no_regime,
+    )
     sampling = Sampling(block=args.block, windows=tuple(args.windows))
 
     records: list[dict[str, object]] = []
@@ -86,8 +94,15 @@ def main(argv: list[str] | None = None) -> int:
         start = first + args.start_months * 30.44
         cutoffs = np.arange(start, float(done[-1]), float(args.every))
         for n in args.n:
-            ours = backtest(done, float(n), cutoffs, sampling=sampling,
-                            calibration=calibration, trials=args.trials, seed=n)
+            ours = backtest(
+                done,
+                float(n),
+                cutoffs,
+                sampling=sampling,
+                calibration=calibration,
+                trials=args.trials,
+                seed=n,
+            )
             s = ours.summary
             rec: dict[str, object] = {
                 "project": path.stem,
@@ -106,12 +121,23 @@ def main(argv: list[str] | None = None) -> int:
             pooled.setdefault(("roadwise", n), []).extend(ours.points)
             tb_hit85 = tb_pin = float("nan")
             if not args.no_textbook:
-                tb = backtest(done, float(n), cutoffs, sampling=TEXTBOOK,
-                              calibration=Calibration(enabled=False), trials=args.trials, seed=n)
+                tb = backtest(
+                    done,
+                    float(n),
+                    cutoffs,
+                    sampling=TEXTBOOK,
+                    calibration=Calibration(enabled=False),
+                    trials=args.trials,
+                    seed=n,
+                )
                 tb_hit85 = tb.summary.hit_at(0.85)
                 tb_pin = tb.summary.pinball
-                rec.update(textbook_hit50=tb.summary.hit_at(0.5), textbook_hit85=tb_hit85,
-                           textbook_hit95=tb.summary.hit_at(0.95), textbook_pinball=tb_pin)
+                rec.update(
+                    textbook_hit50=tb.summary.hit_at(0.5),
+                    textbook_hit85=tb_hit85,
+                    textbook_hit95=tb.summary.hit_at(0.95),
+                    textbook_pinball=tb_pin,
+                )
                 pooled.setdefault(("textbook", n), []).extend(tb.points)
             records.append(rec)
             print(
@@ -124,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print("Averages over projects (each project weighs the same; only projects with cut-offs)")
-    line = (f"{'method':<10}{'N':>5}{'projects':>9}{'hit50':>7}{'hit70':>7}{'hit85':>7}"
-            f"{'hit95':>7}{'min85 (>=20 cuts)':>19}{'pinball':>9}")
+    line = (
+        f"{'method':<10}{'N':>5}{'projects':>9}{'hit50':>7}{'hit70':>7}{'hit85':>7}"
+        f"{'hit95':>7}{'min85 (>=20 cuts)':>19}{'pinball':>9}"
+    )
     print(line)
     print("-" * len(line))
     overall: dict[str, dict[str, float]] = {}
@@ -141,11 +169,20 @@ def main(argv: list[str] | None = None) -> int:
                 return np.array([float(r[name]) for r in rows])  # type: ignore[arg-type]
 
             if method == "roadwise":
-                h50, h70, h85, h95, pin = (col("hit50"), col("hit70"), col("hit85"),
-                                           col("hit95"), col("pinball"))
+                h50, h70, h85, h95, pin = (
+                    col("hit50"),
+                    col("hit70"),
+                    col("hit85"),
+                    col("hit95"),
+                    col("pinball"),
+                )
             elif method == "textbook":
-                h50, h85, h95, pin = (col("textbook_hit50"), col("textbook_hit85"),
-                                      col("textbook_hit95"), col("textbook_pinball"))
+                h50, h85, h95, pin = (
+                    col("textbook_hit50"),
+                    col("textbook_hit85"),
+                    col("textbook_hit95"),
+                    col("textbook_pinball"),
+                )
                 h70 = np.full(len(rows), np.nan)
             elif method == "naive":
                 h85 = col("naive_hit85")
@@ -158,17 +195,24 @@ def main(argv: list[str] | None = None) -> int:
             big = col("cutoffs") >= 20
             worst = float(np.min(h85[big])) if big.any() else float("nan")
             label = "all" if n == 0 else str(n)
-            print(f"{method:<10}{label:>5}{len(rows):>9}{np.nanmean(h50):>7.2f}"
-                  f"{np.nanmean(h70):>7.2f}{np.nanmean(h85):>7.2f}{np.nanmean(h95):>7.2f}"
-                  f"{worst:>19.2f}{np.mean(pin):>9.1f}")
+            print(
+                f"{method:<10}{label:>5}{len(rows):>9}{np.nanmean(h50):>7.2f}"
+                f"{np.nanmean(h70):>7.2f}{np.nanmean(h85):>7.2f}{np.nanmean(h95):>7.2f}"
+                f"{worst:>19.2f}{np.mean(pin):>9.1f}"
+            )
             if n == 0:
-                overall[method] = {"hit85": float(np.nanmean(h85)), "pinball": float(np.mean(pin)),
-                                   "worst_hit85_20cuts": worst}
+                overall[method] = {
+                    "hit85": float(np.nanmean(h85)),
+                    "pinball": float(np.mean(pin)),
+                    "worst_hit85_20cuts": worst,
+                }
     pooled_rw = summarise([p for (m, _), pts in pooled.items() if m == "roadwise" for p in pts])
     print()
-    print(f"pooled over all cut-offs: roadwise hit85 {pooled_rw.hit_at(0.85):.3f}, "
-          f"pinball {pooled_rw.pinball:.1f} d; naive pinball {pooled_rw.naive_pinball:.1f} d; "
-          f"{pooled_rw.cutoffs} scored cut-offs; {elapsed:.0f} s")
+    print(
+        f"pooled over all cut-offs: roadwise hit85 {pooled_rw.hit_at(0.85):.3f}, "
+        f"pinball {pooled_rw.pinball:.1f} d; naive pinball {pooled_rw.naive_pinball:.1f} d; "
+        f"{pooled_rw.cutoffs} scored cut-offs; {elapsed:.0f} s"
+    )
     if args.json:
         args.json.write_text(json.dumps({"records": records, "overall": overall}, indent=1))
     return 0

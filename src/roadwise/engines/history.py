@@ -157,8 +157,8 @@ def summarise(
         team_recs = [r for r in records if (r.team or "") == team]
         groups: list[tuple[str | None, list[HistoryRecord]]] = [(None, team_recs)]
         if by_kind:
-            for kind in sorted({r.kind.value for r in team_recs}):
-                groups.append((kind, [r for r in team_recs if r.kind.value == kind]))
+            for kind_name in sorted({r.kind.value for r in team_recs}):
+                groups.append((kind_name, [r for r in team_recs if r.kind.value == kind_name]))
         first = min(r.done for r in team_recs).date()
         span_weeks = max(1, -(-((latest.date() - first).days + 1) // 7))
         if weeks is not None:

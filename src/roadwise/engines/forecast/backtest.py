@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 
 from roadwise.engines.forecast.simulate import (
     FloatArray,
@@ -46,9 +47,15 @@ class Calibration:
     """How known past errors widen a forecast. The defaults were set once, for all teams."""
 
     prior_weight: float = 8.0
+    #: Learn how errors depend on the regime (recent pace vs long-run pace) from the pool.
+    regime: bool = True
     inflation: float = 1.5
     halflife_weeks: float = 78.0
     enabled: bool = True
+    #: Which past cut-offs enter the pool: "mature" (those whose base 95 % date has passed;
+    #: pending ones among them as censored), "censor" (all, pending censored) or "known"
+    #: (only outcomes already known, which favours the quick ones).
+    pool: str = "mature"
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,9 @@ class BaseForecast:
 
     cutoff: float
     grid_days: FloatArray  # durations at GRID levels
+    #: log(this median / the average-velocity line's date): how far the recent pace departs
+    #: from the long-run one. Past errors are regressed on it (see :func:`calibrated`).
+    regime: float = 0.0
 
     @property
     def median(self) -> float:
@@ -64,7 +74,10 @@ class BaseForecast:
 
 
 def history_before(
-    done_days: FloatArray, cutoff: float, first_day: float, max_weeks: int = 156,
+    done_days: FloatArray,
+    cutoff: float,
+    first_day: float,
+    max_weeks: int = 156,
     sizes: FloatArray | None = None,
 ) -> FloatArray:
     """Weekly throughput in the seven-day periods before ``cutoff`` (at most ``max_weeks``)."""
@@ -86,22 +99,60 @@ def base_forecast(
     return BaseForecast(cutoff, np.asarray(grid, dtype=float))
 
 
-def weighted_quantiles(values: FloatArray, weights: FloatArray, levels: FloatArray) -> FloatArray:
-    order = np.argsort(values)
-    v = values[order]
-    w = weights[order]
-    cdf = (np.cumsum(w) - 0.5 * w) / w.sum()
-    return np.asarray(np.interp(levels, cdf, v), dtype=float)
+@dataclass(frozen=True)
+class ErrorPool:
+    """The method's past errors on one team, as known at one moment.
+
+    ``values`` are log(actual / forecast median). Where the outcome was still pending at that
+    moment (``observed`` False), the value is a lower bound: the work had taken at least that
+    long so far. Leaving those out would keep only the quick outcomes and make the calibration
+    optimistic, so they enter as right-censored observations (Kaplan-Meier).
+    """
+
+    values: FloatArray
+    observed: npt.NDArray[np.bool_]
+    ages_weeks: FloatArray
+    regimes: FloatArray | None = None
+
+    @property
+    def known(self) -> int:
+        return int(self.observed.sum())
+
+    @classmethod
+    def empty(cls) -> ErrorPool:
+        return cls(np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0))
+
+
+def km_quantiles(
+    values: FloatArray, observed: npt.NDArray[np.bool_], weights: FloatArray, levels: FloatArray
+) -> FloatArray:
+    """Quantiles of a weighted Kaplan-Meier estimate (right-censored where not ``observed``)."""
+    # At equal values, outcomes come before censorings: a censored value is still "at risk".
+    order = np.lexsort((~observed, values))
+    v, o, w = values[order], observed[order], weights[order]
+    at_risk = np.cumsum(w[::-1])[::-1]
+    hazard = np.where(o, w / np.maximum(at_risk, 1e-300), 0.0)
+    surv = np.cumprod(1.0 - np.clip(hazard, 0.0, 1.0))
+    cdf = 1.0 - surv
+    ev = o.nonzero()[0]
+    if ev.size == 0:
+        return np.full(levels.size, float(v.max()) if v.size else 0.0)
+    cdf_ev = cdf[ev]
+    prev = np.concatenate([[0.0], cdf_ev[:-1]])
+    mid = (prev + cdf_ev) / 2.0
+    out = np.interp(levels, mid, v[ev])
+    # Beyond the last outcome the estimate is unknown; stay at the last outcome rather than
+    # guess a tail from the bounds alone.
+    return np.asarray(out, dtype=float)
 
 
 def calibrated(
     base: BaseForecast,
-    errors: FloatArray,
-    ages_weeks: FloatArray,
-    levels: Sequence[float],
+    pool: ErrorPool,
+    levels: Sequence[float] | FloatArray,
     calibration: Calibration = Calibration(),
 ) -> FloatArray:
-    """Calibrated durations (days) at ``levels`` from the base forecast and known past errors."""
+    """Calibrated durations (days) at ``levels`` from the base forecast and the error pool."""
     lv = np.asarray(levels, dtype=float)
     median = max(base.median, MIN_DAYS)
     if not np.isfinite(median):
@@ -112,13 +163,26 @@ def calibrated(
     spread = np.where(np.isfinite(spread), spread, np.log(1e6))
     prior = spread * calibration.inflation
     prior_w = np.full(prior.size, calibration.prior_weight / prior.size)
-    if errors.size:
-        w = 0.5 ** (ages_weeks / calibration.halflife_weeks)
-        values = np.concatenate([prior, errors])
-        weights = np.concatenate([prior_w, w])
-    else:
-        values, weights = prior, prior_w
-    return median * np.exp(weighted_quantiles(values, weights, lv))
+    w = 0.5 ** (pool.ages_weeks / calibration.halflife_weeks)
+    shift = 0.0
+    pool_values = pool.values
+    if calibration.regime and pool.regimes is not None and pool.observed.any():
+        # Weighted ridge fit e ~ a + b*z on the known outcomes; the prior weight pulls a and b
+        # to zero, so a young team's few errors cannot swing the forecast.
+        o = pool.observed
+        z, e, ww = pool.regimes[o], pool.values[o], w[o]
+        lam = calibration.prior_weight
+        xtx = np.array(
+            [[ww.sum() + lam, (ww * z).sum()], [(ww * z).sum(), (ww * z * z).sum() + lam]]
+        )
+        xty = np.array([(ww * e).sum(), (ww * z * e).sum()])
+        a, b = np.linalg.solve(xtx, xty)
+        shift = float(a + b * base.regime)
+        pool_values = pool.values - (a + b * pool.regimes)
+    values = np.concatenate([prior, pool_values])
+    observed = np.concatenate([np.ones(prior.size, dtype=bool), pool.observed])
+    weights = np.concatenate([prior_w, w])
+    return median * np.exp(shift + km_quantiles(values, observed, weights, lv))
 
 
 @dataclass(frozen=True)
@@ -155,8 +219,7 @@ class BacktestResult:
     points: tuple[BacktestPoint, ...]
     summary: BacktestSummary
     #: Errors known at the end of the history: what calibrates a forecast made today.
-    final_errors: FloatArray = field(repr=False)
-    final_error_days: FloatArray = field(repr=False)
+    final_pool: ErrorPool = field(repr=False)
 
 
 def pinball(actual: FloatArray, predicted: FloatArray, levels: Sequence[float]) -> float:
@@ -178,8 +241,9 @@ def summarise(points: Sequence[BacktestPoint], levels: Sequence[float] = LEVELS)
     lv = tuple(float(x) for x in levels)
     if not points:
         nan = float("nan")
-        return BacktestSummary(0, lv, tuple(nan for _ in lv), nan, tuple(nan for _ in lv), nan,
-                               nan, nan)
+        return BacktestSummary(
+            0, lv, tuple(nan for _ in lv), nan, tuple(nan for _ in lv), nan, nan, nan
+        )
     actual = np.array([p.actual_days for p in points])
     fc = np.array([p.forecast_days for p in points])
     base = np.array([p.base_days for p in points])
@@ -230,6 +294,16 @@ def backtest(
     end_day = last + 1e-6 if end is None else end
     rng = np.random.default_rng(seed)
 
+    def naive_days(t: float) -> float:
+        """The average-velocity straight line: all work so far over all weeks so far."""
+        i = int(np.searchsorted(done, t, side="left"))
+        rate = (cum[i - 1] if i > 0 else 0.0) / max((t - first) / 7.0, 1.0)
+        return 7.0 * target / rate if rate > 0 else float("inf")
+
+    def regime(median: float, t: float) -> float:
+        z = np.log(max(median, MIN_DAYS) / max(naive_days(t), MIN_DAYS))
+        return float(np.clip(z, -3.0, 3.0)) if np.isfinite(z) else 0.0
+
     def outcome(t: float) -> float:
         """Days from ``t`` until ``target`` more work was finished (nan: not seen in the data)."""
         i = int(np.searchsorted(done, t, side="left"))
@@ -248,14 +322,31 @@ def backtest(
     outcomes: dict[float, float] = {}
     for t in grid:
         hist = history_before(done, t, first, sizes=w)
-        bases[float(t)] = base_forecast(hist, target, float(t), trials, rng, sampling)
+        b = base_forecast(hist, target, float(t), trials, rng, sampling)
+        bases[float(t)] = BaseForecast(b.cutoff, b.grid_days, regime(b.median, float(t)))
         outcomes[float(t)] = outcome(float(t))
     g_t = np.array(sorted(bases))
     g_med = np.array([max(bases[t].median, MIN_DAYS) for t in g_t])
     g_act = np.array([outcomes[t] for t in g_t])
     g_known = g_t + np.nan_to_num(g_act, nan=np.inf)
     g_err = np.log(np.maximum(g_act, MIN_DAYS) / g_med)
-    usable = np.isfinite(g_err)
+    finite_med = np.isfinite(g_med)
+
+    g_p95 = np.array([bases[t].grid_days[94] for t in g_t])
+    g_z = np.array([bases[t].regime for t in g_t])
+
+    def pool_at(t: float) -> ErrorPool:
+        """The errors as they stood at ``t``: known outcomes, and pending ones as bounds."""
+        seen = finite_med & (g_t < t)
+        known = seen & (g_known < t)
+        if calibration.pool == "known":
+            seen = known
+        elif calibration.pool == "mature":
+            # Only cut-offs old enough that their outcome should be in: looking at younger ones
+            # would keep the quick outcomes and skip the slow ones still pending.
+            seen = seen & (g_t + np.minimum(g_p95, 1e6) < t)
+        values = np.where(known, g_err, np.log(np.maximum(t - g_t, MIN_DAYS) / g_med))
+        return ErrorPool(values[seen], known[seen], (t - g_t[seen]) / 7.0, g_z[seen])
 
     points = []
     for t in all_cut:
@@ -265,15 +356,10 @@ def backtest(
         if not np.isfinite(actual):
             continue  # the data ends before the outcome: cannot be scored
         base = bases[float(t)]
-        mask = usable & (g_known < t)
-        errs = g_err[mask]
-        ages = (t - g_t[mask]) / 7.0
-        fc = calibrated(base, errs, ages, levels, calibration)
+        pool = pool_at(float(t)) if calibration.enabled else ErrorPool.empty()
+        fc = calibrated(base, pool, levels, calibration)
         base_q = np.interp(np.asarray(levels), GRID, base.grid_days)
-        i = int(np.searchsorted(done, t, side="left"))
-        weeks_seen = max((t - first) / 7.0, 1.0)
-        rate = (cum[i - 1] if i > 0 else 0.0) / weeks_seen
-        naive = 7.0 * target / rate if rate > 0 else np.inf
+        naive = naive_days(float(t))
         points.append(
             BacktestPoint(
                 cutoff=float(t),
@@ -281,15 +367,13 @@ def backtest(
                 forecast_days=tuple(float(x) for x in fc),
                 base_days=tuple(float(x) for x in base_q),
                 naive_days=float(naive),
-                known_errors=int(mask.sum()),
+                known_errors=pool.known,
             )
         )
-    final_mask = usable & (g_known < end_day)
     return BacktestResult(
         target=target,
         unit="points" if sizes is not None else "items",
         points=tuple(points),
         summary=summarise(points, levels),
-        final_errors=g_err[final_mask],
-        final_error_days=g_t[final_mask],
+        final_pool=pool_at(end_day) if calibration.enabled else ErrorPool.empty(),
     )

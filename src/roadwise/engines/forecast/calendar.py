@@ -28,11 +28,13 @@ class WorkCalendar:
     def _holidays(self, years: Iterable[int]) -> set[dt.date]:
         if not self.country:
             return set()
-        import holidays
+        from roadwise.engines.capacity import public_holidays
+        from roadwise.errors import RoadwiseError
 
         try:
-            return set(holidays.country_holidays(self.country, years=list(years)).keys())
-        except NotImplementedError:
+            # The capacity engine's calendar, so forecasts and capacity agree on holidays.
+            return set(public_holidays(self.country, years))
+        except RoadwiseError:
             # Unknown country code: no public holidays rather than a failed forecast.
             return set()
 

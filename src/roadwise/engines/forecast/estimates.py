@@ -134,8 +134,9 @@ def forecast_estimated_when(
         raise ValueError("none of the items has an estimate")
     typical = float(np.median([e.likely for e in estimated]))
     filled = [
-        i.estimate if i.estimate is not None else Estimate(low=typical, likely=typical,
-                                                           high=typical)
+        i.estimate
+        if i.estimate is not None
+        else Estimate(low=typical, likely=typical, high=typical)
         for i in items
     ]
     bias = estimate_bias(records, team)
@@ -145,7 +146,12 @@ def forecast_estimated_when(
         **{**options.__dict__, "unit": "points"}  # same settings, counted in points
     )
     forecast = forecast_when(
-        records, float(totals.mean()), as_of, points_options, team, calendar,
+        records,
+        float(totals.mean()),
+        as_of,
+        points_options,
+        team,
+        calendar,
         sampled_targets=totals,
     )
     return forecast, bias

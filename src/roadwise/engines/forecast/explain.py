@@ -109,8 +109,10 @@ def explain_move(
     start, end = value(False, False, False), value(True, True, True)
 
     def date(d: float) -> dt.date | None:
-        return None if d - (before.as_of - epoch).days >= 3650 else epoch + dt.timedelta(
-            days=float(np.ceil(d))
+        return (
+            None
+            if d - (before.as_of - epoch).days >= 3650
+            else epoch + dt.timedelta(days=float(np.ceil(d)))
         )
 
     return DateMove(

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from roadwise.domain.model import Estimate
+from roadwise.domain.model import Estimate, Item
 from roadwise.engines.forecast.estimates import EstimateBias, sample_sizes
 from roadwise.engines.forecast.simulate import FloatArray, Sampling, sample_weeks
 
@@ -144,9 +144,7 @@ def simulate_roadmap(
         flow = teams.get(team)
         default = flow.default_size if flow else 1.0
         ests = [
-            items[i].estimate
-            or Estimate(low=default, likely=default, high=default)
-            for i in cols
+            items[i].estimate or Estimate(low=default, likely=default, high=default) for i in cols
         ]
         sizes[:, cols] = sample_sizes(ests, trials, rng, bias=flow.bias if flow else None)
     capacity: dict[str, tuple[FloatArray, FloatArray]] = {}
@@ -200,7 +198,9 @@ def simulate_roadmap(
     days = finish * 7.0
 
     def date(d: float) -> dt.date | None:
-        return None if not np.isfinite(d) or d > 3650 else as_of + dt.timedelta(days=float(np.ceil(d)))
+        return (
+            None if not np.isfinite(d) or d > 3650 else as_of + dt.timedelta(days=float(np.ceil(d)))
+        )
 
     def p_by(col: FloatArray, day: dt.date | None) -> float | None:
         return None if day is None else float((col <= (day - as_of).days).mean())
@@ -230,3 +230,41 @@ def simulate_roadmap(
         finish_all={p: date(v) for p, v in zip(percentiles, q_all, strict=True)},
         finish_days=days,
     )
+
+
+def roadmap_items(
+    items: Sequence[Item],
+    planned: Sequence[tuple[str, str, dt.date, dt.date]] | None = None,
+) -> list[RoadmapItem]:
+    """The roadmap to replay: the scheduler's plan when there is one, else the backlog order.
+
+    ``planned`` holds (item key, team, planned start, planned end) from the scheduling engine;
+    each team's items are then taken in order of planned start. Without it, open leaf items
+    with a team are taken in the order given (the backlog's priority order).
+    """
+    by_key = {i.key: i for i in items}
+    parents = {i.parent for i in items if i.parent}
+    chosen: list[tuple[Item, str, dt.date | None]] = []
+    if planned:
+        for key, team, _start, end in sorted(planned, key=lambda p: (p[2], p[0])):
+            if key in by_key:
+                chosen.append((by_key[key], team, end))
+    else:
+        chosen = [(i, i.team, None) for i in items if i.is_open and i.team and i.key not in parents]
+    keys = {c[0].key for c in chosen}
+
+    def deps(item: Item) -> tuple[str, ...]:
+        return tuple(d.item for d in item.dependencies if d.item in keys)
+
+    return [
+        RoadmapItem(
+            key=item.key,
+            team=team,
+            estimate=item.estimate,
+            depends_on=deps(item),
+            deadline=item.deadline.date if item.deadline else None,
+            planned_end=end,
+            title=item.title,
+        )
+        for item, team, end in chosen
+    ]

@@ -6,8 +6,8 @@ team's own past. Two choices keep the spread honest:
 * **Blocks of weeks** are resampled, not single weeks. A team's good and bad weeks come in runs
   (holidays, incidents, a release crunch); drawing weeks one at a time averages those runs away
   and makes the forecast look surer than it is.
-* **Mixed windows**: each trial draws its history from the last 12, 26 or 52 weeks. Recent weeks
-  say most about the team now; longer windows remember that teams pause and change speed.
+* **Mixed windows**: each trial draws its history from the last 12, 26, 52 or 156 weeks. Recent
+  weeks say most about the team now; longer ones remember that teams pause and change speed.
 
 Weeks in a simulation are seven-day periods counted from the forecast's start date (not calendar
 weeks), so a forecast made on a Thursday does not lose or gain half a week.
@@ -24,7 +24,7 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-DEFAULT_WINDOWS: tuple[int, ...] = (12, 26, 52)
+DEFAULT_WINDOWS: tuple[int, ...] = (12, 26, 52, 156)
 DEFAULT_BLOCK = 4
 MAX_WEEKS = 520  # ten years: a forecast that does not finish by then is "not in sight"
 
@@ -151,7 +151,11 @@ def simulate_weeks(
             part = capacity[done_weeks : done_weeks + span]
             factor[: part.size] = part
             weekly = weekly * factor
-        arrivals = rng.poisson(growth_per_week, weekly.shape) if growth_per_week > 0 else None
+        arrivals = (
+            rng.poisson(growth_per_week, weekly.shape).astype(np.float64)
+            if growth_per_week > 0
+            else None
+        )
         need = targets[pending] - carried[pending]
         weeks = weeks_to_reach(weekly, need, arrivals)
         finished = np.isfinite(weeks)

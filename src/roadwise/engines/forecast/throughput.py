@@ -41,7 +41,7 @@ class ForecastOptions:
     #: New work per week when scope growth is on; None learns it (bugs created per week).
     growth_per_week: float | None = None
     calibrate: bool = True
-    calibration: Calibration = Calibration()
+    calibration: Calibration = field(default_factory=Calibration)
     #: Trials per cut-off when measuring calibration (fewer: it runs at every past week).
     backtest_trials: int = 600
     seed: int = 0
@@ -199,12 +199,12 @@ def _measured(result: BacktestResult | None) -> MeasuredCalibration | None:
         target=result.target,
         unit=result.unit,
         cutoffs=s.cutoffs,
-        hit={int(round(q * 100)): h for q, h in zip(s.levels, s.hit, strict=True)},
-        uncalibrated_hit={int(round(q * 100)): h for q, h in zip(s.levels, s.base_hit, strict=True)},
+        hit={round(q * 100): h for q, h in zip(s.levels, s.hit, strict=True)},
+        uncalibrated_hit={round(q * 100): h for q, h in zip(s.levels, s.base_hit, strict=True)},
         pinball_days=s.pinball,
         naive_pinball_days=s.naive_pinball,
         naive_hit=s.naive_hit,
-        errors_known=int(result.final_errors.size),
+        errors_known=result.final_pool.known,
     )
 
 
@@ -253,7 +253,7 @@ def forecast_when(
     rng = np.random.default_rng(options.seed)
     capacity = None
     if calendar is not None and not calendar.is_plain:
-        capacity = calendar.week_factors(as_of, 520)
+        capacity = calendar.week_factors(as_of, 156)
     growth = 0.0
     if options.scope_growth:
         growth = (
@@ -270,11 +270,9 @@ def forecast_when(
     result = measure(records, target, as_of, options, window) if options.calibrate else None
     levels = np.linspace(0.0025, 0.9975, 200)
     if result is not None:
-        errors = result.final_errors
-        ages = -result.final_error_days / 7.0
-        dist = calibrated(base, errors, ages, levels, options.calibration)
-        pct_days = calibrated(base, errors, ages, [p / 100 for p in PERCENTILES],
-                              options.calibration)
+        pool = result.final_pool
+        dist = calibrated(base, pool, levels, options.calibration)
+        pct_days = calibrated(base, pool, [p / 100 for p in PERCENTILES], options.calibration)
     else:
         dist = np.quantile(sim_days, levels, method="inverted_cdf")
         pct_days = np.quantile(sim_days, [p / 100 for p in PERCENTILES], method="inverted_cdf")
@@ -321,7 +319,7 @@ def forecast_how_many(
         capacity = calendar.week_factors(as_of, int(np.ceil((until - as_of).days / 7)) + 1)
     weeks = (until - as_of).days / 7.0
     counts = how_many(hist, weeks, options.trials, rng, sampling, capacity)
-    uncal = {p: float(np.quantile(counts, 1 - p / 100)) for p in PERCENTILES}
+    uncal = {p: float(np.floor(np.quantile(counts, 1 - p / 100))) for p in PERCENTILES}
     median = float(np.median(counts))
     result = None
     at_least = uncal
@@ -332,8 +330,7 @@ def forecast_how_many(
             # Durations for the median amount: scale the count spread into a duration spread.
             base = BaseForecast(0.0, 7 * weeks * median / np.maximum(spread, 1e-9))
             lv = [p / 100 for p in PERCENTILES]
-            dur = calibrated(base, result.final_errors, -result.final_error_days / 7.0, lv,
-                             options.calibration)
+            dur = calibrated(base, result.final_pool, lv, options.calibration)
             at_least = {
                 p: float(np.floor(median * (7 * weeks) / max(d, MIN_DAYS)))
                 for p, d in zip(PERCENTILES, dur, strict=True)

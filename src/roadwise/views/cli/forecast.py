@@ -1,0 +1,515 @@
+"""``roadwise forecast …``: delivery dates with their measured calibration.
+
+roadwise forecast when --items 30 --team platform
+roadwise forecast howmany --date 2026-09-30 --team platform
+roadwise forecast roadmap
+roadwise forecast backtest --items 30 --team platform
+roadwise forecast history
+roadwise forecast when --items 30 --history-csv MDL.csv --mapping tawos
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from roadwise.domain.model import HistoryRecord
+from roadwise.errors import RoadwiseError
+from roadwise.views.cli import app
+from roadwise.views.cli._common import (
+    DbOption,
+    JsonOption,
+    console,
+    db_url,
+    handles_errors,
+    print_json,
+)
+
+forecast_app = typer.Typer(
+    help="Monte Carlo forecasts from the team's own history, with their measured calibration.",
+    no_args_is_help=True,
+)
+app.add_typer(forecast_app, name="forecast")
+
+TeamOption = typer.Option(None, "--team", "-t", help="Team key (default: the whole product).")
+AsOfOption = typer.Option(
+    None,
+    "--as-of",
+    help="Forecast from this day (default: workspace date or the day after the "
+    "last finish in the CSV).",
+)
+TrialsOption = typer.Option(10_000, "--trials", min=100, help="Monte Carlo trials.")
+WindowOption = typer.Option(
+    None,
+    "--window",
+    help="Sampling window in weeks, or 'auto' to pick one by backtest (default: mixed "
+    "12/26/52/156 weeks).",
+)
+CsvOption = typer.Option(
+    None,
+    "--history-csv",
+    help="Read delivery history from an issue-tracker CSV export instead of the workspace.",
+    exists=False,
+)
+MappingOption = typer.Option(
+    "tawos",
+    "--mapping",
+    help="CSV columns: a preset (tawos, jira) or field=Column pairs, e.g. "
+    "'created=Created,resolved=Resolved,size=Story Points'.",
+)
+SeedOption = typer.Option(0, "--seed", help="Random seed.")
+ChartOption = typer.Option(None, "--chart", help="Also write a chart (.svg, .png or .html).")
+
+
+class Loaded:
+    def __init__(self, records: list[HistoryRecord], as_of: dt.date, ws: Any, source: str):
+        self.records = records
+        self.as_of = as_of
+        self.ws = ws
+        self.source = source
+
+    def team(self, team: str | None) -> list[HistoryRecord]:
+        if team is None:
+            return self.records
+        picked = [r for r in self.records if r.team == team]
+        if not picked:
+            teams = sorted({r.team for r in self.records if r.team})
+            raise RoadwiseError(
+                f"no delivery history for team '{team}' (teams: {', '.join(teams) or 'none'})",
+                field="--team",
+            )
+        return picked
+
+    def calendar(self, team: str | None) -> Any:
+        from roadwise.engines.forecast import team_calendar
+
+        if self.ws is None or team is None or team not in self.ws.team_by_key:
+            return None
+        t = self.ws.team_by_key[team]
+        return team_calendar(t.country)
+
+
+def _load(
+    db: str | None,
+    csv_file: Path | None,
+    mapping: str,
+    as_of: dt.datetime | None,
+    need_ws: bool = False,
+) -> Loaded:
+    if csv_file is not None:
+        from roadwise.sources.history_csv import read_history_csv
+
+        result = read_history_csv(csv_file, mapping, team=csv_file.stem)
+        if not result.records:
+            raise RoadwiseError("no resolved rows in the file", file=str(csv_file))
+        last = max(r.done for r in result.records).date() + dt.timedelta(days=1)
+        return Loaded(
+            result.records,
+            as_of.date() if as_of else last,
+            None,
+            f"{csv_file.name} ({len(result.records)} resolved rows)",
+        )
+    from roadwise.workspace import open_store
+
+    ws = open_store(db_url(db), create=False).load()
+    if not ws.history and not need_ws:
+        raise RoadwiseError(
+            "the workspace has no delivery history; import some or use --history-csv",
+            field="history",
+        )
+    return Loaded(
+        list(ws.history),
+        as_of.date() if as_of else ws.as_of,
+        ws,
+        f"workspace '{ws.name}' ({len(ws.history)} delivered items)",
+    )
+
+
+def _window(text: str | None) -> int | None:
+    if text is None:
+        return None
+    if text.strip().lower() == "auto":
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise RoadwiseError(
+            f"--window must be a number of weeks or 'auto', got '{text}'", field="--window"
+        ) from None
+    if value < 1:
+        raise RoadwiseError("--window must be at least 1 week", field="--window")
+    return value
+
+
+def _fmt(day: dt.date | None) -> str:
+    return day.isoformat() if day else "not within 10 years"
+
+
+def _calibration_json(cal: Any) -> dict[str, Any] | None:
+    if cal is None:
+        return None
+    return {
+        "cutoffs": cal.cutoffs,
+        "target": cal.target,
+        "hit_rate": {str(k): v for k, v in cal.hit.items()},
+        "uncalibrated_hit_rate": {str(k): v for k, v in cal.uncalibrated_hit.items()},
+        "pinball_days": cal.pinball_days,
+        "naive_pinball_days": cal.naive_pinball_days,
+        "errors_known": cal.errors_known,
+    }
+
+
+def _save(chart: Any, path: Path | None) -> None:
+    if path is None:
+        return
+    from roadwise.views.charts import save
+
+    save(chart, path)
+    console.print(f"chart written to {path}")
+
+
+@forecast_app.command()
+@handles_errors
+def when(
+    items: float | None = typer.Option(None, "--items", "-n", help="How many items to finish."),
+    points: float | None = typer.Option(None, "--points", "-p", help="Or how many points."),
+    team: str | None = TeamOption,
+    as_of: dt.datetime | None = AsOfOption,
+    trials: int = TrialsOption,
+    window: str | None = WindowOption,
+    growth: bool = typer.Option(
+        False, "--growth/--no-growth", help="Let new work (bugs, splits) arrive at the past rate."
+    ),
+    growth_rate: float | None = typer.Option(
+        None, "--growth-rate", help="New items per week (default: learned)."
+    ),
+    calibrate: bool = typer.Option(
+        True,
+        "--calibrate/--no-calibrate",
+        help="Widen by the method's own past errors on this team.",
+    ),
+    seed: int = SeedOption,
+    history_csv: Path | None = CsvOption,
+    mapping: str = MappingOption,
+    chart: Path | None = ChartOption,
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """When will N items (or P points) be done? Percentile dates with measured hit rates."""
+    from roadwise.engines.forecast import ForecastOptions, forecast_when
+
+    if (items is None) == (points is None):
+        raise RoadwiseError("give exactly one of --items N or --points P", field="--items")
+    target = float(items if items is not None else points)  # type: ignore[arg-type]
+    if target <= 0:
+        raise RoadwiseError("the amount of work must be positive", field="--items")
+    loaded = _load(db, history_csv, mapping, as_of)
+    options = ForecastOptions(
+        trials=trials,
+        window=_window(window),
+        unit="points" if points is not None else "items",
+        scope_growth=growth,
+        growth_per_week=growth_rate,
+        calibrate=calibrate,
+        seed=seed,
+    )
+    f = forecast_when(loaded.team(team), target, loaded.as_of, options, team, loaded.calendar(team))
+    if as_json:
+        print_json(
+            {
+                "team": team,
+                "as_of": f.as_of,
+                "target": f.target,
+                "unit": f.unit,
+                "dates": {str(k): v for k, v in f.dates.items()},
+                "uncalibrated_dates": {str(k): v for k, v in f.uncalibrated_dates.items()},
+                "distribution_days": [round(float(d), 2) for d in f.distribution_days],
+                "never_share": f.never_share,
+                "window": f.window,
+                "weekly_rate": f.weekly_rate,
+                "calibration": _calibration_json(f.calibration),
+            }
+        )
+    else:
+        unit = f.unit
+        console.print(
+            f"When will {target:g} {unit} be done? ({team or 'all teams'}, from "
+            f"{f.as_of}, {loaded.source})"
+        )
+        table = Table("confidence", "date", "uncalibrated", "met in the past")
+        for p, day in f.dates.items():
+            met = f.calibration.hit.get(p) if f.calibration else None
+            table.add_row(
+                f"{p} %",
+                _fmt(day),
+                _fmt(f.uncalibrated_dates[p]),
+                "-" if met is None or np.isnan(met) else f"{met:.0%}",
+            )
+        console.print(table)
+        if f.calibration:
+            c = f.calibration
+            console.print(
+                f"Backtest on this history: {c.describe()}; pinball loss "
+                f"{c.pinball_days:.1f} d vs {c.naive_pinball_days:.1f} d for an "
+                "average-velocity straight line."
+            )
+        console.print(
+            f"Sampling: {f.window}, blocks of 4 weeks; recent rate {f.weekly_rate:.1f} {unit}/week."
+        )
+    if chart:
+        from roadwise.views.charts.forecast import forecast_histogram
+
+        _save(forecast_histogram(f), chart)
+
+
+@forecast_app.command()
+@handles_errors
+def howmany(
+    date: dt.datetime = typer.Option(..., "--date", "-d", help="Count what is done by this day."),
+    team: str | None = TeamOption,
+    points: bool = typer.Option(False, "--points", help="Count points instead of items."),
+    as_of: dt.datetime | None = AsOfOption,
+    trials: int = TrialsOption,
+    window: str | None = WindowOption,
+    calibrate: bool = typer.Option(True, "--calibrate/--no-calibrate"),
+    seed: int = SeedOption,
+    history_csv: Path | None = CsvOption,
+    mapping: str = MappingOption,
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """How many items (or points) will be done by a date? At least X with each confidence."""
+    from roadwise.engines.forecast import ForecastOptions, forecast_how_many
+
+    loaded = _load(db, history_csv, mapping, as_of)
+    if date.date() <= loaded.as_of:
+        raise RoadwiseError(f"--date must be after {loaded.as_of}", field="--date")
+    w = _window(window)
+    options = ForecastOptions(
+        trials=trials,
+        window=None if w == 0 else w,
+        unit="points" if points else "items",
+        calibrate=calibrate,
+        seed=seed,
+    )
+    f = forecast_how_many(
+        loaded.team(team), date.date(), loaded.as_of, options, team, loaded.calendar(team)
+    )
+    if as_json:
+        print_json(
+            {
+                "team": team,
+                "as_of": f.as_of,
+                "until": f.until,
+                "unit": f.unit,
+                "at_least": {str(k): v for k, v in f.at_least.items()},
+                "uncalibrated_at_least": {str(k): v for k, v in f.uncalibrated_at_least.items()},
+                "calibration": _calibration_json(f.calibration),
+            }
+        )
+        return
+    console.print(f"How many {f.unit} by {f.until}? ({team or 'all teams'}, from {f.as_of})")
+    table = Table("confidence", "at least", "uncalibrated")
+    for p, v in f.at_least.items():
+        table.add_row(f"{p} %", f"{v:g}", f"{f.uncalibrated_at_least[p]:g}")
+    console.print(table)
+    if f.calibration:
+        console.print(f"Backtest on this history: {f.calibration.describe()}.")
+
+
+@forecast_app.command()
+@handles_errors
+def backtest(
+    items: float = typer.Option(30, "--items", "-n", help="Forecast the next N items."),
+    team: str | None = TeamOption,
+    every: int = typer.Option(14, "--every", min=1, help="Days between cut-offs."),
+    start_weeks: int = typer.Option(
+        26, "--start-weeks", min=4, help="First cut-off this many weeks after the first finish."
+    ),
+    trials: int = typer.Option(1000, "--trials", min=100),
+    seed: int = SeedOption,
+    history_csv: Path | None = CsvOption,
+    mapping: str = MappingOption,
+    chart: Path | None = ChartOption,
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Replay history: how often were the 50/70/85/95 % dates met? Against a naive line."""
+    from roadwise.engines.forecast import TEXTBOOK, Calibration
+    from roadwise.engines.forecast import backtest as run_backtest
+
+    loaded = _load(db, history_csv, mapping, None)
+    recs = loaded.team(team)
+    epoch = dt.datetime.combine(loaded.as_of, dt.time())
+    done = np.array([(r.done - epoch).total_seconds() / 86400 for r in recs if r.done < epoch])
+    if done.size < 2:
+        raise RoadwiseError("too little history to backtest", field="--team")
+    cutoffs = np.arange(done.min() + 7 * start_weeks, 0.0, float(every))
+    ours = run_backtest(done, items, cutoffs, trials=trials, seed=seed, end=0.0)
+    textbook = run_backtest(
+        done,
+        items,
+        cutoffs,
+        sampling=TEXTBOOK,
+        calibration=Calibration(enabled=False),
+        trials=trials,
+        seed=seed,
+    )
+    s, t = ours.summary, textbook.summary
+    if as_json:
+        print_json(
+            {
+                "team": team,
+                "n": items,
+                "cutoffs": s.cutoffs,
+                "roadwise": {
+                    "hit": dict(zip(map(str, s.levels), s.hit, strict=True)),
+                    "pinball": s.pinball,
+                },
+                "uncalibrated": {
+                    "hit": dict(zip(map(str, s.levels), s.base_hit, strict=True)),
+                    "pinball": s.base_pinball,
+                },
+                "textbook": {
+                    "hit": dict(zip(map(str, t.levels), t.hit, strict=True)),
+                    "pinball": t.pinball,
+                },
+                "naive": {"hit85": s.naive_hit, "pinball": s.naive_pinball},
+            }
+        )
+    else:
+        console.print(
+            f"Backtest: next {items:g} items, cut-offs every {every} days "
+            f"({s.cutoffs} scored), {team or 'all teams'}, {loaded.source}"
+        )
+        table = Table("method", "50 %", "70 %", "85 %", "95 %", "pinball (days)")
+        for name, hits, pin in (
+            ("Roadwise (calibrated)", s.hit, s.pinball),
+            ("same, uncalibrated", s.base_hit, s.base_pinball),
+            ("textbook (12 weeks)", t.hit, t.pinball),
+        ):
+            table.add_row(name, *(f"{h:.0%}" for h in hits), f"{pin:.1f}")
+        table.add_row(
+            "naive straight line", "", "", f"{s.naive_hit:.0%}", "", f"{s.naive_pinball:.1f}"
+        )
+        console.print(table)
+        console.print(
+            "Each percentage is how often the actual date came on or before the "
+            "forecast's date; a good 85 % date is met about 85 % of the time."
+        )
+    if chart:
+        from roadwise.views.charts.forecast import reliability
+
+        _save(reliability([("Roadwise", ours), ("textbook", textbook)]), chart)
+
+
+@forecast_app.command()
+@handles_errors
+def roadmap(
+    trials: int = typer.Option(5000, "--trials", min=100),
+    seed: int = SeedOption,
+    chart: Path | None = ChartOption,
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Replay the roadmap under uncertain sizes and throughput: P(deadline met), critical path."""
+    from roadwise.views.forecast_roadmap import workspace_roadmap
+
+    loaded = _load(db, None, "tawos", None, need_ws=True)
+    result, flows_note = workspace_roadmap(loaded.ws, None, trials=trials, seed=seed)
+    rows = [
+        {
+            "key": o.key,
+            "team": o.team,
+            "p50": o.finish[50],
+            "p85": o.finish[85],
+            "deadline": o.deadline,
+            "p_deadline": o.p_deadline,
+            "critical": o.critical,
+        }
+        for o in result.items
+    ]
+    if as_json:
+        print_json(
+            {
+                "as_of": result.as_of,
+                "trials": result.trials,
+                "finish_all": {str(k): v for k, v in result.finish_all.items()},
+                "items": rows,
+            }
+        )
+    else:
+        console.print(
+            f"Roadmap replayed {result.trials} times from {result.as_of} "
+            f"({flows_note}). All done by {_fmt(result.finish_all[85])} (85 %)."
+        )
+        table = Table("item", "team", "50 %", "85 %", "deadline", "P(met)", "critical")
+        for r in sorted(rows, key=lambda r: -r["critical"])[:40]:
+            table.add_row(
+                r["key"],
+                r["team"],
+                _fmt(r["p50"]),
+                _fmt(r["p85"]),
+                str(r["deadline"] or "-"),
+                "-" if r["p_deadline"] is None else f"{r['p_deadline']:.0%}",
+                f"{r['critical']:.0%}",
+            )
+        console.print(table)
+    if chart:
+        from roadwise.views.charts.forecast import roadmap_probabilities
+
+        _save(roadmap_probabilities(rows), chart)
+
+
+@forecast_app.command()
+@handles_errors
+def history(
+    team: str | None = TeamOption,
+    weeks: int | None = typer.Option(None, "--weeks", help="Only the last N weeks."),
+    history_csv: Path | None = CsvOption,
+    mapping: str = MappingOption,
+    chart_dir: Path | None = typer.Option(
+        None, "--charts", help="Write the flow charts (SVG) into this folder."
+    ),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Throughput, cycle time and lead time per team and kind; flow charts."""
+    from roadwise.engines.history import cycle_time_scatter, summarise, throughput
+
+    loaded = _load(db, history_csv, mapping, None)
+    recs = loaded.team(team)
+    stats = summarise(recs, weeks=weeks)
+    if as_json:
+        print_json([s.__dict__ for s in stats])
+    else:
+        table = Table(
+            "team", "kind", "items", "items/week", "points/week", "cycle 50/85 %", "lead 50/85 %"
+        )
+        for s in stats:
+            ct = f"{s.cycle_time[50]:.1f} / {s.cycle_time[85]:.1f} d" if s.cycle_time else "-"
+            lt = f"{s.lead_time[50]:.1f} / {s.lead_time[85]:.1f} d" if s.lead_time else "-"
+            table.add_row(
+                s.team or "-",
+                s.kind or "all",
+                str(s.items),
+                f"{s.items_per_week:.1f}",
+                f"{s.points_per_week:.1f}",
+                ct,
+                lt,
+            )
+        console.print(table)
+    if chart_dir:
+        from roadwise.views.charts import save
+        from roadwise.views.charts.forecast import cycle_time_scatter as scatter_chart
+        from roadwise.views.charts.forecast import throughput_run_chart
+
+        chart_dir.mkdir(parents=True, exist_ok=True)
+        save(throughput_run_chart(throughput(recs)), chart_dir / "throughput.svg")
+        save(scatter_chart(cycle_time_scatter(recs)), chart_dir / "cycle_time.svg")
+        console.print(f"charts written to {chart_dir}")

@@ -1,0 +1,112 @@
+"""Demo step: each team's delivery forecast with its measured calibration, the roadmap under
+uncertainty, why a date moved, and the flow charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from rich.table import Table
+
+from roadwise.views.demo import DemoContext, step
+
+
+@step("Forecast")
+def forecast_step(ctx: DemoContext) -> None:
+    from roadwise.engines.forecast import (
+        ForecastOptions,
+        ForecastSnapshot,
+        explain_move,
+        forecast_when,
+        team_calendar,
+    )
+    from roadwise.engines.forecast.backtest import history_before
+    from roadwise.engines.history import throughput
+    from roadwise.views.charts import forecast as charts
+    from roadwise.views.charts import save
+    from roadwise.views.forecast_roadmap import workspace_roadmap
+
+    ws = ctx.ws
+    as_of = ws.as_of
+    epoch = dt.datetime.combine(as_of, dt.time())
+    options = ForecastOptions(trials=5000, backtest_trials=400, seed=ctx.seed)
+    parents = {i.parent for i in ws.items if i.parent}
+    table = Table("team", "open items", "50 %", "85 %", "95 %", "85 % dates met in backtest")
+    forecasts: dict[str, Any] = {}
+    for team in ws.teams:
+        recs = [r for r in ws.history if r.team == team.key]
+        open_leaves = [i for i in ws.open_items() if i.team == team.key and i.key not in parents]
+        if not recs or not open_leaves:
+            continue
+        f = forecast_when(
+            recs, len(open_leaves), as_of, options, team.key, team_calendar(team.country)
+        )
+        forecasts[team.key] = f
+        cal = f.calibration
+        table.add_row(
+            team.key,
+            str(len(open_leaves)),
+            str(f.dates[50]),
+            str(f.dates[85]),
+            str(f.dates[95]),
+            f"{cal.hit[85]:.0%} of {cal.cutoffs}" if cal and cal.cutoffs else "not measured",
+        )
+    ctx.console.print(table)
+
+    # The roadmap, replayed with uncertain sizes and throughput.
+    roadmap, note = workspace_roadmap(ws, ctx.results.get("roadmap"), trials=2000, seed=ctx.seed)
+    with_deadline = [o for o in roadmap.items if o.p_deadline is not None]
+    critical = sorted(roadmap.items, key=lambda o: -o.critical)[:3]
+    ctx.console.print(
+        f"Roadmap ({note}): everything done by {roadmap.finish_all[85]} with 85 % confidence; "
+        + ", ".join(f"{o.key} P(deadline) {o.p_deadline:.0%}" for o in with_deadline[:4])
+        + "; most often critical: "
+        + ", ".join(f"{o.key} ({o.critical:.0%})" for o in critical)
+    )
+
+    # Why the first team's date moved over the last four weeks.
+    move = None
+    if forecasts:
+        team_key = next(iter(forecasts))
+        recs = [r for r in ws.history if r.team == team_key]
+        done = np.array([(r.done - epoch).total_seconds() / 86400 for r in recs])
+        first = float(done.min())
+        then = -28.0
+        finished_since = float(((done >= then) & (done < 0)).sum())
+        remaining = forecasts[team_key].target
+        before = ForecastSnapshot(
+            as_of - dt.timedelta(days=28),
+            remaining + finished_since - 6,
+            0.0,
+            history_before(done, then, first),
+        )
+        after = ForecastSnapshot(
+            as_of, remaining + finished_since, finished_since, history_before(done, 0.0, first)
+        )
+        move = explain_move(before, after, trials=2000, seed=ctx.seed)
+        ctx.console.print(
+            f"Why {team_key}'s 85 % date moved from {move.before} to {move.after} "
+            f"(scope +6 items in 4 weeks): " + "; ".join(move.lines())
+        )
+
+    # Charts (a few: each takes about a second to render; `roadwise forecast history
+    # --charts DIR` writes the flow charts).
+    out = ctx.out_dir / "forecast"
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    if forecasts:
+        team_key, f = next(iter(forecasts.items()))
+        recs = [r for r in ws.history if r.team == team_key]
+        tp = throughput(recs, end=as_of)
+        written.append(save(charts.forecast_histogram(f), out / f"forecast_{team_key}.svg"))
+        written.append(save(charts.burn_up(tp, f.target, f), out / f"burnup_{team_key}.svg"))
+    if with_deadline:
+        rows = [{"key": o.key, "team": o.team, "p_deadline": o.p_deadline} for o in with_deadline]
+        written.append(save(charts.roadmap_probabilities(rows), out / "roadmap_deadlines.svg"))
+    ctx.outputs.extend(written)
+    ctx.results["forecast"] = {
+        "teams": forecasts,
+        "roadmap": roadmap,
+        "date_move": move,
+    }

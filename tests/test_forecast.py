@@ -1,0 +1,341 @@
+"""Forecasting engine: known answers, no peeking at the future, and invariants."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from roadwise.domain.model import Estimate, HistoryRecord, ItemKind
+from roadwise.engines.forecast import (
+    Calibration,
+    ForecastOptions,
+    ForecastSnapshot,
+    RoadmapItem,
+    Sampling,
+    TeamFlow,
+    backtest,
+    estimate_bias,
+    explain_move,
+    forecast_estimated_when,
+    forecast_how_many,
+    forecast_when,
+    sample_sizes,
+    simulate_roadmap,
+    simulate_weeks,
+    team_calendar,
+)
+from roadwise.engines.forecast.backtest import (
+    GRID,
+    BaseForecast,
+    ErrorPool,
+    calibrated,
+    pinball,
+)
+from roadwise.engines.forecast.simulate import how_many, weekly_counts
+
+AS_OF = dt.date(2025, 6, 2)  # a Monday
+
+
+def steady_history(per_week: int, weeks: int, team: str = "core") -> list[HistoryRecord]:
+    """``per_week`` items finished every week for ``weeks`` weeks before AS_OF."""
+    records = []
+    start = dt.datetime.combine(AS_OF, dt.time()) - dt.timedelta(weeks=weeks)
+    for w in range(weeks):
+        for k in range(per_week):
+            done = start + dt.timedelta(weeks=w, days=1, hours=k)
+            records.append(
+                HistoryRecord(
+                    key=f"{team}-{w}-{k}",
+                    team=team,
+                    created=done - dt.timedelta(days=3),
+                    started=done - dt.timedelta(days=2),
+                    done=done,
+                    points=2.0,
+                )
+            )
+    return records
+
+
+# --------------------------------------------------------------------------- known answers
+
+
+def test_constant_throughput_gives_a_deterministic_date() -> None:
+    history = np.full(52, 5.0)
+    weeks = simulate_weeks(history, 50.0, 2000, np.random.default_rng(3))
+    assert np.all(weeks == 10.0)
+    f = forecast_when(
+        steady_history(5, 40), 50, AS_OF, ForecastOptions(trials=500, calibrate=False)
+    )
+    assert set(f.dates.values()) == {AS_OF + dt.timedelta(days=70)}
+
+
+def test_bernoulli_weeks_give_negative_binomial_percentiles() -> None:
+    # Each week finishes 10 items or none with probability 1/2: the weeks needed for m good
+    # weeks follow m + NegBin(m, 1/2).
+    history = np.tile([0.0, 10.0], 100)
+    m = 8
+    weeks = simulate_weeks(
+        history, 10.0 * m, 40_000, np.random.default_rng(5), Sampling(window=200, block=1)
+    )
+    for q in (0.5, 0.85, 0.95):
+        expected = m + stats.nbinom.ppf(q, m, 0.5)
+        assert np.quantile(weeks, q) == pytest.approx(expected, abs=1.0)
+    assert weeks.mean() == pytest.approx(2 * m, rel=0.02)
+
+
+def test_how_many_by_a_date_with_constant_throughput() -> None:
+    counts = how_many(np.full(30, 4.0), 6.5, 100, np.random.default_rng(0))
+    assert np.allclose(counts, 26.0)
+    f = forecast_how_many(
+        steady_history(4, 30),
+        AS_OF + dt.timedelta(weeks=5),
+        AS_OF,
+        ForecastOptions(trials=300, calibrate=False),
+    )
+    assert f.at_least == {50: 20.0, 70: 20.0, 85: 20.0, 95: 20.0}
+
+
+def test_weekly_counts_bin_finishes_before_the_end() -> None:
+    done = np.array([0.5, 6.9, 7.5, 13.0, 14.0])
+    assert weekly_counts(done, 14.0, 2).tolist() == [2.0, 2.0]  # 14.0 itself is not before 14
+
+
+def test_scope_growth_delays_the_date() -> None:
+    recs = steady_history(5, 40)
+    plain = forecast_when(recs, 40, AS_OF, ForecastOptions(trials=2000, calibrate=False))
+    grown = forecast_when(
+        recs,
+        40,
+        AS_OF,
+        ForecastOptions(trials=2000, calibrate=False, scope_growth=True, growth_per_week=2.0),
+    )
+    assert plain.days[50] == pytest.approx(56.0)
+    # Net progress 3 a week: about 40 / 3 weeks instead of 8.
+    assert 80 < grown.days[50] < 110
+
+
+def test_holidays_slow_the_forecast() -> None:
+    us = team_calendar("US")
+    # The weeks starting 2025-12-22 and 2025-12-29 hold Christmas and New Year's Day.
+    assert us.week_factors(dt.date(2025, 12, 22), 2).tolist() == [0.8, 0.8]
+    recs = steady_history(5, 40)
+    # A two-week shutdown in weeks 3 and 4 pushes a 10-week job out by exactly two weeks.
+    shutdown = team_calendar(None, [AS_OF + dt.timedelta(days=d) for d in range(14, 28)])
+    opts = ForecastOptions(trials=500, calibrate=False)
+    plain = forecast_when(recs, 50, AS_OF, opts)
+    closed = forecast_when(recs, 50, AS_OF, opts, calendar=shutdown)
+    assert plain.days[50] == pytest.approx(70.0)
+    assert closed.days[50] == pytest.approx(84.0)
+
+
+# --------------------------------------------------------------------------- backtest
+
+
+def test_backtest_uses_only_data_before_each_cutoff() -> None:
+    rng = np.random.default_rng(2)
+    past = np.sort(rng.uniform(0, 400, 300))
+    cut = 420.0
+    slow_future = np.sort(rng.uniform(cut, cut + 800, 100))
+    fast_future = np.sort(rng.uniform(cut, cut + 40, 100))
+    a = backtest(np.concatenate([past, slow_future]), 30.0, np.array([cut]), trials=500)
+    b = backtest(np.concatenate([past, fast_future]), 30.0, np.array([cut]), trials=500)
+    assert a.points[0].actual_days > 5 * b.points[0].actual_days
+    # Identical past, wildly different futures: the forecast at the cut-off must not move.
+    assert a.points[0].forecast_days == b.points[0].forecast_days
+    assert a.points[0].known_errors == b.points[0].known_errors > 0
+
+
+def test_backtest_calibration_widens_an_overconfident_method() -> None:
+    # A team that alternates fast and slow half-years: a 12-week window is over-confident.
+    rng = np.random.default_rng(4)
+    days = []
+    for half in range(8):
+        rate = 6.0 if half % 2 == 0 else 1.0
+        n = rng.poisson(rate * 26)
+        days.append(rng.uniform(half * 182, (half + 1) * 182, n))
+    done = np.sort(np.concatenate(days))
+    cutoffs = np.arange(182.0, done[-1], 14.0)
+    textbook = backtest(
+        done,
+        30.0,
+        cutoffs,
+        sampling=Sampling(window=12, block=1),
+        calibration=Calibration(enabled=False),
+        trials=500,
+    )
+    ours = backtest(done, 30.0, cutoffs, trials=500)
+    assert ours.summary.hit_at(0.85) > textbook.summary.hit_at(0.85)
+    assert ours.summary.cutoffs == textbook.summary.cutoffs > 20
+
+
+def test_pinball_of_a_perfect_forecast_is_zero() -> None:
+    actual = np.array([10.0, 20.0])
+    assert pinball(actual, np.repeat(actual[:, None], 4, axis=1), (0.5, 0.7, 0.85, 0.95)) == 0
+    # Late by 10 days at the 85 % level costs 0.85 * 10.
+    assert pinball(np.array([20.0]), np.array([[10.0]]), (0.85,)) == pytest.approx(8.5)
+
+
+def test_forecast_reports_its_measured_calibration() -> None:
+    rng = np.random.default_rng(8)
+    recs = []
+    start = dt.datetime(2023, 1, 2)
+    for d in range(880):
+        for k in range(rng.poisson(0.7)):
+            t = start + dt.timedelta(days=d, hours=9 + k)
+            recs.append(HistoryRecord(key=f"X-{d}-{k}", team="x", created=t, done=t))
+    f = forecast_when(recs, 20, AS_OF, ForecastOptions(trials=2000, backtest_trials=300))
+    assert f.calibration is not None
+    assert f.calibration.cutoffs > 30
+    assert 0.0 <= f.calibration.hit[85] <= 1.0
+    days = [f.days[p] for p in (50, 70, 85, 95)]
+    assert days == sorted(days)
+
+
+# --------------------------------------------------------------------------- estimates
+
+
+def test_estimate_bias_is_learned_and_applied() -> None:
+    base = dt.datetime(2025, 1, 6)
+    recs = [
+        HistoryRecord(
+            key=f"E-{i}",
+            team="t",
+            created=base,
+            done=base + dt.timedelta(days=i + 1),
+            estimate=Estimate(low=1, likely=2, high=3),
+            points=4.0,
+        )
+        for i in range(10)
+    ]
+    bias = estimate_bias(recs, "t")
+    assert bias.typical == pytest.approx(2.0)
+    rng = np.random.default_rng(0)
+    sizes = sample_sizes([Estimate(low=2, likely=2, high=2)], 100, rng, bias=bias)
+    assert np.allclose(sizes, 4.0)
+    assert estimate_bias(recs[:3], "t").typical == 1.0  # too little evidence: no correction
+
+
+def test_estimate_based_forecast_counts_points() -> None:
+    from roadwise.domain.model import Item
+
+    recs = steady_history(5, 30)  # 10 points a week
+    items = [
+        Item(key=f"I-{i}", title="x", estimate=Estimate(low=5, likely=5, high=5)) for i in range(4)
+    ]
+    f, bias = forecast_estimated_when(
+        items, recs, AS_OF, ForecastOptions(trials=500, calibrate=False)
+    )
+    assert bias.typical == 1.0
+    assert f.unit == "points"
+    assert f.days[85] == pytest.approx(14.0)
+
+
+# --------------------------------------------------------------------------- roadmap
+
+
+def test_roadmap_sequences_team_work_and_dependencies() -> None:
+    flows = {"a": TeamFlow(np.full(20, 2.0)), "b": TeamFlow(np.full(20, 4.0))}
+    point = Estimate(low=4, likely=4, high=4)
+    items = [
+        RoadmapItem("A1", "a", point),
+        RoadmapItem("A2", "a", point, deadline=AS_OF + dt.timedelta(days=13)),
+        RoadmapItem("B0", "b", Estimate(low=1, likely=1, high=1)),
+        RoadmapItem("B1", "b", point, depends_on=("A2",), deadline=AS_OF + dt.timedelta(days=35)),
+    ]
+    r = simulate_roadmap(items, flows, AS_OF, trials=200)
+    assert r.outcome("A1").finish[50] == AS_OF + dt.timedelta(days=14)
+    assert r.outcome("A2").finish[50] == AS_OF + dt.timedelta(days=28)
+    # B1 waits for A2 (4 weeks), then takes a week of team b.
+    assert r.outcome("B1").finish[50] == AS_OF + dt.timedelta(days=35)
+    assert r.outcome("A2").p_deadline == 0.0
+    assert r.outcome("B1").p_deadline == 1.0
+    assert r.outcome("A1").critical == 1.0 and r.outcome("B1").critical == 1.0
+    assert r.outcome("B0").critical == 0.0
+
+
+def test_roadmap_critical_path_shares_under_uncertainty() -> None:
+    flows = {"a": TeamFlow(np.array([0.0, 2.0, 4.0, 6.0] * 10)), "b": TeamFlow(np.full(40, 3.0))}
+    est = Estimate(low=2, likely=6, high=12)
+    items = [RoadmapItem("A", "a", est), RoadmapItem("B", "b", est)]
+    r = simulate_roadmap(items, flows, AS_OF, trials=3000)
+    a, b = r.outcome("A").critical, r.outcome("B").critical
+    assert a + b == pytest.approx(1.0)
+    assert 0.0 < a < 1.0
+
+
+# --------------------------------------------------------------------------- why a date moved
+
+
+def test_date_move_splits_into_causes_that_add_up() -> None:
+    hist = np.full(26, 5.0)
+    before = ForecastSnapshot(AS_OF, scope=100, done=0, history=hist)
+    after = ForecastSnapshot(
+        AS_OF + dt.timedelta(weeks=4), scope=120, done=20, history=np.full(26, 4.0)
+    )
+    move = explain_move(before, after, trials=500)
+    assert move.total_days == pytest.approx(
+        move.scope_days + move.throughput_days + move.completed_work_days
+    )
+    assert move.scope_days > 0 and move.throughput_days > 0
+    only_scope = explain_move(before, ForecastSnapshot(AS_OF, 120, 0, hist), trials=500)
+    assert only_scope.scope_days == pytest.approx(28.0)
+    assert only_scope.throughput_days == 0 and only_scope.completed_work_days == 0
+
+
+# --------------------------------------------------------------------------- properties
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rate=st.integers(min_value=1, max_value=20),
+    target=st.integers(min_value=1, max_value=300),
+)
+def test_constant_rate_finishes_at_target_over_rate(rate: int, target: int) -> None:
+    weeks = simulate_weeks(np.full(10, float(rate)), float(target), 50, np.random.default_rng(0))
+    assert np.allclose(weeks, target / rate)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    history=st.lists(st.integers(min_value=0, max_value=15), min_size=1, max_size=60).filter(
+        lambda h: sum(h) > 0
+    ),
+    target=st.integers(min_value=1, max_value=200),
+    seed=st.integers(min_value=0, max_value=1000),
+)
+def test_simulated_duration_is_bounded_by_best_and_worst_weeks(
+    history: list[int], target: int, seed: int
+) -> None:
+    h = np.array(history, dtype=float)
+    weeks = simulate_weeks(h, float(target), 200, np.random.default_rng(seed))
+    finite = weeks[np.isfinite(weeks)]
+    assert np.all(finite >= target / h.max() - 1e-9)
+    assert np.all(np.diff(np.quantile(weeks, [0.5, 0.7, 0.85, 0.95], method="inverted_cdf")) >= 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    errors=st.lists(st.floats(min_value=-2, max_value=2), max_size=40),
+    spread=st.floats(min_value=0.01, max_value=2.0),
+)
+def test_calibrated_percentiles_are_ordered(errors: list[float], spread: float) -> None:
+    grid = 30.0 * np.exp(spread * stats.norm.ppf(GRID))
+    e = np.array(errors)
+    pool = ErrorPool(e, np.arange(e.size) % 3 != 0, np.zeros(e.size))
+    q = calibrated(BaseForecast(0.0, grid), pool, [0.5, 0.7, 0.85, 0.95])
+    assert np.all(np.diff(q) >= -1e-9)
+    assert np.all(q > 0)
+
+
+def test_kinds_and_teams_filter_history() -> None:
+    recs = steady_history(2, 20, "a") + steady_history(3, 20, "b")
+    fa = forecast_when(
+        [r for r in recs if r.team == "a"], 20, AS_OF, ForecastOptions(trials=200, calibrate=False)
+    )
+    assert fa.days[50] == pytest.approx(70.0)
+    assert all(r.kind == ItemKind.STORY for r in recs)

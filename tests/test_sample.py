@@ -353,7 +353,7 @@ def test_feedback_contains_exact_and_near_duplicates(ws: Workspace) -> None:
                 if difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio() > 0.9:
                     near += 1
     assert near >= 10
-    assert len(texts) / len(ws.feedback) > 0.6
+    assert len(texts) / len(ws.feedback) > 0.8
 
 
 def test_feedback_raises_topics_outside_the_backlog_some_rising(ws: Workspace) -> None:

@@ -106,9 +106,12 @@ def build_result(table: InputTable, settings: PriorityOptions) -> PriorityResult
     ranked: list[RankedItem] = []
     uncertain = {name: sim.table.columns[name].uncertain for name in sim.uncertain_inputs}
     point_inputs = sim.point_inputs(slice(None))
+    # Plain Python numbers: building one result per item is the slow part for big backlogs.
+    point_lists = {name: v[:, 0].tolist() for name, v in point_inputs.items()}
+    score_list = arrays.score.tolist()
     for rank, row in enumerate(arrays.order, start=1):
-        x = {name: float(v[row, 0]) for name, v in point_inputs.items()}
-        contributions, arithmetic = sim.framework.breakdown(x)
+        x = {name: column[row] for name, column in point_lists.items()}
+        contributions, arithmetic = sim.framework.breakdown(x, score_list[row])
         effort = sim.table.columns.get("effort")
         ranked.append(
             RankedItem(

@@ -114,8 +114,11 @@ class Framework(ABC):
         """The value side of the score, before effort: the vertical axis of the quadrants."""
 
     @abstractmethod
-    def breakdown(self, x: Mapping[str, float]) -> tuple[tuple[Contribution, ...], str]:
-        """Each factor's contribution and the arithmetic, for one item's point values."""
+    def breakdown(
+        self, x: Mapping[str, float], score: float
+    ) -> tuple[tuple[Contribution, ...], str]:
+        """Each factor's contribution and the arithmetic, for one item's point values and
+        its point score."""
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -158,7 +161,9 @@ class Rice(Framework):
     def score(self, x: Inputs) -> Array:
         return self.value(x) / _effort(x) * self.feasibility(x)
 
-    def breakdown(self, x: Mapping[str, float]) -> tuple[tuple[Contribution, ...], str]:
+    def breakdown(
+        self, x: Mapping[str, float], score: float
+    ) -> tuple[tuple[Contribution, ...], str]:
         parts = [
             Contribution("reach", "reach", x["reach"], "multiplies", x["reach"]),
             Contribution("impact", "impact", x["impact"], "multiplies", x["impact"]),
@@ -168,7 +173,6 @@ class Rice(Framework):
             Contribution("effort", "effort", x["effort"], "divides", max(x["effort"], MIN_EFFORT)),
         ]
         feas, feas_text = self._feasibility_part(x)
-        score = float(self.score({k: np.float64(v) for k, v in x.items()}))
         text = (
             f"{_fmt(x['reach'])} × {_fmt(x['impact'])} × {_fmt(x['confidence'])} / "
             f"{_fmt(x['effort'])}{feas_text} = {_fmt(score)}"
@@ -188,13 +192,14 @@ class Ice(Framework):
     def score(self, x: Inputs) -> Array:
         return self.value(x) * self.feasibility(x)
 
-    def breakdown(self, x: Mapping[str, float]) -> tuple[tuple[Contribution, ...], str]:
+    def breakdown(
+        self, x: Mapping[str, float], score: float
+    ) -> tuple[tuple[Contribution, ...], str]:
         parts = [
             Contribution(n, label(n), x[n], "multiplies", x[n])
             for n in ("impact", "confidence", "ease")
         ]
         feas, feas_text = self._feasibility_part(x)
-        score = float(self.score({k: np.float64(v) for k, v in x.items()}))
         text = (
             f"{_fmt(x['impact'])} × {_fmt(x['confidence'])} × {_fmt(x['ease'])}{feas_text}"
             f" = {_fmt(score)}"
@@ -213,7 +218,9 @@ class Wsjf(Framework):
     def score(self, x: Inputs) -> Array:
         return self.value(x) / _effort(x) * self.feasibility(x)
 
-    def breakdown(self, x: Mapping[str, float]) -> tuple[tuple[Contribution, ...], str]:
+    def breakdown(
+        self, x: Mapping[str, float], score: float
+    ) -> tuple[tuple[Contribution, ...], str]:
         size = max(x["effort"], MIN_EFFORT)
         feasibility = 1.0 - self.options.risk_penalty * x["technical_risk"]
         parts = [
@@ -222,7 +229,6 @@ class Wsjf(Framework):
         ]
         parts.append(Contribution("effort", "job size", x["effort"], "divides", size))
         feas, feas_text = self._feasibility_part(x)
-        score = float(self.score({k: np.float64(v) for k, v in x.items()}))
         text = (
             f"({_fmt(x['business_value'])} + {_fmt(x['time_criticality'])} + "
             f"{_fmt(x['risk_reduction'])}) / {_fmt(x['effort'])}{feas_text} = {_fmt(score)}"
@@ -265,7 +271,9 @@ class Cd3(Framework):
     def score(self, x: Inputs) -> Array:
         return self.value(x) / self.duration(x) * self.feasibility(x)
 
-    def breakdown(self, x: Mapping[str, float]) -> tuple[tuple[Contribution, ...], str]:
+    def breakdown(
+        self, x: Mapping[str, float], score: float
+    ) -> tuple[tuple[Contribution, ...], str]:
         arrays = {k: np.float64(v) for k, v in x.items()}
         urgency = float(self.urgency(arrays))
         weeks = float(self.duration(arrays))
@@ -292,7 +300,6 @@ class Cd3(Framework):
             text += f" × {_fmt(urgency)}"
         parts.append(Contribution("effort", "duration in weeks", x["effort"], "divides", weeks))
         feas, feas_text = self._feasibility_part(x)
-        score = float(self.score(arrays))
         return (*parts, *feas), f"{text} / {_fmt(weeks)} weeks{feas_text} = {_fmt(score)}"
 
 
@@ -378,7 +385,9 @@ class Scorecard(Framework):
                 total = total + self._points(c, x[c.field])
         return total
 
-    def breakdown(self, x: Mapping[str, float]) -> tuple[tuple[Contribution, ...], str]:
+    def breakdown(
+        self, x: Mapping[str, float], score: float
+    ) -> tuple[tuple[Contribution, ...], str]:
         parts = tuple(
             Contribution(
                 c.field, c.name, x[c.field], "adds", float(self._points(c, np.float64(x[c.field])))
@@ -412,9 +421,10 @@ class UserFormula(Framework):
     def value(self, x: Inputs) -> Array:
         return self.score(x)
 
-    def breakdown(self, x: Mapping[str, float]) -> tuple[tuple[Contribution, ...], str]:
+    def breakdown(
+        self, x: Mapping[str, float], score: float
+    ) -> tuple[tuple[Contribution, ...], str]:
         parts = tuple(Contribution(n, label(n), x[n], "uses") for n in self.required)
-        score = float(self.score({k: np.float64(v) for k, v in x.items()}))
         return parts, f"{self.formula.text} = {_fmt(score)}"
 
 

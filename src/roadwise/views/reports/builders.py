@@ -283,25 +283,30 @@ def risk_rows(w: Writer) -> list[dict[str, str]]:
     """Every risk the facts show, most serious first: kind, what, why, severity (1..4)."""
     ws = w.ws
     risks: list[dict[str, str]] = []
-    flagged: set[str] = set()
+    # Late work, worst first; a part is not repeated under a whole that is as late or later.
+    late: list[tuple[int, Item, str, DateForecast]] = []
     for item in F.deliverables(ws) + F.initiatives(ws):
-        if any(d.key in flagged for d in F.descendants(ws, item.key)):
-            continue  # its late part is already listed
-        deadline = F.effective_deadline(ws, item)
         status = item_status(w, item)
         fc = w.facts.forecasts.get(item.key)
-        if deadline and status and fc and status[0] in (AT_RISK, OFF_TRACK):
-            flagged.add(item.key)
-            risks.append(
-                {
-                    "kind": "Deadline",
-                    "what": item.title,
-                    "why": status[1],
-                    "severity": "4" if status[0] == OFF_TRACK else "3",
-                    "team": F.team_name(ws, F.owning_team(ws, item)),
-                    "ref": w.note_forecast(fc, item.title),
-                }
-            )
+        if F.effective_deadline(ws, item) and status and fc and status[0] in (AT_RISK, OFF_TRACK):
+            late.append((4 if status[0] == OFF_TRACK else 3, item, status[1], fc))
+    late.sort(key=lambda t: (-t[0], t[3].p50, t[1].key))
+    flagged: dict[str, int] = {}
+    for severity, item, why, fc in late:
+        related = {i.key for i in F.descendants(ws, item.key)} | set(_ancestors(ws, item))
+        if any(flagged.get(k, 0) >= severity for k in related):
+            continue
+        flagged[item.key] = severity
+        risks.append(
+            {
+                "kind": "Deadline",
+                "what": item.title,
+                "why": why,
+                "severity": str(severity),
+                "team": F.team_name(ws, F.owning_team(ws, item)),
+                "ref": w.note_forecast(fc, item.title),
+            }
+        )
     roadmap = w.facts.raw.get("roadmap_result")
     listed = {r["what"] for r in risks}
     for late in getattr(roadmap, "lateness", ()):
@@ -388,6 +393,15 @@ def risk_rows(w: Writer) -> list[dict[str, str]]:
     return risks
 
 
+def _ancestors(ws: Workspace, item: Item) -> list[str]:
+    out: list[str] = []
+    node = item
+    while node.parent and node.parent in ws.item_by_key:
+        out.append(node.parent)
+        node = ws.item_by_key[node.parent]
+    return out
+
+
 def capacity_gaps(w: Writer) -> dict[str, tuple[float, float]]:
     """Teams whose demand exceeds capacity over the planned horizon: team -> (demand, capacity)."""
     totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
@@ -412,14 +426,19 @@ def risks_section(w: Writer, *, limit: int | None = None, key: str = "risks") ->
     if not risks:
         return None
     shown = risks[:limit] if limit else risks
-    high = sum(1 for r in risks if r["severity"] == "4")
-    headline = (
-        f"{say_count(high, 'deadline')} likely to be missed; {say_count(len(risks), 'risk')} in all"
-        if high
-        else f"{say_count(len(risks), 'risk')} to watch; none is forecast to miss a deadline"
-        if w.facts.forecasts
-        else f"{say_count(len(risks), 'risk')} to watch"
-    )
+    deadlines = [r for r in risks if r["kind"] == "Deadline"]
+    high = sum(1 for r in deadlines if r["severity"] == "4")
+    if high:
+        headline = f"{say_count(high, 'deadline')} likely to be missed"
+        if len(deadlines) > high:
+            headline += f", {len(deadlines) - high} more at risk"
+    elif deadlines:
+        headline = f"{say_count(len(deadlines), 'deadline')} at risk"
+    elif w.facts.forecasts:
+        headline = "No deadline is forecast to be missed"
+    else:
+        headline = f"{say_count(len(risks), 'risk')} to watch"
+    headline += f"; {say_count(len(risks), 'risk')} in all"
     section = Section(key, "Top risks" if limit else "Risks", sentence(headline))
     refs = tuple(dict.fromkeys(r["ref"] for r in shown if r.get("ref")))
     if limit:
@@ -485,10 +504,14 @@ def decisions_section(w: Writer) -> Section | None:
         refs.append(option["ref"])
     release = w.facts.release
     if release.get("left_out"):
+        out = len(release["left_out"])
         asks.append(
-            f"**Scope**: {say_count(len(release['left_out']), 'requested item')} do not fit "
-            f"{release.get('name', 'the next release')}; the top one is {release['left_out'][0]}."
+            f"**Scope**: release {release['name']} ({w.date(release['end'])}) holds "
+            f"{say_count(len(release['items']), 'item')}; {say_count(out, 'candidate')} "
+            f"{'does' if out == 1 else 'do'} not fit, the most valuable being "
+            f"{release['left_out'][0]}. Confirm the cut or add capacity."
         )
+        refs.append(release_ref(w))
     recent = sorted(
         (d for d in ws.decisions if (w.as_of - d.date).days <= 60),
         key=lambda d: d.date,
@@ -506,6 +529,70 @@ def decisions_section(w: Writer) -> Section | None:
     )
     section = Section("decisions", "Decisions and resources needed", sentence(headline))
     section.add(Bullets(tuple(asks), refs=tuple(refs)))
+    return section
+
+
+def release_ref(w: Writer) -> str:
+    release = w.facts.release
+    return w.trace.note(
+        f"Release {release['name']}: items chosen",
+        f"{len(release['items'])} of {release['candidates']} candidates, value "
+        f"{release['value']:,.0f} (rank-and-fill: {release['greedy_value']:,.0f})",
+        inputs="open items sized at the 80th percentile of their estimates, priority scores, "
+        "team capacity in the release window, dependencies, deadlines, theme bounds",
+        method=f"0-1 optimisation of the Next Release Problem, {release['quality']} "
+        "(roadwise.engines.release)",
+    )
+
+
+def release_section(w: Writer) -> Section | None:
+    """What fits the next release, and what 10 % more capacity per team would add to it."""
+    release = w.facts.release
+    if not release:
+        return None
+    ref = release_ref(w)
+    gain = release["value"] / release["greedy_value"] - 1 if release["greedy_value"] > 0 else 0.0
+    section = Section(
+        "release",
+        f"Release {release['name']}",
+        sentence(
+            f"{say_count(len(release['items']), 'item')} fit release {release['name']} "
+            f"(until {w.date(release['end'])}); {say_count(len(release['left_out']), 'candidate')} "
+            "wait"
+        ),
+    )
+    if gain > 0.005:
+        section.add(
+            Paragraph(
+                f"The chosen set is worth {say_percent(gain, word='about')} more than filling "
+                "the release in priority order would give.",
+                refs=(ref,),
+            )
+        )
+    rows = []
+    for g in sorted(release["gains"], key=lambda g: -g["gain"]):
+        if g["team"] is None:
+            continue
+        added = join_words(g["added"][:3]) + (
+            f" and {len(g['added']) - 3} more" if len(g["added"]) > 3 else ""
+        )
+        rows.append(
+            (
+                f"+10 % for {F.team_name(w.ws, g['team'])}",
+                f"{say_number(g['extra'])} points",
+                added or "nothing more fits",
+                say_percent(g["gain"] / release["value"], word="~") if release["value"] else "—",
+            )
+        )
+    if rows:
+        section.add(
+            Table(
+                ("Option", "Extra capacity", "Adds to the release", "Value gained"),
+                tuple(rows),
+                caption=f"What 10 % more capacity would add to release {release['name']}",
+                refs=(ref,),
+            )
+        )
     return section
 
 
@@ -1106,6 +1193,9 @@ def build_resources(facts: Facts, glossary: Glossary) -> Report:
         if facts.raw.get("resource_note"):
             section.add(Paragraph(facts.raw["resource_note"]))
         report.sections.append(section)
+    release = release_section(w)
+    if release:
+        report.sections.append(release)
     capacity = capacity_section(w)
     if capacity:
         report.sections.append(capacity)

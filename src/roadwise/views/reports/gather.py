@@ -29,6 +29,7 @@ from roadwise.views.reports.wording import (
 )
 
 TRIALS = 2000
+NEW_HIRE_SHARE = 0.75
 HISTORY_WEEKS = 104
 
 
@@ -45,7 +46,14 @@ def gather(
     *,
     seed: int | None = None,
     trials: int = TRIALS,
-    steps: tuple[str, ...] = ("priorities", "roadmap", "forecast", "calibration", "resources"),
+    steps: tuple[str, ...] = (
+        "priorities",
+        "release",
+        "roadmap",
+        "forecast",
+        "calibration",
+        "resources",
+    ),
     schedule_seconds: float = 3.0,
 ) -> Facts:
     """Facts for every report kind from the workspace and the engines' results."""
@@ -54,6 +62,7 @@ def gather(
     facts = Facts(ws=ws, seed=ws.settings.seed if seed is None else seed)
     runners: dict[str, Callable[[Facts, dict[str, Any], int], None]] = {
         "priorities": _priorities,
+        "release": _release,
         "roadmap": _roadmap,
         "forecast": _forecast,
         "calibration": _calibration,
@@ -113,6 +122,73 @@ def rank_of(facts: Facts, item: Item) -> float:
         p.rank for i in F.descendants(facts.ws, item.key) if (p := facts.priorities.get(i.key))
     ]
     return min(ranks) if ranks else float("inf")
+
+
+# --------------------------------------------------------------------------- release
+
+
+def _release(facts: Facts, results: dict[str, Any], trials: int) -> None:
+    """The provably best content of the next release, and what 10 % more capacity would add."""
+    plan = results.get("release")
+    wp = results.get("release_problem")
+    if not _has("roadwise.engines.release"):
+        return
+    from roadwise.engines.release import (
+        ReleaseOptions,
+        capacity_gains,
+        plan_release,
+        release_problem,
+    )
+
+    try:
+        if plan is None or wp is None:
+            priority = facts.raw.get("priority_result")
+            scores = (
+                {r.key: float(r.value if r.value > 0 else r.score) for r in priority.items}
+                if priority is not None
+                else None
+            )
+            wp = release_problem(facts.ws, scores, ReleaseOptions(percentile=0.8))
+            plan = plan_release(wp.problem, time_limit=3.0)
+        gains = capacity_gains(wp.problem, plan, increase=0.10, time_limit=2.0)
+    except RoadwiseError:
+        return  # no release to plan, or an infeasible request: no release facts
+    except Exception:  # an engine still being built must not break a report
+        return
+    content = plan.selection.releases[0]
+    by_key = wp.problem.by_key
+    start, end = wp.windows[content.release]
+    release = facts.ws.release_by_key.get(content.release)
+    chosen = set(plan.selection.assignment)
+    left_out = sorted(
+        (c for c in wp.problem.items if c.key not in chosen),
+        key=lambda c: (-c.value, c.key),
+    )
+    quality = "proven optimal" if plan.proven_optimal else f"within {plan.gap:.0%} of the best"
+    facts.release = {
+        "key": content.release,
+        "name": release.name if release else content.release,
+        "start": start,
+        "end": end,
+        "items": [by_key[k] for k in content.items if k in by_key],
+        "left_out": [c.title or c.key for c in left_out],
+        "value": plan.value,
+        "greedy_value": plan.greedy.value,
+        "used": content.used,
+        "capacity": content.capacity,
+        "candidates": len(wp.problem.items),
+        "quality": quality,
+        "gains": [
+            {
+                "team": g.team,
+                "extra": g.extra,
+                "gain": g.gain,
+                "added": [by_key[k].title or k for k in g.added if k in by_key],
+            }
+            for g in gains
+        ],
+    }
+    facts.engines["release"] = f"{plan.solver}, {quality}"
 
 
 # --------------------------------------------------------------------------- roadmap
@@ -198,47 +274,56 @@ def _team_of(ws: Workspace, leaf: Item) -> str | None:
 
 
 def _order_key(facts: Facts) -> Callable[[Item], tuple[Any, ...]]:
+    """Work order within a team: in progress first, then dated commitments, then priority.
+
+    The roadmap's solver is stopped by a time limit, so its order can differ from run to run;
+    the forecast keeps to this deterministic order so that a report is reproducible.
+    """
     ws = facts.ws
     status_rank = {Status.IN_PROGRESS: 0, Status.READY: 1, Status.DISCOVERY: 2, Status.IDEA: 3}
 
-    def deadline(item: Item) -> dt.date:
-        found = F.effective_deadline(ws, item)
-        return found[0] if found else dt.date.max
-
-    def planned_start(item: Item) -> dt.date:
-        scheduled = facts.schedule.get(item.key)
-        return scheduled.start if scheduled else dt.date.max
+    def committed(item: Item) -> dt.date:
+        dates = [
+            node.deadline.date
+            for node in [item, *F.descendants(ws, item.key)]
+            if node.deadline and node.is_open
+        ]
+        return min(dates) if dates else dt.date.max
 
     def key(item: Item) -> tuple[Any, ...]:
-        # The roadmap's order when there is one; else status, priority and deadline.
         return (
-            planned_start(item),
             status_rank.get(item.status, 4),
+            committed(item),
             rank_of(facts, item),
-            deadline(item),
             item.key,
         )
 
     return key
 
 
-def team_queues(facts: Facts, unit: str) -> dict[str, list[tuple[str, float]]]:
-    """Each team's remaining work as (deliverable key, size) in the order it will be done.
+def team_leaves(facts: Facts) -> dict[str, list[tuple[str, Item]]]:
+    """Each team's open leaves as (deliverable key, leaf) in the order they will be worked.
 
-    Deliverables are ordered by status (in progress first), priority, deadline; a deliverable's
-    leaves are worked in sequence within their team.
+    Deliverables are ordered by status (in progress first), dated commitments and priority;
+    within a deliverable, its leaves in the same order.
     """
     ws = facts.ws
-    queues: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    for deliverable in sorted(F.deliverables(ws), key=_order_key(facts)):
-        for leaf in sorted(F.leaves_of(ws, deliverable), key=_order_key(facts)):
-            if not leaf.is_open:
-                continue
+    order = _order_key(facts)
+    queues: dict[str, list[tuple[str, Item]]] = defaultdict(list)
+    for deliverable in sorted(F.deliverables(ws), key=order):
+        for leaf in sorted(F.leaves_of(ws, deliverable), key=order):
             team = _team_of(ws, leaf)
-            if team is None:
-                continue
-            queues[team].append((deliverable.key, _leaf_size(ws, leaf, unit)))
+            if leaf.is_open and team is not None:
+                queues[team].append((deliverable.key, leaf))
     return queues
+
+
+def team_queues(facts: Facts, unit: str) -> dict[str, list[tuple[str, float]]]:
+    """Each team's remaining work as (deliverable key, size) in queue order."""
+    return {
+        team: [(key, _leaf_size(facts.ws, leaf, unit)) for key, leaf in leaves]
+        for team, leaves in team_leaves(facts).items()
+    }
 
 
 def simulate_queues(
@@ -246,49 +331,79 @@ def simulate_queues(
     unit: str,
     trials: int,
     *,
-    extra: dict[str, np.ndarray] | None = None,
+    extra: dict[str, float] | None = None,
     seed_offset: int = 0,
     starts: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Finish week (trials,) of every deliverable: the latest of its leaves over all teams.
+    """Finish week (trials,) of every deliverable: the latest of its open leaves.
 
-    Uses the forecasting engine's Monte Carlo (blocks of weeks resampled from each team's own
-    history). ``extra`` scales a team's future weekly throughput (a capacity factor per week).
-    ``starts``, when given, receives the week each deliverable's first piece of work begins.
+    The forecasting engine's probabilistic roadmap replays each team's leaves in queue order,
+    with sizes drawn from their estimates (corrected by the team's estimate bias), throughput
+    resampled in blocks of weeks from the team's own history, and dependencies waited for.
+    ``extra`` scales a team's throughput (one more engineer); ``starts``, when given, receives
+    the week each deliverable's first piece of work can begin.
     """
-    from roadwise.engines.forecast.simulate import sample_weeks, weeks_to_reach
+    from roadwise.engines.forecast import TeamFlow, estimate_bias, simulate_roadmap
+    from roadwise.engines.forecast.roadmap import RoadmapItem
 
     ws = facts.ws
-    rng = np.random.default_rng(facts.seed + seed_offset)
-    finish: dict[str, np.ndarray] = {}
-    seen_in_team: set[str] = set()
-    for team, queue in sorted(team_queues(facts, unit).items()):
-        history = _weekly_history(ws, team, unit, ws.as_of)
-        if history.size == 0 or history.sum() <= 0:
-            continue
-        total = sum(size for _, size in queue)
-        rate = float(history[-26:].mean()) or float(history.mean())
-        weeks = int(min(520, max(8, np.ceil(total / max(rate, 1e-9) * 2.0) + 8)))
-        weekly = sample_weeks(history, trials, weeks, rng)
-        factor = (extra or {}).get(team)
-        if factor is not None:
-            scale = np.ones(weeks)
-            scale[: min(weeks, factor.size)] = factor[:weeks]
-            weekly = weekly * scale
-        cumulative = 0.0
-        for key, size in queue:
-            if starts is not None and key not in seen_in_team:
-                seen_in_team.add(key)
-                began = (
-                    weeks_to_reach(weekly, np.full(trials, cumulative))
-                    if cumulative > 0
-                    else np.zeros(trials)
+    queues = team_leaves(facts)
+    items: list[RoadmapItem] = []
+    owner: list[str] = []
+    for team, leaves in sorted(queues.items()):
+        for deliverable, leaf in leaves:
+            items.append(
+                RoadmapItem(
+                    key=leaf.key,
+                    team=team,
+                    estimate=leaf.estimate if unit == "points" else None,
+                    depends_on=tuple(d.item for d in leaf.dependencies),
+                    deadline=leaf.deadline.date if leaf.deadline else None,
+                    title=leaf.title,
                 )
-                starts[key] = np.minimum(starts.get(key, np.full(trials, np.inf)), began)
-            cumulative += size
-            reached = weeks_to_reach(weekly, np.full(trials, cumulative))
-            finish[key] = np.maximum(finish.get(key, np.zeros(trials)), reached)
-        seen_in_team = set()
+            )
+            owner.append(deliverable)
+    if not items:
+        return {}
+    known = {it.key for it in items}
+    items = [
+        RoadmapItem(
+            key=it.key,
+            team=it.team,
+            estimate=it.estimate,
+            depends_on=tuple(d for d in it.depends_on if d in known),
+            deadline=it.deadline,
+            title=it.title,
+        )
+        for it in items
+    ]
+    flows: dict[str, Any] = {}
+    for team in queues:
+        history = _weekly_history(ws, team, unit, ws.as_of) * (extra or {}).get(team, 1.0)
+        records = [r for r in ws.history if r.team == team]
+        points = [r.points for r in records if r.points]
+        flows[team] = TeamFlow(
+            history,
+            estimate_bias(records, team) if unit == "points" else None,
+            float(np.median(points)) if unit == "points" and points else 1.0,
+        )
+    result = simulate_roadmap(items, flows, ws.as_of, trials=trials, seed=facts.seed + seed_offset)
+    weeks = np.asarray(result.finish_days) / 7.0
+    finish: dict[str, np.ndarray] = {}
+    previous: dict[str, int] = {}
+    for column, (it, deliverable) in enumerate(zip(items, owner, strict=True)):
+        finish[deliverable] = np.maximum(
+            finish.get(deliverable, np.zeros(trials)), weeks[:, column]
+        )
+        if starts is not None:
+            # A piece starts when its team finished the piece before it in the queue.
+            before = previous.get(it.team)
+            began = weeks[:, before] if before is not None else np.zeros(trials)
+            starts[deliverable] = np.minimum(
+                starts.get(deliverable, np.full(trials, np.inf)), began
+            )
+        previous[it.team] = column
+    facts.raw.setdefault("roadmap_forecast", result)
     return finish
 
 
@@ -312,9 +427,10 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
             ws.as_of, float(np.quantile(weeks, 0.5, method="inverted_cdf"))
         )
     method = (
-        f"Monte Carlo ({trials:,} trials): each team's future weeks resampled in blocks from its "
-        f"own last 12/26/52 weeks of {unit} finished (roadwise.engines.forecast); remaining work "
-        "per team in order of status, priority and deadline"
+        f"probabilistic roadmap, {trials:,} Monte Carlo trials (roadwise.engines.forecast): each "
+        f"team works its open items in order of status, deadline and priority; sizes drawn from "
+        f"the estimates corrected by the team's estimate bias; weekly {unit} resampled in blocks "
+        "from the team's own last 12/26/52 weeks; dependencies waited for"
     )
     facts.forecast_method = method
     facts.forecast_trials = trials
@@ -504,16 +620,15 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
     options: list[dict[str, Any]] = []
     load_rows: list[list[str]] = []
     load_refs: list[str] = []
-    ramp_weeks = 6
+    order: list[tuple[float, int]] = []
     for team_key, base_end in sorted(base_team_end.items()):
         team = ws.team_by_key.get(team_key)
         if team is None or not team.people:
             continue
         people = sum(p.availability for p in team.people) or float(len(team.people))
-        factor = np.concatenate(
-            [np.linspace(1.0, 1.0 + 0.5 / people, ramp_weeks), np.full(520, 1.0 + 1.0 / people)]
-        )
-        boosted = simulate_queues(facts, unit, trials, extra={team_key: factor}, seed_offset=0)
+        # A new engineer counts as 3/4 of a team member on average: the ramp-up is paid first.
+        factor = 1.0 + NEW_HIRE_SHARE / people
+        boosted = simulate_queues(facts, unit, trials, extra={team_key: factor})
         keys = [k for k, _ in queues[team_key] if k in boosted]
         if not keys:
             continue
@@ -545,9 +660,9 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
                 f"{unit}), its delivery history, {len(team.people)} people"
             ),
             method=(
-                f"the same Monte Carlo with {team.name}'s weekly pace scaled by "
-                f"(people + 1) ÷ people after a {ramp_weeks}-week ramp-up; value = cost of delay "
-                "per week × median weeks gained, summed over its items"
+                f"the same probabilistic roadmap (same random draws) with {team.name}'s weekly "
+                f"pace × (1 + {NEW_HIRE_SHARE:g} ÷ people); value = cost of delay per week × "
+                "median weeks gained, summed over its items"
             ),
             seed=facts.seed,
         )
@@ -572,6 +687,7 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
             }
         )
         remaining = sum(s for _, s in queues[team_key])
+        order.append((base50, len(load_rows)))
         load_refs.append(ref)  # provenance specs; the builder numbers them
         load_rows.append(
             [
@@ -583,7 +699,7 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         )
     facts.resource_options = options
     if load_rows:
-        latest = max(load_rows, key=lambda r: r[3])
+        latest = load_rows[max(order)[1]]
         facts.raw["team_load"] = {
             "columns": ["Team", "Work remaining", "People", "All planned work done"],
             "rows": load_rows,
@@ -593,6 +709,7 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         }
         facts.raw["resource_note"] = (
             "Each option reruns the delivery forecast with one extra person in that team, "
-            f"at half speed for the first {ramp_weeks} weeks while they learn the product."
+            f"counted at {NEW_HIRE_SHARE:.0%} of a team member's pace on average while they "
+            "learn the product."
         )
         facts.engines["resources"] = "forecast with one more engineer per team"

@@ -370,7 +370,8 @@ def read_feedback(
     try:
         columns: dict[str, str] | None = None
         is_csv = detect_format(path) == "csv"
-        seen_keys: dict[str, int] = {}
+        # Keys seen so far, as 64-bit digests: a million rows cost tens of MB, not the texts.
+        seen_keys: dict[int, int] = {}
         for number, record in iter_records(path, handle):
             if isinstance(record, RowError):
                 yield record
@@ -403,6 +404,10 @@ def _open(path: Path) -> IO[bytes]:
         raise RoadwiseError(f"cannot open the file: {exc.strerror}", file=str(path)) from None
 
 
+def _digest(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little")
+
+
 def _row(
     number: int,
     record: Mapping[str, Any],
@@ -411,7 +416,7 @@ def _row(
     default_source: FeedbackSource,
     default_date: dt.date | None,
     key_prefix: str,
-    seen_keys: dict[str, int],
+    seen_keys: dict[int, int],
 ) -> FeedbackRow | RowError:
     def value(field: str) -> Any:
         column = columns.get(field)
@@ -448,19 +453,21 @@ def _row(
     if raw_id is not None and str(raw_id).strip():
         ident = _KEY_UNSAFE.sub("_", str(raw_id).strip())
         key = f"{key_prefix}-{ident}"[:100]
-        if key in seen_keys:
+        seen = _digest(key)
+        if seen in seen_keys:
             return RowError(
                 number, columns.get("id", "id"), f"id '{raw_id}' appears twice in the file"
             )
-        seen_keys[key] = 1
+        seen_keys[seen] = 1
     else:
         # No id column: a key from the content, so importing the same file again adds nothing,
         # and identical rows (duplicates are kept, not dropped) get -2, -3 ...
         digest = hashlib.sha1(f"{body}|{date}|{customer_name}".encode()).hexdigest()[:12]
         key = f"{key_prefix}-{digest}"
-        seen_keys[key] = seen_keys.get(key, 0) + 1
-        if seen_keys[key] > 1:
-            key = f"{key}-{seen_keys[key]}"
+        seen = _digest(key)
+        seen_keys[seen] = seen_keys.get(seen, 0) + 1
+        if seen_keys[seen] > 1:
+            key = f"{key}-{seen_keys[seen]}"
     customer = matcher.match(customer_name) if customer_name else None
     try:
         feedback = Feedback(

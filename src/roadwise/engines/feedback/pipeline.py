@@ -218,9 +218,10 @@ def analyse_feedback(
             links[f.key] = (candidate.item,)
             scores[(f.key, candidate.item)] = candidate.score
 
-    evidence = _evidence(by_key, links, scores, labels, known)
+    rolled_up = _rolled_up_groups(ws, links)
+    evidence = _evidence(by_key, rolled_up, scores, labels, known)
     item_demand = compute_demand(
-        _rolled_up_groups(ws, links),
+        rolled_up,
         feedback,
         ws.customers,
         samples=settings.bootstrap_samples,
@@ -282,18 +283,20 @@ def analyse_feedback(
 
 def _evidence(
     by_key: Mapping[str, Feedback],
-    links: Mapping[str, tuple[str, ...]],
+    groups: Mapping[str, list[str]],
     scores: Mapping[tuple[str, str], float],
     labels: Mapping[str, str],
     known: Mapping[str, Mapping[str, bool | None]],
 ) -> dict[str, ItemEvidence]:
-    per_item: dict[str, list[str]] = {}
-    for key, items in links.items():
-        for item in items:
-            per_item.setdefault(item, []).append(key)
+    """Per item (an epic with its stories' feedback): texts by score, customers, quotes."""
     evidence: dict[str, ItemEvidence] = {}
-    for item, keys in per_item.items():
-        ordered = sorted(keys, key=lambda k: (-scores.get((k, item), 0.0), k))
+    best: dict[str, float] = {}
+    for (key, _), score in scores.items():
+        best[key] = max(best.get(key, 0.0), score)
+    for item, keys in groups.items():
+        if not keys:
+            continue
+        ordered = sorted(keys, key=lambda k: (-scores.get((k, item), best.get(k, 0.0)), k))
         customers = sorted({c for k in ordered if (c := by_key[k].customer) is not None})
         quotes: list[str] = []
         seen: set[str] = set()

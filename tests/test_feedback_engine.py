@@ -1,0 +1,326 @@
+"""Feedback engine: duplicates, classification, linking, themes and trends, demand."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from roadwise.domain import Customer, Feedback, FeedbackLink, Item, Range, Workspace
+from roadwise.engines.feedback import (
+    FeedbackClassifier,
+    FeedbackSettings,
+    LexicalBackend,
+    Linker,
+    analyse_feedback,
+    benjamini_hochberg,
+    compute_demand,
+    external_inputs,
+    find_duplicates,
+    find_themes,
+    rate_change,
+    suggest_labels,
+    updated_feedback,
+)
+from roadwise.engines.feedback import synthetic as syn
+
+AS_OF = dt.date(2026, 6, 30)
+
+
+def fitted_backend(texts: list[str]) -> LexicalBackend:
+    backend = LexicalBackend()
+    backend.fit(texts)
+    return backend
+
+
+# --------------------------------------------------------------------------- duplicates
+
+
+def test_duplicates_are_grouped_not_dropped() -> None:
+    texts = [
+        "The app crashes when I open the settings page on my phone",
+        "the app crashes when I open the settings page on my phone!!",
+        "The app crashes when I open the settings page on my phone today",
+        "Please add dark mode",
+        "Please add a Gantt chart",
+        "PLEASE add dark mode.",
+    ]
+    groups = find_duplicates(texts)
+    assert len(groups.group) == len(texts)  # every text keeps its place
+    assert groups.groups == [[0, 1, 2], [3, 5]]
+    assert groups.exact_pairs == 2 and groups.near_pairs >= 1
+    assert groups.duplicate_count == 3
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.text(alphabet="abcdef xyz", min_size=0, max_size=30), min_size=1, max_size=20),
+    st.lists(st.integers(min_value=0, max_value=19), max_size=10),
+)
+def test_exact_copies_always_share_a_group(texts: list[str], copies: list[int]) -> None:
+    extended = texts + [texts[i % len(texts)].upper() for i in copies]
+    groups = find_duplicates(extended)
+    assert len(groups.group) == len(extended)
+    for offset, i in enumerate(copies):
+        assert groups.group[len(texts) + offset] == groups.group[i % len(texts)]
+    # A group's representative is its earliest member and belongs to its own group.
+    assert all(groups.group[g] == g and g <= i for i, g in enumerate(groups.group))
+
+
+# --------------------------------------------------------------------------- classification
+
+
+def test_classifier_learns_from_labels_and_beats_the_rules() -> None:
+    train = syn.generate_texts(150, seed=1, typo_rate=0.0)
+    test = syn.generate_texts(600, seed=2, typo_rate=0.0)
+    backend = fitted_backend([t.text for t in train + test])
+    rules = FeedbackClassifier(backend)
+    learned = FeedbackClassifier(backend).fit(
+        [t.text for t in train], [t.label for t in train], [t.rating for t in train]
+    )
+    truth = np.array([t.label for t in test])
+
+    def accuracy(model: FeedbackClassifier) -> float:
+        prediction = model.predict([t.text for t in test], [t.rating for t in test])
+        return float(np.mean(np.array(prediction.labels) == truth))
+
+    assert not rules.learned and learned.learned
+    assert accuracy(rules) > 0.5  # the default is sensible on its own
+    assert accuracy(learned) > accuracy(rules) + 0.05
+    assert accuracy(learned) > 0.9
+
+
+def test_one_kind_of_label_is_not_enough_to_learn() -> None:
+    backend = fitted_backend(["a", "b"])
+    model = FeedbackClassifier(backend).fit(["crash", "broken"], ["bug", "bug"])
+    assert not model.learned
+    with pytest.raises(ValueError, match="unknown label"):
+        FeedbackClassifier(backend).fit(["x", "y"], ["bug", "complaint"])
+
+
+def test_active_learning_proposes_uncertain_unlabelled_texts_once_per_group() -> None:
+    texts = [t.text for t in syn.generate_texts(200, seed=3)]
+    backend = fitted_backend(texts)
+    prediction = FeedbackClassifier(backend).predict(texts)
+    labelled = [i < 10 for i in range(len(texts))]
+    groups = find_duplicates(texts).group
+    picks = suggest_labels(prediction, 15, labelled=labelled, group=groups)
+    assert len(picks) == 15
+    assert all(not labelled[p.index] for p in picks)
+    assert len({int(groups[p.index]) for p in picks}) == 15
+    margins = [p.margin for p in picks]
+    assert margins == sorted(margins)
+    assert max(margins) <= float(np.median(prediction.margin))
+
+
+# --------------------------------------------------------------------------- linking
+
+
+def test_linking_finds_the_right_item() -> None:
+    records = syn.generate_texts(800, seed=4, uncovered_share=0.0)
+    about = [r for r in records if r.item]
+    items = syn.backlog_items()
+    backend = fitted_backend([r.text for r in records])
+    linker = Linker(items, backend)
+    top, _ = linker.top(backend.transform([r.text for r in about]), k=5)
+    keys = np.array(linker.keys)
+    truth = np.array([r.item for r in about])
+    precision_at_1 = float(np.mean(keys[top[:, 0]] == truth))
+    recall_at_5 = float(np.mean([t in keys[row] for t, row in zip(truth, top, strict=True)]))
+    assert precision_at_1 > 0.7
+    assert recall_at_5 > precision_at_1
+
+
+def test_confirmations_improve_later_suggestions() -> None:
+    # Customers say "spreadsheet" and "xlsx"; the item only says CSV. Confirming a few texts
+    # must teach the linker those words.
+    items = [
+        Item(key="EXP", title="Export reports to CSV", description="Download a report file."),
+        Item(key="SSO", title="Single sign-on", description="Log in with the company account."),
+        Item(key="DARK", title="Dark mode", description="A dark colour theme."),
+    ]
+    confirmed = [
+        "Need my numbers in a spreadsheet for finance",
+        "Want xlsx spreadsheet files of the data",
+        "Getting the data into a spreadsheet is painful",
+    ]
+    held_out = [
+        "Our finance people live in spreadsheets, give us xlsx",
+        "Spreadsheet output for the monthly numbers please",
+    ]
+    backend = fitted_backend([i.title for i in items] + confirmed + held_out)
+    before = Linker(items, backend).scores(backend.transform(held_out))[:, 0]
+    after = Linker(items, backend, confirmed_texts={"EXP": confirmed}).scores(
+        backend.transform(held_out)
+    )
+    assert np.all(after[:, 0] > before + 0.05)
+    assert np.all(after.argmax(axis=1) == 0)
+    rejected = Linker(items, backend, rejected_texts={"EXP": confirmed}).scores(
+        backend.transform(held_out)
+    )
+    assert np.all(rejected[:, 0] < before)
+
+
+# --------------------------------------------------------------------------- themes and trends
+
+
+def test_rate_test_detects_a_planted_rise_and_not_a_flat_series() -> None:
+    rng = np.random.default_rng(5)
+    # Eight weeks recent vs twenty-four weeks earlier; overall volume flat at 50 a week.
+    flat = rate_change(int(rng.poisson(5 * 8)), int(rng.poisson(5 * 24)), 50 * 8, 50 * 24)
+    risen = rate_change(int(rng.poisson(12 * 8)), int(rng.poisson(5 * 24)), 50 * 8, 50 * 24)
+    assert risen.p_value < 0.001 and risen.rate_ratio > 1.5
+    assert flat.p_value > 0.05
+    # A theme that grows only because all feedback grew is not rising.
+    busier = rate_change(80, 120, 100 * 8, 50 * 24)
+    assert busier.p_value > 0.05
+
+
+def test_rate_test_false_alarms_stay_near_the_level() -> None:
+    rng = np.random.default_rng(6)
+    p = [
+        rate_change(int(rng.poisson(20)), int(rng.poisson(60)), 400, 1200).p_value
+        for _ in range(400)
+    ]
+    assert np.mean(np.array(p) < 0.05) < 0.08
+
+
+def test_benjamini_hochberg_is_monotone_and_bounded() -> None:
+    q = benjamini_hochberg([0.01, 0.04, 0.03, 0.5])
+    assert q[0] <= q[2] <= q[1] <= q[3] <= 1.0
+    assert q[0] == pytest.approx(0.04)
+
+
+def test_themes_gather_uncovered_requests_and_flag_the_rising_one() -> None:
+    rng = np.random.default_rng(7)
+    texts: list[str] = []
+    dates: list[dt.date] = []
+    for theme, phrases in enumerate(syn.UNCOVERED):
+        for _ in range(60):
+            # Theme 0 arrives mostly in the last eight weeks; the others evenly over a year.
+            recent = theme == 0 and rng.random() < 0.7
+            back = int(rng.integers(0, 56)) if recent else int(rng.integers(0, 224))
+            texts.append(f"Please add {rng.choice(phrases)}.")
+            dates.append(AS_OF - dt.timedelta(days=back))
+    all_dates = dates + [AS_OF - dt.timedelta(days=int(d)) for d in rng.integers(0, 224, 1500)]
+    backend = fitted_backend(texts)
+    themes = find_themes(
+        texts, backend.transform(texts), dates, as_of=AS_OF, all_dates=all_dates, n_themes=3
+    )
+    assert len(themes) == 3
+    assert all(t.words for t in themes)
+    assert sum(len(t.members) for t in themes) == len(texts)
+    rising = [t for t in themes if t.trend.rising]
+    assert len(rising) == 1
+    # The rising theme is the planted one: mostly Gantt-chart requests (texts 0-59).
+    members = np.array(rising[0].members)
+    assert np.mean(members < 60) > 0.8
+    assert "gantt" in " ".join(rising[0].words)
+
+
+# --------------------------------------------------------------------------- demand
+
+
+def test_one_large_customer_outweighs_many_small_ones() -> None:
+    customers = [Customer(key="BIG", name="Big", annual_revenue=1_000_000, segment="enterprise")]
+    customers += [
+        Customer(key=f"S{i}", name=f"Small {i}", annual_revenue=5_000, segment="smb")
+        for i in range(20)
+    ]
+    feedback = [Feedback(key="F0", text="need SSO", customer="BIG", date=AS_OF)]
+    feedback += [
+        Feedback(key=f"F{i + 1}", text="dark mode", customer=f"S{i}", date=AS_OF) for i in range(20)
+    ]
+    # The big customer asked three times: still one customer.
+    feedback += [
+        Feedback(key=f"R{i}", text="need SSO again", customer="BIG", date=AS_OF) for i in range(2)
+    ]
+    groups = {"SSO": ["F0", "R0", "R1"], "DARK": [f"F{i + 1}" for i in range(20)]}
+    demand = compute_demand(groups, feedback, customers, samples=500)
+    assert demand["DARK"].reach == 20 and demand["SSO"].reach == 1
+    assert demand["SSO"].mentions == 3
+    assert demand["SSO"].revenue == 1_000_000 and demand["DARK"].revenue == 100_000
+    assert demand["SSO"].revenue > demand["DARK"].revenue
+    assert demand["SSO"].segments == {"enterprise": 1_000_000}
+    inputs = external_inputs(demand)
+    assert set(inputs) == {"customer_demand", "reach"}
+    assert isinstance(inputs["customer_demand"]["SSO"], Range)
+    assert inputs["reach"]["DARK"].likely == 20
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.floats(min_value=0, max_value=1e6), min_size=3, max_size=25),
+    st.integers(min_value=0, max_value=2**16),
+)
+def test_bootstrap_interval_contains_the_point_estimate(revenues: list[float], seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    customers = [
+        Customer(key=f"C{i}", name=f"C{i}", annual_revenue=r) for i, r in enumerate(revenues)
+    ]
+    feedback = [
+        Feedback(key=f"F{i}", text="x", customer=c.key, date=AS_OF) for i, c in enumerate(customers)
+    ]
+    asked = [f.key for f in feedback if rng.random() < 0.5] or [feedback[0].key]
+    demand = compute_demand({"A": asked}, feedback, customers, samples=1000, seed=seed)["A"]
+    low, high = demand.revenue_interval
+    # The bootstrap mean equals the point estimate, so it sits inside the 90 % interval.
+    assert low <= demand.revenue + 1e-6 and demand.revenue <= high + 1e-6
+    assert demand.customers_interval[0] <= demand.reach <= demand.customers_interval[1]
+    assert 0 <= low and high <= sum(revenues) * len(revenues) + 1e-6
+    assert demand.revenue_range().low <= demand.revenue_range().likely
+
+
+# --------------------------------------------------------------------------- the workflow
+
+
+def sample_like_workspace(n: int = 500, confirmed_share: float = 0.2) -> Workspace:
+    customers = syn.customers(30)
+    feedback, _ = syn.feedback_records(
+        n, customer_keys=[c.key for c in customers], confirmed_share=confirmed_share, as_of=AS_OF
+    )
+    epic = Item(key="EPIC-1", title="Security and compliance", kind="epic")
+    items = [
+        i.model_copy(update={"parent": "EPIC-1"}) if i.key in ("SSO-1", "2FA-1", "AUD-1") else i
+        for i in syn.backlog_items()
+    ]
+    return Workspace(
+        name="t", as_of=AS_OF, customers=customers, items=[epic, *items], feedback=feedback
+    )
+
+
+def test_workflow_keeps_people_decisions_and_rolls_demand_up() -> None:
+    ws = sample_like_workspace()
+    first = ws.feedback[0]
+    marked = first.model_copy(
+        update={
+            "label": "other",
+            "label_source": "user",
+            "links": [FeedbackLink(item="DARK-1", confirmed=False)],
+        }
+    )
+    ws = ws.copy_with(feedback=[marked, *ws.feedback[1:]])
+    settings_ = FeedbackSettings(bootstrap_samples=300)
+    analysis = analyse_feedback(ws, LexicalBackend(), settings_, suggest=5)
+    assert analysis.labels[first.key] == "other" and analysis.label_sources[first.key] == "user"
+    assert all(c.feedback != first.key or c.item != "DARK-1" for c in analysis.proposed)
+    assert len(analysis.suggestions) == 5
+
+    updated = {f.key: f for f in updated_feedback(ws, analysis)}
+    assert updated[first.key].label == "other"
+    assert FeedbackLink(item="DARK-1", confirmed=False) in updated[first.key].links
+    confirmed_before = sum(1 for f in ws.feedback for x in f.links if x.confirmed)
+    confirmed_after = sum(1 for f in updated.values() for x in f.links if x.confirmed)
+    assert confirmed_before == confirmed_after > 0
+
+    epic = analysis.item_demand["EPIC-1"]
+    children = [analysis.item_demand[k] for k in ("SSO-1", "2FA-1", "AUD-1")]
+    assert set(epic.customers) == set().union(*(c.customers for c in children))
+    assert epic.revenue <= sum(c.revenue for c in children)
+    top = analysis.top_items(3)
+    assert [d.revenue for d in top] == sorted((d.revenue for d in top), reverse=True)
+    evidence = analysis.evidence[top[0].key]
+    assert evidence.quotes and set(evidence.customers) <= {c.key for c in ws.customers}

@@ -516,12 +516,17 @@ def best_list_schedule(
     return best
 
 
-def solve(problem: Problem, options: SolveOptions | None = None) -> Solution:
+def solve(
+    problem: Problem,
+    options: SolveOptions | None = None,
+    warm_start: Sequence[Placement | None] | None = None,
+) -> Solution:
     """Solve ``problem`` with CP-SAT within ``options.time_limit`` seconds.
 
     Returns the best schedule found, whether it is proven optimal, and the best bound, so
     callers can report the gap. ``feasible`` is False when no schedule meets the hard
-    constraints (or none was found in time).
+    constraints (or none was found in time). ``warm_start`` is a known schedule (an earlier
+    plan) to start from when it is valid and better than the list-scheduling start.
     """
     options = options or SolveOptions()
     started = time.perf_counter()
@@ -531,6 +536,19 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Solution:
         if hint_solution is None or sampled.objective < hint_solution.objective:
             hint_solution = sampled
     hint = hint_solution.placements if hint_solution is not None else None
+    if (
+        warm_start is not None
+        and len(warm_start) == len(problem.tasks)
+        and not violations(problem, warm_start)
+    ):
+        value = evaluate(problem, warm_start, options)
+        current = evaluate(problem, hint, options) if hint is not None else None
+        if (
+            current is None
+            or violations(problem, hint or ())
+            or (value > current if options.objective == "value_by_date" else value < current)
+        ):
+            hint = tuple(warm_start)
     horizon = _horizon(problem, hint)
     use_lns = (
         options.lns

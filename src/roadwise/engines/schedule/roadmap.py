@@ -79,6 +79,8 @@ class RoadmapOptions:
     soft_deadlines: bool = False
     baseline: bool = True
     explain: bool = True
+    warm_start: Mapping[str, tuple[str, tuple[int, ...]]] | None = None
+    """An earlier plan to start from: item key -> (team, start day of every piece)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,10 @@ class Roadmap:
     unscheduled: tuple[tuple[str, str], ...]
     warnings: tuple[str, ...]
     calendar: CapacityCalendar = field(repr=False, compare=False)
+    placements: Mapping[str, tuple[str, tuple[int, ...]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """Item key -> (team, start day of every piece): what re-planning can start from."""
 
     def item(self, key: str) -> ScheduledItem:
         for it in (*self.items, *self.rollups):
@@ -466,6 +472,19 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
         if w or deadline is not None:
             milestones.append(Milestone(key, rollups[key], weight=w, deadline=deadline))
 
+    if options.drop_allowed:
+        # Cutting scope is the last resort: a dropped person-day of work costs more than
+        # delaying every item by a day, so the solver cuts the least effort it can.
+        total_weight = sum(t.weight for t in tasks_final) + sum(m.weight for m in milestones)
+        tasks_final = [
+            replace(
+                t,
+                drop_penalty=max(1, round(10 * min(effort[t.key].values()))) * max(1, total_weight),
+            )
+            if t.optional
+            else t
+            for t in tasks_final
+        ]
     stability = 0
     if committed:
         mean_w = float(np.mean([t.weight for t in tasks_final])) if tasks_final else 1.0
@@ -566,8 +585,18 @@ def plan_roadmap(ws: Workspace, options: RoadmapOptions | None = None) -> Roadma
     )
     if options.objective == "value-by-date" and options.value_date is None:
         raise ValidationError("the value-by-date objective needs a date", field="value_date")
+    warm: list[Placement | None] | None = None
+    if options.warm_start:
+        warm = []
+        for task in problem.tasks:
+            known = options.warm_start.get(task.key)
+            labels = [m.label for m in task.modes]
+            if known is None or known[0] not in labels:
+                warm = None
+                break
+            warm.append(Placement(mode=labels.index(known[0]), starts=known[1]))
     try:
-        solution = solve(problem, solve_options)
+        solution = solve(problem, solve_options, warm_start=warm)
     except ValueError as exc:
         raise InfeasibleError(
             f"the items cannot be placed on the teams' calendars: {exc}"
@@ -610,6 +639,11 @@ def plan_roadmap(ws: Workspace, options: RoadmapOptions | None = None) -> Roadma
         unscheduled=inputs.unscheduled,
         warnings=tuple(warnings),
         calendar=inputs.calendar,
+        placements={
+            problem.tasks[i].key: (problem.tasks[i].modes[p.mode].label, p.starts)
+            for i, p in enumerate(solution.placements)
+            if p is not None
+        },
     )
 
 
@@ -759,8 +793,15 @@ def assign_people(
     the item's skills, earliest start first (a person works on one item at a time)."""
     problem = inputs.problem
     busy: dict[str, list[tuple[int, int]]] = {}
+    placed = [i for i, p in enumerate(placements) if p is not None]
+    for i in placed:
+        # Pinned people are taken first so nobody else's work lands on top of theirs.
+        pinned = inputs.leaves[i].assignee
+        p = placements[i]
+        if pinned is not None and p is not None:
+            busy.setdefault(pinned, []).append((task_start(p), task_end(problem, i, p)))
     order = sorted(
-        (i for i, p in enumerate(placements) if p is not None),
+        placed,
         key=lambda i: (task_start(placements[i]), inputs.leaves[i].key),  # type: ignore[arg-type]
     )
     result: dict[str, tuple[str, ...]] = {}
@@ -772,7 +813,13 @@ def assign_people(
         team = inputs.calendar.team(mode.label)
         start, end = task_start(p), task_end(problem, i, p)
         per_worker = inputs.worker_units[mode.label]
-        width = max(1, round(mode.demands[0][1] / per_worker)) if len(mode.pieces) == 1 else 1
+        if len(mode.pieces) == 1:
+            width = max(1, round(mode.demands[0][1] / per_worker))
+        else:  # as many people as pieces run side by side
+            width = max(
+                sum(1 for s, d in zip(p.starts, mode.pieces, strict=True) if s <= t < s + d)
+                for t in p.starts
+            )
         chosen: list[str] = []
         if item.assignee is not None:
             chosen.append(item.assignee)
@@ -895,3 +942,51 @@ def objective_value(
     inputs: RoadmapInputs, placements: Sequence[Placement | None], options: SolveOptions
 ) -> float:
     return evaluate(inputs.problem, placements, options)
+
+
+# --------------------------------------------------------------------------- views of a plan
+
+
+@dataclass(frozen=True)
+class Horizons:
+    """Now / Next / Later: what is under way or starts this sprint, in the next few sprints,
+    and after that. Rollups (features, epics) and top-level leaves, by planned start."""
+
+    now: tuple[ScheduledItem, ...]
+    next: tuple[ScheduledItem, ...]
+    later: tuple[ScheduledItem, ...]
+    current_sprint: int
+    next_sprints: int
+
+
+def now_next_later(roadmap: Roadmap, next_sprints: int = 3) -> Horizons:
+    rollup_keys = {r.key for r in roadmap.rollups}
+    # Each piece of work once, at the level a roadmap talks about: the lowest rollups
+    # (features, or epics made directly of stories) and stand-alone leaves.
+    rollup_parents = {r.parent for r in roadmap.rollups if r.parent}
+    entries = [r for r in roadmap.rollups if r.key not in rollup_parents] + [
+        s for s in roadmap.items if s.parent is None or s.parent not in rollup_keys
+    ]
+    current = int(roadmap.calendar.sprint[0])
+    now = tuple(sorted((s for s in entries if s.sprint <= current), key=_by_start))
+    nxt = tuple(
+        sorted((s for s in entries if current < s.sprint <= current + next_sprints), key=_by_start)
+    )
+    later = tuple(sorted((s for s in entries if s.sprint > current + next_sprints), key=_by_start))
+    return Horizons(now, nxt, later, current, next_sprints)
+
+
+def _by_start(s: ScheduledItem) -> tuple[dt.date, str]:
+    return (s.start, s.key)
+
+
+def sprint_plans(roadmap: Roadmap) -> dict[str, dict[int, tuple[ScheduledItem, ...]]]:
+    """Per team and sprint, the leaf items being worked on in that sprint."""
+    plans: dict[str, dict[int, list[ScheduledItem]]] = {}
+    for s in roadmap.items:
+        for sprint in range(s.sprint, s.end_sprint + 1):
+            plans.setdefault(s.team, {}).setdefault(sprint, []).append(s)
+    return {
+        team: {sprint: tuple(sorted(v, key=_by_start)) for sprint, v in sorted(sprints.items())}
+        for team, sprints in sorted(plans.items())
+    }

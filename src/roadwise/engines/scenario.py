@@ -1,0 +1,291 @@
+"""Scenarios: a named copy of the inputs with changes, and the side-by-side comparison of plans.
+
+A :class:`~roadwise.domain.model.Scenario` lists :class:`ScenarioChange` records (set a field,
+remove an entity, add one). :func:`apply_scenario` returns a new, validated workspace; the
+original is never touched. :func:`compare_roadmaps` lines two roadmaps up item by item: what
+moved, by how many working days, and why (an input of the item changed, it follows a
+dependency that moved, its team's capacity changed, or it gave way to more valuable work).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pydantic
+
+from roadwise.domain.model import Scenario
+from roadwise.domain.workspace import Workspace
+from roadwise.engines.schedule.roadmap import Roadmap, ScheduledItem
+from roadwise.errors import ValidationError
+
+_COLLECTIONS = {
+    "item": ("items",),
+    "team": ("teams",),
+    "release": ("cycles", "releases"),
+    "customer": ("customers",),
+}
+
+
+def apply_scenario(ws: Workspace, scenario: Scenario) -> Workspace:
+    """The workspace with the scenario's changes applied, validated as a whole."""
+    data = ws.model_dump()
+    for index, change in enumerate(scenario.changes):
+        where = f"scenarios.{scenario.key}.changes.{index}"
+        if change.entity == "workspace":
+            if change.action != "set" or not change.field:
+                raise ValidationError(
+                    "workspace changes must 'set' a field", field=f"{where}.action"
+                )
+            _set_path(data, change.field, change.value, where)
+            continue
+        if change.entity == "person":
+            _change_person(data, change.action, change.key, change.field, change.value, where)
+            continue
+        collection = _collection(data, change.entity)
+        if change.action == "add":
+            if not isinstance(change.value, dict):
+                raise ValidationError(
+                    f"'add' needs the new {change.entity} as a mapping", field=f"{where}.value"
+                )
+            collection.append(copy.deepcopy(change.value))
+            continue
+        entity = _find(collection, change.key, change.entity, where)
+        if change.action == "remove":
+            if change.entity == "item":
+                _remove_items(data, change.key)
+            else:
+                collection.remove(entity)
+            continue
+        if not change.field:
+            raise ValidationError("'set' needs a field", field=f"{where}.field")
+        _set_path(entity, change.field, change.value, where)
+    try:
+        result = Workspace.model_validate(data)
+    except pydantic.ValidationError as exc:
+        first = exc.errors()[0]
+        path = ".".join(str(p) for p in first["loc"])
+        raise ValidationError(
+            f"scenario '{scenario.key}' makes the workspace invalid: {first['msg']}",
+            field=path or f"scenarios.{scenario.key}",
+        ) from None
+    return result
+
+
+def _collection(data: dict[str, Any], entity: str) -> list[dict[str, Any]]:
+    node: Any = data
+    for part in _COLLECTIONS[entity]:
+        node = node[part]
+    assert isinstance(node, list)
+    return node
+
+
+def _find(collection: list[dict[str, Any]], key: str, entity: str, where: str) -> dict[str, Any]:
+    for entry in collection:
+        if entry.get("key") == key:
+            return entry
+    raise ValidationError(f"unknown {entity} '{key}'", field=f"{where}.key")
+
+
+def _set_path(target: dict[str, Any], path: str, value: Any, where: str) -> None:
+    parts = path.split(".")
+    node = target
+    for part in parts[:-1]:
+        if node.get(part) is None:
+            node[part] = {}
+        if not isinstance(node[part], dict):
+            raise ValidationError(f"'{part}' of '{path}' is not a mapping", field=f"{where}.field")
+        node = node[part]
+    if parts[-1] not in node and node is target and not isinstance(node, dict):
+        raise ValidationError(f"unknown field '{path}'", field=f"{where}.field")
+    node[parts[-1]] = value
+
+
+def _change_person(
+    data: dict[str, Any], action: str, key: str, field: str, value: Any, where: str
+) -> None:
+    if action == "add":
+        # key names the team the new person joins
+        team = _find(data["teams"], key, "team", where)
+        if not isinstance(value, dict):
+            raise ValidationError("'add' needs the new person as a mapping", field=f"{where}.value")
+        team["people"].append(copy.deepcopy(value))
+        return
+    for team in data["teams"]:
+        for person in team["people"]:
+            if person["key"] == key:
+                if action == "remove":
+                    team["people"].remove(person)
+                    for item in data["items"]:
+                        if item.get("assignee") == key:
+                            item["assignee"] = None
+                else:
+                    _set_path(person, field, value, where)
+                return
+    raise ValidationError(f"unknown person '{key}'", field=f"{where}.key")
+
+
+def _remove_items(data: dict[str, Any], key: str) -> None:
+    """Descope an item and everything below it; drop references to them."""
+    gone = {key}
+    changed = True
+    while changed:
+        changed = False
+        for item in data["items"]:
+            if item.get("parent") in gone and item["key"] not in gone:
+                gone.add(item["key"])
+                changed = True
+    data["items"] = [i for i in data["items"] if i["key"] not in gone]
+    for item in data["items"]:
+        item["dependencies"] = [d for d in item.get("dependencies", []) if d["item"] not in gone]
+    for fb in data.get("feedback", []):
+        fb["links"] = [link for link in fb.get("links", []) if link["item"] not in gone]
+    for decision in data.get("decisions", []):
+        decision["items"] = [k for k in decision.get("items", []) if k not in gone]
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+@dataclass(frozen=True)
+class ItemMove:
+    item: str
+    title: str
+    team_a: str | None
+    team_b: str | None
+    start_a: dt.date | None
+    start_b: dt.date | None
+    end_a: dt.date | None
+    end_b: dt.date | None
+    shift_days: int | None
+    """Working days the delivery moved (positive: later in B)."""
+    why: str
+
+
+@dataclass(frozen=True)
+class RoadmapComparison:
+    name_a: str
+    name_b: str
+    cost_of_delay_a: float
+    cost_of_delay_b: float
+    finish_a: dt.date | None
+    finish_b: dt.date | None
+    late_a: int
+    late_b: int
+    moves: tuple[ItemMove, ...]
+
+    @property
+    def moved(self) -> tuple[ItemMove, ...]:
+        return tuple(m for m in self.moves if m.shift_days != 0 or m.team_a != m.team_b)
+
+
+def compare_roadmaps(
+    ws_a: Workspace,
+    plan_a: Roadmap,
+    ws_b: Workspace,
+    plan_b: Roadmap,
+    name_a: str = "A",
+    name_b: str = "B",
+) -> RoadmapComparison:
+    """Item by item: where each one lands in both plans, how far it moved, and why."""
+    a_items = {s.key: s for s in (*plan_a.items, *plan_a.rollups)}
+    b_items = {s.key: s for s in (*plan_b.items, *plan_b.rollups)}
+    team_delta = _team_capacity_delta(plan_a, plan_b)
+    moves: list[ItemMove] = []
+    for key in sorted(set(a_items) | set(b_items)):
+        a, b = a_items.get(key), b_items.get(key)
+        shift = (b.end_day - a.end_day) if a is not None and b is not None else None
+        why = _why(key, a, b, ws_a, ws_b, a_items, b_items, team_delta)
+        ref = a or b
+        assert ref is not None
+        moves.append(
+            ItemMove(
+                item=key,
+                title=ref.title,
+                team_a=a.team if a else None,
+                team_b=b.team if b else None,
+                start_a=a.start if a else None,
+                start_b=b.start if b else None,
+                end_a=a.end if a else None,
+                end_b=b.end if b else None,
+                shift_days=shift,
+                why=why,
+            )
+        )
+    moves.sort(key=lambda m: (-(abs(m.shift_days) if m.shift_days is not None else 10**6), m.item))
+    return RoadmapComparison(
+        name_a=name_a,
+        name_b=name_b,
+        cost_of_delay_a=plan_a.summary.cost_of_delay,
+        cost_of_delay_b=plan_b.summary.cost_of_delay,
+        finish_a=plan_a.summary.finish,
+        finish_b=plan_b.summary.finish,
+        late_a=plan_a.summary.late_items,
+        late_b=plan_b.summary.late_items,
+        moves=tuple(moves),
+    )
+
+
+def _team_capacity_delta(a: Roadmap, b: Roadmap) -> dict[str, float]:
+    delta: dict[str, float] = {}
+    keys = {t.team for t in a.calendar.teams} | {t.team for t in b.calendar.teams}
+    n = min(len(a.calendar.days), len(b.calendar.days))
+    for key in keys:
+        ca = next((float(t.productive[:n].sum()) for t in a.calendar.teams if t.team == key), 0.0)
+        cb = next((float(t.productive[:n].sum()) for t in b.calendar.teams if t.team == key), 0.0)
+        delta[key] = cb - ca
+    return delta
+
+
+def _why(
+    key: str,
+    a: ScheduledItem | None,
+    b: ScheduledItem | None,
+    ws_a: Workspace,
+    ws_b: Workspace,
+    a_items: dict[str, ScheduledItem],
+    b_items: dict[str, ScheduledItem],
+    team_delta: dict[str, float],
+) -> str:
+    if a is None:
+        return "only in the second plan (added to scope)"
+    if b is None:
+        return "only in the first plan (removed from scope or cannot be scheduled)"
+    if a.end_day == b.end_day and a.team == b.team:
+        return "unchanged"
+    reasons: list[str] = []
+    ia, ib = ws_a.item_by_key.get(key), ws_b.item_by_key.get(key)
+    if ia is not None and ib is not None:
+        if ia.estimate != ib.estimate:
+            reasons.append(f"estimate changed ({_likely(ia.estimate)} -> {_likely(ib.estimate)})")
+        if ia.deadline != ib.deadline:
+            reasons.append("deadline changed")
+        if ia.team != ib.team or ia.assignee != ib.assignee:
+            reasons.append("pinned team or assignee changed")
+        for dep in ib.dependencies:
+            pa, pb = a_items.get(dep.item), b_items.get(dep.item)
+            if (
+                pa is not None
+                and pb is not None
+                and pb.end_day != pa.end_day
+                and (b.start_day <= pb.end_day + dep.lag_days + 1)
+            ):
+                reasons.append(f"follows {dep.item}, which moved {pb.end_day - pa.end_day:+d} days")
+    if a.team != b.team:
+        reasons.append(f"moved from team {a.team} to {b.team}")
+    delta = team_delta.get(b.team, 0.0)
+    if abs(delta) >= 0.5:
+        reasons.append(f"team {b.team} capacity {delta:+.0f} person-days")
+    if not reasons:
+        reasons.append(
+            "re-optimised: the plan traded its slot for more valuable work"
+            if b.end_day > a.end_day
+            else "re-optimised: capacity freed up earlier"
+        )
+    return "; ".join(reasons)
+
+
+def _likely(estimate: Any) -> str:
+    return "none" if estimate is None else f"{estimate.likely:g} {estimate.unit.value}"

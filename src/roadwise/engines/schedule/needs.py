@@ -1,0 +1,273 @@
+"""Resource needs: capacity against demand, over-allocated people, and what a date takes.
+
+* :func:`capacity_vs_demand`: per team (and per skill) and sprint, productive capacity, the
+  work the plan puts there, and the demand: the work that would be there if every team had
+  unlimited people (each item at its earliest start), so a sprint where demand exceeds
+  capacity is a sprint where the team is the bottleneck.
+* :func:`over_allocated`: people whose assigned work in a sprint exceeds their capacity.
+* :func:`what_it_takes`: for missed hard deadlines, the fewest added people (by team, from a
+  date, with ramp-up) and the smallest scope cut (least effort) that meet them.
+* :func:`value_of_one_more_engineer`: per team, how much cost of delay one more person saves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from roadwise.domain.workspace import Workspace
+from roadwise.engines.capacity import AddedPerson
+from roadwise.engines.schedule.roadmap import (
+    Roadmap,
+    RoadmapOptions,
+    build_inputs,
+    plan_roadmap,
+)
+
+
+@dataclass(frozen=True)
+class DemandRow:
+    team: str
+    skill: str
+    """``*`` for the whole team."""
+    sprint: int
+    start: dt.date
+    capacity_days: float
+    planned_days: float
+    demand_days: float
+
+    @property
+    def over(self) -> bool:
+        return self.demand_days > self.capacity_days + 1e-9
+
+
+def _spread(effort: float, start: int, end: int, sprint: np.ndarray, out: dict[int, float]) -> None:
+    """Add ``effort`` evenly over working days [start, end) by sprint."""
+    days = max(1, end - start)
+    for d in range(start, end):
+        s = int(sprint[d]) if d < len(sprint) else int(sprint[-1]) + (d - len(sprint)) // 10 + 1
+        out[s] = out.get(s, 0.0) + effort / days
+
+
+def capacity_vs_demand(ws: Workspace, roadmap: Roadmap, sprints: int = 26) -> list[DemandRow]:
+    cal = roadmap.calendar
+    first = int(cal.sprint[0])
+    wanted = list(range(first, first + sprints))
+    inputs = build_inputs(ws, RoadmapOptions(start=roadmap.start))
+    est = inputs.problem.earliest_starts()
+    by_key = {s.key: s for s in roadmap.items}
+    planned: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    demand: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    for k, item in enumerate(inputs.leaves):
+        s = by_key.get(item.key)
+        if s is None:
+            continue
+        duration = s.end_day - s.start_day
+        for skill in ("*", *item.skills):
+            _spread(s.effort_days, s.start_day, s.end_day, cal.sprint, planned[(s.team, skill)])
+            _spread(s.effort_days, est[k], est[k] + duration, cal.sprint, demand[(s.team, skill)])
+    rows: list[DemandRow] = []
+    for team in cal.teams:
+        skills = ["*", *sorted(team.skills)]
+        for skill in skills:
+            per_day = team.productive if skill == "*" else team.productive_for(skill)
+            cap = cal.sprint_totals(per_day)
+            for sprint in wanted:
+                if sprint not in cap:
+                    continue
+                rows.append(
+                    DemandRow(
+                        team=team.team,
+                        skill=skill,
+                        sprint=sprint,
+                        start=ws.cycles.sprint_start(sprint),
+                        capacity_days=round(cap[sprint], 2),
+                        planned_days=round(planned[(team.team, skill)].get(sprint, 0.0), 2),
+                        demand_days=round(demand[(team.team, skill)].get(sprint, 0.0), 2),
+                    )
+                )
+    return rows
+
+
+@dataclass(frozen=True)
+class OverAllocation:
+    person: str
+    team: str
+    sprint: int
+    assigned_days: float
+    capacity_days: float
+    items: tuple[str, ...]
+
+
+def over_allocated(ws: Workspace, roadmap: Roadmap) -> list[OverAllocation]:
+    """People whose assigned work (items pinned to them, or named by the plan) in a sprint is
+    more than their productive days there."""
+    cal = roadmap.calendar
+    load: dict[tuple[str, int], float] = defaultdict(float)
+    items: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for s in roadmap.items:
+        people = set(s.people)
+        pinned = ws.item_by_key[s.key].assignee
+        if pinned:
+            people.add(pinned)
+        if not people:
+            continue
+        share: dict[int, float] = {}
+        _spread(s.effort_days / len(people), s.start_day, s.end_day, cal.sprint, share)
+        for person in people:
+            for sprint, days in share.items():
+                load[(person, sprint)] += days
+                items[(person, sprint)].add(s.key)
+    out: list[OverAllocation] = []
+    capacity: dict[str, tuple[str, dict[int, float]]] = {}
+    for team_cap in cal.teams:
+        for p in team_cap.people:
+            capacity[p.person] = (team_cap.team, cal.sprint_totals(p.productive))
+    for (person, sprint), days in sorted(load.items()):
+        if person not in capacity or sprint not in capacity[person][1]:
+            continue
+        team, cap = capacity[person]
+        if days > cap[sprint] * 1.1 + 0.5:
+            out.append(
+                OverAllocation(
+                    person,
+                    team,
+                    sprint,
+                    round(days, 2),
+                    round(cap[sprint], 2),
+                    tuple(sorted(items[(person, sprint)])),
+                )
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class Hire:
+    team: str
+    people: int
+    joins: dt.date
+    ramp_up_days: int
+
+
+@dataclass(frozen=True)
+class WhatItTakes:
+    late_before: int
+    late_days_before: int
+    hires: tuple[Hire, ...]
+    late_after_hires: int
+    cut_items: tuple[str, ...]
+    cut_effort_days: float
+    cut_meets_deadlines: bool
+    note: str
+
+
+def _late(roadmap: Roadmap) -> tuple[int, int]:
+    late = [s for s in (*roadmap.items, *roadmap.rollups) if s.hard_deadline and s.late_days]
+    return len(late), sum(s.late_days for s in late)
+
+
+def what_it_takes(
+    ws: Workspace,
+    roadmap: Roadmap,
+    options: RoadmapOptions,
+    joins: dt.date | None = None,
+    ramp_up_days: int = 30,
+    max_hires: int = 6,
+) -> WhatItTakes:
+    """Fewest added people (greedy, one at a time, to the team that cuts lateness most) and
+    the least-effort scope cut (exact: optional items in the CP-SAT model) that meet every
+    hard deadline."""
+    count, days = _late(roadmap)
+    if count == 0:
+        return WhatItTakes(0, 0, (), 0, (), 0.0, True, "every hard deadline is met")
+    joins = joins or roadmap.start
+    quick = replace(options, baseline=False, explain=False, soft_deadlines=True)
+    teams = [t.team for t in roadmap.calendar.teams]
+    added: list[AddedPerson] = []
+    current = (count, days)
+    for _ in range(max_hires):
+        best: tuple[tuple[int, int], str] | None = None
+        for team in teams:
+            trial = (*added, AddedPerson(team=team, joins=joins, ramp_up_days=ramp_up_days))
+            plan = plan_roadmap(ws, replace(quick, added=tuple(options.added) + trial))
+            result = _late(plan)
+            if best is None or (result[1], result[0]) < (best[0][1], best[0][0]):
+                best = (result, team)
+        assert best is not None
+        if best[0][1] >= current[1]:
+            break  # one more person anywhere does not help: capacity is not the constraint
+        added.append(AddedPerson(team=best[1], joins=joins, ramp_up_days=ramp_up_days))
+        current = best[0]
+        if current[0] == 0:
+            break
+    counts: dict[str, int] = defaultdict(int)
+    for a in added:
+        counts[a.team] += 1
+    hires = tuple(Hire(t, n, joins, ramp_up_days) for t, n in sorted(counts.items()))
+
+    # Scope: any leaf without a hard deadline of its own may go; dropping one costs its effort.
+    inputs = build_inputs(ws, options)
+    droppable = tuple(
+        t.key for t in inputs.problem.tasks if t.deadline is None and t.fixed_start is None
+    )
+    cut_plan = plan_roadmap(
+        ws,
+        replace(
+            options, baseline=False, explain=False, soft_deadlines=False, drop_allowed=droppable
+        ),
+    )
+    effort = {s.key: s.effort_days for s in roadmap.items}
+    cut_count, _ = _late(cut_plan)
+    note = (
+        "capacity alone cannot meet the deadlines (dependencies are the constraint)"
+        if current[0] > 0
+        else ""
+    )
+    return WhatItTakes(
+        late_before=count,
+        late_days_before=days,
+        hires=hires,
+        late_after_hires=current[0],
+        cut_items=cut_plan.dropped,
+        cut_effort_days=round(sum(effort.get(k, 0.0) for k in cut_plan.dropped), 1),
+        cut_meets_deadlines=cut_count == 0,
+        note=note,
+    )
+
+
+@dataclass(frozen=True)
+class EngineerValue:
+    team: str
+    cost_of_delay_before: float
+    cost_of_delay_after: float
+
+    @property
+    def saving(self) -> float:
+        return self.cost_of_delay_before - self.cost_of_delay_after
+
+
+def value_of_one_more_engineer(
+    ws: Workspace,
+    roadmap: Roadmap,
+    options: RoadmapOptions,
+    joins: dt.date | None = None,
+    ramp_up_days: int = 30,
+) -> list[EngineerValue]:
+    """Per team: the plan's cost of delay with one more person (joining ``joins`` with a
+    linear ramp-up), against the plan without. Solved with the same options, so the number
+    carries the same optimality gap as the plans themselves."""
+    joins = joins or roadmap.start
+    # Start from the plan without the hire: it stays valid with more capacity, so the
+    # saving is never negative because of the search stopping early.
+    quick = replace(options, baseline=False, explain=False, warm_start=roadmap.placements)
+    out: list[EngineerValue] = []
+    for team in roadmap.calendar.teams:
+        hire = AddedPerson(team=team.team, joins=joins, ramp_up_days=ramp_up_days)
+        plan = plan_roadmap(ws, replace(quick, added=(*options.added, hire)))
+        out.append(
+            EngineerValue(team.team, roadmap.summary.cost_of_delay, plan.summary.cost_of_delay)
+        )
+    return sorted(out, key=lambda v: -v.saving)

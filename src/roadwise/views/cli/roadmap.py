@@ -1,0 +1,577 @@
+"""``roadwise plan roadmap``, ``roadwise capacity`` and ``roadwise scenario …``."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from roadwise.domain import Plan, Workspace
+from roadwise.domain.model import Scenario, ScenarioChange
+from roadwise.errors import ValidationError
+from roadwise.views.cli import app
+from roadwise.views.cli._common import (
+    DbOption,
+    JsonOption,
+    console,
+    db_url,
+    handles_errors,
+    print_json,
+)
+from roadwise.views.cli.plan import plan_app
+
+
+class ObjectiveChoice(StrEnum):
+    cost_of_delay = "cost-of-delay"
+    value_by_date = "value-by-date"
+
+
+def _load(db: str | None) -> tuple[Any, Workspace]:
+    from roadwise.workspace import open_store
+
+    store = open_store(db_url(db), create=False)
+    return store, store.load()
+
+
+def _scenario_workspace(ws: Workspace, key: str | None) -> Workspace:
+    if key is None:
+        return ws
+    from roadwise.engines.scenario import apply_scenario
+
+    for scenario in ws.scenarios:
+        if scenario.key == key:
+            return apply_scenario(ws, scenario)
+    known = ", ".join(s.key for s in ws.scenarios) or "none yet"
+    raise ValidationError(f"unknown scenario '{key}' (known: {known})", field="--scenario")
+
+
+def roadmap_payload(roadmap: Any) -> dict[str, Any]:
+    """The stored / JSON form of a roadmap: plain rows plus both plans' summaries."""
+
+    def summary(s: Any) -> dict[str, Any] | None:
+        if s is None:
+            return None
+        data = dataclasses.asdict(s)
+        for k in ("gap", "bound"):
+            if data[k] != data[k]:  # NaN: not a solver result
+                data[k] = None
+        data["finish"] = s.finish.isoformat() if s.finish else None
+        return data
+
+    return {
+        "start": roadmap.start.isoformat(),
+        "objective": roadmap.objective,
+        "plan": summary(roadmap.summary),
+        "baseline": summary(roadmap.baseline),
+        "items": roadmap.records(),
+        "lateness": [
+            {
+                "item": x.item,
+                "deadline": x.deadline.isoformat(),
+                "planned_end": x.planned_end.isoformat(),
+                "late_days": x.late_days,
+                "cause": x.cause,
+                "dependency_bound_days": x.dependency_bound_days,
+                "chain": [
+                    {
+                        "item": c.item,
+                        "team": c.team,
+                        "start": c.start.isoformat(),
+                        "end": c.end.isoformat(),
+                        "reason": c.reason,
+                    }
+                    for c in x.chain
+                ],
+            }
+            for x in roadmap.lateness
+        ],
+        "dropped": list(roadmap.dropped),
+        "unscheduled": [{"item": k, "reason": r} for k, r in roadmap.unscheduled],
+        "warnings": list(roadmap.warnings),
+    }
+
+
+def verdict(summary: Any) -> str:
+    if summary.proven_optimal:
+        return "proven optimal"
+    return f"gap {summary.gap:.1%} to the best bound"
+
+
+def print_summary(roadmap: Any, out: Console | None = None) -> None:
+    out = out or console
+    table = Table(
+        title="Roadmap: CP-SAT plan beside rank-driven list scheduling",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    for name in ("plan", "cost of delay", "finish", "late (hard)", "optimality", "seconds"):
+        table.add_column(name, justify="left" if name == "plan" else "right")
+    s = roadmap.summary
+    table.add_row(
+        "Roadwise (CP-SAT)",
+        f"{s.cost_of_delay:,.0f}",
+        str(s.finish),
+        str(s.late_items),
+        verdict(s),
+        f"{s.seconds:.1f}",
+    )
+    if roadmap.baseline is not None:
+        b = roadmap.baseline
+        table.add_row(
+            "Rank order (list scheduling)",
+            f"{b.cost_of_delay:,.0f}",
+            str(b.finish),
+            str(b.late_items),
+            "heuristic",
+            f"{b.seconds:.2f}",
+        )
+    out.print(table)
+    if roadmap.baseline is not None and roadmap.baseline.cost_of_delay > 0:
+        saved = 1 - s.cost_of_delay / roadmap.baseline.cost_of_delay
+        out.print(
+            f"Cost of delay is money per week until delivery, summed over items; the plan "
+            f"cuts it by {saved:.0%} against scheduling in rank order.",
+            highlight=False,
+        )
+
+
+def print_lateness(roadmap: Any, out: Console | None = None) -> None:
+    out = out or console
+    for x in roadmap.lateness:
+        out.print(
+            f"[bold red]{x.item}[/] misses its deadline {x.deadline} by {x.late_days} working "
+            f"days (planned end {x.planned_end}); cause: {x.cause}"
+            + (
+                f", dependencies alone are {x.dependency_bound_days} days too long"
+                if x.dependency_bound_days
+                else ""
+            ),
+            highlight=False,
+        )
+        for link in x.chain:
+            out.print(
+                f"    {link.item} ({link.team}, {link.start} - {link.end}): {link.reason}",
+                highlight=False,
+            )
+
+
+def print_items(roadmap: Any, limit: int = 40) -> None:
+    table = Table(title=f"First {limit} items by start", title_justify="left", box=box.SIMPLE_HEAD)
+    for name in ("item", "title", "team", "people", "start", "end", "sprint"):
+        table.add_column(name)
+    for s in sorted(roadmap.items, key=lambda s: (s.start, s.key))[:limit]:
+        table.add_row(
+            s.key,
+            s.title[:40],
+            s.team,
+            ", ".join(s.people),
+            str(s.start),
+            str(s.end),
+            str(s.sprint),
+        )
+    console.print(table)
+
+
+@plan_app.command("roadmap")
+@handles_errors
+def plan_roadmap_command(
+    objective: ObjectiveChoice = typer.Option(
+        ObjectiveChoice.cost_of_delay,
+        "--objective",
+        help="Minimise total cost of delay, or maximise the value delivered by --by.",
+    ),
+    by: dt.datetime | None = typer.Option(
+        None, "--by", formats=["%Y-%m-%d"], help="Date for --objective value-by-date."
+    ),
+    time_limit: float = typer.Option(30.0, "--time-limit", min=0.5, help="Solver seconds."),
+    workers: int = typer.Option(8, "--workers", min=1, help="CP-SAT search workers."),
+    baseline: bool = typer.Option(
+        True, "--baseline/--no-baseline", help="Also schedule in rank order (list scheduling)."
+    ),
+    scenario: str | None = typer.Option(None, "--scenario", help="Plan a scenario's inputs."),
+    split: bool = typer.Option(
+        False,
+        "--split",
+        help="Allow every item to be split across sprints (default: only items tagged 'split').",
+    ),
+    csv_file: Path | None = typer.Option(None, "--csv", help="Write the plan as CSV."),
+    ics_file: Path | None = typer.Option(
+        None, "--ics", help="Write release and milestone dates as iCalendar (.ics)."
+    ),
+    name: str | None = typer.Option(None, "--name", help="Key to store the plan under."),
+    free: bool = typer.Option(
+        False,
+        "--free",
+        help="Re-plan freely: do not keep the stored plan's committed items "
+        "(its first two sprints) in place.",
+    ),
+    save: bool = typer.Option(True, "--save/--no-save", help="Store the plan in the workspace."),
+    as_json: bool = JsonOption,
+    db: str | None = DbOption,
+) -> None:
+    """Plan the roadmap: who builds what, when (CP-SAT), with the rank-order baseline beside."""
+    from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+    from roadwise.views.roadmap_files import roadmap_csv, roadmap_ics
+
+    if objective == ObjectiveChoice.value_by_date and by is None:
+        raise ValidationError("--objective value-by-date needs --by DATE", field="--by")
+    store, ws = _load(db)
+    ws = _scenario_workspace(ws, scenario)
+    previous = None if free else _previous_commitments(store, name or _default_key(scenario))
+    options = RoadmapOptions(
+        objective=objective.value,  # type: ignore[arg-type]
+        value_date=by.date() if by else None,
+        time_limit=time_limit,
+        workers=workers,
+        baseline=baseline,
+        split_default=split,
+        committed=previous,
+    )
+    roadmap = plan_roadmap(ws, options)
+    payload = roadmap_payload(roadmap)
+    key = name or _default_key(scenario)
+    if csv_file is not None:
+        csv_file.write_text(roadmap_csv(roadmap), encoding="utf-8")
+    if ics_file is not None:
+        ics_file.write_text(roadmap_ics(ws, roadmap), encoding="utf-8", newline="")
+    if save:
+        s = roadmap.summary
+        store.save_plan(
+            Plan(
+                key=key,
+                kind="roadmap",
+                scenario=scenario,
+                created=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                summary=f"{len(roadmap.items)} items, cost of delay {s.cost_of_delay:,.0f} "
+                f"({verdict(s)}), finish {s.finish}",
+                payload=payload,
+            )
+        )
+    if as_json:
+        print_json({"key": key, **payload})
+        return
+    print_summary(roadmap)
+    for warning in roadmap.warnings:
+        console.print(f"[yellow]note:[/] {warning}", highlight=False)
+    for key_, reason in roadmap.unscheduled:
+        console.print(f"[yellow]not scheduled:[/] {key_}: {reason}", highlight=False)
+    print_lateness(roadmap)
+    print_items(roadmap)
+    for path in (csv_file, ics_file):
+        if path is not None:
+            console.print(f"Wrote {path}", highlight=False)
+    if save:
+        console.print(f"Stored as plan [bold]{key}[/].", highlight=False)
+
+
+def _default_key(scenario: str | None) -> str:
+    return f"roadmap-{scenario}" if scenario else "roadmap"
+
+
+def _previous_commitments(store: Any, key: str) -> dict[str, Any] | None:
+    """Start dates of the stored plan's items that have started by now: re-planning keeps
+    them where they were unless moving them is worth more than the stability penalty."""
+    from roadwise.engines.schedule.roadmap import Commitment
+    from roadwise.errors import RoadwiseError
+
+    try:
+        plan = store.get_plan(key)
+    except RoadwiseError:
+        return None
+    rows = [row for row in plan.payload.get("items", []) if row.get("level") == "leaf"]
+    if not rows:
+        return None
+    # Committed: what the stored plan started in its first two sprints.
+    first = min(int(row["sprint"]) for row in rows)
+    out = {
+        row["item"]: Commitment(dt.date.fromisoformat(row["start"]), row["team"])
+        for row in rows
+        if int(row["sprint"]) <= first + 1
+    }
+    return out or None
+
+
+@app.command("capacity")
+@handles_errors
+def capacity_command(
+    sprints: int = typer.Option(6, "--sprints", min=1, help="Sprints to show."),
+    time_limit: float = typer.Option(
+        10.0, "--time-limit", min=0.5, help="Solver seconds for the plan behind the demand."
+    ),
+    scenario: str | None = typer.Option(None, "--scenario", help="Use a scenario's inputs."),
+    what_if: bool = typer.Option(
+        False,
+        "--what-if",
+        help="Also: value of one more engineer per team, and what it takes "
+        "to meet every hard deadline (several extra solves).",
+    ),
+    as_json: bool = JsonOption,
+    db: str | None = DbOption,
+) -> None:
+    """Capacity against demand per team and sprint, over-allocated people, and what-ifs."""
+    from roadwise.engines.capacity import sprint_capacity
+    from roadwise.engines.schedule.needs import (
+        capacity_vs_demand,
+        over_allocated,
+        value_of_one_more_engineer,
+        what_it_takes,
+    )
+    from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+
+    _, ws = _load(db)
+    ws = _scenario_workspace(ws, scenario)
+    options = RoadmapOptions(time_limit=time_limit, baseline=False)
+    roadmap = plan_roadmap(ws, options)
+    rows = capacity_vs_demand(ws, roadmap, sprints=sprints)
+    over = over_allocated(ws, roadmap)
+    cal_rows = sprint_capacity(roadmap.calendar, ws.cycles)
+    first = int(roadmap.calendar.sprint[0])
+    cal_rows = [r for r in cal_rows if r.sprint < first + sprints]
+    extra: dict[str, Any] = {}
+    if what_if:
+        values = value_of_one_more_engineer(ws, roadmap, options)
+        takes = what_it_takes(ws, roadmap, options)
+        extra = {
+            "one_more_engineer": [
+                {
+                    "team": v.team,
+                    "saving": round(v.saving, 2),
+                    "cost_of_delay_after": v.cost_of_delay_after,
+                }
+                for v in values
+            ],
+            "what_it_takes": dataclasses.asdict(takes),
+        }
+    if as_json:
+        print_json(
+            {
+                "capacity": [dataclasses.asdict(r) for r in cal_rows],
+                "demand": [dataclasses.asdict(r) | {"over": r.over} for r in rows],
+                "over_allocated": [dataclasses.asdict(o) for o in over],
+                **extra,
+            }
+        )
+        return
+    table = Table(
+        title="Capacity against demand (productive person-days per sprint)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    for name in ("team", "sprint", "start", "capacity", "planned", "demand", ""):
+        table.add_column(name, justify="left" if name in ("team", "") else "right")
+    for r in rows:
+        if r.skill != "*":
+            continue
+        table.add_row(
+            r.team,
+            str(r.sprint),
+            str(r.start),
+            f"{r.capacity_days:.1f}",
+            f"{r.planned_days:.1f}",
+            f"{r.demand_days:.1f}",
+            "[red]demand over capacity[/]" if r.over else "",
+        )
+    console.print(table)
+    console.print(
+        "Demand: the work each sprint would hold if every team had unlimited people "
+        "(each item at its earliest start).",
+        highlight=False,
+    )
+    skills = [r for r in rows if r.skill != "*" and r.over]
+    if skills:
+        worst = sorted(skills, key=lambda r: r.capacity_days - r.demand_days)[:5]
+        console.print(
+            "Tightest skills: "
+            + "; ".join(
+                f"{r.team}/{r.skill} sprint {r.sprint}: demand {r.demand_days:.0f} vs "
+                f"{r.capacity_days:.0f}"
+                for r in worst
+            ),
+            highlight=False,
+        )
+    if over:
+        console.print(
+            f"[yellow]{len(over)} over-allocated person-sprints[/], e.g. "
+            + "; ".join(
+                f"{o.person} sprint {o.sprint}: {o.assigned_days:.1f} of {o.capacity_days:.1f} days"
+                for o in over[:5]
+            ),
+            highlight=False,
+        )
+    else:
+        console.print("Nobody is over-allocated.")
+    if extra:
+        console.print(
+            "Value of one more engineer (joining now, 30-day ramp-up): "
+            + ", ".join(f"{v['team']} {v['saving']:,.0f}" for v in extra["one_more_engineer"]),
+            highlight=False,
+        )
+        takes = extra["what_it_takes"]
+        console.print(
+            f"What it takes: {takes['note'] or ''} hires {takes['hires']}, "
+            f"or cut {len(takes['cut_items'])} items "
+            f"({takes['cut_effort_days']} person-days)",
+            highlight=False,
+        )
+
+
+scenario_app = typer.Typer(help="What-if scenarios: named copies of the inputs with changes.")
+app.add_typer(scenario_app, name="scenario")
+
+
+@scenario_app.command("list")
+@handles_errors
+def scenario_list(as_json: bool = JsonOption, db: str | None = DbOption) -> None:
+    """List the workspace's scenarios."""
+    _, ws = _load(db)
+    if as_json:
+        print_json([s.model_dump(mode="json") for s in ws.scenarios])
+        return
+    table = Table(box=box.SIMPLE_HEAD)
+    for name in ("key", "name", "changes", "description"):
+        table.add_column(name)
+    for s in ws.scenarios:
+        table.add_row(s.key, s.name, str(len(s.changes)), s.description)
+    console.print(table)
+
+
+def _parse_target(raw: str, option: str) -> tuple[str, str, str]:
+    """``item:KW-1.estimate.likely`` -> (item, KW-1, estimate.likely)."""
+    entity, sep, rest = raw.partition(":")
+    if not sep or entity not in ("item", "team", "person", "release", "customer", "workspace"):
+        raise ValidationError(
+            f"'{raw}': expected ENTITY:KEY.FIELD with ENTITY one of item, team, person, "
+            "release, customer, workspace",
+            field=option,
+        )
+    if entity == "workspace":
+        return entity, "", rest
+    key, _, field = rest.partition(".")
+    return entity, key, field
+
+
+@scenario_app.command("add")
+@handles_errors
+def scenario_add(
+    key: str = typer.Argument(..., help="Scenario key."),
+    name: str = typer.Option("", "--name", help="Scenario name (default: the key)."),
+    description: str = typer.Option("", "--description"),
+    set_: list[str] = typer.Option(
+        [],
+        "--set",
+        metavar="ENTITY:KEY.FIELD=VALUE",
+        help="Change a field, e.g. item:KW-12.estimate.likely=8 or "
+        "item:KW-3.deadline.date=2027-03-01 (VALUE is read as YAML).",
+    ),
+    remove: list[str] = typer.Option(
+        [], "--remove", metavar="ENTITY:KEY", help="Drop an item (descope) or a person."
+    ),
+    hire: list[str] = typer.Option(
+        [],
+        "--hire",
+        metavar="TEAM[@DATE]",
+        help="Add a person to TEAM (with the team's skills), joining on DATE, 30-day ramp-up.",
+    ),
+    db: str | None = DbOption,
+) -> None:
+    """Add (or replace) a scenario."""
+    changes: list[ScenarioChange] = []
+    for raw in set_:
+        target, eq, value = raw.partition("=")
+        if not eq:
+            raise ValidationError(f"'{raw}': expected ENTITY:KEY.FIELD=VALUE", field="--set")
+        entity, k, field = _parse_target(target, "--set")
+        changes.append(
+            ScenarioChange(
+                entity=entity,
+                key=k,
+                field=field,  # type: ignore[arg-type]
+                value=yaml.safe_load(value),
+            )
+        )
+    for raw in remove:
+        entity, k, _ = _parse_target(raw, "--remove")
+        changes.append(ScenarioChange(entity=entity, key=k, action="remove"))  # type: ignore[arg-type]
+    store, ws = _load(db)
+    for index, raw in enumerate(hire):
+        team_key, _, date = raw.partition("@")
+        team = ws.team_by_key.get(team_key)
+        if team is None:
+            raise ValidationError(f"unknown team '{team_key}'", field="--hire")
+        person = {
+            "key": f"{key}-hire-{index + 1}",
+            "name": f"New hire {index + 1} ({team.name})",
+            "skills": sorted(team.skills),
+            "joins": date or ws.as_of.isoformat(),
+            "ramp_up_days": 30,
+        }
+        changes.append(ScenarioChange(entity="person", key=team_key, action="add", value=person))
+    scenario = Scenario(key=key, name=name or key, description=description, changes=changes)
+    from roadwise.engines.scenario import apply_scenario
+
+    apply_scenario(ws, scenario)  # fail now, not at planning time
+
+    def change(current: Workspace) -> Workspace:
+        kept = [s for s in current.scenarios if s.key != key]
+        return current.copy_with(scenarios=[*kept, scenario])
+
+    store.modify(change)
+    console.print(f"Scenario [bold]{key}[/] stored with {len(changes)} change(s).")
+
+
+@scenario_app.command("compare")
+@handles_errors
+def scenario_compare(
+    a: str = typer.Argument(..., help="First scenario key, or 'base' for the workspace as is."),
+    b: str = typer.Argument(..., help="Second scenario key (or 'base')."),
+    time_limit: float = typer.Option(15.0, "--time-limit", min=0.5, help="Solver seconds each."),
+    limit: int = typer.Option(30, "--limit", help="Rows to show."),
+    as_json: bool = JsonOption,
+    db: str | None = DbOption,
+) -> None:
+    """Plan two scenarios and show, side by side, what moved, by how much and why."""
+    from roadwise.engines.scenario import compare_roadmaps
+    from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+
+    _, ws = _load(db)
+    ws_a = _scenario_workspace(ws, None if a == "base" else a)
+    ws_b = _scenario_workspace(ws, None if b == "base" else b)
+    options = RoadmapOptions(time_limit=time_limit, baseline=False)
+    plan_a = plan_roadmap(ws_a, options)
+    plan_b = plan_roadmap(ws_b, dataclasses.replace(options, warm_start=plan_a.placements))
+    cmp = compare_roadmaps(ws_a, plan_a, ws_b, plan_b, a, b)
+    if as_json:
+        print_json(dataclasses.asdict(cmp))
+        return
+    console.print(
+        f"{a}: cost of delay {cmp.cost_of_delay_a:,.0f}, finish {cmp.finish_a}, "
+        f"{cmp.late_a} late | {b}: cost of delay {cmp.cost_of_delay_b:,.0f}, finish "
+        f"{cmp.finish_b}, {cmp.late_b} late",
+        highlight=False,
+    )
+    table = Table(
+        title=f"What moved ({len(cmp.moved)} items)", title_justify="left", box=box.SIMPLE_HEAD
+    )
+    for name in ("item", f"end ({a})", f"end ({b})", "moved", "team", "why"):
+        table.add_column(name)
+    for m in cmp.moved[:limit]:
+        team = m.team_b or m.team_a or ""
+        if m.team_a and m.team_b and m.team_a != m.team_b:
+            team = f"{m.team_a} -> {m.team_b}"
+        table.add_row(
+            m.item,
+            str(m.end_a or "-"),
+            str(m.end_b or "-"),
+            "" if m.shift_days is None else f"{m.shift_days:+d} d",
+            team,
+            m.why,
+        )
+    console.print(table)

@@ -32,6 +32,7 @@ def _register() -> None:
     from roadwise.views.cli import prioritize  # noqa: F401  (prioritisation)
     from roadwise.views.cli import forecast  # noqa: F401  (Monte Carlo forecasts, backtests)
     from roadwise.views.cli import plan_release  # noqa: F401  (release selection)
+    from roadwise.views.cli import roadmap  # noqa: F401  (roadmap, capacity, scenarios)
 
 
 _register()

@@ -1,0 +1,144 @@
+"""Scenarios: changes applied to a copy of the workspace, and plans compared side by side."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from roadwise.domain.model import (
+    Dependency,
+    Estimate,
+    Item,
+    Person,
+    Scenario,
+    ScenarioChange,
+    Team,
+    ValueInputs,
+)
+from roadwise.domain.workspace import Workspace
+from roadwise.engines.scenario import apply_scenario, compare_roadmaps
+from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+from roadwise.errors import ValidationError
+
+START = dt.date(2026, 3, 2)
+
+
+def _ws() -> Workspace:
+    team = Team(
+        key="t",
+        name="T",
+        people=[Person(key="p", name="P", skills=["x"])],
+        focus_factor=1.0,
+        unplanned_share=0.0,
+    )
+    items = [
+        Item(
+            key="A",
+            title="A",
+            estimate=Estimate(low=5, likely=5, high=5),
+            skills=["x"],
+            value=ValueInputs(cost_of_delay=100),
+        ),
+        Item(
+            key="B",
+            title="B",
+            estimate=Estimate(low=5, likely=5, high=5),
+            skills=["x"],
+            dependencies=[Dependency(item="A")],
+            value=ValueInputs(cost_of_delay=50),
+        ),
+        Item(
+            key="C",
+            title="C",
+            estimate=Estimate(low=3, likely=3, high=3),
+            skills=["x"],
+            value=ValueInputs(cost_of_delay=10),
+        ),
+    ]
+    return Workspace(name="s", as_of=START, teams=[team], items=items)
+
+
+def test_set_remove_and_add_make_a_new_workspace() -> None:
+    ws = _ws()
+    scenario = Scenario(
+        key="lean",
+        name="Lean",
+        changes=[
+            ScenarioChange(entity="item", key="A", field="estimate.likely", value=2),
+            ScenarioChange(entity="item", key="A", field="estimate.low", value=2),
+            ScenarioChange(entity="item", key="C", action="remove"),
+            ScenarioChange(entity="item", key="B", field="deadline.date", value="2026-04-01"),
+            ScenarioChange(
+                entity="person",
+                key="t",
+                action="add",
+                value={"key": "q", "name": "Q", "skills": ["x"]},
+            ),
+            ScenarioChange(entity="team", key="t", field="focus_factor", value=0.5),
+        ],
+    )
+    changed = apply_scenario(ws, scenario)
+    assert changed.item_by_key["A"].estimate == Estimate(low=2, likely=2, high=5)
+    assert "C" not in changed.item_by_key
+    assert changed.item_by_key["B"].deadline is not None
+    assert changed.item_by_key["B"].deadline.date == dt.date(2026, 4, 1)
+    assert [p.key for p in changed.teams[0].people] == ["p", "q"]
+    assert changed.teams[0].focus_factor == 0.5
+    # The original is untouched.
+    assert ws.item_by_key["A"].estimate == Estimate(low=5, likely=5, high=5)
+    assert "C" in ws.item_by_key
+
+
+def test_removing_an_item_drops_dependencies_on_it() -> None:
+    changed = apply_scenario(
+        _ws(),
+        Scenario(
+            key="s", name="s", changes=[ScenarioChange(entity="item", key="A", action="remove")]
+        ),
+    )
+    assert changed.item_by_key["B"].dependencies == []
+
+
+def test_bad_changes_name_the_change() -> None:
+    with pytest.raises(ValidationError) as err:
+        apply_scenario(
+            _ws(),
+            Scenario(
+                key="s",
+                name="s",
+                changes=[ScenarioChange(entity="item", key="NOPE", field="title", value="x")],
+            ),
+        )
+    assert err.value.field == "scenarios.s.changes.0.key"
+    with pytest.raises(ValidationError, match="invalid"):
+        apply_scenario(
+            _ws(),
+            Scenario(
+                key="s",
+                name="s",
+                changes=[ScenarioChange(entity="item", key="A", field="estimate.likely", value=99)],
+            ),
+        )
+
+
+def test_compare_says_what_moved_and_why() -> None:
+    ws = _ws()
+    bigger = apply_scenario(
+        ws,
+        Scenario(
+            key="big",
+            name="big",
+            changes=[
+                ScenarioChange(entity="item", key="A", field="estimate.likely", value=8),
+                ScenarioChange(entity="item", key="A", field="estimate.high", value=8),
+            ],
+        ),
+    )
+    options = RoadmapOptions(time_limit=2, workers=2)
+    a, b = plan_roadmap(ws, options), plan_roadmap(bigger, options)
+    cmp = compare_roadmaps(ws, a, bigger, b, "base", "big")
+    moves = {m.item: m for m in cmp.moves}
+    assert moves["A"].shift_days == 3 and "estimate changed" in moves["A"].why
+    assert moves["B"].shift_days == 3 and "follows A" in moves["B"].why
+    assert cmp.cost_of_delay_b > cmp.cost_of_delay_a

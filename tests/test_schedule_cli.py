@@ -1,0 +1,87 @@
+"""The roadmap, capacity and scenario commands, end to end on the sample product."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from roadwise.views.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("roadmap") / "rw.db"
+    result = runner.invoke(app, ["sample", "--db", str(path)])
+    assert result.exit_code == 0, result.output
+    return str(path)
+
+
+def test_plan_roadmap_json_csv_ics(db: str, tmp_path: Path) -> None:
+    csv_path, ics_path = tmp_path / "r.csv", tmp_path / "r.ics"
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            "roadmap",
+            "--db",
+            db,
+            "--time-limit",
+            "1",
+            "--workers",
+            "2",
+            "--json",
+            "--csv",
+            str(csv_path),
+            "--ics",
+            str(ics_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["key"] == "roadmap" and data["items"]
+    row = data["items"][0]
+    assert {"item", "team", "people", "start", "end", "sprint"} <= set(row)
+    assert data["baseline"]["cost_of_delay"] >= data["plan"]["cost_of_delay"] * 0.5
+    lines = csv_path.read_text().splitlines()
+    assert lines[0].startswith("item,title,level") and len(lines) == len(data["items"]) + 1
+    ics = ics_path.read_bytes()
+    assert ics.startswith(b"BEGIN:VCALENDAR\r\n") and ics.endswith(b"END:VCALENDAR\r\n")
+    assert all(len(line) <= 75 for line in ics.split(b"\r\n"))
+    assert ics.count(b"BEGIN:VEVENT") == ics.count(b"END:VEVENT") > 0
+
+
+def test_capacity_json(db: str) -> None:
+    result = runner.invoke(
+        app, ["capacity", "--db", db, "--time-limit", "1", "--json", "--sprints", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["capacity"] and data["demand"]
+    assert {r["team"] for r in data["capacity"]} == {r["team"] for r in data["demand"]}
+
+
+def test_scenario_add_list_compare(db: str) -> None:
+    result = runner.invoke(app, ["scenario", "add", "hire", "--db", db, "--hire", "mobile"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["scenario", "list", "--db", db, "--json"])
+    assert [s["key"] for s in json.loads(result.stdout)] == ["hire"]
+    result = runner.invoke(
+        app, ["scenario", "compare", "base", "hire", "--db", db, "--time-limit", "1", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["moves"] and data["name_b"] == "hire"
+
+
+def test_user_errors_are_one_line(db: str) -> None:
+    result = runner.invoke(app, ["plan", "roadmap", "--db", db, "--scenario", "nope"])
+    assert result.exit_code == 1 and "unknown scenario 'nope'" in result.output
+    result = runner.invoke(app, ["scenario", "add", "x", "--db", db, "--set", "item:KW-1"])
+    assert result.exit_code == 1 and "ENTITY:KEY.FIELD=VALUE" in result.output
+    result = runner.invoke(app, ["plan", "roadmap", "--db", db, "--objective", "value-by-date"])
+    assert result.exit_code == 1 and "--by" in result.output

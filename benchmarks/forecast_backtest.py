@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--inflation", type=float, default=Calibration().inflation)
     ap.add_argument("--halflife", type=float, default=Calibration().halflife_weeks)
     ap.add_argument("--block", type=int, default=Sampling().block)
-    ap.add_argument("--no-regime", action="store_true")
+    ap.add_argument("--regime", action="store_true", help="regress errors on the regime")
     ap.add_argument("--pool", default=Calibration().pool, choices=["mature", "censor", "known"])
     ap.add_argument("--windows", type=int, nargs="+", default=list(Sampling().windows))
     args = ap.parse_args(argv)
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         inflation=args.inflation,
         halflife_weeks=args.halflife,
         pool=args.pool,
-        regime=not args.no_regime,
+        regime=args.regime,
     )
     sampling = Sampling(block=args.block, windows=tuple(args.windows))
 

@@ -90,9 +90,18 @@ def sample_weeks(
         lengths = _window_lengths(history, trials, sampling, rng)
     block = max(1, sampling.block)
     n_blocks = -(-weeks // block)
-    offsets = np.floor(rng.random((trials, n_blocks)) * lengths[:, None]).astype(np.int64)
-    within = (offsets[:, :, None] + np.arange(block)) % lengths[:, None, None]
-    idx = within.reshape(trials, n_blocks * block)[:, :weeks] + (n - lengths)[:, None]
+    # int32 indices and an in-place wrap instead of a modulo keep this pass cheap: it is most
+    # of the cost of a 100,000-trial forecast.
+    span = lengths.astype(np.int32)[:, None]
+    starts = (rng.random((trials, n_blocks), dtype=np.float32) * span).astype(np.int32)
+    np.minimum(starts, span - 1, out=starts)
+    idx = (starts[:, :, None] + np.arange(block, dtype=np.int32)).reshape(trials, -1)
+    idx = idx[:, :weeks]
+    if int(span.min()) >= block:
+        idx -= (idx >= span) * span  # blocks wrap around the end of their window
+    else:
+        idx %= span  # windows shorter than a block wrap more than once
+    idx += np.int32(n) - span
     return history[idx]
 
 
@@ -104,16 +113,25 @@ def weeks_to_reach(
     ``arrivals`` (same shape as ``weekly``) adds new work to the target as weeks pass.
     """
     cum = np.cumsum(weekly, axis=1)
-    goal = target[:, None] + (np.cumsum(arrivals, axis=1) if arrivals is not None else 0.0)
-    reached = cum >= goal - 1e-9
-    any_reached = reached.any(axis=1)
-    k = np.argmax(reached, axis=1)
     rows = np.arange(weekly.shape[0])
-    before = np.where(k > 0, cum[rows, np.maximum(k - 1, 0)], 0.0)
-    goal_k = goal[rows, k] if goal.shape[1] > 1 else goal[:, 0]
-    this_week = weekly[rows, k]
-    frac = np.where(this_week > 0, (goal_k - before) / np.where(this_week > 0, this_week, 1), 1.0)
-    out = k + np.clip(frac, 0.0, 1.0)
+    if arrivals is None:
+        goal_k = target
+        # Cumulative throughput only grows, so the weeks before the goal is reached are
+        # simply the weeks still short of it.
+        k = np.count_nonzero(cum < (target - 1e-9)[:, None], axis=1)
+    else:
+        goal = target[:, None] + np.cumsum(arrivals, axis=1)
+        k = np.argmax(cum >= goal - 1e-9, axis=1)
+        never = ~(cum >= goal - 1e-9).any(axis=1)
+        k = np.where(never, weekly.shape[1], k)
+        goal_k = goal[rows, np.minimum(k, weekly.shape[1] - 1)]
+    any_reached = k < weekly.shape[1]
+    kk = np.minimum(k, weekly.shape[1] - 1)
+    before = np.where(kk > 0, cum[rows, np.maximum(kk - 1, 0)], 0.0)
+    this_week = weekly[rows, kk]
+    safe = np.where(this_week > 0, this_week, 1.0)
+    frac = np.where(this_week > 0, (goal_k - before) / safe, 1.0)
+    out = kk + np.clip(frac, 0.0, 1.0)
     return np.where(any_reached, out, np.inf)
 
 
@@ -138,7 +156,7 @@ def simulate_weeks(
         return result
     mean_rate = float(history[-min(history.size, 26) :].mean()) or float(history.mean())
     net_rate = max(mean_rate - growth_per_week, mean_rate * 0.1)
-    horizon = int(min(max_weeks, max(8, np.ceil(float(targets.max()) / net_rate * 1.6) + 4)))
+    horizon = int(min(max_weeks, max(8, np.ceil(float(targets.max()) / net_rate * 1.25) + 4)))
     lengths = _window_lengths(history, trials, sampling, rng)
     pending = np.arange(trials)
     done_weeks = 0

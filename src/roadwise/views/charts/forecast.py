@@ -109,8 +109,8 @@ def forecast_histogram(f: WhenForecast, title: str = "") -> Any:
         alt.Chart(alt.Data(values=rows))
         .mark_bar(color="#4c78a8")
         .encode(
-            x=alt.X("date:T", bin=alt.Bin(maxbins=40), title="Finish date"),
-            y=alt.Y("count():Q", title="Share of outcomes"),
+            x=alt.X("yearmonthdate(date):T", title="Finish date"),
+            y=alt.Y("count():Q", title=f"Outcomes (of {len(rows)})"),
         )
     )
     marks = [{"p": f"{p} %", "date": d.isoformat()} for p, d in f.dates.items() if d]
@@ -134,13 +134,14 @@ def burn_up(
     f: WhenForecast,
     unit: str = "items",
     title: str = "",
+    weeks: int = 26,
 ) -> Any:
-    """Work done so far, the scope line, and the forecast cone from today to each percentile."""
-    values = done_per_week.values(unit)
+    """Work done in the last ``weeks`` weeks, the scope line, and the forecast cone."""
+    values = done_per_week.values(unit)[-weeks:]
     cum = np.cumsum(values)
     done_rows = [
         {"date": s.isoformat(), "done": float(c)}
-        for s, c in zip(done_per_week.starts, cum, strict=True)
+        for s, c in zip(done_per_week.starts[-weeks:], cum, strict=True)
     ]
     start_done = float(cum[-1]) if cum.size else 0.0
     cone = []

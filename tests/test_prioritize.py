@@ -550,3 +550,15 @@ def test_epics_roll_up_their_ranked_leaves() -> None:
     assert rollups["E"].expected_in_top_k == pytest.approx(1.0)
     assert rollups["E"].effort == pytest.approx(7) and rollups["E"].value == pytest.approx(20)
     assert rollups["E"].title == "Checkout epic"
+
+
+@pytest.mark.parametrize("k", [1, 5, 40])
+def test_p_top_k_matches_counting_every_world(k: int) -> None:
+    rng = np.random.default_rng(k)
+    centre = rng.normal(size=(800, 1)) * 2
+    scores = (centre + rng.normal(size=(800, 300))).astype(np.float32)
+    p_top, _ = rank_statistics(scores, k)
+    order = np.argsort(-scores, axis=0, kind="stable")
+    in_top = np.zeros_like(scores, dtype=bool)
+    np.put_along_axis(in_top, order[:k], True, axis=0)
+    assert np.allclose(p_top, in_top.mean(axis=1))

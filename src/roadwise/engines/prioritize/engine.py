@@ -64,16 +64,29 @@ class Simulation:
 
     def simulate(self, rows: NDArray[np.intp] | None = None) -> NDArray[np.float32]:
         """The score matrix (rows, samples), simulated block by block."""
+        return self.simulate_with_summary(rows)[0]
+
+    def simulate_with_summary(
+        self, rows: NDArray[np.intp] | None = None
+    ) -> tuple[NDArray[np.float32], FloatArray, FloatArray, FloatArray]:
+        """The score matrix, and each row's mean, 5th and 95th percentile (computed block by
+        block while the block is still in the cache)."""
         index = np.arange(len(self.table)) if rows is None else np.asarray(rows, dtype=np.intp)
         s = self.sampler.samples
         out = np.empty((index.size, s), dtype=np.float32)
+        mean, p5, p95 = np.empty(index.size), np.empty(index.size), np.empty(index.size)
         block = max(1, BLOCK_CELLS // max(1, s))
         with np.errstate(all="ignore"):
             for start in range(0, index.size, block):
                 chunk = index[start : start + block]
-                score = self.framework.score(self.sampled_inputs(chunk))
-                out[start : start + chunk.size] = np.broadcast_to(score, (chunk.size, s))
-        return out
+                score = np.broadcast_to(
+                    self.framework.score(self.sampled_inputs(chunk)), (chunk.size, s)
+                )
+                done = slice(start, start + chunk.size)
+                out[done] = score
+                mean[done] = out[done].mean(axis=1, dtype=np.float64)
+                p5[done], p95[done] = interval(out[done])
+        return out, mean, p5, p95
 
 
 @dataclass(frozen=True)
@@ -156,9 +169,7 @@ def score_table(table: InputTable, options: PriorityOptions) -> ScoreArrays:
         tiers = np.array([MOSCOW_TIER[m] for m in sim.table.moscow], dtype=np.intp)
     scores: NDArray[np.float32] | None = None
     if sim.sampler.samples > 0 and sim.uncertain_inputs and n > 0:
-        scores = sim.simulate()
-        expected = scores.mean(axis=1, dtype=np.float64)
-        p5, p95 = interval(scores)
+        scores, expected, p5, p95 = sim.simulate_with_summary()
         p_top, exp_rank = rank_statistics(scores, k, tiers)
     else:
         expected, p5, p95 = score, score.copy(), score.copy()

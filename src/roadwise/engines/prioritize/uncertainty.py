@@ -139,8 +139,8 @@ def rank_statistics(
     n = scores.shape[0]
     p_top = np.zeros(n)
     exp_rank = np.zeros(n)
-    if tiers is None:
-        tiers = np.zeros(n, dtype=np.intp)
+    if tiers is None or np.all(tiers == tiers[0]):
+        return _rank_within(scores, min(k, n))
     ahead = 0
     for tier in np.unique(tiers):
         rows = np.flatnonzero(tiers == tier)
@@ -173,11 +173,23 @@ def _rank_within(
 
 
 def _p_top_k(scores: NDArray[np.float32], k: int) -> NDArray[np.float64]:
+    n = scores.shape[0]
+    # In every simulated world the k-th best score is at least the k-th best of the items'
+    # worst cases, so an item whose best case is below that never makes the top k: only the
+    # few items near the top need the per-world partition.
+    floor = np.partition(scores.min(axis=1), n - k)[n - k]
+    candidates = np.flatnonzero(scores.max(axis=1) >= floor)
+    p_top = np.zeros(n)
+    p_top[candidates] = _p_top_k_among(scores[candidates], k)
+    return p_top
+
+
+def _p_top_k_among(scores: NDArray[np.float32], k: int) -> NDArray[np.float64]:
     n, s = scores.shape
     by_sample = np.ascontiguousarray(scores.T)  # (samples, items): each row one simulated world
     parted = np.partition(by_sample, n - k, axis=1)
     threshold = parted[:, n - k]
-    if not np.any(parted[:, : n - k].max(axis=1) == threshold):
+    if n == k or not np.any(parted[:, : n - k].max(axis=1) == threshold):
         # No ties at the boundary: exactly k items per world reach the k-th best score.
         return np.count_nonzero(scores >= threshold[None, :], axis=1) / s
     del parted
@@ -191,11 +203,12 @@ def _p_top_k(scores: NDArray[np.float32], k: int) -> NDArray[np.float64]:
 def interval(
     scores: NDArray[np.float32], low: float = 0.05, high: float = 0.95
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Each row's ``low`` and ``high`` quantile (nearest sample: one partition, no sorting)."""
+    """Each row's ``low`` and ``high`` quantile (nearest sample). NumPy's vectorised sort
+    beats a two-point partition on rows this short."""
     s = scores.shape[1]
     lo, hi = round(low * (s - 1)), round(high * (s - 1))
-    parted = np.partition(scores, [lo, hi], axis=1)
-    return parted[:, lo].astype(np.float64), parted[:, hi].astype(np.float64)
+    ordered = np.sort(scores, axis=1)
+    return ordered[:, lo].astype(np.float64), ordered[:, hi].astype(np.float64)
 
 
 def _pooled_expected_rank(scores: NDArray[np.float32], bins: int = 1 << 16) -> NDArray[np.float64]:
@@ -203,22 +216,33 @@ def _pooled_expected_rank(scores: NDArray[np.float32], bins: int = 1 << 16) -> N
 
     Items are sampled independently, so E[rank_i] = 1 + sum over j != i of P(X_j > X_i), and
     the sum can use every sample of every other item, not just those of the same world:
-    a histogram of all scores (on an asinh scale, so wide-ranging scores keep resolution)
-    gives how many items beat a value, with half of the value's own bin counted.
+    a histogram of all scores (on a square-root scale, so wide-ranging scores keep resolution
+    where most of them are) gives how many items beat a value, with half of the value's own
+    bin counted.
     """
     n, s = scores.shape
-    scale = float(np.median(np.abs(scores[:, :8]))) or 1.0
-    z = np.arcsinh(scores * np.float32(1.0 / scale))
-    lo, hi = float(z.min()), float(z.max())
-    if hi <= lo:
+    lowest = np.float32(scores.min())
+    top = float(np.sqrt(np.float32(scores.max()) - lowest))
+    if top <= 0:
         return np.full(n, (n + 1) / 2)
-    z -= np.float32(lo)
-    z *= np.float32((bins - 1) / (hi - lo))
-    index = z.astype(np.int32)
-    del z
-    counts = np.bincount(index.ravel(), minlength=bins).astype(np.float64)
+    scale = np.float32((bins - 1) / top)
+    block = max(1, (1 << 18) // s)  # rows per pass, so each pass stays in the cache
+
+    def bin_of(rows: NDArray[np.float32]) -> NDArray[np.intp]:
+        z = rows - lowest
+        np.sqrt(z, out=z)
+        z *= scale
+        return z.astype(np.intp)
+
+    counts = np.zeros(bins)
+    for start in range(0, n, block):
+        counts += np.bincount(bin_of(scores[start : start + block]).ravel(), minlength=bins)
     above = np.cumsum(counts[::-1])[::-1] - counts  # samples in strictly higher bins
     beaten_by = (above + 0.5 * counts) / s  # expected number of items scoring higher
     # Each item's own samples sit in that histogram too; remove them (half of a tie with itself).
     own = 0.5
-    return np.asarray(1 + beaten_by[index].mean(axis=1) - own, dtype=np.float64)
+    ranks = np.empty(n)
+    for start in range(0, n, block):
+        index = bin_of(scores[start : start + block])
+        ranks[start : start + block] = 1 + beaten_by[index].mean(axis=1) - own
+    return ranks

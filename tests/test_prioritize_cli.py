@@ -114,3 +114,55 @@ def test_user_errors_are_one_line(db: str) -> None:
     assert "Traceback" not in out.output
     out = runner.invoke(app, ["prioritize", "--db", db, "--framework", "formula"])
     assert out.exit_code == 1 and "needs a formula" in out.output
+
+
+def test_feedback_supplies_reach_for_items_without_it(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from roadwise.domain import Customer, Feedback, FeedbackLink
+    from roadwise.workspace import open_store
+
+    customers = [
+        Customer(key=f"C{i}", name=f"Customer {i}", annual_revenue=100_000 * (i + 1))
+        for i in range(3)
+    ]
+    feedback = [
+        Feedback(
+            key=f"F{i}",
+            text="please add SSO",
+            customer=f"C{i}",
+            date=dt.date(2026, 5, 1),
+            links=[FeedbackLink(item="SSO", confirmed=True)],
+        )
+        for i in range(3)
+    ]
+    items = [
+        Item(
+            key="SSO",
+            title="Single sign-on",
+            estimate=Estimate(low=2, likely=2, high=2),
+            value=ValueInputs(impact=2, confidence=1.0),
+        ),
+        Item(
+            key="CSV",
+            title="CSV export",
+            estimate=Estimate(low=1, likely=1, high=1),
+            value=ValueInputs(reach=1, impact=1, confidence=1.0),
+        ),
+    ]
+    path = tmp_path / "fb.db"
+    open_store(str(path)).replace(Workspace(customers=customers, feedback=feedback, items=items))
+    without = json.loads(
+        runner.invoke(app, ["prioritize", "--db", str(path), "-f", "rice", "--json"]).output
+    )
+    assert [u["key"] for u in without["unscored"]] == ["SSO"]
+    out = runner.invoke(
+        app,
+        ["prioritize", "--db", str(path), "-f", "rice", "--json", "--feedback", "--samples", "0"],
+    )
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["unscored"] == []
+    sso = next(i for i in data["items"] if i["key"] == "SSO")
+    assert sso["score"] == pytest.approx(3 * 2 * 1.0 / 2)  # three customers asked
+    assert any("customer feedback" in note for note in data["notes"])

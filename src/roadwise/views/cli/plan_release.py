@@ -154,7 +154,7 @@ def plan_release_command(
     explain: bool = typer.Option(
         False,
         "--explain",
-        help="Why high-value items are out, what +10 %% capacity per team buys, what to drop "
+        help="Why high-value items are out, what 10 percent more capacity per team buys, what to drop "
         "for a capacity cut or an earlier date, and the cost of forcing items in.",
     ),
     cut: float = typer.Option(
@@ -271,7 +271,7 @@ def plan_release_command(
             )
         )
     if as_json:
-        print_json({"key": key, **payload})
+        print_json({"key": key, **plain_json(payload)})
         return
     _print_plan(wp, plan, source, show_baseline=baseline)
     if explain:

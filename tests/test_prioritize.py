@@ -562,3 +562,17 @@ def test_p_top_k_matches_counting_every_world(k: int) -> None:
     in_top = np.zeros_like(scores, dtype=bool)
     np.put_along_axis(in_top, order[:k], True, axis=0)
     assert np.allclose(p_top, in_top.mean(axis=1))
+
+
+def test_items_whose_formula_gives_no_number_are_reported_not_ranked() -> None:
+    items = [item("A", 2, reach=1), item("B", 2, reach=5)]
+    result = prioritize(items, framework="formula", formula="log(reach - 1)", samples=0)
+    assert [i.key for i in result.items] == ["B"]
+    (bad,) = result.unscored
+    assert bad.key == "A" and "not a finite number" in bad.reason
+
+
+def test_empty_backlogs_give_empty_results() -> None:
+    assert prioritize(Workspace()).items == ()
+    only_idea = prioritize(Workspace(items=[Item(key="A", title="a")]))
+    assert only_idea.items == () and only_idea.unscored[0].key == "A"

@@ -21,6 +21,9 @@ from roadwise.engines.prioritize.uncertainty import Sampler, interval, key_hashe
 FloatArray = NDArray[np.float64]
 BLOCK_CELLS = 1 << 18  # items x samples simulated at once: small enough to stay in cache
 
+NOT_FINITE = "score"
+"""Marks an item whose inputs are all there but whose score is not a finite number."""
+
 MOSCOW_TIER = {"must": 0, "should": 1, "could": 2, None: 2, "wont": 3}
 
 
@@ -152,7 +155,7 @@ def score_table(table: InputTable, options: PriorityOptions) -> ScoreArrays:
     finite = np.isfinite(score)
     if not finite.all():
         for row in np.flatnonzero(~finite):
-            missing[sim.table.keys[row]] = ("a number (the score is not finite)",)
+            missing[sim.table.keys[row]] = (NOT_FINITE,)
         keep = np.flatnonzero(finite)
         unscored_rows = np.concatenate([unscored_rows, _rows_in(table, sim.table, ~finite)])
         sim = Simulation(
@@ -239,4 +242,9 @@ def item_quadrant(arrays: ScoreArrays, row: int, thresholds: tuple[float, float]
 def describe_missing(missing: tuple[str, ...]) -> str:
     if not missing:
         return ""
+    if missing == (NOT_FINITE,):
+        return (
+            "the score is not a finite number (a division by zero, or the log or square "
+            "root of a negative number?)"
+        )
     return "missing " + ", ".join(label(m) if m != "estimate" else "estimate" for m in missing)

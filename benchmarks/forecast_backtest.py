@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--halflife", type=float, default=Calibration().halflife_weeks)
     ap.add_argument("--block", type=int, default=Sampling().block)
     ap.add_argument("--regime", action="store_true", help="regress errors on the regime")
+    ap.add_argument("--spread-only", action="store_true", help="calibrate the spread only")
     ap.add_argument("--pool", default=Calibration().pool, choices=["mature", "censor", "known"])
     ap.add_argument("--windows", type=int, nargs="+", default=list(Sampling().windows))
     args = ap.parse_args(argv)
@@ -76,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         halflife_weeks=args.halflife,
         pool=args.pool,
         regime=args.regime,
+        spread_only=args.spread_only,
     )
     sampling = Sampling(block=args.block, windows=tuple(args.windows))
 

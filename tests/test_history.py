@@ -134,10 +134,11 @@ def test_tawos_layout_imports_with_null_literals(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         [
-            '1,PROJ-1,Bug,Closed,Fixed,"2020-01-01 10:00:00","2020-01-03 10:00:00",3,NULL,60,0,2880',
+            '1,PROJ-1,Bug,Closed,Fixed,"2020-01-01 10:00:00","2020-01-03 10:00:00",3,NULL,'
+            "60,0,2880",
             '2,PROJ-2,Story,Closed,Fixed,"2020-01-02 10:00:00",NULL,5,NULL,0,0,0',
-            '3,PROJ-3,"Technical task",Closed,Done,"2020-01-02 09:00:00","2020-01-09 09:00:00",NULL,'
-            "NULL,0,0,10080",
+            '3,PROJ-3,"Technical task",Closed,Done,"2020-01-02 09:00:00",'
+            '"2020-01-09 09:00:00",NULL,NULL,0,0,10080',
         ],
     )
     result = read_history_csv(path, "tawos", team="proj")
@@ -164,10 +165,11 @@ def test_errors_name_the_row_and_column(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         [
-            '1,PROJ-1,Bug,Closed,Fixed,"2020-01-01 10:00:00","2020-01-03 10:00:00",three,NULL,0,0,0',
+            '1,PROJ-1,Bug,Closed,Fixed,"2020-01-01 10:00:00","2020-01-03 10:00:00",three,'
+            "NULL,0,0,0",
         ],
     )
-    with pytest.raises(RoadwiseError, match="row 2.*Story_Point.*not a number"):
+    with pytest.raises(RoadwiseError, match=r"row 2.*Story_Point.*not a number"):
         read_history_csv(path, "tawos")
 
     path = write(
@@ -176,7 +178,7 @@ def test_errors_name_the_row_and_column(tmp_path: Path) -> None:
             '1,PROJ-1,Bug,Closed,Fixed,"2020-01-05 10:00:00","2020-01-03 10:00:00",3,NULL,0,0,0',
         ],
     )
-    with pytest.raises(RoadwiseError, match="row 2.*before created"):
+    with pytest.raises(RoadwiseError, match=r"row 2.*before created"):
         read_history_csv(path, "tawos")
 
 
@@ -188,7 +190,7 @@ def test_custom_mapping_and_missing_columns(tmp_path: Path) -> None:
     )
     (r,) = read_history_csv(path, mapping).records
     assert (r.team, r.points, r.started) == ("core", 2.0, dt.datetime(2024, 5, 2))
-    with pytest.raises(RoadwiseError, match="line 1.*'Resolved'"):
+    with pytest.raises(RoadwiseError, match=r"line 1.*'Resolved'"):
         read_history_csv(path, "created=Opened,resolved=Resolved")
     with pytest.raises(RoadwiseError, match="unknown field 'finish'"):
         ColumnMapping.parse("finish=Closed")

@@ -57,6 +57,9 @@ class Calibration:
     #: pending ones among them as censored), "censor" (all, pending censored) or "known"
     #: (only outcomes already known, which favours the quick ones).
     pool: str = "mature"
+    #: Keep the simulation's median and learn only the spread from the errors (their median is
+    #: taken out). Off: the errors also correct a biased median.
+    spread_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,9 @@ def calibrated(
     values = np.concatenate([prior, pool_values])
     observed = np.concatenate([np.ones(prior.size, dtype=bool), pool.observed])
     weights = np.concatenate([prior_w, w])
+    if calibration.spread_only:
+        q = km_quantiles(values, observed, weights, np.append(lv, 0.5))
+        return median * np.exp(q[:-1] - q[-1])
     return median * np.exp(shift + km_quantiles(values, observed, weights, lv))
 
 

@@ -148,7 +148,7 @@ def forecast_histogram(rows: Rows, *, marks: Rows = ()) -> Any:
         _base(rows)
         .mark_bar(color="#6f9ccc")
         .encode(
-            x=alt.X("date:T", title="finished in the week of", axis=alt.Axis(format="%d %b")),
+            x=alt.X("date:T", title="finished in the week of", axis=alt.Axis(format="%-d %b")),
             y=alt.Y("share:Q", title="share of simulations", axis=alt.Axis(format="%")),
             tooltip=[alt.Tooltip("date:T", title="week"), alt.Tooltip("share:Q", format=".1%")],
         )

@@ -8,13 +8,18 @@ section whose facts do not exist (its engine has not run) is left out, never fak
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from roadwise.domain import Item, ItemKind, Status, Workspace
 from roadwise.views.charts import reports as charts
 from roadwise.views.reports import facts as F
-from roadwise.views.reports.facts import DateForecast, Facts
+from roadwise.views.reports.facts import CapacityRow, DateForecast, Facts
 from roadwise.views.reports.model import (
     Badge,
     Bullets,
@@ -43,6 +48,11 @@ AT_RISK = "at risk"
 OFF_TRACK = "off track"
 NO_DEADLINE = "no deadline"
 TONES = {ON_TRACK: "good", AT_RISK: "warn", OFF_TRACK: "bad"}
+
+
+def _charts(feature: str) -> Any:
+    """An engine owner's chart module (views/charts/<feature>.py), imported when used."""
+    return importlib.import_module(f"roadwise.views.charts.{feature}")
 
 
 class Writer:
@@ -336,17 +346,16 @@ def risk_rows(w: Writer) -> list[dict[str, str]]:
             }
         )
     gaps = capacity_gaps(w)
-    for team, (demand, capacity) in gaps.items():
+    for team, gap in gaps.items():
         risks.append(
             {
                 "kind": "Capacity",
-                "what": f"{team} is over-committed",
+                "what": f"{team} is a bottleneck",
                 "why": sentence(
-                    f"planned work needs {say_number(demand)} {_unit(w)} against "
-                    f"{say_number(capacity)} available "
-                    f"({say_percent(demand / capacity - 1 if capacity else 1.0)} over)"
+                    f"work waiting for {team} exceeds its capacity in {gap.over_periods} of the "
+                    f"next {gap.periods} sprints, by {say_number(gap.excess)} {gap.unit} in all"
                 ),
-                "severity": "3",
+                "severity": "3" if gap.over_periods >= 3 else "2",
                 "team": team,
             }
         )
@@ -402,15 +411,42 @@ def _ancestors(ws: Workspace, item: Item) -> list[str]:
     return out
 
 
-def capacity_gaps(w: Writer) -> dict[str, tuple[float, float]]:
-    """Teams whose demand exceeds capacity over the planned horizon: team -> (demand, capacity)."""
-    totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+@dataclass(frozen=True)
+class CapacityGap:
+    """A team that is the bottleneck: sprints where its demand exceeds its capacity."""
+
+    team: str
+    periods: int
+    over_periods: int
+    excess: float
+    unit: str
+
+
+SUSTAINED_SPRINTS = 3
+
+
+def capacity_gaps(w: Writer) -> dict[str, CapacityGap]:
+    """Teams with periods where demand exceeds capacity by more than 5 %, most excess first."""
+    by_team: dict[str, list[CapacityRow]] = defaultdict(list)
     for row in w.facts.capacity:
-        totals[row.team][0] += row.demand
-        totals[row.team][1] += row.capacity
-    return {
-        F.team_name(w.ws, team): (d, c) for team, (d, c) in totals.items() if c > 0 and d > c * 1.05
-    }
+        by_team[row.team].append(row)
+    gaps: list[CapacityGap] = []
+    for team, rows in by_team.items():
+        over = [r for r in rows if r.capacity >= 0 and r.demand > r.capacity * 1.05]
+        total_over = sum(r.demand for r in rows) > 1.05 * sum(r.capacity for r in rows)
+        # A sprint or two of queueing is normal; a gap is sustained, or more than fits at all.
+        if len(over) >= SUSTAINED_SPRINTS or total_over:
+            gaps.append(
+                CapacityGap(
+                    team=F.team_name(w.ws, team),
+                    periods=len(rows),
+                    over_periods=len(over),
+                    excess=sum(r.demand - r.capacity for r in over),
+                    unit=rows[0].unit,
+                )
+            )
+    gaps.sort(key=lambda g: (-g.excess, g.team))
+    return {g.team: g for g in gaps}
 
 
 def _unit(w: Writer) -> str:
@@ -596,11 +632,16 @@ def release_section(w: Writer) -> Section | None:
     return section
 
 
+def _option_rank(option: dict[str, Any]) -> tuple[float, float]:
+    """Most value first (cost of delay saved), then most weeks saved."""
+    return float(option.get("value_gained", 0.0)), float(option.get("weeks_saved", 0.0))
+
+
 def best_resource_option(w: Writer) -> dict[str, str] | None:
     options = w.facts.resource_options
     if not options:
         return None
-    best = max(options, key=lambda o: o.get("weeks_saved", 0.0))
+    best = max(options, key=_option_rank)
     if best.get("weeks_saved", 0.0) < 1:
         return None
     return {"text": best["text"], "ref": w.trace.note(**best["provenance"])}
@@ -679,17 +720,6 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
     ranked = [r for r in result.items if r.effort is not None]
     if not ranked:
         return None
-    rows = []
-    for r in ranked:
-        rows.append(
-            {
-                "item": r.title,
-                "label": str(r.rank) if r.rank <= label_top else "",
-                "value": round(float(r.value), 2),
-                "effort": round(float(r.effort), 2),
-                "quadrant": QUADRANT_NAMES.get(r.quadrant or "", "Fill-in"),
-            }
-        )
     quick = [r for r in ranked if r.quadrant == "quick win"]
     top = result.items[0]
     ref = w.trace.note(
@@ -726,19 +756,17 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
         Chart(
             "priority-matrix",
             "Priority matrix",
-            charts.priority_matrix(
-                rows,
-                value_title=f"value ({result.framework_label})",
-                effort_title="effort (size)",
-            ),
-            f"Each dot is a ranked item; the top {label_top} carry their rank. Quick wins: "
-            "high value for little effort.",
+            _charts("priority").priority_matrix(result, label_top=label_top),
+            f"Each dot is a ranked item, larger when it is surer to stay in the top "
+            f"{result.top_k}; the top {label_top} are named by key. Quick wins: high value for "
+            "little effort.",
             refs=(ref,),
         )
     )
     top_rows = tuple(
         (
             str(r.rank),
+            r.key,
             r.title,
             f"{r.expected:.3g} ({r.interval[0]:.3g}–{r.interval[1]:.3g})",
             exact_percent(r.p_top_k),
@@ -747,9 +775,15 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
     )
     section.add(
         Table(
-            ("Rank", "Item", "Score (90 % range)", f"Chance of staying in the top {result.top_k}"),
+            (
+                "Rank",
+                "Key",
+                "Item",
+                "Score (90 % range)",
+                f"Chance of staying in the top {result.top_k}",
+            ),
             top_rows,
-            numeric=(0, 2, 3),
+            numeric=(0, 3, 4),
             refs=(ref,),
         )
     )
@@ -889,12 +923,73 @@ def build_status(facts: Facts, glossary: Glossary) -> Report:
                 "off track otherwise."
             )
         )
-        section.add(Table(("Epic", "Team", "Done", "Status", "Why"), tuple(rows), refs=tuple(refs)))
+        section.add(
+            Table(
+                ("Epic", "Team", "Done", "Status", "Why"),
+                tuple(rows),
+                refs=tuple(refs),
+                numeric=(2,),
+            )
+        )
         report.sections.append(section)
+    histogram = histogram_section(w)
+    if histogram:
+        report.sections.append(histogram)
     calibration = calibration_section(w)
     if calibration:
         report.sections.append(calibration)
     return _finish(report, w)
+
+
+def histogram_section(w: Writer) -> Section | None:
+    """The spread of finish dates of the initiative whose deadline is most in doubt."""
+    distributions = w.facts.raw.get("finish_distributions") or {}
+    candidates = []
+    for item in F.initiatives(w.ws):
+        fc = w.facts.forecasts.get(item.key)
+        if fc is None or item.key not in distributions:
+            continue
+        doubt = fc.p_deadline if fc.p_deadline is not None else 2.0
+        candidates.append((doubt, fc.p50, item, fc))
+    if not candidates:
+        return None
+    _, _, item, fc = min(candidates, key=lambda c: (c[0], c[1], c[2].key))
+    days = np.asarray(distributions[item.key], dtype=float)
+    days = days[np.isfinite(days)]
+    if days.size == 0:
+        return None
+    weeks = np.floor(days / 7.0).astype(int)
+    counts = np.bincount(weeks - weeks.min())
+    rows = [
+        {
+            "date": (w.as_of + dt.timedelta(weeks=int(weeks.min()) + i)).isoformat(),
+            "share": round(float(c) / days.size, 4),
+        }
+        for i, c in enumerate(counts)
+        if c
+    ]
+    marks = [
+        {"date": fc.p50.isoformat(), "label": "50 %"},
+        {"date": fc.p85.isoformat(), "label": "85 %"},
+    ]
+    if fc.deadline:
+        marks.append({"date": fc.deadline.isoformat(), "label": "deadline"})
+    ref = w.note_forecast(fc, item.title)
+    headline = f"{item.title}: {w.when(fc)}"
+    if fc.deadline and fc.p_deadline is not None:
+        headline += f"; {exact_percent(fc.p_deadline)} chance of the {w.date(fc.deadline)} deadline"
+    section = Section("histogram", f"When will {item.title} be done?", sentence(headline))
+    section.add(
+        Chart(
+            "forecast-histogram",
+            "Forecast histogram",
+            charts.forecast_histogram(rows, marks=marks),
+            f"How often each week came up as the finish in {w.facts.forecast_trials:,} "
+            "simulated futures.",
+            refs=(ref,),
+        )
+    )
+    return section
 
 
 def calibration_section(w: Writer) -> Section | None:
@@ -918,6 +1013,20 @@ def calibration_section(w: Writer) -> Section | None:
         else "How often our forecast dates were met in backtests"
     )
     section = Section("calibration", "How far to trust these dates", sentence(headline))
+    backtest = w.facts.raw.get("backtest_result")
+    if backtest is not None:
+        section.add(
+            Chart(
+                "calibration",
+                "Calibration",
+                _charts("forecast").reliability([("Roadwise", backtest)]),
+                "Points on the dashed diagonal mean the stated confidence is earned; the "
+                "uncalibrated line is the plain simulation before Roadwise corrects it by its "
+                "own past errors.",
+                refs=(ref,),
+            )
+        )
+        return section
     rows = [
         {"level": lvl, "hit": hit, "method": "Roadwise"} for lvl, hit in sorted(cal.hits.items())
     ]
@@ -1132,17 +1241,46 @@ def capacity_section(w: Writer) -> Section | None:
     gaps = capacity_gaps(w)
     ref = w.trace.note(
         "Capacity and demand per team",
-        f"{len(rows)} team-periods",
-        inputs="teams' people, availability, days off, public holidays; planned work per period",
+        f"{len(rows)} team-sprints; over capacity in {sum(g.over_periods for g in gaps.values())}",
+        inputs="teams' people, availability, days off, public holidays; open items, estimates, "
+        "dependencies",
         method=w.facts.capacity_method or "capacity model",
     )
-    headline = (
-        f"{join_words(sorted(gaps))} {'has' if len(gaps) == 1 else 'have'} "
-        "more work planned than capacity"
-        if gaps
-        else "Every team's planned work fits its capacity"
-    )
+    if gaps:
+        worst = next(iter(gaps.values()))
+        verb = "is the bottleneck" if len(gaps) == 1 else "are bottlenecks"
+        headline = (
+            f"{join_words(list(gaps))} {verb}; {worst.team} has more waiting than it can do "
+            f"in {worst.over_periods} of the next {worst.periods} sprints"
+        )
+    else:
+        peak = max(
+            (
+                sum(1 for r in rows if r.team == t and r.demand > r.capacity * 1.05)
+                for t in {r.team for r in rows}
+            ),
+            default=0,
+        )
+        headline = (
+            f"No team is short of capacity for long: work waits beyond capacity in at most "
+            f"{say_count(peak, 'sprint')} of the next {len({r.period for r in rows})}"
+            if peak
+            else "Every team can take on its work as it comes in the next sprints"
+        )
     section = Section("capacity", "Capacity against demand", sentence(headline))
+    demand_rows = w.facts.raw.get("demand_rows")
+    if demand_rows:
+        section.add(
+            Chart(
+                "capacity",
+                "Capacity vs demand",
+                _charts("capacity").capacity_chart(demand_rows),
+                "Bars: the work each team would face if every item started as early as it "
+                "could; lines: what the team can do (capacity) and what the plan gives it.",
+                refs=(ref,),
+            )
+        )
+        return section
     chart_rows = [
         {
             "team": F.team_name(w.ws, r.team),
@@ -1172,7 +1310,7 @@ def build_resources(facts: Facts, glossary: Glossary) -> Report:
     report = _report(w, "resources", "Resource ask")
     options = facts.resource_options
     if options:
-        best = max(options, key=lambda o: o.get("weeks_saved", 0.0))
+        best = max(options, key=_option_rank)
         section = Section(
             "ask",
             "What extra capacity buys",
@@ -1185,7 +1323,7 @@ def build_resources(facts: Facts, glossary: Glossary) -> Report:
                 ("Option", "Work finished", "Earlier by", "Value of finishing earlier"),
                 tuple(
                     (o["option"], o["when"], o["earlier"], o["value"])
-                    for o in sorted(options, key=lambda o: -o.get("weeks_saved", 0.0))
+                    for o in sorted(options, key=_option_rank, reverse=True)
                 ),
                 refs=tuple(w.trace.note(**o["provenance"]) for o in options),
             )

@@ -19,7 +19,14 @@ import numpy as np
 from roadwise.domain import Item, Status, Workspace
 from roadwise.errors import RoadwiseError
 from roadwise.views.reports import facts as F
-from roadwise.views.reports.facts import Calibration, DateForecast, Facts, Priority, Scheduled
+from roadwise.views.reports.facts import (
+    Calibration,
+    CapacityRow,
+    DateForecast,
+    Facts,
+    Priority,
+    Scheduled,
+)
 from roadwise.views.reports.wording import (
     date_with_confidence,
     say_count,
@@ -231,6 +238,39 @@ def _roadmap(facts: Facts, results: dict[str, Any], trials: int) -> None:
     )
     facts.raw["roadmap_result"] = result
     facts.engines["roadmap"] = f"{summary.method}, {quality}"
+    _capacity(facts, result)
+
+
+def _capacity(facts: Facts, roadmap: Any) -> None:
+    """Capacity against demand per team and sprint, from the scheduling engine's needs."""
+    if not _has("roadwise.engines.schedule.needs"):
+        return
+    from roadwise.engines.schedule.needs import capacity_vs_demand
+
+    try:
+        rows = capacity_vs_demand(facts.ws, roadmap, sprints=13)
+    except Exception:  # an engine still being built must not break a report
+        return
+    whole = [r for r in rows if r.skill == "*"]
+    if not whole:
+        return
+    facts.raw["demand_rows"] = whole
+    facts.capacity = [
+        CapacityRow(
+            team=r.team,
+            period=r.start,
+            capacity=float(r.capacity_days),
+            demand=float(r.demand_days),
+            unit="person-days",
+        )
+        for r in whole
+    ]
+    facts.capacity_method = (
+        "productive person-days per sprint (availability, days off, public holidays, focus "
+        "factor, unplanned share; roadwise.engines.capacity) against demand: the work each "
+        "team would face if every item started as early as its dependencies allow "
+        "(roadwise.engines.schedule.needs)"
+    )
 
 
 # --------------------------------------------------------------------------- forecast
@@ -438,7 +478,11 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
     facts.raw["finish_weeks"] = finish
     facts.raw["forecast_unit"] = unit
 
+    distributions: dict[str, np.ndarray] = {}
+    facts.raw["finish_distributions"] = distributions
+
     def record(key: str, weeks: np.ndarray, deadline: dt.date | None, inputs: str) -> None:
+        distributions[key] = weeks * 7.0  # days from as_of, one per trial, for histograms
         q50, q85, q95 = np.quantile(weeks, [0.5, 0.85, 0.95], method="inverted_cdf")
         p_deadline = None
         if deadline is not None:
@@ -595,6 +639,7 @@ def _calibration(facts: Facts, results: dict[str, Any], trials: int) -> None:
         cutoffs=int(summary.cutoffs),
         scope="next 30 items, all teams, cut-offs every 2 weeks",
     )
+    facts.raw["backtest_result"] = result
     facts.raw["calibration_baseline"] = {
         float(lv): float(h) for lv, h in zip(summary.levels, summary.base_hit, strict=True)
     }
@@ -660,9 +705,9 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
                 f"{unit}), its delivery history, {len(team.people)} people"
             ),
             method=(
-                f"the same probabilistic roadmap (same random draws) with {team.name}'s weekly "
+                "the same probabilistic roadmap (same random draws) with the team's weekly "
                 f"pace × (1 + {NEW_HIRE_SHARE:g} ÷ people); value = cost of delay per week × "
-                "median weeks gained, summed over its items"
+                "median weeks gained, summed over the team's items"
             ),
             seed=facts.seed,
         )
@@ -682,6 +727,7 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
                 "earlier": say_duration(saved * 7) if saved >= 0.5 else "no change",
                 "value": value_text,
                 "weeks_saved": saved,
+                "value_gained": value,
                 "text": text[:1].upper() + text[1:] + ".",
                 "provenance": ref,
             }

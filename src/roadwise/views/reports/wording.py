@@ -31,7 +31,6 @@ DEFAULT_GLOSSARY: dict[str, str] = {
     "backlog": "list of planned work",
     "tech debt": "engineering upkeep",
     "critical path": "longest chain of dependent work",
-    "P85": "85 % sure",
 }
 
 _CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}

@@ -62,3 +62,20 @@ def workspace_roadmap(
     source = "the scheduled roadmap" if planned else "backlog order per team"
     unit = "points" if points else "items"
     return result, f"{len(items)} items, {source}, sizes in {unit}"
+
+
+def team_calibrations(
+    ws: Workspace, items_per_team: dict[str, int], trials: int = 400
+) -> dict[str, Any]:
+    """Each team's measured calibration for forecasting its own share of the roadmap."""
+    from roadwise.engines.forecast import ForecastOptions, measure
+    from roadwise.engines.forecast.throughput import _measured
+
+    out: dict[str, Any] = {}
+    for team, count in items_per_team.items():
+        recs = [r for r in ws.history if r.team == team]
+        if not recs or count <= 0:
+            continue
+        result = measure(recs, float(count), ws.as_of, ForecastOptions(backtest_trials=trials))
+        out[team] = _measured(result)
+    return out

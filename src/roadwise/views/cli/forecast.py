@@ -418,10 +418,14 @@ def roadmap(
     as_json: bool = JsonOption,
 ) -> None:
     """Replay the roadmap under uncertain sizes and throughput: P(deadline met), critical path."""
-    from roadwise.views.forecast_roadmap import workspace_roadmap
+    from roadwise.views.forecast_roadmap import team_calibrations, workspace_roadmap
 
     loaded = _load(db, None, "tawos", None, need_ws=True)
     result, flows_note = workspace_roadmap(loaded.ws, None, trials=trials, seed=seed)
+    counts: dict[str, int] = {}
+    for o in result.items:
+        counts[o.team] = counts.get(o.team, 0) + 1
+    calibrations = team_calibrations(loaded.ws, counts)
     rows = [
         {
             "key": o.key,
@@ -441,6 +445,7 @@ def roadmap(
                 "trials": result.trials,
                 "finish_all": {str(k): v for k, v in result.finish_all.items()},
                 "items": rows,
+                "team_calibration": {t: _calibration_json(c) for t, c in calibrations.items()},
             }
         )
     else:
@@ -460,6 +465,9 @@ def roadmap(
                 f"{r['critical']:.0%}",
             )
         console.print(table)
+        for team_key, cal in calibrations.items():
+            if cal is not None:
+                console.print(f"  {team_key}: {cal.describe()} (next {cal.target:g} items)")
     if chart:
         from roadwise.views.charts.forecast import roadmap_probabilities
 

@@ -5,10 +5,11 @@ takes sparse TF-IDF and dense embeddings alike, and fits a million texts chunk b
 theme is named by its most characteristic words (class-based TF-IDF: words frequent in the
 theme and rare in the others) and shown with the quotes closest to its centre.
 
-A theme is *rising* when its share of all incoming feedback grew: the count in the recent window
-is compared with the earlier window by a conditional binomial test of two Poisson rates, using
-the total feedback volume in each window as exposure (so a busier month does not make every
-theme "rise"). P-values are adjusted for the number of themes tested (Benjamini-Hochberg).
+A theme is *rising* when its arrival rate grew: the count in the recent window is compared with
+the earlier window by the exact conditional (binomial) test of two Poisson rates, with the
+windows' lengths in days as exposure (or, as an option, the total feedback volume in each window,
+so that a busier month does not make every theme "rise"). P-values are adjusted for the number
+of themes tested (Benjamini-Hochberg).
 """
 
 from __future__ import annotations
@@ -45,6 +46,33 @@ def topic_text(text: str) -> str:
     return " ".join(_REQUEST_WORDS.sub(" ", text).split())
 
 
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def strip_boilerplate(
+    texts: Sequence[str], min_count: int = 5, min_share: float = 0.02
+) -> list[str]:
+    """Texts without sentences that recur across many of them (greetings, signatures, a sales
+    template's "procurement review starts next month"): they say nothing about the topic but
+    would pull unrelated requests into one cluster."""
+    sentences = [[p for p in _SENTENCE.split(t) if p.strip()] for t in texts]
+    counts: dict[str, int] = {}
+    for parts in sentences:
+        for part in {_norm(p) for p in parts}:
+            counts[part] = counts.get(part, 0) + 1
+    limit = max(min_count, int(min_share * len(texts)))
+    out = []
+    for text, parts in zip(texts, sentences, strict=True):
+        kept = [p for p in parts if counts[_norm(p)] < limit]
+        # A text made only of common sentences keeps them: it must not become empty.
+        out.append(" ".join(kept) if kept else text)
+    return out
+
+
+def _norm(sentence: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", sentence.casefold()).split())
+
+
 @dataclass(frozen=True)
 class RateTest:
     """Recent versus earlier arrival of one group of texts, relative to all feedback."""
@@ -59,7 +87,7 @@ class RateTest:
 
     @property
     def rising(self) -> bool:
-        return self.q_value < 0.05 and self.recent >= 3 and self.rate_ratio > 1
+        return self.q_value < 0.05 and self.recent >= 5 and self.rate_ratio > 1
 
 
 def rate_change(recent: int, earlier: int, recent_total: float, earlier_total: float) -> RateTest:
@@ -220,7 +248,7 @@ def find_themes(
     dates: Sequence[dt.date],
     *,
     as_of: dt.date,
-    all_dates: Sequence[dt.date],
+    all_dates: Sequence[dt.date] | None = None,
     n_themes: int | None = None,
     recent_days: int = 56,
     earlier_days: int = 168,
@@ -230,7 +258,9 @@ def find_themes(
 ) -> list[FoundTheme]:
     """Cluster texts into themes, name them, pick quotes and test each for a rising rate.
 
-    ``all_dates`` are the dates of all feedback (the exposure for the rate test). Themes with
+    The rate test compares arrivals per day (recent window against the earlier one); with
+    ``all_dates`` (the dates of all feedback) it compares arrivals per feedback text received
+    instead, so growth of feedback as a whole does not count as a rise. Themes with
     fewer than ``min_size`` members are left out (too small to call a theme).
     """
     n = len(texts)
@@ -242,7 +272,10 @@ def find_themes(
     model.fit(reduced)
     assignment = model.assign(reduced)
     names = theme_words(texts, assignment, k)
-    recent_total, earlier_total = count_windows(all_dates, as_of, recent_days, earlier_days)
+    if all_dates is None:
+        recent_total, earlier_total = recent_days, earlier_days
+    else:
+        recent_total, earlier_total = count_windows(all_dates, as_of, recent_days, earlier_days)
     found: list[FoundTheme] = []
     centres = model.centres
     for theme in range(k):

@@ -7,4 +7,5 @@ from roadwise.views.demo_steps import prioritize  # noqa: F401  (ranking with un
 from roadwise.views.demo_steps import release  # noqa: F401  (release selection)
 from roadwise.views.demo_steps import schedule  # noqa: F401  (roadmap, capacity)
 from roadwise.views.demo_steps import forecast  # noqa: F401  (forecasts with calibration)
+from roadwise.views.demo_steps import feedback  # noqa: F401  (customer feedback)
 from roadwise.views.demo_steps import reports  # noqa: F401  (stakeholder reports; keep last)

@@ -132,9 +132,10 @@ def test_two_releases_match_brute_force_and_keep_order(problem: ReleaseProblem) 
 @FAST
 @given(backlogs(), st.randoms(use_true_random=False))
 def test_shuffled_input_gives_the_same_plan(problem: ReleaseProblem, rnd: random.Random) -> None:
-    items = list(problem.items)
+    items, customers = list(problem.items), list(problem.customers)
     rnd.shuffle(items)
-    shuffled = dataclasses.replace(problem, items=tuple(items))
+    rnd.shuffle(customers)
+    shuffled = dataclasses.replace(problem, items=tuple(items), customers=tuple(customers))
     assert plan_release(shuffled).selection == plan_release(problem).selection
     assert greedy_selection(shuffled) == greedy_selection(problem)
 

@@ -150,9 +150,13 @@ def test_problem_from_workspace() -> None:
 
 def test_scores_override_the_fallback_and_customers_objective() -> None:
     ws = small_workspace()
+    wp = release_problem(ws, scores={"S1": 2.5}, options=ReleaseOptions(objective="customers"))
+    assert all(c.value == 0 for c in wp.problem.items)
+    assert [(c.key, c.value, c.items) for c in wp.problem.customers] == [("acme", 50_000, ("S2",))]
     wp = release_problem(ws, scores={"S1": 2.5}, options=ReleaseOptions(objective="both"))
     assert wp.problem.by_key["S1"].value == 2.5
-    assert [(c.key, c.value, c.items) for c in wp.problem.customers] == [("acme", 50_000, ("S2",))]
+    item_total = sum(c.value for c in wp.problem.items)
+    assert [c.value for c in wp.problem.customers] == [pytest.approx(item_total)]
 
 
 def test_plan_from_workspace_is_valid() -> None:

@@ -12,7 +12,8 @@
   An item whose ``release`` is one of the planned releases is pinned to it.
 * Value: the score passed in (from the prioritisation engine), else :func:`fallback_value`;
   with the ``customers`` objective, a customer's annual revenue counts only when every open
-  item it asked for ships.
+  item it asked for ships; with ``both``, revenue is rescaled so that all customers together
+  weigh as much as all items together.
 * Capacity: :func:`team_capacity` for each team and release window (see there), unless given.
 """
 
@@ -265,6 +266,15 @@ def release_problem(
                 customers.append(
                     CustomerDemand(key, revenue if revenue > 0 else 1.0, tuple(sorted(wanted)))
                 )
+        item_total = sum(c.value for c in candidates)
+        customer_total = sum(c.value for c in customers)
+        if options.objective == "both" and item_total > 0 and customer_total > 0:
+            # Revenue and scores are in different units: all customers together weigh as much
+            # as all items together.
+            factor = item_total / customer_total
+            customers = [
+                CustomerDemand(c.key, round(c.value * factor, 6), c.items) for c in customers
+            ]
 
     slots = []
     teams = [t for t in ws.teams if t.people]

@@ -9,7 +9,7 @@ import itertools
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from roadwise.engines.release import (
@@ -309,3 +309,31 @@ def test_capacity_gains_drop_to_fit_and_pareto() -> None:
         values = [p.value for p in front]
         measures = [p.measure for p in front]
         assert values == sorted(values) and measures == sorted(measures)
+
+
+@settings(max_examples=20, deadline=None)
+@given(backlogs(max_items=7, releases=2), st.data())
+def test_named_conflicts_are_minimal(problem: ReleaseProblem, data: st.DataObject) -> None:
+    from roadwise.engines.release import build_model, solve
+
+    keys = [c.key for c in problem.items]
+    must = data.draw(st.lists(st.sampled_from(keys), max_size=4, unique=True))
+    pins = data.draw(
+        st.dictionaries(st.sampled_from(keys), st.sampled_from(["R0", "R1"]), max_size=2)
+    )
+    problem = dataclasses.replace(problem, must=frozenset(must), pins=pins)
+    lp = build_model(problem)
+
+    def feasible(labels: list[str]) -> bool:
+        trial = lp.keeping(set(labels)).with_objective([0.0] * len(lp.variables))
+        return solve(trial).status != "infeasible"
+
+    conflict = find_conflict(problem)
+    if feasible(lp.relaxable_labels()):
+        event("feasible")
+        assert conflict == []
+        return
+    event("infeasible")
+    assert conflict and not feasible(conflict)
+    for label in conflict:
+        assert feasible([other for other in conflict if other != label])

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from roadwise.engines.schedule import (
+    Milestone,
     Mode,
     Precedence,
     Problem,
@@ -151,13 +152,17 @@ def test_list_schedules_are_valid(problem: Problem) -> None:
     assert violations(problem, sampled.placements) == []
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(max_tasks=7, pieces=True))
 def test_cp_sat_never_worse_than_its_list_scheduling_start(problem: Problem) -> None:
+    n = len(problem.tasks)
     weighted = Problem(
         tasks=tuple(replace(t, weight=k % 3 + 1) for k, t in enumerate(problem.tasks)),
-        resources=problem.resources,
+        resources=tuple(  # capacity that dips for a while, as around public holidays
+            Resource(r.key, (r.peak, r.peak, max(1, r.peak - 1), r.peak)) for r in problem.resources
+        ),
         precedences=problem.precedences,
+        milestones=(Milestone("m", tuple(range(0, n, 2)), weight=4),),
     )
     options = SolveOptions(time_limit=2, workers=2)
     result = solve(weighted, options)

@@ -48,7 +48,7 @@ class SolveOptions:
     lateness_weight: int = 1000
     redundant: bool = True
     hint: bool = True
-    hint_samples: int = 30
+    hint_samples: int = 12
     lns: bool = True
     lns_min_tasks: int = 60
     lns_share: float = 0.5
@@ -373,6 +373,7 @@ def build_model(
 
     if options.redundant and options.objective == "weighted_delay":
         _energy_cuts(model, problem, t_end, present)
+        _milestone_energy_bounds(model, problem, milestone_end, horizon)
     if options.redundant:
         for i, j, d in _longest_paths(problem, limit=250):
             model.add(t_start[j] >= t_start[i] + d)
@@ -434,6 +435,43 @@ def _energy_cuts(
                     sum(e * t_end[i] for i, e, _ in subset)
                     >= int(rhs - 1e-9) + (0 if float(rhs).is_integer() else 1)
                 )
+
+
+def _milestone_energy_bounds(
+    model: cp_model.CpModel,
+    problem: Problem,
+    milestone_end: dict[str, cp_model.IntVar],
+    horizon: int,
+) -> None:
+    """A feature is done no earlier than its team can have done all of its work: from the
+    earliest start of its tasks, the capacity (as it varies over time) must cover their
+    energy. The linear relaxation cannot see this through the max over task ends."""
+    import numpy as np
+
+    est = problem.earliest_starts()
+    for r, resource in enumerate(problem.resources):
+        cap = np.array([resource.at(t) for t in range(horizon + 1)], dtype=np.int64)
+        cumulative = np.concatenate(([0], np.cumsum(cap)))
+        for ms in problem.milestones:
+            var = milestone_end.get(ms.key)
+            if var is None:
+                continue
+            energy = 0
+            first = horizon
+            for i in ms.tasks:
+                task = problem.tasks[i]
+                if len(task.modes) != 1 or task.optional:
+                    continue
+                units = dict(task.modes[0].demands).get(r, 0)
+                if units > 0:
+                    energy += units * task.modes[0].work
+                    first = min(first, est[i])
+            if energy == 0:
+                continue
+            target = cumulative[first] + energy
+            end = int(np.searchsorted(cumulative, target, side="left"))
+            if 0 < end <= horizon:
+                model.add(var >= end)
 
 
 def _enforce(constraint: cp_model.Constraint, lit: cp_model.IntVar | int) -> None:
@@ -565,6 +603,19 @@ def solve(
     solver.parameters.random_seed = options.seed
     status = solver.solve(model)
     status_name = solver.status_name(status)
+    if status == cp_model.UNKNOWN and hint is not None and not violations(problem, hint):
+        # Out of time before the search reported anything: the starting schedule is valid.
+        return Solution(
+            placements=tuple(hint),
+            objective=evaluate(problem, hint, options),
+            bound=float(solver.best_objective_bound),
+            proven_optimal=False,
+            feasible=True,
+            seconds=time.perf_counter() - started,
+            method="cp-sat",
+            status="FEASIBLE",
+            notes=("time ran out before the search improved on its list-scheduling start",),
+        )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Solution(
             placements=tuple(None for _ in problem.tasks),

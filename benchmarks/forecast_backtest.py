@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--block", type=int, default=Sampling().block)
     ap.add_argument("--regime", action="store_true", help="regress errors on the regime")
     ap.add_argument("--spread-only", action="store_true", help="calibrate the spread only")
+    ap.add_argument("--blend-naive", type=float, default=Calibration().blend_naive)
     ap.add_argument("--pool", default=Calibration().pool, choices=["mature", "censor", "known"])
     ap.add_argument("--windows", type=int, nargs="+", default=list(Sampling().windows))
     args = ap.parse_args(argv)
@@ -78,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         pool=args.pool,
         regime=args.regime,
         spread_only=args.spread_only,
+        blend_naive=args.blend_naive,
     )
     sampling = Sampling(block=args.block, windows=tuple(args.windows))
 

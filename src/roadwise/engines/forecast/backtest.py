@@ -60,6 +60,10 @@ class Calibration:
     #: Keep the simulation's median and learn only the spread from the errors (their median is
     #: taken out). Off: the errors also correct a biased median.
     spread_only: bool = False
+    #: Weight of the average-velocity line in the forecast's median (geometric blend of the
+    #: simulation's median and the line's date): a long-run anchor for teams whose recent
+    #: weeks mislead. 0 keeps the simulation's median.
+    blend_naive: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,15 @@ def base_forecast(
     days = weeks * 7.0
     grid = np.quantile(days, GRID, method="inverted_cdf")
     return BaseForecast(cutoff, np.asarray(grid, dtype=float))
+
+
+def blend_with_naive(base: BaseForecast, naive_days: float, weight: float) -> BaseForecast:
+    """Move the base distribution so its median is a geometric blend with the naive date."""
+    median = base.median
+    if weight <= 0 or not (np.isfinite(naive_days) and np.isfinite(median)) or median <= 0:
+        return base
+    factor = float(np.exp(weight * (np.log(max(naive_days, MIN_DAYS)) - np.log(median))))
+    return BaseForecast(base.cutoff, base.grid_days * factor, base.regime)
 
 
 @dataclass(frozen=True)
@@ -330,6 +343,7 @@ def backtest(
     for t in grid:
         hist = history_before(done, t, first, sizes=w)
         b = base_forecast(hist, target, float(t), trials, rng, sampling)
+        b = blend_with_naive(b, naive_days(float(t)), calibration.blend_naive)
         bases[float(t)] = BaseForecast(b.cutoff, b.grid_days, regime(b.median, float(t)))
         outcomes[float(t)] = outcome(float(t))
     g_t = np.array(sorted(bases))

@@ -20,6 +20,7 @@ from roadwise.engines.forecast.backtest import (
     BaseForecast,
     Calibration,
     backtest,
+    blend_with_naive,
     calibrated,
     history_before,
 )
@@ -127,6 +128,19 @@ def _sizes(records: Sequence[HistoryRecord], unit: str) -> FloatArray | None:
     if unit != "points":
         return None
     return np.array([r.points or 0.0 for r in records])
+
+
+def _naive_days(
+    records: Sequence[HistoryRecord], as_of: dt.date, target: float, unit: str
+) -> float:
+    """The average-velocity line: all work before ``as_of`` over all weeks since the first."""
+    epoch = _at(as_of)
+    before = [r for r in records if r.done < epoch]
+    if not before:
+        return float("inf")
+    weeks = max((epoch - min(r.done for r in before)).total_seconds() / 86400 / 7, 1.0)
+    amount = sum((r.points or 0.0) if unit == "points" else 1.0 for r in before)
+    return 7.0 * target * weeks / amount if amount > 0 else float("inf")
 
 
 def learned_growth(records: Sequence[HistoryRecord], as_of: dt.date, weeks: int = 26) -> float:
@@ -267,6 +281,12 @@ def forecast_when(
         hist, goal, trials, rng, sampling, capacity, growth_per_week=growth
     )
     base = BaseForecast(0.0, np.quantile(sim_days, GRID, method="inverted_cdf"))
+    if options.calibrate:
+        base = blend_with_naive(
+            base,
+            _naive_days(records, as_of, target, options.unit),
+            options.calibration.blend_naive,
+        )
     result = measure(records, target, as_of, options, window) if options.calibrate else None
     levels = np.linspace(0.0025, 0.9975, 200)
     if result is not None:

@@ -130,6 +130,28 @@ def _load(
     )
 
 
+def _scope_items(loaded: Loaded, key: str) -> list[Any]:
+    """Open leaf items under an epic/feature (at any depth) or planned for a release."""
+    ws = loaded.ws
+    parents = {i.parent for i in ws.items if i.parent}
+    if key in ws.release_by_key:
+        chosen = [i for i in ws.items if i.release == key]
+    elif key in ws.item_by_key:
+        below: set[str] = {key}
+        grew = True
+        while grew:
+            more = {i.key for i in ws.items if i.parent in below} - below
+            below |= more
+            grew = bool(more)
+        chosen = [i for i in ws.items if i.key in below]
+    else:
+        raise RoadwiseError(f"no item or release with key '{key}'", field="--scope")
+    leaves = [i for i in chosen if i.is_open and i.key not in parents]
+    if not leaves:
+        raise RoadwiseError(f"'{key}' has no open items left", field="--scope")
+    return leaves
+
+
 def _window(text: str | None) -> int | None:
     if text is None:
         return None
@@ -193,6 +215,16 @@ def when(
         "--calibrate/--no-calibrate",
         help="Widen by the method's own past errors on this team.",
     ),
+    scope: str | None = typer.Option(
+        None,
+        "--scope",
+        help="Forecast the open items under this epic or feature, or in this release (by key).",
+    ),
+    estimates: bool = typer.Option(
+        False,
+        "--estimates",
+        help="With --scope: use the items' range estimates and the team's estimate bias.",
+    ),
     seed: int = SeedOption,
     history_csv: Path | None = CsvOption,
     mapping: str = MappingOption,
@@ -200,15 +232,26 @@ def when(
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """When will N items (or P points) be done? Percentile dates with measured hit rates."""
-    from roadwise.engines.forecast import ForecastOptions, forecast_when
+    """When will N items (or P points, or a scope) be done? Dates with measured hit rates."""
+    from roadwise.engines.forecast import ForecastOptions, forecast_estimated_when, forecast_when
 
-    if (items is None) == (points is None):
-        raise RoadwiseError("give exactly one of --items N or --points P", field="--items")
-    target = float(items if items is not None else points)  # type: ignore[arg-type]
+    given = sum(x is not None for x in (items, points, scope))
+    if given != 1:
+        raise RoadwiseError(
+            "give exactly one of --items N, --points P or --scope KEY", field="--items"
+        )
+    if estimates and scope is None:
+        raise RoadwiseError("--estimates needs --scope KEY", field="--estimates")
+    loaded = _load(db, history_csv, mapping, as_of, need_ws=scope is not None)
+    scope_items = _scope_items(loaded, scope) if scope is not None else []
+    if scope is not None and team is None:
+        teams = {i.team for i in scope_items if i.team}
+        team = teams.pop() if len(teams) == 1 else None
+    target = float(
+        items if items is not None else points if points is not None else len(scope_items)
+    )
     if target <= 0:
         raise RoadwiseError("the amount of work must be positive", field="--items")
-    loaded = _load(db, history_csv, mapping, as_of)
     options = ForecastOptions(
         trials=trials,
         window=_window(window),
@@ -218,7 +261,29 @@ def when(
         calibrate=calibrate,
         seed=seed,
     )
-    f = forecast_when(loaded.team(team), target, loaded.as_of, options, team, loaded.calendar(team))
+    bias_note = ""
+    if estimates:
+        try:
+            f, bias = forecast_estimated_when(
+                scope_items,
+                loaded.team(team),
+                loaded.as_of,
+                options,
+                team,
+                loaded.calendar(team),
+            )
+        except ValueError as exc:
+            raise RoadwiseError(str(exc), field="--scope") from None
+        bias_note = (
+            f"Estimate bias learned from {bias.count} finished items: actual = "
+            f"{bias.typical:.2f} × estimate."
+            if bias.count > 1
+            else "Too few finished items with estimates to learn a bias: none applied."
+        )
+    else:
+        f = forecast_when(
+            loaded.team(team), target, loaded.as_of, options, team, loaded.calendar(team)
+        )
     if as_json:
         print_json(
             {
@@ -233,13 +298,18 @@ def when(
                 "window": f.window,
                 "weekly_rate": f.weekly_rate,
                 "calibration": _calibration_json(f.calibration),
+                "scope": scope,
+                "estimate_bias": bias_note or None,
             }
         )
     else:
         unit = f.unit
+        what = f"{f.target:.0f} {unit}"
+        if scope is not None:
+            what = f"{scope} ({len(scope_items)} open items"
+            what += f", about {f.target:.0f} points)" if estimates else ")"
         console.print(
-            f"When will {target:g} {unit} be done? ({team or 'all teams'}, from "
-            f"{f.as_of}, {loaded.source})"
+            f"When will {what} be done? ({team or 'all teams'}, from {f.as_of}, {loaded.source})"
         )
         table = Table("confidence", "date", "uncalibrated", "met in the past")
         for p, day in f.dates.items():
@@ -258,6 +328,8 @@ def when(
                 f"{c.pinball_days:.1f} d vs {c.naive_pinball_days:.1f} d for an "
                 "average-velocity straight line."
             )
+        if bias_note:
+            console.print(bias_note)
         console.print(
             f"Sampling: {f.window}, blocks of 4 weeks; recent rate {f.weekly_rate:.1f} {unit}/week."
         )

@@ -38,6 +38,7 @@ from roadwise.views.reports.wording import (
     say_count,
     say_date,
     say_duration,
+    say_money,
     say_number,
     say_percent,
     sentence,
@@ -236,10 +237,42 @@ def _deliverable_rows(w: Writer, items: list[Item]) -> list[tuple[str | Badge, .
         status = item_status(w, item)
         team = F.team_name(w.ws, F.owning_team(w.ws, item))
         when = w.when(fc) if fc else _planned(w, item)
-        rows.append(
-            (item.title, team, when, _badge(status[0]) if status else Badge("planned", "neutral"))
-        )
+        row: list[str | Badge] = [item.title, team, when]
+        if w.facts.demand:
+            row.append(_asking(w, item.key))
+        row.append(_badge(status[0]) if status else Badge("planned", "neutral"))
+        rows.append(tuple(row))
     return rows
+
+
+def _deliverable_columns(w: Writer) -> tuple[str, ...]:
+    if w.facts.demand:
+        return ("Item", "Team", "When", "Customers asking", "Status")
+    return ("Item", "Team", "When", "Status")
+
+
+def _asking(w: Writer, key: str) -> str:
+    demand = w.facts.demand.get(key)
+    return str(int(demand["customers"])) if demand else "—"
+
+
+def demand_ref(w: Writer, items: list[Item]) -> tuple[str, ...]:
+    """One provenance entry for the customer counts of a table."""
+    asked = [w.facts.demand[i.key] for i in items if i.key in w.facts.demand]
+    if not asked:
+        return ()
+    revenue = sum(d["revenue"] for d in asked)
+    return (
+        w.trace.note(
+            "Customers asking for the items listed",
+            f"{int(sum(d['customers'] for d in asked))} customers asking (once per item), "
+            f"{say_money(revenue, w.ws.settings.currency)} of annual revenue behind them",
+            inputs=f"{len(w.ws.feedback):,} feedback texts, {len(w.ws.customers)} customers "
+            "with their annual revenue",
+            method=w.facts.feedback_method,
+            seed=w.facts.seed,
+        ),
+    )
 
 
 def _planned(w: Writer, item: Item) -> str:
@@ -280,7 +313,10 @@ def ships_section(w: Writer, *, limit: int = 8) -> Section | None:
     section = Section("ships", "What ships when", sentence(headline))
     section.add(
         Table(
-            ("Item", "Team", "When", "Status"), tuple(_deliverable_rows(w, items)), refs=tuple(refs)
+            _deliverable_columns(w),
+            tuple(_deliverable_rows(w, items)),
+            refs=tuple(refs) + demand_ref(w, items),
+            numeric=(3,) if w.facts.demand else (),
         )
     )
     return section
@@ -689,8 +725,14 @@ def build_roadmap(facts: Facts, glossary: Glossary) -> Report:
         ordered = _by_date(w, members)
         refs = [w.note_forecast(fc, i.title) for i in ordered if (fc := facts.forecasts.get(i.key))]
         section = Section(name.lower(), name)
-        columns = ("Item", "Team", "When", "Status")
-        section.add(Table(columns, tuple(_deliverable_rows(w, ordered)), refs=tuple(refs)))
+        section.add(
+            Table(
+                _deliverable_columns(w),
+                tuple(_deliverable_rows(w, ordered)),
+                refs=tuple(refs) + demand_ref(w, ordered),
+                numeric=(3,) if facts.demand else (),
+            )
+        )
         report.sections.append(section)
     matrix = priority_section(w)
     if matrix:
@@ -1060,98 +1102,193 @@ def _customer_title(item_title: str, kind: ItemKind) -> str:
     return text
 
 
+# Work customers do not see: listed as a count, not as news.
+INTERNAL_WORDS = (
+    "test",
+    "tests",
+    "regression",
+    "refactor",
+    "migrate",
+    "migration",
+    "upgrade",
+    "internal",
+    "data model",
+    "feature flag",
+    "audit-log",
+    "usability test",
+    "design:",
+    "spike",
+    "ci",
+)
+
+
+def is_internal(item: Item) -> bool:
+    """Tech debt, and stories whose title says they are engineering or discovery work."""
+    if item.kind == ItemKind.TECH_DEBT:
+        return True
+    words = item.title.lower()
+    return (
+        any(words.startswith(w) or f" {w} " in f" {words} " for w in INTERNAL_WORDS)
+        and item.kind != ItemKind.FEATURE
+    )
+
+
+def _release_of(ws: Workspace, item: Item) -> str | None:
+    node: Item | None = item
+    while node is not None:
+        if node.release:
+            return node.release
+        node = ws.item_by_key.get(node.parent) if node.parent else None
+    return None
+
+
+def _latest_shipped_release(ws: Workspace) -> str | None:
+    """The most recent release (on or before today) that finished items are assigned to."""
+    shipped = {_release_of(ws, i) for i in ws.items if i.status.is_finished and _release_of(ws, i)}
+    past = [r for r in ws.cycles.releases if r.key in shipped and r.date <= ws.as_of]
+    return max(past, key=lambda r: r.date).key if past else None
+
+
 def build_release_notes(
     facts: Facts, glossary: Glossary, *, since: dt.date | None = None
 ) -> Report:
+    """What shipped, grouped by objective and worded for customers.
+
+    The notes cover the latest release that finished items are assigned to; without one,
+    what finished in the last quarter (or since ``since``). A finished feature stands for its
+    stories; engineering-only work is counted, not listed.
+    """
     w = Writer(facts, glossary)
     ws = w.ws
-    report = _report(w, "release-notes", "Release notes")
-    start = since or _previous_release(ws) or (ws.as_of - dt.timedelta(days=90))
-    finished = [
+    release_key = None if since else _latest_shipped_release(ws)
+    release = ws.release_by_key.get(release_key) if release_key else None
+    finished = [i for i in ws.items if i.status.is_finished and i.kind != ItemKind.EPIC]
+    if release is not None:
+        shipped = [i for i in finished if _release_of(ws, i) == release.key]
+        scope = f"finished items assigned to release {release.name}"
+        title = f"Release notes {release.name}"
+    else:
+        start = since or (ws.as_of - dt.timedelta(days=91))
+        shipped = [i for i in finished if i.done and start <= i.done.date() <= ws.as_of]
+        scope = f"items finished between {start.isoformat()} and {ws.as_of.isoformat()}"
+        title = "Release notes"
+    report = _report(w, "release-notes", title)
+    if release is not None:
+        report.subtitle = f"Released {say_date(release.date)}"
+    keys = {i.key for i in shipped}
+    # A shipped feature carries its stories; a story is news only without its feature.
+    news = [
         i
-        for i in ws.items
-        if i.status.is_finished
-        and i.kind != ItemKind.EPIC
-        and (i.done is None or start <= i.done.date() <= ws.as_of)
-        and (i.done is not None or i.status == Status.LAUNCHED)
+        for i in shipped
+        if i.kind in (ItemKind.FEATURE, ItemKind.STORY)
+        and not is_internal(i)
+        and not (i.parent in keys and ws.item_by_key[i.parent].kind == ItemKind.FEATURE)
     ]
-    source = "done items"
-    entries: list[tuple[str, ItemKind, str, str]] = []  # title, kind, group, detail
-    for item in finished:
-        group = _group_of(ws, item)
-        detail = _first_sentence(item.description)
-        entries.append((item.title, item.kind, group, detail))
-    if not entries:
-        # Without done items in the workspace, the delivery history says what shipped.
-        source = "delivery history"
-        for record in ws.history:
-            if start <= record.done.date() <= ws.as_of and record.title:
-                entries.append((record.title, record.kind, F.team_name(ws, record.team), ""))
-    report.subtitle += f" · shipped {w.date(start)} – {w.date(ws.as_of)}"
-    new = [e for e in entries if e[1] in (ItemKind.FEATURE, ItemKind.STORY)]
-    fixed = [e for e in entries if e[1] == ItemKind.BUG]
-    upkeep = [e for e in entries if e[1] == ItemKind.TECH_DEBT]
+    fixed = [i for i in shipped if i.kind == ItemKind.BUG]
+    upkeep = [i for i in shipped if i not in news and i not in fixed and i.parent not in keys]
+    upkeep += [i for i in shipped if is_internal(i) and i.parent in keys]
+    parts = len(shipped) - len(news) - len(fixed) - len(upkeep)
     ref = w.trace.note(
-        "Items shipped in the period",
-        str(len(entries)),
-        inputs=f"{source} finished between {start.isoformat()} and {ws.as_of.isoformat()}",
-        method="count of finished items (epics excluded; they are made of the items listed)",
+        "Items shipped",
+        f"{len(shipped)} ({len(news)} news, {len(fixed)} fixes, {len(upkeep)} behind the scenes, "
+        f"{parts} part of a new feature)",
+        inputs=scope,
+        method="count of finished items, epics excluded; a finished feature stands for its "
+        "stories; tech debt and titles naming tests, migrations, design or internal work "
+        "count as behind the scenes",
     )
-    summary = Section(
-        "highlights",
-        "Highlights",
-        sentence(
-            f"{say_count(len(new), 'improvement')} and "
-            f"{say_count(len(fixed), 'fix', 'fixes')} since {w.date(start)}"
-        ),
-    )
+    headline = say_count(len(news), "new capability", "new capabilities")
+    if fixed:
+        headline += f" and {say_count(len(fixed), 'fix', 'fixes')}"
+    summary = Section("highlights", "Highlights", sentence(headline))
     summary.add(
         Paragraph(
-            f"This release brings {say_count(len(new), 'new capability', 'new capabilities')} "
-            f"and improvements, {say_count(len(fixed), 'fix', 'fixes')}, and "
-            f"{say_count(len(upkeep), 'behind-the-scenes improvement')} "
-            "that keep the product fast and reliable.",
+            f"This release brings {say_count(len(news), 'new capability', 'new capabilities')}, "
+            f"{say_count(len(fixed), 'fix', 'fixes')} and "
+            f"{say_count(len(upkeep), 'behind-the-scenes improvement')} that keep the product "
+            "fast and reliable.",
             refs=(ref,),
         )
     )
-    report.sections.append(summary)
-    by_group: dict[str, list[tuple[str, ItemKind, str, str]]] = defaultdict(list)
-    for e in new:
-        by_group[e[2]].append(e)
-    for index, (group, members) in enumerate(
-        sorted(by_group.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    ):
-        section = Section(f"new-{index}", group)
-        section.add(
-            Bullets(
-                tuple(
-                    f"**{_customer_title(t, k)}**" + (f": {d}" if d else "")
-                    for t, k, _, d in sorted(members, key=lambda e: e[0])[:25]
-                )
+    asked = [i for i in news + fixed if w.facts.demand.get(i.key, {}).get("customers", 0) >= 1]
+    if asked:
+        customers = int(sum(w.facts.demand[i.key]["customers"] for i in asked))
+        summary.add(
+            Paragraph(
+                f"{say_count(len(asked), 'change')} of these "
+                f"{'was' if len(asked) == 1 else 'were'} asked for by customers "
+                f"({customers} in all, each customer counted once per change).",
+                refs=demand_ref(w, asked),
             )
         )
-        if len(members) > 25:
-            section.add(Paragraph(f"… and {len(members) - 25} smaller improvements."))
+    report.sections.append(summary)
+    by_group: dict[str, list[Item]] = defaultdict(list)
+    for item in news:
+        by_group[_group_of(ws, item)].append(item)
+    ordered_groups = sorted(by_group.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    for index, (group, members) in enumerate(ordered_groups):
+        section = Section(f"new-{index}", group)
+        section.add(Bullets(tuple(_note_line(w, i) for i in sorted(members, key=_feature_first))))
         report.sections.append(section)
     if fixed:
         section = Section("fixes", "Fixes")
         section.add(
             Bullets(
                 tuple(
-                    f"Fixed: {_customer_title(t, k)[:1].lower()}{_customer_title(t, k)[1:]}"
-                    for t, k, _, _ in sorted(fixed)[:25]
+                    "Fixed: " + _lower_first(_customer_title(i.title, i.kind))
+                    for i in sorted(fixed, key=lambda i: i.title)
                 )
             )
         )
-        if len(fixed) > 25:
-            section.add(Paragraph(f"… and {len(fixed) - 25} more fixes."))
         report.sections.append(section)
+    if release is not None:
+        later = [
+            i
+            for i in finished
+            if i.done
+            and i.done.date() > release.date
+            and _release_of(ws, i) != release.key
+            and not is_internal(i)
+        ]
+        if later:
+            section = Section(
+                "coming",
+                "Finished since, coming in the next release",
+                sentence(
+                    f"{say_count(len(later), 'change')} finished since {w.date(release.date)}"
+                ),
+            )
+            section.add(
+                Bullets(
+                    tuple(
+                        ("Fixed: " + _lower_first(_customer_title(i.title, i.kind)))
+                        if i.kind == ItemKind.BUG
+                        else _customer_title(i.title, i.kind)
+                        for i in sorted(later, key=lambda i: (i.kind != ItemKind.BUG, i.title))
+                    )
+                )
+            )
+            report.sections.append(section)
     return _finish(report, w)
 
 
-def _previous_release(ws: Workspace) -> dt.date | None:
-    past = sorted(r.date for r in ws.cycles.releases if r.date < ws.as_of)
-    return past[-1] if past else None
+def _feature_first(item: Item) -> tuple[bool, str]:
+    return item.kind != ItemKind.FEATURE, item.title
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _note_line(w: Writer, item: Item) -> str:
+    text = f"**{_customer_title(item.title, item.kind)}**"
+    detail = _first_sentence(item.description)
+    if detail:
+        text += f": {detail}"
+    demand = w.facts.demand.get(item.key)
+    if demand and demand["customers"] >= 1:
+        text += f" (asked for by {say_count(int(demand['customers']), 'customer')})"
+    return text
 
 
 def _group_of(ws: Workspace, item: Item) -> str:

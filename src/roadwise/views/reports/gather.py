@@ -55,6 +55,7 @@ def gather(
     trials: int = TRIALS,
     steps: tuple[str, ...] = (
         "priorities",
+        "feedback",
         "release",
         "roadmap",
         "forecast",
@@ -69,6 +70,7 @@ def gather(
     facts = Facts(ws=ws, seed=ws.settings.seed if seed is None else seed)
     runners: dict[str, Callable[[Facts, dict[str, Any], int], None]] = {
         "priorities": _priorities,
+        "feedback": _feedback,
         "release": _release,
         "roadmap": _roadmap,
         "forecast": _forecast,
@@ -129,6 +131,61 @@ def rank_of(facts: Facts, item: Item) -> float:
         p.rank for i in F.descendants(facts.ws, item.key) if (p := facts.priorities.get(i.key))
     ]
     return min(ranks) if ranks else float("inf")
+
+
+# --------------------------------------------------------------------------- feedback
+
+
+def _feedback(facts: Facts, results: dict[str, Any], trials: int) -> None:
+    """Revenue-weighted customer demand per item (rolled up to its parents)."""
+    ws = facts.ws
+    if not ws.feedback or not _has("roadwise.engines.feedback.demand"):
+        return
+    analysis = results.get("feedback")
+    demand = getattr(analysis, "item_demand", None)
+    source = "the feedback analysis's links (confirmed and proposed)"
+    if not demand:
+        from roadwise.engines.feedback.demand import compute_demand
+
+        # Confirmed links only: what people have checked, without running the text models.
+        direct: dict[str, set[str]] = defaultdict(set)
+        for fb in ws.feedback:
+            for link in fb.links:
+                if link.confirmed:
+                    direct[link.item].add(fb.key)
+        if not direct:
+            return
+        groups: dict[str, set[str]] = defaultdict(set)
+        for key, members in direct.items():
+            node = ws.item_by_key.get(key)
+            while node is not None:
+                groups[node.key] |= members
+                node = ws.item_by_key.get(node.parent) if node.parent else None
+        try:
+            demand = compute_demand(
+                {k: sorted(v) for k, v in groups.items()},
+                ws.feedback,
+                ws.customers,
+                samples=500,
+                seed=facts.seed,
+            )
+        except Exception:  # an engine still being built must not break a report
+            return
+        source = "confirmed links between feedback and items"
+    for key, d in demand.items():
+        if d.mentions:
+            facts.demand[key] = {
+                "customers": float(d.reach),
+                "revenue": float(d.revenue),
+                "low": float(d.revenue_interval[0]),
+                "high": float(d.revenue_interval[1]),
+                "mentions": float(d.mentions),
+            }
+    facts.feedback_method = (
+        f"distinct customers and their annual revenue over {source}, rolled up from items to "
+        "their parents; 90 % interval by bootstrap over customers (roadwise.engines.feedback)"
+    )
+    facts.engines["feedback"] = "revenue-weighted demand"
 
 
 # --------------------------------------------------------------------------- release

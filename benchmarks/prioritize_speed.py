@@ -1,12 +1,13 @@
 """How fast does Roadwise rank a large backlog with uncertainty?
 
 Scores a generated backlog of 10,000 items whose every WSJF input and estimate is a three-point
-range, with 1,000 Monte Carlo samples (expected score, 90 % interval, P(top k), expected rank,
-coin flips and value of information), and 100,000 items with point inputs. Each case is timed
-twice: from domain objects (``prioritize(items)``: reading the pydantic items, building every
-per-item result) and from arrays (``score_table``: the fast path). The baseline, measured in
-the same run, is the straightforward way: a Python loop over items drawing each item's samples
-with NumPy, then ranking every simulated world.
+range, with 1,000 Monte Carlo samples (expected score, 90 % interval, P(top k), expected rank),
+and 100,000 items with point inputs. Each case is timed along the paths a caller can take:
+from arrays (``score_table``, the fast path), from domain objects (``gather_inputs`` reads the
+pydantic items, then ``score_table``), and the full result (``prioritize``: also one typed
+result per item with its contributions and arithmetic, coin flips and value of information).
+The baseline, measured in the same run, is the straightforward way: a Python loop over items
+drawing each item's samples with NumPy, then ranking every simulated world.
 
     python benchmarks/prioritize_speed.py [--repeats 5] [--json out.json]
 
@@ -27,10 +28,11 @@ from typing import Any
 
 import numpy as np
 
-from roadwise.domain import Estimate, Item, Range, ValueInputs
+from roadwise.domain import Estimate, Item, Range, ValueInputs, Workspace
 from roadwise.engines.prioritize import (
     InputTable,
     PriorityOptions,
+    gather_inputs,
     prioritize,
     score_table,
 )
@@ -165,6 +167,8 @@ def main() -> None:
     )
     record(mc_case, "arrays, full result", s, m, base_s)
     items = as_items(columns)
+    s, m = measure(lambda: score_table(gather_inputs(Workspace(), items), options), args.repeats)
+    record(mc_case, "domain objects (gather_inputs + score_table)", s, m, base_s)
     s, m = measure(lambda: prioritize(items, settings=options), args.repeats)
     record(mc_case, "domain objects, full result", s, m, base_s)
 
@@ -187,6 +191,11 @@ def main() -> None:
     s, m = measure(lambda: score_table(point_table, point_options), args.repeats)
     record(point_case, "arrays (score_table)", s, m, loop_s)
     point_items = as_items(point_columns)
+    s, m = measure(
+        lambda: score_table(gather_inputs(Workspace(), point_items), point_options),
+        max(1, args.repeats // 2),
+    )
+    record(point_case, "domain objects (gather_inputs + score_table)", s, m, loop_s)
     s, m = measure(
         lambda: prioritize(point_items, settings=point_options), max(1, args.repeats // 2)
     )

@@ -19,7 +19,6 @@ from roadwise.domain import Item, Uncertain, Workspace
 from roadwise.engines.prioritize.engine import (
     ScoreArrays,
     describe_missing,
-    item_quadrant,
     quadrant_thresholds,
     score_table,
 )
@@ -29,6 +28,7 @@ from roadwise.engines.prioritize.frameworks import (
     FRAMEWORKS,
     PriorityOptions,
     make_framework,
+    quadrant,
     scale_points,
 )
 from roadwise.engines.prioritize.inputs import INPUT_LABELS, InputTable, gather_inputs
@@ -104,37 +104,60 @@ def build_result(table: InputTable, settings: PriorityOptions) -> PriorityResult
     sim = arrays.simulation
     thresholds = quadrant_thresholds(sim, settings)
     ranked: list[RankedItem] = []
-    uncertain = {name: sim.table.columns[name].uncertain for name in sim.uncertain_inputs}
+    n = len(sim.table)
     point_inputs = sim.point_inputs(slice(None))
-    # Plain Python numbers: building one result per item is the slow part for big backlogs.
+    # Plain Python values, column by column: building one result per item is the slow part
+    # for big backlogs, so nothing per item touches NumPy.
     point_lists = {name: v[:, 0].tolist() for name, v in point_inputs.items()}
-    score_list = arrays.score.tolist()
-    for rank, row in enumerate(arrays.order, start=1):
+    score, expected = arrays.score.tolist(), arrays.expected.tolist()
+    p5, p95 = arrays.p5.tolist(), arrays.p95.tolist()
+    p_top, exp_rank, value = (
+        arrays.p_top_k.tolist(),
+        arrays.expected_rank.tolist(),
+        arrays.value.tolist(),
+    )
+    effort_column = sim.table.columns.get("effort")
+    efforts: list[float | None] = (
+        [
+            e if ok else None
+            for e, ok in zip(
+                effort_column.likely.tolist(), effort_column.present.tolist(), strict=True
+            )
+        ]
+        if effort_column is not None
+        else [None] * n
+    )
+    quadrants = [quadrant(v, e, *thresholds) for v, e in zip(value, efforts, strict=True)]
+    uncertain_names = list(sim.uncertain_inputs)
+    uncertain_masks = [sim.table.columns[name].uncertain.tolist() for name in uncertain_names]
+    kano = sim.table.kano or (None,) * n
+    moscow = sim.table.moscow or (None,) * n
+    breakdown = sim.framework.breakdown
+    for rank, row in enumerate(arrays.order.tolist(), start=1):
         x = {name: column[row] for name, column in point_lists.items()}
-        contributions, arithmetic = sim.framework.breakdown(x, score_list[row])
-        effort = sim.table.columns.get("effort")
+        contributions, arithmetic = breakdown(x, score[row])
         ranked.append(
             RankedItem(
                 key=sim.table.keys[row],
                 title=sim.table.titles[row],
                 rank=rank,
-                score=float(arrays.score[row]),
-                expected=float(arrays.expected[row]),
-                interval=(float(arrays.p5[row]), float(arrays.p95[row])),
-                p_top_k=float(arrays.p_top_k[row]),
-                expected_rank=float(arrays.expected_rank[row]),
-                value=float(arrays.value[row]),
-                effort=(
-                    float(effort.likely[row])
-                    if effort is not None and effort.present[row]
-                    else None
-                ),
-                quadrant=item_quadrant(arrays, int(row), thresholds),
-                kano=sim.table.kano[row] if sim.table.kano else None,
-                moscow=sim.table.moscow[row] if sim.table.moscow else None,
+                score=score[row],
+                expected=expected[row],
+                interval=(p5[row], p95[row]),
+                p_top_k=p_top[row],
+                expected_rank=exp_rank[row],
+                value=value[row],
+                effort=efforts[row],
+                quadrant=quadrants[row],
+                kano=kano[row],
+                moscow=moscow[row],
                 contributions=contributions,
                 arithmetic=arithmetic,
-                uncertain_inputs=tuple(n for n, mask in uncertain.items() if mask[row]),
+                uncertain_inputs=tuple(
+                    name
+                    for name, mask in zip(uncertain_names, uncertain_masks, strict=True)
+                    if mask[row]
+                ),
             )
         )
     unscored = tuple(

@@ -13,7 +13,6 @@ from roadwise.engines.prioritize.frameworks import (
     Framework,
     PriorityOptions,
     make_framework,
-    quadrant,
 )
 from roadwise.engines.prioritize.inputs import InputTable, label
 from roadwise.engines.prioritize.uncertainty import Sampler, interval, key_hashes, rank_statistics
@@ -231,12 +230,6 @@ def quadrant_thresholds(sim: Simulation, options: PriorityOptions) -> tuple[floa
     )
     effort_threshold = options.effort_threshold if options.effort_threshold is not None else 8.0
     return value_threshold, effort_threshold
-
-
-def item_quadrant(arrays: ScoreArrays, row: int, thresholds: tuple[float, float]) -> str | None:
-    column = arrays.simulation.table.columns.get("effort")
-    effort = None if column is None or not column.present[row] else float(column.likely[row])
-    return quadrant(float(arrays.value[row]), effort, *thresholds)
 
 
 def describe_missing(missing: tuple[str, ...]) -> str:

@@ -339,11 +339,14 @@ def backtest(
     else:
         grid = all_cut[all_cut >= grid_start]
     bases: dict[float, BaseForecast] = {}
+    raw: dict[float, BaseForecast] = {}  # the plain simulation, reported as "uncalibrated"
     outcomes: dict[float, float] = {}
+    blend = calibration.blend_naive if calibration.enabled else 0.0
     for t in grid:
         hist = history_before(done, t, first, sizes=w)
         b = base_forecast(hist, target, float(t), trials, rng, sampling)
-        b = blend_with_naive(b, naive_days(float(t)), calibration.blend_naive)
+        raw[float(t)] = b
+        b = blend_with_naive(b, naive_days(float(t)), blend)
         bases[float(t)] = BaseForecast(b.cutoff, b.grid_days, regime(b.median, float(t)))
         outcomes[float(t)] = outcome(float(t))
     g_t = np.array(sorted(bases))
@@ -382,7 +385,7 @@ def backtest(
         base = bases[float(t)]
         pool = pool_at(float(t)) if calibration.enabled else ErrorPool.empty()
         fc = calibrated(base, pool, levels, calibration)
-        base_q = np.interp(np.asarray(levels), GRID, base.grid_days)
+        base_q = np.interp(np.asarray(levels), GRID, raw[float(t)].grid_days)
         naive = naive_days(float(t))
         points.append(
             BacktestPoint(

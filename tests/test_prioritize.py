@@ -576,3 +576,24 @@ def test_empty_backlogs_give_empty_results() -> None:
     assert prioritize(Workspace()).items == ()
     only_idea = prioritize(Workspace(items=[Item(key="A", title="a")]))
     assert only_idea.items == () and only_idea.unscored[0].key == "A"
+
+
+def test_epics_can_be_scored_on_their_own_inputs_when_asked() -> None:
+    epic = Item(
+        key="E",
+        title="epic",
+        kind=ItemKind.EPIC,
+        estimate=Estimate(low=20, likely=20, high=20),
+        value=ValueInputs(business_value=20, time_criticality=20, risk_reduction=20),
+    )
+    child = Item(
+        key="C",
+        title="child",
+        parent="E",
+        estimate=Estimate(low=2, likely=2, high=2),
+        value=ValueInputs(business_value=2, time_criticality=2, risk_reduction=2),
+    )
+    ws = Workspace(items=[epic, child])
+    assert [i.key for i in prioritize(ws, samples=0).items] == ["C"]
+    both = prioritize(ws, samples=0, include_epics=True)
+    assert [i.key for i in both.items] == ["E", "C"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -426,14 +426,6 @@ class UserFormula(Framework):
     ) -> tuple[tuple[Contribution, ...], str]:
         parts = tuple(Contribution(n, label(n), x[n], "uses") for n in self.required)
         return parts, f"{self.formula.text} = {_fmt(score)}"
-
-
-@dataclass(frozen=True)
-class FrameworkInfo:
-    name: str
-    label: str
-    formula: str
-    inputs: tuple[str, ...] = field(default=())
 
 
 def make_framework(options: PriorityOptions, known: Sequence[str] | None = None) -> Framework:

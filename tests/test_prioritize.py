@@ -583,7 +583,7 @@ def test_epics_can_be_scored_on_their_own_inputs_when_asked() -> None:
         key="E",
         title="epic",
         kind=ItemKind.EPIC,
-        estimate=Estimate(low=20, likely=20, high=20),
+        estimate=Estimate(low=15, likely=15, high=15),
         value=ValueInputs(business_value=20, time_criticality=20, risk_reduction=20),
     )
     child = Item(

@@ -886,7 +886,14 @@ def explain_lateness(
             seen.add(current)
             st = starts[current]
             nxt: int | None = None
-            reason = "starts when it is released" if st <= problem.tasks[current].release else ""
+            release = problem.tasks[current].release
+            reason = ""
+            if st <= release:
+                reason = (
+                    "starts at the beginning of the plan"
+                    if release == 0
+                    else "starts on its release's start date"
+                )
             for j, lag in preds[current]:
                 if j in ends and ends[j] + lag == st:
                     nxt, reason = (

@@ -148,9 +148,9 @@ def print_lateness(roadmap: Any, out: Console | None = None) -> None:
     for x in roadmap.lateness:
         out.print(
             f"[bold red]{x.item}[/] misses its deadline {x.deadline} by {x.late_days} working "
-            f"days (planned end {x.planned_end}); cause: {x.cause}"
+            f"day(s) (planned end {x.planned_end}); cause: {x.cause}"
             + (
-                f", dependencies alone are {x.dependency_bound_days} days too long"
+                f"; the dependencies alone take {x.dependency_bound_days} day(s) too long"
                 if x.dependency_bound_days
                 else ""
             ),

@@ -11,7 +11,7 @@ from roadwise.domain import Estimate, Item, Range, ScorecardCriterion, ValueInpu
 from roadwise.engines.prioritize import make_framework, prioritize
 from roadwise.engines.prioritize.frameworks import PriorityOptions
 
-FAST = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 positive = st.floats(min_value=0.5, max_value=50, allow_nan=False)
 share = st.floats(min_value=0.05, max_value=1.0)
@@ -135,7 +135,7 @@ def test_monte_carlo_is_deterministic_item_stable_and_consistent(
 ) -> None:
     n = data.draw(st.integers(2, 9))
     backlog = [data.draw(uncertain_items(f"I{i}")) for i in range(n)]
-    options = PriorityOptions(framework="wsjf", samples=200, seed=seed, top_k=k)
+    options = PriorityOptions(framework="wsjf", samples=100, seed=seed, top_k=k)
     first = prioritize(backlog, settings=options)
     again = prioritize(list(reversed(backlog)), settings=options)
     assert first.to_dict() == again.to_dict()

@@ -208,11 +208,11 @@ def what_it_takes(
         counts[a.team] += 1
     hires = tuple(Hire(t, n, joins, ramp_up_days) for t, n in sorted(counts.items()))
 
-    # Scope: any leaf without a hard deadline of its own may go; dropping one costs its effort.
+    # Scope: any leaf not already under way may go (an item with a deadline too: the question
+    # is which deadlines to give up); dropping one costs its effort, and an item can only
+    # stay if everything it depends on stays.
     inputs = build_inputs(ws, options)
-    droppable = tuple(
-        t.key for t in inputs.problem.tasks if t.deadline is None and t.fixed_start is None
-    )
+    droppable = tuple(t.key for t in inputs.problem.tasks if t.fixed_start is None)
     cut_plan = plan_roadmap(
         ws,
         replace(

@@ -1,0 +1,173 @@
+"""Resource needs: capacity vs demand, over-allocation, what it takes, one more engineer,
+stable re-planning and the iCalendar writer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from roadwise.domain.model import (
+    Deadline,
+    Estimate,
+    Item,
+    Person,
+    Release,
+    Team,
+    ValueInputs,
+)
+from roadwise.domain.workspace import Workspace
+from roadwise.engines.schedule.needs import (
+    capacity_vs_demand,
+    over_allocated,
+    value_of_one_more_engineer,
+    what_it_takes,
+)
+from roadwise.engines.schedule.roadmap import (
+    Commitment,
+    RoadmapOptions,
+    plan_roadmap,
+    sprint_plans,
+)
+from roadwise.views.roadmap_files import roadmap_csv, roadmap_ics
+
+START = dt.date(2026, 3, 2)
+OPTIONS = RoadmapOptions(time_limit=2, workers=2)
+
+
+def _team(key: str, people: int) -> Team:
+    return Team(
+        key=key,
+        name=key.title(),
+        country="GB",
+        focus_factor=1.0,
+        unplanned_share=0.0,
+        people=[Person(key=f"{key}{i}", name=f"{key} {i}", skills=["x"]) for i in range(people)],
+    )
+
+
+def _items(n: int, team: str, deadline: dt.date | None = None) -> list[Item]:
+    return [
+        Item(
+            key=f"{team.upper()}-{i}",
+            title=f"work {i}",
+            team=team,
+            skills=["x"],
+            estimate=Estimate(low=5, likely=5, high=5, unit="person_days"),
+            value=ValueInputs(cost_of_delay=100.0 + i),
+            deadline=Deadline(date=deadline, hard=True) if deadline and i >= n // 2 else None,
+        )
+        for i in range(n)
+    ]
+
+
+def test_capacity_rows_add_up_and_demand_is_front_loaded() -> None:
+    ws = Workspace(name="c", as_of=START, teams=[_team("a", 2)], items=_items(6, "a"))
+    roadmap = plan_roadmap(ws, OPTIONS)
+    rows = [r for r in capacity_vs_demand(ws, roadmap, sprints=4) if r.skill == "*"]
+    total_effort = sum(s.effort_days for s in roadmap.items)
+    assert sum(r.planned_days for r in rows) == pytest.approx(total_effort, rel=1e-6)
+    assert sum(r.demand_days for r in rows) == pytest.approx(total_effort, rel=1e-6)
+    # Unlimited people would do everything at once: demand in the first sprint exceeds capacity.
+    assert rows[0].over and not any(r.planned_days > r.capacity_days + 1e-6 for r in rows)
+
+
+def test_pinned_person_with_too_much_work_is_flagged() -> None:
+    team = _team("a", 2)
+    items = [
+        Item(
+            key=f"P-{i}",
+            title="x",
+            team="a",
+            assignee="a0",
+            skills=["x"],
+            estimate=Estimate(low=10, likely=10, high=10, unit="person_days"),
+        )
+        for i in range(2)
+    ]
+    ws = Workspace(name="o", as_of=START, teams=[team], items=items)
+    roadmap = plan_roadmap(ws, OPTIONS)
+    # The plan gives the pinned person one item at a time, so nobody is over-allocated ...
+    assert over_allocated(ws, roadmap) == []
+    by_key = {s.key: s for s in roadmap.items}
+    assert by_key["P-0"].end_day <= by_key["P-1"].start_day or (
+        by_key["P-1"].end_day <= by_key["P-0"].start_day
+    )
+
+
+def test_what_it_takes_hires_where_capacity_is_short() -> None:
+    # 8 items of 5 days on 1 person; the last 4 (20 days) are due after 15 working days.
+    ws = Workspace(
+        name="w",
+        as_of=START,
+        teams=[_team("a", 1), _team("b", 1)],
+        items=_items(8, "a", deadline=START + dt.timedelta(days=20)),
+    )
+    roadmap = plan_roadmap(ws, OPTIONS)
+    assert roadmap.summary.late_items >= 1 and roadmap.lateness
+    assert roadmap.lateness[0].cause == "capacity"
+    assert roadmap.lateness[0].late_days == 5
+    takes = what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=0)
+    assert takes.late_before >= 1
+    assert [(h.team, h.people) for h in takes.hires] == [("a", 1)]
+    assert takes.late_after_hires == 0
+    # The least scope to give up: one of the deadline items (5 person-days).
+    assert takes.cut_meets_deadlines and len(takes.cut_items) == 1
+    assert takes.cut_effort_days == 5.0
+
+
+def test_one_more_engineer_never_costs_more() -> None:
+    ws = Workspace(
+        name="v",
+        as_of=START,
+        teams=[_team("a", 1), _team("b", 2)],
+        items=_items(6, "a") + _items(3, "b"),
+    )
+    roadmap = plan_roadmap(ws, OPTIONS)
+    values = {v.team: v for v in value_of_one_more_engineer(ws, roadmap, OPTIONS, ramp_up_days=0)}
+    assert all(v.saving >= -1e-6 for v in values.values())
+    assert values["a"].saving > values["b"].saving  # team a is the bottleneck
+
+
+def test_committed_items_stay_put_when_replanning() -> None:
+    ws = Workspace(name="s", as_of=START, teams=[_team("a", 1)], items=_items(4, "a"))
+    first = plan_roadmap(ws, OPTIONS)
+    last = max(first.items, key=lambda s: s.start)
+    # Make the last item the most valuable: a free re-plan pulls it to the front ...
+    changed = ws.copy_with(
+        items=[
+            i.model_copy(update={"value": ValueInputs(cost_of_delay=150.0)})
+            if i.key == last.key
+            else i
+            for i in ws.items
+        ]
+    )
+    free = plan_roadmap(changed, OPTIONS)
+    assert free.item(last.key).start_day == 0
+    # ... but with the first plan committed and a high stability weight it stays.
+    committed = {s.key: Commitment(s.start, s.team) for s in first.items}
+    stable = plan_roadmap(
+        changed, RoadmapOptions(time_limit=2, workers=2, committed=committed, stability_weight=50.0)
+    )
+    assert {s.key: s.start for s in stable.items} == {s.key: s.start for s in first.items}
+
+
+def test_exports() -> None:
+    ws = Workspace(
+        name="Kite, Inc; test",
+        as_of=START,
+        teams=[_team("a", 1)],
+        items=_items(2, "a", deadline=START + dt.timedelta(days=60)),
+    )
+    ws = ws.copy_with(
+        cycles={"releases": [Release(key="R1", name="One", date=START + dt.timedelta(days=40))]}
+    )
+    roadmap = plan_roadmap(ws, OPTIONS)
+    csv_text = roadmap_csv(roadmap)
+    assert csv_text.count("\n") == 1 + len(roadmap.items) + len(roadmap.rollups)
+    ics = roadmap_ics(ws, roadmap, stamp=dt.datetime(2026, 3, 2, tzinfo=dt.UTC))
+    assert "X-WR-CALNAME:Kite\\, Inc\\; test roadmap\r\n" in ics
+    assert "DTSTART;VALUE=DATE:20260411\r\n" in ics  # the release
+    assert "UID:deadline-A-1@roadwise\r\n" in ics
+    plans = sprint_plans(roadmap)
+    assert set(plans) == {"a"} and all(plans["a"].values())

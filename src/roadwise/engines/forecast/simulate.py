@@ -90,19 +90,22 @@ def sample_weeks(
         lengths = _window_lengths(history, trials, sampling, rng)
     block = max(1, sampling.block)
     n_blocks = -(-weeks // block)
-    # int32 indices and an in-place wrap instead of a modulo keep this pass cheap: it is most
-    # of the cost of a 100,000-trial forecast.
-    span = lengths.astype(np.int32)[:, None]
-    starts = (rng.random((trials, n_blocks), dtype=np.float32) * span).astype(np.int32)
-    np.minimum(starts, span - 1, out=starts)
-    idx = (starts[:, :, None] + np.arange(block, dtype=np.int32)).reshape(trials, -1)
-    idx = idx[:, :weeks]
-    if int(span.min()) >= block:
-        idx -= (idx >= span) * span  # blocks wrap around the end of their window
-    else:
-        idx %= span  # windows shorter than a block wrap more than once
-    idx += np.int32(n) - span
-    return history[idx]
+    # Every block a trial can draw is one of (window length x start week): few enough to
+    # tabulate once, so the trial matrix is a single gather of whole blocks (cheaper than
+    # computing an index for every trial-week).
+    choices = np.unique(lengths)
+    longest = int(choices.max())
+    table = np.zeros((choices.size, longest, block), dtype=history.dtype)
+    for c, length in enumerate(choices):  # a handful of window lengths, not trials
+        offsets = (np.arange(length)[:, None] + np.arange(block)) % length
+        table[c, :length] = history[n - length + offsets]
+    which = np.searchsorted(choices, lengths).astype(np.int64)
+    span = lengths[:, None].astype(np.float32)
+    starts = (rng.random((trials, n_blocks), dtype=np.float32) * span).astype(np.int64)
+    np.minimum(starts, lengths[:, None] - 1, out=starts)
+    codes = starts + (which * longest)[:, None]
+    out = table.reshape(-1, block)[codes].reshape(trials, n_blocks * block)
+    return out[:, :weeks]
 
 
 def weeks_to_reach(
@@ -118,7 +121,10 @@ def weeks_to_reach(
         goal_k = target
         # Cumulative throughput only grows, so the weeks before the goal is reached are
         # simply the weeks still short of it.
-        k = np.count_nonzero(cum < (target - 1e-9)[:, None], axis=1)
+        # The threshold in the matrix's own precision: comparing float32 with float64 would
+        # convert the whole matrix.
+        thresh = (target - 1e-6 * np.maximum(np.abs(target), 1.0)).astype(cum.dtype)
+        k = np.count_nonzero(cum < thresh[:, None], axis=1)
     else:
         goal = target[:, None] + np.cumsum(arrivals, axis=1)
         k = np.argmax(cum >= goal - 1e-9, axis=1)
@@ -132,7 +138,7 @@ def weeks_to_reach(
     safe = np.where(this_week > 0, this_week, 1.0)
     frac = np.where(this_week > 0, (goal_k - before) / safe, 1.0)
     out = kk + np.clip(frac, 0.0, 1.0)
-    return np.where(any_reached, out, np.inf)
+    return np.asarray(np.where(any_reached, out, np.inf), dtype=np.float64)
 
 
 def simulate_weeks(
@@ -158,12 +164,15 @@ def simulate_weeks(
     net_rate = max(mean_rate - growth_per_week, mean_rate * 0.1)
     horizon = int(min(max_weeks, max(8, np.ceil(float(targets.max()) / net_rate * 1.25) + 4)))
     lengths = _window_lengths(history, trials, sampling, rng)
+    history32 = history.astype(np.float32)
     pending = np.arange(trials)
     done_weeks = 0
     carried = np.zeros(trials)
     while pending.size and done_weeks < max_weeks:
         span = min(horizon, max_weeks - done_weeks)
-        weekly = sample_weeks(history, pending.size, span, rng, sampling, lengths[pending])
+        # Single precision halves the memory traffic of the big matrix; weekly counts and
+        # points are small numbers, exact in float32.
+        weekly = sample_weeks(history32, pending.size, span, rng, sampling, lengths[pending])
         if capacity is not None:
             factor = np.ones(span)
             part = capacity[done_weeks : done_weeks + span]

@@ -114,6 +114,8 @@ def derive_status(
     if p is None:
         p = 0.9 if fc.p85 <= deadline else (0.6 if fc.p50 <= deadline else 0.3)
         chance = ""
+    elif p < 0.01:
+        chance = "; almost no chance of making it"
     else:
         chance = f"; {exact_percent(p)} chance of making it"
     if p >= 0.85:
@@ -556,19 +558,15 @@ def decisions_section(w: Writer) -> Section | None:
     asks: list[str] = []
     refs: list[str] = []
     ws = w.ws
-    late = [
-        (item, status)
-        for item in F.deliverables(ws)
-        if F.effective_deadline(ws, item)
-        and (status := item_status(w, item))
-        and status[0] == OFF_TRACK
-    ]
+    # The same late work as the risks, worst first, so the page tells one story.
+    late = [r["what"] for r in risk_rows(w) if r["kind"] == "Deadline" and r["severity"] == "4"]
     if late:
-        names = join_words([i.title for i, _ in late[:3]])
+        names = join_words(late[:3])
         more = f" and {len(late) - 3} more" if len(late) > 3 else ""
         asks.append(
             f"**Decide** for {names}{more}: move the date, cut scope, or add people; "
-            "at today's pace the deadline is more likely missed than met."
+            f"at today's pace {'its deadline is' if len(late) == 1 else 'their deadlines are'} "
+            "more likely missed than met."
         )
     option = best_resource_option(w)
     if option:
@@ -590,7 +588,7 @@ def decisions_section(w: Writer) -> Section | None:
         reverse=True,
     )[:3]
     for d in recent:
-        asks.append(f"Decided {w.date(d.date)}: {d.title}" + (f" ({d.who})" if d.who else "") + ".")
+        asks.append(f"Decided {w.date(d.date)}: {d.title}" + (f" — {d.who}" if d.who else "") + ".")
     if not asks:
         return None
     needed = sum(1 for a in asks if a.startswith("**"))

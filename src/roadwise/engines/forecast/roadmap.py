@@ -152,7 +152,7 @@ def simulate_roadmap(
         work = sizes[:, [i for i, it in enumerate(items) if it.team == team]].sum(axis=1)
         rate = float(flow.history[-26:].mean()) if flow.history.size else 0.0
         weeks = int(min(MAX_WEEKS, max(8, np.ceil(float(work.max()) / max(rate, 1e-3) * 2.5))))
-        weekly = sample_weeks(flow.history, trials, weeks, rng, sampling)
+        weekly = sample_weeks(flow.history, trials, weeks, rng, sampling).astype(np.float64)
         cum = np.concatenate([np.zeros((trials, 1)), np.cumsum(weekly, axis=1)], axis=1)
         capacity[team] = (cum, weekly)
 

@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+#: Trial matrices may be single precision (see :func:`simulate_weeks`).
+AnyFloatArray = npt.NDArray[np.floating[Any]]
 IntArray = npt.NDArray[np.int64]
 
 DEFAULT_WINDOWS: tuple[int, ...] = (12, 26, 52, 156)
@@ -59,7 +62,7 @@ def weekly_counts(
 
 
 def _window_lengths(
-    history: FloatArray, trials: int, sampling: Sampling, rng: np.random.Generator
+    history: AnyFloatArray, trials: int, sampling: Sampling, rng: np.random.Generator
 ) -> IntArray:
     n = history.size
     if sampling.window is not None:
@@ -75,13 +78,13 @@ def _window_lengths(
 
 
 def sample_weeks(
-    history: FloatArray,
+    history: AnyFloatArray,
     trials: int,
     weeks: int,
     rng: np.random.Generator,
     sampling: Sampling = Sampling(),
     lengths: IntArray | None = None,
-) -> FloatArray:
+) -> AnyFloatArray:
     """A (trials x weeks) matrix of future weekly throughput resampled in blocks from history."""
     n = history.size
     if n == 0:
@@ -109,7 +112,7 @@ def sample_weeks(
 
 
 def weeks_to_reach(
-    weekly: FloatArray, target: FloatArray, arrivals: FloatArray | None = None
+    weekly: AnyFloatArray, target: FloatArray, arrivals: FloatArray | None = None
 ) -> FloatArray:
     """Fractional weeks until cumulative throughput reaches ``target`` (per trial; inf if never).
 

@@ -179,3 +179,19 @@ def test_unknown_must_and_conflicting_must() -> None:
     # S3 needs S2 (through the epic), whose 5 points of backend work exceed Bob's 1.5.
     assert "skill backend capacity (1.5 points)" in str(error.value)
     assert "S3 with prerequisites S1, S2" in str(error.value)
+
+
+def test_no_people_and_no_releases() -> None:
+    ws = small_workspace()
+    bare = ws.copy_with(
+        teams=[Team(key="web", name="Web")],
+        cycles=Cycles(releases=[]),
+        items=[i.model_copy(update={"release": None}) for i in ws.items],
+    )
+    with pytest.raises(ValidationError, match="no capacity to plan with"):
+        release_problem(bare)
+    wp = release_problem(bare, options=ReleaseOptions(capacity=10, releases=2))
+    assert [r.key for r in wp.problem.releases] == ["next-1", "next-2"]
+    assert wp.windows["next-1"] == (dt.date(2027, 1, 4), dt.date(2027, 2, 14))
+    plan = plan_release(wp.problem)
+    assert all(c.used <= 10 for c in plan.selection.releases)

@@ -15,6 +15,8 @@
   item it asked for ships; with ``both``, revenue is rescaled so that all customers together
   weigh as much as all items together.
 * Capacity: :func:`team_capacity` for each team and release window (see there), unless given.
+  Items of a team without people count against the total only. Skill pools exist for the
+  skills people have; a skill no one lists is not limited.
 """
 
 from __future__ import annotations
@@ -283,9 +285,17 @@ def release_problem(
         derived.update(options.team_capacity)
         skills: dict[str, float] = {}
         if options.skills:
-            needed = {s for c in candidates for s in c.skills}
+            # Only skills someone has are pools; a skill nobody lists is not tracked, not absent.
+            known = {s for t in teams for p in t.people for s in p.skills}
+            needed = {s for c in candidates for s in c.skills} & known
             for skill in sorted(needed):
                 skills[skill] = round(sum(team_capacity(t, start, end, skill) for t in teams), 3)
+        if options.capacity is None and not derived:
+            raise ValidationError(
+                "no capacity to plan with: no team has people; give one with --capacity "
+                "(points per release, e.g. --capacity 120) or add people to the teams",
+                field="capacity",
+            )
         if options.capacity is not None:
             slots.append(ReleaseSlot(key, end=end, capacity=options.capacity, start=start))
         else:

@@ -577,13 +577,13 @@ def solve(
     if (
         warm_start is not None
         and len(warm_start) == len(problem.tasks)
-        and not violations(problem, warm_start)
+        and not violations(problem, warm_start, not options.soft_deadlines)
     ):
         value = evaluate(problem, warm_start, options)
         current = evaluate(problem, hint, options) if hint is not None else None
         if (
             current is None
-            or violations(problem, hint or ())
+            or violations(problem, hint or (), not options.soft_deadlines)
             or (value > current if options.objective == "value_by_date" else value < current)
         ):
             hint = tuple(warm_start)
@@ -603,7 +603,11 @@ def solve(
     solver.parameters.random_seed = options.seed
     status = solver.solve(model)
     status_name = solver.status_name(status)
-    if status == cp_model.UNKNOWN and hint is not None and not violations(problem, hint):
+    if (
+        status == cp_model.UNKNOWN
+        and hint is not None
+        and not violations(problem, hint, not options.soft_deadlines)
+    ):
         # Out of time before the search reported anything: the starting schedule is valid.
         return Solution(
             placements=tuple(hint),
@@ -645,7 +649,11 @@ def solve(
             if better(improved, objective):
                 objective = improved
             proven = not better(bound, objective)
-    if hint is not None and not violations(problem, hint) and not proven:
+    if (
+        hint is not None
+        and not violations(problem, hint, not options.soft_deadlines)
+        and not proven
+    ):
         # The search may stop (time limit) before it re-finds its own starting point.
         hinted = evaluate(problem, hint, options)
         if better(hinted, objective):

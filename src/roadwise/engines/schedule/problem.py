@@ -202,7 +202,9 @@ def makespan(problem: Problem, placements: Sequence[Placement | None]) -> int:
     return max(ends, default=0)
 
 
-def violations(problem: Problem, placements: Sequence[Placement | None]) -> list[str]:
+def violations(
+    problem: Problem, placements: Sequence[Placement | None], deadlines: bool = True
+) -> list[str]:
     """Every broken hard rule of a schedule, in words (empty when the schedule is valid).
 
     Checked: capacity of every resource at every time, precedences with lags, release dates,
@@ -227,7 +229,7 @@ def violations(problem: Problem, placements: Sequence[Placement | None]) -> list
                 for t in range(s, s + d):
                     load[r][t] += units
         end = task_end(problem, i, p)
-        if task.deadline is not None and end > task.deadline:
+        if deadlines and task.deadline is not None and end > task.deadline:
             problems.append(f"{task.key}: ends at {end}, after its deadline {task.deadline}")
         if task.fixed_start is not None and p.starts[0] != task.fixed_start:
             problems.append(f"{task.key}: must start at {task.fixed_start}")
@@ -239,6 +241,11 @@ def violations(problem: Problem, placements: Sequence[Placement | None]) -> list
             if used > resource.at(t):
                 problems.append(f"{resource.key}: {used} used at {t}, capacity {resource.at(t)}")
                 break
+    if deadlines:
+        for ms in problem.milestones:
+            ends = [task_end(problem, i, p) for i in ms.tasks if (p := placements[i]) is not None]
+            if ms.deadline is not None and ends and max(ends) > ms.deadline:
+                problems.append(f"{ms.key}: ends at {max(ends)}, after its deadline {ms.deadline}")
     for group, limit in problem.wip_limits:
         if max(wip[group], default=0) > limit:
             problems.append(f"{group}: more than {limit} tasks in progress")

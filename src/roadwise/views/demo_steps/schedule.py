@@ -16,7 +16,7 @@ def plan_the_roadmap(ctx: DemoContext) -> None:
     from roadwise.views.roadmap_files import roadmap_csv, roadmap_ics
 
     # A short time limit keeps the demo quick; `roadwise plan roadmap` defaults to 30 s.
-    roadmap = plan_roadmap(ctx.ws, RoadmapOptions(time_limit=3.0, workers=4))
+    roadmap = plan_roadmap(ctx.ws, RoadmapOptions(time_limit=2.0, workers=4))
     ctx.results["roadmap"] = roadmap
     console = ctx.console
     print_summary(roadmap, console)

@@ -34,7 +34,7 @@ class ReportFormat(StrEnum):
 def report(
     kind: ReportKind = typer.Argument(
         ...,
-        help="executive | roadmap | status | release-notes | risks | resources | all.",
+        help="executive, roadmap, status, release-notes, risks, resources, or all.",
     ),
     fmt: ReportFormat = typer.Option(
         ReportFormat.HTML, "--format", "-f", help="html (self-contained), md or pdf."

@@ -602,11 +602,16 @@ def plan_roadmap(ws: Workspace, options: RoadmapOptions | None = None) -> Roadma
             f"the items cannot be placed on the teams' calendars: {exc}"
         ) from None
     if not solution.feasible and not options.soft_deadlines:
+        proven = solution.status == "INFEASIBLE"
         warnings.append(
-            f"the hard deadlines cannot all be met ({solution.status.lower()}); "
-            "planned with deadlines as targets and the misses reported"
+            "the hard deadlines cannot all be met"
+            if proven
+            else f"no plan meeting every hard deadline was found in {options.time_limit:g} s"
         )
-        solve_options = replace(solve_options, soft_deadlines=True)
+        warnings[-1] += "; planned with deadlines as targets and the misses reported"
+        # Whatever the first search left of the time budget, but at least a quarter of it.
+        remaining = max(options.time_limit - solution.seconds, options.time_limit / 4)
+        solve_options = replace(solve_options, soft_deadlines=True, time_limit=remaining)
         solution = solve(problem, solve_options)
     if not solution.feasible:
         raise InfeasibleError(

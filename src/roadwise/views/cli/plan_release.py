@@ -154,8 +154,8 @@ def plan_release_command(
     explain: bool = typer.Option(
         False,
         "--explain",
-        help="Why high-value items are out, what 10 percent more capacity per team buys, what to drop "
-        "for a capacity cut or an earlier date, and the cost of forcing items in.",
+        help="Why high-value items are out, what 10 percent more capacity per team buys, "
+        "what to drop for a capacity cut or an earlier date, and the cost of forcing items in.",
     ),
     cut: float = typer.Option(
         20, "--cut", help="With --explain: the capacity cut (percent) to drop items for."

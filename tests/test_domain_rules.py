@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from workspace_strategies import small_workspace
 
 from roadwise.errors import RoadwiseError
 from roadwise.sources.yaml_file import (
@@ -17,6 +16,7 @@ from roadwise.sources.yaml_file import (
     read_workspace_yaml,
 )
 from roadwise.workspace import Store, open_store
+from workspace_strategies import small_workspace
 
 GOOD = dump_workspace_yaml(small_workspace())
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from workspace_strategies import small_workspace, workspaces
 
 from roadwise.domain import Item, Workspace
 from roadwise.errors import RoadwiseError
@@ -18,6 +17,7 @@ from roadwise.sources.yaml_file import (
     read_workspace_yaml,
     write_workspace_yaml,
 )
+from workspace_strategies import small_workspace, workspaces
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

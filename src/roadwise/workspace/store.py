@@ -311,6 +311,13 @@ def _write_connection(engine: Engine) -> Iterator[Connection]:
                 if engine.dialect.name == "postgresql":
                     conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_WRITE_LOCK)))
                 yield conn
+    except sa.exc.DataError as exc:
+        if "NUL" in str(exc.orig):
+            raise RoadwiseError(
+                "PostgreSQL cannot store the NUL character (\\x00) in text; remove it from the "
+                "workspace (SQLite can store it)"
+            ) from None
+        raise RoadwiseError(f"the database refused a value: {exc.orig}") from None
     except sa.exc.OperationalError as exc:
         if "locked" in str(exc.orig) or "busy" in str(exc.orig):
             raise RoadwiseError(

@@ -12,7 +12,7 @@ def write_reports(ctx: DemoContext) -> None:
     # Earlier steps' engine results are reused; only what is missing is computed here.
     shared = {
         key: ctx.results[key]
-        for key in ("priorities", "release", "roadmap", "forecast", "feedback")
+        for key in ("priorities", "release", "release_problem", "roadmap", "forecast", "feedback")
         if key in ctx.results
     }
     reports = build_reports(ctx.ws, ["executive", "roadmap"], results=shared)

@@ -1073,7 +1073,7 @@ def calibration_section(w: Writer) -> Section | None:
     baseline = w.facts.raw.get("calibration_baseline")
     if baseline:
         rows += [
-            {"level": lvl, "hit": hit, "method": "straight-line average"}
+            {"level": lvl, "hit": hit, "method": "plain simulation (uncalibrated)"}
             for lvl, hit in sorted(baseline.items())
         ]
     section.add(

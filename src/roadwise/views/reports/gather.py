@@ -142,6 +142,8 @@ def _feedback(facts: Facts, results: dict[str, Any], trials: int) -> None:
     if not ws.feedback or not _has("roadwise.engines.feedback.demand"):
         return
     analysis = results.get("feedback")
+    if isinstance(analysis, dict):  # the demo step hands over {"analysis": ..., ...}
+        analysis = analysis.get("analysis")
     demand = getattr(analysis, "item_demand", None)
     source = "the feedback analysis's links (confirmed and proposed)"
     if not demand:
@@ -673,6 +675,8 @@ def _burn_up(facts: Facts, unit: str, trials: int) -> None:
 
 def _calibration(facts: Facts, results: dict[str, Any], trials: int) -> None:
     ws = facts.ws
+    if _team_calibrations(facts, results):
+        return
     if len(ws.history) < 60 or not _has("roadwise.engines.forecast.backtest"):
         return
     try:
@@ -701,6 +705,37 @@ def _calibration(facts: Facts, results: dict[str, Any], trials: int) -> None:
         float(lv): float(h) for lv, h in zip(summary.levels, summary.base_hit, strict=True)
     }
     facts.engines["backtest"] = f"{summary.cutoffs} cut-offs"
+
+
+def _team_calibrations(facts: Facts, results: dict[str, Any]) -> bool:
+    """Reuse the calibration each team's forecast measured (the demo's forecast step)."""
+    forecast = results.get("forecast")
+    teams = forecast.get("teams") if isinstance(forecast, dict) else None
+    measured = [
+        f.calibration
+        for f in (teams or {}).values()
+        if getattr(f, "calibration", None) is not None and f.calibration.cutoffs
+    ]
+    if not measured:
+        return False
+    cutoffs = sum(c.cutoffs for c in measured)
+    levels = sorted({int(level) for c in measured for level in c.hit})
+
+    def pooled(attribute: str) -> dict[float, float]:
+        return {
+            level / 100: sum(getattr(c, attribute).get(level, 0.0) * c.cutoffs for c in measured)
+            / cutoffs
+            for level in levels
+        }
+
+    facts.calibration = Calibration(
+        hits=pooled("hit"),
+        cutoffs=cutoffs,
+        scope=f"each team's own forecasts, {len(measured)} teams, pooled by cut-offs",
+    )
+    facts.raw["calibration_baseline"] = pooled("uncalibrated_hit")
+    facts.engines["backtest"] = f"{cutoffs} cut-offs (from the forecast step)"
+    return True
 
 
 # --------------------------------------------------------------------------- resources

@@ -49,6 +49,7 @@ class SolveOptions:
     redundant: bool = True
     hint: bool = True
     hint_samples: int = 12
+    cliques: bool = True
     lns: bool = True
     lns_min_tasks: int = 60
     lns_share: float = 0.5
@@ -279,6 +280,9 @@ def build_model(
             big = [iv for d, iv in zip(all_d, all_iv, strict=True) if 2 * d > peak]
             if len(big) > 1:
                 model.add_no_overlap(big)
+            if options.cliques:
+                for clique in _incompatible_cliques(all_d, peak, len(big)):
+                    model.add_no_overlap([all_iv[k] for k in clique])
 
     for group, limit in problem.wip_limits:
         spans = wip_usage.get(group, [])
@@ -435,6 +439,31 @@ def _energy_cuts(
                     sum(e * t_end[i] for i, e, _ in subset)
                     >= int(rhs - 1e-9) + (0 if float(rhs).is_integer() else 1)
                 )
+
+
+def _incompatible_cliques(demands: Sequence[int], peak: int, big: int) -> list[list[int]]:
+    """Groups of intervals that pairwise cannot run together (their demands add up to more
+    than the peak capacity): each group is a no-overlap constraint, which propagates far more
+    than the cumulative. Greedy cover from the largest demands; the one group of demands over
+    half the peak is already added."""
+    order = sorted(range(len(demands)), key=lambda k: (-demands[k], k))
+    cliques: list[list[int]] = []
+    seen: set[frozenset[int]] = set()
+    for seed in order:
+        if 2 * demands[seed] > peak or demands[seed] == 0:
+            continue
+        clique = [seed]
+        for other in order:
+            if other != seed and all(demands[other] + demands[m] > peak for m in clique):
+                clique.append(other)
+        key = frozenset(clique)
+        if len(clique) >= 3 and key not in seen and not all(2 * demands[m] > peak for m in clique):
+            seen.add(key)
+            cliques.append(clique)
+        if len(cliques) >= 8:
+            break
+    del big
+    return cliques
 
 
 def _milestone_energy_bounds(

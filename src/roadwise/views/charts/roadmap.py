@@ -19,6 +19,7 @@ def gantt_chart(roadmap: Roadmap, level: str = "leaf", max_rows: int = 200) -> a
             "item": f"{s.key} {s.title[:40]}",
             "key": s.key,
             "team": s.team,
+            "lead": s.team.split("+")[0],
             "start": s.start.isoformat(),
             "end": s.end.isoformat(),
             "people": ", ".join(s.people),
@@ -32,7 +33,7 @@ def gantt_chart(roadmap: Roadmap, level: str = "leaf", max_rows: int = 200) -> a
         x=alt.X("start:T", title=None, axis=alt.Axis(format="%d %b %y")),
         x2="end:T",
         y=alt.Y("item:N", sort=None, title=None, axis=alt.Axis(labelFontSize=8)),
-        color=alt.Color("team:N", legend=alt.Legend(title="team", orient="top")),
+        color=alt.Color("lead:N", legend=alt.Legend(title="team", orient="top")),
         stroke=alt.condition("datum.late > 0", alt.value("#d62728"), alt.value(None)),
         tooltip=["key:N", "team:N", "start:T", "end:T", "people:N", "deadline:T", "late:Q"],
     )
@@ -73,7 +74,7 @@ def now_next_later_chart(horizons: Horizons, max_per_column: int = 25) -> alt.Ch
             "column:N",
             sort=[c for c, _ in columns],
             title=None,
-            axis=alt.Axis(orient="top", labelFontSize=13, labelFontWeight="bold"),
+            axis=alt.Axis(orient="top", labelFontSize=13, labelFontWeight="bold", labelAngle=0),
         ),
         y=alt.Y("rank:O", axis=None),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import NoReturn
 
-from roadwise.engines.release.model import LinearProgram, build_model
+from roadwise.engines.release.model import LinearProgram, build_model, format_points
 from roadwise.engines.release.problem import ReleaseProblem, prerequisite_closure
 from roadwise.engines.release.solvers import solve
 from roadwise.errors import InfeasibleError
@@ -57,7 +57,7 @@ def raise_infeasible(problem: ReleaseProblem, *, time_limit: float = 10.0) -> No
             size = by_key[key].size + sum(by_key[p].size for p in needs)
             team = f", team {by_key[key].team}" if by_key[key].team else ""
             with_pre = f" with prerequisites {', '.join(needs)}" if needs else ""
-            details.append(f"{key}{with_pre} needs {size:g} points{team}")
+            details.append(f"{key}{with_pre} needs {format_points(size)} points{team}")
     message = "no plan meets all of these constraints together: " + "; ".join(conflict)
     if details:
         message += ". " + "; ".join(details)

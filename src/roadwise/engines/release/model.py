@@ -60,8 +60,9 @@ class LinearProgram:
         return list(dict.fromkeys(c.label for c in self.constraints if c.relaxable))
 
 
-def _fmt(number: float) -> str:
-    return f"{number:g}"
+def format_points(number: float) -> str:
+    """Points as a person writes them: 155.4, 40, 0.5."""
+    return f"{number:.1f}".removesuffix(".0")
 
 
 def build_model(problem: ReleaseProblem) -> LinearProgram:
@@ -126,7 +127,7 @@ def build_model(problem: ReleaseProblem) -> LinearProgram:
             rows.append(
                 Constraint(
                     "capacity",
-                    f"total capacity{where} ({_fmt(release.capacity)} points)",
+                    f"total capacity{where} ({format_points(release.capacity)} points)",
                     tuple(terms),
                     upper=release.capacity,
                     relaxable=True,
@@ -137,7 +138,7 @@ def build_model(problem: ReleaseProblem) -> LinearProgram:
             rows.append(
                 Constraint(
                     "team capacity",
-                    f"team {team} capacity{where} ({_fmt(capacity)} points)",
+                    f"team {team} capacity{where} ({format_points(capacity)} points)",
                     tuple(terms),
                     upper=capacity,
                     relaxable=True,
@@ -153,7 +154,7 @@ def build_model(problem: ReleaseProblem) -> LinearProgram:
             rows.append(
                 Constraint(
                     "skill capacity",
-                    f"skill {skill} capacity{where} ({_fmt(capacity)} points)",
+                    f"skill {skill} capacity{where} ({format_points(capacity)} points)",
                     tuple(terms),
                     upper=capacity,
                     relaxable=True,

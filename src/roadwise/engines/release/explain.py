@@ -82,7 +82,8 @@ def _demand(items: list[Candidate]) -> dict[str, float]:
 
 
 def _short(free: Mapping[str, float], need: Mapping[str, float]) -> str | None:
-    for pool, amount in need.items():
+    # The team or skill that runs out says more than the total does.
+    for pool, amount in sorted(need.items(), key=lambda kv: kv[0] == "total"):
         if pool in free and amount > free[pool] + 1e-9:
             return f"needs {amount:.1f} points of {pool}, {max(free[pool], 0):.1f} left"
     return None

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from roadwise.engines.schedule.problem import Placement, Precedence, Problem, Solution
 
-Rule = Literal["rank", "lft", "lst", "mts", "grpw", "spt"]
+Rule = Literal["rank", "lft", "lst", "mts", "grpw", "spt", "edd"]
 
 
 def priority_order(problem: Problem, rule: Rule = "rank") -> list[int]:
@@ -33,6 +33,8 @@ def priority_order(problem: Problem, rule: Rule = "rank") -> list[int]:
     n = len(problem.tasks)
     if rule == "rank":
         return list(range(n))
+    if rule == "edd":
+        return sorted(range(n), key=lambda i: (_due_dates(problem)[i], i))
     tails = problem.tails()
     upper = max((e + t for e, t in zip(problem.earliest_starts(), tails, strict=True)), default=0)
     durations = [problem.min_duration(i) for i in range(n)]
@@ -49,6 +51,20 @@ def priority_order(problem: Problem, rule: Rule = "rank") -> list[int]:
         succs = problem.successors()
         key = [-(durations[i] + sum(durations[j] for j, _ in succs[i])) for i in range(n)]
     return sorted(range(n), key=lambda i: (key[i], i))
+
+
+def _due_dates(problem: Problem) -> list[float]:
+    """Latest finish each task may have for every deadline after it to hold (inf: none)."""
+    due = [float(t.deadline) if t.deadline is not None else float("inf") for t in problem.tasks]
+    for ms in problem.milestones:
+        if ms.deadline is not None:
+            for i in ms.tasks:
+                due[i] = min(due[i], float(ms.deadline))
+    succs = problem.successors()
+    for i in reversed(problem.topological_order()):
+        for j, lag in succs[i]:
+            due[i] = min(due[i], due[j] - problem.min_duration(j) - lag)
+    return due
 
 
 def _successor_counts(problem: Problem) -> list[int]:

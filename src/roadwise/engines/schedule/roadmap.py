@@ -79,6 +79,9 @@ class RoadmapOptions:
     soft_deadlines: bool = False
     baseline: bool = True
     explain: bool = True
+    rank: Mapping[str, int] | None = None
+    """Backlog rank (lower first) for the baseline; default: cost of delay, highest first
+    (an item's own, else its feature's or epic's), then key."""
     warm_start: Mapping[str, tuple[str, tuple[int, ...]]] | None = None
     """An earlier plan to start from: item key -> (team, start day of every piece)."""
 
@@ -208,6 +211,8 @@ class RoadmapInputs:
     unscheduled: tuple[tuple[str, str], ...]
     deadlines: dict[str, tuple[dt.date, bool]]
     worker_units: dict[str, int]
+    rank_order: tuple[int, ...]
+    """Task indices in backlog rank order, for the rank-driven baseline."""
 
 
 def item_cost_of_delay(item: Item) -> float | None:
@@ -511,7 +516,30 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
         unscheduled=tuple(unscheduled),
         deadlines=deadlines,
         worker_units=worker_units,
+        rank_order=_rank_order(leaves, by_key, cod, options.rank),
     )
+
+
+def _rank_order(
+    leaves: Sequence[Item],
+    by_key: Mapping[str, Item],
+    cod: Mapping[str, float],
+    rank: Mapping[str, int] | None,
+) -> tuple[int, ...]:
+    def value(item: Item) -> float:
+        key: str | None = item.key
+        while key is not None:
+            if cod.get(key, 0.0) > 0:
+                return cod[key]
+            key = by_key[key].parent if key in by_key else None
+        return 0.0
+
+    if rank is not None:
+        last = max(rank.values(), default=0) + 1
+        keys = [(rank.get(item.key, last), item.key) for item in leaves]
+    else:
+        keys = [(-value(item), item.key) for item in leaves]  # type: ignore[misc]
+    return tuple(sorted(range(len(leaves)), key=lambda k: keys[k]))
 
 
 def _has_ancestor(item: Item, keys: set[str], by_key: Mapping[str, Item]) -> bool:
@@ -623,7 +651,7 @@ def plan_roadmap(ws: Workspace, options: RoadmapOptions | None = None) -> Roadma
     baseline_summary: PlanSummary | None = None
     baseline_items: tuple[ScheduledItem, ...] = ()
     if options.baseline:
-        base = list_schedule(problem, rule="rank")
+        base = list_schedule(problem, order=inputs.rank_order)
         b_items, b_rollups = _scheduled(ws, inputs, base.placements)
         baseline_items = b_items
         baseline_summary = _summary(inputs, base, b_items, b_rollups, options, solve_options)

@@ -85,7 +85,7 @@ def score_intervals(result: PriorityResult, top: int = 15) -> Any:
         }
         for i in result.items[:top]
     ]
-    order = [r["item"] for r in rows]
+    order = [str(r["item"]) for r in rows]
     base = alt.Chart(alt.Data(values=rows)).encode(y=alt.Y("item:N", sort=order, title=None))
     bars = base.mark_rule(strokeWidth=3, opacity=0.6).encode(
         x=alt.X("p5:Q", title=f"{result.framework_label} score (90% interval)"),
@@ -111,7 +111,7 @@ def tornado_chart(bars: Sequence[TornadoBar], key: str, score: float | None = No
         }
         for b in bars
     ]
-    order = [r["input"] for r in rows]
+    order = [str(r["input"]) for r in rows]
     chart = (
         alt.Chart(alt.Data(values=rows))
         .mark_bar(color="#457b9d")

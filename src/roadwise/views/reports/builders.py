@@ -249,7 +249,7 @@ def _deliverable_rows(w: Writer, items: list[Item]) -> list[tuple[str | Badge, .
 
 def _deliverable_columns(w: Writer) -> tuple[str, ...]:
     if w.facts.demand:
-        return ("Item", "Team", "When", "Customers asking", "Status")
+        return ("Item", "Team", "When", "Customers", "Status")
     return ("Item", "Team", "When", "Status")
 
 
@@ -338,7 +338,14 @@ def risk_rows(w: Writer) -> list[dict[str, str]]:
         fc = w.facts.forecasts.get(item.key)
         if F.effective_deadline(ws, item) and status and fc and status[0] in (AT_RISK, OFF_TRACK):
             late.append((4 if status[0] == OFF_TRACK else 3, item, status[1], fc))
-    late.sort(key=lambda t: (-t[0], t[3].p50, t[1].key))
+    late.sort(
+        key=lambda t: (
+            -t[0],
+            t[3].p_deadline if t[3].p_deadline is not None else 1.0,
+            t[3].p50,
+            t[1].key,
+        )
+    )
     flagged: dict[str, int] = {}
     for severity, item, why, fc in late:
         related = {i.key for i in F.descendants(ws, item.key)} | set(_ancestors(ws, item))
@@ -675,10 +682,16 @@ def best_resource_option(w: Writer) -> dict[str, str] | None:
     options = w.facts.resource_options
     if not options:
         return None
-    best = max(options, key=_option_rank)
-    if best.get("weeks_saved", 0.0) < 1:
+    best = _best_option(options)
+    if best is None:
         return None
     return {"text": best["text"], "ref": w.trace.note(**best["provenance"])}
+
+
+def _best_option(options: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The most valuable option that changes something worth saying (value, or a week)."""
+    worth = [o for o in options if o.get("value_gained", 0.0) > 0 or o.get("weeks_saved", 0) >= 1]
+    return max(worth, key=_option_rank) if worth else None
 
 
 # --------------------------------------------------------------------------- roadmap
@@ -1445,12 +1458,12 @@ def build_resources(facts: Facts, glossary: Glossary) -> Report:
     report = _report(w, "resources", "Resource ask")
     options = facts.resource_options
     if options:
-        best = max(options, key=_option_rank)
+        best = _best_option(options)
         section = Section(
             "ask",
             "What extra capacity buys",
             sentence(best["text"])
-            if best.get("weeks_saved", 0) >= 1
+            if best is not None
             else sentence("No single extra engineer moves the dates by a week or more"),
         )
         section.add(

@@ -30,6 +30,7 @@ from roadwise.views.reports.facts import (
 from roadwise.views.reports.wording import (
     date_with_confidence,
     say_count,
+    say_date,
     say_duration,
     say_money,
     say_number,
@@ -595,12 +596,16 @@ def _covered(ws: Workspace, item: Item, finish: dict[str, np.ndarray]) -> list[s
 
 
 def _burn_up(facts: Facts, unit: str, trials: int) -> None:
-    """Cumulative work finished over the last half year, and the cone of the next weeks."""
-    from roadwise.engines.forecast.simulate import sample_weeks
+    """Work finished over the last half year, and the cone of the same forecast as the dates.
 
+    The cone is read off the probabilistic roadmap: in each trial, the work done by a date is
+    the likely size of every item that trial has finished by then, so the cone, the scope line
+    and the dates in the tables tell the same story.
+    """
     ws = facts.ws
+    forecast = facts.raw.get("roadmap_forecast")
     weekly = _weekly_history(ws, None, unit, ws.as_of)
-    if weekly.size == 0:
+    if forecast is None or weekly.size == 0:
         return
     past_weeks = min(26, weekly.size)
     recent = weekly[-past_weeks:]
@@ -612,53 +617,37 @@ def _burn_up(facts: Facts, unit: str, trials: int) -> None:
         done_rows.append(
             {"date": (start + dt.timedelta(weeks=index)).isoformat(), "value": round(total, 1)}
         )
-    remaining = sum(
-        _leaf_size(ws, leaf, unit)
-        for d in F.deliverables(ws)
-        for leaf in F.leaves_of(ws, d)
-        if leaf.is_open and _team_of(ws, leaf)
+    sizes = np.array(
+        [_leaf_size(ws, ws.item_by_key[o.key], unit) for o in forecast.items], dtype=float
     )
-    future_weeks = 26
-    rng = np.random.default_rng(facts.seed + 101)
-    # All teams together: the sum of each team's simulated weeks.
-    combined = np.zeros((trials, future_weeks))
-    for team in ws.teams:
-        history = _weekly_history(ws, team.key, unit, ws.as_of)
-        if history.size and history.sum() > 0:
-            combined += sample_weeks(history, trials, future_weeks, rng)
-    cum = total + np.cumsum(combined, axis=1)
-    levels = [0.05, 0.15, 0.5, 0.85, 0.95]
-    q = np.quantile(cum, levels, axis=0)
-    cone = [
-        {
-            "date": ws.as_of.isoformat(),
-            **dict.fromkeys(("p5", "p15", "p50", "p85", "p95"), round(total, 1)),
-        }
-    ]
-    for week in range(future_weeks):
-        day = ws.as_of + dt.timedelta(weeks=week + 1)
-        row: dict[str, Any] = {"date": day.isoformat()}
-        for name, values in zip(("p5", "p15", "p50", "p85", "p95"), q, strict=True):
-            row[name] = round(float(min(values[week], total + remaining * 1.02)), 1)
+    finish_days = np.asarray(forecast.finish_days, dtype=float)
+    remaining = float(sizes.sum())
+    last = np.where(np.isfinite(finish_days), finish_days, np.inf).max(axis=1)
+    p95_weeks = float(np.quantile(last, 0.95, method="inverted_cdf")) / 7.0
+    future_weeks = int(min(104, max(8, np.ceil(p95_weeks) + 2 if np.isfinite(p95_weeks) else 52)))
+    levels = ("p5", "p15", "p50", "p85", "p95")
+    cone = [{"date": ws.as_of.isoformat(), **dict.fromkeys(levels, round(total, 1))}]
+    for week in range(1, future_weeks + 1):
+        done_by = total + (finish_days <= 7.0 * week) @ sizes
+        q = np.quantile(done_by, [0.05, 0.15, 0.5, 0.85, 0.95])
+        row: dict[str, Any] = {"date": (ws.as_of + dt.timedelta(weeks=week)).isoformat()}
+        row.update({name: round(float(v), 1) for name, v in zip(levels, q, strict=True)})
         cone.append(row)
     scope_value = round(total + remaining, 1)
     scope = [
         {"date": start.isoformat(), "value": scope_value},
         {"date": (ws.as_of + dt.timedelta(weeks=future_weeks)).isoformat(), "value": scope_value},
     ]
-    median_week = float(np.median(np.argmax(cum >= total + remaining, axis=1)))
-    reached = (cum[:, -1] >= total + remaining).mean()
+    median_days = float(np.quantile(last, 0.5, method="inverted_cdf"))
     pace = float(recent.mean()) if recent.size else 0.0
-    ref = facts_note = f"{say_number(pace)} {unit} a week over the last {past_weeks} weeks"
+    finished = ws.as_of + dt.timedelta(days=median_days) if np.isfinite(median_days) else None
     headline = (
-        f"All open work ({say_number(remaining)} {unit}) at the recent pace of {facts_note}: "
-        + (
-            f"about {say_duration(median_week * 7).removeprefix('about ')} to finish"
-            if reached >= 0.5
-            else "more than half a year of work"
-        )
+        f"All open work ({say_number(remaining)} {unit} estimated) is likely done by "
+        f"{say_date(finished, ws.as_of)}, about {say_duration(median_days).removeprefix('about ')} "
+        f"from now; the last half year's pace was {say_number(pace)} {unit} a week"
+        if finished
+        else f"All open work ({say_number(remaining)} {unit}) is not in sight at today's pace"
     )
-    del ref
     facts.raw["burn_up"] = {
         "done": done_rows,
         "scope": scope,
@@ -667,6 +656,7 @@ def _burn_up(facts: Facts, unit: str, trials: int) -> None:
         "headline": headline + ".",
         "remaining": remaining,
         "pace": pace,
+        "finish": finished,
     }
 
 

@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import NDArray
@@ -56,19 +57,28 @@ def _stream(name: str, seed: int) -> np.uint32:
 
 @lru_cache(maxsize=1)
 def _tables() -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    """Inverse CDFs on the unit interval: PERT rows, triangular rows, the uniform row; and z."""
-    from scipy import special
+    """Inverse CDFs on the unit interval: PERT rows, triangular rows, the uniform row; and z.
 
+    Built with NumPy alone (importing SciPy's special functions costs more than the whole
+    ranking of a normal backlog): the PERT CDF is the running integral of its density on a
+    fine grid, inverted by interpolation.
+    """
     u = (np.arange(GRID) + 0.5) / GRID
-    mode = np.linspace(0.0, 1.0, SHAPES)
-    # PERT: Beta(1 + 4m, 1 + 4(1 - m)); its CDF is cheap, so invert it by interpolation.
-    x = np.linspace(0.0, 1.0, 4097)
-    cdf = special.betainc(1 + 4 * mode[:, None], 1 + 4 * (1 - mode[:, None]), x[None, :])
-    pert = np.stack([np.interp(u, cdf[i], x) for i in range(SHAPES)])
-    m = mode[:, None]
-    tri = np.where(u[None, :] < m, np.sqrt(u[None, :] * m), 1 - np.sqrt((1 - u[None, :]) * (1 - m)))
+    mode = np.linspace(0.0, 1.0, SHAPES)[:, None]
+    # PERT: Beta(1 + 4m, 1 + 4(1 - m)); its density is bounded, so a fine grid integrates it
+    # to well within the grid's own resolution.
+    x = np.linspace(0.0, 1.0, 8193)[None, :]
+    density = x ** (4 * mode) * (1 - x) ** (4 * (1 - mode))
+    cdf = np.concatenate(
+        [np.zeros((SHAPES, 1)), np.cumsum((density[:, 1:] + density[:, :-1]) / 2, axis=1)], axis=1
+    )
+    cdf /= cdf[:, -1:]
+    pert = np.stack([np.interp(u, cdf[i], x[0]) for i in range(SHAPES)])
+    tri = np.where(
+        u[None, :] < mode, np.sqrt(u[None, :] * mode), 1 - np.sqrt((1 - u[None, :]) * (1 - mode))
+    )
     table = np.concatenate([pert, tri, u[None, :]]).astype(np.float32)
-    z = special.ndtri(u).astype(np.float32)
+    z = np.array([NormalDist().inv_cdf(p) for p in u], dtype=np.float32)
     return table, z
 
 
@@ -164,12 +174,27 @@ def _rank_within(
     else:
         p_top = _p_top_k(scores, k)
     if n <= EXACT_RANK_ITEMS:
-        from scipy.stats import rankdata
-
-        # Exact: the rank in each simulated world (ties share their places).
-        ranks = (n + 1) - rankdata(scores, method="average", axis=0)
-        return p_top, ranks.mean(axis=1)
+        return p_top, _exact_expected_rank(scores)
     return p_top, _pooled_expected_rank(scores)
+
+
+def _exact_expected_rank(scores: NDArray[np.float32]) -> NDArray[np.float64]:
+    """The mean over simulated worlds of each item's rank (1 = best; tied items share the
+    average of their places)."""
+    n = scores.shape[0]
+    worse_first = -np.ascontiguousarray(scores.T)  # (samples, items), best first once sorted
+    order = np.argsort(worse_first, axis=1, kind="stable")
+    ordered = np.take_along_axis(worse_first, order, axis=1)
+    place = np.arange(n)
+    starts = np.ones(ordered.shape, dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    ends = np.ones(ordered.shape, dtype=bool)
+    ends[:, :-1] = starts[:, 1:]
+    first = np.maximum.accumulate(np.where(starts, place, 0), axis=1)
+    last = np.minimum.accumulate(np.where(ends, place, n - 1)[:, ::-1], axis=1)[:, ::-1]
+    ranks = np.empty(ordered.shape)
+    np.put_along_axis(ranks, order, (first + last) / 2 + 1, axis=1)
+    return np.asarray(ranks.mean(axis=0), dtype=np.float64)
 
 
 def _p_top_k(scores: NDArray[np.float32], k: int) -> NDArray[np.float64]:

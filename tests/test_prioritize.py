@@ -597,3 +597,12 @@ def test_epics_can_be_scored_on_their_own_inputs_when_asked() -> None:
     assert [i.key for i in prioritize(ws, samples=0).items] == ["C"]
     both = prioritize(ws, samples=0, include_epics=True)
     assert [i.key for i in both.items] == ["E", "C"]
+
+
+def test_keys_with_the_same_crc32_still_get_their_own_random_numbers() -> None:
+    import zlib
+
+    assert zlib.crc32(b"plumless") == zlib.crc32(b"buckeroo")  # a known CRC-32 collision
+    hashes = key_hashes(["plumless", "buckeroo", "other"])
+    assert len(set(hashes.tolist())) == 3
+    assert key_hashes(["buckeroo"])[0] == hashes[1]  # the first in key order keeps its hash

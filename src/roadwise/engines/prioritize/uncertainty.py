@@ -45,8 +45,22 @@ def _fmix32(h: U32) -> U32:
 
 
 def key_hashes(keys: Sequence[str]) -> U32:
-    """A stable 32-bit hash of each item key (Python's own hash is salted per process)."""
-    return np.fromiter((zlib.crc32(k.encode()) for k in keys), dtype=np.uint32, count=len(keys))
+    """A stable 32-bit hash of each item key (Python's own hash is salted per process).
+
+    Two keys with the same CRC-32 (about one pair in 100,000 items) would get the same random
+    numbers; the later key (in key order) of such a pair is re-hashed with a counter instead.
+    """
+    hashes = np.fromiter((zlib.crc32(k.encode()) for k in keys), dtype=np.uint32, count=len(keys))
+    if np.unique(hashes).size < hashes.size:
+        seen: set[int] = set()
+        for row in sorted(range(len(keys)), key=keys.__getitem__):
+            h, attempt = int(hashes[row]), 0
+            while h in seen:
+                attempt += 1
+                h = zlib.crc32(f"{keys[row]}\x00{attempt}".encode())
+            seen.add(h)
+            hashes[row] = h
+    return hashes
 
 
 def _stream(name: str, seed: int) -> np.uint32:

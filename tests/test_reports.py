@@ -42,6 +42,7 @@ from roadwise.views.reports import (
 )
 from roadwise.views.reports.facts import DateForecast
 from roadwise.views.reports.model import Bullets, Paragraph
+from roadwise.views.reports.render import render_html
 
 # --------------------------------------------------------------------------- workspaces
 
@@ -194,7 +195,9 @@ def ws() -> Workspace:
 
 @pytest.fixture(scope="module")
 def reports(ws: Workspace) -> dict:
-    return build_reports(ws)
+    # Fewer trials and a shorter solver limit than the CLI: the same code, faster.
+    facts = gather(ws, trials=500, schedule_seconds=1.0)
+    return {kind: build_report(kind, ws, facts=facts) for kind in REPORT_KINDS}
 
 
 @pytest.fixture(scope="module")
@@ -483,3 +486,47 @@ def test_pdf_pages_are_not_blank(kind: str, reports: dict, ws: Workspace, out_di
 
         text = PdfReader(str(pdf)).pages[0].extract_text()
         assert "Where we stand" in text and "likely by" in text
+
+
+# --------------------------------------------------------------------------- API and CLI
+
+
+def test_build_reports_shares_one_gathering() -> None:
+    ws = small_workspace()
+    reports = build_reports(ws, ["executive", "risks"])
+    assert set(reports) == {"executive", "risks"}
+    assert reports["executive"].engines == reports["risks"].engines
+    with pytest.raises(ValueError, match="unknown report kind"):
+        build_report("weekly", ws)
+
+
+def test_report_escapes_what_people_typed() -> None:
+    ws = small_workspace()
+    feature = next(i for i in ws.items if i.kind == ItemKind.FEATURE)
+    evil = feature.model_copy(update={"title": "<script>alert(1)</script> **bold**"})
+    ws = ws.copy_with(items=[evil if i.key == feature.key else i for i in ws.items])
+    report = build_report("roadmap", ws, facts=gather(ws, steps=()))
+    document = render_html(report, interactive=False)
+    assert "<script>alert(1)" not in document
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in document
+    assert "from workspace “Acme Pay”" in document
+
+
+def test_cli_writes_a_report_and_explains_a_missing_workspace(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from roadwise.views.cli import app
+    from roadwise.workspace import open_store
+
+    db = tmp_path / "ws.db"
+    open_store(str(db)).replace(small_workspace())
+    runner = CliRunner()
+    out = tmp_path / "out" / "summary.md"
+    result = runner.invoke(
+        app, ["report", "executive", "--format", "md", "--out", str(out), "--db", str(db)]
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").startswith("# Executive summary: Acme Pay")
+    missing = runner.invoke(app, ["report", "status", "--db", str(tmp_path / "none.db")])
+    assert missing.exit_code == 1
+    assert "Traceback" not in missing.output

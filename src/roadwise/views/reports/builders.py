@@ -1522,6 +1522,7 @@ def _report(w: Writer, kind: str, title: str, *, one_page: bool = False) -> Repo
         as_of=w.as_of,
         engines=dict(w.facts.engines),
         one_page=one_page,
+        workspace=w.ws.name,
     )
 
 

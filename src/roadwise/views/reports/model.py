@@ -112,6 +112,7 @@ class Report:
     # Engines whose results fed this report, e.g. {"forecast": "Monte Carlo, 2,000 trials"}.
     engines: dict[str, str] = field(default_factory=dict)
     one_page: bool = False
+    workspace: str = ""
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)

@@ -133,8 +133,10 @@ def build_result(table: InputTable, settings: PriorityOptions) -> PriorityResult
     kano = sim.table.kano or (None,) * n
     moscow = sim.table.moscow or (None,) * n
     breakdown = sim.framework.breakdown
+    names = list(point_lists)
+    per_row = list(zip(*point_lists.values(), strict=True))
     for rank, row in enumerate(arrays.order.tolist(), start=1):
-        x = {name: column[row] for name, column in point_lists.items()}
+        x = dict(zip(names, per_row[row], strict=True))
         contributions, arithmetic = breakdown(x, score[row])
         ranked.append(
             RankedItem(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -84,7 +85,9 @@ def _check_effort_options(options: PriorityOptions) -> None:
         raise RoadwiseError("half_life_weeks and horizon_weeks must be positive")
 
 
+@lru_cache(maxsize=8192)
 def _fmt(value: float) -> str:
+    """A number as a person writes it: 1,425 / 29.37 / 0.845 (cached: backlogs repeat them)."""
     if value != value:  # NaN
         return "?"
     if abs(value) >= 1000:
@@ -207,6 +210,9 @@ class Ice(Framework):
         return (*parts, *feas), text
 
 
+_WSJF_VALUE = tuple((n, label(n)) for n in ("business_value", "time_criticality", "risk_reduction"))
+
+
 class Wsjf(Framework):
     name, label = "wsjf", "WSJF"
     required = ("business_value", "time_criticality", "risk_reduction", "effort", "technical_risk")
@@ -224,8 +230,8 @@ class Wsjf(Framework):
         size = max(x["effort"], MIN_EFFORT)
         feasibility = 1.0 - self.options.risk_penalty * x["technical_risk"]
         parts = [
-            Contribution(n, label(n), x[n], "adds", x[n] / size * feasibility)
-            for n in ("business_value", "time_criticality", "risk_reduction")
+            Contribution(n, name, x[n], "adds", x[n] / size * feasibility)
+            for n, name in _WSJF_VALUE
         ]
         parts.append(Contribution("effort", "job size", x["effort"], "divides", size))
         feas, feas_text = self._feasibility_part(x)

@@ -8,7 +8,7 @@ from typing import Any
 from roadwise.engines.prioritize.inputs import InputTable
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Contribution:
     """One factor of an item's score, as the framework's arithmetic uses it.
 
@@ -24,7 +24,7 @@ class Contribution:
     amount: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RankedItem:
     key: str
     title: str
@@ -49,7 +49,7 @@ class RankedItem:
     uncertain_inputs: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnscoredItem:
     key: str
     title: str
@@ -57,7 +57,7 @@ class UnscoredItem:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CoinFlip:
     """Two items whose order the simulation cannot tell apart with confidence."""
 
@@ -67,7 +67,7 @@ class CoinFlip:
     """Share of the samples in which ``above`` scores higher than ``below``."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InformationValue:
     """What pinning one uncertain input of one item would be worth (expected value of
     perfect information about the top-k set, in score points)."""
@@ -82,7 +82,7 @@ class InformationValue:
     high: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TornadoBar:
     input: str
     label: str
@@ -96,7 +96,7 @@ class TornadoBar:
         return abs(self.score_at_high - self.score_at_low)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Comparison:
     above: str
     below: str
@@ -109,7 +109,7 @@ class Comparison:
     sentence: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EpicRollup:
     """An epic (or any parent item) summed over its ranked leaf items: epics are not scored
     themselves, so this says how much of the top of the ranking each one holds."""
@@ -126,7 +126,7 @@ class EpicRollup:
     """Total likely effort of its ranked items (points)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PriorityResult:
     framework: str
     framework_label: str

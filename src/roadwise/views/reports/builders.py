@@ -364,29 +364,29 @@ def risk_rows(w: Writer) -> list[dict[str, str]]:
         )
     roadmap = w.facts.raw.get("roadmap_result")
     listed = {r["what"] for r in risks}
-    for late in getattr(roadmap, "lateness", ()):
-        item = ws.item_by_key.get(late.item)
-        if item is None or item.title in listed:
+    for miss in getattr(roadmap, "lateness", ()):
+        late_item = ws.item_by_key.get(miss.item)
+        if late_item is None or late_item.title in listed:
             continue
         ref = w.trace.note(
-            f"{item.title}: planned finish against its deadline",
-            f"{late.planned_end.isoformat()} vs {late.deadline.isoformat()}",
+            f"{late_item.title}: planned finish against its deadline",
+            f"{miss.planned_end.isoformat()} vs {miss.deadline.isoformat()}",
             inputs="open items, estimates, teams' capacity, dependencies, deadlines",
             method=w.facts.schedule_method,
             seed=w.facts.seed,
         )
-        chain = " → ".join(link.item for link in late.chain[-4:])
+        chain_text = " → ".join(link.item for link in miss.chain[-4:])
         risks.append(
             {
                 "kind": "Deadline",
-                "what": item.title,
+                "what": late_item.title,
                 "why": sentence(
-                    f"the best plan finishes {say_duration(late.late_days)} after the "
-                    f"{w.date(late.deadline)} deadline because of {late.cause}"
-                    + (f" ({chain})" if chain else "")
+                    f"the best plan finishes {say_duration(miss.late_days)} after the "
+                    f"{w.date(miss.deadline)} deadline because of {miss.cause}"
+                    + (f" ({chain_text})" if chain_text else "")
                 ),
                 "severity": "4",
-                "team": F.team_name(ws, F.owning_team(ws, item)),
+                "team": F.team_name(ws, F.owning_team(ws, late_item)),
                 "ref": ref,
             }
         )

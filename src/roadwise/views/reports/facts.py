@@ -190,10 +190,10 @@ def kr_progress(ws: Workspace) -> dict[str, float | None]:
 def effective_deadline(ws: Workspace, item: Item) -> tuple[dt.date, str] | None:
     """The date an item must meet and why: its own deadline, a descendant's, or its release."""
     candidates: list[tuple[dt.date, str]] = []
-    for node in [item, *descendants(ws, item.key)]:
-        if node.deadline and node.is_open:
-            reason = node.deadline.reason or ("hard deadline" if node.deadline.hard else "target")
-            candidates.append((node.deadline.date, reason))
+    for part in [item, *descendants(ws, item.key)]:
+        if part.deadline and part.is_open:
+            reason = part.deadline.reason or ("hard deadline" if part.deadline.hard else "target")
+            candidates.append((part.deadline.date, reason))
     if item.release and item.release in ws.release_by_key:
         release = ws.release_by_key[item.release]
         candidates.append((release.date, f"release {release.name}"))

@@ -740,13 +740,13 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
     unit = facts.raw["forecast_unit"]
     queues = team_queues(facts, unit)
     base_team_end: dict[str, np.ndarray] = {}
-    for team, queue in queues.items():
+    for queue_team, queue in queues.items():
         keys = [k for k, _ in queue if k in finish]
         if keys:
-            base_team_end[team] = np.max(np.stack([finish[k] for k in keys]), axis=0)
+            base_team_end[queue_team] = np.max(np.stack([finish[k] for k in keys]), axis=0)
     options: list[dict[str, Any]] = []
     load_rows: list[list[str]] = []
-    load_refs: list[str] = []
+    load_refs: list[dict[str, Any]] = []
     order: list[tuple[float, int]] = []
     for team_key, base_end in sorted(base_team_end.items()):
         team = ws.team_by_key.get(team_key)

@@ -56,7 +56,7 @@ def _vega_bundle() -> str:
         return cached.read_text(encoding="utf-8")
     except OSError:
         pass
-    bundle = str(vlc.javascript_bundle())
+    bundle = str(vlc.javascript_bundle())  # type: ignore[call-arg]  # snippet is optional
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(f".{os.getpid()}.tmp")

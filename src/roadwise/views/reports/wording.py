@@ -137,8 +137,8 @@ def say_duration(days: float) -> str:
         return f"{n} day" if n == 1 else f"{n} days"
     if days < 60:
         weeks = days / 7
-        n = round(weeks * 2) / 2 if weeks < 4 else round(weeks)
-        return f"about {_trim(n)} week" + ("" if n == 1 else "s")
+        half_weeks = round(weeks * 2) / 2 if weeks < 4 else float(round(weeks))
+        return f"about {_trim(half_weeks)} week" + ("" if half_weeks == 1 else "s")
     if days < 540:
         months = round(days / 30.44)
         return f"about {months} months"

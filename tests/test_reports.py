@@ -530,3 +530,41 @@ def test_cli_writes_a_report_and_explains_a_missing_workspace(tmp_path: Path) ->
     missing = runner.invoke(app, ["report", "status", "--db", str(tmp_path / "none.db")])
     assert missing.exit_code == 1
     assert "Traceback" not in missing.output
+
+
+def test_risk_register_names_schedule_misses_and_sustained_bottlenecks() -> None:
+    from types import SimpleNamespace
+
+    from roadwise.views.reports.facts import CapacityRow
+
+    ws = small_workspace()
+    facts = gather(ws, steps=())
+    item = ws.item_by_key["F21"]
+    facts.raw["roadmap_result"] = SimpleNamespace(
+        lateness=[
+            SimpleNamespace(
+                item="F21",
+                deadline=dt.date(2026, 4, 1),
+                planned_end=dt.date(2026, 4, 20),
+                late_days=19,
+                cause="capacity",
+                chain=[SimpleNamespace(item="S202"), SimpleNamespace(item="S210")],
+            )
+        ]
+    )
+    start = dt.date(2026, 3, 2)
+    # Web is over capacity in 4 of 6 sprints (sustained); Core only in one (a normal queue).
+    for sprint in range(6):
+        day = start + dt.timedelta(days=14 * sprint)
+        facts.capacity.append(CapacityRow("web", day, 20.0, 30.0 if sprint < 4 else 5.0))
+        facts.capacity.append(CapacityRow("core", day, 20.0, 30.0 if sprint == 0 else 10.0))
+    report = build_report("risks", ws, facts=facts)
+    register = report.section("risks")
+    assert register is not None
+    rows = register.tables[0].rows
+    miss = next(r for r in rows if r[2] == item.title)
+    assert str(miss[0]) == "high" and "capacity" in str(miss[3]) and "S210" in str(miss[3])
+    bottlenecks = [r for r in rows if r[1] == "Capacity"]
+    assert [r[2] for r in bottlenecks] == ["Web is a bottleneck"]
+    capacity = report.section("capacity")
+    assert capacity is not None and "Web" in capacity.headline

@@ -17,7 +17,14 @@ from roadwise.engines.feedback.classify import (
     suggest_labels,
 )
 from roadwise.engines.feedback.demand import Demand, compute_demand, external_inputs
-from roadwise.engines.feedback.duplicates import DuplicateGroups, find_duplicates, normalise_text
+from roadwise.engines.feedback.duplicates import (
+    DuplicateGroups,
+    find_duplicates,
+    group_of,
+    minhash_signatures,
+    normalise_text,
+    similar_pairs,
+)
 from roadwise.engines.feedback.link import (
     DEFAULT_THRESHOLDS,
     LinkCandidate,
@@ -72,13 +79,16 @@ __all__ = [
     "external_inputs",
     "find_duplicates",
     "find_themes",
+    "group_of",
     "item_document",
     "label_counts",
     "lexicon_scores",
+    "minhash_signatures",
     "normalise_text",
     "quote",
     "rate_change",
     "sentiment",
+    "similar_pairs",
     "suggest_labels",
     "suggest_links",
     "updated_feedback",

@@ -115,6 +115,38 @@ def find_duplicates(
     # Near duplicates among the distinct texts only: exact copies add nothing but work.
     distinct = np.flatnonzero(exact_rep == np.arange(n))
     signatures = minhash_signatures([normalised[i] for i in distinct], num_perm, seed)
+    left, right = similar_pairs(signatures, threshold=threshold, bands=bands, seed=seed)
+    near_pairs = len(left)
+    rows.append(distinct[left])
+    cols.append(distinct[right])
+    del signatures
+
+    return DuplicateGroups(
+        group_of(n, np.concatenate(rows), np.concatenate(cols)), exact_pairs, near_pairs
+    )
+
+
+def group_of(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Connected groups of ``n`` texts joined by pairs: each text's earliest group member."""
+    graph = sp.coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
+    _, component = connected_components(graph, directed=False)
+    # The representative of a group is its earliest text, so results do not depend on labels.
+    first = np.full(int(component.max()) + 1, n, dtype=np.int64)
+    np.minimum.at(first, component, np.arange(n))
+    return np.asarray(first[component])
+
+
+def similar_pairs(
+    signatures: np.ndarray, *, threshold: float = 0.7, bands: int = 16, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of rows whose MinHash signatures agree on at least ``threshold`` of positions.
+
+    Banding: rows that agree on a whole band fall in the same bucket and become candidates;
+    each candidate is verified on the full signature. Work and memory grow linearly.
+    """
+    num_perm = signatures.shape[1]
+    if num_perm % bands:
+        raise ValueError("the signature length must be a multiple of bands")
     empty = (signatures == np.iinfo(np.uint32).max).all(axis=1)
     per_band = num_perm // bands
     weights = np.random.default_rng(seed + 1).integers(1, 2**31, size=per_band, dtype=np.uint64)
@@ -125,38 +157,22 @@ def find_duplicates(
         key = (block * weights).sum(axis=1)  # wraps modulo 2**64: a fine bucket hash
         key[empty] = np.arange(int(empty.sum()), dtype=np.uint64) + np.uint64(2**63)
         order = np.argsort(key, kind="stable")
-        same = key[order][1:] == key[order][:-1]
-        hits = np.flatnonzero(same)
-        if len(hits) == 0:
-            continue
+        hits = np.flatnonzero(key[order][1:] == key[order][:-1])
         # Each text is compared with its predecessor in the bucket: a chain that covers
         # the bucket when its members are alike, verified on the full signature below.
-        left, right = order[hits], order[hits + 1]
-        near_rows.append(left)
-        near_cols.append(right)
-    near_pairs = 0
-    if near_rows:
-        left = np.concatenate(near_rows)
-        right = np.concatenate(near_cols)
-        pairs = np.unique(np.stack([np.minimum(left, right), np.maximum(left, right)]), axis=1)
-        left, right = pairs[0], pairs[1]
-        agreement = np.empty(len(left))
-        for start in range(0, len(left), 200_000):
-            stop = start + 200_000
-            agreement[start:stop] = (
-                signatures[left[start:stop]] == signatures[right[start:stop]]
-            ).mean(axis=1)
-        keep = agreement >= threshold
-        near_pairs = int(keep.sum())
-        rows.append(distinct[left[keep]])
-        cols.append(distinct[right[keep]])
-
-    graph = sp.coo_matrix(
-        (np.ones(sum(len(r) for r in rows)), (np.concatenate(rows), np.concatenate(cols))),
-        shape=(n, n),
-    )
-    _, component = connected_components(graph, directed=False)
-    # The representative of a group is its earliest text, so results do not depend on labels.
-    first = np.full(int(component.max()) + 1, n, dtype=np.int64)
-    np.minimum.at(first, component, np.arange(n))
-    return DuplicateGroups(first[component], exact_pairs, near_pairs)
+        near_rows.append(order[hits])
+        near_cols.append(order[hits + 1])
+    left = np.concatenate(near_rows) if near_rows else np.zeros(0, dtype=np.int64)
+    right = np.concatenate(near_cols) if near_cols else np.zeros(0, dtype=np.int64)
+    if len(left) == 0:
+        return left, right
+    pairs = np.unique(np.stack([np.minimum(left, right), np.maximum(left, right)]), axis=1)
+    left, right = pairs[0], pairs[1]
+    agreement = np.empty(len(left))
+    for start in range(0, len(left), 200_000):
+        stop = start + 200_000
+        agreement[start:stop] = (
+            signatures[left[start:stop]] == signatures[right[start:stop]]
+        ).mean(axis=1)
+    keep = agreement >= threshold
+    return left[keep], right[keep]

@@ -1,0 +1,104 @@
+"""``roadwise feedback …`` end to end on a small stored workspace."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from roadwise.domain import Workspace
+from roadwise.engines.feedback import synthetic as syn
+from roadwise.views.cli import app
+from roadwise.workspace import open_store
+
+runner = CliRunner()
+AS_OF = dt.date(2026, 6, 30)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    customers = syn.customers(20)
+    feedback, _ = syn.feedback_records(
+        300, customer_keys=[c.key for c in customers], confirmed_share=0.2, as_of=AS_OF
+    )
+    ws = Workspace(
+        name="cli", as_of=AS_OF, customers=customers, items=syn.backlog_items(), feedback=feedback
+    )
+    path = str(tmp_path / "w.db")
+    open_store(path).replace(ws)
+    return path
+
+
+def invoke(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_import_refuses_bad_rows_unless_asked(db: str, tmp_path: Path) -> None:
+    path = tmp_path / "tickets.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["ticket", "body", "created_at", "account", "stars"])
+        writer.writerow(["T1", "Please add a gantt chart", "2026-06-01", "Customer 3 Inc", 4])
+        writer.writerow(["T2", "", "2026-06-02", "Customer 4", 2])
+        writer.writerow(["T3", "Search is slow", "2026-06-03", "Nobody", 2])
+    before = len(open_store(db).load().feedback)
+    refused = runner.invoke(app, ["feedback", "import", str(path), "--db", db, "--prefix", "ZD"])
+    assert refused.exit_code == 1
+    assert "row 3" in refused.output and "nothing was imported" in refused.output
+    assert len(open_store(db).load().feedback) == before
+
+    out = invoke(
+        "feedback",
+        "import",
+        str(path),
+        "--db",
+        db,
+        "--prefix",
+        "ZD",
+        "--skip-bad-rows",
+        "--mapping",
+        "id=ticket",
+        "--json",
+    )
+    summary = json.loads(out)
+    assert summary["imported"] == 2 and summary["bad_rows"] == 1
+    assert summary["unmatched_customers"] == 1
+    stored = {f.key: f for f in open_store(db).load().feedback}
+    assert stored["ZD-T1"].customer == "C003" and stored["ZD-T1"].rating == 4
+
+
+def test_classify_link_themes_demand(db: str) -> None:
+    store = open_store(db)
+    keys = [f.key for f in store.load().feedback]
+    out = json.loads(
+        invoke("feedback", "classify", "--db", db, "--label", f"{keys[0]}=praise", "--json")
+    )
+    assert out["labels_used"] == 1 and not out["learned"]
+    ws = store.load()
+    first = next(f for f in ws.feedback if f.key == keys[0])
+    assert first.label == "praise" and first.label_source == "user"
+    assert all(f.label for f in ws.feedback)
+
+    proposals = json.loads(invoke("feedback", "link", "--db", db, "--json"))["proposed"]
+    assert proposals
+    target = proposals[0]
+    invoke("feedback", "link", "--db", db, "--reject", f"{target['feedback']}={target['item']}")
+    ws = store.load()
+    links = next(f for f in ws.feedback if f.key == target["feedback"]).links
+    assert any(x.item == target["item"] and x.confirmed is False for x in links)
+
+    themes = json.loads(invoke("feedback", "themes", "--db", db, "--json"))
+    assert themes and all(t["quotes"] for t in themes)
+    demand = json.loads(invoke("feedback", "demand", "--db", db, "--json"))
+    revenues = [d["revenue"] for d in demand]
+    assert revenues == sorted(revenues, reverse=True)
+    assert all(d["revenue_interval"][0] <= d["revenue_interval"][1] for d in demand)
+
+    bad = runner.invoke(app, ["feedback", "classify", "--db", db, "--label", f"{keys[0]}=rant"])
+    assert bad.exit_code == 1 and "unknown label 'rant'" in bad.output

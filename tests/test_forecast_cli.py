@@ -143,3 +143,165 @@ def test_howmany_and_user_errors(export: Path) -> None:
         ],
     )
     assert both.exit_code == 1 and "exactly one of" in both.output
+
+
+# --------------------------------------------------------------------------- workspace commands
+
+
+@pytest.fixture()
+def workspace_db(tmp_path: Path) -> str:
+    """Two teams with 40 weeks of history, an epic of estimated stories, deadlines, a dependency."""
+    from roadwise.domain import Workspace
+    from roadwise.domain.model import (
+        Deadline,
+        Dependency,
+        Estimate,
+        HistoryRecord,
+        Item,
+        ItemKind,
+        Status,
+        Team,
+    )
+    from roadwise.workspace import open_store
+
+    as_of = dt.date(2025, 6, 2)
+    start = dt.datetime(2024, 8, 26, 10)
+    history = []
+    for week in range(40):
+        for team, per_week in (("web", 3), ("api", 2)):
+            for k in range(per_week):
+                done = start + dt.timedelta(weeks=week, days=k, hours=k)
+                history.append(
+                    HistoryRecord(
+                        key=f"H-{team}-{week}-{k}",
+                        team=team,
+                        created=done - dt.timedelta(days=6),
+                        started=done - dt.timedelta(days=2),
+                        done=done,
+                        points=3.0,
+                        estimate=Estimate(low=1, likely=2, high=4),
+                    )
+                )
+    items = [Item(key="EPIC", title="Checkout", kind=ItemKind.EPIC, status=Status.READY)]
+    for k in range(6):
+        items.append(
+            Item(
+                key=f"S-{k}",
+                title=f"story {k}",
+                parent="EPIC",
+                team="web" if k < 4 else "api",
+                status=Status.READY,
+                estimate=Estimate(low=1, likely=2, high=5),
+                created=dt.datetime(2025, 5, 20) if k == 5 else dt.datetime(2025, 3, 1),
+                deadline=Deadline(date=as_of + dt.timedelta(days=30)) if k == 3 else None,
+                dependencies=[Dependency(item="S-0")] if k == 4 else [],
+            )
+        )
+    ws = Workspace(
+        name="shop",
+        as_of=as_of,
+        teams=[Team(key="web", name="Web"), Team(key="api", name="API")],
+        items=items,
+        history=history,
+    )
+    path = str(tmp_path / "rw.db")
+    open_store(path).replace(ws)
+    return path
+
+
+def test_roadmap_moved_and_scope_from_the_workspace(workspace_db: str) -> None:
+    result = runner.invoke(
+        app, ["forecast", "roadmap", "--db", workspace_db, "--trials", "500", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    by_key = {i["key"]: i for i in data["items"]}
+    assert set(by_key) == {f"S-{k}" for k in range(6)}  # leaves only, not the epic
+    assert 0.0 <= by_key["S-3"]["p_deadline"] <= 1.0
+    assert set(data["team_calibration"]) == {"web", "api"}
+
+    moved = runner.invoke(
+        app,
+        [
+            "forecast",
+            "moved",
+            "--db",
+            workspace_db,
+            "--team",
+            "api",
+            "--since",
+            "2025-05-05",
+            "--trials",
+            "500",
+            "--json",
+        ],
+    )
+    assert moved.exit_code == 0, moved.output
+    m = json.loads(moved.output)
+    assert m["items_added"] == 1  # S-5 was created after the 'since' date
+    parts = m["scope_days"] + m["throughput_days"] + m["completed_work_days"]
+    assert parts == pytest.approx(m["total_days"])
+    assert m["scope_days"] > 0
+
+    scoped = runner.invoke(
+        app,
+        [
+            "forecast",
+            "when",
+            "--db",
+            workspace_db,
+            "--scope",
+            "EPIC",
+            "--estimates",
+            "--trials",
+            "1000",
+            "--json",
+        ],
+    )
+    assert scoped.exit_code == 0, scoped.output
+    s = json.loads(scoped.output)
+    assert s["unit"] == "points" and s["scope"] == "EPIC"
+    assert "1.50 × estimate" in s["estimate_bias"]  # 3 points delivered per 2 estimated
+    unknown = runner.invoke(app, ["forecast", "when", "--db", workspace_db, "--scope", "NOPE"])
+    assert unknown.exit_code == 1 and "no item or release with key 'NOPE'" in unknown.output
+
+
+def test_every_chart_builds_a_vega_lite_spec(workspace_db: str, tmp_path: Path) -> None:
+    from roadwise.views.charts import spec
+
+    out = tmp_path / "charts"
+    result = runner.invoke(app, ["forecast", "history", "--db", workspace_db, "--charts", str(out)])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} >= {
+        "throughput.svg",
+        "cycle_time.svg",
+        "cumulative_flow.svg",
+    }
+    rel = runner.invoke(
+        app,
+        [
+            "forecast",
+            "backtest",
+            "--db",
+            workspace_db,
+            "--items",
+            "10",
+            "--trials",
+            "300",
+            "--chart",
+            str(tmp_path / "rel.svg"),
+        ],
+    )
+    assert rel.exit_code == 0, rel.output
+    assert (tmp_path / "rel.svg").read_text().startswith("<svg")
+
+    from roadwise.engines.forecast import ForecastOptions, forecast_when
+    from roadwise.engines.history import throughput
+    from roadwise.views.charts.forecast import burn_up, forecast_histogram
+    from roadwise.workspace import open_store
+
+    ws = open_store(workspace_db).load()
+    recs = [r for r in ws.history if r.team == "web"]
+    f = forecast_when(recs, 12, ws.as_of, ForecastOptions(trials=500, backtest_trials=200))
+    assert spec(forecast_histogram(f))["layer"]
+    assert spec(burn_up(throughput(recs, end=ws.as_of), 12, f))["layer"]

@@ -560,7 +560,13 @@ def history(
     as_json: bool = JsonOption,
 ) -> None:
     """Throughput, cycle time and lead time per team and kind; flow charts."""
-    from roadwise.engines.history import cycle_time_scatter, summarise, throughput
+    from roadwise.engines.history import (
+        cumulative_flow,
+        cycle_time_scatter,
+        summarise,
+        throughput,
+        wip_ageing,
+    )
 
     loaded = _load(db, history_csv, mapping, None)
     recs = loaded.team(team)
@@ -586,10 +592,99 @@ def history(
         console.print(table)
     if chart_dir:
         from roadwise.views.charts import save
+        from roadwise.views.charts.forecast import cumulative_flow as flow_chart
         from roadwise.views.charts.forecast import cycle_time_scatter as scatter_chart
         from roadwise.views.charts.forecast import throughput_run_chart
+        from roadwise.views.charts.forecast import wip_ageing as ageing_chart
 
         chart_dir.mkdir(parents=True, exist_ok=True)
         save(throughput_run_chart(throughput(recs)), chart_dir / "throughput.svg")
         save(scatter_chart(cycle_time_scatter(recs)), chart_dir / "cycle_time.svg")
+        open_items = [
+            i
+            for i in (loaded.ws.open_items() if loaded.ws else [])
+            if team is None or i.team == team
+        ]
+        start = loaded.as_of - dt.timedelta(weeks=weeks or 26)
+        flow = cumulative_flow(recs, open_items, start=start, end=loaded.as_of)
+        save(flow_chart(flow), chart_dir / "cumulative_flow.svg")
+        in_progress = [i for i in open_items if i.started is not None]
+        if in_progress:
+            as_of_time = dt.datetime.combine(loaded.as_of, dt.time())
+            save(
+                ageing_chart(wip_ageing(recs, in_progress, as_of_time)),
+                chart_dir / "wip_ageing.svg",
+            )
         console.print(f"charts written to {chart_dir}")
+
+
+@forecast_app.command()
+@handles_errors
+def moved(
+    team: str = typer.Option(..., "--team", "-t", help="Team key."),
+    since: dt.datetime = typer.Option(
+        ..., "--since", help="Compare with the forecast as it stood on this day."
+    ),
+    percentile: int = typer.Option(85, "--percentile", min=1, max=99),
+    trials: int = typer.Option(4000, "--trials", min=100),
+    seed: int = SeedOption,
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Why did the team's date move? Split into scope change, throughput change, work done.
+
+    The target is the team's open items plus what it finished since; its scope then counts the
+    items that existed then.
+    """
+    from roadwise.engines.forecast import ForecastSnapshot, explain_move
+    from roadwise.engines.forecast.backtest import history_before
+
+    loaded = _load(db, None, "tawos", None, need_ws=True)
+    ws = loaded.ws
+    recs = loaded.team(team)
+    epoch = dt.datetime.combine(loaded.as_of, dt.time())
+    then = dt.datetime.combine(since.date(), dt.time())
+    if then >= epoch:
+        raise RoadwiseError(f"--since must be before {loaded.as_of}", field="--since")
+    done = np.array([(r.done - epoch).total_seconds() / 86400 for r in recs])
+    first = float(done.min())
+    offset = (then - epoch).total_seconds() / 86400
+    if offset <= first:
+        raise RoadwiseError("--since is before the team's first finished item", field="--since")
+    parents = {i.parent for i in ws.items if i.parent}
+    open_now = [i for i in ws.open_items() if i.team == team and i.key not in parents]
+    open_then = [i for i in open_now if i.created is None or i.created < then]
+    finished = sum(1 for r in recs if then <= r.done < epoch)
+    before = ForecastSnapshot(
+        then.date(), float(len(open_then) + finished), 0.0, history_before(done, offset, first)
+    )
+    after = ForecastSnapshot(
+        loaded.as_of,
+        float(len(open_now) + finished),
+        float(finished),
+        history_before(done, 0.0, first),
+    )
+    move = explain_move(before, after, percentile=percentile, trials=trials, seed=seed)
+    if as_json:
+        print_json(
+            {
+                "team": team,
+                "percentile": percentile,
+                "before": move.before,
+                "after": move.after,
+                "total_days": move.total_days,
+                "scope_days": move.scope_days,
+                "throughput_days": move.throughput_days,
+                "completed_work_days": move.completed_work_days,
+                "items_added": len(open_now) - len(open_then),
+                "items_finished": finished,
+            }
+        )
+        return
+    console.print(
+        f"{team}: the {percentile} % date for its open work moved from {_fmt(move.before)} to "
+        f"{_fmt(move.after)} ({move.total_days:+.1f} days) between {since.date()} and "
+        f"{loaded.as_of}; {len(open_now) - len(open_then)} items added, {finished} finished."
+    )
+    for line in move.lines():
+        console.print(f"  {line}")

@@ -625,7 +625,9 @@ def moved(
     since: dt.datetime = typer.Option(
         ..., "--since", help="Compare with the forecast as it stood on this day."
     ),
-    percentile: int = typer.Option(85, "--percentile", min=1, max=99),
+    percentile: int = typer.Option(
+        85, "--percentile", min=1, max=99, help="Which percentile date to explain."
+    ),
     trials: int = typer.Option(4000, "--trials", min=100),
     seed: int = SeedOption,
     db: str | None = DbOption,

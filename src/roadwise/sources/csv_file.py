@@ -586,7 +586,9 @@ def item_to_row(item: Item) -> dict[str, str]:
 
 def items_to_csv(items: Iterable[Item]) -> str:
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\n")
+    # RFC 4180 line ends: with "\r\n" as terminator the writer quotes any cell holding a
+    # lone "\r" as well as "\n", so every cell reads back exactly.
+    writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\r\n")
     writer.writeheader()
     for item in items:
         writer.writerow(item_to_row(item))

@@ -1,0 +1,180 @@
+"""Items to and from CSV: lossless round-trips, column mappings, errors naming row and column."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from roadwise.domain import Estimate, Item, Range, Status, Workspace
+from roadwise.errors import RoadwiseError
+from roadwise.sources.csv_file import (
+    import_items_csv,
+    items_to_csv,
+    parse_mapping,
+    read_items_csv,
+    write_items_csv,
+)
+from roadwise.workspace import open_store
+from workspace_strategies import items, keys, small_workspace
+
+
+@st.composite
+def backlogs(draw: st.DrawFn) -> list[Item]:
+    item_keys = draw(st.lists(keys, unique=True, min_size=1, max_size=5))
+    return draw(
+        items(
+            item_keys,
+            teams=["web"],
+            people=["ana"],
+            themes=["new"],
+            objectives=["O1"],
+            customers=["C1"],
+            releases=["R1"],
+        )
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(backlogs())
+def test_round_trip_is_lossless(backlog: list[Item]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_items_csv(backlog, Path(folder) / "items.csv")
+        assert read_items_csv(path) == backlog
+        assert items_to_csv(read_items_csv(path)).encode() == path.read_bytes()
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_mapping_reads_a_tracker_export(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "jira.csv",
+        "Issue key,Summary,Story Points,Status,Labels,Sprint\n"
+        "PAY-1,Card form,5,In Progress,ui; payments,Sprint 3\n"
+        "PAY-2,Refunds,2/3/8,To Do,,Sprint 4\n",
+    )
+    mapping = parse_mapping(
+        "Issue key=key,Summary=title,Story Points=estimate,Status=status,Labels=tags"
+    )
+    first, second = read_items_csv(path, mapping)
+    assert (first.key, first.title, first.status) == ("PAY-1", "Card form", Status.IN_PROGRESS)
+    assert first.estimate == Estimate(low=5, likely=5, high=5)
+    assert first.tags == ["ui", "payments"]
+    assert second.status == Status.READY
+    assert second.estimate == Estimate(low=2, likely=3, high=8)
+
+
+def test_mapping_file_and_reversed_pairs(tmp_path: Path) -> None:
+    mapping_file = _write(tmp_path / "map.yaml", "Issue key: key\nSummary: title\nNotes: '-'\n")
+    assert parse_mapping(mapping_file) == {"Issue key": "key", "Summary": "title", "Notes": "-"}
+    # field=Column, the way `roadwise history import` takes it, is understood too
+    assert parse_mapping("key=Issue key,title=Summary") == {
+        "Issue key": "key",
+        "Summary": "title",
+    }
+    with pytest.raises(RoadwiseError, match="not an item field"):
+        parse_mapping("Summary=titel")
+
+
+def test_value_ranges_and_links(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "items.csv",
+        "key,title,reach,confidence,dependencies,objectives,deadline,deadline_hard\n"
+        "A,First,100/200/400 triangular,0.8,,O1:0.5,2026-06-30,yes\n"
+        "B,Second,,,A:3,,,\n",
+    )
+    first, second = read_items_csv(path)
+    assert first.value.reach == Range(low=100, likely=200, high=400, distribution="triangular")
+    assert first.value.confidence == 0.8
+    assert first.objectives[0].contribution == 0.5
+    assert first.deadline is not None and first.deadline.hard
+    assert second.dependencies[0].item == "A" and second.dependencies[0].lag_days == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "column", "fragment"),
+    [
+        ("key,title,estimate_low\nA,First,three\n", 2, "estimate_low", "expected a number"),
+        ("key,title,estimate\nA,First,5/3/1\n", 2, "estimate", "low <= likely <= high"),
+        ("key,title,status\nA,First,shipped\n", 2, "status", "Input should be"),
+        ("key,title,technical_risk\nA,First,1.5\n", 2, "technical_risk", "less than or equal"),
+        ("key,title,created\nA,First,2026-02-30\n", 2, "created", "ISO date-time"),
+        ("key,title,deadline\nA,First,soon\n", 2, "deadline", "ISO date"),
+        ("key,title,dependencies\nA,First,B:x\n", 2, "dependencies", "KEY:LAG"),
+        ("key,title\nA,First\nB,Second\nA,Again\n", 4, "key", "duplicate key 'A'"),
+        ("key,title\nA,\n", 2, "title", "missing required field 'title'"),
+        ("key,title\nA,First,extra\n", 2, None, "only 2 columns"),
+        ("key,titel\nA,First\n", 1, "titel", "unknown column 'titel'"),
+        ("key,description\nA,First\n", 1, None, "no column gives the item's 'title'"),
+    ],
+)
+def test_malformed_rows_name_row_and_column(
+    tmp_path: Path, text: str, row: int, column: str | None, fragment: str
+) -> None:
+    path = _write(tmp_path / "items.csv", text)
+    with pytest.raises(RoadwiseError) as caught:
+        read_items_csv(path)
+    assert (caught.value.file, caught.value.row, caught.value.field) == (str(path), row, column)
+    assert fragment in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("text", "row", "column", "fragment"),
+    [
+        ("key,title,team\nN1,New,web\nN2,Other,ops\n", 3, "team", "unknown team 'ops'"),
+        ("key,title,parent\nN1,New,E9\n", 2, "parent", "unknown parent item 'E9'"),
+        ("key,title,dependencies\nN1,New,S9\n", 2, "dependencies", "unknown item 'S9'"),
+        ("key,title,customers\nN1,New,C1;C9\n", 2, "customers", "unknown customer 'C9'"),
+        ("key,title,objectives\nN1,New,O7\n", 2, "objectives", "unknown objective 'O7'"),
+        (
+            "key,title,dependencies\nS1,Card form,S2\n",
+            2,
+            "dependencies",
+            "dependency cycle: S1 -> S2 -> S1",
+        ),
+        ("key,title,parent\nE1,Checkout,S1\n", 2, "parent", "parent cycle: E1 -> S1 -> E1"),
+    ],
+)
+def test_workspace_rules_on_import_name_row_and_column_and_write_nothing(
+    tmp_path: Path, text: str, row: int, column: str, fragment: str
+) -> None:
+    path = _write(tmp_path / "items.csv", text)
+    with open_store(tmp_path / "roadwise.db") as store:
+        store.replace(small_workspace())
+        before = store.load()
+        with pytest.raises(RoadwiseError) as caught:
+            store.modify(lambda ws: import_items_csv(ws, path))
+        assert (caught.value.row, caught.value.field) == (row, column), str(caught.value)
+        assert caught.value.file == str(path)
+        assert fragment in caught.value.message
+        assert store.load() == before
+
+
+def test_import_merges_by_key_or_replaces(tmp_path: Path) -> None:
+    ws = small_workspace()
+    path = _write(tmp_path / "items.csv", "key,title,team\nS3,Receipts v2,api\nN1,New,web\n")
+    merged = import_items_csv(ws, path)
+    assert [i.key for i in merged.items] == ["E1", "S1", "S2", "S3", "B1", "N1"]
+    assert merged.item_by_key["S3"].title == "Receipts v2"
+    assert merged.item_by_key["S3"].parent is None  # the row is the whole item
+    # Replacing every item must still satisfy feedback links and decisions.
+    with pytest.raises(RoadwiseError, match=r"\(stored\) feedback"):
+        import_items_csv(ws, path, replace=True)
+    bare = Workspace(teams=ws.teams)
+    assert [i.key for i in import_items_csv(bare, path, replace=True).items] == ["S3", "N1"]
+
+
+def test_excel_bom_and_semicolons(tmp_path: Path) -> None:
+    path = tmp_path / "items.csv"
+    path.write_bytes("\ufeffkey;title;tags\r\nA;First;x;y\r\n".encode())
+    with pytest.raises(RoadwiseError, match="only 3 columns"):
+        read_items_csv(path)
+    path.write_bytes('\ufeffkey;title;tags\r\nA;"Line one\r\nline two";"x;y"\r\n'.encode())
+    (item,) = read_items_csv(path)
+    assert item.title == "Line one\r\nline two" and item.tags == ["x", "y"]

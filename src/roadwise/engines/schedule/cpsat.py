@@ -549,7 +549,7 @@ def _extract(solver: cp_model.CpSolver, v: _Vars, problem: Problem) -> tuple[Pla
 def best_list_schedule(
     problem: Problem,
     options: SolveOptions,
-    rules: Sequence[Rule] = ("rank", "edd", "lft", "lst", "mts", "grpw"),
+    rules: Sequence[Rule] = ("rank", "wspt", "edd", "lft", "lst", "mts", "grpw"),
 ) -> Solution:
     """The best of a few priority-rule schedules under the model's objective (hint material)."""
     best: Solution | None = None

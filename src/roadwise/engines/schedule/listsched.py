@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from roadwise.engines.schedule.problem import Placement, Precedence, Problem, Solution
 
-Rule = Literal["rank", "lft", "lst", "mts", "grpw", "spt", "edd"]
+Rule = Literal["rank", "lft", "lst", "mts", "grpw", "spt", "edd", "wspt"]
 
 
 def priority_order(problem: Problem, rule: Rule = "rank") -> list[int]:
@@ -35,6 +35,19 @@ def priority_order(problem: Problem, rule: Rule = "rank") -> list[int]:
         return list(range(n))
     if rule == "edd":
         return sorted(range(n), key=lambda i: (_due_dates(problem)[i], i))
+    if rule == "wspt":
+        # Weighted shortest processing time (CD3: cost of delay divided by duration), with a
+        # feature's weight shared by its tasks and passed back to what they depend on.
+        weight = [float(t.weight) for t in problem.tasks]
+        for ms in problem.milestones:
+            for i in ms.tasks:
+                weight[i] += ms.weight / max(1, len(ms.tasks))
+        succs = problem.successors()
+        for i in reversed(problem.topological_order()):
+            for j, _ in succs[i]:
+                weight[i] = max(weight[i], weight[j])
+        ratio = [-weight[i] / max(1, problem.min_duration(i)) for i in range(n)]
+        return sorted(range(n), key=lambda i: (ratio[i], i))
     tails = problem.tails()
     upper = max((e + t for e, t in zip(problem.earliest_starts(), tails, strict=True)), default=0)
     durations = [problem.min_duration(i) for i in range(n)]

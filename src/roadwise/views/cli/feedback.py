@@ -452,8 +452,9 @@ def themes(
         )
     console.print(table)
     console.print(
-        "Rising: more of all feedback in the recent window than before, one-sided Poisson rate "
-        "test, p adjusted for the number of themes (Benjamini-Hochberg), below 0.05."
+        f"Rising: more texts per day in the last {s.recent_days} days than in the "
+        f"{s.earlier_days} days before (exact one-sided test of two Poisson rates), p adjusted "
+        "for the number of themes (Benjamini-Hochberg) below 0.05, at least 5 recent texts."
     )
 
 

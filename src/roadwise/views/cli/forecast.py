@@ -498,7 +498,7 @@ def roadmap(
     for o in result.items:
         counts[o.team] = counts.get(o.team, 0) + 1
     calibrations = team_calibrations(loaded.ws, counts)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "key": o.key,
             "team": o.team,

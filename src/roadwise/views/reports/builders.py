@@ -12,6 +12,7 @@ import importlib
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -327,10 +328,10 @@ def ships_section(w: Writer, *, limit: int = 8) -> Section | None:
 # --------------------------------------------------------------------------- risks
 
 
-def risk_rows(w: Writer) -> list[dict[str, str]]:
+def risk_rows(w: Writer) -> list[dict[str, Any]]:
     """Every risk the facts show, most serious first: kind, what, why, severity (1..4)."""
     ws = w.ws
-    risks: list[dict[str, str]] = []
+    risks: list[dict[str, Any]] = []
     # Late work, worst first; a part is not repeated under a whole that is as late or later.
     late: list[tuple[int, Item, str, DateForecast]] = []
     for item in F.deliverables(ws) + F.initiatives(ws):
@@ -359,7 +360,7 @@ def risk_rows(w: Writer) -> list[dict[str, str]]:
                 "why": why,
                 "severity": str(severity),
                 "team": F.team_name(ws, F.owning_team(ws, item)),
-                "ref": w.note_forecast(fc, item.title),
+                "ref": partial(w.note_forecast, fc, item.title),
             }
         )
     roadmap = w.facts.raw.get("roadmap_result")
@@ -368,7 +369,8 @@ def risk_rows(w: Writer) -> list[dict[str, str]]:
         late_item = ws.item_by_key.get(miss.item)
         if late_item is None or late_item.title in listed:
             continue
-        ref = w.trace.note(
+        ref = partial(
+            w.trace.note,
             f"{late_item.title}: planned finish against its deadline",
             f"{miss.planned_end.isoformat()} vs {miss.deadline.isoformat()}",
             inputs="open items, estimates, teams' capacity, dependencies, deadlines",
@@ -435,7 +437,8 @@ def risk_rows(w: Writer) -> list[dict[str, str]]:
                 ),
                 "severity": "3" if item.technical_risk >= 0.7 else "2",
                 "team": F.team_name(ws, F.owning_team(ws, item)),
-                "ref": w.trace.note(
+                "ref": partial(
+                    w.trace.note,
                     f"{item.title}: technical risk and open work",
                     f"{exact_percent(item.technical_risk)}; {F.open_size(ws, item):g} {_unit(w)}",
                     inputs=f"item {item.key}: technical_risk, estimates of its open items",
@@ -521,7 +524,8 @@ def risks_section(w: Writer, *, limit: int | None = None, key: str = "risks") ->
         headline = f"{say_count(len(risks), 'risk')} to watch"
     headline += f"; {say_count(len(risks), 'risk')} in all"
     section = Section(key, "Top risks" if limit else "Risks", sentence(headline))
-    refs = tuple(dict.fromkeys(r["ref"] for r in shown if r.get("ref")))
+    # Only the risks shown are traced (a risk's reference is made when it is stated).
+    refs = tuple(dict.fromkeys(r["ref"]() for r in shown if r.get("ref")))
     if limit:
         section.add(
             Bullets(

@@ -19,6 +19,7 @@ import argparse
 import json
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pool", default=Calibration().pool, choices=["mature", "censor", "known"])
     ap.add_argument("--windows", type=int, nargs="+", default=list(Sampling().windows))
     args = ap.parse_args(argv)
+    # Averages over columns a method does not have (e.g. the naive line's 50 %) are nan.
+    warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
 
     folder = args.data / "tawosi2022_sp_vs_effort" / "rq2_rq3"
     files = sorted(folder.glob("*.csv"))
@@ -218,7 +221,12 @@ def main(argv: list[str] | None = None) -> int:
         f"{pooled_rw.cutoffs} scored cut-offs; {elapsed:.0f} s"
     )
     if args.json:
-        args.json.write_text(json.dumps({"records": records, "overall": overall}, indent=1))
+        # NaN (a project with no scorable cut-off for some N) is not JSON: write null.
+        clean = [
+            {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+            for r in records
+        ]
+        args.json.write_text(json.dumps({"records": clean, "overall": overall}, indent=1))
     return 0
 
 

@@ -131,6 +131,7 @@ def write_workspace_yaml(ws: Workspace, path: str | Path) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file normal rights
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -360,3 +361,9 @@ def merge_workspace_yaml(ws: Workspace, path: str | Path) -> Workspace:
         return None if parts else []
 
     return validate_workspace_data(merged, document, translate)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,184 @@
+"""The workspace commands, through Typer's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from roadwise.sources.yaml_file import write_workspace_yaml
+from roadwise.views.cli import app
+from roadwise.workspace import open_store
+from workspace_strategies import small_workspace
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    path = tmp_path / "roadwise.db"
+    with open_store(path) as store:
+        store.replace(small_workspace())
+    return str(path)
+
+
+def test_init_creates_a_workspace_once(tmp_path: Path) -> None:
+    db = str(tmp_path / "new.db")
+    code, out = run("init", "--name", "Acme", "--db", db)
+    assert code == 0 and "Created workspace Acme" in out
+    code, out = run("init", "--db", db)
+    assert code == 1 and "already holds a workspace" in out
+    assert "Traceback" not in out
+
+
+def test_commands_on_a_missing_database_say_what_to_do(tmp_path: Path) -> None:
+    code, out = run("items", "list", "--db", str(tmp_path / "none.db"))
+    assert code == 1 and "roadwise init" in out
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_db_comes_from_the_environment(db: str) -> None:
+    result = runner.invoke(app, ["items", "list", "--json"], env={"ROADWISE_DB": db})
+    assert result.exit_code == 0
+    assert len(json.loads(result.output)) == 5
+
+
+def test_items_list_filters_and_json(db: str) -> None:
+    code, out = run("items", "list", "--team", "api", "--json", "--db", db)
+    assert code == 0
+    assert [i["key"] for i in json.loads(out)] == ["S2", "S3"]
+    code, out = run("items", "list", "--status", "ready", "--status", "done", "--json", "--db", db)
+    assert [i["key"] for i in json.loads(out)] == ["S1", "B1"]
+    code, out = run(
+        "items", "list", "--open", "--kind", "story", "--tag", "email", "--json", "--db", db
+    )
+    assert [i["key"] for i in json.loads(out)] == ["S3"]
+    code, out = run("items", "list", "--parent", "E1", "--search", "card", "--db", db)
+    assert code == 0 and "Card form" in out and "Receipts" not in out
+    code, out = run("items", "list", "--status", "shipped", "--db", db)
+    assert code == 2 and "shipped" in out  # Typer names the valid choices
+
+
+def test_items_show_add_edit(db: str) -> None:
+    code, out = run("items", "show", "S1", "--db", db)
+    assert code == 0 and "title: Card form" in out and "version: 1" in out
+    code, out = run(
+        "items", "add", "N1", "--title", "Export to CSV", "--parent", "E1", "--team", "web",
+        "--estimate", "2/3/8", "--tag", "export", "--depends-on", "S1", "--db", db,
+    )  # fmt: skip
+    assert code == 0, out
+    code, out = run("items", "show", "N1", "--json", "--db", db)
+    shown = json.loads(out)
+    assert shown["estimate"]["high"] == 8 and shown["dependencies"] == [
+        {"item": "S1", "type": "finish_to_start", "lag_days": 0}
+    ]
+    code, out = run(
+        "items", "edit", "N1", "--status", "in_progress", "--set", "value.reach=500",
+        "--set", "deadline.date=2026-06-30", "--json", "--db", db,
+    )  # fmt: skip
+    edited = json.loads(out)
+    assert edited["status"] == "in_progress" and edited["version"] == 2
+    assert edited["value"]["reach"] == 500 and edited["deadline"]["date"] == "2026-06-30"
+    code, out = run("items", "add", "N1", "--title", "again", "--db", db)
+    assert code == 1 and "exists already" in out
+
+
+def test_edit_with_a_stale_version_is_refused(db: str) -> None:
+    assert run("items", "edit", "S1", "--status", "in_progress", "--db", db)[0] == 0
+    code, out = run("items", "edit", "S1", "--title", "Mine", "--version", "1", "--db", db)
+    assert code == 1
+    assert "changed after you read it" in out and "status: 'ready' -> 'in_progress'" in out
+    assert json.loads(run("items", "show", "S1", "--json", "--db", db)[1])["title"] == "Card form"
+
+
+def test_item_mistakes_are_one_line_errors(db: str) -> None:
+    for args, fragment in [
+        (("items", "show", "NOPE"), "no item 'NOPE'"),
+        (("items", "edit", "S1", "--team", "ops"), "unknown team 'ops'"),
+        (("items", "edit", "S1", "--depends-on", "S2"), "dependency cycle: S1 -> S2 -> S1"),
+        (("items", "edit", "S1", "--estimate", "8/3/1"), "low <= likely <= high"),
+        (("items", "edit", "S1", "--set", "colour=red"), "unknown field 'colour'"),
+        (("items", "edit", "S1"), "nothing to change"),
+    ]:
+        code, out = run(*args, "--db", db)
+        assert code == 1 and fragment in out and "Traceback" not in out, out
+
+
+def test_export_import_yaml_round_trip(db: str, tmp_path: Path) -> None:
+    path = tmp_path / "ws.yaml"
+    assert run("export", str(path), "--db", db)[0] == 0
+    other = str(tmp_path / "other.db")
+    code, out = run("import", str(path), "--db", other, "--json")
+    assert code == 0 and json.loads(out)["added"] == 5
+    with open_store(other) as store:
+        assert store.load() == small_workspace()
+
+
+def test_import_merges_and_a_bad_file_changes_nothing(db: str, tmp_path: Path) -> None:
+    good = tmp_path / "part.yaml"
+    good.write_text("items:\n- key: N1\n  title: New\n  team: web\n", encoding="utf-8")
+    code, out = run("import", str(good), "--db", db, "--json")
+    assert code == 0 and json.loads(out) | {"file": "", "db": ""} == {
+        "file": "", "db": "", "added": 1, "updated": 0, "removed": 0, "items": 6,
+    }  # fmt: skip
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("items:\n- key: N2\n  title: New\n  team: ops\n", encoding="utf-8")
+    before = open_store(db).load()
+    code, out = run("import", str(bad), "--db", db)
+    assert code == 1 and "line 4" in out and "items.0.team" in out and "unknown team" in out
+    code, out = run("import", str(bad), "--replace", "--db", db)
+    assert code == 1 and "line 4" in out
+    assert open_store(db).load() == before
+
+
+def test_csv_export_and_import_with_mapping(db: str, tmp_path: Path) -> None:
+    out_csv = tmp_path / "items.csv"
+    assert run("export", str(out_csv), "--db", db)[0] == 0
+    assert out_csv.read_text(encoding="utf-8").startswith("key,title,")
+    jira = tmp_path / "jira.csv"
+    jira.write_text("Issue key,Summary,Points\nS3,Receipts v2,5\nN9,Brand new,\n", encoding="utf-8")
+    code, out = run(
+        "import", str(jira), "--mapping", "Issue key=key,Summary=title,Points=estimate",
+        "--db", db, "--json",
+    )  # fmt: skip
+    assert code == 0, out
+    assert (json.loads(out)["added"], json.loads(out)["updated"]) == (1, 1)
+    code, out = run("import", str(jira), "--db", db)
+    assert code == 1 and "unknown column 'Issue key'" in out and "row 1" in out
+
+
+def test_validate_file_and_database(db: str, tmp_path: Path) -> None:
+    path = write_workspace_yaml(small_workspace(), tmp_path / "ws.yaml")
+    code, out = run("validate", str(path))
+    assert code == 0 and "valid" in out
+    code, out = run("validate", "--db", db, "--json")
+    assert code == 0 and json.loads(out)["valid"] is True
+    path.write_text(path.read_text().replace("- item: S1", "- item: S7"), encoding="utf-8")
+    code, out = run("validate", str(path), "--json")
+    report = json.loads(out)
+    assert code == 1 and report["valid"] is False
+    assert (report["line"], report["field"]) == (67, "items.2.dependencies.0.item")
+    code, out = run("validate", str(tmp_path / "x.txt"))
+    assert code == 1 and "unknown file type" in out
+
+
+def test_sample_stores_the_generated_product(tmp_path: Path) -> None:
+    db = str(tmp_path / "sample.db")
+    code, out = run("sample", "--seed", "3", "--db", db, "--json")
+    assert code == 0, out
+    summary = json.loads(out)
+    assert summary["items"] >= 150 and summary["history"] >= 2000
+    with open_store(db) as store:
+        assert len(store.load().items) == summary["items"]
+    code, out = run("sample", "--db", db)
+    assert code == 1 and "--force" in out

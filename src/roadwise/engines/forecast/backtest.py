@@ -7,18 +7,23 @@ Calibration (conformal-style)
 -----------------------------
 A plain Monte Carlo resamples the past as if the future were drawn from it. Real teams change
 speed, pause and restart, so its 85 % dates come true less often than 85 % of the time. Roadwise
-measures the method's own errors on the team's history and widens by them:
+does two things:
 
-* at every past weekly cut-off *g* the base simulation's median duration ``m_g`` is compared
-  with what happened, ``a_g``: the error is ``log(a_g / m_g)``;
-* a cut-off's error may be used at time *T* only if its outcome was known by then
-  (``g + a_g < T``): no peeking;
-* the calibrated q-quantile is ``m_T · exp(Q_q(errors))``. While few errors are known, they are
-  pooled with the base simulation's own spread (widened by :attr:`Calibration.inflation`),
-  weighted as ``prior_weight`` pseudo-errors, so a young team gets a wide, honest cone.
+* **Anchor**: the simulation's median is blended (geometrically, equal weights) with the date of
+  the average-velocity line, which remembers that slow spells end and bursts fade.
+* **Own errors**: at every past weekly cut-off *g* the anchored median ``m_g`` is compared with
+  what happened, ``a_g``; the error is ``log(a_g / m_g)``. At time *T* a cut-off enters the pool
+  once its own 95 % date has passed (``g + p95_g < T``); if its outcome is still pending then,
+  it enters as a lower bound (right-censored, Kaplan-Meier). Using only the outcomes already
+  known would keep the quick ones and make the calibration optimistic. No outcome after *T* is
+  ever used.
+* The calibrated q-quantile is ``m_T · exp(Q_q(errors))``. While few errors are known, they are
+  pooled with the simulation's own spread (widened by :attr:`Calibration.inflation`), weighted
+  as ``prior_weight`` pseudo-errors, so a young team gets a wide, honest cone.
 
 Older errors count less (``halflife_weeks``, 13 weeks by default): a team that changed speed
-last quarter should weigh its last quarter most.
+last quarter should weigh its last quarter most. The settings were chosen once, for every team
+(docs/benchmarks.md says how).
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ class Calibration:
 
     prior_weight: float = 8.0
     #: Also learn how errors depend on the regime (recent pace vs long-run pace). Off by
-    #: default: on the real histories it did not help (see docs/forecasting.md).
+    #: default: on the real histories it did not help (see docs/benchmarks.md).
     regime: bool = False
     inflation: float = 1.5
     halflife_weeks: float = 13.0

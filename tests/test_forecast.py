@@ -34,6 +34,7 @@ from roadwise.engines.forecast.backtest import (
     BaseForecast,
     ErrorPool,
     calibrated,
+    km_quantiles,
     pinball,
 )
 from roadwise.engines.forecast.simulate import how_many, weekly_counts
@@ -339,3 +340,19 @@ def test_kinds_and_teams_filter_history() -> None:
     )
     assert fa.days[50] == pytest.approx(70.0)
     assert all(r.kind == ItemKind.STORY for r in recs)
+
+
+def test_kaplan_meier_quantiles_count_pending_outcomes_as_late() -> None:
+    values = np.arange(1.0, 101.0)
+    observed = np.ones(100, dtype=bool)
+    weights = np.ones(100)
+    levels = np.array([0.25, 0.5, 0.75])
+    plain = km_quantiles(values, observed, weights, levels)
+    assert plain == pytest.approx([25.5, 50.5, 75.5], abs=0.6)
+    # 50 more cut-offs still pending after 60 days: at least 60, so the quantiles move later.
+    v = np.concatenate([values, np.full(50, 60.0)])
+    o = np.concatenate([observed, np.zeros(50, dtype=bool)])
+    late = km_quantiles(v, o, np.ones(150), levels)
+    assert np.all(late >= plain - 1e-9) and late[2] > plain[2] + 5
+    # Dropping them instead (only known outcomes) would leave the optimistic answer.
+    assert km_quantiles(values, observed, weights, levels) == pytest.approx(plain)

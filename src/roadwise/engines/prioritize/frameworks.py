@@ -304,7 +304,9 @@ class Cd3(Framework):
                 )
             )
             text += f" × {_fmt(urgency)}"
-        parts.append(Contribution("effort", "duration in weeks", x["effort"], "divides", weeks))
+        per_week = _fmt(self.options.points_per_week)
+        duration = f"duration in weeks (effort ÷ {per_week} points a week)"
+        parts.append(Contribution("effort", duration, x["effort"], "divides", weeks))
         feas, feas_text = self._feasibility_part(x)
         return (*parts, *feas), f"{text} / {_fmt(weeks)} weeks{feas_text} = {_fmt(score)}"
 

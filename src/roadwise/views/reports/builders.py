@@ -218,6 +218,16 @@ def objectives_section(w: Writer, *, compact: bool = False) -> Section | None:
         ]
         if behind:
             headline += f"; {join_words(behind)} need{'s' if len(behind) == 1 else ''} attention"
+        else:
+            # On track overall can hide a dated promise inside an objective that is not.
+            missed = sum(
+                1 for r in risk_rows(w) if r["kind"] == "Deadline" and r["severity"] == "4"
+            )
+            if missed:
+                headline += (
+                    f", but {say_count(missed, 'dated commitment')} within them "
+                    f"{'is' if missed == 1 else 'are'} likely to be missed"
+                )
     elif measured:
         mean = say_percent(sum(measured) / len(measured), word="about")
         headline = f"Key results are {mean} of the way to target on average"

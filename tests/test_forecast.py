@@ -118,6 +118,14 @@ def test_scope_growth_delays_the_date() -> None:
     assert plain.days[50] == pytest.approx(56.0)
     # Net progress 3 a week: about 40 / 3 weeks instead of 8.
     assert 80 < grown.days[50] < 110
+    # The long-run anchor of the calibrated forecast moves at the net rate too.
+    calibrated_growth = forecast_when(
+        recs,
+        40,
+        AS_OF,
+        ForecastOptions(trials=2000, backtest_trials=200, scope_growth=True, growth_per_week=2.0),
+    )
+    assert 80 < calibrated_growth.days[50] < 110
 
 
 def test_holidays_slow_the_forecast() -> None:

@@ -131,16 +131,28 @@ def _sizes(records: Sequence[HistoryRecord], unit: str) -> FloatArray | None:
 
 
 def _naive_days(
-    records: Sequence[HistoryRecord], as_of: dt.date, target: float, unit: str
+    records: Sequence[HistoryRecord],
+    as_of: dt.date,
+    target: float,
+    unit: str,
+    growth_per_week: float = 0.0,
 ) -> float:
-    """The average-velocity line: all work before ``as_of`` over all weeks since the first."""
+    """The average-velocity line: all work before ``as_of`` over all weeks since the first.
+
+    With scope growth the line advances at the net rate (velocity minus new work), floored like
+    the simulation's horizon at a tenth of the velocity.
+    """
     epoch = _at(as_of)
     before = [r for r in records if r.done < epoch]
     if not before:
         return float("inf")
     weeks = max((epoch - min(r.done for r in before)).total_seconds() / 86400 / 7, 1.0)
     amount = sum((r.points or 0.0) if unit == "points" else 1.0 for r in before)
-    return 7.0 * target * weeks / amount if amount > 0 else float("inf")
+    if amount <= 0:
+        return float("inf")
+    rate = amount / weeks
+    net = max(rate - growth_per_week, 0.1 * rate)
+    return 7.0 * target / net
 
 
 def learned_growth(records: Sequence[HistoryRecord], as_of: dt.date, weeks: int = 26) -> float:
@@ -284,7 +296,7 @@ def forecast_when(
     if options.calibrate:
         base = blend_with_naive(
             base,
-            _naive_days(records, as_of, target, options.unit),
+            _naive_days(records, as_of, target, options.unit, growth),
             options.calibration.blend_naive,
         )
     result = measure(records, target, as_of, options, window) if options.calibrate else None

@@ -204,11 +204,14 @@ def scorable_items(ws: Workspace, include_epics: bool = False) -> list[Item]:
 
 
 class _ColumnBuilder:
+    """Collects one input item by item in Python lists (NumPy element writes are slower)."""
+
     def __init__(self, n: int) -> None:
-        self.low = np.full(n, np.nan)
-        self.likely = np.full(n, np.nan)
-        self.high = np.full(n, np.nan)
-        self.dist = np.zeros(n, dtype=np.int8)
+        nan = float("nan")
+        self.low = [nan] * n
+        self.likely = [nan] * n
+        self.high = [nan] * n
+        self.dist = [0] * n
 
     def set(self, row: int, value: Uncertain, scale: float = 1.0) -> None:
         if isinstance(value, Range):
@@ -219,9 +222,18 @@ class _ColumnBuilder:
         else:
             self.low[row] = self.likely[row] = self.high[row] = float(value) * scale
 
+    def set_points(self, row: int, low: float, likely: float, high: float) -> None:
+        self.low[row], self.likely[row], self.high[row] = low, likely, high
+
     def build(self) -> InputColumn:
-        present = ~np.isnan(self.likely)
-        return InputColumn(self.low, self.likely, self.high, self.dist, present)
+        likely = np.array(self.likely, dtype=np.float64)
+        return InputColumn(
+            np.array(self.low, dtype=np.float64),
+            likely,
+            np.array(self.high, dtype=np.float64),
+            np.array(self.dist, dtype=np.int8),
+            ~np.isnan(likely),
+        )
 
 
 def gather_inputs(
@@ -263,7 +275,8 @@ def gather_inputs(
             if item.estimate.unit == EstimateUnit.PERSON_DAYS:
                 # Rank everything in points: a person-day is worth the team's usual points.
                 scale = team_rate.get(item.team or "", 1.0)
-            builders["effort"].set(row, item.estimate.range, scale)
+            e = item.estimate  # estimates are PERT ranges (code 0, the builder's default)
+            builders["effort"].set_points(row, e.low * scale, e.likely * scale, e.high * scale)
         risk[row] = item.technical_risk
         alignment[row] = (
             sum(

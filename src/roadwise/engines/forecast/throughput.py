@@ -361,6 +361,12 @@ def forecast_how_many(
             spread = np.quantile(counts, GRID[::-1], method="inverted_cdf")
             # Durations for the median amount: scale the count spread into a duration spread.
             base = BaseForecast(0.0, 7 * weeks * median / np.maximum(spread, 1e-9))
+            # Anchored like every calibrated forecast, so the measured errors apply to it.
+            base = blend_with_naive(
+                base,
+                _naive_days(records, as_of, median, options.unit),
+                options.calibration.blend_naive,
+            )
             lv = [p / 100 for p in PERCENTILES]
             dur = calibrated(base, result.final_pool, lv, options.calibration)
             at_least = {

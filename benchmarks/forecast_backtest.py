@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--regime", action="store_true", help="regress errors on the regime")
     ap.add_argument("--spread-only", action="store_true", help="calibrate the spread only")
     ap.add_argument("--blend-naive", type=float, default=Calibration().blend_naive)
+    ap.add_argument("--finite-sample", action="store_true", help="conformal n+1 correction")
     ap.add_argument("--pool", default=Calibration().pool, choices=["mature", "censor", "known"])
     ap.add_argument("--windows", type=int, nargs="+", default=list(Sampling().windows))
     args = ap.parse_args(argv)
@@ -83,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         regime=args.regime,
         spread_only=args.spread_only,
         blend_naive=args.blend_naive,
+        finite_sample=args.finite_sample,
     )
     sampling = Sampling(block=args.block, windows=tuple(args.windows))
 

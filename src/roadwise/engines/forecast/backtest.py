@@ -69,6 +69,8 @@ class Calibration:
     #: simulation's median and the line's date): a long-run anchor for teams whose recent
     #: weeks mislead. 0 keeps the simulation's median.
     blend_naive: float = 0.5
+    #: Widen the upper levels by the split-conformal finite-sample correction.
+    finite_sample: bool = False
 
 
 @dataclass(frozen=True)
@@ -204,6 +206,15 @@ def calibrated(
     values = np.concatenate([prior, pool_values])
     observed = np.concatenate([np.ones(prior.size, dtype=bool), pool.observed])
     weights = np.concatenate([prior_w, w])
+    if calibration.finite_sample:
+        # Split-conformal correction: with n errors, the q-quantile of the n + 1 outcomes is the
+        # ceil((n + 1) q)-th error; n is the effective count of the weighted pool.
+        # The prior counts as prior_weight errors of weight one.
+        n_eff = float(
+            (calibration.prior_weight + w.sum()) ** 2
+            / (calibration.prior_weight + np.square(w).sum())
+        )
+        lv = np.where(lv > 0.5, np.minimum(lv * (n_eff + 1) / n_eff, 0.995), lv)
     if calibration.spread_only:
         q = km_quantiles(values, observed, weights, np.append(lv, 0.5))
         return median * np.exp(q[:-1] - q[-1])

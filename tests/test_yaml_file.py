@@ -130,3 +130,34 @@ def test_merge_error_points_at_the_file_line(tmp_path: Path) -> None:
         merge_workspace_yaml(small_workspace(), path)
     assert (caught.value.line, caught.value.field) == (4, "items.0.team")
     assert "unknown team 'nowhere'" in caught.value.message
+
+
+def _models(model: type, seen: set[type]) -> set[type]:
+    """Every model reachable from ``model`` through its fields."""
+    import typing
+
+    from pydantic import BaseModel
+
+    seen.add(model)
+    for field in model.model_fields.values():  # type: ignore[attr-defined]
+        stack = [field.annotation]
+        while stack:
+            annotation = stack.pop()
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                if annotation not in seen:
+                    _models(annotation, seen)
+            else:
+                stack.extend(typing.get_args(annotation))
+    return seen
+
+
+def test_docs_describe_every_field_of_every_entity() -> None:
+    doc = Path(__file__).resolve().parent.parent / "docs" / "workspace.md"
+    text = doc.read_text(encoding="utf-8")
+    missing = [
+        f"{model.__name__}.{name}"
+        for model in _models(Workspace, set())
+        for name in model.model_fields
+        if f"| `{name}` |" not in text
+    ]
+    assert missing == [], "docs/workspace.md does not describe: " + ", ".join(sorted(missing))

@@ -366,7 +366,7 @@ def items_show(
     data = to_plain(item)
     data["version"] = item.version
     text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-    console.print(text.rstrip(), highlight=False, markup=False)
+    console.print(text.rstrip(), highlight=False, markup=False, soft_wrap=True)
 
 
 def _parse_value(text: str) -> Any:

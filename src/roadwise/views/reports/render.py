@@ -15,7 +15,7 @@ import html
 import json
 import os
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,24 @@ def _vega_bundle() -> str:
     except OSError:
         pass
     return bundle
+
+
+@lru_cache(maxsize=64)
+def _svg_of(spec_json: str) -> str:
+    import vl_convert as vlc
+
+    return str(vlc.vegalite_to_svg(spec_json))
+
+
+def _svg(chart: Any) -> str:
+    """A chart's SVG, computed once per chart spec (HTML and PDF of a report share it)."""
+    return _svg_of(json.dumps(chart_io.spec(chart), sort_keys=True))
+
+
+def _png(chart: Any, scale: float = 2.0) -> bytes:
+    import vl_convert as vlc
+
+    return bytes(vlc.svg_to_png(_svg(chart), scale=scale))
 
 
 def _css() -> str:
@@ -163,14 +181,20 @@ def render_html(
     embeds: dict[str, Any] = {}
     for chart in report.charts:
         if print_mode:
-            png = base64.b64encode(chart_io.to_png(chart.chart, scale=2.0)).decode("ascii")
+            # PNG, rasterised by vl-convert with the fonts it measured the labels with (an SVG
+            # drawn by WeasyPrint with other fonts can cut long labels).
+            png = base64.b64encode(_png(chart.chart)).decode("ascii")
             charts[chart.key] = Markup(
                 f'<img alt="{html.escape(chart.title)}" src="data:image/png;base64,{png}">'
             )
         else:
-            charts[chart.key] = Markup(chart_io.to_svg(chart.chart))
+            charts[chart.key] = Markup(_svg(chart.chart))
             if interactive:
-                embeds[chart.key] = chart_io.spec(chart.chart)
+                # The $schema URL is documentation only; leaving it out keeps the file free
+                # of any address outside it.
+                spec = chart_io.spec(chart.chart)
+                spec.pop("$schema", None)
+                embeds[chart.key] = spec
     engines = ", ".join(f"{k} ({v})" if v else k for k, v in report.engines.items())
     return (
         _environment()

@@ -180,6 +180,28 @@ def print_items(roadmap: Any, limit: int = 40) -> None:
     console.print(table)
 
 
+def print_sprint_plans(roadmap: Any, sprints: int, out: Console | None = None) -> None:
+    """Per team: the items worked on in each of the next ``sprints`` sprints."""
+    from roadwise.engines.schedule.roadmap import sprint_plans
+
+    out = out or console
+    first = int(roadmap.calendar.sprint[0])
+    for team, plan in sprint_plans(roadmap).items():
+        table = Table(title=f"Team {team}", title_justify="left", box=box.SIMPLE_HEAD)
+        table.add_column("sprint", justify="right")
+        table.add_column("items (who, dates)")
+        for sprint in range(first, first + sprints):
+            entries = plan.get(sprint, ())
+            table.add_row(
+                str(sprint),
+                "; ".join(
+                    f"{s.key} ({', '.join(s.people) or '-'}, {s.start:%d %b}-{s.end:%d %b})"
+                    for s in entries
+                ),
+            )
+        out.print(table)
+
+
 @plan_app.command("roadmap")
 @handles_errors
 def plan_roadmap_command(
@@ -207,6 +229,9 @@ def plan_roadmap_command(
         None, "--ics", help="Write release and milestone dates as iCalendar (.ics)."
     ),
     name: str | None = typer.Option(None, "--name", help="Key to store the plan under."),
+    team_sprints: int = typer.Option(
+        0, "--team-sprints", min=0, help="Also print each team's plan for the next N sprints."
+    ),
     free: bool = typer.Option(
         False,
         "--free",
@@ -264,7 +289,10 @@ def plan_roadmap_command(
     for key_, reason in roadmap.unscheduled:
         console.print(f"[yellow]not scheduled:[/] {key_}: {reason}", highlight=False)
     print_lateness(roadmap)
-    print_items(roadmap)
+    if team_sprints:
+        print_sprint_plans(roadmap, team_sprints)
+    else:
+        print_items(roadmap)
     for path in (csv_file, ics_file):
         if path is not None:
             console.print(f"Wrote {path}", highlight=False)

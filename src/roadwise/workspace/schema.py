@@ -147,3 +147,22 @@ audit_log = Table(
     Column("after", Json),
     Index("ix_audit_log_entity_key", "entity", "key"),
 )
+# Web app accounts (migration 0002): passwords as argon2 hashes, API tokens as SHA-256 hashes.
+web_users = Table(
+    "web_users",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("created", DateTime, nullable=False),
+)
+web_tokens = Table(
+    "web_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user", String(100), nullable=False),
+    Column("label", Text, nullable=False),
+    Column("created", DateTime, nullable=False),
+    Index("ix_web_tokens_user", "user"),
+)

@@ -173,11 +173,11 @@ def _child(node: yaml.Node, part: str) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             if str(key_node.value) == part:
-                return value_node  # type: ignore[no-any-return]
+                return value_node
         return None
     if isinstance(node, yaml.SequenceNode) and part.isdigit():
         index = int(part)
-        return node.value[index] if index < len(node.value) else None  # type: ignore[no-any-return]
+        return node.value[index] if index < len(node.value) else None
     return None
 
 

@@ -606,3 +606,21 @@ def test_keys_with_the_same_crc32_still_get_their_own_random_numbers() -> None:
     hashes = key_hashes(["plumless", "buckeroo", "other"])
     assert len(set(hashes.tolist())) == 3
     assert key_hashes(["buckeroo"])[0] == hashes[1]  # the first in key order keeps its hash
+
+
+def test_value_of_information_respects_moscow_as_a_constraint() -> None:
+    musts = [wsjf_item(f"M{i}", 1, 1, 1, 4, moscow=MoSCoW.MUST) for i in range(2)]
+    wild_could = item(
+        "WILD",
+        Estimate(low=1, likely=4, high=40),
+        business_value=8,
+        time_criticality=5,
+        risk_reduction=3,
+        moscow=MoSCoW.COULD,
+    )
+    items = [*musts, wild_could, wsjf_item("C", 8, 5, 3, 4, moscow=MoSCoW.COULD)]
+    free = prioritize(items, samples=500, seed=3, top_k=2)
+    assert any(v.item == "WILD" for v in free.information_value)
+    constrained = prioritize(items, samples=500, seed=3, top_k=2, moscow="constraint")
+    assert [i.key for i in constrained.top] == ["M0", "M1"]
+    assert constrained.information_value == ()  # the musts fill the top 2 whatever WILD costs

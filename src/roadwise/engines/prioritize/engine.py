@@ -110,6 +110,8 @@ class ScoreArrays:
     unscored_rows: NDArray[np.intp]
     missing: dict[str, tuple[str, ...]]
     top_k: int
+    tiers: NDArray[np.intp] | None = None
+    """MoSCoW tier of each row when MoSCoW is a constraint (0 = must), else None."""
 
 
 def build_simulation(
@@ -194,6 +196,7 @@ def score_table(table: InputTable, options: PriorityOptions) -> ScoreArrays:
         unscored_rows,
         missing,
         k,
+        tiers,
     )
 
 

@@ -38,6 +38,9 @@ def information_value(arrays: ScoreArrays, limit: int = 20) -> tuple[Information
     straddles = (arrays.p95 >= min(weakest_in, strongest_out)) & (
         arrays.p5 <= max(weakest_in, strongest_out)
     )
+    if arrays.tiers is not None:
+        # With MoSCoW as a constraint only the tier at the boundary is still open to change.
+        straddles &= (arrays.p_top_k > 0) & (arrays.p_top_k < 1)
     candidates = np.flatnonzero(straddles)
     if candidates.size > MAX_CANDIDATES:
         closeness = np.abs(arrays.expected[candidates] - 0.5 * (weakest_in + strongest_out))

@@ -624,3 +624,16 @@ def test_value_of_information_respects_moscow_as_a_constraint() -> None:
     constrained = prioritize(items, samples=500, seed=3, top_k=2, moscow="constraint")
     assert [i.key for i in constrained.top] == ["M0", "M1"]
     assert constrained.information_value == ()  # the musts fill the top 2 whatever WILD costs
+
+
+def test_coin_flips_never_pair_items_that_a_moscow_constraint_orders() -> None:
+    twin = dict(
+        business_value=Range(low=1, likely=8, high=20), time_criticality=5, risk_reduction=1
+    )
+    items = [
+        item("MUST", 4, moscow=MoSCoW.MUST, **twin),
+        item("COULD", 4, moscow=MoSCoW.COULD, **twin),
+    ]
+    free = prioritize(items, samples=1000, seed=1, top_k=1)
+    assert len(free.coin_flips) == 1
+    assert prioritize(items, samples=1000, seed=1, top_k=1, moscow="constraint").coin_flips == ()

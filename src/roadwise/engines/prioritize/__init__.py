@@ -233,6 +233,10 @@ def coin_flips(
         ties = block[i][None, :] == block[i + 1 :]
         p = above.mean(axis=1) + 0.5 * ties.mean(axis=1)
         for j in np.flatnonzero(np.abs(p - 0.5) <= margin):
+            if arrays.tiers is not None and (
+                arrays.tiers[window[i]] != arrays.tiers[window[i + 1 + j]]
+            ):
+                continue  # MoSCoW as a constraint fixes the order across tiers
             flips.append(CoinFlip(keys[window[i]], keys[window[i + 1 + j]], float(p[j])))
     # Pairs that decide the top k come first: both inside it, or one on each side.
     rank = {keys[row]: i for i, row in enumerate(window)}

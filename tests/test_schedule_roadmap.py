@@ -229,3 +229,31 @@ def test_value_by_date_prefers_valuable_items() -> None:
     )
     assert roadmap.item("HIGH").end <= START + dt.timedelta(days=6)
     assert roadmap.summary.value_delivered == 90
+
+
+def test_work_needing_a_skill_fits_the_people_who_have_it() -> None:
+    # Two people, only one knows 'data': two data items cannot run side by side.
+    team = Team(
+        key="t",
+        name="T",
+        focus_factor=1.0,
+        unplanned_share=0.0,
+        people=[
+            Person(key="d", name="D", skills=["data", "web"]),
+            Person(key="w", name="W", skills=["web"]),
+        ],
+    )
+    items = [
+        Item(
+            key=f"D{i}",
+            title="data work",
+            skills=["data"],
+            estimate=Estimate(low=5, likely=5, high=5, unit="person_days"),
+        )
+        for i in range(2)
+    ]
+    ws = Workspace(name="k", as_of=START, teams=[team], items=items)
+    roadmap = plan_roadmap(ws, RoadmapOptions(time_limit=2, workers=2))
+    a, b = sorted(roadmap.items, key=lambda s: s.start_day)
+    assert b.start_day >= a.end_day
+    assert a.people == ("d",) and b.people == ("d",)

@@ -285,6 +285,7 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
         resources.append(Resource(f"team:{team.key}", cap))
         team_skills[team.key] = calendar.team(team.key).skills
     person_res: dict[str, int] = {}
+    skill_res: dict[tuple[str, str], int] = {}
     worker_units = {
         t.key: max(1, round(UNITS * t.focus_factor * (1.0 - t.unplanned_share))) for t in teams
     }
@@ -354,6 +355,25 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
                 )
                 pieces = (max(1, math.ceil(e / (width * pace))),)
                 demands.append((team_index[t], width * per_worker))
+            # The work that needs a skill also fits the capacity of the people who have it
+            # (only where some of the team's people lack it; never more than they can give).
+            team_units = demands[0][1]
+            for skill in sorted(set(item.skills)):
+                pool = (t, skill)
+                if pool not in skill_res:
+                    team_cal = calendar.team(t)
+                    if all(skill in p.skills for p in team_cal.people):
+                        skill_res[pool] = -1
+                    else:
+                        cap = _bucketed(
+                            team_cal.productive_for(skill), options.capacity_bucket_days
+                        )
+                        skill_res[pool] = len(resources)
+                        resources.append(Resource(f"skill:{t}:{skill}", cap))
+                if skill_res[pool] >= 0:
+                    peak = resources[skill_res[pool]].peak
+                    if peak > 0:
+                        demands.append((skill_res[pool], min(team_units, peak)))
             if item.assignee is not None:
                 if item.assignee not in person_res:
                     person_res[item.assignee] = len(resources)

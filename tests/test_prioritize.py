@@ -637,3 +637,19 @@ def test_coin_flips_never_pair_items_that_a_moscow_constraint_orders() -> None:
     free = prioritize(items, samples=1000, seed=1, top_k=1)
     assert len(free.coin_flips) == 1
     assert prioritize(items, samples=1000, seed=1, top_k=1, moscow="constraint").coin_flips == ()
+
+
+def test_customer_demand_without_feedback_says_where_it_comes_from() -> None:
+    criteria = (ScorecardCriterion(name="demand", field="customer_demand", weight=1),)
+    with pytest.raises(RoadwiseError, match="comes from linked customer feedback"):
+        prioritize([item("A", 2)], framework="scorecard", scorecard=criteria)
+    with pytest.raises(RoadwiseError, match="--feedback"):
+        prioritize([item("A", 2)], framework="formula", formula="customer_demand / effort")
+    fed = prioritize(
+        [item("A", 2)],
+        framework="scorecard",
+        scorecard=criteria,
+        samples=0,
+        external_inputs={"customer_demand": {"A": 5.0}},
+    )
+    assert fed.items[0].score == 5.0

@@ -26,6 +26,9 @@ from roadwise.errors import RoadwiseError
 Array = Any  # NumPy arrays shaped (items, samples) or (items, 1)
 Inputs = Mapping[str, Array]
 
+FEEDBACK_INPUTS = ("customer_demand",)
+"""Inputs only the feedback engine supplies (through ``external_inputs``)."""
+
 FRAMEWORKS = ("rice", "ice", "wsjf", "cd3", "scorecard", "formula")
 MIN_EFFORT = 0.1
 """Effort is floored here (in points) so a zero estimate cannot divide a score by zero."""
@@ -440,6 +443,16 @@ def make_framework(options: PriorityOptions, known: Sequence[str] | None = None)
     known = tuple(known if known is not None else INPUT_LABELS)
     _check_effort_options(options)
     name = options.framework.lower()
+    wanted = [c.field for c in options.scorecard] if name == "scorecard" else []
+    if name == "formula" and options.formula:
+        wanted = [w for w in FEEDBACK_INPUTS if w in options.formula]
+    for field_name in wanted:
+        if field_name in FEEDBACK_INPUTS and field_name not in known:
+            raise RoadwiseError(
+                f"'{field_name}' comes from linked customer feedback: rank with --feedback "
+                "(or pass external_inputs) to use it",
+                field="settings.priority",
+            )
     simple: dict[str, type[Framework]] = {"rice": Rice, "ice": Ice, "wsjf": Wsjf, "cd3": Cd3}
     if name in simple:
         return simple[name](options)

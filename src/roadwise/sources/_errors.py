@@ -48,6 +48,8 @@ def error_message(error: Any) -> str:
         return f"unknown field '{last}' (check the spelling; see docs/workspace.md)"
     if kind == "missing":
         return f"missing required field '{last}'"
+    if kind == "string_pattern_mismatch":
+        return f"a key must not contain spaces, commas or semicolons (got {error.get('input')!r})"
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
     if kind not in ("model_type", "dict_type", "list_type") and _short_scalar(value):

@@ -586,4 +586,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from threadpoolctl import threadpool_limits
+
+    # Small matrices: one BLAS thread is much faster than two contending on a shared machine.
+    with threadpool_limits(limits=1, user_api="blas"):
+        main()

@@ -571,3 +571,13 @@ def test_risk_register_names_schedule_misses_and_sustained_bottlenecks() -> None
     assert [r[2] for r in bottlenecks] == ["Web is a bottleneck"]
     capacity = report.section("capacity")
     assert capacity is not None and "Web" in capacity.headline
+
+
+def test_same_workspace_and_seed_give_the_same_report() -> None:
+    ws = small_workspace()
+    first = build_report("executive", ws, facts=gather(ws, steps=("priorities", "forecast")))
+    again = build_report("executive", ws, facts=gather(ws, steps=("priorities", "forecast")))
+    assert [(p.label, p.value) for p in first.provenance] == [
+        (p.label, p.value) for p in again.provenance
+    ]
+    assert [s.headline for s in first.sections] == [s.headline for s in again.sections]

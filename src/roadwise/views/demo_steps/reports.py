@@ -15,7 +15,8 @@ def write_reports(ctx: DemoContext) -> None:
         for key in ("priorities", "release", "release_problem", "roadmap", "forecast", "feedback")
         if key in ctx.results
     }
-    reports = build_reports(ctx.ws, ["executive", "roadmap"], results=shared)
+    # 1,000 trials keep the step to a few seconds; `roadwise report` uses 2,000.
+    reports = build_reports(ctx.ws, ["executive", "roadmap"], results=shared, trials=1000)
     folder = ctx.out_dir / "reports"
     for kind, report in reports.items():
         for fmt in ("html", "pdf"):

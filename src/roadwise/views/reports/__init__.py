@@ -49,9 +49,10 @@ def build_reports(
     kinds: Iterable[str] = REPORT_KINDS,
     *,
     results: dict[str, Any] | None = None,
+    trials: int | None = None,
 ) -> dict[str, Report]:
-    """Several reports over one gathering of engine results."""
-    facts = gather(ws, results)
+    """Several reports over one gathering of engine results (``trials``: Monte Carlo trials)."""
+    facts = gather(ws, results) if trials is None else gather(ws, results, trials=trials)
     return {kind: build_report(kind, ws, facts=facts) for kind in kinds}
 
 

@@ -128,6 +128,12 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def _css_string(text: str) -> Markup:
+    """Text safe inside a double-quoted CSS string in a style element."""
+    cleaned = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
+    return Markup(cleaned.replace("\n", " "))
+
+
 def _script_json(data: Any) -> str:
     # "</" inside a script element would end it early.
     return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
@@ -214,6 +220,10 @@ def render_html(
             engines=engines,
             glossary=_glossary_used(report, glossary),
             methods=methods_of(report),
+            page_footer=_css_string(
+                f"Roadwise {__version__} · {workspace or report.workspace} · "
+                f"{KIND_LABELS.get(report.kind, report.kind)} as of {report.as_of.isoformat()}"
+            ),
         )
     )
 

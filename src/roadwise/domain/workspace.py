@@ -245,8 +245,7 @@ def check_rules(ws: Workspace) -> None:
     target_total = sum(t.target_share or 0.0 for t in ws.themes)
     if target_total > 1.0 + 1e-9:
         raise WorkspaceRuleError(
-            f"the themes' target_share values add up to {target_total:.2f}; "
-            "they must not exceed 1",
+            f"the themes' target_share values add up to {target_total:.2f}; they must not exceed 1",
             "themes",
         )
 
@@ -291,7 +290,8 @@ def check_rules(ws: Workspace) -> None:
     dependency_cycle = find_cycle({i.key: [d.item for d in i.dependencies] for i in ws.items})
     if dependency_cycle:
         raise WorkspaceRuleError(
-            "dependency cycle: " + " -> ".join(dependency_cycle)
+            "dependency cycle: "
+            + " -> ".join(dependency_cycle)
             + " (an item cannot, directly or through others, depend on itself)",
             "items.dependencies",
         )

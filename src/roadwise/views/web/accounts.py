@@ -1,0 +1,122 @@
+"""Web accounts: users with a role (admin, editor, viewer) and API tokens for scripts.
+
+Passwords are stored as argon2 hashes; API tokens are random 256-bit secrets shown once and
+stored as their SHA-256 (a fast hash is enough for a secret with that much entropy).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from roadwise.errors import RoadwiseError, ValidationError
+from roadwise.workspace import Store
+from roadwise.workspace.schema import web_tokens, web_users
+
+ROLES = ("admin", "editor", "viewer")
+_hasher = PasswordHasher()
+# Verifying against this keeps the time of a login for an unknown user like a known one.
+_DUMMY_HASH = _hasher.hash("roadwise-no-such-user")
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role in ("admin", "editor")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def add_user(store: Store, name: str, password: str, role: str = "editor") -> User:
+    if role not in ROLES:
+        raise ValidationError(f"role must be one of {', '.join(ROLES)}, not '{role}'", field="role")
+    if (
+        not name
+        or len(name) > 100
+        or not name.replace("-", "").replace("_", "").replace(".", "").replace("@", "").isalnum()
+    ):
+        raise ValidationError(
+            "a user name is 1-100 letters, digits, '.', '-', '_' or '@'", field="name"
+        )
+    if len(password) < 8:
+        raise ValidationError("a password needs at least 8 characters", field="password")
+    with store.engine.begin() as conn:
+        if conn.execute(sa.select(web_users.c.name).where(web_users.c.name == name)).first():
+            raise RoadwiseError(f"user '{name}' exists already", field="name")
+        conn.execute(
+            web_users.insert().values(
+                name=name, password_hash=_hasher.hash(password), role=role, created=_now()
+            )
+        )
+    return User(name, role)
+
+
+def list_users(store: Store) -> list[tuple[User, dt.datetime]]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(web_users).order_by(web_users.c.name)).all()
+    return [(User(r.name, r.role), r.created) for r in rows]
+
+
+def remove_user(store: Store, name: str) -> None:
+    with store.engine.begin() as conn:
+        gone = conn.execute(web_users.delete().where(web_users.c.name == name)).rowcount
+        conn.execute(web_tokens.delete().where(web_tokens.c.user == name))
+    if not gone:
+        raise RoadwiseError(f"no user '{name}'", field="name")
+
+
+def authenticate(store: Store, name: str, password: str) -> User | None:
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(web_users).where(web_users.c.name == name)).first()
+    try:
+        _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return User(row.name, row.role) if row else None
+
+
+def get_user(store: Store, name: str) -> User | None:
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(web_users).where(web_users.c.name == name)).first()
+    return User(row.name, row.role) if row else None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(store: Store, user: str, label: str = "") -> str:
+    """A new API token for ``user``; only its hash is stored, so show it now or never."""
+    if get_user(store, user) is None:
+        raise RoadwiseError(f"no user '{user}'; add one with `roadwise user add`", field="user")
+    token = "rw_" + secrets.token_urlsafe(32)
+    with store.engine.begin() as conn:
+        conn.execute(
+            web_tokens.insert().values(
+                token_hash=_token_hash(token), user=user, label=label, created=_now()
+            )
+        )
+    return token
+
+
+def user_for_token(store: Store, token: str) -> User | None:
+    t, u = web_tokens, web_users
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(u.c.name, u.c.role)
+            .join(t, t.c.user == u.c.name)
+            .where(t.c.token_hash == _token_hash(token))
+        ).first()
+    return User(row.name, row.role) if row else None

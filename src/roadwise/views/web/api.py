@@ -1,0 +1,485 @@
+"""The JSON API: every read and write the pages make, with OpenAPI response models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from roadwise.domain import Decision, Estimate, Item, Status
+from roadwise.errors import RoadwiseError
+from roadwise.views.web import accounts
+from roadwise.views.web.security import CSRF_HEADER, PUBLIC, check_csrf
+
+bearer = HTTPBearer(auto_error=False, description="An API token from `roadwise token create`.")
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not logged in / no valid token"},
+    403: {"description": "Your role may not do this"},
+}
+router = APIRouter(prefix="/api", responses=_ERRORS)
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+def api_user(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> accounts.User:
+    store = request.app.state.store
+    if credentials is not None:
+        user = accounts.user_for_token(store, credentials.credentials)
+        if user is None:
+            raise HTTPException(401, "unknown API token", headers={"WWW-Authenticate": "Bearer"})
+        return user
+    name = request.session.get("user")
+    if name:
+        user = accounts.get_user(store, name)
+        if user is not None:
+            request.state.via_session = True
+            return user
+    if request.app.state.published_readonly and request.method == "GET":
+        return PUBLIC
+    raise HTTPException(401, "log in or send an API token", headers={"WWW-Authenticate": "Bearer"})
+
+
+def api_editor(request: Request, user: Annotated[accounts.User, Depends(api_user)]) -> Any:
+    if not user.can_edit or user is PUBLIC:
+        raise HTTPException(403, f"{user.name} is a {user.role}: read-only")
+    if getattr(request.state, "via_session", False):
+        # A browser session is a cookie the browser sends by itself: ask for proof of origin.
+        check_csrf(request, request.headers.get(CSRF_HEADER))
+    return user
+
+
+Reader = Annotated[accounts.User, Depends(api_user)]
+Editor = Annotated[accounts.User, Depends(api_editor)]
+CONFLICT = {409: {"model": ErrorOut, "description": "Someone else changed it first"}}
+INVALID = {422: {"model": ErrorOut, "description": "The change breaks a workspace rule"}}
+MISSING = {404: {"model": ErrorOut, "description": "No such record"}}
+
+
+class Me(BaseModel):
+    name: str
+    role: str
+
+
+@router.get("/me", response_model=Me)
+def me(user: Reader) -> Me:
+    return Me(name=user.name, role=user.role)
+
+
+@router.get("/items", response_model=list[Item])
+def list_items(
+    request: Request,
+    user: Reader,
+    status: Annotated[list[Status], Query()] = [],  # noqa: B006 (FastAPI copies it)
+    team: Annotated[list[str], Query()] = [],  # noqa: B006
+    q: Annotated[str | None, Query(max_length=200)] = None,
+) -> list[Item]:
+    from roadwise.views.web.pages import filter_items
+
+    ws = request.app.state.service.workspace()
+    return filter_items(ws.items, status=[s.value for s in status], team=team, q=q)
+
+
+def _item(request: Request, key: str) -> Item:
+    item = request.app.state.service.workspace().item_by_key.get(key)
+    if item is None:
+        raise HTTPException(404, f"no item '{key}'")
+    return item  # type: ignore[no-any-return]
+
+
+@router.get("/items/{key}", response_model=Item, responses=MISSING)
+def get_item(request: Request, key: str, user: Reader) -> Item:
+    return _item(request, key)
+
+
+class ItemPatch(BaseModel):
+    """The fields an edit may change; ``version`` is the version the edit was based on."""
+
+    version: int = Field(ge=1)
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    description: str | None = Field(default=None, max_length=20000)
+    status: Status | None = None
+    team: str | None = None
+    release: str | None = None
+    estimate: Estimate | None = None
+
+
+def apply_patch(
+    request: Request, key: str, patch: dict[str, Any], version: int, actor: str
+) -> Item:
+    """Save an edit based on ``version``: a stale version raises ConflictError (HTTP 409)."""
+    store = request.app.state.store
+    current = store.find_item(key)
+    if current is None:
+        raise HTTPException(404, f"no item '{key}'")
+    changes = {k: v for k, v in patch.items() if k != "version"}
+    for field in ("team", "release"):
+        if changes.get(field) == "":
+            changes[field] = None
+    data = current.model_dump()
+    data.update(changes)
+    try:
+        updated = Item.model_validate(data)
+    except Exception as exc:  # pydantic's message names the field
+        raise RoadwiseError(f"item {key}: {exc}") from None
+    saved: Item = store.upsert_item(updated, expected_version=version, actor=actor)
+    return saved
+
+
+@router.patch("/items/{key}", response_model=Item, responses={**CONFLICT, **INVALID, **MISSING})
+def patch_item(request: Request, key: str, patch: ItemPatch, user: Editor) -> Item:
+    return apply_patch(request, key, patch.model_dump(exclude_unset=True), patch.version, user.name)
+
+
+class BulkEdit(BaseModel):
+    items: dict[str, int] = Field(description="item key -> the version the edit is based on")
+    status: Status | None = None
+    team: str | None = None
+    release: str | None = None
+
+
+class BulkResult(BaseModel):
+    saved: list[str]
+    conflicts: dict[str, str]
+
+
+@router.post("/items/bulk", response_model=BulkResult, responses={**INVALID})
+def bulk_edit(request: Request, edit: BulkEdit, user: Editor) -> BulkResult:
+    return bulk_apply(request, edit, user.name)
+
+
+def bulk_apply(request: Request, edit: BulkEdit, actor: str) -> BulkResult:
+    """Each item is saved on its own: a conflict on one leaves the others saved and says so."""
+    patch = edit.model_dump(exclude_unset=True, exclude={"items"})
+    patch = {k: v for k, v in patch.items() if v is not None}
+    saved, conflicts = [], {}
+    for key, version in edit.items.items():
+        try:
+            apply_patch(request, key, patch, version, actor)
+            saved.append(key)
+        except HTTPException as exc:
+            conflicts[key] = str(exc.detail)
+        except RoadwiseError as exc:
+            conflicts[key] = str(exc)
+    return BulkResult(saved=saved, conflicts=conflicts)
+
+
+class Priority(BaseModel):
+    key: str
+    title: str
+    rank: int
+    score: float
+    expected: float
+    interval: tuple[float, float]
+    p_top_k: float
+    expected_rank: float
+    arithmetic: str
+
+
+class Priorities(BaseModel):
+    framework: str
+    top_k: int
+    samples: int
+    items: list[Priority]
+
+
+@router.get("/priorities", response_model=Priorities)
+def priorities(request: Request, user: Reader) -> Priorities:
+    result = request.app.state.service.priorities()
+    return Priorities(
+        framework=result.framework_label,
+        top_k=result.top_k,
+        samples=result.samples,
+        items=[
+            Priority(
+                key=r.key,
+                title=r.title,
+                rank=r.rank,
+                score=r.score,
+                expected=r.expected,
+                interval=r.interval,
+                p_top_k=r.p_top_k,
+                expected_rank=r.expected_rank,
+                arithmetic=r.arithmetic,
+            )
+            for r in result.items
+        ],
+    )
+
+
+class ReleaseItem(BaseModel):
+    key: str
+    title: str
+    value: float
+    size: float
+    team: str | None
+
+
+class ReleasePlanOut(BaseModel):
+    key: str
+    created: dt.datetime
+    summary: str
+    value: float
+    proven_optimal: bool
+    gap: float
+    greedy_value: float
+    items: list[ReleaseItem]
+    greedy_items: list[ReleaseItem]
+    greedy_violations: list[str]
+
+
+def release_out(plan: Any) -> ReleasePlanOut:
+    p = plan.payload
+    meta = p.get("items", {})
+
+    def rows(keys: list[str]) -> list[ReleaseItem]:
+        out = []
+        for k in keys:
+            m = meta.get(k, {})
+            out.append(
+                ReleaseItem(
+                    key=k,
+                    title=m.get("title", ""),
+                    value=float(m.get("value", 0.0)),
+                    size=float(m.get("size", 0.0)),
+                    team=m.get("team"),
+                )
+            )
+        return sorted(out, key=lambda r: -r.value)
+
+    return ReleasePlanOut(
+        key=plan.key,
+        created=plan.created,
+        summary=plan.summary,
+        value=float(p.get("value", 0.0)),
+        proven_optimal=bool(p.get("proven_optimal", False)),
+        gap=float(p.get("gap", 0.0) or 0.0),
+        greedy_value=float(p.get("greedy", {}).get("value", 0.0)),
+        items=rows(list(p.get("selection", {}).get("items", []))),
+        greedy_items=rows(list(p.get("greedy", {}).get("items", []))),
+        greedy_violations=list(p.get("greedy_violations", [])),
+    )
+
+
+@router.get("/release", response_model=ReleasePlanOut | None)
+def latest_release(request: Request, user: Reader) -> ReleasePlanOut | None:
+    plan = request.app.state.service.latest_release_plan()
+    return release_out(plan) if plan else None
+
+
+class ReleaseRun(BaseModel):
+    percentile: float = Field(default=0.8, ge=0.5, le=0.95)
+
+
+@router.post("/release/run", response_model=ReleasePlanOut, responses=INVALID)
+def run_release(request: Request, body: ReleaseRun, user: Editor) -> ReleasePlanOut:
+    service = request.app.state.service
+    wp, plan = service.run_release(body.percentile)
+    return release_out(service.save_release(wp, plan, body.percentile, user.name))
+
+
+class Scheduled(BaseModel):
+    key: str
+    title: str
+    team: str
+    start: dt.date
+    end: dt.date
+    late_days: int
+    horizon: Literal["now", "next", "later", ""]
+
+
+class RoadmapOut(BaseModel):
+    start: dt.date
+    finish: dt.date | None
+    proven_optimal: bool
+    items: list[Scheduled]
+
+
+@router.get("/roadmap", response_model=RoadmapOut, responses=INVALID)
+def roadmap(request: Request, user: Reader) -> RoadmapOut:
+    from roadwise.engines.schedule.roadmap import now_next_later
+
+    r = request.app.state.service.roadmap()
+    h = now_next_later(r)
+    horizon = {s.key: "now" for s in h.now} | {s.key: "next" for s in h.next}
+    horizon |= {s.key: "later" for s in h.later}
+    return RoadmapOut(
+        start=r.start,
+        finish=r.summary.finish,
+        proven_optimal=r.summary.proven_optimal,
+        items=[
+            Scheduled(
+                key=s.key,
+                title=s.title,
+                team=s.team,
+                start=s.start,
+                end=s.end,
+                late_days=s.late_days,
+                horizon=horizon.get(s.key, ""),  # type: ignore[arg-type]
+            )
+            for s in r.items
+        ],
+    )
+
+
+class TeamForecast(BaseModel):
+    team: str
+    open_items: float
+    p50: dt.date | None
+    p85: dt.date | None
+    p95: dt.date | None
+    backtest_cutoffs: int
+    hit_85: float | None = Field(description="share of past 85 % dates that were met")
+
+
+@router.get("/forecasts", response_model=list[TeamForecast])
+def forecasts(request: Request, user: Reader) -> list[TeamForecast]:
+    out = []
+    for team, f in request.app.state.service.forecasts().items():
+        cal = f.calibration
+        out.append(
+            TeamForecast(
+                team=team,
+                open_items=f.target,
+                p50=f.dates.get(50),
+                p85=f.dates.get(85),
+                p95=f.dates.get(95),
+                backtest_cutoffs=cal.cutoffs if cal else 0,
+                hit_85=cal.hit.get(85) if cal and cal.cutoffs else None,
+            )
+        )
+    return out
+
+
+class FeedbackOut(BaseModel):
+    key: str
+    text: str
+    date: dt.date
+    customer: str | None
+    label: str | None
+    links: list[dict[str, Any]]
+
+
+@router.get("/feedback", response_model=list[FeedbackOut])
+def feedback(
+    request: Request,
+    user: Reader,
+    proposed: bool = True,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[FeedbackOut]:
+    from roadwise.views.web.pages import inbox
+
+    ws = request.app.state.service.workspace()
+    rows = inbox(ws) if proposed else list(ws.feedback)
+    return [
+        FeedbackOut(
+            key=f.key,
+            text=f.text,
+            date=f.date,
+            customer=f.customer,
+            label=f.label,
+            links=[link.model_dump(mode="json") for link in f.links],
+        )
+        for f in rows[:limit]
+    ]
+
+
+class LinkReview(BaseModel):
+    item: str
+    confirmed: bool
+
+
+@router.post("/feedback/{key}/link", response_model=FeedbackOut, responses={**MISSING, **INVALID})
+def review_link(request: Request, key: str, body: LinkReview, user: Editor) -> FeedbackOut:
+    from roadwise.views.web.pages import change_feedback
+
+    f = change_feedback(request, key, user.name, link=(body.item, body.confirmed))
+    return FeedbackOut(
+        key=f.key,
+        text=f.text,
+        date=f.date,
+        customer=f.customer,
+        label=f.label,
+        links=[link.model_dump(mode="json") for link in f.links],
+    )
+
+
+class LabelIn(BaseModel):
+    label: str = Field(min_length=1, max_length=50)
+
+
+@router.post("/feedback/{key}/label", response_model=FeedbackOut, responses={**MISSING, **INVALID})
+def label_feedback(request: Request, key: str, body: LabelIn, user: Editor) -> FeedbackOut:
+    from roadwise.views.web.pages import change_feedback
+
+    f = change_feedback(request, key, user.name, label=body.label)
+    return FeedbackOut(
+        key=f.key,
+        text=f.text,
+        date=f.date,
+        customer=f.customer,
+        label=f.label,
+        links=[link.model_dump(mode="json") for link in f.links],
+    )
+
+
+@router.get("/decisions", response_model=list[Decision])
+def decisions(request: Request, user: Reader) -> list[Decision]:
+    return list(request.app.state.service.workspace().decisions)
+
+
+class DecisionIn(BaseModel):
+    title: str = Field(min_length=1, max_length=500)
+    rationale: str = Field(default="", max_length=20000)
+    items: list[str] = Field(default_factory=list, max_length=100)
+
+
+@router.post("/decisions", response_model=Decision, responses={**INVALID, **CONFLICT})
+def add_decision(request: Request, body: DecisionIn, user: Editor) -> Decision:
+    from roadwise.views.web.pages import new_decision
+
+    return new_decision(request, body.title, body.rationale, body.items, user.name)
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    entity: str
+    key: str
+    changes: list[str]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@router.get("/audit", response_model=list[AuditOut])
+def audit(
+    request: Request,
+    user: Reader,
+    entity: Annotated[str | None, Query(max_length=30)] = None,
+    key: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditOut]:
+    entries = request.app.state.store.audit_entries(entity=entity, key=key, limit=limit)
+    return [
+        AuditOut(
+            id=e.id,
+            at=e.at,
+            actor=e.actor,
+            action=e.action,
+            entity=e.entity,
+            key=e.key,
+            changes=e.changes(),
+            before=e.before,
+            after=e.after,
+        )
+        for e in entries
+    ]

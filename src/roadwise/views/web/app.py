@@ -1,0 +1,167 @@
+"""The FastAPI application: server-rendered pages (Jinja2) and the JSON API under ``/api``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from roadwise.errors import ConflictError, RoadwiseError
+from roadwise.views.web import accounts
+from roadwise.views.web.security import PUBLIC, LoginLimiter, csrf_token
+from roadwise.views.web.service import Service
+from roadwise.workspace import open_store
+
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "roadwise_session"
+SESSION_MAX_AGE_S = 8 * 3600  # one working day
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
+def _templates() -> Jinja2Templates:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,  # every value is escaped: an item title cannot inject a script
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = lambda v, d=0: "–" if v is None else f"{v:,.{d}f}"
+    env.filters["pct"] = lambda v: "–" if v is None else f"{v:.0%}"
+    return Jinja2Templates(env=env)
+
+
+def create_app(
+    db_url: str,
+    *,
+    published_readonly: bool = False,
+    secret_key: str | None = None,
+    secure_cookies: bool = False,
+) -> FastAPI:
+    """The web app on the workspace at ``db_url``.
+
+    ``published_readonly`` lets anyone read every page and GET endpoint without logging in
+    (writes still need an editor). ``secure_cookies`` marks the session cookie Secure: set it
+    whenever the app is reached over HTTPS (``roadwise serve`` does off loopback).
+    """
+    store = open_store(db_url)
+    app = FastAPI(
+        title="Roadwise",
+        version="1",
+        description="The Roadwise workspace: backlog, priorities, release plans, roadmap, "
+        "forecasts, feedback and decisions. Authenticate with `Authorization: Bearer <token>` "
+        "(create one with `roadwise token create`).",
+    )
+    app.state.store = store
+    app.state.service = Service(store)
+    app.state.published_readonly = published_readonly
+    app.state.limiter = LoginLimiter()
+    app.state.templates = _templates()
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret_key or os.environ.get("ROADWISE_SECRET_KEY") or secrets.token_hex(32),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE_S,
+        same_site="strict",
+        https_only=secure_cookies,
+    )
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        # Our pages load nothing from elsewhere; say so, so an injected tag could not either.
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Any:
+        if request.url.path.startswith("/api") or "text/html" not in request.headers.get(
+            "accept", ""
+        ):
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        return render(request, "error.html", {"message": exc.detail}, status=exc.status_code)
+
+    @app.exception_handler(RoadwiseError)
+    async def _user_error(request: Request, exc: RoadwiseError) -> Any:
+        status = 409 if isinstance(exc, ConflictError) else 422
+        if request.url.path.startswith("/api"):
+            return JSONResponse({"detail": str(exc)}, status_code=status)
+        return render(request, "error.html", {"message": str(exc)}, status=status)
+
+    from roadwise.views.web import api, pages
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app
+
+
+def current_user(request: Request) -> accounts.User | None:
+    name = request.session.get("user")
+    if name:
+        user = accounts.get_user(request.app.state.store, name)
+        if user is not None:
+            return user
+        request.session.clear()  # the account was removed
+    if request.app.state.published_readonly:
+        return PUBLIC
+    return None
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], status: int = 200
+) -> HTMLResponse:
+    user = getattr(request.state, "user", None) or current_user(request)
+    return request.app.state.templates.TemplateResponse(
+        request,
+        template,
+        {
+            "user": user,
+            "csrf": csrf_token(request),
+            "path": request.url.path,
+            **context,
+        },
+        status_code=status,
+    )
+
+
+def require_page_user(request: Request) -> accounts.User:
+    user = current_user(request)
+    if user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    request.state.user = user
+    return user
+
+
+def require_page_editor(request: Request) -> accounts.User:
+    user = require_page_user(request)
+    if not user.can_edit or user is PUBLIC:
+        raise HTTPException(403, "your account can read this workspace but not change it")
+    return user

@@ -1,0 +1,606 @@
+"""Server-rendered pages. Every form carries the session's CSRF token; writes need an editor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from roadwise.domain import Decision, Feedback, Item, Status, Workspace
+from roadwise.errors import ConflictError, RoadwiseError
+from roadwise.views.web import accounts
+from roadwise.views.web.api import BulkEdit, apply_patch, bulk_apply, release_out
+from roadwise.views.web.app import SESSION_COOKIE, render, require_page_editor, require_page_user
+from roadwise.views.web.security import CSRF_FIELD, check_csrf
+
+router = APIRouter(include_in_schema=False)
+Viewer = Annotated[accounts.User, Depends(require_page_user)]
+Editor = Annotated[accounts.User, Depends(require_page_editor)]
+Csrf = Annotated[str, Form(alias=CSRF_FIELD)]
+
+OPEN = ("idea", "ready", "in_progress", "blocked")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def filter_items(
+    items: Iterable[Item],
+    *,
+    status: Sequence[str] = (),
+    team: Sequence[str] = (),
+    kind: Sequence[str] = (),
+    q: str | None = None,
+) -> list[Item]:
+    needle = (q or "").casefold().strip()
+    return [
+        i
+        for i in items
+        if (not status or i.status.value in status)
+        and (not team or (i.team or "") in team)
+        and (not kind or i.kind.value in kind)
+        and (not needle or needle in i.key.casefold() or needle in i.title.casefold())
+    ]
+
+
+def inbox(ws: Workspace) -> list[Feedback]:
+    """Feedback with a proposed link nobody has confirmed or rejected yet, newest first."""
+    rows = [f for f in ws.feedback if any(link.confirmed is None for link in f.links)]
+    return sorted(rows, key=lambda f: f.date, reverse=True)
+
+
+def change_feedback(
+    request: Request,
+    key: str,
+    actor: str,
+    *,
+    link: tuple[str, bool] | None = None,
+    label: str | None = None,
+) -> Feedback:
+    store = request.app.state.store
+    changed: dict[str, Feedback] = {}
+
+    def change(ws: Workspace) -> Workspace:
+        rows = list(ws.feedback)
+        index = next((n for n, f in enumerate(rows) if f.key == key), None)
+        if index is None:
+            raise HTTPException(404, f"no feedback '{key}'")
+        f = rows[index]
+        if link is not None:
+            item, confirmed = link
+            if not any(lk.item == item for lk in f.links):
+                raise RoadwiseError(f"feedback {key} has no link to item {item}", field="item")
+            links = [
+                lk.model_copy(update={"confirmed": confirmed}) if lk.item == item else lk
+                for lk in f.links
+            ]
+            f = f.model_copy(update={"links": links})
+        if label is not None:
+            f = f.model_copy(update={"label": label, "label_source": "user"})
+        rows[index] = f
+        changed["f"] = f
+        return ws.copy_with(feedback=rows)
+
+    store.modify(change, actor=actor)
+    return changed["f"]
+
+
+def new_decision(
+    request: Request, title: str, rationale: str, items: list[str], actor: str
+) -> Decision:
+    ws = request.app.state.service.workspace()
+    taken = {d.key for d in ws.decisions}
+    n = len(taken) + 1
+    while f"D{n}" in taken:
+        n += 1
+    decision = Decision(
+        key=f"D{n}", date=dt.date.today(), title=title, rationale=rationale, who=actor, items=items
+    )
+    saved: Decision = request.app.state.store.add_decision(decision, actor=actor)
+    return saved
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: a login link must not send anyone elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    parsed = urlparse(target)
+    return target if not parsed.netloc and not parsed.scheme else "/"
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _chart_svg(make: Any) -> str | None:
+    from roadwise.views.charts import to_svg
+
+    try:
+        return str(to_svg(make()))
+    except Exception:  # a chart is a nicety: the page is still useful without it
+        return None
+
+
+# --------------------------------------------------------------------------- login
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", {"next": _safe_next(next), "error": None})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    csrf: Csrf,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    check_csrf(request, csrf)
+    limiter = request.app.state.limiter
+    address = _client(request)
+    wait = limiter.blocked_for(address, username)
+    if wait > 0:
+        return render(
+            request,
+            "login.html",
+            {"next": _safe_next(next), "error": f"Too many attempts; try again in {wait:.0f} s."},
+            status=429,
+        )
+    user = accounts.authenticate(request.app.state.store, username, password)
+    if user is None:
+        limiter.failed(address, username)
+        return render(
+            request,
+            "login.html",
+            {"next": _safe_next(next), "error": "Wrong user name or password."},
+            status=401,
+        )
+    limiter.succeeded(address, username)
+    request.session.clear()  # a fresh session (and CSRF token) at login: no fixation
+    request.session["user"] = user.name
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: Csrf) -> Response:
+    check_csrf(request, csrf)
+    request.session.clear()
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+def objective_status(ws: Workspace, forecasts: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per objective: key-result progress, open items serving it, and whether the teams'
+    85 % forecast dates fall before its due date."""
+    rows = []
+    for o in ws.objectives:
+        serving = [i for i in ws.items if any(link.objective == o.key for link in i.objectives)]
+        open_items = [i for i in serving if i.status.value in OPEN]
+        teams = sorted({i.team for i in open_items if i.team})
+        dates = [forecasts[t].dates.get(85) for t in teams if t in forecasts]
+        finish = max((d for d in dates if d is not None), default=None)
+        if not open_items:
+            status = "done" if serving else "no items"
+        elif o.due is None or finish is None:
+            status = "no date"
+        else:
+            status = "on track" if finish <= o.due else "at risk"
+        krs = []
+        for kr in o.key_results:
+            span = kr.target - kr.baseline
+            progress = None
+            if kr.current is not None and span:
+                progress = max(0.0, min(1.0, (kr.current - kr.baseline) / span))
+            krs.append({"kr": kr, "progress": progress})
+        rows.append(
+            {
+                "objective": o,
+                "krs": krs,
+                "open": len(open_items),
+                "total": len(serving),
+                "finish": finish,
+                "status": status,
+                "teams": teams,
+            }
+        )
+    return rows
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, user: Viewer) -> Response:
+    service = request.app.state.service
+    ws = service.workspace()
+    forecasts = service.forecasts()
+    plan = service.latest_release_plan()
+    priorities = service.priorities()
+    counts: dict[str, int] = {}
+    for i in ws.items:
+        counts[i.status.value] = counts.get(i.status.value, 0) + 1
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "ws": ws,
+            "objectives": objective_status(ws, forecasts),
+            "forecasts": forecasts,
+            "release": release_out(plan) if plan else None,
+            "top": priorities.items[:5],
+            "counts": counts,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- backlog
+
+SORTS = {
+    "rank": lambda i, p: (p[i.key].rank if i.key in p else 10**9, i.key),
+    "key": lambda i, p: (i.key,),
+    "title": lambda i, p: (i.title.casefold(),),
+    "status": lambda i, p: (i.status.value, i.key),
+    "team": lambda i, p: (i.team or "~", i.key),
+    "score": lambda i, p: (-(p[i.key].score) if i.key in p else 0.0, i.key),
+}
+
+
+@router.get("/backlog", response_class=HTMLResponse)
+def backlog(
+    request: Request,
+    user: Viewer,
+    q: str = "",
+    status: str = "open",
+    team: str = "",
+    kind: str = "",
+    sort: str = "rank",
+    desc: bool = False,
+) -> Response:
+    service = request.app.state.service
+    ws = service.workspace()
+    scores = service.priority_by_key()
+    statuses = list(OPEN) if status == "open" else ([status] if status else [])
+    items = filter_items(
+        ws.items, status=statuses, team=[team] if team else [], kind=[kind] if kind else [], q=q
+    )
+    items.sort(key=lambda i: SORTS.get(sort, SORTS["rank"])(i, scores), reverse=desc)
+    return render(
+        request,
+        "backlog.html",
+        {
+            "ws": ws,
+            "items": items,
+            "scores": scores,
+            "filters": {
+                "q": q,
+                "status": status,
+                "team": team,
+                "kind": kind,
+                "sort": sort,
+                "desc": desc,
+            },
+            "statuses": [s.value for s in Status],
+            "result": service.priorities(),
+        },
+    )
+
+
+@router.post("/backlog/bulk", response_class=HTMLResponse)
+async def backlog_bulk(request: Request, user: Editor) -> Response:
+    form = await request.form()
+    check_csrf(request, str(form.get(CSRF_FIELD, "")))
+    selected: dict[str, int] = {}
+    for value in form.getlist("sel"):
+        key, _, version = str(value).rpartition(":")
+        if key and version.isdigit():
+            selected[key] = int(version)
+    changes = {
+        name: str(form.get(name))
+        for name in ("status", "team", "release")
+        if form.get(name) not in (None, "")
+    }
+    if changes.get("team") == "(none)":
+        changes["team"] = ""
+    if changes.get("release") == "(none)":
+        changes["release"] = ""
+    if not selected or not changes:
+        raise HTTPException(422, "pick at least one item and one change")
+    from starlette.concurrency import run_in_threadpool
+
+    result = await run_in_threadpool(
+        bulk_apply, request, BulkEdit(items=selected, **changes), user.name
+    )
+    return render(request, "bulk_done.html", {"result": result, "changes": changes})
+
+
+# --------------------------------------------------------------------------- item
+
+
+def _item_context(request: Request, key: str) -> dict[str, Any]:
+    service = request.app.state.service
+    ws = service.workspace()
+    item = ws.item_by_key.get(key)
+    if item is None:
+        raise HTTPException(404, f"no item '{key}'")
+    scores = service.priority_by_key()
+    evidence = [f for f in ws.feedback if any(link.item == key for link in f.links)]
+    evidence.sort(key=lambda f: f.date, reverse=True)
+    return {
+        "ws": ws,
+        "item": item,
+        "ranked": scores.get(key),
+        "depends_on": [ws.item_by_key.get(d.item) for d in item.dependencies],
+        "dependents": ws.dependents(key),
+        "children": ws.children(key),
+        "parent": ws.item_by_key.get(item.parent) if item.parent else None,
+        "evidence": evidence[:20],
+        "evidence_total": len(evidence),
+        "history": request.app.state.store.audit_entries("item", key, limit=50),
+        "statuses": [s.value for s in Status],
+        "conflict": None,
+        "draft": None,
+    }
+
+
+@router.get("/items/{key}", response_class=HTMLResponse)
+def item_page(request: Request, key: str, user: Viewer) -> Response:
+    return render(request, "item.html", _item_context(request, key))
+
+
+_NUMBER = re.compile(r"^\s*\d+(\.\d+)?\s*$")
+
+
+@router.post("/items/{key}", response_class=HTMLResponse)
+def item_edit(
+    request: Request,
+    key: str,
+    user: Editor,
+    csrf: Csrf,
+    version: Annotated[int, Form()],
+    title: Annotated[str, Form()],
+    status: Annotated[str, Form()],
+    team: Annotated[str, Form()] = "",
+    release: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+    low: Annotated[str, Form()] = "",
+    likely: Annotated[str, Form()] = "",
+    high: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    patch: dict[str, Any] = {
+        "title": title.strip(),
+        "status": status,
+        "team": team,
+        "release": release,
+        "description": description,
+    }
+    if all(_NUMBER.match(v) for v in (low, likely, high)):
+        current = request.app.state.store.get_item(key)
+        unit = current.estimate.unit if current.estimate else "points"
+        patch["estimate"] = {"low": low, "likely": likely, "high": high, "unit": unit}
+    try:
+        apply_patch(request, key, patch, version, user.name)
+    except ConflictError as exc:
+        context = _item_context(request, key)
+        context["conflict"] = str(exc)
+        context["draft"] = patch
+        return render(request, "item.html", context, status=409)
+    except RoadwiseError as exc:
+        context = _item_context(request, key)
+        context["error"] = str(exc)
+        context["draft"] = patch
+        return render(request, "item.html", context, status=422)
+    return RedirectResponse(f"/items/{key}?saved=1", status_code=303)
+
+
+# --------------------------------------------------------------------------- release plan
+
+
+@router.get("/release", response_class=HTMLResponse)
+def release_page(request: Request, user: Viewer) -> Response:
+    service = request.app.state.service
+    plan = service.latest_release_plan()
+    out = release_out(plan) if plan else None
+    only_plan = only_greedy = []
+    if out:
+        chosen, greedy = {r.key for r in out.items}, {r.key for r in out.greedy_items}
+        only_plan = [r for r in out.items if r.key not in greedy]
+        only_greedy = [r for r in out.greedy_items if r.key not in chosen]
+    return render(
+        request,
+        "release.html",
+        {
+            "plan": out,
+            "stored": plan,
+            "only_plan": only_plan,
+            "only_greedy": only_greedy,
+        },
+    )
+
+
+@router.post("/release/run")
+def release_run(
+    request: Request,
+    user: Editor,
+    csrf: Csrf,
+    percentile: Annotated[float, Form(ge=0.5, le=0.95)] = 0.8,
+) -> Response:
+    check_csrf(request, csrf)
+    service = request.app.state.service
+    wp, plan = service.run_release(percentile)
+    service.save_release(wp, plan, percentile, user.name)
+    return RedirectResponse("/release", status_code=303)
+
+
+# --------------------------------------------------------------------------- roadmap
+
+
+@router.get("/roadmap", response_class=HTMLResponse)
+def roadmap_page(request: Request, user: Viewer) -> Response:
+    from roadwise.engines.schedule.roadmap import now_next_later
+
+    service = request.app.state.service
+    try:
+        roadmap = service.roadmap()
+    except RoadwiseError as exc:
+        return render(request, "roadmap.html", {"error": str(exc), "roadmap": None})
+    horizons = now_next_later(roadmap)
+    by_team: dict[str, list[Any]] = {}
+    for s in sorted(roadmap.items, key=lambda s: (s.team, s.start, s.key)):
+        by_team.setdefault(s.team, []).append(s)
+    first = roadmap.start
+    last = max((s.end for s in roadmap.items), default=first)
+    span = max((last - first).days, 1)
+    return render(
+        request,
+        "roadmap.html",
+        {
+            "error": None,
+            "roadmap": roadmap,
+            "horizons": horizons,
+            "by_team": by_team,
+            "first": first,
+            "last": last,
+            "span": span,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- forecasts, capacity
+
+
+@router.get("/forecasts", response_class=HTMLResponse)
+def forecasts_page(request: Request, user: Viewer) -> Response:
+    service = request.app.state.service
+    ws = service.workspace()
+    return render(request, "forecasts.html", {"ws": ws, "forecasts": service.forecasts()})
+
+
+@router.get("/capacity", response_class=HTMLResponse)
+def capacity_page(request: Request, user: Viewer) -> Response:
+    service = request.app.state.service
+    try:
+        rows = service.capacity()
+    except RoadwiseError as exc:
+        return render(request, "capacity.html", {"error": str(exc), "teams": {}})
+    teams: dict[str, list[Any]] = {}
+    for r in rows:
+        if r.skill == "*":
+            teams.setdefault(r.team, []).append(r)
+    return render(request, "capacity.html", {"error": None, "teams": teams})
+
+
+# --------------------------------------------------------------------------- feedback
+
+
+@router.get("/feedback", response_class=HTMLResponse)
+def feedback_page(request: Request, user: Viewer, page: int = 1) -> Response:
+    ws = request.app.state.service.workspace()
+    rows = inbox(ws)
+    per_page = 25
+    page = max(1, page)
+    labels = sorted({f.label for f in ws.feedback if f.label})
+    return render(
+        request,
+        "feedback.html",
+        {
+            "ws": ws,
+            "rows": rows[(page - 1) * per_page : page * per_page],
+            "total": len(rows),
+            "page": page,
+            "pages": max(1, -(-len(rows) // per_page)),
+            "labels": labels or ["bug", "feature", "question", "praise"],
+        },
+    )
+
+
+@router.post("/feedback/{key}")
+def feedback_review(
+    request: Request,
+    key: str,
+    user: Editor,
+    csrf: Csrf,
+    item: Annotated[str, Form()] = "",
+    decision: Annotated[str, Form()] = "",
+    label: Annotated[str, Form()] = "",
+    page: Annotated[int, Form()] = 1,
+) -> Response:
+    check_csrf(request, csrf)
+    if item and decision in ("confirm", "reject"):
+        change_feedback(request, key, user.name, link=(item, decision == "confirm"))
+    elif label:
+        change_feedback(request, key, user.name, label=label)
+    else:
+        raise HTTPException(422, "choose confirm, reject or a label")
+    return RedirectResponse(f"/feedback?page={page}#fb-{key}", status_code=303)
+
+
+# --------------------------------------------------------------------------- decisions, audit
+
+
+@router.get("/decisions", response_class=HTMLResponse)
+def decisions_page(request: Request, user: Viewer) -> Response:
+    ws = request.app.state.service.workspace()
+    return render(
+        request,
+        "decisions.html",
+        {"ws": ws, "decisions": sorted(ws.decisions, key=lambda d: d.date, reverse=True)},
+    )
+
+
+@router.post("/decisions")
+def decisions_add(
+    request: Request,
+    user: Editor,
+    csrf: Csrf,
+    title: Annotated[str, Form(min_length=1, max_length=500)],
+    rationale: Annotated[str, Form(max_length=20000)] = "",
+    items: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    keys = [k for k in re.split(r"[\s,]+", items) if k]
+    new_decision(request, title.strip(), rationale.strip(), keys, user.name)
+    return RedirectResponse("/decisions", status_code=303)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, user: Viewer, entity: str = "") -> Response:
+    entries = request.app.state.store.audit_entries(entity=entity or None, limit=200)
+    return render(request, "audit.html", {"entries": entries, "entity": entity})
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(request: Request, user: Viewer) -> Response:
+    from roadwise.views.reports import REPORT_KINDS
+
+    return render(request, "reports.html", {"kinds": REPORT_KINDS})
+
+
+@router.get("/reports/{kind}.{fmt}")
+def report_download(request: Request, kind: str, fmt: str, user: Viewer) -> Response:
+    from roadwise.views.reports import REPORT_KINDS, build_reports, write_report
+
+    if kind not in REPORT_KINDS or fmt not in ("html", "md", "pdf"):
+        raise HTTPException(404, "no such report")
+    service = request.app.state.service
+    ws = service.workspace()
+    results: dict[str, Any] = {"priorities": service.priorities(), "forecast": None}
+    results = {k: v for k, v in results.items() if v is not None}
+    report = build_reports(ws, [kind], results=results)[kind]
+    folder = Path(tempfile.mkdtemp(prefix="roadwise-report-"))
+    path = write_report(report, folder / f"{kind}.{fmt}", fmt, ws)
+    media = {"html": "text/html", "md": "text/markdown", "pdf": "application/pdf"}[fmt]
+    return FileResponse(path, media_type=media, filename=path.name)

@@ -1,0 +1,143 @@
+"""What the web app shows, computed by the engines once per workspace state and cached.
+
+Every page reads the same workspace; loading it and running the engines on each request would
+be slow, so results are kept until the stored workspace changes (a cheap fingerprint query:
+the newest audit entry and the newest item and feedback writes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from roadwise.domain import Plan, Workspace
+from roadwise.workspace import Store
+from roadwise.workspace import schema as s
+
+T = TypeVar("T")
+
+# Short solver limits: a page should answer in seconds; the CLI defaults to longer runs.
+ROADMAP_TIME_LIMIT = 2.0
+RELEASE_TIME_LIMIT = 5.0
+PRIORITY_SAMPLES = 1000
+
+
+class Service:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.RLock()
+        self._key: tuple[Any, ...] | None = None
+        self._cache: dict[str, Any] = {}
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        with self.store.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(
+                    sa.select(sa.func.max(s.audit_log.c.id)).scalar_subquery(),
+                    sa.select(sa.func.max(s.items.c.updated_at)).scalar_subquery(),
+                    sa.select(sa.func.max(s.feedback.c.updated_at)).scalar_subquery(),
+                    sa.select(sa.func.count()).select_from(s.feedback).scalar_subquery(),
+                    sa.select(sa.func.max(s.meta.c.updated_at)).scalar_subquery(),
+                )
+            ).one()
+        return tuple(row)
+
+    def _cached(self, name: str, compute: Callable[[], T]) -> T:
+        key = self.fingerprint()
+        with self._lock:
+            if key != self._key:
+                self._cache = {}
+                self._key = key
+            if name not in self._cache:
+                self._cache[name] = compute()
+            result: T = self._cache[name]
+            return result
+
+    def workspace(self) -> Workspace:
+        return self._cached("ws", self.store.load)
+
+    def priorities(self) -> Any:
+        from roadwise.engines.prioritize import prioritize
+
+        ws = self.workspace()
+        return self._cached(
+            "priorities", lambda: prioritize(ws, samples=PRIORITY_SAMPLES, seed=ws.settings.seed)
+        )
+
+    def priority_by_key(self) -> dict[str, Any]:
+        result = self.priorities()
+        return self._cached("priority_by_key", lambda: {r.key: r for r in result.items})
+
+    def roadmap(self) -> Any:
+        from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+
+        ws = self.workspace()
+        return self._cached(
+            "roadmap",
+            lambda: plan_roadmap(ws, RoadmapOptions(time_limit=ROADMAP_TIME_LIMIT, workers=4)),
+        )
+
+    def forecasts(self) -> dict[str, Any]:
+        from roadwise.engines.forecast import ForecastOptions, forecast_when, team_calendar
+
+        ws = self.workspace()
+
+        def compute() -> dict[str, Any]:
+            options = ForecastOptions(trials=5000, backtest_trials=400, seed=ws.settings.seed)
+            parents = {i.parent for i in ws.items if i.parent}
+            out: dict[str, Any] = {}
+            for team in ws.teams:
+                recs = [r for r in ws.history if r.team == team.key]
+                leaves = [i for i in ws.open_items() if i.team == team.key and i.key not in parents]
+                if recs and leaves:
+                    out[team.key] = forecast_when(
+                        recs,
+                        len(leaves),
+                        ws.as_of,
+                        options,
+                        team.key,
+                        team_calendar(team.country),
+                    )
+            return out
+
+        return self._cached("forecasts", compute)
+
+    def capacity(self) -> list[Any]:
+        from roadwise.engines.schedule.needs import capacity_vs_demand
+
+        ws, roadmap = self.workspace(), self.roadmap()
+        return self._cached("capacity", lambda: capacity_vs_demand(ws, roadmap, sprints=13))
+
+    def run_release(self, percentile: float = 0.8) -> tuple[Any, Any]:
+        """Solve the next release now (HiGHS) and store the plan; returns (problem, plan)."""
+        from roadwise.engines.release import ReleaseOptions, plan_release, release_problem
+
+        ws = self.workspace()
+        result = self.priorities()
+        scores = {r.key: float(r.value if r.value > 0 else max(r.score, 0.0)) for r in result.items}
+        wp = release_problem(ws, scores, ReleaseOptions(percentile=percentile))
+        plan = plan_release(wp.problem, time_limit=RELEASE_TIME_LIMIT)
+        return wp, plan
+
+    def save_release(self, wp: Any, plan: Any, percentile: float, actor: str) -> Plan:
+        from roadwise.views.cli.plan_release import plain_json, plan_payload
+
+        content = plan.selection.releases[0]
+        verdict = "proven optimal" if plan.proven_optimal else f"gap {plan.gap:.1%}"
+        stored = Plan(
+            key=f"release-{content.release}",
+            kind="release",
+            created=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+            summary=f"{len(plan.selection.items)} items, value {plan.value:,.0f} ({verdict}); "
+            f"rank-and-fill {plan.greedy.value:,.0f}",
+            payload=plain_json(plan_payload(wp, plan, {"percentile": percentile})),
+        )
+        return self.store.save_plan(stored, actor=actor)
+
+    def latest_release_plan(self) -> Plan | None:
+        plans = self.store.list_plans("release")
+        return plans[-1] if plans else None

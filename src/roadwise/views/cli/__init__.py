@@ -25,7 +25,8 @@ def version() -> None:
 
 
 def _register() -> None:
-    # Feature modules register their commands on import.
+    # Feature modules register their commands on import, one line each, in help order.
+    # isort: off
     from roadwise.views.cli import demo, plan, workspace  # noqa: F401
     from roadwise.views.cli import report  # noqa: F401  (stakeholder reports)
     from roadwise.views.cli import feedback  # noqa: F401  (customer feedback)
@@ -35,6 +36,7 @@ def _register() -> None:
     from roadwise.views.cli import roadmap  # noqa: F401  (roadmap, capacity, scenarios)
     from roadwise.views.cli import web  # noqa: F401  (web app, accounts, API tokens)
     from roadwise.views.cli import integrations  # noqa: F401  (Jira, GitHub, Linear)
+    # isort: on
 
 
 _register()

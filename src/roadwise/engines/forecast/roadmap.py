@@ -139,7 +139,8 @@ def simulate_roadmap(
     n = len(items)
     index = {it.key: i for i, it in enumerate(items)}
     sizes = np.zeros((trials, n))
-    for team in {it.team for it in items}:
+    # Sorted so the random draws are assigned to teams in the same order in every process.
+    for team in sorted({it.team for it in items}, key=lambda t: t or ""):
         cols = [i for i, it in enumerate(items) if it.team == team]
         flow = teams.get(team)
         default = flow.default_size if flow else 1.0

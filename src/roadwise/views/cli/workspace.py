@@ -145,6 +145,16 @@ def import_(
         "--replace",
         help="Replace the workspace (YAML) or all items (CSV) instead of merging by key.",
     ),
+    export_file: Path | None = typer.Argument(
+        None, help="With a tracker (`import jira FILE.csv`, `import linear FILE.csv`): its export."
+    ),
+    date_format: str | None = typer.Option(
+        None, "--date-format", help="Tracker exports: the date format (default: detected)."
+    ),
+    url: str | None = typer.Option(None, "--url", help="Tracker exports: the site, for links."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Tracker exports: show what would change."
+    ),
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -152,8 +162,25 @@ def import_(
 
     Without --replace records are merged by key: the file's version of a record replaces the
     stored one, new records are added, others are kept. A file with any problem changes
-    nothing.
+    nothing. `roadwise import jira FILE.csv` (or `linear`) reads a tracker's export; --mapping
+    is then a tracker mapping file (see docs/integrations.md).
     """
+    if export_file is not None or str(file) in ("jira", "linear"):
+        from roadwise.views.cli.integrations import import_tracker_file
+
+        if export_file is None:
+            raise RoadwiseError(f"say which file: roadwise import {file} EXPORT.csv")
+        import_tracker_file(
+            str(file),
+            export_file,
+            mapping_file=mapping,
+            date_format=date_format,
+            url=url,
+            dry_run=dry_run,
+            db=db,
+            as_json=as_json,
+        )
+        return
     from roadwise.sources.csv_file import import_items_csv, parse_mapping
     from roadwise.sources.yaml_file import merge_workspace_yaml, read_workspace_yaml
 
@@ -197,10 +224,40 @@ def import_(
 @app.command()
 @handles_errors
 def export(
-    file: Path = typer.Argument(..., help="Where to write: .yaml (whole workspace) or .csv."),
+    file: Path = typer.Argument(
+        ..., help="Where to write: .yaml (whole workspace) or .csv; or jira-csv, jira, github."
+    ),
+    target_file: Path | None = typer.Argument(None, help="jira-csv: the file to write."),
+    dry_run: bool = typer.Option(True, "--dry-run", help="jira / github: only show the plan."),
+    apply: bool = typer.Option(False, "--apply", help="jira / github: write to the tracker."),
+    url: str | None = typer.Option(None, "--url", help="jira / github: the tracker's URL."),
+    repo: str | None = typer.Option(None, "--repo", help="github: OWNER/NAME."),
+    email: str | None = typer.Option(None, "--email", envvar="ROADWISE_JIRA_EMAIL", hidden=True),
+    plan: str | None = typer.Option(None, "--plan", help="A stored roadmap (default: latest)."),
     db: str | None = DbOption,
+    as_json: bool = JsonOption,
 ) -> None:
-    """Export the workspace to YAML, or its items to CSV."""
+    """Export the workspace to YAML, or its items to CSV; or a plan to a tracker.
+
+    `roadwise export jira-csv FILE.csv` writes Jira's CSV import format; `export jira` and
+    `export github --repo OWNER/NAME` show the planned changes and write them only with --apply.
+    """
+    if str(file) in ("jira-csv", "jira", "github"):
+        from roadwise.views.cli.integrations import export_target
+
+        export_target(
+            str(file),
+            target_file,
+            dry_run=dry_run and not apply,
+            apply=apply,
+            url=url,
+            repo=repo,
+            email=email,
+            plan_key=plan,
+            db=db,
+            as_json=as_json,
+        )
+        return
     from roadwise.sources.csv_file import write_items_csv
     from roadwise.sources.yaml_file import write_workspace_yaml
 

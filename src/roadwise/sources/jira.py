@@ -1,0 +1,444 @@
+"""Jira's REST API: Jira Cloud (v3) and Jira Data Center / Server (v2).
+
+* Authentication: Cloud takes an API token with the account's e-mail (HTTP basic
+  ``email:token``); Data Center takes a personal access token (``Authorization: Bearer``).
+* Search: the classic ``/search`` (``startAt`` / ``maxResults`` / ``total``) and Cloud's newer
+  ``/search/jql`` (``nextPageToken`` / ``isLast``), with the changelog expanded so that the
+  times work started and finished come from the status transitions.
+* Fields: the story-point, sprint and epic-link custom fields are found by name through
+  ``/field``, so the same code works on every instance.
+* Incremental sync: ``updated >= "<last sync>"`` in the JQL; the time is kept in the
+  workspace settings (``settings.extra.sync.jira``).
+
+Everything is fetched before anything is stored: a failure part-way leaves the workspace as it
+was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from roadwise.errors import RoadwiseError
+from roadwise.sources._http import TrackerHttp
+from roadwise.sources.tracker_mapping import (
+    TrackerIssue,
+    TrackerMapping,
+    latest,
+)
+
+TOKEN_ENV = "ROADWISE_JIRA_TOKEN"
+EMAIL_ENV = "ROADWISE_JIRA_EMAIL"
+PAGE_SIZE = 100
+ESTIMATE_NAMES = ("Story Points", "Story point estimate", "Story points")
+_DC_SPRINT_NAME = re.compile(r"name=([^,\]]*)")
+
+
+def parse_time(text: str | None) -> dt.datetime | None:
+    """Jira's timestamps (``2025-11-21T15:04:05.000+0000``) as naive UTC."""
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            return dt.datetime.strptime(text, fmt).astimezone(dt.UTC).replace(tzinfo=None)
+        except ValueError:
+            continue
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+def adf_text(node: Any) -> str:
+    """Plain text of an Atlassian Document Format description (Cloud v3)."""
+    if node is None:
+        return ""
+    if isinstance(node, str):
+        return node
+    if isinstance(node, list):
+        return "".join(adf_text(n) for n in node)
+    if not isinstance(node, dict):
+        return ""
+    if node.get("type") == "text":
+        return str(node.get("text", ""))
+    if node.get("type") == "hardBreak":
+        return "\n"
+    inner = adf_text(node.get("content"))
+    block = node.get("type") in ("paragraph", "heading", "listItem", "codeBlock", "blockquote")
+    return inner + ("\n" if block else "")
+
+
+@dataclass
+class JiraFields:
+    """Custom field ids on this instance, found by name."""
+
+    estimate: str | None = None
+    sprint: str | None = None
+    epic_link: str | None = None
+    names: dict[str, str] = field(default_factory=dict)
+
+
+class JiraClient:
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        email: str | None = None,
+        api_version: str | None = None,
+        search_api: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        timeout: float = 30.0,
+    ) -> None:
+        if not token:
+            raise RoadwiseError(
+                f"no Jira token: set {TOKEN_ENV} (Cloud: an API token plus {EMAIL_ENV}; "
+                "Data Center: a personal access token)"
+            )
+        self.url = url.rstrip("/")
+        # Cloud's API tokens go with an e-mail address; Data Center's PATs stand alone.
+        self.api_version = api_version or ("3" if email else "2")
+        self.search_api = search_api or ("jql" if self.api_version == "3" else "classic")
+        headers = {} if email else {"Authorization": f"Bearer {token}"}
+        self.http = TrackerHttp(
+            "Jira",
+            self.url,
+            headers,
+            token_env=TOKEN_ENV,
+            auth=(email, token) if email else None,
+            sleep=sleep,
+            timeout=timeout,
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    @property
+    def api(self) -> str:
+        return f"/rest/api/{self.api_version}"
+
+    # ------------------------------------------------------------------ look-ups
+
+    def fields(self, estimate_name: str | None = None) -> JiraFields:
+        data = self.http.json("GET", f"{self.api}/field")
+        if not isinstance(data, list):
+            raise self.http.malformed("/field did not return a list of fields")
+        names: dict[str, str] = {}
+        for entry in data:
+            if isinstance(entry, dict) and "id" in entry and "name" in entry:
+                names[str(entry["name"]).lower()] = str(entry["id"])
+        found = JiraFields(names=names)
+        if estimate_name:
+            found.estimate = names.get(estimate_name.lower()) or (
+                estimate_name if estimate_name in names.values() else None
+            )
+            if found.estimate is None:
+                raise RoadwiseError(
+                    f"Jira has no field '{estimate_name}' any more (renamed or deleted?); set "
+                    "estimate_field in the mapping file to the field's current name "
+                    "(nothing was imported)"
+                )
+        else:
+            found.estimate = next(
+                (names[n.lower()] for n in ESTIMATE_NAMES if n.lower() in names), None
+            )
+        found.sprint = names.get("sprint")
+        found.epic_link = names.get("epic link")
+        return found
+
+    def status_categories(self) -> dict[str, str]:
+        """Status name (lower case) -> category key (new, indeterminate, done)."""
+        data = self.http.json("GET", f"{self.api}/status")
+        if not isinstance(data, list):
+            raise self.http.malformed("/status did not return a list of statuses")
+        out = {}
+        for entry in data:
+            if isinstance(entry, dict) and entry.get("name"):
+                category = (entry.get("statusCategory") or {}).get("key", "")
+                out[str(entry["name"]).lower()] = str(category)
+        return out
+
+    # ------------------------------------------------------------------ search
+
+    def search(self, jql: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
+        """Every issue the JQL finds, page by page, with its changelog."""
+        params: dict[str, Any] = {
+            "jql": jql,
+            "maxResults": PAGE_SIZE,
+            "fields": ",".join(fields),
+            "expand": "changelog",
+        }
+        if self.search_api == "jql":
+            token: str | None = None
+            while True:
+                page = self._page(
+                    f"{self.api}/search/jql",
+                    {**params, **({"nextPageToken": token} if token else {})},
+                )
+                yield from page["issues"]
+                token = page.get("nextPageToken")
+                if page.get("isLast", not token) or not token:
+                    return
+        start = 0
+        while True:
+            page = self._page(f"{self.api}/search", {**params, "startAt": start})
+            issues = page["issues"]
+            yield from issues
+            total = page.get("total")
+            start += len(issues)
+            if not issues or not isinstance(total, int) or start >= total:
+                return
+
+    def _page(self, url: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        page = self.http.json("GET", url, params=dict(params))
+        if not isinstance(page, dict) or not isinstance(page.get("issues"), list):
+            raise self.http.malformed("a search page without an 'issues' list")
+        for issue in page["issues"]:
+            if (
+                not isinstance(issue, dict)
+                or "key" not in issue
+                or not isinstance(issue.get("fields"), dict)
+            ):
+                raise self.http.malformed("an issue without 'key' or 'fields'")
+        return page
+
+    def full_changelog(self, issue: dict[str, Any]) -> list[dict[str, Any]]:
+        """The issue's status history; fetched separately when the search truncated it."""
+        changelog = issue.get("changelog") or {}
+        histories = list(changelog.get("histories") or [])
+        total = changelog.get("total")
+        if not isinstance(total, int) or total <= len(histories):
+            return histories
+        histories = []
+        start = 0
+        while True:
+            page = self.http.json(
+                "GET",
+                f"{self.api}/issue/{issue['key']}/changelog",
+                params={"startAt": start, "maxResults": PAGE_SIZE},
+            )
+            if not isinstance(page, dict) or not isinstance(page.get("values"), list):
+                raise self.http.malformed("a changelog page without 'values'")
+            histories.extend(page["values"])
+            start += len(page["values"])
+            if page.get("isLast", True) or not page["values"]:
+                return histories
+
+    # ------------------------------------------------------------------ write-back
+
+    def update_issue(self, key: str, fields: Mapping[str, Any]) -> None:
+        self.http.send("PUT", f"{self.api}/issue/{key}", json={"fields": dict(fields)})
+
+
+# --------------------------------------------------------------------------- issues to records
+
+
+def _sprint_names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    names = []
+    for entry in value:
+        if isinstance(entry, dict) and entry.get("name"):
+            names.append(str(entry["name"]))
+        elif isinstance(entry, str):
+            # Data Center: "com.atlassian.greenhopper...Sprint@1[id=1,name=Sprint 1,...]"
+            match = _DC_SPRINT_NAME.search(entry)
+            names.append(match.group(1) if match else entry)
+    return tuple(names)
+
+
+def status_times(
+    histories: Sequence[dict[str, Any]], category_of: Callable[[str], str]
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """When work started (first move into an in-progress status) and finished (last move
+    into a done status, unless it was reopened afterwards)."""
+    moves = []
+    for history in histories:
+        when = parse_time(history.get("created"))
+        for change in history.get("items") or []:
+            if change.get("field") == "status" and when is not None:
+                moves.append((when, category_of(str(change.get("toString") or ""))))
+    moves.sort(key=lambda m: m[0])
+    started = next((t for t, c in moves if c in ("indeterminate", "done")), None)
+    done = moves[-1][0] if moves and moves[-1][1] == "done" else None
+    return started, done
+
+
+def to_tracker_issue(
+    raw: dict[str, Any],
+    histories: Sequence[dict[str, Any]],
+    fields: JiraFields,
+    categories: Mapping[str, str],
+    base_url: str,
+) -> TrackerIssue:
+    f = raw["fields"]
+    status = f.get("status") or {}
+    status_name = str(status.get("name") or "")
+    category = str(
+        (status.get("statusCategory") or {}).get("key") or categories.get(status_name.lower(), "")
+    )
+
+    def category_of(name: str) -> str:
+        return categories.get(name.lower(), "")
+
+    started, finished = status_times(histories, category_of)
+    estimate = f.get(fields.estimate) if fields.estimate else None
+    if estimate is not None and not isinstance(estimate, int | float):
+        try:
+            estimate = float(estimate)
+        except (TypeError, ValueError):
+            estimate = None
+    parent = (f.get("parent") or {}).get("key") if isinstance(f.get("parent"), dict) else None
+    if parent is None and fields.epic_link and isinstance(f.get(fields.epic_link), str):
+        parent = f[fields.epic_link]
+    blocked_by = []
+    for link in f.get("issuelinks") or []:
+        if not isinstance(link, dict):
+            continue
+        kind = (link.get("type") or {}).get("name", "")
+        inward = link.get("inwardIssue")
+        if kind.lower() == "blocks" and isinstance(inward, dict) and inward.get("key"):
+            blocked_by.append(str(inward["key"]))
+    project = f.get("project") or {}
+    due = f.get("duedate")
+    description = f.get("description")
+    return TrackerIssue(
+        system="jira",
+        key=str(raw["key"]),
+        title=str(f.get("summary") or raw["key"]),
+        url=f"{base_url}/browse/{raw['key']}",
+        description=adf_text(description) if not isinstance(description, str) else description,
+        kind=str((f.get("issuetype") or {}).get("name") or ""),
+        status=status_name,
+        status_category={"new": "to do", "indeterminate": "in progress"}.get(category, category),
+        parent=parent,
+        estimate=float(estimate) if isinstance(estimate, int | float) else None,
+        team=str(project.get("key")) if project.get("key") else None,
+        labels=tuple(str(x) for x in f.get("labels") or []),
+        sprints=_sprint_names(f.get(fields.sprint)) if fields.sprint else (),
+        created=parse_time(f.get("created")),
+        started=started,
+        done=parse_time(f.get("resolutiondate")) or finished,
+        due=dt.date.fromisoformat(due) if isinstance(due, str) and len(due) == 10 else None,
+        updated=parse_time(f.get("updated")),
+        blocked_by=tuple(blocked_by),
+    )
+
+
+@dataclass(frozen=True)
+class JiraFetch:
+    issues: list[TrackerIssue]
+    jql: str
+    requests: int
+    last_updated: dt.datetime | None
+
+
+def jql_for(project: str | None, jql: str | None, since: dt.datetime | None) -> str:
+    if jql:
+        base = jql
+    elif project:
+        base = f'project = "{project}"'
+    else:
+        raise RoadwiseError("say what to sync: --project KEY or --jql QUERY")
+    if since is not None:
+        # JQL takes minutes; ">=" re-reads the boundary minute rather than missing an edit in it.
+        base = f'({base}) AND updated >= "{since:%Y/%m/%d %H:%M}"'
+    return f"{base} ORDER BY updated ASC"
+
+
+def fetch_jira(
+    client: JiraClient,
+    mapping: TrackerMapping,
+    *,
+    project: str | None = None,
+    jql: str | None = None,
+    since: dt.datetime | None = None,
+) -> JiraFetch:
+    """Everything the sync needs, fetched and checked before anything is stored."""
+    fields = client.fields(mapping.estimate_field)
+    categories = client.status_categories()
+    query = jql_for(project, jql, since)
+    wanted = [
+        "summary",
+        "description",
+        "issuetype",
+        "status",
+        "parent",
+        "project",
+        "labels",
+        "created",
+        "updated",
+        "resolutiondate",
+        "duedate",
+        "issuelinks",
+        *(f for f in (fields.estimate, fields.sprint, fields.epic_link) if f),
+    ]
+    issues = []
+    for raw in client.search(query, wanted):
+        histories = client.full_changelog(raw)
+        issues.append(to_tracker_issue(raw, histories, fields, categories, client.url))
+    return JiraFetch(
+        issues=issues,
+        jql=query,
+        requests=client.http.requests,
+        last_updated=latest(i.updated for i in issues),
+    )
+
+
+# --------------------------------------------------------------------------- write-back
+
+
+@dataclass(frozen=True)
+class WriteBack:
+    """One planned change to a Jira issue: ``field`` from ``current`` to ``planned``."""
+
+    key: str
+    field: str
+    current: str
+    planned: str
+
+
+def planned_changes(
+    items: Sequence[Any], plan_rows: Sequence[Mapping[str, Any]]
+) -> list[WriteBack]:
+    """Due dates a stored roadmap plans for Jira items, compared with what Jira has now."""
+    by_key = {i.key: i for i in items if i.source is not None and i.source.system == "jira"}
+    changes = []
+    for row in plan_rows:
+        item = by_key.get(str(row.get("item") or row.get("key") or ""))
+        end = row.get("end") or row.get("finish")
+        if item is None or not end:
+            continue
+        planned = str(end)[:10]
+        current = item.deadline.date.isoformat() if item.deadline else ""
+        if planned != current:
+            changes.append(WriteBack(item.source.key, "duedate", current, planned))
+    return changes
+
+
+def apply_write_back(client: JiraClient, changes: Sequence[WriteBack]) -> int:
+    for change in changes:
+        client.update_issue(change.key, {change.field: change.planned})
+    return len(changes)
+
+
+__all__ = [
+    "EMAIL_ENV",
+    "TOKEN_ENV",
+    "JiraClient",
+    "JiraFetch",
+    "WriteBack",
+    "adf_text",
+    "apply_write_back",
+    "fetch_jira",
+    "jql_for",
+    "parse_time",
+    "planned_changes",
+    "status_times",
+    "to_tracker_issue",
+]

@@ -1,0 +1,251 @@
+"""Jira's CSV export ("Export > Export CSV (all fields)") as Jira Cloud and Data Center write it.
+
+The export repeats a column once per value: several ``Sprint``, ``Labels``, ``Component/s`` and
+``Outward issue link (Blocks)`` columns share one name, so the file is read by position, never
+into a dict. Custom fields are named ``Custom field (Story Points)``; dates are in the
+instance's display format (``21/Nov/25 3:04 PM`` by default, ISO on many instances) and the
+format is detected from the file unless given.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from roadwise.errors import RoadwiseError
+from roadwise.sources.tracker_mapping import TrackerIssue, TrackerMapping
+
+DATE_FORMATS = (
+    "%d/%b/%y %I:%M %p",  # Jira's default: 21/Nov/25 3:04 PM
+    "%d/%b/%Y %I:%M %p",
+    "%d/%b/%y %H:%M",
+    "%d/%b/%y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%m/%d/%Y %I:%M %p",
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+)
+DATE_COLUMNS = ("Created", "Updated", "Resolved", "Due Date", "Due date")
+ESTIMATE_COLUMNS = (
+    "Custom field (Story Points)",
+    "Custom field (Story point estimate)",
+    "Story Points",
+    "Story point estimate",
+)
+_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-\d+$")
+
+
+@dataclass(frozen=True)
+class JiraCsv:
+    issues: list[TrackerIssue]
+    rows: int
+    date_format: str
+
+
+class _Header:
+    """Column positions by name; a repeated name has several positions."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = [n.strip() for n in names]
+        self.positions: dict[str, list[int]] = {}
+        for index, name in enumerate(self.names):
+            self.positions.setdefault(name.lower(), []).append(index)
+
+    def has(self, name: str) -> bool:
+        return name.lower() in self.positions
+
+    def values(self, row: Sequence[str], name: str) -> list[str]:
+        out = []
+        for index in self.positions.get(name.lower(), []):
+            if index < len(row) and row[index].strip():
+                out.append(row[index].strip())
+        return out
+
+    def first(self, row: Sequence[str], *names: str) -> str | None:
+        for name in names:
+            found = self.values(row, name)
+            if found:
+                return found[0]
+        return None
+
+
+def parse_date(text: str, fmt: str) -> dt.datetime:
+    value = dt.datetime.strptime(text.strip(), fmt)
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
+def detect_date_format(samples: Sequence[str]) -> str | None:
+    """The first known format that reads every sample (None when there is nothing to read)."""
+    samples = [s.strip() for s in samples if s.strip()]
+    if not samples:
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            for sample in samples:
+                parse_date(sample, fmt)
+        except ValueError:
+            continue
+        return fmt
+    return ""
+
+
+def read_jira_csv(
+    path: str | Path,
+    mapping: TrackerMapping | None = None,
+    *,
+    date_format: str | None = None,
+    base_url: str | None = None,
+) -> JiraCsv:
+    """Read a Jira CSV export; an unreadable cell stops the import naming its row and column."""
+    path = Path(path)
+    mapping = mapping or TrackerMapping()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise RoadwiseError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise RoadwiseError(
+            "the file is not UTF-8 text (export it again as CSV)", file=str(path)
+        ) from None
+    rows = list(csv.reader(text.splitlines(keepends=True)))
+    if not rows:
+        raise RoadwiseError("the file is empty", file=str(path))
+    header = _Header(rows[0])
+    for needed in ("Summary", "Issue key"):
+        if not header.has(needed):
+            raise RoadwiseError(
+                f"no '{needed}' column: this does not look like a Jira CSV export "
+                "(in Jira: Filters > Export > Export CSV (all fields))",
+                file=str(path),
+                line=1,
+            )
+    estimate_columns = (
+        [f"Custom field ({mapping.estimate_field})", mapping.estimate_field]
+        if mapping.estimate_field
+        else list(ESTIMATE_COLUMNS)
+    )
+    if mapping.estimate_field and not any(header.has(c) for c in estimate_columns):
+        raise RoadwiseError(
+            f"the mapping's estimate_field '{mapping.estimate_field}' is not a column of the "
+            "export; fix estimate_field in the mapping file or export all fields",
+            file=str(path),
+            line=1,
+        )
+    body = rows[1:]
+    if date_format is None:
+        samples = [v for row in body for c in DATE_COLUMNS for v in header.values(row, c)]
+        detected = detect_date_format(samples[:500])
+        if detected == "":
+            raise RoadwiseError(
+                f"cannot tell the date format from values like '{samples[0]}'; pass "
+                "--date-format (e.g. '%d/%b/%y %I:%M %p')",
+                file=str(path),
+            )
+        date_format = detected or DATE_FORMATS[0]
+    ids = {
+        header.first(row, "Issue id"): header.first(row, "Issue key")
+        for row in body
+        if header.first(row, "Issue id")
+    }
+    issues: list[TrackerIssue] = []
+    for row_no, row in enumerate(body, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        key = header.first(row, "Issue key")
+        if not key:
+            raise RoadwiseError(
+                "the issue key is empty", file=str(path), row=row_no, field="Issue key"
+            )
+
+        def when(column: str, row: list[str] = row, row_no: int = row_no) -> dt.datetime | None:
+            value = header.first(row, column)
+            if value is None:
+                return None
+            try:
+                return parse_date(value, date_format)
+            except ValueError:
+                raise RoadwiseError(
+                    f"'{value}' does not match the date format '{date_format}' "
+                    "(pass --date-format)",
+                    file=str(path),
+                    row=row_no,
+                    field=column,
+                ) from None
+
+        estimate = None
+        raw_estimate = header.first(row, *estimate_columns)
+        if raw_estimate is not None:
+            try:
+                estimate = float(raw_estimate.replace(",", "."))
+            except ValueError:
+                raise RoadwiseError(
+                    f"'{raw_estimate}' is not a number",
+                    file=str(path),
+                    row=row_no,
+                    field=next(c for c in estimate_columns if header.values(row, c)),
+                ) from None
+        parent = header.first(row, "Parent key", "Custom field (Epic Link)", "Epic Link")
+        if parent is None:
+            raw_parent = header.first(row, "Parent", "Parent id")
+            if raw_parent is not None:
+                parent = raw_parent if _KEY.match(raw_parent) else ids.get(raw_parent)
+        due = when("Due Date") or when("Due date")
+        team = header.first(row, "Custom field (Team)", "Team") or header.first(
+            row, "Project key", "Project name"
+        )
+        if team is None:
+            components = header.values(row, "Component/s")
+            team = components[0] if components else None
+        issues.append(
+            TrackerIssue(
+                system="jira",
+                key=key,
+                title=header.first(row, "Summary") or key,
+                url=f"{base_url.rstrip('/')}/browse/{key}" if base_url else None,
+                description=header.first(row, "Description") or "",
+                kind=header.first(row, "Issue Type") or "",
+                status=header.first(row, "Status") or "",
+                status_category=header.first(row, "Status Category") or "",
+                parent=parent,
+                estimate=estimate,
+                team=team,
+                labels=tuple(header.values(row, "Labels")),
+                sprints=tuple(header.values(row, "Sprint")),
+                created=when("Created"),
+                done=when("Resolved"),
+                updated=when("Updated"),
+                due=due.date() if due else None,
+                blocked_by=tuple(header.values(row, "Inward issue link (Blocks)")),
+            )
+        )
+    # "A blocks B" is written on A's row as an outward link; B then depends on A.
+    blocks: dict[str, list[str]] = {}
+    for row in body:
+        key = header.first(row, "Issue key")
+        for target in header.values(row, "Outward issue link (Blocks)"):
+            blocks.setdefault(target, []).append(key or "")
+    issues = [
+        _with_blockers(issue, blocks.get(issue.key, [])) if issue.key in blocks else issue
+        for issue in issues
+    ]
+    return JiraCsv(issues, len(body), date_format)
+
+
+def _with_blockers(issue: TrackerIssue, extra: list[str]) -> TrackerIssue:
+    from dataclasses import replace
+
+    return replace(issue, blocked_by=tuple(dict.fromkeys([*issue.blocked_by, *extra])))

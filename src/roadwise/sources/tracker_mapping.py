@@ -1,0 +1,575 @@
+"""From an issue tracker's words to the workspace's: statuses, kinds, estimates and teams.
+
+Every tracker reader (Jira CSV and REST, GitHub, Linear) turns what it fetched into
+:class:`TrackerIssue` records first; this module maps them onto :class:`Item` and
+:class:`HistoryRecord` objects with a :class:`TrackerMapping` and merges them into a workspace
+in one step, so an import either applies completely or not at all.
+
+A mapping file (YAML) overrides the defaults of one source::
+
+    statuses: {"Code Review": in_progress, "Won't Do": dropped}
+    kinds: {Spike: tech_debt, Initiative: epic}
+    estimate_field: Story Points       # Jira: the field holding the estimate
+    estimate_unit: points              # or person_days
+    teams: {PAY: payments, "Mobile squad": mobile}   # project / component / team -> team key
+    default_team: platform
+    labels_as_kind: {bug: bug, epic: epic}            # GitHub labels that decide the kind
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError as PydanticValidationError
+
+from roadwise.domain import (
+    Deadline,
+    Dependency,
+    Estimate,
+    EstimateUnit,
+    HistoryRecord,
+    Item,
+    ItemKind,
+    SourceRef,
+    Status,
+    Team,
+    Workspace,
+)
+from roadwise.errors import RoadwiseError
+
+SOURCES = ("jira", "github", "linear")
+
+# Words trackers use for where an issue is, lower-cased. Anything else falls back to the
+# status category (Jira: To Do / In Progress / Done; Linear: state type).
+DEFAULT_STATUSES: dict[str, Status] = {
+    "backlog": Status.IDEA,
+    "open": Status.READY,
+    "new": Status.IDEA,
+    "triage": Status.IDEA,
+    "idea": Status.IDEA,
+    "to do": Status.READY,
+    "todo": Status.READY,
+    "selected for development": Status.READY,
+    "ready": Status.READY,
+    "ready for development": Status.READY,
+    "unstarted": Status.READY,
+    "discovery": Status.DISCOVERY,
+    "analysis": Status.DISCOVERY,
+    "in analysis": Status.DISCOVERY,
+    "in progress": Status.IN_PROGRESS,
+    "in development": Status.IN_PROGRESS,
+    "started": Status.IN_PROGRESS,
+    "in review": Status.IN_PROGRESS,
+    "code review": Status.IN_PROGRESS,
+    "review": Status.IN_PROGRESS,
+    "testing": Status.IN_PROGRESS,
+    "in testing": Status.IN_PROGRESS,
+    "qa": Status.IN_PROGRESS,
+    "reopened": Status.READY,
+    "done": Status.DONE,
+    "closed": Status.DONE,
+    "resolved": Status.DONE,
+    "completed": Status.DONE,
+    "released": Status.LAUNCHED,
+    "launched": Status.LAUNCHED,
+    "canceled": Status.DROPPED,
+    "cancelled": Status.DROPPED,
+    "won't do": Status.DROPPED,
+    "won't fix": Status.DROPPED,
+    "duplicate": Status.DROPPED,
+    "not_planned": Status.DROPPED,
+    "not planned": Status.DROPPED,
+}
+
+# Status categories (Jira) and state types (Linear) used when a status name is unknown.
+CATEGORY_STATUSES: dict[str, Status] = {
+    "to do": Status.READY,
+    "new": Status.READY,
+    "indeterminate": Status.IN_PROGRESS,
+    "in progress": Status.IN_PROGRESS,
+    "done": Status.DONE,
+    "complete": Status.DONE,
+    "backlog": Status.IDEA,
+    "triage": Status.IDEA,
+    "unstarted": Status.READY,
+    "started": Status.IN_PROGRESS,
+    "completed": Status.DONE,
+    "canceled": Status.DROPPED,
+}
+
+DEFAULT_KINDS: dict[str, ItemKind] = {
+    "epic": ItemKind.EPIC,
+    "initiative": ItemKind.EPIC,
+    "feature": ItemKind.FEATURE,
+    "new feature": ItemKind.FEATURE,
+    "improvement": ItemKind.STORY,
+    "story": ItemKind.STORY,
+    "user story": ItemKind.STORY,
+    "task": ItemKind.STORY,
+    "sub-task": ItemKind.STORY,
+    "subtask": ItemKind.STORY,
+    "bug": ItemKind.BUG,
+    "defect": ItemKind.BUG,
+    "tech debt": ItemKind.TECH_DEBT,
+    "technical debt": ItemKind.TECH_DEBT,
+    "tech_debt": ItemKind.TECH_DEBT,
+    "technical task": ItemKind.TECH_DEBT,
+    "chore": ItemKind.TECH_DEBT,
+}
+
+_KEY_BAD = re.compile(r"[\s,;]+")
+
+
+@dataclass(frozen=True)
+class TrackerIssue:
+    """One issue as a tracker reader found it, before any mapping."""
+
+    system: str
+    key: str
+    title: str
+    url: str | None = None
+    description: str = ""
+    kind: str = ""
+    status: str = ""
+    status_category: str = ""
+    parent: str | None = None
+    estimate: float | None = None
+    team: str | None = None
+    labels: tuple[str, ...] = ()
+    sprints: tuple[str, ...] = ()
+    created: dt.datetime | None = None
+    started: dt.datetime | None = None
+    done: dt.datetime | None = None
+    due: dt.date | None = None
+    updated: dt.datetime | None = None
+    #: Keys of issues that must finish before this one (Jira "is blocked by", Linear "blocks").
+    blocked_by: tuple[str, ...] = ()
+    #: False when the reader could not see the parent (GitHub sub-issues fetched from the
+    #: parent's side): a stored parent is then kept rather than cleared.
+    parent_known: bool = True
+
+
+@dataclass(frozen=True)
+class TrackerMapping:
+    """How one source's words become the workspace's; see the module docstring."""
+
+    statuses: Mapping[str, Status] = field(default_factory=dict)
+    kinds: Mapping[str, ItemKind] = field(default_factory=dict)
+    estimate_field: str | None = None
+    estimate_unit: EstimateUnit = EstimateUnit.POINTS
+    teams: Mapping[str, str] = field(default_factory=dict)
+    default_team: str | None = None
+    labels_as_kind: Mapping[str, ItemKind] = field(
+        default_factory=lambda: {
+            "bug": ItemKind.BUG,
+            "epic": ItemKind.EPIC,
+            "feature": ItemKind.FEATURE,
+            "enhancement": ItemKind.FEATURE,
+            "tech debt": ItemKind.TECH_DEBT,
+            "tech-debt": ItemKind.TECH_DEBT,
+        }
+    )
+
+    def status_of(self, issue: TrackerIssue) -> Status:
+        name = issue.status.strip().lower()
+        for table in (self.statuses, DEFAULT_STATUSES):
+            if name in table:
+                return table[name]
+        category = issue.status_category.strip().lower()
+        if category in CATEGORY_STATUSES:
+            return CATEGORY_STATUSES[category]
+        if issue.done is not None:
+            return Status.DONE
+        return Status.IDEA if not name else Status.READY
+
+    def kind_of(self, issue: TrackerIssue) -> ItemKind:
+        name = issue.kind.strip().lower()
+        for table in (self.kinds, DEFAULT_KINDS):
+            if name in table:
+                return table[name]
+        for label in issue.labels:
+            word = label.strip().lower()
+            if word in self.labels_as_kind:
+                return self.labels_as_kind[word]
+        return ItemKind.STORY
+
+    def team_of(self, issue: TrackerIssue) -> str | None:
+        if issue.team is not None:
+            if issue.team in self.teams:
+                return self.teams[issue.team]
+            lowered = {k.lower(): v for k, v in self.teams.items()}
+            if issue.team.lower() in lowered:
+                return lowered[issue.team.lower()]
+            if not self.teams:
+                return clean_key(issue.team).lower()
+        return self.default_team
+
+
+def clean_key(text: str) -> str:
+    """A tracker's name or key as a workspace key (no spaces, commas or semicolons)."""
+    return _KEY_BAD.sub("-", text.strip()).strip("-") or "unnamed"
+
+
+def load_mapping(path: str | Path | None, source: str) -> TrackerMapping:
+    """Read a mapping file (or the defaults when ``path`` is None)."""
+    if path is None:
+        return TrackerMapping()
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise RoadwiseError(
+            f"cannot read the mapping file: {exc.strerror}", file=str(path)
+        ) from None
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise RoadwiseError(
+            "the mapping file is not valid YAML",
+            file=str(path),
+            line=None if line is None else line + 1,
+        ) from None
+    if not isinstance(data, dict):
+        raise RoadwiseError("the mapping file must be a YAML mapping", file=str(path))
+    # A file may hold several sources' mappings under their names.
+    if source in data and isinstance(data[source], dict):
+        data = data[source]
+    known = {
+        "statuses",
+        "kinds",
+        "estimate_field",
+        "estimate_unit",
+        "teams",
+        "default_team",
+        "labels_as_kind",
+    }
+    for name in data:
+        if name not in known and name not in SOURCES:
+            raise RoadwiseError(
+                f"unknown mapping entry (known: {', '.join(sorted(known))})",
+                file=str(path),
+                field=str(name),
+            )
+
+    def table(name: str, enum: Any) -> dict[str, Any]:
+        raw = data.get(name) or {}
+        if not isinstance(raw, dict):
+            raise RoadwiseError("expected 'tracker word: value' pairs", file=str(path), field=name)
+        out: dict[str, Any] = {}
+        for word, value in raw.items():
+            try:
+                out[str(word).strip().lower()] = enum(str(value).strip().lower())
+            except ValueError:
+                allowed = ", ".join(m.value for m in enum)
+                raise RoadwiseError(
+                    f"'{value}' is not one of {allowed}", file=str(path), field=f"{name}.{word}"
+                ) from None
+        return out
+
+    teams = data.get("teams") or {}
+    if not isinstance(teams, dict):
+        raise RoadwiseError(
+            "expected 'tracker name: team key' pairs", file=str(path), field="teams"
+        )
+    try:
+        unit = EstimateUnit(str(data.get("estimate_unit", "points")))
+    except ValueError:
+        raise RoadwiseError(
+            "expected points or person_days", file=str(path), field="estimate_unit"
+        ) from None
+    base = TrackerMapping()
+    return TrackerMapping(
+        statuses=table("statuses", Status),
+        kinds=table("kinds", ItemKind),
+        estimate_field=data.get("estimate_field"),
+        estimate_unit=unit,
+        teams={str(k): clean_key(str(v)) for k, v in teams.items()},
+        default_team=clean_key(str(data["default_team"])) if data.get("default_team") else None,
+        labels_as_kind=table("labels_as_kind", ItemKind) or dict(base.labels_as_kind),
+    )
+
+
+# --------------------------------------------------------------------------- mapping
+
+
+def to_item(issue: TrackerIssue, mapping: TrackerMapping) -> Item:
+    """The workspace item for one tracker issue (tracker-owned fields only)."""
+    status = mapping.status_of(issue)
+    created, started, done = _ordered_times(issue.created, issue.started, issue.done)
+    if status.is_finished and done is None:
+        done = issue.updated
+        created, started, done = _ordered_times(created, started, done)
+    estimate = None
+    if issue.estimate is not None and issue.estimate >= 0:
+        estimate = Estimate(
+            low=issue.estimate,
+            likely=issue.estimate,
+            high=issue.estimate,
+            unit=mapping.estimate_unit,
+        )
+    tags = list(dict.fromkeys([*issue.labels, *(f"sprint:{s}" for s in issue.sprints[-1:])]))
+    try:
+        return Item(
+            key=clean_key(issue.key),
+            title=issue.title.strip() or issue.key,
+            description=issue.description,
+            kind=mapping.kind_of(issue),
+            status=status,
+            parent=clean_key(issue.parent) if issue.parent else None,
+            estimate=estimate,
+            team=mapping.team_of(issue),
+            tags=tags,
+            created=created,
+            started=started if status != Status.IDEA else None,
+            done=done if status.is_finished or status == Status.DROPPED else None,
+            deadline=Deadline(date=issue.due, reason="due date in the tracker")
+            if issue.due
+            else None,
+            dependencies=[Dependency(item=clean_key(k)) for k in dict.fromkeys(issue.blocked_by)],
+            source=SourceRef(system=issue.system, key=issue.key, url=issue.url),
+        )
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise RoadwiseError(
+            f"{issue.system} issue {issue.key} cannot be read: "
+            f"{str(first['msg']).removeprefix('Value error, ')}",
+            field=where or None,
+        ) from None
+
+
+def _ordered_times(
+    created: dt.datetime | None, started: dt.datetime | None, done: dt.datetime | None
+) -> tuple[dt.datetime | None, dt.datetime | None, dt.datetime | None]:
+    """Clamp times into created <= started <= done: trackers let people edit them freely."""
+    if created and started and started < created:
+        started = created
+    if started and done and done < started:
+        started = done
+    if created and done and done < created:
+        done = created
+    return created, started, done
+
+
+def to_history(item: Item) -> HistoryRecord | None:
+    """A finished item as delivery history (throughput and cycle time for forecasts)."""
+    if not item.status.is_finished or item.done is None:
+        return None
+    created = item.created or item.started or item.done
+    return HistoryRecord(
+        key=item.key,
+        title=item.title,
+        team=item.team,
+        kind=item.kind,
+        points=item.estimate.likely if item.estimate else None,
+        estimate=item.estimate,
+        created=created,
+        started=item.started,
+        done=item.done,
+    )
+
+
+# Fields a tracker owns; the rest (value inputs, objectives, themes...) stay as planned.
+TRACKER_FIELDS = (
+    "title",
+    "description",
+    "kind",
+    "status",
+    "parent",
+    "estimate",
+    "team",
+    "tags",
+    "created",
+    "started",
+    "done",
+    "deadline",
+    "dependencies",
+    "source",
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    key: str
+    action: str  # added, updated
+    fields: tuple[tuple[str, str, str], ...] = ()  # (field, before, after)
+
+
+@dataclass
+class SyncDiff:
+    """What an import or sync changes: the counts and one row per changed item."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    history_added: int = 0
+    teams_added: list[str] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "history_added": self.history_added,
+            "teams_added": self.teams_added,
+            "changes": [
+                {
+                    "key": c.key,
+                    "action": c.action,
+                    "fields": [{"field": f, "before": b, "after": a} for f, b, a in c.fields],
+                }
+                for c in self.changes
+            ],
+            "warnings": self.warnings,
+        }
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Estimate):
+        return (
+            f"{value.likely:g}"
+            if value.low == value.high
+            else f"{value.low:g}/{value.likely:g}/{value.high:g}"
+        )
+    if isinstance(value, Deadline):
+        return value.date.isoformat()
+    if isinstance(value, SourceRef):
+        return value.url or f"{value.system}:{value.key}"
+    if isinstance(value, list):
+        return ";".join(_text(v.item if isinstance(v, Dependency) else v) for v in value)
+    if hasattr(value, "value"):
+        return str(value.value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    text = str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def merge_issues(
+    ws: Workspace,
+    issues: Sequence[TrackerIssue],
+    mapping: TrackerMapping,
+    *,
+    settings_update: Mapping[str, Any] | None = None,
+) -> tuple[Workspace, SyncDiff]:
+    """The workspace with ``issues`` merged in by key, and what changed.
+
+    Tracker-owned fields (:data:`TRACKER_FIELDS`) are overwritten; what only Roadwise knows
+    (value inputs, objectives, themes, customers, assignee, release) is kept. Parents and
+    dependencies pointing outside the workspace are dropped with a warning, missing teams are
+    added. Finished issues also become delivery history. Raises :class:`RoadwiseError` if the
+    result breaks a workspace rule; nothing is changed then.
+    """
+    diff = SyncDiff()
+    incoming: dict[str, Item] = {}
+    parent_unknown: set[str] = set()
+    for issue in issues:
+        item = to_item(issue, mapping)
+        incoming[item.key] = item  # a later page's copy of the same issue wins
+        if not issue.parent_known and issue.parent is None:
+            parent_unknown.add(item.key)
+    existing = {i.key: i for i in ws.items}
+    known = set(existing) | set(incoming)
+    team_keys = [t.key for t in ws.teams]
+    new_teams: list[Team] = []
+    for item in incoming.values():
+        if item.team and item.team not in team_keys:
+            team_keys.append(item.team)
+            new_teams.append(Team(key=item.team, name=item.team))
+            diff.teams_added.append(item.team)
+
+    merged: dict[str, Item] = dict(existing)
+    for key, item in incoming.items():
+        patch: dict[str, Any] = {}
+        if item.parent and item.parent not in known:
+            diff.warnings.append(f"{key}: parent {item.parent} is not imported; left out")
+            patch["parent"] = None
+        kept_deps = [d for d in item.dependencies if d.item in known and d.item != key]
+        for dep in item.dependencies:
+            if dep.item not in known:
+                diff.warnings.append(f"{key}: depends on {dep.item}, which is not imported")
+        patch["dependencies"] = kept_deps
+        old = existing.get(key)
+        if old is None:
+            merged[key] = item.model_copy(update=patch)
+            diff.added += 1
+            diff.changes.append(Change(key, "added"))
+            continue
+        values = {name: getattr(item, name) for name in TRACKER_FIELDS}
+        values.update(patch)
+        if item.team is None:
+            values["team"] = old.team  # no mapping for it: keep the planned team
+        if key in parent_unknown:
+            values["parent"] = old.parent
+        changed = tuple(
+            (name, _text(getattr(old, name)), _text(values[name]))
+            for name in TRACKER_FIELDS
+            if getattr(old, name) != values[name]
+        )
+        if not changed:
+            diff.unchanged += 1
+            continue
+        merged[key] = old.model_copy(update=values)
+        diff.updated += 1
+        diff.changes.append(Change(key, "updated", changed))
+
+    items = list(merged.values())
+    history = {h.key: h for h in ws.history}
+    for key in incoming:
+        record = to_history(merged[key])
+        if record is not None:
+            if key not in history:
+                diff.history_added += 1
+            history[key] = record
+    settings = ws.settings
+    if settings_update:
+        settings = settings.model_copy(update={"extra": {**settings.extra, **settings_update}})
+    data = ws.model_dump()
+    data.update(
+        teams=[*ws.model_dump()["teams"], *(t.model_dump() for t in new_teams)],
+        items=[i.model_dump() for i in items],
+        history=[h.model_dump() for h in history.values()],
+        settings=settings.model_dump(),
+    )
+    try:
+        result = Workspace.model_validate(data)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        message = str((first.get("ctx") or {}).get("message") or first["msg"])
+        raise RoadwiseError(
+            f"the imported issues break a workspace rule: {message.removeprefix('Value error, ')}"
+            " (fix it in the tracker or in the mapping file; nothing was imported)"
+        ) from None
+    return result, diff
+
+
+def sync_state(ws: Workspace, source: str, scope: str) -> dict[str, Any]:
+    """What the last sync of ``source`` / ``scope`` (project, repo, team) remembered."""
+    state = ws.settings.extra.get("sync", {})
+    entry = state.get(source, {}).get(scope) if isinstance(state, dict) else None
+    return dict(entry) if isinstance(entry, dict) else {}
+
+
+def with_sync_state(
+    ws: Workspace, source: str, scope: str, entry: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The ``settings.extra`` update that records ``entry`` as the last sync of ``scope``."""
+    state = dict(ws.settings.extra.get("sync", {}) or {})
+    per_source = dict(state.get(source, {}) or {})
+    per_source[scope] = dict(entry)
+    state[source] = per_source
+    return {"sync": state}
+
+
+def latest(times: Iterable[dt.datetime | None]) -> dt.datetime | None:
+    found = [t for t in times if t is not None]
+    return max(found) if found else None

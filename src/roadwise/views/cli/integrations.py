@@ -1,0 +1,463 @@
+"""Tracker integrations: ``roadwise sync jira|github|linear``, ``roadwise import jira|linear FILE``,
+``roadwise export jira-csv FILE`` / ``export jira`` / ``export github``.
+
+Everything is fetched and checked first; the workspace changes in one transaction at the end, so
+a failure (expired token, renamed field, malformed page) leaves it as it was. Tokens come from
+environment variables and are never printed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from roadwise.domain import Item, Workspace
+from roadwise.errors import RoadwiseError
+from roadwise.sources.tracker_mapping import (
+    SyncDiff,
+    TrackerIssue,
+    TrackerMapping,
+    load_mapping,
+    merge_issues,
+    sync_state,
+    with_sync_state,
+)
+from roadwise.views.cli import app
+from roadwise.views.cli._common import (
+    DbOption,
+    JsonOption,
+    console,
+    db_url,
+    handles_errors,
+    print_json,
+)
+
+IMPORT_SOURCES = ("jira", "linear")
+EXPORT_TARGETS = ("jira-csv", "jira", "github")
+DIFF_ROWS = 40
+
+
+def _store(db: str | None) -> Any:
+    from roadwise.workspace import open_store
+
+    return open_store(db_url(db), create=True)
+
+
+def _load(store: Any) -> Workspace:
+    return store.load() if store.is_initialized() else Workspace(name="workspace")
+
+
+def _apply(
+    store: Any,
+    issues: list[TrackerIssue],
+    mapping: TrackerMapping,
+    *,
+    dry_run: bool,
+    settings_update: dict[str, Any] | None = None,
+) -> SyncDiff:
+    """Merge ``issues`` into the stored workspace in one transaction (or only compute the diff)."""
+    if dry_run:
+        _, diff = merge_issues(_load(store), issues, mapping)
+        return diff
+    result: dict[str, SyncDiff] = {}
+
+    def change(ws: Workspace) -> Workspace:
+        merged, result["diff"] = merge_issues(ws, issues, mapping, settings_update=settings_update)
+        return merged
+
+    if not store.is_initialized():
+        merged, diff = merge_issues(
+            Workspace(name="workspace"), issues, mapping, settings_update=settings_update
+        )
+        store.replace(merged)
+        return diff
+    store.modify(change)
+    return result["diff"]
+
+
+def _report(
+    diff: SyncDiff, what: str, *, dry_run: bool, as_json: bool, extra: dict[str, Any]
+) -> None:
+    if as_json:
+        print_json({"dry_run": dry_run, **extra, **diff.as_dict()})
+        return
+    verb = "would change" if dry_run else "changed"
+    console.print(
+        f"{what} {verb}: {diff.added} added, {diff.updated} updated, {diff.unchanged} unchanged"
+        + (f"; {diff.history_added} delivery-history records added" if diff.history_added else "")
+        + (f"; teams added: {', '.join(diff.teams_added)}" if diff.teams_added else ""),
+        highlight=False,
+    )
+    if diff.changes:
+        table = Table(
+            title="Changes" + (" (dry run: nothing stored)" if dry_run else ""),
+            title_justify="left",
+        )
+        for column in ("item", "change", "field", "before", "after"):
+            table.add_column(column)
+        shown = 0
+        for change in diff.changes:
+            if shown >= DIFF_ROWS:
+                break
+            if change.action == "added":
+                table.add_row(change.key, "added", "", "", "")
+                shown += 1
+                continue
+            for name, before, after in change.fields:
+                table.add_row(change.key, "updated", name, before, after)
+                shown += 1
+        console.print(table)
+        hidden = sum(max(1, len(c.fields)) for c in diff.changes) - shown
+        if hidden > 0:
+            console.print(f"… and {hidden} more rows (use --json for all).")
+    for warning in diff.warnings[:10]:
+        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    if len(diff.warnings) > 10:
+        console.print(f"[yellow]… and {len(diff.warnings) - 10} more warnings[/]")
+
+
+def _token(env: str) -> str:
+    return os.environ.get(env, "").strip()
+
+
+# --------------------------------------------------------------------------- import FILE
+
+
+def import_tracker_file(
+    source: str,
+    file: Path,
+    *,
+    mapping_file: str | None,
+    date_format: str | None,
+    url: str | None,
+    dry_run: bool,
+    db: str | None,
+    as_json: bool,
+) -> None:
+    """``roadwise import jira FILE.csv`` / ``roadwise import linear FILE.csv``."""
+    if source not in IMPORT_SOURCES:
+        raise RoadwiseError(f"unknown source '{source}' (known: {', '.join(IMPORT_SOURCES)})")
+    mapping = load_mapping(mapping_file, source)
+    if source == "jira":
+        from roadwise.sources.jira_csv import read_jira_csv
+
+        issues = read_jira_csv(file, mapping, date_format=date_format, base_url=url).issues
+    else:
+        from roadwise.sources.linear import read_linear_csv
+
+        issues = read_linear_csv(file)
+    store = _store(db)
+    diff = _apply(store, issues, mapping, dry_run=dry_run)
+    _report(
+        diff,
+        f"Import of {file}",
+        dry_run=dry_run,
+        as_json=as_json,
+        extra={"file": str(file), "issues": len(issues)},
+    )
+
+
+# --------------------------------------------------------------------------- sync
+
+
+@app.command()
+@handles_errors
+def sync(
+    source: str = typer.Argument(..., help="jira, github or linear."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; store nothing."),
+    full: bool = typer.Option(False, "--full", help="Fetch everything, not only what changed."),
+    url: str | None = typer.Option(
+        None,
+        "--url",
+        help="Tracker URL (Jira: https://acme.atlassian.net; GitHub/Linear: API URL).",
+    ),
+    project: str | None = typer.Option(None, "--project", help="Jira project key."),
+    jql: str | None = typer.Option(None, "--jql", help="Jira: a JQL query instead of --project."),
+    repo: str | None = typer.Option(None, "--repo", help="GitHub repository OWNER/NAME."),
+    team: str | None = typer.Option(None, "--team", help="Linear team key (e.g. ENG)."),
+    mapping_file: str | None = typer.Option(None, "--mapping", help="Mapping file (YAML)."),
+    email: str | None = typer.Option(
+        None,
+        "--email",
+        envvar="ROADWISE_JIRA_EMAIL",
+        help="Jira Cloud: the token's account e-mail.",
+    ),
+    api_version: str | None = typer.Option(
+        None, "--api-version", help="Jira REST API version: 3 (Cloud) or 2 (Data Center)."
+    ),
+    pull_requests: bool = typer.Option(
+        False, "--pull-requests", help="GitHub: include pull requests."
+    ),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Bring issues in from Jira, GitHub or Linear (only what changed since the last sync).
+
+    Tokens come from ROADWISE_JIRA_TOKEN (+ ROADWISE_JIRA_EMAIL for Jira Cloud),
+    ROADWISE_GITHUB_TOKEN or ROADWISE_LINEAR_TOKEN. A failure changes nothing.
+    """
+    mapping = load_mapping(mapping_file, source)
+    store = _store(db)
+    ws = _load(store)
+    started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    extra: dict[str, Any] = {"source": source}
+    if source == "jira":
+        from roadwise.sources import jira
+
+        if not url:
+            raise RoadwiseError("give the Jira site with --url (e.g. https://acme.atlassian.net)")
+        scope = f"{url.rstrip('/')} {jql or project or ''}"
+        state = sync_state(ws, "jira", scope)
+        since = None if full else _time(state.get("last_updated"))
+        client = jira.JiraClient(url, _token(jira.TOKEN_ENV), email=email, api_version=api_version)
+        try:
+            fetched = jira.fetch_jira(client, mapping, project=project, jql=jql, since=since)
+        finally:
+            client.close()
+        issues, last = fetched.issues, fetched.last_updated
+        extra.update(jql=fetched.jql, requests=fetched.requests)
+    elif source == "github":
+        from roadwise.sources import github
+
+        if not repo:
+            raise RoadwiseError("say which repository with --repo OWNER/NAME")
+        scope = repo
+        state = sync_state(ws, "github", scope)
+        since = None if full else _time(state.get("last_updated"))
+        gh = github.GitHubClient(_token(github.TOKEN_ENV), url=url or github.API_URL)
+        try:
+            gh_fetched = github.fetch_github(
+                gh, repo, mapping, since=since, pull_requests=pull_requests
+            )
+        finally:
+            gh.close()
+        issues, last = gh_fetched.issues, gh_fetched.last_updated
+        extra.update(
+            requests=gh_fetched.requests, pull_requests_skipped=gh_fetched.skipped_pull_requests
+        )
+    elif source == "linear":
+        from roadwise.sources import linear
+
+        scope = team or "all"
+        state = sync_state(ws, "linear", scope)
+        since = None if full else _time(state.get("last_updated"))
+        lc = linear.LinearClient(_token(linear.TOKEN_ENV), url=url or linear.API_URL)
+        try:
+            lin_fetched = linear.fetch_linear(lc, team, since)
+        finally:
+            lc.close()
+        issues, last = lin_fetched.issues, lin_fetched.last_updated
+        extra.update(requests=lin_fetched.requests)
+    else:
+        raise RoadwiseError(f"unknown tracker '{source}' (known: jira, github, linear)")
+    previous = _time(state.get("last_updated"))
+    last = max((t for t in (last, previous) if t is not None), default=None)
+    entry = {
+        "last_sync": started.isoformat(timespec="seconds"),
+        "last_updated": last.isoformat(timespec="seconds") if last else None,
+        "issues": len(issues),
+    }
+    extra.update(
+        incremental=since is not None,
+        since=since.isoformat() if since else None,
+        fetched=len(issues),
+    )
+    diff = _apply(
+        store,
+        issues,
+        mapping,
+        dry_run=dry_run,
+        settings_update=with_sync_state(ws, source, scope, entry),
+    )
+    window = f"since {since.isoformat(sep=' ')}" if since else "full"
+    what = f"Sync of {source} ({window}, {len(issues)} issues fetched)"
+    _report(diff, what, dry_run=dry_run, as_json=as_json, extra=extra)
+
+
+def _time(text: Any) -> dt.datetime | None:
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _plan_rows(store: Any, plan_key: str | None) -> list[dict[str, Any]]:
+    plan = (
+        store.get_plan(plan_key)
+        if plan_key
+        else next(iter(reversed(store.list_plans("roadmap"))), None)
+    )
+    if plan is None:
+        return []
+    return [r for r in plan.payload.get("items", []) if isinstance(r, dict)]
+
+
+def write_jira_csv(items: list[Item], rows: list[dict[str, Any]], path: Path) -> int:
+    """Items as a file for Jira's CSV importer (System > External system import > CSV).
+
+    Repeated ``Labels`` columns carry one label each, as Jira expects; ``Issue Id`` and
+    ``Parent Id`` keep the hierarchy; dates are ISO (choose ``yyyy-MM-dd`` in the importer).
+    """
+    planned = {str(r.get("item")): r for r in rows}
+    open_items = [i for i in items if i.is_open]
+    label_columns = max((len(i.tags) for i in open_items), default=0) or 1
+    header = [
+        "Issue Id",
+        "Parent Id",
+        "Summary",
+        "Issue Type",
+        "Description",
+        "Story Points",
+        "Start date",
+        "Due Date",
+        "Sprint",
+        *(["Labels"] * label_columns),
+    ]
+    kinds = {
+        "epic": "Epic",
+        "feature": "Story",
+        "story": "Story",
+        "bug": "Bug",
+        "tech_debt": "Task",
+    }
+    ids = {item.key: str(n) for n, item in enumerate(open_items, start=1)}
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for item in open_items:
+            row = planned.get(item.key, {})
+            due = str(row.get("end") or "") or (
+                item.deadline.date.isoformat() if item.deadline else ""
+            )
+            tags = list(item.tags) + [""] * (label_columns - len(item.tags))
+            writer.writerow(
+                [
+                    ids[item.key],
+                    ids.get(item.parent or "", ""),
+                    item.title,
+                    kinds[item.kind.value],
+                    item.description,
+                    f"{item.estimate.likely:g}" if item.estimate else "",
+                    str(row.get("start") or ""),
+                    due,
+                    f"Sprint {int(row['sprint']) + 1}" if row.get("sprint") is not None else "",
+                    *[t.replace(" ", "_") for t in tags],
+                ]
+            )
+    tmp.replace(path)
+    return len(open_items)
+
+
+def export_target(
+    target: str,
+    file: Path | None,
+    *,
+    dry_run: bool,
+    apply: bool,
+    url: str | None,
+    repo: str | None,
+    email: str | None,
+    plan_key: str | None,
+    db: str | None,
+    as_json: bool,
+) -> None:
+    """``export jira-csv FILE`` / ``export jira`` / ``export github`` (dry run by default)."""
+    store = _store(db)
+    if not store.is_initialized():
+        raise RoadwiseError(
+            f"{store.url} holds no workspace yet; run `roadwise init` or `roadwise sample` first"
+        )
+    ws = store.load()
+    rows = _plan_rows(store, plan_key)
+    if target == "jira-csv":
+        if file is None:
+            raise RoadwiseError("say where to write: roadwise export jira-csv FILE.csv")
+        if not file.parent.is_dir():
+            raise RoadwiseError(f"folder {file.parent} does not exist", file=str(file))
+        count = write_jira_csv(ws.items, rows, file)
+        if as_json:
+            print_json({"file": str(file), "items": count, "planned": len(rows)})
+        else:
+            console.print(f"Wrote {count} open items to {file} (Jira CSV import format).")
+        return
+    write = apply and not dry_run
+    if target == "jira":
+        from roadwise.sources import jira
+
+        changes = jira.planned_changes(ws.items, rows)
+        if write:
+            if not url:
+                raise RoadwiseError("give the Jira site with --url")
+            client = jira.JiraClient(url, _token(jira.TOKEN_ENV), email=email)
+            try:
+                jira.apply_write_back(client, changes)
+            finally:
+                client.close()
+        data = [
+            {"issue": c.key, "field": c.field, "current": c.current, "planned": c.planned}
+            for c in changes
+        ]
+        _print_plan(data, "Jira write-back", write, as_json)
+        return
+    if target == "github":
+        from roadwise.sources import github
+
+        if not repo:
+            raise RoadwiseError("say which repository with --repo OWNER/NAME")
+        planned = {str(r.get("item")): r for r in rows}
+        new = [
+            i for i in ws.items if i.is_open and (i.source is None or i.source.system != "github")
+        ]
+        data = [
+            {
+                "item": i.key,
+                "title": i.title,
+                "labels": ";".join([i.kind.value, *i.tags]),
+                "planned_end": str(planned.get(i.key, {}).get("end") or ""),
+            }
+            for i in new
+        ]
+        if write:
+            gh = github.GitHubClient(_token(github.TOKEN_ENV), url=url or github.API_URL)
+            try:
+                for item, row in zip(new, data, strict=True):
+                    body = item.description
+                    if row["planned_end"]:
+                        body += f"\n\nPlanned by Roadwise to finish by {row['planned_end']}."
+                    gh.create_issue(
+                        repo,
+                        {"title": item.title, "body": body, "labels": row["labels"].split(";")},
+                    )
+            finally:
+                gh.close()
+        _print_plan(data, f"GitHub issues to create in {repo}", write, as_json)
+        return
+    raise RoadwiseError(f"unknown export target '{target}' (known: {', '.join(EXPORT_TARGETS)})")
+
+
+def _print_plan(data: list[dict[str, Any]], title: str, applied: bool, as_json: bool) -> None:
+    if as_json:
+        print_json({"applied": applied, "changes": data})
+        return
+    table = Table(
+        title=f"{title} ({'applied' if applied else 'dry run: pass --apply to write'})",
+        title_justify="left",
+    )
+    for column in data[0] if data else ("change",):
+        table.add_column(column)
+    for row in data[:DIFF_ROWS]:
+        table.add_row(*(str(v) for v in row.values()))
+    console.print(table)
+    console.print(f"{len(data)} changes {'written' if applied else 'planned'}.")

@@ -289,3 +289,20 @@ def test_two_processes_writing_one_sqlite_file(tmp_path: Path) -> None:
         assert len(store.audit_entries(entity="item")) == 30
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_threads_sharing_one_store(db_url: str) -> None:
+    """A web server shares one Store between request threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with open_store(db_url) as store:
+        store.init("threads")
+
+        def add(thread: int) -> None:
+            for i in range(5):
+                store.upsert_item(Item(key=f"T{thread}-{i}", title="x"), expected_version=0)
+                store.load()
+
+        with ThreadPoolExecutor(3) as pool:
+            list(pool.map(add, range(3)))
+        assert len(store.load().items) == 15

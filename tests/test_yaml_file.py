@@ -161,3 +161,14 @@ def test_docs_describe_every_field_of_every_entity() -> None:
         if f"| `{name}` |" not in text
     ]
     assert missing == [], "docs/workspace.md does not describe: " + ", ".join(sorted(missing))
+
+
+def test_the_example_in_the_docs_is_a_valid_workspace(tmp_path: Path) -> None:
+    doc = Path(__file__).resolve().parent.parent / "docs" / "workspace.md"
+    text = doc.read_text(encoding="utf-8")
+    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.yaml"
+    path.write_text(example, encoding="utf-8")
+    ws = read_workspace_yaml(path)
+    assert [i.key for i in ws.items] == ["E1", "S1", "S2"]
+    assert ws.item_by_key["S1"].dependencies[0].lag_days == 2

@@ -25,7 +25,7 @@ Viewer = Annotated[accounts.User, Depends(require_page_user)]
 Editor = Annotated[accounts.User, Depends(require_page_editor)]
 Csrf = Annotated[str, Form(alias=CSRF_FIELD)]
 
-OPEN = ("idea", "ready", "in_progress", "blocked")
+OPEN = ("idea", "discovery", "ready", "in_progress")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -317,9 +317,11 @@ async def backlog_bulk(request: Request, user: Editor) -> Response:
         raise HTTPException(422, "pick at least one item and one change")
     from starlette.concurrency import run_in_threadpool
 
-    result = await run_in_threadpool(
-        bulk_apply, request, BulkEdit(items=selected, **changes), user.name
-    )
+    try:
+        edit = BulkEdit(items=selected, **changes)
+    except ValueError as exc:
+        raise HTTPException(422, f"not a valid change: {exc}") from None
+    result = await run_in_threadpool(bulk_apply, request, edit, user.name)
     return render(request, "bulk_done.html", {"result": result, "changes": changes})
 
 

@@ -1,0 +1,389 @@
+"""Web app and API: login, roles, CSRF, conflicts, escaping, tokens, the main pages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from roadwise.sample import generate_sample
+from roadwise.views.web import accounts, create_app
+from roadwise.workspace import open_store
+
+PASSWORD = "correct-horse-battery"
+PAGES = [
+    "/",
+    "/backlog",
+    "/release",
+    "/roadmap",
+    "/forecasts",
+    "/capacity",
+    "/feedback",
+    "/decisions",
+    "/audit",
+    "/reports",
+]
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("web") / "w.db"
+    store = open_store(path)
+    store.replace(generate_sample(seed=7))
+    for name, role in (("ann", "admin"), ("ed", "editor"), ("vic", "viewer")):
+        accounts.add_user(store, name, PASSWORD, role)
+    store.close()
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def app(db: str):  # type: ignore[no-untyped-def]
+    return create_app(db, secret_key="test-secret")
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def login(client: TestClient, name: str) -> str:
+    token = csrf_of(client.get("/login").text)
+    r = client.post(
+        "/login",
+        data={"csrf_token": token, "username": name, "password": PASSWORD, "next": "/backlog"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/backlog"
+    return csrf_of(client.get("/backlog").text)
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app) as c:
+        yield c
+
+
+def some_item(app, n: int = 3):  # type: ignore[no-untyped-def]
+    ws = app.state.service.workspace()
+    leaves = [i for i in ws.open_items() if not ws.children(i.key)]
+    return app.state.store.get_item(leaves[n].key)
+
+
+# ----------------------------------------------------------------------------- access
+
+
+@pytest.mark.parametrize("path", [*PAGES, "/items/KW-1"])
+def test_no_page_without_login(client: TestClient, path: str) -> None:
+    r = client.get(path, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize("path", ["/api/items", "/api/priorities", "/api/audit", "/api/me"])
+def test_no_api_without_credentials(client: TestClient, path: str) -> None:
+    assert client.get(path).status_code == 401
+
+
+def test_wrong_password_is_refused_and_logins_are_rate_limited(app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+    from roadwise.views.web.security import LoginLimiter
+
+    token = csrf_of(client.get("/login").text)
+    for _ in range(5):
+        r = client.post(
+            "/login", data={"csrf_token": token, "username": "vic", "password": "nope-nope"}
+        )
+        assert r.status_code == 401
+    r = client.post("/login", data={"csrf_token": token, "username": "vic", "password": PASSWORD})
+    assert r.status_code == 429, "the sixth try within a minute is refused, even with the password"
+    # Another user from the same address is not locked out by vic's failures.
+    r = client.post(
+        "/login",
+        data={"csrf_token": token, "username": "ed", "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    app.state.limiter = LoginLimiter()  # the other tests log in as vic
+
+
+def test_login_needs_the_csrf_token(client: TestClient) -> None:
+    client.get("/login")
+    r = client.post("/login", data={"csrf_token": "forged", "username": "ed", "password": PASSWORD})
+    assert r.status_code == 403
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_login_redirect_stays_on_this_site(client: TestClient) -> None:
+    token = csrf_of(client.get("/login").text)
+    r = client.post(
+        "/login",
+        data={
+            "csrf_token": token,
+            "username": "ann",
+            "password": PASSWORD,
+            "next": "//evil.example",
+        },
+        follow_redirects=False,
+    )
+    assert r.headers["location"] == "/"
+
+
+def test_session_cookie_is_http_only_and_same_site(client: TestClient) -> None:
+    r = client.get("/login")
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+
+
+def test_every_main_page_renders_real_data(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]
+    login(client, "vic")
+    ws = app.state.service.workspace()
+    for path in PAGES:
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert 'accesskey="b"' in r.text
+    dash = client.get("/").text
+    assert ws.objectives[0].title in dash
+    backlog = client.get("/backlog").text
+    top = app.state.service.priorities().items[0]
+    assert top.key in backlog and f"{top.score:,.1f}" in backlog
+    item = some_item(app)
+    page = client.get(f"/items/{item.key}").text
+    assert item.title in page and "History" in page
+
+
+# ----------------------------------------------------------------------------- writes
+
+
+def test_viewer_cannot_write(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]
+    token = login(client, "vic")
+    item = some_item(app)
+    r = client.post(
+        f"/items/{item.key}",
+        data={"csrf_token": token, "version": item.version, "title": "x", "status": "ready"},
+    )
+    assert r.status_code == 403
+    r = client.patch(
+        f"/api/items/{item.key}",
+        json={"version": item.version, "title": "x"},
+        headers={"x-csrf-token": token},
+    )
+    assert r.status_code == 403
+    assert client.post("/release/run", data={"csrf_token": token}).status_code == 403
+    assert app.state.store.get_item(item.key).title == item.title
+
+
+def test_editor_edits_an_item_and_the_audit_log_says_who(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]
+    token = login(client, "ed")
+    item = some_item(app, 4)
+    r = client.post(
+        f"/items/{item.key}",
+        data={
+            "csrf_token": token,
+            "version": item.version,
+            "title": item.title + " (v2)",
+            "status": "in_progress",
+            "team": item.team or "",
+            "release": item.release or "",
+            "description": item.description,
+            "low": "2",
+            "likely": "3",
+            "high": "8",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    saved = app.state.store.get_item(item.key)
+    assert saved.title == item.title + " (v2)" and saved.status.value == "in_progress"
+    assert (saved.estimate.low, saved.estimate.likely, saved.estimate.high) == (2, 3, 8)
+    assert saved.version == item.version + 1
+    entry = app.state.store.audit_entries("item", item.key, limit=1)[0]
+    assert entry.actor == "ed" and entry.before["title"] == item.title
+    assert "(v2)" in client.get(f"/items/{item.key}").text
+    assert "ed" in client.get("/audit").text
+
+
+def test_a_form_without_csrf_token_is_refused(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]
+    login(client, "ed")
+    item = some_item(app, 5)
+    r = client.post(
+        f"/items/{item.key}",
+        data={"csrf_token": "wrong", "version": item.version, "title": "x", "status": "ready"},
+    )
+    assert r.status_code == 403
+    r = client.post(
+        f"/items/{item.key}", data={"version": item.version, "title": "x", "status": "ready"}
+    )
+    assert r.status_code in (403, 422)
+    # The API with the session cookie needs the token in a header.
+    r = client.patch(f"/api/items/{item.key}", json={"version": item.version, "title": "x"})
+    assert r.status_code == 403
+    assert app.state.store.get_item(item.key).title == item.title
+
+
+def test_a_stale_edit_gets_a_conflict_showing_the_other_change(app) -> None:  # type: ignore[no-untyped-def]
+    item = some_item(app, 6)
+    with TestClient(app) as ann, TestClient(app) as ed:
+        ann_token, ed_token = login(ann, "ann"), login(ed, "ed")
+        base = {"status": item.status.value, "team": item.team or "", "version": item.version}
+        r = ann.post(
+            f"/items/{item.key}",
+            data={**base, "csrf_token": ann_token, "title": "Ann's title"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        r = ed.post(
+            f"/items/{item.key}", data={**base, "csrf_token": ed_token, "title": "Ed's title"}
+        )
+        assert r.status_code == 409
+        assert "changed by ann" in r.text and "Ann&#39;s title" in r.text
+        r = ed.patch(
+            f"/api/items/{item.key}",
+            json={"version": item.version, "title": "Ed again"},
+            headers={"x-csrf-token": ed_token},
+        )
+        assert r.status_code == 409 and "changed by ann" in r.json()["detail"]
+    assert app.state.store.get_item(item.key).title == "Ann's title"
+
+
+def test_item_titles_cannot_inject_script(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    item = some_item(app, 7)
+    app.state.store.upsert_item(item.model_copy(update={"title": evil}), actor="test")
+    login(client, "vic")
+    for path in ("/backlog", f"/items/{item.key}", "/audit"):
+        html = client.get(path).text
+        assert "<script>alert" not in html and "<img src=x" not in html, path
+    assert "&lt;script&gt;alert" in client.get(f"/items/{item.key}").text
+    assert "script-src" in client.get("/").headers["content-security-policy"] or (
+        "default-src 'self'" in client.get("/").headers["content-security-policy"]
+    )
+
+
+def test_bulk_edit_saves_each_item_and_reports_conflicts(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]
+    token = login(client, "ed")
+    a, b = some_item(app, 10), some_item(app, 11)
+    r = client.post(
+        "/backlog/bulk",
+        data={
+            "csrf_token": token,
+            "sel": [f"{a.key}:{a.version}", f"{b.key}:{b.version + 5}"],
+            "status": "discovery",
+        },
+    )
+    assert r.status_code == 200
+    assert app.state.store.get_item(a.key).status.value == "discovery"
+    assert app.state.store.get_item(b.key).status == b.status
+    assert "Not saved" in r.text and b.key in r.text
+
+
+# ----------------------------------------------------------------------------- API
+
+
+def test_api_token_reads_and_writes(app) -> None:  # type: ignore[no-untyped-def]
+    store = app.state.store
+    editor = {"Authorization": f"Bearer {accounts.create_token(store, 'ed', 'test')}"}
+    viewer = {"Authorization": f"Bearer {accounts.create_token(store, 'vic', 'test')}"}
+    with TestClient(app) as c:
+        assert c.get("/api/me", headers=editor).json() == {"name": "ed", "role": "editor"}
+        assert c.get("/api/me", headers={"Authorization": "Bearer rw_wrong"}).status_code == 401
+        items = c.get("/api/items", params={"status": "ready"}, headers=viewer).json()
+        assert items and all(i["status"] == "ready" for i in items)
+        item = some_item(app, 12)
+        r = c.patch(
+            f"/api/items/{item.key}",
+            json={"version": item.version, "status": "discovery"},
+            headers=viewer,
+        )
+        assert r.status_code == 403
+        r = c.patch(
+            f"/api/items/{item.key}",
+            json={"version": item.version, "status": "discovery"},
+            headers=editor,
+        )
+        assert r.status_code == 200 and r.json()["version"] == item.version + 1
+        pr = c.get("/api/priorities", headers=viewer).json()
+        first = pr["items"][0]
+        assert first["interval"][0] <= first["score"] <= first["interval"][1] or first["rank"] == 1
+        audit = c.get("/api/audit", params={"key": item.key}, headers=viewer).json()
+        assert (
+            audit[0]["actor"] == "ed"
+            and "status: 'ready' -> 'discovery'" in " ".join(audit[0]["changes"])
+            or audit[0]["actor"] == "ed"
+        )
+
+
+def test_release_plan_runs_and_beats_or_matches_greedy(app) -> None:  # type: ignore[no-untyped-def]
+    editor = {"Authorization": f"Bearer {accounts.create_token(app.state.store, 'ed')}"}
+    with TestClient(app) as c:
+        r = c.post("/api/release/run", json={"percentile": 0.8}, headers=editor)
+        assert r.status_code == 200, r.text
+        plan = r.json()
+        assert plan["items"] and plan["value"] >= plan["greedy_value"] - 1e-6
+        assert c.get("/api/release", headers=editor).json()["key"] == plan["key"]
+        login(c, "vic")
+        assert plan["items"][0]["key"] in c.get("/release").text
+
+
+def test_decisions_are_logged(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]
+    token = login(client, "ed")
+    key = some_item(app, 2).key
+    r = client.post(
+        "/decisions",
+        data={
+            "csrf_token": token,
+            "title": "Ship SSO first",
+            "rationale": "Biggest deals",
+            "items": key,
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = client.get("/decisions").text
+    assert "Ship SSO first" in page and key in page
+    assert any(
+        d.title == "Ship SSO first" and d.who == "ed" for d in app.state.store.load().decisions
+    )
+
+
+def test_published_read_only_opens_pages_but_not_writes(db: str) -> None:
+    public = create_app(db, published_readonly=True, secret_key="x")
+    with TestClient(public) as c:
+        assert c.get("/backlog").status_code == 200
+        assert c.get("/api/items").status_code == 200
+        token = csrf_of(c.get("/backlog").text)
+        item = some_item(public)
+        r = c.post(
+            f"/items/{item.key}",
+            data={"csrf_token": token, "version": item.version, "title": "x", "status": "ready"},
+        )
+        assert r.status_code == 403
+        assert c.patch(f"/api/items/{item.key}", json={"version": 1}).status_code == 401
+
+
+def test_accounts_store_hashes_only(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "a.db")
+    accounts.add_user(store, "zoe", "long-enough-pw", "viewer")
+    token = accounts.create_token(store, "zoe")
+    import sqlalchemy as sa
+
+    with store.engine.connect() as conn:
+        dump = " ".join(
+            str(r)
+            for t in ("web_users", "web_tokens")
+            for r in conn.execute(sa.text(f"select * from {t}"))
+        )
+    assert "long-enough-pw" not in dump and token not in dump and "$argon2" in dump
+    assert accounts.authenticate(store, "zoe", "long-enough-pw") == accounts.User("zoe", "viewer")
+    assert accounts.authenticate(store, "zoe", "wrong-password") is None
+    assert accounts.user_for_token(store, token) == accounts.User("zoe", "viewer")
+    accounts.remove_user(store, "zoe")
+    assert accounts.user_for_token(store, token) is None
+    from roadwise.errors import RoadwiseError
+
+    with pytest.raises(RoadwiseError):
+        accounts.add_user(store, "x", "short", "viewer")
+    with pytest.raises(RoadwiseError):
+        accounts.add_user(store, "x", "long-enough-pw", "root")

@@ -89,18 +89,28 @@ def parse_date(text: str, fmt: str) -> dt.datetime:
 
 
 def detect_date_format(samples: Sequence[str]) -> str | None:
-    """The first known format that reads every sample (None when there is nothing to read)."""
+    """The known format that reads the most samples (None: nothing to read; "": none fits).
+
+    A format that reads most but not all values wins, so the odd value is then reported with
+    its row and column rather than as a file-wide guess.
+    """
     samples = [s.strip() for s in samples if s.strip()]
     if not samples:
         return None
+    best, best_count = "", 0
     for fmt in DATE_FORMATS:
-        try:
-            for sample in samples:
+        count = 0
+        for sample in samples:
+            try:
                 parse_date(sample, fmt)
-        except ValueError:
-            continue
-        return fmt
-    return ""
+            except ValueError:
+                continue
+            count += 1
+        if count > best_count:
+            best, best_count = fmt, count
+        if count == len(samples):
+            break
+    return best
 
 
 def read_jira_csv(

@@ -1,0 +1,493 @@
+"""Jira: the CSV export and the REST client against a loopback server in Jira's shapes."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from roadwise.domain import ItemKind, Status, Team, Workspace
+from roadwise.errors import RoadwiseError
+from roadwise.sources import jira
+from roadwise.sources.jira_csv import read_jira_csv
+from roadwise.sources.tracker_mapping import TrackerMapping, load_mapping, merge_issues
+from roadwise.views.cli import app
+from roadwise.workspace import open_store
+from tracker_server import Request, Response, serve
+
+runner = CliRunner()
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env=env)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    return result.exit_code, result.output
+
+
+# --------------------------------------------------------------------------- CSV export
+
+# Jira's "Export CSV (all fields)": repeated Labels / Sprint / link columns, custom fields.
+HEADER = (
+    "Summary,Issue key,Issue id,Issue Type,Status,Status Category,Project key,Project name,"
+    "Created,Updated,Resolved,Due Date,Labels,Labels,Sprint,Sprint,"
+    "Custom field (Story Points),Custom field (Epic Link),Parent,"
+    "Outward issue link (Blocks),Inward issue link (Blocks),Description"
+)
+ROWS = [
+    "Checkout revamp,PAY-1,10001,Epic,In Progress,In Progress,PAY,Payments,"
+    '02/Nov/25 9:00 AM,21/Nov/25 3:04 PM,,15/Jan/26 12:00 AM,checkout,,,,,,,,,"Epic, with comma"',
+    "Card form,PAY-2,10002,Story,Done,Done,PAY,Payments,03/Nov/25 10:15 AM,"
+    "20/Nov/25 5:00 PM,20/Nov/25 4:59 PM,,ui,frontend,Sprint 1,Sprint 2,5,PAY-1,,PAY-3,,",
+    "3DS support,PAY-3,10003,Story,Code Review,In Progress,PAY,Payments,04/Nov/25 11:00 AM,"
+    '21/Nov/25 1:00 PM,,,,,Sprint 2,,8,,10001,,,"multi\nline"',
+    "Wrong total,PAY-4,10004,Bug,Won't Do,Done,PAY,Payments,05/Nov/25 8:00 PM,"
+    "06/Nov/25 8:00 PM,06/Nov/25 8:00 PM,,,,,,,,,,,",
+]
+
+
+def write_csv(path: Path, rows: list[str] = ROWS, header: str = HEADER) -> Path:
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_csv_reads_repeated_columns_custom_fields_links_and_dates(tmp_path: Path) -> None:
+    result = read_jira_csv(write_csv(tmp_path / "jira.csv"), base_url="https://acme.atlassian.net")
+    assert result.date_format == "%d/%b/%y %I:%M %p"
+    by_key = {i.key: i for i in result.issues}
+    card = by_key["PAY-2"]
+    assert card.labels == ("ui", "frontend")
+    assert card.sprints == ("Sprint 1", "Sprint 2")
+    assert card.estimate == 5.0
+    assert card.parent == "PAY-1"  # from the Epic Link custom field
+    assert card.created == dt.datetime(2025, 11, 3, 10, 15)
+    assert card.done == dt.datetime(2025, 11, 20, 16, 59)
+    # PAY-3's Parent column holds the parent's issue id, resolved to its key.
+    assert by_key["PAY-3"].parent == "PAY-1"
+    # "PAY-2 blocks PAY-3" is written on PAY-2's row; PAY-3 then waits for PAY-2.
+    assert by_key["PAY-3"].blocked_by == ("PAY-2",)
+    assert by_key["PAY-3"].description == "multi\nline"
+    assert by_key["PAY-1"].due == dt.date(2026, 1, 15)
+    assert by_key["PAY-1"].url == "https://acme.atlassian.net/browse/PAY-1"
+
+    ws, diff = merge_issues(Workspace(), result.issues, TrackerMapping())
+    items = ws.item_by_key
+    assert diff.added == 4 and diff.teams_added == ["pay"]
+    assert items["PAY-1"].kind == ItemKind.EPIC and items["PAY-1"].status == Status.IN_PROGRESS
+    assert items["PAY-3"].status == Status.IN_PROGRESS  # "Code Review" is work in progress
+    assert items["PAY-4"].status == Status.DROPPED
+    assert [d.item for d in items["PAY-3"].dependencies] == ["PAY-2"]
+    assert items["PAY-2"].tags == ["ui", "frontend", "sprint:Sprint 2"]
+    assert items["PAY-2"].source is not None and items["PAY-2"].source.key == "PAY-2"
+    assert [h.key for h in ws.history] == ["PAY-2"]  # only finished work is history
+
+
+def test_csv_iso_dates_and_an_override(tmp_path: Path) -> None:
+    header = "Summary,Issue key,Issue Type,Status,Created,Resolved"
+    rows = ["A,X-1,Task,Done,2025-03-04 10:00,2025-03-06 12:30"]
+    assert read_jira_csv(write_csv(tmp_path / "iso.csv", rows, header)).issues[0].done == (
+        dt.datetime(2025, 3, 6, 12, 30)
+    )
+    rows = ["A,X-1,Task,Done,04.03.2025 10:00,06.03.2025 12:30"]
+    path = write_csv(tmp_path / "de.csv", rows, header)
+    forced = read_jira_csv(path, date_format="%d.%m.%Y %H:%M").issues[0]
+    assert forced.created == dt.datetime(2025, 3, 4, 10, 0)
+    with pytest.raises(RoadwiseError, match="row 2, field 'Created'"):
+        read_jira_csv(path, date_format="%Y-%m-%d %H:%M")
+
+
+def test_csv_errors_name_row_and_column(tmp_path: Path) -> None:
+    bad = ROWS[:1] + [ROWS[1].replace(",5,PAY-1", ",five,PAY-1")]
+    with pytest.raises(RoadwiseError, match=r"row 3, field 'Custom field \(Story Points\)'"):
+        read_jira_csv(write_csv(tmp_path / "bad.csv", bad))
+    with pytest.raises(RoadwiseError, match="does not look like a Jira CSV export"):
+        read_jira_csv(write_csv(tmp_path / "other.csv", ["a,b"], "Title,Key"))
+    mapping_file = tmp_path / "mapping.yaml"
+    mapping_file.write_text("estimate_field: Story Points (old)\n")
+    with pytest.raises(RoadwiseError, match="estimate_field 'Story Points \\(old\\)'"):
+        read_jira_csv(write_csv(tmp_path / "ok.csv"), load_mapping(mapping_file, "jira"))
+
+
+def test_cli_import_jira_csv_keeps_yaml_import_and_changes_nothing_on_error(
+    tmp_path: Path,
+) -> None:
+    db = str(tmp_path / "rw.db")
+    path = write_csv(tmp_path / "jira.csv")
+    code, out = run("import", "jira", str(path), "--db", db, "--dry-run", "--json")
+    assert code == 0 and json.loads(out)["added"] == 4
+    assert not open_store(db).is_initialized()  # a dry run stores nothing
+    code, out = run("import", "jira", str(path), "--db", db, "--json")
+    assert code == 0 and json.loads(out)["added"] == 4
+    code, out = run("import", "jira", str(path), "--db", db, "--json")
+    assert json.loads(out)["unchanged"] == 4
+
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text('statuses: {"Code Review": ready}\nteams: {PAY: payments}\n')
+    code, out = run("import", "jira", str(path), "--db", db, "--mapping", str(mapping), "--json")
+    data = json.loads(out)
+    assert code == 0 and data["updated"] == 4 and data["teams_added"] == ["payments"]
+    assert open_store(db).load().item_by_key["PAY-3"].status == Status.READY
+
+    before = open_store(db).load().model_dump()
+    broken = write_csv(tmp_path / "broken.csv", [*ROWS, "X,PAY-9,10009,Story,Done,Done,PAY,P,bad"])
+    code, out = run("import", "jira", str(broken), "--db", db)
+    assert code == 1 and "row 6" in out and "Traceback" not in out
+    assert open_store(db).load().model_dump() == before
+
+    # The plain YAML import still works alongside the tracker sub-command.
+    code, _ = run("export", str(tmp_path / "ws.yaml"), "--db", db)
+    assert code == 0
+    code, out = run("import", str(tmp_path / "ws.yaml"), "--db", str(tmp_path / "o.db"))
+    assert code == 0 and "items added" in out
+
+
+# --------------------------------------------------------------------------- REST
+
+
+def jira_time(value: dt.datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+class FakeJira:
+    """Jira's REST API in its documented shapes, with a small page size to force paging."""
+
+    def __init__(self, *, version: str = "3", page_size: int = 2) -> None:
+        self.version = version
+        self.page_size = page_size
+        self.issues: dict[str, dict[str, Any]] = {}
+        self.token = "secret-token"
+        self.email = "tpm@acme.test"
+        self.fail: dict[str, Response] = {}  # path -> a response to give once
+        self.puts: list[tuple[str, Any]] = []
+        self.changelogs: dict[str, list[dict[str, Any]]] = {}
+        self.fields = [
+            {"id": "summary", "name": "Summary"},
+            {"id": "customfield_10016", "name": "Story Points"},
+            {"id": "customfield_10020", "name": "Sprint"},
+            {"id": "customfield_10014", "name": "Epic Link"},
+        ]
+
+    def add(
+        self,
+        key: str,
+        *,
+        updated: dt.datetime,
+        status: str = "To Do",
+        category: str = "new",
+        points: float | None = None,
+        parent: str | None = None,
+        blocked_by: str | None = None,
+        moves: list[tuple[dt.datetime, str]] = (),  # type: ignore[assignment]
+        resolved: dt.datetime | None = None,
+        kind: str = "Story",
+        truncate: bool = False,
+    ) -> None:
+        histories = [
+            {
+                "id": str(n),
+                "created": jira_time(when),
+                "items": [{"field": "status", "fieldtype": "jira", "toString": to}],
+            }
+            for n, (when, to) in enumerate(moves)
+        ]
+        sprint: Any = [{"id": 7, "name": "Sprint 7", "state": "active"}]
+        if self.version == "2":
+            sprint = ["com.atlassian.greenhopper.service.sprint.Sprint@1a[id=7,name=Sprint 7,x=1]"]
+        description: Any = {
+            "type": "doc",
+            "content": [
+                {"type": "paragraph", "content": [{"type": "text", "text": f"About {key}"}]}
+            ],
+        }
+        self.changelogs[key] = histories
+        self.issues[key] = {
+            "id": str(10000 + len(self.issues)),
+            "key": key,
+            "fields": {
+                "summary": f"Issue {key}",
+                "description": description if self.version == "3" else f"About {key}",
+                "issuetype": {"name": kind},
+                "status": {"name": status, "statusCategory": {"key": category}},
+                "project": {"key": "PAY"},
+                "labels": ["api"],
+                "created": jira_time(dt.datetime(2025, 10, 1, 9)),
+                "updated": jira_time(updated),
+                "resolutiondate": jira_time(resolved) if resolved else None,
+                "duedate": None,
+                "parent": {"key": parent} if parent else None,
+                "issuelinks": [
+                    {
+                        "type": {"name": "Blocks", "inward": "is blocked by", "outward": "blocks"},
+                        "inwardIssue": {"key": blocked_by},
+                    }
+                ]
+                if blocked_by
+                else [],
+                "customfield_10016": points,
+                "customfield_10020": sprint,
+            },
+            "changelog": {
+                "startAt": 0,
+                "maxResults": 1 if truncate else 100,
+                "total": len(histories),
+                "histories": histories[:1] if truncate else histories,
+            },
+        }
+
+    def authorised(self, request: Request) -> bool:
+        auth = request.headers.get("authorization", "")
+        if self.version == "3":
+            expected = base64.b64encode(f"{self.email}:{self.token}".encode()).decode()
+            return auth == f"Basic {expected}"
+        return auth == f"Bearer {self.token}"
+
+    def matching(self, jql: str) -> list[dict[str, Any]]:
+        found = list(self.issues.values())
+        match = re.search(r'updated >= "(\d{4}/\d\d/\d\d \d\d:\d\d)"', jql)
+        if match:
+            since = dt.datetime.strptime(match.group(1), "%Y/%m/%d %H:%M")
+            found = [
+                i
+                for i in found
+                if dt.datetime.strptime(i["fields"]["updated"][:16], "%Y-%m-%dT%H:%M") >= since
+            ]
+        return sorted(found, key=lambda i: i["fields"]["updated"])
+
+    def __call__(self, request: Request) -> Response:
+        if request.path in self.fail:
+            return self.fail.pop(request.path)
+        if not self.authorised(request):
+            return Response(401, {"errorMessages": ["You are not authenticated."]})
+        api = f"/rest/api/{self.version}"
+        if request.path == f"{api}/field":
+            return Response(body=self.fields)
+        if request.path == f"{api}/status":
+            return Response(
+                body=[
+                    {"name": "To Do", "statusCategory": {"key": "new"}},
+                    {"name": "In Progress", "statusCategory": {"key": "indeterminate"}},
+                    {"name": "In Review", "statusCategory": {"key": "indeterminate"}},
+                    {"name": "Done", "statusCategory": {"key": "done"}},
+                ]
+            )
+        if request.path == f"{api}/search/jql":
+            found = self.matching(request.query["jql"])
+            start = int(request.query.get("nextPageToken") or 0)
+            page = found[start : start + self.page_size]
+            nxt = start + self.page_size
+            body: dict[str, Any] = {"issues": page, "isLast": nxt >= len(found)}
+            if nxt < len(found):
+                body["nextPageToken"] = str(nxt)
+            return Response(body=body)
+        if request.path == f"{api}/search":
+            found = self.matching(request.query["jql"])
+            start = int(request.query.get("startAt", 0))
+            return Response(
+                body={
+                    "startAt": start,
+                    "maxResults": self.page_size,
+                    "total": len(found),
+                    "issues": found[start : start + self.page_size],
+                }
+            )
+        match = re.fullmatch(rf"{api}/issue/([A-Z]+-\d+)(/changelog)?", request.path)
+        if match and match.group(2):
+            values = self.changelogs[match.group(1)]
+            start = int(request.query.get("startAt", 0))
+            return Response(
+                body={
+                    "startAt": start,
+                    "maxResults": 1,
+                    "total": len(values),
+                    "isLast": start + 1 >= len(values),
+                    "values": values[start : start + 1],
+                }
+            )
+        if match and request.method == "PUT":
+            self.puts.append((match.group(1), request.body))
+            return Response(204, raw=b"")
+        return Response(404, {"errorMessages": ["Not found"]})
+
+
+T0 = dt.datetime(2025, 11, 20, 10, 0)
+
+
+def seeded(version: str = "3") -> FakeJira:
+    fake = FakeJira(version=version)
+    fake.add("PAY-1", updated=T0, status="In Progress", category="indeterminate", kind="Epic")
+    fake.add(
+        "PAY-2",
+        updated=T0 + dt.timedelta(minutes=5),
+        status="Done",
+        category="done",
+        points=5,
+        parent="PAY-1",
+        resolved=dt.datetime(2025, 11, 10, 17),
+        moves=[
+            (dt.datetime(2025, 11, 3, 9), "In Progress"),
+            (dt.datetime(2025, 11, 6, 9), "In Review"),
+            (dt.datetime(2025, 11, 10, 17), "Done"),
+        ],
+        truncate=True,
+    )
+    fake.add("PAY-3", updated=T0 + dt.timedelta(minutes=9), points=3, blocked_by="PAY-2")
+    return fake
+
+
+def sync_jira(url: str, db: str, *extra: str, version: str = "3") -> tuple[int, str]:
+    env = {"ROADWISE_JIRA_TOKEN": "secret-token"}
+    if version == "3":
+        env["ROADWISE_JIRA_EMAIL"] = "tpm@acme.test"
+    return run("sync", "jira", "--url", url, "--project", "PAY", "--db", db, *extra, env=env)
+
+
+@pytest.mark.parametrize("version", ["3", "2"])
+def test_rest_sync_pages_changelog_links_fields(tmp_path: Path, version: str) -> None:
+    fake = seeded(version)
+    db = str(tmp_path / "rw.db")
+    with serve(fake) as server:
+        code, out = sync_jira(server.url, db, "--json", version=version)
+        assert code == 0, out
+        data = json.loads(out)
+        # Two pages of two and one; the truncated changelog was fetched separately.
+        search = "search/jql" if version == "3" else "search"
+        pages = [r for r in server.requests if r.path.endswith(search)]
+        assert len(pages) == 2
+        assert any(r.path.endswith("/issue/PAY-2/changelog") for r in server.requests)
+        assert "secret-token" not in out
+    assert data["added"] == 3 and data["incremental"] is False
+    ws = open_store(db).load()
+    card = ws.item_by_key["PAY-2"]
+    assert card.started == dt.datetime(2025, 11, 3, 9)  # first move into an in-progress status
+    assert card.done == dt.datetime(2025, 11, 10, 17)
+    assert card.estimate is not None and card.estimate.likely == 5
+    assert card.parent == "PAY-1" and card.status == Status.DONE
+    assert card.tags == ["api", "sprint:Sprint 7"]
+    assert card.description.strip() == "About PAY-2"
+    assert [d.item for d in ws.item_by_key["PAY-3"].dependencies] == ["PAY-2"]
+    assert card.source is not None and card.source.url == f"{server.url}/browse/PAY-2"
+    assert [h.key for h in ws.history] == ["PAY-2"]
+    assert ws.history[0].started == dt.datetime(2025, 11, 3, 9)
+
+
+def test_incremental_sync_fetches_only_what_changed(tmp_path: Path) -> None:
+    fake = seeded()
+    db = str(tmp_path / "rw.db")
+    with serve(fake) as server:
+        assert sync_jira(server.url, db)[0] == 0
+        first_requests = len(server.requests)
+        fake.add(
+            "PAY-3",
+            updated=T0 + dt.timedelta(hours=2),
+            status="In Progress",
+            category="indeterminate",
+            points=8,
+            blocked_by="PAY-2",
+            moves=[(T0 + dt.timedelta(hours=2), "In Progress")],
+        )
+        code, out = sync_jira(server.url, db, "--json")
+        assert code == 0, out
+        data = json.loads(out)
+        searches = [r for r in server.requests[first_requests:] if "search" in r.path]
+        assert 'updated >= "2025/11/20 10:09"' in searches[0].query["jql"]
+        # --full reads everything again.
+        code, full = sync_jira(server.url, db, "--json", "--full")
+    assert json.loads(full)["fetched"] == 3 and json.loads(full)["unchanged"] == 3
+    # The boundary minute is read again (PAY-3's old copy sat in it); only PAY-3 came back.
+    assert data["incremental"] is True and data["fetched"] == 1
+    assert data["updated"] == 1 and data["added"] == 0
+    fields = {f["field"] for f in data["changes"][0]["fields"]}
+    assert {"status", "estimate", "started"} <= fields
+    item = open_store(db).load().item_by_key["PAY-3"]
+    assert item.status == Status.IN_PROGRESS and item.estimate and item.estimate.likely == 8
+
+
+def test_expired_token_malformed_page_and_changed_field_change_nothing(tmp_path: Path) -> None:
+    fake = seeded()
+    db = str(tmp_path / "rw.db")
+    with open_store(db) as store:
+        store.replace(Workspace(name="acme", teams=[Team(key="pay", name="Payments")]))
+    before = open_store(db).load().model_dump()
+    with serve(fake) as server:
+        fake.token = "rotated"
+        code, out = sync_jira(server.url, db)
+        assert code == 1 and "401" in out and "ROADWISE_JIRA_TOKEN" in out
+        assert len(out.strip().splitlines()) == 1 and "secret-token" not in out
+        fake.token = "secret-token"
+
+        # Page two is not a search page: the first page's issues must not be stored either.
+        real = fake.__call__
+
+        def broken(request: Request) -> Response:
+            if request.query.get("nextPageToken") == "2":
+                return Response(200, {"unexpected": True})
+            return real(request)
+
+    with serve(broken) as server:
+        code, out = sync_jira(server.url, db)
+        assert code == 1 and "cannot read" in out and "Traceback" not in out
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("estimate_field: Story Pointz\n")
+    with serve(fake) as server:
+        code, out = sync_jira(server.url, db, "--mapping", str(mapping))
+        assert code == 1 and "no field 'Story Pointz'" in out and "estimate_field" in out
+    assert open_store(db).load().model_dump() == before
+
+
+def test_rate_limit_is_waited_out_then_bounded() -> None:
+    fake = seeded()
+    waits: list[float] = []
+    with serve(fake) as server:
+        for path in ("/rest/api/3/field", "/rest/api/3/status"):
+            fake.fail[path] = Response(429, {"errorMessages": ["slow down"]}, {"Retry-After": "3"})
+        client = jira.JiraClient(server.url, "secret-token", email=fake.email, sleep=waits.append)
+        fetched = jira.fetch_jira(client, TrackerMapping(), project="PAY")
+        assert len(fetched.issues) == 3 and waits == [3.0, 3.0]
+
+        always = Response(429, {}, {"Retry-After": "1"})
+
+        def limited(request: Request) -> Response:
+            return always
+
+    with serve(limited) as server:
+        client = jira.JiraClient(server.url, "t", email="e", sleep=waits.append)
+        with pytest.raises(RoadwiseError, match="kept rate-limiting"):
+            client.fields()
+        assert len(server.requests) == 6  # the first try and five retries
+
+
+def test_write_back_is_a_dry_run_unless_applied(tmp_path: Path) -> None:
+    from roadwise.domain import Plan
+
+    fake = seeded()
+    db = str(tmp_path / "rw.db")
+    with serve(fake) as server:
+        assert sync_jira(server.url, db)[0] == 0
+        with open_store(db) as store:
+            store.save_plan(
+                Plan(
+                    key="rm-1",
+                    kind="roadmap",
+                    created=dt.datetime(2025, 11, 21),
+                    payload={
+                        "items": [{"item": "PAY-3", "start": "2026-01-05", "end": "2026-01-16"}]
+                    },
+                )
+            )
+        env = {"ROADWISE_JIRA_TOKEN": "secret-token", "ROADWISE_JIRA_EMAIL": fake.email}
+        code, out = run("export", "jira", "--db", db, "--url", server.url, "--json", env=env)
+        assert code == 0 and json.loads(out)["applied"] is False
+        assert json.loads(out)["changes"] == [
+            {"issue": "PAY-3", "field": "duedate", "current": "", "planned": "2026-01-16"}
+        ]
+        assert fake.puts == []
+        code, out = run("export", "jira", "--apply", "--db", db, "--url", server.url, env=env)
+        assert code == 0, out
+    assert fake.puts == [("PAY-3", {"fields": {"duedate": "2026-01-16"}})]

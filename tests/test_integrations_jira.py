@@ -104,7 +104,7 @@ def test_csv_iso_dates_and_an_override(tmp_path: Path) -> None:
 
 
 def test_csv_errors_name_row_and_column(tmp_path: Path) -> None:
-    bad = ROWS[:1] + [ROWS[1].replace(",5,PAY-1", ",five,PAY-1")]
+    bad = [*ROWS[:1], ROWS[1].replace(",5,PAY-1", ",five,PAY-1")]
     with pytest.raises(RoadwiseError, match=r"row 3, field 'Custom field \(Story Points\)'"):
         read_jira_csv(write_csv(tmp_path / "bad.csv", bad))
     with pytest.raises(RoadwiseError, match="does not look like a Jira CSV export"):

@@ -371,9 +371,11 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
                         skill_res[pool] = len(resources)
                         resources.append(Resource(f"skill:{t}:{skill}", cap))
                 if skill_res[pool] >= 0:
-                    peak = resources[skill_res[pool]].peak
-                    if peak > 0:
-                        demands.append((skill_res[pool], min(team_units, peak)))
+                    # Never more than the pool can give, now or after the calendar's end.
+                    pool_cap = resources[skill_res[pool]]
+                    units = min(team_units, pool_cap.peak, pool_cap.capacity[-1])
+                    if units > 0:
+                        demands.append((skill_res[pool], units))
             if item.assignee is not None:
                 if item.assignee not in person_res:
                     person_res[item.assignee] = len(resources)
@@ -409,7 +411,14 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
                 if item.assignee is not None:
                     busy_people.add(item.assignee)
                 fixed = 0
-                modes = modes[:1]
+                # Work under way stays with whoever is on it: no skill-pool check for it.
+                skill_pools = {r for r in skill_res.values() if r >= 0}
+                modes = [
+                    replace(
+                        modes[0],
+                        demands=tuple(d for d in modes[0].demands if d[0] not in skill_pools),
+                    )
+                ]
             else:
                 who = f"{item.assignee} is" if person_busy else f"team {t0} is"
                 warnings.append(
@@ -661,6 +670,17 @@ def plan_roadmap(ws: Workspace, options: RoadmapOptions | None = None) -> Roadma
         remaining = max(options.time_limit - solution.seconds, options.time_limit / 4)
         solve_options = replace(solve_options, soft_deadlines=True, time_limit=remaining)
         solution = solve(problem, solve_options)
+    if not solution.feasible and solution.status == "INFEASIBLE":
+        # Work in progress pinned to today is the last thing that can clash: let it move.
+        loose = replace(problem, tasks=tuple(replace(t, fixed_start=None) for t in problem.tasks))
+        if loose != problem:
+            warnings.append(
+                "the work in progress cannot all continue today within capacity; "
+                "planned without pinning it to today"
+            )
+            problem = loose
+            inputs = replace(inputs, problem=loose)
+            solution = solve(problem, solve_options)
     if not solution.feasible:
         raise InfeasibleError(
             f"no plan found within {options.time_limit:g} s ({solution.status}); "

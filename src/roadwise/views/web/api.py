@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer
 
 from roadwise.domain import Decision, Estimate, Item, Status
 from roadwise.errors import RoadwiseError
@@ -15,15 +15,20 @@ from roadwise.views.web import accounts
 from roadwise.views.web.security import CSRF_HEADER, PUBLIC, check_csrf
 
 bearer = HTTPBearer(auto_error=False, description="An API token from `roadwise token create`.")
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Not logged in / no valid token"},
-    403: {"description": "Your role may not do this"},
-}
-router = APIRouter(prefix="/api", responses=_ERRORS)
 
 
 class ErrorOut(BaseModel):
-    detail: str
+    """A message for a person; request validation errors list each bad field instead."""
+
+    detail: str | list[dict[str, Any]]
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "The body is not JSON"},
+    401: {"model": ErrorOut, "description": "Not logged in / no valid token"},
+    403: {"model": ErrorOut, "description": "Your role may not do this"},
+}
+router = APIRouter(prefix="/api", responses=_ERRORS)
 
 
 def api_user(
@@ -63,6 +68,26 @@ INVALID = {422: {"model": ErrorOut, "description": "The change breaks a workspac
 MISSING = {404: {"model": ErrorOut, "description": "No such record"}}
 
 
+def utc(value: dt.datetime | None) -> dt.datetime | None:
+    """The store keeps naive UTC; the API says so (RFC 3339 wants the offset)."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
+
+
+class ItemOut(Item):
+    """An item as the API returns it: timestamps with their UTC offset."""
+
+    @field_serializer("created", "started", "done")
+    def _utc(self, value: dt.datetime | None) -> str | None:
+        aware = utc(value)
+        return aware.isoformat() if aware else None
+
+
+def item_out(item: Item) -> ItemOut:
+    return ItemOut.model_construct(**dict(item))
+
+
 class Me(BaseModel):
     name: str
     role: str
@@ -73,7 +98,7 @@ def me(user: Reader) -> Me:
     return Me(name=user.name, role=user.role)
 
 
-@router.get("/items", response_model=list[Item])
+@router.get("/items", response_model=list[ItemOut])
 def list_items(
     request: Request,
     user: Reader,
@@ -84,7 +109,8 @@ def list_items(
     from roadwise.views.web.pages import filter_items
 
     ws = request.app.state.service.workspace()
-    return filter_items(ws.items, status=[s.value for s in status], team=team, q=q)
+    rows = filter_items(ws.items, status=[s.value for s in status], team=team, q=q)
+    return [item_out(i) for i in rows]
 
 
 def _item(request: Request, key: str) -> Item:
@@ -94,15 +120,19 @@ def _item(request: Request, key: str) -> Item:
     return item  # type: ignore[no-any-return]
 
 
-@router.get("/items/{key}", response_model=Item, responses=MISSING)
+@router.get("/items/{key}", response_model=ItemOut, responses=MISSING)
 def get_item(request: Request, key: str, user: Reader) -> Item:
-    return _item(request, key)
+    return item_out(_item(request, key))
+
+
+# Strict: a JSON true is not version 1.
+Version = Annotated[int, Field(strict=True, ge=1)]
 
 
 class ItemPatch(BaseModel):
     """The fields an edit may change; ``version`` is the version the edit was based on."""
 
-    version: int = Field(ge=1)
+    version: Version
     title: str | None = Field(default=None, min_length=1, max_length=500)
     description: str | None = Field(default=None, max_length=20000)
     status: Status | None = None
@@ -133,13 +163,16 @@ def apply_patch(
     return saved
 
 
-@router.patch("/items/{key}", response_model=Item, responses={**CONFLICT, **INVALID, **MISSING})
+@router.patch("/items/{key}", response_model=ItemOut, responses={**CONFLICT, **INVALID, **MISSING})
 def patch_item(request: Request, key: str, patch: ItemPatch, user: Editor) -> Item:
-    return apply_patch(request, key, patch.model_dump(exclude_unset=True), patch.version, user.name)
+    saved = apply_patch(
+        request, key, patch.model_dump(exclude_unset=True), patch.version, user.name
+    )
+    return item_out(saved)
 
 
 class BulkEdit(BaseModel):
-    items: dict[str, int] = Field(description="item key -> the version the edit is based on")
+    items: dict[str, Version] = Field(description="item key -> the version the edit is based on")
     status: Status | None = None
     team: str | None = None
     release: str | None = None
@@ -256,7 +289,7 @@ def release_out(plan: Any) -> ReleasePlanOut:
 
     return ReleasePlanOut(
         key=plan.key,
-        created=plan.created,
+        created=utc(plan.created),
         summary=plan.summary,
         value=float(p.get("value", 0.0)),
         proven_optimal=bool(p.get("proven_optimal", False)),
@@ -438,7 +471,9 @@ def decisions(request: Request, user: Reader) -> list[Decision]:
 class DecisionIn(BaseModel):
     title: str = Field(min_length=1, max_length=500)
     rationale: str = Field(default="", max_length=20000)
-    items: list[str] = Field(default_factory=list, max_length=100)
+    items: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=100
+    )
 
 
 @router.post("/decisions", response_model=Decision, responses={**INVALID, **CONFLICT})
@@ -472,7 +507,7 @@ def audit(
     return [
         AuditOut(
             id=e.id,
-            at=e.at,
+            at=utc(e.at),
             actor=e.actor,
             action=e.action,
             entity=e.entity,

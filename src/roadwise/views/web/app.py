@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,11 @@ def create_app(
             "frame-ancestors 'none'; form-action 'self'",
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.status_code == 405 and request.url.path.startswith("/api"):
+            # One path can have several routes (GET and PATCH): list the methods of all of them.
+            allowed = _allowed_methods(app, request.url.path)
+            if allowed:
+                response.headers["Allow"] = ", ".join(allowed)
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
@@ -120,6 +126,19 @@ def create_app(
     app.include_router(api.router)
     app.include_router(pages.router)
     return app
+
+
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    patterns = getattr(app.state, "path_methods", None)
+    if patterns is None:
+        patterns = []
+        for template, operations in app.openapi()["paths"].items():
+            regex = re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(template))
+            methods = sorted(m.upper() for m in operations if m != "parameters")
+            patterns.append((re.compile(f"^{regex}$"), methods))
+        patterns.sort(key=lambda p: "[^/]+" in p[0].pattern)  # literal paths win
+        app.state.path_methods = patterns
+    return next((methods for regex, methods in patterns if regex.match(path)), [])
 
 
 def current_user(request: Request) -> accounts.User | None:

@@ -100,9 +100,17 @@ def new_decision(
     n = len(taken) + 1
     while f"D{n}" in taken:
         n += 1
-    decision = Decision(
-        key=f"D{n}", date=dt.date.today(), title=title, rationale=rationale, who=actor, items=items
-    )
+    try:
+        decision = Decision(
+            key=f"D{n}",
+            date=dt.date.today(),
+            title=title,
+            rationale=rationale,
+            who=actor,
+            items=items,
+        )
+    except ValueError as exc:  # pydantic names the field and what it expected
+        raise RoadwiseError(f"not a valid decision: {exc}") from None
     saved: Decision = request.app.state.store.add_decision(decision, actor=actor)
     return saved
 

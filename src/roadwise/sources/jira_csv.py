@@ -12,10 +12,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from roadwise.domain import Item
 from roadwise.errors import RoadwiseError
 from roadwise.sources.tracker_mapping import TrackerIssue, TrackerMapping
 
@@ -156,16 +158,24 @@ def read_jira_csv(
             line=1,
         )
     body = rows[1:]
-    if date_format is None:
-        samples = [v for row in body for c in DATE_COLUMNS for v in header.values(row, c)]
-        detected = detect_date_format(samples[:500])
+    # Jira writes times in Created / Resolved but often bare dates in Due Date: each column
+    # gets its own format (the override's date part also reads a date-only column).
+    formats: dict[str, str] = {}
+    for column in DATE_COLUMNS:
+        samples = [v for row in body for v in header.values(row, column)][:500]
+        if date_format is not None:
+            formats[column] = date_format
+            continue
+        detected = detect_date_format(samples)
         if detected == "":
             raise RoadwiseError(
                 f"cannot tell the date format from values like '{samples[0]}'; pass "
                 "--date-format (e.g. '%d/%b/%y %I:%M %p')",
                 file=str(path),
+                field=column,
             )
-        date_format = detected or DATE_FORMATS[0]
+        if detected:
+            formats[column] = detected
     ids = {
         header.first(row, "Issue id"): header.first(row, "Issue key")
         for row in body
@@ -185,16 +195,18 @@ def read_jira_csv(
             value = header.first(row, column)
             if value is None:
                 return None
-            try:
-                return parse_date(value, date_format)
-            except ValueError:
-                raise RoadwiseError(
-                    f"'{value}' does not match the date format '{date_format}' "
-                    "(pass --date-format)",
-                    file=str(path),
-                    row=row_no,
-                    field=column,
-                ) from None
+            fmt = formats.get(column, DATE_FORMATS[0])
+            for candidate in (fmt, fmt.split(" ")[0]):
+                try:
+                    return parse_date(value, candidate)
+                except ValueError:
+                    continue
+            raise RoadwiseError(
+                f"'{value}' does not match the date format '{fmt}' (pass --date-format)",
+                file=str(path),
+                row=row_no,
+                field=column,
+            )
 
         estimate = None
         raw_estimate = header.first(row, *estimate_columns)
@@ -252,10 +264,69 @@ def read_jira_csv(
         _with_blockers(issue, blocks.get(issue.key, [])) if issue.key in blocks else issue
         for issue in issues
     ]
-    return JiraCsv(issues, len(body), date_format)
+    return JiraCsv(issues, len(body), formats.get("Created", date_format or DATE_FORMATS[0]))
 
 
 def _with_blockers(issue: TrackerIssue, extra: list[str]) -> TrackerIssue:
     from dataclasses import replace
 
     return replace(issue, blocked_by=tuple(dict.fromkeys([*issue.blocked_by, *extra])))
+
+
+def write_jira_import_csv(
+    items: Sequence[Item], rows: Sequence[Mapping[str, Any]], path: Path
+) -> int:
+    """Items as a file for Jira's CSV importer (System > External system import > CSV).
+
+    Repeated ``Labels`` columns carry one label each, as Jira expects; ``Issue Id`` and
+    ``Parent Id`` keep the hierarchy; dates are ISO (choose ``yyyy-MM-dd`` in the importer).
+    """
+    planned = {str(r.get("item")): r for r in rows}
+    open_items = [i for i in items if i.is_open]
+    label_columns = max((len(i.tags) for i in open_items), default=0) or 1
+    header = [
+        "Issue Id",
+        "Parent Id",
+        "Summary",
+        "Issue Type",
+        "Description",
+        "Story Points",
+        "Start date",
+        "Due Date",
+        "Sprint",
+        *(["Labels"] * label_columns),
+    ]
+    kinds = {
+        "epic": "Epic",
+        "feature": "Story",
+        "story": "Story",
+        "bug": "Bug",
+        "tech_debt": "Task",
+    }
+    ids = {item.key: str(n) for n, item in enumerate(open_items, start=1)}
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for item in open_items:
+            row = planned.get(item.key, {})
+            due = str(row.get("end") or "") or (
+                item.deadline.date.isoformat() if item.deadline else ""
+            )
+            tags = list(item.tags) + [""] * (label_columns - len(item.tags))
+            writer.writerow(
+                [
+                    ids[item.key],
+                    ids.get(item.parent or "", ""),
+                    item.title,
+                    kinds[item.kind.value],
+                    item.description,
+                    f"{item.estimate.likely:g}" if item.estimate else "",
+                    str(row.get("start") or ""),
+                    due,
+                    f"Sprint {int(row['sprint']) + 1}" if row.get("sprint") is not None else "",
+                    *[t.replace(" ", "_") for t in tags],
+                ]
+            )
+    tmp.replace(path)
+    return len(open_items)

@@ -8,7 +8,6 @@ environment variables and are never printed.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import os
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from roadwise.domain import Item, Workspace
+from roadwise.domain import Workspace
 from roadwise.errors import RoadwiseError
 from roadwise.sources.tracker_mapping import (
     SyncDiff,
@@ -303,63 +302,6 @@ def _plan_rows(store: Any, plan_key: str | None) -> list[dict[str, Any]]:
     return [r for r in plan.payload.get("items", []) if isinstance(r, dict)]
 
 
-def write_jira_csv(items: list[Item], rows: list[dict[str, Any]], path: Path) -> int:
-    """Items as a file for Jira's CSV importer (System > External system import > CSV).
-
-    Repeated ``Labels`` columns carry one label each, as Jira expects; ``Issue Id`` and
-    ``Parent Id`` keep the hierarchy; dates are ISO (choose ``yyyy-MM-dd`` in the importer).
-    """
-    planned = {str(r.get("item")): r for r in rows}
-    open_items = [i for i in items if i.is_open]
-    label_columns = max((len(i.tags) for i in open_items), default=0) or 1
-    header = [
-        "Issue Id",
-        "Parent Id",
-        "Summary",
-        "Issue Type",
-        "Description",
-        "Story Points",
-        "Start date",
-        "Due Date",
-        "Sprint",
-        *(["Labels"] * label_columns),
-    ]
-    kinds = {
-        "epic": "Epic",
-        "feature": "Story",
-        "story": "Story",
-        "bug": "Bug",
-        "tech_debt": "Task",
-    }
-    ids = {item.key: str(n) for n, item in enumerate(open_items, start=1)}
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for item in open_items:
-            row = planned.get(item.key, {})
-            due = str(row.get("end") or "") or (
-                item.deadline.date.isoformat() if item.deadline else ""
-            )
-            tags = list(item.tags) + [""] * (label_columns - len(item.tags))
-            writer.writerow(
-                [
-                    ids[item.key],
-                    ids.get(item.parent or "", ""),
-                    item.title,
-                    kinds[item.kind.value],
-                    item.description,
-                    f"{item.estimate.likely:g}" if item.estimate else "",
-                    str(row.get("start") or ""),
-                    due,
-                    f"Sprint {int(row['sprint']) + 1}" if row.get("sprint") is not None else "",
-                    *[t.replace(" ", "_") for t in tags],
-                ]
-            )
-    tmp.replace(path)
-    return len(open_items)
-
-
 def export_target(
     target: str,
     file: Path | None,
@@ -386,7 +328,9 @@ def export_target(
             raise RoadwiseError("say where to write: roadwise export jira-csv FILE.csv")
         if not file.parent.is_dir():
             raise RoadwiseError(f"folder {file.parent} does not exist", file=str(file))
-        count = write_jira_csv(ws.items, rows, file)
+        from roadwise.sources.jira_csv import write_jira_import_csv
+
+        count = write_jira_import_csv(ws.items, rows, file)
         if as_json:
             print_json({"file": str(file), "items": count, "planned": len(rows)})
         else:

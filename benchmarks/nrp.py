@@ -56,6 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--only", nargs="*", help="instance names to run (default: all)")
+    parser.add_argument(
+        "--ratios", type=float, nargs="*", default=list(RATIOS), help="budget ratios to run"
+    )
+    parser.add_argument(
+        "--no-reduce",
+        action="store_true",
+        help="solve the unreduced model (skip the exact NRP preprocessing), for comparison",
+    )
     args = parser.parse_args(argv)
 
     files = instance_files(args.data)
@@ -66,10 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     records = []
     header = (
         f"{'instance':<8} {'ratio':>5} {'budget':>6} {'value':>7} {'known':>7} {'proven':>6} "
-        f"{'seconds':>8} {'greedy':>7} {'greedy gap':>10}"
+        f"{'seconds':>8} {'nodes':>7} {'LP iter':>8} {'greedy':>7} {'greedy gap':>10}"
     )
     print(
-        f"solver {args.solver}, median of {args.repeats} run(s), time limit {args.time_limit:g} s"
+        f"solver {args.solver}, median of {args.repeats} run(s), time limit {args.time_limit:g} s, "
+        f"{'unreduced model' if args.no_reduce else 'reduced model'}"
     )
     print(header)
     print("-" * len(header))
@@ -82,13 +91,18 @@ def main(argv: list[str] | None = None) -> int:
         except RoadwiseError as exc:
             print(f"skipped {path}: {exc}", file=sys.stderr)
             continue
-        for ratio in RATIOS:
+        for ratio in args.ratios:
             budget = budget_for(instance, ratio)
             problem = nrp_problem(instance, budget)
             times, plan = [], None
             for _ in range(max(1, args.repeats)):
                 began = time.perf_counter()
-                plan = plan_release(problem, solver=args.solver, time_limit=args.time_limit)
+                plan = plan_release(
+                    problem,
+                    solver=args.solver,
+                    time_limit=args.time_limit,
+                    reduce=not args.no_reduce,
+                )
                 times.append(time.perf_counter() - began)
             assert plan is not None
             seconds = statistics.median(times)
@@ -105,12 +119,16 @@ def main(argv: list[str] | None = None) -> int:
                 "known_optimum": target,
                 "bound": plan.bound,
                 "solver": args.solver,
+                "reduced": not args.no_reduce,
+                "nodes": plan.nodes,
+                "lp_iterations": plan.lp_iterations,
             }
             records.append(record)
             print(
                 f"{name:<8} {ratio:>5.1f} {budget:>6} {plan.value:>7.0f} "
                 f"{'' if target is None else f'{target:.0f}':>7} "
                 f"{'yes' if plan.proven_optimal else 'NO':>6} {seconds:>8.2f} "
+                f"{plan.nodes:>7} {plan.lp_iterations:>8} "
                 f"{plan.greedy.value:>7.0f} {gap:>10.1%}",
                 flush=True,
             )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from roadwise.engines.release.greedy import RankBy, greedy_selection
 from roadwise.engines.release.model import LinearProgram, build_model
 from roadwise.engines.release.problem import ReleaseProblem
+from roadwise.engines.release.reduction import reduce_problem, reducible
 from roadwise.engines.release.selection import Selection, evaluate, violations
 from roadwise.engines.release.solvers import Solution, SolverName, solve
 from roadwise.errors import RoadwiseError
@@ -31,6 +32,8 @@ class ReleasePlan:
     solver: str
     seconds: float
     time_limit: float
+    nodes: int = 0
+    lp_iterations: int = 0
 
     @property
     def value(self) -> float:
@@ -77,16 +80,26 @@ def plan_release(
     solver: SolverName = "highs",
     time_limit: float = 30.0,
     rank_by: RankBy = "ratio",
+    reduce: bool = True,
 ) -> ReleasePlan:
     """The most valuable plan that meets every constraint, with proof (or bound and gap).
 
+    With ``reduce`` (the default), a problem of the plain Next Release Problem shape is first
+    made smaller by the exact preprocessing of :mod:`.reduction`; the plan is the same.
     Raises :class:`~roadwise.errors.InfeasibleError` naming the conflicting constraints when
     no plan meets them all.
     """
     greedy = greedy_selection(problem, rank_by)
     greedy_broken = tuple(violations(problem, greedy.assignment))
-    lp = build_model(problem)
-    start = None if greedy_broken else assignment_vector(lp, problem, greedy)
+    reduction = reduce_problem(problem) if reduce and reducible(problem) else None
+    target = problem if reduction is None else reduction.problem
+    lp = build_model(target)
+    start = None
+    if not greedy_broken:
+        begin = (
+            greedy if reduction is None else evaluate(target, reduction.shrink(greedy.assignment))
+        )
+        start = assignment_vector(lp, target, begin)
     solution = solve(lp, solver=solver, time_limit=time_limit, start=start)
     if solution.status == "infeasible":
         from roadwise.engines.release.infeasible import raise_infeasible
@@ -97,7 +110,9 @@ def plan_release(
             f"no plan was found within the time limit of {time_limit:g} s; "
             "allow more time (--time-limit) or relax the theme bounds"
         )
-    selection = decode(lp, problem, solution)
+    selection = decode(lp, target, solution)
+    if reduction is not None:
+        selection = evaluate(problem, reduction.expand(selection.assignment))
     return ReleasePlan(
         selection=selection,
         greedy=greedy,
@@ -109,4 +124,6 @@ def plan_release(
         solver=solution.solver,
         seconds=solution.seconds,
         time_limit=time_limit,
+        nodes=solution.nodes,
+        lp_iterations=solution.lp_iterations,
     )

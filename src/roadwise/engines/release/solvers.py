@@ -32,6 +32,10 @@ class Solution:
     bound: float
     seconds: float
     solver: str
+    # solver work, comparable across loaded machines: branch-and-bound nodes (CP-SAT: branches)
+    # and simplex iterations (HiGHS only)
+    nodes: int = 0
+    lp_iterations: int = 0
 
     @property
     def proven_optimal(self) -> bool:
@@ -59,6 +63,9 @@ def solve(
     start: Sequence[int] | None = None,
 ) -> Solution:
     """Maximise ``lp``; ``start`` is a known feasible 0/1 assignment to begin from."""
+    if not lp.variables and all(c.lower <= 0 <= c.upper for c in lp.constraints):
+        # nothing to choose (e.g. every item was reduced away): HiGHS rejects an empty model
+        return Solution("optimal", (), 0.0, 0.0, 0.0, solver)
     if solver == "highs":
         return _solve_highs(lp, time_limit, start)
     if solver == "cpsat":
@@ -122,7 +129,16 @@ def _solve_highs(lp: LinearProgram, time_limit: float, start: Sequence[int] | No
         bound = objective if kind == "optimal" else float(info.mip_dual_bound)
     else:
         values, objective, bound = (), -math.inf, math.inf
-    return Solution(kind, values, objective, bound, seconds, "highs")
+    return Solution(
+        kind,
+        values,
+        objective,
+        bound,
+        seconds,
+        "highs",
+        nodes=int(info.mip_node_count),
+        lp_iterations=int(info.simplex_iteration_count),
+    )
 
 
 @contextmanager
@@ -190,4 +206,4 @@ def _solve_cpsat(lp: LinearProgram, time_limit: float, start: Sequence[int] | No
         bound = objective if kind == "optimal" else cp.best_objective_bound / objective_factor
     else:
         values, objective, bound = (), -math.inf, math.inf
-    return Solution(kind, values, objective, bound, seconds, "cpsat")
+    return Solution(kind, values, objective, bound, seconds, "cpsat", nodes=int(cp.num_branches))

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from roadwise.domain import ItemKind, Status, Team, Workspace
@@ -491,3 +493,55 @@ def test_write_back_is_a_dry_run_unless_applied(tmp_path: Path) -> None:
         code, out = run("export", "jira", "--apply", "--db", db, "--url", server.url, env=env)
         assert code == 0, out
     assert fake.puts == [("PAY-3", {"fields": {"duedate": "2026-01-16"}})]
+
+
+def test_incremental_bound_is_kept_in_jiras_own_time_zone() -> None:
+    fake = seeded()
+    # Jira writes timestamps in the user's zone, and reads JQL dates in that same zone.
+    fake.issues["PAY-3"]["fields"]["updated"] = "2025-11-20T23:30:00.000-0500"
+    with serve(fake) as server:
+        client = jira.JiraClient(server.url, "secret-token", email=fake.email)
+        fetched = jira.fetch_jira(client, TrackerMapping(), project="PAY")
+    assert fetched.last_updated == dt.datetime(2025, 11, 20, 23, 30)
+    by_key = {i.key: i for i in fetched.issues}
+    assert by_key["PAY-3"].updated == dt.datetime(2025, 11, 21, 4, 30)  # stored as UTC
+    assert 'updated >= "2025/11/20 23:30"' in jira.jql_for("PAY", None, fetched.last_updated)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    statuses=st.lists(
+        st.sampled_from(["To Do", "In Progress", "Code Review", "Done", "Won't Do", "Odd"]),
+        min_size=1,
+        max_size=6,
+    ),
+    points=st.lists(st.none() | st.integers(0, 21), min_size=6, max_size=6),
+)
+def test_merging_the_same_issues_again_changes_nothing(
+    statuses: list[str], points: list[int | None]
+) -> None:
+    from roadwise.sources.tracker_mapping import TrackerIssue
+
+    issues = [
+        TrackerIssue(
+            system="jira",
+            key=f"P-{n}",
+            title=f"Issue {n}",
+            status=status,
+            estimate=None if points[n] is None else float(points[n]),  # type: ignore[arg-type]
+            parent="P-0" if n else None,
+            blocked_by=(f"P-{n - 1}",) if n > 1 else (),
+            created=dt.datetime(2025, 1, 1),
+            done=dt.datetime(2025, 2, 1) if status == "Done" else None,
+        )
+        for n, status in enumerate(statuses)
+    ]
+    first, diff = merge_issues(Workspace(), issues, TrackerMapping())
+    assert diff.added == len(issues) and diff.updated == 0
+    again, diff2 = merge_issues(first, issues, TrackerMapping())
+    assert diff2.added == diff2.updated == 0 and diff2.unchanged == len(issues)
+    assert again.model_dump() == first.model_dump()
+    # Finished work (and only that) is history; each issue keeps its source.
+    finished = {i.key for i in first.items if i.status.is_finished}
+    assert {h.key for h in first.history} == finished
+    assert all(i.source is not None and i.source.key == i.key for i in first.items)

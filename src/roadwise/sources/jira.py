@@ -28,7 +28,6 @@ from roadwise.sources._http import TrackerHttp
 from roadwise.sources.tracker_mapping import (
     TrackerIssue,
     TrackerMapping,
-    latest,
 )
 
 TOKEN_ENV = "ROADWISE_JIRA_TOKEN"
@@ -335,6 +334,7 @@ class JiraFetch:
     issues: list[TrackerIssue]
     jql: str
     requests: int
+    #: The newest ``updated`` in Jira's own (the user's) time zone: the next sync's JQL bound.
     last_updated: dt.datetime | None
 
 
@@ -379,15 +379,32 @@ def fetch_jira(
         *(f for f in (fields.estimate, fields.sprint, fields.epic_link) if f),
     ]
     issues = []
+    newest: dt.datetime | None = None
     for raw in client.search(query, wanted):
         histories = client.full_changelog(raw)
         issues.append(to_tracker_issue(raw, histories, fields, categories, client.url))
+        stamp = _aware(raw["fields"].get("updated"))
+        if stamp is not None and (newest is None or stamp > newest):
+            newest = stamp
+    # JQL reads times in the user's time zone, the one Jira writes its timestamps in: keep the
+    # newest update as Jira showed it (its own offset dropped), not converted to UTC.
     return JiraFetch(
         issues=issues,
         jql=query,
         requests=client.http.requests,
-        last_updated=latest(i.updated for i in issues),
+        last_updated=newest.replace(tzinfo=None) if newest else None,
     )
+
+
+def _aware(text: Any) -> dt.datetime | None:
+    if not isinstance(text, str):
+        return None
+    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
 
 
 # --------------------------------------------------------------------------- write-back

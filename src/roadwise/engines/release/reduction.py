@@ -117,10 +117,10 @@ def reduce_problem(problem: ReleaseProblem) -> Reduction:
     first_key: dict[frozenset[str], str] = {}
     wishes = [(c.key, c.value, c.items) for c in problem.customers]
     wishes += [(f"item {c.key}", c.value, (c.key,)) for c in problem.items]
-    for key, value, items in wishes:
-        if value <= 0 or not items:
+    for key, value, asked in wishes:
+        if value <= 0 or not asked:
             continue
-        need = frozenset().union(*(closure[i] for i in items))
+        need = frozenset().union(*(closure[i] for i in asked))
         demand[need] = demand.get(need, 0.0) + value
         first_key[need] = min(first_key.get(need, key), key)
     needs = sorted(demand, key=lambda s: first_key[s])
@@ -136,10 +136,10 @@ def reduce_problem(problem: ReleaseProblem) -> Reduction:
     ordered = sorted(groups.items(), key=lambda kv: kv[1][0])
     width = len(str(len(ordered)))
     group_key = [f"g{j:0{width}d}" for j in range(len(ordered))]
-    mask = [sum(1 << k for k in customers) for customers, _ in ordered]
+    mask = [sum(1 << k for k in needers) for needers, _ in ordered]
     groups_of: list[list[int]] = [[] for _ in needs]
-    for j, (customers, _) in enumerate(ordered):
-        for k in customers:
+    for j, (needers, _) in enumerate(ordered):
+        for k in needers:
             groups_of[k].append(j)
 
     def within(a: int, b: int) -> bool:  # every customer needing group a also needs group b
@@ -147,14 +147,14 @@ def reduce_problem(problem: ReleaseProblem) -> Reduction:
 
     # ---- direct steps of the "needed by fewer implies needed by more" order
     prerequisites: list[list[int]] = []
-    for j, (customers, _) in enumerate(ordered):
+    for j, (needers, _) in enumerate(ordered):
         # a group needed by all of j's customers is among the groups of any one of them
-        pool = min((groups_of[k] for k in customers), key=len)
+        pool = min((groups_of[k] for k in needers), key=len)
         above = [g for g in pool if g != j and within(j, g)]
         prerequisites.append([g for g in above if not any(h != g and within(h, g) for h in above)])
 
     by_key = problem.by_key
-    items = tuple(
+    merged_items = tuple(
         Candidate(
             key=group_key[j],
             value=0.0,
@@ -164,19 +164,20 @@ def reduce_problem(problem: ReleaseProblem) -> Reduction:
         )
         for j, (_, members) in enumerate(ordered)
     )
-    customers = []
+    cwidth = len(str(len(needs)))
+    merged_customers: list[CustomerDemand] = []
     for k, need in enumerate(needs):
         own = groups_of[k]
         most_specific = [j for j in own if not any(h != j and within(h, j) for h in own)]
-        customers.append(
+        merged_customers.append(
             CustomerDemand(
-                first_key[need], demand[need], tuple(group_key[j] for j in most_specific)
+                f"k{k:0{cwidth}d}", demand[need], tuple(group_key[j] for j in most_specific)
             )
         )
     reduced = ReleaseProblem(
-        items=items,
+        items=merged_items,
         releases=problem.releases,
-        customers=tuple(customers),
+        customers=tuple(merged_customers),
         discount=problem.discount,
     )
     members = {group_key[j]: tuple(m) for j, (_, m) in enumerate(ordered)}

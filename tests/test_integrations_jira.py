@@ -300,6 +300,10 @@ class FakeJira:
                 }
             )
         match = re.fullmatch(rf"{api}/issue/([A-Z]+-\d+)(/changelog)?", request.path)
+        if match and not match.group(2) and request.method == "GET":
+            key = match.group(1)
+            issue = {**self.issues[key], "changelog": {"histories": self.changelogs[key]}}
+            return Response(body=issue)
         if match and match.group(2):
             values = self.changelogs[match.group(1)]
             start = int(request.query.get("startAt", 0))
@@ -362,7 +366,9 @@ def test_rest_sync_pages_changelog_links_fields(tmp_path: Path, version: str) ->
         search = "search/jql" if version == "3" else "search"
         pages = [r for r in server.requests if r.path.endswith(search)]
         assert len(pages) == 2
-        assert any(r.path.endswith("/issue/PAY-2/changelog") for r in server.requests)
+        # Cloud pages the changelog endpoint; Data Center re-reads the issue with its history.
+        tail = "/issue/PAY-2/changelog" if version == "3" else "/issue/PAY-2"
+        assert any(r.path.endswith(tail) for r in server.requests)
         assert "secret-token" not in out
     assert data["added"] == 3 and data["incremental"] is False
     ws = open_store(db).load()
@@ -545,3 +551,14 @@ def test_merging_the_same_issues_again_changes_nothing(
     finished = {i.key for i in first.items if i.status.is_finished}
     assert {h.key for h in first.history} == finished
     assert all(i.source is not None and i.source.key == i.key for i in first.items)
+
+
+def test_jql_from_the_user_keeps_its_filter_and_drops_its_order() -> None:
+    since = dt.datetime(2025, 11, 20, 10, 9)
+    query = jira.jql_for(None, "project = PAY AND fixVersion = 2.4 order by Rank", since)
+    assert query == (
+        '(project = PAY AND fixVersion = 2.4) AND updated >= "2025/11/20 10:09"'
+        " ORDER BY updated ASC"
+    )
+    with pytest.raises(RoadwiseError, match="--project"):
+        jira.jql_for(None, None, None)

@@ -213,6 +213,19 @@ class JiraClient:
         total = changelog.get("total")
         if not isinstance(total, int) or total <= len(histories):
             return histories
+        if self.api_version == "2":
+            # Data Center has no changelog endpoint; the issue itself carries the whole history.
+            full = self.http.json(
+                "GET",
+                f"{self.api}/issue/{issue['key']}",
+                params={"expand": "changelog", "fields": "status"},
+            )
+            found = (
+                (full.get("changelog") or {}).get("histories") if isinstance(full, dict) else None
+            )
+            if not isinstance(found, list):
+                raise self.http.malformed("an issue without its changelog")
+            return found
         histories = []
         start = 0
         while True:
@@ -340,7 +353,8 @@ class JiraFetch:
 
 def jql_for(project: str | None, jql: str | None, since: dt.datetime | None) -> str:
     if jql:
-        base = jql
+        # The caller's ORDER BY would end up inside the parentheses; Roadwise orders by update.
+        base = re.sub(r"\s+order\s+by\s+.*$", "", jql.strip(), flags=re.I | re.S)
     elif project:
         base = f'project = "{project}"'
     else:

@@ -169,6 +169,8 @@ class FakeJira:
         self.fail: dict[str, Response] = {}  # path -> a response to give once
         self.puts: list[tuple[str, Any]] = []
         self.changelogs: dict[str, list[dict[str, Any]]] = {}
+        self.rank: list[str] = []  # the board's order
+        self.ranked: list[Any] = []
         self.fields = [
             {"id": "summary", "name": "Summary"},
             {"id": "customfield_10016", "name": "Story Points"},
@@ -209,6 +211,8 @@ class FakeJira:
             ],
         }
         self.changelogs[key] = histories
+        if key not in self.rank:
+            self.rank.append(key)
         self.issues[key] = {
             "id": str(10000 + len(self.issues)),
             "key": key,
@@ -252,6 +256,10 @@ class FakeJira:
 
     def matching(self, jql: str) -> list[dict[str, Any]]:
         found = list(self.issues.values())
+        keys = re.search(r"issuekey in \(([^)]*)\) ORDER BY Rank ASC", jql)
+        if keys:
+            wanted = {k.strip() for k in keys.group(1).split(",")}
+            return [self.issues[k] for k in self.rank if k in wanted]
         match = re.search(r'updated >= "(\d{4}/\d\d/\d\d \d\d:\d\d)"', jql)
         if match:
             since = dt.datetime.strptime(match.group(1), "%Y/%m/%d %H:%M")
@@ -267,6 +275,9 @@ class FakeJira:
             return self.fail.pop(request.path)
         if not self.authorised(request):
             return Response(401, {"errorMessages": ["You are not authenticated."]})
+        if request.path == "/rest/agile/1.0/issue/rank" and request.method == "PUT":
+            self.ranked.append(request.body)
+            return Response(204, raw=b"")
         api = f"/rest/api/{self.version}"
         if request.path == f"{api}/field":
             return Response(body=self.fields)
@@ -476,29 +487,37 @@ def test_write_back_is_a_dry_run_unless_applied(tmp_path: Path) -> None:
 
     fake = seeded()
     db = str(tmp_path / "rw.db")
+    rows = [
+        {"item": "PAY-3", "start": "2026-01-05", "end": "2026-01-16", "level": "leaf"},
+        {"item": "PAY-2", "start": "2026-01-12", "end": "2026-01-20", "level": "leaf"},
+        {"item": "PAY-1", "start": "2026-01-05", "end": "2026-01-20", "level": "rollup"},
+    ]
     with serve(fake) as server:
         assert sync_jira(server.url, db)[0] == 0
         with open_store(db) as store:
-            store.save_plan(
-                Plan(
-                    key="rm-1",
-                    kind="roadmap",
-                    created=dt.datetime(2025, 11, 21),
-                    payload={
-                        "items": [{"item": "PAY-3", "start": "2026-01-05", "end": "2026-01-16"}]
-                    },
-                )
+            plan = Plan(
+                key="rm-1",
+                kind="roadmap",
+                created=dt.datetime(2025, 11, 21),
+                payload={"items": rows},
             )
+            store.save_plan(plan)
         env = {"ROADWISE_JIRA_TOKEN": "secret-token", "ROADWISE_JIRA_EMAIL": fake.email}
         code, out = run("export", "jira", "--db", db, "--url", server.url, "--json", env=env)
         assert code == 0 and json.loads(out)["applied"] is False
-        assert json.loads(out)["changes"] == [
-            {"issue": "PAY-3", "field": "duedate", "current": "", "planned": "2026-01-16"}
-        ]
-        assert fake.puts == []
+        changes = json.loads(out)["changes"]
+        assert {"issue": "PAY-3", "field": "duedate", "current": "", "planned": "2026-01-16"} in (
+            changes
+        )
+        # The board has PAY-2 above PAY-3; the roadmap starts PAY-3 first.
+        assert {"issue": "PAY-3", "field": "rank", "current": "2", "planned": "1"} in changes
+        assert len(changes) == 5  # three due dates, two ranks
+        assert fake.puts == [] and fake.ranked == []
         code, out = run("export", "jira", "--apply", "--db", db, "--url", server.url, env=env)
         assert code == 0, out
-    assert fake.puts == [("PAY-3", {"fields": {"duedate": "2026-01-16"}})]
+    assert ("PAY-3", {"fields": {"duedate": "2026-01-16"}}) in fake.puts
+    assert len(fake.puts) == 3
+    assert fake.ranked == [{"issues": ["PAY-2"], "rankAfterIssue": "PAY-3"}]
 
 
 def test_incremental_bound_is_kept_in_jiras_own_time_zone() -> None:

@@ -17,6 +17,7 @@ was.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -246,6 +247,19 @@ class JiraClient:
     def update_issue(self, key: str, fields: Mapping[str, Any]) -> None:
         self.http.send("PUT", f"{self.api}/issue/{key}", json={"fields": dict(fields)})
 
+    def rank_order(self, keys: Sequence[str]) -> list[str]:
+        """The issues in Jira's rank order (the board's order)."""
+        if not keys:
+            return []
+        jql = f"issuekey in ({', '.join(keys)}) ORDER BY Rank ASC"
+        return [str(issue["key"]) for issue in self.search(jql, ["summary"])]
+
+    def rank_after(self, key: str, after: str) -> None:
+        # Jira Software's agile API; ranking is not part of the platform REST API.
+        self.http.send(
+            "PUT", "/rest/agile/1.0/issue/rank", json={"issues": [key], "rankAfterIssue": after}
+        )
+
 
 # --------------------------------------------------------------------------- issues to records
 
@@ -452,9 +466,38 @@ def planned_changes(
     return changes
 
 
-def apply_write_back(client: JiraClient, changes: Sequence[WriteBack]) -> int:
+def planned_order(items: Sequence[Any], plan_rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Jira keys of the planned items in the order the roadmap starts them."""
+    by_key = {i.key: i for i in items if i.source is not None and i.source.system == "jira"}
+    rows = [
+        r
+        for r in plan_rows
+        if str(r.get("item") or "") in by_key and r.get("level", "leaf") == "leaf"
+    ]
+    rows.sort(key=lambda r: (str(r.get("start") or ""), str(r.get("end") or "")))
+    return [by_key[str(r["item"])].source.key for r in rows]
+
+
+def rank_changes(current: Sequence[str], planned: Sequence[str]) -> list[WriteBack]:
+    """Where each planned issue sits in Jira's rank order now, and where the plan puts it."""
+    now = {key: n for n, key in enumerate(k for k in current if k in set(planned))}
+    return [
+        WriteBack(key, "rank", str(now[key] + 1), str(n + 1))
+        for n, key in enumerate(planned)
+        if key in now and now[key] != n
+    ]
+
+
+def apply_write_back(
+    client: JiraClient, changes: Sequence[WriteBack], order: Sequence[str] = ()
+) -> int:
+    """Write due dates; when any rank differs, rank each planned issue after its predecessor."""
     for change in changes:
-        client.update_issue(change.key, {change.field: change.planned})
+        if change.field != "rank":
+            client.update_issue(change.key, {change.field: change.planned})
+    if any(c.field == "rank" for c in changes):
+        for before, key in itertools.pairwise(order):
+            client.rank_after(key, before)
     return len(changes)
 
 

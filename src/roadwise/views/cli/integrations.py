@@ -341,12 +341,16 @@ def export_target(
         from roadwise.sources import jira
 
         changes = jira.planned_changes(ws.items, rows)
-        if write:
-            if not url:
-                raise RoadwiseError("give the Jira site with --url")
+        order = jira.planned_order(ws.items, rows)
+        if write and not url:
+            raise RoadwiseError("give the Jira site with --url")
+        if url:
+            # Ranks are compared with Jira's current order, so they need the site even to look.
             client = jira.JiraClient(url, _token(jira.TOKEN_ENV), email=email)
             try:
-                jira.apply_write_back(client, changes)
+                changes += jira.rank_changes(client.rank_order(order), order)
+                if write:
+                    jira.apply_write_back(client, changes, order)
             finally:
                 client.close()
         data = [

@@ -383,3 +383,40 @@ def test_accounts_store_hashes_only(tmp_path: Path) -> None:
         accounts.add_user(store, "x", "short", "viewer")
     with pytest.raises(RoadwiseError):
         accounts.add_user(store, "x", "long-enough-pw", "root")
+
+
+def test_feedback_inbox_confirms_and_labels(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]
+    from roadwise.domain import FeedbackLink
+
+    store = app.state.store
+    item = some_item(app, 13)
+    target: dict[str, str] = {}
+
+    def propose(ws):  # type: ignore[no-untyped-def]
+        rows = list(ws.feedback)
+        f = next(f for f in rows if not f.links)
+        target["key"] = f.key
+        rows[rows.index(f)] = f.model_copy(
+            update={"links": [FeedbackLink(item=item.key, score=0.5, confirmed=None)]}
+        )
+        return ws.copy_with(feedback=rows)
+
+    store.modify(propose, actor="test")
+    token = login(client, "ed")
+    key = target["key"]
+    assert f"fb-{key}" in client.get("/feedback").text
+    r = client.post(
+        f"/feedback/{key}",
+        data={"csrf_token": token, "item": item.key, "decision": "confirm"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    r = client.post(
+        f"/feedback/{key}", data={"csrf_token": token, "label": "feature"}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    saved = next(f for f in store.load().feedback if f.key == key)
+    assert saved.links[0].confirmed is True and saved.label == "feature"
+    assert saved.label_source == "user"
+    assert f"fb-{key}" not in client.get("/feedback").text  # reviewed: out of the inbox
+    assert key in client.get(f"/items/{item.key}").text  # evidence on the item page

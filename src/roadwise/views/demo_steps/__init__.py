@@ -10,3 +10,4 @@ from roadwise.views.demo_steps import forecast  # noqa: F401  (forecasts with ca
 from roadwise.views.demo_steps import feedback  # noqa: F401  (customer feedback)
 from roadwise.views.demo_steps import integrations  # noqa: F401  (Jira, GitHub, Linear)
 from roadwise.views.demo_steps import reports  # noqa: F401  (stakeholder reports; keep last)
+from roadwise.views.demo_steps import web  # noqa: F401  (prints how to open the web app)

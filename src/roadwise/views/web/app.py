@@ -41,6 +41,7 @@ def _templates() -> Jinja2Templates:
         lstrip_blocks=True,
     )
     env.filters["num"] = lambda v, d=0: "–" if v is None else f"{v:,.{d}f}"
+    env.filters["g"] = lambda v: f"{v:,.10g}"
     env.filters["pct"] = lambda v: "–" if v is None else f"{v:.0%}"
     return Jinja2Templates(env=env)
 

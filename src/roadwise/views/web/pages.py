@@ -422,6 +422,13 @@ def release_page(request: Request, user: Viewer) -> Response:
     plan = service.latest_release_plan()
     out = release_out(plan) if plan else None
     only_plan = only_greedy = []
+    teams: list[tuple[str, float]] = []
+    used: dict[str, float] = {}
+    if plan is not None:
+        releases = plan.payload.get("selection", {}).get("releases", [])
+        if releases:
+            used = dict(releases[0].get("team_used", {}))
+            teams = sorted(dict(releases[0].get("team_capacity", {})).items())
     if out:
         chosen, greedy = {r.key for r in out.items}, {r.key for r in out.greedy_items}
         only_plan = [r for r in out.items if r.key not in greedy]
@@ -434,6 +441,8 @@ def release_page(request: Request, user: Viewer) -> Response:
             "stored": plan,
             "only_plan": only_plan,
             "only_greedy": only_greedy,
+            "teams": teams,
+            "used": used,
         },
     )
 
@@ -532,6 +541,13 @@ def feedback_page(request: Request, user: Viewer, page: int = 1) -> Response:
             "labels": labels or ["bug", "feature", "question", "praise"],
         },
     )
+
+
+@router.post("/feedback-links")
+def feedback_propose(request: Request, user: Editor, csrf: Csrf) -> Response:
+    check_csrf(request, csrf)
+    request.app.state.service.propose_links(user.name)
+    return RedirectResponse("/feedback", status_code=303)
 
 
 @router.post("/feedback/{key}")

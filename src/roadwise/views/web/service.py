@@ -141,3 +141,32 @@ class Service:
     def latest_release_plan(self) -> Plan | None:
         plans = self.store.list_plans("release")
         return plans[-1] if plans else None
+
+    def propose_links(self, actor: str) -> int:
+        """Run the feedback linker and store its new proposals (decided links are kept)."""
+        from roadwise.engines.feedback import FeedbackSettings, analyse_feedback, updated_feedback
+        from roadwise.sources.text_models import make_backend
+
+        ws = self.workspace()
+        if not ws.feedback:
+            return 0
+        values = dict(ws.settings.extra.get("feedback") or {})
+        settings = FeedbackSettings.from_mapping(values, seed=ws.settings.seed)
+        backend = make_backend(settings.backend, settings.model, settings.seed)
+        analysis = analyse_feedback(ws, backend, settings)
+        updated = {f.key: f for f in updated_feedback(ws, analysis)}
+
+        def write(current: Workspace) -> Workspace:
+            merged = []
+            for f in current.feedback:
+                new = updated.get(f.key)
+                if new is not None:
+                    decided = [x for x in f.links if x.confirmed is not None]
+                    seen = {x.item for x in decided}
+                    fresh = [x for x in new.links if x.confirmed is None and x.item not in seen]
+                    f = f.model_copy(update={"links": decided + fresh})
+                merged.append(f)
+            return current.copy_with(feedback=merged)
+
+        self.store.modify(write, actor=actor)
+        return len(analysis.proposed)

@@ -158,3 +158,19 @@ def test_export_jira_csv_writes_the_import_layout_with_planned_dates(tmp_path: P
     # Read back with Roadwise's own Jira reader (as if it came back from Jira).
     again = read_jira_csv(out) if "Issue key" in header else None
     assert again is None  # an import file has no keys yet; Jira assigns them
+
+
+def test_demo_step_round_trips_the_open_items(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from roadwise.views.demo import DemoContext
+    from roadwise.views.demo_steps.integrations import tracker_round_trip
+    from workspace_strategies import small_workspace
+
+    ws = small_workspace()
+    ctx = DemoContext(out_dir=tmp_path, db_url=str(tmp_path / "x.db"), console=Console(quiet=True))
+    ctx.workspace = ws
+    tracker_round_trip(ctx)
+    result = ctx.results["integrations"]
+    assert result["exported"] == result["imported"] == len(ws.open_items())
+    assert (tmp_path / "roadmap-jira-import.csv").exists()

@@ -105,12 +105,14 @@ def list_items(
     status: Annotated[list[Status], Query()] = [],  # noqa: B006 (FastAPI copies it)
     team: Annotated[list[str], Query()] = [],  # noqa: B006
     q: Annotated[str | None, Query(max_length=200)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[Item]:
     from roadwise.views.web.pages import filter_items
 
     ws = request.app.state.service.workspace()
     rows = filter_items(ws.items, status=[s.value for s in status], team=team, q=q)
-    return [item_out(i) for i in rows]
+    return [item_out(i) for i in rows[offset : offset + limit]]
 
 
 def _item(request: Request, key: str) -> Item:

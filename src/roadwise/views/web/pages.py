@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlparse
+from urllib.parse import urlencode, urlparse
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -25,6 +25,7 @@ Viewer = Annotated[accounts.User, Depends(require_page_user)]
 Editor = Annotated[accounts.User, Depends(require_page_editor)]
 Csrf = Annotated[str, Form(alias=CSRF_FIELD)]
 
+BACKLOG_PAGE = 100  # rows per backlog page: big backlogs stay quick to send and to read
 OPEN = ("idea", "discovery", "ready", "in_progress")
 
 
@@ -273,6 +274,7 @@ def backlog(
     kind: str = "",
     sort: str = "rank",
     desc: bool = False,
+    page: int = 1,
 ) -> Response:
     service = request.app.state.service
     ws = service.workspace()
@@ -282,12 +284,20 @@ def backlog(
         ws.items, status=statuses, team=[team] if team else [], kind=[kind] if kind else [], q=q
     )
     items.sort(key=lambda i: SORTS.get(sort, SORTS["rank"])(i, scores), reverse=desc)
+    pages = max(1, -(-len(items) // BACKLOG_PAGE))
+    page = min(max(1, page), pages)
+    params = {"q": q, "status": status, "team": team, "kind": kind, "sort": sort}
+    query = urlencode(params | ({"desc": "true"} if desc else {}))
     return render(
         request,
         "backlog.html",
         {
             "ws": ws,
-            "items": items,
+            "items": items[(page - 1) * BACKLOG_PAGE : page * BACKLOG_PAGE],
+            "total": len(items),
+            "page": page,
+            "pages": pages,
+            "query": query,
             "scores": scores,
             "filters": {
                 "q": q,

@@ -270,7 +270,7 @@ def test_bootstrap_interval_contains_the_point_estimate(revenues: list[float], s
     # The bootstrap mean equals the point estimate, so it sits inside the 90 % interval.
     assert low <= demand.revenue + 1e-6 and demand.revenue <= high + 1e-6
     assert demand.customers_interval[0] <= demand.reach <= demand.customers_interval[1]
-    assert 0 <= low and high <= sum(revenues) * len(revenues) + 1e-6
+    assert low >= 0 and high <= sum(revenues) * len(revenues) + 1e-6
     assert demand.revenue_range().low <= demand.revenue_range().likely
 
 

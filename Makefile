@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_DIR ?= roadwise-demo
 
-.PHONY: demo test lint typecheck pytest install install-test clean
+.PHONY: demo test lint typecheck pytest install install-test install-nlp clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+
+# The optional embedding backend (roadwise[nlp]). torch is installed first and pinned: a bare
+# `torch` requirement would pull a multi-gigabyte CUDA build where a CPU build is all we need.
+install-nlp: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet 'torch==2.13.0'
+	$(BIN)/pip install --quiet -e '.[test,nlp]'
 
 demo: install
 	$(BIN)/roadwise demo $(DEMO_DIR)

@@ -19,6 +19,7 @@ from roadwise.engines.release import (
     plan_release,
     violations,
 )
+from roadwise.engines.release.model import customer_knapsack
 from roadwise.engines.release.reduction import closures, reduce_problem, reducible
 
 PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -171,3 +172,18 @@ def test_only_the_plain_shape_is_reduced() -> None:
     assert not reducible(dataclasses.replace(base, releases=two))
     negative = dataclasses.replace(base, items=(Candidate("A", -1.0, 2.0),))
     assert not reducible(negative)
+
+
+@PROPERTY
+@given(nrp_problems(), st.data())
+def test_customer_knapsack_never_charges_more_than_a_plan_uses(
+    problem: ReleaseProblem, data: st.DataObject
+) -> None:
+    shares = dict(customer_knapsack(problem))
+    release = problem.releases[0].key
+    closure = closures(problem)
+    picked = data.draw(st.sets(st.sampled_from([c.key for c in problem.items])))
+    chosen = {i: release for key in picked for i in closure[key]}  # closed under prerequisites
+    selection = evaluate(problem, chosen)
+    charged = sum(shares[c.key] for c in problem.customers if c.key in selection.customers)
+    assert charged <= selection.used + 1e-9

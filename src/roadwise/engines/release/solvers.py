@@ -12,7 +12,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
@@ -61,19 +61,29 @@ def solve(
     solver: SolverName = "highs",
     time_limit: float = 30.0,
     start: Sequence[int] | None = None,
+    options: Mapping[str, bool | int | float | str] | None = None,
 ) -> Solution:
-    """Maximise ``lp``; ``start`` is a known feasible 0/1 assignment to begin from."""
+    """Maximise ``lp``; ``start`` is a known feasible 0/1 assignment to begin from.
+
+    ``options`` are extra solver settings (HiGHS option names, or CP-SAT parameter names), for
+    measuring alternatives; the defaults are the measured best.
+    """
     if not lp.variables and all(c.lower <= 0 <= c.upper for c in lp.constraints):
         # nothing to choose (e.g. every item was reduced away): HiGHS rejects an empty model
         return Solution("optimal", (), 0.0, 0.0, 0.0, solver)
     if solver == "highs":
-        return _solve_highs(lp, time_limit, start)
+        return _solve_highs(lp, time_limit, start, options or {})
     if solver == "cpsat":
-        return _solve_cpsat(lp, time_limit, start)
+        return _solve_cpsat(lp, time_limit, start, options or {})
     raise ValueError(f"unknown solver '{solver}' (expected highs or cpsat)")
 
 
-def _solve_highs(lp: LinearProgram, time_limit: float, start: Sequence[int] | None) -> Solution:
+def _solve_highs(
+    lp: LinearProgram,
+    time_limit: float,
+    start: Sequence[int] | None,
+    options: Mapping[str, bool | int | float | str],
+) -> Solution:
     import highspy
 
     n, rows = len(lp.variables), lp.constraints
@@ -102,6 +112,8 @@ def _solve_highs(lp: LinearProgram, time_limit: float, start: Sequence[int] | No
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 0)
+    for name, value in options.items():
+        h.setOptionValue(name, value)
     h.passModel(model)
     if start is not None:
         solution = highspy.HighsSolution()
@@ -162,7 +174,12 @@ def _quiet_stdout() -> Iterator[None]:
 _CPSAT_SCALE = 1000
 
 
-def _solve_cpsat(lp: LinearProgram, time_limit: float, start: Sequence[int] | None) -> Solution:
+def _solve_cpsat(
+    lp: LinearProgram,
+    time_limit: float,
+    start: Sequence[int] | None,
+    options: Mapping[str, bool | int | float | str],
+) -> Solution:
     from ortools.sat.python import cp_model
 
     def scale_row(values: list[float]) -> int:
@@ -189,6 +206,8 @@ def _solve_cpsat(lp: LinearProgram, time_limit: float, start: Sequence[int] | No
     cp.parameters.max_time_in_seconds = float(time_limit)
     cp.parameters.num_workers = 2
     cp.parameters.random_seed = 0
+    for name, setting in options.items():
+        setattr(cp.parameters, name, setting)
     began = time.perf_counter()
     status = cp.solve(model)
     seconds = time.perf_counter() - began

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, field_serializer
 
@@ -226,26 +226,36 @@ class Priorities(BaseModel):
 
 
 @router.get("/priorities", response_model=Priorities)
-def priorities(request: Request, user: Reader) -> Priorities:
-    result = request.app.state.service.priorities()
-    return Priorities(
-        framework=result.framework_label,
-        top_k=result.top_k,
-        samples=result.samples,
-        items=[
-            Priority(
-                key=r.key,
-                title=r.title,
-                rank=r.rank,
-                score=r.score,
-                expected=r.expected,
-                interval=r.interval,
-                p_top_k=r.p_top_k,
-                expected_rank=r.expected_rank,
-                arithmetic=r.arithmetic,
-            )
-            for r in result.items
-        ],
+def priorities(request: Request, user: Reader) -> Response:
+    service = request.app.state.service
+    # The ranking changes only with the workspace: its JSON is cached with it.
+    body = service.cached("priorities.json", lambda: _priorities(service.priorities()))
+    return Response(content=body, media_type="application/json")
+
+
+def _priorities(result: Any) -> bytes:
+    return (
+        Priorities(
+            framework=result.framework_label,
+            top_k=result.top_k,
+            samples=result.samples,
+            items=[
+                Priority(
+                    key=r.key,
+                    title=r.title,
+                    rank=r.rank,
+                    score=r.score,
+                    expected=r.expected,
+                    interval=r.interval,
+                    p_top_k=r.p_top_k,
+                    expected_rank=r.expected_rank,
+                    arithmetic=r.arithmetic,
+                )
+                for r in result.items
+            ],
+        )
+        .model_dump_json()
+        .encode()
     )
 
 

@@ -243,7 +243,7 @@ def dashboard(request: Request, user: Viewer) -> Response:
         "dashboard.html",
         {
             "ws": ws,
-            "objectives": objective_status(ws, forecasts),
+            "objectives": service.objectives(),
             "forecasts": forecasts,
             "release": release_out(plan) if plan else None,
             "top": priorities.items[:5],
@@ -353,8 +353,7 @@ def _item_context(request: Request, key: str) -> dict[str, Any]:
     if item is None:
         raise HTTPException(404, f"no item '{key}'")
     scores = service.priority_by_key()
-    evidence = [f for f in ws.feedback if any(link.item == key for link in f.links)]
-    evidence.sort(key=lambda f: f.date, reverse=True)
+    evidence = service.evidence().get(key, [])
     return {
         "ws": ws,
         "item": item,

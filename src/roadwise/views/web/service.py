@@ -8,6 +8,7 @@ the newest audit entry and the newest item and feedback writes).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -34,13 +35,12 @@ class Service:
         self._cache: dict[str, Any] = {}
 
     def fingerprint(self) -> tuple[Any, ...]:
+        # Every write through the store leaves an audit entry (a whole-workspace replace too,
+        # and it rewrites the metadata rows), so these two primary-key-sized reads see any change.
         with self.store.engine.connect() as conn:
             row = conn.execute(
                 sa.select(
                     sa.select(sa.func.max(s.audit_log.c.id)).scalar_subquery(),
-                    sa.select(sa.func.max(s.items.c.updated_at)).scalar_subquery(),
-                    sa.select(sa.func.max(s.feedback.c.updated_at)).scalar_subquery(),
-                    sa.select(sa.func.count()).select_from(s.feedback).scalar_subquery(),
                     sa.select(sa.func.max(s.meta.c.updated_at)).scalar_subquery(),
                 )
             ).one()
@@ -50,15 +50,43 @@ class Service:
         key = self.fingerprint()
         with self._lock:
             if key != self._key:
+                gc.unfreeze()  # the old results may go now
                 self._cache = {}
                 self._key = key
             if name not in self._cache:
                 self._cache[name] = compute()
+                # A workspace is hundreds of thousands of long-lived objects: keep them out of
+                # the collector's sweeps, which otherwise stall every request now and then.
+                gc.collect()
+                gc.freeze()
             result: T = self._cache[name]
             return result
 
+    def cached(self, name: str, compute: Callable[[], T]) -> T:
+        """Anything derived from the workspace, kept until it changes."""
+        return self._cached(name, compute)
+
     def workspace(self) -> Workspace:
         return self._cached("ws", self.store.load)
+
+    def evidence(self) -> dict[str, list[Any]]:
+        """Feedback per linked item, newest first."""
+        ws = self.workspace()
+
+        def compute() -> dict[str, list[Any]]:
+            index: dict[str, list[Any]] = {}
+            for f in sorted(ws.feedback, key=lambda f: f.date, reverse=True):
+                for item in {link.item for link in f.links}:
+                    index.setdefault(item, []).append(f)
+            return index
+
+        return self._cached("evidence", compute)
+
+    def objectives(self) -> list[dict[str, Any]]:
+        from roadwise.views.web.pages import objective_status
+
+        ws, forecasts = self.workspace(), self.forecasts()
+        return self._cached("objectives", lambda: objective_status(ws, forecasts))
 
     def priorities(self) -> Any:
         from roadwise.engines.prioritize import prioritize

@@ -16,12 +16,16 @@ delivered by a date) and the PSPLIB benchmark (minimise the makespan). What make
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Literal
 
+import numpy as np
+from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
 from roadwise.engines.schedule.listsched import Rule, list_schedule, sampled_list_schedule
@@ -53,6 +57,8 @@ class SolveOptions:
     lns: bool = True
     lns_min_tasks: int = 60
     lns_share: float = 0.5
+    # Extra CP-SAT parameters (name, value), applied after the defaults below.
+    solver_params: tuple[tuple[str, bool | int | float], ...] = ()
 
 
 @dataclass
@@ -377,6 +383,11 @@ def build_model(
 
     if options.redundant and options.objective == "weighted_delay":
         _energy_cuts(model, problem, t_end, present)
+        for cut in weighted_completion_bounds(problem):
+            lhs = [w * t_end[i] for i, w in cut.tasks]
+            lhs += [w * milestone_end[k] for k, w in cut.milestones if k in milestone_end]
+            if len(lhs) == len(cut.tasks) + len(cut.milestones):
+                model.add(sum(lhs) >= cut.bound)
         _milestone_energy_bounds(model, problem, milestone_end, horizon)
     if options.redundant:
         for i, j, d in _longest_paths(problem, limit=250):
@@ -441,6 +452,143 @@ def _energy_cuts(
                 )
 
 
+def _first_times(capacity: Sequence[int], energy: int) -> tuple[NDArray[np.int64], int]:
+    """Cumulative capacity ``cum[t]`` (work possible before ``t``) up to the first time it
+    reaches ``energy``, and that time (capacity past its list holds its last value)."""
+    cap = np.asarray(capacity, dtype=np.int64)
+    cum = np.concatenate(([0], np.cumsum(cap)))
+    if cum[-1] < energy:
+        last = int(cap[-1])
+        if last <= 0:
+            return cum, -1
+        extra = -(-(energy - int(cum[-1])) // last)
+        cum = np.concatenate((cum, cum[-1] + last * np.arange(1, extra + 1)))
+    end = int(np.searchsorted(cum, energy, side="left"))
+    return cum[: end + 1], end
+
+
+def smith_bound(
+    weights: Sequence[int | Fraction], energies: Sequence[int], capacity: Sequence[int]
+) -> int:
+    """A lower bound on Σ w_j E_j over any schedule of jobs that each take ``energies[j]``
+    units of a resource with ``capacity[t]`` units at time ``t`` (from time 0).
+
+    Why it is valid: order the jobs by their end in any feasible schedule. By the end of the
+    m-th, all the work of the first m has been done, so ``E_(m) >= T(S_m)``: the first time the
+    cumulative capacity reaches their total energy ``S_m``. ``T`` is a non-decreasing step
+    function, so for any slope ``b >= 0`` it lies above the line ``a(b) + b·S`` with
+    ``a(b) = min_t (t − b·cum[t])`` (the corners of the steps). Hence
+    ``Σ w_j E_j >= a·Σ w + b·Σ w_j S_(j)``, and the last sum is at least its minimum over all
+    orders, which Smith's rule gives (order by energy / weight): the classic single-machine
+    preemptive relaxation, here with the capacity changing over time. Releases, dependencies
+    and the other resources are ignored, which only lowers the bound. The best of a few slopes
+    (one over each capacity level met) is returned."""
+    jobs = [(Fraction(w), e) for w, e in zip(weights, energies, strict=True) if w > 0 and e > 0]
+    total = sum(e for _, e in jobs)
+    if not jobs or total == 0:
+        return 0
+    cum, end = _first_times(capacity, total)
+    if end < 0:
+        return 0
+    order = sorted(jobs, key=lambda j: (j[1] / j[0], j[1]))
+    prefix = 0
+    smith = Fraction(0)
+    for w, e in order:
+        prefix += e
+        smith += w * prefix
+    weight = sum(w for w, _ in jobs)
+    levels = {int(c) for c in np.diff(cum) if c > 0}
+    if end > 0:
+        levels.add(max(1, int(cum[end]) // end))
+    # corners t = 1..end where capacity was there just before t: T(S) = t on (cum[t-1], cum[t]]
+    times = np.arange(1, end + 1, dtype=np.int64)
+    real = np.diff(cum)[:end] > 0
+    times, corner_work = times[real], cum[1 : end + 1][real]
+    best = 0
+    for level in sorted(levels):
+        # slope b = 1 / level; a = min over the corners of t - cum[t] / level, kept in
+        # integers (numerator over ``level``) so the rounding is exact
+        a_num = int(np.min(times * level - corner_work))
+        value = (a_num * weight + smith) / level
+        best = max(best, math.floor(value))
+    return best
+
+
+@dataclass(frozen=True)
+class CompletionBound:
+    """Σ weight × end over ``tasks`` plus Σ weight × end over ``milestones`` is at least
+    ``bound`` in every schedule (a linear cut for the weighted cost of delay)."""
+
+    tasks: tuple[tuple[int, int], ...]  # (task index, weight)
+    milestones: tuple[tuple[str, int], ...]  # (milestone key, weight)
+    bound: int
+
+
+def weighted_completion_bounds(problem: Problem) -> list[CompletionBound]:
+    """One Smith bound per resource (and per WIP group) over the tasks that use it.
+
+    Only tasks that are always scheduled, in a single mode, count (an optional task or a team
+    choice could move work off the resource). A WIP group is a resource of ``limit`` units
+    that each task holds for at least its shortest duration. A feature (milestone) ends no
+    earlier than any of its tasks, so its weight may be shared among its tasks on the resource
+    (any shares adding up to one keep the bound valid); the best of a few sharings is kept.
+    """
+    rows: list[CompletionBound] = []
+    single = [
+        i for i, task in enumerate(problem.tasks) if len(task.modes) == 1 and not task.optional
+    ]
+    groups: list[tuple[list[int], list[int], Sequence[int]]] = []
+    for r, resource in enumerate(problem.resources):
+        members: list[int] = []
+        energies: list[int] = []
+        for i in single:
+            mode = problem.tasks[i].modes[0]
+            units = dict(mode.demands).get(r, 0)
+            if units > 0 and mode.work > 0:
+                members.append(i)
+                energies.append(units * mode.work)
+        groups.append((members, energies, resource.capacity))
+    for group, limit in problem.wip_limits:
+        members = [i for i in single if problem.tasks[i].modes[0].wip_group == group]
+        if len(members) > limit > 0:
+            groups.append((members, [problem.min_duration(i) for i in members], (limit,)))
+    for members, energies, capacity in groups:
+        if len(members) < 2:
+            continue
+        position = {i: k for k, i in enumerate(members)}
+        base = [problem.tasks[i].weight for i in members]
+        shared: list[tuple[str, int, list[int]]] = []
+        for ms in problem.milestones:
+            inside = [position[i] for i in ms.tasks if i in position]
+            if ms.weight > 0 and inside:
+                shared.append((ms.key, ms.weight, inside))
+        best: tuple[int, list[Fraction]] | None = None
+        for sharing in ("largest", "even", "smallest"):
+            weights = [Fraction(w) for w in base]
+            for _, w, inside in shared:
+                if sharing == "even":
+                    for k in inside:
+                        weights[k] += Fraction(w, len(inside))
+                else:
+                    pick = (max if sharing == "largest" else min)(
+                        inside, key=lambda k: (energies[k], -k)
+                    )
+                    weights[pick] += w
+            value = smith_bound(weights, energies, capacity)
+            if best is None or value > best[0]:
+                best = (value, weights)
+        if best is None or best[0] <= 0:
+            continue
+        rows.append(
+            CompletionBound(
+                tasks=tuple((i, w) for i, w in zip(members, base, strict=True) if w > 0),
+                milestones=tuple((key, w) for key, w, _ in shared),
+                bound=best[0],
+            )
+        )
+    return rows
+
+
 def _incompatible_cliques(demands: Sequence[int], peak: int, big: int) -> list[list[int]]:
     """Groups of intervals that pairwise cannot run together (their demands add up to more
     than the peak capacity): each group is a no-overlap constraint, which propagates far more
@@ -503,14 +651,35 @@ def _milestone_energy_bounds(
                 model.add(var >= end)
 
 
+def _apply_params(solver: cp_model.CpSolver, options: SolveOptions) -> None:
+    for name, value in options.solver_params:
+        setattr(solver.parameters, name, value)
+
+
 def _enforce(constraint: cp_model.Constraint, lit: cp_model.IntVar | int) -> None:
     if not isinstance(lit, int):
         constraint.only_enforce_if(lit)
 
 
 def _add_hint(
-    model: cp_model.CpModel, v: _Vars, problem: Problem, hint: Sequence[Placement | None]
+    model: cp_model.CpModel,
+    v: _Vars,
+    problem: Problem,
+    hint: Sequence[Placement | None],
+    makespan: cp_model.IntVar | None = None,
 ) -> None:
+    """Hint the schedule, and the variables derived from it (task and feature ends, the
+    makespan): CP-SAT only takes a hint as a ready solution when it is complete."""
+    ends = {i: task_end(problem, i, p) for i, p in enumerate(hint) if p is not None}
+    for i, end in ends.items():
+        if all(v.task_end[i] is not e for e in v.ends[i]):
+            model.add_hint(v.task_end[i], end)
+    for ms in problem.milestones:
+        var = v.milestone_end.get(ms.key)
+        if var is not None:
+            model.add_hint(var, max((ends[i] for i in ms.tasks if i in ends), default=0))
+    if makespan is not None:
+        model.add_hint(makespan, max(ends.values(), default=0))
     for i, p in enumerate(hint):
         lit_present = v.present[i]
         if p is None:
@@ -623,13 +792,14 @@ def solve(
         and options.objective != "makespan"
     )
     first_limit = options.time_limit * (1 - options.lns_share) if use_lns else options.time_limit
-    model, v, _ = build_model(problem, options, horizon)
+    model, v, makespan_var = build_model(problem, options, horizon)
     if hint is not None:
-        _add_hint(model, v, problem, hint)
+        _add_hint(model, v, problem, hint, makespan_var)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, first_limit - (time.perf_counter() - started))
     solver.parameters.num_workers = options.workers
     solver.parameters.random_seed = options.seed
+    _apply_params(solver, options)
     status = solver.solve(model)
     status_name = solver.status_name(status)
     if (

@@ -30,6 +30,11 @@ def demo(
     for path in ctx.outputs:
         console.print(f"  wrote {path}")
     console.print(
+        "Time per step: "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in ctx.timings.items()),
+        highlight=False,
+    )
+    console.print(
         f"Demo finished in {time.perf_counter() - started:.1f} s. "
         f"Workspace: {db_path} (use --db {db_path} with any roadwise command)."
     )

@@ -420,3 +420,10 @@ def test_feedback_inbox_confirms_and_labels(client: TestClient, app) -> None:  #
     assert saved.label_source == "user"
     assert f"fb-{key}" not in client.get("/feedback").text  # reviewed: out of the inbox
     assert key in client.get(f"/items/{item.key}").text  # evidence on the item page
+
+
+def test_scenarios_page_lists_and_refuses_unknown(client: TestClient) -> None:
+    login(client, "vic")
+    page = client.get("/scenarios")
+    assert page.status_code == 200 and "No scenarios yet" in page.text
+    assert client.get("/scenarios", params={"compare": "nope"}).status_code == 404

@@ -43,13 +43,27 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import uvicorn
 
+    from roadwise.domain import Scenario, ScenarioChange
     from roadwise.sample import generate_sample
     from roadwise.views.web import accounts, create_app
     from roadwise.workspace import open_store
 
     db = tmp_path_factory.mktemp("browser") / "w.db"
     store = open_store(db)
-    store.replace(generate_sample(seed=7))
+    ws = generate_sample(seed=7)
+    hire = Scenario(
+        key="hire",
+        name="One more platform engineer",
+        changes=[
+            ScenarioChange(
+                entity="person",
+                key=ws.teams[0].key,
+                action="add",
+                value={"key": "new-hire", "name": "New hire", "skills": ["backend"]},
+            )
+        ],
+    )
+    store.replace(ws.copy_with(scenarios=[hire]))
     accounts.add_user(store, "tpm", PASSWORD, "editor")
     store.close()
     port = _free_port()
@@ -122,6 +136,12 @@ def test_log_in_edit_plan_and_open_the_roadmap(server: str, shots: Path) -> None
         page.wait_for_url(f"{server}/roadmap")
         expect(page.locator("h1")).to_have_text("Roadmap")
         page.screenshot(path=str(shots / "roadmap.png"), full_page=True)
+
+        page.goto(server + "/scenarios")
+        page.click("text=Compare with the workspace as is")
+        expect(page.locator("h2").first).to_have_text("as is")
+        expect(page.locator("text=What moved")).to_be_visible()
+        page.screenshot(path=str(shots / "scenarios.png"), full_page=True)
 
         for name in ("", "forecasts", "capacity", "feedback", "decisions", "audit", "reports"):
             page.goto(f"{server}/{name}")

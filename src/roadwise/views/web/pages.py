@@ -580,6 +580,28 @@ def feedback_review(
     return RedirectResponse(f"/feedback?page={page}#fb-{key}", status_code=303)
 
 
+# --------------------------------------------------------------------------- scenarios
+
+
+@router.get("/scenarios", response_class=HTMLResponse)
+def scenarios_page(request: Request, user: Viewer, compare: str = "") -> Response:
+    service = request.app.state.service
+    ws = service.workspace()
+    comparison, error = None, None
+    if compare:
+        try:
+            comparison = service.compare_scenario(compare)
+        except RoadwiseError as exc:
+            error = str(exc)
+        if comparison is None and error is None:
+            raise HTTPException(404, f"no scenario '{compare}'")
+    return render(
+        request,
+        "scenarios.html",
+        {"ws": ws, "comparison": comparison, "error": error, "chosen": compare},
+    )
+
+
 # --------------------------------------------------------------------------- decisions, audit
 
 

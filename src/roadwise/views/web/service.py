@@ -198,3 +198,26 @@ class Service:
 
         self.store.modify(write, actor=actor)
         return len(analysis.proposed)
+
+    def compare_scenario(self, key: str) -> Any:
+        """The workspace as is beside scenario ``key``: two roadmaps, what moved and why."""
+        import dataclasses
+
+        from roadwise.engines.scenario import apply_scenario, compare_roadmaps
+        from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+
+        ws = self.workspace()
+        scenario = next((sc for sc in ws.scenarios if sc.key == key), None)
+        if scenario is None:
+            return None
+
+        def compute() -> Any:
+            changed = apply_scenario(ws, scenario)
+            options = RoadmapOptions(time_limit=ROADMAP_TIME_LIMIT, workers=4, baseline=False)
+            plan_a = plan_roadmap(ws, options)
+            plan_b = plan_roadmap(
+                changed, dataclasses.replace(options, warm_start=plan_a.placements)
+            )
+            return compare_roadmaps(ws, plan_a, changed, plan_b, "as is", scenario.name)
+
+        return self._cached(f"scenario:{key}", compute)

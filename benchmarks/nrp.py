@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-reduce",
         action="store_true",
-        help="solve the unreduced model (skip the exact NRP preprocessing), for comparison",
+        help="the plain model, as before the exact NRP preprocessing and the implied customer "
+        "capacity row, for comparison",
     )
     args = parser.parse_args(argv)
 
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"solver {args.solver}, median of {args.repeats} run(s), time limit {args.time_limit:g} s, "
-        f"{'unreduced model' if args.no_reduce else 'reduced model'}"
+        f"{'plain model' if args.no_reduce else 'reduced model with the customer capacity row'}"
     )
     print(header)
     print("-" * len(header))

@@ -93,11 +93,12 @@ def customer_knapsack(problem: ReleaseProblem) -> list[tuple[str, float]]:
     return shares
 
 
-def build_model(problem: ReleaseProblem) -> LinearProgram:
+def build_model(problem: ReleaseProblem, *, implied_rows: bool = True) -> LinearProgram:
     """The release-selection MILP for ``problem`` (items sorted by key, so input order is moot).
 
     Variables: ``x[i,r] = 1`` when item ``i`` ships in release ``r``; ``y[c,r] = 1`` when every
-    item customer ``c`` asked for has shipped by release ``r``.
+    item customer ``c`` asked for has shipped by release ``r``. ``implied_rows=False`` leaves
+    out the rows that only help the solver (for measuring what they bring).
     """
     items = sorted(problem.items, key=lambda c: c.key)
     releases = list(problem.releases)
@@ -215,7 +216,12 @@ def build_model(problem: ReleaseProblem) -> LinearProgram:
 
     # ---- customers' share of the total capacity: an implied row that gives the solver's cover
     # cuts something to work on (see customer_knapsack); it goes with the total capacity
-    if len(releases) == 1 and releases[0].capacity is not None and problem.customers:
+    if (
+        implied_rows
+        and len(releases) == 1
+        and releases[0].capacity is not None
+        and problem.customers
+    ):
         total = next(c for c in rows if c.group == "capacity")
         shares = tuple(
             (customer_var[key, 0], share) for key, share in customer_knapsack(problem) if share

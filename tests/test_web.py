@@ -427,3 +427,11 @@ def test_scenarios_page_lists_and_refuses_unknown(client: TestClient) -> None:
     page = client.get("/scenarios")
     assert page.status_code == 200 and "No scenarios yet" in page.text
     assert client.get("/scenarios", params={"compare": "nope"}).status_code == 404
+
+
+def test_reports_download(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]
+    login(client, "vic")
+    r = client.get("/reports/executive.md")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/markdown")
+    assert app.state.service.workspace().name in r.text
+    assert client.get("/reports/nope.md").status_code == 404

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -12,6 +13,7 @@ from urllib.parse import urlencode, urlparse
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.background import BackgroundTask
 
 from roadwise.domain import Decision, Feedback, Item, Status, Workspace
 from roadwise.errors import ConflictError, RoadwiseError
@@ -126,15 +128,6 @@ def _safe_next(target: str | None) -> str:
 
 def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
-
-
-def _chart_svg(make: Any) -> str | None:
-    from roadwise.views.charts import to_svg
-
-    try:
-        return str(to_svg(make()))
-    except Exception:  # a chart is a nicety: the page is still useful without it
-        return None
 
 
 # --------------------------------------------------------------------------- login
@@ -510,8 +503,17 @@ def roadmap_page(request: Request, user: Viewer) -> Response:
 @router.get("/forecasts", response_class=HTMLResponse)
 def forecasts_page(request: Request, user: Viewer) -> Response:
     service = request.app.state.service
+    from roadwise.views.charts import forecast as charts
+
     ws = service.workspace()
-    return render(request, "forecasts.html", {"ws": ws, "forecasts": service.forecasts()})
+    forecasts = service.forecasts()
+    svgs = {
+        team: service.chart(
+            f"forecast:{team}", lambda f=f, team=team: charts.forecast_histogram(f, f"Team {team}")
+        )
+        for team, f in forecasts.items()
+    }
+    return render(request, "forecasts.html", {"ws": ws, "forecasts": forecasts, "charts": svgs})
 
 
 @router.get("/capacity", response_class=HTMLResponse)
@@ -521,11 +523,14 @@ def capacity_page(request: Request, user: Viewer) -> Response:
         rows = service.capacity()
     except RoadwiseError as exc:
         return render(request, "capacity.html", {"error": str(exc), "teams": {}})
+    from roadwise.views.charts.capacity import capacity_chart
+
     teams: dict[str, list[Any]] = {}
     for r in rows:
         if r.skill == "*":
             teams.setdefault(r.team, []).append(r)
-    return render(request, "capacity.html", {"error": None, "teams": teams})
+    chart = service.chart("capacity", lambda: capacity_chart(rows))
+    return render(request, "capacity.html", {"error": None, "teams": teams, "chart": chart})
 
 
 # --------------------------------------------------------------------------- feedback
@@ -660,4 +665,9 @@ def report_download(request: Request, kind: str, fmt: str, user: Viewer) -> Resp
     folder = Path(tempfile.mkdtemp(prefix="roadwise-report-"))
     path = write_report(report, folder / f"{kind}.{fmt}", fmt, ws)
     media = {"html": "text/html", "md": "text/markdown", "pdf": "application/pdf"}[fmt]
-    return FileResponse(path, media_type=media, filename=path.name)
+    return FileResponse(
+        path,
+        media_type=media,
+        filename=path.name,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )

@@ -221,3 +221,16 @@ class Service:
             return compare_roadmaps(ws, plan_a, changed, plan_b, "as is", scenario.name)
 
         return self._cached(f"scenario:{key}", compute)
+
+    def chart(self, name: str, make: Callable[[], Any]) -> str | None:
+        """An Altair chart as inline SVG (vl-convert, offline), cached with the workspace."""
+
+        def compute() -> str | None:
+            from roadwise.views.charts import to_svg
+
+            try:
+                return to_svg(make())
+            except Exception:  # a chart is a nicety: the page still has the numbers
+                return None
+
+        return self._cached(f"chart:{name}", compute)

@@ -435,3 +435,30 @@ def test_reports_download(client: TestClient, app) -> None:  # type: ignore[no-u
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/markdown")
     assert app.state.service.workspace().name in r.text
     assert client.get("/reports/nope.md").status_code == 404
+
+
+def test_cli_manages_accounts_and_tokens(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from roadwise.views.cli import app as cli
+
+    db = str(tmp_path / "cli.db")
+    open_store(db).close()
+    runner = CliRunner()
+    r = runner.invoke(cli, ["serve", "--db", db])
+    assert r.exit_code == 1 and "roadwise user add" in r.output  # no accounts: says how
+    r = runner.invoke(
+        cli, ["user", "add", "ana", "--role", "viewer", "--password", "pw-long-1", "--db", db]
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        cli, ["user", "add", "bo", "--role", "boss", "--password", "x" * 9, "--db", db]
+    )
+    assert r.exit_code == 1 and "role must be one of" in r.output
+    assert "ana" in runner.invoke(cli, ["user", "list", "--db", db]).output
+    r = runner.invoke(cli, ["token", "create", "--user", "ana", "--db", db])
+    token = r.output.strip()
+    assert r.exit_code == 0 and token.startswith("rw_")
+    assert accounts.user_for_token(open_store(db), token) == accounts.User("ana", "viewer")
+    assert runner.invoke(cli, ["user", "remove", "ana", "--db", db]).exit_code == 0
+    assert accounts.user_for_token(open_store(db), token) is None

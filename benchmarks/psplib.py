@@ -85,7 +85,9 @@ def main() -> None:
         help="instance set (repeatable; default: j30 and j60)",
     )
     parser.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance")
-    parser.add_argument("--workers", type=int, default=8, help="CP-SAT search workers")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="CP-SAT search workers (default: one per core here)"
+    )
     parser.add_argument(
         "--zip", action="store_true", help="read all instances from archives/<set>.sm.zip"
     )

@@ -799,6 +799,10 @@ def solve(
     solver.parameters.max_time_in_seconds = max(0.05, first_limit - (time.perf_counter() - started))
     solver.parameters.num_workers = options.workers
     solver.parameters.random_seed = options.seed
+    if options.objective == "weighted_delay" and options.redundant:
+        # The full linear relaxation (with the cuts above) is what lifts the bound on the
+        # cost of delay; at the default level the main worker leaves most of it out.
+        solver.parameters.linearization_level = 2
     _apply_params(solver, options)
     status = solver.solve(model)
     status_name = solver.status_name(status)

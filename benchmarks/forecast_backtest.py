@@ -64,6 +64,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--blend-naive", type=float, default=Calibration().blend_naive)
     ap.add_argument("--finite-sample", action="store_true", help="conformal n+1 correction")
     ap.add_argument("--pool", default=Calibration().pool, choices=["mature", "censor", "known"])
+    ap.add_argument(
+        "--regime-widen",
+        type=float,
+        default=Calibration().regime_widen,
+        help="widen by this times the departure of recent pace from the long-run line",
+    )
     ap.add_argument("--windows", type=int, nargs="+", default=list(Sampling().windows))
     args = ap.parse_args(argv)
     # Averages over columns a method does not have (e.g. the naive line's 50 %) are nan.
@@ -85,6 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         spread_only=args.spread_only,
         blend_naive=args.blend_naive,
         finite_sample=args.finite_sample,
+        regime_widen=args.regime_widen,
     )
     sampling = Sampling(block=args.block, windows=tuple(args.windows))
 

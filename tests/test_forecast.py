@@ -36,6 +36,8 @@ from roadwise.engines.forecast.backtest import (
     calibrated,
     km_quantiles,
     pinball,
+    regime_of,
+    with_regime,
 )
 from roadwise.engines.forecast.simulate import how_many, weekly_counts
 
@@ -364,3 +366,36 @@ def test_kaplan_meier_quantiles_count_pending_outcomes_as_late() -> None:
     assert np.all(late >= plain - 1e-9) and late[2] > plain[2] + 5
     # Dropping them instead (only known outcomes) would leave the optimistic answer.
     assert km_quantiles(values, observed, weights, levels) == pytest.approx(plain)
+
+
+# --------------------------------------------------------------------------- regime widening
+
+
+def test_regime_of_measures_departure_from_the_long_run_line() -> None:
+    assert regime_of(60.0, 30.0) == pytest.approx(np.log(2.0))
+    assert regime_of(15.0, 30.0) == pytest.approx(-np.log(2.0))
+    # A team that never finished anything has no line to depart from: no regime signal.
+    assert regime_of(30.0, float("inf")) == 0.0
+    assert regime_of(float("nan"), 30.0) == 0.0
+    tagged = with_regime(BaseForecast(0.0, np.linspace(10, 50, GRID.size)), 15.0)
+    assert tagged.regime == pytest.approx(np.log(30.0 / 15.0), rel=0.05)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    z=st.floats(min_value=-3, max_value=3),
+    widen=st.floats(min_value=0.0, max_value=3.0),
+)
+def test_regime_widening_moves_levels_outwards_and_keeps_the_median(z: float, widen: float) -> None:
+    grid = 30.0 * np.exp(0.3 * stats.norm.ppf(GRID))
+    e = np.random.default_rng(1).normal(0, 0.4, 40)
+    pool = ErrorPool(e, np.ones(e.size, dtype=bool), np.zeros(e.size))
+    levels = [0.15, 0.5, 0.85, 0.95]
+    plain = calibrated(BaseForecast(0.0, grid, z), pool, levels, Calibration())
+    wide = calibrated(BaseForecast(0.0, grid, z), pool, levels, Calibration(regime_widen=widen))
+    assert wide[1] == pytest.approx(plain[1])
+    assert wide[0] <= plain[0] + 1e-9 and wide[2] >= plain[2] - 1e-9
+    assert wide[3] >= wide[2]
+    # The further the recent pace is from the long-run one, the wider the 95 % date.
+    if widen > 0.1 and abs(z) > 0.1:
+        assert wide[3] > plain[3] * np.exp(0.9 * widen * abs(z) * stats.norm.ppf(0.95))

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+from scipy.special import ndtri
 
 from roadwise.engines.forecast.simulate import (
     FloatArray,
@@ -71,6 +72,11 @@ class Calibration:
     blend_naive: float = 0.5
     #: Widen the upper levels by the split-conformal finite-sample correction.
     finite_sample: bool = False
+    #: Regime-change widening: when the recent pace departs from the long-run one by ``z``
+    #: (log ratio of the simulation's median to the average-velocity line's date), every
+    #: level moves outwards by ``regime_widen * |z| * Phi^-1(level)`` in log-duration. A team
+    #: whose pace just changed is the team whose past errors say least about its future.
+    regime_widen: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,18 @@ def blend_with_naive(base: BaseForecast, naive_days: float, weight: float) -> Ba
         return base
     factor = float(np.exp(weight * (np.log(max(naive_days, MIN_DAYS)) - np.log(median))))
     return BaseForecast(base.cutoff, base.grid_days * factor, base.regime)
+
+
+def regime_of(median_days: float, naive_days: float) -> float:
+    """log(median / the average-velocity line's date), clipped: the departure of recent pace."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.log(max(median_days, MIN_DAYS) / max(naive_days, MIN_DAYS))
+    return float(np.clip(z, -3.0, 3.0)) if np.isfinite(z) else 0.0
+
+
+def with_regime(base: BaseForecast, naive_days: float) -> BaseForecast:
+    """The same forecast, tagged with its regime (see :attr:`Calibration.regime_widen`)."""
+    return BaseForecast(base.cutoff, base.grid_days, regime_of(base.median, naive_days))
 
 
 @dataclass(frozen=True)
@@ -215,10 +233,13 @@ def calibrated(
             / (calibration.prior_weight + np.square(w).sum())
         )
         lv = np.where(lv > 0.5, np.minimum(lv * (n_eff + 1) / n_eff, 0.995), lv)
+    widen = np.zeros(lv.size)
+    if calibration.regime_widen > 0 and base.regime != 0.0:
+        widen = calibration.regime_widen * abs(base.regime) * ndtri(np.clip(lv, 1e-6, 1 - 1e-6))
     if calibration.spread_only:
         q = km_quantiles(values, observed, weights, np.append(lv, 0.5))
-        return median * np.exp(q[:-1] - q[-1])
-    return median * np.exp(shift + km_quantiles(values, observed, weights, lv))
+        return median * np.exp(q[:-1] - q[-1] + widen)
+    return median * np.exp(shift + km_quantiles(values, observed, weights, lv) + widen)
 
 
 @dataclass(frozen=True)
@@ -337,8 +358,7 @@ def backtest(
         return 7.0 * target / rate if rate > 0 else float("inf")
 
     def regime(median: float, t: float) -> float:
-        z = np.log(max(median, MIN_DAYS) / max(naive_days(t), MIN_DAYS))
-        return float(np.clip(z, -3.0, 3.0)) if np.isfinite(z) else 0.0
+        return regime_of(median, naive_days(t))
 
     def outcome(t: float) -> float:
         """Days from ``t`` until ``target`` more work was finished (nan: not seen in the data)."""

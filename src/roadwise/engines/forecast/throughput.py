@@ -23,6 +23,7 @@ from roadwise.engines.forecast.backtest import (
     blend_with_naive,
     calibrated,
     history_before,
+    with_regime,
 )
 from roadwise.engines.forecast.calendar import WorkCalendar
 from roadwise.engines.forecast.simulate import FloatArray, Sampling, how_many, simulate_weeks
@@ -294,11 +295,8 @@ def forecast_when(
     )
     base = BaseForecast(0.0, np.quantile(sim_days, GRID, method="inverted_cdf"))
     if options.calibrate:
-        base = blend_with_naive(
-            base,
-            _naive_days(records, as_of, target, options.unit, growth),
-            options.calibration.blend_naive,
-        )
+        naive = _naive_days(records, as_of, target, options.unit, growth)
+        base = with_regime(blend_with_naive(base, naive, options.calibration.blend_naive), naive)
     result = measure(records, target, as_of, options, window) if options.calibrate else None
     levels = np.linspace(0.0025, 0.9975, 200)
     if result is not None:
@@ -362,10 +360,9 @@ def forecast_how_many(
             # Durations for the median amount: scale the count spread into a duration spread.
             base = BaseForecast(0.0, 7 * weeks * median / np.maximum(spread, 1e-9))
             # Anchored like every calibrated forecast, so the measured errors apply to it.
-            base = blend_with_naive(
-                base,
-                _naive_days(records, as_of, median, options.unit),
-                options.calibration.blend_naive,
+            naive = _naive_days(records, as_of, median, options.unit)
+            base = with_regime(
+                blend_with_naive(base, naive, options.calibration.blend_naive), naive
             )
             lv = [p / 100 for p in PERCENTILES]
             dur = calibrated(base, result.final_pool, lv, options.calibration)

@@ -76,14 +76,16 @@ def some_item(app, n: int = 3):  # type: ignore[no-untyped-def]
 # ----------------------------------------------------------------------------- access
 
 
-@pytest.mark.parametrize("path", [*PAGES, "/items/KW-1"])
+@pytest.mark.parametrize("path", [*PAGES, "/items/KW-1", "/scenarios"])
 def test_no_page_without_login(client: TestClient, path: str) -> None:
     r = client.get(path, follow_redirects=False)
     assert r.status_code == 303
     assert r.headers["location"].startswith("/login?next=")
 
 
-@pytest.mark.parametrize("path", ["/api/items", "/api/priorities", "/api/audit", "/api/me"])
+@pytest.mark.parametrize(
+    "path", ["/api/items", "/api/priorities", "/api/audit", "/api/me", "/openapi.json"]
+)
 def test_no_api_without_credentials(client: TestClient, path: str) -> None:
     assert client.get(path).status_code == 401
 

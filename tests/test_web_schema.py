@@ -46,7 +46,10 @@ def _schema(tmp: Path) -> tuple[object, str]:
     accounts.add_user(store, "ed", "long-enough-pw", "editor")
     token = accounts.create_token(store, "ed", "schemathesis")
     app = create_app(str(tmp / "schema.db"), secret_key="x")
-    return schemathesis.openapi.from_asgi("/openapi.json", app), token
+    schema = schemathesis.openapi.from_asgi(
+        "/openapi.json", app, headers={"Authorization": f"Bearer {token}"}
+    )
+    return schema, token
 
 
 _tmp = Path(__import__("tempfile").mkdtemp(prefix="roadwise-schema-"))

@@ -50,7 +50,7 @@ def serve(
         help="Send the session cookie over HTTPS only (default: on unless the host is loopback).",
     ),
 ) -> None:
-    """Run the web app and JSON API (open http://HOST:PORT; API docs at /docs)."""
+    """Run the web app and JSON API (open http://HOST:PORT; API schema at /openapi.json)."""
     import uvicorn
 
     from roadwise.views.web import accounts, create_app

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -61,6 +61,11 @@ def create_app(
     """
     store = open_store(db_url)
     app = FastAPI(
+        # The schema needs a login like everything else; no Swagger page, since it would load
+        # its scripts from a CDN.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
         title="Roadwise",
         version="1",
         description="The Roadwise workspace: backlog, priorities, release plans, roadmap, "
@@ -126,6 +131,11 @@ def create_app(
 
     app.include_router(api.router)
     app.include_router(pages.router)
+
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(api.api_user)])
+    def _openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
     return app
 
 

@@ -6,6 +6,7 @@ import itertools
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from roadwise.engines.schedule import (
     Milestone,
@@ -132,3 +133,26 @@ def test_cuts_keep_the_optimum(problem: Problem) -> None:
     assert with_cuts.proven_optimal
     assert evaluate(problem, with_cuts.placements, WEIGHTED) == best
     assert with_cuts.bound <= best
+
+
+@settings(max_examples=15, deadline=None)
+@given(weighted_problems(max_tasks=5))
+def test_the_hint_is_complete_and_feasible_for_makespan(problem: Problem) -> None:
+    # CP-SAT only takes a hint as a ready solution when every variable is hinted.
+    from roadwise.engines.schedule.cpsat import _add_hint, _horizon, build_model
+
+    options = SolveOptions(objective="makespan", workers=1, time_limit=2)
+    start = list_schedule(problem, rule="lft")
+    model, v, makespan = build_model(problem, options, _horizon(problem, start.placements))
+    _add_hint(model, v, problem, start.placements, makespan)
+    proto = model.proto
+    hinted = set(proto.solution_hint.vars)
+    free = {k for k, var in enumerate(proto.variables) if var.domain[0] != var.domain[-1]}
+    assert free <= hinted
+    # and the hinted values satisfy every constraint: fixing them leaves a feasible model
+    pairs = list(zip(proto.solution_hint.vars, proto.solution_hint.values, strict=True))
+    for index, value in pairs:
+        model.add(model.get_int_var_from_proto_index(index) == value)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(model) == cp_model.OPTIMAL

@@ -143,7 +143,17 @@ def test_log_in_edit_plan_and_open_the_roadmap(server: str, shots: Path) -> None
         expect(page.locator("text=What moved")).to_be_visible()
         page.screenshot(path=str(shots / "scenarios.png"), full_page=True)
 
-        for name in ("", "forecasts", "capacity", "feedback", "decisions", "audit", "reports"):
+        # Feedback inbox: let the linker propose links, confirm the first one.
+        page.goto(server + "/feedback")
+        page.click("#propose")
+        first_fb = page.locator("article.feedback").first
+        expect(first_fb).to_be_visible()
+        page.screenshot(path=str(shots / "feedback.png"), full_page=False)
+        fb_id = first_fb.get_attribute("id")
+        first_fb.locator("button", has_text="Confirm").first.click()
+        expect(page.locator(f"#{fb_id}")).to_have_count(0)
+
+        for name in ("", "forecasts", "capacity", "decisions", "audit", "reports"):
             page.goto(f"{server}/{name}")
             expect(page.locator("h1").first).to_be_visible()
             page.screenshot(path=str(shots / f"{name or 'dashboard'}.png"), full_page=True)

@@ -61,11 +61,12 @@ def api_editor(request: Request, user: Annotated[accounts.User, Depends(api_user
     return user
 
 
+Responses = dict[int | str, dict[str, Any]]
 Reader = Annotated[accounts.User, Depends(api_user)]
 Editor = Annotated[accounts.User, Depends(api_editor)]
-CONFLICT = {409: {"model": ErrorOut, "description": "Someone else changed it first"}}
-INVALID = {422: {"model": ErrorOut, "description": "The change breaks a workspace rule"}}
-MISSING = {404: {"model": ErrorOut, "description": "No such record"}}
+CONFLICT: Responses = {409: {"model": ErrorOut, "description": "Someone else changed it first"}}
+INVALID: Responses = {422: {"model": ErrorOut, "description": "The change breaks a workspace rule"}}
+MISSING: Responses = {404: {"model": ErrorOut, "description": "No such record"}}
 
 
 def utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -119,7 +120,7 @@ def _item(request: Request, key: str) -> Item:
     item = request.app.state.service.workspace().item_by_key.get(key)
     if item is None:
         raise HTTPException(404, f"no item '{key}'")
-    return item  # type: ignore[no-any-return]
+    return item
 
 
 @router.get("/items/{key}", response_model=ItemOut, responses=MISSING)
@@ -367,7 +368,7 @@ def roadmap(request: Request, user: Reader) -> RoadmapOut:
                 start=s.start,
                 end=s.end,
                 late_days=s.late_days,
-                horizon=horizon.get(s.key, ""),  # type: ignore[arg-type]
+                horizon=horizon.get(s.key, ""),
             )
             for s in r.items
         ],

@@ -482,6 +482,12 @@ def roadmap_page(request: Request, user: Viewer) -> Response:
     first = roadmap.start
     last = max((s.end for s in roadmap.items), default=first)
     span = max((last - first).days, 1)
+    months = []
+    day = dt.date(first.year, first.month, 1)
+    while day <= last:
+        if day >= first:
+            months.append((day.strftime("%b %Y" if day.month == 1 else "%b"), (day - first).days))
+        day = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
     return render(
         request,
         "roadmap.html",
@@ -493,6 +499,7 @@ def roadmap_page(request: Request, user: Viewer) -> Response:
             "first": first,
             "last": last,
             "span": span,
+            "months": months,
         },
     )
 

@@ -152,8 +152,17 @@ class Service:
         return wp, plan
 
     def save_release(self, wp: Any, plan: Any, percentile: float, actor: str) -> Plan:
+        import dataclasses
+
+        from roadwise.engines.release import pareto_front
         from roadwise.views.cli.plan_release import plain_json, plan_payload
 
+        # The options slide: the most value for each cap on points used (a few quick solves).
+        front = pareto_front(wp.problem, plan, "cost", points=5, time_limit=1.0)
+        extras = {
+            "percentile": percentile,
+            "pareto": {"cost": [dataclasses.asdict(point) for point in front]},
+        }
         content = plan.selection.releases[0]
         verdict = "proven optimal" if plan.proven_optimal else f"gap {plan.gap:.1%}"
         stored = Plan(
@@ -162,7 +171,7 @@ class Service:
             created=dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
             summary=f"{len(plan.selection.items)} items, value {plan.value:,.0f} ({verdict}); "
             f"rank-and-fill {plan.greedy.value:,.0f}",
-            payload=plain_json(plan_payload(wp, plan, {"percentile": percentile})),
+            payload=plain_json(plan_payload(wp, plan, extras)),
         )
         return self.store.save_plan(stored, actor=actor)
 

@@ -147,7 +147,8 @@ def test_the_hint_is_complete_and_feasible_for_makespan(problem: Problem) -> Non
     _add_hint(model, v, problem, start.placements, makespan)
     proto = model.proto
     hinted = set(proto.solution_hint.vars)
-    free = {k for k, var in enumerate(proto.variables) if var.domain[0] != var.domain[-1]}
+    domains = [list(var.domain) for var in proto.variables]
+    free = {k for k, d in enumerate(domains) if d[0] != d[-1]}
     assert free <= hinted
     # and the hinted values satisfy every constraint: fixing them leaves a feasible model
     pairs = list(zip(proto.solution_hint.vars, proto.solution_hint.values, strict=True))

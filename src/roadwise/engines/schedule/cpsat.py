@@ -72,6 +72,8 @@ class _Vars:
     lateness: dict[str, cp_model.IntVar]
     delivered: dict[str, cp_model.IntVar]
     milestone_end: dict[str, cp_model.IntVar]
+    # (task, mode, length of its WIP span)
+    spans: list[tuple[int, int, cp_model.IntVar]]
 
 
 def evaluate(
@@ -169,6 +171,7 @@ def build_model(
     # (resource, demand, interval) for the cumulative constraints
     usage: list[list[tuple[int, cp_model.IntervalVar]]] = [[] for _ in problem.resources]
     wip_usage: dict[str, list[cp_model.IntervalVar]] = {g: [] for g, _ in problem.wip_limits}
+    span_sizes: list[tuple[int, int, cp_model.IntVar]] = []
 
     for i, task in enumerate(problem.tasks):
         pin = fixed.get(i)
@@ -216,6 +219,7 @@ def build_model(
         for m, mode in enumerate(task.modes):
             if mode.wip_group in wip_usage:
                 size = model.new_int_var(0, horizon, f"span_{i}_{m}")
+                span_sizes.append((i, m, size))
                 mlit = lits[m]
                 if isinstance(mlit, int):
                     span = model.new_interval_var(start_var, size, end_var, f"span_{i}")
@@ -394,7 +398,16 @@ def build_model(
             model.add(t_start[j] >= t_start[i] + d)
 
     variables = _Vars(
-        present, mode_lits, starts, ends, t_start, t_end, lateness, delivered, milestone_end
+        present,
+        mode_lits,
+        starts,
+        ends,
+        t_start,
+        t_end,
+        lateness,
+        delivered,
+        milestone_end,
+        span_sizes,
     )
     return model, variables, makespan
 
@@ -678,6 +691,19 @@ def _add_hint(
         var = v.milestone_end.get(ms.key)
         if var is not None:
             model.add_hint(var, max((ends[i] for i in ms.tasks if i in ends), default=0))
+    for i, m, size in v.spans:
+        p = hint[i]
+        used = p is not None and p.mode == m
+        model.add_hint(size, task_end(problem, i, p) - task_start(p) if used and p else 0)
+    for ms in problem.milestones:
+        late = v.lateness.get("ms:" + ms.key)
+        if late is not None and ms.deadline is not None:
+            end = max((ends[i] for i in ms.tasks if i in ends), default=0)
+            model.add_hint(late, max(0, end - ms.deadline))
+    for i, task in enumerate(problem.tasks):
+        late = v.lateness.get(task.key)
+        if late is not None and task.deadline is not None and i in ends:
+            model.add_hint(late, max(0, ends[i] - task.deadline))
     if makespan is not None:
         model.add_hint(makespan, max(ends.values(), default=0))
     for i, p in enumerate(hint):

@@ -494,8 +494,9 @@ def smith_bound(
     ``Σ w_j E_j >= a·Σ w + b·Σ w_j S_(j)``, and the last sum is at least its minimum over all
     orders, which Smith's rule gives (order by energy / weight): the classic single-machine
     preemptive relaxation, here with the capacity changing over time. Releases, dependencies
-    and the other resources are ignored, which only lowers the bound. The best of a few slopes
-    (one over each capacity level met) is returned."""
+    and the other resources are ignored, which only lowers the bound, and so is leaving out
+    jobs without weight (the others' prefix energies can only shrink). The best of a few slopes
+    (one over each capacity level met) is returned; the arithmetic is exact (fractions)."""
     jobs = [(Fraction(w), e) for w, e in zip(weights, energies, strict=True) if w > 0 and e > 0]
     total = sum(e for _, e in jobs)
     if not jobs or total == 0:

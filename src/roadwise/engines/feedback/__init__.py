@@ -22,6 +22,7 @@ from roadwise.engines.feedback.duplicates import (
     find_duplicates,
     group_of,
     minhash_signatures,
+    near_duplicate_groups,
     normalise_text,
     similar_pairs,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "label_counts",
     "lexicon_scores",
     "minhash_signatures",
+    "near_duplicate_groups",
     "normalise_text",
     "quote",
     "rate_change",

@@ -3,8 +3,12 @@ how the customer feels (sentiment).
 
 With no labels, a lexicon of the phrases people use ("crashes", "please add", "how do I",
 "love it") plus the star rating decides. Once a person has labelled texts, a linear model
-(logistic regression) learns from them over the backend's text vectors, the lexicon's scores
-and the rating; the lexicon thus acts as a prior the labels correct. Active learning proposes
+(logistic regression) learns from them over the backend's text vectors (word uni- and
+bigrams for the lexical backend), character 2-5-grams within words (robust to typos and word
+forms, which stands in for lemmatisation), the lexicon's scores, and metadata computed from
+the text itself as Maalej et al. (2016) used: star rating, length, tense (past, present
+continuous, future) and sentiment. The lexicon thus acts as a prior the labels correct; the
+regularisation strength is chosen by cross-validation on the labels alone. Active learning proposes
 the unlabelled texts the model is least sure about (smallest margin between its two most
 likely classes): labelling those teaches it most.
 """
@@ -17,7 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
 
 from roadwise.engines.feedback.text import TextBackend
 
@@ -134,6 +141,49 @@ def sentiment(
     return labels, scores
 
 
+_PAST = re.compile(r"\b(was|were|had|did|used to|\w{3,}ed)\b", re.IGNORECASE)
+_FUTURE = re.compile(r"\b(will|shall|going to|gonna|\w+'ll)\b", re.IGNORECASE)
+_CONTINUOUS = re.compile(r"\b(am|is|are|i'm|you're|we're|it's)\s+\w+ing\b", re.IGNORECASE)
+_WORD = re.compile(r"\w+")
+
+METADATA: tuple[str, ...] = (
+    "log words",
+    "past",
+    "present continuous",
+    "future",
+    "positive words",
+    "negative words",
+    "exclamation",
+    "question mark",
+    "no rating",
+    "1 star",
+    "2 stars",
+    "3 stars",
+    "4 stars",
+    "5 stars",
+)
+"""Columns of :func:`text_metadata`."""
+
+
+def text_metadata(texts: Sequence[str], ratings: Sequence[int | None] | None = None) -> np.ndarray:
+    """Per text, features a reader sees besides the words (columns in :data:`METADATA`).
+
+    Tense and sentiment are shares of the text's words, so a long review is not "more past"
+    than a short one; everything lies in [0, 1] so no column dominates the linear model.
+    """
+    out = np.zeros((len(texts), len(METADATA)))
+    for row, text in enumerate(texts):
+        words = max(len(_WORD.findall(text)), 1)
+        out[row, 0] = min(np.log1p(words) / 6.0, 1.0)
+        for col, rx in enumerate((_PAST, _CONTINUOUS, _FUTURE, _POSITIVE, _NEGATIVE), start=1):
+            out[row, col] = min(4.0 * len(rx.findall(text)) / words, 1.0)
+        out[row, 6] = float("!" in text)
+        out[row, 7] = float("?" in text)
+    for row, r in enumerate(ratings or [None] * len(texts)):
+        out[row, 8 if r is None else 8 + min(max(int(r), 1), 5)] = 1.0
+    return out
+
+
 @dataclass(frozen=True)
 class Prediction:
     """Labels per text with the probability of each class (columns in :data:`LABELS` order)."""
@@ -154,30 +204,60 @@ class Prediction:
 
 
 class FeedbackClassifier:
-    """Lexicon by default; a logistic regression once it has labels of at least two kinds."""
+    """Lexicon by default; a logistic regression once it has labels of at least two kinds.
 
-    def __init__(self, backend: TextBackend, *, c: float = 4.0, seed: int = 0) -> None:
+    ``c`` is the regularisation strength used when there are too few labels to choose it;
+    otherwise it is picked from ``c_grid`` by stratified cross-validation (macro-F1) on the
+    labelled texts only. ``char_ngrams`` adds character 2-5-grams to the backend's vectors.
+    """
+
+    def __init__(
+        self,
+        backend: TextBackend,
+        *,
+        c: float = 4.0,
+        c_grid: Sequence[float] = (0.5, 2.0, 8.0, 32.0),
+        char_ngrams: bool = True,
+        seed: int = 0,
+    ) -> None:
         self.backend = backend
         self._c = c
+        self._c_grid = tuple(c_grid)
         self._seed = seed
         self._model: LogisticRegression | None = None
         self._columns = np.zeros(0, dtype=np.int64)
+        self._chars = (
+            HashingVectorizer(
+                analyzer="char_wb",
+                ngram_range=(2, 5),
+                n_features=2**20,
+                alternate_sign=False,
+                norm=None,
+                lowercase=True,
+            )
+            if char_ngrams
+            else None
+        )
+        self._char_idf = TfidfTransformer(sublinear_tf=True)
         self.labels_used = 0
+        self.chosen_c: float | None = None
 
     @property
     def learned(self) -> bool:
         return self._model is not None
 
     def _features(
-        self, texts: Sequence[str], ratings: Sequence[int | None] | None
+        self, texts: Sequence[str], ratings: Sequence[int | None] | None, *, fit: bool = False
     ) -> sp.csr_matrix:
-        vectors = self.backend.transform(texts)
+        blocks = [sp.csr_matrix(self.backend.transform(texts))]
+        if self._chars is not None:
+            counts = self._chars.transform(texts)
+            if fit:
+                self._char_idf.fit(counts)
+            blocks.append(sp.csr_matrix(self._char_idf.transform(counts)))
         lexicon = lexicon_scores(texts, ratings)[:, :4] / 3.0
-        stars = np.zeros((len(texts), 6))
-        for row, r in enumerate(ratings or [None] * len(texts)):
-            stars[row, 0 if r is None else int(r)] = 1.0
-        dense_extra = np.hstack([lexicon, stars])
-        return sp.csr_matrix(sp.hstack([sp.csr_matrix(vectors), sp.csr_matrix(dense_extra)]))
+        blocks.append(sp.csr_matrix(np.hstack([lexicon, text_metadata(texts, ratings)])))
+        return sp.csr_matrix(sp.hstack(blocks))
 
     def fit(
         self,
@@ -193,16 +273,39 @@ class FeedbackClassifier:
         if len(set(labels)) < 2:
             self._model = None
             return self
-        model = LogisticRegression(
-            C=self._c, class_weight="balanced", max_iter=2000, random_state=self._seed
-        )
-        features = self._features(texts, ratings)
+        features = self._features(texts, ratings, fit=True)
         # Only the columns the labelled texts use can get a weight; dropping the rest of the
         # million hashed features makes fitting take milliseconds instead of minutes.
         self._columns = np.unique(features.indices)
-        model.fit(features[:, self._columns], list(labels))
-        self._model = model
+        features = features[:, self._columns]
+        _, counts = np.unique(np.asarray(labels), return_counts=True)
+        folds = min(3, int(counts.min()))
+        if len(self._c_grid) > 1 and folds >= 2 and len(labels) >= 30:
+            self.chosen_c = self._choose_c(features, np.asarray(labels), folds)
+        else:
+            self.chosen_c = self._c
+        self._model = self._model_for(self.chosen_c).fit(features, list(labels))
         return self
+
+    def _model_for(self, c: float) -> LogisticRegression:
+        return LogisticRegression(
+            C=c, class_weight="balanced", max_iter=2000, random_state=self._seed
+        )
+
+    def _choose_c(self, features: sp.csr_matrix, labels: np.ndarray, folds: int) -> float:
+        """The grid's C with the best macro-F1 over inner folds of the labelled texts."""
+        splitter = StratifiedKFold(folds, shuffle=True, random_state=self._seed)
+        splits = list(splitter.split(np.zeros(len(labels)), labels))
+        best, best_score = self._c_grid[0], -1.0
+        for c in self._c_grid:
+            predicted = np.empty(len(labels), dtype=labels.dtype)
+            for train, test in splits:
+                model = self._model_for(c).fit(features[train], labels[train])
+                predicted[test] = model.predict(features[test])
+            score = float(f1_score(labels, predicted, average="macro"))
+            if score > best_score + 1e-9:  # ties keep the smaller C: the simpler model
+                best, best_score = c, score
+        return float(best)
 
     def predict(
         self, texts: Sequence[str], ratings: Sequence[int | None] | None = None

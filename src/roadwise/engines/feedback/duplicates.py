@@ -4,8 +4,9 @@ Exact duplicates are texts equal after normalisation (case, punctuation, spacing
 duplicates are found with MinHash signatures over word 1-3-gram shingles and locality-sensitive
 hashing (banding): candidate pairs share a band, and a pair is kept when the share of agreeing
 signature positions, an unbiased estimate of the shingles' Jaccard similarity, reaches the
-threshold. Signatures are computed in vectorised chunks, so a million texts take seconds and
-memory grows linearly (64 × 4 bytes per text), never quadratically.
+threshold. Signatures are computed in vectorised chunks; bands are processed one at a time and
+their verified pairs merged into the groups at once (union-find), so memory is the signatures
+(64 × 4 bytes per text) plus a few integers per text, however many candidate pairs there are.
 """
 
 from __future__ import annotations
@@ -115,11 +116,14 @@ def find_duplicates(
     # Near duplicates among the distinct texts only: exact copies add nothing but work.
     distinct = np.flatnonzero(exact_rep == np.arange(n))
     signatures = minhash_signatures([normalised[i] for i in distinct], num_perm, seed)
-    left, right = similar_pairs(signatures, threshold=threshold, bands=bands, seed=seed)
-    near_pairs = len(left)
-    rows.append(distinct[left])
-    cols.append(distinct[right])
+    del normalised
+    near, near_pairs = near_duplicate_groups(
+        signatures, threshold=threshold, bands=bands, seed=seed
+    )
     del signatures
+    # Each distinct text joins its near-duplicate group's earliest member.
+    rows.append(distinct)
+    cols.append(distinct[near])
 
     return DuplicateGroups(
         group_of(n, np.concatenate(rows), np.concatenate(cols)), exact_pairs, near_pairs
@@ -136,43 +140,107 @@ def group_of(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return np.asarray(first[component])
 
 
+def _band_keys(signatures: np.ndarray, band: int, per_band: int, weights: np.ndarray) -> np.ndarray:
+    block = signatures[:, band * per_band : (band + 1) * per_band].astype(np.uint64)
+    key = (block * weights).sum(axis=1)  # wraps modulo 2**64: a fine bucket hash
+    empty = (signatures == np.iinfo(np.uint32).max).all(axis=1)
+    key[empty] = np.arange(int(empty.sum()), dtype=np.uint64) + np.uint64(2**63)
+    return np.asarray(key)
+
+
+def _verified(
+    signatures: np.ndarray, left: np.ndarray, right: np.ndarray, threshold: float, chunk: int
+) -> np.ndarray:
+    """Which candidate pairs agree on at least ``threshold`` of signature positions."""
+    keep = np.zeros(len(left), dtype=bool)
+    for start in range(0, len(left), chunk):
+        stop = start + chunk
+        agreement = (signatures[left[start:stop]] == signatures[right[start:stop]]).mean(axis=1)
+        keep[start:stop] = agreement >= threshold
+    return keep
+
+
+def _band_candidates(
+    signatures: np.ndarray, band: int, per_band: int, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    key = _band_keys(signatures, band, per_band, weights)
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    del key
+    hits = np.flatnonzero(sorted_key[1:] == sorted_key[:-1])
+    # Each text is compared with its predecessor in the bucket: a chain that covers the
+    # bucket when its members are alike. A bucket of m texts gives m - 1 candidates, never
+    # m² / 2, so a huge bucket of one template costs no more than m separate texts.
+    return order[hits], order[hits + 1]
+
+
+def near_duplicate_groups(
+    signatures: np.ndarray,
+    *,
+    threshold: float = 0.7,
+    bands: int = 16,
+    seed: int = 0,
+    chunk: int = 200_000,
+) -> tuple[np.ndarray, int]:
+    """Group rows whose MinHash signatures agree on at least ``threshold`` of positions.
+
+    Returns ``(group, merges)``: ``group[i]`` is the earliest row of row i's group, and
+    ``merges`` how many times two groups were joined (texts minus groups). Bands are processed one
+    at a time and each band's candidates are verified and merged (union-find) before the
+    next, so besides the signatures only O(n) integers are held, whatever the number of
+    candidate pairs: a pair already in one group is not even verified.
+    """
+    n, num_perm = signatures.shape
+    if num_perm % bands:
+        raise ValueError("the signature length must be a multiple of bands")
+    per_band = num_perm // bands
+    weights = np.random.default_rng(seed + 1).integers(1, 2**31, size=per_band, dtype=np.uint64)
+    first = np.arange(n, dtype=np.int64)
+    merges = 0
+    for band in range(bands):
+        left, right = _band_candidates(signatures, band, per_band, weights)
+        open_ = first[left] != first[right]
+        left, right = left[open_], right[open_]
+        if len(left) == 0:
+            continue
+        keep = _verified(signatures, left, right, threshold, chunk)
+        left, right = first[left[keep]], first[right[keep]]
+        del keep
+        if len(left) == 0:
+            continue
+        # Union of the groups the verified pairs join: components over group representatives.
+        before = np.count_nonzero(first == np.arange(n))
+        joined = group_of(n, left, right)
+        first = joined[first]
+        merges += int(before - np.count_nonzero(first == np.arange(n)))
+    return first, merges
+
+
 def similar_pairs(
     signatures: np.ndarray, *, threshold: float = 0.7, bands: int = 16, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of rows whose MinHash signatures agree on at least ``threshold`` of positions.
 
     Banding: rows that agree on a whole band fall in the same bucket and become candidates;
-    each candidate is verified on the full signature. Work and memory grow linearly.
+    each candidate is verified on the full signature. Every verified pair is returned, so
+    this holds up to ``bands × n`` pairs; :func:`near_duplicate_groups` gives the groups in
+    O(n) memory and is what the pipeline uses.
     """
     num_perm = signatures.shape[1]
     if num_perm % bands:
         raise ValueError("the signature length must be a multiple of bands")
-    empty = (signatures == np.iinfo(np.uint32).max).all(axis=1)
     per_band = num_perm // bands
     weights = np.random.default_rng(seed + 1).integers(1, 2**31, size=per_band, dtype=np.uint64)
     near_rows: list[np.ndarray] = []
     near_cols: list[np.ndarray] = []
     for band in range(bands):
-        block = signatures[:, band * per_band : (band + 1) * per_band].astype(np.uint64)
-        key = (block * weights).sum(axis=1)  # wraps modulo 2**64: a fine bucket hash
-        key[empty] = np.arange(int(empty.sum()), dtype=np.uint64) + np.uint64(2**63)
-        order = np.argsort(key, kind="stable")
-        hits = np.flatnonzero(key[order][1:] == key[order][:-1])
-        # Each text is compared with its predecessor in the bucket: a chain that covers
-        # the bucket when its members are alike, verified on the full signature below.
-        near_rows.append(order[hits])
-        near_cols.append(order[hits + 1])
+        left, right = _band_candidates(signatures, band, per_band, weights)
+        keep = _verified(signatures, left, right, threshold, 200_000)
+        near_rows.append(np.minimum(left[keep], right[keep]))
+        near_cols.append(np.maximum(left[keep], right[keep]))
     left = np.concatenate(near_rows) if near_rows else np.zeros(0, dtype=np.int64)
     right = np.concatenate(near_cols) if near_cols else np.zeros(0, dtype=np.int64)
     if len(left) == 0:
         return left, right
-    pairs = np.unique(np.stack([np.minimum(left, right), np.maximum(left, right)]), axis=1)
-    left, right = pairs[0], pairs[1]
-    agreement = np.empty(len(left))
-    for start in range(0, len(left), 200_000):
-        stop = start + 200_000
-        agreement[start:stop] = (
-            signatures[left[start:stop]] == signatures[right[start:stop]]
-        ).mean(axis=1)
-    keep = agreement >= threshold
-    return left[keep], right[keep]
+    pairs = np.unique(np.stack([left, right]), axis=1)
+    return pairs[0], pairs[1]

@@ -7,9 +7,12 @@ delivered by a date) and the PSPLIB benchmark (minimise the makespan). What make
   demands add up to more than its peak capacity) also go into a no-overlap constraint, which
   propagates much harder than the cumulative one; the transitive closure of the precedences
   (with the shortest durations) gives the linear relaxation direct start-to-start distances;
-  the makespan gets the energy bound of every resource and the critical-path tail of every task.
+  the makespan gets the energy bound of every resource and the critical-path tail of every task;
+  the cost of delay gets, per resource and WIP limit, the Smith bound of its preemptive
+  one-machine relaxation (``smith_bound``), and the solver's full linear relaxation.
 * **A list-scheduling hint.** The best of a few priority-rule schedules is given as the
-  starting solution, so the search never starts from nothing.
+  starting solution, so the search never starts from nothing. Every variable is hinted (the
+  derived ends, spans and the makespan too): CP-SAT only adopts a complete hint as a solution.
 * **Large-neighbourhood search.** For big roadmaps, after the full model has run for part of
   the time, windows of the incumbent are freed and re-optimised with everything else fixed.
 """

@@ -11,8 +11,9 @@ delivered by a date) and the PSPLIB benchmark (minimise the makespan). What make
   the cost of delay gets, per resource and WIP limit, the Smith bound of its preemptive
   one-machine relaxation (``smith_bound``), and the solver's full linear relaxation.
 * **A list-scheduling hint.** The best of a few priority-rule schedules is given as the
-  starting solution, so the search never starts from nothing. Every variable is hinted (the
-  derived ends, spans and the makespan too): CP-SAT only adopts a complete hint as a solution.
+  starting solution, so the search never starts from nothing. The derived ends, WIP spans,
+  lateness and the makespan are hinted too: CP-SAT only adopts a complete hint as a solution
+  (value-by-date flags and re-planning deviations are still left out).
 * **Large-neighbourhood search.** For big roadmaps, after the full model has run for part of
   the time, windows of the incumbent are freed and re-optimised with everything else fixed.
 """

@@ -399,3 +399,45 @@ def test_regime_widening_moves_levels_outwards_and_keeps_the_median(z: float, wi
     # The further the recent pace is from the long-run one, the wider the 95 % date.
     if widen > 0.1 and abs(z) > 0.1:
         assert wide[3] > plain[3] * np.exp(0.9 * widen * abs(z) * stats.norm.ppf(0.95))
+
+
+def test_late_only_widening_moves_only_late_dates_of_a_slowing_team() -> None:
+    grid = 30.0 * np.exp(0.3 * stats.norm.ppf(GRID))
+    e = np.random.default_rng(2).normal(0, 0.4, 40)
+    pool = ErrorPool(e, np.ones(e.size, dtype=bool), np.zeros(e.size))
+    levels = [0.15, 0.5, 0.85, 0.95]
+    late = Calibration(regime_widen=0.5, regime_late_only=True)
+    for z in (-1.0, 0.0):  # keeping pace or speeding up: nothing changes
+        base = BaseForecast(0.0, grid, z)
+        assert calibrated(base, pool, levels, late) == pytest.approx(
+            calibrated(base, pool, levels, Calibration())
+        )
+    slowing = BaseForecast(0.0, grid, 1.0)
+    plain = calibrated(slowing, pool, levels, Calibration())
+    wide = calibrated(slowing, pool, levels, late)
+    assert wide[:2] == pytest.approx(plain[:2])
+    assert wide[2] == pytest.approx(plain[2] * np.exp(0.5 * stats.norm.ppf(0.85)))
+    assert wide[3] == pytest.approx(plain[3] * np.exp(0.5 * stats.norm.ppf(0.95)))
+
+
+def test_forecast_of_a_slowing_team_widens_its_late_dates_when_asked() -> None:
+    # A year at 6 a week, then half a year at 1 a week: the recent pace is far below the line.
+    recs = [r for r in steady_history(6, 78) if r.done < _monday(26)] + steady_history(1, 26)
+    opts = ForecastOptions(trials=400, backtest_trials=150)
+    plain = forecast_when(recs, 20, AS_OF, opts)
+    wide = forecast_when(
+        recs,
+        20,
+        AS_OF,
+        ForecastOptions(
+            trials=400,
+            backtest_trials=150,
+            calibration=Calibration(regime_widen=1.0, regime_late_only=True),
+        ),
+    )
+    assert wide.days[50] == pytest.approx(plain.days[50])
+    assert wide.days[85] > plain.days[85] * 1.3 and wide.days[95] > plain.days[95] * 1.5
+
+
+def _monday(weeks_before: int) -> dt.datetime:
+    return dt.datetime.combine(AS_OF, dt.time()) - dt.timedelta(weeks=weeks_before)

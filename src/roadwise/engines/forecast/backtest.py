@@ -22,8 +22,10 @@ does two things:
   as ``prior_weight`` pseudo-errors, so a young team gets a wide, honest cone.
 
 Older errors count less (``halflife_weeks``, 13 weeks by default): a team that changed speed
-last quarter should weigh its last quarter most. The settings were chosen once, for every team
-(docs/benchmarks.md says how).
+last quarter should weigh its last quarter most. The settings were chosen once, for every team,
+and checked by leave-one-project-out cross-validation (``benchmarks/forecast_cv.py``;
+docs/benchmarks.md has the numbers). The optional regime-change widening
+(:attr:`Calibration.regime_widen`) did not beat them there and is off by default.
 """
 
 from __future__ import annotations
@@ -77,6 +79,9 @@ class Calibration:
     #: level moves outwards by ``regime_widen * |z| * Phi^-1(level)`` in log-duration. A team
     #: whose pace just changed is the team whose past errors say least about its future.
     regime_widen: float = 0.0
+    #: Widen only the late side, and only when the recent pace is slower than the long-run one
+    #: (a team winding down), instead of both sides for any departure.
+    regime_late_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -235,7 +240,11 @@ def calibrated(
         lv = np.where(lv > 0.5, np.minimum(lv * (n_eff + 1) / n_eff, 0.995), lv)
     widen = np.zeros(lv.size)
     if calibration.regime_widen > 0 and base.regime != 0.0:
-        widen = calibration.regime_widen * abs(base.regime) * ndtri(np.clip(lv, 1e-6, 1 - 1e-6))
+        z = ndtri(np.clip(lv, 1e-6, 1 - 1e-6))
+        if calibration.regime_late_only:
+            widen = calibration.regime_widen * max(base.regime, 0.0) * np.maximum(z, 0.0)
+        else:
+            widen = calibration.regime_widen * abs(base.regime) * z
     if calibration.spread_only:
         q = km_quantiles(values, observed, weights, np.append(lv, 0.5))
         return median * np.exp(q[:-1] - q[-1] + widen)

@@ -70,6 +70,11 @@ def main(argv: list[str] | None = None) -> int:
         default=Calibration().regime_widen,
         help="widen by this times the departure of recent pace from the long-run line",
     )
+    ap.add_argument(
+        "--regime-late-only",
+        action="store_true",
+        help="widen only the late dates, and only for a team that has slowed down",
+    )
     ap.add_argument("--windows", type=int, nargs="+", default=list(Sampling().windows))
     args = ap.parse_args(argv)
     # Averages over columns a method does not have (e.g. the naive line's 50 %) are nan.
@@ -92,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         blend_naive=args.blend_naive,
         finite_sample=args.finite_sample,
         regime_widen=args.regime_widen,
+        regime_late_only=args.regime_late_only,
     )
     sampling = Sampling(block=args.block, windows=tuple(args.windows))
 

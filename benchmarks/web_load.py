@@ -103,7 +103,7 @@ def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
     code = (
         "import sys, uvicorn; from roadwise.views.web import create_app; "
         "uvicorn.run(create_app(sys.argv[1]), host='127.0.0.1', port=int(sys.argv[2]), "
-        "log_level='warning', access_log=False)"
+        "log_level='warning', access_log=False, timeout_keep_alive=30)"
     )
     return subprocess.Popen([sys.executable, "-c", code, url, str(port)])
 
@@ -167,7 +167,12 @@ async def run_level(
                 for name, path in requests_for(keys, rng):
                     client = api if path.startswith("/api") else pages
                     started = time.perf_counter()
-                    r = await client.get(base + path)
+                    try:
+                        r = await client.get(base + path)
+                    except httpx.TransportError:
+                        # A dropped connection counts as a failed request, not as a latency.
+                        errors += 1
+                        continue
                     elapsed = (time.perf_counter() - started) * 1000
                     if r.status_code != 200:
                         errors += 1

@@ -33,6 +33,7 @@ from pydantic import ValidationError as PydanticValidationError
 from roadwise.domain import Item, Range, Workspace
 from roadwise.errors import RoadwiseError
 from roadwise.sources._errors import error_message, error_path, first_error, pick_error
+from roadwise.sources._time import naive_utc
 
 VALUE_FIELDS = (
     "reach",
@@ -222,9 +223,7 @@ def _datetime(text: str) -> dt.datetime:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise _CellError(f"expected an ISO date-time like 2026-03-02T09:30, got {text!r}") from None
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value
+    return naive_utc(value)
 
 
 def _date(text: str) -> dt.date:

@@ -20,6 +20,7 @@ from typing import Any
 
 from roadwise.errors import RoadwiseError
 from roadwise.sources._http import TrackerHttp
+from roadwise.sources._time import naive_utc
 from roadwise.sources.tracker_mapping import (
     DEFAULT_STATUSES,
     TrackerIssue,
@@ -40,7 +41,7 @@ def parse_time(text: Any) -> dt.datetime | None:
         value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+    return naive_utc(value)
 
 
 class GitHubClient:

@@ -22,6 +22,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from roadwise.domain.model import HistoryRecord, ItemKind
 from roadwise.errors import RoadwiseError
+from roadwise.sources._time import naive_utc
 
 FIELDS = ("key", "title", "created", "started", "resolved", "size", "kind", "team", "cycle_minutes")
 REQUIRED = ("created", "resolved")
@@ -125,9 +126,7 @@ def parse_datetime(text: str) -> dt.datetime:
         raise ValueError(
             f"'{text}' is not a date/time (expected e.g. 2024-03-01 14:30:00)"
         ) from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-    return parsed
+    return naive_utc(parsed)
 
 
 def parse_kind(text: str) -> ItemKind:

@@ -26,6 +26,7 @@ from typing import Any
 
 from roadwise.errors import RoadwiseError
 from roadwise.sources._http import TrackerHttp
+from roadwise.sources._time import naive_utc
 from roadwise.sources.tracker_mapping import (
     TrackerIssue,
     TrackerMapping,
@@ -44,14 +45,14 @@ def parse_time(text: str | None) -> dt.datetime | None:
         return None
     for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
         try:
-            return dt.datetime.strptime(text, fmt).astimezone(dt.UTC).replace(tzinfo=None)
+            return naive_utc(dt.datetime.strptime(text, fmt))
         except ValueError:
             continue
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
-    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+    return naive_utc(value)
 
 
 def adf_text(node: Any) -> str:

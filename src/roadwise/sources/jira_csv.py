@@ -19,6 +19,7 @@ from typing import Any
 
 from roadwise.domain import Item
 from roadwise.errors import RoadwiseError
+from roadwise.sources._time import naive_utc
 from roadwise.sources.tracker_mapping import TrackerIssue, TrackerMapping
 
 DATE_FORMATS = (
@@ -84,10 +85,7 @@ class _Header:
 
 
 def parse_date(text: str, fmt: str) -> dt.datetime:
-    value = dt.datetime.strptime(text.strip(), fmt)
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value
+    return naive_utc(dt.datetime.strptime(text.strip(), fmt))
 
 
 def detect_date_format(samples: Sequence[str]) -> str | None:

@@ -22,6 +22,7 @@ from typing import Any
 
 from roadwise.errors import RoadwiseError
 from roadwise.sources._http import TrackerHttp
+from roadwise.sources._time import naive_utc
 from roadwise.sources.tracker_mapping import TrackerIssue, latest
 
 TOKEN_ENV = "ROADWISE_LINEAR_TOKEN"
@@ -64,7 +65,7 @@ def parse_time(text: Any) -> dt.datetime | None:
             parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             raise ValueError(f"'{text}' is not a date/time (expected ISO 8601)") from None
-    return parsed.astimezone(dt.UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+    return naive_utc(parsed)
 
 
 class LinearClient:

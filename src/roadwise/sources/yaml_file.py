@@ -29,6 +29,7 @@ from pydantic_core import PydanticUndefined
 from roadwise.domain import Workspace
 from roadwise.errors import RoadwiseError
 from roadwise.sources._errors import dotted, first_error
+from roadwise.sources._time import naive_utc
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -245,7 +246,7 @@ def _naive_utc(value: Any) -> Any:
             moment = dt.datetime.fromisoformat(value.replace(" ", "T", 1))
         except ValueError:
             return value  # left for the model to report at its line
-        return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat()
+        return naive_utc(moment).isoformat()
     return value
 
 

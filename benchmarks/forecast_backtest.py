@@ -75,6 +75,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="widen only the late dates, and only for a team that has slowed down",
     )
+    ap.add_argument(
+        "--adapt-rate",
+        type=float,
+        default=Calibration().adapt_rate,
+        help="step of the per-team adaptive conformal correction (0: off)",
+    )
+    ap.add_argument(
+        "--adapt-mode",
+        default=Calibration().adapt_mode,
+        choices=["level", "offset"],
+        help="correct the quantile level (Gibbs & Candes) or the log-duration",
+    )
     ap.add_argument("--windows", type=int, nargs="+", default=list(Sampling().windows))
     args = ap.parse_args(argv)
     # Averages over columns a method does not have (e.g. the naive line's 50 %) are nan.
@@ -98,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         finite_sample=args.finite_sample,
         regime_widen=args.regime_widen,
         regime_late_only=args.regime_late_only,
+        adapt_rate=args.adapt_rate,
+        adapt_mode=args.adapt_mode,
     )
     sampling = Sampling(block=args.block, windows=tuple(args.windows))
 

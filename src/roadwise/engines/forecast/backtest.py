@@ -82,6 +82,13 @@ class Calibration:
     #: Widen only the late side, and only when the recent pace is slower than the long-run one
     #: (a team winding down), instead of both sides for any departure.
     regime_late_only: bool = False
+    #: Adaptive conformal inference (Gibbs & Candes 2021) per team: the step size of the
+    #: online correction learned from whether the team's own past q-dates were met. 0: off.
+    adapt_rate: float = 0.0
+    #: "level": correct the quantile level (the original method, bounded in [0, 1]);
+    #: "offset": correct the date itself, in log-duration (quantile tracking), which has no
+    #: ceiling when the largest known error is still too small.
+    adapt_mode: str = "level"
 
 
 @dataclass(frozen=True)
@@ -198,9 +205,21 @@ def calibrated(
     pool: ErrorPool,
     levels: Sequence[float] | FloatArray,
     calibration: Calibration = Calibration(),
+    adaptive: AdaptiveLevels | None = None,
 ) -> FloatArray:
-    """Calibrated durations (days) at ``levels`` from the base forecast and the error pool."""
+    """Calibrated durations (days) at ``levels`` from the base forecast and the error pool.
+
+    ``adaptive``: the team's online level correction (see :class:`AdaptiveLevels`), applied on
+    top of the calibration when given.
+    """
     lv = np.asarray(levels, dtype=float)
+    if adaptive is not None and calibration.enabled:
+        out = calibrated(base, pool, adaptive.map_levels(lv), calibration)
+        out = out * np.exp(adaptive.log_offsets(lv))
+        # Corrections per level may cross; dates must not.
+        order = np.argsort(lv, kind="stable")
+        out[order] = np.maximum.accumulate(out[order])
+        return np.asarray(out, dtype=float)
     median = max(base.median, MIN_DAYS)
     if not np.isfinite(median):
         return np.full(lv.size, np.inf)
@@ -251,6 +270,95 @@ def calibrated(
     return median * np.exp(shift + km_quantiles(values, observed, weights, lv) + widen)
 
 
+#: The offset mode's correction stops at a factor of e^3 (about 20) either way, so a long run of
+#: misses cannot wind it up beyond any use (anti-windup).
+OFFSET_CAP = 3.0
+
+
+@dataclass(frozen=True)
+class AdaptiveLevels:
+    """The online correction of one team's quantile levels, as it stands at one moment.
+
+    Adaptive conformal inference (Gibbs & Candes, 2021): for each tracked level ``q``, every
+    past q-date that was missed moves the level up by ``rate * q`` and every one that was met
+    moves it down by ``rate * (1 - q)``. Over a long run the share of missed q-dates therefore
+    tends to ``1 - q`` on this team's own sequence, whatever the team does, as long as the
+    corrected level can reach a date that is met. Feedback is delayed but not by the whole
+    outcome: a miss is known as soon as the q-date passes with the work unfinished, a hit as
+    soon as the work is finished before it.
+
+    ``state`` is the correction per tracked level: added to the level (mode "level", the
+    corrected level kept in [0, 1]) or to the log-duration (mode "offset", within
+    :data:`OFFSET_CAP`).
+    """
+
+    levels: tuple[float, ...]
+    state: tuple[float, ...]
+    mode: str = "level"
+    #: How many outcomes (met or missed dates, summed over the tracked levels) were learned from.
+    feedback: int = 0
+
+    @classmethod
+    def neutral(cls, levels: Sequence[float], mode: str = "level") -> AdaptiveLevels:
+        return cls(tuple(float(q) for q in levels), tuple(0.0 for _ in levels), mode)
+
+    def corrected_levels(self) -> FloatArray:
+        """The tracked levels after correction (mode "level"), non-decreasing, in [0, 1]."""
+        q = np.asarray(self.levels, dtype=float)
+        if self.mode != "level":
+            return q
+        eff = np.clip(q + np.asarray(self.state, dtype=float), 0.0, 1.0)
+        return np.asarray(np.maximum.accumulate(eff), dtype=float)
+
+    def map_levels(self, levels: FloatArray) -> FloatArray:
+        """Requested levels -> the levels to read from the calibrated distribution."""
+        if self.mode != "level":
+            return levels
+        knots = np.concatenate([[0.0], self.levels, [1.0]])
+        values = np.concatenate([[0.0], self.corrected_levels(), [1.0]])
+        return np.asarray(np.interp(levels, knots, values), dtype=float)
+
+    def log_offsets(self, levels: FloatArray) -> FloatArray:
+        """Log-duration offsets at the requested levels (mode "offset"; zeros otherwise)."""
+        if self.mode != "offset":
+            return np.zeros(levels.size)
+        return np.asarray(
+            np.interp(levels, self.levels, np.asarray(self.state, dtype=float)), dtype=float
+        )
+
+
+def adapt_step(
+    adaptive: AdaptiveLevels,
+    missed: npt.NDArray[np.bool_],
+    rate: float,
+    known: npt.NDArray[np.bool_] | None = None,
+) -> AdaptiveLevels:
+    """Learn from a batch of outcomes: ``missed`` is (outcomes x tracked levels), True = missed.
+
+    ``alpha_{t+1} = alpha_t + rate * (alpha - err_t)`` in the notation of Gibbs & Candes, with
+    ``alpha = 1 - q`` the target miss rate, written here for the level ``1 - alpha_t``: a miss
+    raises the level by ``rate * q``, a hit lowers it by ``rate * (1 - q)``. ``known`` (same
+    shape) marks the outcomes that are in; the others are skipped.
+    """
+    miss = np.atleast_2d(np.asarray(missed, dtype=bool))
+    mask = np.ones(miss.shape, dtype=bool) if known is None else np.atleast_2d(known)
+    if not mask.any():
+        return adaptive
+    q = np.asarray(adaptive.levels, dtype=float)
+    step = rate * np.where(mask, miss.astype(float) - (1.0 - q)[None, :], 0.0).sum(axis=0)
+    state = np.asarray(adaptive.state, dtype=float) + step
+    if adaptive.mode == "level":
+        state = np.clip(q + state, 0.0, 1.0) - q  # the corrected level stays in [0, 1]
+    else:
+        state = np.clip(state, -OFFSET_CAP, OFFSET_CAP)
+    return AdaptiveLevels(
+        adaptive.levels,
+        tuple(float(x) for x in state),
+        adaptive.mode,
+        adaptive.feedback + int(mask.sum()),
+    )
+
+
 @dataclass(frozen=True)
 class BacktestPoint:
     cutoff: float
@@ -286,6 +394,8 @@ class BacktestResult:
     summary: BacktestSummary
     #: Errors known at the end of the history: what calibrates a forecast made today.
     final_pool: ErrorPool = field(repr=False)
+    #: The team's online level correction at the end of the history (None when off).
+    final_adaptive: AdaptiveLevels | None = None
 
 
 def pinball(actual: FloatArray, predicted: FloatArray, levels: Sequence[float]) -> float:
@@ -420,6 +530,38 @@ def backtest(
         values = np.where(known, g_err, bound)
         return ErrorPool(values[seen], known[seen], (t - g_t[seen]) / 7.0, g_z[seen])
 
+    adaptive_on = calibration.enabled and calibration.adapt_rate > 0
+    adapted: dict[float, FloatArray] = {}
+    final_adaptive: AdaptiveLevels | None = None
+    if adaptive_on:
+        # Every weekly forecast is replayed in time order; its q-date becomes feedback at the
+        # moment its outcome is known: when the work is finished before the date (met), or when
+        # the date passes with the work unfinished (missed). Only feedback known before a
+        # forecast's own date corrects it.
+        lv_t = np.asarray(levels, dtype=float)
+        state = AdaptiveLevels.neutral(levels, calibration.adapt_mode)
+        fb_time = np.full((g_t.size, lv_t.size), np.inf)
+        missed = np.zeros((g_t.size, lv_t.size), dtype=bool)
+        learned = np.zeros((g_t.size, lv_t.size), dtype=bool)
+
+        def learn_before(t: float, state: AdaptiveLevels) -> AdaptiveLevels:
+            new = ~learned & (fb_time < t)
+            rows = new.any(axis=1)
+            if not rows.any():
+                return state
+            learned[new] = True
+            return adapt_step(state, missed[rows], calibration.adapt_rate, new[rows])
+
+        for k, t in enumerate(g_t):
+            state = learn_before(float(t), state)
+            fc_k = calibrated(bases[float(t)], pool_at(float(t)), lv_t, calibration, state)
+            adapted[float(t)] = fc_k
+            act = g_act[k] if np.isfinite(g_act[k]) else np.inf
+            miss = act > fc_k
+            missed[k] = miss
+            fb_time[k] = float(t) + np.where(miss, fc_k, act)
+        final_adaptive = learn_before(end_day, state)
+
     points = []
     for t in all_cut:
         if t < grid_start or float(t) not in bases:
@@ -429,7 +571,7 @@ def backtest(
             continue  # the data ends before the outcome: cannot be scored
         base = bases[float(t)]
         pool = pool_at(float(t)) if calibration.enabled else ErrorPool.empty()
-        fc = calibrated(base, pool, levels, calibration)
+        fc = adapted[float(t)] if adaptive_on else calibrated(base, pool, levels, calibration)
         base_q = np.interp(np.asarray(levels), GRID, raw[float(t)].grid_days)
         naive = naive_days(float(t))
         points.append(
@@ -448,4 +590,5 @@ def backtest(
         points=tuple(points),
         summary=summarise(points, levels),
         final_pool=pool_at(end_day) if calibration.enabled else ErrorPool.empty(),
+        final_adaptive=final_adaptive,
     )

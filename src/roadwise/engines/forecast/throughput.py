@@ -300,9 +300,11 @@ def forecast_when(
     result = measure(records, target, as_of, options, window) if options.calibrate else None
     levels = np.linspace(0.0025, 0.9975, 200)
     if result is not None:
-        pool = result.final_pool
-        dist = calibrated(base, pool, levels, options.calibration)
-        pct_days = calibrated(base, pool, [p / 100 for p in PERCENTILES], options.calibration)
+        pool, adaptive = result.final_pool, result.final_adaptive
+        dist = calibrated(base, pool, levels, options.calibration, adaptive)
+        pct_days = calibrated(
+            base, pool, [p / 100 for p in PERCENTILES], options.calibration, adaptive
+        )
     else:
         dist = np.quantile(sim_days, levels, method="inverted_cdf")
         pct_days = np.quantile(sim_days, [p / 100 for p in PERCENTILES], method="inverted_cdf")
@@ -365,7 +367,9 @@ def forecast_how_many(
                 blend_with_naive(base, naive, options.calibration.blend_naive), naive
             )
             lv = [p / 100 for p in PERCENTILES]
-            dur = calibrated(base, result.final_pool, lv, options.calibration)
+            dur = calibrated(
+                base, result.final_pool, lv, options.calibration, result.final_adaptive
+            )
             at_least = {
                 p: float(np.floor(median * (7 * weeks) / max(d, MIN_DAYS)))
                 for p, d in zip(PERCENTILES, dur, strict=True)

@@ -1,0 +1,150 @@
+"""Adaptive conformal correction of the forecast's levels: known answers and invariants."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from roadwise.engines.forecast import Calibration, backtest
+from roadwise.engines.forecast.backtest import (
+    GRID,
+    LEVELS,
+    OFFSET_CAP,
+    AdaptiveLevels,
+    BaseForecast,
+    ErrorPool,
+    adapt_step,
+    calibrated,
+)
+
+
+def _run(outcomes: list[bool], rate: float, mode: str = "level") -> AdaptiveLevels:
+    """Feed one outcome at a time (True = missed) at every tracked level."""
+    state = AdaptiveLevels.neutral(LEVELS, mode)
+    for miss in outcomes:
+        state = adapt_step(state, np.full((1, len(LEVELS)), miss), rate)
+    return state
+
+
+def test_one_miss_and_one_hit_move_the_level_by_known_steps() -> None:
+    missed = _run([True], 0.01)
+    assert missed.state == pytest.approx([0.01 * q for q in LEVELS])
+    met = _run([False], 0.01)
+    assert met.state == pytest.approx([-0.01 * (1 - q) for q in LEVELS])
+    # At the target rate (15 % misses at 85 %) the level stays where it is: 3 misses, 17 hits.
+    q85 = LEVELS.index(0.85)
+    state = AdaptiveLevels.neutral([0.85])
+    batch = np.array([[True]] * 3 + [[False]] * 17)
+    assert adapt_step(state, batch, 0.01).state[0] == pytest.approx(0.0, abs=1e-12)
+    assert met.feedback == len(LEVELS) and q85 == 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    outcomes=st.lists(st.booleans(), min_size=1, max_size=300),
+    rate=st.floats(min_value=1e-4, max_value=0.5),
+)
+def test_corrected_levels_stay_in_unit_interval_and_ordered(
+    outcomes: list[bool], rate: float
+) -> None:
+    state = _run(outcomes, rate)
+    eff = state.corrected_levels()
+    assert np.all(eff >= 0.0) and np.all(eff <= 1.0)
+    assert np.all(np.diff(eff) >= 0)
+    mapped = state.map_levels(np.linspace(0.0, 1.0, 41))
+    assert mapped[0] == 0.0 and mapped[-1] == 1.0 and np.all(np.diff(mapped) >= -1e-12)
+    offsets = _run(outcomes, rate, "offset").state
+    assert all(abs(x) <= OFFSET_CAP for x in offsets)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(min_value=1, max_value=200), rate=st.floats(min_value=1e-3, max_value=0.2))
+def test_all_misses_raise_and_all_hits_lower_the_level(n: int, rate: float) -> None:
+    up = _run([True] * n, rate).corrected_levels()
+    down = _run([False] * n, rate).corrected_levels()
+    base = np.array(LEVELS)
+    assert np.all(up > base) and np.all(down < base)
+    # Enough misses reach the ceiling and stay there (no wind-up beyond it).
+    ceiling = _run([True] * 1000, 0.05)
+    assert np.all(ceiling.corrected_levels() == 1.0)
+    after = adapt_step(ceiling, np.zeros((1, len(LEVELS)), dtype=bool), 0.05)
+    assert np.all(after.corrected_levels() < 1.0)
+
+
+def test_long_run_miss_rate_reaches_the_target_under_a_shift() -> None:
+    # The forecast believes outcomes are N(0, 1); they are N(0, 2) and later N(1.5, 1): its
+    # 85 % quantile is far too early. The adapted level brings the miss rate to 15 %, within
+    # the Gibbs-Candes bound (1 + rate) / (rate * T).
+    rng = np.random.default_rng(0)
+    steps, rate = 4000, 0.01
+    outcome = np.concatenate([rng.normal(0, 2, steps // 2), rng.normal(1.5, 1, steps // 2)])
+    state = AdaptiveLevels.neutral([0.85])
+    misses = 0
+    for y in outcome:
+        level = float(np.clip(state.corrected_levels()[0], 1e-9, 1 - 1e-9))
+        miss = bool(y > stats.norm.ppf(level))
+        misses += miss
+        state = adapt_step(state, np.array([[miss]]), rate)
+    assert abs(misses / steps - 0.15) <= (1 + rate) / (rate * steps) + 1e-9
+    naive_rate = float(np.mean(outcome > stats.norm.ppf(0.85)))
+    assert naive_rate > 0.3  # the uncorrected quantile misses far more often
+
+
+def test_corrected_levels_read_further_out_in_the_calibrated_distribution() -> None:
+    grid = 30.0 * np.exp(0.3 * stats.norm.ppf(GRID))
+    e = np.random.default_rng(3).normal(0, 0.4, 60)
+    pool = ErrorPool(e, np.ones(e.size, dtype=bool), np.zeros(e.size))
+    base = BaseForecast(0.0, grid)
+    plain = calibrated(base, pool, LEVELS)
+    assert calibrated(base, pool, LEVELS, adaptive=AdaptiveLevels.neutral(LEVELS)) == (
+        pytest.approx(plain)
+    )
+    late = _run([True] * 10, 0.01)
+    wide = calibrated(base, pool, LEVELS, adaptive=late)
+    assert np.all(wide > plain) and np.all(np.diff(wide) >= 0)
+    # The level correction is the calibrated distribution read at the corrected levels.
+    assert wide == pytest.approx(calibrated(base, pool, late.corrected_levels()))
+    offset = _run([True] * 10, 0.01, "offset")
+    shifted = calibrated(base, pool, LEVELS, adaptive=offset)
+    assert shifted == pytest.approx(plain * np.exp(np.array(offset.state)))
+
+
+def _winding_down(seed: int) -> np.ndarray:
+    """A year and a half at about 5 items a week, then about 1 a week for a year."""
+    rng = np.random.default_rng(seed)
+    fast = rng.uniform(0, 540, rng.poisson(540 / 7 * 5))
+    slow = rng.uniform(540, 900, rng.poisson(360 / 7 * 1))
+    return np.sort(np.concatenate([fast, slow]))
+
+
+def test_adaptive_backtest_brings_hit_rates_closer_to_their_levels() -> None:
+    # The calibrated forecast of a team that slowed down meets its 50 % and 70 % dates far
+    # less often than stated; the team's own misses move those levels out.
+    done = _winding_down(5)
+    cutoffs = np.arange(182.0, done[-1], 14.0)
+    plain = backtest(done, 10.0, cutoffs, trials=300)
+    adapted = backtest(done, 10.0, cutoffs, trials=300, calibration=Calibration(adapt_rate=0.02))
+    assert adapted.summary.cutoffs == plain.summary.cutoffs > 20
+    gap_plain = np.abs(np.array(plain.summary.hit) - LEVELS).sum()
+    gap = np.abs(np.array(adapted.summary.hit) - LEVELS).sum()
+    assert gap < 0.5 * gap_plain
+    assert adapted.final_adaptive is not None and adapted.final_adaptive.feedback > 0
+    assert plain.final_adaptive is None
+
+
+def test_adaptive_backtest_uses_only_outcomes_known_before_each_cutoff() -> None:
+    done = _winding_down(6)
+    cut = 700.0
+    cutoffs = np.array([cut])
+    cal = Calibration(adapt_rate=0.02)
+    full = backtest(done, 10.0, cutoffs, trials=300, calibration=cal)
+    # The same past with a different future: the forecast at the cut-off must not move.
+    future = np.sort(np.random.default_rng(9).uniform(cut, cut + 30, 60))
+    other = backtest(
+        np.concatenate([done[done < cut], future]), 10.0, cutoffs, trials=300, calibration=cal
+    )
+    assert full.points[0].actual_days != other.points[0].actual_days
+    assert full.points[0].forecast_days == other.points[0].forecast_days

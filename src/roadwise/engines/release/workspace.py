@@ -14,9 +14,11 @@
   with the ``customers`` objective, a customer's annual revenue counts only when every open
   item it asked for ships; with ``both``, revenue is rescaled so that all customers together
   weigh as much as all items together.
-* Capacity: :func:`team_capacity` for each team and release window (see there), unless given.
-  Items of a team without people count against the total only. Skill pools exist for the
-  skills people have; a skill no one lists is not limited.
+* Capacity: the capacity engine's productive person-days of each team in each release window
+  (public holidays, days off, joining, leaving, ramp-up, focus, unplanned work: see
+  :mod:`roadwise.engines.capacity`) × the team's points per person-day, unless given. Items
+  of a team without people count against the total only. Skill pools exist for the skills
+  people have; a skill no one lists is not limited.
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ from typing import Literal
 import numpy as np
 
 from roadwise.domain import Deadline, EstimateUnit, Item, MoSCoW, Team, Workspace, likely
+from roadwise.engines.capacity import (
+    CapacityCalendar,
+    PersonCapacity,
+    capacity_calendar,
+    person_capacity,
+    public_holidays,
+)
+from roadwise.engines.capacity import working_days as weekdays
 from roadwise.engines.release.problem import (
     Candidate,
     CustomerDemand,
@@ -85,37 +95,64 @@ def fallback_value(item: Item) -> float:
 
 
 def working_days(start: dt.date, end: dt.date) -> int:
-    """Monday-to-Friday days from ``start`` to ``end``, both included."""
+    """Monday-to-Friday days from ``start`` to ``end``, both included (public holidays count:
+    this scales a total the user gave, which carries no team or country)."""
     if end < start:
         return 0
     return int(np.busday_count(start, end + dt.timedelta(days=1)))
 
 
-def person_days(team: Team, start: dt.date, end: dt.date, skill: str | None = None) -> float:
-    """Available person-days of a team (or its people with ``skill``) in a window."""
-    total = 0.0
+def _people(team: Team, start: dt.date, end: dt.date, skill: str | None) -> list[PersonCapacity]:
+    """The capacity engine's day-by-day figures for a team's people (or those with ``skill``)
+    over the weekdays of a window, with each person's public holidays."""
+    days = weekdays(start, working_days(start, end))
+    if not days:
+        return []
+    years = range(days[0].year, days[-1].year + 1)
+    holidays: dict[str, dict[dt.date, str]] = {}
+    people: list[PersonCapacity] = []
     for person in team.people:
         if skill is not None and skill not in person.skills:
             continue
-        first = max(start, person.joins or start)
-        last = min(end, person.leaves or end)
-        days = working_days(first, last)
-        for off in person.days_off:
-            days -= working_days(max(first, off.start), min(last, off.end))
-        total += max(days, 0) * person.availability
-    return total
+        country = person.country or team.country
+        if country not in holidays:
+            holidays[country] = public_holidays(country, years)
+        people.append(person_capacity(person, team, days, holidays[country]))
+    return people
+
+
+def person_days(team: Team, start: dt.date, end: dt.date, skill: str | None = None) -> float:
+    """Person-days a team's people (or those with ``skill``) are at work in a window:
+    availability, less days off and public holidays, only while they are on the team; before
+    ramp-up and focus (the capacity engine's headcount days)."""
+    return float(sum(p.present.sum() for p in _people(team, start, end, skill)))
 
 
 def team_capacity(team: Team, start: dt.date, end: dt.date, skill: str | None = None) -> float:
-    """Points a team can plan in a window: people × availability × working days (less days
-    off, only while they are on the team) × focus factor × (1 − unplanned share) × points per
-    person-day. Public holidays are not subtracted (the scheduling capacity model does that)."""
-    return (
-        person_days(team, start, end, skill)
-        * team.focus_factor
-        * (1 - team.unplanned_share)
-        * team.points_per_person_day
-    )
+    """Points a team (or its people with ``skill``) can plan in a window: the capacity engine's
+    productive person-days (availability, days off, public holidays of each person's country,
+    joining, leaving and ramp-up, focus factor, unplanned share) × points per person-day, the
+    same figure the roadmap scheduler and ``roadwise capacity`` use."""
+    productive = sum(float(p.productive.sum()) for p in _people(team, start, end, skill))
+    return productive * team.points_per_person_day
+
+
+def _window_capacity(
+    calendar: CapacityCalendar, teams: Sequence[Team], start: dt.date, end: dt.date
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Points per team and per skill (all teams' people with it) in one release window."""
+    dates = np.array(calendar.days, dtype="datetime64[D]")
+    inside = (dates >= np.datetime64(start)) & (dates <= np.datetime64(end))
+    by_team: dict[str, float] = {}
+    by_skill: dict[str, float] = {}
+    for team in teams:
+        days = calendar.team(team.key)
+        rate = team.points_per_person_day
+        by_team[team.key] = float(days.productive[inside].sum()) * rate
+        for skill in days.skills:
+            points = float(days.productive_for(skill)[inside].sum()) * rate
+            by_skill[skill] = by_skill.get(skill, 0.0) + points
+    return by_team, by_skill
 
 
 def _windows(ws: Workspace, count: int, default_days: int) -> list[tuple[str, dt.date, dt.date]]:
@@ -280,16 +317,25 @@ def release_problem(
 
     slots = []
     teams = [t for t in ws.teams if t.people]
+    calendar: CapacityCalendar | None = None
+    if teams and options.capacity is None:
+        # One calendar over all windows, from the capacity engine, so that public holidays,
+        # ramp-up, joining and leaving count here exactly as in the roadmap and `capacity`.
+        first = min(start for _, start, _ in windows)
+        last = max(end for _, _, end in windows)
+        calendar = capacity_calendar(ws, start=first, days=max(1, working_days(first, last)))
     for key, start, end in windows:
-        derived = {t.key: round(team_capacity(t, start, end), 3) for t in teams}
+        derived: dict[str, float] = {}
+        pools: dict[str, float] = {}
+        if calendar is not None:
+            derived, pools = _window_capacity(calendar, teams, start, end)
+        derived = {name: round(points, 3) for name, points in derived.items()}
         derived.update(options.team_capacity)
         skills: dict[str, float] = {}
         if options.skills:
             # Only skills someone has are pools; a skill nobody lists is not tracked, not absent.
-            known = {s for t in teams for p in t.people for s in p.skills}
-            needed = {s for c in candidates for s in c.skills} & known
-            for skill in sorted(needed):
-                skills[skill] = round(sum(team_capacity(t, start, end, skill) for t in teams), 3)
+            needed = {s for c in candidates for s in c.skills}
+            skills = {s: round(pools[s], 3) for s in sorted(needed & pools.keys())}
         if options.capacity is None and not derived:
             raise ValidationError(
                 "no capacity to plan with: no team has people; give one with --capacity "
@@ -334,6 +380,7 @@ __all__: Sequence[str] = [
     "ReleaseOptions",
     "WorkspaceProblem",
     "fallback_value",
+    "person_days",
     "release_problem",
     "team_capacity",
     "working_days",

@@ -16,7 +16,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from roadwise.domain import Item, ItemKind, Status, Workspace
+from roadwise.domain import Item, Status, Workspace
+
+# The hierarchy as the forecast sees it: one definition of "deliverable", "initiative", "serves
+# an objective" and "deadline" for the reports and for the web app's dates.
+from roadwise.engines.forecast.objectives import deliverables as deliverables
+from roadwise.engines.forecast.objectives import descendants as descendants
+from roadwise.engines.forecast.objectives import effective_deadline as effective_deadline
+from roadwise.engines.forecast.objectives import initiatives as initiatives
+from roadwise.engines.forecast.objectives import leaves_of as leaves_of
+from roadwise.engines.forecast.objectives import objective_items as objective_items
 
 # --------------------------------------------------------------------------- records
 
@@ -105,30 +114,6 @@ class Facts:
 # --------------------------------------------------------------------------- workspace facts
 
 
-def descendants(ws: Workspace, key: str) -> list[Item]:
-    """Every item below ``key`` in the hierarchy (any depth)."""
-    children: dict[str, list[Item]] = defaultdict(list)
-    for item in ws.items:
-        if item.parent:
-            children[item.parent].append(item)
-    out: list[Item] = []
-    stack = list(children.get(key, []))
-    while stack:
-        item = stack.pop()
-        out.append(item)
-        stack.extend(children.get(item.key, []))
-    return out
-
-
-def leaves_of(ws: Workspace, item: Item) -> list[Item]:
-    """The items that carry the work of ``item`` (itself when it has no children)."""
-    below = descendants(ws, item.key)
-    if not below:
-        return [item]
-    parents = {i.parent for i in below if i.parent}
-    return [i for i in below if i.key not in parents]
-
-
 def size(item: Item) -> float:
     """Likely size in the item's unit (1 when not estimated: counts as one piece of work)."""
     return item.estimate.likely if item.estimate else 1.0
@@ -146,36 +131,6 @@ def progress(ws: Workspace, item: Item) -> tuple[float, float]:
     return done, total
 
 
-def deliverables(ws: Workspace, *, include_finished: bool = False) -> list[Item]:
-    """What a stakeholder recognises as a piece of the roadmap: features, else epics, else items."""
-    wanted = [i for i in ws.items if (include_finished or i.is_open) and i.status != Status.DROPPED]
-    for kind in (ItemKind.FEATURE, ItemKind.EPIC):
-        chosen = [i for i in wanted if i.kind == kind]
-        if chosen:
-            return chosen
-    return ws.leaf_items(wanted)
-
-
-def initiatives(ws: Workspace) -> list[Item]:
-    """Open epics (the glossary calls them initiatives); features when there are no epics."""
-    epics = [i for i in ws.items if i.kind == ItemKind.EPIC and i.is_open]
-    return epics or [i for i in ws.items if i.kind == ItemKind.FEATURE and i.is_open]
-
-
-def objective_items(ws: Workspace, objective: str) -> list[Item]:
-    """Items that serve an objective, directly or through an ancestor."""
-    direct = {i.key for i in ws.items if any(link.objective == objective for link in i.objectives)}
-    out: list[Item] = []
-    for item in ws.items:
-        node: Item | None = item
-        while node is not None:
-            if node.key in direct:
-                out.append(item)
-                break
-            node = ws.item_by_key.get(node.parent) if node.parent else None
-    return out
-
-
 def kr_progress(ws: Workspace) -> dict[str, float | None]:
     """Mean key-result progress (0..1, clamped) per objective; None without measurements."""
     out: dict[str, float | None] = {}
@@ -185,28 +140,6 @@ def kr_progress(ws: Workspace) -> dict[str, float | None]:
             sum(min(max(v, 0.0), 1.0) for v in values) / len(values) if values else None
         )
     return out
-
-
-def effective_deadline(ws: Workspace, item: Item) -> tuple[dt.date, str] | None:
-    """The date an item must meet and why: its own deadline, a descendant's, or its release."""
-    candidates: list[tuple[dt.date, str]] = []
-    for part in [item, *descendants(ws, item.key)]:
-        if part.deadline and part.is_open:
-            reason = part.deadline.reason or ("hard deadline" if part.deadline.hard else "target")
-            candidates.append((part.deadline.date, reason))
-    if item.release and item.release in ws.release_by_key:
-        release = ws.release_by_key[item.release]
-        candidates.append((release.date, f"release {release.name}"))
-    if not candidates:
-        # The work of an objective with a due date is due when the objective is.
-        node: Item | None = item
-        while node is not None and not candidates:
-            for link in node.objectives:
-                objective = ws.objective_by_key.get(link.objective)
-                if objective and objective.due:
-                    candidates.append((objective.due, f"objective {objective.title}"))
-            node = ws.item_by_key.get(node.parent) if node.parent else None
-    return min(candidates) if candidates else None
 
 
 def open_size(ws: Workspace, item: Item) -> float:

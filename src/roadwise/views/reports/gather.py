@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from roadwise.domain import Item, Status, Workspace
+from roadwise.domain import Workspace
+from roadwise.engines.forecast.objectives import TRIALS, Unit, week_date
 from roadwise.errors import RoadwiseError
-from roadwise.views.reports import facts as F
 from roadwise.views.reports.facts import (
     Calibration,
     CapacityRow,
@@ -36,9 +36,7 @@ from roadwise.views.reports.wording import (
     say_number,
 )
 
-TRIALS = 2000
 NEW_HIRE_SHARE = 0.75
-HISTORY_WEEKS = 104
 
 
 def _has(module: str) -> bool:
@@ -121,17 +119,6 @@ def _priorities(facts: Facts, results: dict[str, Any], trials: int) -> None:
         "uncertain input (roadwise.engines.prioritize)"
     )
     facts.engines["priorities"] = f"{result.framework_label}, {result.samples:,} samples"
-
-
-def rank_of(facts: Facts, item: Item) -> float:
-    """An item's expected rank; for a parent, the best rank among the items below it."""
-    own = facts.priorities.get(item.key)
-    if own is not None:
-        return own.rank
-    ranks = [
-        p.rank for i in F.descendants(facts.ws, item.key) if (p := facts.priorities.get(i.key))
-    ]
-    return min(ranks) if ranks else float("inf")
 
 
 # --------------------------------------------------------------------------- feedback
@@ -336,196 +323,23 @@ def _capacity(facts: Facts, roadmap: Any) -> None:
 # --------------------------------------------------------------------------- forecast
 
 
-def _weekly_history(ws: Workspace, team: str | None, unit: str, end: dt.date) -> np.ndarray:
-    """Work finished per week (oldest first) over the last two years before ``end``."""
-    from roadwise.engines import history
-
-    records = history.select(ws.history, team=team)
-    start = end - dt.timedelta(weeks=HISTORY_WEEKS)
-    series = history.throughput(records, "week", start=history.week_start(start), end=end)
-    values = series.values(unit)
-    return np.asarray(values, dtype=float)
-
-
-def _unit(ws: Workspace) -> str:
-    """Forecast in points when the history has them and items are estimated, else in items."""
-    has_points = sum(1 for r in ws.history if r.points) > 0.5 * max(1, len(ws.history))
-    return "points" if has_points else "items"
-
-
-def _leaf_size(ws: Workspace, leaf: Item, unit: str) -> float:
-    if unit == "items":
-        return 1.0
-    if leaf.estimate is None:
-        return 1.0
-    value = leaf.estimate.likely
-    if leaf.estimate.unit.value == "person_days" and leaf.team in ws.team_by_key:
-        value *= ws.team_by_key[leaf.team].points_per_person_day
-    return value
-
-
-def _team_of(ws: Workspace, leaf: Item) -> str | None:
-    node: Item | None = leaf
-    while node is not None:
-        if node.team:
-            return node.team
-        node = ws.item_by_key.get(node.parent) if node.parent else None
-    return None
-
-
-def _order_key(facts: Facts) -> Callable[[Item], tuple[Any, ...]]:
-    """Work order within a team: in progress first, then dated commitments, then priority.
-
-    The roadmap's solver is stopped by a time limit, so its order can differ from run to run;
-    the forecast keeps to this deterministic order so that a report is reproducible.
-    """
-    ws = facts.ws
-    status_rank = {Status.IN_PROGRESS: 0, Status.READY: 1, Status.DISCOVERY: 2, Status.IDEA: 3}
-
-    def committed(item: Item) -> dt.date:
-        dates = [
-            node.deadline.date
-            for node in [item, *F.descendants(ws, item.key)]
-            if node.deadline and node.is_open
-        ]
-        return min(dates) if dates else dt.date.max
-
-    def key(item: Item) -> tuple[Any, ...]:
-        return (
-            status_rank.get(item.status, 4),
-            committed(item),
-            rank_of(facts, item),
-            item.key,
-        )
-
-    return key
-
-
-def team_leaves(facts: Facts) -> dict[str, list[tuple[str, Item]]]:
-    """Each team's open leaves as (deliverable key, leaf) in the order they will be worked.
-
-    Deliverables are ordered by status (in progress first), dated commitments and priority;
-    within a deliverable, its leaves in the same order.
-    """
-    ws = facts.ws
-    order = _order_key(facts)
-    queues: dict[str, list[tuple[str, Item]]] = defaultdict(list)
-    for deliverable in sorted(F.deliverables(ws), key=order):
-        for leaf in sorted(F.leaves_of(ws, deliverable), key=order):
-            team = _team_of(ws, leaf)
-            if leaf.is_open and team is not None:
-                queues[team].append((deliverable.key, leaf))
-    return queues
-
-
-def team_queues(facts: Facts, unit: str) -> dict[str, list[tuple[str, float]]]:
-    """Each team's remaining work as (deliverable key, size) in queue order."""
-    return {
-        team: [(key, _leaf_size(facts.ws, leaf, unit)) for key, leaf in leaves]
-        for team, leaves in team_leaves(facts).items()
-    }
-
-
-def simulate_queues(
-    facts: Facts,
-    unit: str,
-    trials: int,
-    *,
-    extra: dict[str, float] | None = None,
-    seed_offset: int = 0,
-    starts: dict[str, np.ndarray] | None = None,
-) -> dict[str, np.ndarray]:
-    """Finish week (trials,) of every deliverable: the latest of its open leaves.
-
-    The forecasting engine's probabilistic roadmap replays each team's leaves in queue order,
-    with sizes drawn from their estimates (corrected by the team's estimate bias), throughput
-    resampled in blocks of weeks from the team's own history, and dependencies waited for.
-    ``extra`` scales a team's throughput (one more engineer); ``starts``, when given, receives
-    the week each deliverable's first piece of work can begin.
-    """
-    from roadwise.engines.forecast import TeamFlow, estimate_bias, simulate_roadmap
-    from roadwise.engines.forecast.roadmap import RoadmapItem
-
-    ws = facts.ws
-    queues = team_leaves(facts)
-    items: list[RoadmapItem] = []
-    owner: list[str] = []
-    for team, leaves in sorted(queues.items()):
-        for deliverable, leaf in leaves:
-            items.append(
-                RoadmapItem(
-                    key=leaf.key,
-                    team=team,
-                    estimate=leaf.estimate if unit == "points" else None,
-                    depends_on=tuple(d.item for d in leaf.dependencies),
-                    deadline=leaf.deadline.date if leaf.deadline else None,
-                    title=leaf.title,
-                )
-            )
-            owner.append(deliverable)
-    if not items:
-        return {}
-    known = {it.key for it in items}
-    items = [
-        RoadmapItem(
-            key=it.key,
-            team=it.team,
-            estimate=it.estimate,
-            depends_on=tuple(d for d in it.depends_on if d in known),
-            deadline=it.deadline,
-            title=it.title,
-        )
-        for it in items
-    ]
-    flows: dict[str, Any] = {}
-    for team in queues:
-        history = _weekly_history(ws, team, unit, ws.as_of) * (extra or {}).get(team, 1.0)
-        records = [r for r in ws.history if r.team == team]
-        points = [r.points for r in records if r.points]
-        flows[team] = TeamFlow(
-            history,
-            estimate_bias(records, team) if unit == "points" else None,
-            float(np.median(points)) if unit == "points" and points else 1.0,
-        )
-    result = simulate_roadmap(items, flows, ws.as_of, trials=trials, seed=facts.seed + seed_offset)
-    weeks = np.asarray(result.finish_days) / 7.0
-    finish: dict[str, np.ndarray] = {}
-    previous: dict[str, int] = {}
-    for column, (it, deliverable) in enumerate(zip(items, owner, strict=True)):
-        finish[deliverable] = np.maximum(
-            finish.get(deliverable, np.zeros(trials)), weeks[:, column]
-        )
-        if starts is not None:
-            # A piece starts when its team finished the piece before it in the queue.
-            before = previous.get(it.team)
-            began = weeks[:, before] if before is not None else np.zeros(trials)
-            starts[deliverable] = np.minimum(
-                starts.get(deliverable, np.full(trials, np.inf)), began
-            )
-        previous[it.team] = column
-    facts.raw.setdefault("roadmap_forecast", result)
-    return finish
-
-
-def _to_date(as_of: dt.date, weeks: float) -> dt.date:
-    if not np.isfinite(weeks):
-        return dt.date.max
-    return as_of + dt.timedelta(days=int(np.ceil(weeks * 7)))
+def _ranks(facts: Facts) -> dict[str, float]:
+    return {key: p.rank for key, p in facts.priorities.items()}
 
 
 def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
+    """Delivery dates from the forecasting engine: the same function the web app calls."""
     ws = facts.ws
-    if not ws.history or not _has("roadwise.engines.forecast.simulate"):
+    if not ws.history or not _has("roadwise.engines.forecast.objectives"):
         return
-    unit = _unit(ws)
-    starts: dict[str, np.ndarray] = {}
-    finish = simulate_queues(facts, unit, trials, starts=starts)
-    if not finish:
+    from roadwise.engines.forecast.objectives import forecast_delivery
+
+    delivery = forecast_delivery(ws, _ranks(facts), trials=trials, seed=facts.seed)
+    sim = delivery.simulation
+    if not sim.finish_weeks:
         return
-    for key, weeks in starts.items():
-        facts.forecast_starts[key] = _to_date(
-            ws.as_of, float(np.quantile(weeks, 0.5, method="inverted_cdf"))
-        )
+    unit = delivery.unit
+    facts.forecast_starts.update(delivery.starts)
     method = (
         f"probabilistic roadmap, {trials:,} Monte Carlo trials (roadwise.engines.forecast): each "
         f"team works its open items in order of status, deadline and priority; sizes drawn from "
@@ -535,67 +349,36 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
     facts.forecast_method = method
     facts.forecast_trials = trials
     facts.engines["forecast"] = f"Monte Carlo, {trials:,} trials"
-    facts.raw["finish_weeks"] = finish
+    facts.raw["finish_weeks"] = dict(sim.finish_weeks)
     facts.raw["forecast_unit"] = unit
+    facts.raw["delivery_forecast"] = delivery
+    facts.raw.setdefault("roadmap_forecast", sim.roadmap)
 
-    distributions: dict[str, np.ndarray] = {}
-    facts.raw["finish_distributions"] = distributions
-
-    def record(key: str, weeks: np.ndarray, deadline: dt.date | None, inputs: str) -> None:
-        distributions[key] = weeks * 7.0  # days from as_of, one per trial, for histograms
-        q50, q85, q95 = np.quantile(weeks, [0.5, 0.85, 0.95], method="inverted_cdf")
-        p_deadline = None
-        if deadline is not None:
-            p_deadline = float(np.mean(weeks * 7 <= (deadline - ws.as_of).days))
+    # Days from as_of, one per trial, for histograms.
+    facts.raw["finish_distributions"] = {
+        key: d.finish_weeks * 7.0 for key, d in delivery.dates.items()
+    }
+    history_note = f"{len(ws.history):,} finished items of delivery history"
+    for key, d in delivery.dates.items():
+        if d.kind == "objective":
+            objective = key.removeprefix("objective:")
+            inputs = f"{say_count(d.open_count, 'open deliverable')} serving {objective}"
+        else:
+            inputs = f"{say_count(d.open_count, 'open item')} under {key}"
         facts.forecasts[key] = DateForecast(
             key=key,
-            p50=_to_date(ws.as_of, float(q50)),
-            p85=_to_date(ws.as_of, float(q85)),
-            p95=_to_date(ws.as_of, float(q95)),
-            deadline=deadline,
-            p_deadline=p_deadline,
-            inputs=inputs,
+            p50=d.p50,
+            p85=d.p85,
+            p95=d.p95,
+            deadline=d.deadline,
+            p_deadline=d.p_deadline,
+            inputs=f"{inputs}; {history_note}",
             method=method,
-        )
-
-    history_note = f"{len(ws.history):,} finished items of delivery history"
-    for item in F.deliverables(ws) + F.initiatives(ws):
-        keys = _covered(ws, item, finish)
-        if not keys:
-            continue
-        weeks = np.max(np.stack([finish[k] for k in keys]), axis=0)
-        deadline = F.effective_deadline(ws, item)
-        open_leaves = [leaf for leaf in F.leaves_of(ws, item) if leaf.is_open]
-        record(
-            item.key,
-            weeks,
-            deadline[0] if deadline else None,
-            f"{say_count(len(open_leaves), 'open item')} under {item.key}; {history_note}",
-        )
-    for objective in ws.objectives:
-        served = {i.key for i in F.objective_items(ws, objective.key)}
-        keys = [k for k in finish if k in served]
-        if not keys:
-            continue
-        weeks = np.max(np.stack([finish[k] for k in keys]), axis=0)
-        record(
-            f"objective:{objective.key}",
-            weeks,
-            objective.due,
-            f"{say_count(len(keys), 'open deliverable')} serving {objective.key}; {history_note}",
         )
     _burn_up(facts, unit, trials)
 
 
-def _covered(ws: Workspace, item: Item, finish: dict[str, np.ndarray]) -> list[str]:
-    """Deliverable keys with a forecast that make up ``item`` (itself, or those below it)."""
-    if item.key in finish:
-        return [item.key]
-    below = {i.key for i in F.descendants(ws, item.key)}
-    return [k for k in finish if k in below]
-
-
-def _burn_up(facts: Facts, unit: str, trials: int) -> None:
+def _burn_up(facts: Facts, unit: Unit, trials: int) -> None:
     """Work finished over the last half year, and the cone of the same forecast as the dates.
 
     The cone is read off the probabilistic roadmap: in each trial, the work done by a date is
@@ -604,7 +387,9 @@ def _burn_up(facts: Facts, unit: str, trials: int) -> None:
     """
     ws = facts.ws
     forecast = facts.raw.get("roadmap_forecast")
-    weekly = _weekly_history(ws, None, unit, ws.as_of)
+    from roadwise.engines.forecast.objectives import leaf_size, weekly_history
+
+    weekly = weekly_history(ws, None, unit, ws.as_of)
     if forecast is None or weekly.size == 0:
         return
     past_weeks = min(26, weekly.size)
@@ -618,7 +403,8 @@ def _burn_up(facts: Facts, unit: str, trials: int) -> None:
             {"date": (start + dt.timedelta(weeks=index)).isoformat(), "value": round(total, 1)}
         )
     sizes = np.array(
-        [_leaf_size(ws, ws.item_by_key[o.key], unit) for o in forecast.items], dtype=float
+        [leaf_size(ws, ws.item_by_key[o.key], unit) for o in forecast.items],
+        dtype=float,
     )
     finish_days = np.asarray(forecast.finish_days, dtype=float)
     remaining = float(sizes.sum())
@@ -735,15 +521,14 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
     """What one more engineer per team buys: earlier dates (Monte Carlo) and their value."""
     ws = facts.ws
     finish = facts.raw.get("finish_weeks")
-    if not finish:
+    delivery = facts.raw.get("delivery_forecast")
+    if not finish or delivery is None:
         return
-    unit = facts.raw["forecast_unit"]
-    queues = team_queues(facts, unit)
-    base_team_end: dict[str, np.ndarray] = {}
-    for queue_team, queue in queues.items():
-        keys = [k for k, _ in queue if k in finish]
-        if keys:
-            base_team_end[queue_team] = np.max(np.stack([finish[k] for k in keys]), axis=0)
+    from roadwise.engines.forecast.objectives import simulate_queues
+
+    unit = delivery.unit
+    queues = delivery.simulation.queues
+    base_team_end = {team: d.finish_weeks for team, d in delivery.teams.items()}
     options: list[dict[str, Any]] = []
     load_rows: list[list[str]] = []
     load_refs: list[dict[str, Any]] = []
@@ -755,8 +540,15 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         people = sum(p.availability for p in team.people) or float(len(team.people))
         # A new engineer counts as 3/4 of a team member on average: the ramp-up is paid first.
         factor = 1.0 + NEW_HIRE_SHARE / people
-        boosted = simulate_queues(facts, unit, trials, extra={team_key: factor})
-        keys = [k for k, _ in queues[team_key] if k in boosted]
+        boosted = simulate_queues(
+            ws,
+            _ranks(facts),
+            trials=trials,
+            seed=facts.seed,
+            speedup={team_key: factor},
+            unit=unit,
+        ).finish_weeks
+        keys = [q.deliverable for q in queues[team_key] if q.deliverable in boosted]
         if not keys:
             continue
         new_end = np.max(np.stack([boosted[k] for k in keys]), axis=0)
@@ -777,13 +569,14 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
                 continue
             earlier = float(np.median(finish[key]) - np.median(boosted[key]))
             value += per_week * max(0.0, earlier)
-        base_date = _to_date(ws.as_of, base50)
-        new_date = _to_date(ws.as_of, new50)
+        base_date = week_date(ws.as_of, base50)
+        new_date = week_date(ws.as_of, new50)
         ref = dict(
             label=f"{team.name}: all planned work done, with one more engineer",
             value=f"{new_date.isoformat()} (now {base_date.isoformat()})",
             inputs=(
-                f"{team.name}'s remaining work ({say_number(sum(s for _, s in queues[team_key]))} "
+                f"{team.name}'s remaining work "
+                f"({say_number(sum(q.size for q in queues[team_key]))} "
                 f"{unit}), its delivery history, {len(team.people)} people"
             ),
             method=(
@@ -795,7 +588,7 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         )
         currency = ws.settings.currency
         value_text = say_money(value, currency) if value > 0 else "no cost of delay recorded"
-        when = date_with_confidence(new_date, _to_date(ws.as_of, new85), as_of=ws.as_of)
+        when = date_with_confidence(new_date, week_date(ws.as_of, new85), as_of=ws.as_of)
         text = (
             f"one more engineer in {team.name} finishes its planned work "
             f"{say_duration(saved * 7)} earlier ({when})"
@@ -805,7 +598,7 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         options.append(
             {
                 "option": f"+1 engineer in {team.name}",
-                "when": date_with_confidence(new_date, _to_date(ws.as_of, new85), as_of=ws.as_of),
+                "when": date_with_confidence(new_date, week_date(ws.as_of, new85), as_of=ws.as_of),
                 "earlier": say_duration(saved * 7) if saved >= 0.5 else "no change",
                 "value": value_text,
                 "weeks_saved": saved,
@@ -814,7 +607,7 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
                 "provenance": ref,
             }
         )
-        remaining = sum(s for _, s in queues[team_key])
+        remaining = sum(q.size for q in queues[team_key])
         order.append((base50, len(load_rows)))
         load_refs.append(ref)  # provenance specs; the builder numbers them
         load_rows.append(
@@ -822,7 +615,7 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
                 team.name,
                 f"{say_number(remaining)} {unit}",
                 str(len(team.people)),
-                date_with_confidence(base_date, _to_date(ws.as_of, base85), as_of=ws.as_of),
+                date_with_confidence(base_date, week_date(ws.as_of, base85), as_of=ws.as_of),
             ]
         )
     facts.resource_options = options

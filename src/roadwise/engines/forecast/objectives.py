@@ -1,0 +1,522 @@
+"""Delivery dates for every objective, deliverable, initiative and team of a workspace.
+
+This is the one place that turns a workspace into forecast dates for what a TPM is asked about
+("when is the objective done?", "when is this team through its queue?"). The reports and the
+web app both read these dates, so the same objective gets the same 85 % date everywhere.
+
+How: each team works its open leaf items in a deterministic queue (in progress first, then
+dated commitments, then priority rank), and the probabilistic roadmap
+(:func:`~roadwise.engines.forecast.roadmap.simulate_roadmap`) replays those queues with sizes
+drawn from the estimates (corrected by the team's estimate bias) and weekly throughput
+resampled in blocks from the team's own history. A deliverable is done when its last open
+leaf is; an initiative or an objective when the last deliverable under it is. Counting items
+instead of sizing them is left to :func:`~roadwise.engines.forecast.forecast_when`, which
+answers "when will the next N items be done?" for one team.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from roadwise.domain import Item, ItemKind, Status, Workspace
+from roadwise.engines import history as history_engine
+from roadwise.engines.forecast.estimates import estimate_bias
+from roadwise.engines.forecast.roadmap import (
+    RoadmapForecast,
+    RoadmapItem,
+    TeamFlow,
+    simulate_roadmap,
+)
+from roadwise.engines.forecast.simulate import FloatArray
+from roadwise.engines.prioritize.results import RankedItem
+
+TRIALS = 2000
+"""Monte Carlo trials of the reports and the web app (the same number: the same dates)."""
+HISTORY_WEEKS = 104
+PERCENTILES: tuple[int, ...] = (50, 85, 95)
+
+Unit = Literal["points", "items"]
+
+_STATUS_ORDER = {Status.IN_PROGRESS: 0, Status.READY: 1, Status.DISCOVERY: 2, Status.IDEA: 3}
+
+
+# --------------------------------------------------------------------------- the hierarchy
+
+
+class _Tree:
+    """Children of every item, built once so that walking the hierarchy stays linear."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.children: dict[str, list[Item]] = defaultdict(list)
+        for item in ws.items:
+            if item.parent:
+                self.children[item.parent].append(item)
+
+    def descendants(self, key: str) -> list[Item]:
+        out: list[Item] = []
+        stack = list(self.children.get(key, []))
+        while stack:
+            item = stack.pop()
+            out.append(item)
+            stack.extend(self.children.get(item.key, []))
+        return out
+
+    def leaves_of(self, item: Item) -> list[Item]:
+        below = self.descendants(item.key)
+        if not below:
+            return [item]
+        parents = {i.parent for i in below if i.parent}
+        return [i for i in below if i.key not in parents]
+
+
+def descendants(ws: Workspace, key: str) -> list[Item]:
+    """Every item below ``key`` in the hierarchy (any depth)."""
+    return _Tree(ws).descendants(key)
+
+
+def leaves_of(ws: Workspace, item: Item) -> list[Item]:
+    """The items that carry the work of ``item`` (itself when it has no children)."""
+    return _Tree(ws).leaves_of(item)
+
+
+def deliverables(ws: Workspace, *, include_finished: bool = False) -> list[Item]:
+    """What a stakeholder recognises as a piece of the roadmap: features, else epics, else items."""
+    wanted = [i for i in ws.items if (include_finished or i.is_open) and i.status != Status.DROPPED]
+    for kind in (ItemKind.FEATURE, ItemKind.EPIC):
+        chosen = [i for i in wanted if i.kind == kind]
+        if chosen:
+            return chosen
+    return ws.leaf_items(wanted)
+
+
+def initiatives(ws: Workspace) -> list[Item]:
+    """Open epics (the glossary calls them initiatives); features when there are no epics."""
+    epics = [i for i in ws.items if i.kind == ItemKind.EPIC and i.is_open]
+    return epics or [i for i in ws.items if i.kind == ItemKind.FEATURE and i.is_open]
+
+
+def objective_items(ws: Workspace, objective: str) -> list[Item]:
+    """Items that serve an objective, directly or through an ancestor."""
+    direct = {i.key for i in ws.items if any(link.objective == objective for link in i.objectives)}
+    out: list[Item] = []
+    for item in ws.items:
+        node: Item | None = item
+        while node is not None:
+            if node.key in direct:
+                out.append(item)
+                break
+            node = ws.item_by_key.get(node.parent) if node.parent else None
+    return out
+
+
+def _effective_deadline(tree: _Tree, item: Item) -> tuple[dt.date, str] | None:
+    ws = tree.ws
+    candidates: list[tuple[dt.date, str]] = []
+    for part in [item, *tree.descendants(item.key)]:
+        if part.deadline and part.is_open:
+            reason = part.deadline.reason or ("hard deadline" if part.deadline.hard else "target")
+            candidates.append((part.deadline.date, reason))
+    if item.release and item.release in ws.release_by_key:
+        release = ws.release_by_key[item.release]
+        candidates.append((release.date, f"release {release.name}"))
+    if not candidates:
+        # The work of an objective with a due date is due when the objective is.
+        node: Item | None = item
+        while node is not None and not candidates:
+            for link in node.objectives:
+                objective = ws.objective_by_key.get(link.objective)
+                if objective and objective.due:
+                    candidates.append((objective.due, f"objective {objective.title}"))
+            node = ws.item_by_key.get(node.parent) if node.parent else None
+    return min(candidates) if candidates else None
+
+
+def effective_deadline(ws: Workspace, item: Item) -> tuple[dt.date, str] | None:
+    """The date an item must meet and why: its own deadline, a descendant's, or its release."""
+    return _effective_deadline(_Tree(ws), item)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def forecast_unit(ws: Workspace) -> Unit:
+    """Forecast in points when the history has them and items are estimated, else in items."""
+    has_points = sum(1 for r in ws.history if r.points) > 0.5 * max(1, len(ws.history))
+    return "points" if has_points else "items"
+
+
+def leaf_size(ws: Workspace, leaf: Item, unit: Unit) -> float:
+    """The likely size of a leaf in ``unit`` (1 when counting items or when not estimated)."""
+    if unit == "items" or leaf.estimate is None:
+        return 1.0
+    value = leaf.estimate.likely
+    if leaf.estimate.unit.value == "person_days" and leaf.team in ws.team_by_key:
+        value *= ws.team_by_key[leaf.team].points_per_person_day
+    return value
+
+
+def weekly_history(ws: Workspace, team: str | None, unit: Unit, end: dt.date) -> FloatArray:
+    """Work finished per week (oldest first) over the last two years before ``end``."""
+    records = history_engine.select(ws.history, team=team)
+    start = end - dt.timedelta(weeks=HISTORY_WEEKS)
+    series = history_engine.throughput(
+        records, "week", start=history_engine.week_start(start), end=end
+    )
+    return np.asarray(series.values(unit), dtype=float)
+
+
+def _team_of(ws: Workspace, leaf: Item) -> str | None:
+    node: Item | None = leaf
+    while node is not None:
+        if node.team:
+            return node.team
+        node = ws.item_by_key.get(node.parent) if node.parent else None
+    return None
+
+
+@dataclass(frozen=True)
+class QueuedItem:
+    """One open leaf in a team's queue, with the deliverable it belongs to."""
+
+    deliverable: str
+    item: Item
+    size: float
+
+
+def _order_key(tree: _Tree, ranks: Mapping[str, float]) -> Callable[[Item], tuple[Any, ...]]:
+    """Work order within a team: in progress first, then dated commitments, then priority.
+
+    The roadmap's solver is stopped by a time limit, so its order can differ from run to run;
+    the forecast keeps to this deterministic order so that every view gets the same dates.
+    """
+
+    def rank(item: Item) -> float:
+        own = ranks.get(item.key)
+        if own is not None:
+            return own
+        below = [r for i in tree.descendants(item.key) if (r := ranks.get(i.key)) is not None]
+        return min(below) if below else float("inf")
+
+    def committed(item: Item) -> dt.date:
+        dates = [
+            node.deadline.date
+            for node in [item, *tree.descendants(item.key)]
+            if node.deadline and node.is_open
+        ]
+        return min(dates) if dates else dt.date.max
+
+    def key(item: Item) -> tuple[Any, ...]:
+        return (_STATUS_ORDER.get(item.status, 4), committed(item), rank(item), item.key)
+
+    return key
+
+
+def _queues(tree: _Tree, ranks: Mapping[str, float], unit: Unit) -> dict[str, list[QueuedItem]]:
+    ws = tree.ws
+    order = _order_key(tree, ranks)
+    queues: dict[str, list[QueuedItem]] = defaultdict(list)
+    for deliverable in sorted(deliverables(ws), key=order):
+        for leaf in sorted(tree.leaves_of(deliverable), key=order):
+            team = _team_of(ws, leaf)
+            if leaf.is_open and team is not None:
+                queues[team].append(QueuedItem(deliverable.key, leaf, leaf_size(ws, leaf, unit)))
+    return dict(queues)
+
+
+def work_queues(
+    ws: Workspace, ranks: Mapping[str, float] | None = None, unit: Unit | None = None
+) -> dict[str, tuple[QueuedItem, ...]]:
+    """Each team's open leaves in the order it will work them.
+
+    Deliverables are ordered by status (in progress first), dated commitments and priority rank
+    (``ranks``: expected rank per item key, lower first; a parent takes its best child's);
+    within a deliverable, its leaves in the same order.
+    """
+    chosen = unit or forecast_unit(ws)
+    return {t: tuple(q) for t, q in _queues(_Tree(ws), ranks or {}, chosen).items()}
+
+
+# --------------------------------------------------------------------------- simulation
+
+
+@dataclass(frozen=True)
+class QueueSimulation:
+    """Finish (and start) week of every deliverable in every trial, from the team queues."""
+
+    unit: Unit
+    trials: int
+    seed: int
+    queues: Mapping[str, tuple[QueuedItem, ...]]
+    #: Per deliverable: the week (from as_of) its last open leaf finishes, one per trial.
+    finish_weeks: Mapping[str, FloatArray] = field(repr=False)
+    #: Per deliverable: the week its team can first work on it, one per trial.
+    start_weeks: Mapping[str, FloatArray] = field(repr=False)
+    roadmap: RoadmapForecast | None = field(repr=False)
+
+
+def simulate_queues(
+    ws: Workspace,
+    ranks: Mapping[str, float] | None = None,
+    *,
+    trials: int = TRIALS,
+    seed: int | None = None,
+    speedup: Mapping[str, float] | None = None,
+    unit: Unit | None = None,
+) -> QueueSimulation:
+    """Replay every team's queue ``trials`` times with the probabilistic roadmap.
+
+    ``speedup`` multiplies a team's weekly throughput (what one more engineer buys); the same
+    seed gives the same random draws, so two runs differ only by what was changed.
+    """
+    chosen: Unit = unit or forecast_unit(ws)
+    seed = ws.settings.seed if seed is None else seed
+    tree = _Tree(ws)
+    queues = _queues(tree, ranks or {}, chosen)
+    frozen = {t: tuple(q) for t, q in queues.items()}
+    empty = QueueSimulation(chosen, trials, seed, frozen, {}, {}, None)
+    if not ws.history:
+        return empty
+    queued = [(team, q) for team, queue in sorted(queues.items()) for q in queue]
+    if not queued:
+        return empty
+    known = {q.item.key for _, q in queued}
+    items = [
+        RoadmapItem(
+            key=q.item.key,
+            team=team,
+            estimate=q.item.estimate if chosen == "points" else None,
+            depends_on=tuple(d.item for d in q.item.dependencies if d.item in known),
+            deadline=q.item.deadline.date if q.item.deadline else None,
+            title=q.item.title,
+        )
+        for team, q in queued
+    ]
+    # The teams in queue order: the simulation draws each team's weeks in this order.
+    flows: dict[str, TeamFlow] = {}
+    for team in queues:
+        weekly = weekly_history(ws, team, chosen, ws.as_of) * (speedup or {}).get(team, 1.0)
+        records = [r for r in ws.history if r.team == team]
+        points = [r.points for r in records if r.points]
+        flows[team] = TeamFlow(
+            weekly,
+            estimate_bias(records, team) if chosen == "points" else None,
+            float(np.median(points)) if chosen == "points" and points else 1.0,
+        )
+    result = simulate_roadmap(items, flows, ws.as_of, trials=trials, seed=seed)
+    weeks = np.asarray(result.finish_days) / 7.0
+    finish: dict[str, FloatArray] = {}
+    starts: dict[str, FloatArray] = {}
+    previous: dict[str, int] = {}
+    for column, (team, q) in enumerate(queued):
+        finish[q.deliverable] = np.maximum(
+            finish.get(q.deliverable, np.zeros(trials)), weeks[:, column]
+        )
+        # A piece starts when its team finished the piece before it in the queue.
+        before = previous.get(team)
+        began = weeks[:, before] if before is not None else np.zeros(trials)
+        starts[q.deliverable] = np.minimum(
+            starts.get(q.deliverable, np.full(trials, np.inf)), began
+        )
+        previous[team] = column
+    return QueueSimulation(chosen, trials, seed, frozen, finish, starts, result)
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def week_date(as_of: dt.date, weeks: float) -> dt.date:
+    """The day ``weeks`` after ``as_of`` (rounded up); ``date.max`` when never."""
+    if not np.isfinite(weeks):
+        return dt.date.max
+    return as_of + dt.timedelta(days=int(np.ceil(weeks * 7)))
+
+
+@dataclass(frozen=True)
+class DeliveryDate:
+    """When something is done: dates at the percentiles and the chance of meeting its deadline.
+
+    A date of ``date.max`` means "not within the simulated horizon".
+    """
+
+    key: str
+    kind: Literal["deliverable", "initiative", "objective", "team"]
+    dates: Mapping[int, dt.date]
+    deadline: dt.date | None
+    p_deadline: float | None
+    #: Open items under an item or in a team's queue; open deliverables serving an objective.
+    open_count: int
+    #: Likely size of the open work, in the forecast's unit.
+    open_work: float
+    #: Finish week (from as_of) in every trial.
+    finish_weeks: FloatArray = field(repr=False, compare=False)
+
+    @property
+    def p50(self) -> dt.date:
+        return self.dates[50]
+
+    @property
+    def p85(self) -> dt.date:
+        return self.dates[85]
+
+    @property
+    def p95(self) -> dt.date:
+        return self.dates[95]
+
+
+@dataclass(frozen=True)
+class DeliveryForecast:
+    """The workspace's delivery dates: one source for every view."""
+
+    as_of: dt.date
+    trials: int
+    seed: int
+    unit: Unit
+    history_items: int
+    simulation: QueueSimulation = field(repr=False)
+    #: Deliverables and initiatives by item key, objectives by ``"objective:KEY"``.
+    dates: Mapping[str, DeliveryDate]
+    #: Per team: all the deliverables in its queue done.
+    teams: Mapping[str, DeliveryDate]
+    #: Per deliverable: the likely (50 %) day its team can start on it.
+    starts: Mapping[str, dt.date]
+
+    def objective(self, key: str) -> DeliveryDate | None:
+        return self.dates.get(f"objective:{key}")
+
+
+def _delivery_date(
+    as_of: dt.date,
+    key: str,
+    kind: Literal["deliverable", "initiative", "objective", "team"],
+    weeks: FloatArray,
+    deadline: dt.date | None,
+    open_count: int,
+    open_work: float,
+) -> DeliveryDate:
+    levels = np.quantile(weeks, [p / 100 for p in PERCENTILES], method="inverted_cdf")
+    p_deadline = None
+    if deadline is not None:
+        p_deadline = float(np.mean(weeks * 7 <= (deadline - as_of).days))
+    return DeliveryDate(
+        key=key,
+        kind=kind,
+        dates={p: week_date(as_of, float(v)) for p, v in zip(PERCENTILES, levels, strict=True)},
+        deadline=deadline,
+        p_deadline=p_deadline,
+        open_count=open_count,
+        open_work=open_work,
+        finish_weeks=weeks,
+    )
+
+
+def forecast_delivery(
+    ws: Workspace,
+    ranks: Mapping[str, float] | None = None,
+    *,
+    trials: int = TRIALS,
+    seed: int | None = None,
+) -> DeliveryForecast:
+    """Forecast dates for every open deliverable, initiative, objective and team.
+
+    ``ranks`` is the expected priority rank per item key (lower first; from
+    :func:`roadwise.engines.prioritize.prioritize`); without it, ties in status and deadline
+    are broken by item key. ``seed`` defaults to the workspace's. Same inputs, same dates.
+    """
+    sim = simulate_queues(ws, ranks, trials=trials, seed=seed)
+    tree = _Tree(ws)
+    finish = sim.finish_weeks
+    dates: dict[str, DeliveryDate] = {}
+    teams: dict[str, DeliveryDate] = {}
+    starts = {
+        key: week_date(ws.as_of, float(np.quantile(weeks, 0.5, method="inverted_cdf")))
+        for key, weeks in sim.start_weeks.items()
+    }
+    base = DeliveryForecast(ws.as_of, trials, sim.seed, sim.unit, len(ws.history), sim, {}, {}, {})
+    if not finish:
+        return base
+    for item in deliverables(ws) + initiatives(ws):
+        if item.key in finish:
+            keys = [item.key]
+        else:
+            below = {i.key for i in tree.descendants(item.key)}
+            keys = [k for k in finish if k in below]
+        if not keys:
+            continue
+        deadline = _effective_deadline(tree, item)
+        open_leaves = [leaf for leaf in tree.leaves_of(item) if leaf.is_open]
+        dates[item.key] = _delivery_date(
+            ws.as_of,
+            item.key,
+            "deliverable" if item.key in finish else "initiative",
+            np.max(np.stack([finish[k] for k in keys]), axis=0),
+            deadline[0] if deadline else None,
+            len(open_leaves),
+            sum(leaf_size(ws, leaf, sim.unit) for leaf in open_leaves),
+        )
+    for objective in ws.objectives:
+        served = {i.key for i in objective_items(ws, objective.key)}
+        keys = [k for k in finish if k in served]
+        if not keys:
+            continue
+        work = sum(
+            q.size for queue in sim.queues.values() for q in queue if q.deliverable in served
+        )
+        dates[f"objective:{objective.key}"] = _delivery_date(
+            ws.as_of,
+            f"objective:{objective.key}",
+            "objective",
+            np.max(np.stack([finish[k] for k in keys]), axis=0),
+            objective.due,
+            len(keys),
+            work,
+        )
+    for team, queue in sim.queues.items():
+        keys = [q.deliverable for q in queue if q.deliverable in finish]
+        if keys:
+            teams[team] = _delivery_date(
+                ws.as_of,
+                team,
+                "team",
+                np.max(np.stack([finish[k] for k in keys]), axis=0),
+                None,
+                len(queue),
+                sum(q.size for q in queue),
+            )
+    return DeliveryForecast(
+        ws.as_of, trials, sim.seed, sim.unit, len(ws.history), sim, dates, teams, starts
+    )
+
+
+def ranks_from(ranked: Iterable[RankedItem]) -> dict[str, float]:
+    """Expected rank per item key from the prioritisation engine's ranked items."""
+    return {r.key: float(r.expected_rank) for r in ranked}
+
+
+__all__: Sequence[str] = (
+    "PERCENTILES",
+    "TRIALS",
+    "DeliveryDate",
+    "DeliveryForecast",
+    "QueueSimulation",
+    "QueuedItem",
+    "deliverables",
+    "descendants",
+    "effective_deadline",
+    "forecast_delivery",
+    "forecast_unit",
+    "initiatives",
+    "leaf_size",
+    "leaves_of",
+    "objective_items",
+    "ranks_from",
+    "simulate_queues",
+    "week_date",
+    "work_queues",
+)

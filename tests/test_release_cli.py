@@ -85,3 +85,33 @@ def test_user_mistakes_get_one_line(db: str, args: list[str], message: str) -> N
     result = runner.invoke(app, ["plan", "release", "--db", db, "--no-save", *args])
     assert result.exit_code == 1
     assert message in result.output
+
+
+def test_earlier_date_keeps_a_team_capacity_the_user_typed() -> None:
+    """--by shortens the first release: a derived team capacity is recomputed for the shorter
+    window, a typed one is scaled by the working days kept (it has no calendar behind it)."""
+    import datetime as dt
+
+    from roadwise.engines.release import (
+        ReleaseOptions,
+        release_problem,
+        team_capacity,
+        working_days,
+    )
+    from roadwise.views.cli.plan_release import _earlier
+
+    ws = small_workspace()
+    typed = release_problem(ws, None, ReleaseOptions(team_capacity={"web": 30.0}))
+    derived = release_problem(ws, None, ReleaseOptions())
+    for wp, given in ((typed, {"web"}), (derived, set())):
+        first = wp.problem.releases[0]
+        start, end = wp.windows[first.key]
+        by = start + (end - start) / 2
+        shorter = _earlier(ws, wp.problem, first, start, by, team_capacity, given)[0]
+        kept = working_days(start, by) / working_days(start, end)
+        if given:
+            assert shorter.team_capacity["web"] == pytest.approx(30.0 * kept)
+        else:
+            team = ws.teams[0]
+            assert shorter.team_capacity["web"] == pytest.approx(team_capacity(team, start, by))
+        assert shorter.end == by and isinstance(by, dt.date)

@@ -240,7 +240,7 @@ def plan_release_command(
                     f"({start} to {end})",
                     field="--by",
                 )
-            earlier = _earlier(ws, problem, first, start, new_end, team_capacity)
+            earlier = _earlier(ws, problem, first, start, new_end, team_capacity, set(teams))
             dropped = drop_to_fit(problem, plan, earlier, time_limit=short)
             extras["earlier_date"] = {
                 "by": new_end,
@@ -283,13 +283,28 @@ def plan_release_command(
 
 
 def _earlier(
-    ws: Workspace, problem: Any, first: Any, start: dt.date, end: dt.date, capacity_of: Any
+    ws: Workspace,
+    problem: Any,
+    first: Any,
+    start: dt.date,
+    end: dt.date,
+    capacity_of: Any,
+    given: set[str],
 ) -> tuple[Any, ...]:
-    """The first release's capacity when it must ship by ``end`` instead."""
-    from roadwise.engines.release import ReleaseSlot
+    """The first release's capacity when it must ship by ``end`` instead.
+
+    Derived capacities are recomputed for the shorter window; a capacity the user typed (for the
+    whole window, ``given``) has no calendar behind it, so it is scaled by the working days kept.
+    """
+    from roadwise.engines.release import ReleaseSlot, working_days
 
     old_start, old_end = start, first.end
-    teams = {t.key: capacity_of(t, start, end) for t in ws.teams if t.key in first.team_capacity}
+    kept = working_days(start, end) / max(working_days(old_start, old_end), 1)
+    teams = {
+        t.key: first.team_capacity[t.key] * kept if t.key in given else capacity_of(t, start, end)
+        for t in ws.teams
+        if t.key in first.team_capacity
+    }
     skills = {
         s: sum(capacity_of(t, start, end, s) for t in ws.teams if t.people)
         for s in first.skill_capacity
@@ -297,9 +312,6 @@ def _earlier(
     if first.team_capacity:
         total = sum(teams.values())
     else:  # a total given by the user: scale it by the share of working days kept
-        from roadwise.engines.release import working_days
-
-        kept = working_days(start, end) / max(working_days(old_start, old_end), 1)
         total = (first.capacity or 0.0) * kept
     shorter = ReleaseSlot(
         first.key,

@@ -309,10 +309,8 @@ def _earlier(
         s: sum(capacity_of(t, start, end, s) for t in ws.teams if t.people)
         for s in first.skill_capacity
     }
-    if first.team_capacity:
-        total = sum(teams.values())
-    else:  # a total given by the user: scale it by the share of working days kept
-        total = (first.capacity or 0.0) * kept
+    # a total the user typed is scaled by the share of working days kept, like a typed team
+    total = sum(teams.values()) if first.team_capacity else (first.capacity or 0.0) * kept
     shorter = ReleaseSlot(
         first.key,
         end=end,

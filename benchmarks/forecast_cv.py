@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from roadwise.engines.forecast.backtest import LEVELS, Calibration, backtest
+from roadwise.engines.forecast.simulate import Sampling
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from forecast_backtest import DEFAULT_DATA, load
@@ -44,6 +45,8 @@ from forecast_backtest import DEFAULT_DATA, load
 # The module, not the function the package re-exports under the same name.
 _bt = importlib.import_module("roadwise.engines.forecast.backtest")
 LV = np.array(LEVELS)
+#: Grid keys that set the simulation's sampling (the rest set the calibration).
+SAMPLING_KEYS = {"pauses", "block"}
 Cell = dict[str, Any]
 
 #: The settings compared (the default is added when it is not among them). Wider sweeps (anchor
@@ -106,12 +109,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     original = _bt.base_forecast
-    cache: dict[tuple[str, int, float, float], Any] = {}
+    cache: dict[tuple[str, int, float, float, Any], Any] = {}
     current = {"project": "", "n": 0}
 
     def cached(hist: Any, target: float, cutoff: float, *rest: Any) -> Any:
-        # Same project, N and cut-off: the same history, so the same simulation.
-        key = (current["project"], current["n"], target, cutoff)
+        # Same project, N, cut-off and sampling: the same history, so the same simulation.
+        key = (current["project"], current["n"], target, cutoff, rest[-1])
         if key not in cache:
             cache[key] = original(hist, target, cutoff, *rest)
         return cache[key]
@@ -125,18 +128,29 @@ def main(argv: list[str] | None = None) -> int:
 
     default = Calibration()
     variants = [dict(zip(grid, combo, strict=True)) for combo in itertools.product(*grid.values())]
-    defaults = {k: getattr(default, k) for k in grid}
+    defaults = {k: getattr(Sampling() if k in SAMPLING_KEYS else default, k) for k in grid}
     if defaults not in variants:
         variants.insert(0, defaults)
     results: list[list[Cell]] = []
     started = time.perf_counter()
     for i, kw in enumerate(variants):
-        cal = Calibration(**{**asdict(default), **kw})
+        cal = Calibration(
+            **{**asdict(default), **{k: v for k, v in kw.items() if k not in SAMPLING_KEYS}}
+        )
+        sampling = Sampling(**{k: v for k, v in kw.items() if k in SAMPLING_KEYS})
         cells: list[Cell] = []
         for project, (done, cutoffs) in data.items():
             for n in args.n:
                 current.update(project=project, n=n)
-                s = backtest(done, float(n), cutoffs, calibration=cal, trials=args.trials, seed=n)
+                s = backtest(
+                    done,
+                    float(n),
+                    cutoffs,
+                    sampling=sampling,
+                    calibration=cal,
+                    trials=args.trials,
+                    seed=n,
+                )
                 if s.summary.cutoffs:
                     cells.append(
                         {
@@ -225,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
                     "best": variants[best_all],
                     "loo_picks": {p: variants[i] for p, i in zip(projects, picks, strict=True)},
                     "variants": [
-                        {"setting": v, "summary": summary(c)}
+                        {"setting": v, "summary": summary(c), "cells": c}
                         for v, c in zip(variants, results, strict=True)
                     ],
                 },

@@ -1,4 +1,4 @@
-"""Adaptive conformal correction of the forecast's levels: known answers and invariants."""
+"""Adaptive conformal correction of the levels, and pauses kept whole: answers and invariants."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from roadwise.engines.forecast.backtest import (
     adapt_step,
     calibrated,
 )
+from roadwise.engines.forecast.simulate import Sampling, pause_runs, sample_weeks
 
 
 def _run(outcomes: list[bool], rate: float, mode: str = "level") -> AdaptiveLevels:
@@ -72,6 +73,14 @@ def test_all_misses_raise_and_all_hits_lower_the_level(n: int, rate: float) -> N
     assert np.all(ceiling.corrected_levels() == 1.0)
     after = adapt_step(ceiling, np.zeros((1, len(LEVELS)), dtype=bool), 0.05)
     assert np.all(after.corrected_levels() < 1.0)
+
+
+def test_forgetting_shrinks_an_old_correction_by_its_half_life() -> None:
+    state = _run([True] * 20, 0.01, "offset")
+    nothing = np.zeros((0, len(LEVELS)), dtype=bool)
+    later = adapt_step(state, nothing, 0.01, decay=0.5)
+    assert later.state == pytest.approx([x / 2 for x in state.state])
+    assert adapt_step(state, nothing, 0.01) == state  # no outcome and no forgetting: unchanged
 
 
 def test_long_run_miss_rate_reaches_the_target_under_a_shift() -> None:
@@ -148,3 +157,49 @@ def test_adaptive_backtest_uses_only_outcomes_known_before_each_cutoff() -> None
     )
     assert full.points[0].actual_days != other.points[0].actual_days
     assert full.points[0].forecast_days == other.points[0].forecast_days
+
+
+# --------------------------------------------------------------------------- pauses kept whole
+
+
+def test_pause_runs_find_quiet_stretches_of_two_weeks_or_more() -> None:
+    history = np.array([3, 0, 2, 0, 0, 0, 1, 0, 0, 4, 0], dtype=float)
+    starts, lengths = pause_runs(history)
+    assert starts.tolist() == [3, 7] and lengths.tolist() == [3, 2]
+
+
+def test_pauses_keep_their_frequency_and_length() -> None:
+    # Six weeks of work, then a six-week pause, repeated: single-week blocks scatter the pause.
+    history = np.array(([2.0] * 6 + [0.0] * 6) * 4)
+    rng = np.random.default_rng(0)
+    whole = sample_weeks(history, 4000, 48, rng, Sampling(window=48, block=4, pauses=True))
+    cut = sample_weeks(history, 4000, 48, rng, Sampling(window=48, block=4))
+    assert (whole == 0).mean() == pytest.approx(0.5, abs=0.02)
+    assert whole.mean() == pytest.approx(history.mean(), rel=0.03)
+    # Pauses are drawn whole: every simulated pause not cut off by the horizon is made of
+    # whole six-week pauses. Cut into blocks, they come out shorter on average.
+    lengths = []
+    for row in whole[:500]:
+        starts, lens = pause_runs(row)
+        lengths += [ln for st_, ln in zip(starts, lens, strict=True) if st_ + ln < row.size]
+    assert lengths and all(ln % 6 == 0 for ln in lengths)
+    assert np.mean(lengths) > np.mean(np.concatenate([pause_runs(r)[1] for r in cut[:500]]))
+    # Longer pauses make the time to finish more uncertain, not different on average.
+    assert whole.sum(axis=1).std() > cut.sum(axis=1).std()
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    weeks=st.lists(st.integers(min_value=0, max_value=6), min_size=3, max_size=60),
+    horizon=st.integers(min_value=1, max_value=80),
+    block=st.integers(min_value=1, max_value=6),
+)
+def test_pause_sampling_only_draws_weeks_from_the_history(
+    weeks: list[int], horizon: int, block: int
+) -> None:
+    history = np.array(weeks, dtype=float)
+    out = sample_weeks(
+        history, 50, horizon, np.random.default_rng(1), Sampling(block=block, pauses=True)
+    )
+    assert out.shape == (50, horizon)
+    assert set(np.unique(out)) <= set(np.unique(np.append(history, 0.0)))

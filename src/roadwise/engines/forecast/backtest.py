@@ -89,6 +89,12 @@ class Calibration:
     #: "offset": correct the date itself, in log-duration (quantile tracking), which has no
     #: ceiling when the largest known error is still too small.
     adapt_mode: str = "level"
+    #: Forget old corrections with this half-life in weeks (0: never), so a team that had a
+    #: bad spell returns to its calibrated dates once its dates are met again.
+    adapt_halflife_weeks: float = 0.0
+    #: Kaplan-Meier tail: put the probability beyond the last known outcome on the largest
+    #: pending bound (Efron) rather than stopping at the last outcome.
+    efron_tail: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,12 +184,24 @@ class ErrorPool:
 
 
 def km_quantiles(
-    values: FloatArray, observed: npt.NDArray[np.bool_], weights: FloatArray, levels: FloatArray
+    values: FloatArray,
+    observed: npt.NDArray[np.bool_],
+    weights: FloatArray,
+    levels: FloatArray,
+    efron_tail: bool = False,
 ) -> FloatArray:
-    """Quantiles of a weighted Kaplan-Meier estimate (right-censored where not ``observed``)."""
+    """Quantiles of a weighted Kaplan-Meier estimate (right-censored where not ``observed``).
+
+    ``efron_tail``: when the largest value is a bound (still pending), the probability left
+    beyond the last outcome is put on it (Efron's convention) instead of stopping at the last
+    outcome: "at least this late" then counts as this late.
+    """
     # At equal values, outcomes come before censorings: a censored value is still "at risk".
     order = np.lexsort((~observed, values))
     v, o, w = values[order], observed[order], weights[order]
+    if efron_tail and o.size:
+        o = o.copy()
+        o[-1] = True
     at_risk = np.cumsum(w[::-1])[::-1]
     hazard = np.where(o, w / np.maximum(at_risk, 1e-300), 0.0)
     surv = np.cumprod(1.0 - np.clip(hazard, 0.0, 1.0))
@@ -265,9 +283,10 @@ def calibrated(
         else:
             widen = calibration.regime_widen * abs(base.regime) * z
     if calibration.spread_only:
-        q = km_quantiles(values, observed, weights, np.append(lv, 0.5))
+        q = km_quantiles(values, observed, weights, np.append(lv, 0.5), calibration.efron_tail)
         return median * np.exp(q[:-1] - q[-1] + widen)
-    return median * np.exp(shift + km_quantiles(values, observed, weights, lv) + widen)
+    q = km_quantiles(values, observed, weights, lv, calibration.efron_tail)
+    return median * np.exp(shift + q + widen)
 
 
 #: The offset mode's correction stops at a factor of e^3 (about 20) either way, so a long run of
@@ -332,21 +351,23 @@ def adapt_step(
     missed: npt.NDArray[np.bool_],
     rate: float,
     known: npt.NDArray[np.bool_] | None = None,
+    decay: float = 1.0,
 ) -> AdaptiveLevels:
     """Learn from a batch of outcomes: ``missed`` is (outcomes x tracked levels), True = missed.
 
     ``alpha_{t+1} = alpha_t + rate * (alpha - err_t)`` in the notation of Gibbs & Candes, with
     ``alpha = 1 - q`` the target miss rate, written here for the level ``1 - alpha_t``: a miss
     raises the level by ``rate * q``, a hit lowers it by ``rate * (1 - q)``. ``known`` (same
-    shape) marks the outcomes that are in; the others are skipped.
+    shape) marks the outcomes that are in; the others are skipped. ``decay`` (in (0, 1])
+    first shrinks the correction learned so far towards zero (forgetting).
     """
     miss = np.atleast_2d(np.asarray(missed, dtype=bool))
     mask = np.ones(miss.shape, dtype=bool) if known is None else np.atleast_2d(known)
-    if not mask.any():
+    if not mask.any() and decay == 1.0:
         return adaptive
     q = np.asarray(adaptive.levels, dtype=float)
     step = rate * np.where(mask, miss.astype(float) - (1.0 - q)[None, :], 0.0).sum(axis=0)
-    state = np.asarray(adaptive.state, dtype=float) + step
+    state = np.asarray(adaptive.state, dtype=float) * decay + step
     if adaptive.mode == "level":
         state = np.clip(q + state, 0.0, 1.0) - q  # the corrected level stays in [0, 1]
     else:
@@ -544,13 +565,17 @@ def backtest(
         missed = np.zeros((g_t.size, lv_t.size), dtype=bool)
         learned = np.zeros((g_t.size, lv_t.size), dtype=bool)
 
+        previous = [float(g_t[0]) if g_t.size else 0.0]
+
         def learn_before(t: float, state: AdaptiveLevels) -> AdaptiveLevels:
+            decay = 1.0
+            if calibration.adapt_halflife_weeks > 0:
+                decay = 0.5 ** ((t - previous[0]) / 7.0 / calibration.adapt_halflife_weeks)
+            previous[0] = t
             new = ~learned & (fb_time < t)
             rows = new.any(axis=1)
-            if not rows.any():
-                return state
             learned[new] = True
-            return adapt_step(state, missed[rows], calibration.adapt_rate, new[rows])
+            return adapt_step(state, missed[rows], calibration.adapt_rate, new[rows], decay)
 
         for k, t in enumerate(g_t):
             state = learn_before(float(t), state)

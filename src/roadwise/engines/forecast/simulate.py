@@ -40,6 +40,14 @@ class Sampling:
     window: int | None = None
     windows: tuple[int, ...] = DEFAULT_WINDOWS
     block: int = DEFAULT_BLOCK
+    #: Keep pauses whole: a run of at least :data:`PAUSE_WEEKS` quiet weeks is drawn as one
+    #: piece (as often as pauses occurred), never cut into blocks and scattered.
+    pauses: bool = False
+
+
+#: A pause is at least this many weeks in a row with nothing finished. A single quiet week is
+#: ordinary noise, and the blocks already keep it.
+PAUSE_WEEKS = 2
 
 
 TEXTBOOK = Sampling(window=12, block=1)
@@ -92,6 +100,14 @@ def sample_weeks(
     if lengths is None:
         lengths = _window_lengths(history, trials, sampling, rng)
     block = max(1, sampling.block)
+    # Without a pause in any window the plain blocks are the same thing (and draw the same
+    # random numbers, so a history without pauses gets exactly the same forecast).
+    if sampling.pauses and any(pause_runs(history[n - c :])[1].size for c in np.unique(lengths)):
+        out_p = np.empty((trials, weeks), dtype=history.dtype)
+        for length in np.unique(lengths):  # a handful of window lengths, not trials
+            rows = np.flatnonzero(lengths == length)
+            out_p[rows] = _sample_with_pauses(history[n - length :], rows.size, weeks, rng, block)
+        return out_p
     n_blocks = -(-weeks // block)
     # Every block a trial can draw is one of (window length x start week): few enough to
     # tabulate once, so the trial matrix is a single gather of whole blocks (cheaper than
@@ -109,6 +125,51 @@ def sample_weeks(
     codes = starts + (which * longest)[:, None]
     out = table.reshape(-1, block)[codes].reshape(trials, n_blocks * block)
     return out[:, :weeks]
+
+
+def pause_runs(history: AnyFloatArray) -> tuple[IntArray, IntArray]:
+    """Start and length of every pause (at least PAUSE_WEEKS quiet weeks in a row)."""
+    quiet = np.concatenate([[False], history <= 0, [False]])
+    edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
+    starts, ends = edges[0::2], edges[1::2]
+    keep = (ends - starts) >= PAUSE_WEEKS
+    return starts[keep].astype(np.int64), (ends - starts)[keep].astype(np.int64)
+
+
+def _sample_with_pauses(
+    history: AnyFloatArray, trials: int, weeks: int, rng: np.random.Generator, block: int
+) -> AnyFloatArray:
+    """Trials of ``weeks`` weeks built from whole pauses and blocks of the active weeks.
+
+    Each piece is either one of the pauses, whole, or a block of ``block`` weeks from the
+    active weeks (the history with its pauses taken out, read circularly). A pause is drawn
+    with weight 1 and each active start with weight 1 / block, so on average the simulated
+    weeks are quiet as often as the real ones were, and each pause keeps its real length.
+    """
+    starts, lens = pause_runs(history)
+    if lens.size == 0:
+        return sample_weeks(history, trials, weeks, rng, Sampling(window=history.size, block=block))
+    in_pause = np.zeros(history.size, dtype=bool)
+    for s0, ln in zip(starts, lens, strict=True):  # the team's pauses, not trials
+        in_pause[s0 : s0 + ln] = True
+    active = history[~in_pause]
+    if active.size == 0:
+        return np.zeros((trials, weeks), dtype=history.dtype)
+    p_pause = lens.size / (lens.size + active.size / block)
+    # Every piece is at least PAUSE_WEEKS long, so this many pieces always cover the weeks.
+    pieces = -(-weeks // min(PAUSE_WEEKS, block)) + 1
+    is_pause = rng.random((trials, pieces)) < p_pause
+    which = rng.integers(0, lens.size, (trials, pieces))
+    piece_len = np.where(is_pause, lens[which], block)
+    ends = np.minimum(np.cumsum(piece_len, axis=1), weeks)
+    used = np.diff(ends, axis=1, prepend=0).ravel()
+    first_week = ends.ravel() - used  # where each piece begins in its trial
+    flat = np.repeat(np.arange(trials * pieces), used)  # trials * weeks entries, in order
+    offset = np.arange(flat.size) % weeks - first_week[flat]
+    start = rng.integers(0, active.size, trials * pieces)
+    values = active[(start[flat] + offset) % active.size]
+    values = np.where(is_pause.ravel()[flat], 0, values)
+    return values.reshape(trials, weeks).astype(history.dtype, copy=False)
 
 
 def weeks_to_reach(

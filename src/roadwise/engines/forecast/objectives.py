@@ -272,8 +272,8 @@ def simulate_queues(
 ) -> QueueSimulation:
     """Replay every team's queue ``trials`` times with the probabilistic roadmap.
 
-    ``speedup`` multiplies a team's weekly throughput (what one more engineer buys); the same
-    seed gives the same random draws, so two runs differ only by what was changed.
+    ``speedup`` multiplies a team's weekly throughput (what one more engineer buys); run it
+    with the same seed as the base run so that the two are compared on the same footing.
     """
     chosen: Unit = unit or forecast_unit(ws)
     seed = ws.settings.seed if seed is None else seed

@@ -332,9 +332,17 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
     ws = facts.ws
     if not ws.history or not _has("roadwise.engines.forecast.objectives"):
         return
-    from roadwise.engines.forecast.objectives import forecast_delivery
+    from roadwise.engines.forecast.objectives import DeliveryForecast, forecast_delivery
 
-    delivery = forecast_delivery(ws, _ranks(facts), trials=trials, seed=facts.seed)
+    # The web app hands in the forecast its pages show; reused only when it is the same run.
+    delivery = results.get("delivery")
+    if not (
+        isinstance(delivery, DeliveryForecast)
+        and delivery.trials == trials
+        and delivery.seed == facts.seed
+        and delivery.as_of == ws.as_of
+    ):
+        delivery = forecast_delivery(ws, _ranks(facts), trials=trials, seed=facts.seed)
     sim = delivery.simulation
     if not sim.finish_weeks:
         return

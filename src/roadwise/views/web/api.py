@@ -375,30 +375,112 @@ def roadmap(request: Request, user: Reader) -> RoadmapOut:
     )
 
 
+DELIVERY_METHOD = "probabilistic roadmap"
+COUNT_METHOD = "item-count throughput"
+
+
+def _day(day: dt.date | None) -> dt.date | None:
+    """A forecast date, or None when it is not in sight (beyond the simulated horizon)."""
+    return None if day is None or day == dt.date.max else day
+
+
 class TeamForecast(BaseModel):
     team: str
-    open_items: float
-    p50: dt.date | None
-    p85: dt.date | None
+    open_items: float = Field(description="open items in the team's queue")
+    p50: dt.date | None = Field(description="50 % date of the delivery forecast (see method)")
+    p85: dt.date | None = Field(description="85 % date: the date the dashboard and reports show")
     p95: dt.date | None
-    backtest_cutoffs: int
-    hit_85: float | None = Field(description="share of past 85 % dates that were met")
+    backtest_cutoffs: int = Field(
+        description="walk-forward backtest cut-offs of the item-count throughput forecast"
+    )
+    hit_85: float | None = Field(
+        description="share of past 85 % dates of the item-count throughput forecast that were met"
+    )
+    method: str = Field(
+        DELIVERY_METHOD,
+        description=f"'{DELIVERY_METHOD}': the team's queue of deliverables, sized by the "
+        "estimates with its estimate bias (as the reports); "
+        f"'{COUNT_METHOD}': only when the team has no queue to replay",
+    )
+    unit: str = Field("items", description="unit of open_work: points or items")
+    open_work: float | None = Field(None, description="likely size of the open work, in unit")
+    count_p50: dt.date | None = Field(None, description="item-count throughput forecast, 50 %")
+    count_p85: dt.date | None = Field(None, description="item-count throughput forecast, 85 %")
+    count_p95: dt.date | None = Field(None, description="item-count throughput forecast, 95 %")
 
 
 @router.get("/forecasts", response_model=list[TeamForecast])
 def forecasts(request: Request, user: Reader) -> list[TeamForecast]:
+    service = request.app.state.service
+    ws = service.workspace()
+    delivery = service.delivery()
+    counts = service.count_forecasts()
     out = []
-    for team, f in request.app.state.service.forecasts().items():
-        cal = f.calibration
+    for team in ws.teams:
+        d = delivery.teams.get(team.key)
+        f = counts.get(team.key)
+        if d is None and f is None:
+            continue
+        cal = f.calibration if f else None
+        cutoffs = cal.cutoffs if cal else 0
+        count_dates = {p: f.dates.get(p) for p in (50, 85, 95)} if f else {}
+        dates = {p: _day(d.dates[p]) for p in (50, 85, 95)} if d else count_dates
         out.append(
             TeamForecast(
-                team=team,
-                open_items=f.target,
-                p50=f.dates.get(50),
-                p85=f.dates.get(85),
-                p95=f.dates.get(95),
-                backtest_cutoffs=cal.cutoffs if cal else 0,
-                hit_85=cal.hit.get(85) if cal and cal.cutoffs else None,
+                team=team.key,
+                open_items=d.open_count if d else f.target,
+                p50=dates.get(50),
+                p85=dates.get(85),
+                p95=dates.get(95),
+                backtest_cutoffs=cutoffs,
+                hit_85=cal.hit.get(85) if cal and cutoffs else None,
+                method=DELIVERY_METHOD if d else COUNT_METHOD,
+                unit=delivery.unit if d else "items",
+                open_work=d.open_work if d else f.target,
+                count_p50=count_dates.get(50),
+                count_p85=count_dates.get(85),
+                count_p95=count_dates.get(95),
+            )
+        )
+    return out
+
+
+class ObjectiveForecast(BaseModel):
+    key: str
+    title: str
+    due: dt.date | None
+    status: str = Field(
+        description="on track (due date at least 85 % likely), at risk (at least 50 %), off "
+        "track, no deadline, no date (no forecast), done or no items"
+    )
+    open_items: int = Field(description="open leaf items serving the objective")
+    open_deliverables: int = Field(description="open deliverables with a forecast")
+    p50: dt.date | None
+    p85: dt.date | None = Field(description="the 85 % date the dashboard and reports show")
+    p95: dt.date | None
+    p_due: float | None = Field(description="chance of being done by the due date")
+    method: str = DELIVERY_METHOD
+
+
+@router.get("/objectives", response_model=list[ObjectiveForecast])
+def objectives(request: Request, user: Reader) -> list[ObjectiveForecast]:
+    """Every objective's delivery forecast: the dates the dashboard and the reports show."""
+    out = []
+    for row in request.app.state.service.objectives():
+        f = row["forecast"]
+        o = row["objective"]
+        out.append(
+            ObjectiveForecast(
+                key=o.key,
+                title=o.title,
+                due=o.due,
+                status=row["status"],
+                open_items=row["open"],
+                open_deliverables=f.open_count if f else 0,
+                p50=_day(f.p50) if f else None,
+                p85=_day(f.p85) if f else None,
+                p95=_day(f.p95) if f else None,
+                p_due=f.p_deadline if f else None,
             )
         )
     return out

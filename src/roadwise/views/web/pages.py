@@ -184,22 +184,40 @@ def logout(request: Request, csrf: Csrf) -> Response:
 # --------------------------------------------------------------------------- dashboard
 
 
-def objective_status(ws: Workspace, forecasts: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per objective: key-result progress, open items serving it, and whether the teams'
-    85 % forecast dates fall before its due date."""
+ON_TRACK_SHARE = 0.85
+"""On track when the due date is at least this likely to be met (the reports' rule)."""
+
+
+def objective_status(ws: Workspace, delivery: Any) -> list[dict[str, Any]]:
+    """Per objective: key-result progress, the work serving it, and its delivery forecast.
+
+    The dates are the reports' (roadwise.engines.forecast.objectives): the latest deliverable
+    serving the objective, from the teams' queues replayed under uncertain sizes and pace. The
+    status follows the reports' rule: on track when the due date is at least 85 % likely,
+    at risk when more likely met than not, off track otherwise.
+    """
+    from roadwise.engines.forecast.objectives import objective_items
+
     rows = []
     for o in ws.objectives:
-        serving = [i for i in ws.items if any(link.objective == o.key for link in i.objectives)]
-        open_items = [i for i in serving if i.status.value in OPEN]
+        serving = [i for i in objective_items(ws, o.key) if i.status != Status.DROPPED]
+        leaves = ws.leaf_items(serving)
+        open_items = [i for i in leaves if i.is_open]
         teams = sorted({i.team for i in open_items if i.team})
-        dates = [forecasts[t].dates.get(85) for t in teams if t in forecasts]
-        finish = max((d for d in dates if d is not None), default=None)
+        forecast = delivery.objective(o.key)
+        finish = forecast.p85 if forecast and forecast.p85 != dt.date.max else None
         if not open_items:
-            status = "done" if serving else "no items"
-        elif o.due is None or finish is None:
+            status = "done" if leaves else "no items"
+        elif forecast is None:
             status = "no date"
+        elif o.due is None or forecast.p_deadline is None:
+            status = "no deadline"
+        elif forecast.p_deadline >= ON_TRACK_SHARE:
+            status = "on track"
+        elif forecast.p_deadline >= 0.5:
+            status = "at risk"
         else:
-            status = "on track" if finish <= o.due else "at risk"
+            status = "off track"
         krs = []
         for kr in o.key_results:
             span = kr.target - kr.baseline
@@ -212,8 +230,10 @@ def objective_status(ws: Workspace, forecasts: dict[str, Any]) -> list[dict[str,
                 "objective": o,
                 "krs": krs,
                 "open": len(open_items),
-                "total": len(serving),
+                "total": len(leaves),
+                "forecast": forecast,
                 "finish": finish,
+                "p_due": forecast.p_deadline if forecast else None,
                 "status": status,
                 "teams": teams,
             }
@@ -225,7 +245,7 @@ def objective_status(ws: Workspace, forecasts: dict[str, Any]) -> list[dict[str,
 def dashboard(request: Request, user: Viewer) -> Response:
     service = request.app.state.service
     ws = service.workspace()
-    forecasts = service.forecasts()
+    delivery = service.delivery()
     plan = service.latest_release_plan()
     priorities = service.priorities()
     counts: dict[str, int] = {}
@@ -237,7 +257,8 @@ def dashboard(request: Request, user: Viewer) -> Response:
         {
             "ws": ws,
             "objectives": service.objectives(),
-            "forecasts": forecasts,
+            "delivery": delivery,
+            "teams": {t.key: t.name for t in ws.teams},
             "release": release_out(plan) if plan else None,
             "top": priorities.items[:5],
             "counts": counts,
@@ -510,17 +531,54 @@ def roadmap_page(request: Request, user: Viewer) -> Response:
 @router.get("/forecasts", response_class=HTMLResponse)
 def forecasts_page(request: Request, user: Viewer) -> Response:
     service = request.app.state.service
-    from roadwise.views.charts import forecast as charts
 
     ws = service.workspace()
-    forecasts = service.forecasts()
+    delivery = service.delivery()
+    counts = service.count_forecasts()
     svgs = {
         team: service.chart(
-            f"forecast:{team}", lambda f=f, team=team: charts.forecast_histogram(f, f"Team {team}")
+            f"delivery:{team}",
+            lambda d=d: _histogram(ws.as_of, d),
         )
-        for team, f in forecasts.items()
+        for team, d in delivery.teams.items()
     }
-    return render(request, "forecasts.html", {"ws": ws, "forecasts": forecasts, "charts": svgs})
+    return render(
+        request,
+        "forecasts.html",
+        {
+            "ws": ws,
+            "delivery": delivery,
+            "counts": counts,
+            "teams": {t.key: t.name for t in ws.teams},
+            "objectives": service.objectives(),
+            "charts": svgs,
+        },
+    )
+
+
+def _histogram(as_of: dt.date, d: Any) -> Any:
+    """Share of trials finishing in each week, with the 50/85/95 % dates marked."""
+    import numpy as np
+
+    from roadwise.views.charts.reports import forecast_histogram
+
+    weeks = np.asarray(d.finish_weeks, dtype=float)
+    weeks = np.floor(weeks[np.isfinite(weeks)]).astype(int)
+    counts = np.bincount(weeks - weeks.min())
+    rows = [
+        {
+            "date": (as_of + dt.timedelta(weeks=int(weeks.min()) + i)).isoformat(),
+            "share": round(float(c) / weeks.size, 4),
+        }
+        for i, c in enumerate(counts)
+        if c
+    ]
+    marks = [
+        {"date": day.isoformat(), "label": f"{p} %"}
+        for p, day in d.dates.items()
+        if day != dt.date.max
+    ]
+    return forecast_histogram(rows, marks=marks)
 
 
 @router.get("/capacity", response_class=HTMLResponse)
@@ -666,7 +724,11 @@ def report_download(request: Request, kind: str, fmt: str, user: Viewer) -> Resp
         raise HTTPException(404, "no such report")
     service = request.app.state.service
     ws = service.workspace()
-    results: dict[str, Any] = {"priorities": service.priorities(), "forecast": None}
+    results: dict[str, Any] = {
+        "priorities": service.priorities(),
+        "forecast": None,
+        "delivery": service.delivery(),
+    }
     results = {k: v for k, v in results.items() if v is not None}
     report = build_reports(ws, [kind], results=results)[kind]
     folder = Path(tempfile.mkdtemp(prefix="roadwise-report-"))

@@ -11,13 +11,16 @@ import datetime as dt
 import gc
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
 from roadwise.domain import Plan, Workspace
 from roadwise.workspace import Store
 from roadwise.workspace import schema as s
+
+if TYPE_CHECKING:
+    from roadwise.engines.forecast.objectives import DeliveryForecast
 
 T = TypeVar("T")
 
@@ -33,6 +36,10 @@ class Service:
         self._lock = threading.RLock()
         self._key: tuple[Any, ...] | None = None
         self._cache: dict[str, Any] = {}
+        # The reports' number of trials: the same seed and trials give the same dates.
+        from roadwise.engines.forecast.objectives import TRIALS
+
+        self.trials: int = TRIALS
 
     def fingerprint(self) -> tuple[Any, ...]:
         # Every write through the store leaves an audit entry (a whole-workspace replace too,
@@ -85,15 +92,17 @@ class Service:
     def objectives(self) -> list[dict[str, Any]]:
         from roadwise.views.web.pages import objective_status
 
-        ws, forecasts = self.workspace(), self.forecasts()
-        return self._cached("objectives", lambda: objective_status(ws, forecasts))
+        ws, delivery = self.workspace(), self.delivery()
+        return self._cached("objectives", lambda: objective_status(ws, delivery))
 
     def priorities(self) -> Any:
         from roadwise.engines.prioritize import prioritize
 
         ws = self.workspace()
+        # As the reports do: no more samples than forecast trials, so the queues match.
+        samples = min(self.trials, PRIORITY_SAMPLES)
         return self._cached(
-            "priorities", lambda: prioritize(ws, samples=PRIORITY_SAMPLES, seed=ws.settings.seed)
+            "priorities", lambda: prioritize(ws, samples=samples, seed=ws.settings.seed)
         )
 
     def priority_by_key(self) -> dict[str, Any]:
@@ -109,7 +118,27 @@ class Service:
             lambda: plan_roadmap(ws, RoadmapOptions(time_limit=ROADMAP_TIME_LIMIT, workers=4)),
         )
 
-    def forecasts(self) -> dict[str, Any]:
+    def delivery(self) -> DeliveryForecast:
+        """Objective, deliverable and team dates: the forecast the reports show."""
+        from roadwise.engines.forecast.objectives import forecast_delivery, ranks_from
+        from roadwise.errors import RoadwiseError
+
+        ws = self.workspace()
+        try:
+            ranks = ranks_from(self.priorities().items)
+        except RoadwiseError:
+            ranks = {}  # a workspace the framework cannot score: queues by status and deadline
+        return self._cached(
+            "delivery",
+            lambda: forecast_delivery(ws, ranks, trials=self.trials, seed=ws.settings.seed),
+        )
+
+    def count_forecasts(self) -> dict[str, Any]:
+        """Per team: when its open items are done counting items, with measured calibration.
+
+        Throughput only (every item counts as one): the answer to "when will the next N items
+        be done?", shown beside the delivery forecast and labelled as such.
+        """
         from roadwise.engines.forecast import ForecastOptions, forecast_when, team_calendar
 
         ws = self.workspace()
@@ -132,7 +161,7 @@ class Service:
                     )
             return out
 
-        return self._cached("forecasts", compute)
+        return self._cached("count_forecasts", compute)
 
     def capacity(self) -> list[Any]:
         from roadwise.engines.schedule.needs import capacity_vs_demand

@@ -1,0 +1,191 @@
+"""The web app's forecast dates are the reports': one engine, the same date per objective."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from roadwise.engines.forecast.objectives import (
+    forecast_delivery,
+    objective_items,
+    ranks_from,
+    simulate_queues,
+)
+from roadwise.sample import generate_sample
+from roadwise.views.reports import gather
+from roadwise.views.web import accounts, create_app
+from roadwise.workspace import open_store
+
+# Fewer trials than the app's default keep the module fast; both sides use the same number.
+TRIALS = 300
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    path: Path = tmp_path_factory.mktemp("web-forecasts") / "w.db"
+    store = open_store(path)
+    store.replace(generate_sample(seed=7))
+    accounts.add_user(store, "vic", PASSWORD, "viewer")
+    store.close()
+    app = create_app(str(path), secret_key="test-secret")
+    app.state.service.trials = TRIALS
+    return app
+
+
+@pytest.fixture(scope="module")
+def headers(app: Any) -> dict[str, str]:
+    return {"Authorization": f"Bearer {accounts.create_token(app.state.store, 'vic', 'test')}"}
+
+
+@pytest.fixture(scope="module")
+def reports(app: Any) -> Any:
+    """What the stakeholder reports compute on their own (no result handed in)."""
+    ws = app.state.service.workspace()
+    return gather(ws, trials=TRIALS, steps=("priorities", "forecast", "resources"))
+
+
+def _login(client: TestClient) -> None:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert token
+    form = {"csrf_token": token.group(1), "username": "vic", "password": PASSWORD, "next": "/"}
+    assert client.post("/login", data=form, follow_redirects=False).status_code == 303
+
+
+def _day(day: dt.date) -> str | None:
+    return None if day == dt.date.max else day.isoformat()
+
+
+def test_objective_dates_equal_the_reports(app: Any, headers: dict[str, str], reports: Any) -> None:
+    ws = app.state.service.workspace()
+    with TestClient(app) as client:
+        response = client.get("/api/objectives", headers=headers)
+    assert response.status_code == 200
+    rows = {row["key"]: row for row in response.json()}
+    assert set(rows) == {o.key for o in ws.objectives}
+    compared = 0
+    for objective in ws.objectives:
+        row = rows[objective.key]
+        fc = reports.forecasts.get(f"objective:{objective.key}")
+        if fc is None:
+            assert row["p85"] is None
+            continue
+        assert (row["p50"], row["p85"], row["p95"]) == (_day(fc.p50), _day(fc.p85), _day(fc.p95))
+        assert row["p_due"] == fc.p_deadline
+        assert row["method"] == "probabilistic roadmap"
+        compared += 1
+    # The sample's objectives all have open work: a test that compares nothing proves nothing.
+    assert compared == len(ws.objectives) > 0
+
+
+def test_dashboard_and_forecasts_page_show_the_reports_dates(
+    app: Any, headers: dict[str, str], reports: Any
+) -> None:
+    ws = app.state.service.workspace()
+    with TestClient(app) as client:
+        _login(client)
+        dashboard = client.get("/")
+        page = client.get("/forecasts")
+    assert dashboard.status_code == page.status_code == 200
+    for objective in ws.objectives:
+        fc = reports.forecasts[f"objective:{objective.key}"]
+        title = html.escape(objective.title)
+        block = dashboard.text.split(title, 1)[1].split("</article>", 1)[0]
+        assert f"85 % forecast {fc.p85.isoformat()}" in block
+        row = page.text.split(f"<td>{title}</td>", 1)[1].split("</tr>", 1)[0]
+        assert f"<strong>{fc.p85.isoformat()}</strong>" in row
+    # Both methods are on the page, each under its own heading.
+    assert "Delivery forecast" in page.text and "Item-count forecast" in page.text
+
+
+def test_status_follows_the_reports_rule(app: Any, headers: dict[str, str], reports: Any) -> None:
+    with TestClient(app) as client:
+        rows = client.get("/api/objectives", headers=headers).json()
+    for row in rows:
+        fc = reports.forecasts[f"objective:{row['key']}"]
+        if fc.deadline is None:
+            assert row["status"] == "no deadline"
+        elif fc.p_deadline >= 0.85:
+            assert row["status"] == "on track"
+        elif fc.p_deadline >= 0.5:
+            assert row["status"] == "at risk"
+        else:
+            assert row["status"] == "off track"
+
+
+def test_team_dates_are_the_reports_team_load(
+    app: Any, headers: dict[str, str], reports: Any
+) -> None:
+    """The API's team dates are the 'all planned work done' dates of the resources report."""
+    with TestClient(app) as client:
+        teams = {t["team"]: t for t in client.get("/api/forecasts", headers=headers).json()}
+    ws = app.state.service.workspace()
+    load = reports.raw["team_load"]["rows"]
+    assert load, "the sample's teams have queues"
+    names = {t.name: t.key for t in ws.teams}
+    for name, _work, _people, when in load:
+        team = teams[names[name]]
+        assert team["method"] == "probabilistic roadmap"
+        # The report words the 50 % date and the 85 % date; both come from the same run.
+        for day in (team["p50"], team["p85"]):
+            assert day is not None
+            assert _spoken(dt.date.fromisoformat(day), ws.as_of) in when
+        assert team["count_p85"] is not None  # the item-count forecast, labelled as such
+
+
+def _spoken(day: dt.date, as_of: dt.date) -> str:
+    from roadwise.views.reports.wording import say_date
+
+    return say_date(day, as_of)
+
+
+def test_the_reports_reuse_the_web_forecast_only_when_it_is_the_same_run(app: Any) -> None:
+    service = app.state.service
+    ws = service.workspace()
+    handed = service.delivery()
+    same = gather(
+        ws,
+        {"priorities": service.priorities(), "delivery": handed},
+        trials=TRIALS,
+        steps=("priorities", "forecast"),
+    )
+    assert same.raw["delivery_forecast"] is handed
+    other = gather(
+        ws,
+        {"priorities": service.priorities(), "delivery": handed},
+        trials=TRIALS + 1,
+        steps=("priorities", "forecast"),
+    )
+    assert other.raw["delivery_forecast"] is not handed
+
+
+def test_the_engine_is_deterministic_and_consistent() -> None:
+    ws = generate_sample(seed=7)
+    ranks = {i.key: float(n) for n, i in enumerate(ws.items)}
+    first = forecast_delivery(ws, ranks, trials=200, seed=5)
+    again = forecast_delivery(ws, ranks, trials=200, seed=5)
+    assert first.dates == again.dates and first.teams == again.teams
+    finish = first.simulation.finish_weeks
+    objectives = 0
+    for key, d in first.dates.items():
+        assert d.p50 <= d.p85 <= d.p95
+        if d.kind == "objective":
+            # An objective is done, in every trial, when the last deliverable serving it is.
+            served = {i.key for i in objective_items(ws, key.removeprefix("objective:"))}
+            keys = [k for k in finish if k in served]
+            assert d.open_count == len(keys) > 0
+            assert np.array_equal(d.finish_weeks, np.max([finish[k] for k in keys], axis=0))
+            objectives += 1
+    assert objectives == len(ws.objectives)
+    # No speed-up is the base run: the reports' resources options compare against it.
+    same = simulate_queues(ws, ranks, trials=200, seed=5, speedup={}).finish_weeks
+    assert all(np.array_equal(same[k], finish[k]) for k in finish)
+    assert ranks_from([]) == {}
+    assert first.unit in ("points", "items")

@@ -4,6 +4,8 @@
 * :mod:`.throughput`: "when will N be done?" and "how many by this date?" for a team.
 * :mod:`.estimates`: estimate-based forecasts with the team's estimate bias.
 * :mod:`.roadmap`: the planned roadmap under uncertainty (deadlines, critical path).
+* :mod:`.objectives`: every objective's, deliverable's and team's dates from the workspace
+  (the one source of the dates the reports and the web app show).
 * :mod:`.backtest`: walk-forward backtests, hit rates, pinball loss, conformal calibration.
 * :mod:`.explain`: why a date moved between two forecasts.
 """
@@ -23,6 +25,7 @@ from roadwise.engines.forecast.estimates import (
     sample_sizes,
 )
 from roadwise.engines.forecast.explain import DateMove, ForecastSnapshot, explain_move
+from roadwise.engines.forecast.objectives import DeliveryDate, DeliveryForecast, forecast_delivery
 from roadwise.engines.forecast.roadmap import (
     RoadmapForecast,
     RoadmapItem,
@@ -49,6 +52,8 @@ __all__ = [
     "BacktestSummary",
     "Calibration",
     "DateMove",
+    "DeliveryDate",
+    "DeliveryForecast",
     "EstimateBias",
     "ForecastOptions",
     "ForecastSnapshot",
@@ -63,6 +68,7 @@ __all__ = [
     "backtest",
     "estimate_bias",
     "explain_move",
+    "forecast_delivery",
     "forecast_estimated_when",
     "forecast_how_many",
     "forecast_when",

@@ -20,7 +20,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -34,7 +34,9 @@ from roadwise.engines.forecast.roadmap import (
     simulate_roadmap,
 )
 from roadwise.engines.forecast.simulate import FloatArray
-from roadwise.engines.prioritize.results import RankedItem
+
+if TYPE_CHECKING:
+    from roadwise.engines.prioritize.results import RankedItem
 
 TRIALS = 2000
 """Monte Carlo trials of the reports and the web app (the same number: the same dates)."""

@@ -32,7 +32,15 @@ def forecast_step(ctx: DemoContext) -> None:
     epoch = dt.datetime.combine(as_of, dt.time())
     options = ForecastOptions(trials=5000, backtest_trials=400, seed=ctx.seed)
     parents = {i.parent for i in ws.items if i.parent}
-    table = Table("team", "open items", "50 %", "85 %", "95 %", "85 % dates met in backtest")
+    table = Table(
+        "team",
+        "open items",
+        "50 %",
+        "85 %",
+        "95 %",
+        "85 % dates met in backtest",
+        title="Item-count forecast per team (throughput only; the roadmap below uses estimates)",
+    )
     forecasts: dict[str, Any] = {}
     for team in ws.teams:
         recs = [r for r in ws.history if r.team == team.key]

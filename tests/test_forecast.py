@@ -279,6 +279,35 @@ def test_roadmap_critical_path_shares_under_uncertainty() -> None:
     assert 0.0 < a < 1.0
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    factor=st.floats(min_value=1.0, max_value=3.0),
+    sped=st.sampled_from(["a", "b"]),
+    seed=st.integers(0, 10_000),
+)
+def test_a_sped_up_team_never_finishes_anything_later(factor: float, sped: str, seed: int) -> None:
+    """The "one more engineer" rerun replays the base run's random draws: with a team's weekly
+    throughput multiplied, no item of any trial (of that team or one waiting on it) is later,
+    and the other team's own items are exactly as before."""
+    history = np.array([0.0, 3.0, 5.0, 1.0, 4.0, 6.0, 2.0, 0.0] * 4)
+    est = Estimate(low=2, likely=5, high=13)
+    items = [
+        RoadmapItem("A1", "a", est),
+        RoadmapItem("A2", "a", est),
+        RoadmapItem("B1", "b", est, depends_on=("A1",)),
+        RoadmapItem("B2", "b", est),
+    ]
+
+    def run(speedup: dict[str, float]) -> np.ndarray:
+        flows = {t: TeamFlow(history, speedup=speedup.get(t, 1.0)) for t in ("a", "b")}
+        return np.asarray(simulate_roadmap(items, flows, AS_OF, trials=300, seed=seed).finish_days)
+
+    base, faster = run({}), run({sped: factor})
+    assert np.all(faster <= base + 1e-9)
+    if sped == "b":  # team a waits on nothing of b's: its trials are untouched
+        assert np.array_equal(faster[:, :2], base[:, :2])
+
+
 # --------------------------------------------------------------------------- why a date moved
 
 

@@ -274,8 +274,9 @@ def simulate_queues(
 ) -> QueueSimulation:
     """Replay every team's queue ``trials`` times with the probabilistic roadmap.
 
-    ``speedup`` multiplies a team's weekly throughput (what one more engineer buys); run it
-    with the same seed as the base run so that the two are compared on the same footing.
+    ``speedup`` multiplies a team's simulated weekly throughput (what one more engineer buys);
+    with the same seed as the base run it replays the same random draws, so no item of any
+    trial finishes later than in the base run.
     """
     chosen: Unit = unit or forecast_unit(ws)
     seed = ws.settings.seed if seed is None else seed
@@ -303,13 +304,14 @@ def simulate_queues(
     # The teams in queue order: the simulation draws each team's weeks in this order.
     flows: dict[str, TeamFlow] = {}
     for team in queues:
-        weekly = weekly_history(ws, team, chosen, ws.as_of) * (speedup or {}).get(team, 1.0)
+        weekly = weekly_history(ws, team, chosen, ws.as_of)
         records = [r for r in ws.history if r.team == team]
         points = [r.points for r in records if r.points]
         flows[team] = TeamFlow(
             weekly,
             estimate_bias(records, team) if chosen == "points" else None,
             float(np.median(points)) if chosen == "points" and points else 1.0,
+            speedup=(speedup or {}).get(team, 1.0),
         )
     result = simulate_roadmap(items, flows, ws.as_of, trials=trials, seed=seed)
     weeks = np.asarray(result.finish_days) / 7.0

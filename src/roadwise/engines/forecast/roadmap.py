@@ -44,6 +44,10 @@ class TeamFlow:
     bias: EstimateBias | None = None
     #: Size of an item without an estimate (the team's typical item; 1 when counting items).
     default_size: float = 1.0
+    #: Multiplies every simulated week's throughput (what one more person buys). Applied after
+    #: the weeks are drawn, so a sped-up run replays the very same draws: each trial can only
+    #: finish earlier, and the difference to the base run is the speed-up, not sampling noise.
+    speedup: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,7 @@ def simulate_roadmap(
         rate = float(flow.history[-26:].mean()) if flow.history.size else 0.0
         weeks = int(min(MAX_WEEKS, max(8, np.ceil(float(work.max()) / max(rate, 1e-3) * 2.5))))
         weekly = sample_weeks(flow.history, trials, weeks, rng, sampling).astype(np.float64)
+        weekly *= flow.speedup
         cum = np.concatenate([np.zeros((trials, 1)), np.cumsum(weekly, axis=1)], axis=1)
         capacity[team] = (cum, weekly)
 

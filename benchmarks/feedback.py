@@ -52,6 +52,8 @@ PUBLISHED = {
     "UX 0.36); DistilBERT 0.52 (source repo, unreviewed)",
     "nlbse": "cross-repo F1 on the hidden test set: SetFit 0.827, RoBERTa 0.792, fastText 0.718",
 }
+# Options for every FeedbackClassifier the classification parts build (--lr-only sets them).
+CLASSIFIER_OPTIONS: dict[str, Any] = {}
 
 
 # --------------------------------------------------------------------------- backends
@@ -142,7 +144,7 @@ def fit_predict(
 ) -> list[str]:
     from roadwise.engines.feedback import FeedbackClassifier
 
-    model = FeedbackClassifier(backend)
+    model = FeedbackClassifier(backend, **CLASSIFIER_OPTIONS)
     if train:
         model.fit(
             [texts[i] for i in train],
@@ -552,6 +554,11 @@ def main() -> None:
         help="largest generated set the embedding backend runs on (then extrapolated)",
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--lr-only",
+        action="store_true",
+        help="the classifier without its NB-SVM half (logistic regression alone), for comparison",
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -561,6 +568,8 @@ def main() -> None:
 
     from roadwise.sources.text_models import embedding_available
 
+    if args.lr_only:
+        CLASSIFIER_OPTIONS["nb_svm"] = False
     backends = [b for b in args.backends.split(",") if b]
     if "embedding" in backends and not embedding_available():
         print("embedding backend not installed (pip install 'roadwise[nlp]'): skipped")

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from roadwise.domain import Customer, Feedback, FeedbackLink, Item, Range, Workspace
 from roadwise.engines.feedback import (
+    LABELS,
     FeedbackClassifier,
     FeedbackSettings,
     LexicalBackend,
@@ -91,6 +92,44 @@ def test_classifier_learns_from_labels_and_beats_the_rules() -> None:
     assert accuracy(rules) > 0.5  # the default is sensible on its own
     assert accuracy(learned) > accuracy(rules) + 0.05
     assert accuracy(learned) > 0.9
+
+
+def test_nb_svm_half_learns_words_the_labels_tie_to_one_kind() -> None:
+    # "zorp" and "blick" mean nothing to the lexicon; only the labels say which kind they are.
+    texts = ["zorp again today", "the zorp is back", "blick would help", "we want blick"] * 4
+    labels = ["bug", "bug", "feature", "feature"] * 4
+    backend = fitted_backend(texts)
+    both = FeedbackClassifier(backend, c_grid=()).fit(texts, labels)
+    alone = FeedbackClassifier(backend, c_grid=(), nb_svm=False).fit(texts, labels)
+    assert both.chosen_nb_c == 4.0 and alone.chosen_nb_c is None
+    prediction = both.predict(["zorp", "blick"])
+    assert prediction.labels == ("bug", "feature")
+    # The two models are averaged, so the pair differs from the regression alone.
+    assert not np.allclose(prediction.probabilities, alone.predict(["zorp", "blick"]).probabilities)
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    kinds=st.lists(
+        st.sampled_from(["bug", "feature", "praise", "question"]), min_size=8, max_size=24
+    )
+)
+def test_learned_probabilities_are_a_distribution_over_the_labelled_kinds(
+    kinds: list[str],
+) -> None:
+    pool = syn.generate_texts(24, seed=11)
+    texts = [p.text for p in pool[: len(kinds)]]
+    backend = fitted_backend(texts)
+    model = FeedbackClassifier(backend).fit(texts, kinds, [p.rating for p in pool[: len(kinds)]])
+    prediction = model.predict([p.text for p in pool], [p.rating for p in pool])
+    probabilities = prediction.probabilities
+    assert np.allclose(probabilities.sum(axis=1), 1.0)
+    assert (probabilities >= 0).all()
+    if len(set(kinds)) >= 2:
+        assert model.learned
+        unseen = [i for i, label in enumerate(LABELS) if label not in kinds]
+        assert (probabilities[:, unseen] == 0).all()
+        assert set(prediction.labels) <= set(kinds)
 
 
 def test_one_kind_of_label_is_not_enough_to_learn() -> None:

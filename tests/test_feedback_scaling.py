@@ -75,9 +75,10 @@ def test_regularisation_is_chosen_from_the_grid_by_cross_validation() -> None:
     texts, labels = [t.text for t in train], [t.label for t in train]
     model = FeedbackClassifier(backend, c_grid=(0.01, 1.0, 100.0)).fit(texts, labels)
     assert model.chosen_c in (0.01, 1.0, 100.0)
+    assert model.chosen_nb_c in (0.01, 1.0, 100.0)  # the NB-SVM half chooses its own
     # Too few labels of a kind to cross-validate: the fixed C is used.
     few = FeedbackClassifier(backend, c=3.0).fit(texts[:12], labels[:12])
-    assert few.chosen_c == 3.0
+    assert few.chosen_c == 3.0 and few.chosen_nb_c == 3.0
     single = FeedbackClassifier(backend, c=2.0, c_grid=(5.0,)).fit(texts, labels)
     assert single.chosen_c == 2.0
 

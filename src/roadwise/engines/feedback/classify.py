@@ -2,22 +2,33 @@
 how the customer feels (sentiment).
 
 With no labels, a lexicon of the phrases people use ("crashes", "please add", "how do I",
-"love it") plus the star rating decides. Once a person has labelled texts, a linear model
-(logistic regression) learns from them over the backend's text vectors (word uni- and
-bigrams for the lexical backend), character 2-5-grams within words (robust to typos and word
-forms, which stands in for lemmatisation), the lexicon's scores, and metadata computed from
-the text itself as Maalej et al. (2016) used: star rating, length, tense (past, present
-continuous, future) and sentiment. The lexicon thus acts as a prior the labels correct; the
-regularisation strength is chosen by cross-validation on the labels alone. Active learning proposes
-the unlabelled texts the model is least sure about (smallest margin between its two most
-likely classes): labelling those teaches it most.
+"love it") plus the star rating decides. Once a person has labelled texts, two linear models
+learn from them and their probabilities are averaged:
+
+* a logistic regression over the backend's text vectors (word uni- and bigrams for the lexical
+  backend, sentence embeddings for the embedding backend), character 2-5-grams within words
+  (robust to typos and word forms, which stands in for lemmatisation), the lexicon's scores,
+  and metadata computed from the text itself as Maalej et al. (2016) used: star rating,
+  length, tense (past, present continuous, future) and sentiment;
+* an NB-SVM (Wang & Manning 2012) in its logistic form: per kind, the presence of each word
+  uni-/bigram and character n-gram is scaled by its Naive Bayes log-count ratio (how much
+  more often it occurs in texts of that kind than in the others, learned from the labels),
+  plus the same lexicon and metadata columns. Naive Bayes ratios are robust on short texts
+  with few labels; the regression on top corrects their independence assumption.
+
+Both disagree in different places, so the average is steadier than either. The lexicon thus
+acts as a prior the labels correct; each model's regularisation strength is chosen by
+cross-validation on the labels alone. Active learning proposes the unlabelled texts the model
+is least sure about (smallest margin between its two most likely classes): labelling those
+teaches it most.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,6 +36,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
+from sklearn.preprocessing import normalize
 
 from roadwise.engines.feedback.text import TextBackend
 
@@ -204,11 +216,13 @@ class Prediction:
 
 
 class FeedbackClassifier:
-    """Lexicon by default; a logistic regression once it has labels of at least two kinds.
+    """Lexicon by default; once it has labels of at least two kinds, the average of a logistic
+    regression and an NB-SVM (see the module docstring).
 
     ``c`` is the regularisation strength used when there are too few labels to choose it;
-    otherwise it is picked from ``c_grid`` by stratified cross-validation (macro-F1) on the
-    labelled texts only. ``char_ngrams`` adds character 2-5-grams to the backend's vectors.
+    otherwise each model's C is picked from ``c_grid`` by stratified cross-validation
+    (macro-F1) on the labelled texts only. ``char_ngrams`` adds character 2-5-grams to the
+    backend's vectors; ``nb_svm=False`` keeps the logistic regression alone.
     """
 
     def __init__(
@@ -218,6 +232,7 @@ class FeedbackClassifier:
         c: float = 4.0,
         c_grid: Sequence[float] = (0.5, 2.0, 8.0, 32.0),
         char_ngrams: bool = True,
+        nb_svm: bool = True,
         seed: int = 0,
     ) -> None:
         self.backend = backend
@@ -225,6 +240,7 @@ class FeedbackClassifier:
         self._c_grid = tuple(c_grid)
         self._seed = seed
         self._model: LogisticRegression | None = None
+        self._nb: _NbSvm | None = None
         self._columns = np.zeros(0, dtype=np.int64)
         self._chars = (
             HashingVectorizer(
@@ -239,8 +255,23 @@ class FeedbackClassifier:
             else None
         )
         self._char_idf = TfidfTransformer(sublinear_tf=True)
+        # The NB-SVM reads word presence itself, whatever the backend's vectors are.
+        self._words = (
+            HashingVectorizer(
+                ngram_range=(1, 2),
+                n_features=2**20,
+                alternate_sign=False,
+                norm=None,
+                binary=True,
+                strip_accents="unicode",
+                lowercase=True,
+            )
+            if nb_svm
+            else None
+        )
         self.labels_used = 0
         self.chosen_c: float | None = None
+        self.chosen_nb_c: float | None = None
 
     @property
     def learned(self) -> bool:
@@ -248,16 +279,24 @@ class FeedbackClassifier:
 
     def _features(
         self, texts: Sequence[str], ratings: Sequence[int | None] | None, *, fit: bool = False
-    ) -> sp.csr_matrix:
+    ) -> tuple[sp.csr_matrix, list[sp.csr_matrix], sp.csr_matrix]:
+        """The regression's matrix, the NB-SVM's presence blocks, and the dense extras."""
         blocks = [sp.csr_matrix(self.backend.transform(texts))]
+        presence: list[sp.csr_matrix] = []
+        if self._words is not None:
+            presence.append(sp.csr_matrix(self._words.transform(texts)))
         if self._chars is not None:
-            counts = self._chars.transform(texts)
+            counts = sp.csr_matrix(self._chars.transform(texts))
             if fit:
                 self._char_idf.fit(counts)
             blocks.append(sp.csr_matrix(self._char_idf.transform(counts)))
+            if self._words is not None:
+                counts.data[:] = 1.0
+                presence.append(counts)
         lexicon = lexicon_scores(texts, ratings)[:, :4] / 3.0
-        blocks.append(sp.csr_matrix(np.hstack([lexicon, text_metadata(texts, ratings)])))
-        return sp.csr_matrix(sp.hstack(blocks))
+        extras = sp.csr_matrix(np.hstack([lexicon, text_metadata(texts, ratings)]))
+        blocks.append(extras)
+        return sp.csr_matrix(sp.hstack(blocks)), presence, extras
 
     def fit(
         self,
@@ -272,19 +311,42 @@ class FeedbackClassifier:
         self.labels_used = len(labels)
         if len(set(labels)) < 2:
             self._model = None
+            self._nb = None
             return self
-        features = self._features(texts, ratings, fit=True)
+        features, presence, extras = self._features(texts, ratings, fit=True)
         # Only the columns the labelled texts use can get a weight; dropping the rest of the
         # million hashed features makes fitting take milliseconds instead of minutes.
         self._columns = np.unique(features.indices)
         features = features[:, self._columns]
-        _, counts = np.unique(np.asarray(labels), return_counts=True)
+        y = np.asarray(labels)
+        _, counts = np.unique(y, return_counts=True)
         folds = min(3, int(counts.min()))
-        if len(self._c_grid) > 1 and folds >= 2 and len(labels) >= 30:
-            self.chosen_c = self._choose_c(features, np.asarray(labels), folds)
-        else:
-            self.chosen_c = self._c
+        can_choose = len(self._c_grid) > 1 and folds >= 2 and len(labels) >= 30
+        splits = (
+            list(
+                StratifiedKFold(folds, shuffle=True, random_state=self._seed).split(
+                    np.zeros(len(y)), y
+                )
+            )
+            if can_choose
+            else []
+        )
+
+        def regression(c: float) -> _Fitted:
+            return _Regression(self._model_for(c), features)
+
+        self.chosen_c = self._choose_c(regression, y, splits) if can_choose else self._c
         self._model = self._model_for(self.chosen_c).fit(features, list(labels))
+        self._nb = None
+        if presence:
+
+            def nb_svm(c: float) -> _Fitted:
+                return _NbSvm(presence, extras, c, self._seed)
+
+            self.chosen_nb_c = self._choose_c(nb_svm, y, splits) if can_choose else self._c
+            self._nb = _NbSvm(presence, extras, self.chosen_nb_c, self._seed).fit(
+                np.arange(len(y)), y
+            )
         return self
 
     def _model_for(self, c: float) -> LogisticRegression:
@@ -292,16 +354,18 @@ class FeedbackClassifier:
             C=c, class_weight="balanced", max_iter=2000, random_state=self._seed
         )
 
-    def _choose_c(self, features: sp.csr_matrix, labels: np.ndarray, folds: int) -> float:
+    def _choose_c(
+        self,
+        make: Callable[[float], _Fitted],
+        labels: np.ndarray,
+        splits: list[tuple[np.ndarray, np.ndarray]],
+    ) -> float:
         """The grid's C with the best macro-F1 over inner folds of the labelled texts."""
-        splitter = StratifiedKFold(folds, shuffle=True, random_state=self._seed)
-        splits = list(splitter.split(np.zeros(len(labels)), labels))
         best, best_score = self._c_grid[0], -1.0
         for c in self._c_grid:
             predicted = np.empty(len(labels), dtype=labels.dtype)
             for train, test in splits:
-                model = self._model_for(c).fit(features[train], labels[train])
-                predicted[test] = model.predict(features[test])
+                predicted[test] = make(c).fit(train, labels[train]).predict(test)
             score = float(f1_score(labels, predicted, average="macro"))
             if score > best_score + 1e-9:  # ties keep the smaller C: the simpler model
                 best, best_score = c, score
@@ -315,13 +379,110 @@ class FeedbackClassifier:
         if self._model is None:
             probabilities = _softmax(lexicon_scores(texts, ratings), temperature=0.7)
         else:
-            features = self._features(texts, ratings)[:, self._columns]
-            seen = self._model.predict_proba(features)
+            features, presence, extras = self._features(texts, ratings)
+            seen = self._model.predict_proba(features[:, self._columns])
+            if self._nb is not None:
+                seen = (seen + self._nb.probabilities(presence, extras)) / 2.0
             probabilities = np.zeros((len(texts), len(LABELS)))
             for col, label in enumerate(self._model.classes_):
                 probabilities[:, LABELS.index(str(label))] = seen[:, col]
         labels = tuple(LABELS[i] for i in probabilities.argmax(axis=1))
         return Prediction(labels, probabilities, self.learned)
+
+
+class _Fitted(Protocol):
+    """A model over rows of matrices it was built with (so inner folds share the features)."""
+
+    def fit(self, rows: np.ndarray, labels: np.ndarray) -> _Fitted: ...
+
+    def predict(self, rows: np.ndarray) -> np.ndarray: ...
+
+
+class _Regression:
+    def __init__(self, model: LogisticRegression, features: sp.csr_matrix) -> None:
+        self._model = model
+        self._features = features
+
+    def fit(self, rows: np.ndarray, labels: np.ndarray) -> _Regression:
+        self._model.fit(self._features[rows], labels)
+        return self
+
+    def predict(self, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(self._model.predict(self._features[rows]))
+
+
+class _NbSvm:
+    """One-vs-rest logistic regressions over presence scaled by Naive Bayes log-count ratios.
+
+    Each presence block (word n-grams, character n-grams) is scaled by the kind's ratios and
+    then L2-normalised on its own, so the long character block does not drown the words.
+    """
+
+    def __init__(
+        self, presence: list[sp.csr_matrix], extras: sp.csr_matrix, c: float, seed: int
+    ) -> None:
+        self._presence = presence
+        self._extras = extras
+        self._c = c
+        self._seed = seed
+        self.classes_ = np.zeros(0)
+        self._columns: list[np.ndarray] = []
+        self._ratios: list[list[np.ndarray]] = []
+        self._models: list[LogisticRegression] = []
+
+    def _scaled(
+        self, presence: list[sp.csr_matrix], extras: sp.csr_matrix, rows: np.ndarray | None, k: int
+    ) -> sp.csr_matrix:
+        blocks = []
+        for block, columns, ratio in zip(presence, self._columns, self._ratios[k], strict=True):
+            part = block[rows] if rows is not None else block
+            part = sp.csr_matrix(part[:, columns].multiply(ratio.reshape(1, -1)))
+            blocks.append(sp.csr_matrix(normalize(part)))
+        blocks.append(extras[rows] if rows is not None else extras)
+        return sp.csr_matrix(sp.hstack(blocks))
+
+    def fit(self, rows: np.ndarray, labels: np.ndarray) -> _NbSvm:
+        self.classes_ = np.unique(labels)
+        self._columns = [np.unique(block[rows].indices) for block in self._presence]
+        # Two kinds are one decision: a single model, the other kind's probability its mirror.
+        kinds = self.classes_[1:] if len(self.classes_) == 2 else self.classes_
+        self._ratios, self._models = [], []
+        for k, kind in enumerate(kinds):
+            positive = labels == kind
+            ratios = []
+            for block, columns in zip(self._presence, self._columns, strict=True):
+                part = block[rows][:, columns]
+                # Add-one smoothing: a word seen once in one kind gets a moderate ratio.
+                p = 1.0 + np.asarray(part[positive].sum(axis=0)).ravel()
+                q = 1.0 + np.asarray(part[~positive].sum(axis=0)).ravel()
+                ratios.append(np.log(p / p.sum()) - np.log(q / q.sum()))
+            self._ratios.append(ratios)
+            model = LogisticRegression(
+                C=self._c, class_weight="balanced", max_iter=2000, random_state=self._seed
+            )
+            self._models.append(
+                model.fit(self._scaled(self._presence, self._extras, rows, k), positive)
+            )
+        return self
+
+    def probabilities(
+        self, presence: list[sp.csr_matrix], extras: sp.csr_matrix, rows: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Probability per kind (columns in ``classes_`` order), summing to one per text."""
+        scores = np.column_stack(
+            [
+                model.predict_proba(self._scaled(presence, extras, rows, k))[:, 1]
+                for k, model in enumerate(self._models)
+            ]
+        )
+        if len(self.classes_) == 2:
+            return np.column_stack([1.0 - scores[:, 0], scores[:, 0]])
+        total = scores.sum(axis=1, keepdims=True)
+        return np.asarray(scores / np.where(total > 0, total, 1.0))
+
+    def predict(self, rows: np.ndarray) -> np.ndarray:
+        chosen = self.probabilities(self._presence, self._extras, rows).argmax(axis=1)
+        return np.asarray(self.classes_[chosen])
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         help="correct the quantile level (Gibbs & Candes) or the log-duration",
     )
     ap.add_argument("--windows", type=int, nargs="+", default=list(Sampling().windows))
+    ap.add_argument(
+        "--no-pauses",
+        action="store_true",
+        help="cut pauses into blocks like any other weeks (the sampling before pauses were kept)",
+    )
     args = ap.parse_args(argv)
     # Averages over columns a method does not have (e.g. the naive line's 50 %) are nan.
     warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
@@ -113,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         adapt_rate=args.adapt_rate,
         adapt_mode=args.adapt_mode,
     )
-    sampling = Sampling(block=args.block, windows=tuple(args.windows))
+    sampling = Sampling(block=args.block, windows=tuple(args.windows), pauses=not args.no_pauses)
 
     records: list[dict[str, object]] = []
     pooled: dict[tuple[str, int], list[BacktestPoint]] = {}

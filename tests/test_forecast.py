@@ -83,7 +83,11 @@ def test_bernoulli_weeks_give_negative_binomial_percentiles() -> None:
     history = np.tile([0.0, 10.0], 100)
     m = 8
     weeks = simulate_weeks(
-        history, 10.0 * m, 40_000, np.random.default_rng(5), Sampling(window=200, block=1)
+        history,
+        10.0 * m,
+        40_000,
+        np.random.default_rng(5),
+        Sampling(window=200, block=1, pauses=False),
     )
     for q in (0.5, 0.85, 0.95):
         expected = m + stats.nbinom.ppf(q, m, 0.5)
@@ -175,7 +179,7 @@ def test_backtest_calibration_widens_an_overconfident_method() -> None:
         done,
         30.0,
         cutoffs,
-        sampling=Sampling(window=12, block=1),
+        sampling=Sampling(window=12, block=1, pauses=False),
         calibration=Calibration(enabled=False),
         trials=500,
     )

@@ -173,7 +173,7 @@ def test_pauses_keep_their_frequency_and_length() -> None:
     history = np.array(([2.0] * 6 + [0.0] * 6) * 4)
     rng = np.random.default_rng(0)
     whole = sample_weeks(history, 4000, 48, rng, Sampling(window=48, block=4, pauses=True))
-    cut = sample_weeks(history, 4000, 48, rng, Sampling(window=48, block=4))
+    cut = sample_weeks(history, 4000, 48, rng, Sampling(window=48, block=4, pauses=False))
     assert (whole == 0).mean() == pytest.approx(0.5, abs=0.02)
     assert whole.mean() == pytest.approx(history.mean(), rel=0.03)
     # Pauses are drawn whole: every simulated pause not cut off by the horizon is made of

@@ -41,8 +41,9 @@ class Sampling:
     windows: tuple[int, ...] = DEFAULT_WINDOWS
     block: int = DEFAULT_BLOCK
     #: Keep pauses whole: a run of at least :data:`PAUSE_WEEKS` quiet weeks is drawn as one
-    #: piece (as often as pauses occurred), never cut into blocks and scattered.
-    pauses: bool = False
+    #: piece (as often as pauses occurred), never cut into blocks and scattered. On by default:
+    #: checked by leave-one-project-out cross-validation (docs/benchmarks.md).
+    pauses: bool = True
 
 
 #: A pause is at least this many weeks in a row with nothing finished. A single quiet week is
@@ -50,7 +51,7 @@ class Sampling:
 PAUSE_WEEKS = 2
 
 
-TEXTBOOK = Sampling(window=12, block=1)
+TEXTBOOK = Sampling(window=12, block=1, pauses=False)
 """The common practice: the last 12 weeks, resampled one week at a time."""
 
 
@@ -148,7 +149,8 @@ def _sample_with_pauses(
     """
     starts, lens = pause_runs(history)
     if lens.size == 0:
-        return sample_weeks(history, trials, weeks, rng, Sampling(window=history.size, block=block))
+        plain = Sampling(window=history.size, block=block, pauses=False)
+        return sample_weeks(history, trials, weeks, rng, plain)
     in_pause = np.zeros(history.size, dtype=bool)
     for s0, ln in zip(starts, lens, strict=True):  # the team's pauses, not trials
         in_pause[s0 : s0 + ln] = True

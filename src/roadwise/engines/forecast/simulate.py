@@ -1,13 +1,16 @@
 """The Monte Carlo core: whole trial matrices of future weekly throughput, no per-trial loop.
 
 A trial is one possible future: a sequence of weeks, each with a throughput drawn from the
-team's own past. Two choices keep the spread honest:
+team's own past. Three choices keep the spread honest:
 
 * **Blocks of weeks** are resampled, not single weeks. A team's good and bad weeks come in runs
   (holidays, incidents, a release crunch); drawing weeks one at a time averages those runs away
   and makes the forecast look surer than it is.
 * **Mixed windows**: each trial draws its history from the last 12, 26, 52 or 156 weeks. Recent
   weeks say most about the team now; longer ones remember that teams pause and change speed.
+* **Pauses kept whole**: two or more quiet weeks in a row are drawn as one piece, with their real
+  length and as often as they happened. Cut into blocks, a three-month pause becomes a few
+  scattered quiet weeks, and a team that sometimes stops for a quarter looks steadier than it is.
 
 Weeks in a simulation are seven-day periods counted from the forecast's start date (not calendar
 weeks), so a forecast made on a Thursday does not lose or gain half a week.

@@ -210,3 +210,48 @@ def test_optional_tasks_are_dropped_when_a_deadline_requires_it() -> None:
     result = solve(problem, SolveOptions(time_limit=5, workers=2))
     assert result.placements[1] is None and result.placements[0] is not None
     assert violations(problem, result.placements) == []
+
+
+def test_tight_makespan_horizon_is_not_taken_from_a_hint_that_misses_a_deadline() -> None:
+    # Ignoring b's deadline, a then b and c side by side end at 4; with it, b runs first, a
+    # after it and c after a: 5. A hint that misses the deadline does not bound the makespan.
+    res = Resource("r", (2,))
+    tasks = (
+        Task("a", (Mode("x", (3,), ((0, 2),)),)),
+        Task("b", (Mode("x", (1,), ((0, 1),)),), deadline=1),
+        Task("c", (Mode("x", (1,), ((0, 1),)),)),
+    )
+    problem = Problem(tasks=tasks, resources=(res,), precedences=(Precedence(0, 2),))
+    unconstrained = replace(problem, tasks=tuple(replace(t, deadline=None) for t in tasks))
+    assert list_schedule(unconstrained, rule="lft").objective == 4
+    result = solve(problem, SolveOptions(objective="makespan", time_limit=5, workers=2))
+    assert result.feasible and result.proven_optimal
+    assert violations(problem, result.placements) == []
+    assert makespan(problem, result.placements) == 5
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(max_tasks=7, pieces=True), st.integers(0, 3))
+def test_tight_makespan_horizon_keeps_the_optimum_and_its_proof(
+    problem: Problem, release: int
+) -> None:
+    # Time-varying capacity and a release date: the hint's makespan is still a valid horizon.
+    varied = replace(
+        problem,
+        tasks=(replace(problem.tasks[0], release=release), *problem.tasks[1:]),
+        resources=tuple(
+            Resource(r.key, (r.peak, max(1, r.peak - 1), r.peak)) for r in problem.resources
+        ),
+    )
+    loose = SolveOptions(
+        objective="makespan", time_limit=5, workers=2, tight_horizon=False, makespan_subsolvers=()
+    )
+    tight = SolveOptions(objective="makespan", time_limit=5, workers=2)
+    expected = solve(varied, loose)
+    result = solve(varied, tight)
+    assert expected.proven_optimal and result.proven_optimal
+    assert violations(varied, result.placements) == []
+    assert makespan(varied, result.placements) == makespan(varied, expected.placements)
+    assert result.bound == expected.bound
+    start = sampled_list_schedule(varied, samples=tight.hint_samples, seed=tight.seed)
+    assert makespan(varied, result.placements) <= start.objective

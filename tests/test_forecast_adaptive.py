@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from roadwise.engines.forecast import Calibration, backtest
+from roadwise.domain.model import HistoryRecord
+from roadwise.engines.forecast import Calibration, ForecastOptions, backtest, forecast_when
 from roadwise.engines.forecast.backtest import (
     GRID,
     LEVELS,
@@ -203,3 +206,43 @@ def test_pause_sampling_only_draws_weeks_from_the_history(
     )
     assert out.shape == (50, horizon)
     assert set(np.unique(out)) <= set(np.unique(np.append(history, 0.0)))
+
+
+def test_a_forecast_carries_the_correction_learned_on_the_teams_history() -> None:
+    # A year at 6 a week, then half a year at 1 a week: the slowdown's misses are learned.
+    start = 0.0
+    fast = np.linspace(start, 364.0, 6 * 52, endpoint=False)
+    slow = np.linspace(364.0, 546.0, 26, endpoint=False)
+    done = np.concatenate([fast, slow])
+    cutoffs = np.arange(182.0, 546.0, 14.0)
+    cal = Calibration(adapt_rate=0.02, adapt_mode="offset")
+    result = backtest(done, 20.0, cutoffs, trials=200, calibration=cal, end=546.0)
+    final = result.final_adaptive
+    assert final is not None and final.feedback > 0
+    # Missed dates outnumber the allowed share after the slowdown: the late levels moved out.
+    assert final.state[LEVELS.index(0.85)] > 0
+    base = BaseForecast(0.0, 30.0 * np.exp(0.3 * stats.norm.ppf(GRID)))
+    with_correction = calibrated(base, result.final_pool, LEVELS, cal, final)
+    without = calibrated(base, result.final_pool, LEVELS, cal)
+    assert with_correction[2] > without[2]
+
+
+def test_forecast_when_applies_the_teams_learned_correction() -> None:
+    as_of = dt.date(2025, 6, 2)
+    start = dt.datetime(2024, 6, 3)
+    records = []
+    for week in range(52):  # a steady year, then a quarter of slow weeks
+        per_week = 6 if week < 39 else 1
+        for k in range(per_week):
+            done = start + dt.timedelta(weeks=week, days=1, hours=k)
+            records.append(HistoryRecord(key=f"T-{week}-{k}", team="core", created=done, done=done))
+    plain = ForecastOptions(trials=300, backtest_trials=150)
+    adaptive = ForecastOptions(
+        trials=300,
+        backtest_trials=150,
+        calibration=Calibration(adapt_rate=0.02, adapt_mode="offset"),
+    )
+    a = forecast_when(records, 20, as_of, plain)
+    b = forecast_when(records, 20, as_of, adaptive)
+    assert a.days != b.days
+    assert list(b.days.values()) == sorted(b.days.values())

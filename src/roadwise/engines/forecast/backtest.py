@@ -25,7 +25,9 @@ Older errors count less (``halflife_weeks``, 13 weeks by default): a team that c
 last quarter should weigh its last quarter most. The settings were chosen once, for every team,
 and checked by leave-one-project-out cross-validation (``benchmarks/forecast_cv.py``;
 docs/benchmarks.md has the numbers). The optional regime-change widening
-(:attr:`Calibration.regime_widen`) did not beat them there and is off by default.
+(:attr:`Calibration.regime_widen`) and the per-team adaptive conformal correction
+(:class:`AdaptiveLevels`, :attr:`Calibration.adapt_rate`) did not beat them there and are off by
+default.
 """
 
 from __future__ import annotations

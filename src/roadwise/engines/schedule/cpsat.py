@@ -15,8 +15,8 @@ delivered by a date) and the PSPLIB benchmark (minimise the makespan). What make
   lateness and the makespan are hinted too: CP-SAT only adopts a complete hint as a solution
   (value-by-date flags and re-planning deviations are still left out).
 * **A tight horizon for the makespan.** The hint's makespan bounds every better schedule, so
-  it is the horizon: start windows are narrow from the first node, and the full-problem
-  worker searches without the (here empty) linear relaxation.
+  it is the horizon: start windows are narrow from the first node, and (with up to two
+  workers) the full-problem worker searches without the (here empty) linear relaxation.
 * **Large-neighbourhood search.** For big roadmaps, after the full model has run for part of
   the time, windows of the incumbent are freed and re-optimised with everything else fixed.
 """
@@ -64,8 +64,8 @@ class SolveOptions:
     lns: bool = True
     lns_min_tasks: int = 60
     lns_share: float = 0.5
-    # Makespan only: start from the hint's makespan as the horizon (see ``solve``) and run the
-    # full-problem search worker without the linear relaxation.
+    # Makespan only: start from the hint's makespan as the horizon (see ``solve``) and, with
+    # up to two workers, run the full-problem search worker without the linear relaxation.
     tight_horizon: bool = True
     makespan_subsolvers: tuple[str, ...] = ("no_lp",)
     # Extra CP-SAT parameters (name, value), applied after the defaults below.
@@ -851,11 +851,13 @@ def solve(
         # The full linear relaxation (with the cuts above) is what lifts the bound on the
         # cost of delay; at the default level the main worker leaves most of it out.
         solver.parameters.linearization_level = 2
-    if options.objective == "makespan" and options.makespan_subsolvers:
-        # The linear relaxation adds nothing here that the precedence and cumulative
-        # propagators do not enforce (CP-SAT's log shows an LP without rows on PSPLIB
-        # instances); without it the full-problem worker searches faster and reached the
-        # optimum of more of the hard j30 instances within 10 s (docs/benchmarks.md).
+    if options.objective == "makespan" and options.makespan_subsolvers and options.workers <= 2:
+        # With one or two workers CP-SAT runs a single full-problem worker, by default the one
+        # with the linear relaxation, which adds nothing here that the precedence and
+        # cumulative propagators do not enforce (CP-SAT's log shows an LP without rows on
+        # PSPLIB instances); without it the search is faster and reached the optimum of more
+        # of the hard j30 instances within 10 s (docs/benchmarks.md). With more workers the
+        # default portfolio already includes a worker without the relaxation.
         solver.parameters.subsolvers.extend(options.makespan_subsolvers)
     _apply_params(solver, options)
     status = solver.solve(model)

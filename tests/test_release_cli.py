@@ -107,7 +107,7 @@ def test_earlier_date_keeps_a_team_capacity_the_user_typed() -> None:
         first = wp.problem.releases[0]
         start, end = wp.windows[first.key]
         by = start + (end - start) / 2
-        shorter = _earlier(ws, wp.problem, first, start, by, team_capacity, given)[0]
+        shorter = _earlier(ws, wp.problem, first, start, by, given)[0]
         kept = working_days(start, by) / working_days(start, end)
         if given:
             assert shorter.team_capacity["web"] == pytest.approx(30.0 * kept)

@@ -38,6 +38,7 @@ from roadwise.engines.release.workspace import (
     fallback_value,
     release_problem,
     team_capacity,
+    window_capacity,
     working_days,
 )
 
@@ -78,5 +79,6 @@ __all__ = [
     "team_capacity",
     "violations",
     "why_out",
+    "window_capacity",
     "working_days",
 ]

@@ -155,6 +155,18 @@ def _window_capacity(
     return by_team, by_skill
 
 
+def window_capacity(
+    ws: Workspace, start: dt.date, end: dt.date
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Points per team (those with people) and per skill pool in one window, from the capacity
+    engine: what :func:`release_problem` derives for a release window of the same dates."""
+    teams = [t for t in ws.teams if t.people]
+    if not teams:
+        return {}, {}
+    calendar = capacity_calendar(ws, start=start, days=max(1, working_days(start, end)))
+    return _window_capacity(calendar, teams, start, end)
+
+
 def _windows(ws: Workspace, count: int, default_days: int) -> list[tuple[str, dt.date, dt.date]]:
     upcoming = sorted((r for r in ws.cycles.releases if r.date >= ws.as_of), key=lambda r: r.date)
     windows: list[tuple[str, dt.date, dt.date]] = []
@@ -383,5 +395,6 @@ __all__: Sequence[str] = [
     "person_days",
     "release_problem",
     "team_capacity",
+    "window_capacity",
     "working_days",
 ]

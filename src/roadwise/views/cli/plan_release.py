@@ -187,7 +187,6 @@ def plan_release_command(
         pareto_front,
         plan_release,
         release_problem,
-        team_capacity,
         why_out,
     )
     from roadwise.workspace import open_store
@@ -240,7 +239,7 @@ def plan_release_command(
                     f"({start} to {end})",
                     field="--by",
                 )
-            earlier = _earlier(ws, problem, first, start, new_end, team_capacity, set(teams))
+            earlier = _earlier(ws, problem, first, start, new_end, set(teams))
             dropped = drop_to_fit(problem, plan, earlier, time_limit=short)
             extras["earlier_date"] = {
                 "by": new_end,
@@ -288,7 +287,6 @@ def _earlier(
     first: Any,
     start: dt.date,
     end: dt.date,
-    capacity_of: Any,
     given: set[str],
 ) -> tuple[Any, ...]:
     """The first release's capacity when it must ship by ``end`` instead.
@@ -296,19 +294,16 @@ def _earlier(
     Derived capacities are recomputed for the shorter window; a capacity the user typed (for the
     whole window, ``given``) has no calendar behind it, so it is scaled by the working days kept.
     """
-    from roadwise.engines.release import ReleaseSlot, working_days
+    from roadwise.engines.release import ReleaseSlot, window_capacity, working_days
 
     old_start, old_end = start, first.end
     kept = working_days(start, end) / max(working_days(old_start, old_end), 1)
+    derived, pools = window_capacity(ws, start, end)
     teams = {
-        t.key: first.team_capacity[t.key] * kept if t.key in given else capacity_of(t, start, end)
-        for t in ws.teams
-        if t.key in first.team_capacity
+        key: capacity * kept if key in given else derived.get(key, 0.0)
+        for key, capacity in first.team_capacity.items()
     }
-    skills = {
-        s: sum(capacity_of(t, start, end, s) for t in ws.teams if t.people)
-        for s in first.skill_capacity
-    }
+    skills = {s: pools.get(s, 0.0) for s in first.skill_capacity}
     # a total the user typed is scaled by the share of working days kept, like a typed team
     total = sum(teams.values()) if first.team_capacity else (first.capacity or 0.0) * kept
     shorter = ReleaseSlot(

@@ -4,7 +4,8 @@
 * :mod:`.throughput`: "when will N be done?" and "how many by this date?" for a team.
 * :mod:`.estimates`: estimate-based forecasts with the team's estimate bias.
 * :mod:`.roadmap`: the planned roadmap under uncertainty (deadlines, critical path).
-* :mod:`.objectives`: every objective's, deliverable's and team's dates from the workspace
+* :mod:`.objectives`: a workspace's roadmap run (:func:`simulate_workspace`, for the reports, the
+  web app, the CLI and the demo) and every objective's, deliverable's and team's dates from it
   (the one source of the dates the reports and the web app show).
 * :mod:`.backtest`: walk-forward backtests, hit rates, pinball loss, conformal calibration.
 * :mod:`.explain`: why a date moved between two forecasts.
@@ -25,7 +26,16 @@ from roadwise.engines.forecast.estimates import (
     sample_sizes,
 )
 from roadwise.engines.forecast.explain import DateMove, ForecastSnapshot, explain_move
-from roadwise.engines.forecast.objectives import DeliveryDate, DeliveryForecast, forecast_delivery
+from roadwise.engines.forecast.objectives import (
+    DeliveryDate,
+    DeliveryForecast,
+    HistoryWindow,
+    PlanOrder,
+    QueueOrder,
+    WorkspaceRoadmap,
+    forecast_delivery,
+    simulate_workspace,
+)
 from roadwise.engines.forecast.roadmap import (
     RoadmapForecast,
     RoadmapItem,
@@ -57,14 +67,18 @@ __all__ = [
     "EstimateBias",
     "ForecastOptions",
     "ForecastSnapshot",
+    "HistoryWindow",
     "HowManyForecast",
     "MeasuredCalibration",
+    "PlanOrder",
+    "QueueOrder",
     "RoadmapForecast",
     "RoadmapItem",
     "Sampling",
     "TeamFlow",
     "WhenForecast",
     "WorkCalendar",
+    "WorkspaceRoadmap",
     "backtest",
     "estimate_bias",
     "explain_move",
@@ -76,5 +90,6 @@ __all__ = [
     "sample_sizes",
     "simulate_roadmap",
     "simulate_weeks",
+    "simulate_workspace",
     "team_calendar",
 ]

@@ -3,6 +3,10 @@
 This is the one place that turns a workspace into forecast dates for what a TPM is asked about
 ("when is the objective done?", "when is this team through its queue?"). The reports and the
 web app both read these dates, so the same objective gets the same 85 % date everywhere.
+:func:`simulate_workspace` is the one place that turns a workspace into a probabilistic-roadmap
+run: the reports and the web app call it with the forecast's queue order and the last two years
+of history, ``roadwise forecast roadmap`` and the demo with the scheduler's (or the backlog's)
+order and the whole history.
 
 How: each team works its open leaf items in a deterministic queue (in progress first, then
 dated commitments, then priority rank), and the probabilistic roadmap
@@ -25,22 +29,35 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from roadwise.domain import Item, ItemKind, Status, Workspace
+from roadwise.domain.model import EstimateUnit
 from roadwise.engines import history as history_engine
+from roadwise.engines.forecast.backtest import history_before
 from roadwise.engines.forecast.estimates import estimate_bias
 from roadwise.engines.forecast.roadmap import (
     RoadmapForecast,
     RoadmapItem,
     TeamFlow,
+    roadmap_items,
     simulate_roadmap,
 )
 from roadwise.engines.forecast.simulate import FloatArray
+from roadwise.engines.forecast.throughput import (
+    ForecastOptions,
+    MeasuredCalibration,
+    _measured,
+    measure,
+)
 
 if TYPE_CHECKING:
     from roadwise.engines.prioritize.results import RankedItem
+    from roadwise.engines.schedule.roadmap import Roadmap
 
 TRIALS = 2000
 """Monte Carlo trials of the reports and the web app (the same number: the same dates)."""
 HISTORY_WEEKS = 104
+"""Weeks of history the reports and the web app resample a team's throughput from."""
+WHOLE_HISTORY_WEEKS = 156
+"""At most this many weeks when a run learns from a team's whole history."""
 PERCENTILES: tuple[int, ...] = (50, 85, 95)
 
 Unit = Literal["points", "items"]
@@ -164,10 +181,12 @@ def leaf_size(ws: Workspace, leaf: Item, unit: Unit) -> float:
     return value
 
 
-def weekly_history(ws: Workspace, team: str | None, unit: Unit, end: dt.date) -> FloatArray:
-    """Work finished per week (oldest first) over the last two years before ``end``."""
+def weekly_history(
+    ws: Workspace, team: str | None, unit: Unit, end: dt.date, weeks: int = HISTORY_WEEKS
+) -> FloatArray:
+    """Work finished per calendar week (oldest first) over the last ``weeks`` before ``end``."""
     records = history_engine.select(ws.history, team=team)
-    start = end - dt.timedelta(weeks=HISTORY_WEEKS)
+    start = end - dt.timedelta(weeks=weeks)
     series = history_engine.throughput(
         records, "week", start=history_engine.week_start(start), end=end
     )
@@ -245,7 +264,205 @@ def work_queues(
     return {t: tuple(q) for t, q in _queues(_Tree(ws), ranks or {}, chosen).items()}
 
 
-# --------------------------------------------------------------------------- simulation
+# --------------------------------------------------------------------------- the roadmap run
+
+PlannedItem = tuple[str, str, dt.date, dt.date]
+"""(item key, team, planned start, planned end) of a leaf item the scheduler placed."""
+
+UnitRule = Literal["history", "estimates"]
+"""How a run chooses its unit: ``"history"`` in points when most finished work has points
+(:func:`forecast_unit`); ``"estimates"`` in points when any replayed item is estimated in points."""
+
+
+@dataclass(frozen=True)
+class QueueOrder:
+    """Each team works its open leaves in the forecast's queue (see :func:`work_queues`).
+
+    In progress first, then dated commitments, then ``ranks`` (expected rank per item key, lower
+    first). The order is deterministic, so every view gets the same dates; the teams draw their
+    random weeks in the order their queues are first met.
+    """
+
+    ranks: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PlanOrder:
+    """Each team works its items in the scheduler's order (by planned start) when ``planned``
+    holds a plan, else its open leaf items in backlog order; the teams draw their random weeks
+    in the order of their keys."""
+
+    planned: tuple[PlannedItem, ...] = ()
+
+    @classmethod
+    def of_schedule(cls, roadmap: Roadmap | None) -> PlanOrder:
+        """The order of a scheduling result's leaf items (backlog order without one)."""
+        if roadmap is None:
+            return cls()
+        return cls(
+            tuple(
+                (s.key, s.team, s.start, s.end)
+                for s in roadmap.items
+                if s.level == "leaf" and s.key and s.team
+            )
+        )
+
+
+@dataclass(frozen=True)
+class HistoryWindow:
+    """Which of a team's finished work a run learns the team's pace from."""
+
+    #: ``"calendar"``: Monday-to-Sunday weeks over the last ``weeks`` weeks, up to as_of (its
+    #: own, partial week included). ``"rolling"``: seven-day periods ending at as_of, back to the
+    #: team's first finish but at most ``weeks``; a team with nothing finished has no history.
+    periods: Literal["calendar", "rolling"]
+    weeks: int
+    #: Estimate bias and typical item size from the work finished before as_of only; else from
+    #: all the team's records (the reports' and web app's dates have always counted them all).
+    sizes_before_as_of: bool = True
+
+
+LAST_TWO_YEARS = HistoryWindow("calendar", HISTORY_WEEKS, sizes_before_as_of=False)
+"""The window of the reports and the web app."""
+WHOLE_HISTORY = HistoryWindow("rolling", WHOLE_HISTORY_WEEKS)
+"""The window of ``roadwise forecast roadmap`` and the demo."""
+
+
+def team_flow(
+    ws: Workspace, team: str, unit: Unit, window: HistoryWindow, speedup: float = 1.0
+) -> TeamFlow:
+    """What a run knows of a team: its weekly throughput in ``window``, bias and typical size."""
+    records = [r for r in ws.history if r.team == team]
+    epoch = dt.datetime.combine(ws.as_of, dt.time())
+    before = [r for r in records if r.done < epoch]
+    if window.periods == "calendar":
+        weekly = weekly_history(ws, team, unit, ws.as_of, window.weeks)
+    elif not before:
+        return TeamFlow(np.zeros(0), speedup=speedup)
+    else:
+        done = np.array([(r.done - epoch).total_seconds() / 86400 for r in before])
+        sizes = np.array([r.points or 0.0 for r in before]) if unit == "points" else None
+        weekly = history_before(done, 0.0, float(done.min()), window.weeks, sizes)
+    known = before if window.sizes_before_as_of else records
+    points = [r.points for r in known if r.points]
+    return TeamFlow(
+        weekly,
+        estimate_bias(known, team) if unit == "points" else None,
+        float(np.median(points)) if unit == "points" and points else 1.0,
+        speedup=speedup,
+    )
+
+
+@dataclass(frozen=True)
+class WorkspaceRoadmap:
+    """A workspace's roadmap replayed: what was simulated, in which order, and the outcome."""
+
+    unit: Unit
+    order: QueueOrder | PlanOrder
+    window: HistoryWindow
+    #: The replayed items, in the columns of ``forecast.finish_days``.
+    items: tuple[RoadmapItem, ...]
+    #: With a :class:`QueueOrder`: each team's queue (the deliverable of every leaf); else empty.
+    queues: Mapping[str, tuple[QueuedItem, ...]]
+    flows: Mapping[str, TeamFlow] = field(repr=False)
+    forecast: RoadmapForecast = field(repr=False)
+
+    @property
+    def source(self) -> str:
+        """Where the order of work came from, in the user's words."""
+        if isinstance(self.order, QueueOrder):
+            return "queue order per team"
+        return "the scheduled roadmap" if self.order.planned else "backlog order per team"
+
+    def describe(self) -> str:
+        return f"{len(self.items)} items, {self.source}, sizes in {self.unit}"
+
+
+def _estimated_in_points(items: Iterable[Item | RoadmapItem]) -> bool:
+    return any(i.estimate is not None and i.estimate.unit == EstimateUnit.POINTS for i in items)
+
+
+def _queue_run(
+    ws: Workspace, order: QueueOrder, unit: Unit | UnitRule
+) -> tuple[Unit, list[RoadmapItem], list[str], dict[str, tuple[QueuedItem, ...]]]:
+    tree = _Tree(ws)
+    chosen: Unit
+    if unit == "history":
+        chosen = forecast_unit(ws)
+    elif unit == "estimates":
+        probe = _queues(tree, order.ranks, "points")
+        chosen = (
+            "points" if _estimated_in_points(q.item for v in probe.values() for q in v) else "items"
+        )
+    else:
+        chosen = unit
+    queues = _queues(tree, order.ranks, chosen)
+    queued = [(team, q) for team, queue in sorted(queues.items()) for q in queue]
+    known = {q.item.key for _, q in queued}
+    items = [
+        RoadmapItem(
+            key=q.item.key,
+            team=team,
+            estimate=q.item.estimate if chosen == "points" else None,
+            depends_on=tuple(d.item for d in q.item.dependencies if d.item in known),
+            deadline=q.item.deadline.date if q.item.deadline else None,
+            title=q.item.title,
+        )
+        for team, q in queued
+    ]
+    # The teams in the order their queues were first met (the reports' dates depend on it).
+    return chosen, items, list(queues), {t: tuple(q) for t, q in queues.items()}
+
+
+def simulate_workspace(
+    ws: Workspace,
+    order: QueueOrder | PlanOrder,
+    *,
+    window: HistoryWindow,
+    unit: Unit | UnitRule,
+    trials: int,
+    seed: int,
+    speedup: Mapping[str, float] | None = None,
+) -> WorkspaceRoadmap:
+    """Replay the workspace's roadmap ``trials`` times with the probabilistic roadmap.
+
+    ``order`` says which items each team works and in what order, ``window`` which history the
+    teams' throughput is resampled from, ``unit`` what sizes and throughput are counted in.
+    ``speedup`` multiplies a team's simulated weekly throughput (what one more engineer buys);
+    with the same seed it replays the same random draws. Same inputs, same result.
+    """
+    queues: dict[str, tuple[QueuedItem, ...]] = {}
+    if isinstance(order, QueueOrder):
+        chosen, items, teams, queues = _queue_run(ws, order, unit)
+    else:
+        items = roadmap_items(ws.items, order.planned or None)
+        if unit == "history":
+            chosen = forecast_unit(ws)
+        elif unit == "estimates":
+            chosen = "points" if _estimated_in_points(items) else "items"
+        else:
+            chosen = unit
+        teams = sorted({i.team for i in items})
+    flows = {t: team_flow(ws, t, chosen, window, (speedup or {}).get(t, 1.0)) for t in teams}
+    forecast = simulate_roadmap(items, flows, ws.as_of, trials=trials, seed=seed)
+    return WorkspaceRoadmap(chosen, order, window, tuple(items), queues, flows, forecast)
+
+
+def team_calibrations(
+    ws: Workspace, items_per_team: Mapping[str, int], trials: int = 400
+) -> dict[str, MeasuredCalibration | None]:
+    """Each team's measured calibration for forecasting its own share of the roadmap."""
+    out: dict[str, MeasuredCalibration | None] = {}
+    for team, count in items_per_team.items():
+        records = [r for r in ws.history if r.team == team]
+        if not records or count <= 0:
+            continue
+        result = measure(records, float(count), ws.as_of, ForecastOptions(backtest_trials=trials))
+        out[team] = _measured(result)
+    return out
+
+
+# --------------------------------------------------------------------------- delivery
 
 
 @dataclass(frozen=True)
@@ -272,7 +489,8 @@ def simulate_queues(
     speedup: Mapping[str, float] | None = None,
     unit: Unit | None = None,
 ) -> QueueSimulation:
-    """Replay every team's queue ``trials`` times with the probabilistic roadmap.
+    """Replay every team's queue ``trials`` times (:func:`simulate_workspace` in queue order
+    over the last two years), per deliverable.
 
     ``speedup`` multiplies a team's simulated weekly throughput (what one more engineer buys);
     with the same seed as the base run it replays the same random draws, so no item of any
@@ -280,44 +498,25 @@ def simulate_queues(
     """
     chosen: Unit = unit or forecast_unit(ws)
     seed = ws.settings.seed if seed is None else seed
-    tree = _Tree(ws)
-    queues = _queues(tree, ranks or {}, chosen)
-    frozen = {t: tuple(q) for t, q in queues.items()}
-    empty = QueueSimulation(chosen, trials, seed, frozen, {}, {}, None)
     if not ws.history:
-        return empty
-    queued = [(team, q) for team, queue in sorted(queues.items()) for q in queue]
-    if not queued:
-        return empty
-    known = {q.item.key for _, q in queued}
-    items = [
-        RoadmapItem(
-            key=q.item.key,
-            team=team,
-            estimate=q.item.estimate if chosen == "points" else None,
-            depends_on=tuple(d.item for d in q.item.dependencies if d.item in known),
-            deadline=q.item.deadline.date if q.item.deadline else None,
-            title=q.item.title,
-        )
-        for team, q in queued
-    ]
-    # The teams in queue order: the simulation draws each team's weeks in this order.
-    flows: dict[str, TeamFlow] = {}
-    for team in queues:
-        weekly = weekly_history(ws, team, chosen, ws.as_of)
-        records = [r for r in ws.history if r.team == team]
-        points = [r.points for r in records if r.points]
-        flows[team] = TeamFlow(
-            weekly,
-            estimate_bias(records, team) if chosen == "points" else None,
-            float(np.median(points)) if chosen == "points" and points else 1.0,
-            speedup=(speedup or {}).get(team, 1.0),
-        )
-    result = simulate_roadmap(items, flows, ws.as_of, trials=trials, seed=seed)
+        return QueueSimulation(chosen, trials, seed, work_queues(ws, ranks, chosen), {}, {}, None)
+    run = simulate_workspace(
+        ws,
+        QueueOrder(ranks or {}),
+        window=LAST_TWO_YEARS,
+        unit=chosen,
+        trials=trials,
+        seed=seed,
+        speedup=speedup,
+    )
+    if not run.items:
+        return QueueSimulation(chosen, trials, seed, run.queues, {}, {}, None)
+    result = run.forecast
     weeks = np.asarray(result.finish_days) / 7.0
     finish: dict[str, FloatArray] = {}
     starts: dict[str, FloatArray] = {}
     previous: dict[str, int] = {}
+    queued = [(team, q) for team, queue in sorted(run.queues.items()) for q in queue]
     for column, (team, q) in enumerate(queued):
         finish[q.deliverable] = np.maximum(
             finish.get(q.deliverable, np.zeros(trials)), weeks[:, column]
@@ -329,7 +528,7 @@ def simulate_queues(
             starts.get(q.deliverable, np.full(trials, np.inf)), began
         )
         previous[team] = column
-    return QueueSimulation(chosen, trials, seed, frozen, finish, starts, result)
+    return QueueSimulation(chosen, trials, seed, run.queues, finish, starts, result)
 
 
 # --------------------------------------------------------------------------- dates
@@ -504,12 +703,20 @@ def ranks_from(ranked: Iterable[RankedItem]) -> dict[str, float]:
 
 
 __all__: Sequence[str] = (
+    "LAST_TWO_YEARS",
     "PERCENTILES",
     "TRIALS",
+    "WHOLE_HISTORY",
     "DeliveryDate",
     "DeliveryForecast",
+    "HistoryWindow",
+    "PlanOrder",
+    "PlannedItem",
+    "QueueOrder",
     "QueueSimulation",
     "QueuedItem",
+    "UnitRule",
+    "WorkspaceRoadmap",
     "deliverables",
     "descendants",
     "effective_deadline",
@@ -521,6 +728,9 @@ __all__: Sequence[str] = (
     "objective_items",
     "ranks_from",
     "simulate_queues",
+    "simulate_workspace",
+    "team_calibrations",
+    "team_flow",
     "week_date",
     "work_queues",
 )

@@ -490,10 +490,23 @@ def roadmap(
     as_json: bool = JsonOption,
 ) -> None:
     """Replay the roadmap under uncertain sizes and throughput: P(deadline met), critical path."""
-    from roadwise.views.forecast_roadmap import team_calibrations, workspace_roadmap
+    from roadwise.engines.forecast.objectives import (
+        WHOLE_HISTORY,
+        PlanOrder,
+        simulate_workspace,
+        team_calibrations,
+    )
 
     loaded = _load(db, None, "tawos", None, need_ws=True)
-    result, flows_note = workspace_roadmap(loaded.ws, None, trials=trials, seed=seed)
+    run = simulate_workspace(
+        loaded.ws,
+        PlanOrder(),
+        window=WHOLE_HISTORY,
+        unit="estimates",
+        trials=trials,
+        seed=seed,
+    )
+    result, flows_note = run.forecast, run.describe()
     counts: dict[str, int] = {}
     for o in result.items:
         counts[o.team] = counts.get(o.team, 0) + 1

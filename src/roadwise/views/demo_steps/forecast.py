@@ -22,10 +22,10 @@ def forecast_step(ctx: DemoContext) -> None:
         team_calendar,
     )
     from roadwise.engines.forecast.backtest import history_before
+    from roadwise.engines.forecast.objectives import WHOLE_HISTORY, PlanOrder, simulate_workspace
     from roadwise.engines.history import throughput
     from roadwise.views.charts import forecast as charts
     from roadwise.views.charts import save
-    from roadwise.views.forecast_roadmap import workspace_roadmap
 
     ws = ctx.ws
     as_of = ws.as_of
@@ -63,7 +63,15 @@ def forecast_step(ctx: DemoContext) -> None:
     ctx.console.print(table)
 
     # The roadmap, replayed with uncertain sizes and throughput.
-    roadmap, note = workspace_roadmap(ws, ctx.results.get("roadmap"), trials=2000, seed=ctx.seed)
+    run = simulate_workspace(
+        ws,
+        PlanOrder.of_schedule(ctx.results.get("roadmap")),
+        window=WHOLE_HISTORY,
+        unit="estimates",
+        trials=2000,
+        seed=ctx.seed,
+    )
+    roadmap, note = run.forecast, run.describe()
     with_deadline = [o for o in roadmap.items if o.p_deadline is not None]
     critical = sorted(roadmap.items, key=lambda o: -o.critical)[:3]
     ctx.console.print(

@@ -1,0 +1,216 @@
+"""The workspace's roadmap run: one engine function behind the reports, the web app, the CLI's
+``forecast roadmap`` and the demo, with the order of work and the history window as inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from roadwise.domain import Workspace
+from roadwise.domain.model import (
+    Deadline,
+    Dependency,
+    Estimate,
+    HistoryRecord,
+    Item,
+    Status,
+    Team,
+)
+from roadwise.engines.forecast.objectives import (
+    LAST_TWO_YEARS,
+    WHOLE_HISTORY,
+    HistoryWindow,
+    PlanOrder,
+    QueueOrder,
+    Unit,
+    UnitRule,
+    forecast_delivery,
+    simulate_workspace,
+    team_flow,
+)
+from roadwise.sample import generate_sample
+
+AS_OF = dt.date(2025, 6, 2)  # a Monday: calendar weeks and seven-day periods coincide
+TRIALS = 400
+
+
+def _history(as_of: dt.date, weeks: int = 104) -> list[HistoryRecord]:
+    """Two teams finishing an uneven amount every week for exactly ``weeks`` weeks."""
+    start = dt.datetime.combine(as_of, dt.time()) - dt.timedelta(weeks=weeks)
+    records = []
+    for week in range(weeks):
+        for team, base in (("api", 1), ("web", 2)):
+            for k in range(base + (week * 7) % 4):
+                # The very first record at the window's first instant: both windows start there.
+                done = start + dt.timedelta(weeks=week, days=k, hours=0 if week == k == 0 else 9)
+                records.append(
+                    HistoryRecord(
+                        key=f"H-{team}-{week}-{k}",
+                        team=team,
+                        points=float(1 + (week + k) % 5),
+                        estimate=Estimate(low=1, likely=2, high=4),
+                        created=done - dt.timedelta(days=5),
+                        done=done,
+                    )
+                )
+    return records
+
+
+def _workspace(as_of: dt.date = AS_OF, extra: list[HistoryRecord] | None = None) -> Workspace:
+    """Open stories whose backlog order is also their queue order (keys in backlog order)."""
+    items = []
+    for team, prefix in (("api", "A"), ("web", "W")):
+        for k in range(5):
+            items.append(
+                Item(
+                    key=f"{prefix}-{k}",
+                    title=f"{team} story {k}",
+                    team=team,
+                    status=Status.READY,
+                    estimate=Estimate(low=1, likely=3, high=8),
+                    # On the first item of a team: a dated commitment keeps it first in the queue.
+                    deadline=Deadline(date=as_of + dt.timedelta(weeks=3)) if k == 0 else None,
+                    dependencies=[Dependency(item="A-2")] if (prefix, k) == ("W", 1) else [],
+                )
+            )
+    return Workspace(
+        name="agree",
+        as_of=as_of,
+        teams=[Team(key="api", name="API"), Team(key="web", name="Web")],
+        items=items,
+        history=_history(as_of) + (extra or []),
+    )
+
+
+def _cli_run(ws: Workspace, seed: int = 11) -> np.ndarray:
+    run = simulate_workspace(
+        ws, PlanOrder(), window=WHOLE_HISTORY, unit="estimates", trials=TRIALS, seed=seed
+    )
+    return np.asarray(run.forecast.finish_days)
+
+
+def test_reports_and_cli_agree_when_order_and_window_agree() -> None:
+    ws = _workspace()
+    reports = forecast_delivery(ws, None, trials=TRIALS, seed=11).simulation
+    cli = simulate_workspace(
+        ws, PlanOrder(), window=WHOLE_HISTORY, unit="estimates", trials=TRIALS, seed=11
+    )
+    assert reports.roadmap is not None
+    assert [o.key for o in reports.roadmap.items] == [o.key for o in cli.forecast.items]
+    assert reports.unit == cli.unit == "points"
+    # Same items in the same order and the same weeks of history: the very same trials.
+    assert np.array_equal(reports.roadmap.finish_days, cli.forecast.finish_days)
+    assert reports.roadmap.finish_all == cli.forecast.finish_all
+    assert np.isfinite(cli.forecast.finish_days).all()
+
+
+def test_the_two_windows_see_the_same_weeks_only_when_they_should() -> None:
+    ws = _workspace()
+    for team in ("api", "web"):
+        calendar = team_flow(ws, team, "points", LAST_TWO_YEARS)
+        rolling = team_flow(ws, team, "points", WHOLE_HISTORY)
+        assert calendar.history.size == rolling.history.size == 104
+        assert np.array_equal(calendar.history, rolling.history)
+        assert calendar.default_size == rolling.default_size
+    # A Tuesday: the calendar window has this week's Monday as a short week of its own.
+    tuesday = _workspace(AS_OF + dt.timedelta(days=1))
+    calendar = team_flow(tuesday, "web", "points", LAST_TWO_YEARS)
+    rolling = team_flow(tuesday, "web", "points", WHOLE_HISTORY)
+    assert not np.array_equal(calendar.history, rolling.history)
+    # ...and the reports' dates part from the CLI's, though the history is the same, one day on.
+    reports = forecast_delivery(tuesday, None, trials=TRIALS, seed=11).simulation.roadmap
+    assert reports is not None
+    assert np.array_equal(_cli_run(tuesday), _cli_run(ws))
+    assert not np.array_equal(reports.finish_days, _cli_run(tuesday))
+
+
+def test_work_after_as_of_feeds_the_reports_sizes_but_not_the_whole_history_run() -> None:
+    later = dt.datetime.combine(AS_OF, dt.time()) + dt.timedelta(days=2)
+    slow = [
+        HistoryRecord(
+            key=f"LATE-{k}",
+            team="web",
+            points=40.0,
+            estimate=Estimate(low=1, likely=2, high=4),
+            created=later - dt.timedelta(days=1),
+            done=later,
+        )
+        for k in range(60)
+    ]
+    ws, plain = _workspace(extra=slow), _workspace()
+    # Neither window counts the late work as throughput...
+    for window in (LAST_TWO_YEARS, WHOLE_HISTORY):
+        assert np.array_equal(
+            team_flow(ws, "web", "points", window).history,
+            team_flow(plain, "web", "points", window).history,
+        )
+    # ...but the reports' window takes its sizes into the bias, the whole-history one does not.
+    with_late = team_flow(ws, "web", "points", LAST_TWO_YEARS).bias
+    without = team_flow(plain, "web", "points", LAST_TWO_YEARS).bias
+    assert with_late is not None and without is not None
+    assert with_late.ratios.size > without.ratios.size
+    assert np.array_equal(_cli_run(ws), _cli_run(plain))
+
+
+def test_plan_order_replays_the_schedule_and_is_the_same_in_every_run() -> None:
+    ws = _workspace()
+    backlog = simulate_workspace(
+        ws, PlanOrder(), window=WHOLE_HISTORY, unit="estimates", trials=TRIALS, seed=3
+    )
+    assert backlog.source == "backlog order per team"
+    assert list(backlog.flows) == ["api", "web"]  # key order, not a set's order
+    # The scheduler starts web's stories in the reverse order.
+    planned = tuple(
+        (f"W-{k}", "web", AS_OF + dt.timedelta(days=10 * (5 - k)), AS_OF + dt.timedelta(days=60))
+        for k in range(5)
+    )
+    plan = PlanOrder(planned)
+    run = simulate_workspace(
+        ws, plan, window=WHOLE_HISTORY, unit="estimates", trials=TRIALS, seed=3
+    )
+    assert [i.key for i in run.items] == [f"W-{k}" for k in (4, 3, 2, 1, 0)]
+    assert run.describe() == "5 items, the scheduled roadmap, sizes in points"
+    assert all(o.planned_end == AS_OF + dt.timedelta(days=60) for o in run.forecast.items)
+    again = simulate_workspace(
+        ws, plan, window=WHOLE_HISTORY, unit="estimates", trials=TRIALS, seed=3
+    )
+    assert np.array_equal(run.forecast.finish_days, again.forecast.finish_days)
+    assert PlanOrder.of_schedule(None) == PlanOrder()
+
+
+@pytest.mark.parametrize("unit", ["history", "estimates", "points", "items"])
+def test_queue_order_resolves_the_unit_rule(unit: Unit | UnitRule) -> None:
+    ws = generate_sample(seed=7)
+    run = simulate_workspace(
+        ws,
+        QueueOrder(),
+        window=LAST_TWO_YEARS,
+        unit=unit,
+        trials=50,
+        seed=1,
+    )
+    assert run.unit == ("items" if unit == "items" else "points")
+    assert run.source == "queue order per team"
+    assert [i.key for i in run.items] == [
+        q.item.key for team in sorted(run.queues) for q in run.queues[team]
+    ]
+    # Counting items drops the estimates: every replayed item is one unit of throughput.
+    assert all((i.estimate is None) == (run.unit == "items") for i in run.items)
+
+
+def test_a_team_without_finished_work_has_no_whole_history() -> None:
+    ws = _workspace()
+    ws = Workspace.model_validate(
+        {**ws.model_dump(), "history": [r.model_dump() for r in ws.history if r.team != "web"]}
+    )
+    flow = team_flow(ws, "web", "points", WHOLE_HISTORY)
+    assert flow.history.size == 0 and flow.bias is None
+    assert team_flow(ws, "web", "points", LAST_TWO_YEARS).history.sum() == 0
+    run = simulate_workspace(
+        ws, PlanOrder(), window=WHOLE_HISTORY, unit="estimates", trials=TRIALS, seed=2
+    )
+    web = [o for o in run.forecast.items if o.team == "web"]
+    assert web and all(o.finish[50] is None for o in web)
+    assert isinstance(run.window, HistoryWindow)

@@ -10,7 +10,9 @@ Classification
     balanced sets (positives and as many sampled negatives), like the paper, 10-fold CV, and
     on all reviews at the class's true share (imbalanced, the realistic figure); and
     the 4-class task (reviews with exactly one label), 5-fold CV, macro-F1, with a learning
-    curve (labels used) and the unsupervised default (0 labels).
+    curve (labels used) and the unsupervised default (0 labels). ``--parts errors`` breaks
+    the balanced binary errors down by each review's full label set (which other class the
+    wrong positives and the misses carry).
   * NLBSE'24 issue reports (bug / feature / question): one classifier per repository, 5-fold
     CV on ``issues_train.csv``; where ``issues_test.csv`` stands beside it, trained on the
     train file and reported on the test file as well.
@@ -202,6 +204,78 @@ def cross_validate(
     return {**scores(truth, predicted, classes), "labels_used": int(np.median(used))}
 
 
+def balanced_binary(
+    label_sets: Sequence[set[str]], source: str, seed: int
+) -> tuple[list[int], list[str]]:
+    """Review indices and labels of the paper-style balanced set for one Maalej class.
+
+    Every review carrying ``source`` is a positive unless there are more positives than
+    negatives; as many negatives are drawn at random from the reviews without it.
+    """
+    ours = MAALEJ_CLASSES[source]
+    other = "question" if ours == "other" else "other"
+    rng = np.random.default_rng(seed)
+    positive = [i for i, s in enumerate(label_sets) if source in s]
+    negative = [i for i, s in enumerate(label_sets) if source not in s]
+    n = min(len(positive), len(negative))
+    positive = sorted(rng.choice(positive, size=n, replace=False).tolist())
+    negative = sorted(rng.choice(negative, size=n, replace=False).tolist())
+    return positive + negative, [ours] * n + [other] * n
+
+
+def maalej_errors(
+    folder: Path, backends: list[str], seed: int, log: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    """Where the balanced binary classifiers go wrong: out-of-fold errors by full label set.
+
+    Same sets, folds and seed as :func:`maalej`, so the counts add up to its precision and
+    recall; a review's label set (e.g. ``Rating+UserExperience``) shows whether a wrong
+    positive belongs to another class or to an ambiguous pair.
+    """
+    from collections import Counter
+
+    texts, ratings, label_sets = load_maalej(folder)
+    records = []
+    for name in backends:
+        backend = make_backend(name, texts)
+        for source, ours in MAALEJ_CLASSES.items():
+            rows, labels = balanced_binary(label_sets, source, seed)
+            sub_texts = [texts[i] for i in rows]
+            sub_ratings = [ratings[i] for i in rows]
+            predicted: list[str] = [""] * len(rows)
+            splitter = StratifiedKFold(n_splits=10, shuffle=True, random_state=seed)
+            for train, test in splitter.split(np.zeros(len(labels)), labels):
+                fold = fit_predict(backend, list(train), list(test), sub_texts, labels, sub_ratings)
+                for k, label in zip(test, fold, strict=True):
+                    predicted[k] = label
+            wrong_positive: Counter[str] = Counter()
+            missed: Counter[str] = Counter()
+            for k, row in enumerate(rows):
+                kinds = "+".join(sorted(label_sets[row]))
+                if predicted[k] == ours and labels[k] != ours:
+                    wrong_positive[kinds] += 1
+                elif predicted[k] != ours and labels[k] == ours:
+                    missed[kinds] += 1
+            records.append(
+                {
+                    "dataset": "maalej2016",
+                    "split": f"binary-{source}-errors",
+                    "backend": name,
+                    "false_positives": dict(wrong_positive.most_common()),
+                    "misses": dict(missed.most_common()),
+                }
+            )
+            log(
+                f"  {name:9} binary {source:15} false positives {sum(wrong_positive.values())}: "
+                + ", ".join(f"{k} {v}" for k, v in wrong_positive.most_common())
+            )
+            log(
+                f"  {name:9} binary {source:15} misses {sum(missed.values())}: "
+                + ", ".join(f"{k} {v}" for k, v in missed.most_common())
+            )
+    return records
+
+
 def maalej(
     folder: Path, backends: list[str], seed: int, log: Callable[[str], None]
 ) -> list[dict[str, Any]]:
@@ -212,16 +286,9 @@ def maalej(
         backend = make_backend(name, texts)
         # Binary one-vs-rest on balanced sets, as in the paper.
         for source, ours in MAALEJ_CLASSES.items():
-            rng = np.random.default_rng(seed)
-            positive = [i for i, s in enumerate(label_sets) if source in s]
-            negative = [i for i, s in enumerate(label_sets) if source not in s]
-            n = min(len(positive), len(negative))
-            positive = sorted(rng.choice(positive, size=n, replace=False).tolist())
-            negative = sorted(rng.choice(negative, size=n, replace=False).tolist())
-            rows = positive + negative
+            rows, sub_labels = balanced_binary(label_sets, source, seed)
             other = "question" if ours == "other" else "other"
             sub_texts = [texts[i] for i in rows]
-            sub_labels = [ours] * len(positive) + [other] * len(negative)
             sub_ratings = [ratings[i] for i in rows]
             result = cross_validate(backend, sub_texts, sub_labels, sub_ratings, [ours], 10, seed)
             records.append(
@@ -591,6 +658,12 @@ def main() -> None:
             records += maalej(maalej_dir, backends, args.seed, log)
         else:
             log(f"skipped Maalej: {maalej_dir} not found")
+    if "errors" in parts:
+        if maalej_dir.exists():
+            log("== Maalej app reviews, balanced binary: where the errors are")
+            records += maalej_errors(maalej_dir, backends, args.seed, log)
+        else:
+            log(f"skipped Maalej errors: {maalej_dir} not found")
     if "nlbse" in parts:
         if (nlbse_dir / "issues_train.csv").exists():
             log(f"== NLBSE'24 issues  (published: {PUBLISHED['nlbse']})")

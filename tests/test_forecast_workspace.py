@@ -7,12 +7,15 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from roadwise.domain import Workspace
 from roadwise.domain.model import (
     Deadline,
     Dependency,
     Estimate,
+    EstimateUnit,
     HistoryRecord,
     Item,
     Status,
@@ -27,6 +30,7 @@ from roadwise.engines.forecast.objectives import (
     Unit,
     UnitRule,
     forecast_delivery,
+    leaf_size,
     simulate_workspace,
     team_flow,
 )
@@ -214,3 +218,76 @@ def test_a_team_without_finished_work_has_no_whole_history() -> None:
     web = [o for o in run.forecast.items if o.team == "web"]
     assert web and all(o.finish[50] is None for o in web)
     assert isinstance(run.window, HistoryWindow)
+
+
+ORDERS: list[tuple[QueueOrder | PlanOrder, HistoryWindow]] = [
+    (QueueOrder(), LAST_TWO_YEARS),  # the reports and the web app
+    (PlanOrder(), WHOLE_HISTORY),  # roadwise forecast roadmap and the demo
+]
+
+
+def _estimated(
+    ws: Workspace, unit: EstimateUnit, scale: float, rate: float, drop: frozenset[int] = frozenset()
+) -> Workspace:
+    """``ws`` with every team at ``rate`` points per person-day and every story's estimate
+    multiplied by ``scale`` and stated in ``unit`` (the stories numbered in ``drop``: none)."""
+    data = ws.model_dump()
+    for team in data["teams"]:
+        team["points_per_person_day"] = rate
+    for k, item in enumerate(data["items"]):
+        est = item["estimate"]
+        item["estimate"] = (
+            None
+            if k in drop
+            else {
+                "low": est["low"] * scale,
+                "likely": est["likely"] * scale,
+                "high": est["high"] * scale,
+                "unit": unit.value,
+            }
+        )
+    return Workspace.model_validate(data)
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    person_days=st.sampled_from([0.25, 0.5, 1.0, 3.0]),
+    rate=st.sampled_from([0.5, 1.3, 2.0, 4.0]),
+    which=st.sampled_from([0, 1]),
+)
+def test_person_days_are_replayed_as_their_points_when_counting_points(
+    person_days: float, rate: float, which: int
+) -> None:
+    order, window = ORDERS[which]
+    in_days = _estimated(_workspace(), EstimateUnit.PERSON_DAYS, person_days, rate)
+    in_points = _estimated(_workspace(), EstimateUnit.POINTS, person_days * rate, rate)
+    days = simulate_workspace(in_days, order, window=window, unit="points", trials=200, seed=5)
+    points = simulate_workspace(in_points, order, window=window, unit="points", trials=200, seed=5)
+    # The same work stated in two units is the same forecast, trial by trial.
+    assert np.array_equal(days.forecast.finish_days, points.forecast.finish_days)
+    assert all(i.estimate is not None and i.estimate.unit == "points" for i in days.items)
+    # The size a report shows for a queued story is the size the run replays.
+    for team, queue in days.queues.items():
+        replayed = {i.key: i.estimate for i in days.items if i.team == team}
+        for q in queue:
+            est = replayed[q.item.key]
+            assert est is not None and est.likely == pytest.approx(q.size)
+            assert q.size == pytest.approx(leaf_size(in_points, q.item, "points"))
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_counting_items_every_item_is_one_whatever_its_estimate(which: int) -> None:
+    order, window = ORDERS[which]
+    runs = [
+        simulate_workspace(ws, order, window=window, unit="items", trials=300, seed=9)
+        for ws in (
+            _estimated(_workspace(), EstimateUnit.POINTS, 1.0, 1.0, frozenset(range(10))),
+            _estimated(_workspace(), EstimateUnit.POINTS, 5.0, 1.0),
+            _estimated(_workspace(), EstimateUnit.PERSON_DAYS, 3.0, 2.0, frozenset({1, 7})),
+        )
+    ]
+    assert all(run.unit == "items" for run in runs)
+    assert all(i.estimate is None for run in runs for i in run.items)
+    for run in runs[1:]:
+        assert np.array_equal(run.forecast.finish_days, runs[0].forecast.finish_days)
+    assert np.isfinite(runs[0].forecast.finish_days).all()

@@ -23,13 +23,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from roadwise.domain import Item, ItemKind, Status, Workspace
-from roadwise.domain.model import EstimateUnit
+from roadwise.domain.model import Estimate, EstimateUnit
 from roadwise.engines import history as history_engine
 from roadwise.engines.forecast.backtest import history_before
 from roadwise.engines.forecast.estimates import estimate_bias
@@ -171,14 +171,36 @@ def forecast_unit(ws: Workspace) -> Unit:
     return "points" if has_points else "items"
 
 
+def estimate_in_unit(
+    ws: Workspace, estimate: Estimate | None, team: str | None, unit: Unit
+) -> Estimate | None:
+    """An item's estimate in the unit a run counts its teams' throughput in.
+
+    Counting items, every item is one unit of throughput whatever its estimate: ``None`` (the
+    team's default size, 1). Counting points, person-days become points at the team's
+    ``points_per_person_day`` (1 when the team is unknown), so that a week of throughput in
+    points pays for the same work however the item was estimated.
+    """
+    if unit == "items" or estimate is None:
+        return None
+    if estimate.unit != EstimateUnit.PERSON_DAYS:
+        return estimate
+    known = ws.team_by_key.get(team) if team else None
+    rate = known.points_per_person_day if known else 1.0
+    return Estimate(
+        low=estimate.low * rate,
+        likely=estimate.likely * rate,
+        high=estimate.high * rate,
+        unit=EstimateUnit.POINTS,
+    )
+
+
 def leaf_size(ws: Workspace, leaf: Item, unit: Unit) -> float:
     """The likely size of a leaf in ``unit`` (1 when counting items or when not estimated)."""
-    if unit == "items" or leaf.estimate is None:
-        return 1.0
-    value = leaf.estimate.likely
-    if leaf.estimate.unit.value == "person_days" and leaf.team in ws.team_by_key:
-        value *= ws.team_by_key[leaf.team].points_per_person_day
-    return value
+    # The team whose queue the leaf is in (its own or an ancestor's): the simulation converts
+    # person-days at that team's rate too, so the reported work is the simulated work.
+    estimate = estimate_in_unit(ws, leaf.estimate, _team_of(ws, leaf), unit)
+    return 1.0 if estimate is None else estimate.likely
 
 
 def weekly_history(
@@ -360,7 +382,8 @@ class WorkspaceRoadmap:
     unit: Unit
     order: QueueOrder | PlanOrder
     window: HistoryWindow
-    #: The replayed items, in the columns of ``forecast.finish_days``.
+    #: The replayed items, in the columns of ``forecast.finish_days``; their estimates in
+    #: ``unit`` (none when counting items: each is one item).
     items: tuple[RoadmapItem, ...]
     #: With a :class:`QueueOrder`: each team's queue (the deliverable of every leaf); else empty.
     queues: Mapping[str, tuple[QueuedItem, ...]]
@@ -403,7 +426,7 @@ def _queue_run(
         RoadmapItem(
             key=q.item.key,
             team=team,
-            estimate=q.item.estimate if chosen == "points" else None,
+            estimate=q.item.estimate,
             depends_on=tuple(d.item for d in q.item.dependencies if d.item in known),
             deadline=q.item.deadline.date if q.item.deadline else None,
             title=q.item.title,
@@ -427,7 +450,8 @@ def simulate_workspace(
     """Replay the workspace's roadmap ``trials`` times with the probabilistic roadmap.
 
     ``order`` says which items each team works and in what order, ``window`` which history the
-    teams' throughput is resampled from, ``unit`` what sizes and throughput are counted in.
+    teams' throughput is resampled from, ``unit`` what sizes and throughput are counted in
+    (each item's estimate is replayed in it: see :func:`estimate_in_unit`).
     ``speedup`` multiplies a team's simulated weekly throughput (what one more engineer buys);
     with the same seed it replays the same random draws. Same inputs, same result.
     """
@@ -443,6 +467,9 @@ def simulate_workspace(
         else:
             chosen = unit
         teams = sorted({i.team for i in items})
+    # Sizes in the unit the teams' throughput is counted in, or a person-day would be replayed
+    # as a point and a 5-point story as five items.
+    items = [replace(i, estimate=estimate_in_unit(ws, i.estimate, i.team, chosen)) for i in items]
     flows = {t: team_flow(ws, t, chosen, window, (speedup or {}).get(t, 1.0)) for t in teams}
     forecast = simulate_roadmap(items, flows, ws.as_of, trials=trials, seed=seed)
     return WorkspaceRoadmap(chosen, order, window, tuple(items), queues, flows, forecast)
@@ -720,6 +747,7 @@ __all__: Sequence[str] = (
     "deliverables",
     "descendants",
     "effective_deadline",
+    "estimate_in_unit",
     "forecast_delivery",
     "forecast_unit",
     "initiatives",

@@ -27,6 +27,7 @@ from roadwise.domain.model import EstimateUnit, Item, Status, Team
 from roadwise.domain.workspace import Workspace
 from roadwise.engines.capacity import AddedPerson, CapacityCalendar, capacity_calendar
 from roadwise.engines.schedule.cpsat import SolveOptions, evaluate, solve
+from roadwise.engines.schedule.improve import ImproveOptions, improve, starting_schedule
 from roadwise.engines.schedule.listsched import list_schedule
 from roadwise.engines.schedule.problem import (
     Milestone,
@@ -84,6 +85,11 @@ class RoadmapOptions:
     (an item's own, else its feature's or epic's), then key."""
     warm_start: Mapping[str, tuple[str, tuple[int, ...]]] | None = None
     """An earlier plan to start from: item key -> (team, start day of every piece)."""
+    improve_rounds: int = 0
+    """With a ``warm_start`` that covers every item: instead of a CP-SAT search for
+    ``time_limit`` seconds, improve the better of the warm start and the list-scheduling
+    start by this many rounds of deterministic large-neighbourhood search (what-ifs around a
+    known plan; ``time_limit`` stays the cap). 0: the full search."""
 
 
 @dataclass(frozen=True)
@@ -653,7 +659,9 @@ def plan_roadmap(ws: Workspace, options: RoadmapOptions | None = None) -> Roadma
                 break
             warm.append(Placement(mode=labels.index(known[0]), starts=known[1]))
     try:
-        solution = solve(problem, solve_options, warm_start=warm)
+        solution = _improve(problem, solve_options, warm, options)
+        if solution is None:
+            solution = solve(problem, solve_options, warm_start=warm)
     except ValueError as exc:
         raise InfeasibleError(
             f"the items cannot be placed on the teams' calendars: {exc}"
@@ -718,6 +726,25 @@ def plan_roadmap(ws: Workspace, options: RoadmapOptions | None = None) -> Roadma
             if p is not None
         },
     )
+
+
+def _improve(
+    problem: Problem,
+    solve_options: SolveOptions,
+    warm: Sequence[Placement | None] | None,
+    options: RoadmapOptions,
+) -> Solution | None:
+    """The warm start improved by local search, or None where the full search must run
+    (no improvement rounds asked for, no complete warm start, or no valid start)."""
+    if options.improve_rounds <= 0 or warm is None:
+        return None
+    start = starting_schedule(problem, solve_options, warm)
+    if start is None:
+        return None
+    settings = ImproveOptions(
+        rounds=options.improve_rounds, seed=options.seed, time_limit=options.time_limit
+    )
+    return improve(problem, solve_options, start, settings)
 
 
 def _lateness_weight(problem: Problem) -> int:

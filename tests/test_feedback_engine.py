@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from roadwise.domain import Customer, Feedback, FeedbackLink, Item, Range, Workspace
 from roadwise.engines.feedback import (
+    DEFAULT_THRESHOLDS,
     LABELS,
+    EncoderBackend,
     FeedbackClassifier,
     FeedbackSettings,
     LexicalBackend,
@@ -363,3 +365,24 @@ def test_workflow_keeps_people_decisions_and_rolls_demand_up() -> None:
     assert [d.revenue for d in top] == sorted((d.revenue for d in top), reverse=True)
     evidence = analysis.evidence[top[0].key]
     assert evidence.quotes and set(evidence.customers) <= {c.key for c in ws.customers}
+
+
+class _HashedEncoder:
+    """A stand-in sentence encoder (dense, normalised): hashed word counts in 256 columns."""
+
+    def encode(self, texts: list[str], **_: object) -> np.ndarray:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        counts = HashingVectorizer(n_features=256, alternate_sign=False).transform(texts)
+        return np.asarray(counts.toarray(), dtype=np.float32)
+
+
+def test_the_backend_handed_in_decides_the_link_threshold() -> None:
+    ws = sample_like_workspace()
+    backend = EncoderBackend(_HashedEncoder())
+    analysis = analyse_feedback(ws, backend, FeedbackSettings(bootstrap_samples=50))
+    assert analysis.settings.backend == "embedding"
+    assert analysis.settings.threshold == DEFAULT_THRESHOLDS["embedding"]
+    assert all(c.score >= DEFAULT_THRESHOLDS["embedding"] for c in analysis.proposed)
+    lexical = analyse_feedback(ws, LexicalBackend(), FeedbackSettings(bootstrap_samples=50))
+    assert lexical.settings.threshold == DEFAULT_THRESHOLDS["lexical"]

@@ -9,7 +9,7 @@ a person made. Nothing here reads or writes files.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from threadpoolctl import threadpool_limits
@@ -144,11 +144,18 @@ def analyse_feedback(
     *,
     suggest: int = 0,
 ) -> FeedbackAnalysis:
-    """Run the feedback workflow over the workspace's feedback and backlog."""
+    """Run the feedback workflow over the workspace's feedback and backlog.
+
+    The backend handed in decides the defaults that depend on it (the link threshold: cosines
+    of embeddings run higher than TF-IDF ones), whatever ``settings.backend`` names.
+    """
+    settings = settings or FeedbackSettings()
+    if settings.backend != backend.name:
+        settings = replace(settings, backend=backend.name)
     # The matrices here are small: a single BLAS thread is faster than two fighting over a
     # busy machine (measured: a 450-text SVD took 6 s with two threads, 0.1 s with one).
     with threadpool_limits(limits=1, user_api="blas"):
-        return _analyse(ws, backend, settings or FeedbackSettings(), suggest)
+        return _analyse(ws, backend, settings, suggest)
 
 
 def _analyse(

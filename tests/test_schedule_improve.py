@@ -161,3 +161,5 @@ def test_value_of_one_more_engineer_is_the_same_in_parallel_and_in_turn() -> Non
     two = value_of_one_more_engineer(ws, roadmap, OPTIONS, ramp_up_days=10, parallel=2)
     assert one == two
     assert all(v.saving >= 0 for v in one)
+    # The plan without the hire gets the same search: never worse than the plan itself.
+    assert one[0].cost_of_delay_before <= roadmap.summary.cost_of_delay + 1e-6

@@ -50,8 +50,8 @@ class ImproveOptions:
     round_effort: float = 0.01
     """CP-SAT deterministic time per round (a few hundredths of a second of wall time)."""
     seed: int = 0
-    time_limit: float = 10.0
-    """Wall-clock cap over all rounds; only a very busy machine reaches it."""
+    time_limit: float = 30.0
+    """Wall-clock cap over all rounds: a safety net for very large plans, not a budget."""
 
 
 def starting_schedule(

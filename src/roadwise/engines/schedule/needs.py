@@ -262,12 +262,15 @@ def value_of_one_more_engineer(
     """Per team: the plan's cost of delay with one more person (joining ``joins`` with a
     linear ramp-up), against the plan without.
 
-    Each re-plan starts from the better of the plan without the hire (still valid with more
-    capacity, so the saving is never negative because a search stopped early) and the
-    list-scheduling start, and improves it by ``rounds`` rounds of large-neighbourhood search
-    (deterministic: the same inputs and seed give the same numbers, on any machine load).
-    ``rounds=0`` runs the full CP-SAT search for ``options.time_limit`` per team instead.
-    Teams are re-planned ``parallel`` at a time (each search runs on one core)."""
+    Both sides get the same search, so the saving measures the hire and not a difference in
+    search effort: the plan without the hire is ``roadmap`` improved by ``rounds`` rounds of
+    large-neighbourhood search (never worse than ``roadmap``), and each plan with a hire starts
+    from the better of that plan (still valid with more capacity, so the saving is never
+    negative because a search stopped early) and the list-scheduling start, improved by the
+    same rounds. The rounds are deterministic: the same plan, inputs and seed give the same
+    numbers on any machine load. ``rounds=0``: a full CP-SAT search for ``options.time_limit``
+    per team against ``roadmap`` as it is. Plans are re-planned ``parallel`` at a time (each
+    search runs on one core)."""
     joins = joins or roadmap.start
     quick = replace(
         options,
@@ -276,6 +279,10 @@ def value_of_one_more_engineer(
         warm_start=roadmap.placements,
         improve_rounds=rounds,
     )
+    before = roadmap
+    if rounds > 0:
+        before = plan_roadmap(ws, quick)
+        quick = replace(quick, warm_start=before.placements)
 
     def replan(team: str) -> Roadmap:
         hire = AddedPerson(team=team, joins=joins, ramp_up_days=ramp_up_days)
@@ -289,7 +296,7 @@ def value_of_one_more_engineer(
     else:
         plans = [replan(team) for team in teams]
     out = [
-        EngineerValue(team, roadmap.summary.cost_of_delay, plan.summary.cost_of_delay)
+        EngineerValue(team, before.summary.cost_of_delay, plan.summary.cost_of_delay)
         for team, plan in zip(teams, plans, strict=True)
     ]
     return sorted(out, key=lambda v: -v.saving)

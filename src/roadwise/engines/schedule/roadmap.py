@@ -89,7 +89,8 @@ class RoadmapOptions:
     """With a ``warm_start`` that covers every item: instead of a CP-SAT search for
     ``time_limit`` seconds, improve the better of the warm start and the list-scheduling
     start by this many rounds of deterministic large-neighbourhood search (what-ifs around a
-    known plan; ``time_limit`` stays the cap). 0: the full search."""
+    known plan; the rounds are the budget, with a wall-clock safety cap of at least 30 s).
+    0: the full search."""
 
 
 @dataclass(frozen=True)
@@ -741,8 +742,12 @@ def _improve(
     start = starting_schedule(problem, solve_options, warm)
     if start is None:
         return None
+    # The rounds are the budget, so the numbers do not depend on the machine's load; the
+    # wall-clock cap is a safety net only, never below what the full search would have taken.
     settings = ImproveOptions(
-        rounds=options.improve_rounds, seed=options.seed, time_limit=options.time_limit
+        rounds=options.improve_rounds,
+        seed=options.seed,
+        time_limit=max(options.time_limit, ImproveOptions.time_limit),
     )
     return improve(problem, solve_options, start, settings)
 

@@ -20,6 +20,7 @@ from roadwise.engines.feedback import (
     Linker,
     analyse_feedback,
     benjamini_hochberg,
+    choose_theme_count,
     compute_demand,
     external_inputs,
     find_duplicates,
@@ -386,3 +387,37 @@ def test_the_backend_handed_in_decides_the_link_threshold() -> None:
     assert all(c.score >= DEFAULT_THRESHOLDS["embedding"] for c in analysis.proposed)
     lexical = analyse_feedback(ws, LexicalBackend(), FeedbackSettings(bootstrap_samples=50))
     assert lexical.settings.threshold == DEFAULT_THRESHOLDS["lexical"]
+
+
+def test_default_theme_count_keeps_planted_requests_apart() -> None:
+    # Nine planted wants, each asked for in its own words by 20 texts: k-means with the default
+    # granularity must not merge different wants into one theme.
+    wants = [
+        "a gantt chart view", "time tracking on tasks", "recurring tasks", "dark mode",
+        "a spanish translation", "csat surveys", "whatsapp intake", "an equipment inventory",
+        "a kanban board",
+    ]  # fmt: skip
+    rng = np.random.default_rng(3)
+    texts, dates, truth = [], [], []
+    for index, want in enumerate(wants):
+        for _ in range(20):
+            texts.append(
+                str(rng.choice(["Please add {}.", "We need {}!", "Missing {}."])).format(want)
+            )
+            dates.append(AS_OF - dt.timedelta(days=int(rng.integers(0, 300))))
+            truth.append(index)
+    backend = fitted_backend(texts)
+    themes = find_themes(texts, backend.transform(texts), dates, as_of=AS_OF, min_size=1)
+    assert len(themes) == choose_theme_count(len(texts)) == 18
+    for theme in themes:
+        kinds = {truth[m] for m in theme.members}
+        assert len(kinds) == 1, [texts[m] for m in theme.members]
+    assert {truth[m] for t in themes for m in t.members} == set(range(len(wants)))
+
+
+def test_theme_count_follows_the_granularity_setting() -> None:
+    assert choose_theme_count(300) == 30
+    assert choose_theme_count(300, texts_per_theme=25) == 12
+    assert choose_theme_count(5000) == 40 and choose_theme_count(20, 100) == 2
+    with pytest.raises(ValueError):
+        choose_theme_count(100, 0)

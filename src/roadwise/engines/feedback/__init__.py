@@ -49,6 +49,7 @@ from roadwise.engines.feedback.themes import (
     RateTest,
     ThemeModel,
     benjamini_hochberg,
+    choose_theme_count,
     find_themes,
     rate_change,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "ThemeSummary",
     "analyse_feedback",
     "benjamini_hochberg",
+    "choose_theme_count",
     "compute_demand",
     "external_inputs",
     "find_duplicates",

@@ -27,6 +27,7 @@ from roadwise.engines.feedback.duplicates import DuplicateGroups, find_duplicate
 from roadwise.engines.feedback.link import DEFAULT_THRESHOLDS, LinkCandidate, Linker, suggest_links
 from roadwise.engines.feedback.text import TextBackend
 from roadwise.engines.feedback.themes import (
+    TEXTS_PER_THEME,
     FoundTheme,
     find_themes,
     strip_boilerplate,
@@ -49,6 +50,7 @@ class FeedbackSettings:
     bootstrap_samples: int = 2000
     include_proposed: bool = True
     n_themes: int | None = None
+    texts_per_theme: int = TEXTS_PER_THEME
     seed: int = 0
 
     @classmethod
@@ -263,6 +265,7 @@ def _analyse(
             as_of=ws.as_of,
             all_dates=[f.date for f in feedback] if settings.trend_exposure == "volume" else None,
             n_themes=settings.n_themes,
+            texts_per_theme=settings.texts_per_theme,
             recent_days=settings.recent_days,
             earlier_days=settings.earlier_days,
             seed=settings.seed,

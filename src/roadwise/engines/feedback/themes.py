@@ -149,9 +149,23 @@ class FoundTheme:
     trend: RateTest
 
 
-def choose_theme_count(n: int) -> int:
-    """Roughly one theme per 25 texts, between 2 and 40: enough to separate, few enough to read."""
-    return int(np.clip(round(n / 25), 2, 40)) if n >= 6 else 1
+TEXTS_PER_THEME = 10
+"""Default granularity: about one theme per this many texts (see :func:`choose_theme_count`)."""
+
+
+def choose_theme_count(n: int, texts_per_theme: int = TEXTS_PER_THEME) -> int:
+    """About one theme per ``texts_per_theme`` texts, between 2 and 40.
+
+    Fine rather than coarse: people name one want in many words ("CSAT surveys", "ask
+    requesters to rate the service"), and k-means forced to use few themes merges unrelated
+    wants into one, whose name, quotes and rise then describe nobody's request. Measured on the
+    sample product's planted topics (docs/benchmarks.md): one theme per 10 texts instead of 25
+    raised purity from 0.58 to 0.80 (lexical) and 0.77 to 0.86 (embedding) and cut false
+    "rising" themes, at the cost of a little power per theme.
+    """
+    if texts_per_theme < 1:
+        raise ValueError("texts_per_theme must be at least 1")
+    return int(np.clip(round(n / texts_per_theme), 2, 40)) if n >= 6 else 1
 
 
 class ThemeModel:
@@ -250,6 +264,7 @@ def find_themes(
     as_of: dt.date,
     all_dates: Sequence[dt.date] | None = None,
     n_themes: int | None = None,
+    texts_per_theme: int = TEXTS_PER_THEME,
     recent_days: int = 56,
     earlier_days: int = 168,
     min_size: int = 3,
@@ -266,7 +281,7 @@ def find_themes(
     n = len(texts)
     if n < min_size:
         return []
-    k = n_themes or choose_theme_count(n)
+    k = n_themes or choose_theme_count(n, texts_per_theme)
     model = ThemeModel(k, seed)
     reduced = model.reduce(vectors)
     model.fit(reduced)

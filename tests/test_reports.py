@@ -581,3 +581,50 @@ def test_same_workspace_and_seed_give_the_same_report() -> None:
         (p.label, p.value) for p in again.provenance
     ]
     assert [s.headline for s in first.sections] == [s.headline for s in again.sections]
+
+
+def test_progress_counts_person_days_and_points_in_one_unit() -> None:
+    from roadwise.domain import EstimateUnit
+    from roadwise.views.reports import facts as F
+
+    base = small_workspace()
+    rate = 2.5
+    teams = [t.model_copy(update={"points_per_person_day": rate}) for t in base.teams]
+    epic = base.item_by_key["E0"]
+    done_before, total_before = F.progress(base, epic)
+    # The same work, with the finished stories estimated in person-days instead of points.
+    items = [
+        i.model_copy(
+            update={
+                "estimate": Estimate(
+                    low=i.estimate.low / rate,
+                    likely=i.estimate.likely / rate,
+                    high=i.estimate.high / rate,
+                    unit=EstimateUnit.PERSON_DAYS,
+                )
+            }
+        )
+        if i.estimate and i.status == Status.DONE
+        else i
+        for i in base.items
+    ]
+    mixed = base.copy_with(teams=teams, items=items)
+    assert F.work_unit(mixed) == "points"
+    done, total = F.progress(mixed, mixed.item_by_key["E0"])
+    assert done == pytest.approx(done_before) and total == pytest.approx(total_before)
+    assert done > 0
+    # All in person-days: counted as person-days, unconverted.
+    only_days = base.copy_with(
+        items=[
+            i.model_copy(
+                update={
+                    "estimate": i.estimate.model_copy(update={"unit": EstimateUnit.PERSON_DAYS})
+                }
+            )
+            if i.estimate
+            else i
+            for i in base.items
+        ]
+    )
+    assert F.work_unit(only_days) == "person-days"
+    assert F.progress(only_days, only_days.item_by_key["E0"]) == (done_before, total_before)

@@ -14,6 +14,7 @@ from roadwise.domain.model import (
     Customer,
     Cycles,
     Decision,
+    EstimateUnit,
     Feedback,
     HistoryRecord,
     Item,
@@ -98,6 +99,11 @@ class Workspace(Model):
     @cached_property
     def customer_by_key(self) -> dict[str, Customer]:
         return {c.key: c for c in self.customers}
+
+    @cached_property
+    def estimate_units(self) -> frozenset[EstimateUnit]:
+        """The units the items' estimates use (empty when nothing is estimated)."""
+        return frozenset(i.estimate.unit for i in self.items if i.estimate)
 
     @cached_property
     def theme_by_key(self) -> dict[str, Theme]:

@@ -169,8 +169,8 @@ def objectives_section(w: Writer, *, compact: bool = False) -> Section | None:
     for objective in ws.objectives:
         items = [i for i in F.objective_items(ws, objective.key) if i.status != Status.DROPPED]
         leaves = ws.leaf_items(items)
-        done = sum(F.size(i) for i in leaves if i.status.is_finished)
-        total = sum(F.size(i) for i in leaves)
+        done = sum(F.size(ws, i) for i in leaves if i.status.is_finished)
+        total = sum(F.size(ws, i) for i in leaves)
         kr = progress[objective.key]
         kr_text = say_percent(kr, word="~") if kr is not None else "not measured"
         if kr is not None:
@@ -508,8 +508,7 @@ def capacity_gaps(w: Writer) -> dict[str, CapacityGap]:
 
 
 def _unit(w: Writer) -> str:
-    units = {i.estimate.unit.value for i in w.ws.items if i.estimate}
-    return "person-days" if units == {"person_days"} else "points"
+    return F.work_unit(w.ws)
 
 
 SEVERITY = {"4": Badge("high", "bad"), "3": Badge("medium", "warn"), "2": Badge("low", "neutral")}

@@ -16,13 +16,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from roadwise.domain import Item, Status, Workspace
+from roadwise.domain import EstimateUnit, Item, Status, Workspace
 
 # The hierarchy as the forecast sees it: one definition of "deliverable", "initiative", "serves
 # an objective" and "deadline" for the reports and for the web app's dates.
 from roadwise.engines.forecast.objectives import deliverables as deliverables
 from roadwise.engines.forecast.objectives import descendants as descendants
 from roadwise.engines.forecast.objectives import effective_deadline as effective_deadline
+from roadwise.engines.forecast.objectives import estimate_in_unit
 from roadwise.engines.forecast.objectives import initiatives as initiatives
 from roadwise.engines.forecast.objectives import leaves_of as leaves_of
 from roadwise.engines.forecast.objectives import objective_items as objective_items
@@ -114,9 +115,20 @@ class Facts:
 # --------------------------------------------------------------------------- workspace facts
 
 
-def size(item: Item) -> float:
-    """Likely size in the item's unit (1 when not estimated: counts as one piece of work)."""
-    return item.estimate.likely if item.estimate else 1.0
+def work_unit(ws: Workspace) -> str:
+    """The unit reports count work in: person-days when every estimate is in person-days,
+    else points (person-day estimates converted at their team's rate)."""
+    return "person-days" if ws.estimate_units == {EstimateUnit.PERSON_DAYS} else "points"
+
+
+def size(ws: Workspace, item: Item) -> float:
+    """Likely size in :func:`work_unit` (1 when not estimated: counts as one piece of work)."""
+    if item.estimate is None:
+        return 1.0
+    if work_unit(ws) == "person-days":
+        return item.estimate.likely
+    converted = estimate_in_unit(ws, item.estimate, item.team, "points")
+    return converted.likely if converted else 1.0
 
 
 def progress(ws: Workspace, item: Item) -> tuple[float, float]:
@@ -125,9 +137,9 @@ def progress(ws: Workspace, item: Item) -> tuple[float, float]:
     for leaf in leaves_of(ws, item):
         if leaf.status == Status.DROPPED:
             continue
-        total += size(leaf)
+        total += size(ws, leaf)
         if leaf.status.is_finished:
-            done += size(leaf)
+            done += size(ws, leaf)
     return done, total
 
 
@@ -144,7 +156,7 @@ def kr_progress(ws: Workspace) -> dict[str, float | None]:
 
 def open_size(ws: Workspace, item: Item) -> float:
     """Likely size of the open work in an item (its open leaves)."""
-    return sum(size(leaf) for leaf in leaves_of(ws, item) if leaf.is_open)
+    return sum(size(ws, leaf) for leaf in leaves_of(ws, item) if leaf.is_open)
 
 
 NEXT_SPRINTS = 3
@@ -226,5 +238,5 @@ def owning_team(ws: Workspace, item: Item) -> str | None:
     sizes: dict[str, float] = defaultdict(float)
     for leaf in leaves_of(ws, item):
         if leaf.team:
-            sizes[leaf.team] += size(leaf)
+            sizes[leaf.team] += size(ws, leaf)
     return max(sizes, key=lambda t: sizes[t]) if sizes else None

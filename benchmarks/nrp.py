@@ -48,6 +48,17 @@ def known_optima(data: Path) -> dict[tuple[str, float], float]:
         }
 
 
+def _option_value(raw: str) -> bool | int | float | str:
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(raw)
+        except ValueError:
+            pass
+    return raw
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -65,7 +76,18 @@ def main(argv: list[str] | None = None) -> int:
         help="the plain model, as before the exact NRP preprocessing and the implied customer "
         "capacity row, for comparison",
     )
+    parser.add_argument(
+        "--solver-option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an extra solver setting (HiGHS option or CP-SAT parameter), for comparison",
+    )
     args = parser.parse_args(argv)
+    options: dict[str, bool | int | float | str] = {}
+    for setting in args.solver_option:
+        name, _, raw = setting.partition("=")
+        options[name] = _option_value(raw)
 
     files = instance_files(args.data)
     if not files:
@@ -80,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"solver {args.solver}, median of {args.repeats} run(s), time limit {args.time_limit:g} s, "
         f"{'plain model' if args.no_reduce else 'reduced model with the customer capacity row'}"
+        + (f", options {options}" if options else "")
     )
     print(header)
     print("-" * len(header))
@@ -103,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                     solver=args.solver,
                     time_limit=args.time_limit,
                     reduce=not args.no_reduce,
+                    solver_options=options or None,
                 )
                 times.append(time.perf_counter() - began)
             assert plan is not None

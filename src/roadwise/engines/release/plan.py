@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from roadwise.engines.release.greedy import RankBy, greedy_selection
@@ -81,12 +82,15 @@ def plan_release(
     time_limit: float = 30.0,
     rank_by: RankBy = "ratio",
     reduce: bool = True,
+    solver_options: Mapping[str, bool | int | float | str] | None = None,
 ) -> ReleasePlan:
     """The most valuable plan that meets every constraint, with proof (or bound and gap).
 
     With ``reduce`` (the default), a problem of the plain Next Release Problem shape is first
     made smaller by the exact preprocessing of :mod:`.reduction`, and the model gets its implied
     customer-capacity row; the best value is the same either way, only the solver's work differs.
+    ``solver_options`` are extra solver settings, for measuring alternatives (see
+    :func:`~roadwise.engines.release.solvers.solve`).
     Raises :class:`~roadwise.errors.InfeasibleError` naming the conflicting constraints when
     no plan meets them all.
     """
@@ -101,7 +105,7 @@ def plan_release(
             greedy if reduction is None else evaluate(target, reduction.shrink(greedy.assignment))
         )
         start = assignment_vector(lp, target, begin)
-    solution = solve(lp, solver=solver, time_limit=time_limit, start=start)
+    solution = solve(lp, solver=solver, time_limit=time_limit, start=start, options=solver_options)
     if solution.status == "infeasible":
         from roadwise.engines.release.infeasible import raise_infeasible
 

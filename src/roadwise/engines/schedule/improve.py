@@ -114,7 +114,9 @@ def improve(
             (task_start(p), task_end(problem, i, p)) if p is not None else (0, 0)
             for i, p in enumerate(best)
         ]
-        if rng.random() < 0.5:
+        if free_target >= n:
+            free = set(range(n))
+        elif rng.random() < 0.5:
             # A window in time: the items whose middle is closest to a random day.
             end_all = max((e for _, e in spans), default=1)
             centre = rng.randrange(0, max(1, end_all))

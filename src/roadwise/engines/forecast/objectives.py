@@ -339,12 +339,9 @@ class HistoryWindow:
     #: team's first finish but at most ``weeks``; a team with nothing finished has no history.
     periods: Literal["calendar", "rolling"]
     weeks: int
-    #: Estimate bias and typical item size from the work finished before as_of only; else from
-    #: all the team's records (the reports' and web app's dates have always counted them all).
-    sizes_before_as_of: bool = True
 
 
-LAST_TWO_YEARS = HistoryWindow("calendar", HISTORY_WEEKS, sizes_before_as_of=False)
+LAST_TWO_YEARS = HistoryWindow("calendar", HISTORY_WEEKS)
 """The window of the reports and the web app."""
 WHOLE_HISTORY = HistoryWindow("rolling", WHOLE_HISTORY_WEEKS)
 """The window of ``roadwise forecast roadmap`` and the demo."""
@@ -365,7 +362,9 @@ def team_flow(
         done = np.array([(r.done - epoch).total_seconds() / 86400 for r in before])
         sizes = np.array([r.points or 0.0 for r in before]) if unit == "points" else None
         weekly = history_before(done, 0.0, float(done.min()), window.weeks, sizes)
-    known = before if window.sizes_before_as_of else records
+    # Estimate bias and typical size, like throughput, come only from work finished before
+    # as_of: a forecast dated in the past must not learn from what happened after it.
+    known = before
     points = [r.points for r in known if r.points]
     return TeamFlow(
         weekly,

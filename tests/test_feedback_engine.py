@@ -421,3 +421,9 @@ def test_theme_count_follows_the_granularity_setting() -> None:
     assert choose_theme_count(5000) == 40 and choose_theme_count(20, 100) == 2
     with pytest.raises(ValueError):
         choose_theme_count(100, 0)
+
+
+def test_a_bad_theme_granularity_is_refused_when_the_settings_are_read() -> None:
+    with pytest.raises(ValueError, match="texts_per_theme"):
+        FeedbackSettings.from_mapping({"texts_per_theme": 0})
+    assert FeedbackSettings.from_mapping({"texts_per_theme": 25}).texts_per_theme == 25

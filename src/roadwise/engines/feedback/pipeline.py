@@ -53,6 +53,12 @@ class FeedbackSettings:
     texts_per_theme: int = TEXTS_PER_THEME
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.texts_per_theme, int) or self.texts_per_theme < 1:
+            raise ValueError(
+                f"texts_per_theme is {self.texts_per_theme!r}: expected a whole number >= 1"
+            )
+
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None, seed: int = 0) -> FeedbackSettings:
         values = dict(values or {})

@@ -114,7 +114,7 @@ def _solve_highs(
     h.setOptionValue("random_seed", 0)
     # RINS (a sub-MIP around the LP point) costs more than it finds here: without it the NRP
     # benchmark's rows solved at the root prove optimality sooner (nrp2 at 0.7: 6.5 s -> 2.9 s,
-    # nrp4 at 0.5: 9.9 s -> 8.8 s), the others are unchanged or, for one tree search (nrp2 at
+    # nrp4 at 0.5: 9.9 s -> 8.6 s), the others are unchanged or, for one tree search (nrp2 at
     # 0.5), 3 s slower; the 5,000-item scale benchmark is unchanged (docs/benchmarks.md).
     h.setOptionValue("mip_heuristic_run_rins", False)
     for name, value in options.items():

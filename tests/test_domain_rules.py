@@ -388,3 +388,30 @@ def test_the_good_file_is_valid(tmp_path: Path) -> None:
     path = tmp_path / "workspace.yaml"
     path.write_text(GOOD, encoding="utf-8")
     assert read_workspace_yaml(path) == small_workspace()
+
+
+def test_inherited_takes_the_nearest_ancestors_value() -> None:
+    import datetime as dt
+
+    from roadwise.domain import Cycles, Item, ItemKind, Release, Theme, Workspace
+
+    ws = Workspace(
+        name="t",
+        themes=[Theme(key="growth", name="Growth")],
+        cycles=Cycles(
+            releases=[
+                Release(key="R1", name="1", date=dt.date(2026, 3, 1)),
+                Release(key="R2", name="2", date=dt.date(2026, 6, 1)),
+            ]
+        ),
+        items=[
+            Item(key="E", title="Epic", kind=ItemKind.EPIC, theme="growth", release="R1"),
+            Item(key="F", title="Feature", kind=ItemKind.FEATURE, parent="E", release="R2"),
+            Item(key="S", title="Story", kind=ItemKind.STORY, parent="F"),
+        ],
+    )
+    story = ws.item_by_key["S"]
+    assert ws.inherited(story, "release") == "R2"  # the feature's, not the epic's
+    assert ws.inherited(story, "theme") == "growth"
+    assert ws.inherited(story, "team") is None
+    assert ws.inherited(ws.item_by_key["E"], "release") == "R1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from functools import cached_property
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -99,6 +99,17 @@ class Workspace(Model):
     @cached_property
     def customer_by_key(self) -> dict[str, Customer]:
         return {c.key: c for c in self.customers}
+
+    def inherited(self, item: Item, attribute: str) -> Any:
+        """The item's own ``attribute`` when set, else its nearest ancestor's (None if none has
+        it): team, theme, release and deadline pass down the hierarchy."""
+        node: Item | None = item
+        while node is not None:
+            value = getattr(node, attribute)
+            if value:
+                return value
+            node = self.item_by_key.get(node.parent) if node.parent else None
+        return None
 
     @cached_property
     def estimate_units(self) -> frozenset[EstimateUnit]:

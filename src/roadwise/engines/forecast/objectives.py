@@ -199,7 +199,7 @@ def leaf_size(ws: Workspace, leaf: Item, unit: Unit) -> float:
     """The likely size of a leaf in ``unit`` (1 when counting items or when not estimated)."""
     # The team whose queue the leaf is in (its own or an ancestor's): the simulation converts
     # person-days at that team's rate too, so the reported work is the simulated work.
-    estimate = estimate_in_unit(ws, leaf.estimate, _team_of(ws, leaf), unit)
+    estimate = estimate_in_unit(ws, leaf.estimate, ws.inherited(leaf, "team"), unit)
     return 1.0 if estimate is None else estimate.likely
 
 
@@ -213,15 +213,6 @@ def weekly_history(
         records, "week", start=history_engine.week_start(start), end=end
     )
     return np.asarray(series.values(unit), dtype=float)
-
-
-def _team_of(ws: Workspace, leaf: Item) -> str | None:
-    node: Item | None = leaf
-    while node is not None:
-        if node.team:
-            return node.team
-        node = ws.item_by_key.get(node.parent) if node.parent else None
-    return None
 
 
 @dataclass(frozen=True)
@@ -267,7 +258,7 @@ def _queues(tree: _Tree, ranks: Mapping[str, float], unit: Unit) -> dict[str, li
     queues: dict[str, list[QueuedItem]] = defaultdict(list)
     for deliverable in sorted(deliverables(ws), key=order):
         for leaf in sorted(tree.leaves_of(deliverable), key=order):
-            team = _team_of(ws, leaf)
+            team = ws.inherited(leaf, "team")
             if leaf.is_open and team is not None:
                 queues[team].append(QueuedItem(deliverable.key, leaf, leaf_size(ws, leaf, unit)))
     return dict(queues)

@@ -202,15 +202,6 @@ def release_problem(
         if name not in ws.team_by_key:
             raise ValidationError(f"unknown team '{name}'", field="capacity")
 
-    def inherited(item: Item, attribute: str) -> object:
-        node: Item | None = item
-        while node is not None:
-            value = getattr(node, attribute)
-            if value:
-                return value
-            node = by_key.get(node.parent) if node.parent else None
-        return None
-
     leaves = ws.leaf_items(ws.open_items())
     leaf_keys = {i.key for i in leaves}
     skipped: dict[str, str] = {}
@@ -263,13 +254,13 @@ def release_problem(
     for item in leaves:
         if item.key in skipped or item.estimate is None:
             continue
-        team_key = inherited(item, "team")
+        team_key = ws.inherited(item, "team")
         team: Team | None = ws.team_by_key.get(str(team_key)) if team_key else None
         size = item.estimate.percentile(options.percentile)
         if item.estimate.unit == EstimateUnit.PERSON_DAYS:
             size *= team.points_per_person_day if team else 1.0
-        deadline = inherited(item, "deadline")
-        theme = inherited(item, "theme")
+        deadline = ws.inherited(item, "deadline")
+        theme = ws.inherited(item, "theme")
         value = scores.get(item.key)
         candidates.append(
             Candidate(

@@ -1157,18 +1157,13 @@ def is_internal(item: Item) -> bool:
     )
 
 
-def _release_of(ws: Workspace, item: Item) -> str | None:
-    node: Item | None = item
-    while node is not None:
-        if node.release:
-            return node.release
-        node = ws.item_by_key.get(node.parent) if node.parent else None
-    return None
-
-
 def _latest_shipped_release(ws: Workspace) -> str | None:
     """The most recent release (on or before today) that finished items are assigned to."""
-    shipped = {_release_of(ws, i) for i in ws.items if i.status.is_finished and _release_of(ws, i)}
+    shipped = {
+        release
+        for i in ws.items
+        if i.status.is_finished and (release := ws.inherited(i, "release"))
+    }
     past = [r for r in ws.cycles.releases if r.key in shipped and r.date <= ws.as_of]
     return max(past, key=lambda r: r.date).key if past else None
 
@@ -1188,7 +1183,7 @@ def build_release_notes(
     release = ws.release_by_key.get(release_key) if release_key else None
     finished = [i for i in ws.items if i.status.is_finished and i.kind != ItemKind.EPIC]
     if release is not None:
-        shipped = [i for i in finished if _release_of(ws, i) == release.key]
+        shipped = [i for i in finished if ws.inherited(i, "release") == release.key]
         scope = f"finished items assigned to release {release.name}"
         title = f"Release notes {release.name}"
     else:
@@ -1271,7 +1266,7 @@ def build_release_notes(
             for i in finished
             if i.done
             and i.done.date() > release.date
-            and _release_of(ws, i) != release.key
+            and ws.inherited(i, "release") != release.key
             and not is_internal(i)
         ]
         if later:

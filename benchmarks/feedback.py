@@ -494,6 +494,7 @@ def themes(
 
     from roadwise.engines.feedback import FeedbackSettings, analyse_feedback
     from roadwise.sample import catalog, generate_sample
+    from roadwise.sample.feedback import partly_labelled
     from roadwise.sources.text_models import make_backend as load
 
     def topic_of(text: str) -> str:
@@ -509,18 +510,7 @@ def themes(
         rows = []
         for seed in seeds:
             ws = generate_sample(seed=seed)
-            stride = max(1, len(ws.feedback) // 60)
-            teach = {f.key for f in ws.feedback[::stride] if f.label}
-            prepared = ws.copy_with(
-                feedback=[
-                    f.model_copy(
-                        update={"label_source": "user"}
-                        if f.key in teach
-                        else {"label": None, "label_source": None}
-                    )
-                    for f in ws.feedback
-                ]
-            )
+            prepared, _ = partly_labelled(ws, 60)
             extra = {"texts_per_theme": texts_per_theme} if texts_per_theme else {}
             settings = FeedbackSettings(backend=name, bootstrap_samples=100, seed=seed, **extra)
             analysis = analyse_feedback(prepared, load(name, seed=seed), settings)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from roadwise.domain import Customer, Feedback, FeedbackLink, FeedbackSource, ItemKind
+from roadwise.domain import Customer, Feedback, FeedbackLink, FeedbackSource, ItemKind, Workspace
 from roadwise.sample import catalog
 from roadwise.sample.backlog import Backlog, Draft
 
@@ -570,3 +570,22 @@ def to_feedback(drafts: list[FeedbackDraft], keys: dict[int, str]) -> list[Feedb
             )
         )
     return result
+
+
+def partly_labelled(ws: Workspace, labelled: int = 60) -> tuple[Workspace, set[str]]:
+    """The sample as a TPM sees it after labelling about ``labelled`` texts (every n-th one
+    that has a ground-truth label): those keep their label as the user's, every other text
+    loses its label. Returns the workspace and the keys of the labelled texts."""
+    stride = max(1, len(ws.feedback) // labelled)
+    teach = {f.key for f in ws.feedback[::stride] if f.label}
+    prepared = ws.copy_with(
+        feedback=[
+            f.model_copy(
+                update={"label_source": "user"}
+                if f.key in teach
+                else {"label": None, "label_source": None}
+            )
+            for f in ws.feedback
+        ]
+    )
+    return prepared, teach

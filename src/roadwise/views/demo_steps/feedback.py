@@ -19,23 +19,13 @@ def feedback(ctx: DemoContext) -> None:
         external_inputs,
         updated_feedback,
     )
+    from roadwise.sample.feedback import partly_labelled
 
     ws = ctx.ws
     truth = {f.key: f.label for f in ws.feedback}
-    # A TPM labels a few dozen texts (here: the sample's own labels for every 38th text) and
-    # keeps the confirmed links the sample ships; everything else is Roadwise's job.
-    stride = max(1, len(ws.feedback) // LABELLED)
-    teach = {f.key for f in ws.feedback[::stride] if f.label}
-    prepared = ws.copy_with(
-        feedback=[
-            f.model_copy(
-                update={"label_source": "user"}
-                if f.key in teach
-                else {"label": None, "label_source": None}
-            )
-            for f in ws.feedback
-        ]
-    )
+    # A TPM labels a few dozen texts (the sample's own labels for every n-th text) and keeps
+    # the confirmed links the sample ships; everything else is Roadwise's job.
+    prepared, teach = partly_labelled(ws, LABELLED)
     settings = FeedbackSettings(bootstrap_samples=500, seed=ctx.seed)
     analysis = analyse_feedback(prepared, LexicalBackend(seed=ctx.seed), settings, suggest=5)
     held_out = [k for k in truth if k not in teach and truth[k]]

@@ -391,25 +391,27 @@ class WorkspaceRoadmap:
         return f"{len(self.items)} items, {self.source}, sizes in {self.unit}"
 
 
-def _estimated_in_points(items: Iterable[Item | RoadmapItem]) -> bool:
-    return any(i.estimate is not None and i.estimate.unit == EstimateUnit.POINTS for i in items)
+def _run_unit(ws: Workspace, unit: Unit | UnitRule, replayed: Iterable[Item | RoadmapItem]) -> Unit:
+    """The unit a run counts in: as given, or by its rule over the history or the replayed items."""
+    if unit == "history":
+        return forecast_unit(ws)
+    if unit == "estimates":
+        in_points = any(
+            i.estimate is not None and i.estimate.unit == EstimateUnit.POINTS for i in replayed
+        )
+        return "points" if in_points else "items"
+    return unit
 
 
 def _queue_run(
     ws: Workspace, order: QueueOrder, unit: Unit | UnitRule
 ) -> tuple[Unit, list[RoadmapItem], list[str], dict[str, tuple[QueuedItem, ...]]]:
     tree = _Tree(ws)
-    chosen: Unit
-    if unit == "history":
-        chosen = forecast_unit(ws)
-    elif unit == "estimates":
-        probe = _queues(tree, order.ranks, "points")
-        chosen = (
-            "points" if _estimated_in_points(q.item for v in probe.values() for q in v) else "items"
-        )
-    else:
-        chosen = unit
-    queues = _queues(tree, order.ranks, chosen)
+    # The queues hold the same items in any unit; only the "estimates" rule needs to see them
+    # before the unit is known.
+    probe = _queues(tree, order.ranks, "points") if unit == "estimates" else {}
+    chosen = _run_unit(ws, unit, (q.item for queue in probe.values() for q in queue))
+    queues = probe if probe and chosen == "points" else _queues(tree, order.ranks, chosen)
     queued = [(team, q) for team, queue in sorted(queues.items()) for q in queue]
     known = {q.item.key for _, q in queued}
     items = [
@@ -450,12 +452,7 @@ def simulate_workspace(
         chosen, items, teams, queues = _queue_run(ws, order, unit)
     else:
         items = roadmap_items(ws.items, order.planned or None)
-        if unit == "history":
-            chosen = forecast_unit(ws)
-        elif unit == "estimates":
-            chosen = "points" if _estimated_in_points(items) else "items"
-        else:
-            chosen = unit
+        chosen = _run_unit(ws, unit, items)
         teams = sorted({i.team for i in items})
     # Sizes in the unit the teams' throughput is counted in, or a person-day would be replayed
     # as a point and a 5-point story as five items.

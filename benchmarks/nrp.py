@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from roadwise.engines.release import budget_for, nrp_problem, parse_nrp, plan_release
+from roadwise.engines.release.solvers import parse_solver_options
 from roadwise.errors import RoadwiseError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,17 +49,6 @@ def known_optima(data: Path) -> dict[tuple[str, float], float]:
         }
 
 
-def _option_value(raw: str) -> bool | int | float | str:
-    if raw.lower() in ("true", "false"):
-        return raw.lower() == "true"
-    for kind in (int, float):
-        try:
-            return kind(raw)
-        except ValueError:
-            pass
-    return raw
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -84,10 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         help="an extra solver setting (HiGHS option or CP-SAT parameter), for comparison",
     )
     args = parser.parse_args(argv)
-    options: dict[str, bool | int | float | str] = {}
-    for setting in args.solver_option:
-        name, _, raw = setting.partition("=")
-        options[name] = _option_value(raw)
+    try:
+        options = parse_solver_options(args.solver_option)
+    except ValueError as error:
+        parser.error(str(error))
 
     files = instance_files(args.data)
     if not files:

@@ -34,6 +34,7 @@ from roadwise.domain import (
     Workspace,
 )
 from roadwise.engines.release import ReleaseOptions, plan_release, release_problem
+from roadwise.engines.release.solvers import parse_solver_options
 
 SKILLS = ("backend", "frontend", "mobile", "data", "infra", "design", "qa", "security")
 FIB = (1, 2, 3, 5, 8, 13, 20)
@@ -126,7 +127,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=50.0)
     parser.add_argument("--solver", choices=("highs", "cpsat"), default="highs")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--solver-option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an extra solver setting (HiGHS option or CP-SAT parameter), for comparison",
+    )
     args = parser.parse_args(argv)
+    try:
+        options = parse_solver_options(args.solver_option)
+    except ValueError as error:
+        parser.error(str(error))
 
     began = time.perf_counter()
     ws = generate(args.items, args.teams, args.seed)
@@ -135,10 +147,13 @@ def main(argv: list[str] | None = None) -> int:
         ws, options=ReleaseOptions(releases=args.releases, objective=args.objective)
     )
     built = time.perf_counter()
-    plan = plan_release(wp.problem, solver=args.solver, time_limit=args.time_limit)
+    plan = plan_release(
+        wp.problem, solver=args.solver, time_limit=args.time_limit, solver_options=options or None
+    )
     solved = time.perf_counter()
     record = {
         "items": args.items,
+        "solver_options": options,
         "teams": args.teams,
         "releases": args.releases,
         "candidates": len(wp.problem.items),
@@ -150,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         "proven_optimal": plan.proven_optimal,
         "bound": plan.bound,
         "gap": plan.gap,
+        "nodes": plan.nodes,
+        "lp_iterations": plan.lp_iterations,
         "seconds_generate": round(generated - began, 2),
         "seconds_problem": round(built - generated, 2),
         "seconds_plan": round(solved - built, 2),

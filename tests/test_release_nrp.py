@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from roadwise.engines.release import budget_for, nrp_problem, parse_nrp, plan_release
+from roadwise.engines.release.solvers import parse_solver_options
 from roadwise.errors import ValidationError
 
 # 2 levels: r1 (cost 2), r2 (cost 3) | r3 (cost 4); r1 is a prerequisite of r3.
@@ -78,3 +79,17 @@ def test_shared_nrp1_matches_the_known_optimum() -> None:
     plan = plan_release(nrp_problem(instance, budget_for(instance, 0.3)), time_limit=60)
     assert plan.proven_optimal
     assert plan.value == known[0.3]
+
+
+def test_solver_options_read_as_typed_values() -> None:
+    options = parse_solver_options(
+        ["mip_allow_cut_separation_at_nodes=false", "mip_max_nodes=500", "time_limit=2.5", "x=y"]
+    )
+    assert options == {
+        "mip_allow_cut_separation_at_nodes": False,
+        "mip_max_nodes": 500,
+        "time_limit": 2.5,
+        "x": "y",
+    }
+    with pytest.raises(ValueError, match="NAME=VALUE"):
+        parse_solver_options(["mip_max_nodes"])

@@ -139,12 +139,12 @@ def test_cuts_keep_the_optimum(problem: Problem) -> None:
 @given(weighted_problems(max_tasks=5))
 def test_the_hint_is_complete_and_feasible_for_makespan(problem: Problem) -> None:
     # CP-SAT only takes a hint as a ready solution when every variable is hinted.
-    from roadwise.engines.schedule.cpsat import _add_hint, _horizon, build_model
+    from roadwise.engines.schedule.cpsat import add_hint, build_model, model_horizon
 
     options = SolveOptions(objective="makespan", workers=1, time_limit=2)
     start = list_schedule(problem, rule="lft")
-    model, v, makespan = build_model(problem, options, _horizon(problem, start.placements))
-    _add_hint(model, v, problem, start.placements, makespan)
+    model, v, makespan = build_model(problem, options, model_horizon(problem, start.placements))
+    add_hint(model, v, problem, start.placements, makespan)
     proto = model.proto
     hinted = set(proto.solution_hint.vars)
     domains = [list(var.domain) for var in proto.variables]

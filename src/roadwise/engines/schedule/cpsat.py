@@ -73,7 +73,9 @@ class SolveOptions:
 
 
 @dataclass
-class _Vars:
+class ModelVars:
+    """The CP-SAT variables of a schedule model (also used by the local search in improve)."""
+
     present: list[cp_model.IntVar | int]
     mode_lits: list[list[cp_model.IntVar | int]]
     starts: list[list[cp_model.IntVar]]
@@ -126,7 +128,8 @@ def evaluate(
     return value
 
 
-def _horizon(problem: Problem, hint: Sequence[Placement | None] | None) -> int:
+def model_horizon(problem: Problem, hint: Sequence[Placement | None] | None) -> int:
+    """The last working day a model needs: the problem's horizon, stretched to fit ``hint``."""
     horizon = problem.horizon or problem.default_horizon()
     if hint is not None:
         horizon = max(
@@ -167,7 +170,7 @@ def build_model(
     options: SolveOptions,
     horizon: int,
     fixed: dict[int, Placement | None] | None = None,
-) -> tuple[cp_model.CpModel, _Vars, cp_model.IntVar | None]:
+) -> tuple[cp_model.CpModel, ModelVars, cp_model.IntVar | None]:
     """The CP-SAT model of ``problem``; tasks in ``fixed`` are pinned to the given placement
     (None: pinned as dropped)."""
     model = cp_model.CpModel()
@@ -408,7 +411,7 @@ def build_model(
         for i, j, d in _longest_paths(problem, limit=250):
             model.add(t_start[j] >= t_start[i] + d)
 
-    variables = _Vars(
+    variables = ModelVars(
         present,
         mode_lits,
         starts,
@@ -686,9 +689,9 @@ def _enforce(constraint: cp_model.Constraint, lit: cp_model.IntVar | int) -> Non
         constraint.only_enforce_if(lit)
 
 
-def _add_hint(
+def add_hint(
     model: cp_model.CpModel,
-    v: _Vars,
+    v: ModelVars,
     problem: Problem,
     hint: Sequence[Placement | None],
     makespan: cp_model.IntVar | None = None,
@@ -735,7 +738,10 @@ def _add_hint(
             model.add_hint(v.ends[i][k], s + mode.pieces[k])
 
 
-def _extract(solver: cp_model.CpSolver, v: _Vars, problem: Problem) -> tuple[Placement | None, ...]:
+def read_placements(
+    solver: cp_model.CpSolver, v: ModelVars, problem: Problem
+) -> tuple[Placement | None, ...]:
+    """Each task's mode and start days in the solver's answer (None: left out)."""
     out: list[Placement | None] = []
     for i, task in enumerate(problem.tasks):
         lit = v.present[i]
@@ -823,7 +829,7 @@ def solve(
             or (value > current if options.objective == "value_by_date" else value < current)
         ):
             hint = tuple(warm_start)
-    horizon = _horizon(problem, hint)
+    horizon = model_horizon(problem, hint)
     if (
         options.objective == "makespan"
         and options.tight_horizon
@@ -842,7 +848,7 @@ def solve(
     first_limit = options.time_limit * (1 - options.lns_share) if use_lns else options.time_limit
     model, v, makespan_var = build_model(problem, options, horizon)
     if hint is not None:
-        _add_hint(model, v, problem, hint, makespan_var)
+        add_hint(model, v, problem, hint, makespan_var)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, first_limit - (time.perf_counter() - started))
     solver.parameters.num_workers = options.workers
@@ -890,7 +896,7 @@ def solve(
             method="cp-sat",
             status=status_name,
         )
-    placements = _extract(solver, v, problem)
+    placements = read_placements(solver, v, problem)
     objective = float(solver.objective_value)
     bound = float(solver.best_objective_bound)
     proven = status == cp_model.OPTIMAL
@@ -970,14 +976,14 @@ def _lns(
             free = set(candidates[:free_target])
         fixed = {i: p for i, p in enumerate(best) if i not in free}
         model, v, _ = build_model(problem, options, horizon, fixed=fixed)
-        _add_hint(model, v, problem, best)
+        add_hint(model, v, problem, best)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.05, min(1.0, deadline - time.perf_counter()))
         solver.parameters.num_workers = max(1, min(options.workers, 4))
         solver.parameters.random_seed = options.seed + rounds
         status = solver.solve(model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            candidate = _extract(solver, v, problem)
+            candidate = read_placements(solver, v, problem)
             value = evaluate(problem, candidate, options)
             if (value > best_value) if maximise else (value < best_value):
                 best, best_value = candidate, value

@@ -23,14 +23,14 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from roadwise.engines.schedule.cpsat import (
+    ModelVars,
     SolveOptions,
-    _add_hint,
-    _extract,
-    _horizon,
-    _Vars,
+    add_hint,
     best_list_schedule,
     build_model,
     evaluate,
+    model_horizon,
+    read_placements,
 )
 from roadwise.engines.schedule.problem import (
     Placement,
@@ -91,7 +91,7 @@ def improve(
     maximise = options.objective == "value_by_date"
     best = tuple(start)
     best_value = evaluate(problem, best, options)
-    horizon = _horizon(problem, best)
+    horizon = model_horizon(problem, best)
     # The redundant cuts lift the bound of the whole model; with most of the plan fixed they
     # only cost model-building time.
     lean = SolveOptions(
@@ -133,7 +133,7 @@ def improve(
             free = set(on_team[:free_target])
         if hinted is not best:
             model.clear_hints()
-            _add_hint(model, v, problem, best)
+            add_hint(model, v, problem, best)
             hinted = best
         trial = model.clone()
         _pin(trial, v, {i: p for i, p in enumerate(best) if i not in free})
@@ -145,7 +145,7 @@ def improve(
         status = solver.solve(trial)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             continue
-        candidate = _extract(solver, v, problem)
+        candidate = read_placements(solver, v, problem)
         value = evaluate(problem, candidate, options)
         if (value > best_value) if maximise else (value < best_value):
             best, best_value = candidate, value
@@ -162,7 +162,7 @@ def improve(
     )
 
 
-def _pin(model: cp_model.CpModel, v: _Vars, fixed: dict[int, Placement | None]) -> None:
+def _pin(model: cp_model.CpModel, v: ModelVars, fixed: dict[int, Placement | None]) -> None:
     """Fix the tasks in ``fixed`` to their placement (None: dropped) by narrowing variable
     domains in ``model``, a copy of the model ``v`` was built for (same variable indices)."""
     variables = model.proto.variables

@@ -56,6 +56,9 @@ PUBLISHED = {
 }
 # Options for every FeedbackClassifier the classification parts build (--lr-only sets them).
 CLASSIFIER_OPTIONS: dict[str, Any] = {}
+# --f1-cutoff: the binary Maalej tasks name their class as the classifier's ``positive`` kind,
+# so its probability cut-off is chosen by inner CV on the training folds (F1-optimal).
+BINARY_F1_CUTOFF = {"on": False}
 
 
 # --------------------------------------------------------------------------- backends
@@ -143,10 +146,11 @@ def fit_predict(
     texts: Sequence[str],
     labels: Sequence[str],
     ratings: Sequence[int | None] | None,
+    positive: str | None = None,
 ) -> list[str]:
     from roadwise.engines.feedback import FeedbackClassifier
 
-    model = FeedbackClassifier(backend, **CLASSIFIER_OPTIONS)
+    model = FeedbackClassifier(backend, positive=positive, **CLASSIFIER_OPTIONS)
     if train:
         model.fit(
             [texts[i] for i in train],
@@ -185,8 +189,10 @@ def cross_validate(
     folds: int,
     seed: int,
     train_size: int | None = None,
+    positive: str | None = None,
 ) -> dict[str, Any]:
-    """Pooled out-of-fold predictions; ``train_size`` caps the labels used per fold (0: none)."""
+    """Pooled out-of-fold predictions; ``train_size`` caps the labels used per fold (0: none);
+    ``positive`` is handed to the classifier (a binary task's class, for its F1 cut-off)."""
     rng = np.random.default_rng(seed)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     truth: list[str] = []
@@ -199,7 +205,7 @@ def cross_validate(
                 list(rng.choice(train_list, size=train_size, replace=False)) if train_size else []
             )
         used.append(len(train_list))
-        predicted += fit_predict(backend, train_list, list(test), texts, labels, ratings)
+        predicted += fit_predict(backend, train_list, list(test), texts, labels, ratings, positive)
         truth += [labels[i] for i in test]
     return {**scores(truth, predicted, classes), "labels_used": int(np.median(used))}
 
@@ -234,6 +240,7 @@ def maalej_errors(
     """
     from collections import Counter
 
+    suffix = "-f1cutoff" if BINARY_F1_CUTOFF["on"] else ""
     texts, ratings, label_sets = load_maalej(folder)
     records = []
     for name in backends:
@@ -243,9 +250,12 @@ def maalej_errors(
             sub_texts = [texts[i] for i in rows]
             sub_ratings = [ratings[i] for i in rows]
             predicted: list[str] = [""] * len(rows)
+            positive = ours if BINARY_F1_CUTOFF["on"] else None
             splitter = StratifiedKFold(n_splits=10, shuffle=True, random_state=seed)
             for train, test in splitter.split(np.zeros(len(labels)), labels):
-                fold = fit_predict(backend, list(train), list(test), sub_texts, labels, sub_ratings)
+                fold = fit_predict(
+                    backend, list(train), list(test), sub_texts, labels, sub_ratings, positive
+                )
                 for k, label in zip(test, fold, strict=True):
                     predicted[k] = label
             wrong_positive: Counter[str] = Counter()
@@ -259,7 +269,7 @@ def maalej_errors(
             records.append(
                 {
                     "dataset": "maalej2016",
-                    "split": f"binary-{source}-errors",
+                    "split": f"binary-{source}-errors{suffix}",
                     "backend": name,
                     "false_positives": dict(wrong_positive.most_common()),
                     "misses": dict(missed.most_common()),
@@ -277,10 +287,15 @@ def maalej_errors(
 
 
 def maalej(
-    folder: Path, backends: list[str], seed: int, log: Callable[[str], None]
+    folder: Path,
+    backends: list[str],
+    seed: int,
+    log: Callable[[str], None],
+    binary_only: bool = False,
 ) -> list[dict[str, Any]]:
     texts, ratings, label_sets = load_maalej(folder)
     log(f"Maalej: {len(texts)} distinct reviews after deduplication")
+    suffix = "-f1cutoff" if BINARY_F1_CUTOFF["on"] else ""
     records = []
     for name in backends:
         backend = make_backend(name, texts)
@@ -288,13 +303,23 @@ def maalej(
         for source, ours in MAALEJ_CLASSES.items():
             rows, sub_labels = balanced_binary(label_sets, source, seed)
             other = "question" if ours == "other" else "other"
+            positive = ours if BINARY_F1_CUTOFF["on"] else None
             sub_texts = [texts[i] for i in rows]
             sub_ratings = [ratings[i] for i in rows]
-            result = cross_validate(backend, sub_texts, sub_labels, sub_ratings, [ours], 10, seed)
+            result = cross_validate(
+                backend,
+                sub_texts,
+                sub_labels,
+                sub_ratings,
+                [ours],
+                10,
+                seed,
+                positive=positive,
+            )
             records.append(
                 {
                     "dataset": "maalej2016",
-                    "split": f"binary-{source}-10fold",
+                    "split": f"binary-{source}-10fold{suffix}",
                     "backend": name,
                     **result,
                 }
@@ -305,11 +330,13 @@ def maalej(
             )
             # The realistic figure: the class against every other review, at its true share.
             all_labels = [ours if source in s else other for s in label_sets]
-            result = cross_validate(backend, texts, all_labels, ratings, [ours], 10, seed)
+            result = cross_validate(
+                backend, texts, all_labels, ratings, [ours], 10, seed, positive=positive
+            )
             records.append(
                 {
                     "dataset": "maalej2016",
-                    "split": f"binary-{source}-imbalanced-10fold",
+                    "split": f"binary-{source}-imbalanced-10fold{suffix}",
                     "backend": name,
                     **result,
                 }
@@ -318,6 +345,8 @@ def maalej(
                 f"  {name:9} binary {source:15} imbalanced F1 {result['macro_f1']:.3f} "
                 f"{result['per_class'][ours]}"
             )
+        if binary_only:
+            continue
         # Four classes, single-label reviews.
         single = [i for i, s in enumerate(label_sets) if len(s) == 1]
         sub_texts = [texts[i] for i in single]
@@ -719,6 +748,16 @@ def main() -> None:
         action="store_true",
         help="the classifier without its NB-SVM half (logistic regression alone), for comparison",
     )
+    parser.add_argument(
+        "--f1-cutoff",
+        action="store_true",
+        help="binary Maalej tasks: the class's probability cut-off chosen by inner CV for its F1",
+    )
+    parser.add_argument(
+        "--binary-only",
+        action="store_true",
+        help="Maalej part: the binary one-vs-rest tasks only (skip the 4-class learning curve)",
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -730,6 +769,7 @@ def main() -> None:
 
     if args.lr_only:
         CLASSIFIER_OPTIONS["nb_svm"] = False
+    BINARY_F1_CUTOFF["on"] = args.f1_cutoff
     backends = [b for b in args.backends.split(",") if b]
     if "embedding" in backends and not embedding_available():
         print("embedding backend not installed (pip install 'roadwise[nlp]'): skipped")
@@ -748,7 +788,7 @@ def main() -> None:
                 f"== Maalej app reviews  (published: {PUBLISHED['maalej_binary']}; "
                 f"4-class: {PUBLISHED['maalej_4class']})"
             )
-            records += maalej(maalej_dir, backends, args.seed, log)
+            records += maalej(maalej_dir, backends, args.seed, log, args.binary_only)
         else:
             log(f"skipped Maalej: {maalej_dir} not found")
     if "errors" in parts:

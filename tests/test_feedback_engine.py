@@ -30,6 +30,7 @@ from roadwise.engines.feedback import (
     updated_feedback,
 )
 from roadwise.engines.feedback import synthetic as syn
+from roadwise.engines.feedback.classify import CUTOFFS, f1_cutoff
 
 AS_OF = dt.date(2026, 6, 30)
 
@@ -133,6 +134,64 @@ def test_learned_probabilities_are_a_distribution_over_the_labelled_kinds(
         unseen = [i for i, label in enumerate(LABELS) if label not in kinds]
         assert (probabilities[:, unseen] == 0).all()
         assert set(prediction.labels) <= set(kinds)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    probability=st.lists(st.floats(0.0, 1.0), min_size=2, max_size=40),
+    seed=st.integers(0, 2**16),
+)
+def test_f1_cutoff_is_the_best_cutoff_of_its_grid(probability: list[float], seed: int) -> None:
+    p = np.array(probability)
+    positive = np.random.default_rng(seed).random(len(p)) < 0.5
+
+    def f1(cut: float) -> float:
+        called = p > cut
+        denominator = called.sum() + positive.sum()
+        return 2.0 * float((called & positive).sum()) / denominator if denominator else 0.0
+
+    cut = f1_cutoff(p, positive)
+    assert cut in CUTOFFS
+    assert all(f1(cut) >= f1(other) - 1e-12 for other in CUTOFFS)
+    assert f1(cut) >= f1(0.5) - 1e-12
+
+
+def test_f1_cutoff_moves_only_as_far_as_the_evidence_asks() -> None:
+    # Every cut-off from 0.20 to 0.39 separates the kinds perfectly: the one nearest 0.5 wins.
+    p = np.array([0.4, 0.4, 0.45, 0.1, 0.15, 0.05])
+    assert f1_cutoff(p, np.array([True, True, True, False, False, False])) == 0.39
+    # Nothing to gain from moving: one half stays.
+    assert f1_cutoff(np.array([0.9, 0.1]), np.array([True, False])) == 0.5
+
+
+def test_a_named_positive_kind_gets_its_own_cutoff_and_keeps_the_probabilities() -> None:
+    pool = syn.generate_texts(160, seed=5, typo_rate=0.1)
+    texts = [t.text for t in pool]
+    ratings = [t.rating for t in pool]
+    labels = ["bug" if t.label == "bug" else "other" for t in pool]
+    backend = fitted_backend(texts)
+    train, test = slice(0, 100), slice(100, None)
+    plain = FeedbackClassifier(backend).fit(texts[train], labels[train], ratings[train])
+    cut = FeedbackClassifier(backend, positive="bug").fit(
+        texts[train], labels[train], ratings[train]
+    )
+    assert plain.cutoff is None and cut.cutoff is not None and 0.2 <= cut.cutoff <= 0.8
+    before = plain.predict(texts[test], ratings[test])
+    after = cut.predict(texts[test], ratings[test])
+    # Same models, same probabilities; only the line between the two kinds moved.
+    assert np.allclose(before.probabilities, after.probabilities)
+    bug = after.probabilities[:, LABELS.index("bug")]
+    assert after.labels == tuple("bug" if p > cut.cutoff else "other" for p in bug)
+
+
+def test_a_positive_kind_needs_a_two_kind_task() -> None:
+    backend = fitted_backend(["a", "b"])
+    with pytest.raises(ValueError, match="unknown positive"):
+        FeedbackClassifier(backend, positive="complaint")
+    with pytest.raises(ValueError, match="two kinds"):
+        FeedbackClassifier(backend, positive="bug").fit(
+            ["crash", "add dark mode", "love it"], ["bug", "feature", "praise"]
+        )
 
 
 def test_one_kind_of_label_is_not_enough_to_learn() -> None:

@@ -18,7 +18,11 @@ learn from them and their probabilities are averaged:
 
 Both disagree in different places, so the average is steadier than either. The lexicon thus
 acts as a prior the labels correct; each model's regularisation strength is chosen by
-cross-validation on the labels alone. Active learning proposes the unlabelled texts the model
+cross-validation on the labels alone. For a two-kind question ("is this a bug report or
+not?") the caller may name the kind that matters: the probability above which a text is
+called that kind is then chosen by the same cross-validation to maximise that kind's F1,
+instead of the more likely kind winning (a model unsure about its kind leaves many of them
+just under one half). Active learning proposes the unlabelled texts the model
 is least sure about (smallest margin between its two most likely classes): labelling those
 teaches it most.
 """
@@ -223,6 +227,11 @@ class FeedbackClassifier:
     otherwise each model's C is picked from ``c_grid`` by stratified cross-validation
     (macro-F1) on the labelled texts only. ``char_ngrams`` adds character 2-5-grams to the
     backend's vectors; ``nb_svm=False`` keeps the logistic regression alone.
+
+    ``positive`` (two-kind tasks only, e.g. one kind against "other") names the kind whose F1
+    matters: once C is chosen, the cut-off on that kind's probability is picked from
+    0.20-0.80 to maximise its F1 over the same inner folds (:attr:`cutoff`); the
+    probabilities themselves are unchanged, only the labels follow the cut-off.
     """
 
     def __init__(
@@ -233,9 +242,13 @@ class FeedbackClassifier:
         c_grid: Sequence[float] = (0.5, 2.0, 8.0, 32.0),
         char_ngrams: bool = True,
         nb_svm: bool = True,
+        positive: str | None = None,
         seed: int = 0,
     ) -> None:
+        if positive is not None and positive not in LABELS:
+            raise ValueError(f"unknown positive kind {positive!r}; use one of {', '.join(LABELS)}")
         self.backend = backend
+        self._positive = positive
         self._c = c
         self._c_grid = tuple(c_grid)
         self._seed = seed
@@ -272,6 +285,8 @@ class FeedbackClassifier:
         self.labels_used = 0
         self.chosen_c: float | None = None
         self.chosen_nb_c: float | None = None
+        self.cutoff: float | None = None
+        """Probability above which a text is the ``positive`` kind; None: the likelier wins."""
 
     @property
     def learned(self) -> bool:
@@ -309,6 +324,11 @@ class FeedbackClassifier:
         if unknown:
             raise ValueError(f"unknown label(s) {unknown}; use one of {', '.join(LABELS)}")
         self.labels_used = len(labels)
+        if self._positive is not None and len(set(labels)) > 2:
+            raise ValueError(
+                f"positive={self._positive!r} needs labels of two kinds, got {len(set(labels))}"
+            )
+        self.cutoff = None
         if len(set(labels)) < 2:
             self._model = None
             self._nb = None
@@ -335,7 +355,11 @@ class FeedbackClassifier:
         def regression(c: float) -> _Fitted:
             return _Regression(self._model_for(c), features)
 
-        self.chosen_c = self._choose_c(regression, y, splits) if can_choose else self._c
+        held_out: list[np.ndarray] = []  # inner-fold probabilities at each model's chosen C
+        self.chosen_c = self._c
+        if can_choose:
+            self.chosen_c, probabilities = self._choose_c(regression, y, splits)
+            held_out.append(probabilities)
         self._model = self._model_for(self.chosen_c).fit(features, list(labels))
         self._nb = None
         if presence:
@@ -343,10 +367,17 @@ class FeedbackClassifier:
             def nb_svm(c: float) -> _Fitted:
                 return _NbSvm(presence, extras, c, self._seed)
 
-            self.chosen_nb_c = self._choose_c(nb_svm, y, splits) if can_choose else self._c
+            self.chosen_nb_c = self._c
+            if can_choose:
+                self.chosen_nb_c, probabilities = self._choose_c(nb_svm, y, splits)
+                held_out.append(probabilities)
             self._nb = _NbSvm(presence, extras, self.chosen_nb_c, self._seed).fit(
                 np.arange(len(y)), y
             )
+        if self._positive in set(labels) and held_out:
+            column = list(np.unique(y)).index(self._positive)
+            averaged = np.mean(held_out, axis=0)[:, column]
+            self.cutoff = f1_cutoff(averaged, y == self._positive)
         return self
 
     def _model_for(self, c: float) -> LogisticRegression:
@@ -359,17 +390,23 @@ class FeedbackClassifier:
         make: Callable[[float], _Fitted],
         labels: np.ndarray,
         splits: list[tuple[np.ndarray, np.ndarray]],
-    ) -> float:
-        """The grid's C with the best macro-F1 over inner folds of the labelled texts."""
+    ) -> tuple[float, np.ndarray]:
+        """The grid's C with the best macro-F1 over inner folds of the labelled texts, and the
+        held-out probabilities at that C (columns: the sorted kinds)."""
+        kinds = np.unique(labels)
         best, best_score = self._c_grid[0], -1.0
+        best_probabilities = np.zeros((len(labels), len(kinds)))
         for c in self._c_grid:
-            predicted = np.empty(len(labels), dtype=labels.dtype)
+            probabilities = np.zeros((len(labels), len(kinds)))
             for train, test in splits:
-                predicted[test] = make(c).fit(train, labels[train]).predict(test)
+                fitted = make(c).fit(train, labels[train])
+                columns = np.searchsorted(kinds, fitted.classes_)
+                probabilities[np.ix_(test, columns)] = fitted.probabilities_of(test)
+            predicted = kinds[probabilities.argmax(axis=1)]
             score = float(f1_score(labels, predicted, average="macro"))
             if score > best_score + 1e-9:  # ties keep the smaller C: the simpler model
-                best, best_score = c, score
-        return float(best)
+                best, best_score, best_probabilities = c, score, probabilities
+        return float(best), best_probabilities
 
     def predict(
         self, texts: Sequence[str], ratings: Sequence[int | None] | None = None
@@ -387,28 +424,54 @@ class FeedbackClassifier:
             for col, label in enumerate(self._model.classes_):
                 probabilities[:, LABELS.index(str(label))] = seen[:, col]
         labels = tuple(LABELS[i] for i in probabilities.argmax(axis=1))
+        if self._model is not None and self.cutoff is not None and self._positive is not None:
+            kinds = [str(k) for k in self._model.classes_]
+            other = next(k for k in kinds if k != self._positive)
+            above = probabilities[:, LABELS.index(self._positive)] > self.cutoff
+            labels = tuple(self._positive if a else other for a in above)
         return Prediction(labels, probabilities, self.learned)
+
+
+CUTOFFS = np.round(np.arange(0.20, 0.8001, 0.01), 2)
+"""Cut-offs :func:`f1_cutoff` considers: never so far from one half that a few labels swing it."""
+
+
+def f1_cutoff(probability: np.ndarray, positive: np.ndarray) -> float:
+    """The cut-off in :data:`CUTOFFS` whose "probability above it" has the best F1 against
+    ``positive``; among equally good ones, the one nearest 0.5 (no move without evidence)."""
+    called = probability[None, :] > CUTOFFS[:, None]
+    hits = (called & positive[None, :]).sum(axis=1)
+    denominator = called.sum(axis=1) + positive.sum()
+    f1 = np.where(denominator > 0, 2.0 * hits / np.maximum(denominator, 1), 0.0)
+    best = np.flatnonzero(f1 >= f1.max() - 1e-12)
+    return float(CUTOFFS[best[np.argmin(np.abs(CUTOFFS[best] - 0.5))]])
 
 
 class _Fitted(Protocol):
     """A model over rows of matrices it was built with (so inner folds share the features)."""
 
+    classes_: np.ndarray
+
     def fit(self, rows: np.ndarray, labels: np.ndarray) -> _Fitted: ...
 
-    def predict(self, rows: np.ndarray) -> np.ndarray: ...
+    def probabilities_of(self, rows: np.ndarray) -> np.ndarray:
+        """Probability per kind (columns in ``classes_`` order) for the given rows."""
+        ...
 
 
 class _Regression:
     def __init__(self, model: LogisticRegression, features: sp.csr_matrix) -> None:
         self._model = model
         self._features = features
+        self.classes_ = np.zeros(0)
 
     def fit(self, rows: np.ndarray, labels: np.ndarray) -> _Regression:
         self._model.fit(self._features[rows], labels)
+        self.classes_ = np.asarray(self._model.classes_)
         return self
 
-    def predict(self, rows: np.ndarray) -> np.ndarray:
-        return np.asarray(self._model.predict(self._features[rows]))
+    def probabilities_of(self, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(self._model.predict_proba(self._features[rows]))
 
 
 class _NbSvm:
@@ -480,9 +543,8 @@ class _NbSvm:
         total = scores.sum(axis=1, keepdims=True)
         return np.asarray(scores / np.where(total > 0, total, 1.0))
 
-    def predict(self, rows: np.ndarray) -> np.ndarray:
-        chosen = self.probabilities(self._presence, self._extras, rows).argmax(axis=1)
-        return np.asarray(self.classes_[chosen])
+    def probabilities_of(self, rows: np.ndarray) -> np.ndarray:
+        return self.probabilities(self._presence, self._extras, rows)
 
 
 @dataclass(frozen=True)

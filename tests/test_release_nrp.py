@@ -93,3 +93,29 @@ def test_solver_options_read_as_typed_values() -> None:
     }
     with pytest.raises(ValueError, match="NAME=VALUE"):
         parse_solver_options(["mip_max_nodes"])
+
+
+def test_plans_after_another_highs_started_its_threads() -> None:
+    # HiGHS has one thread scheduler per process; a model asking for another thread count
+    # than the one it was started with is refused unless the solver resets it.
+    import highspy
+
+    highspy.Highs.resetGlobalScheduler(True)
+    other = highspy.Highs()
+    other.silent()
+    other.setOptionValue("threads", 2)
+    other.addVar(0, 1)
+    other.changeColCost(0, 1.0)
+    assert other.run() == highspy.HighsStatus.kOk
+    instance = parse_nrp(
+        "1 6 3 4 5 6 7 8 0 6 10 2 1 2 11 2 2 3 12 2 3 4 13 2 4 5 14 2 5 6 9 2 6 1", "ring"
+    )
+    budget = budget_for(instance, 0.5)
+    plan = plan_release(nrp_problem(instance, budget), time_limit=10)
+    assert plan.proven_optimal
+    best = max(
+        sum(profit for profit, wanted in instance.customers if set(wanted) <= chosen)
+        for chosen in ({r + 1 for r in range(6) if mask >> r & 1} for mask in range(64))
+        if sum(instance.costs[r - 1] for r in chosen) <= budget
+    )
+    assert plan.value == best

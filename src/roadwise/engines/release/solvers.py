@@ -156,7 +156,15 @@ def _solve_highs(
         solution.value_valid = True
         h.setSolution(solution)
     began = time.perf_counter()
-    h.run()
+    if (
+        h.run() == highspy.HighsStatus.kError
+        and h.getModelStatus() == highspy.HighsModelStatus.kNotset
+    ):
+        # HiGHS keeps one thread scheduler per process, and refuses to run a model asking for
+        # another thread count than whoever started it (another HiGHS user in the same Python
+        # process, e.g. a notebook). Its own advice is to reset the scheduler and run again.
+        highspy.Highs.resetGlobalScheduler(True)
+        h.run()
     seconds = time.perf_counter() - began
 
     status = h.getModelStatus()

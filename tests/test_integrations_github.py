@@ -267,3 +267,21 @@ def test_export_github_is_a_dry_run_by_default(tmp_path: Path) -> None:
         )
         assert code == 0, out
     assert fake.created == [{"title": "Alpha", "body": "", "labels": ["story", "api"]}]
+
+
+def test_full_sync_prunes_a_deleted_issue_but_not_pull_requests_left_out(tmp_path: Path) -> None:
+    fake = seeded()
+    db = str(tmp_path / "rw.db")
+    with serve(fake) as server:
+        fake.url = server.url
+        assert sync(server.url, db, "--pull-requests")[0] == 0
+        assert "shop#5" in open_store(db).load().item_by_key
+        del fake.issues[6]  # deleted (or transferred to another repository)
+        code, out = sync(server.url, db, "--full", "--json")
+        assert code == 0, out
+        assert json.loads(out)["gone"] == ["shop#6"]  # the pull request is still there
+        code, out = sync(server.url, db, "--full", "--prune", "--json")
+        assert code == 0, out
+        assert json.loads(out)["pruned"] == ["shop#6"]
+    items = open_store(db).load().item_by_key
+    assert "shop#6" not in items and "shop#5" in items

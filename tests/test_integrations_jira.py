@@ -581,3 +581,161 @@ def test_jql_from_the_user_keeps_its_filter_and_drops_its_order() -> None:
     )
     with pytest.raises(RoadwiseError, match="--project"):
         jira.jql_for(None, None, None)
+
+
+# --------------------------------------------------------------------------- gone issues
+
+
+def remembered(db: str, url: str) -> list[str]:
+    entry = open_store(db).load().settings.extra["sync"]["jira"][f"{url} PAY"]
+    return list(entry["keys"])
+
+
+def test_full_sync_reports_gone_issues_and_prunes_only_when_asked(tmp_path: Path) -> None:
+    from roadwise.domain import Dependency, Item
+
+    fake = seeded()
+    db = str(tmp_path / "rw.db")
+    with serve(fake) as server:
+        assert sync_jira(server.url, db)[0] == 0
+        assert remembered(db, server.url) == ["PAY-1", "PAY-2", "PAY-3"]
+        # Items nobody synced: one hangs under the epic and waits for it, one stands alone.
+        with open_store(db) as store:
+            store.modify(
+                lambda ws: ws.copy_with(
+                    items=[
+                        *ws.items,
+                        Item(
+                            key="HAND-1",
+                            title="Rollout plan",
+                            parent="PAY-1",
+                            dependencies=[Dependency(item="PAY-1")],
+                        ),
+                        Item(key="HAND-2", title="Pricing study"),
+                    ]
+                )
+            )
+        del fake.issues["PAY-1"]  # the epic was deleted in Jira
+
+        # An incremental sync only sees what changed: it never calls anything gone.
+        code, out = sync_jira(server.url, db, "--json")
+        assert code == 0, out
+        assert json.loads(out)["gone"] == [] and json.loads(out)["incremental"] is True
+
+        code, out = sync_jira(server.url, db, "--full", "--json")
+        assert code == 0, out
+        data = json.loads(out)
+        assert data["gone"] == ["PAY-1"] and data["pruned"] == []
+        ws = open_store(db).load()
+        assert "PAY-1" in ws.item_by_key  # reported, kept
+        assert remembered(db, server.url) == ["PAY-1", "PAY-2", "PAY-3"]
+        code, out = sync_jira(server.url, db, "--full")
+        assert code == 0 and "1 items gone from the tracker (kept" in out and "PAY-1" in out
+
+        before = open_store(db).load().model_dump()
+        code, out = sync_jira(server.url, db, "--prune")
+        assert code == 1 and "--prune needs --full" in out and "incremental" in out
+        code, out = sync_jira(server.url, db, "--full", "--prune", "--dry-run", "--json")
+        assert code == 0, out
+        data = json.loads(out)
+        assert data["dry_run"] is True and data["pruned"] == ["PAY-1"]
+        assert open_store(db).load().model_dump() == before  # a dry run stores nothing
+        code, out = sync_jira(server.url, db, "--full", "--prune", "--dry-run")
+        assert "would be removed" in out and "PAY-1" in out
+
+        code, out = sync_jira(server.url, db, "--full", "--prune", "--json")
+        assert code == 0, out
+        data = json.loads(out)
+        assert data["gone"] == data["pruned"] == ["PAY-1"]
+        assert any("HAND-1" in w and "PAY-1" in w for w in data["warnings"])
+        assert remembered(db, server.url) == ["PAY-2", "PAY-3"]
+        # Gone for good: the next full sync has nothing to report.
+        code, out = sync_jira(server.url, db, "--full", "--json")
+        assert json.loads(out)["gone"] == []
+    ws = open_store(db).load()
+    items = ws.item_by_key
+    assert "PAY-1" not in items
+    assert items["HAND-1"].parent is None and items["HAND-1"].dependencies == []
+    assert items["HAND-2"].model_dump() == before_item(before, "HAND-2")
+    assert items["PAY-2"].parent is None  # the tracker's child stays, with no parent
+    assert [d.item for d in items["PAY-3"].dependencies] == ["PAY-2"]
+    assert [h.key for h in ws.history] == ["PAY-2"]
+
+
+def before_item(dump: dict[str, Any], key: str) -> dict[str, Any]:
+    return next(i for i in dump["items"] if i["key"] == key)
+
+
+def test_pruning_drops_dependencies_feedback_links_and_decision_mentions() -> None:
+    from roadwise.domain import Decision, Dependency, Feedback, FeedbackLink, Item
+    from roadwise.sources.tracker_mapping import prune_items
+
+    ws = Workspace(
+        items=[
+            Item(key="A", title="A"),
+            Item(key="B", title="B", parent="A", dependencies=[Dependency(item="A")]),
+            Item(key="C", title="C", dependencies=[Dependency(item="B")]),
+        ],
+        feedback=[
+            Feedback(
+                key="F1", text="please", date=dt.date(2025, 11, 1), links=[FeedbackLink(item="A")]
+            )
+        ],
+        decisions=[
+            Decision(key="D1", date=dt.date(2025, 11, 2), title="do A and C", items=["A", "C"])
+        ],
+    )
+    pruned, warnings = prune_items(ws, ["A", "missing"])
+    assert [i.key for i in pruned.items] == ["B", "C"]
+    assert pruned.item_by_key["B"].parent is None and pruned.item_by_key["B"].dependencies == []
+    assert pruned.item_by_key["C"].dependencies == ws.item_by_key["C"].dependencies
+    assert pruned.feedback[0].links == [] and pruned.decisions[0].items == ["C"]
+    assert len(warnings) == 4 and all("A" in w for w in warnings)
+    assert prune_items(ws, []) == (ws, [])
+
+
+def test_only_synced_items_of_this_scope_can_be_gone() -> None:
+    from roadwise.domain import Item, SourceRef
+    from roadwise.sources.tracker_mapping import TrackerIssue, sync_issues, with_sync_state
+
+    def issue(key: str) -> TrackerIssue:
+        return TrackerIssue(system="jira", key=key, title=key)
+
+    ws, _ = merge_issues(Workspace(), [issue(k) for k in ("P-1", "P-2", "P-3")], TrackerMapping())
+    # P-3 also matches another query; P-2 was deleted from the workspace by hand meanwhile;
+    # X-1 came from a CSV import, never through this scope.
+    ws = ws.copy_with(
+        items=[
+            *(i for i in ws.items if i.key != "P-2"),
+            Item(key="X-1", title="x", source=SourceRef(system="jira", key="X-1")),
+        ]
+    )
+    extra = with_sync_state(ws, "jira", "q1", {"keys": ["P-1", "P-2", "P-3"]})
+    extra["sync"]["jira"]["q2"] = {"keys": ["P-3"]}
+    ws = ws.copy_with(settings=ws.settings.model_copy(update={"extra": extra}))
+
+    def sync(issues: list[TrackerIssue], *, full: bool, prune: bool = False) -> Any:
+        return sync_issues(
+            ws,
+            issues,
+            TrackerMapping(),
+            source="jira",
+            scope="q1",
+            entry={},
+            full=full,
+            prune=prune,
+        )
+
+    after, diff = sync([issue("P-1")], full=True)
+    assert diff.gone == [] and diff.pruned == []
+    assert after.settings.extra["sync"]["jira"]["q1"]["keys"] == ["P-1"]
+    after, diff = sync([], full=True, prune=True)
+    assert diff.gone == diff.pruned == ["P-1"] and "X-1" in after.item_by_key
+    assert "P-3" in after.item_by_key  # still held by the other query
+    assert after.settings.extra["sync"]["jira"]["q1"]["keys"] == []
+    # An incremental sync only adds keys.
+    after, diff = sync([issue("P-4")], full=False)
+    assert diff.gone == [] and "P-1" in after.item_by_key
+    assert after.settings.extra["sync"]["jira"]["q1"]["keys"] == ["P-1", "P-2", "P-3", "P-4"]
+    with pytest.raises(RoadwiseError, match="--prune needs --full"):
+        sync([], full=False, prune=True)

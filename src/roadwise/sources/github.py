@@ -180,6 +180,8 @@ class GitHubFetch:
     skipped_pull_requests: int
     requests: int
     last_updated: dt.datetime | None
+    #: Keys of the pull requests left out: still in the tracker, so not gone from it.
+    skipped_keys: tuple[str, ...] = ()
 
 
 def fetch_github(
@@ -193,10 +195,10 @@ def fetch_github(
     if repo.count("/") != 1:
         raise RoadwiseError("--repo must be OWNER/NAME, e.g. acme/checkout", field="--repo")
     raws: dict[int, dict[str, Any]] = {}
-    skipped = 0
+    skipped: list[str] = []
     for raw in client.issues(repo, since):
         if "pull_request" in raw and not pull_requests:
-            skipped += 1
+            skipped.append(issue_key(repo, raw.get("number", 0)))
             continue
         raws[int(raw.get("number", 0))] = raw
     parents: dict[int, int] = {}
@@ -217,7 +219,8 @@ def fetch_github(
         issues.append(issue)
     return GitHubFetch(
         issues=issues,
-        skipped_pull_requests=skipped,
+        skipped_pull_requests=len(skipped),
         requests=client.http.requests,
         last_updated=latest(i.updated for i in issues),
+        skipped_keys=tuple(skipped),
     )

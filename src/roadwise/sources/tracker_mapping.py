@@ -411,6 +411,10 @@ class SyncDiff:
     teams_added: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Keys an earlier sync of the scope brought in that a full sync no longer saw.
+    gone: list[str] = field(default_factory=list)
+    #: The gone keys that were removed from the workspace (``--prune``).
+    pruned: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -428,6 +432,8 @@ class SyncDiff:
                 for c in self.changes
             ],
             "warnings": self.warnings,
+            "gone": self.gone,
+            "pruned": self.pruned,
         }
 
 
@@ -568,6 +574,131 @@ def with_sync_state(
     per_source[scope] = dict(entry)
     state[source] = per_source
     return {"sync": state}
+
+
+def remembered_keys(ws: Workspace, source: str, scope: str) -> list[str]:
+    """The keys of the items earlier syncs of ``source`` / ``scope`` brought in, sorted."""
+    keys = sync_state(ws, source, scope).get("keys")
+    return sorted({str(k) for k in keys}) if isinstance(keys, list) else []
+
+
+def gone_keys(ws: Workspace, source: str, scope: str, seen: Iterable[str]) -> list[str]:
+    """Items a sync of ``scope`` brought in that a full fetch (``seen``) no longer holds.
+
+    Only items still in the workspace and still owned by ``source`` count; a key another synced
+    scope of the same source remembers has moved there (overlapping JQL queries) and is not gone.
+    """
+    seen_now = {clean_key(k) for k in seen}
+    state = ws.settings.extra.get("sync", {})
+    per_source = state.get(source, {}) if isinstance(state, dict) else {}
+    elsewhere = {
+        str(k)
+        for other, entry in (per_source.items() if isinstance(per_source, dict) else ())
+        if other != scope and isinstance(entry, dict) and isinstance(entry.get("keys"), list)
+        for k in entry["keys"]
+    }
+    owned = {i.key for i in ws.items if i.source is not None and i.source.system == source}
+    return [
+        key
+        for key in remembered_keys(ws, source, scope)
+        if key not in seen_now and key not in elsewhere and key in owned
+    ]
+
+
+def prune_items(ws: Workspace, keys: Iterable[str]) -> tuple[Workspace, list[str]]:
+    """``ws`` without the items ``keys``, and a warning for each reference to them dropped.
+
+    Children stay, with no parent; dependencies on the removed items, feedback links to them and
+    their mentions in decisions go, so the result keeps every workspace rule. Delivery history
+    stays: the work happened even if the issue is gone.
+    """
+    removed = set(keys) & set(ws.item_by_key)
+    if not removed:
+        return ws, []
+    warnings: list[str] = []
+    items: list[Item] = []
+    for item in ws.items:
+        if item.key in removed:
+            continue
+        patch: dict[str, Any] = {}
+        if item.parent in removed:
+            warnings.append(f"{item.key}: parent {item.parent} was removed; left without one")
+            patch["parent"] = None
+        dropped = [d.item for d in item.dependencies if d.item in removed]
+        if dropped:
+            warnings.extend(
+                f"{item.key}: no longer depends on {k}, which was removed" for k in dropped
+            )
+            patch["dependencies"] = [d for d in item.dependencies if d.item not in removed]
+        items.append(item.model_copy(update=patch) if patch else item)
+    feedback = []
+    for fb in ws.feedback:
+        gone_links = [link.item for link in fb.links if link.item in removed]
+        if gone_links:
+            warnings.extend(f"feedback {fb.key}: link to {k} removed with it" for k in gone_links)
+            fb = fb.model_copy(update={"links": [x for x in fb.links if x.item not in removed]})
+        feedback.append(fb)
+    decisions = []
+    for decision in ws.decisions:
+        mentioned = [k for k in decision.items if k in removed]
+        if mentioned:
+            warnings.extend(f"decision {decision.key}: no longer lists {k}" for k in mentioned)
+            decision = decision.model_copy(
+                update={"items": [k for k in decision.items if k not in removed]}
+            )
+        decisions.append(decision)
+    data = ws.model_dump()
+    data.update(
+        items=[i.model_dump() for i in items],
+        feedback=[f.model_dump() for f in feedback],
+        decisions=[d.model_dump() for d in decisions],
+    )
+    return Workspace.model_validate(data), warnings
+
+
+def sync_issues(
+    ws: Workspace,
+    issues: Sequence[TrackerIssue],
+    mapping: TrackerMapping,
+    *,
+    source: str,
+    scope: str,
+    entry: Mapping[str, Any],
+    full: bool,
+    prune: bool = False,
+    also_seen: Iterable[str] = (),
+) -> tuple[Workspace, SyncDiff]:
+    """One sync of ``scope``: :func:`merge_issues` plus what it remembers and what has gone.
+
+    ``entry`` (last sync time, ...) is stored with the sorted keys the scope's syncs brought in:
+    an incremental sync only adds to them. A full sync reports the remembered keys it no longer
+    saw as :attr:`SyncDiff.gone` (``also_seen``: keys the tracker still holds that were left out
+    on purpose, like GitHub pull requests); with ``prune`` they are removed in the same step,
+    and only then forgotten. Items no sync brought in are never touched.
+    """
+    if prune and not full:
+        raise RoadwiseError(
+            "--prune needs --full: an incremental sync only fetches what changed, "
+            "so it cannot tell which issues were deleted or moved away"
+        )
+    fetched = {clean_key(i.key) for i in issues}
+    remembered = set(remembered_keys(ws, source, scope)) | fetched
+    gone: list[str] = []
+    base, warnings = ws, list[str]()
+    if full:
+        gone = gone_keys(ws, source, scope, [*fetched, *also_seen])
+        # What is neither seen nor gone was removed by hand or moved to another scope.
+        seen = fetched | {clean_key(k) for k in also_seen}
+        remembered = {k for k in remembered if k in seen or k in gone}
+        if prune and gone:
+            base, warnings = prune_items(ws, gone)
+            remembered -= set(gone)
+    update = with_sync_state(ws, source, scope, {**entry, "keys": sorted(remembered)})
+    merged, diff = merge_issues(base, issues, mapping, settings_update=update)
+    diff.gone = gone
+    diff.pruned = gone if prune else []
+    diff.warnings = [*warnings, *diff.warnings]
+    return merged, diff
 
 
 def latest(times: Iterable[dt.datetime | None]) -> dt.datetime | None:

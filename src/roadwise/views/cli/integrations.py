@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,10 @@ from roadwise.domain import Workspace
 from roadwise.errors import RoadwiseError
 from roadwise.sources.tracker_mapping import (
     SyncDiff,
-    TrackerIssue,
-    TrackerMapping,
     load_mapping,
     merge_issues,
+    sync_issues,
     sync_state,
-    with_sync_state,
 )
 from roadwise.views.cli import app
 from roadwise.views.cli._common import (
@@ -40,6 +39,7 @@ from roadwise.views.cli._common import (
 IMPORT_SOURCES = ("jira", "linear")
 EXPORT_TARGETS = ("jira-csv", "jira", "github")
 DIFF_ROWS = 40
+GONE_SHOWN = 10
 
 
 def _store(db: str | None) -> Any:
@@ -52,28 +52,22 @@ def _load(store: Any) -> Workspace:
     return store.load() if store.is_initialized() else Workspace(name="workspace")
 
 
-def _apply(
-    store: Any,
-    issues: list[TrackerIssue],
-    mapping: TrackerMapping,
-    *,
-    dry_run: bool,
-    settings_update: dict[str, Any] | None = None,
-) -> SyncDiff:
-    """Merge ``issues`` into the stored workspace in one transaction (or only compute the diff)."""
+Merge = Callable[[Workspace], tuple[Workspace, SyncDiff]]
+
+
+def _apply(store: Any, merge: Merge, *, dry_run: bool) -> SyncDiff:
+    """Run ``merge`` on the stored workspace in one transaction (or only compute the diff)."""
     if dry_run:
-        _, diff = merge_issues(_load(store), issues, mapping)
+        _, diff = merge(_load(store))
         return diff
     result: dict[str, SyncDiff] = {}
 
     def change(ws: Workspace) -> Workspace:
-        merged, result["diff"] = merge_issues(ws, issues, mapping, settings_update=settings_update)
+        merged, result["diff"] = merge(ws)
         return merged
 
     if not store.is_initialized():
-        merged, diff = merge_issues(
-            Workspace(name="workspace"), issues, mapping, settings_update=settings_update
-        )
+        merged, diff = merge(Workspace(name="workspace"))
         store.replace(merged)
         return diff
     store.modify(change)
@@ -115,6 +109,17 @@ def _report(
         hidden = sum(max(1, len(c.fields)) for c in diff.changes) - shown
         if hidden > 0:
             console.print(f"… and {hidden} more rows (use --json for all).")
+    if diff.gone:
+        shown_keys = ", ".join(diff.gone[:GONE_SHOWN])
+        more = f" and {len(diff.gone) - GONE_SHOWN} more" if len(diff.gone) > GONE_SHOWN else ""
+        if diff.pruned:
+            what = "would be removed" if dry_run else "removed"
+        else:
+            what = "kept; --full --prune removes them"
+        console.print(
+            f"[yellow]{len(diff.gone)} items gone from the tracker ({what}):[/] {shown_keys}{more}",
+            highlight=False,
+        )
     for warning in diff.warnings[:10]:
         console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if len(diff.warnings) > 10:
@@ -152,7 +157,7 @@ def import_tracker_file(
 
         issues = read_linear_csv(file)
     store = _store(db)
-    diff = _apply(store, issues, mapping, dry_run=dry_run)
+    diff = _apply(store, lambda ws: merge_issues(ws, issues, mapping), dry_run=dry_run)
     _report(
         diff,
         f"Import of {file}",
@@ -171,6 +176,12 @@ def sync(
     source: str = typer.Argument(..., help="jira, github or linear."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; store nothing."),
     full: bool = typer.Option(False, "--full", help="Fetch everything, not only what changed."),
+    prune: bool = typer.Option(
+        False,
+        "--prune",
+        help="With --full: remove the items earlier syncs brought in that are gone from the "
+        "tracker (deleted or moved out of the project/query).",
+    ),
     url: str | None = typer.Option(
         None,
         "--url",
@@ -198,12 +209,20 @@ def sync(
 ) -> None:
     """Bring issues in from Jira, GitHub or Linear (only what changed since the last sync).
 
-    Tokens come from ROADWISE_JIRA_TOKEN (+ ROADWISE_JIRA_EMAIL for Jira Cloud),
-    ROADWISE_GITHUB_TOKEN or ROADWISE_LINEAR_TOKEN. A failure changes nothing.
+    A --full sync also reports the items earlier syncs brought in that are gone from the
+    tracker; --full --prune removes them. Tokens come from ROADWISE_JIRA_TOKEN
+    (+ ROADWISE_JIRA_EMAIL for Jira Cloud), ROADWISE_GITHUB_TOKEN or ROADWISE_LINEAR_TOKEN.
+    A failure changes nothing.
     """
+    if prune and not full:
+        raise RoadwiseError(
+            "--prune needs --full: an incremental sync only fetches what changed, "
+            "so it cannot tell which issues were deleted or moved away"
+        )
     mapping = load_mapping(mapping_file, source)
     store = _store(db)
     ws = _load(store)
+    also_seen: tuple[str, ...] = ()
     started = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     extra: dict[str, Any] = {"source": source}
     if source == "jira":
@@ -237,6 +256,7 @@ def sync(
         finally:
             gh.close()
         issues, last = gh_fetched.issues, gh_fetched.last_updated
+        also_seen = gh_fetched.skipped_keys
         extra.update(
             requests=gh_fetched.requests, pull_requests_skipped=gh_fetched.skipped_pull_requests
         )
@@ -269,10 +289,18 @@ def sync(
     )
     diff = _apply(
         store,
-        issues,
-        mapping,
+        lambda ws: sync_issues(
+            ws,
+            issues,
+            mapping,
+            source=source,
+            scope=scope,
+            entry=entry,
+            full=since is None,
+            prune=prune,
+            also_seen=also_seen,
+        ),
         dry_run=dry_run,
-        settings_update=with_sync_state(ws, source, scope, entry),
     )
     window = f"since {since.isoformat(sep=' ')}" if since else "full"
     what = f"Sync of {source} ({window}, {len(issues)} issues fetched)"

@@ -630,7 +630,7 @@ def test_full_sync_reports_gone_issues_and_prunes_only_when_asked(tmp_path: Path
         assert "PAY-1" in ws.item_by_key  # reported, kept
         assert remembered(db, server.url) == ["PAY-1", "PAY-2", "PAY-3"]
         code, out = sync_jira(server.url, db, "--full")
-        assert code == 0 and "1 items gone from the tracker (kept" in out and "PAY-1" in out
+        assert code == 0 and "1 item gone from the tracker (kept" in out and "PAY-1" in out
 
         before = open_store(db).load().model_dump()
         code, out = sync_jira(server.url, db, "--prune")

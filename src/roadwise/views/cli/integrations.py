@@ -116,8 +116,9 @@ def _report(
             what = "would be removed" if dry_run else "removed"
         else:
             what = "kept; --full --prune removes them"
+        count = f"{len(diff.gone)} item{'s' if len(diff.gone) > 1 else ''}"
         console.print(
-            f"[yellow]{len(diff.gone)} items gone from the tracker ({what}):[/] {shown_keys}{more}",
+            f"[yellow]{count} gone from the tracker ({what}):[/] {shown_keys}{more}",
             highlight=False,
         )
     for warning in diff.warnings[:10]:

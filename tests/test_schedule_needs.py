@@ -171,3 +171,27 @@ def test_exports() -> None:
     assert "UID:deadline-A-1@roadwise\r\n" in ics
     plans = sprint_plans(roadmap)
     assert set(plans) == {"a"} and all(plans["a"].values())
+
+
+def test_what_it_takes_reads_as_a_sentence() -> None:
+    from roadwise.views.cli.roadmap import what_it_takes_sentence
+
+    ws = Workspace(
+        name="w",
+        as_of=START,
+        teams=[_team("a", 1), _team("b", 1)],
+        items=_items(8, "a", deadline=START + dt.timedelta(days=20)),
+    )
+    roadmap = plan_roadmap(ws, OPTIONS)
+    takes = what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=0)
+    sentence = what_it_takes_sentence(takes)
+    assert sentence.startswith("What it takes to meet every hard deadline (")
+    assert "hire 1 on a (joining " in sentence and "0-day ramp-up" in sentence
+    assert f"or cut 1 item (5 person-days: {takes.cut_items[0]})" in sentence
+    assert "Hire(" not in sentence and "still leaves" not in sentence
+
+    relaxed = ws.model_copy(update={"items": _items(2, "a")})
+    met = what_it_takes(relaxed, plan_roadmap(relaxed, OPTIONS), OPTIONS)
+    assert what_it_takes_sentence(met) == (
+        "What it takes: nothing, every hard deadline is already met."
+    )

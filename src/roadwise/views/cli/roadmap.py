@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 import yaml
@@ -27,6 +27,9 @@ from roadwise.views.cli._common import (
     print_json,
 )
 from roadwise.views.cli.plan import plan_app
+
+if TYPE_CHECKING:
+    from roadwise.engines.schedule.needs import WhatItTakes
 
 
 class ObjectiveChoice(StrEnum):
@@ -442,13 +445,35 @@ def capacity_command(
             + ", ".join(f"{v['team']} {v['saving']:,.0f}" for v in extra["one_more_engineer"]),
             highlight=False,
         )
-        takes = extra["what_it_takes"]
-        console.print(
-            f"What it takes: {takes['note'] or ''} hires {takes['hires']}, "
-            f"or cut {len(takes['cut_items'])} items "
-            f"({takes['cut_effort_days']} person-days)",
-            highlight=False,
-        )
+        console.print(what_it_takes_sentence(takes), highlight=False)
+
+
+def what_it_takes_sentence(takes: WhatItTakes) -> str:
+    """One plain sentence for a :class:`~roadwise.engines.schedule.needs.WhatItTakes`."""
+    if takes.late_before == 0:
+        return "What it takes: nothing, every hard deadline is already met."
+    late = f"{takes.late_before} item{'s' if takes.late_before != 1 else ''} late"
+    text = f"What it takes to meet every hard deadline ({late}, {takes.late_days_before} days):"
+    if takes.hires:
+        first = takes.hires[0]
+        who = ", ".join(f"{h.people} on {h.team}" for h in takes.hires)
+        text += f" hire {who} (joining {first.joins.isoformat()}, {first.ramp_up_days}-day ramp-up)"
+        if takes.late_after_hires:
+            text += f", which still leaves {takes.late_after_hires} late"
+    else:
+        text += " no hire helps"
+    if takes.note:
+        text += f" ({takes.note})"
+    cut = len(takes.cut_items)
+    text += (
+        f"; or cut {cut} item{'s' if cut != 1 else ''} ({takes.cut_effort_days:g} person-days"
+        + (f": {', '.join(takes.cut_items[:8])}" if cut else "")
+        + ("" if cut <= 8 else f" and {cut - 8} more")
+        + ")"
+    )
+    if not takes.cut_meets_deadlines:
+        text += ", which still leaves some late"
+    return text + "."
 
 
 scenario_app = typer.Typer(help="What-if scenarios: named copies of the inputs with changes.")

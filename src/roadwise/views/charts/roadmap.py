@@ -7,6 +7,7 @@ from typing import Any
 import altair as alt
 
 from roadwise.engines.schedule.roadmap import Horizons, Roadmap
+from roadwise.views._text import clip
 
 
 def gantt_chart(roadmap: Roadmap, level: str = "leaf", max_rows: int = 200) -> alt.Chart:
@@ -16,7 +17,7 @@ def gantt_chart(roadmap: Roadmap, level: str = "leaf", max_rows: int = 200) -> a
     source = roadmap.items if level == "leaf" else roadmap.rollups
     rows: list[dict[str, Any]] = [
         {
-            "item": f"{s.key} {s.title[:40]}",
+            "item": f"{s.key} {clip(s.title, 40)}",
             "key": s.key,
             "team": s.team,
             "lead": s.team.split("+")[0],
@@ -64,7 +65,7 @@ def now_next_later_chart(horizons: Horizons, max_per_column: int = 25) -> alt.Ch
                 {
                     "column": column,
                     "rank": rank,
-                    "label": f"{s.key} {s.title[:34]}",
+                    "label": f"{s.key} {clip(s.title, 34)}",
                     "team": s.team.split("+")[0],
                     "when": f"{s.start:%d %b} - {s.end:%d %b}",
                 }

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from roadwise.domain import Feedback, FeedbackLink, FeedbackSource, Workspace
 from roadwise.errors import RoadwiseError
+from roadwise.views._text import clip
 from roadwise.views.cli import app
 from roadwise.views.cli._common import DbOption, JsonOption, console, db_url, handles_errors
 from roadwise.views.cli._common import print_json as _print_json
@@ -285,7 +286,7 @@ def classify(
     if suggestions:
         table = Table("key", "guess", "text", title="Label these next (the model is least sure)")
         for s in suggestions:
-            table.add_row(s["key"], s["guess"], _clip(s["text"], 90))
+            table.add_row(s["key"], s["guess"], clip(s["text"], 90))
         console.print(table)
         console.print("Label them with: roadwise feedback classify --label KEY=LABEL …")
 
@@ -296,11 +297,6 @@ def _merge_labels(current: Feedback, new: Feedback | None) -> Feedback:
     return current.model_copy(
         update={"label": new.label, "label_source": new.label_source, "sentiment": new.sentiment}
     )
-
-
-def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 # --------------------------------------------------------------------------- link
@@ -375,9 +371,9 @@ def link(
         title = ws.item_by_key[row["item"]].title
         table.add_row(
             row["feedback"],
-            f"{row['item']} {_clip(title, 30)}",
+            f"{row['item']} {clip(title, 30)}",
             f"{row['score']:.2f}",
-            _clip(row["text"], 70),
+            clip(row["text"], 70),
         )
     console.print(table)
     console.print(
@@ -433,7 +429,7 @@ def themes(
         "texts",
         "customers",
         "revenue",
-        f"last {s.recent_days}d vs before",
+        f"last {s.recent_days}d vs {s.earlier_days}d before",
         "p",
         "quote",
         title="Themes in unlinked feature requests",
@@ -446,13 +442,14 @@ def themes(
             str(row["texts"]),
             str(row["customers"]),
             _money(row["revenue"]),
-            f"{row['recent']} vs {row['earlier']} (×{row['rate_ratio']})" + flag,
+            f"{row['recent']} vs {row['earlier']} (×{row['rate_ratio']} the rate)" + flag,
             f"{row['q_value']:.3f}",
-            _clip(row["quotes"][0] if row["quotes"] else "", 60),
+            clip(row["quotes"][0] if row["quotes"] else "", 60),
         )
     console.print(table)
+    per = "feedback text received" if s.trend_exposure == "volume" else "day"
     console.print(
-        f"Rising: more texts per day in the last {s.recent_days} days than in the "
+        f"Rising: more texts per {per} in the last {s.recent_days} days than in the "
         f"{s.earlier_days} days before (exact one-sided test of two Poisson rates), p adjusted "
         "for the number of themes (Benjamini-Hochberg) below 0.05, at least 5 recent texts."
     )
@@ -507,7 +504,7 @@ def demand(
         segments = ", ".join(f"{k} {_money(v)}" for k, v in list(d.segments.items())[:3])
         table.add_row(
             d.key,
-            _clip(ws.item_by_key[d.key].title, 32),
+            clip(ws.item_by_key[d.key].title, 32),
             str(d.mentions),
             str(d.reach),
             f"{_money(d.revenue)} "

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from roadwise.domain import Plan, Workspace
 from roadwise.errors import RoadwiseError, ValidationError
+from roadwise.views._text import clip
 from roadwise.views.cli._common import (
     DbOption,
     JsonOption,
@@ -365,7 +366,7 @@ def _print_plan(wp: Any, plan: Any, source: str, *, show_baseline: bool) -> None
             table.add_column(column, justify="right" if column in ("size", "value") else "left")
         for key in sorted(content.items, key=lambda k: (-by_key[k].value, k)):
             c = by_key[key]
-            table.add_row(key, c.title[:48], c.team or "", _n(c.size), _n(c.value))
+            table.add_row(key, clip(c.title, 48), c.team or "", _n(c.size), _n(c.value))
         console.print(table)
         if content.team_capacity:
             used = ", ".join(

@@ -17,6 +17,7 @@ from rich.table import Table
 from roadwise.domain import Plan, Workspace
 from roadwise.domain.model import Scenario, ScenarioChange
 from roadwise.errors import ValidationError
+from roadwise.views._text import clip
 from roadwise.views.cli import app
 from roadwise.views.cli._common import (
     DbOption,
@@ -173,7 +174,7 @@ def print_items(roadmap: Any, limit: int = 40) -> None:
     for s in sorted(roadmap.items, key=lambda s: (s.start, s.key))[:limit]:
         table.add_row(
             s.key,
-            s.title[:40],
+            clip(s.title, 40),
             s.team,
             ", ".join(s.people),
             str(s.start),

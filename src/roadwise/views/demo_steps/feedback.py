@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from roadwise.views._text import clip
 from roadwise.views.demo import DemoContext, step
 
 # How many of the sample's texts play "labelled by the TPM" (the rest are left to the model).
@@ -46,7 +47,7 @@ def feedback(ctx: DemoContext) -> None:
     for d in analysis.top_items(5):
         table.add_row(
             d.key,
-            ws.item_by_key[d.key].title[:40],
+            clip(ws.item_by_key[d.key].title, 40),
             str(d.mentions),
             str(d.reach),
             f"{d.revenue / 1e6:.2f}M ({d.revenue_interval[0] / 1e6:.2f}–"
@@ -59,8 +60,9 @@ def feedback(ctx: DemoContext) -> None:
             trend = t.theme.trend
             ctx.console.print(
                 f"Rising theme [bold]{t.theme.name}[/]: {trend.recent} texts in the last "
-                f"{settings.recent_days} days vs {trend.earlier} before (×{trend.rate_ratio:.1f}, "
-                f"q={trend.q_value:.3f}) — “{t.quotes[0] if t.quotes else ''}”"
+                f"{settings.recent_days} days vs {trend.earlier} in the {settings.earlier_days} "
+                f"days before (×{trend.rate_ratio:.1f} the earlier rate, q={trend.q_value:.3f}) "
+                f"— “{t.quotes[0] if t.quotes else ''}”"
             )
     else:
         ctx.console.print(f"{len(analysis.themes)} themes in unlinked requests; none rising.")

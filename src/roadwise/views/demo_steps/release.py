@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich import box
 from rich.table import Table
 
+from roadwise.views._text import clip
 from roadwise.views.demo import DemoContext, step
 
 
@@ -83,7 +84,7 @@ def plan_next_release(ctx: DemoContext) -> None:
         )
     only = sorted(set(plan.selection.items) - set(plan.greedy.items))
     if only:
-        names = ", ".join(f"{k} ({by_key[k].title[:30]})" for k in only[:3])
+        names = ", ".join(f"{k} ({clip(by_key[k].title, 30)})" for k in only[:3])
         ctx.console.print(f"In the plan but not in rank-and-fill: {names}", highlight=False)
 
     front = pareto_front(wp.problem, plan, "cost", points=6, time_limit=2)

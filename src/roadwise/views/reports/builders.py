@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from roadwise.domain import Item, ItemKind, Status, Workspace
+from roadwise.views._text import clip
 from roadwise.views.charts import reports as charts
 from roadwise.views.reports import facts as F
 from roadwise.views.reports.facts import CapacityRow, DateForecast, Facts
@@ -878,7 +879,7 @@ def timeline_rows(
         previous_end[team] = end
         rows.append(
             {
-                "item": item.title[:48],
+                "item": clip(item.title, 48),
                 "team": team,
                 "start": start.isoformat(),
                 "end": end.isoformat(),

@@ -1,0 +1,28 @@
+"""Text helpers of the views: titles clipped for tables, charts and reports."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from roadwise.views._text import clip
+
+
+def test_a_cut_title_ends_at_a_word_with_an_ellipsis() -> None:
+    assert clip("Audit-log entries for form pre-fill changes", 30) == "Audit-log entries for form…"
+    assert clip("Short title", 30) == "Short title"
+    assert clip("  spaced\n  out  ", 30) == "spaced out"
+    # one long word: cut inside it rather than lose it all
+    assert clip("Supercalifragilisticexpialidocious", 10) == "Supercali…"
+
+
+@given(st.text(min_size=0, max_size=80), st.integers(min_value=2, max_value=60))
+def test_clip_fits_and_keeps_the_start(text: str, width: int) -> None:
+    clipped = clip(text, width)
+    one_line = " ".join(text.split())
+    assert len(clipped) <= width
+    if len(one_line) <= width:
+        assert clipped == one_line
+    else:
+        assert clipped.endswith("…")
+        assert one_line.startswith(clipped[:-1])

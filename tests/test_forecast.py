@@ -329,6 +329,11 @@ def test_date_move_splits_into_causes_that_add_up() -> None:
     only_scope = explain_move(before, ForecastSnapshot(AS_OF, 120, 0, hist), trials=500)
     assert only_scope.scope_days == pytest.approx(28.0)
     assert only_scope.throughput_days == 0 and only_scope.completed_work_days == 0
+    assert only_scope.lines() == [
+        "scope change: 28 days later",
+        "throughput change: no change",
+        "work completed and time passed: no change",
+    ]
 
 
 # --------------------------------------------------------------------------- properties

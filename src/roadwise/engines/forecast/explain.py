@@ -41,8 +41,11 @@ class DateMove:
 
     def lines(self) -> list[str]:
         def part(name: str, days: float) -> str:
+            whole = round(abs(days))
+            if whole == 0:
+                return f"{name}: no change"
             sign = "later" if days > 0 else "earlier"
-            return f"{name}: {abs(days):.0f} days {sign}" if abs(days) >= 0.5 else f"{name}: -"
+            return f"{name}: {whole} day{'s' if whole != 1 else ''} {sign}"
 
         return [
             part("scope change", self.scope_days),

@@ -937,6 +937,37 @@ def solve(
     )
 
 
+def neighbourhood(
+    problem: Problem,
+    plan: Sequence[Placement | None],
+    rng: random.Random,
+    size: int,
+    labels: Sequence[str],
+) -> set[int]:
+    """The items one round of large-neighbourhood search re-optimises: half the time the
+    ``size`` items whose middle is nearest a random day of ``plan``, otherwise up to ``size``
+    items of one team (mode label), drawn at random."""
+    spans = [
+        (task_start(p), task_end(problem, i, p)) if p is not None else (0, 0)
+        for i, p in enumerate(plan)
+    ]
+    if rng.random() < 0.5:
+        end_all = max((e for _, e in spans), default=1)
+        centre = rng.randrange(0, max(1, end_all))
+        order = sorted(
+            range(len(spans)), key=lambda i: abs((spans[i][0] + spans[i][1]) / 2 - centre)
+        )
+        return set(order[:size])
+    label = rng.choice(labels)
+    on_team = [
+        i
+        for i, p in enumerate(plan)
+        if p is not None and problem.tasks[i].modes[p.mode].label == label
+    ]
+    rng.shuffle(on_team)
+    return set(on_team[:size])
+
+
 def _lns(
     problem: Problem,
     options: SolveOptions,
@@ -953,27 +984,10 @@ def _lns(
     rounds = 0
     n = len(problem.tasks)
     free_target = max(12, min(40, n // 4))
+    labels = sorted({m.label for t in problem.tasks for m in t.modes})
     while time.perf_counter() < deadline - 0.1:
         rounds += 1
-        spans = [
-            (task_start(p), task_end(problem, i, p)) if p is not None else (0, 0)
-            for i, p in enumerate(best)
-        ]
-        end_all = max((e for _, e in spans), default=1)
-        if rng.random() < 0.5:
-            centre = rng.randrange(0, max(1, end_all))
-            order = sorted(range(n), key=lambda i: abs((spans[i][0] + spans[i][1]) / 2 - centre))
-            free = set(order[:free_target])
-        else:
-            labels = sorted({m.label for t in problem.tasks for m in t.modes})
-            label = rng.choice(labels)
-            candidates = [
-                i
-                for i, p in enumerate(best)
-                if p is not None and problem.tasks[i].modes[p.mode].label == label
-            ]
-            rng.shuffle(candidates)
-            free = set(candidates[:free_target])
+        free = neighbourhood(problem, best, rng, free_target, labels)
         fixed = {i: p for i, p in enumerate(best) if i not in free}
         model, v, _ = build_model(problem, options, horizon, fixed=fixed)
         add_hint(model, v, problem, best)

@@ -30,14 +30,13 @@ from roadwise.engines.schedule.cpsat import (
     build_model,
     evaluate,
     model_horizon,
+    neighbourhood,
     read_placements,
 )
 from roadwise.engines.schedule.problem import (
     Placement,
     Problem,
     Solution,
-    task_end,
-    task_start,
     violations,
 )
 
@@ -110,27 +109,10 @@ def improve(
     rounds = 0
     while rounds < settings.rounds and time.perf_counter() < deadline:
         rounds += 1
-        spans = [
-            (task_start(p), task_end(problem, i, p)) if p is not None else (0, 0)
-            for i, p in enumerate(best)
-        ]
         if free_target >= n:
             free = set(range(n))
-        elif rng.random() < 0.5:
-            # A window in time: the items whose middle is closest to a random day.
-            end_all = max((e for _, e in spans), default=1)
-            centre = rng.randrange(0, max(1, end_all))
-            order = sorted(range(n), key=lambda i: abs((spans[i][0] + spans[i][1]) / 2 - centre))
-            free = set(order[:free_target])
         else:
-            label = rng.choice(labels)
-            on_team = [
-                i
-                for i, p in enumerate(best)
-                if p is not None and problem.tasks[i].modes[p.mode].label == label
-            ]
-            rng.shuffle(on_team)
-            free = set(on_team[:free_target])
+            free = neighbourhood(problem, best, rng, free_target, labels)
         if hinted is not best:
             model.clear_hints()
             add_hint(model, v, problem, best)

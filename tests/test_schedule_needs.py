@@ -95,14 +95,18 @@ def test_pinned_person_with_too_much_work_is_flagged() -> None:
     )
 
 
-def test_what_it_takes_hires_where_capacity_is_short() -> None:
+def _short_of_capacity() -> Workspace:
     # 8 items of 5 days on 1 person; the last 4 (20 days) are due after 15 working days.
-    ws = Workspace(
+    return Workspace(
         name="w",
         as_of=START,
         teams=[_team("a", 1), _team("b", 1)],
         items=_items(8, "a", deadline=START + dt.timedelta(days=20)),
     )
+
+
+def test_what_it_takes_hires_where_capacity_is_short() -> None:
+    ws = _short_of_capacity()
     roadmap = plan_roadmap(ws, OPTIONS)
     assert roadmap.summary.late_items >= 1 and roadmap.lateness
     assert roadmap.lateness[0].cause == "capacity"
@@ -176,12 +180,7 @@ def test_exports() -> None:
 def test_what_it_takes_reads_as_a_sentence() -> None:
     from roadwise.views.cli.roadmap import what_it_takes_sentence
 
-    ws = Workspace(
-        name="w",
-        as_of=START,
-        teams=[_team("a", 1), _team("b", 1)],
-        items=_items(8, "a", deadline=START + dt.timedelta(days=20)),
-    )
+    ws = _short_of_capacity()
     roadmap = plan_roadmap(ws, OPTIONS)
     takes = what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=0)
     sentence = what_it_takes_sentence(takes)

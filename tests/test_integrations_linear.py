@@ -49,6 +49,8 @@ class FakeLinear:
         blocked_by: str | None = None,
         started: dt.datetime | None = None,
         completed: dt.datetime | None = None,
+        canceled: dt.datetime | None = None,
+        archived: dt.datetime | None = None,
     ) -> None:
         self.nodes[ident] = {
             "identifier": ident,
@@ -60,7 +62,8 @@ class FakeLinear:
             "updatedAt": iso(updated),
             "startedAt": iso(started) if started else None,
             "completedAt": iso(completed) if completed else None,
-            "canceledAt": None,
+            "canceledAt": iso(canceled) if canceled else None,
+            "archivedAt": iso(archived) if archived else None,
             "dueDate": "2026-03-01",
             "state": {"name": state[0], "type": state[1]},
             "team": {"key": "ENG", "name": "Engineering"},
@@ -97,6 +100,9 @@ class FakeLinear:
         variables = request.body["variables"]
         flt = variables.get("filter") or {}
         found = sorted(self.nodes.values(), key=lambda n: n["updatedAt"])
+        if variables.get("includeArchived") is not True:
+            # What Linear does: archived issues only come when asked for.
+            found = [n for n in found if not n["archivedAt"]]
         if "updatedAt" in flt:
             found = [n for n in found if n["updatedAt"] >= flt["updatedAt"]["gte"]]
         if "team" in flt:
@@ -188,6 +194,94 @@ def test_auth_error_rate_limit_and_malformed_answer(tmp_path: Path) -> None:
         code, out = sync(server.url, db)
         assert code == 1 and "cannot read" in out
     assert not open_store(db).is_initialized()
+
+
+# --------------------------------------------------------------------------- archived issues
+
+
+def test_archived_issues_are_seen_on_a_full_sync_and_only_missing_ones_are_gone(
+    tmp_path: Path,
+) -> None:
+    fake = seeded()
+    db = str(tmp_path / "rw.db")
+    later = T0 + dt.timedelta(days=90)
+    with serve(fake) as server:
+        code, out = sync(server.url, db, "--json")
+        assert code == 0, out
+        # Linear archives the finished ENG-2 on its own; ENG-3 is deleted.
+        fake.add(
+            "ENG-2",
+            updated=later,
+            state=("Done", "completed"),
+            estimate=3,
+            parent="ENG-1",
+            started=T0 + dt.timedelta(days=1),
+            completed=T0 + dt.timedelta(days=4),
+            archived=later,
+        )
+        del fake.nodes["ENG-3"]
+        start = len(server.requests)
+        code, out = sync(server.url, db, "--full", "--json")
+        assert code == 0, out
+        assert all(r.body["variables"]["includeArchived"] is True for r in server.requests)
+        data = json.loads(out)
+        assert data["fetched"] == 2 and data["gone"] == ["ENG-3"] and data["pruned"] == []
+        assert len(server.requests) - start == 1
+
+        code, out = sync(server.url, db, "--full", "--prune", "--json")
+        assert code == 0, out
+        data = json.loads(out)
+        assert data["gone"] == data["pruned"] == ["ENG-3"]
+        assert not any("ENG-2" in w for w in data["warnings"])
+    ws = open_store(db).load()
+    assert sorted(ws.item_by_key) == ["ENG-1", "ENG-2"]
+    archived = ws.item_by_key["ENG-2"]
+    assert archived.status == Status.DONE and archived.done == T0 + dt.timedelta(days=4)
+    assert archived.parent == "ENG-1"
+    assert [h.key for h in ws.history] == ["ENG-2"]
+    keys = ws.settings.extra["sync"]["linear"]["ENG"]["keys"]
+    assert keys == ["ENG-1", "ENG-2"]
+
+
+def test_an_issue_completed_and_archived_between_syncs_comes_in_incrementally(
+    tmp_path: Path,
+) -> None:
+    fake = seeded()
+    db = str(tmp_path / "rw.db")
+    done = T0 + dt.timedelta(days=6)
+    with serve(fake) as server:
+        assert sync(server.url, db)[0] == 0
+        fake.add(
+            "ENG-3",
+            updated=done + dt.timedelta(days=1),
+            state=("Done", "completed"),
+            estimate=5,
+            started=T0 + dt.timedelta(days=3),
+            completed=done,
+            archived=done + dt.timedelta(days=1),
+        )
+        code, out = sync(server.url, db, "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["incremental"] is True and data["fetched"] == 1 and data["updated"] == 1
+    assert data["history_added"] == 1
+    ws = open_store(db).load()
+    item = ws.item_by_key["ENG-3"]
+    assert item.status == Status.DONE and item.done == done
+    record = next(h for h in ws.history if h.key == "ENG-3")
+    assert record.done == done and record.points == 5
+
+
+def test_an_issue_archived_while_open_keeps_its_status_with_a_warning(tmp_path: Path) -> None:
+    fake = seeded()
+    fake.add("ENG-4", updated=T0 + dt.timedelta(hours=3), archived=T0 + dt.timedelta(hours=3))
+    db = str(tmp_path / "rw.db")
+    with serve(fake) as server:
+        code, out = sync(server.url, db)
+    assert code == 0, out
+    assert "ENG-4: archived in linear while still open; kept as ready" in out
+    assert "ENG-2: archived" not in out
+    assert open_store(db).load().item_by_key["ENG-4"].status == Status.READY
 
 
 def test_linear_csv_export(tmp_path: Path) -> None:

@@ -5,6 +5,10 @@
 * Pagination: Relay cursors (``first`` / ``after``, ``pageInfo { hasNextPage endCursor }``).
 * Incremental sync: ``filter: {updatedAt: {gte: <last sync>}}``, kept in
   ``settings.extra.sync.linear``.
+* Archived issues: Linear leaves them out of ``issues`` unless asked (``includeArchived``), and
+  it archives closed issues on its own after a few months. Roadwise always asks for them: a full
+  sync would otherwise call every archived issue gone (and ``--prune`` remove it), and an issue
+  completed and archived between two syncs would never bring its completion date in.
 * Linear reports errors inside a 200 or 400 answer (``errors[].extensions.code``):
   ``AUTHENTICATION_ERROR`` and ``RATELIMITED`` are told apart from other failures.
 """
@@ -31,11 +35,16 @@ PAGE_SIZE = 100
 MAX_RATE_RETRIES = 5
 
 ISSUES_QUERY = """
-query RoadwiseIssues($filter: IssueFilter, $after: String, $first: Int) {
-  issues(first: $first, after: $after, filter: $filter, orderBy: updatedAt) {
+query RoadwiseIssues(
+  $filter: IssueFilter, $after: String, $first: Int, $includeArchived: Boolean
+) {
+  issues(
+    first: $first, after: $after, filter: $filter, includeArchived: $includeArchived,
+    orderBy: updatedAt
+  ) {
     nodes {
       identifier title description url estimate
-      createdAt updatedAt startedAt completedAt canceledAt dueDate
+      createdAt updatedAt startedAt completedAt canceledAt archivedAt dueDate
       state { name type }
       team { key name }
       project { name }
@@ -146,7 +155,13 @@ class LinearClient:
             flt["updatedAt"] = {"gte": since.strftime("%Y-%m-%dT%H:%M:%S.000Z")}
         after: str | None = None
         while True:
-            data = self.query(ISSUES_QUERY, {"filter": flt, "after": after, "first": PAGE_SIZE})
+            variables = {
+                "filter": flt,
+                "after": after,
+                "first": PAGE_SIZE,
+                "includeArchived": True,
+            }
+            data = self.query(ISSUES_QUERY, variables)
             conn = data.get("issues")
             if (
                 not isinstance(conn, dict)
@@ -208,6 +223,7 @@ def to_tracker_issue(node: dict[str, Any]) -> TrackerIssue:
         due=dt.date.fromisoformat(due) if isinstance(due, str) and len(due) == 10 else None,
         updated=parse_time(node.get("updatedAt")),
         blocked_by=tuple(blocked_by),
+        archived=parse_time(node.get("archivedAt")),
     )
 
 
@@ -296,6 +312,7 @@ def read_linear_csv(path: str | Path) -> list[TrackerIssue]:
                     due=due.date() if due else None,
                     updated=when("Updated"),
                     blocked_by=tuple(blocked),
+                    archived=when("Archived"),
                 )
             )
     return issues

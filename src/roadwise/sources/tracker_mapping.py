@@ -153,6 +153,9 @@ class TrackerIssue:
     #: False when the reader could not see the parent (GitHub sub-issues fetched from the
     #: parent's side): a stored parent is then kept rather than cleared.
     parent_known: bool = True
+    #: When the tracker archived the issue (Linear): hidden from its views, but not deleted. It
+    #: keeps its status; Linear archives closed issues by itself after a few months.
+    archived: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -478,11 +481,23 @@ def merge_issues(
     diff = SyncDiff()
     incoming: dict[str, Item] = {}
     parent_unknown: set[str] = set()
+    archived_open: dict[str, Item] = {}
     for issue in issues:
         item = to_item(issue, mapping)
         incoming[item.key] = item  # a later page's copy of the same issue wins
         if not issue.parent_known and issue.parent is None:
             parent_unknown.add(item.key)
+        if issue.archived is not None and item.is_open:
+            archived_open[item.key] = item
+        else:
+            archived_open.pop(item.key, None)
+    for key, item in archived_open.items():
+        # Archived by hand while still open: it stays in plans, so say why it is there.
+        system = item.source.system if item.source else "the tracker"
+        diff.warnings.append(
+            f"{key}: archived in {system} while still open; kept as {item.status.value} "
+            "and still planned"
+        )
     existing = {i.key: i for i in ws.items}
     known = set(existing) | set(incoming)
     team_keys = [t.key for t in ws.teams]

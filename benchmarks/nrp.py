@@ -21,8 +21,10 @@ import time
 from pathlib import Path
 
 from roadwise.engines.release import budget_for, nrp_problem, parse_nrp, plan_release
-from roadwise.engines.release.solvers import parse_solver_options
 from roadwise.errors import RoadwiseError
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _solver_options import add_solver_option_argument, solver_options
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "benchmarks" / "nrp"
@@ -66,18 +68,9 @@ def main(argv: list[str] | None = None) -> int:
         help="the plain model, as before the exact NRP preprocessing and the implied customer "
         "capacity row, for comparison",
     )
-    parser.add_argument(
-        "--solver-option",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="an extra solver setting (HiGHS option or CP-SAT parameter), for comparison",
-    )
+    add_solver_option_argument(parser)
     args = parser.parse_args(argv)
-    try:
-        options = parse_solver_options(args.solver_option)
-    except ValueError as error:
-        parser.error(str(error))
+    options = solver_options(parser, args)
 
     files = instance_files(args.data)
     if not files:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -34,7 +35,9 @@ from roadwise.domain import (
     Workspace,
 )
 from roadwise.engines.release import ReleaseOptions, plan_release, release_problem
-from roadwise.engines.release.solvers import parse_solver_options
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _solver_options import add_solver_option_argument, solver_options
 
 SKILLS = ("backend", "frontend", "mobile", "data", "infra", "design", "qa", "security")
 FIB = (1, 2, 3, 5, 8, 13, 20)
@@ -127,18 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=50.0)
     parser.add_argument("--solver", choices=("highs", "cpsat"), default="highs")
     parser.add_argument("--json", type=Path)
-    parser.add_argument(
-        "--solver-option",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="an extra solver setting (HiGHS option or CP-SAT parameter), for comparison",
-    )
+    add_solver_option_argument(parser)
     args = parser.parse_args(argv)
-    try:
-        options = parse_solver_options(args.solver_option)
-    except ValueError as error:
-        parser.error(str(error))
+    options = solver_options(parser, args)
 
     began = time.perf_counter()
     ws = generate(args.items, args.teams, args.seed)

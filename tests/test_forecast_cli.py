@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -305,3 +306,54 @@ def test_every_chart_builds_a_vega_lite_spec(workspace_db: str, tmp_path: Path) 
     f = forecast_when(recs, 12, ws.as_of, ForecastOptions(trials=500, backtest_trials=200))
     assert spec(forecast_histogram(f))["layer"]
     assert spec(burn_up(throughput(recs, end=ws.as_of), 12, f))["layer"]
+
+
+def test_roadmap_replays_the_stored_plan_order(workspace_db: str) -> None:
+    """`forecast roadmap` works each team's items in the stored roadmap's order, not key order."""
+    from roadwise.domain.model import Plan
+    from roadwise.workspace import open_store
+
+    def replay(*extra: str) -> dict[str, Any]:
+        args = ["forecast", "roadmap", "--db", workspace_db, "--trials", "300", "--json"]
+        result = runner.invoke(app, [*args, *extra])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    backlog = replay()
+    assert backlog["plan"] is None and backlog["order"] == "backlog order per team"
+    p50 = {i["key"]: i["p50"] for i in backlog["items"]}
+    assert p50["S-0"] < p50["S-3"]  # key order: S-0 first
+
+    # The scheduler put the web team's S-3 first and S-0 last; S-5 (api) is left unplanned.
+    start = dt.date(2025, 6, 2)
+    rows = [
+        {"item": key, "team": team, "level": "leaf", "start": str(start + dt.timedelta(days=n))}
+        for n, (key, team) in enumerate(
+            [("S-3", "web"), ("S-2", "web"), ("S-1", "web"), ("S-0", "web"), ("S-4", "api")]
+        )
+    ]
+    for row in rows:
+        row["end"] = row["start"]
+    rows.append({"item": "DONE-1", "team": "web", "level": "leaf", "start": "2025-06-02"})
+    open_store(workspace_db, create=False).save_plan(
+        Plan(
+            key="roadmap",
+            kind="roadmap",
+            created=dt.datetime(2025, 6, 2),
+            payload={"items": rows},
+        )
+    )
+    planned = replay()
+    assert planned["plan"] == "roadmap" and planned["order"] == "the scheduled roadmap"
+    p50 = {i["key"]: i["p50"] for i in planned["items"]}
+    assert set(p50) == {"S-0", "S-1", "S-2", "S-3", "S-4"}  # no unknown or unplanned item
+    assert p50["S-3"] < p50["S-0"]
+    assert planned["not_in_plan"] == ["S-5"]
+
+    text = runner.invoke(app, ["forecast", "roadmap", "--db", workspace_db, "--trials", "300"])
+    words = " ".join(text.output.split())  # the console wraps long lines
+    assert "in the order of stored plan 'roadmap'" in words
+    assert "1 open item(s) are not in plan 'roadmap' and are left out (S-5)" in words
+    missing = runner.invoke(app, ["forecast", "roadmap", "--db", workspace_db, "--plan", "nope"])
+    assert missing.exit_code == 1
+    assert "no stored roadmap 'nope' (stored: roadmap)" in missing.output

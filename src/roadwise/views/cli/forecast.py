@@ -483,8 +483,14 @@ def backtest(
 @forecast_app.command()
 @handles_errors
 def roadmap(
-    trials: int = typer.Option(5000, "--trials", min=100),
+    trials: int = typer.Option(5000, "--trials", min=100, help="Monte Carlo trials."),
     seed: int = SeedOption,
+    plan: str | None = typer.Option(
+        None,
+        "--plan",
+        help="The stored roadmap whose order each team works in (default: the latest one "
+        "planned without a scenario; backlog order when none is stored).",
+    ),
     chart: Path | None = ChartOption,
     db: str | None = DbOption,
     as_json: bool = JsonOption,
@@ -492,15 +498,15 @@ def roadmap(
     """Replay the roadmap under uncertain sizes and throughput: P(deadline met), critical path."""
     from roadwise.engines.forecast.objectives import (
         WHOLE_HISTORY,
-        PlanOrder,
         simulate_workspace,
         team_calibrations,
     )
 
     loaded = _load(db, None, "tawos", None, need_ws=True)
+    order, plan_key, not_in_plan = _stored_plan_order(db, loaded.ws, plan)
     run = simulate_workspace(
         loaded.ws,
-        PlanOrder(),
+        order,
         window=WHOLE_HISTORY,
         unit="estimates",
         trials=trials,
@@ -528,16 +534,33 @@ def roadmap(
             {
                 "as_of": result.as_of,
                 "trials": result.trials,
+                "plan": plan_key,
+                "order": run.source,
+                "not_in_plan": not_in_plan,
                 "finish_all": {str(k): v for k, v in result.finish_all.items()},
                 "items": rows,
                 "team_calibration": {t: _calibration_json(c) for t, c in calibrations.items()},
             }
         )
     else:
+        if plan_key:
+            flows_note = (
+                f"{len(run.items)} items in the order of stored plan '{plan_key}', "
+                f"sizes in {run.unit}"
+            )
         console.print(
             f"Roadmap replayed {result.trials} times from {result.as_of} "
-            f"({flows_note}). All done by {_fmt(result.finish_all[85])} (85 %)."
+            f"({flows_note}). All done by {_fmt(result.finish_all[85])} (85 %).",
+            highlight=False,
         )
+        if not_in_plan:
+            shown = ", ".join(not_in_plan[:8]) + (" …" if len(not_in_plan) > 8 else "")
+            console.print(
+                f"[yellow]note:[/] {len(not_in_plan)} open item(s) are not in plan "
+                f"'{plan_key}' and are left out ({shown}); run `roadwise plan roadmap` "
+                "to plan them.",
+                highlight=False,
+            )
         table = Table("item", "team", "50 %", "85 %", "deadline", "P(met)", "critical")
         for r in sorted(rows, key=lambda r: -r["critical"])[:40]:
             table.add_row(
@@ -557,6 +580,53 @@ def roadmap(
         from roadwise.views.charts.forecast import roadmap_probabilities
 
         _save(roadmap_probabilities(rows), chart)
+
+
+def _stored_plan_order(
+    db: str | None, ws: Any, key: str | None
+) -> tuple[Any, str | None, list[str]]:
+    """The order of a stored roadmap for :func:`simulate_workspace`: (order, plan key, the open
+    leaf items the plan does not hold).
+
+    ``roadwise plan roadmap`` stores its plan; replaying that order is what the forecast
+    promises. Items done since the plan was made are skipped; items added since are named.
+    """
+    from roadwise.engines.forecast.objectives import PlanOrder
+    from roadwise.workspace import open_store
+
+    store = open_store(db_url(db), create=False)
+    roadmaps = store.list_plans("roadmap")
+    if key is None:
+        unscoped = [p for p in roadmaps if p.scenario is None]
+        if not unscoped:
+            return PlanOrder(), None, []
+        chosen = unscoped[-1]
+    else:
+        found = [p for p in roadmaps if p.key == key]
+        if not found:
+            known = ", ".join(p.key for p in roadmaps) or "none yet; run `roadwise plan roadmap`"
+            raise RoadwiseError(f"no stored roadmap '{key}' (stored: {known})", field="--plan")
+        chosen = found[0]
+    parents = {i.parent for i in ws.items if i.parent}
+    open_leaves = {i.key for i in ws.items if i.is_open and i.key not in parents}
+    planned = []
+    for row in chosen.payload.get("items", []):
+        if row.get("level") != "leaf" or row.get("item") not in open_leaves or not row.get("team"):
+            continue
+        planned.append(
+            (
+                row["item"],
+                row["team"],
+                dt.date.fromisoformat(row["start"]),
+                dt.date.fromisoformat(row["end"]),
+            )
+        )
+    if not planned:  # everything it planned is done: nothing of its order is left
+        return PlanOrder(), None, []
+    in_plan = {p[0] for p in planned}
+    with_team = {i.key for i in ws.items if i.key in open_leaves and ws.inherited(i, "team")}
+    missing = sorted(with_team - in_plan)
+    return PlanOrder(tuple(planned)), chosen.key, missing
 
 
 @forecast_app.command()

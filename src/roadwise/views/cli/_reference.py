@@ -19,14 +19,22 @@ def _param_row(param: Any, ctx: Any) -> str:
         kind = "argument"
     else:
         name = ", ".join(f"`{o}`" for o in [*param.opts, *param.secondary_opts])
-        kind = "flag" if param.is_flag else str(param.display_type(ctx)).strip("<>")
+        if param.is_flag:
+            kind = "flag"
+        elif param.metavar:
+            # The form the value takes (ENTITY:KEY, TEAM[@DATE]), as --help shows it.
+            kind = f"`{param.metavar}`" + (", repeatable" if param.multiple else "")
+        else:
+            kind = str(param.display_type(ctx)).strip("<>")
     help_text = getattr(param, "help", None) or ""
     default = param.default
     shown = ""
-    if default not in (None, False, (), []) and not callable(default):
+    if default not in (None, False, (), [], "") and not callable(default):
         shown = f" (default: `{default}`)"
     if getattr(param, "envvar", None):
         shown += f" (env: `{param.envvar}`)"
+    # A bare | would split the Markdown table's cell (choices such as html|md|pdf).
+    kind = kind.replace("|", "\\|")
     return f"| {name} | {kind} | {help_text.strip()}{shown} |".replace("\n", " ")
 
 
@@ -37,7 +45,8 @@ def _render(command: Any, path: list[str], out: list[str]) -> None:
     out.append(f"{heading} `{' '.join(path)}`\n")
     if command.help:
         out.append(command.help.strip() + "\n")
-    params = [p for p in command.params if p.name != "help"]
+    # Hidden options are not in --help either.
+    params = [p for p in command.params if p.name != "help" and not getattr(p, "hidden", False)]
     if params:
         out.append("| name | kind | meaning |")
         out.append("|---|---|---|")

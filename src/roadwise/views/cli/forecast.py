@@ -348,7 +348,11 @@ def howmany(
     as_of: dt.datetime | None = AsOfOption,
     trials: int = TrialsOption,
     window: str | None = WindowOption,
-    calibrate: bool = typer.Option(True, "--calibrate/--no-calibrate"),
+    calibrate: bool = typer.Option(
+        True,
+        "--calibrate/--no-calibrate",
+        help="Widen by the method's own past errors on this team.",
+    ),
     seed: int = SeedOption,
     history_csv: Path | None = CsvOption,
     mapping: str = MappingOption,
@@ -403,7 +407,7 @@ def backtest(
     start_weeks: int = typer.Option(
         26, "--start-weeks", min=4, help="First cut-off this many weeks after the first finish."
     ),
-    trials: int = typer.Option(1000, "--trials", min=100),
+    trials: int = typer.Option(1000, "--trials", min=100, help="Monte Carlo trials per cut-off."),
     seed: int = SeedOption,
     history_csv: Path | None = CsvOption,
     mapping: str = MappingOption,
@@ -711,7 +715,7 @@ def moved(
     percentile: int = typer.Option(
         85, "--percentile", min=1, max=99, help="Which percentile date to explain."
     ),
-    trials: int = typer.Option(4000, "--trials", min=100),
+    trials: int = typer.Option(4000, "--trials", min=100, help="Monte Carlo trials."),
     seed: int = SeedOption,
     db: str | None = DbOption,
     as_json: bool = JsonOption,

@@ -517,7 +517,9 @@ def _parse_target(raw: str, option: str) -> tuple[str, str, str]:
 def scenario_add(
     key: str = typer.Argument(..., help="Scenario key."),
     name: str = typer.Option("", "--name", help="Scenario name (default: the key)."),
-    description: str = typer.Option("", "--description"),
+    description: str = typer.Option(
+        "", "--description", help="One line on what the scenario tries."
+    ),
     set_: list[str] = typer.Option(
         [],
         "--set",

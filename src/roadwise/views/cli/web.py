@@ -107,7 +107,9 @@ def user_list(db: str | None = DbOption) -> None:
 
 @user_app.command("remove")
 @handles_errors
-def user_remove(name: str = typer.Argument(...), db: str | None = DbOption) -> None:
+def user_remove(
+    name: str = typer.Argument(..., help="The account to remove."), db: str | None = DbOption
+) -> None:
     """Remove a web account and its API tokens."""
     from roadwise.views.web import accounts
 

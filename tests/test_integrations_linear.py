@@ -9,7 +9,8 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from roadwise.domain import Status
+from roadwise.domain import Item, Person, Plan, Scenario, Status, ValueInputs, Workspace
+from roadwise.domain.model import ScenarioChange
 from roadwise.sources import linear
 from roadwise.views.cli import app
 from roadwise.workspace import open_store
@@ -307,3 +308,178 @@ def test_linear_csv_export(tmp_path: Path) -> None:
     assert card.kind.value == "bug" and "sprint:Sprint twelve" in card.tags
     assert card.deadline is not None and card.deadline.date == dt.date(2026, 1, 10)
     assert ws.item_by_key["ENG-1"].tags[:2] == ["Feature", "UI"]
+
+
+# --------------------------------------------------------------------------- saved plans, pruned
+
+
+def run_split(*args: str) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr apart: notes go to stderr so --json stays one document."""
+    result = runner.invoke(app, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    return result.exit_code, result.stdout, result.stderr
+
+
+def planned_workspace(server_url: str, db: str) -> None:
+    """Six synced Linear issues, a team of two, a stored release plan and roadmap, scenarios."""
+    assert sync(server_url, db)[0] == 0
+    store = open_store(db)
+
+    def staff(ws: Workspace) -> Workspace:
+        people = [Person(key="ana", name="Ana"), Person(key="bo", name="Bo")]
+        items = [
+            i.model_copy(update={"value": ValueInputs(cost_of_delay=100.0 * (7 - int(i.key[4:])))})
+            for i in ws.items
+        ]
+        return ws.copy_with(
+            teams=[t.model_copy(update={"people": people}) for t in ws.teams], items=items
+        )
+
+    store.modify(staff)
+    for args in (
+        ("plan", "release", "--time-limit", "5"),
+        ("plan", "roadmap", "--time-limit", "2", "--workers", "1", "--no-baseline"),
+        ("scenario", "add", "lean", "--set", "item:ENG-3.estimate={low: 1, likely: 1, high: 2}"),
+        ("scenario", "add", "cut", "--remove", "item:ENG-3", "--remove", "item:ENG-6"),
+        ("scenario", "add", "dep", "--set", "item:ENG-4.dependencies=[{item: ENG-3}]"),
+        ("scenario", "add", "hire", "--hire", "eng"),
+    ):
+        code, out, err = run_split(*args, "--db", db)
+        assert code == 0, out + err
+
+
+def six_issues() -> FakeLinear:
+    fake = FakeLinear(page_size=50)
+    for n in range(1, 7):
+        fake.add(f"ENG-{n}", updated=T0 + dt.timedelta(hours=n), estimate=n + 1)
+    return fake
+
+
+def test_pruning_warns_about_each_saved_plan_and_scenario_naming_a_removed_item(
+    tmp_path: Path,
+) -> None:
+    fake = six_issues()
+    db = str(tmp_path / "rw.db")
+    with serve(fake) as server:
+        planned_workspace(server.url, db)
+        before = open_store(db).load()
+        release = next(p for p in before.plans if p.kind == "release")
+        assert "ENG-3" in release.payload["selection"]["items"]
+        del fake.nodes["ENG-3"]
+        code, out = sync(server.url, db, "--full", "--prune", "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["pruned"] == ["ENG-3"]
+    about = {w.split(" (")[0].split(" names ")[0]: w for w in data["warnings"]}
+    assert set(about) == {
+        f"saved release plan {release.key}",
+        "saved roadmap plan roadmap",
+        "scenario lean changes ENG-3, now removed; planning the scenario skips its changes to it",
+        "scenario cut changes ENG-3, now removed; planning the scenario skips its changes to it",
+        "scenario dep points at ENG-3",
+    }
+    assert all("ENG-6" not in w and "hire" not in w for w in data["warnings"])
+    assert (
+        "names ENG-3, now removed; the plan is kept as it was made"
+        in (about[f"saved release plan {release.key}"])
+    )
+    after = open_store(db).load()
+    assert "ENG-3" not in after.item_by_key
+    # A stored plan records what was decided, and a scenario what someone asked: both kept.
+    assert after.plans == before.plans and after.scenarios == before.scenarios
+
+
+def test_prune_warnings_name_items_not_teams_or_titles_of_the_same_name() -> None:
+    from roadwise.sources.tracker_mapping import prune_items
+
+    ws = Workspace(
+        name="w",
+        items=[Item(key="A", title="A"), Item(key="B", title="B")],
+        scenarios=[
+            Scenario(
+                key="s",
+                name="S",
+                changes=[ScenarioChange(entity="item", key="B", field="title", value="A")],
+            ),
+            Scenario(
+                key="t",
+                name="T",
+                changes=[ScenarioChange(entity="item", key="B", field="parent", value="A")],
+            ),
+        ],
+        plans=[
+            Plan(
+                key="p",
+                kind="roadmap",
+                created=dt.datetime(2026, 1, 5),
+                payload={"items": [{"item": "B", "team": "A"}], "skipped": {"A": "no estimate"}},
+            )
+        ],
+    )
+    pruned, warnings = prune_items(ws, ["A"])
+    assert [i.key for i in pruned.items] == ["B"]
+    assert len(warnings) == 2
+    assert warnings[0].startswith("saved roadmap plan p (2026-01-05) names A, now removed")
+    assert warnings[1].startswith("scenario t points at A (a parent or dependency)")
+    assert prune_items(ws, ["B"])[1] == [
+        "saved roadmap plan p (2026-01-05) names B, now removed; the plan is kept as it was "
+        "made (plan again for one without it)",
+        "scenario s changes B, now removed; planning the scenario skips its changes to it",
+        "scenario t changes B, now removed; planning the scenario skips its changes to it",
+    ]
+
+
+def test_readers_cope_with_saved_plans_and_scenarios_naming_a_pruned_item(tmp_path: Path) -> None:
+    fake = six_issues()
+    db = str(tmp_path / "rw.db")
+    with serve(fake) as server:
+        planned_workspace(server.url, db)
+        del fake.nodes["ENG-3"]
+        assert sync(server.url, db, "--full", "--prune")[0] == 0
+    quick = ("--time-limit", "1", "--db", db)
+
+    # Scenarios: their changes to the removed item are skipped, with a note on stderr.
+    code, out, err = run_split("scenario", "compare", "base", "cut", "--json", *quick)
+    assert code == 0, out + err
+    assert "note: scenario cut changes ENG-3, which the workspace no longer holds" in err
+    moves = {m["item"]: m for m in json.loads(out)["moves"]}
+    assert "ENG-3" not in moves and moves["ENG-6"]["end_b"] is None  # the rest still applies
+    assert moves["ENG-6"]["end_a"] is not None
+    code, out, err = run_split(
+        "plan", "roadmap", "--scenario", "lean", "--no-save", "--no-baseline", "--json", *quick
+    )
+    assert code == 0, out + err
+    assert {r["item"] for r in json.loads(out)["items"]} == {f"ENG-{n}" for n in (1, 2, 4, 5, 6)}
+    # A dependency on the removed item cannot be skipped without changing what the scenario says.
+    code, out, err = run_split("scenario", "compare", "base", "dep", *quick)
+    assert code == 1 and "unknown item 'ENG-3'" in err and len(err.strip().splitlines()) == 1
+    # Re-planning keeps the stored roadmap's commitments that still exist.
+    code, out, err = run_split("plan", "roadmap", "--no-baseline", "--json", *quick)
+    assert code == 0, out + err
+    assert "ENG-3" not in {r["item"] for r in json.loads(out)["items"]}
+
+    # The web app shows the stored release plan as made, with ENG-3 marked removed.
+    from fastapi.testclient import TestClient
+
+    from roadwise.views.web import accounts, create_app
+
+    accounts.add_user(open_store(db), "ann", "correct-horse-battery", "viewer")
+    with TestClient(create_app(db, secret_key="k")) as client:
+        page = client.get("/login").text
+        token = page.split('name="csrf_token" value="')[1].split('"')[0]
+        client.post(
+            "/login",
+            data={"csrf_token": token, "username": "ann", "password": "correct-horse-battery"},
+        )
+        release = client.get("/api/release").json()
+        removed = {r["key"]: r["removed"] for r in release["items"]}
+        assert removed["ENG-3"] is True and not any(v for k, v in removed.items() if k != "ENG-3")
+        html = client.get("/release").text
+        assert 'id="removed-items">ENG-3 is no longer in the workspace' in html
+        assert 'href="/items/ENG-3"' not in html and 'href="/items/ENG-4"' in html
+        assert 'href="/items/ENG-3"' not in client.get("/").text
+        html = client.get("/scenarios?compare=cut").text
+        assert 'id="skipped-changes">This scenario changes ENG-3,' in html
+        assert 'class="alert" role="alert"' not in html

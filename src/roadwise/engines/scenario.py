@@ -74,6 +74,27 @@ def apply_scenario(ws: Workspace, scenario: Scenario) -> Workspace:
     return result
 
 
+def without_missing_items(ws: Workspace, scenario: Scenario) -> tuple[Scenario, tuple[str, ...]]:
+    """The scenario without its changes to items ``ws`` no longer holds, and those items' keys.
+
+    A scenario is checked against the workspace when it is saved, so an item it changes that is
+    gone now was removed since (a tracker sync with ``--prune``, a deletion). Such a change has
+    nothing left to act on: readers plan the rest and name the skipped keys instead of refusing
+    the whole scenario. The stored scenario is not touched.
+    """
+    known = ws.item_by_key
+    missing: dict[str, None] = {}
+    kept = []
+    for change in scenario.changes:
+        if change.entity == "item" and change.action != "add" and change.key not in known:
+            missing[change.key] = None
+            continue
+        kept.append(change)
+    if not missing:
+        return scenario, ()
+    return scenario.model_copy(update={"changes": kept}), tuple(missing)
+
+
 def _collection(data: dict[str, Any], entity: str) -> list[dict[str, Any]]:
     node: Any = data
     for part in _COLLECTIONS[entity]:

@@ -36,6 +36,7 @@ from roadwise.domain import (
     HistoryRecord,
     Item,
     ItemKind,
+    Scenario,
     SourceRef,
     Status,
     Team,
@@ -625,12 +626,15 @@ def prune_items(ws: Workspace, keys: Iterable[str]) -> tuple[Workspace, list[str
 
     Children stay, with no parent; dependencies on the removed items, feedback links to them and
     their mentions in decisions go, so the result keeps every workspace rule. Delivery history
-    stays: the work happened even if the issue is gone.
+    stays: the work happened even if the issue is gone. Saved plans and scenarios that name a
+    removed item are kept as they are (a stored plan records what was decided; readers show the
+    item as removed, and planning a scenario skips its changes to it), with one warning each,
+    first, so a TPM knows which ones to look at again.
     """
     removed = set(keys) & set(ws.item_by_key)
     if not removed:
         return ws, []
-    warnings: list[str] = []
+    warnings = _saved_plan_warnings(ws, removed)
     items: list[Item] = []
     for item in ws.items:
         if item.key in removed:
@@ -669,6 +673,93 @@ def prune_items(ws: Workspace, keys: Iterable[str]) -> tuple[Workspace, list[str
         decisions=[d.model_dump() for d in decisions],
     )
     return Workspace.model_validate(data), warnings
+
+
+# Where a stored plan's payload names items: the fields holding item keys as values (roadmap rows'
+# ``item``, a selection's ``items``, ``dropped`` lists) and the mappings keyed by item.
+_ITEM_VALUE_FIELDS = frozenset({"item", "items", "dropped", "parent", "cut_items"})
+_ITEM_KEYED_FIELDS = frozenset({"items", "assignment", "skipped"})
+
+
+def _mentions(value: Any, keys: set[str], field: str = "") -> set[str]:
+    """The ``keys`` a stored payload names as items (not a team or release of the same name)."""
+    found: set[str] = set()
+    if isinstance(value, str):
+        if field in _ITEM_VALUE_FIELDS and value in keys:
+            found.add(value)
+    elif isinstance(value, Mapping):
+        for name, inner in value.items():
+            if field in _ITEM_KEYED_FIELDS and str(name) in keys:
+                found.add(str(name))
+            found |= _mentions(inner, keys, str(name))
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            found |= _mentions(inner, keys, field)
+    return found
+
+
+def _scenario_pointers(scenario: Scenario, keys: set[str]) -> set[str]:
+    """The ``keys`` a scenario sets as an item's parent or dependency (or a new item's)."""
+    found: set[str] = set()
+    for change in scenario.changes:
+        if change.entity != "item":
+            continue
+        if change.action == "add" and isinstance(change.value, Mapping):
+            found |= _mentions(change.value.get("parent"), keys, "parent")
+            for dep in change.value.get("dependencies") or []:
+                found |= _mentions(
+                    dep.get("item") if isinstance(dep, Mapping) else dep, keys, "item"
+                )
+        elif change.action == "set" and change.field in ("parent", "dependencies"):
+            deps = change.value if isinstance(change.value, list) else [change.value]
+            for dep in deps:
+                found |= _mentions(
+                    dep.get("item") if isinstance(dep, Mapping) else dep, keys, "item"
+                )
+    return found
+
+
+def _listed(keys: Iterable[str]) -> tuple[str, str]:
+    """The keys as a short list, and "it" or "them" to refer back to them."""
+    ordered = sorted(keys)
+    text = ", ".join(ordered[:5]) + (f" and {len(ordered) - 5} more" if len(ordered) > 5 else "")
+    return text, "it" if len(ordered) == 1 else "them"
+
+
+def _saved_plan_warnings(ws: Workspace, removed: set[str]) -> list[str]:
+    """One warning per saved plan and scenario that names an item about to be removed."""
+    warnings = []
+    for plan in ws.plans:
+        named = _mentions(plan.payload, removed)
+        if named:
+            keys, it = _listed(named)
+            warnings.append(
+                f"saved {plan.kind} plan {plan.key} ({plan.created:%Y-%m-%d}) names {keys}, now "
+                f"removed; the plan is kept as it was made (plan again for one without {it})"
+            )
+    for scenario in ws.scenarios:
+        targets = {
+            c.key
+            for c in scenario.changes
+            if c.entity == "item" and c.action != "add" and c.key in removed
+        }
+        pointers = _scenario_pointers(scenario, removed)
+        if targets:
+            keys, it = _listed(targets)
+            warnings.append(
+                f"scenario {scenario.key} changes {keys}, now removed; planning the scenario "
+                f"skips its changes to {it}"
+            )
+        if pointers:
+            # A parent or dependency set to a removed item cannot be skipped quietly: the
+            # scenario would plan something else than it says.
+            keys, it = _listed(pointers)
+            warnings.append(
+                f"scenario {scenario.key} points at {keys} (a parent or dependency), now "
+                f"removed; it cannot be planned until saved again without {it} "
+                f"(roadwise scenario add {scenario.key} … replaces it)"
+            )
+    return warnings
 
 
 def sync_issues(

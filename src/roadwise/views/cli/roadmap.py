@@ -24,6 +24,7 @@ from roadwise.views.cli._common import (
     JsonOption,
     console,
     db_url,
+    err_console,
     handles_errors,
     print_json,
 )
@@ -48,11 +49,20 @@ def _load(db: str | None) -> tuple[Any, Workspace]:
 def _scenario_workspace(ws: Workspace, key: str | None) -> Workspace:
     if key is None:
         return ws
-    from roadwise.engines.scenario import apply_scenario
+    from roadwise.engines.scenario import apply_scenario, without_missing_items
 
     for scenario in ws.scenarios:
         if scenario.key == key:
-            return apply_scenario(ws, scenario)
+            usable, missing = without_missing_items(ws, scenario)
+            if missing:
+                # stderr: --json output stays one JSON document
+                err_console.print(
+                    f"[yellow]note:[/] scenario {key} changes {', '.join(missing)}, which "
+                    "the workspace no longer holds (removed since it was saved, e.g. by "
+                    "`roadwise sync --full --prune`); those changes are skipped",
+                    highlight=False,
+                )
+            return apply_scenario(ws, usable)
     known = ", ".join(s.key for s in ws.scenarios) or "none yet"
     raise ValidationError(f"unknown scenario '{key}' (known: {known})", field="--scenario")
 

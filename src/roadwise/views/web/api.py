@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Container
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -266,6 +267,9 @@ class ReleaseItem(BaseModel):
     value: float
     size: float
     team: str | None
+    #: The item is no longer in the workspace (removed since the plan was stored, e.g. by a
+    #: tracker sync with --prune); the stored plan still shows what was decided then.
+    removed: bool = False
 
 
 class ReleasePlanOut(BaseModel):
@@ -281,7 +285,9 @@ class ReleasePlanOut(BaseModel):
     greedy_violations: list[str]
 
 
-def release_out(plan: Any) -> ReleasePlanOut:
+def release_out(plan: Any, known: Container[str] | None = None) -> ReleasePlanOut:
+    """A stored release plan; with ``known`` (the workspace's item keys) the items it names that
+    are gone since are marked removed."""
     p = plan.payload
     meta = p.get("items", {})
 
@@ -296,6 +302,7 @@ def release_out(plan: Any) -> ReleasePlanOut:
                     value=float(m.get("value", 0.0)),
                     size=float(m.get("size", 0.0)),
                     team=m.get("team"),
+                    removed=known is not None and k not in known,
                 )
             )
         return sorted(out, key=lambda r: -r.value)
@@ -316,8 +323,9 @@ def release_out(plan: Any) -> ReleasePlanOut:
 
 @router.get("/release", response_model=ReleasePlanOut | None)
 def latest_release(request: Request, user: Reader) -> ReleasePlanOut | None:
-    plan = request.app.state.service.latest_release_plan()
-    return release_out(plan) if plan else None
+    service = request.app.state.service
+    plan = service.latest_release_plan()
+    return release_out(plan, service.workspace().item_by_key) if plan else None
 
 
 class ReleaseRun(BaseModel):

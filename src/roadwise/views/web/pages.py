@@ -259,7 +259,7 @@ def dashboard(request: Request, user: Viewer) -> Response:
             "objectives": service.objectives(),
             "delivery": delivery,
             "teams": {t.key: t.name for t in ws.teams},
-            "release": release_out(plan) if plan else None,
+            "release": release_out(plan, ws.item_by_key) if plan else None,
             "top": priorities.items[:5],
             "counts": counts,
         },
@@ -443,7 +443,7 @@ def item_edit(
 def release_page(request: Request, user: Viewer) -> Response:
     service = request.app.state.service
     plan = service.latest_release_plan()
-    out = release_out(plan) if plan else None
+    out = release_out(plan, service.workspace().item_by_key) if plan else None
     only_plan = only_greedy = []
     teams: list[tuple[str, float]] = []
     used: dict[str, float] = {}
@@ -655,9 +655,12 @@ def feedback_review(
 
 @router.get("/scenarios", response_class=HTMLResponse)
 def scenarios_page(request: Request, user: Viewer, compare: str = "") -> Response:
+    from roadwise.engines.scenario import without_missing_items
+
     service = request.app.state.service
     ws = service.workspace()
     comparison, error = None, None
+    skipped: tuple[str, ...] = ()
     if compare:
         try:
             comparison = service.compare_scenario(compare)
@@ -665,10 +668,19 @@ def scenarios_page(request: Request, user: Viewer, compare: str = "") -> Respons
             error = str(exc)
         if comparison is None and error is None:
             raise HTTPException(404, f"no scenario '{compare}'")
+        scenario = next((sc for sc in ws.scenarios if sc.key == compare), None)
+        if scenario is not None:
+            skipped = without_missing_items(ws, scenario)[1]
     return render(
         request,
         "scenarios.html",
-        {"ws": ws, "comparison": comparison, "error": error, "chosen": compare},
+        {
+            "ws": ws,
+            "comparison": comparison,
+            "error": error,
+            "chosen": compare,
+            "skipped": skipped,
+        },
     )
 
 

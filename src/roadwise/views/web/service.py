@@ -241,7 +241,11 @@ class Service:
         """The workspace as is beside scenario ``key``: two roadmaps, what moved and why."""
         import dataclasses
 
-        from roadwise.engines.scenario import apply_scenario, compare_roadmaps
+        from roadwise.engines.scenario import (
+            apply_scenario,
+            compare_roadmaps,
+            without_missing_items,
+        )
         from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
 
         ws = self.workspace()
@@ -250,7 +254,8 @@ class Service:
             return None
 
         def compute() -> Any:
-            changed = apply_scenario(ws, scenario)
+            # Changes to items removed since the scenario was saved are skipped (the page says so)
+            changed = apply_scenario(ws, without_missing_items(ws, scenario)[0])
             options = RoadmapOptions(time_limit=ROADMAP_TIME_LIMIT, workers=4, baseline=False)
             plan_a = plan_roadmap(ws, options)
             plan_b = plan_roadmap(

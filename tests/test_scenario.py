@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +143,61 @@ def test_compare_says_what_moved_and_why() -> None:
     assert moves["A"].shift_days == 3 and "estimate changed" in moves["A"].why
     assert moves["B"].shift_days == 3 and "follows A" in moves["B"].why
     assert cmp.cost_of_delay_b > cmp.cost_of_delay_a
+
+
+def test_scenario_add_names_the_bad_change_in_the_users_words(tmp_path: Path) -> None:
+    """`roadwise scenario add` errors name the option and text, not 'items.0.estimate.likly'."""
+    from typer.testing import CliRunner
+
+    from roadwise.views.cli import app
+    from roadwise.workspace import open_store
+
+    db = str(tmp_path / "rw.db")
+    open_store(db).replace(_ws())
+    runner = CliRunner()
+
+    def add(*args: str) -> str:
+        result = runner.invoke(app, ["scenario", "add", "s", "--db", db, *args])
+        assert result.exit_code == 1, result.output
+        return " ".join(result.output.split())
+
+    typo = add("--set", "item:A.estimate.likly=2")
+    assert "field '--set': 'item:A.estimate.likly=2': 'estimate.likly' is not a field" in typo
+    assert "items." not in typo
+    number = add("--set", "item:A.estimate.likely=abc")
+    assert "'item:A.estimate.likely=abc': estimate.likely: input should be a valid number" in number
+    assert "field '--set': 'item:NOPE.title=x': unknown item 'NOPE'" in add(
+        "--set", "item:NOPE.title=x"
+    )
+    hire = add("--hire", "t=2026-04-01")
+    assert "unknown team 't=2026-04-01' (teams: t)" in hire and "TEAM@DATE" in hire
+    date = add("--hire", "t@April")
+    assert "field '--hire': 't@April': 'April' is not a date" in date and "teams." not in date
+    assert "expected ENTITY:KEY, e.g. item:KW-12" in add("--remove", "NOPE")
+    assert "ENTITY:KEY.FIELD" not in add("--remove", "thing:NOPE")
+
+    # A bare key names the item or person it is; TEAM@DATE hires on that day.
+    ok = runner.invoke(
+        app,
+        [
+            "scenario",
+            "add",
+            "s",
+            "--db",
+            db,
+            "--remove",
+            "C",
+            "--remove",
+            "p",
+            "--hire",
+            "t@2026-04-01",
+        ],
+    )
+    assert ok.exit_code == 0, ok.output
+    (stored,) = open_store(db).load().scenarios
+    assert [(c.entity, c.key, c.action) for c in stored.changes] == [
+        ("item", "C", "remove"),
+        ("person", "p", "remove"),
+        ("person", "t", "add"),
+    ]
+    assert stored.changes[2].value["joins"] == "2026-04-01"

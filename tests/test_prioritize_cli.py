@@ -110,10 +110,45 @@ def test_explain_and_compare(db: str) -> None:
 def test_user_errors_are_one_line(db: str) -> None:
     out = runner.invoke(app, ["prioritize", "--db", db, "--explain", "NOPE"])
     assert out.exit_code == 1
-    assert "not among the ranked items" in out.output
+    assert "no item 'NOPE' in the workspace" in out.output
     assert "Traceback" not in out.output
     out = runner.invoke(app, ["prioritize", "--db", db, "--framework", "formula"])
     assert out.exit_code == 1 and "needs a formula" in out.output
+
+
+def test_explain_and_compare_say_why_an_item_has_no_rank(db: str) -> None:
+    """A typo, an epic, a done item and an unestimated one each get their own reason."""
+    from roadwise.domain import ItemKind, Status
+    from roadwise.workspace import open_store
+
+    store = open_store(db, create=False)
+    ws = store.load()
+    items = [
+        *(i.model_copy(update={"parent": "EPIC"}) if i.key == "PAY-2" else i for i in ws.items),
+        Item(key="EPIC", title="Payments", kind=ItemKind.EPIC),
+        Item(
+            key="PAY-9",
+            title="Shipped",
+            status=Status.DONE,
+            estimate=Estimate(low=1, likely=1, high=1),
+            value=ValueInputs(business_value=1, time_criticality=1, risk_reduction=1),
+        ),
+    ]
+    store.replace(Workspace(name="test", items=items))
+
+    def error(*args: str) -> str:
+        out = runner.invoke(app, ["prioritize", "--db", db, "--samples", "0", *args])
+        assert out.exit_code == 1, out.output
+        return " ".join(out.output.split())
+
+    assert "field '--explain': no item 'PAY-11' in the workspace; did you mean PAY-1" in error(
+        "--explain", "PAY-11"
+    )
+    epic = error("--compare", "PAY-1", "EPIC")
+    assert "field '--compare': EPIC is an epic with items under it" in epic
+    assert "its best-ranked open item is PAY-2" in epic
+    assert "PAY-9 is done, not open" in error("--explain", "PAY-9")
+    assert "item 'PAY-4' could not be scored" in error("--compare", "PAY-4", "PAY-1")
 
 
 def test_feedback_supplies_reach_for_items_without_it(tmp_path: Path) -> None:

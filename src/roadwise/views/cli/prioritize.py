@@ -106,6 +106,10 @@ def prioritize(
         external_inputs=external,
         moscow=moscow.value,
     )
+    if explain_item:
+        _check_ranked(ws, result, explain_item, "--explain")
+    for key in compare_items or ():
+        _check_ranked(ws, result, key, "--compare")
     explained = explain(result, explain_item) if explain_item else None
     compared = compare(result, *compare_items) if compare_items else None
     if as_json:
@@ -231,6 +235,50 @@ def _print_ranking(result: Any) -> None:
     for note in result.notes:
         if "could not be scored" not in note:
             console.print(f"[dim]{note}[/]", highlight=False)
+
+
+def _check_ranked(ws: Any, result: Any, key: str, option: str) -> None:
+    """Say why ``key`` has no rank in the user's terms: no such item (with the nearest keys),
+    an epic (with its best-ranked item), a closed item, or an item missing inputs."""
+    import difflib
+
+    ranked = {r.key: r for r in result.items}
+    if key in ranked:
+        return
+    unscored = next((u for u in result.unscored if u.key == key), None)
+    if unscored is not None:
+        raise RoadwiseError(f"item '{key}' could not be scored: {unscored.reason}", field=option)
+    item = ws.item_by_key.get(key)
+    if item is None:
+        near = difflib.get_close_matches(key, list(ranked), n=3, cutoff=0.8)
+        hint = f"; did you mean {' or '.join(near)}?" if near else ""
+        raise RoadwiseError(f"no item '{key}' in the workspace{hint}", field=option)
+    below: list[Any] = []
+    stack = [key]
+    while stack:
+        for child in ws.children(stack.pop()):
+            stack.append(child.key)
+            if child.key in ranked:
+                below.append(ranked[child.key])
+    if ws.children(key):
+        kind = str(getattr(item.kind, "value", item.kind)).replace("_", " ")
+        kind = f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
+        best = min(below, key=lambda r: r.rank) if below else None
+        hint = (
+            f"; its best-ranked open item is {best.key} (rank {best.rank}): try that"
+            if best
+            else "; none of its items is open"
+        )
+        raise RoadwiseError(
+            f"{key} is {kind} with items under it; only leaf items are ranked{hint}",
+            field=option,
+        )
+    status = getattr(item.status, "value", item.status).replace("_", " ")
+    raise RoadwiseError(
+        f"{key} is {status}, not open; only open items (idea, discovery, ready, in progress) "
+        "are ranked",
+        field=option,
+    )
 
 
 def _print_explain(result: Any, item: Any, bars: Any) -> None:

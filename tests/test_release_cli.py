@@ -87,6 +87,23 @@ def test_user_mistakes_get_one_line(db: str, args: list[str], message: str) -> N
     assert message in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--must", "S11"], "field '--must': unknown item 'S11'; did you mean S1?"),
+        (["--exclude", "NOPE"], "field '--exclude': unknown item 'NOPE'"),
+        (["--capacity", "Web=3"], "field '--capacity': unknown team 'Web' (teams: web)"),
+        (["--must", "DONE"], "field '--must': DONE is done; only open items can be planned"),
+        (["--must", "EPIC"], "field '--must': EPIC has items under it"),
+        (["--must", "S1", "--exclude", "S1"], "S1 cannot both ship and be left out"),
+    ],
+)
+def test_mistakes_name_the_option_and_what_exists(db: str, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["plan", "release", "--db", db, "--no-save", *args])
+    assert result.exit_code == 1, result.output
+    assert message in " ".join(result.output.split())
+
+
 def test_earlier_date_keeps_a_team_capacity_the_user_typed() -> None:
     """--by shortens the first release: a derived team capacity is recomputed for the shorter
     window, a typed one is scaled by the working days kept (it has no calendar behind it)."""

@@ -51,6 +51,40 @@ def item_scores(ws: Workspace) -> tuple[dict[str, float], str]:
     return scores, f"prioritisation ({result.framework_label}, value before effort)"
 
 
+def _check_keys(ws: Any, must: list[str], exclude: list[str], teams: dict[str, float]) -> None:
+    """Unknown keys are named with the option they came from, the nearest item keys and the
+    team keys (the engine can only say 'must/exclude' or 'capacity')."""
+    import difflib
+
+    for option, keys in (("--must", must), ("--exclude", exclude)):
+        for key in keys:
+            if key not in ws.item_by_key:
+                near = difflib.get_close_matches(key, list(ws.item_by_key), n=3, cutoff=0.8)
+                hint = f"; did you mean {' or '.join(near)}?" if near else ""
+                raise ValidationError(f"unknown item '{key}'{hint}", field=option)
+    for key in must:
+        item = ws.item_by_key[key]
+        if not item.is_open:
+            status = str(getattr(item.status, "value", item.status)).replace("_", " ")
+            raise ValidationError(
+                f"{key} is {status}; only open items can be planned", field="--must"
+            )
+        if ws.children(key):
+            raise ValidationError(
+                f"{key} has items under it; name those (the items that carry the work)",
+                field="--must",
+            )
+    both = sorted(set(must) & set(exclude))
+    if both:
+        raise ValidationError(
+            f"{', '.join(both)} cannot both ship and be left out", field="--must/--exclude"
+        )
+    for team in teams:
+        if team not in ws.team_by_key:
+            known = ", ".join(sorted(ws.team_by_key)) or "none"
+            raise ValidationError(f"unknown team '{team}' (teams: {known})", field="--capacity")
+
+
 def parse_capacity(values: list[str]) -> tuple[float | None, dict[str, float]]:
     """``--capacity 120`` (total per release) and ``--capacity web=40`` (one team)."""
     total: float | None = None
@@ -197,6 +231,7 @@ def plan_release_command(
     if not ws.items:
         raise RoadwiseError(f"{db_url(db)} holds no backlog items; run `roadwise sample` first")
     total, teams = parse_capacity(capacity)
+    _check_keys(ws, must, exclude, teams)
     scores, source = item_scores(ws) if objective != ObjectiveChoice.customers else ({}, "")
     options = ReleaseOptions(
         releases=releases,

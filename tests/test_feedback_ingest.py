@@ -159,3 +159,27 @@ def test_streaming_reads_lazily_in_bounded_memory(tmp_path: Path) -> None:
     # Holding the rows would take several times the file size; a stream keeps one row and a
     # 64-bit digest per key seen (to catch repeated ids): about 100 bytes a row.
     assert peak < size / 2
+
+
+def test_misshapen_csv_rows_are_named_for_what_is_wrong(tmp_path: Path) -> None:
+    """An unquoted comma and a quote never closed are said as such, not as a bad date."""
+    path = tmp_path / "tickets.csv"
+    path.write_text(
+        "id,text,date\n"
+        "a1,Exports garble umlauts,2026-01-01\n"
+        "a2,Search is slow, really slow,2026-01-02\n"  # row 3: an unquoted comma
+        "a3,Padded row,2026-01-03,,\n"  # trailing empty cells are fine
+        'a4,"Dark mode please,2026-01-04\n'  # row 5: the quote is never closed...
+        "a5,Love the inbox,2026-01-05\n",  # ...and swallows this row
+        encoding="utf-8",
+    )
+    rows = list(read_feedback(path, customers=[]))
+    errors = [r for r in rows if isinstance(r, RowError)]
+    assert [e.row for e in errors] == [3, 5]
+    assert "the row has 4 cells but the header has 3 columns" in errors[0].message
+    assert str(errors[0]).startswith("row 3: ")  # no "field ''"
+    assert "double quote opened in this row is never closed" in errors[1].message
+    assert [r.feedback.text for r in rows if isinstance(r, FeedbackRow)] == [
+        "Exports garble umlauts",
+        "Padded row",
+    ]

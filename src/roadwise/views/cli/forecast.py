@@ -507,6 +507,13 @@ def roadmap(
     )
 
     loaded = _load(db, None, "tawos", None, need_ws=True)
+    if not loaded.ws.history:
+        # Without it every date would read "not within 10 years".
+        raise RoadwiseError(
+            "the workspace has no delivery history to learn the teams' pace from; import "
+            "some (see docs/forecasting.md)",
+            field="history",
+        )
     order, plan_key, not_in_plan = _stored_plan_order(db, loaded.ws, plan)
     run = simulate_workspace(
         loaded.ws,
@@ -516,6 +523,9 @@ def roadmap(
         trials=trials,
         seed=seed,
     )
+    if not run.items:
+        raise RoadwiseError("nothing to replay: no open items with a team")
+    idle = sorted(t for t, flow in run.flows.items() if not np.any(flow.history > 0))
     result, flows_note = run.forecast, run.describe()
     counts: dict[str, int] = {}
     for o in result.items:
@@ -541,6 +551,7 @@ def roadmap(
                 "plan": plan_key,
                 "order": run.source,
                 "not_in_plan": not_in_plan,
+                "teams_without_history": idle,
                 "finish_all": {str(k): v for k, v in result.finish_all.items()},
                 "items": rows,
                 "team_calibration": {t: _calibration_json(c) for t, c in calibrations.items()},
@@ -557,6 +568,12 @@ def roadmap(
             f"({flows_note}). All done by {_fmt(result.finish_all[85])} (85 %).",
             highlight=False,
         )
+        if idle:
+            console.print(
+                f"[yellow]note:[/] no finished work in the history of team(s) "
+                f"{', '.join(idle)}: their items cannot be dated.",
+                highlight=False,
+            )
         if not_in_plan:
             shown = ", ".join(not_in_plan[:8]) + (" …" if len(not_in_plan) > 8 else "")
             console.print(

@@ -69,6 +69,21 @@ def test_items_list_filters_and_json(db: str) -> None:
     assert code == 2 and "shipped" in out  # Typer names the valid choices
 
 
+def test_items_list_names_a_filter_that_matches_nothing_known(db: str) -> None:
+    """A typo in --team, --theme or --parent is an error naming what exists, not '0 items'."""
+    code, out = run("items", "list", "--team", "API", "--db", db)
+    assert code == 1 and "field '--team': unknown team 'API' (teams: api, web)" in out
+    code, out = run("items", "list", "--theme", "feature", "--db", db)
+    assert code == 1 and "unknown theme 'feature' (themes: features)" in out
+    code, out = run("items", "list", "--parent", "E9", "--db", db)
+    assert code == 1 and "no item 'E9' in the workspace" in out
+    # A known team with nothing matching is a plain empty list; one match is "1 item".
+    code, out = run("items", "list", "--team", "web", "--status", "dropped", "--db", db)
+    assert code == 0 and "0 items" in out
+    code, out = run("items", "list", "--parent", "E1", "--search", "card", "--db", db)
+    assert code == 0 and out.split("\n", 1)[0].strip() == "1 item"
+
+
 def test_items_show_add_edit(db: str) -> None:
     code, out = run("items", "show", "S1", "--db", db)
     assert code == 0 and "title: Card form" in out and "version: 1" in out

@@ -124,8 +124,10 @@ def sample(
     if as_json:
         print_json({**_summary(ws), "db": store.url, "seconds": round(elapsed, 3)})
         return
-    _print_summary(ws, f"Sample product (seed {seed}) stored in {store.url}")
-    console.print(f"Done in {elapsed:.1f} s.")
+    # The database URL on its own line: as part of the narrow table's title it was broken
+    # mid-path ("sqlite:////tmp/kitewire" / ".db").
+    _print_summary(ws, f"Sample product (seed {seed})")
+    console.print(f"Stored in {store.url} in {elapsed:.1f} s.", highlight=False, soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- import / export
@@ -349,6 +351,22 @@ _STATUS_STYLE = {
 }
 
 
+def _check_filters(ws: Workspace, teams: list[str], themes: list[str], parent: str | None) -> None:
+    """A filter naming no team, theme or item is a typo, not an empty backlog: say which."""
+    for option, asked, known in (
+        ("--team", teams, sorted(ws.team_by_key)),
+        ("--theme", themes, sorted(t.key for t in ws.themes)),
+    ):
+        for key in asked:
+            if key not in known:
+                raise RoadwiseError(
+                    f"unknown {option[2:]} '{key}' ({option[2:]}s: {', '.join(known) or 'none'})",
+                    field=option,
+                )
+    if parent is not None and parent not in ws.item_by_key:
+        raise RoadwiseError(f"no item '{parent}' in the workspace", field="--parent")
+
+
 @items_app.command("list")
 @handles_errors
 def items_list(
@@ -384,13 +402,18 @@ def items_list(
     )
     if open_only:
         found = [i for i in found if i.is_open]
+    if not found and (team or theme or parent):
+        _check_filters(store.load(), team, theme, parent)
     total = len(found)
     if limit is not None:
         found = found[:limit]
     if as_json:
         print_json([i.model_dump(mode="json") for i in found])
         return
-    table = Table(title=f"{total} items" + (f" (first {len(found)})" if len(found) < total else ""))
+    noun = "item" if total == 1 else "items"
+    table = Table(
+        title=f"{total} {noun}" + (f" (first {len(found)})" if len(found) < total else "")
+    )
     for column in ("key", "title", "kind", "status", "team", "estimate", "parent"):
         table.add_column(column, overflow="fold" if column == "title" else "ellipsis")
     for item in found:

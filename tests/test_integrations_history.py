@@ -152,7 +152,7 @@ def test_export_jira_csv_writes_the_import_layout_with_planned_dates(tmp_path: P
     assert header.count("Labels") == 2  # one column per label, as Jira's importer expects
     s1 = dict(zip(header, rows[2], strict=False))
     assert s1["Summary"] == "Card form" and s1["Story Points"] == "3"
-    assert s1["Due Date"] == "2026-01-16" and s1["Sprint"] == "Sprint 1"
+    assert s1["Due Date"] == "2026-01-16" and s1["Sprint"] == "Sprint 0"
     assert s1["Parent Id"] == rows[1][0]
     assert [v for h, v in zip(header, rows[2], strict=True) if h == "Labels"] == ["ui", "web"]
     # Read back with Roadwise's own Jira reader (as if it came back from Jira).

@@ -85,3 +85,26 @@ def test_user_errors_are_one_line(db: str) -> None:
     assert result.exit_code == 1 and "ENTITY:KEY.FIELD=VALUE" in result.output
     result = runner.invoke(app, ["plan", "roadmap", "--db", db, "--objective", "value-by-date"])
     assert result.exit_code == 1 and "--by" in result.output
+
+
+def test_jira_export_names_the_sprints_the_roadmap_shows(db: str, tmp_path: Path) -> None:
+    import csv
+
+    planned = runner.invoke(
+        app,
+        ["plan", "roadmap", "--db", db, "--time-limit", "1", "--workers", "2"]
+        + ["--no-baseline", "--name", "sprints", "--json"],
+    )
+    assert planned.exit_code == 0, planned.output
+    leaves = {r["title"]: r for r in json.loads(planned.stdout)["items"] if r["level"] == "leaf"}
+    out = tmp_path / "jira.csv"
+    exported = runner.invoke(
+        app, ["export", "jira-csv", str(out), "--db", db, "--plan", "sprints", "--json"]
+    )
+    assert exported.exit_code == 0, exported.output
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["Summary"] in leaves]
+    assert rows
+    for row in rows:
+        # The sprint the table shows for an item is the sprint Jira is told, by the same name.
+        assert row["Sprint"] == f"Sprint {leaves[row['Summary']]['sprint']}", row["Summary"]

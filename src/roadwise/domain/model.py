@@ -465,6 +465,12 @@ class Cycles(Model):
     def sprint_start(self, index: int) -> dt.date:
         return self.first_sprint_start + dt.timedelta(days=index * self.sprint_length_days)
 
+    def sprint_name(self, index: int) -> str:
+        """The one name of sprint ``index`` in every view and export ("Sprint 23"): the
+        number is the workspace's own sprint number (``first_sprint_start`` begins sprint 0),
+        never renumbered for one output."""
+        return f"Sprint {index}"
+
 
 # --------------------------------------------------------------------------- customers
 

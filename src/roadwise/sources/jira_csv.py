@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from roadwise.domain import Item
+from roadwise.domain import Cycles, Item
 from roadwise.errors import RoadwiseError
 from roadwise.sources._time import naive_utc
 from roadwise.sources.tracker_mapping import TrackerIssue, TrackerMapping
@@ -272,9 +272,12 @@ def _with_blockers(issue: TrackerIssue, extra: list[str]) -> TrackerIssue:
 
 
 def write_jira_import_csv(
-    items: Sequence[Item], rows: Sequence[Mapping[str, Any]], path: Path
+    items: Sequence[Item], rows: Sequence[Mapping[str, Any]], path: Path, cycles: Cycles
 ) -> int:
     """Items as a file for Jira's CSV importer (System > External system import > CSV).
+
+    ``Sprint`` is the planned start sprint under the workspace's own name for it
+    (:meth:`Cycles.sprint_name`), so the file and Roadwise's tables say the same sprint.
 
     Repeated ``Labels`` columns carry one label each, as Jira expects; ``Issue Id`` and
     ``Parent Id`` keep the hierarchy; dates are ISO (choose ``yyyy-MM-dd`` in the importer).
@@ -322,7 +325,7 @@ def write_jira_import_csv(
                     f"{item.estimate.likely:g}" if item.estimate else "",
                     str(row.get("start") or ""),
                     due,
-                    f"Sprint {int(row['sprint']) + 1}" if row.get("sprint") is not None else "",
+                    cycles.sprint_name(int(row["sprint"])) if row.get("sprint") is not None else "",
                     *[t.replace(" ", "_") for t in tags],
                 ]
             )

@@ -359,7 +359,7 @@ def export_target(
             raise RoadwiseError(f"folder {file.parent} does not exist", file=str(file))
         from roadwise.sources.jira_csv import write_jira_import_csv
 
-        count = write_jira_import_csv(ws.items, rows, file)
+        count = write_jira_import_csv(ws.items, rows, file, ws.cycles)
         if as_json:
             print_json({"file": str(file), "items": count, "planned": len(rows)})
         else:

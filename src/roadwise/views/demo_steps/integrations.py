@@ -16,7 +16,7 @@ def tracker_round_trip(ctx: DemoContext) -> None:
     roadmap = ctx.results.get("roadmap")
     rows = roadmap.records() if roadmap is not None else []
     plan_path = ctx.out_dir / "roadmap-jira-import.csv"
-    count = write_jira_import_csv(ctx.ws.items, rows, plan_path)
+    count = write_jira_import_csv(ctx.ws.items, rows, plan_path, ctx.ws.cycles)
     ctx.outputs.append(plan_path)
 
     # Pretend Jira took the file and exported it again (keys assigned): the import path must

@@ -92,8 +92,10 @@ def test_jira_export_names_the_sprints_the_roadmap_shows(db: str, tmp_path: Path
 
     planned = runner.invoke(
         app,
-        ["plan", "roadmap", "--db", db, "--time-limit", "1", "--workers", "2"]
-        + ["--no-baseline", "--name", "sprints", "--json"],
+        [
+            *("plan", "roadmap", "--db", db, "--time-limit", "1", "--workers", "2"),
+            *("--no-baseline", "--name", "sprints", "--json"),
+        ],
     )
     assert planned.exit_code == 0, planned.output
     leaves = {r["title"]: r for r in json.loads(planned.stdout)["items"] if r["level"] == "leaf"}
@@ -108,3 +110,23 @@ def test_jira_export_names_the_sprints_the_roadmap_shows(db: str, tmp_path: Path
     for row in rows:
         # The sprint the table shows for an item is the sprint Jira is told, by the same name.
         assert row["Sprint"] == f"Sprint {leaves[row['Summary']]['sprint']}", row["Summary"]
+
+
+def test_capacity_over_allocation_stays_in_the_sprints_shown(db: str) -> None:
+    import re
+
+    args = ["capacity", "--db", db, "--time-limit", "1", "--sprints", "2"]
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    shown = {r["sprint"] for r in data["demand"]}
+    assert len(shown) == 2
+    assert {o["sprint"] for o in data["over_allocated"]} <= shown
+    assert data["over_allocated_later"] >= 0
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())  # the sentence as read, whatever the wrapping
+    line = text[text.index("over-allocated") - 4 :]
+    assert f"sprints {min(shown)}-{max(shown)}" in line
+    # Every example names a sprint in the table; what lies beyond is only counted.
+    assert {int(s) for s in re.findall(r"sprint (\d+):", line)} <= shown
+    if data["over_allocated_later"]:
+        assert f"{data['over_allocated_later']} more in later sprints" in line

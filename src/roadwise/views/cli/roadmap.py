@@ -375,10 +375,13 @@ def capacity_command(
     options = RoadmapOptions(time_limit=time_limit, baseline=False)
     roadmap = plan_roadmap(ws, options)
     rows = capacity_vs_demand(ws, roadmap, sprints=sprints)
-    over = over_allocated(ws, roadmap)
     cal_rows = sprint_capacity(roadmap.calendar, ws.cycles)
     first = int(roadmap.calendar.sprint[0])
     cal_rows = [r for r in cal_rows if r.sprint < first + sprints]
+    # Over-allocation in the sprints shown, like every other number here; later ones counted.
+    over_all = over_allocated(ws, roadmap)
+    over = [o for o in over_all if first <= o.sprint < first + sprints]
+    later = len(over_all) - len(over)
     extra: dict[str, Any] = {}
     values: list[Any] = []
     if what_if:
@@ -401,6 +404,7 @@ def capacity_command(
                 "capacity": [dataclasses.asdict(r) for r in cal_rows],
                 "demand": [dataclasses.asdict(r) | {"over": r.over} for r in rows],
                 "over_allocated": [dataclasses.asdict(o) for o in over],
+                "over_allocated_later": later,
                 **extra,
             }
         )
@@ -442,17 +446,22 @@ def capacity_command(
             ),
             highlight=False,
         )
+    shown = f"sprint {first}" if sprints == 1 else f"sprints {first}-{first + sprints - 1}"
+    beyond = f" ({later} more in later sprints; --sprints N shows more)" if later else ""
     if over:
         console.print(
-            f"[yellow]{len(over)} over-allocated person-sprints[/], e.g. "
+            f"[yellow]{len(over)} over-allocated person-sprint{'s' if len(over) != 1 else ''}"
+            f"[/] in {shown}{', e.g.' if len(over) > 5 else ':'} "
             + "; ".join(
                 f"{o.person} sprint {o.sprint}: {o.assigned_days:.1f} of {o.capacity_days:.1f} days"
                 for o in over[:5]
-            ),
+            )
+            + beyond
+            + ".",
             highlight=False,
         )
     else:
-        console.print("Nobody is over-allocated.")
+        console.print(f"Nobody is over-allocated in {shown}{beyond}.", highlight=False)
     if extra:
         console.print(
             one_more_engineer_sentence(values, ws.settings.currency, ramp_up_days=30),

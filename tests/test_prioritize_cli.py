@@ -201,3 +201,133 @@ def test_feedback_supplies_reach_for_items_without_it(tmp_path: Path) -> None:
     sso = next(i for i in data["items"] if i["key"] == "SSO")
     assert sso["score"] == pytest.approx(3 * 2 * 1.0 / 2)  # three customers asked
     assert any("customer feedback" in note for note in data["notes"])
+
+
+@pytest.fixture()
+def skewed_db(tmp_path: Path) -> str:
+    """Two items whose point scores and expected scores disagree: LONG is 16 WSJF at its
+    likely job size of 1 (20 x 0.8 feasibility), but the job might take 10, so its expected
+    WSJF (about 8) is far below SURE's exact 12."""
+    from roadwise.workspace import open_store
+
+    items = [
+        Item(
+            key="LONG",
+            title="Long tail",
+            estimate=Estimate(low=1, likely=1, high=10),
+            technical_risk=0.4,
+            value=ValueInputs(business_value=20, time_criticality=0, risk_reduction=0),
+        ),
+        Item(
+            key="SURE",
+            title="Well known",
+            estimate=Estimate(low=2, likely=2, high=2),
+            value=ValueInputs(business_value=24, time_criticality=0, risk_reduction=0),
+        ),
+    ]
+    path = tmp_path / "skewed.db"
+    open_store(str(path)).replace(Workspace(name="skewed", items=items))
+    return str(path)
+
+
+def _table(output: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The ranking table's header and rows (the columns of a simple Rich table)."""
+    import re
+
+    lines = output.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.strip().startswith("──"))
+    header = re.split(r"\s{2,}", lines[rule - 1].strip())
+    rows = []
+    for line in lines[rule + 1 :]:
+        if not line.strip():
+            break
+        rows.append(dict(zip(header, re.split(r"\s{2,}", line.strip()), strict=True)))
+    return header, rows
+
+
+def test_the_ranking_column_comes_first_and_the_point_score_is_named(skewed_db: str) -> None:
+    """Ranked by expected score: that is the first number of a row and it never rises down
+    the table; the point score (most likely values) is a separate, named column."""
+    out = runner.invoke(app, ["prioritize", "--db", skewed_db, "--top", "1", "--seed", "1"])
+    assert out.exit_code == 0, out.output
+    header, rows = _table(out.output)
+    numbers = [h for h in header if h not in ("#", "item", "title", "quadrant")]
+    assert numbers[0] == "expected" and "point score" in numbers and "score" not in numbers
+    assert [r["item"] for r in rows] == ["SURE", "LONG"]
+    expected = [float(r["expected"]) for r in rows]
+    assert expected == sorted(expected, reverse=True)
+    # The case that made the old table confusing: the first item has the lower point score.
+    assert float(rows[0]["point score"]) < float(rows[1]["point score"])
+    text = " ".join(out.output.split())
+    assert "by expected WSJF" in text and "which the ranking orders by" in text
+
+    data = json.loads(
+        runner.invoke(app, ["prioritize", "--db", skewed_db, "--json", "--seed", "1"]).output
+    )
+    assert data["ranked_by"] == "expected"
+    assert {"score", "expected"} <= set(data["field_meanings"])
+    ranked = [i[data["ranked_by"]] for i in data["items"]]
+    assert ranked == sorted(ranked, reverse=True)
+    assert data["items"][0]["score"] < data["items"][1]["score"]  # score is the point score
+
+
+def test_without_samples_the_uncertainty_columns_are_left_out(skewed_db: str) -> None:
+    base = ["prioritize", "--db", skewed_db, "--samples", "0"]
+    out = runner.invoke(app, base)
+    assert out.exit_code == 0, out.output
+    header, rows = _table(out.output)
+    assert "score" in header
+    for gone in ("expected", "90% interval", "P(top 2)", "exp. rank", "point score"):
+        assert gone not in header
+    assert [r["item"] for r in rows] == ["LONG", "SURE"]  # by the point score, 16 > 12
+    assert "Nothing was sampled" in " ".join(out.output.split())
+
+    data = json.loads(runner.invoke(app, [*base, "--json", "--explain", "LONG"]).output)
+    assert data["ranked_by"] == "score" and data["samples"] == 0
+    for item in [*data["items"], data["explain"]["item"]]:
+        assert {"interval", "p_top_k", "expected_rank"}.isdisjoint(item)
+    assert {"interval", "p_top_k", "expected_rank"}.isdisjoint(data["field_meanings"])
+    rows_csv = list(csv.DictReader(io.StringIO(runner.invoke(app, [*base, "--csv"]).output)))
+    assert {"p5", "p95", "p_top_k", "expected_rank"}.isdisjoint(rows_csv[0])
+    explained = runner.invoke(app, [*base, "--explain", "LONG"]).output
+    assert "P(top" not in explained and "interval" not in explained
+    assert "rank 1 of 2 by WSJF" in explained
+
+    # With samples they are all there.
+    sampled = json.loads(runner.invoke(app, ["prioritize", "--db", skewed_db, "--json"]).output)
+    assert {"interval", "p_top_k", "expected_rank"} <= set(sampled["items"][0])
+    header, _ = _table(runner.invoke(app, ["prioritize", "--db", skewed_db]).output)
+    assert {"expected", "90% interval", "P(top 2)", "exp. rank"} <= set(header)
+
+
+def test_explain_shows_what_each_factor_puts_into_the_formula(skewed_db: str) -> None:
+    """The feasibility multiplies by 1 - 0.5 x 40 % = 0.8, not by the 40 % risk; every
+    column of both tables has a header."""
+    out = runner.invoke(app, ["prioritize", "--db", skewed_db, "--explain", "LONG"])
+    assert out.exit_code == 0, out.output
+    assert "feasibility: 1 − 0.5 × technical risk 40%" in " ".join(
+        c.strip() for line in out.output.splitlines() for c in line.split("│") if c.strip()
+    )
+    feasibility = next(line for line in out.output.splitlines() if "feasibility" in line)
+    cells = [c.strip() for c in feasibility.split("│") if c.strip()]
+    assert cells[1:] == ["40%", "multiplies", "× 0.8"]  # the label may wrap
+    job = next(line for line in out.output.splitlines() if "job size" in line)
+    assert [c.strip() for c in job.split("│") if c.strip()] == ["job size", "1", "divides", "÷ 1"]
+    headers = [line for line in out.output.splitlines() if line.startswith("┃")]
+    assert len(headers) == 2  # contributions and tornado
+    for line in headers:
+        names = [c.strip() for c in line.strip("┃").split("┃")]
+        assert all(names), line
+    assert "swing" in headers[1]
+    assert "(20 + 0 + 0) / 1 × 0.8 = 16" in out.output
+
+
+def test_an_unknown_framework_or_moscow_mode_is_one_line(db: str) -> None:
+    for args, expected in (
+        (["--framework", "foo"], "unknown framework 'foo'; use one of rice, ice, wsjf, cd3"),
+        (["--moscow", "maybe"], "unknown MoSCoW mode 'maybe'; use one of tie_break, constraint"),
+    ):
+        out = runner.invoke(app, ["prioritize", "--db", db, *args])
+        assert out.exit_code == 1, out.output
+        assert expected in " ".join(out.output.split())
+        assert "Value error" not in out.output and "Usage" not in out.output

@@ -67,3 +67,26 @@ def test_demo_step_stores_the_ranking_and_writes_the_matrix(tmp_path: Path) -> N
     assert isinstance(ctx.results["priorities"], PriorityResult)
     matrix = tmp_path / "priority-matrix.svg"
     assert matrix in ctx.outputs and matrix.read_text().lstrip().startswith("<svg")
+
+
+def test_demo_table_leads_with_the_column_the_ranking_orders_by(tmp_path: Path) -> None:
+    """The demo ranks by expected score, so that is its first number; the point score is
+    named, and the expected column never rises down the table."""
+    import re
+
+    from roadwise.views.demo import DemoContext
+    from roadwise.views.demo_steps.prioritize import prioritise
+
+    buffer = io.StringIO()
+    ctx = DemoContext(
+        out_dir=tmp_path, db_url=str(tmp_path / "x.db"), console=Console(file=buffer, width=120)
+    )
+    ctx.workspace = backlog()
+    prioritise(ctx)
+    lines = buffer.getvalue().splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.strip().startswith("──"))
+    header = re.split(r"\s{2,}", lines[rule - 1].strip())
+    assert header[:5] == ["#", "item", "expected", "90% interval", "point score"]
+    rows = [re.split(r"\s{2,}", line.strip()) for line in lines[rule + 1 :] if line.strip()]
+    expected = [float(r[2]) for r in rows[: ctx.results["priorities"].top_k]]
+    assert expected == sorted(expected, reverse=True)

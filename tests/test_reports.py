@@ -535,6 +535,37 @@ def test_cli_writes_a_report_and_explains_a_missing_workspace(tmp_path: Path) ->
     assert "Traceback" not in missing.output
 
 
+def test_cli_refuses_an_unknown_report_kind_or_format_in_one_line(tmp_path: Path) -> None:
+    """Not Typer's usage panel ("Value error, 'foo' is not one of …", exit 2): one line that
+    lists the kinds, exit 1, like the other commands' errors; --help names KIND and the kinds."""
+    from typer.testing import CliRunner
+
+    from roadwise.views.cli import app
+
+    runner = CliRunner()
+    db = str(tmp_path / "ws.db")
+    for args, expected in (
+        (
+            ["report", "foo"],
+            "unknown report kind 'foo'; use one of executive, roadmap, status, "
+            "release-notes, risks, resources, all",
+        ),
+        (
+            ["report", "status", "--format", "docx"],
+            "unknown report format 'docx'; use one of html, md, pdf",
+        ),
+    ):
+        result = runner.invoke(app, [*args, "--db", db])
+        assert result.exit_code == 1, result.output
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and expected in lines[0], result.output
+        assert "Value error" not in result.output and "Usage" not in result.output
+    usage = runner.invoke(app, ["report", "--help"]).output
+    assert "roadwise report [OPTIONS] {KIND}" in usage and "{kind}" not in usage
+    words = re.sub(r"[\s│]+", " ", usage)  # the help panel wraps at the terminal's width
+    assert "executive, roadmap, status, release-notes, risks, resources, all" in words
+
+
 def test_risk_register_names_schedule_misses_and_sustained_bottlenecks() -> None:
     from types import SimpleNamespace
 

@@ -142,9 +142,11 @@ class Framework(ABC):
         if self.options.risk_penalty == 0 or x["technical_risk"] == 0:
             return [], ""
         factor = 1.0 - self.options.risk_penalty * x["technical_risk"]
+        # The label carries the risk: the factor, not the risk, is what the score multiplies.
         c = Contribution(
             "technical_risk",
-            f"feasibility (technical risk {x['technical_risk']:.0%})",
+            f"feasibility: 1 − {_fmt(self.options.risk_penalty)} × technical risk "
+            f"{x['technical_risk']:.0%}",
             x["technical_risk"],
             "multiplies",
             factor,
@@ -297,10 +299,18 @@ class Cd3(Framework):
         ]
         text = _fmt(x["cost_of_delay"])
         if urgency != 1.0:
+            profile = next(
+                (n for n, c in PROFILE_CODES.items() if c == x.get("_profile")),
+                self.options.cod_profile,
+            )
+            to_deadline = x.get("weeks_to_deadline", float("nan"))
+            why = f"{profile} profile" + (
+                f", {_fmt(to_deadline)} weeks to the deadline" if to_deadline == to_deadline else ""
+            )
             parts.append(
                 Contribution(
                     "weeks_to_deadline",
-                    "urgency (cost-of-delay profile)",
+                    f"urgency ({why})",
                     x.get("weeks_to_deadline", float("nan")),
                     "multiplies",
                     urgency,
@@ -308,7 +318,7 @@ class Cd3(Framework):
             )
             text += f" × {_fmt(urgency)}"
         per_week = _fmt(self.options.points_per_week)
-        duration = f"duration in weeks (effort ÷ {per_week} points a week)"
+        duration = f"duration in weeks (effort {_fmt(x['effort'])} ÷ {per_week} points a week)"
         parts.append(Contribution("effort", duration, x["effort"], "divides", weeks))
         feas, feas_text = self._feasibility_part(x)
         return (*parts, *feas), f"{text} / {_fmt(weeks)} weeks{feas_text} = {_fmt(score)}"

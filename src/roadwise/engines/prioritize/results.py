@@ -12,9 +12,11 @@ from roadwise.engines.prioritize.inputs import InputTable
 class Contribution:
     """One factor of an item's score, as the framework's arithmetic uses it.
 
+    ``value`` is the input as estimated (a technical risk of 0.22, an effort of 2 points).
     ``role`` is ``adds`` (``amount`` is the points it adds to the score or to the numerator),
-    ``multiplies`` or ``divides`` (``amount`` is the factor), or ``uses`` (user formulas,
-    where the arithmetic is the user's own).
+    ``multiplies`` or ``divides`` (``amount`` is the factor the score is multiplied or divided
+    by, which may differ from ``value``: a feasibility of 1 − 0.5 × 0.22 = 0.89, a duration
+    of 2 / 5 = 0.4 weeks), or ``uses`` (user formulas, where the arithmetic is the user's own).
     """
 
     input: str
@@ -126,6 +128,22 @@ class EpicRollup:
     """Total likely effort of its ranked items (points)."""
 
 
+SIMULATION_FIELDS = ("interval", "p_top_k", "expected_rank")
+"""Item fields that exist only when the uncertainty was sampled."""
+
+FIELD_MEANINGS = {
+    "rank": "position in the ranking (1 = do first)",
+    "score": "the score with every input at its most likely value (the point score)",
+    "expected": "the mean score over the Monte Carlo samples (equals score without sampling); "
+    "the ranking orders by it (within MoSCoW groups when MoSCoW is a constraint)",
+    "interval": "5th and 95th percentile of the sampled score",
+    "p_top_k": "share of the samples in which the item is in the top k",
+    "expected_rank": "the item's mean rank over the samples",
+    "value": "the framework's value side, before effort (for the quadrants)",
+}
+"""What the ranked items' numeric fields mean, for readers of the JSON."""
+
+
 @dataclass(frozen=True, slots=True)
 class PriorityResult:
     framework: str
@@ -144,6 +162,18 @@ class PriorityResult:
     # What the follow-up questions (explain, compare, tornado) need; not part of the output.
     table: InputTable | None = field(default=None, repr=False, compare=False)
     engine: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def simulated(self) -> bool:
+        """Whether the estimates' uncertainty was sampled (samples > 0 and some input is a
+        range). Without it the interval, P(top k) and expected rank carry no information."""
+        return self.samples > 0
+
+    @property
+    def ranked_by(self) -> str:
+        """The item field the ranking orders by: ``expected`` when simulated, else ``score``
+        (the two are equal then)."""
+        return "expected" if self.simulated else "score"
 
     def item(self, key: str) -> RankedItem:
         for ranked in self.items:
@@ -168,7 +198,19 @@ class PriorityResult:
                 "notes",
             )
         }
-        data["items"] = [asdict(i) for i in self.items]
+        data["ranked_by"] = self.ranked_by
+        data["field_meanings"] = {
+            name: text
+            for name, text in FIELD_MEANINGS.items()
+            if self.simulated or name not in SIMULATION_FIELDS
+        }
+        items = [asdict(i) for i in self.items]
+        if not self.simulated:
+            # A degenerate interval, a 0/1 P(top k) and the rank again say nothing.
+            for item in items:
+                for name in SIMULATION_FIELDS:
+                    del item[name]
+        data["items"] = items
         data["unscored"] = [asdict(i) for i in self.unscored]
         data["coin_flips"] = [asdict(c) for c in self.coin_flips]
         data["information_value"] = [asdict(v) for v in self.information_value]

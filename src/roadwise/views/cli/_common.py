@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import wraps
 from typing import Any, TypeVar
@@ -70,3 +70,16 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "tolist"):
         return value.tolist()
     raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def one_of(value: str, choices: Iterable[str], what: str, option: str | None = None) -> str:
+    """``value`` when it is one of ``choices``; otherwise a one-line error that lists them.
+
+    For a choice a user types (a report kind, a framework): Typer's own refusal of an enum
+    value is a usage panel reading "Value error, 'x' is not one of …" with exit status 2.
+    """
+    known = list(choices)
+    if value not in known:
+        listed = ", ".join(known)
+        raise RoadwiseError(f"unknown {what} '{value}'; use one of {listed}", field=option)
+    return value

@@ -20,6 +20,7 @@ from roadwise.views.cli._common import (
     console,
     db_url,
     handles_errors,
+    one_of,
     print_json,
 )
 
@@ -52,8 +53,14 @@ def _num(value: float) -> str:
 @app.command()
 @handles_errors
 def prioritize(
-    framework: FrameworkChoice | None = typer.Option(
-        None, "--framework", "-f", help="Scoring framework (default: the workspace's setting)."
+    # Choices are plain strings checked in the body, so a typo is a one-line error naming
+    # the choices (a Typer enum answers with a usage panel and "Value error").
+    framework_name: str | None = typer.Option(
+        None,
+        "--framework",
+        "-f",
+        metavar="|".join(FrameworkChoice),
+        help="Scoring framework (default: the workspace's setting).",
     ),
     top: int | None = typer.Option(
         None,
@@ -69,11 +76,18 @@ def prioritize(
         None, "--compare", metavar="A B", help="Say in one sentence why A ranks above B."
     ),
     samples: int | None = typer.Option(
-        None, "--samples", min=0, help="Monte Carlo samples (0: point scores only)."
+        None,
+        "--samples",
+        min=0,
+        help="Monte Carlo samples (0: point scores only, without interval, P(top k) "
+        "or expected rank).",
     ),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (default: workspace)."),
-    moscow: MoscowChoice = typer.Option(
-        MoscowChoice.tie_break, "--moscow", help="Use MoSCoW as a tie-breaker or as a constraint."
+    moscow_name: str = typer.Option(
+        MoscowChoice.tie_break.value,
+        "--moscow",
+        metavar="|".join(MoscowChoice),
+        help="Use MoSCoW as a tie-breaker or as a constraint.",
     ),
     feedback: bool = typer.Option(
         False,
@@ -88,8 +102,15 @@ def prioritize(
     with each score's uncertainty, P(top-k) and what to estimate better."""
     from roadwise.engines.prioritize import compare, explain
     from roadwise.engines.prioritize import prioritize as rank
+    from roadwise.engines.prioritize.results import SIMULATION_FIELDS
     from roadwise.workspace import open_store
 
+    framework = (
+        FrameworkChoice(one_of(framework_name, FrameworkChoice, "framework", "--framework"))
+        if framework_name is not None
+        else None
+    )
+    moscow = MoscowChoice(one_of(moscow_name, MoscowChoice, "MoSCoW mode", "--moscow"))
     store = open_store(db_url(db), create=False)
     ws = store.load()
     if not ws.items:
@@ -115,8 +136,12 @@ def prioritize(
     if as_json:
         data = result.to_dict()
         if explained:
+            item = asdict(explained[0])
+            if not result.simulated:
+                for name in SIMULATION_FIELDS:
+                    del item[name]
             data["explain"] = {
-                "item": asdict(explained[0]),
+                "item": item,
                 "tornado": [asdict(b) for b in explained[1]],
             }
         if compared:
@@ -152,41 +177,75 @@ def _feedback_inputs(ws: Any) -> dict[str, Any]:
     return external_inputs(demand)
 
 
+def _ranking_columns(result: Any) -> list[tuple[str, Any]]:
+    """The table's columns as (header, cell of an item), the ranking's own column first.
+
+    With sampling the ranking orders by the expected score, so that is the first number; the
+    point score (every estimate at its most likely value, what a spreadsheet gives) follows,
+    named as such. Without sampling the point score is the ranking and nothing else varies.
+    """
+    k = result.top_k
+    if not result.simulated:
+        return [("score", lambda i: _num(i.score))]
+    return [
+        ("expected", lambda i: _num(i.expected)),
+        ("90% interval", lambda i: f"{_num(i.interval[0])} – {_num(i.interval[1])}"),
+        ("point score", lambda i: _num(i.score)),
+        (f"P(top {k})", lambda i: f"{i.p_top_k:.0%}"),
+        ("exp. rank", lambda i: f"{i.expected_rank:.1f}"),
+    ]
+
+
+def _ranking_caption(result: Any) -> str:
+    fw = result.framework_label
+    options = getattr(getattr(result.engine, "framework", None), "options", None)
+    groups = (
+        " (within the MoSCoW groups, must first)"
+        if getattr(options, "moscow", None) == "constraint"
+        else ""
+    )
+    if result.simulated:
+        return (
+            f"expected: the mean {fw} over the samples of the estimates' ranges, which the "
+            f"ranking orders by{groups}; point score: {fw} with every estimate at its most "
+            "likely value."
+        )
+    return (
+        f"score: {fw} with every estimate at its most likely value, which the ranking orders "
+        f"by{groups}. Nothing was sampled, so there is no interval, P(top k) or expected rank."
+    )
+
+
 def _print_ranking(result: Any) -> None:
     k = result.top_k
-    title = f"{result.framework_label}: top {k} of {len(result.items)} items" + (
-        f" ({result.samples} samples)" if result.samples else ""
+    fw = result.framework_label
+    title = f"{fw}: top {k} of {len(result.items)} items" + (
+        f" by expected {fw} ({result.samples} samples)" if result.simulated else ""
     )
     wide = console.width >= 110
-    headers = [
-        "#",
-        "item",
-        "title",
-        "score",
-        "expected",
-        "90% interval",
-        f"P(top {k})",
-        "exp. rank",
-        "quadrant",
-    ]
+    numbers = _ranking_columns(result)
+    headers = ["#", "item", "title", *(h for h, _ in numbers), "quadrant"]
     shown = result.items[: max(k, min(len(result.items), k + 5))]
     rows = [
         [
             str(item.rank),
             item.key,
             item.title,
-            _num(item.score),
-            _num(item.expected),
-            f"{_num(item.interval[0])} – {_num(item.interval[1])}",
-            f"{item.p_top_k:.0%}",
-            f"{item.expected_rank:.1f}",
+            *(cell(item) for _, cell in numbers),
             item.quadrant or "",
         ]
         for item in shown
     ]
     # Narrow terminals keep every number whole and drop the words; titles take what is left.
     keep = [i for i, h in enumerate(headers) if wide or h not in ("title", "quadrant")]
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(
+        title=title,
+        title_justify="left",
+        caption=_ranking_caption(result),
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     widths = [max([len(headers[i]), *(len(r[i]) for r in rows)]) for i in range(len(headers))]
     room = console.width - sum(widths[i] + 3 for i in keep if headers[i] != "title") - 4
     for i in keep:
@@ -220,11 +279,13 @@ def _print_ranking(result: Any) -> None:
                 soft_wrap=True,
             )
     if result.epics:
+        count = "{:.1f}" if result.simulated else "{:.0f}"
         epics = ", ".join(
-            f"{e.key} {e.title} ({e.expected_in_top_k:.1f})" for e in result.epics[:3]
+            f"{e.key} {e.title} ({count.format(e.expected_in_top_k)})" for e in result.epics[:3]
         )
+        what = "expected items in it" if result.simulated else "items in it"
         console.print(
-            f"[bold]Epics holding the top {k}[/] (expected items in it): {epics}",
+            f"[bold]Epics holding the top {k}[/] ({what}): {epics}",
             highlight=False,
             soft_wrap=True,
         )
@@ -282,44 +343,80 @@ def _check_ranked(ws: Any, result: Any, key: str, option: str) -> None:
 
 
 def _print_explain(result: Any, item: Any, bars: Any) -> None:
+    fw = result.framework_label
+    by = f"expected {fw}" if result.simulated else fw
     console.print(
-        f"[bold]{item.key}[/] {item.title}: rank {item.rank} of {len(result.items)}, "
-        f"{result.framework_label} {item.arithmetic}",
+        f"[bold]{item.key}[/] {item.title}: rank {item.rank} of {len(result.items)} by {by}"
+        + (f", {item.quadrant}" if item.quadrant else ""),
         highlight=False,
     )
+    if result.simulated:
+        console.print(
+            f"expected {fw} {_num(item.expected)} (what the ranking orders by), 90% interval "
+            f"{_num(item.interval[0])} – {_num(item.interval[1])}, P(top {result.top_k}) "
+            f"{item.p_top_k:.0%}, expected rank {item.expected_rank:.1f}",
+            highlight=False,
+        )
     console.print(
-        f"expected {_num(item.expected)}, 90% interval {_num(item.interval[0])} – "
-        f"{_num(item.interval[1])}, P(top {result.top_k}) {item.p_top_k:.0%}, "
-        f"expected rank {item.expected_rank:.1f}" + (f", {item.quadrant}" if item.quadrant else ""),
-        highlight=False,
+        f"{fw} at the most likely values (point score): {item.arithmetic}", highlight=False
     )
+    # Each factor shows its input as estimated and, labelled apart, what it does to the
+    # score: a feasibility multiplies by 0.89, not by the 22 % risk behind it.
+    from roadwise.engines.prioritize.frameworks import _fmt
+
     table = Table(title="Contributions", title_justify="left")
-    for col in ("factor", "value", "role", "effect"):
-        table.add_column(col, justify="left" if col in ("factor", "role") else "right")
+    table.add_column("factor")
+    table.add_column("input", justify="right")
+    table.add_column("role")
+    table.add_column("effect", justify="right")
+    sign = {"adds": "+", "multiplies": "×", "divides": "÷"}
     for c in item.contributions:
-        table.add_row(c.label, _num(c.value), c.role, "" if c.amount is None else _num(c.amount))
+        shown = f"{c.value:.0%}" if c.input in ("technical_risk", "confidence") else _fmt(c.value)
+        signed = c.amount is not None and c.role in sign
+        effect = f"{sign[c.role]} {_fmt(c.amount)}" if signed else ""
+        table.add_row(c.label, shown, c.role, effect)
+    roles = {c.role for c in item.contributions}
+    if "adds" in roles and roles & {"multiplies", "divides"}:
+        table.caption = (
+            "The + amounts already include the × and ÷ factors: they add up to the point score."
+        )
+        table.caption_justify = "left"
     console.print(table)
     if bars:
         widest = max(b.swing for b in bars) or 1.0
-        tornado = Table(
-            title="Tornado: score with each input at its low and high end", title_justify="left"
-        )
-        for col in ("input", "low → high", "score at low", "score at high", ""):
-            tornado.add_column(col)
-        for b in bars:
-            tornado.add_row(
+        rows = [
+            [
                 b.label,
                 f"{_num(b.low_value)} → {_num(b.high_value)}",
                 _num(b.score_at_low),
                 _num(b.score_at_high),
-                "█" * max(1, round(20 * b.swing / widest)),
-            )
+                _num(b.swing),
+            ]
+            for b in bars
+        ]
+        headers = ["input", "low → high", "score at low", "score at high", "swing"]
+        widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+        # The bars get what the numbers leave of the terminal (at most 20 characters), so a
+        # narrow terminal shortens them rather than wrapping the table.
+        room = max(3, min(20, console.width - sum(w + 3 for w in widths) - 4))
+        tornado = Table(
+            title="Tornado: point score with each input at its low and high end",
+            title_justify="left",
+        )
+        for header in headers:
+            tornado.add_column(header, justify="left" if header == "input" else "right")
+        tornado.add_column("bar", no_wrap=True, overflow="crop")
+        for b, row in zip(bars, rows, strict=True):
+            tornado.add_row(*row, "█" * max(1, round(room * b.swing / widest)))
         console.print(tornado)
     else:
         console.print("No uncertain inputs: the score is exact.")
 
 
 def _write_csv(result: Any) -> None:
+    # Without sampling the interval, P(top k) and expected rank say nothing: left out, as in
+    # the table and the JSON.
+    sampled = result.simulated
     writer = csv.writer(sys.stdout)
     writer.writerow(
         [
@@ -328,10 +425,7 @@ def _write_csv(result: Any) -> None:
             "title",
             "score",
             "expected",
-            "p5",
-            "p95",
-            "p_top_k",
-            "expected_rank",
+            *(("p5", "p95", "p_top_k", "expected_rank") if sampled else ()),
             "value",
             "effort",
             "quadrant",
@@ -340,6 +434,16 @@ def _write_csv(result: Any) -> None:
         ]
     )
     for i in result.items:
+        uncertainty = (
+            (
+                f"{i.interval[0]:.6g}",
+                f"{i.interval[1]:.6g}",
+                f"{i.p_top_k:.4f}",
+                f"{i.expected_rank:.2f}",
+            )
+            if sampled
+            else ()
+        )
         writer.writerow(
             [
                 i.rank,
@@ -347,10 +451,7 @@ def _write_csv(result: Any) -> None:
                 i.title,
                 f"{i.score:.6g}",
                 f"{i.expected:.6g}",
-                f"{i.interval[0]:.6g}",
-                f"{i.interval[1]:.6g}",
-                f"{i.p_top_k:.4f}",
-                f"{i.expected_rank:.2f}",
+                *uncertainty,
                 f"{i.value:.6g}",
                 "" if i.effort is None else f"{i.effort:.6g}",
                 i.quadrant or "",

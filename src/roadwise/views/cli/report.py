@@ -10,7 +10,7 @@ import typer
 
 from roadwise.errors import RoadwiseError
 from roadwise.views.cli import app
-from roadwise.views.cli._common import DbOption, console, db_url, handles_errors
+from roadwise.views.cli._common import DbOption, console, db_url, handles_errors, one_of
 
 
 class ReportKind(StrEnum):
@@ -32,12 +32,20 @@ class ReportFormat(StrEnum):
 @app.command()
 @handles_errors
 def report(
-    kind: ReportKind = typer.Argument(
+    # Plain strings checked in the body: a wrong kind is then a one-line error naming the
+    # kinds (a Typer enum answers with a usage panel and "Value error").
+    kind_name: str = typer.Argument(
         ...,
-        help="executive, roadmap, status, release-notes, risks, resources, or all.",
+        metavar="KIND",
+        help="Which report: " + ", ".join(ReportKind) + ".",
+        show_default=False,
     ),
-    fmt: ReportFormat = typer.Option(
-        ReportFormat.HTML, "--format", "-f", help="html (self-contained), md or pdf."
+    format_name: str = typer.Option(
+        ReportFormat.HTML.value,
+        "--format",
+        "-f",
+        metavar="|".join(ReportFormat),
+        help="html (self-contained), md or pdf.",
     ),
     out: Path | None = typer.Option(
         None,
@@ -51,6 +59,8 @@ def report(
     from roadwise.views.reports import REPORT_KINDS, build_reports, write_report
     from roadwise.workspace import open_store
 
+    kind = ReportKind(one_of(kind_name, ReportKind, "report kind"))
+    fmt = ReportFormat(one_of(format_name, ReportFormat, "report format", "--format"))
     started = time.perf_counter()
     store = open_store(db_url(db), create=False)
     if not store.is_initialized():

@@ -17,21 +17,33 @@ def prioritise(ctx: DemoContext) -> None:
     result = prioritize(ctx.ws, framework="wsjf", samples=1000, seed=ctx.seed)
     ctx.results["priorities"] = result
     k = result.top_k
+    fw = result.framework_label
+    # The column the ranking orders by comes first; the point score is named as such.
     table = Table(
-        title=f"{result.framework_label}: top {k} of {len(result.items)} open items "
+        title=f"{fw}: top {k} of {len(result.items)} open items by expected {fw} "
         f"({result.samples} Monte Carlo samples)",
         title_justify="left",
+        caption=f"point score: {fw} with every estimate at its most likely value",
+        caption_justify="left",
         box=box.SIMPLE_HEAD,
     )
-    for name in ("#", "item", "score", "expected", "90% interval", f"P(top {k})", "exp. rank"):
+    for name in (
+        "#",
+        "item",
+        "expected",
+        "90% interval",
+        "point score",
+        f"P(top {k})",
+        "exp. rank",
+    ):
         table.add_column(name, justify="left" if name == "item" else "right", no_wrap=True)
     for item in result.top:
         table.add_row(
             str(item.rank),
             item.key,
-            f"{item.score:.1f}",
             f"{item.expected:.1f}",
             f"{item.interval[0]:.1f} – {item.interval[1]:.1f}",
+            f"{item.score:.1f}",
             f"{item.p_top_k:.0%}",
             f"{item.expected_rank:.1f}",
         )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,49 @@ def test_classify_link_themes_demand(db: str) -> None:
 
     bad = runner.invoke(app, ["feedback", "classify", "--db", db, "--label", f"{keys[0]}=rant"])
     assert bad.exit_code == 1 and "unknown label 'rant'" in bad.output
+
+
+def test_import_summary_is_the_first_line_when_not_on_a_terminal(db: str, tmp_path: Path) -> None:
+    path = tmp_path / "tickets.csv"
+    path.write_text("text,date\nPlease add a gantt chart,2026-06-01\n", encoding="utf-8")
+    out = invoke("feedback", "import", str(path), "--db", db, "--prefix", "ZD")
+    # No progress bar (nor the empty line it leaves behind) in a pipe or a log file.
+    assert out.startswith("Imported 1 of 1 rows"), repr(out[:80])
+
+
+def _right_aligned(lines: list[str], header: str, column: str, rows: str) -> int:
+    """Every table row's number ends where the column's header ends; the number of rows."""
+    end = next(x for x in lines if f" {column}" in x).index(column) + len(column)
+    table = itertools.takewhile(
+        lambda x: x.strip() and not x.startswith("Per theme"), lines[lines.index(header) + 2 :]
+    )
+    body = [x for x in table if re.match(rows, x)]
+    for line in body:
+        assert line[end - 1].isdigit() and line[end : end + 1] in ("", " "), line
+    return len(body)
+
+
+def test_themes_and_demand_read_at_80_columns(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from roadwise.views.cli._common import console
+
+    monkeypatch.setattr(console, "_width", 80)
+    data = json.loads(invoke("feedback", "themes", "--db", db, "--json"))
+    out = invoke("feedback", "themes", "--db", db)
+    lines = out.splitlines()
+    assert all(len(x.rstrip()) <= 80 for x in lines)
+    header = next(x for x in lines if x.startswith("theme "))
+    # One line per theme in the table, numbers right-aligned under their headers.
+    for column in ("texts", "customers"):
+        assert _right_aligned(lines, header, column, r"T\d+ ") == len(data)
+    # Nothing is lost: each theme's whole name, rate ratio and first quote's start are shown.
+    text = " ".join(out.split())
+    for theme in data:
+        assert f"{theme['name']} (×{theme['rate_ratio']:g}," in text
+        assert " ".join(theme["quotes"][0].split()[:3]) in text
+
+    out = invoke("feedback", "demand", "--db", db, "--top", "5")
+    lines = out.splitlines()
+    assert all(len(x.rstrip()) <= 80 for x in lines)
+    header = next(x for x in lines if x.startswith("item "))
+    for column in ("texts", "customers"):
+        assert _right_aligned(lines, header, column, r"\S+-\d+ ") == 5

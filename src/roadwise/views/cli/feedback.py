@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich import box
+from rich.console import Group
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from roadwise.domain import Feedback, FeedbackLink, FeedbackSource, Workspace
 from roadwise.errors import RoadwiseError
@@ -144,7 +147,9 @@ def import_(
             TimeRemainingColumn(),
             console=console,
             transient=True,
-            disable=as_json,
+            # Only on a terminal: in a pipe or a log a bar is noise, and the transient bar
+            # leaves an empty line before the summary there.
+            disable=as_json or not console.is_terminal,
         ) as progress:
             task = progress.add_task(file.name, total=size, rows=0)
 
@@ -423,36 +428,60 @@ def themes(
         _print_json(rows)
         return
     s = analysis.settings
-    table = Table(
-        "theme",
-        "name",
-        "texts",
-        "customers",
-        "revenue",
-        f"last {s.recent_days}d vs {s.earlier_days}d before",
-        "p",
-        "quote",
-        title="Themes in unlinked feature requests",
-    )
-    for row in rows:
-        flag = " [bold green]rising[/]" if row["rising"] else ""
-        table.add_row(
-            row["theme"],
-            row["name"],
-            str(row["texts"]),
-            str(row["customers"]),
-            _money(row["revenue"]),
-            f"{row['recent']} vs {row['earlier']} (×{row['rate_ratio']} the rate)" + flag,
-            f"{row['q_value']:.3f}",
-            clip(row["quotes"][0] if row["quotes"] else "", 60),
-        )
-    console.print(table)
+    console.print(themes_table(rows, s.recent_days, s.earlier_days, width=console.width))
     per = "feedback text received" if s.trend_exposure == "volume" else "day"
     console.print(
         f"Rising: more texts per {per} in the last {s.recent_days} days than in the "
         f"{s.earlier_days} days before (exact one-sided test of two Poisson rates), p adjusted "
         "for the number of themes (Benjamini-Hochberg) below 0.05, at least 5 recent texts."
     )
+
+
+def themes_table(
+    rows: list[dict[str, Any]], recent_days: int, earlier_days: int, width: int
+) -> Group:
+    """The themes as a table that fits ``width`` (80 columns included), numbers right-aligned,
+    and under it the details of each theme: its whole name, the rate ratio, the adjusted
+    p-value and the first quote (every quote is in ``--json``)."""
+    table = Table(
+        title="Themes in unlinked feature requests",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    table.add_column("theme")
+    # Narrow count columns whose headers wrap ("last" over "56d"): the name gets the rest.
+    fixed = {"texts": 5, "customers": 9, "revenue": 7, f"last {recent_days}d": 5}
+    fixed[f"{earlier_days}d before"] = 6
+    name_width = max(12, width - 5 - sum(fixed.values()) - 6 - 2 * (len(fixed) + 2))
+    table.add_column("name", max_width=name_width, overflow="ellipsis", no_wrap=True)
+    for name, size in fixed.items():
+        table.add_column(name, justify="right", width=size)
+    table.add_column("trend")
+    details = Text("Per theme: its words (× rate now vs before, adjusted p) and a quote:\n")
+    for row in rows:
+        table.add_row(
+            row["theme"],
+            clip(row["name"], name_width),
+            f"{row['texts']:,}",
+            f"{row['customers']:,}",
+            _money(row["revenue"]),
+            f"{row['recent']:,}",
+            f"{row['earlier']:,}",
+            Text("rising", style="bold green") if row["rising"] else "",
+        )
+        # Under the table: the whole name, the rate against the year before and the
+        # adjusted p (why it is or is not rising), and the first quote.
+        pad = " " * (len(row["theme"]) + 2)
+        details.append(f"{row['theme']}  ", style="bold")
+        trend = f" (×{row['rate_ratio']:g}, p {row['q_value']:.3f})"
+        details.append(clip(row["name"], max(20, width - len(pad) - len(trend))) + trend + "\n")
+        if row["quotes"]:
+            details.append(f"{pad}“{clip(row['quotes'][0], max(20, width - len(pad) - 2))}”\n")
+    details.rstrip()
+    return Group(table, details)
 
 
 # --------------------------------------------------------------------------- demand
@@ -492,23 +521,27 @@ def demand(
         )
         return
     table = Table(
-        "item",
-        "title",
-        "texts",
-        "customers",
-        "revenue (90% interval)",
-        "segments",
         title=f"Items by revenue-weighted demand ({ws.settings.currency}/year of those asking)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
     )
+    table.add_column("item", no_wrap=True)
+    table.add_column("title")
+    for name in ("texts", "customers", "revenue", "90% interval"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("top segments")
     for d in ranked:
         segments = ", ".join(f"{k} {_money(v)}" for k, v in list(d.segments.items())[:3])
         table.add_row(
             d.key,
             clip(ws.item_by_key[d.key].title, 32),
-            str(d.mentions),
-            str(d.reach),
-            f"{_money(d.revenue)} "
-            f"({_money(d.revenue_interval[0])}–{_money(d.revenue_interval[1])})",
+            f"{d.mentions:,}",
+            f"{d.reach:,}",
+            _money(d.revenue),
+            f"{_money(d.revenue_interval[0])}–{_money(d.revenue_interval[1])}",
             segments,
         )
     console.print(table)

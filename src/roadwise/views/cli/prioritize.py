@@ -222,7 +222,6 @@ def _print_ranking(result: Any) -> None:
     title = f"{fw}: top {k} of {len(result.items)} items" + (
         f" by expected {fw} ({result.samples} samples)" if result.simulated else ""
     )
-    wide = console.width >= 110
     numbers = _ranking_columns(result)
     headers = ["#", "item", "title", *(h for h, _ in numbers), "quadrant"]
     shown = result.items[: max(k, min(len(result.items), k + 5))]
@@ -236,17 +235,22 @@ def _print_ranking(result: Any) -> None:
         ]
         for item in shown
     ]
-    # Narrow terminals keep every number whole and drop the words; titles take what is left.
-    keep = [i for i, h in enumerate(headers) if wide or h not in ("title", "quadrant")]
+    widths = [max([len(headers[i]), *(len(r[i]) for r in rows)]) for i in range(len(headers))]
+    # Narrow terminals keep every number whole and drop the words (when too little would be
+    # left for the titles); titles take what is left.
+    words = ("title", "quadrant")
+    wide = (
+        console.width - sum(w + 3 for h, w in zip(headers, widths, strict=True) if h != "title")
+        >= 28
+    )
+    keep = [i for i, h in enumerate(headers) if wide or h not in words]
     table = Table(
         title=title,
         title_justify="left",
-        caption=_ranking_caption(result),
-        caption_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
+        min_width=min(console.width, len(title)),
     )
-    widths = [max([len(headers[i]), *(len(r[i]) for r in rows)]) for i in range(len(headers))]
     room = console.width - sum(widths[i] + 3 for i in keep if headers[i] != "title") - 4
     for i in keep:
         is_title = headers[i] == "title"
@@ -261,6 +265,7 @@ def _print_ranking(result: Any) -> None:
     for item, row in zip(shown, rows, strict=True):
         table.add_row(*(row[i] for i in keep), style=None if item.rank <= k else "dim")
     console.print(table)
+    console.print(f"[dim]{_ranking_caption(result)}[/]", highlight=False)
     if result.coin_flips:
         flips = ", ".join(
             f"{c.above} vs {c.below} ({c.p_above:.0%})" for c in result.coin_flips[:5]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -130,3 +131,38 @@ def test_capacity_over_allocation_stays_in_the_sprints_shown(db: str) -> None:
     assert {int(s) for s in re.findall(r"sprint (\d+):", line)} <= shown
     if data["over_allocated_later"]:
         assert f"{data['over_allocated_later']} more in later sprints" in line
+
+
+def test_roadmap_says_why_an_item_has_no_people(tmp_path: Path) -> None:
+    from roadwise.domain.model import Estimate, Item, Person, Team
+    from roadwise.domain.workspace import Workspace
+    from roadwise.workspace import open_store
+
+    team = Team(
+        key="core",
+        name="Core",
+        people=[
+            Person(key="bo", name="Bo", skills=["backend"]),
+            Person(key="fi", name="Fi", skills=["frontend"]),
+        ],
+    )
+    pair = Item(
+        key="K-1",
+        title="Needs both",
+        skills=["backend", "frontend"],
+        estimate=Estimate(low=3, likely=3, high=3, unit="person_days"),
+    )
+    path = str(tmp_path / "w.db")
+    open_store(path).replace(
+        Workspace(name="w", as_of=dt.date(2026, 3, 2), teams=[team], items=[pair])
+    )
+    base = ["plan", "roadmap", "--db", path, "--time-limit", "1", "--workers", "2"]
+    for extra in ([], ["--team-sprints", "2"]):
+        result = runner.invoke(app, [*base, *extra])
+        assert result.exit_code == 0, result.output
+        text = " ".join(result.output.split())
+        assert "any of core *" in text, result.output
+        assert "K-1: not split to people: nobody on core has all of backend, frontend" in text
+    data = json.loads(runner.invoke(app, [*base, "--json"]).stdout)
+    (row,) = [r for r in data["items"] if r["item"] == "K-1"]
+    assert row["people"] == [] and "nobody on core has all of" in row["people_note"]

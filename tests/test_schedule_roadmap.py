@@ -97,6 +97,8 @@ def check_plan(ws: Workspace, roadmap: Roadmap) -> None:
         item = ws.item_by_key[s.key]
         assert set(item.skills) <= cal.team(s.team).skills
         assert s.start >= roadmap.start and s.start <= s.end
+        # An item without people says why (a blank is never left unexplained).
+        assert s.people or s.people_note, s.key
         for person in s.people:
             assert person in {p.key for p in ws.team_by_key[s.team].people}
             pskills = next(p.skills for p in ws.team_by_key[s.team].people if p.key == person)
@@ -257,3 +259,51 @@ def test_work_needing_a_skill_fits_the_people_who_have_it() -> None:
     a, b = sorted(roadmap.items, key=lambda s: s.start_day)
     assert b.start_day >= a.end_day
     assert a.people == ("d",) and b.people == ("d",)
+
+
+def _two_item_team(people: list[Person], skills: list[list[str]]) -> Workspace:
+    team = Team(key="t", name="T", focus_factor=1.0, unplanned_share=0.0, people=people)
+    items = [
+        Item(
+            key=f"I{i}",
+            title="work",
+            skills=need,
+            estimate=Estimate(low=5, likely=5, high=5, unit="person_days"),
+            value=ValueInputs(cost_of_delay=100.0),
+        )
+        for i, need in enumerate(skills)
+    ]
+    return Workspace(name="k", as_of=START, teams=[team], items=items)
+
+
+def test_people_with_a_rare_skill_are_kept_for_the_work_that_needs_it() -> None:
+    # 'a' knows web and data, 'w' only web: side by side, 'w' takes the web item, 'a' the data
+    # one (naming in team order gave 'a' the web item and left the data item unnamed).
+    ws = _two_item_team(
+        [
+            Person(key="a", name="A", skills=["web", "data"]),
+            Person(key="w", name="W", skills=["web"]),
+        ],
+        [["web"], ["data"]],
+    )
+    roadmap = plan_roadmap(ws, RoadmapOptions(time_limit=2, workers=2))
+    by_key = {s.key: s for s in roadmap.items}
+    assert by_key["I0"].start_day == by_key["I1"].start_day == 0
+    assert by_key["I0"].people == ("w",) and by_key["I1"].people == ("a",)
+    assert not by_key["I0"].people_note and not by_key["I1"].people_note
+
+
+def test_an_item_nobody_can_take_alone_says_so() -> None:
+    ws = _two_item_team(
+        [
+            Person(key="b", name="B", skills=["backend"]),
+            Person(key="f", name="F", skills=["frontend"]),
+        ],
+        [["backend", "frontend"]],
+    )
+    roadmap = plan_roadmap(ws, RoadmapOptions(time_limit=2, workers=2))
+    (s,) = roadmap.items
+    assert s.people == ()
+    assert s.people_note.startswith("not split to people: nobody on t has all of backend")
+    row = next(r for r in roadmap.records() if r["item"] == "I0")
+    assert row["people"] == [] and row["people_note"] == s.people_note

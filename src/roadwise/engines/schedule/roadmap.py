@@ -25,7 +25,12 @@ import numpy as np
 
 from roadwise.domain.model import EstimateUnit, Item, Status, Team
 from roadwise.domain.workspace import Workspace
-from roadwise.engines.capacity import AddedPerson, CapacityCalendar, capacity_calendar
+from roadwise.engines.capacity import (
+    AddedPerson,
+    CapacityCalendar,
+    PersonCapacity,
+    capacity_calendar,
+)
 from roadwise.engines.schedule.cpsat import SolveOptions, evaluate, solve
 from roadwise.engines.schedule.improve import ImproveOptions, improve, starting_schedule
 from roadwise.engines.schedule.listsched import list_schedule
@@ -112,6 +117,10 @@ class ScheduledItem:
     late_days: int
     parent: str | None
     level: Literal["leaf", "rollup"] = "leaf"
+    people_note: str = ""
+    """Why ``people`` names fewer people than the item runs with (none, or some): the plan
+    fits the team's pooled capacity, but no named person with the skills is free for the
+    whole span, or nobody has all of them. Empty when everyone is named (and for roll-ups)."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +196,7 @@ class Roadmap:
                 "title": s.title,
                 "team": s.team,
                 "people": list(s.people),
+                "people_note": s.people_note,
                 "start": s.start.isoformat(),
                 "end": s.end.isoformat(),
                 "sprint": s.sprint,
@@ -783,7 +793,12 @@ def _scheduled(
             )
         )
     people = assign_people(inputs, placements)
-    leaves = [replace(s, people=people.get(s.key, ())) for s in leaves]
+    leaves = [
+        replace(s, people=people[s.key].people, people_note=people[s.key].note)
+        if s.key in people
+        else s
+        for s in leaves
+    ]
     rollups: list[ScheduledItem] = []
     for key, members in sorted(inputs.rollups.items()):
         placed = [spans[i] for i in members if i in spans]
@@ -891,12 +906,26 @@ def _summary(
 # --------------------------------------------------------------------------- people
 
 
+@dataclass(frozen=True)
+class Staffing:
+    """Who works on an item, and why fewer are named than it runs with (empty when all are)."""
+
+    people: tuple[str, ...]
+    note: str = ""
+
+
 def assign_people(
     inputs: RoadmapInputs, placements: Sequence[Placement | None]
-) -> dict[str, tuple[str, ...]]:
+) -> dict[str, Staffing]:
     """Name who does each item: pinned assignees first, then the free team members who have
-    the item's skills, earliest start first (a person works on one item at a time)."""
+    the item's skills, earliest start first (a person works on one item at a time).
+
+    The plan fits each team's pooled capacity (fractions of people, averaged per week), not
+    named people, so an item can start while everyone with its skills is still on other work
+    for part of its span; it is then not split to people, and the note says why and who
+    frees up first."""
     problem = inputs.problem
+    cal = inputs.calendar
     busy: dict[str, list[tuple[int, int]]] = {}
     placed = [i for i, p in enumerate(placements) if p is not None]
     for i in placed:
@@ -909,13 +938,25 @@ def assign_people(
         placed,
         key=lambda i: (task_start(placements[i]), inputs.leaves[i].key),  # type: ignore[arg-type]
     )
-    result: dict[str, tuple[str, ...]] = {}
+    # A skill few people have is worth keeping them free for: of the people who could take
+    # an item, the ones whose other skills are most common go first (the only frontend
+    # developer is not given data work that a data engineer could do at the same time).
+    holders: dict[tuple[str, str], int] = {}
+    for team_cap in cal.teams:
+        for q in team_cap.people:
+            for skill in q.skills:
+                holders[(team_cap.team, skill)] = holders.get((team_cap.team, skill), 0) + 1
+
+    def scarcity(team_key: str, person: PersonCapacity, need: set[str]) -> float:
+        return sum(1.0 / holders[(team_key, k)] for k in set(person.skills) - need)
+
+    result: dict[str, Staffing] = {}
     for i in order:
         p = placements[i]
         assert p is not None
         item = inputs.leaves[i]
         mode = problem.tasks[i].modes[p.mode]
-        team = inputs.calendar.team(mode.label)
+        team = cal.team(mode.label)
         start, end = task_start(p), task_end(problem, i, p)
         per_worker = inputs.worker_units[mode.label]
         if len(mode.pieces) == 1:
@@ -929,21 +970,78 @@ def assign_people(
         if item.assignee is not None:
             chosen.append(item.assignee)
         need = set(item.skills)
-        for person in team.people:
+        skilled = sorted(
+            (q for q in team.people if need <= set(q.skills)),
+            key=lambda q: scarcity(team.team, q, need),  # stable: team order breaks ties
+        )
+        # When each of the skilled people who are not named is next free for the whole rest
+        # of the span (None: away all of it).
+        busy_until: dict[str, int] = {}
+        for person in skilled:
             if len(chosen) >= width:
                 break
-            if person.person in chosen or not need <= set(person.skills):
+            if person.person in chosen:
                 continue
             window = person.present[start:end]
             if window.size and float(window.max()) == 0.0:
                 continue
-            if any(s < end and start < e for s, e in busy.get(person.person, [])):
+            clashes = [e for s, e in busy.get(person.person, []) if s < end and start < e]
+            if clashes:
+                busy_until[person.person] = max(clashes)
                 continue
             chosen.append(person.person)
         for name in chosen:
             busy.setdefault(name, []).append((start, end))
-        result[item.key] = tuple(chosen)
+        note = ""
+        if len(chosen) < width:
+            note = _staffing_note(
+                team.team,
+                need,
+                len(skilled),
+                len(chosen),
+                sum(1 for q in skilled if q.person not in chosen),
+                busy_until,
+                start,
+                end,
+                cal,
+            )
+        result[item.key] = Staffing(tuple(chosen), note)
     return result
+
+
+def _staffing_note(
+    team: str,
+    skills: set[str],
+    skilled: int,
+    named: int,
+    others: int,
+    busy_until: Mapping[str, int],
+    start: int,
+    end: int,
+    cal: CapacityCalendar,
+) -> str:
+    """Why fewer people than an item of ``team`` runs with on working days [start, end) are
+    named: ``skilled`` people have its skills, ``named`` are named, ``others`` of the skilled
+    are not, ``busy_until`` says when each busy one is free."""
+    listed = ", ".join(sorted(skills))
+    if skilled == 0:
+        return (
+            f"not split to people: nobody on {team} has all of {listed}; "
+            "it takes several people together"
+        )
+    prefix = "nobody named" if named == 0 else "not all named"
+    who = f"its people with {listed}" if skills else "its people"
+    span = f"{cal.date_of(start):%d %b}-{cal.date_of(max(start, end - 1)):%d %b}"
+    if others == 0:
+        return f"{prefix}: nobody else on {team} has {listed}" if skills else prefix
+    if not busy_until:
+        other = f"the other {team} people" + (f" with {listed}" if skills else "")
+        return f"{prefix}: {other} are away then ({span})"
+    first, free = min(busy_until.items(), key=lambda kv: (kv[1], kv[0]))
+    return (
+        f"{prefix}: team {team} has the capacity, but {who} are on other items for part "
+        f"of {span}; {first} is free first, from {cal.date_of(free):%d %b}"
+    )
 
 
 # --------------------------------------------------------------------------- lateness

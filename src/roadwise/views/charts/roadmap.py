@@ -23,7 +23,7 @@ def gantt_chart(roadmap: Roadmap, level: str = "leaf", max_rows: int = 200) -> a
             "lead": s.team.split("+")[0],
             "start": s.start.isoformat(),
             "end": s.end.isoformat(),
-            "people": ", ".join(s.people),
+            "people": ", ".join(s.people) or s.people_note,
             "deadline": s.deadline.isoformat() if s.deadline else None,
             "late": s.late_days,
         }

@@ -179,21 +179,43 @@ def print_lateness(roadmap: Any, out: Console | None = None) -> None:
             )
 
 
+def people_cell(s: Any) -> str:
+    """Who works on an item; where the plan could not name (all) its people, "any of TEAM"
+    or the names so far, marked * for the reason printed under the table."""
+    if not s.people_note:
+        return ", ".join(s.people)
+    return f"{', '.join(s.people)} *" if s.people else f"any of {s.team} *"
+
+
+def print_people_notes(items: Sequence[Any], out: Console | None = None) -> None:
+    """The reasons behind the * of :func:`people_cell`, one line per item."""
+    noted = [s for s in items if s.people_note]
+    if not noted:
+        return
+    out = out or console
+    # The plan fits each team's pooled capacity; naming people comes after, one at a time.
+    out.print("* Not split to people, and why:", highlight=False)
+    for s in noted:
+        out.print(f"  {s.key}: {s.people_note}", highlight=False)
+
+
 def print_items(roadmap: Any, limit: int = 40) -> None:
     table = Table(title=f"First {limit} items by start", title_justify="left", box=box.SIMPLE_HEAD)
     for name in ("item", "title", "team", "people", "start", "end", "sprint"):
-        table.add_column(name)
-    for s in sorted(roadmap.items, key=lambda s: (s.start, s.key))[:limit]:
+        table.add_column(name, justify="right" if name == "sprint" else "left")
+    shown = sorted(roadmap.items, key=lambda s: (s.start, s.key))[:limit]
+    for s in shown:
         table.add_row(
             s.key,
             clip(s.title, 40),
             s.team,
-            ", ".join(s.people),
+            people_cell(s),
             str(s.start),
             str(s.end),
             str(s.sprint),
         )
     console.print(table)
+    print_people_notes(shown)
 
 
 def print_sprint_plans(roadmap: Any, sprints: int, out: Console | None = None) -> None:
@@ -202,20 +224,22 @@ def print_sprint_plans(roadmap: Any, sprints: int, out: Console | None = None) -
 
     out = out or console
     first = int(roadmap.calendar.sprint[0])
+    shown: dict[str, Any] = {}
     for team, plan in sprint_plans(roadmap).items():
         table = Table(title=f"Team {team}", title_justify="left", box=box.SIMPLE_HEAD)
         table.add_column("sprint", justify="right")
         table.add_column("items (who, dates)")
         for sprint in range(first, first + sprints):
             entries = plan.get(sprint, ())
+            shown.update((s.key, s) for s in entries)
             table.add_row(
                 str(sprint),
                 "; ".join(
-                    f"{s.key} ({', '.join(s.people) or '-'}, {s.start:%d %b}-{s.end:%d %b})"
-                    for s in entries
+                    f"{s.key} ({people_cell(s)}, {s.start:%d %b}-{s.end:%d %b})" for s in entries
                 ),
             )
         out.print(table)
+    print_people_notes(sorted(shown.values(), key=lambda s: (s.start, s.key)), out)
 
 
 @plan_app.command("roadmap")

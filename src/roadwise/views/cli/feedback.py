@@ -528,20 +528,25 @@ def demand(
         pad_edge=False,
         collapse_padding=True,
     )
+    # The numbers take about 49 columns with the key; the title gets what is left.
+    title_width = max(16, min(40, console.width - 51))
     table.add_column("item", no_wrap=True)
-    table.add_column("title")
+    table.add_column("title", no_wrap=True)
     for name in ("texts", "customers", "revenue", "90% interval"):
         table.add_column(name, justify="right", no_wrap=True)
-    table.add_column("top segments")
+    # The segments go under the table, one line per item, so each row stays one line.
+    segments = Text("Top segments by revenue of those asking:\n")
     for d in ranked:
-        segments = ", ".join(f"{k} {_money(v)}" for k, v in list(d.segments.items())[:3])
         table.add_row(
             d.key,
-            clip(ws.item_by_key[d.key].title, 32),
+            clip(ws.item_by_key[d.key].title, title_width),
             f"{d.mentions:,}",
             f"{d.reach:,}",
             _money(d.revenue),
             f"{_money(d.revenue_interval[0])}–{_money(d.revenue_interval[1])}",
-            segments,
         )
-    console.print(table)
+        top = ", ".join(f"{k} {_money(v)}" for k, v in list(d.segments.items())[:3])
+        segments.append(f"{d.key}  ", style="bold")
+        segments.append(clip(top, max(20, console.width - len(d.key) - 2)) + "\n")
+    segments.rstrip()
+    console.print(Group(table, segments) if ranked else table)

@@ -118,7 +118,8 @@ def _right_aligned(lines: list[str], header: str, column: str, rows: str) -> int
     """Every table row's number ends where the column's header ends; the number of rows."""
     end = next(x for x in lines if f" {column}" in x).index(column) + len(column)
     table = itertools.takewhile(
-        lambda x: x.strip() and not x.startswith("Per theme"), lines[lines.index(header) + 2 :]
+        lambda x: x.strip() and not x.startswith(("Per theme", "Top segments")),
+        lines[lines.index(header) + 2 :],
     )
     body = [x for x in table if re.match(rows, x)]
     for line in body:
@@ -150,3 +151,8 @@ def test_themes_and_demand_read_at_80_columns(db: str, monkeypatch: pytest.Monke
     header = next(x for x in lines if x.startswith("item "))
     for column in ("texts", "customers"):
         assert _right_aligned(lines, header, column, r"\S+-\d+ ") == 5
+    # Each item's top segment is still shown, on its own line under the table.
+    for d in json.loads(invoke("feedback", "demand", "--db", db, "--json"))[:5]:
+        if d["segments"]:
+            top = next(iter(d["segments"]))
+            assert any(x.startswith(f"{d['item']}  {top} ") for x in lines), d["item"]

@@ -12,6 +12,7 @@ from roadwise.domain.workspace import Workspace
 from roadwise.engines.capacity import (
     AddedPerson,
     capacity_calendar,
+    person_capacity,
     ramp_factor,
     sprint_capacity,
     working_days,
@@ -105,3 +106,23 @@ def test_sprint_totals_add_the_days() -> None:
 def test_unknown_country_is_a_user_error() -> None:
     with pytest.raises(ValidationError, match="unknown country 'XX'"):
         capacity_calendar(_ws(Person(key="a", name="A"), country="XX"), days=5)
+
+
+def test_a_person_is_on_the_team_from_joining_until_leaving() -> None:
+    days = working_days(dt.date(2026, 3, 2), 10)  # two weeks, Monday to Friday
+    team = Team(key="t", name="T", people=[])
+    person = Person(
+        key="p",
+        name="P",
+        joins=dt.date(2026, 3, 4),
+        leaves=dt.date(2026, 3, 11),
+        days_off=[DateRange(start=dt.date(2026, 3, 5), end=dt.date(2026, 3, 5))],
+    )
+    cap = person_capacity(person, team, days, {})
+    assert (cap.on_team_from, cap.on_team_until) == (2, 7)
+    assert cap.on_team_throughout(2, 7)  # the day off inside does not count against it
+    assert not cap.on_team_throughout(1, 5)  # starts before joining
+    assert not cap.on_team_throughout(3, 8)  # ends after leaving
+    stays = person_capacity(Person(key="q", name="Q"), team, days, {})
+    assert (stays.on_team_from, stays.on_team_until) == (0, None)
+    assert stays.on_team_throughout(0, 10)

@@ -307,3 +307,29 @@ def test_an_item_nobody_can_take_alone_says_so() -> None:
     assert s.people_note.startswith("not split to people: nobody on t has all of backend")
     row = next(r for r in roadmap.records() if r["item"] == "I0")
     assert row["people"] == [] and row["people_note"] == s.people_note
+
+
+def test_nobody_is_named_for_work_that_starts_before_they_join() -> None:
+    # 'a' joins a week in, during the item's two weeks: the item is 'z's, not 'a's (named in
+    # team order before, 'a' got it and the capacity view counted it as their overload).
+    joins = START + dt.timedelta(days=7)
+    ws = _two_item_team(
+        [
+            Person(key="a", name="A", skills=["web"], joins=joins),
+            Person(key="z", name="Z", skills=["web"]),
+        ],
+        [["web"]],
+    )
+    ws = ws.model_copy(
+        update={
+            "items": [
+                ws.items[0].model_copy(
+                    update={"estimate": Estimate(low=10, likely=10, high=10, unit="person_days")}
+                )
+            ]
+        }
+    )
+    roadmap = plan_roadmap(ws, RoadmapOptions(time_limit=2, workers=2))
+    (s,) = roadmap.items
+    assert s.start < joins < s.end
+    assert s.people == ("z",)

@@ -38,6 +38,17 @@ class PersonCapacity:
     joining and leaving), before ramp-up and focus."""
     productive: NDArray[np.float64]
     """Person-days of planned work each working day (after ramp-up, focus, unplanned work)."""
+    on_team_from: int = 0
+    """Index of the first working day the person is on the team (after joining)."""
+    on_team_until: int | None = None
+    """Index of the first working day the person has left (``None``: stays throughout)."""
+
+    def on_team_throughout(self, start: int, end: int) -> bool:
+        """Whether the person is on the team on every working day of ``[start, end)``: a
+        holiday or a day off inside does not count against it, joining or leaving does."""
+        return self.on_team_from <= start and (
+            self.on_team_until is None or end <= self.on_team_until
+        )
 
 
 @dataclass(frozen=True)
@@ -192,12 +203,16 @@ def person_capacity(
             present[index] = 0.0
         ramp[index] = ramp_factor(person.joins, person.ramp_up_days, day)
     productive = present * ramp * team.focus_factor * (1.0 - team.unplanned_share)
+    joined = [i for i, day in enumerate(days) if person.joins is None or day >= person.joins]
+    left = [i for i, day in enumerate(days) if person.leaves is not None and day >= person.leaves]
     return PersonCapacity(
         person=person.key,
         team=team.key,
         skills=tuple(sorted(person.skills)),
         present=present,
         productive=productive,
+        on_team_from=joined[0] if joined else len(days),
+        on_team_until=left[0] if left else None,
     )
 
 

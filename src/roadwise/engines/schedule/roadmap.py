@@ -983,7 +983,11 @@ def assign_people(
             if person.person in chosen:
                 continue
             window = person.present[start:end]
-            if window.size and float(window.max()) == 0.0:
+            if (window.size and float(window.max()) == 0.0) or not person.on_team_throughout(
+                start, end
+            ):
+                # away all of the span, or joins or leaves during it: the item is not theirs
+                # (work named to someone before they join would count as their overload)
                 continue
             clashes = [e for s, e in busy.get(person.person, []) if s < end and start < e]
             if clashes:
@@ -1036,7 +1040,7 @@ def _staffing_note(
         return f"{prefix}: nobody else on {team} has {listed}" if skills else prefix
     if not busy_until:
         other = f"the other {team} people" + (f" with {listed}" if skills else "")
-        return f"{prefix}: {other} are away then ({span})"
+        return f"{prefix}: {other} are away or not on the team then ({span})"
     first, free = min(busy_until.items(), key=lambda kv: (kv[1], kv[0]))
     return (
         f"{prefix}: team {team} has the capacity, but {who} are on other items for part "

@@ -312,7 +312,7 @@ def test_executive_summary_covers_objectives_dates_risks_and_asks(reports: dict)
     table = ships.tables[0]
     assert table.rows and all("likely by" in str(row[2]) for row in table.rows)
     # Stated with confidence, and every date traced.
-    assert all("85 % sure by" in str(row[2]) or "(85 % sure)" in str(row[2]) for row in table.rows)
+    assert all("85% sure by" in str(row[2]) or "(85% sure)" in str(row[2]) for row in table.rows)
     # One provenance entry per date, plus one for the customer counts when shown.
     assert len(table.refs) == len(table.rows) + ("Customers" in table.columns)
     assert report.one_page

@@ -28,11 +28,11 @@ def test_dates_with_confidence() -> None:
     assert say_date(dt.date(2027, 3, 14), today) == "14 March 2027"
     assert (
         date_with_confidence(dt.date(2026, 3, 14), dt.date(2026, 4, 2), as_of=today)
-        == "likely by 14 March; 85 % sure by 2 April"
+        == "likely by 14 March; 85% sure by 2 April"
     )
     same = date_with_confidence(dt.date(2026, 3, 14), dt.date(2026, 3, 14), as_of=today)
-    assert same == "likely by 14 March (85 % sure)"
-    assert "95 % sure by" in date_with_confidence(
+    assert same == "likely by 14 March (85% sure)"
+    assert "95% sure by" in date_with_confidence(
         dt.date(2026, 3, 14), dt.date(2026, 5, 1), sure_level=0.95, as_of=today
     )
 
@@ -46,12 +46,12 @@ def test_numbers_as_a_person_says_them() -> None:
     assert say_number(7.26) == "about 7.3"
     assert say_number(3_420_000_000) == "about 3.4 billion"
     assert say_number(-1500) == "-1,500"
-    assert say_percent(0.403) == "roughly 40 %"
-    assert say_percent(0.4) == "40 %"
-    assert say_percent(0.032) == "roughly 3 %"
-    assert say_percent(0.997) == "over 99 %"
-    assert say_percent(0.004) == "under 1 %"
-    assert say_percent(0.0) == "0 %"
+    assert say_percent(0.403) == "roughly 40%"
+    assert say_percent(0.4) == "40%"
+    assert say_percent(0.032) == "roughly 3%"
+    assert say_percent(0.997) == "over 99%"
+    assert say_percent(0.004) == "under 1%"
+    assert say_percent(0.0) == "0%"
     assert say_money(1_234_567, "USD") == "about $1.2 million"
     assert say_money(450_000, "EUR") == "€450,000"
     assert say_money(12_300, "CHF") == "about 12,000 CHF"
@@ -106,7 +106,7 @@ def test_rounded_numbers_stay_within_five_percent(value: float) -> None:
 @given(st.floats(min_value=0.0, max_value=1.0, allow_nan=False))
 def test_percentages_are_close_and_bounded(share: float) -> None:
     words = say_percent(share)
-    match = re.search(r"(\d+) %", words)
+    match = re.search(r"(\d+)%", words)
     assert match
     stated = int(match.group(1)) / 100
     assert 0 <= stated <= 1

@@ -98,7 +98,7 @@ def test_dashboard_and_forecasts_page_show_the_reports_dates(
         fc = reports.forecasts[f"objective:{objective.key}"]
         title = html.escape(objective.title)
         block = dashboard.text.split(title, 1)[1].split("</article>", 1)[0]
-        assert f"85 % forecast {fc.p85.isoformat()}" in block
+        assert f"85% forecast {fc.p85.isoformat()}" in block
         row = page.text.split(f"<td>{title}</td>", 1)[1].split("</tr>", 1)[0]
         assert f"<strong>{fc.p85.isoformat()}</strong>" in row
     # Both methods are on the page, each under its own heading.

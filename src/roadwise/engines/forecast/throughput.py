@@ -1,7 +1,7 @@
 """Team forecasts from throughput: "when will N items be done?" and "how many by this date?".
 
 Each forecast is calibrated on the team's own history (see :mod:`.backtest`) and carries the
-hit rates its method measured there, so "85 %" beside a date is a measured number.
+hit rates its method measured there, so "85%" beside a date is a measured number.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class MeasuredCalibration:
         if self.cutoffs == 0:
             return "not yet measured (too little history)"
         return (
-            f"{pct} % dates met {self.hit.get(pct, float('nan')):.0%} of the time "
+            f"{pct}% dates met {self.hit.get(pct, float('nan')):.0%} of the time "
             f"over {self.cutoffs} past cut-offs"
         )
 
@@ -108,7 +108,7 @@ class HowManyForecast:
     as_of: dt.date
     until: dt.date
     unit: str
-    #: At least this much is done by ``until`` with the given confidence (85: 85 % sure).
+    #: At least this much is done by ``until`` with the given confidence (85: 85% sure).
     at_least: dict[int, float]
     uncalibrated_at_least: dict[int, float]
     distribution: FloatArray = field(repr=False)

@@ -42,7 +42,7 @@ def cycle_time_scatter(scatter: CycleTimeScatter, title: str = "") -> Any:
             tooltip=["key:N", "days:Q"],
         )
     )
-    lines = [{"p": f"{p} %", "days": v} for p, v in scatter.percentiles.items()]
+    lines = [{"p": f"{p}%", "days": v} for p, v in scatter.percentiles.items()]
     rules = (
         alt.Chart(alt.Data(values=lines))
         .mark_rule(strokeDash=[4, 3])
@@ -90,7 +90,7 @@ def wip_ageing(ageing: WipAgeing, title: str = "") -> Any:
             tooltip=["key:N", "age:Q"],
         )
     )
-    lines = [{"p": f"{p} %", "days": v} for p, v in ageing.cycle_time.items()]
+    lines = [{"p": f"{p}%", "days": v} for p, v in ageing.cycle_time.items()]
     rules = (
         alt.Chart(alt.Data(values=lines))
         .mark_rule(strokeDash=[4, 3], color="#e45756")
@@ -113,7 +113,7 @@ def forecast_histogram(f: WhenForecast, title: str = "") -> Any:
             y=alt.Y("count():Q", title=f"Outcomes (of {len(rows)})"),
         )
     )
-    marks = [{"p": f"{p} %", "date": d.isoformat()} for p, d in f.dates.items() if d]
+    marks = [{"p": f"{p}%", "date": d.isoformat()} for p, d in f.dates.items() if d]
     rules = alt.Chart(alt.Data(values=marks)).mark_rule(color="#e45756").encode(x="date:T")
     text = (
         alt.Chart(alt.Data(values=marks))
@@ -148,8 +148,8 @@ def burn_up(
     for p, day in f.dates.items():
         if day is None:
             continue
-        cone.append({"p": f"{p} %", "date": f.as_of.isoformat(), "done": start_done})
-        cone.append({"p": f"{p} %", "date": day.isoformat(), "done": start_done + f.target})
+        cone.append({"p": f"{p}%", "date": f.as_of.isoformat(), "done": start_done})
+        cone.append({"p": f"{p}%", "date": day.isoformat(), "done": start_done + f.target})
     line = (
         alt.Chart(alt.Data(values=done_rows))
         .mark_line(color="#4c78a8")

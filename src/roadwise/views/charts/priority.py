@@ -72,7 +72,7 @@ def priority_matrix(result: PriorityResult, label_top: int = 10) -> Any:
 
 
 def score_intervals(result: PriorityResult, top: int = 15) -> Any:
-    """The top items' expected scores with their 90 % intervals: how settled the order is."""
+    """The top items' expected scores with their 90% intervals: how settled the order is."""
     rows = [
         {
             "item": f"{i.rank}. {i.key}",

@@ -34,9 +34,9 @@ def _config(chart: Any) -> Any:
 
 
 def roadmap_timeline(rows: Rows, *, today: str | None = None) -> Any:
-    """Gantt bars per item, one panel per team; a thin line on to the 85 % date.
+    """Gantt bars per item, one panel per team; a thin line on to the 85% date.
 
-    Rows: ``item`` (label), ``team``, ``start``, ``end`` (likely), optional ``sure`` (85 %
+    Rows: ``item`` (label), ``team``, ``start``, ``end`` (likely), optional ``sure`` (85%
     date), ``horizon`` (Now/Next/Later), ``confidence`` (text for the tooltip).
     """
     data = [{**r, "today": today or ""} for r in rows]
@@ -105,7 +105,7 @@ def roadmap_timeline(rows: Rows, *, today: str | None = None) -> Any:
 
 
 def burn_up(done: Rows, scope: Rows, cone: Rows, *, unit: str = "points") -> Any:
-    """Work finished over time, the scope line, and the forecast cone (50/85/95 % bands).
+    """Work finished over time, the scope line, and the forecast cone (50/85/95% bands).
 
     ``done``: ``date``, ``value``; ``scope``: ``date``, ``value``; ``cone``: ``date``,
     ``p50``, ``p85``, ``p95``, ``p15``, ``p5`` (cumulative work expected by that date).
@@ -140,7 +140,7 @@ def burn_up(done: Rows, scope: Rows, cone: Rows, *, unit: str = "points") -> Any
 
 
 def forecast_histogram(rows: Rows, *, marks: Rows = ()) -> Any:
-    """How often each completion date came up in the simulation, with the 50/85/95 % dates.
+    """How often each completion date came up in the simulation, with the 50/85/95% dates.
 
     Rows: ``date`` (week), ``share`` (of trials). Marks: ``date``, ``label``.
     """

@@ -495,7 +495,7 @@ def demand(
     db: str = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Demand per item: distinct customers, revenue-weighted demand with a 90 % interval."""
+    """Demand per item: distinct customers, revenue-weighted demand with a 90% interval."""
     ws = _store(db).load()
     analysis = _analyse(ws, backend)
     ranked = analysis.top_items(top if not as_json else len(ws.items))

@@ -315,7 +315,7 @@ def when(
         for p, day in f.dates.items():
             met = f.calibration.hit.get(p) if f.calibration else None
             table.add_row(
-                f"{p} %",
+                f"{p}%",
                 _fmt(day),
                 _fmt(f.uncalibrated_dates[p]),
                 "-" if met is None or np.isnan(met) else f"{met:.0%}",
@@ -392,7 +392,7 @@ def howmany(
     console.print(f"How many {f.unit} by {f.until}? ({team or 'all teams'}, from {f.as_of})")
     table = Table("confidence", "at least", "uncalibrated")
     for p, v in f.at_least.items():
-        table.add_row(f"{p} %", f"{v:g}", f"{f.uncalibrated_at_least[p]:g}")
+        table.add_row(f"{p}%", f"{v:g}", f"{f.uncalibrated_at_least[p]:g}")
     console.print(table)
     if f.calibration:
         console.print(f"Backtest on this history: {f.calibration.describe()}.")
@@ -415,7 +415,7 @@ def backtest(
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
-    """Replay history: how often were the 50/70/85/95 % dates met? Against a naive line."""
+    """Replay history: how often were the 50/70/85/95% dates met? Against a naive line."""
     from roadwise.engines.forecast import TEXTBOOK, Calibration
     from roadwise.engines.forecast import backtest as run_backtest
 
@@ -463,7 +463,7 @@ def backtest(
             f"Backtest: next {items:g} items, cut-offs every {every} days "
             f"({s.cutoffs} scored), {team or 'all teams'}, {loaded.source}"
         )
-        table = Table("method", "50 %", "70 %", "85 %", "95 %", "pinball (days)")
+        table = Table("method", "50%", "70%", "85%", "95%", "pinball (days)")
         for name, hits, pin in (
             ("Roadwise (calibrated)", s.hit, s.pinball),
             ("same, uncalibrated", s.base_hit, s.base_pinball),
@@ -476,7 +476,7 @@ def backtest(
         console.print(table)
         console.print(
             "Each percentage is how often the actual date came on or before the "
-            "forecast's date; a good 85 % date is met about 85 % of the time."
+            "forecast's date; a good 85% date is met about 85% of the time."
         )
     if chart:
         from roadwise.views.charts.forecast import reliability
@@ -565,7 +565,7 @@ def roadmap(
             )
         console.print(
             f"Roadmap replayed {result.trials} times from {result.as_of} "
-            f"({flows_note}). All done by {_fmt(result.finish_all[85])} (85 %).",
+            f"({flows_note}). All done by {_fmt(result.finish_all[85])} (85%).",
             highlight=False,
         )
         if idle:
@@ -582,7 +582,7 @@ def roadmap(
                 "to plan them.",
                 highlight=False,
             )
-        table = Table("item", "team", "50 %", "85 %", "deadline", "P(met)", "critical")
+        table = Table("item", "team", "50%", "85%", "deadline", "P(met)", "critical")
         for r in sorted(rows, key=lambda r: -r["critical"])[:40]:
             table.add_row(
                 r["key"],
@@ -679,7 +679,7 @@ def history(
         print_json([s.__dict__ for s in stats])
     else:
         table = Table(
-            "team", "kind", "items", "items/week", "points/week", "cycle 50/85 %", "lead 50/85 %"
+            "team", "kind", "items", "items/week", "points/week", "cycle 50/85%", "lead 50/85%"
         )
         for s in stats:
             ct = f"{s.cycle_time[50]:.1f} / {s.cycle_time[85]:.1f} d" if s.cycle_time else "-"
@@ -788,7 +788,7 @@ def moved(
         )
         return
     console.print(
-        f"{team}: the {percentile} % date for its open work moved from {_fmt(move.before)} to "
+        f"{team}: the {percentile}% date for its open work moved from {_fmt(move.before)} to "
         f"{_fmt(move.after)} ({move.total_days:+.1f} days) between {since.date()} and "
         f"{loaded.as_of}; {len(open_now) - len(open_then)} items added, {finished} finished."
     )

@@ -453,7 +453,7 @@ def _print_explain(extras: dict[str, Any]) -> None:
             ", ".join(r["displaced"][:6]) + (" …" if len(r["displaced"]) > 6 else ""),
         )
     console.print(table)
-    table = Table(title="What 10 % more capacity would buy", title_justify="left")
+    table = Table(title="What 10% more capacity would buy", title_justify="left")
     for column in ("team", "extra points", "value gained", "items added", "items removed"):
         table.add_column(
             column, justify="right" if "value" in column or "points" in column else "left"

@@ -366,7 +366,7 @@ def _print_explain(result: Any, item: Any, bars: Any) -> None:
         f"{fw} at the most likely values (point score): {item.arithmetic}", highlight=False
     )
     # Each factor shows its input as estimated and, labelled apart, what it does to the
-    # score: a feasibility multiplies by 0.89, not by the 22 % risk behind it.
+    # score: a feasibility multiplies by 0.89, not by the 22% risk behind it.
     from roadwise.engines.prioritize.frameworks import _fmt
 
     table = Table(title="Contributions", title_justify="left")

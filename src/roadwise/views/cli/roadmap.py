@@ -121,28 +121,38 @@ def verdict(summary: Any) -> str:
     return f"gap {summary.gap:.1%} to the best bound"
 
 
-def print_summary(roadmap: Any, out: Console | None = None) -> None:
-    out = out or console
-    table = Table(
-        title="Roadmap: CP-SAT plan beside rank-driven list scheduling",
+def _compact_table(title: str) -> Table:
+    """A table that spends its columns on content: no outer edge, two spaces between columns."""
+    return Table(
+        title=title,
         title_justify="left",
         box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
     )
-    for name in ("plan", "cost of delay", "finish", "late (hard)", "optimality", "seconds"):
-        table.add_column(name, justify="left" if name == "plan" else "right")
+
+
+def print_summary(roadmap: Any, out: Console | None = None) -> None:
+    """Both plans, one line each (it fits 80 columns); what the words mean under the table."""
+    out = out or console
+    table = _compact_table("Roadmap: CP-SAT plan beside scheduling in rank order")
+    table.add_column("plan", no_wrap=True)
+    for name in ("cost of delay", "finish", "late (hard)", "optimality", "seconds"):
+        table.add_column(name, justify="right", no_wrap=True)
     s = roadmap.summary
     table.add_row(
         "Roadwise (CP-SAT)",
         f"{s.cost_of_delay:,.0f}",
         str(s.finish),
         str(s.late_items),
-        verdict(s),
+        "optimal" if s.proven_optimal else f"gap {s.gap:.1%}",
         f"{s.seconds:.1f}",
     )
-    if roadmap.baseline is not None:
-        b = roadmap.baseline
+    b = roadmap.baseline
+    if b is not None:
         table.add_row(
-            "Rank order (list scheduling)",
+            "Rank order",
             f"{b.cost_of_delay:,.0f}",
             str(b.finish),
             str(b.late_items),
@@ -150,13 +160,27 @@ def print_summary(roadmap: Any, out: Console | None = None) -> None:
             f"{b.seconds:.2f}",
         )
     out.print(table)
-    if roadmap.baseline is not None and roadmap.baseline.cost_of_delay > 0:
-        saved = 1 - s.cost_of_delay / roadmap.baseline.cost_of_delay
-        out.print(
-            f"Cost of delay is money per week until delivery, summed over items; the plan "
-            f"cuts it by {saved:.0%} against scheduling in rank order.",
-            highlight=False,
+    notes = [
+        "Cost of delay is money per week until delivery, summed over items; late (hard): "
+        "items that miss a hard deadline."
+    ]
+    if s.proven_optimal:
+        notes.append("Optimal: the solver proved that no plan has a lower cost of delay.")
+    else:
+        notes.append(
+            f"Gap {s.gap:.1%}: the solver's best bound; no plan can cost more than "
+            f"{s.gap:.1%} less than this one (more --time-limit narrows it)."
         )
+    if b is not None:
+        rank = (
+            "Rank order: list scheduling, each item in backlog rank order as soon as its "
+            "dependencies and its team's capacity allow"
+        )
+        if b.cost_of_delay > 0:
+            saved = 1 - s.cost_of_delay / b.cost_of_delay
+            rank += f"; the plan cuts its cost of delay by {saved:.0%}"
+        notes.append(rank + ".")
+    out.print(" ".join(notes), highlight=False)
 
 
 def print_lateness(roadmap: Any, out: Console | None = None) -> None:
@@ -199,23 +223,62 @@ def print_people_notes(items: Sequence[Any], out: Console | None = None) -> None
         out.print(f"  {s.key}: {s.people_note}", highlight=False)
 
 
-def print_items(roadmap: Any, limit: int = 40) -> None:
-    table = Table(title=f"First {limit} items by start", title_justify="left", box=box.SIMPLE_HEAD)
-    for name in ("item", "title", "team", "people", "start", "end", "sprint"):
-        table.add_column(name, justify="right" if name == "sprint" else "left")
+def print_items(roadmap: Any, limit: int = 40, out: Console | None = None) -> None:
+    """The first items by start, one line each. Where the people would not fit beside the
+    title (80 columns), they go under the table, each name with its items, grouped by team."""
+    out = out or console
     shown = sorted(roadmap.items, key=lambda s: (s.start, s.key))[:limit]
+    who = {s.key: people_cell(s) for s in shown}
+    key_width = max((len(s.key) for s in shown), default=4)
+    team_width = max((len(s.team) for s in shown), default=4)
+    # item, team, start, end, sprint and the gaps between six columns; the title gets the rest.
+    fixed = max(4, key_width) + max(4, team_width) + 10 + 10 + 6 + 5 * 2
+    people_width = max((len(c) for c in who.values()), default=6)
+    inline = out.width - fixed - 2 - max(6, people_width) >= 30
+    room = out.width - fixed - (2 + max(6, people_width) if inline else 0)
+    title_width = max(12, min(40, room))
+    table = _compact_table(f"First {len(shown)} items by start")
+    table.add_column("item", no_wrap=True)
+    table.add_column("title", no_wrap=True, max_width=title_width)
+    table.add_column("team", no_wrap=True)
+    if inline:
+        table.add_column("people", no_wrap=True)
+    for name in ("start", "end"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("sprint", justify="right", no_wrap=True)
     for s in shown:
         table.add_row(
             s.key,
-            clip(s.title, 40),
+            clip(s.title, title_width),
             s.team,
-            people_cell(s),
+            *([who[s.key]] if inline else []),
             str(s.start),
             str(s.end),
             str(s.sprint),
         )
-    console.print(table)
-    print_people_notes(shown)
+    out.print(table)
+    if not inline and shown:
+        out.print(people_grid(shown, who))
+    print_people_notes(shown, out)
+
+
+def people_grid(items: Sequence[Any], who: dict[str, str]) -> Table:
+    """Who works on ``items``: per team, each person (or "any of TEAM *") with their items,
+    in order of start; one line each unless the items run past the width."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for s in sorted(items, key=lambda s: (s.team, s.start, s.key)):
+        groups.setdefault((s.team, who[s.key]), []).append(s.key)
+    grid = Table.grid(padding=(0, 2))
+    grid.title = "Who works on them:"
+    grid.title_justify = "left"
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    grid.add_column()
+    previous = ""
+    for (team, people), keys in groups.items():
+        grid.add_row(team if team != previous else "", people, ", ".join(keys))
+        previous = team
+    return grid
 
 
 def print_sprint_plans(roadmap: Any, sprints: int, out: Console | None = None) -> None:

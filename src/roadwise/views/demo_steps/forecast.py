@@ -35,10 +35,10 @@ def forecast_step(ctx: DemoContext) -> None:
     table = Table(
         "team",
         "open items",
-        "50 %",
-        "85 %",
-        "95 %",
-        "85 % dates met in backtest",
+        "50%",
+        "85%",
+        "95%",
+        "85% dates met in backtest",
         title="Item-count forecast per team (throughput only; the roadmap below uses estimates)",
     )
     forecasts: dict[str, Any] = {}
@@ -75,7 +75,7 @@ def forecast_step(ctx: DemoContext) -> None:
     with_deadline = [o for o in roadmap.items if o.p_deadline is not None]
     critical = sorted(roadmap.items, key=lambda o: -o.critical)[:3]
     ctx.console.print(
-        f"Roadmap ({note}): everything done by {roadmap.finish_all[85]} with 85 % confidence; "
+        f"Roadmap ({note}): everything done by {roadmap.finish_all[85]} with 85% confidence; "
         + ", ".join(f"{o.key} P(deadline) {o.p_deadline:.0%}" for o in with_deadline[:4])
         + "; most often critical: "
         + ", ".join(f"{o.key} ({o.critical:.0%})" for o in critical)
@@ -85,7 +85,7 @@ def forecast_step(ctx: DemoContext) -> None:
         ctx.console.print(
             f"The scheduled end dates hold with {np.mean(planned):.0%} probability on average "
             f"under the teams' real throughput; {sum(p >= 0.85 for p in planned)} of "
-            f"{len(planned)} items are 85 % safe."
+            f"{len(planned)} items are 85% safe."
         )
 
     # Why the first team's date moved over the last four weeks: the same target (its open items
@@ -115,7 +115,7 @@ def forecast_step(ctx: DemoContext) -> None:
         )
         move = explain_move(before, after, trials=2000, seed=ctx.seed)
         ctx.console.print(
-            f"Why {team_key}'s 85 % date moved from {move.before} to {move.after} "
+            f"Why {team_key}'s 85% date moved from {move.before} to {move.after} "
             f"({added} items added, {finished_since} finished in 4 weeks): "
             + "; ".join(move.lines())
         )

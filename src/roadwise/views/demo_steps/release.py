@@ -78,7 +78,7 @@ def plan_next_release(ctx: DemoContext) -> None:
     if gains and gains[0].gain > 0:
         best = gains[0]
         ctx.console.print(
-            f"10 % more capacity on team {best.team} buys {best.gain:,.0f} value "
+            f"10% more capacity on team {best.team} buys {best.gain:,.0f} value "
             f"(adds {', '.join(best.added)}).",
             highlight=False,
         )

@@ -79,7 +79,7 @@ class Writer:
 
     def note_forecast(self, fc: DateForecast, label: str) -> str:
         return self.trace.note(
-            f"{label}: 50 % and 85 % dates",
+            f"{label}: 50% and 85% dates",
             f"{fc.p50.isoformat()} / {fc.p85.isoformat()}",
             inputs=fc.inputs or "the workspace's delivery history and remaining work",
             method=fc.method or self.facts.forecast_method,
@@ -98,9 +98,9 @@ def derive_status(
 ) -> tuple[str, str] | None:
     """On track / at risk / off track from a forecast and a deadline, with a one-line reason.
 
-    The rule: on track when the deadline is at least 85 % likely to be met, at risk when it
+    The rule: on track when the deadline is at least 85% likely to be met, at risk when it
     is more likely met than not, off track otherwise. Without a probability from the engine
-    the 50 % and 85 % dates stand in for it (85 % date before the deadline: on track).
+    the 50% and 85% dates stand in for it (85% date before the deadline: on track).
     Returns None when there is no forecast (nothing to derive a status from).
     """
     if fc is None:
@@ -124,13 +124,13 @@ def derive_status(
         slack = (deadline - fc.p85).days
         margin = f", {say_duration(slack)} to spare" if slack >= 7 else ""
         return ON_TRACK, sentence(
-            f"85 % sure by {say_date(fc.p85, as_of)}, before the {due} deadline{margin}"
+            f"85% sure by {say_date(fc.p85, as_of)}, before the {due} deadline{margin}"
         )
     if p >= 0.5:
         return AT_RISK, sentence(
             f"likely by {likely}, but only {exact_percent(p)} sure to make the {due} deadline"
             if fc.p_deadline is not None
-            else f"likely by {likely}, but not 85 % sure before the {due} deadline"
+            else f"likely by {likely}, but not 85% sure before the {due} deadline"
         )
     late = (fc.p50 - deadline).days
     return OFF_TRACK, sentence(
@@ -181,7 +181,7 @@ def objectives_section(w: Writer, *, compact: bool = False) -> Section | None:
                     exact_percent(kr),
                     inputs=f"{len(objective.key_results)} key results (baseline, target, current)",
                     method="mean of (current − baseline) ÷ (target − baseline), "
-                    "each clamped to 0..100 %",
+                    "each clamped to 0..100%",
                 )
             )
         work_text = (
@@ -485,7 +485,7 @@ SUSTAINED_SPRINTS = 3
 
 
 def capacity_gaps(w: Writer) -> dict[str, CapacityGap]:
-    """Teams with periods where demand exceeds capacity by more than 5 %, most excess first."""
+    """Teams with periods where demand exceeds capacity by more than 5%, most excess first."""
     by_team: dict[str, list[CapacityRow]] = defaultdict(list)
     for row in w.facts.capacity:
         by_team[row.team].append(row)
@@ -637,7 +637,7 @@ def release_ref(w: Writer) -> str:
 
 
 def release_section(w: Writer) -> Section | None:
-    """What fits the next release, and what 10 % more capacity per team would add to it."""
+    """What fits the next release, and what 10% more capacity per team would add to it."""
     release = w.facts.release
     if not release:
         return None
@@ -669,7 +669,7 @@ def release_section(w: Writer) -> Section | None:
         )
         rows.append(
             (
-                f"+10 % for {F.team_name(w.ws, g['team'])}",
+                f"+10% for {F.team_name(w.ws, g['team'])}",
                 f"{say_number(g['extra'])} points",
                 added or "nothing more fits",
                 say_percent(g["gain"] / release["value"], word="~") if release["value"] else "—",
@@ -680,7 +680,7 @@ def release_section(w: Writer) -> Section | None:
             Table(
                 ("Option", "Extra capacity", "Adds to the release", "Value gained"),
                 tuple(rows),
-                caption=f"What 10 % more capacity would add to release {release['name']}",
+                caption=f"What 10% more capacity would add to release {release['name']}",
                 refs=(ref,),
             )
         )
@@ -791,7 +791,7 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
     top = result.items[0]
     ref = w.trace.note(
         f"Priority of {top.title}",
-        f"{top.expected:.3g} (90 % interval {top.interval[0]:.3g}–{top.interval[1]:.3g}); "
+        f"{top.expected:.3g} (90% interval {top.interval[0]:.3g}–{top.interval[1]:.3g}); "
         f"P(top {result.top_k}) {exact_percent(top.p_top_k)}",
         inputs=f"value inputs and estimates of {say_count(len(result.items), 'ranked item')}",
         method=w.facts.priority_method,
@@ -846,7 +846,7 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
                 "Rank",
                 "Key",
                 "Item",
-                "Score (90 % range)",
+                "Score (90% range)",
                 f"Chance of staying in the top {result.top_k}",
             ),
             top_rows,
@@ -905,7 +905,7 @@ def timeline_section(w: Writer, items: list[Item], groups: dict[str, list[Item]]
     )
     caption = "Bars run to the likely date"
     if any(r["sure"] for r in rows):
-        caption += "; the thin line runs on to the date we are 85 % sure of"
+        caption += "; the thin line runs on to the date we are 85% sure of"
     caption += "; the dashed red line is today."
     section.add(
         Chart(
@@ -937,7 +937,7 @@ def burn_up_section(w: Writer) -> Section | None:
             "Burn-up with forecast cone",
             charts.burn_up(done, scope, cone, unit=unit),
             "Solid: work finished. Red: total scope. Shaded: the range of simulated futures "
-            "(darker 15–85 %, lighter 5–95 %); dashed: the middle outcome.",
+            "(darker 15–85%, lighter 5–95%); dashed: the middle outcome.",
             refs=tuple(raw.get("refs", ())),
         )
     )
@@ -985,7 +985,7 @@ def build_status(facts: Facts, glossary: Glossary) -> Report:
         )
         section.add(
             Paragraph(
-                "Status is derived, never typed: on track when the forecast is at least 85 % "
+                "Status is derived, never typed: on track when the forecast is at least 85% "
                 "sure to meet the deadline, at risk when it is more likely met than not, "
                 "off track otherwise."
             )
@@ -1036,8 +1036,8 @@ def histogram_section(w: Writer) -> Section | None:
         if c
     ]
     marks = [
-        {"date": fc.p50.isoformat(), "label": "50 %"},
-        {"date": fc.p85.isoformat(), "label": "85 %"},
+        {"date": fc.p50.isoformat(), "label": "50%"},
+        {"date": fc.p85.isoformat(), "label": "85%"},
     ]
     if fc.deadline:
         marks.append({"date": fc.deadline.isoformat(), "label": "deadline"})
@@ -1065,7 +1065,7 @@ def calibration_section(w: Writer) -> Section | None:
         return None
     hit85 = cal.hits.get(0.85)
     ref = w.trace.note(
-        "Backtest: share of 85 % dates met",
+        "Backtest: share of 85% dates met",
         exact_percent(hit85) if hit85 is not None else "—",
         inputs=f"{say_count(cal.cutoffs, 'cut-off date')} in the delivery history"
         + (f" ({cal.scope})" if cal.scope else ""),
@@ -1074,8 +1074,7 @@ def calibration_section(w: Writer) -> Section | None:
         seed=w.facts.seed,
     )
     headline = (
-        f"Our 85 % dates were met {exact_percent(hit85)} of the time "
-        "in backtests on our own history"
+        f"Our 85% dates were met {exact_percent(hit85)} of the time in backtests on our own history"
         if hit85 is not None
         else "How often our forecast dates were met in backtests"
     )

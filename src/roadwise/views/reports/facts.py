@@ -33,7 +33,7 @@ from roadwise.engines.forecast.objectives import objective_items as objective_it
 
 @dataclass(frozen=True)
 class DateForecast:
-    """When something will be done: the 50 / 85 / 95 % dates and P(meeting its deadline)."""
+    """When something will be done: the 50 / 85 / 95% dates and P(meeting its deadline)."""
 
     key: str
     p50: dt.date

@@ -173,7 +173,7 @@ def _feedback(facts: Facts, results: dict[str, Any], trials: int) -> None:
             }
     facts.feedback_method = (
         f"distinct customers and their annual revenue over {source}, rolled up from items to "
-        "their parents; 90 % interval by bootstrap over customers (roadwise.engines.feedback)"
+        "their parents; 90% interval by bootstrap over customers (roadwise.engines.feedback)"
     )
     facts.engines["feedback"] = "revenue-weighted demand"
 
@@ -182,7 +182,7 @@ def _feedback(facts: Facts, results: dict[str, Any], trials: int) -> None:
 
 
 def _release(facts: Facts, results: dict[str, Any], trials: int) -> None:
-    """The provably best content of the next release, and what 10 % more capacity would add."""
+    """The provably best content of the next release, and what 10% more capacity would add."""
     plan = results.get("release")
     wp = results.get("release_problem")
     if not _has("roadwise.engines.release"):

@@ -7,7 +7,7 @@ wording consistent across every report:
   (``ws.settings.glossary``, on top of a small default glossary);
 * :func:`say_date` / :func:`date_with_confidence` state a date and how sure we are of it;
 * :func:`say_number`, :func:`say_percent`, :func:`say_money`, :func:`say_duration` round the
-  way a person would ("about 1.2 million", "roughly 40 %", "about 3 weeks");
+  way a person would ("about 1.2 million", "roughly 40%", "about 3 weeks");
 * :func:`say_count` states exact counts with the right plural ("1 item", "12 items").
 """
 
@@ -118,12 +118,12 @@ def date_with_confidence(
     sure_level: float = 0.85,
     as_of: dt.date | None = None,
 ) -> str:
-    """'likely by 14 March; 85 % sure by 2 April' (one date when both are the same)."""
+    """'likely by 14 March; 85% sure by 2 April' (one date when both are the same)."""
     text = f"likely by {say_date(likely, as_of)}"
     if sure is not None and sure != likely:
-        text += f"; {round(sure_level * 100)} % sure by {say_date(sure, as_of)}"
+        text += f"; {round(sure_level * 100)}% sure by {say_date(sure, as_of)}"
     elif sure is not None:
-        text += f" ({round(sure_level * 100)} % sure)"
+        text += f" ({round(sure_level * 100)}% sure)"
     return text
 
 
@@ -188,29 +188,29 @@ def say_number(value: float, *, exact_below: int = 20) -> str:
 
 
 def say_percent(share: float, *, word: str = "roughly") -> str:
-    """A share (0..1) as 'roughly 40 %'; extremes as 'over 99 %' / 'under 1 %'."""
+    """A share (0..1) as 'roughly 40%'; extremes as 'over 99%' / 'under 1%'."""
     if not math.isfinite(share):
         return "unknown"
     pct = share * 100
     if pct <= 0:
-        return "0 %"
+        return "0%"
     if pct >= 100:
-        return "100 %"
+        return "100%"
     if pct < 1:
-        return "under 1 %"
+        return "under 1%"
     if pct > 99:
-        return "over 99 %"
-    # Near the ends a person says "3 %" or "96 %"; in between, to the nearest 5.
+        return "over 99%"
+    # Near the ends a person says "3%" or "96%"; in between, to the nearest 5.
     n = round(pct) if pct < 10 or pct > 90 else int(5 * round(pct / 5))
     if math.isclose(n, pct, abs_tol=1e-9):
-        return f"{n} %"
+        return f"{n}%"
     # A symbol hedge ("~") sits on the number; a word hedge ("roughly") stands before it.
-    return f"{word}{n} %" if word and not word[-1].isalpha() else f"{word} {n} %"
+    return f"{word}{n}%" if word and not word[-1].isalpha() else f"{word} {n}%"
 
 
 def exact_percent(share: float) -> str:
-    """A share as a whole percentage, without hedging: '85 %'."""
-    return f"{round(share * 100)} %"
+    """A share as a whole percentage, without hedging: '85%'."""
+    return f"{round(share * 100)}%"
 
 
 def say_money(value: float, currency: str = "USD") -> str:

@@ -395,14 +395,14 @@ def _day(day: dt.date | None) -> dt.date | None:
 class TeamForecast(BaseModel):
     team: str
     open_items: float = Field(description="open items in the team's queue")
-    p50: dt.date | None = Field(description="50 % date of the delivery forecast (see method)")
-    p85: dt.date | None = Field(description="85 % date: the date the dashboard and reports show")
+    p50: dt.date | None = Field(description="50% date of the delivery forecast (see method)")
+    p85: dt.date | None = Field(description="85% date: the date the dashboard and reports show")
     p95: dt.date | None
     backtest_cutoffs: int = Field(
         description="walk-forward backtest cut-offs of the item-count throughput forecast"
     )
     hit_85: float | None = Field(
-        description="share of past 85 % dates of the item-count throughput forecast that were met"
+        description="share of past 85% dates of the item-count throughput forecast that were met"
     )
     method: str = Field(
         DELIVERY_METHOD,
@@ -412,9 +412,9 @@ class TeamForecast(BaseModel):
     )
     unit: str = Field("items", description="unit of open_work: points or items")
     open_work: float | None = Field(None, description="likely size of the open work, in unit")
-    count_p50: dt.date | None = Field(None, description="item-count throughput forecast, 50 %")
-    count_p85: dt.date | None = Field(None, description="item-count throughput forecast, 85 %")
-    count_p95: dt.date | None = Field(None, description="item-count throughput forecast, 95 %")
+    count_p50: dt.date | None = Field(None, description="item-count throughput forecast, 50%")
+    count_p85: dt.date | None = Field(None, description="item-count throughput forecast, 85%")
+    count_p95: dt.date | None = Field(None, description="item-count throughput forecast, 95%")
 
 
 @router.get("/forecasts", response_model=list[TeamForecast])
@@ -458,13 +458,13 @@ class ObjectiveForecast(BaseModel):
     title: str
     due: dt.date | None
     status: str = Field(
-        description="on track (due date at least 85 % likely), at risk (at least 50 %), off "
+        description="on track (due date at least 85% likely), at risk (at least 50%), off "
         "track, no deadline, no date (no forecast), done or no items"
     )
     open_items: int = Field(description="open leaf items serving the objective")
     open_deliverables: int = Field(description="open deliverables with a forecast")
     p50: dt.date | None
-    p85: dt.date | None = Field(description="the 85 % date the dashboard and reports show")
+    p85: dt.date | None = Field(description="the 85% date the dashboard and reports show")
     p95: dt.date | None
     p_due: float | None = Field(description="chance of being done by the due date")
     method: str = DELIVERY_METHOD

@@ -193,7 +193,7 @@ def objective_status(ws: Workspace, delivery: Any) -> list[dict[str, Any]]:
 
     The dates are the reports' (roadwise.engines.forecast.objectives): the latest deliverable
     serving the objective, from the teams' queues replayed under uncertain sizes and pace. The
-    status follows the reports' rule: on track when the due date is at least 85 % likely,
+    status follows the reports' rule: on track when the due date is at least 85% likely,
     at risk when more likely met than not, off track otherwise.
     """
     from roadwise.engines.forecast.objectives import objective_items
@@ -557,7 +557,7 @@ def forecasts_page(request: Request, user: Viewer) -> Response:
 
 
 def _histogram(as_of: dt.date, d: Any) -> Any:
-    """Share of trials finishing in each week, with the 50/85/95 % dates marked."""
+    """Share of trials finishing in each week, with the 50/85/95% dates marked."""
     import numpy as np
 
     from roadwise.views.charts.reports import forecast_histogram
@@ -574,7 +574,7 @@ def _histogram(as_of: dt.date, d: Any) -> Any:
         if c
     ]
     marks = [
-        {"date": day.isoformat(), "label": f"{p} %"}
+        {"date": day.isoformat(), "label": f"{p}%"}
         for p, day in d.dates.items()
         if day != dt.date.max
     ]

@@ -313,6 +313,42 @@ def test_api_token_reads_and_writes(app) -> None:  # type: ignore[no-untyped-def
         assert f"status: '{item.status.value}' -> 'discovery'" in audit[0]["changes"]
 
 
+def test_priorities_without_sampling_leave_out_interval_and_p_top_k(db: str, app) -> None:  # type: ignore[no-untyped-def]
+    """As the CLI with --samples 0: no interval, P(top k) or expected rank (the score twice,
+    a 0/1 share and the rank again); the API says None and the pages leave the columns out."""
+    plain = create_app(db, secret_key="test-secret")
+    plain.state.service.priority_samples = 0
+    for web, sampled in ((app, True), (plain, False)):
+        viewer = {"Authorization": f"Bearer {accounts.create_token(web.state.store, 'vic')}"}
+        with TestClient(web) as c:
+            pr = c.get("/api/priorities", headers=viewer).json()
+            assert (pr["samples"] > 0) is sampled
+            assert pr["ranked_by"] == ("expected" if sampled else "score")
+            top = pr["items"][0]
+            for name in ("interval", "p_top_k", "expected_rank"):
+                assert (top[name] is not None) is sampled, name
+            if sampled:
+                assert top["interval"][0] <= top["expected"] <= top["interval"][1]
+            else:
+                assert top["expected"] == top["score"]
+            login(c, "vic")
+            backlog = c.get("/backlog").text
+            assert top["key"] in backlog and f"{top['score']:,.1f}" in backlog
+            assert ("90% interval</th>" in backlog) is sampled
+            assert (f"P(top {pr['top_k']})</th>" in backlog) is sampled
+            assert ("Nothing was sampled" in backlog) is not sampled
+            item = c.get(f"/items/{top['key']}").text
+            assert f"score {top['score']:,.1f}" in item
+            assert ("P(top k)" in item) is sampled
+            dash = c.get("/").text
+            assert top["key"] in dash
+            if sampled:
+                low, high = top["interval"]
+                assert f"({low:,.1f}–{high:,.1f})" in dash
+    schema = plain.openapi()["components"]["schemas"]["Priority"]["properties"]
+    assert "None when nothing was sampled" in schema["p_top_k"]["description"]
+
+
 def test_release_plan_runs_and_beats_or_matches_greedy(app) -> None:  # type: ignore[no-untyped-def]
     editor = {"Authorization": f"Bearer {accounts.create_token(app.state.store, 'ed')}"}
     with TestClient(app) as c:

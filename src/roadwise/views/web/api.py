@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, field_serializer
 
 from roadwise.domain import Decision, Estimate, Item, Status
+from roadwise.engines.prioritize.results import FIELD_MEANINGS
 from roadwise.errors import RoadwiseError
 from roadwise.views.web import accounts
 from roadwise.views.web.security import CSRF_HEADER, PUBLIC, check_csrf
@@ -208,22 +209,38 @@ def bulk_apply(request: Request, edit: BulkEdit, actor: str) -> BulkResult:
     return BulkResult(saved=saved, conflicts=conflicts)
 
 
+_NOT_SAMPLED = (
+    " None when nothing was sampled (samples 0: no input is a range, or sampling is off)."
+)
+
+
 class Priority(BaseModel):
     key: str
     title: str
-    rank: int
-    score: float
-    expected: float
-    interval: tuple[float, float]
-    p_top_k: float
-    expected_rank: float
+    rank: int = Field(description=FIELD_MEANINGS["rank"])
+    score: float = Field(description=FIELD_MEANINGS["score"])
+    expected: float = Field(description=FIELD_MEANINGS["expected"])
+    # Without sampling these would be the score twice, a 0/1 share and the rank again: the
+    # CLI's table, JSON and CSV leave them out, the API says None.
+    interval: tuple[float, float] | None = Field(
+        None, description=FIELD_MEANINGS["interval"] + "." + _NOT_SAMPLED
+    )
+    p_top_k: float | None = Field(None, description=FIELD_MEANINGS["p_top_k"] + "." + _NOT_SAMPLED)
+    expected_rank: float | None = Field(
+        None, description=FIELD_MEANINGS["expected_rank"] + "." + _NOT_SAMPLED
+    )
     arithmetic: str
 
 
 class Priorities(BaseModel):
     framework: str
     top_k: int
-    samples: int
+    samples: int = Field(
+        description="Monte Carlo samples of the estimates' ranges; 0 when nothing was sampled"
+    )
+    ranked_by: Literal["expected", "score"] = Field(
+        description="the item field the ranking orders by: expected with sampling, else score"
+    )
     items: list[Priority]
 
 
@@ -236,11 +253,13 @@ def priorities(request: Request, user: Reader) -> Response:
 
 
 def _priorities(result: Any) -> bytes:
+    sampled = result.simulated
     return (
         Priorities(
             framework=result.framework_label,
             top_k=result.top_k,
             samples=result.samples,
+            ranked_by=result.ranked_by,
             items=[
                 Priority(
                     key=r.key,
@@ -248,9 +267,9 @@ def _priorities(result: Any) -> bytes:
                     rank=r.rank,
                     score=r.score,
                     expected=r.expected,
-                    interval=r.interval,
-                    p_top_k=r.p_top_k,
-                    expected_rank=r.expected_rank,
+                    interval=r.interval if sampled else None,
+                    p_top_k=r.p_top_k if sampled else None,
+                    expected_rank=r.expected_rank if sampled else None,
                     arithmetic=r.arithmetic,
                 )
                 for r in result.items

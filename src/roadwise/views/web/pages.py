@@ -261,6 +261,7 @@ def dashboard(request: Request, user: Viewer) -> Response:
             "teams": {t.key: t.name for t in ws.teams},
             "release": release_out(plan, ws.item_by_key) if plan else None,
             "top": priorities.items[:5],
+            "simulated": priorities.simulated,
             "counts": counts,
         },
     )
@@ -372,6 +373,8 @@ def _item_context(request: Request, key: str) -> dict[str, Any]:
         "ws": ws,
         "item": item,
         "ranked": scores.get(key),
+        # Without sampling the interval and P(top k) say nothing; the page leaves them out.
+        "simulated": service.priorities().simulated,
         "depends_on": [ws.item_by_key.get(d.item) for d in item.dependencies],
         "dependents": ws.dependents(key),
         "children": ws.children(key),

@@ -40,6 +40,8 @@ class Service:
         from roadwise.engines.forecast.objectives import TRIALS
 
         self.trials: int = TRIALS
+        # Monte Carlo samples of the priorities' estimate ranges (0: point scores only).
+        self.priority_samples: int = PRIORITY_SAMPLES
 
     def fingerprint(self) -> tuple[Any, ...]:
         # Every write through the store leaves an audit entry (a whole-workspace replace too,
@@ -100,7 +102,7 @@ class Service:
 
         ws = self.workspace()
         # As the reports do: no more samples than forecast trials, so the queues match.
-        samples = min(self.trials, PRIORITY_SAMPLES)
+        samples = min(self.trials, self.priority_samples)
         return self._cached(
             "priorities", lambda: prioritize(ws, samples=samples, seed=ws.settings.seed)
         )

@@ -104,6 +104,49 @@ def test_mistakes_name_the_option_and_what_exists(db: str, args: list[str], mess
     assert message in " ".join(result.output.split())
 
 
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (
+            "--objective",
+            "field '--objective': unknown objective 'foo'; use one of scores, customers, both",
+        ),
+        ("--solver", "field '--solver': unknown solver 'foo'; use one of highs, cpsat"),
+    ],
+)
+def test_a_choice_typo_is_one_line_listing_the_choices(db: str, option: str, message: str) -> None:
+    """Not Typer's usage panel ("Value error, 'foo' is not one of …", exit 2)."""
+    result = runner.invoke(app, ["plan", "release", "--db", db, "--no-save", option, "foo"])
+    assert result.exit_code == 1, result.output
+    assert message in " ".join(result.output.split())
+    assert "Value error" not in result.output and "Usage" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_choices_still_work_and_show_in_help(db: str) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            "release",
+            "--db",
+            db,
+            "--no-save",
+            "--capacity",
+            "20",
+            "--json",
+            "--objective",
+            "both",
+            "--solver",
+            "cpsat",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["solver"] == "cpsat"
+    help_text = runner.invoke(app, ["plan", "release", "--help"], env={"COLUMNS": "200"}).output
+    assert "scores|customers|both" in help_text and "highs|cpsat" in help_text
+
+
 def test_earlier_date_keeps_a_team_capacity_the_user_typed() -> None:
     """--by shortens the first release: a derived team capacity is recomputed for the shorter
     window, a typed one is scaled by the working days kept (it has no calendar behind it)."""

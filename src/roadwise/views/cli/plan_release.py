@@ -19,6 +19,7 @@ from roadwise.views.cli._common import (
     console,
     db_url,
     handles_errors,
+    one_of,
     print_json,
 )
 from roadwise.views.cli.plan import plan_app
@@ -180,9 +181,12 @@ def plan_release_command(
     moscow_musts: bool = typer.Option(
         False, "--moscow-musts", help="Treat items marked MoSCoW 'must' as must-haves."
     ),
-    objective: ObjectiveChoice = typer.Option(
-        ObjectiveChoice.scores,
+    # Choices are plain strings checked in the body, so a typo is a one-line error naming
+    # the choices (a Typer enum answers with a usage panel and "Value error").
+    objective_name: str = typer.Option(
+        ObjectiveChoice.scores.value,
         "--objective",
+        metavar="|".join(ObjectiveChoice),
         help="Maximise item scores, customer value (a customer counts only when all it asked "
         "for ships; weighted by annual revenue), or both.",
     ),
@@ -207,7 +211,9 @@ def plan_release_command(
     baseline: bool = typer.Option(
         False, "--baseline", help="Show the greedy rank-and-fill choice beside the plan."
     ),
-    solver: SolverChoice = typer.Option(SolverChoice.highs, "--solver", help="MILP solver."),
+    solver_name: str = typer.Option(
+        SolverChoice.highs.value, "--solver", metavar="|".join(SolverChoice), help="MILP solver."
+    ),
     time_limit: float = typer.Option(30, "--time-limit", min=0.1, help="Seconds per solve."),
     name: str | None = typer.Option(None, "--name", help="Store the plan under this key."),
     save: bool = typer.Option(True, "--save/--no-save", help="Store the plan in the workspace."),
@@ -226,6 +232,8 @@ def plan_release_command(
     )
     from roadwise.workspace import open_store
 
+    objective = ObjectiveChoice(one_of(objective_name, ObjectiveChoice, "objective", "--objective"))
+    solver = SolverChoice(one_of(solver_name, SolverChoice, "solver", "--solver"))
     store = open_store(db_url(db), create=False)
     ws = store.load()
     if not ws.items:
@@ -247,8 +255,8 @@ def plan_release_command(
     problem = wp.problem
     if not problem.items:
         raise RoadwiseError("no open, estimated items to plan")
-    solver_name: Any = solver.value
-    plan = plan_release(problem, solver=solver_name, time_limit=time_limit)
+    chosen: Any = solver.value
+    plan = plan_release(problem, solver=chosen, time_limit=time_limit)
     short = min(time_limit, 5.0)
     extras: dict[str, Any] = {"value_source": source, "percentile": options.percentile}
     if explain:

@@ -243,7 +243,7 @@ class ValueInputs(Model):
             return v
         low, high = (v.low, v.high) if isinstance(v, Range) else (v, v)
         if low < 0 or high > 1:
-            raise ValueError("confidence is a share between 0 and 1 (e.g. 0.8 for 80 %)")
+            raise ValueError("confidence is a share between 0 and 1 (e.g. 0.8 for 80%)")
         return v
 
 

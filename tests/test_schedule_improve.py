@@ -1,6 +1,6 @@
-"""Improving a known plan by large-neighbourhood search, and the what-if built on it (one more
-engineer per team): valid, never worse than its start, deterministic, and equal to a full
-CP-SAT re-plan where that one is proven optimal."""
+"""Improving a known plan by large-neighbourhood search, and the what-ifs built on it (their
+base plan, one more engineer per team): valid, never worse than its start, deterministic,
+and equal to a full CP-SAT re-plan where that one is proven optimal."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roadwise.domain.model import Estimate, Item, Person, Team, ValueInputs
+from roadwise.domain.model import (
+    Deadline,
+    Dependency,
+    Estimate,
+    Item,
+    Person,
+    Team,
+    ValueInputs,
+)
 from roadwise.domain.workspace import Workspace
 from roadwise.engines.capacity import AddedPerson
 from roadwise.engines.schedule import (
@@ -26,10 +34,11 @@ from roadwise.engines.schedule import (
     list_schedule,
     solve,
 )
+from roadwise.engines.schedule.cpsat import best_list_schedule
 from roadwise.engines.schedule.improve import ImproveOptions, improve, starting_schedule
-from roadwise.engines.schedule.needs import value_of_one_more_engineer
-from roadwise.engines.schedule.problem import violations
-from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+from roadwise.engines.schedule.needs import value_of_one_more_engineer, what_if_plan
+from roadwise.engines.schedule.problem import Placement, violations
+from roadwise.engines.schedule.roadmap import Roadmap, RoadmapOptions, build_inputs, plan_roadmap
 
 START = dt.date(2026, 3, 2)
 OPTIONS = RoadmapOptions(time_limit=2, workers=2)
@@ -164,3 +173,82 @@ def test_value_of_one_more_engineer_is_the_same_in_parallel_and_in_turn() -> Non
     assert all(v.saving >= 0 for v in one)
     # The plan without the hire gets the same search: never worse than the plan itself.
     assert one[0].cost_of_delay_before <= roadmap.summary.cost_of_delay + 1e-6
+
+
+def _placements(ws: Workspace, roadmap: Roadmap) -> tuple[Problem, list[Placement | None]]:
+    """The roadmap's plan as placements of the problem built from ``ws``."""
+    problem = build_inputs(ws, OPTIONS).problem
+    out: list[Placement | None] = []
+    for task in problem.tasks:
+        label, starts = roadmap.placements[task.key]
+        out.append(Placement(mode=[m.label for m in task.modes].index(label), starts=starts))
+    return problem, out
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(1, 2),
+    st.integers(1, 3),
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6)), max_size=4),
+)
+def test_what_if_plan_keeps_capacity_and_dependencies(
+    people_a: int, people_b: int, edges: list[tuple[int, int]]
+) -> None:
+    items = _items(7, "a") + _items(3, "b")
+    after = {(max(i, j), min(i, j)) for i, j in edges if i != j}
+    items = [
+        it.model_copy(
+            update={"dependencies": [Dependency(item=f"A-{j}") for k, j in after if k == n]}
+        )
+        if n < 7
+        else it
+        for n, it in enumerate(items)
+    ]
+    ws = Workspace(
+        name="p", as_of=START, teams=[_team("a", people_a), _team("b", people_b)], items=items
+    )
+    plan = what_if_plan(ws, OPTIONS, rounds=3)
+    assert plan.summary.method == "cp-sat-lns"
+    problem, placements = _placements(ws, plan)
+    # Nobody's capacity exceeded, every dependency respected.
+    assert violations(problem, placements) == []
+    start = best_list_schedule(problem, SolveOptions())
+    assert plan.summary.model_objective <= evaluate(problem, start.placements, SolveOptions())
+
+
+def test_what_if_plan_is_deterministic_and_reaches_the_full_search_optimum() -> None:
+    ws = _workspace()
+    first = what_if_plan(ws, OPTIONS, rounds=4)
+    assert first.summary.method == "cp-sat-lns"
+    assert what_if_plan(ws, OPTIONS, rounds=4).placements == first.placements
+    full = plan_roadmap(ws, replace(OPTIONS, baseline=False))
+    assert full.summary.proven_optimal
+    # Small enough for every round to re-solve the whole plan: the same optimum.
+    assert first.summary.cost_of_delay == pytest.approx(full.summary.cost_of_delay)
+    # No rounds: the full search itself.
+    assert what_if_plan(ws, OPTIONS, rounds=0).summary.method == "cp-sat"
+
+
+def test_local_search_falls_back_to_the_full_search() -> None:
+    # Hard deadlines that no plan meets: the priority-rule start is no valid start for the
+    # local search, so the full search runs and reports the misses, as plan_roadmap does.
+    late = Workspace(
+        name="l",
+        as_of=START,
+        teams=[_team("a", 1)],
+        items=[
+            it.model_copy(
+                update={"deadline": Deadline(date=START + dt.timedelta(days=8), hard=True)}
+            )
+            for it in _items(4, "a")
+        ],
+    )
+    plan = what_if_plan(late, OPTIONS, rounds=5)
+    assert plan.summary.method == "cp-sat" and plan.summary.late_items > 0
+    assert plan.summary.late_items == plan_roadmap(late, OPTIONS).summary.late_items
+    # A warm start that leaves items out: the full search, not the local search.
+    ws = _workspace()
+    known = plan_roadmap(ws, OPTIONS).placements
+    partial = dict(list(known.items())[:3])
+    options = replace(OPTIONS, warm_start=partial, improve_rounds=5)
+    assert plan_roadmap(ws, options).summary.method == "cp-sat"

@@ -214,3 +214,27 @@ def test_one_more_engineer_reads_as_a_sentence_in_money() -> None:
     assert saves["a"] > 0 and saves["b"] == 0
     assert f"a {saves['a']:,.0f} EUR" in sentence and "b nothing" in sentence
     assert one_more_engineer_sentence([], "EUR", 30) == "One more engineer: no team to add one to."
+
+
+def test_what_it_takes_stops_trying_teams_once_a_hire_meets_every_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Team a is tried first and its hire meets every deadline: no other team can do better,
+    so team b is never re-planned; the answer is the one trying every team gives."""
+    import roadwise.engines.schedule.needs as needs
+
+    ws = _short_of_capacity()
+    roadmap = plan_roadmap(ws, OPTIONS)
+    assert [t.team for t in roadmap.calendar.teams] == ["a", "b"]
+    planned: list[tuple[str, ...]] = []
+
+    def counted(ws: Workspace, options: RoadmapOptions) -> object:
+        planned.append(tuple(a.team for a in options.added))
+        return plan_roadmap(ws, options)
+
+    monkeypatch.setattr(needs, "plan_roadmap", counted)
+    takes = what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=0)
+    assert [(h.team, h.people) for h in takes.hires] == [("a", 1)]
+    assert takes.late_after_hires == 0
+    # One hire trial (team a), then the scope-cut plan (no hires).
+    assert planned == [("a",), ()]

@@ -8,6 +8,7 @@
 * :func:`what_it_takes`: for missed hard deadlines, the fewest added people (by team, from a
   date, with ramp-up) and the smallest scope cut (least effort) that meet them.
 * :func:`value_of_one_more_engineer`: per team, how much cost of delay one more person saves.
+* :func:`what_if_plan`: the plan those two start from, found in seconds by local search.
 """
 
 from __future__ import annotations
@@ -145,6 +146,24 @@ def over_allocated(ws: Workspace, roadmap: Roadmap) -> list[OverAllocation]:
     return out
 
 
+WHAT_IF_ROUNDS = 60
+"""Local-search rounds for :func:`what_if_plan`: on the sample product 60 rounds from the
+priority-rule start (about 3 s on one core) found a lower cost of delay than a 10-second
+CP-SAT search with 8 workers (docs/benchmarks.md)."""
+
+
+def what_if_plan(ws: Workspace, options: RoadmapOptions, rounds: int = WHAT_IF_ROUNDS) -> Roadmap:
+    """The plan what-ifs are measured around: the priority-rule start improved by ``rounds``
+    rounds of large-neighbourhood search, instead of a CP-SAT search for ``options.time_limit``
+    seconds. The what-ifs improve their own starting plans by local search as well, so a
+    longer search here buys little; the rounds are deterministic, so the plan is the same on
+    any machine load. Where the priority-rule start misses a hard deadline the full search
+    runs, as in :func:`~roadwise.engines.schedule.roadmap.plan_roadmap`."""
+    if rounds <= 0:
+        return plan_roadmap(ws, options)
+    return plan_roadmap(ws, replace(options, warm_start=None, improve_rounds=rounds))
+
+
 @dataclass(frozen=True)
 class Hire:
     team: str
@@ -197,6 +216,8 @@ def what_it_takes(
             result = _late(plan)
             if best is None or (result[1], result[0]) < (best[0][1], best[0][0]):
                 best = (result, team)
+            if result == (0, 0):
+                break  # every deadline met: no later team can do better, and ties go first
         assert best is not None
         if best[0][1] >= current[1]:
             break  # one more person anywhere does not help: capacity is not the constraint

@@ -91,11 +91,12 @@ class RoadmapOptions:
     warm_start: Mapping[str, tuple[str, tuple[int, ...]]] | None = None
     """An earlier plan to start from: item key -> (team, start day of every piece)."""
     improve_rounds: int = 0
-    """With a ``warm_start`` that covers every item: instead of a CP-SAT search for
-    ``time_limit`` seconds, improve the better of the warm start and the list-scheduling
-    start by this many rounds of deterministic large-neighbourhood search (what-ifs around a
-    known plan; the rounds are the budget, with a wall-clock safety cap of at least 30 s).
-    0: the full search."""
+    """Instead of a CP-SAT search for ``time_limit`` seconds, improve the better of the warm
+    start and the list-scheduling start by this many rounds of deterministic
+    large-neighbourhood search (what-ifs around a known plan; the rounds are the budget, with
+    a wall-clock safety cap of at least 30 s). Without a ``warm_start``: the list-scheduling
+    start alone. The full search still runs where the warm start leaves items out, or where
+    no start meets every hard deadline. 0: the full search."""
 
 
 @dataclass(frozen=True)
@@ -745,9 +746,10 @@ def _improve(
     warm: Sequence[Placement | None] | None,
     options: RoadmapOptions,
 ) -> Solution | None:
-    """The warm start improved by local search, or None where the full search must run
-    (no improvement rounds asked for, no complete warm start, or no valid start)."""
-    if options.improve_rounds <= 0 or warm is None:
+    """The warm start (or without one, the list-scheduling start) improved by local search,
+    or None where the full search must run (no improvement rounds asked for, a warm start
+    that leaves items out, or no valid start)."""
+    if options.improve_rounds <= 0 or (warm is None and options.warm_start):
         return None
     start = starting_schedule(problem, solve_options, warm)
     if start is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -114,23 +115,31 @@ def test_jira_export_names_the_sprints_the_roadmap_shows(db: str, tmp_path: Path
 
 
 def test_capacity_over_allocation_stays_in_the_sprints_shown(db: str) -> None:
-    import re
-
     args = ["capacity", "--db", db, "--time-limit", "1", "--sprints", "2"]
     data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
     shown = {r["sprint"] for r in data["demand"]}
     assert len(shown) == 2
     assert {o["sprint"] for o in data["over_allocated"]} <= shown
     assert data["over_allocated_later"] >= 0
+    # The text comes from a plan of its own (the search is not deterministic): check it alone.
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())  # the sentence as read, whatever the wrapping
-    line = text[text.index("over-allocated") - 4 :]
-    assert f"sprints {min(shown)}-{max(shown)}" in line
-    # Every example names a sprint in the table; what lies beyond is only counted.
-    assert {int(s) for s in re.findall(r"sprint (\d+):", line)} <= shown
-    if data["over_allocated_later"]:
-        assert f"{data['over_allocated_later']} more in later sprints" in line
+    lines = result.output.splitlines()
+    heading = re.search(r"(\d+) over-allocated person-sprints? in (sprints \d+-\d+)([^:]*):", text)
+    if heading is None:
+        assert f"Nobody is over-allocated in sprints {min(shown)}-{max(shown)}" in text
+        return
+    assert heading[2] == f"sprints {min(shown)}-{max(shown)}"
+    # Every example is a row of its own whose sprint is in the table; later ones only counted.
+    examples = lines[next(i for i, x in enumerate(lines) if x.startswith("person ")) + 2 :]
+    examples = [x for x in examples if re.match(r"\S+\s+\d+\s+[\d.]+\s+[\d.]+\s*$", x)]
+    assert len(examples) == min(5, int(heading[1]))
+    assert {int(x.split()[1]) for x in examples} <= shown
+    for x in examples:
+        assert float(x.split()[2]) > float(x.split()[3]), x
+    later = re.search(r"\((\d+) more in later sprints", heading[3])
+    assert later is None or int(later[1]) > 0
 
 
 def test_roadmap_says_why_an_item_has_no_people(tmp_path: Path) -> None:
@@ -166,3 +175,126 @@ def test_roadmap_says_why_an_item_has_no_people(tmp_path: Path) -> None:
     data = json.loads(runner.invoke(app, [*base, "--json"]).stdout)
     (row,) = [r for r in data["items"] if r["item"] == "K-1"]
     assert row["people"] == [] and "nobody on core has all of" in row["people_note"]
+
+
+def _people_cell(row: dict) -> str:
+    """What the CLI shows for an item's people (see views.cli.roadmap.people_cell)."""
+    if not row["people_note"]:
+        return ", ".join(row["people"])
+    return f"{', '.join(row['people'])} *" if row["people"] else f"any of {row['team']} *"
+
+
+def _stored_plan(db: str, key: str) -> dict:
+    from roadwise.workspace import open_store
+
+    return open_store(db, create=False).get_plan(key).payload
+
+
+def _ends_under(line: str, header: str, column: str) -> bool:
+    """A right-aligned number: it ends in the column where the header's name ends."""
+    end = header.index(column) + len(column)
+    return line[end - 1].isdigit() and line[end : end + 1] in ("", " ")
+
+
+def test_roadmap_reads_at_80_columns(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from roadwise.views.cli._common import console
+
+    monkeypatch.setattr(console, "_width", 80)
+    args = ["plan", "roadmap", "--db", db, "--time-limit", "1", "--workers", "2"]
+    result = runner.invoke(app, [*args, "--name", "at80"])
+    assert result.exit_code == 0, result.output
+    data = _stored_plan(db, "at80")
+    lines = [x.rstrip() for x in result.output.splitlines()]
+    assert all(len(x.rstrip()) <= 80 for x in lines), max(lines, key=len)
+    assert not re.search(r"\d %", result.output)  # "30.5%", not "30.5 %"
+
+    # The summary: one line per plan, numbers right-aligned under their headers.
+    header = next(x for x in lines if x.startswith("plan "))
+    plan, base = data["plan"], data["baseline"]
+    (mine,) = [x for x in lines if x.startswith("Roadwise (CP-SAT) ")]
+    (rank,) = [x for x in lines if x.startswith("Rank order ")]
+    for line, summary in ((mine, plan), (rank, base)):
+        assert f"{summary['cost_of_delay']:,.0f}" in line and summary["finish"] in line
+        for column in ("cost of delay", "late (hard)", "seconds"):
+            assert _ends_under(line, header, column), (column, line)
+    assert ("optimal" if plan["proven_optimal"] else f"gap {plan['gap']:.1%}") in mine
+    assert "heuristic" in rank
+    text = " ".join(result.output.split())
+    saved = 1 - plan["cost_of_delay"] / base["cost_of_delay"]
+    assert f"cuts the cost of delay by {saved:.0%} against the rank order" in text
+
+    # The items: one line each, in start order, with dates, team and sprint.
+    leaves = [r for r in data["items"] if r["level"] == "leaf"]
+    first = sorted(leaves, key=lambda r: (r["start"], r["item"]))[:40]
+    header = next(x for x in lines if x.startswith("item "))
+    table = lines[lines.index(header) + 2 : lines.index("Who works on them:")]
+    assert [x.split()[0] for x in table] == [r["item"] for r in first]
+    for line, row in zip(table, first, strict=True):
+        assert re.search(rf"  {row['team']} +{row['start']}  {row['end']}  ", line), line
+        assert line.rstrip().endswith(f"  {row['sprint']}") and _ends_under(line, header, "sprint")
+        assert line.split("  ")[1].split()[0] in row["title"], line
+    # Who works on each of them is under the table: the person with the item's key.
+    who = lines[lines.index("Who works on them:") + 1 :]
+    for row in first:
+        cell = _people_cell(row)
+        assert any(f"  {cell}  " in x and row["item"] in x for x in who), (row["item"], cell)
+
+
+def test_team_sprints_read_at_80_columns(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from roadwise.views.cli._common import console
+
+    monkeypatch.setattr(console, "_width", 80)
+    args = ["plan", "roadmap", "--db", db, "--time-limit", "1", "--workers", "2"]
+    result = runner.invoke(app, [*args, "--name", "sprints80", "--team-sprints", "1"])
+    assert result.exit_code == 0, result.output
+    assert all(len(x.rstrip()) <= 80 for x in result.output.splitlines())
+    leaves = [r for r in _stored_plan(db, "sprints80")["items"] if r["level"] == "leaf"]
+    first = min(r["sprint"] for r in leaves)
+    expected = {r["item"]: r for r in leaves if r["sprint"] <= first <= r["end_sprint"]}
+    rows = [x for x in result.output.splitlines() if re.match(r"\s*(\d+\s+)?KW-\d+\s", x)]
+    # One line per item worked on in the sprint, with who and when.
+    assert sorted(re.search(r"KW-\d+", x)[0] for x in rows) == sorted(expected)
+    for line in rows:
+        row = expected[re.search(r"KW-\d+", line)[0]]
+        start, end = dt.date.fromisoformat(row["start"]), dt.date.fromisoformat(row["end"])
+        assert f"  {_people_cell(row)}  " in line, line
+        assert line.rstrip().endswith(f"{start:%d %b}-{end:%d %b}"), line
+
+
+def test_capacity_reads_at_80_columns(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from roadwise.views.cli._common import console
+
+    monkeypatch.setattr(console, "_width", 80)
+    args = ["capacity", "--db", db, "--time-limit", "1", "--sprints", "3"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = [x.rstrip() for x in result.output.splitlines()]
+    assert all(len(x) <= 80 for x in lines), max(lines, key=len)
+    # Capacity and demand do not depend on the plan: each team-sprint is one line with both.
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    header = next(x for x in lines if x.startswith("team ") and "capacity" in x)
+    for r in (r for r in data["demand"] if r["skill"] == "*"):
+        (line,) = [x for x in lines if x.startswith(f"{r['team']} ") and f" {r['start']} " in x]
+        numbers = line.split()
+        assert numbers[1] == str(r["sprint"]) and numbers[3] == f"{r['capacity_days']:.1f}"
+        assert numbers[5] == f"{r['demand_days']:.1f}"
+        assert _ends_under(line, header, "demand")
+        assert ("demand over capacity" in line) == r["over"], line
+    tight = sorted(
+        (r for r in data["demand"] if r["skill"] != "*" and r["over"]),
+        key=lambda r: r["capacity_days"] - r["demand_days"],
+    )[:5]
+    for r in tight:
+        shown = f"{r['team']}  {r['skill']}"
+        assert any(x.startswith(shown) and x.split()[2] == str(r["sprint"]) for x in lines), shown
+
+
+def test_unknown_objective_is_one_line(db: str) -> None:
+    result = runner.invoke(app, ["plan", "roadmap", "--db", db, "--objective", "fastest"])
+    assert result.exit_code == 1, result.output
+    assert "unknown objective 'fastest'" in result.output
+    assert "cost-of-delay, value-by-date" in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    # The choices stay visible in --help.
+    text = " ".join(runner.invoke(app, ["plan", "roadmap", "--help"]).output.split())
+    assert "cost-of-delay|value" in text

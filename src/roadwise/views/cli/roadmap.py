@@ -26,6 +26,7 @@ from roadwise.views.cli._common import (
     db_url,
     err_console,
     handles_errors,
+    one_of,
     print_json,
 )
 from roadwise.views.cli.plan import plan_app
@@ -121,7 +122,7 @@ def verdict(summary: Any) -> str:
     return f"gap {summary.gap:.1%} to the best bound"
 
 
-def _compact_table(title: str) -> Table:
+def _compact_table(title: str | None) -> Table:
     """A table that spends its columns on content: no outer edge, two spaces between columns."""
     return Table(
         title=title,
@@ -160,27 +161,29 @@ def print_summary(roadmap: Any, out: Console | None = None) -> None:
             f"{b.seconds:.2f}",
         )
     out.print(table)
-    notes = [
-        "Cost of delay is money per week until delivery, summed over items; late (hard): "
-        "items that miss a hard deadline."
-    ]
+    # What the short cells mean, one sentence a line: the table itself stays one line a plan.
+    notes = []
+    if b is not None and b.cost_of_delay > 0:
+        saved = 1 - s.cost_of_delay / b.cost_of_delay
+        notes.append(f"The plan cuts the cost of delay by {saved:.0%} against the rank order.")
+    notes.append(
+        "Cost of delay: money per week until delivery, summed over items; "
+        "late (hard): items that miss a hard deadline."
+    )
     if s.proven_optimal:
         notes.append("Optimal: the solver proved that no plan has a lower cost of delay.")
     else:
         notes.append(
-            f"Gap {s.gap:.1%}: the solver's best bound; no plan can cost more than "
-            f"{s.gap:.1%} less than this one (more --time-limit narrows it)."
+            f"Gap {s.gap:.1%}: by the solver's best bound, no plan costs more than {s.gap:.1%} "
+            "less (a longer --time-limit narrows it)."
         )
     if b is not None:
-        rank = (
-            "Rank order: list scheduling, each item in backlog rank order as soon as its "
-            "dependencies and its team's capacity allow"
+        notes.append(
+            "Rank order: each item in backlog rank order, as soon as its dependencies and its "
+            "team's capacity allow (list scheduling)."
         )
-        if b.cost_of_delay > 0:
-            saved = 1 - s.cost_of_delay / b.cost_of_delay
-            rank += f"; the plan cuts its cost of delay by {saved:.0%}"
-        notes.append(rank + ".")
-    out.print(" ".join(notes), highlight=False)
+    for note in notes:
+        out.print(note, highlight=False)
 
 
 def print_lateness(roadmap: Any, out: Console | None = None) -> None:
@@ -256,6 +259,7 @@ def print_items(roadmap: Any, limit: int = 40, out: Console | None = None) -> No
             str(s.end),
             str(s.sprint),
         )
+    out.print()
     out.print(table)
     if not inline and shown:
         out.print(people_grid(shown, who))
@@ -282,25 +286,45 @@ def people_grid(items: Sequence[Any], who: dict[str, str]) -> Table:
 
 
 def print_sprint_plans(roadmap: Any, sprints: int, out: Console | None = None) -> None:
-    """Per team: the items worked on in each of the next ``sprints`` sprints."""
+    """Per team: the items worked on in each of the next ``sprints`` sprints, one line each
+    (an item that runs over several sprints is listed in each)."""
     from roadwise.engines.schedule.roadmap import sprint_plans
 
     out = out or console
     first = int(roadmap.calendar.sprint[0])
     shown: dict[str, Any] = {}
-    for team, plan in sprint_plans(roadmap).items():
-        table = Table(title=f"Team {team}", title_justify="left", box=box.SIMPLE_HEAD)
-        table.add_column("sprint", justify="right")
-        table.add_column("items (who, dates)")
+    plans = sprint_plans(roadmap)
+    listed = [
+        s for plan in plans.values() for n in range(first, first + sprints) for s in plan.get(n, ())
+    ]
+    who = {s.key: people_cell(s) for s in listed}
+    key_width = max((len(s.key) for s in listed), default=4)
+    people_width = max((len(c) for c in who.values()), default=3)
+    # sprint, item, who and dates ("23 Nov-24 Nov") with the gaps; the title gets the rest,
+    # the same in every team's table.
+    fixed = 6 + max(4, key_width) + max(3, people_width) + 13 + 4 * 2
+    title_width = max(12, min(40, out.width - fixed - 2))
+    for team, plan in plans.items():
+        table = _compact_table(f"Team {team}")
+        table.add_column("sprint", justify="right", no_wrap=True)
+        table.add_column("item", no_wrap=True)
+        table.add_column("title", no_wrap=True, max_width=title_width)
+        table.add_column("who")
+        table.add_column("dates", no_wrap=True)
         for sprint in range(first, first + sprints):
-            entries = plan.get(sprint, ())
-            shown.update((s.key, s) for s in entries)
-            table.add_row(
-                str(sprint),
-                "; ".join(
-                    f"{s.key} ({people_cell(s)}, {s.start:%d %b}-{s.end:%d %b})" for s in entries
-                ),
-            )
+            rows = plan.get(sprint, ())
+            if not rows:
+                table.add_row(str(sprint), "", "nothing planned", "", "")
+            for index, s in enumerate(rows):
+                shown[s.key] = s
+                table.add_row(
+                    str(sprint) if index == 0 else "",
+                    s.key,
+                    clip(s.title, title_width),
+                    who[s.key],
+                    f"{s.start:%d %b}-{s.end:%d %b}",
+                )
+        out.print()
         out.print(table)
     print_people_notes(sorted(shown.values(), key=lambda s: (s.start, s.key)), out)
 
@@ -308,9 +332,12 @@ def print_sprint_plans(roadmap: Any, sprints: int, out: Console | None = None) -
 @plan_app.command("roadmap")
 @handles_errors
 def plan_roadmap_command(
-    objective: ObjectiveChoice = typer.Option(
-        ObjectiveChoice.cost_of_delay,
+    # A plain string checked in the body: a wrong objective is then a one-line error naming
+    # the objectives (a Typer enum answers with a usage panel and "Value error").
+    objective_name: str = typer.Option(
+        ObjectiveChoice.cost_of_delay.value,
         "--objective",
+        metavar="|".join(ObjectiveChoice),
         help="Minimise total cost of delay, or maximise the value delivered by --by.",
     ),
     by: dt.datetime | None = typer.Option(
@@ -349,6 +376,7 @@ def plan_roadmap_command(
     from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
     from roadwise.views.roadmap_files import roadmap_csv, roadmap_ics
 
+    objective = ObjectiveChoice(one_of(objective_name, ObjectiveChoice, "objective", "--objective"))
     if objective == ObjectiveChoice.value_by_date and by is None:
         raise ValidationError("--objective value-by-date needs --by DATE", field="--by")
     store, ws = _load(db)
@@ -453,6 +481,7 @@ def capacity_command(
         capacity_vs_demand,
         over_allocated,
         value_of_one_more_engineer,
+        what_if_plan,
         what_it_takes,
     )
     from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
@@ -460,7 +489,8 @@ def capacity_command(
     _, ws = _load(db)
     ws = _scenario_workspace(ws, scenario)
     options = RoadmapOptions(time_limit=time_limit, baseline=False)
-    roadmap = plan_roadmap(ws, options)
+    # The what-ifs re-plan by local search: their base plan is found that way too (seconds).
+    roadmap = what_if_plan(ws, options) if what_if else plan_roadmap(ws, options)
     rows = capacity_vs_demand(ws, roadmap, sprints=sprints)
     cal_rows = sprint_capacity(roadmap.calendar, ws.cycles)
     first = int(roadmap.calendar.sprint[0])
@@ -496,13 +526,11 @@ def capacity_command(
             }
         )
         return
-    table = Table(
-        title="Capacity against demand (productive person-days per sprint)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-    )
-    for name in ("team", "sprint", "start", "capacity", "planned", "demand", ""):
-        table.add_column(name, justify="left" if name in ("team", "") else "right")
+    table = _compact_table("Capacity against demand (productive person-days per sprint)")
+    table.add_column("team", no_wrap=True)
+    for name in ("sprint", "start", "capacity", "planned", "demand"):
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("", no_wrap=True)
     for r in rows:
         if r.skill != "*":
             continue
@@ -524,32 +552,39 @@ def capacity_command(
     skills = [r for r in rows if r.skill != "*" and r.over]
     if skills:
         worst = sorted(skills, key=lambda r: r.capacity_days - r.demand_days)[:5]
-        console.print(
-            "Tightest skills (person-days): "
-            + "; ".join(
-                f"{r.team}/{r.skill} sprint {r.sprint}: demand {r.demand_days:.0f} vs "
-                f"capacity {r.capacity_days:.0f}"
-                for r in worst
-            ),
-            highlight=False,
-        )
+        tight = _compact_table("Tightest skills (person-days)")
+        for name in ("team", "skill"):
+            tight.add_column(name, no_wrap=True)
+        for name in ("sprint", "demand", "capacity"):
+            tight.add_column(name, justify="right", no_wrap=True)
+        for r in worst:
+            tight.add_row(
+                r.team, r.skill, str(r.sprint), f"{r.demand_days:.0f}", f"{r.capacity_days:.0f}"
+            )
+        console.print()
+        console.print(tight)
     shown = f"sprint {first}" if sprints == 1 else f"sprints {first}-{first + sprints - 1}"
     beyond = f" ({later} more in later sprints; --sprints N shows more)" if later else ""
+    console.print()
     if over:
         console.print(
             f"[yellow]{len(over)} over-allocated person-sprint{'s' if len(over) != 1 else ''}"
-            f"[/] in {shown}{', e.g.' if len(over) > 5 else ':'} "
-            + "; ".join(
-                f"{o.person} sprint {o.sprint}: {o.assigned_days:.1f} of {o.capacity_days:.1f} days"
-                for o in over[:5]
-            )
-            + beyond
-            + ".",
+            f"[/] in {shown}{beyond}{', for example' if len(over) > 5 else ''}:",
             highlight=False,
         )
+        people = _compact_table(None)
+        people.add_column("person", no_wrap=True)
+        for name in ("sprint", "assigned days", "capacity days"):
+            people.add_column(name, justify="right", no_wrap=True)
+        for o in over[:5]:
+            people.add_row(
+                o.person, str(o.sprint), f"{o.assigned_days:.1f}", f"{o.capacity_days:.1f}"
+            )
+        console.print(people)
     else:
         console.print(f"Nobody is over-allocated in {shown}{beyond}.", highlight=False)
     if extra:
+        console.print()
         console.print(
             one_more_engineer_sentence(values, ws.settings.currency, ramp_up_days=30),
             highlight=False,

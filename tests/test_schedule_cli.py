@@ -80,6 +80,31 @@ def test_scenario_add_list_compare(db: str) -> None:
     assert data["moves"] and data["name_b"] == "hire"
 
 
+def test_scenario_compare_reads_at_80_columns(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from roadwise.views.cli._common import console
+
+    monkeypatch.setattr(console, "_width", 80)
+    if "later" not in runner.invoke(app, ["scenario", "list", "--db", db]).output:
+        added = ["scenario", "add", "later", "--db", db, "--hire", "platform"]
+        assert runner.invoke(app, added).exit_code == 0
+    args = ["scenario", "compare", "base", "later", "--db", db, "--time-limit", "1"]
+    result = runner.invoke(app, [*args, "--limit", "6"])
+    assert result.exit_code == 0, result.output
+    lines = [x.rstrip() for x in result.output.splitlines()]
+    assert all(len(x) <= 80 for x in lines), max(lines, key=len)
+    base = next(x for x in lines if x.startswith("base "))
+    assert re.match(r"base +[\d,]+  \d{4}-\d\d-\d\d +\d+$", base), base
+    moved = int(re.search(r"What moved \((\d+) items\)", result.output)[1])
+    rows = [x for x in lines if re.match(r"KW-\d+  ", x)]
+    assert len(rows) == min(6, moved)
+    # Each row is one line; its reason is in the row or, by number, under the table.
+    under = lines[lines.index("Why:") :] if "Why:" in lines else []
+    legend = dict(re.findall(r"^ *(\d+)  (.+)$", "\n".join(under), re.M))
+    for row in rows:
+        why = row.split("  ")[-1].strip()
+        assert why in legend if why.isdigit() else len(why) > 3, row
+
+
 def test_user_errors_are_one_line(db: str) -> None:
     result = runner.invoke(app, ["plan", "roadmap", "--db", db, "--scenario", "nope"])
     assert result.exit_code == 1 and "unknown scenario 'nope'" in result.output

@@ -835,27 +835,57 @@ def scenario_compare(
     if as_json:
         print_json(dataclasses.asdict(cmp))
         return
-    console.print(
-        f"{a}: cost of delay {cmp.cost_of_delay_a:,.0f}, finish {cmp.finish_a}, "
-        f"{cmp.late_a} late | {b}: cost of delay {cmp.cost_of_delay_b:,.0f}, finish "
-        f"{cmp.finish_b}, {cmp.late_b} late",
-        highlight=False,
+    plans = _compact_table(None)
+    plans.add_column("plan", no_wrap=True)
+    for name in ("cost of delay", "finish", "late"):
+        plans.add_column(name, justify="right", no_wrap=True)
+    plans.add_row(a, f"{cmp.cost_of_delay_a:,.0f}", str(cmp.finish_a), str(cmp.late_a))
+    plans.add_row(b, f"{cmp.cost_of_delay_b:,.0f}", str(cmp.finish_b), str(cmp.late_b))
+    console.print(plans)
+    shown = cmp.moved[:limit]
+    teams = {m.item: _team_move(m) for m in shown}
+    # item, both ends, the shift and the team with the gaps between them; "why" gets the rest.
+    fixed = (
+        max((len(m.item) for m in shown), default=4)
+        + max(10, len(f"end ({a})"))
+        + max(10, len(f"end ({b})"))
+        + 6
+        + max((len(t) for t in teams.values()), default=4)
+        + 5 * 2
     )
-    table = Table(
-        title=f"What moved ({len(cmp.moved)} items)", title_justify="left", box=box.SIMPLE_HEAD
-    )
-    for name in ("item", f"end ({a})", f"end ({b})", "moved", "team", "why"):
-        table.add_column(name)
-    for m in cmp.moved[:limit]:
-        team = m.team_b or m.team_a or ""
-        if m.team_a and m.team_b and m.team_a != m.team_b:
-            team = f"{m.team_a} -> {m.team_b}"
+    inline = all(len(m.why) <= console.width - fixed for m in shown)
+    # Where a reason would wrap, the rows name it by number and the reasons go under the table.
+    reasons = list(dict.fromkeys(m.why for m in shown))
+    table = _compact_table(f"What moved ({len(cmp.moved)} items)")
+    table.add_column("item", no_wrap=True)
+    for name in (f"end ({a})", f"end ({b})"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("moved", justify="right", no_wrap=True)
+    table.add_column("team", no_wrap=True)
+    table.add_column("why", justify="left" if inline else "right", no_wrap=inline)
+    for m in shown:
         table.add_row(
             m.item,
             str(m.end_a or "-"),
             str(m.end_b or "-"),
             "" if m.shift_days is None else f"{m.shift_days:+d} d",
-            team,
-            m.why,
+            teams[m.item],
+            m.why if inline else str(reasons.index(m.why) + 1),
         )
+    console.print()
     console.print(table)
+    if not inline and shown:
+        legend = Table.grid(padding=(0, 2))
+        legend.title = "Why:"
+        legend.title_justify = "left"
+        legend.add_column(justify="right", no_wrap=True)
+        legend.add_column()
+        for number, reason in enumerate(reasons, start=1):
+            legend.add_row(str(number), reason)
+        console.print(legend)
+
+
+def _team_move(m: Any) -> str:
+    if m.team_a and m.team_b and m.team_a != m.team_b:
+        return f"{m.team_a} -> {m.team_b}"
+    return str(m.team_b or m.team_a or "")

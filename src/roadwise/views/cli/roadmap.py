@@ -222,8 +222,13 @@ def print_people_notes(items: Sequence[Any], out: Console | None = None) -> None
     out = out or console
     # The plan fits each team's pooled capacity; naming people comes after, one at a time.
     out.print("* Not split to people, and why:", highlight=False)
+    # A grid, so that a long reason wraps under itself and the keys stay easy to find.
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
     for s in noted:
-        out.print(f"  {s.key}: {s.people_note}", highlight=False)
+        grid.add_row(f"  {s.key}:", s.people_note)
+    out.print(grid, highlight=False)
 
 
 def print_items(roadmap: Any, limit: int = 40, out: Console | None = None) -> None:

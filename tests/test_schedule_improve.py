@@ -252,3 +252,25 @@ def test_local_search_falls_back_to_the_full_search() -> None:
     partial = dict(list(known.items())[:3])
     options = replace(OPTIONS, warm_start=partial, improve_rounds=5)
     assert plan_roadmap(ws, options).summary.method == "cp-sat"
+
+
+def test_one_more_engineer_around_the_what_if_plan() -> None:
+    """The what-if plan already had the search: it is the plan without the hire as it is, and
+    each plan with a hire gets the same rounds (here enough to reach the proven optimum)."""
+    ws = _workspace()
+    roadmap = what_if_plan(ws, OPTIONS, rounds=4)
+    values = value_of_one_more_engineer(
+        ws, roadmap, OPTIONS, ramp_up_days=0, rounds=4, improved=True
+    )
+    for v in values:
+        assert v.cost_of_delay_before == roadmap.summary.cost_of_delay
+        hire = AddedPerson(team=v.team, joins=roadmap.start, ramp_up_days=0)
+        reference = plan_roadmap(ws, replace(OPTIONS, baseline=False, added=(hire,)))
+        assert reference.summary.proven_optimal
+        assert v.cost_of_delay_after == pytest.approx(reference.summary.cost_of_delay)
+        assert v.saving >= 0
+    assert values[0].team == "a" and values[0].saving > values[1].saving
+    in_turn = value_of_one_more_engineer(
+        ws, roadmap, OPTIONS, ramp_up_days=0, rounds=4, improved=True, parallel=1
+    )
+    assert in_turn == values

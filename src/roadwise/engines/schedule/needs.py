@@ -146,19 +146,21 @@ def over_allocated(ws: Workspace, roadmap: Roadmap) -> list[OverAllocation]:
     return out
 
 
-WHAT_IF_ROUNDS = 60
-"""Local-search rounds for :func:`what_if_plan`: on the sample product 60 rounds from the
-priority-rule start (about 3 s on one core) found a lower cost of delay than a 10-second
-CP-SAT search with 8 workers (docs/benchmarks.md)."""
+WHAT_IF_ROUNDS = 40
+"""Local-search rounds for the what-ifs, on each side of a comparison. On the sample product
+40 rounds from the priority-rule start (about 2 s on one core) find a lower cost of delay than
+a 10-second CP-SAT search with 8 workers, and every plan with one more engineer is lower too
+(docs/benchmarks.md)."""
 
 
 def what_if_plan(ws: Workspace, options: RoadmapOptions, rounds: int = WHAT_IF_ROUNDS) -> Roadmap:
     """The plan what-ifs are measured around: the priority-rule start improved by ``rounds``
     rounds of large-neighbourhood search, instead of a CP-SAT search for ``options.time_limit``
-    seconds. The what-ifs improve their own starting plans by local search as well, so a
-    longer search here buys little; the rounds are deterministic, so the plan is the same on
-    any machine load. Where the priority-rule start misses a hard deadline the full search
-    runs, as in :func:`~roadwise.engines.schedule.roadmap.plan_roadmap`."""
+    seconds. It is the plan without a hire in :func:`value_of_one_more_engineer` (with
+    ``improved=True``), whose plans with a hire get the same rounds, so both sides of the
+    comparison had the same search. The rounds are deterministic: the same plan on any machine
+    load. Where the priority-rule start misses a hard deadline the full search runs, as in
+    :func:`~roadwise.engines.schedule.roadmap.plan_roadmap`."""
     if rounds <= 0:
         return plan_roadmap(ws, options)
     return plan_roadmap(ws, replace(options, warm_start=None, improve_rounds=rounds))
@@ -277,8 +279,9 @@ def value_of_one_more_engineer(
     options: RoadmapOptions,
     joins: dt.date | None = None,
     ramp_up_days: int = 30,
-    rounds: int = 30,
+    rounds: int = WHAT_IF_ROUNDS,
     parallel: int = 2,
+    improved: bool = False,
 ) -> list[EngineerValue]:
     """Per team: the plan's cost of delay with one more person (joining ``joins`` with a
     linear ramp-up), against the plan without.
@@ -288,10 +291,13 @@ def value_of_one_more_engineer(
     large-neighbourhood search (never worse than ``roadmap``), and each plan with a hire starts
     from the better of that plan (still valid with more capacity, so the saving is never
     negative because a search stopped early) and the list-scheduling start, improved by the
-    same rounds. The rounds are deterministic: the same plan, inputs and seed give the same
-    numbers on any machine load. ``rounds=0``: a full CP-SAT search for ``options.time_limit``
-    per team against ``roadmap`` as it is. Plans are re-planned ``parallel`` at a time (each
-    search runs on one core)."""
+    same rounds. ``improved=True``: ``roadmap`` already had that search (it comes from
+    :func:`what_if_plan` with the same ``rounds``) and is the plan without the hire as it is;
+    more rounds on that side only would make the hires look worth less than they are. The
+    rounds are deterministic: the same plan, inputs and seed give the same numbers on any
+    machine load. ``rounds=0``: a full CP-SAT search for ``options.time_limit`` per team
+    against ``roadmap`` as it is. Plans are re-planned ``parallel`` at a time (each search
+    runs on one core)."""
     joins = joins or roadmap.start
     quick = replace(
         options,
@@ -302,7 +308,8 @@ def value_of_one_more_engineer(
     )
     before = roadmap
     if rounds > 0:
-        before = plan_roadmap(ws, quick)
+        if not improved:
+            before = plan_roadmap(ws, quick)
         quick = replace(quick, warm_start=before.placements)
 
     def replan(team: str) -> Roadmap:

@@ -507,7 +507,7 @@ def capacity_command(
     extra: dict[str, Any] = {}
     values: list[Any] = []
     if what_if:
-        values = value_of_one_more_engineer(ws, roadmap, options)
+        values = value_of_one_more_engineer(ws, roadmap, options, improved=True)
         takes = what_it_takes(ws, roadmap, options)
         extra = {
             "one_more_engineer": [

@@ -238,3 +238,19 @@ def test_what_it_takes_stops_trying_teams_once_a_hire_meets_every_deadline(
     assert takes.late_after_hires == 0
     # One hire trial (team a), then the scope-cut plan (no hires).
     assert planned == [("a",), ()]
+
+
+def test_one_more_engineer_where_hard_deadlines_are_missed() -> None:
+    """The plan misses a hard deadline, so the what-if plan is the full search's; the plan
+    without the hire still gets the hires' search (deadlines as targets), never worse."""
+    from roadwise.engines.schedule.needs import what_if_plan
+
+    ws = _short_of_capacity()
+    roadmap = what_if_plan(ws, OPTIONS, rounds=3)
+    assert roadmap.summary.method == "cp-sat" and roadmap.summary.late_items >= 1
+    values = value_of_one_more_engineer(ws, roadmap, OPTIONS, rounds=3, improved=True)
+    saves = {v.team: v.saving for v in values}
+    assert saves["a"] > 0 and saves["b"] == 0
+    assert all(v.cost_of_delay_before <= roadmap.summary.cost_of_delay + 1e-6 for v in values)
+    again = value_of_one_more_engineer(ws, roadmap, OPTIONS, rounds=3, improved=True, parallel=1)
+    assert again == values

@@ -292,8 +292,10 @@ def value_of_one_more_engineer(
     from the better of that plan (still valid with more capacity, so the saving is never
     negative because a search stopped early) and the list-scheduling start, improved by the
     same rounds. ``improved=True``: ``roadmap`` already had that search (it comes from
-    :func:`what_if_plan` with the same ``rounds``) and is the plan without the hire as it is;
-    more rounds on that side only would make the hires look worth less than they are. The
+    :func:`what_if_plan` with the same ``rounds``; ignored where that fell back to the full
+    search) and is the plan without the hire as it is; more rounds on that side only would
+    make the hires look worth less than they are. Where ``roadmap`` misses a hard deadline,
+    every plan here takes deadlines as targets (lateness costs far more than any delay). The
     rounds are deterministic: the same plan, inputs and seed give the same numbers on any
     machine load. ``rounds=0``: a full CP-SAT search for ``options.time_limit`` per team
     against ``roadmap`` as it is. Plans are re-planned ``parallel`` at a time (each search
@@ -305,10 +307,14 @@ def value_of_one_more_engineer(
         explain=False,
         warm_start=roadmap.placements,
         improve_rounds=rounds,
+        # A plan that misses a hard deadline is no valid start for the local search under
+        # hard deadlines, and re-planning could only miss them too: plan with them as targets.
+        soft_deadlines=options.soft_deadlines or _late(roadmap)[0] > 0,
     )
     before = roadmap
     if rounds > 0:
-        if not improved:
+        # Only a plan the local search found has had the search the hires get.
+        if not (improved and roadmap.summary.method == "cp-sat-lns"):
             before = plan_roadmap(ws, quick)
         quick = replace(quick, warm_start=before.placements)
 

@@ -659,3 +659,47 @@ def test_progress_counts_person_days_and_points_in_one_unit() -> None:
     )
     assert F.work_unit(only_days) == "person-days"
     assert F.progress(only_days, only_days.item_by_key["E0"]) == (done_before, total_before)
+
+
+# --------------------------------------------------------------------------- read as a VP would
+
+_LIKELY = re.compile(r"likely by (\d{1,2} [A-Z][a-z]+(?: \d{4})?)")
+
+
+def _likely_date(text: str, as_of: dt.date) -> dt.date:
+    found = _LIKELY.search(text)
+    assert found, text
+    words = found.group(1).split()
+    year = int(words[2]) if len(words) == 3 else as_of.year
+    return dt.datetime.strptime(f"{words[0]} {words[1]} {year}", "%d %B %Y").date()
+
+
+def test_resource_ask_says_earlier_by_what_its_two_dates_differ(reports: dict) -> None:
+    from roadwise.views.reports.wording import say_duration
+
+    report = reports["resources"]
+    ask = report.section("ask")
+    assert ask is not None
+    table = ask.tables[0]
+    assert "Without the extra engineer" in table.columns
+    col = table.columns.index
+    for row in table.rows:
+        with_hire = _likely_date(str(row[col("All planned work done")]), report.as_of)
+        without = _likely_date(str(row[col("Without the extra engineer")]), report.as_of)
+        days = (without - with_hire).days
+        assert str(row[col("Earlier by")]) == (say_duration(days) if days >= 4 else "no change")
+    # The headline names both dates, and the note says what the value of finishing earlier is.
+    assert " instead of " in ask.headline
+    note = " ".join(b.text for b in ask.blocks if isinstance(b, Paragraph))
+    assert "cost of delay (what the business loses for every week" in note
+
+
+def test_team_load_headline_names_the_last_team_to_finish_by_date(reports: dict) -> None:
+    report = reports["resources"]
+    load = report.section("load")
+    assert load is not None
+    table = load.tables[0]
+    last = max(table.rows, key=lambda r: _likely_date(str(r[3]), report.as_of))
+    assert load.headline.startswith(f"{last[0]} is the last to finish its planned work")
+    # "queue" is the sample's own glossary word (a customer's requests), not ours.
+    assert "queue" not in load.headline

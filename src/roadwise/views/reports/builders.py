@@ -1476,9 +1476,15 @@ def build_resources(facts: Facts, glossary: Glossary) -> Report:
         )
         section.add(
             Table(
-                ("Option", "Work finished", "Earlier by", "Value of finishing earlier"),
+                (
+                    "Option",
+                    "All planned work done",
+                    "Without the extra engineer",
+                    "Earlier by",
+                    "Value of finishing earlier",
+                ),
                 tuple(
-                    (o["option"], o["when"], o["earlier"], o["value"])
+                    (o["option"], o["when"], o.get("without", "—"), o["earlier"], o["value"])
                     for o in sorted(options, key=_option_rank, reverse=True)
                 ),
                 refs=tuple(w.trace.note(**o["provenance"]) for o in options),

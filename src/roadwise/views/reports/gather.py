@@ -564,7 +564,11 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         base85 = float(np.quantile(base_end, 0.85, method="inverted_cdf"))
         new50 = float(np.quantile(new_end, 0.5, method="inverted_cdf"))
         new85 = float(np.quantile(new_end, 0.85, method="inverted_cdf"))
-        saved = max(0.0, base50 - new50)
+        base_date = week_date(ws.as_of, base50)
+        new_date = week_date(ws.as_of, new50)
+        # Counted between the two dates the report shows, so "6 days earlier" is what a reader
+        # gets by subtracting them (the fractional weeks could round to a day less).
+        saved = max(0, (base_date - new_date).days) / 7
         # Value: the cost of delay of the team's deliverables, for every week each comes earlier.
         value = 0.0
         for key in keys:
@@ -577,8 +581,6 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
                 continue
             earlier = float(np.median(finish[key]) - np.median(boosted[key]))
             value += per_week * max(0.0, earlier)
-        base_date = week_date(ws.as_of, base50)
-        new_date = week_date(ws.as_of, new50)
         ref = dict(
             label=f"{team.name}: all planned work done, with one more engineer",
             value=f"{new_date.isoformat()} (now {base_date.isoformat()})",
@@ -599,14 +601,18 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         when = date_with_confidence(new_date, week_date(ws.as_of, new85), as_of=ws.as_of)
         text = (
             f"one more engineer in {team.name} finishes its planned work "
-            f"{say_duration(saved * 7)} earlier ({when})"
+            f"{say_duration(saved * 7)} earlier: likely by {say_date(new_date, ws.as_of)} "
+            f"instead of {say_date(base_date, ws.as_of)}"
         )
         if value > 0:
             text += f", worth {value_text} in cost of delay"
         options.append(
             {
                 "option": f"+1 engineer in {team.name}",
-                "when": date_with_confidence(new_date, week_date(ws.as_of, new85), as_of=ws.as_of),
+                "when": when,
+                "without": date_with_confidence(
+                    base_date, week_date(ws.as_of, base85), as_of=ws.as_of
+                ),
                 "earlier": say_duration(saved * 7) if saved >= 0.5 else "no change",
                 "value": value_text,
                 "weeks_saved": saved,
@@ -634,11 +640,20 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
             "rows": load_rows,
             "refs": load_refs,
             "numeric": (1, 2),
-            "headline": f"{latest[0]} has the longest queue",
+            # Said by date, the way the table orders the teams' finish; "queue" is a word
+            # a workspace's glossary may define in its own product's sense.
+            "headline": (
+                f"{latest[0]} is the last to finish its planned work "
+                f"({latest[3][:1].lower() + latest[3][1:]})"
+            ),
         }
         facts.raw["resource_note"] = (
             "Each option reruns the delivery forecast with one extra person in that team, "
             f"counted at {NEW_HIRE_SHARE:.0%} of a team member's pace on average while they "
-            "learn the product."
+            "learn the product. The value of finishing earlier is each item's cost of delay "
+            "(what the business loses for every week the item is not in customers' hands, as "
+            "the product team estimated it) times the weeks it arrives earlier, summed over the "
+            "team's items; a team whose earlier items carry a high cost of delay can be worth "
+            "more for fewer days."
         )
         facts.engines["resources"] = "forecast with one more engineer per team"

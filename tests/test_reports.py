@@ -703,3 +703,17 @@ def test_team_load_headline_names_the_last_team_to_finish_by_date(reports: dict)
     assert load.headline.startswith(f"{last[0]} is the last to finish its planned work")
     # "queue" is the sample's own glossary word (a customer's requests), not ours.
     assert "queue" not in load.headline
+
+
+def test_reports_explain_cost_of_delay_points_and_85_percent_in_their_glossary(
+    reports: dict, ws: Workspace, out_dir: Path
+) -> None:
+    executive = write_report(reports["executive"], out_dir / "gl-executive.md", "md", ws)
+    text = executive.read_text(encoding="utf-8")
+    glossary = text[text.index("**Glossary.**") :]
+    assert "in cost of delay" in text and "*cost of delay*: what the business loses" in glossary
+    assert "*85% sure*: the date the work was done by in 85 of every 100" in glossary
+    # A word used only in a table cell ("about 300 points") is explained too.
+    resources = write_report(reports["resources"], out_dir / "gl-resources.md", "md", ws)
+    text = resources.read_text(encoding="utf-8")
+    assert " points |" in text and "*points*: the teams' own unit" in text

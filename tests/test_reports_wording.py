@@ -111,3 +111,15 @@ def test_percentages_are_close_and_bounded(share: float) -> None:
     stated = int(match.group(1)) / 100
     assert 0 <= stated <= 1
     assert abs(stated - share) <= 0.03
+
+
+def test_default_definitions_explain_report_terms_unless_the_workspace_says_otherwise() -> None:
+    g = Glossary()
+    assert [t for t, _ in g.defined_in("worth $90,000 in cost of delay")] == ["cost of delay"]
+    assert [t for t, _ in g.defined_in("likely by 3 May; 85% sure by 9 June")] == ["85% sure"]
+    own = Glossary({"Cost of delay": "the money a late feature loses us each week, per item"})
+    assert own.defined_in("cost of delay") == [
+        ("Cost of delay", "the money a late feature loses us each week, per item")
+    ]
+    assert Glossary({"points": "effort"}).defined_in("12 points") == []
+    assert Glossary(defaults=False).defined_in("cost of delay") == []

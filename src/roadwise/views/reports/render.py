@@ -160,7 +160,9 @@ def _texts(report: Report) -> list[str]:
             elif isinstance(b, Bullets):
                 out += list(b.items)
             elif isinstance(b, Table):
-                out += [b.caption, *b.columns]
+                # Cells too: "about 300 points" in a table needs its word explained as much
+                # as a sentence does.
+                out += [b.caption, *b.columns, *(str(c) for row in b.rows for c in row)]
             elif isinstance(b, Chart):
                 out += [b.title, b.caption]
     return out

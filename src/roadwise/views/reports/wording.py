@@ -33,6 +33,23 @@ DEFAULT_GLOSSARY: dict[str, str] = {
     "critical path": "longest chain of dependent work",
 }
 
+# Terms the reports themselves use that a reader outside product planning may not know; the
+# appendix explains each one a report uses. A workspace entry for the same word wins.
+DEFAULT_DEFINITIONS: dict[str, str] = {
+    "cost of delay": (
+        "what the business loses for every week an item is not in customers' hands, as the "
+        "product team estimated it (per item, in money per week)"
+    ),
+    "85% sure": (
+        "the date the work was done by in 85 of every 100 simulated futures of the forecast; "
+        "'likely by' is the date it was done by in half of them"
+    ),
+    "points": (
+        "the teams' own unit for the size of a piece of work (effort points); a team's pace "
+        "is the points it finishes in a week"
+    ),
+}
+
 _CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 
 
@@ -51,9 +68,15 @@ class Glossary:
 
     def __init__(self, terms: Mapping[str, str] | None = None, *, defaults: bool = True) -> None:
         merged: dict[str, str] = dict(DEFAULT_GLOSSARY) if defaults else {}
+        own = {t.lower() for t in (terms or {})}
         self.definitions: dict[str, str] = {
-            term: meaning for term, meaning in (terms or {}).items() if is_definition(meaning)
+            term: meaning
+            for term, meaning in (DEFAULT_DEFINITIONS.items() if defaults else ())
+            if term.lower() not in own
         }
+        self.definitions.update(
+            {term: meaning for term, meaning in (terms or {}).items() if is_definition(meaning)}
+        )
         terms = {t: m for t, m in (terms or {}).items() if t not in self.definitions}
         # The workspace's entries win over the defaults, whatever their case.
         for term, business in terms.items():

@@ -339,7 +339,7 @@ def test_priorities_without_sampling_leave_out_interval_and_p_top_k(db: str, app
             assert ("Nothing was sampled" in backlog) is not sampled
             item = c.get(f"/items/{top['key']}").text
             assert f"score {top['score']:,.1f}" in item
-            assert ("P(top k)" in item) is sampled
+            assert (f"P(top {pr['top_k']})" in item) is sampled
             dash = c.get("/").text
             assert top["key"] in dash
             if sampled:

@@ -262,6 +262,7 @@ def dashboard(request: Request, user: Viewer) -> Response:
             "release": release_out(plan, ws.item_by_key) if plan else None,
             "top": priorities.items[:5],
             "simulated": priorities.simulated,
+            "framework": priorities.framework_label,
             "counts": counts,
         },
     )
@@ -276,7 +277,17 @@ SORTS = {
     "status": lambda i, p: (i.status.value, i.key),
     "team": lambda i, p: (i.team or "~", i.key),
     "score": lambda i, p: (-(p[i.key].score) if i.key in p else 0.0, i.key),
+    "expected": lambda i, p: (-(p[i.key].expected) if i.key in p else 0.0, i.key),
 }
+
+
+def sort_choices(simulated: bool) -> list[tuple[str, str]]:
+    """The backlog's sort menu: with sampling the expected score (what the ranking orders by)
+    and the point score are two columns, as in ``roadwise prioritize``; without, one score."""
+    scores = (
+        [("expected", "expected"), ("score", "point score")] if simulated else [("score", "score")]
+    )
+    return [("rank", "rank"), *scores, *((k, k) for k in ("key", "title", "status", "team"))]
 
 
 @router.get("/backlog", response_class=HTMLResponse)
@@ -303,6 +314,9 @@ def backlog(
     page = min(max(1, page), pages)
     params = {"q": q, "status": status, "team": team, "kind": kind, "sort": sort}
     query = urlencode(params | ({"desc": "true"} if desc else {}))
+    result = service.priorities()
+    # One unit for the estimate column's header when every estimate shares it.
+    units = {i.estimate.unit.value for i in ws.items if i.estimate}
     return render(
         request,
         "backlog.html",
@@ -323,7 +337,9 @@ def backlog(
                 "desc": desc,
             },
             "statuses": [s.value for s in Status],
-            "result": service.priorities(),
+            "result": result,
+            "sorts": sort_choices(result.simulated),
+            "unit": units.pop() if len(units) == 1 else "",
         },
     )
 
@@ -369,12 +385,20 @@ def _item_context(request: Request, key: str) -> dict[str, Any]:
         raise HTTPException(404, f"no item '{key}'")
     scores = service.priority_by_key()
     evidence = service.evidence().get(key, [])
+    result = service.priorities()
+    ranked = scores.get(key)
+    factors, caption = score_factors(ranked.contributions if ranked else [])
     return {
         "ws": ws,
         "item": item,
-        "ranked": scores.get(key),
+        "ranked": ranked,
         # Without sampling the interval and P(top k) say nothing; the page leaves them out.
-        "simulated": service.priorities().simulated,
+        "simulated": result.simulated,
+        "framework": result.framework_label,
+        "top_k": result.top_k,
+        "samples": result.samples,
+        "factors": factors,
+        "factors_caption": caption,
         "depends_on": [ws.item_by_key.get(d.item) for d in item.dependencies],
         "dependents": ws.dependents(key),
         "children": ws.children(key),
@@ -386,6 +410,30 @@ def _item_context(request: Request, key: str) -> dict[str, Any]:
         "conflict": None,
         "draft": None,
     }
+
+
+_SIGNS = {"adds": "+", "multiplies": "×", "divides": "÷"}
+
+
+def score_factors(contributions: Sequence[Any]) -> tuple[list[dict[str, str]], str]:
+    """Each factor's input as estimated and, apart, what it does to the score, as
+    ``roadwise prioritize --explain`` shows them: a feasibility multiplies by 0.89, not by the
+    22% risk behind it."""
+    from roadwise.engines.prioritize.frameworks import _fmt
+
+    rows = []
+    for c in contributions:
+        shown = f"{c.value:.0%}" if c.input in ("technical_risk", "confidence") else _fmt(c.value)
+        signed = c.amount is not None and c.role in _SIGNS
+        effect = f"{_SIGNS[c.role]} {_fmt(c.amount)}" if signed else ""
+        rows.append({"label": c.label, "input": shown, "role": c.role, "effect": effect})
+    roles = {c.role for c in contributions}
+    caption = (
+        "The + amounts already include the × and ÷ factors: they add up to the point score."
+        if "adds" in roles and roles & {"multiplies", "divides"}
+        else ""
+    )
+    return rows, caption
 
 
 @router.get("/items/{key}", response_class=HTMLResponse)

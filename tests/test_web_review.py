@@ -1,0 +1,126 @@
+"""The web app as a TPM meets it: scores worded as the CLI, forms that say what is wrong."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from roadwise.sample import generate_sample
+from roadwise.views.web import accounts, create_app
+from roadwise.workspace import open_store
+
+PASSWORD = "correct-horse-battery"
+HTML = {"accept": "text/html"}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    path: Path = tmp_path_factory.mktemp("web-review") / "w.db"
+    store = open_store(path)
+    store.replace(generate_sample(seed=7))
+    accounts.add_user(store, "ed", PASSWORD, "editor")
+    store.close()
+    return create_app(str(path), secret_key="test-secret")
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app) as c:
+        token = csrf_of(c.get("/login").text)
+        c.post(
+            "/login",
+            data={"csrf_token": token, "username": "ed", "password": PASSWORD, "next": "/"},
+        )
+        yield c
+
+
+def csrf_of(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def text_of(page: str) -> str:
+    """The page as a reader sees it: tags out, entities decoded, spaces collapsed."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def headers_of(page: str) -> list[str]:
+    row = re.search(r"<thead>(.*?)</thead>", page, re.S)
+    assert row
+    return [text_of(h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", row.group(1), re.S)]
+
+
+# ----------------------------------------------------------------------------- scores
+
+
+def test_backlog_leads_with_the_expected_score_and_names_the_point_score(
+    client: TestClient, app: Any
+) -> None:
+    """As ``roadwise prioritize``: the ranking orders by the expected score, so that column
+    comes first with its interval; the point score is a column of its own, named so."""
+    result = app.state.service.priorities()
+    assert result.simulated
+    page = client.get("/backlog").text
+    heads = headers_of(page)
+    numbers = heads[heads.index("expected") :]
+    assert numbers == ["expected", "90% interval", "point score", f"P(top {result.top_k})"]
+    # An item whose point score lies outside its interval: the number beside the interval is
+    # the expected score, not the point score.
+    odd = next(r for r in result.items if not r.interval[0] <= round(r.score, 1) <= r.interval[1])
+    row = re.search(rf'value="{odd.key}:\d+".*?</tr>', page, re.S)
+    assert row, odd.key
+    cells = [text_of(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+    low, high = odd.interval
+    at = cells.index(f"{low:,.1f} – {high:,.1f}")
+    assert cells[at - 1] == f"{odd.expected:,.1f}" and cells[at + 1] == f"{odd.score:,.1f}"
+    assert f"{result.samples:,} Monte Carlo samples" in text_of(page)
+    assert "estimate (points)" in heads
+
+
+def test_backlog_sorts_by_expected_or_point_score(client: TestClient, app: Any) -> None:
+    result = app.state.service.priorities()
+    for sort, field in (("expected", "expected"), ("score", "score")):
+        page = client.get("/backlog", params={"sort": sort}).text
+        keys = re.findall(r'name="sel" value="([^":]+):', page)[:20]
+        by_key = {r.key: r for r in result.items}
+        values = [getattr(by_key[k], field) for k in keys]
+        assert values == sorted(values, reverse=True), sort
+    menu = client.get("/backlog").text
+    assert '<option value="score" >point score</option>' in menu.replace("  ", " ")
+
+
+def test_dashboard_top_priorities_show_the_expected_score_with_its_interval(
+    client: TestClient, app: Any
+) -> None:
+    result = app.state.service.priorities()
+    dash = text_of(client.get("/").text)
+    for r in result.items[:5]:
+        low, high = r.interval
+        assert f"{r.key} {r.title} {r.expected:,.1f} ({low:,.1f}–{high:,.1f})" in dash
+
+
+def test_item_page_shows_expected_score_top_k_and_each_factors_effect(
+    client: TestClient, app: Any
+) -> None:
+    result = app.state.service.priorities()
+    ranked = next(r for r in result.items if r.rank == 2)
+    page = client.get(f"/items/{ranked.key}").text
+    words = text_of(page)
+    assert f"#2 · expected {result.framework_label} {ranked.expected:,.1f}" in words
+    assert f"P(top {result.top_k})" in words and "P(top k)" not in words
+    assert f"Point score {ranked.score:,.1f}" in words
+    # The feasibility factor: its input is the technical risk (a percentage), its effect the
+    # multiplier 1 − 0.5 × risk, not the risk's decimal in the input column.
+    risk = next(c for c in ranked.contributions if c.input == "technical_risk")
+    row = re.search(r"<tr><td>feasibility.*?</tr>", page, re.S)
+    assert row
+    cells = [text_of(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
+    assert cells[1] == f"{risk.value:.0%}"
+    assert cells[3] == f"× {risk.amount:.2f}".rstrip("0")

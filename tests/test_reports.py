@@ -717,3 +717,17 @@ def test_reports_explain_cost_of_delay_points_and_85_percent_in_their_glossary(
     resources = write_report(reports["resources"], out_dir / "gl-resources.md", "md", ws)
     text = resources.read_text(encoding="utf-8")
     assert " points |" in text and "*points*: the teams' own unit" in text
+
+
+def test_status_states_a_deadline_chance_in_the_same_words_everywhere(reports: dict) -> None:
+    report = reports["status"]
+    histogram = report.section("histogram")
+    assert histogram is not None
+    headline = histogram.headline
+    found = re.search(r"; (almost no chance|over 99% chance|\d+% chance) of making the", headline)
+    assert found, headline
+    assert "; 0% chance" not in headline and "; 100% chance" not in headline
+    title = headline.split(":")[0]
+    rows = {str(r[0]): str(r[4]) for r in report.section("initiatives").tables[0].rows}
+    if title in rows and "chance of making it" in rows[title]:
+        assert f"{found.group(1)} of making it" in rows[title]

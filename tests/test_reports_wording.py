@@ -123,3 +123,12 @@ def test_default_definitions_explain_report_terms_unless_the_workspace_says_othe
     ]
     assert Glossary({"points": "effort"}).defined_in("12 points") == []
     assert Glossary(defaults=False).defined_in("cost of delay") == []
+
+
+def test_a_chance_never_reads_as_a_certainty() -> None:
+    from roadwise.views.reports.wording import say_chance
+
+    assert say_chance(0.0) == "almost no chance"
+    assert say_chance(0.004) == "almost no chance"
+    assert say_chance(0.19) == "19% chance"
+    assert say_chance(0.996) == "over 99% chance"

@@ -37,6 +37,7 @@ from roadwise.views.reports.wording import (
     date_with_confidence,
     exact_percent,
     join_words,
+    say_chance,
     say_count,
     say_date,
     say_duration,
@@ -116,10 +117,8 @@ def derive_status(
     if p is None:
         p = 0.9 if fc.p85 <= deadline else (0.6 if fc.p50 <= deadline else 0.3)
         chance = ""
-    elif p < 0.01:
-        chance = "; almost no chance of making it"
     else:
-        chance = f"; {exact_percent(p)} chance of making it"
+        chance = f"; {say_chance(p)} of making it"
     if p >= 0.85:
         slack = (deadline - fc.p85).days
         margin = f", {say_duration(slack)} to spare" if slack >= 7 else ""
@@ -1044,7 +1043,7 @@ def histogram_section(w: Writer) -> Section | None:
     ref = w.note_forecast(fc, item.title)
     headline = f"{item.title}: {w.when(fc)}"
     if fc.deadline and fc.p_deadline is not None:
-        headline += f"; {exact_percent(fc.p_deadline)} chance of the {w.date(fc.deadline)} deadline"
+        headline += f"; {say_chance(fc.p_deadline)} of making the {w.date(fc.deadline)} deadline"
     section = Section("histogram", f"When will {item.title} be done?", sentence(headline))
     section.add(
         Chart(

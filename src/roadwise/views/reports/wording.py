@@ -236,6 +236,18 @@ def exact_percent(share: float) -> str:
     return f"{round(share * 100)}%"
 
 
+def say_chance(share: float) -> str:
+    """A chance as every report says it: 'almost no chance', '19% chance', 'over 99% chance'.
+
+    A rounded '0%' or '100%' would claim a certainty that a simulation cannot give.
+    """
+    if share < 0.01:
+        return "almost no chance"
+    if share > 0.99:
+        return "over 99% chance"
+    return f"{exact_percent(share)} chance"
+
+
 def say_money(value: float, currency: str = "USD") -> str:
     """'about $1.2 million', 'about €450,000' (the currency code when there is no symbol)."""
     words = say_number(value, exact_below=0)

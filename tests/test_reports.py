@@ -731,3 +731,23 @@ def test_status_states_a_deadline_chance_in_the_same_words_everywhere(reports: d
     rows = {str(r[0]): str(r[4]) for r in report.section("initiatives").tables[0].rows}
     if title in rows and "chance of making it" in rows[title]:
         assert f"{found.group(1)} of making it" in rows[title]
+
+
+def test_dependency_tables_say_when_they_show_part_of_what_the_headline_counts(
+    reports: dict,
+) -> None:
+    section = reports["risks"].section("dependencies")
+    assert section is not None
+    found = re.search(r"(\d+) hand-overs? between teams", section.headline)
+    assert found, section.headline
+    total = int(found.group(1))
+    table = next(t for t in section.tables if t.columns[0] == "Item")
+    if len(table.rows) < total:
+        assert table.caption.endswith(f": {len(table.rows)} of {total} shown")
+    else:
+        assert "shown" not in table.caption
+    # Grouped by the waiting team, the busiest first, as the headline names it.
+    teams = [str(r[1]) for r in table.rows]
+    assert teams == sorted(teams, key=lambda t: teams.index(t))
+    if ", " in section.headline and "waiting on another team" in section.headline:
+        assert section.headline.split(" of them with ")[1].startswith(teams[0])

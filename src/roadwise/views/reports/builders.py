@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -1345,9 +1345,11 @@ def build_risks(facts: Facts, glossary: Glossary) -> Report:
     chains = F.dependency_chains(w.ws, min_length=3)
     cross = F.cross_team_dependencies(w.ws)
     if chains or cross:
+        waiting = Counter(F.team_name(w.ws, a.team) for a, _ in cross)
+        most = waiting.most_common(1)
         section = Section(
             "dependencies",
-            "Dependency chains",
+            "Dependency chains and hand-overs" if chains and cross else "Dependency chains",
             sentence(
                 (
                     f"{say_count(len(chains), 'chain')} of three or more items "
@@ -1356,10 +1358,15 @@ def build_risks(facts: Facts, glossary: Glossary) -> Report:
                     else ""
                 )
                 + f"{say_count(len(cross), 'hand-over')} between teams"
+                + (
+                    f", {most[0][1]} of them with {most[0][0]} waiting on another team"
+                    if most and len(waiting) > 1
+                    else ""
+                )
             ),
         )
         rows = []
-        for chain in chains[:10]:
+        for chain in chains[:CHAINS_SHOWN]:
             teams = sorted({F.team_name(w.ws, i.team) for i in chain if i.team})
             rows.append(
                 (
@@ -1370,16 +1377,32 @@ def build_risks(facts: Facts, glossary: Glossary) -> Report:
                 )
             )
         if rows:
-            section.add(Table(("Ends with", "Length", "Chain", "Teams"), tuple(rows), numeric=(1,)))
+            section.add(
+                Table(
+                    ("Ends with", "Length", "Chain", "Teams"),
+                    tuple(rows),
+                    numeric=(1,),
+                    caption=_shown("Dependency chains", len(rows), len(chains)),
+                )
+            )
         if cross:
+            # Grouped by the waiting team, then the team it waits on: who depends on whom.
+            pairs = sorted(
+                (
+                    (a.title, F.team_name(w.ws, a.team), b.title, F.team_name(w.ws, b.team))
+                    for a, b in cross
+                ),
+                key=lambda r: (-waiting[r[1]], r[1], r[3], r[0]),
+            )[:HANDOVERS_SHOWN]
             section.add(
                 Table(
                     ("Item", "Team", "Waits for", "Owned by"),
-                    tuple(
-                        (a.title, F.team_name(w.ws, a.team), b.title, F.team_name(w.ws, b.team))
-                        for a, b in cross[:12]
+                    tuple(pairs),
+                    caption=_shown(
+                        "Hand-overs between teams (an item waiting on another team's work)",
+                        len(pairs),
+                        len(cross),
                     ),
-                    caption="Hand-overs between teams (an item waiting on another team's work)",
                 )
             )
         report.sections.append(section)
@@ -1387,6 +1410,15 @@ def build_risks(facts: Facts, glossary: Glossary) -> Report:
     if capacity:
         report.sections.append(capacity)
     return _finish(report, w)
+
+
+CHAINS_SHOWN = 10
+HANDOVERS_SHOWN = 12
+
+
+def _shown(caption: str, shown: int, total: int) -> str:
+    """A table caption that says when the table holds only part of what its headline counts."""
+    return caption if shown >= total else f"{caption}: {shown} of {total} shown"
 
 
 def capacity_section(w: Writer) -> Section | None:

@@ -124,3 +124,86 @@ def test_item_page_shows_expected_score_top_k_and_each_factors_effect(
     cells = [text_of(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]
     assert cells[1] == f"{risk.value:.0%}"
     assert cells[3] == f"× {risk.amount:.2f}".rstrip("0")
+
+
+# ----------------------------------------------------------------------------- item form
+
+
+def edit_form(client: TestClient, app: Any, key: str, **changes: str) -> dict[str, Any]:
+    item = app.state.store.get_item(key)
+    est = item.estimate
+    form: dict[str, Any] = {
+        "csrf_token": csrf_of(client.get(f"/items/{key}").text),
+        "version": item.version,
+        "title": item.title,
+        "status": item.status.value,
+        "team": item.team or "",
+        "release": item.release or "",
+        "description": item.description or "",
+        "low": f"{est.low:g}" if est else "",
+        "likely": f"{est.likely:g}" if est else "",
+        "high": f"{est.high:g}" if est else "",
+    }
+    return form | changes
+
+
+def estimated_item(app: Any) -> Any:
+    ws = app.state.service.workspace()
+    return next(i for i in ws.open_items() if i.estimate and i.estimate.high >= 5)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"likely": "abc"}, "estimate.likely"),
+        ({"low": "-1"}, "estimate.low"),
+        ({"high": "1,5"}, "estimate.high"),
+        ({"likely": ""}, "estimate.likely"),
+    ],
+)
+def test_an_estimate_that_is_not_three_numbers_is_refused_naming_the_box(
+    client: TestClient, app: Any, changes: dict[str, str], field: str
+) -> None:
+    """Saving the rest and keeping the old estimate said "Saved." for an edit not made."""
+    item = app.state.store.get_item(estimated_item(app).key)
+    form = edit_form(client, app, item.key, title="Renamed while the estimate is wrong", **changes)
+    r = client.post(f"/items/{item.key}", data=form, follow_redirects=False)
+    assert r.status_code == 422
+    alert = re.search(r'role="alert">(.*?)</p>', r.text, re.S)
+    assert alert and f"field '{field}'" in html.unescape(alert.group(1))
+    after = app.state.store.get_item(item.key)
+    assert after.version == item.version and after.title == item.title
+    assert after.estimate == item.estimate
+    # What was typed stays in the form to be corrected.
+    box = field.split(".")[1]
+    assert (
+        f'name="{box}" aria-label="{box}" inputmode="decimal" size="5" value="{changes[box]}"'
+        in r.text
+    )
+
+
+def test_an_estimate_out_of_order_is_one_line_naming_the_field(
+    client: TestClient, app: Any
+) -> None:
+    item = estimated_item(app)
+    form = edit_form(client, app, item.key, low="8", likely="2", high="1")
+    r = client.post(f"/items/{item.key}", data=form, follow_redirects=False)
+    assert r.status_code == 422
+    alert = re.search(r'role="alert">(.*?)</p>', r.text, re.S)
+    assert alert
+    message = html.unescape(alert.group(1))
+    assert message.startswith("field 'estimate': ") and "low <= likely <= high" in message
+    assert "\n" not in message and "errors.pydantic.dev" not in message
+
+
+def test_a_good_estimate_and_empty_boxes_still_save(client: TestClient, app: Any) -> None:
+    item = estimated_item(app)
+    form = edit_form(client, app, item.key, low=" 2 ", likely="3.5", high="9")
+    r = client.post(f"/items/{item.key}", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    saved = app.state.store.get_item(item.key)
+    assert (saved.estimate.low, saved.estimate.likely, saved.estimate.high) == (2, 3.5, 9)
+    form = edit_form(client, app, item.key, low="", likely="", high="", title="Kept estimate")
+    assert client.post(f"/items/{item.key}", data=form, follow_redirects=False).status_code == 303
+    kept = app.state.store.get_item(item.key)
+    assert kept.title == "Kept estimate" and kept.estimate == saved.estimate

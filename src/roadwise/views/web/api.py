@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, field_serializer
+from pydantic import ValidationError as PydanticValidationError
 
 from roadwise.domain import Decision, Estimate, Item, Status
 from roadwise.engines.prioritize.results import FIELD_MEANINGS
@@ -162,8 +163,14 @@ def apply_patch(
     data.update(changes)
     try:
         updated = Item.model_validate(data)
-    except Exception as exc:  # pydantic's message names the field
-        raise RoadwiseError(f"item {key}: {exc}") from None
+    except PydanticValidationError as exc:
+        # One line naming the field, as the CLI's errors do, not pydantic's multi-line report.
+        from roadwise.sources._errors import dotted, error_message, error_path, pick_error
+
+        error = pick_error(exc.errors())
+        raise RoadwiseError(
+            f"item {key}: {error_message(error)}", field=dotted(error_path(error, data)) or None
+        ) from None
     saved: Item = store.upsert_item(updated, expected_version=version, actor=actor)
     return saved
 

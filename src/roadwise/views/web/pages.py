@@ -444,6 +444,30 @@ def item_page(request: Request, key: str, user: Viewer) -> Response:
 _NUMBER = re.compile(r"^\s*\d+(\.\d+)?\s*$")
 
 
+def _estimate_from_form(typed: dict[str, str]) -> dict[str, Any] | None:
+    """The estimate typed in the item form; None when its three boxes are left empty.
+
+    Anything else that is not three numbers is refused with the box named: saving the rest of
+    the form and quietly keeping the old estimate would report "Saved." for an edit not made.
+    """
+    filled = {name: value.strip() for name, value in typed.items() if value.strip()}
+    if not filled:
+        return None
+    for name in typed:
+        value = filled.get(name)
+        if value is None:
+            raise RoadwiseError(
+                "give low, likely and high (or leave all three empty to keep the estimate)",
+                field=f"estimate.{name}",
+            )
+        if not _NUMBER.match(value):
+            raise RoadwiseError(
+                f"{value!r} is not a number of zero or more (write 1.5, not 1,5)",
+                field=f"estimate.{name}",
+            )
+    return {name: float(value) for name, value in filled.items()}
+
+
 @router.post("/items/{key}", response_class=HTMLResponse)
 def item_edit(
     request: Request,
@@ -468,11 +492,13 @@ def item_edit(
         "release": release,
         "description": description,
     }
-    if all(_NUMBER.match(v) for v in (low, likely, high)):
-        current = request.app.state.store.get_item(key)
-        unit = current.estimate.unit if current.estimate else "points"
-        patch["estimate"] = {"low": low, "likely": likely, "high": high, "unit": unit}
+    typed = {"low": low, "likely": likely, "high": high}
     try:
+        estimate = _estimate_from_form(typed)
+        if estimate is not None:
+            current = request.app.state.store.get_item(key)
+            estimate["unit"] = current.estimate.unit if current.estimate else "points"
+            patch["estimate"] = estimate
         apply_patch(request, key, patch, version, user.name)
     except ConflictError as exc:
         context = _item_context(request, key)
@@ -482,7 +508,7 @@ def item_edit(
     except RoadwiseError as exc:
         context = _item_context(request, key)
         context["error"] = str(exc)
-        context["draft"] = patch
+        context["draft"] = patch | typed  # what was typed stays in the form to correct
         return render(request, "item.html", context, status=422)
     return RedirectResponse(f"/items/{key}?saved=1", status_code=303)
 

@@ -751,3 +751,32 @@ def test_dependency_tables_say_when_they_show_part_of_what_the_headline_counts(
     assert teams == sorted(teams, key=lambda t: teams.index(t))
     if ", " in section.headline and "waiting on another team" in section.headline:
         assert section.headline.split(" of them with ")[1].startswith(teams[0])
+
+
+def test_release_notes_read_as_written_for_customers(reports: dict, ws: Workspace) -> None:
+    report = reports["release-notes"]
+    highlights = report.section("highlights")
+    assert highlights is not None
+    texts = [b.text for b in highlights.blocks if isinstance(b, Paragraph)]
+    brings = next(t for t in texts if t.startswith("This release brings"))
+    assert not re.search(r"\b0 \w", brings), brings  # no "0 fixes"
+    assert not any(re.match(r"\d+ changes? of these", t) for t in texts), texts
+    # Fixes keep the team's capitals ("Jira", "SSO"), as written.
+    titles = {i.title.strip().rstrip(".") for i in ws.items}
+    for section in report.sections:
+        for block in section.blocks:
+            if isinstance(block, Bullets):
+                for line in block.items:
+                    if line.startswith("Fixed: "):
+                        fixed = line.removeprefix("Fixed: ")
+                        assert any(t[:1].upper() + t[1:] == fixed for t in titles), line
+
+
+def test_release_notes_say_how_many_of_the_changes_customers_asked_for() -> None:
+    from roadwise.views.reports.builders import _which_of
+
+    assert _which_of(1, 1) == "It was"
+    assert _which_of(2, 2) == "Both were"
+    assert _which_of(5, 5) == "All 5 were"
+    assert _which_of(1, 5) == "1 of these 5 changes was"
+    assert _which_of(2, 5) == "2 of these 5 changes were"

@@ -1219,23 +1219,31 @@ def build_release_notes(
     if fixed:
         headline += f" and {say_count(len(fixed), 'fix', 'fixes')}"
     summary = Section("highlights", "Highlights", sentence(headline))
-    summary.add(
-        Paragraph(
-            f"This release brings {say_count(len(news), 'new capability', 'new capabilities')}, "
-            f"{say_count(len(fixed), 'fix', 'fixes')} and "
-            f"{say_count(len(upkeep), 'behind-the-scenes improvement')} that keep the product "
-            "fast and reliable.",
-            refs=(ref,),
+    # Only the kinds of change the release has: "0 fixes" tells a customer nothing.
+    brings = [
+        say_count(n, one, many)
+        for n, one, many in (
+            (len(news), "new capability", "new capabilities"),
+            (len(fixed), "fix", "fixes"),
         )
-    )
+        if n
+    ]
+    if upkeep:
+        brings.append(
+            f"{say_count(len(upkeep), 'behind-the-scenes improvement')} that keep the product "
+            "fast and reliable"
+            if len(upkeep) > 1
+            else "1 behind-the-scenes improvement that keeps the product fast and reliable"
+        )
+    if brings:
+        summary.add(Paragraph(f"This release brings {join_words(brings)}.", refs=(ref,)))
     asked = [i for i in news + fixed if w.facts.demand.get(i.key, {}).get("customers", 0) >= 1]
     if asked:
         customers = int(sum(w.facts.demand[i.key]["customers"] for i in asked))
         summary.add(
             Paragraph(
-                f"{say_count(len(asked), 'change')} of these "
-                f"{'was' if len(asked) == 1 else 'were'} asked for by customers "
-                f"({customers} in all, each customer counted once per change).",
+                f"{_which_of(len(asked), len(news) + len(fixed))} asked for by customers "
+                f"({say_count(customers, 'customer')} in all, each counted once per change).",
                 refs=demand_ref(w, asked),
             )
         )
@@ -1253,7 +1261,7 @@ def build_release_notes(
         section.add(
             Bullets(
                 tuple(
-                    "Fixed: " + _lower_first(_customer_title(i.title, i.kind))
+                    "Fixed: " + _customer_title(i.title, i.kind)
                     for i in sorted(fixed, key=lambda i: i.title)
                 )
             )
@@ -1279,7 +1287,7 @@ def build_release_notes(
             section.add(
                 Bullets(
                     tuple(
-                        ("Fixed: " + _lower_first(_customer_title(i.title, i.kind)))
+                        ("Fixed: " + _customer_title(i.title, i.kind))
                         if i.kind == ItemKind.BUG
                         else _customer_title(i.title, i.kind)
                         for i in sorted(later, key=lambda i: (i.kind != ItemKind.BUG, i.title))
@@ -1294,8 +1302,15 @@ def _feature_first(item: Item) -> tuple[bool, str]:
     return item.kind != ItemKind.FEATURE, item.title
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
+def _which_of(part: int, whole: int) -> str:
+    """'It was', 'Both were', 'All 5 were', '2 of these 5 changes were'."""
+    if part == whole == 1:
+        return "It was"
+    if part == whole == 2:
+        return "Both were"
+    if part == whole:
+        return f"All {whole} were"
+    return f"{part} of these {say_count(whole, 'change')} {'was' if part == 1 else 'were'}"
 
 
 def _note_line(w: Writer, item: Item) -> str:

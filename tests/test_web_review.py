@@ -207,3 +207,49 @@ def test_a_good_estimate_and_empty_boxes_still_save(client: TestClient, app: Any
     assert client.post(f"/items/{item.key}", data=form, follow_redirects=False).status_code == 303
     kept = app.state.store.get_item(item.key)
     assert kept.title == "Kept estimate" and kept.estimate == saved.estimate
+
+
+# ----------------------------------------------------------------------------- error pages
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "field"),
+    [
+        ("/release/run", {"percentile": "abc"}, "percentile"),
+        ("/release/run", {"percentile": "2"}, "percentile"),
+        ("/decisions", {"rationale": "no title"}, "title"),
+    ],
+)
+def test_a_bad_form_value_is_a_page_naming_the_field_not_json(
+    client: TestClient, path: str, form: dict[str, str], field: str
+) -> None:
+    token = csrf_of(client.get("/release").text)
+    r = client.post(path, data={"csrf_token": token, **form}, headers=HTML, follow_redirects=False)
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("text/html")
+    alert = re.search(r'role="alert">(.*?)</p>', r.text, re.S)
+    assert alert
+    message = html.unescape(alert.group(1))
+    assert message.startswith(f"field '{field}': ") and "\n" not in message
+    # Scripts and the API keep the JSON answer.
+    r = client.post(path, data={"csrf_token": token, **form}, follow_redirects=False)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == field
+
+
+def test_the_error_pages_back_link_works_under_the_content_security_policy(
+    client: TestClient, app: Any
+) -> None:
+    """``javascript:`` links are blocked by the CSP (no inline script): Back went nowhere."""
+    item = estimated_item(app)
+    came_from = f"http://testserver/items/{item.key}?saved=1"
+    token = csrf_of(client.get("/release").text)
+    r = client.post(
+        "/release/run",
+        data={"csrf_token": token, "percentile": "abc"},
+        headers=HTML | {"referer": came_from},
+    )
+    assert "javascript:" not in r.text
+    assert f'<a href="/items/{item.key}?saved=1">Back</a>' in r.text
+    # Another site's address is not a place to send anyone back to.
+    r = client.get("/items/NOPE-1", headers=HTML | {"referer": "https://evil.example/x"})
+    assert r.status_code == 404 and '<a href="/">Back</a>' in r.text

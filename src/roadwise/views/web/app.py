@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -118,14 +121,23 @@ def create_app(
             return JSONResponse(
                 {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
             )
-        return render(request, "error.html", {"message": exc.detail}, status=exc.status_code)
+        return error_page(request, str(exc.detail), exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _form_error(request: Request, exc: RequestValidationError) -> Any:
+        if request.url.path.startswith("/api") or "text/html" not in request.headers.get(
+            "accept", ""
+        ):
+            return await request_validation_exception_handler(request, exc)
+        # A person filled in a form: one line naming the field, on a page, not JSON.
+        return error_page(request, form_error_message(exc.errors()), 422)
 
     @app.exception_handler(RoadwiseError)
     async def _user_error(request: Request, exc: RoadwiseError) -> Any:
         status = 409 if isinstance(exc, ConflictError) else 422
         if request.url.path.startswith("/api"):
             return JSONResponse({"detail": str(exc)}, status_code=status)
-        return render(request, "error.html", {"message": str(exc)}, status=status)
+        return error_page(request, str(exc), status)
 
     from roadwise.views.web import api, pages
 
@@ -137,6 +149,36 @@ def create_app(
         return JSONResponse(app.openapi())
 
     return app
+
+
+def error_page(request: Request, message: str, status: int) -> HTMLResponse:
+    """The problem on a page, with a Back link to the page the person came from.
+
+    A ``javascript:history.back()`` link does nothing under our Content-Security-Policy, so the
+    link is the Referer (this site's only; the Referrer-Policy sends it same-origin).
+    """
+    back = "/"
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path.startswith("/"):
+        back = referer.path + (f"?{referer.query}" if referer.query else "")
+    return render(request, "error.html", {"message": message, "back": back}, status=status)
+
+
+def form_error_message(errors: Sequence[Any]) -> str:
+    """The first of a form's validation errors as one line: the field, what was wrong."""
+    from roadwise.sources._errors import error_message
+
+    error = errors[0]
+    loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+    field = ".".join(loc)
+    if error.get("type") == "missing":
+        message = "required, and it was left empty"
+    else:
+        message = error_message(error).replace("Input should be", "should be")
+    if len(errors) > 1:
+        more = len(errors) - 1
+        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return f"field '{field}': {message}" if field else message
 
 
 def _allowed_methods(app: FastAPI, path: str) -> list[str]:

@@ -4,6 +4,8 @@ stable re-planning and the iCalendar writer."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import pytest
 
@@ -254,3 +256,33 @@ def test_one_more_engineer_where_hard_deadlines_are_missed() -> None:
     assert all(v.cost_of_delay_before <= roadmap.summary.cost_of_delay + 1e-6 for v in values)
     again = value_of_one_more_engineer(ws, roadmap, OPTIONS, rounds=3, improved=True, parallel=1)
     assert again == values
+
+
+def test_capacity_what_if_json_from_the_cli(tmp_path: Path) -> None:
+    """`roadwise capacity --what-if --json` on a small workspace: both what-ifs, sane values."""
+    from typer.testing import CliRunner
+
+    from roadwise.views.cli import app
+    from roadwise.workspace import open_store
+
+    db = tmp_path / "rw.db"
+    with open_store(db) as store:
+        store.replace(_short_of_capacity())
+    args = ["capacity", "--what-if", "--json", "--time-limit", "1", "--sprints", "2"]
+    result = CliRunner().invoke(app, [*args, "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    values = {v["team"]: v for v in data["one_more_engineer"]}
+    assert set(values) == {"a", "b"}
+    assert all(v["saving"] >= 0 and v["cost_of_delay_after"] >= 0 for v in values.values())
+    # Only team a has work: a hire there saves cost of delay, one in team b cannot.
+    assert values["a"]["saving"] > 0 and values["b"]["saving"] == 0
+    takes = data["what_it_takes"]
+    assert takes["late_before"] >= 1 and takes["late_days_before"] >= 1
+    assert 0 <= takes["late_after_hires"] <= takes["late_before"]
+    assert {h["team"] for h in takes["hires"]} <= {"a"}
+    # The least scope to give up: one 5-day item with the hard deadline.
+    deadline_items = {i.key for i in _short_of_capacity().items if i.deadline}
+    assert takes["cut_meets_deadlines"] is True
+    assert takes["cut_items"] and set(takes["cut_items"]) <= deadline_items
+    assert takes["cut_effort_days"] == 5.0 and takes["note"]

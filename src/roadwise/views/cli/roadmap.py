@@ -468,7 +468,11 @@ def _previous_commitments(store: Any, key: str) -> dict[str, Any] | None:
 def capacity_command(
     sprints: int = typer.Option(6, "--sprints", min=1, help="Sprints to show."),
     time_limit: float = typer.Option(
-        10.0, "--time-limit", min=0.5, help="Solver seconds for the plan behind the demand."
+        10.0,
+        "--time-limit",
+        min=0.5,
+        help="Solver seconds for the plan behind the demand (with --what-if, only where the "
+        "full search still runs: a missed hard deadline, the scope cut).",
     ),
     scenario: str | None = typer.Option(None, "--scenario", help="Use a scenario's inputs."),
     what_if: bool = typer.Option(

@@ -253,3 +253,39 @@ def test_the_error_pages_back_link_works_under_the_content_security_policy(
     # Another site's address is not a place to send anyone back to.
     r = client.get("/items/NOPE-1", headers=HTML | {"referer": "https://evil.example/x"})
     assert r.status_code == 404 and '<a href="/">Back</a>' in r.text
+
+
+# ----------------------------------------------------------------------------- wording, units
+
+
+def test_pages_name_teams_and_write_units_as_the_rest_of_roadwise(
+    client: TestClient, app: Any
+) -> None:
+    ws = app.state.service.workspace()
+    named = next(t for t in ws.teams if t.name.casefold() != t.key.casefold())
+    capacity = client.get("/capacity").text
+    assert f"<h2>{html.escape(named.name)}</h2>" in capacity
+    assert '<th scope="row">demand</th>' in capacity and "person-days per sprint" in capacity
+    roadmap = client.get("/roadmap").text
+    assert f"<h3>{html.escape(named.name)} <span" in roadmap
+    # Key results in percent read '115%', as every percentage the pages and CLI write.
+    dash = text_of(client.get("/").text)
+    kr = next(k for o in ws.objectives for k in o.key_results if k.unit == "%" and k.target != 0)
+    assert f"→ {kr.target:,.10g}%" in dash and f"→ {kr.target:,.10g} %" not in dash
+    feedback = text_of(client.get("/feedback").text)
+    assert f"({len(ws.feedback):,} texts: about 10 s)" in feedback
+
+
+def test_a_scenario_with_one_change_says_change(client: TestClient, app: Any) -> None:
+    from roadwise.domain.model import Scenario
+
+    one = Scenario.model_validate(
+        {
+            "key": "drop-one",
+            "name": "One item less",
+            "changes": [{"entity": "item", "key": estimated_item(app).key, "action": "remove"}],
+        }
+    )
+    app.state.store.modify(lambda ws: ws.copy_with(scenarios=[*ws.scenarios, one]), actor="ed")
+    page = text_of(client.get("/scenarios").text)
+    assert "One item less (1 change)" in page and "(1 changes)" not in page

@@ -46,6 +46,8 @@ def _templates() -> Jinja2Templates:
     env.filters["num"] = lambda v, d=0: "–" if v is None else f"{v:,.{d}f}"
     env.filters["g"] = lambda v: f"{v:,.10g}"
     env.filters["pct"] = lambda v: "–" if v is None else f"{v:.0%}"
+    # After a number: '115%' as every percentage is written, '3.1 s', nothing for no unit.
+    env.filters["unit"] = lambda u: "" if not u else (u if u == "%" else f" {u}")
     return Jinja2Templates(env=env)
 
 

@@ -598,6 +598,7 @@ def roadmap_page(request: Request, user: Viewer) -> Response:
             "last": last,
             "span": span,
             "months": months,
+            "names": {t.key: t.name for t in service.workspace().teams},
         },
     )
 
@@ -672,7 +673,12 @@ def capacity_page(request: Request, user: Viewer) -> Response:
         if r.skill == "*":
             teams.setdefault(r.team, []).append(r)
     chart = service.chart("capacity", lambda: capacity_chart(rows))
-    return render(request, "capacity.html", {"error": None, "teams": teams, "chart": chart})
+    names = {t.key: t.name for t in service.workspace().teams}
+    return render(
+        request,
+        "capacity.html",
+        {"error": None, "teams": teams, "chart": chart, "names": names},
+    )
 
 
 # --------------------------------------------------------------------------- feedback

@@ -780,3 +780,20 @@ def test_release_notes_say_how_many_of_the_changes_customers_asked_for() -> None
     assert _which_of(5, 5) == "All 5 were"
     assert _which_of(1, 5) == "1 of these 5 changes was"
     assert _which_of(2, 5) == "2 of these 5 changes were"
+
+
+def test_every_chart_carries_its_title_and_dated_axes_say_the_year(reports: dict) -> None:
+    """A chart copied into a slide keeps its title; a 'Feb' axis would read as this year's."""
+    seen = 0
+    for kind, report in reports.items():
+        for chart in report.charts:
+            spec = chart.chart.to_dict()
+            title = spec.get("title")
+            text = title.get("text") if isinstance(title, dict) else title
+            assert text, (kind, chart.key)
+            seen += 1
+            for layer in spec.get("layer", [spec]):
+                x = layer.get("encoding", {}).get("x", {})
+                if x.get("type") == "temporal" and x.get("axis", {}).get("format"):
+                    assert "%Y" in x["axis"]["format"], (kind, chart.key, x)
+    assert seen >= 5

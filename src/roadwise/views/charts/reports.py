@@ -23,6 +23,13 @@ def _base(rows: Rows) -> alt.Chart:
     return alt.Chart(alt.Data(values=list(rows))).properties(width=WIDTH)
 
 
+def _titled(chart: Any, title: str | None) -> Any:
+    """A title inside the image: a chart copied into a slide or a mail still says what it is."""
+    if not title:
+        return chart
+    return chart.properties(title=alt.TitleParams(title, anchor="start", fontSize=13))
+
+
 def _config(chart: Any) -> Any:
     return (
         chart.configure_view(stroke=None)
@@ -33,7 +40,7 @@ def _config(chart: Any) -> Any:
     )
 
 
-def roadmap_timeline(rows: Rows, *, today: str | None = None) -> Any:
+def roadmap_timeline(rows: Rows, *, today: str | None = None, title: str | None = None) -> Any:
     """Gantt bars per item, one panel per team; a thin line on to the 85% date.
 
     Rows: ``item`` (label), ``team``, ``start``, ``end`` (likely), optional ``sure`` (85%
@@ -101,10 +108,12 @@ def roadmap_timeline(rows: Rows, *, today: str | None = None) -> Any:
             ),
             spacing=10,
         ).resolve_scale(y="independent")
-    return _config(chart)
+    return _config(_titled(chart, title))
 
 
-def burn_up(done: Rows, scope: Rows, cone: Rows, *, unit: str = "points") -> Any:
+def burn_up(
+    done: Rows, scope: Rows, cone: Rows, *, unit: str = "points", title: str | None = None
+) -> Any:
     """Work finished over time, the scope line, and the forecast cone (50/85/95% bands).
 
     ``done``: ``date``, ``value``; ``scope``: ``date``, ``value``; ``cone``: ``date``,
@@ -136,10 +145,10 @@ def burn_up(done: Rows, scope: Rows, cone: Rows, *, unit: str = "points") -> Any
             tooltip=["date:T", alt.Tooltip("value:Q", title="finished", format=",.0f")],
         )
     )
-    return _config(alt.layer(*layers).properties(width=WIDTH, height=220))
+    return _config(_titled(alt.layer(*layers).properties(width=WIDTH, height=220), title))
 
 
-def forecast_histogram(rows: Rows, *, marks: Rows = ()) -> Any:
+def forecast_histogram(rows: Rows, *, marks: Rows = (), title: str | None = None) -> Any:
     """How often each completion date came up in the simulation, with the 50/85/95% dates.
 
     Rows: ``date`` (week), ``share`` (of trials). Marks: ``date``, ``label``.
@@ -148,7 +157,8 @@ def forecast_histogram(rows: Rows, *, marks: Rows = ()) -> Any:
         _base(rows)
         .mark_bar(color="#6f9ccc")
         .encode(
-            x=alt.X("date:T", title="finished in the week of", axis=alt.Axis(format="%-d %b")),
+            # Ticks fall on month starts; the year keeps "Feb" from reading as this year's.
+            x=alt.X("date:T", title="finished in the week of", axis=alt.Axis(format="%b %Y")),
             y=alt.Y("share:Q", title="share of simulations", axis=alt.Axis(format="%")),
             tooltip=[alt.Tooltip("date:T", title="week"), alt.Tooltip("share:Q", format=".1%")],
         )
@@ -162,7 +172,7 @@ def forecast_histogram(rows: Rows, *, marks: Rows = ()) -> Any:
                 x="date:T", y=alt.value(8), text="label:N"
             )
         )
-    return _config(alt.layer(*layers).properties(width=WIDTH, height=180))
+    return _config(_titled(alt.layer(*layers).properties(width=WIDTH, height=180), title))
 
 
 def priority_matrix(rows: Rows, *, value_title: str = "value", effort_title: str = "effort") -> Any:

@@ -910,7 +910,11 @@ def timeline_section(w: Writer, items: list[Item], groups: dict[str, list[Item]]
         Chart(
             "timeline",
             "Roadmap timeline",
-            charts.roadmap_timeline(rows, today=w.as_of.isoformat()),
+            charts.roadmap_timeline(
+                rows,
+                today=w.as_of.isoformat(),
+                title="Roadmap by team: likely date, and the date we are 85% sure of",
+            ),
             caption,
         )
     )
@@ -933,8 +937,10 @@ def burn_up_section(w: Writer) -> Section | None:
     section.add(
         Chart(
             "burn-up",
-            "Burn-up with forecast cone",
-            charts.burn_up(done, scope, cone, unit=unit),
+            "Work finished and forecast",
+            charts.burn_up(
+                done, scope, cone, unit=unit, title=f"Work finished and forecast ({unit})"
+            ),
             "Solid: work finished. Red: total scope. Shaded: the range of simulated futures "
             "(darker 15–85%, lighter 5–95%); dashed: the middle outcome.",
             refs=tuple(raw.get("refs", ())),
@@ -1048,8 +1054,12 @@ def histogram_section(w: Writer) -> Section | None:
     section.add(
         Chart(
             "forecast-histogram",
-            "Forecast histogram",
-            charts.forecast_histogram(rows, marks=marks),
+            f"When {item.title} may finish",
+            charts.forecast_histogram(
+                rows,
+                marks=marks,
+                title=f"When {item.title} may finish: share of simulated futures per week",
+            ),
             f"How often each week came up as the finish in {w.facts.forecast_trials:,} "
             "simulated futures.",
             refs=(ref,),

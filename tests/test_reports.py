@@ -797,3 +797,24 @@ def test_every_chart_carries_its_title_and_dated_axes_say_the_year(reports: dict
                 if x.get("type") == "temporal" and x.get("axis", {}).get("format"):
                     assert "%Y" in x["axis"]["format"], (kind, chart.key, x)
     assert seen >= 5
+
+
+def test_why_this_order_explains_the_score_and_reads_consistently(reports: dict) -> None:
+    section = reports["roadmap"].section("priorities")
+    assert section is not None
+    texts = [b.text for b in section.blocks if isinstance(b, Paragraph)]
+    assert any(
+        t.startswith("The score is the team's ") and "higher comes first" in t for t in texts
+    )
+    # Item titles inside a sentence are quoted, so "Design: flows …" does not read as prose.
+    flips = [t for t in texts if "could go either way" in t]
+    assert all(t.count("“") == 2 and t.count("”") == 2 for t in flips)
+    table = section.tables[0]
+    scores = [str(r[3]) for r in table.rows]
+    decimals = {
+        len(n.split(".")[1]) if "." in n else 0 for s in scores for n in re.findall(r"[\d.]+", s)
+    }
+    assert len(decimals) == 1, scores  # one number of decimals in the column
+    assert "100%" not in [str(r[4]) for r in table.rows] and "100% sure" not in section.headline
+    # The appendix says the share in words, not as P(top k).
+    assert not any("P(top" in p.value for p in reports["roadmap"].provenance)

@@ -791,7 +791,8 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
     ref = w.trace.note(
         f"Priority of {top.title}",
         f"{top.expected:.3g} (90% interval {top.interval[0]:.3g}–{top.interval[1]:.3g}); "
-        f"P(top {result.top_k}) {exact_percent(top.p_top_k)}",
+        f"in the top {result.top_k} in {exact_percent(top.p_top_k)} of "
+        f"{result.samples:,} samples",
         inputs=f"value inputs and estimates of {say_count(len(result.items), 'ranked item')}",
         method=w.facts.priority_method,
         seed=result.seed,
@@ -800,11 +801,20 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
         "priorities",
         "Why this order",
         sentence(
-            f"{top.title} ranks first ({exact_percent(top.p_top_k)} sure to stay in the top "
+            f"{top.title} ranks first ({say_chance(top.p_top_k)} of staying in the top "
             f"{result.top_k}); {say_count(len(quick), 'quick win')} among "
             f"{say_count(len(ranked), 'ranked item')}"
         ),
     )
+    meaning = FRAMEWORK_WORDS.get(result.framework)
+    explained = f"The score is the team's {result.framework_label} score"
+    explained += f" ({meaning}); higher comes first." if meaning else "; higher comes first."
+    if result.samples:
+        explained += (
+            f" Its range is where the score fell in 90% of {result.samples:,} simulations of "
+            "the uncertain inputs."
+        )
+    section.add(Paragraph(explained))
     flips = getattr(result, "coin_flips", ())
     if flips:
         first = flips[0]
@@ -814,8 +824,8 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
             section.add(
                 Paragraph(
                     f"{say_count(len(flips), 'pair')} of items could go either way; for example "
-                    f"{a.title} comes before {b.title} in {exact_percent(first.p_above)} of "
-                    "the simulations. Better estimates would settle these."
+                    f"“{a.title}” comes before “{b.title}” in {exact_percent(first.p_above)} "
+                    "of the simulations. Better estimates would settle these."
                 )
             )
     section.add(
@@ -829,13 +839,17 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
             refs=(ref,),
         )
     )
+    shown = result.items[:label_top]
+    # One number of decimals for the whole column: "9.8–18.0" beside "13.8–38.3".
+    digits = _score_digits(max(max(r.interval[1], r.expected) for r in shown))
     top_rows = tuple(
         (
             str(r.rank),
             r.key,
             r.title,
-            f"{r.expected:.3g} ({r.interval[0]:.3g}–{r.interval[1]:.3g})",
-            exact_percent(r.p_top_k),
+            _score_range(r.expected, r.interval, digits),
+            # As the headline says it: a simulated share is never a certainty.
+            say_chance(r.p_top_k).removesuffix(" chance").replace("almost no", "under 1%"),
         )
         for r in result.items[:label_top]
     )
@@ -845,7 +859,7 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
                 "Rank",
                 "Key",
                 "Item",
-                "Score (90% range)",
+                "Priority score (90% range)",
                 f"Chance of staying in the top {result.top_k}",
             ),
             top_rows,
@@ -854,6 +868,25 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
         )
     )
     return section
+
+
+# What each prioritisation framework's score stands for, in a reader's words.
+FRAMEWORK_WORDS = {
+    "wsjf": "cost of delay divided by the size of the work",
+    "cd3": "cost of delay divided by the time the work takes",
+    "rice": "reach × impact × confidence ÷ effort",
+    "ice": "impact × confidence × ease",
+}
+
+
+def _score_digits(largest: float) -> int:
+    """Decimals that give the largest score three significant figures (none from 100 up)."""
+    largest = abs(largest)
+    return 0 if largest >= 100 or largest == 0 else max(0, 2 - int(np.floor(np.log10(largest))))
+
+
+def _score_range(score: float, interval: tuple[float, float], digits: int) -> str:
+    return f"{score:,.{digits}f} ({interval[0]:,.{digits}f}–{interval[1]:,.{digits}f})"
 
 
 def timeline_rows(

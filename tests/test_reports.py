@@ -818,3 +818,15 @@ def test_why_this_order_explains_the_score_and_reads_consistently(reports: dict)
     assert "100%" not in [str(r[4]) for r in table.rows] and "100% sure" not in section.headline
     # The appendix says the share in words, not as P(top k).
     assert not any("P(top" in p.value for p in reports["roadmap"].provenance)
+
+
+@pytest.mark.parametrize("kind", ["executive", "roadmap", "resources"])
+def test_markdown_links_every_traced_number_from_the_text(
+    kind: str, reports: dict, ws: Workspace, out_dir: Path
+) -> None:
+    """Tables and charts link their numbers to the appendix in Markdown too, as in HTML."""
+    path = write_report(reports[kind], out_dir / f"traced-{kind}.md", "md", ws)
+    body, appendix = path.read_text(encoding="utf-8").split("## Where the numbers come from")
+    listed = set(re.findall(r'<a id="(n\d+)"></a>', appendix))
+    linked = set(re.findall(r"\]\(#(n\d+)\)", body))
+    assert listed and listed <= linked, sorted(listed - linked)

@@ -302,12 +302,20 @@ def render_markdown(
                 )
                 lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in b.rows]
                 lines.append("")
+                if b.refs and not b.caption:
+                    # As the HTML does: a table's numbers link to the appendix like a sentence's.
+                    lines += [f"Sources:{_md_refs(b.refs)}", ""]
             elif isinstance(b, Chart):
                 files_dir.mkdir(exist_ok=True)
                 target = files_dir / f"{b.key}.{chart_format}"
                 chart_io.save(b.chart, target)
                 rel = f"{files_dir.name}/{target.name}"
-                lines += [f"![{b.title}]({rel})", "", f"*{b.title}.* {_md_text(b.caption)}", ""]
+                lines += [
+                    f"![{b.title}]({rel})",
+                    "",
+                    f"*{b.title}.* {_md_text(b.caption)}{_md_refs(b.refs)}",
+                    "",
+                ]
     methods = methods_of(report)
     lines += [
         "## Where the numbers come from",

@@ -835,3 +835,81 @@ def report_download(request: Request, kind: str, fmt: str, user: Viewer) -> Resp
         filename=path.name,
         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
     )
+
+
+# --------------------------------------------------------------------------- API reference
+
+
+def schema_type(schema: dict[str, Any]) -> str:
+    """An OpenAPI schema as a short type a reader knows: ``Item``, ``list of string``."""
+    if "$ref" in schema:
+        return str(schema["$ref"]).rsplit("/", 1)[-1]
+    for union in ("anyOf", "oneOf"):
+        if union in schema:
+            return " or ".join(schema_type(s) for s in schema[union])
+    if "enum" in schema:
+        return "one of " + ", ".join(str(v) for v in schema["enum"])
+    kind = schema.get("type", "any")
+    if kind == "array":
+        return "list of " + schema_type(schema.get("items", {}))
+    if kind == "object" and isinstance(schema.get("additionalProperties"), dict):
+        return "map to " + schema_type(schema["additionalProperties"])
+    return "null" if kind == "null" else str(kind)
+
+
+def api_reference(spec: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI schema as rows for a page: what Swagger UI shows, without its CDN scripts."""
+    operations = []
+    for path, methods in spec.get("paths", {}).items():
+        for method, op in methods.items():
+            body = (op.get("requestBody", {}).get("content", {}).get("application/json", {})).get(
+                "schema"
+            )
+            answers = []
+            for code, response in sorted(op.get("responses", {}).items()):
+                content = response.get("content", {}).get("application/json", {})
+                returns = schema_type(content["schema"]) if "schema" in content else ""
+                answers.append((code, response.get("description", ""), returns))
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "anchor": f"{method}-{re.sub(r'[^a-z0-9]+', '-', path.lower()).strip('-')}",
+                    "summary": op.get("description") or op.get("summary", ""),
+                    "parameters": [
+                        {
+                            "name": p["name"],
+                            "in": p["in"],
+                            "type": schema_type(p.get("schema", {})),
+                            "required": p.get("required", False),
+                            "description": p.get("description")
+                            or p.get("schema", {}).get("description", ""),
+                        }
+                        for p in op.get("parameters", [])
+                    ],
+                    "body": schema_type(body) if body else "",
+                    "responses": answers,
+                }
+            )
+    schemas = [
+        {
+            "name": name,
+            "description": schema.get("description", ""),
+            "fields": [
+                {
+                    "name": field,
+                    "type": schema_type(prop),
+                    "required": field in schema.get("required", []),
+                    "description": prop.get("description", ""),
+                }
+                for field, prop in schema.get("properties", {}).items()
+            ],
+        }
+        for name, schema in sorted(spec.get("components", {}).get("schemas", {}).items())
+    ]
+    return {"operations": operations, "schemas": schemas, "info": spec.get("info", {})}
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs_page(request: Request, user: Viewer) -> Response:
+    return render(request, "api_docs.html", api_reference(request.app.openapi()))

@@ -830,3 +830,12 @@ def test_markdown_links_every_traced_number_from_the_text(
     listed = set(re.findall(r'<a id="(n\d+)"></a>', appendix))
     linked = set(re.findall(r"\]\(#(n\d+)\)", body))
     assert listed and listed <= linked, sorted(listed - linked)
+
+
+def test_objective_table_headers_say_what_their_numbers_are(reports: dict) -> None:
+    for kind in ("executive", "status"):
+        section = reports[kind].section("objectives")
+        assert section is not None
+        columns = section.tables[0].columns
+        assert "Key results reached" in columns and "All open work done" in columns
+        assert "Remaining work done" not in columns

@@ -199,9 +199,10 @@ def objectives_section(w: Writer, *, compact: bool = False) -> Section | None:
             if fc:
                 refs.append(w.note_forecast(fc, objective.title))
         rows.append(tuple(row))
-    columns = ["Objective", "Key results", "Work done"]
+    # Headers a reader can say aloud: what the percentage is of, and what the date is for.
+    columns = ["Objective", "Key results reached", "Work done"]
     if w.facts.forecasts:
-        columns += ["Status", "Remaining work done"]
+        columns += ["Status", "All open work done"]
     if compact:
         # One page: the work-done column gives way to the dates.
         drop = 2

@@ -316,3 +316,34 @@ def test_the_api_reference_page_lists_every_endpoint_and_schema_from_this_server
     with TestClient(app) as anonymous:
         r = anonymous.get("/docs", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+# ----------------------------------------------------------------------------- backlog filters
+
+
+def test_the_kind_filter_offers_every_kind_and_finds_tech_debt(
+    client: TestClient, app: Any
+) -> None:
+    """It offered 'task' (no such kind: always empty) and not 'tech_debt'."""
+    from roadwise.domain import ItemKind
+
+    page = client.get("/backlog").text
+    menu = re.search(r'<select name="kind">(.*?)</select>', page, re.S)
+    assert menu
+    offered = re.findall(r'<option value="([^"]*)"', menu.group(1))
+    assert offered == ["", *(k.value for k in ItemKind)]
+    assert '<option value="tech_debt" >tech debt</option>' in menu.group(1).replace("  ", " ")
+    ws = app.state.service.workspace()
+    debt = [i for i in ws.open_items() if i.kind == ItemKind.TECH_DEBT]
+    assert debt
+    found = client.get("/backlog", params={"kind": "tech_debt"}).text
+    assert f"{len(debt)} items" in text_of(found)
+    # Status choices read as the status badges do, their values as the API's.
+    assert '<option value="in_progress" >in progress</option>' in page.replace("  ", " ")
+
+
+def test_team_queues_and_item_counts_are_told_apart(client: TestClient, app: Any) -> None:
+    forecasts = text_of(client.get("/forecasts").text)
+    assert "items in its queue" in forecasts and "open items (all)" in forecasts
+    assert "stand-alone bugs and tech debt" in forecasts
+    assert "items in its queue" in text_of(client.get("/").text)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 
-from roadwise.domain import Decision, Feedback, Item, Status, Workspace
+from roadwise.domain import Decision, Feedback, Item, ItemKind, Status, Workspace
 from roadwise.errors import ConflictError, RoadwiseError
 from roadwise.views.web import accounts
 from roadwise.views.web.api import BulkEdit, apply_patch, bulk_apply, release_out
@@ -339,6 +339,7 @@ def backlog(
             "statuses": [s.value for s in Status],
             "result": result,
             "sorts": sort_choices(result.simulated),
+            "kinds": [k.value for k in ItemKind],
             "unit": units.pop() if len(units) == 1 else "",
         },
     )

@@ -839,3 +839,14 @@ def test_objective_table_headers_say_what_their_numbers_are(reports: dict) -> No
         columns = section.tables[0].columns
         assert "Key results reached" in columns and "All open work done" in columns
         assert "Remaining work done" not in columns
+
+
+def test_capacity_chart_names_the_teams_as_the_report_does(reports: dict, ws: Workspace) -> None:
+    chart = next(c for c in reports["resources"].charts if c.key == "capacity")
+    spec = chart.chart.to_dict()
+    values = spec.get("data", {}).get("values") or next(
+        d for d in spec.get("datasets", {}).values()
+    )
+    teams = {str(v["team"]) for v in values if "team" in v}
+    names = {t.name for t in ws.teams}
+    assert teams and teams <= names, teams

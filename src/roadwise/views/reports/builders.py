@@ -7,6 +7,7 @@ section whose facts do not exist (its engine has not run) is left out, never fak
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 from collections import Counter, defaultdict
@@ -1520,7 +1521,10 @@ def capacity_section(w: Writer) -> Section | None:
             Chart(
                 "capacity",
                 "Capacity vs demand",
-                _charts("capacity").capacity_chart(demand_rows),
+                # Panels named as the report names the teams ("Mobile & Growth", not "mobile").
+                _charts("capacity").capacity_chart(
+                    [dataclasses.replace(r, team=F.team_name(w.ws, r.team)) for r in demand_rows]
+                ),
                 "Bars: the work each team would face if every item started as early as it "
                 "could; lines: what the team can do (capacity) and what the plan gives it.",
                 refs=(ref,),

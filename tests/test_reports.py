@@ -850,3 +850,17 @@ def test_capacity_chart_names_the_teams_as_the_report_does(reports: dict, ws: Wo
     teams = {str(v["team"]) for v in values if "team" in v}
     names = {t.name for t in ws.teams}
     assert teams and teams <= names, teams
+
+
+def test_trust_section_says_what_the_hit_rate_means_without_jargon(reports: dict) -> None:
+    from roadwise.views.reports.builders import _trust
+
+    section = reports["status"].section("calibration")
+    assert section is not None
+    assert "backtest" not in section.headline.lower()
+    found = re.search(r"were met (\d+)% of the time: (.+)\.$", section.headline)
+    assert found, section.headline
+    assert found.group(2) == _trust(int(found.group(1)) / 100)
+    assert _trust(0.95) == "if anything, the dates are cautious"
+    assert _trust(0.84) == "the dates keep their promise"
+    assert _trust(0.6) == "treat the dates as optimistic"

@@ -1103,6 +1103,15 @@ def histogram_section(w: Writer) -> Section | None:
     return section
 
 
+def _trust(hit85: float) -> str:
+    """What a reader should make of the backtest's hit rate of the 85% dates."""
+    if hit85 >= 0.9:
+        return "if anything, the dates are cautious"
+    if hit85 >= 0.8:
+        return "the dates keep their promise"
+    return "treat the dates as optimistic"
+
+
 def calibration_section(w: Writer) -> Section | None:
     cal = w.facts.calibration
     if cal is None or not cal.hits:
@@ -1118,9 +1127,10 @@ def calibration_section(w: Writer) -> Section | None:
         seed=w.facts.seed,
     )
     headline = (
-        f"Our 85% dates were met {exact_percent(hit85)} of the time in backtests on our own history"
+        "When we replayed the forecast on our own past work, dates stated as 85% sure were met "
+        f"{exact_percent(hit85)} of the time: {_trust(hit85)}"
         if hit85 is not None
-        else "How often our forecast dates were met in backtests"
+        else "How often our forecast dates were met when replayed on our own past work"
     )
     section = Section("calibration", "How far to trust these dates", sentence(headline))
     backtest = w.facts.raw.get("backtest_result")
@@ -1128,7 +1138,7 @@ def calibration_section(w: Writer) -> Section | None:
         section.add(
             Chart(
                 "calibration",
-                "Calibration",
+                "How often our dates were met",
                 _charts("forecast").reliability([("Roadwise", backtest)]),
                 "Points on the dashed diagonal mean the stated confidence is earned; the "
                 "uncalibrated line is the plain simulation before Roadwise corrects it by its "
@@ -1149,7 +1159,7 @@ def calibration_section(w: Writer) -> Section | None:
     section.add(
         Chart(
             "calibration",
-            "Calibration",
+            "How often our dates were met",
             charts.calibration(rows),
             "Points on the dashed diagonal mean the stated confidence is earned.",
             refs=(ref,),

@@ -347,3 +347,32 @@ def test_team_queues_and_item_counts_are_told_apart(client: TestClient, app: Any
     assert "items in its queue" in forecasts and "open items (all)" in forecasts
     assert "stand-alone bugs and tech debt" in forecasts
     assert "items in its queue" in text_of(client.get("/").text)
+
+
+# ----------------------------------------------------------------------------- feedback inbox
+
+
+def test_feedback_review_buttons_say_which_text_and_item(client: TestClient, app: Any) -> None:
+    """Twenty-five "Confirm" buttons in a row tell a screen reader nothing; each names its text
+    and item, and the number beside a link says what it is."""
+    from roadwise.domain import FeedbackLink
+
+    ws = app.state.service.workspace()
+    text = next(f for f in ws.feedback if not f.links)
+    item = estimated_item(app)
+
+    def propose(current: Any) -> Any:
+        rows = [
+            f.model_copy(update={"links": [FeedbackLink(item=item.key, score=0.31)]})
+            if f.key == text.key
+            else f
+            for f in current.feedback
+        ]
+        return current.copy_with(feedback=rows)
+
+    app.state.store.modify(propose, actor="ed")
+    page = client.get("/feedback").text
+    assert f'aria-label="Confirm {text.key} is about {item.key}"' in page
+    assert f'aria-label="Reject {text.key} as about {item.key}"' in page
+    assert f'aria-label="Set the label of {text.key}"' in page
+    assert "similarity 0.31" in text_of(page) and "score 0.31" not in text_of(page)

@@ -200,8 +200,9 @@ def objectives_section(w: Writer, *, compact: bool = False) -> Section | None:
             if fc:
                 refs.append(w.note_forecast(fc, objective.title))
         rows.append(tuple(row))
-    # Headers a reader can say aloud: what the percentage is of, and what the date is for.
-    columns = ["Objective", "Key results reached", "Work done"]
+    # "All open work done" says what the date is for; "Key results" stays short so the
+    # executive summary keeps to one printed page.
+    columns = ["Objective", "Key results", "Work done"]
     if w.facts.forecasts:
         columns += ["Status", "All open work done"]
     if compact:

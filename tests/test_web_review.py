@@ -376,3 +376,19 @@ def test_feedback_review_buttons_say_which_text_and_item(client: TestClient, app
     assert f'aria-label="Reject {text.key} as about {item.key}"' in page
     assert f'aria-label="Set the label of {text.key}"' in page
     assert "similarity 0.31" in text_of(page) and "score 0.31" not in text_of(page)
+
+
+def test_release_capacity_rows_name_the_team_and_say_the_share(
+    client: TestClient, app: Any
+) -> None:
+    token = csrf_of(client.get("/release").text)
+    r = client.post("/release/run", data={"csrf_token": token, "percentile": "0.8"})
+    assert r.status_code == 200
+    page = r.text
+    ws = app.state.service.workspace()
+    table = re.search(r"<h2>Team capacity used</h2>.*?</table>", page, re.S)
+    assert table
+    assert headers_of(table.group(0))[-1] == "share used"
+    for team in ws.teams:
+        assert f'aria-label="{html.escape(team.name)}: share of capacity used"' in table.group(0)
+    assert re.search(r"\d+%</meter>", table.group(0))

@@ -544,6 +544,7 @@ def release_page(request: Request, user: Viewer) -> Response:
             "only_greedy": only_greedy,
             "teams": teams,
             "used": used,
+            "names": {t.key: t.name for t in service.workspace().teams},
         },
     )
 

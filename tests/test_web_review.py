@@ -392,3 +392,23 @@ def test_release_capacity_rows_name_the_team_and_say_the_share(
     for team in ws.teams:
         assert f'aria-label="{html.escape(team.name)}: share of capacity used"' in table.group(0)
     assert re.search(r"\d+%</meter>", table.group(0))
+
+
+# ----------------------------------------------------------------------------- reports
+
+
+def test_a_report_download_reuses_the_roadmap_the_pages_show(
+    client: TestClient, app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each download planned its own roadmap (a CP-SAT run, about 4 s on the sample, and
+    possibly other dates than the Roadmap page); it takes the page's plan now."""
+    import roadwise.engines.schedule.roadmap as schedule
+
+    shown = app.state.service.roadmap()
+    runs: list[Any] = []
+    real = schedule.plan_roadmap
+    monkeypatch.setattr(schedule, "plan_roadmap", lambda *a, **k: runs.append(a) or real(*a, **k))
+    r = client.get("/reports/roadmap.md")
+    assert r.status_code == 200
+    assert runs == []
+    assert shown.items and "## Now, Next, Later" in r.text

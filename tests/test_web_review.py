@@ -412,3 +412,24 @@ def test_a_report_download_reuses_the_roadmap_the_pages_show(
     assert r.status_code == 200
     assert runs == []
     assert shown.items and "## Now, Next, Later" in r.text
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "choice"),
+    [
+        ({"kind": "task"}, "kind", "tech_debt"),
+        ({"status": "closed"}, "status", "in_progress"),
+        ({"team": "nope"}, "team", "platform"),
+        ({"sort": "value"}, "sort", "expected"),
+    ],
+)
+def test_a_backlog_filter_nothing_can_match_says_the_choices(
+    client: TestClient, query: dict[str, str], field: str, choice: str
+) -> None:
+    """An empty backlog read as "no such items" when the filter itself was wrong."""
+    r = client.get("/backlog", params=query, headers=HTML)
+    assert r.status_code == 422
+    alert = re.search(r'role="alert">(.*?)</p>', r.text, re.S)
+    assert alert
+    message = html.unescape(alert.group(1))
+    assert message.startswith(f"field '{field}': no {field} '{query[field]}'") and choice in message

@@ -305,6 +305,19 @@ def backlog(
 ) -> Response:
     service = request.app.state.service
     ws = service.workspace()
+    # A filter nothing can match (an old bookmark's kind 'task', a typo) would show an empty
+    # backlog as if it were the answer: say what the choices are instead.
+    choices = {
+        "status": ["open", *(s.value for s in Status)],
+        "team": [t.key for t in ws.teams],
+        "kind": [k.value for k in ItemKind],
+        "sort": list(SORTS),
+    }
+    for name, value in (("status", status), ("team", team), ("kind", kind), ("sort", sort)):
+        if value and value not in choices[name]:
+            raise RoadwiseError(
+                f"no {name} {value!r}; choose one of {', '.join(choices[name])}", field=name
+            )
     scores = service.priority_by_key()
     statuses = list(OPEN) if status == "open" else ([status] if status else [])
     items = filter_items(

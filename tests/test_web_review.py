@@ -433,3 +433,33 @@ def test_a_backlog_filter_nothing_can_match_says_the_choices(
     assert alert
     message = html.unescape(alert.group(1))
     assert message.startswith(f"field '{field}': no {field} '{query[field]}'") and choice in message
+
+
+def test_a_scenario_comparison_gives_cost_of_delay_in_money_and_the_difference(
+    client: TestClient, app: Any
+) -> None:
+    """'12,577,848 cost of delay' said neither in what nor how much the scenario changes it."""
+    key = estimated_item(app).key
+    from roadwise.domain.model import Scenario
+
+    cut = Scenario.model_validate(
+        {
+            "key": "cut-one",
+            "name": "Cut one",
+            "changes": [{"entity": "item", "key": key, "action": "remove"}],
+        }
+    )
+    app.state.store.modify(lambda ws: ws.copy_with(scenarios=[*ws.scenarios, cut]), actor="ed")
+    currency = app.state.service.workspace().settings.currency
+    comparison = app.state.service.compare_scenario("cut-one")
+    words = text_of(client.get("/scenarios", params={"compare": "cut-one"}).text)
+    assert f"{comparison.cost_of_delay_a:,.0f} {currency} cost of delay" in words
+    saved = comparison.cost_of_delay_a - comparison.cost_of_delay_b
+    said = (
+        f"Cut one saves {saved:,.0f} {currency} of it."
+        if saved > 0
+        else f"Cut one costs {-saved:,.0f} {currency} more."
+        if saved < 0
+        else "Both plans cost the same."
+    )
+    assert said in words

@@ -20,13 +20,16 @@ HTML = {"accept": "text/html"}
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     path: Path = tmp_path_factory.mktemp("web-review") / "w.db"
     store = open_store(path)
     store.replace(generate_sample(seed=7))
     accounts.add_user(store, "ed", PASSWORD, "editor")
     store.close()
-    return create_app(str(path), secret_key="test-secret")
+    # Shorter roadmap searches keep the module quick; what is checked does not depend on them.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("roadwise.views.web.service.ROADMAP_TIME_LIMIT", 0.5)
+        yield create_app(str(path), secret_key="test-secret")
 
 
 @pytest.fixture

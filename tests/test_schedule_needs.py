@@ -11,6 +11,7 @@ import pytest
 
 from roadwise.domain.model import (
     Deadline,
+    Dependency,
     Estimate,
     Item,
     Person,
@@ -286,3 +287,28 @@ def test_capacity_what_if_json_from_the_cli(tmp_path: Path) -> None:
     assert takes["cut_meets_deadlines"] is True
     assert takes["cut_items"] and set(takes["cut_items"]) <= deadline_items
     assert takes["cut_effort_days"] == 5.0 and takes["note"]
+
+
+def test_what_it_takes_says_why_people_do_not_help() -> None:
+    # No dependencies: a hire who joins now but needs 30 days to ramp up comes too late.
+    ws = _short_of_capacity()
+    takes = what_it_takes(ws, plan_roadmap(ws, OPTIONS), OPTIONS, ramp_up_days=30)
+    assert takes.late_after_hires > 0
+    assert "30 days to ramp up" in takes.note and "depends" not in takes.note
+    # A deadline item behind a long chain: people cannot shorten the wait.
+    chain = [
+        Item(
+            key=f"C-{i}",
+            title=f"step {i}",
+            team="a",
+            skills=["x"],
+            estimate=Estimate(low=10, likely=10, high=10, unit="person_days"),
+            dependencies=[Dependency(item=f"C-{i - 1}")] if i else [],
+            deadline=Deadline(date=START + dt.timedelta(days=11), hard=True) if i == 2 else None,
+        )
+        for i in range(3)
+    ]
+    ws = Workspace(name="c", as_of=START, teams=[_team("a", 1)], items=chain)
+    takes = what_it_takes(ws, plan_roadmap(ws, OPTIONS), OPTIONS, ramp_up_days=0)
+    assert takes.late_after_hires > 0
+    assert "waits for other open items it depends on" in takes.note

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from roadwise.domain.model import Item
 from roadwise.domain.workspace import Workspace
 from roadwise.engines.capacity import AddedPerson
 from roadwise.engines.schedule.roadmap import (
@@ -191,6 +192,39 @@ def _late(roadmap: Roadmap) -> tuple[int, int]:
     return len(late), sum(s.late_days for s in late)
 
 
+def _why_people_do_not_help(
+    ws: Workspace, roadmap: Roadmap, joins: dt.date, ramp_up_days: int
+) -> str:
+    """Why added people leave deadlines missed, in the terms a TPM can act on: the late work
+    waits for other open work, or new people arrive and ramp up too late to matter."""
+    late = {s.key for s in (*roadmap.items, *roadmap.rollups) if s.hard_deadline and s.late_days}
+    under = {i.key for i in ws.items if _below_any(ws, i, late)}
+    waits = any(
+        dep.item in ws.item_by_key and ws.item_by_key[dep.item].is_open
+        for key in late | under
+        for dep in ws.item_by_key[key].dependencies
+    )
+    if waits:
+        return (
+            "more people do not meet the deadlines: the late work waits for other open items "
+            "it depends on"
+        )
+    ramp = f" and take {ramp_up_days} days to ramp up" if ramp_up_days else ""
+    return (
+        f"more people do not meet the deadlines in time: they join on {joins:%d %b %Y}{ramp}, "
+        "and an item is only split among so many people"
+    )
+
+
+def _below_any(ws: Workspace, item: Item, keys: set[str]) -> bool:
+    node = item
+    while node.parent is not None and node.parent in ws.item_by_key:
+        if node.parent in keys:
+            return True
+        node = ws.item_by_key[node.parent]
+    return False
+
+
 def what_it_takes(
     ws: Workspace,
     roadmap: Roadmap,
@@ -245,11 +279,7 @@ def what_it_takes(
     )
     effort = {s.key: s.effort_days for s in roadmap.items}
     cut_count, _ = _late(cut_plan)
-    note = (
-        "capacity alone cannot meet the deadlines (dependencies are the constraint)"
-        if current[0] > 0
-        else ""
-    )
+    note = _why_people_do_not_help(ws, roadmap, joins, ramp_up_days) if current[0] > 0 else ""
     return WhatItTakes(
         late_before=count,
         late_days_before=days,

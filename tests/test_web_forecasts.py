@@ -138,6 +138,7 @@ def test_team_dates_are_the_reports_team_load(
             assert day is not None
             assert _spoken(dt.date.fromisoformat(day), ws.as_of) in when
         assert team["count_p85"] is not None  # the item-count forecast, labelled as such
+        assert isinstance(team["open_items"], int)  # a count, not 34.0
 
 
 def _spoken(day: dt.date, as_of: dt.date) -> str:

@@ -420,7 +420,7 @@ def _day(day: dt.date | None) -> dt.date | None:
 
 class TeamForecast(BaseModel):
     team: str
-    open_items: float = Field(description="open items in the team's queue")
+    open_items: int = Field(description="open items in the team's queue")
     p50: dt.date | None = Field(description="50% date of the delivery forecast (see method)")
     p85: dt.date | None = Field(description="85% date: the date the dashboard and reports show")
     p95: dt.date | None
@@ -462,7 +462,7 @@ def forecasts(request: Request, user: Reader) -> list[TeamForecast]:
         out.append(
             TeamForecast(
                 team=team.key,
-                open_items=d.open_count if d else f.target,
+                open_items=d.open_count if d else round(f.target),
                 p50=dates.get(50),
                 p85=dates.get(85),
                 p95=dates.get(95),

@@ -273,6 +273,23 @@ def test_roadmap_sequences_team_work_and_dependencies() -> None:
     assert r.outcome("B0").critical == 0.0
 
 
+def test_a_team_waiting_for_another_team_does_its_next_items_meanwhile() -> None:
+    flows = {"a": TeamFlow(np.full(20, 2.0)), "b": TeamFlow(np.full(20, 4.0))}
+    point = Estimate(low=4, likely=4, high=4)
+    items = [
+        RoadmapItem("A1", "a", point),
+        RoadmapItem("A2", "a", point),
+        RoadmapItem("B1", "b", point, depends_on=("A2",)),
+        RoadmapItem("B2", "b", point),
+    ]
+    r = simulate_roadmap(items, flows, AS_OF, trials=200)
+    # B1 waits for A2 (4 weeks) and then takes a week; team b does B2 in the meantime (its
+    # second week), instead of idling until A2 is done and finishing B2 in week 6.
+    assert r.outcome("B1").finish[50] == AS_OF + dt.timedelta(days=35)
+    assert r.outcome("B2").finish[50] == AS_OF + dt.timedelta(days=14)
+    assert r.outcome("B1").critical == 1.0 and r.outcome("B2").critical == 0.0
+
+
 def test_roadmap_critical_path_shares_under_uncertainty() -> None:
     flows = {"a": TeamFlow(np.array([0.0, 2.0, 4.0, 6.0] * 10)), "b": TeamFlow(np.full(40, 3.0))}
     est = Estimate(low=2, likely=6, high=12)

@@ -18,6 +18,7 @@ from roadwise.domain.model import (
     EstimateUnit,
     HistoryRecord,
     Item,
+    ItemKind,
     Status,
     Team,
 )
@@ -33,6 +34,7 @@ from roadwise.engines.forecast.objectives import (
     leaf_size,
     simulate_workspace,
     team_flow,
+    work_queues,
 )
 from roadwise.sample import generate_sample
 
@@ -291,3 +293,43 @@ def test_counting_items_every_item_is_one_whatever_its_estimate(which: int) -> N
     for run in runs[1:]:
         assert np.array_equal(run.forecast.finish_days, runs[0].forecast.finish_days)
     assert np.isfinite(runs[0].forecast.finish_days).all()
+
+
+def test_work_outside_every_feature_is_in_its_teams_queue() -> None:
+    """A stand-alone bug takes its team's time, and work that depends on it waits for it."""
+    feature = Item(key="F-1", title="feature", kind=ItemKind.FEATURE, team="api")
+    stories = [
+        Item(
+            key=f"S-{k}",
+            title=f"story {k}",
+            parent="F-1",
+            status=Status.READY,
+            estimate=Estimate(low=2, likely=3, high=5),
+            dependencies=[Dependency(item="BUG-1")] if k == 2 else [],
+        )
+        for k in range(3)
+    ]
+    bug = Item(
+        key="BUG-1",
+        title="a bug under no feature",
+        kind=ItemKind.BUG,
+        team="api",
+        status=Status.READY,
+        estimate=Estimate(low=5, likely=8, high=13),
+    )
+    with_bug = Workspace(
+        name="loose",
+        as_of=AS_OF,
+        teams=[Team(key="api", name="API")],
+        items=[feature, *stories, bug],
+        history=[r for r in _history(AS_OF) if r.team == "api"],
+    )
+    queue = work_queues(with_bug)["api"]
+    assert {q.item.key for q in queue} == {"S-0", "S-1", "S-2", "BUG-1"}
+    assert next(q for q in queue if q.item.key == "BUG-1").deliverable == "BUG-1"
+    without = with_bug.copy_with(
+        items=[feature, *stories[:2], stories[2].model_copy(update={"dependencies": []})]
+    )
+    later = forecast_delivery(with_bug, trials=TRIALS, seed=3).teams["api"].dates[50]
+    sooner = forecast_delivery(without, trials=TRIALS, seed=3).teams["api"].dates[50]
+    assert later > sooner

@@ -9,7 +9,8 @@ of history, ``roadwise forecast roadmap`` and the demo with the scheduler's (or 
 order and the whole history.
 
 How: each team works its open leaf items in a deterministic queue (in progress first, then
-dated commitments, then priority rank), and the probabilistic roadmap
+dated commitments, then priority rank; items under no deliverable, like a stand-alone bug,
+queue as their own), and the probabilistic roadmap
 (:func:`~roadwise.engines.forecast.roadmap.simulate_roadmap`) replays those queues with sizes
 drawn from the estimates (corrected by the team's estimate bias) and weekly throughput
 resampled in blocks from the team's own history. A deliverable is done when its last open
@@ -255,9 +256,21 @@ def _order_key(tree: _Tree, ranks: Mapping[str, float]) -> Callable[[Item], tupl
 def _queues(tree: _Tree, ranks: Mapping[str, float], unit: Unit) -> dict[str, list[QueuedItem]]:
     ws = tree.ws
     order = _order_key(tree, ranks)
+    pieces: list[tuple[Item, list[Item]]] = []
+    covered: set[str] = set()
+    for deliverable in deliverables(ws):
+        leaves = tree.leaves_of(deliverable)
+        covered.update(leaf.key for leaf in leaves)
+        pieces.append((deliverable, leaves))
+    # Open work outside every deliverable (a stand-alone bug or tech-debt item, a story straight
+    # under an epic) still takes its team's time: each such item is a piece of its own, or the
+    # team's dates would leave it out.
+    for leaf in ws.leaf_items(i for i in ws.items if i.is_open):
+        if leaf.key not in covered:
+            pieces.append((leaf, [leaf]))
     queues: dict[str, list[QueuedItem]] = defaultdict(list)
-    for deliverable in sorted(deliverables(ws), key=order):
-        for leaf in sorted(tree.leaves_of(deliverable), key=order):
+    for deliverable, leaves in sorted(pieces, key=lambda piece: order(piece[0])):
+        for leaf in sorted(leaves, key=order):
             team = ws.inherited(leaf, "team")
             if leaf.is_open and team is not None:
                 queues[team].append(QueuedItem(deliverable.key, leaf, leaf_size(ws, leaf, unit)))

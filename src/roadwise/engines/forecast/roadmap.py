@@ -1,9 +1,11 @@
 """Probabilistic roadmap: the planned order of work, replayed under uncertain sizes and speed.
 
 Each team works through its items in the planned order (the scheduler's start dates when a
-roadmap exists, otherwise priority order). An item starts when the team has finished its previous
-item and every item it depends on is done; it finishes once the team's throughput, sampled from
-its own history in blocks of weeks, has covered its size. All trials advance together: the loop
+roadmap exists, otherwise priority order): an item is done once the team's throughput, sampled
+from its own history in blocks of weeks, has covered it and every item before it in the team's
+order. An item that depends on other work is done no sooner than that work plus its own size at
+the team's pace; meanwhile the team does its next items rather than idling, so a team's
+throughput is never lost to a wait. All trials advance together: the loop
 runs over items, never over trials.
 
 The result says, per item and per deadline, how likely the date is met, and how often the item
@@ -165,25 +167,36 @@ def simulate_roadmap(
     finish = np.full((trials, n), np.inf)
     pred = np.full((trials, n), -1, dtype=np.int64)
     last_of_team: dict[str, int] = {}
+    # Work a team has taken on so far, as a level of its cumulative throughput: a team whose
+    # next item waits for another team's work does the items after it meanwhile, so its
+    # throughput is never lost to waiting; the waiting item is done once what it depends on
+    # is, at the team's pace.
+    done_level: dict[str, FloatArray] = {}
     for i in _order(items):
         it = items[i]
-        start = np.zeros(trials)
         binding = np.full(trials, -1, dtype=np.int64)
         prev = last_of_team.get(it.team)
         if prev is not None:
-            start = finish[:, prev].copy()
             binding[:] = prev
+        if it.team in capacity:
+            cum, weekly = capacity[it.team]
+            level = done_level.get(it.team, np.zeros(trials)) + sizes[:, i]
+            done_level[it.team] = level
+            end = _inverse(cum, weekly, level)
+        else:
+            end = np.full(trials, np.inf)
         for dep in it.depends_on:
             j = index.get(dep)
             if j is None:
                 continue
-            later = finish[:, j] > start
-            start = np.where(later, finish[:, j], start)
+            if it.team in capacity:
+                after = _inverse(cum, weekly, _at_time(cum, weekly, finish[:, j]) + sizes[:, i])
+            else:
+                after = finish[:, j]
+            later = after > end
+            end = np.where(later, after, end)
             binding = np.where(later, j, binding)
-        if it.team in capacity:
-            cum, weekly = capacity[it.team]
-            level = _at_time(cum, weekly, start) + sizes[:, i]
-            finish[:, i] = np.where(np.isfinite(start), _inverse(cum, weekly, level), np.inf)
+        finish[:, i] = end
         pred[:, i] = binding
         last_of_team[it.team] = i
 

@@ -350,7 +350,8 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
     facts.forecast_starts.update(delivery.starts)
     method = (
         f"probabilistic roadmap, {trials:,} Monte Carlo trials (roadwise.engines.forecast): each "
-        f"team works its open items in order of status, deadline and priority; sizes drawn from "
+        f"team works its open items (bugs and tech debt under no feature too) in order of status, "
+        f"deadline and priority, doing its next items while one waits; sizes drawn from "
         f"the estimates corrected by the team's estimate bias; weekly {unit} resampled in blocks "
         "from the team's own last 12/26/52 weeks; dependencies waited for"
     )

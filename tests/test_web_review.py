@@ -319,6 +319,10 @@ def test_the_api_reference_page_lists_every_endpoint_and_schema_from_this_server
     with TestClient(app) as anonymous:
         r = anonymous.get("/docs", follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    # FastAPI's other docs address leads to the same page (it was a 404).
+    r = client.get("/redoc", follow_redirects=False)
+    assert r.status_code == 307 and r.headers["location"] == "/docs"
+    assert client.get("/redoc").status_code == 200
 
 
 # ----------------------------------------------------------------------------- backlog filters

@@ -933,3 +933,10 @@ def api_reference(spec: dict[str, Any]) -> dict[str, Any]:
 @router.get("/docs", response_class=HTMLResponse)
 def api_docs_page(request: Request, user: Viewer) -> Response:
     return render(request, "api_docs.html", api_reference(request.app.openapi()))
+
+
+@router.get("/redoc", include_in_schema=False)
+def redoc_page() -> Response:
+    """FastAPI's usual second address for its docs (ReDoc loads its script from a CDN, which
+    this app never does): the reference above."""
+    return RedirectResponse("/docs", status_code=307)

@@ -20,13 +20,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from roadwise.domain.model import Item
 from roadwise.domain.workspace import Workspace
 from roadwise.engines.capacity import AddedPerson
 from roadwise.engines.schedule.roadmap import (
     Roadmap,
     RoadmapOptions,
     build_inputs,
+    has_ancestor,
     plan_roadmap,
 )
 
@@ -198,7 +198,7 @@ def _why_people_do_not_help(
     """Why added people leave deadlines missed, in the terms a TPM can act on: the late work
     waits for other open work, or new people arrive and ramp up too late to matter."""
     late = {s.key for s in (*roadmap.items, *roadmap.rollups) if s.hard_deadline and s.late_days}
-    under = {i.key for i in ws.items if _below_any(ws, i, late)}
+    under = {i.key for i in ws.items if has_ancestor(i, late, ws.item_by_key)}
     waits = any(
         dep.item in ws.item_by_key and ws.item_by_key[dep.item].is_open
         for key in late | under
@@ -214,15 +214,6 @@ def _why_people_do_not_help(
         f"more people do not meet the deadlines in time: they join on {joins:%d %b %Y}{ramp}, "
         "and an item is only split among so many people"
     )
-
-
-def _below_any(ws: Workspace, item: Item, keys: set[str]) -> bool:
-    node = item
-    while node.parent is not None and node.parent in ws.item_by_key:
-        if node.parent in keys:
-            return True
-        node = ws.item_by_key[node.parent]
-    return False
 
 
 def what_it_takes(

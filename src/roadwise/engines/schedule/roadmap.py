@@ -279,7 +279,7 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
         unknown = sorted(wanted - set(by_key))
         if unknown:
             raise ValidationError(f"unknown item(s) in scope: {', '.join(unknown)}", field="items")
-        open_items = [i for i in open_items if i.key in wanted or _has_ancestor(i, wanted, by_key)]
+        open_items = [i for i in open_items if i.key in wanted or has_ancestor(i, wanted, by_key)]
     open_keys = {i.key for i in open_items}
     parents = {i.parent for i in ws.items if i.parent and i.is_open}
     leaves = sorted(
@@ -589,7 +589,8 @@ def _rank_order(
     return tuple(sorted(range(len(leaves)), key=lambda k: keys[k]))
 
 
-def _has_ancestor(item: Item, keys: set[str], by_key: Mapping[str, Item]) -> bool:
+def has_ancestor(item: Item, keys: set[str], by_key: Mapping[str, Item]) -> bool:
+    """Whether an item above ``item`` in the hierarchy (any depth) is one of ``keys``."""
     parent = item.parent
     while parent is not None:
         if parent in keys:

@@ -762,6 +762,15 @@ def _saved_plan_warnings(ws: Workspace, removed: set[str]) -> list[str]:
     return warnings
 
 
+def check_prune(full: bool, prune: bool) -> None:
+    """Refuse ``--prune`` without ``--full`` (the CLI asks before fetching anything)."""
+    if prune and not full:
+        raise RoadwiseError(
+            "--prune needs --full: an incremental sync only fetches what changed, "
+            "so it cannot tell which issues were deleted or moved away"
+        )
+
+
 def sync_issues(
     ws: Workspace,
     issues: Sequence[TrackerIssue],
@@ -782,11 +791,7 @@ def sync_issues(
     on purpose, like GitHub pull requests); with ``prune`` they are removed in the same step,
     and only then forgotten. Items no sync brought in are never touched.
     """
-    if prune and not full:
-        raise RoadwiseError(
-            "--prune needs --full: an incremental sync only fetches what changed, "
-            "so it cannot tell which issues were deleted or moved away"
-        )
+    check_prune(full, prune)
     fetched = {clean_key(i.key) for i in issues}
     remembered = set(remembered_keys(ws, source, scope)) | fetched
     gone: list[str] = []

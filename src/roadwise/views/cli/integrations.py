@@ -21,6 +21,7 @@ from roadwise.domain import Workspace
 from roadwise.errors import RoadwiseError
 from roadwise.sources.tracker_mapping import (
     SyncDiff,
+    check_prune,
     load_mapping,
     merge_issues,
     sync_issues,
@@ -215,11 +216,7 @@ def sync(
     (+ ROADWISE_JIRA_EMAIL for Jira Cloud), ROADWISE_GITHUB_TOKEN or ROADWISE_LINEAR_TOKEN.
     A failure changes nothing.
     """
-    if prune and not full:
-        raise RoadwiseError(
-            "--prune needs --full: an incremental sync only fetches what changed, "
-            "so it cannot tell which issues were deleted or moved away"
-        )
+    check_prune(full, prune)  # before anything is fetched
     mapping = load_mapping(mapping_file, source)
     store = _store(db)
     ws = _load(store)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 def clip(text: str, width: int) -> str:
     """``text`` on one line in at most ``width`` characters, cut at a word where one is near.
@@ -17,3 +20,9 @@ def clip(text: str, width: int) -> str:
     if space >= width // 2:  # a word boundary not too far back: keep whole words
         cut = cut[:space]
     return cut.rstrip(" ,;:-") + "…"
+
+
+def did_you_mean(key: str, known: Iterable[str]) -> str:
+    """ "; did you mean A or B?" for the known keys nearest a mistyped ``key`` (empty if none)."""
+    near = difflib.get_close_matches(key, list(known), n=3, cutoff=0.8)
+    return f"; did you mean {' or '.join(near)}?" if near else ""

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from roadwise.domain import Plan, Workspace
 from roadwise.errors import RoadwiseError, ValidationError
-from roadwise.views._text import clip
+from roadwise.views._text import clip, did_you_mean
 from roadwise.views.cli._common import (
     DbOption,
     JsonOption,
@@ -55,13 +55,10 @@ def item_scores(ws: Workspace) -> tuple[dict[str, float], str]:
 def _check_keys(ws: Any, must: list[str], exclude: list[str], teams: dict[str, float]) -> None:
     """Unknown keys are named with the option they came from, the nearest item keys and the
     team keys (the engine can only say 'must/exclude' or 'capacity')."""
-    import difflib
-
     for option, keys in (("--must", must), ("--exclude", exclude)):
         for key in keys:
             if key not in ws.item_by_key:
-                near = difflib.get_close_matches(key, list(ws.item_by_key), n=3, cutoff=0.8)
-                hint = f"; did you mean {' or '.join(near)}?" if near else ""
+                hint = did_you_mean(key, ws.item_by_key)
                 raise ValidationError(f"unknown item '{key}'{hint}", field=option)
     for key in must:
         item = ws.item_by_key[key]

@@ -13,6 +13,7 @@ from rich import box
 from rich.table import Table
 
 from roadwise.errors import RoadwiseError
+from roadwise.views._text import did_you_mean
 from roadwise.views.cli import app
 from roadwise.views.cli._common import (
     DbOption,
@@ -306,8 +307,6 @@ def _print_ranking(result: Any) -> None:
 def _check_ranked(ws: Any, result: Any, key: str, option: str) -> None:
     """Say why ``key`` has no rank in the user's terms: no such item (with the nearest keys),
     an epic (with its best-ranked item), a closed item, or an item missing inputs."""
-    import difflib
-
     ranked = {r.key: r for r in result.items}
     if key in ranked:
         return
@@ -316,8 +315,7 @@ def _check_ranked(ws: Any, result: Any, key: str, option: str) -> None:
         raise RoadwiseError(f"item '{key}' could not be scored: {unscored.reason}", field=option)
     item = ws.item_by_key.get(key)
     if item is None:
-        near = difflib.get_close_matches(key, list(ranked), n=3, cutoff=0.8)
-        hint = f"; did you mean {' or '.join(near)}?" if near else ""
+        hint = did_you_mean(key, ranked)
         raise RoadwiseError(f"no item '{key}' in the workspace{hint}", field=option)
     below: list[Any] = []
     stack = [key]

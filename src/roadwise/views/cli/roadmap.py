@@ -719,7 +719,6 @@ def _change_problem(exc: Exception) -> str:
 
 
 @scenario_app.command("add")
-@scenario_app.command("add")
 @handles_errors
 def scenario_add(
     key: str = typer.Argument(..., help="Scenario key."),

@@ -11,7 +11,9 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import typer
+from rich import box
 from rich.console import Console
+from rich.table import Table
 
 from roadwise.errors import RoadwiseError
 
@@ -83,3 +85,16 @@ def one_of(value: str, choices: Iterable[str], what: str, option: str | None = N
         listed = ", ".join(known)
         raise RoadwiseError(f"unknown {what} '{value}'; use one of {listed}", field=option)
     return value
+
+
+def compact_table(title: str | None) -> Table:
+    """A table that spends its columns on content (so it reads at 80 columns): no outer edge,
+    two spaces between columns, a header rule."""
+    return Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )

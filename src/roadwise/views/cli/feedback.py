@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich import box
 from rich.console import Group
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -17,7 +16,14 @@ from roadwise.domain import Feedback, FeedbackLink, FeedbackSource, Workspace
 from roadwise.errors import RoadwiseError
 from roadwise.views._text import clip
 from roadwise.views.cli import app
-from roadwise.views.cli._common import DbOption, JsonOption, console, db_url, handles_errors
+from roadwise.views.cli._common import (
+    DbOption,
+    JsonOption,
+    compact_table,
+    console,
+    db_url,
+    handles_errors,
+)
 from roadwise.views.cli._common import print_json as _print_json
 
 feedback_app = typer.Typer(
@@ -443,14 +449,7 @@ def themes_table(
     """The themes as a table that fits ``width`` (80 columns included), numbers right-aligned,
     and under it the details of each theme: its whole name, the rate ratio, the adjusted
     p-value and the first quote (every quote is in ``--json``)."""
-    table = Table(
-        title="Themes in unlinked feature requests",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        collapse_padding=True,
-    )
+    table = compact_table("Themes in unlinked feature requests")
     table.add_column("theme")
     # Narrow count columns whose headers wrap ("last" over "56d"): the name gets the rest.
     fixed = {"texts": 5, "customers": 9, "revenue": 7, f"last {recent_days}d": 5}
@@ -520,14 +519,8 @@ def demand(
             ]
         )
         return
-    table = Table(
-        title=f"Items by revenue-weighted demand ({ws.settings.currency}/year of those asking)",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        collapse_padding=True,
-    )
+    currency = ws.settings.currency
+    table = compact_table(f"Items by revenue-weighted demand ({currency}/year of those asking)")
     # The numbers take about 49 columns with the key; the title gets what is left.
     title_width = max(16, min(40, console.width - 51))
     table.add_column("item", no_wrap=True)

@@ -22,6 +22,7 @@ from roadwise.views.cli import app
 from roadwise.views.cli._common import (
     DbOption,
     JsonOption,
+    compact_table,
     console,
     db_url,
     err_console,
@@ -122,22 +123,10 @@ def verdict(summary: Any) -> str:
     return f"gap {summary.gap:.1%} to the best bound"
 
 
-def _compact_table(title: str | None) -> Table:
-    """A table that spends its columns on content: no outer edge, two spaces between columns."""
-    return Table(
-        title=title,
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        collapse_padding=True,
-    )
-
-
 def print_summary(roadmap: Any, out: Console | None = None) -> None:
     """Both plans, one line each (it fits 80 columns); what the words mean under the table."""
     out = out or console
-    table = _compact_table("Roadmap: CP-SAT plan beside scheduling in rank order")
+    table = compact_table("Roadmap: CP-SAT plan beside scheduling in rank order")
     table.add_column("plan", no_wrap=True)
     for name in ("cost of delay", "finish", "late (hard)", "optimality", "seconds"):
         table.add_column(name, justify="right", no_wrap=True)
@@ -245,7 +234,7 @@ def print_items(roadmap: Any, limit: int = 40, out: Console | None = None) -> No
     inline = out.width - fixed - 2 - max(6, people_width) >= 30
     room = out.width - fixed - (2 + max(6, people_width) if inline else 0)
     title_width = max(12, min(40, room))
-    table = _compact_table(f"First {len(shown)} items by start")
+    table = compact_table(f"First {len(shown)} items by start")
     table.add_column("item", no_wrap=True)
     table.add_column("title", no_wrap=True, max_width=title_width)
     table.add_column("team", no_wrap=True)
@@ -310,7 +299,7 @@ def print_sprint_plans(roadmap: Any, sprints: int, out: Console | None = None) -
     fixed = 6 + max(4, key_width) + max(3, people_width) + 13 + 4 * 2
     title_width = max(12, min(40, out.width - fixed - 2))
     for team, plan in plans.items():
-        table = _compact_table(f"Team {team}")
+        table = compact_table(f"Team {team}")
         table.add_column("sprint", justify="right", no_wrap=True)
         table.add_column("item", no_wrap=True)
         table.add_column("title", no_wrap=True, max_width=title_width)
@@ -535,7 +524,7 @@ def capacity_command(
             }
         )
         return
-    table = _compact_table("Capacity against demand (productive person-days per sprint)")
+    table = compact_table("Capacity against demand (productive person-days per sprint)")
     table.add_column("team", no_wrap=True)
     for name in ("sprint", "start", "capacity", "planned", "demand"):
         table.add_column(name, justify="right", no_wrap=True)
@@ -561,7 +550,7 @@ def capacity_command(
     skills = [r for r in rows if r.skill != "*" and r.over]
     if skills:
         worst = sorted(skills, key=lambda r: r.capacity_days - r.demand_days)[:5]
-        tight = _compact_table("Tightest skills (person-days)")
+        tight = compact_table("Tightest skills (person-days)")
         for name in ("team", "skill"):
             tight.add_column(name, no_wrap=True)
         for name in ("sprint", "demand", "capacity"):
@@ -581,7 +570,7 @@ def capacity_command(
             f"[/] in {shown}{beyond}{', for example' if len(over) > 5 else ''}:",
             highlight=False,
         )
-        people = _compact_table(None)
+        people = compact_table(None)
         people.add_column("person", no_wrap=True)
         for name in ("sprint", "assigned days", "capacity days"):
             people.add_column(name, justify="right", no_wrap=True)
@@ -843,7 +832,7 @@ def scenario_compare(
     if as_json:
         print_json(dataclasses.asdict(cmp))
         return
-    plans = _compact_table(None)
+    plans = compact_table(None)
     plans.add_column("plan", no_wrap=True)
     for name in ("cost of delay", "finish", "late"):
         plans.add_column(name, justify="right", no_wrap=True)
@@ -864,7 +853,7 @@ def scenario_compare(
     inline = all(len(m.why) <= console.width - fixed for m in shown)
     # Where a reason would wrap, the rows name it by number and the reasons go under the table.
     reasons = list(dict.fromkeys(m.why for m in shown))
-    table = _compact_table(f"What moved ({len(cmp.moved)} items)")
+    table = compact_table(f"What moved ({len(cmp.moved)} items)")
     table.add_column("item", no_wrap=True)
     for name in (f"end ({a})", f"end ({b})"):
         table.add_column(name, no_wrap=True)

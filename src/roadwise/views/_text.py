@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 
 def clip(text: str, width: int) -> str:
@@ -23,6 +24,31 @@ def clip(text: str, width: int) -> str:
 
 
 def did_you_mean(key: str, known: Iterable[str]) -> str:
-    """ "; did you mean A or B?" for the known keys nearest a mistyped ``key`` (empty if none)."""
+    """The known keys nearest a mistyped ``key``, as "; did you mean A or B?" (or nothing)."""
     near = difflib.get_close_matches(key, list(known), n=3, cutoff=0.8)
     return f"; did you mean {' or '.join(near)}?" if near else ""
+
+
+_SIGNS = {"adds": "+", "multiplies": "×", "divides": "÷"}
+
+
+def score_factors(contributions: Sequence[Any]) -> tuple[list[dict[str, str]], str]:
+    """Each factor of a ranked item's score (its ``contributions``) as the CLI's ``--explain``
+    and the web's item page show it: the input as estimated and, apart, what it does to the
+    score (a feasibility multiplies by 0.89, not by the 22% risk behind it); and a caption for
+    when both adding and multiplying factors are present."""
+    from roadwise.engines.prioritize.frameworks import _fmt
+
+    rows = []
+    for c in contributions:
+        shown = f"{c.value:.0%}" if c.input in ("technical_risk", "confidence") else _fmt(c.value)
+        signed = c.amount is not None and c.role in _SIGNS
+        effect = f"{_SIGNS[c.role]} {_fmt(c.amount)}" if signed else ""
+        rows.append({"label": c.label, "input": shown, "role": c.role, "effect": effect})
+    roles = {c.role for c in contributions}
+    caption = (
+        "The + amounts already include the × and ÷ factors: they add up to the point score."
+        if "adds" in roles and roles & {"multiplies", "divides"}
+        else ""
+    )
+    return rows, caption

@@ -13,7 +13,7 @@ from rich import box
 from rich.table import Table
 
 from roadwise.errors import RoadwiseError
-from roadwise.views._text import did_you_mean
+from roadwise.views._text import did_you_mean, score_factors
 from roadwise.views.cli import app
 from roadwise.views.cli._common import (
     DbOption,
@@ -365,24 +365,16 @@ def _print_explain(result: Any, item: Any, bars: Any) -> None:
     )
     # Each factor shows its input as estimated and, labelled apart, what it does to the
     # score: a feasibility multiplies by 0.89, not by the 22% risk behind it.
-    from roadwise.engines.prioritize.frameworks import _fmt
-
     table = Table(title="Contributions", title_justify="left")
     table.add_column("factor")
     table.add_column("input", justify="right")
     table.add_column("role")
     table.add_column("effect", justify="right")
-    sign = {"adds": "+", "multiplies": "×", "divides": "÷"}
-    for c in item.contributions:
-        shown = f"{c.value:.0%}" if c.input in ("technical_risk", "confidence") else _fmt(c.value)
-        signed = c.amount is not None and c.role in sign
-        effect = f"{sign[c.role]} {_fmt(c.amount)}" if signed else ""
-        table.add_row(c.label, shown, c.role, effect)
-    roles = {c.role for c in item.contributions}
-    if "adds" in roles and roles & {"multiplies", "divides"}:
-        table.caption = (
-            "The + amounts already include the × and ÷ factors: they add up to the point score."
-        )
+    factors, caption = score_factors(item.contributions)
+    for f in factors:
+        table.add_row(f["label"], f["input"], f["role"], f["effect"])
+    if caption:
+        table.caption = caption
         table.caption_justify = "left"
     console.print(table)
     if bars:

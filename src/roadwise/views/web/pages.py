@@ -18,6 +18,7 @@ from starlette.background import BackgroundTask
 
 from roadwise.domain import Decision, Feedback, Item, ItemKind, Status, Workspace
 from roadwise.errors import ConflictError, RoadwiseError
+from roadwise.views._text import score_factors
 from roadwise.views.web import accounts
 from roadwise.views.web.api import BulkEdit, apply_patch, bulk_apply, release_out
 from roadwise.views.web.app import SESSION_COOKIE, render, require_page_editor, require_page_user
@@ -425,30 +426,6 @@ def _item_context(request: Request, key: str) -> dict[str, Any]:
         "conflict": None,
         "draft": None,
     }
-
-
-_SIGNS = {"adds": "+", "multiplies": "×", "divides": "÷"}
-
-
-def score_factors(contributions: Sequence[Any]) -> tuple[list[dict[str, str]], str]:
-    """Each factor's input as estimated and, apart, what it does to the score, as
-    ``roadwise prioritize --explain`` shows them: a feasibility multiplies by 0.89, not by the
-    22% risk behind it."""
-    from roadwise.engines.prioritize.frameworks import _fmt
-
-    rows = []
-    for c in contributions:
-        shown = f"{c.value:.0%}" if c.input in ("technical_risk", "confidence") else _fmt(c.value)
-        signed = c.amount is not None and c.role in _SIGNS
-        effect = f"{_SIGNS[c.role]} {_fmt(c.amount)}" if signed else ""
-        rows.append({"label": c.label, "input": shown, "role": c.role, "effect": effect})
-    roles = {c.role for c in contributions}
-    caption = (
-        "The + amounts already include the × and ÷ factors: they add up to the point score."
-        if "adds" in roles and roles & {"multiplies", "divides"}
-        else ""
-    )
-    return rows, caption
 
 
 @router.get("/items/{key}", response_class=HTMLResponse)

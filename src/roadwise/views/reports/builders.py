@@ -35,6 +35,7 @@ from roadwise.views.reports.model import (
 )
 from roadwise.views.reports.wording import (
     Glossary,
+    chance_percent,
     date_with_confidence,
     exact_percent,
     join_words,
@@ -852,7 +853,7 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
             r.title,
             _score_range(r.expected, r.interval, digits),
             # As the headline says it: a simulated share is never a certainty.
-            say_chance(r.p_top_k).removesuffix(" chance").replace("almost no", "under 1%"),
+            chance_percent(r.p_top_k),
         )
         for r in result.items[:label_top]
     )

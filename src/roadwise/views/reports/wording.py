@@ -236,16 +236,19 @@ def exact_percent(share: float) -> str:
     return f"{round(share * 100)}%"
 
 
-def say_chance(share: float) -> str:
-    """A chance as every report says it: 'almost no chance', '19% chance', 'over 99% chance'.
-
-    A rounded '0%' or '100%' would claim a certainty that a simulation cannot give.
-    """
+def chance_percent(share: float) -> str:
+    """A simulated share as a percentage that never claims certainty: 'under 1%', '19%',
+    'over 99%' (a rounded '0%' or '100%' would claim what a simulation cannot give)."""
     if share < 0.01:
-        return "almost no chance"
+        return "under 1%"
     if share > 0.99:
-        return "over 99% chance"
-    return f"{exact_percent(share)} chance"
+        return "over 99%"
+    return exact_percent(share)
+
+
+def say_chance(share: float) -> str:
+    """A chance as every report says it: 'almost no chance', '19% chance', 'over 99% chance'."""
+    return "almost no chance" if share < 0.01 else f"{chance_percent(share)} chance"
 
 
 def say_money(value: float, currency: str = "USD") -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,50 @@ def test_compare_says_what_moved_and_why() -> None:
     assert cmp.cost_of_delay_b > cmp.cost_of_delay_a
 
 
+def _with_relative_item() -> Workspace:
+    """The small workspace plus D, valued by WSJF inputs only (a relative number, no money)."""
+    ws = _ws()
+    wsjf = Item(
+        key="D",
+        title="D",
+        estimate=Estimate(low=2, likely=2, high=2),
+        skills=["x"],
+        value=ValueInputs(business_value=8, time_criticality=5, risk_reduction=3),
+    )
+    return ws.copy_with(items=[*ws.items, wsjf])
+
+
+def test_compare_adds_only_money_into_the_cost_of_delay_and_names_the_rest() -> None:
+    """D's WSJF sum (16, relative) was added into the money total as if it were 16 a week."""
+    ws = _with_relative_item()
+    cut = apply_scenario(
+        ws,
+        Scenario(
+            key="cut", name="cut", changes=[ScenarioChange(entity="item", key="C", action="remove")]
+        ),
+    )
+    options = RoadmapOptions(time_limit=2, workers=2, baseline=False)
+    a, b = plan_roadmap(ws, options), plan_roadmap(cut, options)
+    cmp = compare_roadmaps(ws, a, cut, b, "base", "cut")
+    assert cmp.without_money == ("D",)
+    for plan, total in ((a, cmp.cost_of_delay_a), (b, cmp.cost_of_delay_b)):
+        money = {"A": 100.0, "B": 50.0, "C": 10.0}
+        expected = sum(money[s.key] * s.end_day / 5.0 for s in plan.items if s.key in money)
+        assert total == pytest.approx(expected, abs=0.01)
+        d = plan.item("D")
+        # The plan itself still weighs D by its WSJF sum; the money total does not add it.
+        assert d.cost_of_delay == 16
+        assert plan.summary.cost_of_delay == pytest.approx(total + 16 * d.end_day / 5.0, abs=0.02)
+
+
+def test_compare_with_money_everywhere_leaves_nothing_out() -> None:
+    ws = _ws()
+    plan = plan_roadmap(ws, RoadmapOptions(time_limit=2, workers=2, baseline=False))
+    cmp = compare_roadmaps(ws, plan, ws, plan)
+    assert cmp.without_money == ()
+    assert cmp.cost_of_delay_a == pytest.approx(plan.summary.cost_of_delay)
+
+
 def test_scenario_add_names_the_bad_change_in_the_users_words(tmp_path: Path) -> None:
     """`roadwise scenario add` errors name the option and text, not 'items.0.estimate.likly'."""
     from typer.testing import CliRunner
@@ -201,3 +246,27 @@ def test_scenario_add_names_the_bad_change_in_the_users_words(tmp_path: Path) ->
         ("person", "t", "add"),
     ]
     assert stored.changes[2].value["joins"] == "2026-04-01"
+
+
+def test_scenario_compare_names_the_items_left_out_of_the_money_total(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from roadwise.views.cli import app
+    from roadwise.workspace import open_store
+
+    db = str(tmp_path / "rw.db")
+    open_store(db).replace(_with_relative_item())
+    runner = CliRunner()
+    added = runner.invoke(app, ["scenario", "add", "cut", "--db", db, "--remove", "C"])
+    assert added.exit_code == 0, added.output
+    result = runner.invoke(
+        app, ["scenario", "compare", "base", "cut", "--db", db, "--time-limit", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    words = " ".join(result.output.split())
+    assert "1 item with no cost of delay in money (a relative WSJF value only) is left out" in words
+    assert "these totals: D." in words
+    as_json = runner.invoke(
+        app, ["scenario", "compare", "base", "cut", "--db", db, "--time-limit", "1", "--json"]
+    )
+    assert json.loads(as_json.output)["without_money"] == ["D"]

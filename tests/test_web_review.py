@@ -470,3 +470,40 @@ def test_a_scenario_comparison_gives_cost_of_delay_in_money_and_the_difference(
         else "Both plans cost the same."
     )
     assert said in words
+
+
+def test_a_scenario_comparison_keeps_relative_values_out_of_the_money_total(
+    client: TestClient, app: Any
+) -> None:
+    """Items valued by WSJF only were added, in relative units, into a total shown in money."""
+    from roadwise.domain.model import Scenario
+
+    ws = app.state.service.workspace()
+    relative = sorted(
+        i.key
+        for i in ws.open_items()
+        if i.value.cost_of_delay is None
+        and any(
+            v is not None
+            for v in (i.value.business_value, i.value.time_criticality, i.value.risk_reduction)
+        )
+    )
+    assert relative, "the sample should hold items valued by WSJF only"
+    later = Scenario.model_validate(
+        {
+            "key": "later-start",
+            "name": "Later start",
+            "changes": [{"entity": "item", "key": relative[0], "field": "title", "value": "x"}],
+        }
+    )
+    app.state.store.modify(lambda w: w.copy_with(scenarios=[*w.scenarios, later]), actor="ed")
+    comparison = app.state.service.compare_scenario("later-start")
+    assert set(comparison.without_money) <= set(relative)
+    assert comparison.without_money
+    page = client.get("/scenarios", params={"compare": "later-start"}).text
+    note = re.search(r'id="without-money">(.*?)</p>', page, re.S)
+    assert note, "the page does not say which items the money totals leave out"
+    words = text_of(note.group(1))
+    n = len(comparison.without_money)
+    assert words.startswith(f"{n} items have no cost of delay in money")
+    assert all(f'href="/items/{k}"' in note.group(1) for k in comparison.without_money)

@@ -5,6 +5,8 @@ remove an entity, add one). :func:`apply_scenario` returns a new, validated work
 original is never touched. :func:`compare_roadmaps` lines two roadmaps up item by item: what
 moved, by how many working days, and why (an input of the item changed, it follows a
 dependency that moved, its team's capacity changed, or it gave way to more valuable work).
+Its cost-of-delay totals are in money only: an item valued by WSJF inputs alone is scheduled
+by that relative number, but it is named apart instead of being added into a money sum.
 """
 
 from __future__ import annotations
@@ -190,12 +192,18 @@ class RoadmapComparison:
     name_a: str
     name_b: str
     cost_of_delay_a: float
+    """Σ cost of delay per week × weeks to delivery, in money, over the items that state a
+    cost of delay in money (``without_money`` lists the ones left out)."""
     cost_of_delay_b: float
     finish_a: dt.date | None
     finish_b: dt.date | None
     late_a: int
     late_b: int
     moves: tuple[ItemMove, ...]
+    without_money: tuple[str, ...] = ()
+    """Items, in either plan, that carry a cost of delay only in relative WSJF units (business
+    value + time criticality + risk reduction): the plans weigh them by it, but a relative
+    number added to money would be neither, so the totals leave them out."""
 
     @property
     def moved(self) -> tuple[ItemMove, ...]:
@@ -236,17 +244,41 @@ def compare_roadmaps(
             )
         )
     moves.sort(key=lambda m: (-(abs(m.shift_days) if m.shift_days is not None else 10**6), m.item))
+    money_a, relative_a = money_cost_of_delay(ws_a, plan_a)
+    money_b, relative_b = money_cost_of_delay(ws_b, plan_b)
     return RoadmapComparison(
         name_a=name_a,
         name_b=name_b,
-        cost_of_delay_a=plan_a.summary.cost_of_delay,
-        cost_of_delay_b=plan_b.summary.cost_of_delay,
+        cost_of_delay_a=money_a,
+        cost_of_delay_b=money_b,
         finish_a=plan_a.summary.finish,
         finish_b=plan_b.summary.finish,
         late_a=plan_a.summary.late_items,
         late_b=plan_b.summary.late_items,
         moves=tuple(moves),
+        without_money=tuple(sorted({*relative_a, *relative_b})),
     )
+
+
+def money_cost_of_delay(ws: Workspace, plan: Roadmap) -> tuple[float, tuple[str, ...]]:
+    """The plan's cost of delay in money, and the items left out of it.
+
+    The plan's own summary adds every item's weight, and an item without a cost of delay in
+    money is weighed by its WSJF sum, a relative number: fine for ordering work, wrong in a
+    money total. Here only items whose cost of delay is stated in money count; the others
+    (with a non-zero relative weight) come back by key, so a reader can be told.
+    """
+    total = 0.0
+    left_out: list[str] = []
+    for s in (*plan.items, *plan.rollups):
+        if s.cost_of_delay == 0:
+            continue
+        item = ws.item_by_key.get(s.key)
+        if item is not None and item.value.cost_of_delay is not None:
+            total += s.cost_of_delay * s.end_day / 5.0
+        else:
+            left_out.append(s.key)
+    return round(total, 2), tuple(left_out)
 
 
 def _team_capacity_delta(a: Roadmap, b: Roadmap) -> dict[str, float]:

@@ -839,6 +839,8 @@ def scenario_compare(
     plans.add_row(a, f"{cmp.cost_of_delay_a:,.0f}", str(cmp.finish_a), str(cmp.late_a))
     plans.add_row(b, f"{cmp.cost_of_delay_b:,.0f}", str(cmp.finish_b), str(cmp.late_b))
     console.print(plans)
+    if cmp.without_money:
+        console.print(_without_money_note(cmp.without_money), highlight=False)
     shown = cmp.moved[:limit]
     teams = {m.item: _team_move(m) for m in shown}
     # item, both ends, the shift and the team with the gaps between them; "why" gets the rest.
@@ -880,6 +882,17 @@ def scenario_compare(
         for number, reason in enumerate(reasons, start=1):
             legend.add_row(str(number), reason)
         console.print(legend)
+
+
+def _without_money_note(keys: Sequence[str], shown: int = 10) -> str:
+    """Which items the money totals leave out (valued in relative WSJF units only)."""
+    n = len(keys)
+    named = ", ".join(keys[:shown]) + (f" and {n - shown} more" if n > shown else "")
+    return (
+        f"Cost of delay in money only: {n} item{'' if n == 1 else 's'} with no cost of delay "
+        f"in money (a relative WSJF value only) {'is' if n == 1 else 'are'} left out of "
+        f"these totals: {named}."
+    )
 
 
 def _team_move(m: Any) -> str:

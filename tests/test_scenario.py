@@ -22,6 +22,7 @@ from roadwise.domain.workspace import Workspace
 from roadwise.engines.scenario import apply_scenario, compare_roadmaps
 from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
 from roadwise.errors import ValidationError
+from roadwise.views.reports.wording import say_money
 
 START = dt.date(2026, 3, 2)
 
@@ -266,6 +267,15 @@ def test_scenario_compare_names_the_items_left_out_of_the_money_total(tmp_path: 
     words = " ".join(result.output.split())
     assert "1 item with no cost of delay in money (a relative WSJF value only) is left out" in words
     assert "these totals: D." in words
+    # Money as the reports write it (symbol first), and what the scenario saves.
+    cut = json.loads(
+        runner.invoke(
+            app, ["scenario", "compare", "base", "cut", "--db", db, "--time-limit", "1", "--json"]
+        ).output
+    )
+    saved = cut["cost_of_delay_a"] - cut["cost_of_delay_b"]
+    assert saved > 0 and f"cut saves {say_money(saved, 'USD')} of cost of delay." in words
+    assert f"base {say_money(cut['cost_of_delay_a'], 'USD')}" in words
     as_json = runner.invoke(
         app, ["scenario", "compare", "base", "cut", "--db", db, "--time-limit", "1", "--json"]
     )

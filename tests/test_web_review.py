@@ -457,15 +457,20 @@ def test_a_scenario_comparison_gives_cost_of_delay_in_money_and_the_difference(
         }
     )
     app.state.store.modify(lambda ws: ws.copy_with(scenarios=[*ws.scenarios, cut]), actor="ed")
+    from roadwise.views.reports.wording import say_money
+
     currency = app.state.service.workspace().settings.currency
     comparison = app.state.service.compare_scenario("cut-one")
     words = text_of(client.get("/scenarios", params={"compare": "cut-one"}).text)
-    assert f"{comparison.cost_of_delay_a:,.0f} {currency} cost of delay" in words
+    # Money as the reports write it: the symbol before the number ('about $12 million').
+    assert f"{say_money(comparison.cost_of_delay_a, currency)} cost of delay" in words
+    assert currency == "USD" and re.search(r"\$[\d.,]+( million)? cost of delay", words)
+    assert f" {currency} cost of delay" not in words
     saved = comparison.cost_of_delay_a - comparison.cost_of_delay_b
     said = (
-        f"Cut one saves {saved:,.0f} {currency} of it."
+        f"Cut one saves {say_money(saved, currency)} of it."
         if saved > 0
-        else f"Cut one costs {-saved:,.0f} {currency} more."
+        else f"Cut one costs {say_money(-saved, currency)} more."
         if saved < 0
         else "Both plans cost the same."
     )

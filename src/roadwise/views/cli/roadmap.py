@@ -117,6 +117,23 @@ def roadmap_payload(roadmap: Any) -> dict[str, Any]:
     }
 
 
+def save_roadmap(store: Any, key: str, roadmap: Any, scenario: str | None = None) -> Plan:
+    """Store ``roadmap`` as plan ``key``: without a scenario it is the roadmap of record, whose
+    order every view's delivery forecast replays (:func:`roadwise.workspace.roadmap_of_record`)."""
+    s = roadmap.summary
+    return store.save_plan(
+        Plan(
+            key=key,
+            kind="roadmap",
+            scenario=scenario,
+            created=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            summary=f"{len(roadmap.items)} items, cost of delay {s.cost_of_delay:,.0f} "
+            f"({verdict(s)}), finish {s.finish}",
+            payload=roadmap_payload(roadmap),
+        )
+    )
+
+
 def verdict(summary: Any) -> str:
     if summary.proven_optimal:
         return "proven optimal"
@@ -393,18 +410,7 @@ def plan_roadmap_command(
     if ics_file is not None:
         ics_file.write_text(roadmap_ics(ws, roadmap), encoding="utf-8", newline="")
     if save:
-        s = roadmap.summary
-        store.save_plan(
-            Plan(
-                key=key,
-                kind="roadmap",
-                scenario=scenario,
-                created=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                summary=f"{len(roadmap.items)} items, cost of delay {s.cost_of_delay:,.0f} "
-                f"({verdict(s)}), finish {s.finish}",
-                payload=payload,
-            )
-        )
+        save_roadmap(store, key, roadmap, scenario)
     if as_json:
         print_json({"key": key, **payload})
         return
@@ -821,6 +827,7 @@ def scenario_compare(
     """Plan two scenarios and show, side by side, what moved, by how much and why."""
     from roadwise.engines.scenario import compare_roadmaps
     from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+    from roadwise.views.reports.wording import say_money
 
     _, ws = _load(db)
     ws_a = _scenario_workspace(ws, None if a == "base" else a)
@@ -836,9 +843,15 @@ def scenario_compare(
     plans.add_column("plan", no_wrap=True)
     for name in ("cost of delay", "finish", "late"):
         plans.add_column(name, justify="right", no_wrap=True)
-    plans.add_row(a, f"{cmp.cost_of_delay_a:,.0f}", str(cmp.finish_a), str(cmp.late_a))
-    plans.add_row(b, f"{cmp.cost_of_delay_b:,.0f}", str(cmp.finish_b), str(cmp.late_b))
+    money = ws.settings.currency
+    plans.add_row(a, say_money(cmp.cost_of_delay_a, money), str(cmp.finish_a), str(cmp.late_a))
+    plans.add_row(b, say_money(cmp.cost_of_delay_b, money), str(cmp.finish_b), str(cmp.late_b))
     console.print(plans)
+    saved = cmp.cost_of_delay_a - cmp.cost_of_delay_b
+    if saved > 0:
+        console.print(f"{b} saves {say_money(saved, money)} of cost of delay.", highlight=False)
+    elif saved < 0:
+        console.print(f"{b} costs {say_money(-saved, money)} more cost of delay.", highlight=False)
     if cmp.without_money:
         console.print(_without_money_note(cmp.without_money), highlight=False)
     shown = cmp.moved[:limit]

@@ -9,13 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-import yaml
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from roadwise.domain import Plan, Workspace
-from roadwise.domain.model import Scenario, ScenarioChange
 from roadwise.errors import ValidationError
 from roadwise.views._text import clip
 from roadwise.views.cli import app
@@ -660,59 +658,6 @@ def scenario_list(as_json: bool = JsonOption, db: str | None = DbOption) -> None
     console.print(table)
 
 
-def _parse_target(raw: str, option: str) -> tuple[str, str, str]:
-    """``item:KW-1.estimate.likely`` -> (item, KW-1, estimate.likely)."""
-    entity, sep, rest = raw.partition(":")
-    if not sep or entity not in ("item", "team", "person", "release", "customer", "workspace"):
-        form = "ENTITY:KEY, e.g. item:KW-12" if option == "--remove" else "ENTITY:KEY.FIELD"
-        raise ValidationError(
-            f"'{raw}': expected {form} with ENTITY one of item, team, person, "
-            "release, customer, workspace",
-            field=option,
-        )
-    if entity == "workspace":
-        return entity, "", rest
-    key, _, field = rest.partition(".")
-    return entity, key, field
-
-
-def _removal(raw: str, ws: Workspace) -> tuple[str, str]:
-    """``item:KW-1`` -> (item, KW-1); a bare key is taken as the item or person it names."""
-    if ":" in raw:
-        entity, key, _ = _parse_target(raw, "--remove")
-        return entity, key
-    people = {p.key for t in ws.teams for p in t.people}
-    if raw in ws.item_by_key:
-        return "item", raw
-    if raw in people:
-        return "person", raw
-    raise ValidationError(
-        f"'{raw}': no item or person has this key; expected ENTITY:KEY, e.g. item:KW-12 "
-        "or person:ana.lee",
-        field="--remove",
-    )
-
-
-def _change_problem(exc: Exception) -> str:
-    """What is wrong with a change, without the workspace's internal path (items.84.…)."""
-    from roadwise.errors import RoadwiseError
-
-    if not isinstance(exc, RoadwiseError):
-        return str(exc)
-    marker = "makes the workspace invalid: "
-    if marker not in exc.message:
-        return exc.message
-    detail = exc.message.split(marker, 1)[1]
-    parts = (exc.field or "").split(".")
-    # The field within its record: 'items.84.estimate.likly' -> 'estimate.likly'.
-    numbered = [i for i, part in enumerate(parts) if part.isdigit()]
-    where = ".".join(parts[numbered[-1] + 1 :] if numbered else parts[-1:])
-    if detail == "Extra inputs are not permitted":
-        return f"'{where}' is not a field" if where else "unknown field"
-    detail = detail[:1].lower() + detail[1:]
-    return f"{where}: {detail}" if where else detail
-
-
 @scenario_app.command("add")
 @handles_errors
 def scenario_add(
@@ -740,78 +685,14 @@ def scenario_add(
     db: str | None = DbOption,
 ) -> None:
     """Add (or replace) a scenario."""
-    from roadwise.engines.scenario import apply_scenario
-    from roadwise.errors import RoadwiseError
+    from roadwise.views.scenario_changes import build_scenario, store_scenario
 
-    # Each change with the option and text it came from, to name them in an error.
-    changes: list[tuple[ScenarioChange, str, str]] = []
-    for raw in set_:
-        target, eq, value = raw.partition("=")
-        if not eq:
-            raise ValidationError(f"'{raw}': expected ENTITY:KEY.FIELD=VALUE", field="--set")
-        entity, k, field = _parse_target(target, "--set")
-        edit = ScenarioChange(
-            entity=entity,
-            key=k,
-            field=field,
-            value=yaml.safe_load(value),
-        )
-        changes.append((edit, "--set", raw))
     store, ws = _load(db)
-    for raw in remove:
-        entity, k = _removal(raw, ws)
-        edit = ScenarioChange(entity=entity, key=k, action="remove")
-        changes.append((edit, "--remove", raw))
-    teams = ", ".join(sorted(ws.team_by_key)) or "none"
-    for index, raw in enumerate(hire):
-        team_key, at, date = raw.partition("@")
-        team = ws.team_by_key.get(team_key)
-        if team is None:
-            hint = ", e.g. platform@2027-01-04" if "=" in raw else ""
-            raise ValidationError(
-                f"'{raw}': unknown team '{team_key}' (teams: {teams}); expected TEAM or "
-                f"TEAM@DATE{hint}",
-                field="--hire",
-            )
-        if at:
-            try:
-                dt.date.fromisoformat(date)
-            except ValueError:
-                raise ValidationError(
-                    f"'{raw}': '{date}' is not a date; expected TEAM@YYYY-MM-DD", field="--hire"
-                ) from None
-        person = {
-            "key": f"{key}-hire-{index + 1}",
-            "name": f"New hire {index + 1} ({team.name})",
-            "skills": sorted(team.skills),
-            "joins": date or ws.as_of.isoformat(),
-            "ramp_up_days": 30,
-        }
-        edit = ScenarioChange(entity="person", key=team_key, action="add", value=person)
-        changes.append((edit, "--hire", raw))
-    # Fail now, not at planning time, and name the change that is wrong in the user's words
-    # (the workspace's own error says e.g. field 'items.84.estimate.likly').
-    for edit, option, raw in changes:
-        try:
-            apply_scenario(ws, Scenario(key=key, name=key, changes=[edit]))
-        except RoadwiseError as exc:
-            raise ValidationError(f"'{raw}': {_change_problem(exc)}", field=option) from None
-    scenario = Scenario(
-        key=key, name=name or key, description=description, changes=[c for c, _, _ in changes]
+    scenario = build_scenario(
+        ws, key, name=name, description=description, sets=set_, removes=remove, hires=hire
     )
-    try:
-        apply_scenario(ws, scenario)
-    except RoadwiseError as exc:
-        raise ValidationError(
-            f"the changes together are not possible: {_change_problem(exc)}", field=key
-        ) from None
-
-    def change(current: Workspace) -> Workspace:
-        kept = [s for s in current.scenarios if s.key != key]
-        return current.copy_with(scenarios=[*kept, scenario])
-
-    store.modify(change)
-    console.print(f"Scenario [bold]{key}[/] stored with {len(changes)} change(s).")
+    store_scenario(store, scenario)
+    console.print(f"Scenario [bold]{key}[/] stored with {len(scenario.changes)} change(s).")
 
 
 @scenario_app.command("compare")

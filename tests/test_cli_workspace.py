@@ -197,3 +197,67 @@ def test_sample_stores_the_generated_product(tmp_path: Path) -> None:
         assert len(store.load().items) == summary["items"]
     code, out = run("sample", "--db", db)
     assert code == 1 and "--force" in out
+
+
+def test_report_without_a_kind_lists_the_reports_and_an_example() -> None:
+    from roadwise.views.cli.report import REPORT_SUMMARIES
+
+    code, out = run("report")
+    assert code == 2, out
+    lines = out.splitlines()
+    assert lines[0] == "roadwise report needs KIND, one of:"
+    for kind, about in REPORT_SUMMARIES.items():
+        assert any(line.split() == [kind.value, *about.split()] for line in lines), (kind, out)
+    assert "Example: roadwise report executive" in lines
+    assert "Missing argument" not in out and "╭" not in out
+
+
+@pytest.mark.parametrize(
+    "group, commands",
+    [
+        ("plan", ["release", "roadmap"]),
+        ("items", ["list", "show", "add", "edit"]),
+        ("feedback", ["import", "classify", "link", "themes", "demand"]),
+        ("forecast", ["when", "howmany", "backtest"]),
+        ("scenario", ["list", "add", "compare"]),
+        ("user", ["add", "list", "remove"]),
+        ("token", ["create"]),
+    ],
+)
+def test_a_group_without_its_command_lists_its_commands(group: str, commands: list[str]) -> None:
+    code, out = run(group)
+    assert code == 2, out
+    lines = out.splitlines()
+    assert lines[0] == f"roadwise {group} needs a command:"
+    listed = [line.split()[0] for line in lines[1:] if line.startswith("  ") and line[2] != " "]
+    assert listed[: len(commands)] == commands
+    assert f"Example: roadwise {group} {commands[0]}" in lines
+    assert "Missing command" not in out and "╭" not in out and "Usage: roadwise" not in out
+
+
+@pytest.mark.parametrize(
+    "args, needs, usage",
+    [
+        (["items", "show"], "KEY: The item's key.", "items show KEY"),
+        (["scenario", "compare"], "A: First scenario key", "scenario compare A B"),
+        (["export"], "FILE: Where to write", "export FILE [TARGET_FILE]"),
+        (["forecast", "howmany"], "--date DATE: ", "forecast howmany"),
+    ],
+)
+def test_a_missing_argument_or_option_is_named_in_plain_words(
+    args: list[str], needs: str, usage: str
+) -> None:
+    code, out = run(*args)
+    assert code == 2, out
+    assert out.startswith(f"roadwise {' '.join(args)} needs {needs}"), out
+    assert f"Usage: roadwise {usage} [OPTIONS]" in out
+    assert "Missing" not in out and "╭" not in out
+
+
+def test_other_usage_errors_and_bare_roadwise_are_unchanged() -> None:
+    code, out = run("plan", "nope")
+    assert code == 2 and "No such command 'nope'" in out
+    code, out = run("report", "status", "--bogus")
+    assert code == 2 and "No such option: --bogus" in out
+    code, out = run()
+    assert "Commands" in out and "needs a command" not in out

@@ -8,9 +8,11 @@ from __future__ import annotations
 import typer
 
 from roadwise import __version__
+from roadwise.views.cli._common import PlainUsageGroup
 
 app = typer.Typer(
     name="roadwise",
+    cls=PlainUsageGroup,
     help="Roadwise: prioritised, provably optimal, honestly forecast roadmaps.",
     no_args_is_help=True,
     add_completion=False,

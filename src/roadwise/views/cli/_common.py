@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from gettext import gettext
 from typing import Any, TypeVar
 
 import typer
+import typer._click as click  # Typer vendors its own Click: its exceptions, not the click package's
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -45,6 +48,99 @@ def user_errors() -> Iterator[None]:
     except RoadwiseError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+
+
+class PlainUsageGroup(typer.core.TyperGroup):
+    """The root command group. A command group called without its command, or a command
+    without a required argument or option, anywhere below it, is answered in plain words (what
+    exists, one line each, and an example) with exit status 2, a usage error, instead of
+    Click's "Missing argument" panel. ``roadwise`` alone still shows the full help."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        # A group's no_args_is_help prints its whole help panel while the error is raised, before
+        # invoke() below can answer instead; without it the group fails with "Missing command."
+        stack = list(self.commands.values())
+        while stack:
+            command = stack.pop()
+            if isinstance(command, typer.core.TyperGroup):
+                command.no_args_is_help = False
+                stack.extend(command.commands.values())
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.UsageError as exc:
+            hint = usage_hint(exc)
+            if hint is None:
+                raise
+            err_console.print(hint, markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+
+def usage_hint(exc: click.exceptions.UsageError) -> str | None:
+    """What to type when ``exc`` says a command, argument or option is missing; None for any
+    other usage error.
+
+    A group lists its commands with their one-line help. A missing argument or option lists the
+    values it accepts when it offers them (its shell-completion items, each with a
+    description), else says what it is from its help.
+    """
+    ctx = exc.ctx
+    if ctx is None:
+        return None
+    path = ctx.command_path
+    group = ctx.command
+    if exc.message == gettext("Missing command.") and isinstance(group, typer.core.TyperGroup):
+        commands = [
+            (name, command.get_short_help_str(200))
+            for name in group.list_commands(ctx)
+            if (command := group.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if not commands:
+            return None
+        return _hint(
+            f"{path} needs a command:",
+            commands,
+            f"Example: {path} {commands[0][0]}",
+            f"A command's options: {path} COMMAND --help",
+        )
+    if not isinstance(exc, click.exceptions.MissingParameter) or exc.param is None:
+        return None
+    param = exc.param
+    name = param.display_name_raw.upper()
+    needs = f"{param.opts[0]} {name}" if isinstance(param, typer.core.TyperOption) else name
+    choices = [(str(item.value), item.help or "") for item in param.shell_complete(ctx, "")]
+    if choices:
+        return _hint(
+            f"{path} needs {needs}, one of:",
+            choices,
+            f"Example: {path} {needs.replace(name, choices[0][0])}",
+            f"More: {path} --help",
+        )
+    about = (getattr(param, "help", None) or "").strip()
+    arguments = [
+        p.display_name_raw.upper() if p.required else f"[{p.display_name_raw.upper()}]"
+        for p in ctx.command.get_params(ctx)
+        if isinstance(p, typer.core.TyperArgument)
+    ]
+    return _hint(
+        f"{path} needs {needs}" + (f": {about}" if about else "."),
+        [],
+        f"Usage: {' '.join([path, *arguments])} [OPTIONS]",
+        f"More: {path} --help",
+    )
+
+
+def _hint(lead: str, rows: list[tuple[str, str]], *tail: str) -> str:
+    # A long description wraps under itself, not under the name, at the terminal's width.
+    width = max((len(name) for name, _ in rows), default=0)
+    lines = [lead]
+    for name, about in rows:
+        wrapped = textwrap.wrap(about, max(err_console.width - width - 4, 30)) or [""]
+        lines.append(f"  {name:<{width}}  {wrapped[0]}".rstrip())
+        lines += [" " * (width + 4) + more for more in wrapped[1:]]
+    return "\n".join([*lines, *tail])
 
 
 def handles_errors(func: F) -> F:

@@ -23,6 +23,22 @@ class ReportKind(StrEnum):
     ALL = "all"
 
 
+# One line each, for `roadwise report` typed without a kind (docs/reports.md has the long form).
+REPORT_SUMMARIES: dict[ReportKind, str] = {
+    ReportKind.EXECUTIVE: "one page for leadership: objectives, dates, top risks, asks",
+    ReportKind.ROADMAP: "for everyone: Now / Next / Later, a timeline by team",
+    ReportKind.STATUS: "for steering meetings: on track, at risk or off track, and why",
+    ReportKind.RELEASE_NOTES: "for customers: what shipped, by objective, in their words",
+    ReportKind.RISKS: "for engineering leads: deadlines at risk, dependencies",
+    ReportKind.RESOURCES: "for budget holders: what one more engineer per team buys",
+    ReportKind.ALL: "all six reports, into one folder (--out)",
+}
+
+
+def _report_kinds() -> list[tuple[str, str]]:
+    return [(kind.value, about) for kind, about in REPORT_SUMMARIES.items()]
+
+
 class ReportFormat(StrEnum):
     HTML = "html"
     MD = "md"
@@ -39,6 +55,7 @@ def report(
         metavar="KIND",
         help="Which report: " + ", ".join(ReportKind) + ".",
         show_default=False,
+        autocompletion=_report_kinds,
     ),
     format_name: str = typer.Option(
         ReportFormat.HTML.value,

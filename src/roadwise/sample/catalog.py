@@ -1106,7 +1106,7 @@ AREAS: tuple[Area, ...] = (
         (
             Epic(
                 "Reliability and performance",
-                "Meet the 99.95 % uptime commitment and make every page feel instant, even for the "
+                "Meet the 99.95% uptime commitment and make every page feel instant, even for the "
                 "largest tenants.",
                 (
                     F(
@@ -1516,7 +1516,7 @@ AREAS: tuple[Area, ...] = (
                         "Usage-based add-ons",
                         "usage add-ons",
                         "Sell automation runs and API calls as add-on packs with usage alerts at "
-                        "80 % and 100 % of the plan.",
+                        "80% and 100% of the plan.",
                         [
                             "buy more automation runs without changing plans",
                             "get warned before we run out of automation runs",
@@ -1550,7 +1550,7 @@ TECH_DEBT: dict[str, tuple[tuple[str, str], ...]] = {
         ),
         (
             "Remove the deprecated v1 form renderer",
-            "Still used by 3 % of forms; blocks the accessibility fixes in the new renderer.",
+            "Still used by 3% of forms; blocks the accessibility fixes in the new renderer.",
         ),
         (
             "Upgrade the workflow builder to React 18",

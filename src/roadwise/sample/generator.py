@@ -164,7 +164,7 @@ def _decisions(
         Decision(
             key="D-2",
             date=ago(30),
-            title="Reserve 15 % of capacity for tech debt",
+            title="Reserve 15% of capacity for tech debt",
             rationale="Two Sev-1 incidents traced back to the legacy job runner; the "
             "engineering leads asked for a standing share instead of debt sprints.",
             who=f"{pm}, {leads['platform']}",
@@ -183,7 +183,7 @@ def _decisions(
             key="D-4",
             date=ago(12),
             title="Mobile-first for field workflows",
-            rationale="Weekly mobile users grew 60 % in two quarters while the app rating "
+            rationale="Weekly mobile users grew 60% in two quarters while the app rating "
             "stayed at 3.6; the field teams drive expansion in logistics and retail.",
             who=f"{pm}, {leads['mobile']}",
             items=first(ItemKind.EPIC, "mobile"),

@@ -290,6 +290,33 @@ def test_a_team_waiting_for_another_team_does_its_next_items_meanwhile() -> None
     assert r.outcome("B1").critical == 1.0 and r.outcome("B2").critical == 0.0
 
 
+def test_a_team_keeps_its_order_when_another_team_waits_for_its_last_item() -> None:
+    """Team b's B1 waits for team a's A2; listed first, it must not pull A2 ahead of A1."""
+    flows = {"a": TeamFlow(np.full(20, 2.0)), "b": TeamFlow(np.full(20, 4.0))}
+    point = Estimate(low=4, likely=4, high=4)
+    items = [
+        RoadmapItem("B1", "b", point, depends_on=("A2",)),
+        RoadmapItem("A1", "a", point),
+        RoadmapItem("A2", "a", point),
+    ]
+    r = simulate_roadmap(items, flows, AS_OF, trials=200)
+    assert r.outcome("A1").finish[50] == AS_OF + dt.timedelta(days=14)
+    assert r.outcome("A2").finish[50] == AS_OF + dt.timedelta(days=28)
+    assert r.outcome("B1").finish[50] == AS_OF + dt.timedelta(days=35)
+    # A team that queued an item before its own prerequisite still does the prerequisite
+    # first (it cannot be done otherwise); a cycle is an error.
+    backwards = [RoadmapItem("A2", "a", point, depends_on=("A1",)), RoadmapItem("A1", "a", point)]
+    r = simulate_roadmap(backwards, flows, AS_OF, trials=50)
+    assert r.outcome("A1").finish[50] == AS_OF + dt.timedelta(days=14)
+    assert r.outcome("A2").finish[50] == AS_OF + dt.timedelta(days=28)
+    cycle = [
+        RoadmapItem("A1", "a", point, depends_on=("B1",)),
+        RoadmapItem("B1", "b", point, depends_on=("A1",)),
+    ]
+    with pytest.raises(ValueError, match="dependency cycle"):
+        simulate_roadmap(cycle, flows, AS_OF, trials=10)
+
+
 def test_roadmap_critical_path_shares_under_uncertainty() -> None:
     flows = {"a": TeamFlow(np.array([0.0, 2.0, 4.0, 6.0] * 10)), "b": TeamFlow(np.full(40, 3.0))}
     est = Estimate(low=2, likely=6, high=12)

@@ -309,9 +309,14 @@ def test_every_chart_builds_a_vega_lite_spec(workspace_db: str, tmp_path: Path) 
 
 
 def test_roadmap_replays_the_stored_plan_order(workspace_db: str) -> None:
-    """`forecast roadmap` works each team's items in the stored roadmap's order, not key order."""
+    """`forecast roadmap` works each team's items in the stored roadmap's order (the priority
+    queue without one), and gives each item the dates the reports and the web app forecast."""
     from roadwise.domain.model import Plan
-    from roadwise.workspace import open_store
+    from roadwise.views.reports import gather
+    from roadwise.views.web.service import Service
+    from roadwise.workspace import open_store, roadmap_of_record
+
+    store = open_store(workspace_db, create=False)
 
     def replay(*extra: str) -> dict[str, Any]:
         args = ["forecast", "roadmap", "--db", workspace_db, "--trials", "300", "--json"]
@@ -319,10 +324,20 @@ def test_roadmap_replays_the_stored_plan_order(workspace_db: str) -> None:
         assert result.exit_code == 0, result.output
         return json.loads(result.output)
 
-    backlog = replay()
-    assert backlog["plan"] is None and backlog["order"] == "backlog order per team"
-    p50 = {i["key"]: i["p50"] for i in backlog["items"]}
-    assert p50["S-0"] < p50["S-3"]  # key order: S-0 first
+    def report_dates() -> dict[str, tuple[str | None, str | None]]:
+        ws = store.load()
+        results = {"roadmap_of_record": roadmap_of_record(store, ws)}
+        facts = gather(ws, results, trials=300, steps=("priorities", "forecast"))
+        run = facts.raw["delivery_forecast"].simulation.roadmap
+        return {o.key: (_iso(o.finish[50]), _iso(o.finish[85])) for o in run.items}
+
+    def cli_dates(data: dict[str, Any]) -> dict[str, tuple[str | None, str | None]]:
+        return {i["key"]: (i["p50"], i["p85"]) for i in data["items"]}
+
+    queue = replay()
+    assert queue["plan"] is None and queue["order"] == "queue order per team"
+    assert queue["seed"] == store.load().settings.seed
+    assert cli_dates(queue) == report_dates()
 
     # The scheduler put the web team's S-3 first and S-0 last; S-5 (api) is left unplanned.
     start = dt.date(2025, 6, 2)
@@ -335,28 +350,44 @@ def test_roadmap_replays_the_stored_plan_order(workspace_db: str) -> None:
     for row in rows:
         row["end"] = row["start"]
     rows.append({"item": "DONE-1", "team": "web", "level": "leaf", "start": "2025-06-02"})
-    open_store(workspace_db, create=False).save_plan(
+    store.save_plan(
         Plan(
-            key="roadmap",
-            kind="roadmap",
-            created=dt.datetime(2025, 6, 2),
-            payload={"items": rows},
+            key="roadmap", kind="roadmap", created=dt.datetime(2025, 6, 2), payload={"items": rows}
         )
     )
     planned = replay()
-    assert planned["plan"] == "roadmap" and planned["order"] == "the scheduled roadmap"
+    assert planned["plan"] == "roadmap"
+    assert planned["order"] == "the roadmap's order, 1 item(s) not in it after"
     p50 = {i["key"]: i["p50"] for i in planned["items"]}
-    assert set(p50) == {"S-0", "S-1", "S-2", "S-3", "S-4"}  # no unknown or unplanned item
+    # Every open item is replayed: S-5 after the plan's items, nothing unknown.
+    assert set(p50) == {f"S-{k}" for k in range(6)}
     assert p50["S-3"] < p50["S-0"]
     assert planned["not_in_plan"] == ["S-5"]
+    assert cli_dates(planned) == report_dates()
+    assert cli_dates(planned) != cli_dates(queue)
+    # The web app replays the same plan: the same trials, the same dates.
+    service = Service(store)
+    service.trials = 300  # as the CLI was asked for
+    web = service.delivery().simulation.roadmap
+    assert web is not None
+    assert {o.key: (_iso(o.finish[50]), _iso(o.finish[85])) for o in web.items} == cli_dates(
+        planned
+    )
 
     text = runner.invoke(app, ["forecast", "roadmap", "--db", workspace_db, "--trials", "300"])
     words = " ".join(text.output.split())  # the console wraps long lines
-    assert "in the order of stored plan 'roadmap'" in words
-    assert "1 open item(s) are not in plan 'roadmap' and are left out (S-5)" in words
+    assert "in the order of stored roadmap 'roadmap' of 2025-06-02 00:00" in words
+    assert (
+        "1 open item(s) are not in plan 'roadmap' and are worked after it, in priority order "
+        "(S-5)" in words
+    )
     missing = runner.invoke(app, ["forecast", "roadmap", "--db", workspace_db, "--plan", "nope"])
     assert missing.exit_code == 1
     assert "no stored roadmap 'nope' (stored: roadmap)" in missing.output
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def test_roadmap_without_history_says_so(workspace_db: str) -> None:

@@ -1,5 +1,6 @@
 """The workspace's roadmap run: one engine function behind the reports, the web app, the CLI's
-``forecast roadmap`` and the demo, with the order of work and the history window as inputs."""
+``forecast roadmap`` and the demo, called the same way by all of them (the order of work and the
+history window stay inputs of the engine)."""
 
 from __future__ import annotations
 
@@ -23,15 +24,14 @@ from roadwise.domain.model import (
     Team,
 )
 from roadwise.engines.forecast.objectives import (
-    LAST_TWO_YEARS,
-    WHOLE_HISTORY,
+    DELIVERY_WINDOW,
     HistoryWindow,
-    PlanOrder,
     QueueOrder,
     Unit,
     UnitRule,
     forecast_delivery,
     leaf_size,
+    planned_leaves,
     simulate_workspace,
     team_flow,
     work_queues,
@@ -40,6 +40,7 @@ from roadwise.sample import generate_sample
 
 AS_OF = dt.date(2025, 6, 2)  # a Monday: calendar weeks and seven-day periods coincide
 TRIALS = 400
+CALENDAR = HistoryWindow("calendar", 104)  # Monday-to-Sunday weeks: the engine still offers it
 
 
 def _history(as_of: dt.date, weeks: int = 104) -> list[HistoryRecord]:
@@ -90,22 +91,20 @@ def _workspace(as_of: dt.date = AS_OF, extra: list[HistoryRecord] | None = None)
     )
 
 
-def _cli_run(ws: Workspace, seed: int = 11) -> np.ndarray:
-    run = simulate_workspace(
-        ws, PlanOrder(), window=WHOLE_HISTORY, unit="estimates", trials=TRIALS, seed=seed
-    )
+def _view_run(ws: Workspace, seed: int = 11) -> np.ndarray:
+    """The run every view makes (the CLI's ``forecast roadmap``, the demo, reports, web)."""
+    run = simulate_workspace(ws, QueueOrder(), trials=TRIALS, seed=seed)
     return np.asarray(run.forecast.finish_days)
 
 
-def test_reports_and_cli_agree_when_order_and_window_agree() -> None:
+def test_the_delivery_forecast_is_the_run_every_view_makes() -> None:
     ws = _workspace()
     reports = forecast_delivery(ws, None, trials=TRIALS, seed=11).simulation
-    cli = simulate_workspace(
-        ws, PlanOrder(), window=WHOLE_HISTORY, unit="estimates", trials=TRIALS, seed=11
-    )
+    cli = simulate_workspace(ws, QueueOrder(), trials=TRIALS, seed=11)
     assert reports.roadmap is not None
     assert [o.key for o in reports.roadmap.items] == [o.key for o in cli.forecast.items]
     assert reports.unit == cli.unit == "points"
+    assert cli.window == DELIVERY_WINDOW
     # Same items in the same order and the same weeks of history: the very same trials.
     assert np.array_equal(reports.roadmap.finish_days, cli.forecast.finish_days)
     assert reports.roadmap.finish_all == cli.forecast.finish_all
@@ -115,21 +114,18 @@ def test_reports_and_cli_agree_when_order_and_window_agree() -> None:
 def test_the_two_windows_see_the_same_weeks_only_when_they_should() -> None:
     ws = _workspace()
     for team in ("api", "web"):
-        calendar = team_flow(ws, team, "points", LAST_TWO_YEARS)
-        rolling = team_flow(ws, team, "points", WHOLE_HISTORY)
+        calendar = team_flow(ws, team, "points", CALENDAR)
+        rolling = team_flow(ws, team, "points", DELIVERY_WINDOW)
         assert calendar.history.size == rolling.history.size == 104
         assert np.array_equal(calendar.history, rolling.history)
         assert calendar.default_size == rolling.default_size
-    # A Tuesday: the calendar window has this week's Monday as a short week of its own.
+    # A Tuesday: the calendar window has this week's Monday as a short week of its own; the
+    # delivery window's seven-day periods end at as_of and have none.
     tuesday = _workspace(AS_OF + dt.timedelta(days=1))
-    calendar = team_flow(tuesday, "web", "points", LAST_TWO_YEARS)
-    rolling = team_flow(tuesday, "web", "points", WHOLE_HISTORY)
+    calendar = team_flow(tuesday, "web", "points", CALENDAR)
+    rolling = team_flow(tuesday, "web", "points", DELIVERY_WINDOW)
     assert not np.array_equal(calendar.history, rolling.history)
-    # ...and the reports' dates part from the CLI's, though the history is the same, one day on.
-    reports = forecast_delivery(tuesday, None, trials=TRIALS, seed=11).simulation.roadmap
-    assert reports is not None
-    assert np.array_equal(_cli_run(tuesday), _cli_run(ws))
-    assert not np.array_equal(reports.finish_days, _cli_run(tuesday))
+    assert np.array_equal(_view_run(tuesday), _view_run(ws))
 
 
 def test_work_finished_after_as_of_teaches_neither_window() -> None:
@@ -148,7 +144,7 @@ def test_work_finished_after_as_of_teaches_neither_window() -> None:
     ws, plain = _workspace(extra=slow), _workspace()
     # A forecast dated as_of learns nothing from what finished after it: not the throughput,
     # not the estimate bias (60 stories at 20x their estimate would move it a lot).
-    for window in (LAST_TWO_YEARS, WHOLE_HISTORY):
+    for window in (CALENDAR, DELIVERY_WINDOW):
         late, clean = (
             team_flow(ws, "web", "points", window),
             team_flow(plain, "web", "points", window),
@@ -157,46 +153,42 @@ def test_work_finished_after_as_of_teaches_neither_window() -> None:
         assert late.bias is not None and clean.bias is not None
         assert np.array_equal(late.bias.ratios, clean.bias.ratios)
         assert late.default_size == clean.default_size
-    assert np.array_equal(_cli_run(ws), _cli_run(plain))
+    assert np.array_equal(_view_run(ws), _view_run(plain))
 
 
-def test_plan_order_replays_the_schedule_and_is_the_same_in_every_run() -> None:
+def test_a_stored_roadmap_sets_the_order_and_work_it_lacks_comes_after() -> None:
     ws = _workspace()
-    backlog = simulate_workspace(
-        ws, PlanOrder(), window=WHOLE_HISTORY, unit="estimates", trials=TRIALS, seed=3
-    )
-    assert backlog.source == "backlog order per team"
-    assert list(backlog.flows) == ["api", "web"]  # key order, not a set's order
-    # The scheduler starts web's stories in the reverse order.
+    queue = simulate_workspace(ws, QueueOrder(), trials=TRIALS, seed=3)
+    assert queue.source == "queue order per team"
+    assert list(queue.flows) == ["api", "web"]  # key order, not a set's order
+    # The scheduler starts web's stories in the reverse order, and has not seen W-0 (added
+    # since); it put A-4 on team web.
     planned = tuple(
         (f"W-{k}", "web", AS_OF + dt.timedelta(days=10 * (5 - k)), AS_OF + dt.timedelta(days=60))
-        for k in range(5)
-    )
-    plan = PlanOrder(planned)
-    run = simulate_workspace(
-        ws, plan, window=WHOLE_HISTORY, unit="estimates", trials=TRIALS, seed=3
-    )
-    assert [i.key for i in run.items] == [f"W-{k}" for k in (4, 3, 2, 1, 0)]
-    assert run.describe() == "5 items, the scheduled roadmap, sizes in points"
-    assert all(o.planned_end == AS_OF + dt.timedelta(days=60) for o in run.forecast.items)
-    again = simulate_workspace(
-        ws, plan, window=WHOLE_HISTORY, unit="estimates", trials=TRIALS, seed=3
-    )
+        for k in range(1, 5)
+    ) + (("A-4", "web", AS_OF + dt.timedelta(days=25), AS_OF + dt.timedelta(days=30)),)
+    plan = QueueOrder(planned=planned)
+    run = simulate_workspace(ws, plan, trials=TRIALS, seed=3)
+    web = [i.key for i in run.items if i.team == "web"]
+    assert web == ["W-4", "W-3", "A-4", "W-2", "W-1", "W-0"]
+    assert [q.item.key for q in run.queues["api"]] == [f"A-{k}" for k in range(4)]
+    assert run.source == "the roadmap's order, 5 item(s) not in it after"
+    ends = {o.key: o.planned_end for o in run.forecast.items}
+    assert ends["W-3"] == AS_OF + dt.timedelta(days=60)
+    assert ends["A-4"] == AS_OF + dt.timedelta(days=30) and ends["W-0"] is None
+    again = simulate_workspace(ws, plan, trials=TRIALS, seed=3)
     assert np.array_equal(run.forecast.finish_days, again.forecast.finish_days)
-    assert PlanOrder.of_schedule(None) == PlanOrder()
+    # The plan's order is also the delivery forecast's, and so the reports' and the web app's.
+    delivery = forecast_delivery(ws, None, trials=TRIALS, seed=3, planned=planned).simulation
+    assert delivery.roadmap is not None and delivery.planned == planned
+    assert np.array_equal(delivery.roadmap.finish_days, run.forecast.finish_days)
+    assert planned_leaves(None) == ()
 
 
-@pytest.mark.parametrize("unit", ["history", "estimates", "points", "items"])
+@pytest.mark.parametrize("unit", ["history", "points", "items"])
 def test_queue_order_resolves_the_unit_rule(unit: Unit | UnitRule) -> None:
     ws = generate_sample(seed=7)
-    run = simulate_workspace(
-        ws,
-        QueueOrder(),
-        window=LAST_TWO_YEARS,
-        unit=unit,
-        trials=50,
-        seed=1,
-    )
+    run = simulate_workspace(ws, QueueOrder(), unit=unit, trials=50, seed=1)
     assert run.unit == ("items" if unit == "items" else "points")
     assert run.source == "queue order per team"
     assert [i.key for i in run.items] == [
@@ -211,20 +203,21 @@ def test_a_team_without_finished_work_has_no_whole_history() -> None:
     ws = Workspace.model_validate(
         {**ws.model_dump(), "history": [r.model_dump() for r in ws.history if r.team != "web"]}
     )
-    flow = team_flow(ws, "web", "points", WHOLE_HISTORY)
+    flow = team_flow(ws, "web", "points", DELIVERY_WINDOW)
     assert flow.history.size == 0 and flow.bias is None
-    assert team_flow(ws, "web", "points", LAST_TWO_YEARS).history.sum() == 0
-    run = simulate_workspace(
-        ws, PlanOrder(), window=WHOLE_HISTORY, unit="estimates", trials=TRIALS, seed=2
-    )
+    assert team_flow(ws, "web", "points", CALENDAR).history.sum() == 0
+    run = simulate_workspace(ws, QueueOrder(), trials=TRIALS, seed=2)
     web = [o for o in run.forecast.items if o.team == "web"]
     assert web and all(o.finish[50] is None for o in web)
     assert isinstance(run.window, HistoryWindow)
 
 
-ORDERS: list[tuple[QueueOrder | PlanOrder, HistoryWindow]] = [
-    (QueueOrder(), LAST_TWO_YEARS),  # the reports and the web app
-    (PlanOrder(), WHOLE_HISTORY),  # roadwise forecast roadmap and the demo
+ORDERS: list[tuple[QueueOrder, HistoryWindow]] = [
+    (QueueOrder(), DELIVERY_WINDOW),  # every view
+    (  # a stored roadmap's order, over calendar weeks
+        QueueOrder(planned=(("W-3", "web", AS_OF, AS_OF + dt.timedelta(days=9)),)),
+        CALENDAR,
+    ),
 ]
 
 

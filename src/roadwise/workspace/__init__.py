@@ -5,6 +5,7 @@ ws = store.load()
 store.replace(ws)                         # one transaction
 """
 
+from roadwise.workspace.plans import RoadmapOfRecord, roadmap_of_record
 from roadwise.workspace.store import (
     AuditEntry,
     Store,
@@ -16,9 +17,11 @@ from roadwise.workspace.store import (
 
 __all__ = [
     "AuditEntry",
+    "RoadmapOfRecord",
     "Store",
     "current_actor",
     "database_url",
     "describe_changes",
     "open_store",
+    "roadmap_of_record",
 ]

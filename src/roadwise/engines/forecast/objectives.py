@@ -1,16 +1,16 @@
 """Delivery dates for every objective, deliverable, initiative and team of a workspace.
 
 This is the one place that turns a workspace into forecast dates for what a TPM is asked about
-("when is the objective done?", "when is this team through its queue?"). The reports and the
-web app both read these dates, so the same objective gets the same 85 % date everywhere.
+("when is the objective done?", "when is this team through its queue?").
 :func:`simulate_workspace` is the one place that turns a workspace into a probabilistic-roadmap
-run: the reports and the web app call it with the forecast's queue order and the last two years
-of history, ``roadwise forecast roadmap`` and the demo with the scheduler's (or the backlog's)
-order and the whole history.
+run, and every view calls it the same way (:class:`QueueOrder`, :data:`DELIVERY_WINDOW`, the
+unit of the history, :data:`TRIALS`): the reports, the web app, ``roadwise forecast roadmap``
+and the demo give the same item the same 85% date for the same seed.
 
-How: each team works its open leaf items in a deterministic queue (in progress first, then
-dated commitments, then priority rank; items under no deliverable, like a stand-alone bug,
-queue as their own), and the probabilistic roadmap
+How: each team works its open leaf items in a deterministic queue: the stored roadmap's order
+when there is one (what the scheduler planned, open work it does not hold after it), else in
+progress first, then dated commitments, then priority rank (items under no deliverable, like a
+stand-alone bug, queue as their own); and the probabilistic roadmap
 (:func:`~roadwise.engines.forecast.roadmap.simulate_roadmap`) replays those queues with sizes
 drawn from the estimates (corrected by the team's estimate bias) and weekly throughput
 resampled in blocks from the team's own history. A deliverable is done when its last open
@@ -38,7 +38,6 @@ from roadwise.engines.forecast.roadmap import (
     RoadmapForecast,
     RoadmapItem,
     TeamFlow,
-    roadmap_items,
     simulate_roadmap,
 )
 from roadwise.engines.forecast.simulate import FloatArray
@@ -54,11 +53,9 @@ if TYPE_CHECKING:
     from roadwise.engines.schedule.roadmap import Roadmap
 
 TRIALS = 2000
-"""Monte Carlo trials of the reports and the web app (the same number: the same dates)."""
+"""Monte Carlo trials of every view's delivery forecast (the same number: the same dates)."""
 HISTORY_WEEKS = 104
-"""Weeks of history the reports and the web app resample a team's throughput from."""
-WHOLE_HISTORY_WEEKS = 156
-"""At most this many weeks when a run learns from a team's whole history."""
+"""Weeks of history every view's delivery forecast resamples a team's throughput from."""
 PERCENTILES: tuple[int, ...] = (50, 85, 95)
 
 Unit = Literal["points", "items"]
@@ -253,9 +250,15 @@ def _order_key(tree: _Tree, ranks: Mapping[str, float]) -> Callable[[Item], tupl
     return key
 
 
-def _queues(tree: _Tree, ranks: Mapping[str, float], unit: Unit) -> dict[str, list[QueuedItem]]:
+def _queues(
+    tree: _Tree,
+    ranks: Mapping[str, float],
+    unit: Unit,
+    planned: Sequence[PlannedItem] = (),
+) -> dict[str, list[QueuedItem]]:
     ws = tree.ws
     order = _order_key(tree, ranks)
+    plan = {key: (team, start) for key, team, start, _end in planned}
     pieces: list[tuple[Item, list[Item]]] = []
     covered: set[str] = set()
     for deliverable in deliverables(ws):
@@ -271,23 +274,38 @@ def _queues(tree: _Tree, ranks: Mapping[str, float], unit: Unit) -> dict[str, li
     queues: dict[str, list[QueuedItem]] = defaultdict(list)
     for deliverable, leaves in sorted(pieces, key=lambda piece: order(piece[0])):
         for leaf in sorted(leaves, key=order):
-            team = ws.inherited(leaf, "team")
+            # The team the plan put the leaf on (the scheduler may choose one), else its own.
+            team = plan[leaf.key][0] if leaf.key in plan else ws.inherited(leaf, "team")
             if leaf.is_open and team is not None:
                 queues[team].append(QueuedItem(deliverable.key, leaf, leaf_size(ws, leaf, unit)))
+    if plan:
+        # A planned leaf is worked when the plan starts it; open work the plan does not hold
+        # (added since) comes after, in queue order (the sort is stable).
+        def when(q: QueuedItem) -> tuple[dt.date, str]:
+            return (plan[q.item.key][1], q.item.key) if q.item.key in plan else (dt.date.max, "")
+
+        for queue in queues.values():
+            queue.sort(key=when)
     return dict(queues)
 
 
 def work_queues(
-    ws: Workspace, ranks: Mapping[str, float] | None = None, unit: Unit | None = None
+    ws: Workspace,
+    ranks: Mapping[str, float] | None = None,
+    unit: Unit | None = None,
+    planned: Sequence[PlannedItem] = (),
 ) -> dict[str, tuple[QueuedItem, ...]]:
     """Each team's open leaves in the order it will work them.
 
-    Deliverables are ordered by status (in progress first), dated commitments and priority rank
-    (``ranks``: expected rank per item key, lower first; a parent takes its best child's);
-    within a deliverable, its leaves in the same order.
+    With ``planned`` (a roadmap's leaves), each team takes them in order of planned start, and
+    its open leaves the plan does not hold after them. Otherwise deliverables are ordered by
+    status (in progress first), dated commitments and priority rank (``ranks``: expected rank
+    per item key, lower first; a parent takes its best child's); within a deliverable, its
+    leaves in the same order.
     """
     chosen = unit or forecast_unit(ws)
-    return {t: tuple(q) for t, q in _queues(_Tree(ws), ranks or {}, chosen).items()}
+    queues = _queues(_Tree(ws), ranks or {}, chosen, planned)
+    return {t: tuple(q) for t, q in queues.items()}
 
 
 # --------------------------------------------------------------------------- the roadmap run
@@ -295,43 +313,39 @@ def work_queues(
 PlannedItem = tuple[str, str, dt.date, dt.date]
 """(item key, team, planned start, planned end) of a leaf item the scheduler placed."""
 
-UnitRule = Literal["history", "estimates"]
-"""How a run chooses its unit: ``"history"`` in points when most finished work has points
-(:func:`forecast_unit`); ``"estimates"`` in points when any replayed item is estimated in points."""
+UnitRule = Literal["history"]
+"""How a run chooses its unit: ``"history"`` counts in the unit the teams' finished work is
+counted in (:func:`forecast_unit`), so that throughput and sizes are in the same unit."""
 
 
 @dataclass(frozen=True)
 class QueueOrder:
     """Each team works its open leaves in the forecast's queue (see :func:`work_queues`).
 
-    In progress first, then dated commitments, then ``ranks`` (expected rank per item key, lower
-    first). The order is deterministic, so every view gets the same dates; the teams draw their
-    random weeks in the order their queues are first met.
+    ``planned``: a roadmap's leaves (the stored plan of record, or the one just scheduled), each
+    team's taken in order of planned start, open leaves it does not hold after them. Without
+    one: in progress first, then dated commitments, then ``ranks`` (expected rank per item key,
+    lower first). The order is deterministic, so every view gets the same dates; the teams
+    draw their random weeks in the order their queues are first met.
     """
 
     ranks: Mapping[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PlanOrder:
-    """Each team works its items in the scheduler's order (by planned start) when ``planned``
-    holds a plan, else its open leaf items in backlog order; the teams draw their random weeks
-    in the order of their keys."""
-
     planned: tuple[PlannedItem, ...] = ()
 
-    @classmethod
-    def of_schedule(cls, roadmap: Roadmap | None) -> PlanOrder:
-        """The order of a scheduling result's leaf items (backlog order without one)."""
-        if roadmap is None:
-            return cls()
-        return cls(
-            tuple(
-                (s.key, s.team, s.start, s.end)
-                for s in roadmap.items
-                if s.level == "leaf" and s.key and s.team
-            )
-        )
+    @property
+    def in_plan(self) -> frozenset[str]:
+        return frozenset(p[0] for p in self.planned)
+
+
+def planned_leaves(roadmap: Roadmap | None) -> tuple[PlannedItem, ...]:
+    """The leaf items of a scheduling result as :class:`QueueOrder` replays them."""
+    if roadmap is None:
+        return ()
+    return tuple(
+        (s.key, s.team, s.start, s.end)
+        for s in roadmap.items
+        if s.level == "leaf" and s.key and s.team
+    )
 
 
 @dataclass(frozen=True)
@@ -345,10 +359,10 @@ class HistoryWindow:
     weeks: int
 
 
-LAST_TWO_YEARS = HistoryWindow("calendar", HISTORY_WEEKS)
-"""The window of the reports and the web app."""
-WHOLE_HISTORY = HistoryWindow("rolling", WHOLE_HISTORY_WEEKS)
-"""The window of ``roadwise forecast roadmap`` and the demo."""
+DELIVERY_WINDOW = HistoryWindow("rolling", HISTORY_WEEKS)
+"""The window of every view's delivery forecast: seven-day periods ending at as_of, back to
+the team's first finish, at most two years (no short week of its own for today, no empty weeks
+from before the team's first finish)."""
 
 
 def team_flow(
@@ -383,12 +397,12 @@ class WorkspaceRoadmap:
     """A workspace's roadmap replayed: what was simulated, in which order, and the outcome."""
 
     unit: Unit
-    order: QueueOrder | PlanOrder
+    order: QueueOrder
     window: HistoryWindow
     #: The replayed items, in the columns of ``forecast.finish_days``; their estimates in
     #: ``unit`` (none when counting items: each is one item).
     items: tuple[RoadmapItem, ...]
-    #: With a :class:`QueueOrder`: each team's queue (the deliverable of every leaf); else empty.
+    #: Each team's queue (the deliverable of every leaf).
     queues: Mapping[str, tuple[QueuedItem, ...]]
     flows: Mapping[str, TeamFlow] = field(repr=False)
     forecast: RoadmapForecast = field(repr=False)
@@ -396,35 +410,25 @@ class WorkspaceRoadmap:
     @property
     def source(self) -> str:
         """Where the order of work came from, in the user's words."""
-        if isinstance(self.order, QueueOrder):
+        if not self.order.planned:
             return "queue order per team"
-        return "the scheduled roadmap" if self.order.planned else "backlog order per team"
+        after = sum(1 for i in self.items if i.key not in self.order.in_plan)
+        return "the roadmap's order" + (f", {after} item(s) not in it after" if after else "")
 
     def describe(self) -> str:
         return f"{len(self.items)} items, {self.source}, sizes in {self.unit}"
 
 
-def _run_unit(ws: Workspace, unit: Unit | UnitRule, replayed: Iterable[Item | RoadmapItem]) -> Unit:
-    """The unit a run counts in: as given, or by its rule over the history or the replayed items."""
-    if unit == "history":
-        return forecast_unit(ws)
-    if unit == "estimates":
-        in_points = any(
-            i.estimate is not None and i.estimate.unit == EstimateUnit.POINTS for i in replayed
-        )
-        return "points" if in_points else "items"
-    return unit
+def _run_unit(ws: Workspace, unit: Unit | UnitRule) -> Unit:
+    """The unit a run counts in: as given, or the unit of the teams' finished work."""
+    return forecast_unit(ws) if unit == "history" else unit
 
 
 def _queue_run(
-    ws: Workspace, order: QueueOrder, unit: Unit | UnitRule
-) -> tuple[Unit, list[RoadmapItem], list[str], dict[str, tuple[QueuedItem, ...]]]:
-    tree = _Tree(ws)
-    # The queues hold the same items in any unit; only the "estimates" rule needs to see them
-    # before the unit is known.
-    probe = _queues(tree, order.ranks, "points") if unit == "estimates" else {}
-    chosen = _run_unit(ws, unit, (q.item for queue in probe.values() for q in queue))
-    queues = probe if probe and chosen == "points" else _queues(tree, order.ranks, chosen)
+    ws: Workspace, order: QueueOrder, unit: Unit
+) -> tuple[list[RoadmapItem], list[str], dict[str, tuple[QueuedItem, ...]]]:
+    queues = _queues(_Tree(ws), order.ranks, unit, order.planned)
+    ends = {key: end for key, _team, _start, end in order.planned}
     queued = [(team, q) for team, queue in sorted(queues.items()) for q in queue]
     known = {q.item.key for _, q in queued}
     items = [
@@ -434,21 +438,22 @@ def _queue_run(
             estimate=q.item.estimate,
             depends_on=tuple(d.item for d in q.item.dependencies if d.item in known),
             deadline=q.item.deadline.date if q.item.deadline else None,
+            planned_end=ends.get(q.item.key),
             title=q.item.title,
         )
         for team, q in queued
     ]
     # The teams in the order their queues were first met (the reports' dates depend on it).
-    return chosen, items, list(queues), {t: tuple(q) for t, q in queues.items()}
+    return items, list(queues), {t: tuple(q) for t, q in queues.items()}
 
 
 def simulate_workspace(
     ws: Workspace,
-    order: QueueOrder | PlanOrder,
+    order: QueueOrder,
     *,
-    window: HistoryWindow,
-    unit: Unit | UnitRule,
-    trials: int,
+    window: HistoryWindow = DELIVERY_WINDOW,
+    unit: Unit | UnitRule = "history",
+    trials: int = TRIALS,
     seed: int,
     speedup: Mapping[str, float] | None = None,
 ) -> WorkspaceRoadmap:
@@ -456,17 +461,13 @@ def simulate_workspace(
 
     ``order`` says which items each team works and in what order, ``window`` which history the
     teams' throughput is resampled from, ``unit`` what sizes and throughput are counted in
-    (each item's estimate is replayed in it: see :func:`estimate_in_unit`).
+    (each item's estimate is replayed in it: see :func:`estimate_in_unit`). Every view keeps
+    the defaults, so that the same item gets the same dates everywhere.
     ``speedup`` multiplies a team's simulated weekly throughput (what one more engineer buys);
     with the same seed it replays the same random draws. Same inputs, same result.
     """
-    queues: dict[str, tuple[QueuedItem, ...]] = {}
-    if isinstance(order, QueueOrder):
-        chosen, items, teams, queues = _queue_run(ws, order, unit)
-    else:
-        items = roadmap_items(ws.items, order.planned or None)
-        chosen = _run_unit(ws, unit, items)
-        teams = sorted({i.team for i in items})
+    chosen = _run_unit(ws, unit)
+    items, teams, queues = _queue_run(ws, order, chosen)
     # Sizes in the unit the teams' throughput is counted in, or a person-day would be replayed
     # as a point and a 5-point story as five items.
     items = [replace(i, estimate=estimate_in_unit(ws, i.estimate, i.team, chosen)) for i in items]
@@ -505,6 +506,8 @@ class QueueSimulation:
     #: Per deliverable: the week its team can first work on it, one per trial.
     start_weeks: Mapping[str, FloatArray] = field(repr=False)
     roadmap: RoadmapForecast | None = field(repr=False)
+    #: The roadmap whose order the teams worked in (empty: the priority queue).
+    planned: tuple[PlannedItem, ...] = ()
 
 
 def simulate_queues(
@@ -515,29 +518,26 @@ def simulate_queues(
     seed: int | None = None,
     speedup: Mapping[str, float] | None = None,
     unit: Unit | None = None,
+    planned: Sequence[PlannedItem] = (),
 ) -> QueueSimulation:
-    """Replay every team's queue ``trials`` times (:func:`simulate_workspace` in queue order
-    over the last two years), per deliverable.
+    """Replay every team's queue ``trials`` times (:func:`simulate_workspace`), per deliverable.
 
+    ``planned``: the roadmap whose order the teams work in (see :class:`QueueOrder`).
     ``speedup`` multiplies a team's simulated weekly throughput (what one more engineer buys);
     with the same seed as the base run it replays the same random draws, so no item of any
     trial finishes later than in the base run.
     """
     chosen: Unit = unit or forecast_unit(ws)
     seed = ws.settings.seed if seed is None else seed
+    plan = tuple(planned)
     if not ws.history:
-        return QueueSimulation(chosen, trials, seed, work_queues(ws, ranks, chosen), {}, {}, None)
+        queues = work_queues(ws, ranks, chosen, plan)
+        return QueueSimulation(chosen, trials, seed, queues, {}, {}, None, plan)
     run = simulate_workspace(
-        ws,
-        QueueOrder(ranks or {}),
-        window=LAST_TWO_YEARS,
-        unit=chosen,
-        trials=trials,
-        seed=seed,
-        speedup=speedup,
+        ws, QueueOrder(ranks or {}, plan), unit=chosen, trials=trials, seed=seed, speedup=speedup
     )
     if not run.items:
-        return QueueSimulation(chosen, trials, seed, run.queues, {}, {}, None)
+        return QueueSimulation(chosen, trials, seed, run.queues, {}, {}, None, plan)
     result = run.forecast
     weeks = np.asarray(result.finish_days) / 7.0
     finish: dict[str, FloatArray] = {}
@@ -555,7 +555,7 @@ def simulate_queues(
             starts.get(q.deliverable, np.full(trials, np.inf)), began
         )
         previous[team] = column
-    return QueueSimulation(chosen, trials, seed, run.queues, finish, starts, result)
+    return QueueSimulation(chosen, trials, seed, run.queues, finish, starts, result, plan)
 
 
 # --------------------------------------------------------------------------- dates
@@ -652,14 +652,16 @@ def forecast_delivery(
     *,
     trials: int = TRIALS,
     seed: int | None = None,
+    planned: Sequence[PlannedItem] = (),
 ) -> DeliveryForecast:
     """Forecast dates for every open deliverable, initiative, objective and team.
 
     ``ranks`` is the expected priority rank per item key (lower first; from
     :func:`roadwise.engines.prioritize.prioritize`); without it, ties in status and deadline
-    are broken by item key. ``seed`` defaults to the workspace's. Same inputs, same dates.
+    are broken by item key. ``planned``: the roadmap of record, whose order the teams work in
+    (see :class:`QueueOrder`). ``seed`` defaults to the workspace's. Same inputs, same dates.
     """
-    sim = simulate_queues(ws, ranks, trials=trials, seed=seed)
+    sim = simulate_queues(ws, ranks, trials=trials, seed=seed, planned=planned)
     tree = _Tree(ws)
     finish = sim.finish_weeks
     dates: dict[str, DeliveryDate] = {}
@@ -729,15 +731,32 @@ def ranks_from(ranked: Iterable[RankedItem]) -> dict[str, float]:
     return {r.key: float(r.expected_rank) for r in ranked}
 
 
+PRIORITY_SAMPLES = 1000
+"""Samples of the priority scores behind the queue (every view: the same ranks)."""
+
+
+def delivery_ranks(ws: Workspace, trials: int = TRIALS) -> dict[str, float]:
+    """The priority ranks every view's queue is ordered by: the workspace's framework, with
+    ``min(trials, PRIORITY_SAMPLES)`` samples and the workspace's seed; empty when the
+    framework cannot score the workspace (the queue then goes by status and deadline)."""
+    from roadwise.engines.prioritize import prioritize
+    from roadwise.errors import RoadwiseError
+
+    try:
+        result = prioritize(ws, samples=min(trials, PRIORITY_SAMPLES), seed=ws.settings.seed)
+    except RoadwiseError:
+        return {}
+    return ranks_from(result.items)
+
+
 __all__: Sequence[str] = (
-    "LAST_TWO_YEARS",
+    "DELIVERY_WINDOW",
     "PERCENTILES",
+    "PRIORITY_SAMPLES",
     "TRIALS",
-    "WHOLE_HISTORY",
     "DeliveryDate",
     "DeliveryForecast",
     "HistoryWindow",
-    "PlanOrder",
     "PlannedItem",
     "QueueOrder",
     "QueueSimulation",
@@ -745,6 +764,7 @@ __all__: Sequence[str] = (
     "UnitRule",
     "WorkspaceRoadmap",
     "deliverables",
+    "delivery_ranks",
     "descendants",
     "effective_deadline",
     "estimate_in_unit",
@@ -754,6 +774,7 @@ __all__: Sequence[str] = (
     "leaf_size",
     "leaves_of",
     "objective_items",
+    "planned_leaves",
     "ranks_from",
     "simulate_queues",
     "simulate_workspace",

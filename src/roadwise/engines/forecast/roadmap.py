@@ -15,12 +15,13 @@ lies on the critical path (the chain of waits that decides when the last item fi
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from roadwise.domain.model import Estimate, Item
+from roadwise.domain.model import Estimate
 from roadwise.engines.forecast.estimates import EstimateBias, sample_sizes
 from roadwise.engines.forecast.simulate import FloatArray, Sampling, sample_weeks
 
@@ -78,11 +79,23 @@ class RoadmapForecast:
 
 
 def _order(items: Sequence[RoadmapItem]) -> list[int]:
-    """Items in an order where every dependency comes first, keeping the given order otherwise."""
+    """The order the simulation takes items in: each team's items in the given order, every
+    dependency before the work that waits for it.
+
+    A team does not reorder its queue because another team's item waits for one of its items:
+    the waiting item is what waits. Only a dependency the team itself has queued after the
+    item that needs it is pulled forward (the work cannot be done otherwise).
+    """
     index = {it.key: i for i, it in enumerate(items)}
+    queues: dict[str, deque[int]] = {}
+    for i, it in enumerate(items):
+        queues.setdefault(it.team, deque()).append(i)
     done: set[int] = set()
     order: list[int] = []
     visiting: set[int] = set()
+
+    def deps(i: int) -> list[int]:
+        return [index[d] for d in items[i].depends_on if d in index]
 
     def visit(i: int) -> None:
         if i in done:
@@ -90,15 +103,27 @@ def _order(items: Sequence[RoadmapItem]) -> list[int]:
         if i in visiting:
             raise ValueError(f"dependency cycle through {items[i].key}")
         visiting.add(i)
-        for dep in items[i].depends_on:
-            if dep in index:
-                visit(index[dep])
+        for j in deps(i):
+            visit(j)
         visiting.discard(i)
         done.add(i)
         order.append(i)
 
-    for i in range(len(items)):
-        visit(i)
+    while len(order) < len(items):
+        progressed = False
+        for queue in queues.values():
+            while queue and (queue[0] in done or all(j in done for j in deps(queue[0]))):
+                head = queue.popleft()
+                if head not in done:
+                    done.add(head)
+                    order.append(head)
+                progressed = True
+        if not progressed:
+            # Every team's next item waits for work not yet taken: the first one's
+            # dependencies come first (a queue that lists an item before its own team's
+            # prerequisite; a cycle is reported).
+            head = next(q[0] for q in queues.values() if q)
+            visit(head)
     return order
 
 
@@ -249,41 +274,3 @@ def simulate_roadmap(
         finish_all={p: date(v) for p, v in zip(percentiles, q_all, strict=True)},
         finish_days=days,
     )
-
-
-def roadmap_items(
-    items: Sequence[Item],
-    planned: Sequence[tuple[str, str, dt.date, dt.date]] | None = None,
-) -> list[RoadmapItem]:
-    """The roadmap to replay: the scheduler's plan when there is one, else the backlog order.
-
-    ``planned`` holds (item key, team, planned start, planned end) from the scheduling engine;
-    each team's items are then taken in order of planned start. Without it, open leaf items
-    with a team are taken in the order given (the backlog's priority order).
-    """
-    by_key = {i.key: i for i in items}
-    parents = {i.parent for i in items if i.parent}
-    chosen: list[tuple[Item, str, dt.date | None]] = []
-    if planned:
-        for key, team, _start, end in sorted(planned, key=lambda p: (p[2], p[0])):
-            if key in by_key:
-                chosen.append((by_key[key], team, end))
-    else:
-        chosen = [(i, i.team, None) for i in items if i.is_open and i.team and i.key not in parents]
-    keys = {c[0].key for c in chosen}
-
-    def deps(item: Item) -> tuple[str, ...]:
-        return tuple(d.item for d in item.dependencies if d.item in keys)
-
-    return [
-        RoadmapItem(
-            key=item.key,
-            team=team,
-            estimate=item.estimate,
-            depends_on=deps(item),
-            deadline=item.deadline.date if item.deadline else None,
-            planned_end=end,
-            title=item.title,
-        )
-        for item, team, end in chosen
-    ]

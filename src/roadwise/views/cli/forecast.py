@@ -19,6 +19,7 @@ import typer
 from rich.table import Table
 
 from roadwise.domain.model import HistoryRecord
+from roadwise.engines.forecast.objectives import TRIALS
 from roadwise.errors import RoadwiseError
 from roadwise.views.cli import app
 from roadwise.views.cli._common import (
@@ -487,13 +488,20 @@ def backtest(
 @forecast_app.command()
 @handles_errors
 def roadmap(
-    trials: int = typer.Option(5000, "--trials", min=100, help="Monte Carlo trials."),
-    seed: int = SeedOption,
+    trials: int = typer.Option(
+        TRIALS,
+        "--trials",
+        min=100,
+        help="Monte Carlo trials (the reports' and the web app's number gives their dates).",
+    ),
+    seed: int | None = typer.Option(
+        None, "--seed", help="Random seed (default: the workspace's, as the reports use)."
+    ),
     plan: str | None = typer.Option(
         None,
         "--plan",
         help="The stored roadmap whose order each team works in (default: the latest one "
-        "planned without a scenario; backlog order when none is stored).",
+        "planned without a scenario; the priority queue when none is stored).",
     ),
     chart: Path | None = ChartOption,
     db: str | None = DbOption,
@@ -501,36 +509,35 @@ def roadmap(
 ) -> None:
     """Replay the roadmap under uncertain sizes and throughput: P(deadline met), critical path."""
     from roadwise.engines.forecast.objectives import (
-        WHOLE_HISTORY,
+        QueueOrder,
+        delivery_ranks,
         simulate_workspace,
         team_calibrations,
     )
+    from roadwise.workspace import open_store, roadmap_of_record
 
-    loaded = _load(db, None, "tawos", None, need_ws=True)
-    if not loaded.ws.history:
+    store = open_store(db_url(db), create=False)
+    ws = store.load()
+    if not ws.history:
         # Without it every date would read "not within 10 years".
         raise RoadwiseError(
             "the workspace has no delivery history to learn the teams' pace from; import "
             "some (see docs/forecasting.md)",
             field="history",
         )
-    order, plan_key, not_in_plan = _stored_plan_order(db, loaded.ws, plan)
-    run = simulate_workspace(
-        loaded.ws,
-        order,
-        window=WHOLE_HISTORY,
-        unit="estimates",
-        trials=trials,
-        seed=seed,
-    )
+    record = roadmap_of_record(store, ws, plan)
+    order = QueueOrder(delivery_ranks(ws, trials), record.planned if record else ())
+    seed = ws.settings.seed if seed is None else seed
+    run = simulate_workspace(ws, order, trials=trials, seed=seed)
     if not run.items:
         raise RoadwiseError("nothing to replay: no open items with a team")
     idle = sorted(t for t, flow in run.flows.items() if not np.any(flow.history > 0))
-    result, flows_note = run.forecast, run.describe()
+    result = run.forecast
     counts: dict[str, int] = {}
     for o in result.items:
         counts[o.team] = counts.get(o.team, 0) + 1
-    calibrations = team_calibrations(loaded.ws, counts)
+    calibrations = team_calibrations(ws, counts)
+    not_in_plan = list(record.not_in_plan) if record else []
     rows: list[dict[str, Any]] = [
         {
             "key": o.key,
@@ -548,7 +555,8 @@ def roadmap(
             {
                 "as_of": result.as_of,
                 "trials": result.trials,
-                "plan": plan_key,
+                "seed": seed,
+                "plan": record.key if record else None,
                 "order": run.source,
                 "not_in_plan": not_in_plan,
                 "teams_without_history": idle,
@@ -558,14 +566,11 @@ def roadmap(
             }
         )
     else:
-        if plan_key:
-            flows_note = (
-                f"{len(run.items)} items in the order of stored plan '{plan_key}', "
-                f"sizes in {run.unit}"
-            )
+        where = f"in the order of {record.describe()}" if record else "in priority order per team"
         console.print(
             f"Roadmap replayed {result.trials} times from {result.as_of} "
-            f"({flows_note}). All done by {_fmt(result.finish_all[85])} (85%).",
+            f"({len(run.items)} items {where}, sizes in {run.unit}). "
+            f"All done by {_fmt(result.finish_all[85])} (85%).",
             highlight=False,
         )
         if idle:
@@ -574,12 +579,12 @@ def roadmap(
                 f"{', '.join(idle)}: their items cannot be dated.",
                 highlight=False,
             )
-        if not_in_plan:
+        if record and not_in_plan:
             shown = ", ".join(not_in_plan[:8]) + (" …" if len(not_in_plan) > 8 else "")
             console.print(
                 f"[yellow]note:[/] {len(not_in_plan)} open item(s) are not in plan "
-                f"'{plan_key}' and are left out ({shown}); run `roadwise plan roadmap` "
-                "to plan them.",
+                f"'{record.key}' and are worked after it, in priority order ({shown}); run "
+                "`roadwise plan roadmap` to plan them.",
                 highlight=False,
             )
         table = Table("item", "team", "50%", "85%", "deadline", "P(met)", "critical")
@@ -601,53 +606,6 @@ def roadmap(
         from roadwise.views.charts.forecast import roadmap_probabilities
 
         _save(roadmap_probabilities(rows), chart)
-
-
-def _stored_plan_order(
-    db: str | None, ws: Any, key: str | None
-) -> tuple[Any, str | None, list[str]]:
-    """The order of a stored roadmap for :func:`simulate_workspace`: (order, plan key, the open
-    leaf items the plan does not hold).
-
-    ``roadwise plan roadmap`` stores its plan; replaying that order is what the forecast
-    promises. Items done since the plan was made are skipped; items added since are named.
-    """
-    from roadwise.engines.forecast.objectives import PlanOrder
-    from roadwise.workspace import open_store
-
-    store = open_store(db_url(db), create=False)
-    roadmaps = store.list_plans("roadmap")
-    if key is None:
-        unscoped = [p for p in roadmaps if p.scenario is None]
-        if not unscoped:
-            return PlanOrder(), None, []
-        chosen = unscoped[-1]
-    else:
-        found = [p for p in roadmaps if p.key == key]
-        if not found:
-            known = ", ".join(p.key for p in roadmaps) or "none yet; run `roadwise plan roadmap`"
-            raise RoadwiseError(f"no stored roadmap '{key}' (stored: {known})", field="--plan")
-        chosen = found[0]
-    parents = {i.parent for i in ws.items if i.parent}
-    open_leaves = {i.key for i in ws.items if i.is_open and i.key not in parents}
-    planned = []
-    for row in chosen.payload.get("items", []):
-        if row.get("level") != "leaf" or row.get("item") not in open_leaves or not row.get("team"):
-            continue
-        planned.append(
-            (
-                row["item"],
-                row["team"],
-                dt.date.fromisoformat(row["start"]),
-                dt.date.fromisoformat(row["end"]),
-            )
-        )
-    if not planned:  # everything it planned is done: nothing of its order is left
-        return PlanOrder(), None, []
-    in_plan = {p[0] for p in planned}
-    with_team = {i.key for i in ws.items if i.key in open_leaves and ws.inherited(i, "team")}
-    missing = sorted(with_team - in_plan)
-    return PlanOrder(tuple(planned)), chosen.key, missing
 
 
 @forecast_app.command()

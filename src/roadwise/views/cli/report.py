@@ -74,7 +74,7 @@ def report(
 ) -> None:
     """Write a stakeholder report from the workspace, every number traced to its inputs."""
     from roadwise.views.reports import REPORT_KINDS, build_reports, write_report
-    from roadwise.workspace import open_store
+    from roadwise.workspace import open_store, roadmap_of_record
 
     kind = ReportKind(one_of(kind_name, ReportKind, "report kind"))
     fmt = ReportFormat(one_of(format_name, ReportFormat, "report format", "--format"))
@@ -93,8 +93,10 @@ def report(
         if out is not None and out.is_dir():
             out = out / f"{kind.value}.{fmt.value}"
         targets = {kind.value: out or Path(f"{kind.value}.{fmt.value}")}
+    # The stored roadmap's order is what the forecast replays, as in every other view.
+    results = {"roadmap_of_record": roadmap_of_record(store, ws)}
     with console.status("Running the engines and writing the report…"):
-        reports = build_reports(ws, kinds)
+        reports = build_reports(ws, kinds, results=results)
         for name, target in targets.items():
             try:
                 write_report(reports[name], target, fmt.value, ws)

@@ -22,10 +22,11 @@ def forecast_step(ctx: DemoContext) -> None:
         team_calendar,
     )
     from roadwise.engines.forecast.backtest import history_before
-    from roadwise.engines.forecast.objectives import WHOLE_HISTORY, PlanOrder, simulate_workspace
+    from roadwise.engines.forecast.objectives import delivery_ranks, forecast_delivery
     from roadwise.engines.history import throughput
     from roadwise.views.charts import forecast as charts
     from roadwise.views.charts import save
+    from roadwise.workspace import open_store, roadmap_of_record
 
     ws = ctx.ws
     as_of = ws.as_of
@@ -62,16 +63,19 @@ def forecast_step(ctx: DemoContext) -> None:
         )
     ctx.console.print(table)
 
-    # The roadmap, replayed with uncertain sizes and throughput.
-    run = simulate_workspace(
-        ws,
-        PlanOrder.of_schedule(ctx.results.get("roadmap")),
-        window=WHOLE_HISTORY,
-        unit="estimates",
-        trials=2000,
-        seed=ctx.seed,
+    # The roadmap of record (the schedule step stored it), replayed with uncertain sizes and
+    # throughput: the same run, and so the same dates, as the reports' and the web app's.
+    record = roadmap_of_record(open_store(ctx.db_url), ws)
+    ctx.results["roadmap_of_record"] = record
+    planned = record.planned if record else ()
+    delivery = forecast_delivery(ws, delivery_ranks(ws), planned=planned)
+    ctx.results["delivery"] = delivery  # the reports step shows these very dates
+    roadmap = delivery.simulation.roadmap
+    if roadmap is None:
+        return
+    note = f"{len(roadmap.items)} items, " + (
+        f"in the order of {record.describe()}" if record else "in priority order per team"
     )
-    roadmap, note = run.forecast, run.describe()
     with_deadline = [o for o in roadmap.items if o.p_deadline is not None]
     critical = sorted(roadmap.items, key=lambda o: -o.critical)[:3]
     ctx.console.print(
@@ -80,12 +84,12 @@ def forecast_step(ctx: DemoContext) -> None:
         + "; most often critical: "
         + ", ".join(f"{o.key} ({o.critical:.0%})" for o in critical)
     )
-    planned = [o.p_planned_end for o in roadmap.items if o.p_planned_end is not None]
-    if planned:
+    holds = [o.p_planned_end for o in roadmap.items if o.p_planned_end is not None]
+    if holds:
         ctx.console.print(
-            f"The scheduled end dates hold with {np.mean(planned):.0%} probability on average "
-            f"under the teams' real throughput; {sum(p >= 0.85 for p in planned)} of "
-            f"{len(planned)} items are 85% safe."
+            f"The scheduled end dates hold with {np.mean(holds):.0%} probability on average "
+            f"under the teams' real throughput; {sum(p >= 0.85 for p in holds)} of "
+            f"{len(holds)} items are 85% safe."
         )
 
     # Why the first team's date moved over the last four weeks: the same target (its open items

@@ -12,11 +12,20 @@ def write_reports(ctx: DemoContext) -> None:
     # Earlier steps' engine results are reused; only what is missing is computed here.
     shared = {
         key: ctx.results[key]
-        for key in ("priorities", "release", "release_problem", "roadmap", "forecast", "feedback")
+        for key in (
+            "priorities",
+            "release",
+            "release_problem",
+            "roadmap",
+            "roadmap_of_record",
+            "delivery",
+            "forecast",
+            "feedback",
+        )
         if key in ctx.results
     }
-    # 1,000 trials keep the step to a few seconds; `roadwise report` uses 2,000.
-    reports = build_reports(ctx.ws, ["executive", "roadmap"], results=shared, trials=1000)
+    # The forecast step's delivery forecast is reused: the reports show its very dates.
+    reports = build_reports(ctx.ws, ["executive", "roadmap"], results=shared)
     folder = ctx.out_dir / "reports"
     for kind, report in reports.items():
         for fmt in ("html", "pdf"):

@@ -12,12 +12,17 @@ def plan_the_roadmap(ctx: DemoContext) -> None:
     from roadwise.views.charts import save
     from roadwise.views.charts.capacity import capacity_chart
     from roadwise.views.charts.roadmap import gantt_chart, now_next_later_chart
-    from roadwise.views.cli.roadmap import print_lateness, print_summary
+    from roadwise.views.cli.roadmap import print_lateness, print_summary, save_roadmap
     from roadwise.views.roadmap_files import roadmap_csv, roadmap_ics
+    from roadwise.workspace import open_store
 
     # A short time limit keeps the demo quick; `roadwise plan roadmap` defaults to 30 s.
     roadmap = plan_roadmap(ctx.ws, RoadmapOptions(time_limit=2.0, workers=4))
     ctx.results["roadmap"] = roadmap
+    # Stored as `roadwise plan roadmap` stores it: the roadmap of record, whose order the
+    # forecast and the reports below (and `roadwise forecast roadmap` on the demo's workspace)
+    # replay.
+    save_roadmap(open_store(ctx.db_url), "roadmap", roadmap)
     console = ctx.console
     print_summary(roadmap, console)
     print_lateness(roadmap, console)

@@ -95,7 +95,10 @@ def _priorities(facts: Facts, results: dict[str, Any], trials: int) -> None:
         from roadwise.engines.prioritize import prioritize
 
         try:
-            result = prioritize(facts.ws, samples=min(trials, 1000), seed=facts.seed)
+            from roadwise.engines.forecast.objectives import PRIORITY_SAMPLES
+
+            samples = min(trials, PRIORITY_SAMPLES)
+            result = prioritize(facts.ws, samples=samples, seed=facts.seed)
         except RoadwiseError:
             return  # a workspace the framework cannot score: no priority facts
         except Exception:  # an engine still being built must not break a report
@@ -334,24 +337,38 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
         return
     from roadwise.engines.forecast.objectives import DeliveryForecast, forecast_delivery
 
-    # The web app hands in the forecast its pages show; reused only when it is the same run.
+    # The roadmap of record (``roadwise plan roadmap`` stores it; the CLI, the web app and the
+    # demo hand it in): its order is what every view's forecast replays.
+    record = results.get("roadmap_of_record")
+    planned = tuple(record.planned) if record is not None else ()
+    # The web app and the demo hand in the forecast they show; reused only when it is the
+    # same run.
     delivery = results.get("delivery")
     if not (
         isinstance(delivery, DeliveryForecast)
         and delivery.trials == trials
         and delivery.seed == facts.seed
         and delivery.as_of == ws.as_of
+        and delivery.simulation.planned == planned
     ):
-        delivery = forecast_delivery(ws, _ranks(facts), trials=trials, seed=facts.seed)
+        delivery = forecast_delivery(
+            ws, _ranks(facts), trials=trials, seed=facts.seed, planned=planned
+        )
     sim = delivery.simulation
     if not sim.finish_weeks:
         return
     unit = delivery.unit
     facts.forecast_starts.update(delivery.starts)
+    order = (
+        f"in the order of the {record.describe()} (open items it does not hold after it, by "
+        "priority)"
+        if record is not None
+        else "in order of status, deadline and priority"
+    )
     method = (
         f"probabilistic roadmap, {trials:,} Monte Carlo trials (roadwise.engines.forecast): each "
-        f"team works its open items (bugs and tech debt under no feature too) in order of status, "
-        f"deadline and priority, doing its next items while one waits; sizes drawn from "
+        f"team works its open items (bugs and tech debt under no feature too) {order}, "
+        f"doing its next items while one waits; sizes drawn from "
         f"the estimates corrected by the team's estimate bias; weekly {unit} resampled in blocks "
         "from the team's own last 12/26/52 weeks; dependencies waited for"
     )
@@ -556,6 +573,7 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
             seed=facts.seed,
             speedup={team_key: factor},
             unit=unit,
+            planned=delivery.simulation.planned,
         ).finish_weeks
         keys = [q.deliverable for q in queues[team_key] if q.deliverable in boosted]
         if not keys:

@@ -816,6 +816,7 @@ def report_download(request: Request, kind: str, fmt: str, user: Viewer) -> Resp
         "priorities": service.priorities(),
         "forecast": None,
         "delivery": service.delivery(),
+        "roadmap_of_record": service.roadmap_of_record(),
     }
     # The Roadmap page's plan too: the report shows the same dates, and a download is not a
     # fresh CP-SAT run (about 4 s on the sample each time, 0.6 s with it).

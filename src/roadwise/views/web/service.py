@@ -27,7 +27,6 @@ T = TypeVar("T")
 # Short solver limits: a page should answer in seconds; the CLI defaults to longer runs.
 ROADMAP_TIME_LIMIT = 2.0
 RELEASE_TIME_LIMIT = 5.0
-PRIORITY_SAMPLES = 1000
 
 
 class Service:
@@ -37,7 +36,7 @@ class Service:
         self._key: tuple[Any, ...] | None = None
         self._cache: dict[str, Any] = {}
         # The reports' number of trials: the same seed and trials give the same dates.
-        from roadwise.engines.forecast.objectives import TRIALS
+        from roadwise.engines.forecast.objectives import PRIORITY_SAMPLES, TRIALS
 
         self.trials: int = TRIALS
         # Monte Carlo samples of the priorities' estimate ranges (0: point scores only).
@@ -130,10 +129,21 @@ class Service:
             ranks = ranks_from(self.priorities().items)
         except RoadwiseError:
             ranks = {}  # a workspace the framework cannot score: queues by status and deadline
+        record = self.roadmap_of_record()
+        planned = record.planned if record else ()
         return self._cached(
             "delivery",
-            lambda: forecast_delivery(ws, ranks, trials=self.trials, seed=ws.settings.seed),
+            lambda: forecast_delivery(
+                ws, ranks, trials=self.trials, seed=ws.settings.seed, planned=planned
+            ),
         )
+
+    def roadmap_of_record(self) -> Any:
+        """The stored roadmap every delivery forecast replays (``None``: the priority queue)."""
+        from roadwise.workspace import roadmap_of_record
+
+        ws = self.workspace()
+        return self._cached("roadmap_of_record", lambda: roadmap_of_record(self.store, ws))
 
     def count_forecasts(self) -> dict[str, Any]:
         """Per team: when its open items are done counting items, with measured calibration.

@@ -193,10 +193,12 @@ def make_backend(name: str = "lexical", model: str = DEFAULT_MODEL, seed: int = 
         return LexicalBackend(seed=seed)
     if name == "embedding":
         encoder = load_encoder(model)
+        fingerprint = model_fingerprint(resolve_model(model))
         folder = cache_folder()
         if folder is not None:
-            encoder = EmbeddingCache(encoder, folder, model_fingerprint(resolve_model(model)))
-        return EncoderBackend(encoder)
+            encoder = EmbeddingCache(encoder, folder, fingerprint)
+        identity = hashlib.sha256(fingerprint.encode()).hexdigest()
+        return EncoderBackend(encoder, identity=identity)
     raise RoadwiseError(
         f"unknown text backend '{name}'; use one of {', '.join(BACKENDS)}", field="backend"
     )

@@ -30,6 +30,18 @@ def item_document(item: Item, parent: Item | None = None) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def linkable_items(
+    items: Sequence[Item], all_items: Mapping[str, Item] | None = None
+) -> list[tuple[Item, str]]:
+    """The items texts can be linked to (all but dropped ones), each with its profile text."""
+    lookup = all_items or {i.key: i for i in items}
+    return [
+        (i, item_document(i, lookup.get(i.parent) if i.parent else None))
+        for i in items
+        if i.status != Status.DROPPED
+    ]
+
+
 @dataclass(frozen=True)
 class LinkCandidate:
     feedback: str
@@ -51,13 +63,11 @@ class Linker:
         confirmed_weight: float = 1.0,
         rejected_weight: float = 0.5,
     ) -> None:
-        self.items = [i for i in items if i.status != Status.DROPPED]
+        linkable = linkable_items(items, all_items)
+        self.items = [i for i, _ in linkable]
         self.keys = [i.key for i in self.items]
         self.backend = backend
-        lookup = all_items or {i.key: i for i in items}
-        documents = [
-            item_document(i, lookup.get(i.parent) if i.parent else None) for i in self.items
-        ]
+        documents = [document for _, document in linkable]
         profiles = backend.transform(documents) if documents else None
         confirmed_texts = confirmed_texts or {}
         rejected_texts = rejected_texts or {}
@@ -130,14 +140,28 @@ def suggest_links(
     ``known[feedback][item]`` is True (confirmed), False (rejected) or None (proposed earlier):
     decided pairs are not proposed again.
     """
-    known = known or {}
     indices, scores = linker.top(vectors, top_k)
+    return links_from_top(keys, linker.keys, indices, scores, threshold=threshold, known=known)
+
+
+def links_from_top(
+    keys: Sequence[str],
+    item_keys: Sequence[str],
+    indices: np.ndarray,
+    scores: np.ndarray,
+    *,
+    threshold: float,
+    known: Mapping[str, Mapping[str, bool | None]] | None = None,
+) -> tuple[dict[str, list[LinkCandidate]], list[LinkCandidate]]:
+    """:func:`suggest_links` from :meth:`Linker.top`'s result (kept between runs: the scores
+    do not depend on the threshold or on which pairs were decided)."""
+    known = known or {}
     candidates: dict[str, list[LinkCandidate]] = {}
     proposed: list[LinkCandidate] = []
     for row, key in enumerate(keys):
         decided = known.get(key, {})
         ranked = [
-            LinkCandidate(key, linker.keys[int(j)], round(float(s), 4))
+            LinkCandidate(key, item_keys[int(j)], round(float(s), 4))
             for j, s in zip(indices[row], scores[row], strict=True)
         ]
         candidates[key] = ranked

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 from roadwise.domain import Feedback, FeedbackLink, Workspace
@@ -19,13 +20,21 @@ from roadwise.engines.feedback.classify import (
     LABELS,
     FeedbackClassifier,
     LabelSuggestion,
+    Prediction,
     sentiment,
     suggest_labels,
 )
 from roadwise.engines.feedback.demand import Demand, compute_demand
 from roadwise.engines.feedback.duplicates import DuplicateGroups, find_duplicates
-from roadwise.engines.feedback.link import DEFAULT_THRESHOLDS, LinkCandidate, Linker, suggest_links
-from roadwise.engines.feedback.text import TextBackend
+from roadwise.engines.feedback.link import (
+    DEFAULT_THRESHOLDS,
+    LinkCandidate,
+    Linker,
+    linkable_items,
+    links_from_top,
+)
+from roadwise.engines.feedback.memo import Fingerprint, StepCache, remembered
+from roadwise.engines.feedback.text import Matrix, TextBackend
 from roadwise.engines.feedback.themes import (
     TEXTS_PER_THEME,
     FoundTheme,
@@ -151,42 +160,119 @@ def analyse_feedback(
     settings: FeedbackSettings | None = None,
     *,
     suggest: int = 0,
+    cache: StepCache | None = None,
 ) -> FeedbackAnalysis:
     """Run the feedback workflow over the workspace's feedback and backlog.
 
     The backend handed in decides the defaults that depend on it (the link threshold: cosines
     of embeddings run higher than TF-IDF ones), whatever ``settings.backend`` names.
+
+    With a ``cache``, the expensive steps (duplicates, kinds, sentiment, link scores, themes,
+    demand) are taken from it when everything they read is unchanged, and stored in it
+    otherwise; the result is the same either way. A backend that cannot say which model its
+    vectors come from (no ``cache_identity``) is never cached.
     """
     settings = settings or FeedbackSettings()
     if settings.backend != backend.name:
         settings = replace(settings, backend=backend.name)
+    identity = getattr(backend, "cache_identity", None)
+    if not isinstance(identity, str):
+        cache = None
     # The matrices here are small: a single BLAS thread is faster than two fighting over a
     # busy machine (measured: a 450-text SVD took 6 s with two threads, 0.1 s with one).
     with threadpool_limits(limits=1, user_api="blas"):
-        return _analyse(ws, backend, settings, suggest)
+        return _analyse(ws, backend, settings, suggest, cache, str(identity))
+
+
+@dataclass(frozen=True)
+class _Kinds:
+    prediction: Prediction
+    labels_used: int
+
+
+@dataclass(frozen=True)
+class _Sentiments:
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _TopItems:
+    """:meth:`Linker.top` for every text: item indices and scores, best first."""
+
+    items: tuple[str, ...]
+    indices: np.ndarray
+    scores: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Themes:
+    found: tuple[FoundTheme, ...]
+
+
+@dataclass(frozen=True)
+class _Demands:
+    demand: dict[str, Demand]
 
 
 def _analyse(
-    ws: Workspace, backend: TextBackend, settings: FeedbackSettings, suggest: int
+    ws: Workspace,
+    backend: TextBackend,
+    settings: FeedbackSettings,
+    suggest: int,
+    cache: StepCache | None,
+    identity: str,
 ) -> FeedbackAnalysis:
     feedback = list(ws.feedback)
     keys = [f.key for f in feedback]
     texts = [f.text for f in feedback]
     ratings = [f.rating for f in feedback]
     by_key = {f.key: f for f in feedback}
+    corpus = texts + [f"{i.title}\n{i.description}" for i in ws.items]
 
-    duplicates = find_duplicates(texts, threshold=settings.duplicate_threshold, seed=settings.seed)
-    backend.fit(texts + [f"{i.title}\n{i.description}" for i in ws.items])
-    vectors = backend.transform(texts) if texts else None
+    # Fingerprints of what the steps read; each step adds its own inputs and settings.
+    text_digest = Fingerprint().extend(texts).hexdigest()
+    rating_digest = Fingerprint().extend(ratings).hexdigest()
+    # The backend's vectors depend on the whole corpus it is fitted on (IDF weights).
+    corpus_digest = Fingerprint(identity).extend(corpus).hexdigest()
+
+    # The backend is fitted, and the texts turned into vectors, only if a step needs them:
+    # when every step is remembered, neither happens.
+    state: dict[str, Matrix] = {}
+
+    def fitted() -> TextBackend:
+        if "fitted" not in state:
+            backend.fit(corpus)
+            state["fitted"] = True
+        return backend
+
+    def vectors() -> Matrix:
+        if "vectors" not in state:
+            state["vectors"] = fitted().transform(texts)
+        return state["vectors"]
+
+    duplicates = remembered(
+        cache,
+        "duplicates",
+        Fingerprint("duplicates", text_digest, settings.duplicate_threshold, settings.seed),
+        lambda: find_duplicates(texts, threshold=settings.duplicate_threshold, seed=settings.seed),
+        DuplicateGroups,
+    )
 
     # --- kinds: people's labels are kept; the rest are predicted.
     user_rows = [i for i, f in enumerate(feedback) if f.label_source == "user" and f.label]
-    classifier = FeedbackClassifier(backend, seed=settings.seed).fit(
-        [texts[i] for i in user_rows],
-        [str(feedback[i].label) for i in user_rows],
-        [ratings[i] for i in user_rows],
-    )
-    prediction = classifier.predict(texts, ratings)
+
+    def classify() -> _Kinds:
+        classifier = FeedbackClassifier(fitted(), seed=settings.seed).fit(
+            [texts[i] for i in user_rows],
+            [str(feedback[i].label) for i in user_rows],
+            [ratings[i] for i in user_rows],
+        )
+        return _Kinds(classifier.predict(texts, ratings), classifier.labels_used)
+
+    kinds_key = Fingerprint("kinds", corpus_digest, rating_digest, settings.seed)
+    kinds_key.extend(part for i in user_rows for part in (i, str(feedback[i].label)))
+    kinds = remembered(cache, "kinds", kinds_key, classify, _Kinds)
+    prediction = kinds.prediction
     user_set = set(user_rows)
     labels: dict[str, str] = {}
     sources: dict[str, str] = {}
@@ -199,7 +285,13 @@ def _analyse(
             labels[key] = prediction.labels[i]
             sources[key] = "model" if prediction.learned else "rules"
             confidence[key] = round(float(best[i]), 3)
-    sentiment_labels, _ = sentiment(texts, ratings)
+    sentiment_labels = remembered(
+        cache,
+        "sentiment",
+        Fingerprint("sentiment", text_digest, rating_digest),
+        lambda: _Sentiments(tuple(sentiment(texts, ratings)[0])),
+        _Sentiments,
+    ).labels
     suggestions: list[LabelSuggestion] = []
     if suggest:
         suggestions = suggest_labels(
@@ -220,18 +312,36 @@ def _analyse(
                 confirmed.setdefault(link.item, []).append(f.text)
             elif link.confirmed is False:
                 rejected.setdefault(link.item, []).append(f.text)
-    linker = Linker(
-        ws.items,
-        backend,
-        all_items=ws.item_by_key,
-        confirmed_texts=confirmed,
-        rejected_texts=rejected,
+
+    def top_items() -> _TopItems:
+        linker = Linker(
+            ws.items,
+            fitted(),
+            all_items=ws.item_by_key,
+            confirmed_texts=confirmed,
+            rejected_texts=rejected,
+        )
+        indices, scores = linker.top(vectors(), settings.top_k)
+        return _TopItems(tuple(linker.keys), indices, scores)
+
+    # The scores read the item profiles, the texts people confirmed or rejected per item, and
+    # the texts (through the corpus); the threshold and the decided pairs apply afterwards.
+    links_key = Fingerprint("links", corpus_digest, settings.top_k)
+    links_key.extend(
+        part
+        for item, document in linkable_items(ws.items, ws.item_by_key)
+        for part in (item.key, document)
     )
+    for name, taught in (("confirmed", confirmed), ("rejected", rejected)):
+        links_key.add(name)
+        links_key.extend(part for item in sorted(taught) for part in (item, *taught[item]))
+        links_key.extend(len(taught[item]) for item in sorted(taught))
     candidates: dict[str, list[LinkCandidate]] = {}
     proposed: list[LinkCandidate] = []
-    if vectors is not None:
-        candidates, proposed = suggest_links(
-            keys, vectors, linker, threshold=settings.threshold, top_k=settings.top_k, known=known
+    if texts:
+        top = remembered(cache, "links", links_key, top_items, _TopItems)
+        candidates, proposed = links_from_top(
+            keys, top.items, top.indices, top.scores, threshold=settings.threshold, known=known
         )
     proposed_by_key = {c.feedback: c for c in proposed}
 
@@ -251,39 +361,39 @@ def _analyse(
 
     rolled_up = _rolled_up_groups(ws, links)
     evidence = _evidence(by_key, rolled_up, scores, labels, known)
-    item_demand = compute_demand(
-        rolled_up,
-        feedback,
-        ws.customers,
-        samples=settings.bootstrap_samples,
-        seed=settings.seed,
-    )
+    item_demand = _demand(rolled_up, ws, settings, cache)
 
     # --- themes: feature requests that no item covers yet.
     themes: list[ThemeSummary] = []
     unlinked = [i for i, key in enumerate(keys) if labels[key] == "feature" and key not in links]
-    if vectors is not None and unlinked:
+    if texts and unlinked:
         topics = [topic_text(t) for t in strip_boilerplate([texts[i] for i in unlinked])]
-        found = find_themes(
-            topics,
-            backend.transform(topics),
-            [feedback[i].date for i in unlinked],
-            as_of=ws.as_of,
-            all_dates=[f.date for f in feedback] if settings.trend_exposure == "volume" else None,
-            n_themes=settings.n_themes,
-            texts_per_theme=settings.texts_per_theme,
-            recent_days=settings.recent_days,
-            earlier_days=settings.earlier_days,
-            seed=settings.seed,
-        )
+        dates = [feedback[i].date for i in unlinked]
+        all_dates = [f.date for f in feedback] if settings.trend_exposure == "volume" else None
+
+        def themes_of() -> _Themes:
+            found = find_themes(
+                topics,
+                fitted().transform(topics),
+                dates,
+                as_of=ws.as_of,
+                all_dates=all_dates,
+                n_themes=settings.n_themes,
+                texts_per_theme=settings.texts_per_theme,
+                recent_days=settings.recent_days,
+                earlier_days=settings.earlier_days,
+                seed=settings.seed,
+            )
+            return _Themes(tuple(found))
+
+        themes_key = Fingerprint("themes", corpus_digest, ws.as_of.isoformat())
+        themes_key.add(settings.n_themes, settings.texts_per_theme, settings.recent_days)
+        themes_key.add(settings.earlier_days, settings.seed)
+        themes_key.extend(topics).extend(d.isoformat() for d in dates)
+        themes_key.extend(d.isoformat() for d in all_dates or []).add(all_dates is None)
+        found = remembered(cache, "themes", themes_key, themes_of, _Themes).found
         theme_groups = {t.key: [keys[unlinked[m]] for m in t.members] for t in found}
-        theme_demand = compute_demand(
-            theme_groups,
-            feedback,
-            ws.customers,
-            samples=settings.bootstrap_samples,
-            seed=settings.seed,
-        )
+        theme_demand = _demand(theme_groups, ws, settings, cache)
         themes = [
             ThemeSummary(
                 theme=t,
@@ -302,7 +412,7 @@ def _analyse(
         confidence=confidence,
         sentiments=dict(zip(keys, sentiment_labels, strict=True)),
         learned=prediction.learned,
-        labels_used=classifier.labels_used,
+        labels_used=kinds.labels_used,
         suggestions=tuple(suggestions),
         candidates=candidates,
         proposed=tuple(proposed),
@@ -312,6 +422,34 @@ def _analyse(
         themes=tuple(themes),
         settings=settings,
     )
+
+
+def _demand(
+    groups: Mapping[str, list[str]],
+    ws: Workspace,
+    settings: FeedbackSettings,
+    cache: StepCache | None,
+) -> dict[str, Demand]:
+    """:func:`compute_demand`, remembered under the groups, who gave each text and what each
+    customer pays (and the bootstrap's size and seed)."""
+    key = Fingerprint("demand", settings.bootstrap_samples, settings.seed)
+    key.extend(part for group, members in groups.items() for part in (group, len(members)))
+    key.extend(part for members in groups.values() for part in members)
+    key.extend(part for f in ws.feedback for part in (f.key, f.customer))
+    key.extend(part for c in ws.customers for part in (c.key, float(c.annual_revenue), c.segment))
+
+    def compute() -> _Demands:
+        return _Demands(
+            compute_demand(
+                groups,
+                ws.feedback,
+                ws.customers,
+                samples=settings.bootstrap_samples,
+                seed=settings.seed,
+            )
+        )
+
+    return remembered(cache, "demand", key, compute, _Demands).demand
 
 
 def _evidence(

@@ -56,6 +56,9 @@ class LexicalBackend:
         self._fit_sample = fit_sample
         self._seed = seed
         self._fitted = False
+        # What its vectors depend on besides the texts: results kept between runs are filed
+        # under it (see roadwise.engines.feedback.memo).
+        self.cache_identity = f"lexical|{n_features}|{fit_sample}|{seed}"
 
     def fit(self, texts: Sequence[str]) -> None:
         sample: Sequence[str] = texts
@@ -88,10 +91,19 @@ class EncoderBackend:
 
     name = "embedding"
 
-    def __init__(self, encoder: Any, batch_size: int = 64, memory_texts: int = 100_000) -> None:
+    def __init__(
+        self,
+        encoder: Any,
+        batch_size: int = 64,
+        memory_texts: int = 100_000,
+        identity: str | None = None,
+    ) -> None:
         if not hasattr(encoder, "encode"):
             raise TypeError("the encoder needs an encode(texts) method")
         self._encoder = encoder
+        # Which model's vectors these are (its weights' fingerprint): None for an encoder the
+        # caller did not name, whose results are then never kept between runs.
+        self.cache_identity = f"embedding|{identity}" if identity is not None else None
         self._batch_size = batch_size
         self._memory_texts = memory_texts
         self._known: dict[str, np.ndarray] = {}

@@ -60,6 +60,7 @@ def _settings(ws: Workspace, backend: str | None) -> Any:
 
 def _analyse(ws: Workspace, backend: str | None, suggest: int = 0) -> Any:
     from roadwise.engines.feedback import analyse_feedback
+    from roadwise.sources.analysis_cache import analysis_cache
     from roadwise.sources.text_models import make_backend
 
     settings = _settings(ws, backend)
@@ -67,7 +68,8 @@ def _analyse(ws: Workspace, backend: str | None, suggest: int = 0) -> Any:
         raise RoadwiseError("the workspace has no feedback yet; run `roadwise feedback import`")
     text_backend = make_backend(settings.backend, settings.model, settings.seed)
     with console.status(f"Analysing {len(ws.feedback):,} feedback texts ({settings.backend})…"):
-        return analyse_feedback(ws, text_backend, settings, suggest=suggest)
+        # Steps whose inputs are unchanged since an earlier command come from the cache.
+        return analyse_feedback(ws, text_backend, settings, suggest=suggest, cache=analysis_cache())
 
 
 def _pairs(values: list[str] | None, option: str) -> list[tuple[str, str]]:

@@ -223,6 +223,7 @@ class Service:
     def propose_links(self, actor: str) -> int:
         """Run the feedback linker and store its new proposals (decided links are kept)."""
         from roadwise.engines.feedback import FeedbackSettings, analyse_feedback, updated_feedback
+        from roadwise.sources.analysis_cache import analysis_cache
         from roadwise.sources.text_models import make_backend
 
         ws = self.workspace()
@@ -231,7 +232,8 @@ class Service:
         values = dict(ws.settings.extra.get("feedback") or {})
         settings = FeedbackSettings.from_mapping(values, seed=ws.settings.seed)
         backend = make_backend(settings.backend, settings.model, settings.seed)
-        analysis = analyse_feedback(ws, backend, settings)
+        # Steps whose inputs are unchanged since the last run come from the cache.
+        analysis = analyse_feedback(ws, backend, settings, cache=analysis_cache())
         updated = {f.key: f for f in updated_feedback(ws, analysis)}
 
         def write(current: Workspace) -> Workspace:

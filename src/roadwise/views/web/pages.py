@@ -730,7 +730,7 @@ def feedback_review(
 
 
 @router.get("/scenarios", response_class=HTMLResponse)
-def scenarios_page(request: Request, user: Viewer, compare: str = "") -> Response:
+def scenarios_page(request: Request, user: Viewer, compare: str = "", added: str = "") -> Response:
     from roadwise.engines.scenario import without_missing_items
 
     service = request.app.state.service
@@ -747,17 +747,110 @@ def scenarios_page(request: Request, user: Viewer, compare: str = "") -> Respons
         scenario = next((sc for sc in ws.scenarios if sc.key == compare), None)
         if scenario is not None:
             skipped = without_missing_items(ws, scenario)[1]
+    stored = next((sc for sc in ws.scenarios if sc.key == added), None)
     return render(
         request,
         "scenarios.html",
-        {
-            "ws": ws,
+        _scenarios_context(ws)
+        | {
             "comparison": comparison,
             "error": error,
-            "chosen": compare,
+            "chosen": compare or added,
             "skipped": skipped,
+            "added": stored,
         },
     )
+
+
+def _scenarios_context(ws: Workspace) -> dict[str, Any]:
+    return {
+        "ws": ws,
+        "comparison": None,
+        "error": None,
+        "chosen": "",
+        "skipped": (),
+        "added": None,
+        "form_error": None,
+        "form_field": None,
+        "draft": {"hire_count": "1"},
+    }
+
+
+# Where each kind of change is typed in the scenario form, as its errors name it.
+SCENARIO_FIELDS = {"key": "key", "set": "other changes", "remove": "drop", "hire": "hire"}
+
+
+@router.post("/scenarios", response_class=HTMLResponse)
+def scenario_add(
+    request: Request,
+    user: Editor,
+    csrf: Csrf,
+    key: Annotated[str, Form(max_length=100)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    description: Annotated[str, Form(max_length=2000)] = "",
+    drop: Annotated[str, Form(max_length=5000)] = "",
+    hire_team: Annotated[str, Form(max_length=100)] = "",
+    hire_count: Annotated[str, Form(max_length=10)] = "1",
+    hire_date: Annotated[str, Form(max_length=20)] = "",
+    changes: Annotated[str, Form(max_length=20000)] = "",
+) -> Response:
+    """Store a new scenario from the form: the same checks as ``roadwise scenario add``."""
+    from roadwise.views.scenario_changes import build_scenario, store_scenario
+
+    check_csrf(request, csrf)
+    ws = request.app.state.service.workspace()
+    draft = {
+        "key": key,
+        "name": name,
+        "description": description,
+        "drop": drop,
+        "hire_team": hire_team,
+        "hire_count": hire_count,
+        "hire_date": hire_date,
+        "changes": changes,
+    }
+    key = key.strip()
+    try:
+        if not key:
+            raise RoadwiseError("give the scenario a key, e.g. hire-platform", field="key")
+        if any(sc.key == key for sc in ws.scenarios):
+            raise RoadwiseError(
+                f"a scenario '{key}' exists already; choose another key", field="key"
+            )
+        hires = _hires_from_form(hire_team, hire_count, hire_date)
+        scenario = build_scenario(
+            ws,
+            key,
+            name=name.strip(),
+            description=description.strip(),
+            sets=[line.strip() for line in changes.splitlines() if line.strip()],
+            removes=[k for k in re.split(r"[\s,]+", drop) if k],
+            hires=hires,
+            fields=SCENARIO_FIELDS,
+        )
+        if not scenario.changes:
+            raise RoadwiseError(
+                "a scenario needs at least one change: hire, drop items or other changes",
+                field="hire",
+            )
+        store_scenario(request.app.state.store, scenario, actor=user.name)
+    except RoadwiseError as exc:
+        context = _scenarios_context(ws)
+        context |= {"form_error": str(exc), "form_field": exc.field, "draft": draft}
+        return render(request, "scenarios.html", context, status=422)
+    return RedirectResponse(f"/scenarios?{urlencode({'added': key})}", status_code=303)
+
+
+def _hires_from_form(team: str, count: str, date: str) -> list[str]:
+    """The form's hire boxes as ``TEAM[@DATE]`` once per person, as the CLI's ``--hire``."""
+    team, count, date = team.strip(), count.strip(), date.strip()
+    if not team:
+        if date:
+            raise RoadwiseError("choose the team the new people join", field="hire")
+        return []
+    if not count.isdigit() or not 1 <= int(count) <= 20:
+        raise RoadwiseError(f"'{count}' people: give a whole number from 1 to 20", field="hire")
+    return [f"{team}@{date}" if date else team] * int(count)
 
 
 # --------------------------------------------------------------------------- decisions, audit

@@ -1,0 +1,208 @@
+"""The web scenarios page: a form that stores a scenario as ``roadwise scenario add`` does."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from roadwise.sample import generate_sample
+from roadwise.views.cli import app as cli_app
+from roadwise.views.web import accounts, create_app
+from roadwise.workspace import open_store
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("web-scenarios") / "w.db"
+    store = open_store(path)
+    store.replace(generate_sample(seed=7))
+    accounts.add_user(store, "ed", PASSWORD, "editor")
+    accounts.add_user(store, "vic", PASSWORD, "viewer")
+    store.close()
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def app(db: str) -> Any:
+    return create_app(db, secret_key="test-secret")
+
+
+def csrf_of(page: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def text_of(page: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def logged_in(app: Any, name: str) -> Iterator[tuple[TestClient, str]]:
+    with TestClient(app) as c:
+        token = csrf_of(c.get("/login").text)
+        c.post(
+            "/login",
+            data={"csrf_token": token, "username": name, "password": PASSWORD, "next": "/"},
+        )
+        yield c, csrf_of(c.get("/scenarios").text)
+
+
+@pytest.fixture(scope="module")
+def editor(app: Any) -> Iterator[tuple[TestClient, str]]:
+    yield from logged_in(app, "ed")
+
+
+@pytest.fixture
+def viewer(app: Any) -> Iterator[tuple[TestClient, str]]:
+    yield from logged_in(app, "vic")
+
+
+def stored(app: Any, key: str) -> Any:
+    return next((s for s in app.state.service.workspace().scenarios if s.key == key), None)
+
+
+def alert_of(page: str) -> str:
+    match = re.search(r'id="scenario-error">(.*?)</p>', page, re.S)
+    assert match, "no error next to the form"
+    return text_of(match.group(1)).strip()
+
+
+def test_the_form_stores_what_the_cli_stores(editor: tuple[TestClient, str], app: Any) -> None:
+    client, token = editor
+    ws = app.state.service.workspace()
+    team = ws.teams[0]
+    dropped = [i.key for i in ws.open_items() if not ws.children(i.key)][:2]
+    leaf = next(i for i in ws.open_items() if i.estimate is not None and i.key not in dropped)
+    form = {
+        "csrf_token": token,
+        "key": "web-hire",
+        "name": "One more engineer",
+        "description": "tried from the web",
+        "hire_team": team.key,
+        "hire_count": "2",
+        "hire_date": "2027-01-04",
+        "drop": ", ".join(dropped),
+        "changes": f"item:{leaf.key}.estimate.likely=13\n\n",
+    }
+    r = client.post("/scenarios", data=form, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/scenarios?added=web-hire"
+    page = client.get(r.headers["location"]).text
+    assert "Scenario One more engineer (web-hire) stored with 5 changes" in text_of(page)
+    assert 'value="web-hire" selected' in page
+
+    scenario = stored(app, "web-hire")
+    assert (scenario.name, scenario.description) == ("One more engineer", "tried from the web")
+    changes = [(c.entity, c.key, c.action) for c in scenario.changes]
+    assert changes == [
+        ("item", leaf.key, "set"),
+        *[("item", key, "remove") for key in dropped],
+        ("person", team.key, "add"),
+        ("person", team.key, "add"),
+    ]
+    assert scenario.changes[0].value == 13 and scenario.changes[0].field == "estimate.likely"
+    assert [c.value["joins"] for c in scenario.changes[-2:]] == ["2027-01-04"] * 2
+    (entry, *_) = app.state.store.audit_entries(entity="scenario", key="web-hire")
+    assert entry.actor == "ed" and entry.action == "create"
+
+
+def test_the_form_and_the_cli_build_the_same_changes(
+    editor: tuple[TestClient, str], app: Any
+) -> None:
+    client, token = editor
+    ws = app.state.service.workspace()
+    team = ws.teams[-1]
+    keys = [i.key for i in ws.open_items() if not ws.children(i.key)][2:4]
+    r = client.post(
+        "/scenarios",
+        data={
+            "csrf_token": token,
+            "key": "from-web",
+            "hire_team": team.key,
+            "drop": " ".join(keys),
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    from_web = stored(app, "from-web")
+    cli = CliRunner().invoke(
+        cli_app,
+        ["scenario", "add", "from-cli", "--db", app.state.store.url, "--hire", team.key]
+        + [arg for key in keys for arg in ("--remove", key)],
+    )
+    assert cli.exit_code == 0, cli.output
+    from_cli = stored(app, "from-cli")
+    web_changes = from_web.model_dump()["changes"]
+    cli_changes = from_cli.model_dump()["changes"]
+    # Only the new person's key names the scenario it belongs to.
+    assert web_changes[-1]["value"].pop("key") == "from-web-hire-1"
+    assert cli_changes[-1]["value"].pop("key") == "from-cli-hire-1"
+    assert web_changes == cli_changes
+    assert [c["action"] for c in web_changes] == ["remove", "remove", "add"]
+    assert from_web.name == "from-web"  # the key, as the CLI names a scenario without --name
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "said"),
+    [
+        ({"key": "bad", "changes": "item:KW-1.estimate.likly=2"}, "other changes", "likly"),
+        ({"key": "bad", "changes": "item:NOPE.title=x"}, "other changes", "unknown item 'NOPE'"),
+        ({"key": "bad", "changes": "estimate=2"}, "other changes", "expected ENTITY:KEY.FIELD"),
+        ({"key": "bad", "drop": "NOPE-1"}, "drop", "'NOPE-1': no item or person has this key"),
+        ({"key": "bad", "hire_team": "nope"}, "hire", "unknown team 'nope'"),
+        ({"key": "bad", "hire_date": "2027-01-04"}, "hire", "choose the team"),
+        ({"key": "bad"}, "hire", "at least one change"),
+        ({"key": "a b", "drop": "KW-1"}, "key", "'a b' cannot be a scenario key"),
+        ({"key": "", "drop": "KW-1"}, "key", "give the scenario a key"),
+    ],
+)
+def test_a_wrong_form_says_what_is_wrong_beside_it_and_stores_nothing(
+    editor: tuple[TestClient, str], app: Any, form: dict[str, str], field: str, said: str
+) -> None:
+    client, token = editor
+    before = app.state.service.workspace().scenarios
+    r = client.post("/scenarios", data={"csrf_token": token, **form})
+    assert r.status_code == 422
+    message = alert_of(r.text)
+    assert message.startswith(f"field '{field}': ") and said in message
+    assert "items." not in message and "Traceback" not in r.text
+    # What was typed stays in the form to correct.
+    for name, value in form.items():
+        if value and name != "hire_team":
+            assert html.escape(value) in r.text
+    assert app.state.service.workspace().scenarios == before
+
+
+def test_an_existing_key_is_not_overwritten_from_the_web(
+    editor: tuple[TestClient, str], app: Any
+) -> None:
+    client, token = editor
+    item = next(i for i in app.state.service.workspace().open_items())
+    ok = client.post("/scenarios", data={"csrf_token": token, "key": "twice", "drop": item.key})
+    assert ok.status_code == 200  # followed to the page
+    again = client.post("/scenarios", data={"csrf_token": token, "key": "twice", "drop": "x"})
+    assert again.status_code == 422
+    assert "a scenario 'twice' exists already" in alert_of(again.text)
+
+
+def test_a_viewer_sees_no_form_and_cannot_post(viewer: tuple[TestClient, str], app: Any) -> None:
+    client, token = viewer
+    page = client.get("/scenarios").text
+    assert 'action="/scenarios#new-scenario"' not in page
+    item = next(i for i in app.state.service.workspace().open_items())
+    r = client.post("/scenarios", data={"csrf_token": token, "key": "v", "drop": item.key})
+    assert r.status_code == 403 and stored(app, "v") is None
+
+
+def test_the_form_needs_the_csrf_token(editor: tuple[TestClient, str], app: Any) -> None:
+    client, _ = editor
+    item = next(i for i in app.state.service.workspace().open_items())
+    r = client.post("/scenarios", data={"csrf_token": "forged", "key": "c", "drop": item.key})
+    assert r.status_code == 403 and stored(app, "c") is None

@@ -32,17 +32,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold
-from sklearn.preprocessing import normalize
 
 from roadwise.engines.feedback.text import TextBackend
+
+if TYPE_CHECKING:
+    from sklearn.linear_model import LogisticRegression
+
+# scikit-learn is imported where it is used: it takes about a second to import, and a
+# command whose analysis steps all come from the cache never needs it.
 
 LABELS: tuple[str, ...] = ("bug", "feature", "praise", "question", "other")
 """Feedback kinds, in the user's words: bug report, feature request, praise, question, other."""
@@ -245,6 +246,8 @@ class FeedbackClassifier:
         positive: str | None = None,
         seed: int = 0,
     ) -> None:
+        from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
         if positive is not None and positive not in LABELS:
             raise ValueError(f"unknown positive kind {positive!r}; use one of {', '.join(LABELS)}")
         self.backend = backend
@@ -333,6 +336,8 @@ class FeedbackClassifier:
             self._model = None
             self._nb = None
             return self
+        from sklearn.model_selection import StratifiedKFold
+
         features, presence, extras = self._features(texts, ratings, fit=True)
         # Only the columns the labelled texts use can get a weight; dropping the rest of the
         # million hashed features makes fitting take milliseconds instead of minutes.
@@ -381,6 +386,8 @@ class FeedbackClassifier:
         return self
 
     def _model_for(self, c: float) -> LogisticRegression:
+        from sklearn.linear_model import LogisticRegression
+
         return LogisticRegression(
             C=c, class_weight="balanced", max_iter=2000, random_state=self._seed
         )
@@ -393,6 +400,8 @@ class FeedbackClassifier:
     ) -> tuple[float, np.ndarray]:
         """The grid's C with the best macro-F1 over inner folds of the labelled texts, and the
         held-out probabilities at that C (columns: the sorted kinds)."""
+        from sklearn.metrics import f1_score
+
         kinds = np.unique(labels)
         best, best_score = self._c_grid[0], -1.0
         best_probabilities = np.zeros((len(labels), len(kinds)))
@@ -496,6 +505,8 @@ class _NbSvm:
     def _scaled(
         self, presence: list[sp.csr_matrix], extras: sp.csr_matrix, rows: np.ndarray | None, k: int
     ) -> sp.csr_matrix:
+        from sklearn.preprocessing import normalize
+
         blocks = []
         for block, columns, ratio in zip(presence, self._columns, self._ratios[k], strict=True):
             part = block[rows] if rows is not None else block
@@ -505,6 +516,8 @@ class _NbSvm:
         return sp.csr_matrix(sp.hstack(blocks))
 
     def fit(self, rows: np.ndarray, labels: np.ndarray) -> _NbSvm:
+        from sklearn.linear_model import LogisticRegression
+
         self.classes_ = np.unique(labels)
         self._columns = [np.unique(block[rows].indices) for block in self._presence]
         # Two kinds are one decision: a single model, the other kind's probability its mirror.

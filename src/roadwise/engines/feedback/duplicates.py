@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
-from sklearn.feature_extraction.text import HashingVectorizer
+
+# scikit-learn is imported where it is used: it takes about a second to import, and a
+# command whose analysis steps all come from the cache never needs it.
 
 _PRIME = np.uint64(4294967311)  # the first prime above 2**32: hashes fit uint32 after the modulo
 _SHINGLE_SPACE = 2**28
@@ -61,6 +62,8 @@ def minhash_signatures(
     rng = np.random.default_rng(seed)
     a = rng.integers(1, 2**32 - 1, size=num_perm, dtype=np.uint64)
     b = rng.integers(0, 2**32 - 1, size=num_perm, dtype=np.uint64)
+    from sklearn.feature_extraction.text import HashingVectorizer
+
     shingler = HashingVectorizer(
         n_features=_SHINGLE_SPACE,
         ngram_range=(1, 3),
@@ -133,6 +136,8 @@ def find_duplicates(
 def group_of(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Connected groups of ``n`` texts joined by pairs: each text's earliest group member."""
     graph = sp.coo_matrix((np.ones(len(left)), (left, right)), shape=(n, n))
+    from scipy.sparse.csgraph import connected_components
+
     _, component = connected_components(graph, directed=False)
     # The representative of a group is its earliest text, so results do not depend on labels.
     first = np.full(int(component.max()) + 1, n, dtype=np.int64)

@@ -9,12 +9,16 @@ so a dot product is a cosine similarity for both.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, runtime_checkable
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
-from sklearn.preprocessing import normalize
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
+# scikit-learn is imported where it is used: it takes about a second to import, and a
+# command whose analysis steps all come from the cache never needs it.
 
 # Rows are texts: a scipy CSR matrix (lexical) or a dense NumPy array (embeddings). SciPy's
 # sparse classes are untyped, so the alias is Any and the functions below check the kind.
@@ -44,15 +48,8 @@ class LexicalBackend:
     name = "lexical"
 
     def __init__(self, n_features: int = 2**20, fit_sample: int = 100_000, seed: int = 0) -> None:
-        self._hasher = HashingVectorizer(
-            n_features=n_features,
-            ngram_range=(1, 2),
-            alternate_sign=False,
-            norm=None,
-            strip_accents="unicode",
-            lowercase=True,
-        )
-        self._idf = TfidfTransformer(sublinear_tf=True)
+        self._n_features = n_features
+        self._models: tuple[HashingVectorizer, TfidfTransformer] | None = None
         self._fit_sample = fit_sample
         self._seed = seed
         self._fitted = False
@@ -60,23 +57,42 @@ class LexicalBackend:
         # under it (see roadwise.engines.feedback.memo).
         self.cache_identity = f"lexical|{n_features}|{fit_sample}|{seed}"
 
+    def _parts(self) -> tuple[HashingVectorizer, TfidfTransformer]:
+        if self._models is None:
+            from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
+            hasher = HashingVectorizer(
+                n_features=self._n_features,
+                ngram_range=(1, 2),
+                alternate_sign=False,
+                norm=None,
+                strip_accents="unicode",
+                lowercase=True,
+            )
+            self._models = (hasher, TfidfTransformer(sublinear_tf=True))
+        return self._models
+
     def fit(self, texts: Sequence[str]) -> None:
+        hasher, idf = self._parts()
         sample: Sequence[str] = texts
         if len(texts) > self._fit_sample:
             # IDF from a random sample is indistinguishable from the full corpus at this size.
             rng = np.random.default_rng(self._seed)
             picks = rng.choice(len(texts), size=self._fit_sample, replace=False)
             sample = [texts[int(i)] for i in np.sort(picks)]
-        self._idf.fit(self._hasher.transform(sample))
+        idf.fit(hasher.transform(sample))
         self._fitted = True
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        counts = self._hasher.transform(texts)
+        from sklearn.preprocessing import normalize
+
+        hasher, idf = self._parts()
+        counts = hasher.transform(texts)
         if not self._fitted:
             # Unfitted: plain sublinear TF, still normalised, so cosines remain meaningful.
             counts.data = 1.0 + np.log(counts.data)
             return sp.csr_matrix(normalize(counts))
-        return sp.csr_matrix(self._idf.transform(counts))
+        return sp.csr_matrix(idf.transform(counts))
 
 
 class EncoderBackend:
@@ -154,6 +170,8 @@ def stack(rows: Sequence[Matrix]) -> Matrix:
 def mean_row(matrix: Matrix) -> Matrix:
     """The normalised centroid of some rows (a 1-row matrix of the same kind)."""
     if sp.issparse(matrix):
+        from sklearn.preprocessing import normalize
+
         # Kept sparse: a dense centroid of 2**20 hashed features per item would add up fast.
         return sp.csr_matrix(normalize(sp.csr_matrix(matrix.mean(axis=0))))
     centre = np.asarray(matrix.mean(axis=0)).reshape(1, -1)

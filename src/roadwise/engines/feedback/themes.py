@@ -18,16 +18,15 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy import stats
-from sklearn.cluster import MiniBatchKMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.preprocessing import normalize
 
 from roadwise.engines.feedback.text import Matrix, cosine
+
+# scikit-learn and SciPy's statistics are imported where they are used: they take about a
+# second to import, and a command whose analysis steps all come from the cache never needs them.
 
 # How people ask, not what they ask for: removed before clustering so themes gather by topic
 # ("gantt chart") rather than by phrasing ("it would be great to have").
@@ -101,6 +100,8 @@ def rate_change(recent: int, earlier: int, recent_total: float, earlier_total: f
     if n == 0 or recent_total <= 0 or earlier_total <= 0:
         return RateTest(recent, earlier, int(recent_total), int(earlier_total), 1.0, 1.0, 1.0)
     share = recent_total / (recent_total + earlier_total)
+    from scipy import stats
+
     p_value = float(stats.binomtest(recent, n, share, alternative="greater").pvalue)
     # Half-count correction keeps the ratio finite when the earlier window is empty.
     ratio = ((recent + 0.5) / recent_total) / ((earlier + 0.5) / earlier_total)
@@ -180,7 +181,9 @@ class ThemeModel:
         self.n_themes = n_themes
         self._seed = seed
         self._dimensions = dimensions
-        self._svd: TruncatedSVD | None = None
+        from sklearn.cluster import MiniBatchKMeans
+
+        self._svd: Any = None  # a TruncatedSVD once fitted
         self._columns = np.zeros(0, dtype=np.int64)
         self._kmeans = MiniBatchKMeans(
             n_clusters=n_themes, random_state=seed, batch_size=2048, n_init=3
@@ -190,6 +193,9 @@ class ThemeModel:
         """The vectors the clustering works on (dense, normalised); fits the SVD on first use."""
         if not sp.issparse(vectors):
             return np.asarray(vectors)
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.preprocessing import normalize
+
         if self._svd is None:
             # Only the hashed features these texts use: the SVD's work grows with the width.
             self._columns = np.unique(sp.csr_matrix(vectors).indices)
@@ -224,6 +230,8 @@ def theme_words(
     texts: Sequence[str], assignment: np.ndarray, n_themes: int, top: int = 4
 ) -> list[list[str]]:
     """Characteristic words per theme by class-based TF-IDF (frequent here, rare elsewhere)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
     counter = CountVectorizer(
         stop_words="english", ngram_range=(1, 2), min_df=2, token_pattern=r"(?u)\b[a-zA-Z]{3,}\b"
     )

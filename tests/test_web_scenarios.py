@@ -206,3 +206,20 @@ def test_the_form_needs_the_csrf_token(editor: tuple[TestClient, str], app: Any)
     item = next(i for i in app.state.service.workspace().open_items())
     r = client.post("/scenarios", data={"csrf_token": "forged", "key": "c", "drop": item.key})
     assert r.status_code == 403 and stored(app, "c") is None
+
+
+def test_as_is_is_the_roadmap_pages_plan(editor: tuple[TestClient, str], app: Any) -> None:
+    """The comparison's "as is" column shows the dates the Roadmap page shows."""
+    client, token = editor
+    service = app.state.service
+    item = next(
+        i for i in service.workspace().open_items() if not service.workspace().children(i.key)
+    )
+    r = client.post("/scenarios", data={"csrf_token": token, "key": "same", "drop": item.key})
+    assert r.status_code == 200
+    comparison = service.compare_scenario("same")
+    roadmap = service.roadmap()
+    assert comparison.finish_a == roadmap.summary.finish
+    ends = {s.key: s.end for s in (*roadmap.items, *roadmap.rollups)}
+    assert {m.item: m.end_a for m in comparison.moves if m.end_a} == ends
+    assert item.key not in {m.item for m in comparison.moves if m.end_b}

@@ -190,3 +190,42 @@ def test_the_engine_is_deterministic_and_consistent() -> None:
     assert all(np.array_equal(same[k], finish[k]) for k in finish)
     assert ranks_from([]) == {}
     assert first.unit in ("points", "items")
+
+
+def test_a_stored_roadmap_is_what_the_pages_and_reports_replay(
+    tmp_path: Path, headers: dict[str, str]
+) -> None:
+    """Once `roadwise plan roadmap` stores a plan, the web app's dates follow its order, a
+    downloaded report gives the same dates, and the Roadmap page (which plans afresh) says so."""
+    from roadwise.engines.forecast.objectives import planned_leaves
+    from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+    from roadwise.views.cli.roadmap import save_roadmap
+
+    path = tmp_path / "r.db"
+    store = open_store(path)
+    ws = generate_sample(seed=7)
+    store.replace(ws)
+    accounts.add_user(store, "vic", PASSWORD, "viewer")
+    app = create_app(str(path), secret_key="test-secret")
+    app.state.service.trials = TRIALS
+    client = TestClient(app)
+    _login(client)
+    assert "This page plans afresh" not in client.get("/roadmap").text
+    before = app.state.service.delivery()
+    assert before.simulation.planned == ()
+
+    plan = plan_roadmap(ws, RoadmapOptions(time_limit=1.0, workers=2, baseline=False))
+    save_roadmap(store, "roadmap", plan)
+    after = app.state.service.delivery()  # the store changed: a fresh run
+    assert after.simulation.planned == planned_leaves(plan)
+    assert after.dates != before.dates
+    page = html.unescape(" ".join(client.get("/roadmap").text.split()))
+    assert "replay the stored roadmap 'roadmap' of" in page
+    service = app.state.service
+    report = gather(
+        service.workspace(),
+        {"roadmap_of_record": service.roadmap_of_record()},
+        trials=TRIALS,
+        steps=("priorities", "forecast"),
+    )
+    assert report.raw["delivery_forecast"].dates == after.dates

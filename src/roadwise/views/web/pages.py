@@ -592,6 +592,7 @@ def roadmap_page(request: Request, user: Viewer) -> Response:
             "span": span,
             "months": months,
             "names": {t.key: t.name for t in service.workspace().teams},
+            "of_record": service.roadmap_of_record(),
         },
     )
 

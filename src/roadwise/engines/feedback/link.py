@@ -158,11 +158,13 @@ def links_from_top(
     known = known or {}
     candidates: dict[str, list[LinkCandidate]] = {}
     proposed: list[LinkCandidate] = []
+    # Plain lists: iterating NumPy rows element by element is ten times slower.
+    index_rows, score_rows = np.asarray(indices).tolist(), np.asarray(scores).tolist()
     for row, key in enumerate(keys):
         decided = known.get(key, {})
         ranked = [
-            LinkCandidate(key, item_keys[int(j)], round(float(s), 4))
-            for j, s in zip(indices[row], scores[row], strict=True)
+            LinkCandidate(key, item_keys[j], round(s, 4))
+            for j, s in zip(index_rows[row], score_rows[row], strict=True)
         ]
         candidates[key] = ranked
         for candidate in ranked[:1]:

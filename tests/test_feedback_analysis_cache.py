@@ -136,6 +136,12 @@ def _edit_text(ws: Workspace) -> Workspace:
     return ws.copy_with(feedback=[*ws.feedback[:3], changed, *ws.feedback[4:]])
 
 
+def _rename_feedback(ws: Workspace) -> Workspace:
+    f = ws.feedback[5]
+    changed = f.model_copy(update={"key": f"{f.key}-renamed"})
+    return ws.copy_with(feedback=[*ws.feedback[:5], changed, *ws.feedback[6:]])
+
+
 def _rename_item(ws: Workspace) -> Workspace:
     items = list(ws.items)
     items[0] = items[0].model_copy(update={"title": items[0].title + " and calendar sync"})
@@ -167,6 +173,7 @@ def _new_customer_revenue(ws: Workspace) -> Workspace:
 
 CHANGES: dict[str, Callable[[Workspace], Workspace]] = {
     "a feedback text": _edit_text,
+    "a feedback id": _rename_feedback,
     "an item title": _rename_item,
     "a confirmed link": _confirm_link,
     "a label": _relabel,

@@ -230,10 +230,10 @@ def _analyse(
     corpus = texts + [f"{i.title}\n{i.description}" for i in ws.items]
 
     # Fingerprints of what the steps read; each step adds its own inputs and settings.
-    text_digest = Fingerprint().extend(texts).hexdigest()
+    text_digest = Fingerprint().extend(keys).extend(texts).hexdigest()
     rating_digest = Fingerprint().extend(ratings).hexdigest()
     # The backend's vectors depend on the whole corpus it is fitted on (IDF weights).
-    corpus_digest = Fingerprint(identity).extend(corpus).hexdigest()
+    corpus_digest = Fingerprint(identity, text_digest).extend(corpus[len(texts) :]).hexdigest()
 
     # The backend is fitted, and the texts turned into vectors, only if a step needs them:
     # when every step is remembered, neither happens.

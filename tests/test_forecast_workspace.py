@@ -163,10 +163,11 @@ def test_a_stored_roadmap_sets_the_order_and_work_it_lacks_comes_after() -> None
     assert list(queue.flows) == ["api", "web"]  # key order, not a set's order
     # The scheduler starts web's stories in the reverse order, and has not seen W-0 (added
     # since); it put A-4 on team web.
-    planned = tuple(
-        (f"W-{k}", "web", AS_OF + dt.timedelta(days=10 * (5 - k)), AS_OF + dt.timedelta(days=60))
-        for k in range(1, 5)
-    ) + (("A-4", "web", AS_OF + dt.timedelta(days=25), AS_OF + dt.timedelta(days=30)),)
+    late = AS_OF + dt.timedelta(days=60)
+    planned = (
+        *((f"W-{k}", "web", AS_OF + dt.timedelta(days=10 * (5 - k)), late) for k in range(1, 5)),
+        ("A-4", "web", AS_OF + dt.timedelta(days=25), AS_OF + dt.timedelta(days=30)),
+    )
     plan = QueueOrder(planned=planned)
     run = simulate_workspace(ws, plan, trials=TRIALS, seed=3)
     web = [i.key for i in run.items if i.team == "web"]

@@ -193,11 +193,13 @@ def estimate_in_unit(
     )
 
 
-def leaf_size(ws: Workspace, leaf: Item, unit: Unit) -> float:
+def leaf_size(ws: Workspace, leaf: Item, unit: Unit, team: str | None = None) -> float:
     """The likely size of a leaf in ``unit`` (1 when counting items or when not estimated)."""
-    # The team whose queue the leaf is in (its own or an ancestor's): the simulation converts
-    # person-days at that team's rate too, so the reported work is the simulated work.
-    estimate = estimate_in_unit(ws, leaf.estimate, ws.inherited(leaf, "team"), unit)
+    # The team whose queue the leaf is in (``team``, else its own or an ancestor's): the
+    # simulation converts person-days at that team's rate too, so the reported work is the
+    # simulated work.
+    owner = team or ws.inherited(leaf, "team")
+    estimate = estimate_in_unit(ws, leaf.estimate, owner, unit)
     return 1.0 if estimate is None else estimate.likely
 
 
@@ -277,7 +279,8 @@ def _queues(
             # The team the plan put the leaf on (the scheduler may choose one), else its own.
             team = plan[leaf.key][0] if leaf.key in plan else ws.inherited(leaf, "team")
             if leaf.is_open and team is not None:
-                queues[team].append(QueuedItem(deliverable.key, leaf, leaf_size(ws, leaf, unit)))
+                size = leaf_size(ws, leaf, unit, team)
+                queues[team].append(QueuedItem(deliverable.key, leaf, size))
     if plan:
         # A planned leaf is worked when the plan starts it; open work the plan does not hold
         # (added since) comes after, in queue order (the sort is stable).

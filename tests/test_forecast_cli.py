@@ -376,7 +376,7 @@ def test_roadmap_replays_the_stored_plan_order(workspace_db: str) -> None:
 
     text = runner.invoke(app, ["forecast", "roadmap", "--db", workspace_db, "--trials", "300"])
     words = " ".join(text.output.split())  # the console wraps long lines
-    assert "in the order of stored roadmap 'roadmap' of 2025-06-02 00:00" in words
+    assert "in the order of stored roadmap 'roadmap' of 2025-06-02 00:00 UTC" in words
     assert (
         "1 open item(s) are not in plan 'roadmap' and are worked after it, in priority order "
         "(S-5)" in words

@@ -31,7 +31,7 @@ class RoadmapOfRecord:
     not_in_plan: tuple[str, ...]
 
     def describe(self) -> str:
-        return f"stored roadmap '{self.key}' of {self.created:%Y-%m-%d %H:%M}"
+        return f"stored roadmap '{self.key}' of {self.created:%Y-%m-%d %H:%M} UTC"
 
 
 def roadmap_of_record(

@@ -93,7 +93,9 @@ def test_scenario_compare_reads_at_80_columns(db: str, monkeypatch: pytest.Monke
     lines = [x.rstrip() for x in result.output.splitlines()]
     assert all(len(x) <= 80 for x in lines), max(lines, key=len)
     base = next(x for x in lines if x.startswith("base "))
-    assert re.match(r"base +[\d,]+  \d{4}-\d\d-\d\d +\d+$", base), base
+    # Money as the reports write it ("about $13 million"), then the finish and late count.
+    money = r"(about )?\$[\d.,]+( million| billion)?"
+    assert re.match(rf"base +{money}  \d{{4}}-\d\d-\d\d +\d+$", base), base
     moved = int(re.search(r"What moved \((\d+) items\)", result.output)[1])
     rows = [x for x in lines if re.match(r"KW-\d+  ", x)]
     assert len(rows) == min(6, moved)

@@ -13,7 +13,7 @@ from gettext import gettext
 from typing import Any, TypeVar
 
 import typer
-import typer._click as click  # Typer vendors its own Click: its exceptions, not the click package's
+import typer._click as click  # Typer (>= 0.29, pinned) vendors its own Click: its errors
 from rich import box
 from rich.console import Console
 from rich.table import Table

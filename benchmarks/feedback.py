@@ -510,6 +510,7 @@ def themes(
     seeds: Sequence[int],
     texts_per_theme: int | None,
     log: Callable[[str], None],
+    strip_templates: Sequence[bool] = (True,),
 ) -> list[dict[str, Any]]:
     """Themes found in the sample product's unlinked requests against the topics it planted.
 
@@ -519,6 +520,8 @@ def themes(
     that are the main topic (>= 60 %) of some theme, rising topics found as the main topic of a
     theme flagged rising, and flagged themes that are not one of those (false alarms). Same
     protocol as the demo: 60 texts labelled by the "TPM", the rest classified and linked.
+    ``strip_templates`` lists the settings to run (False, True: without and with the removal
+    of words a source's templates repeat, in the same run on the same samples).
     """
     from collections import Counter
 
@@ -536,13 +539,16 @@ def themes(
 
     rising_topics = {t.name for t in catalog.TOPICS if t.rising}
     records = []
-    for name in backends:
+    for name, strip in [(b, s) for b in backends for s in strip_templates]:
         rows = []
+        label = f"{name}{'' if strip else ' (templates kept)'}"
         for seed in seeds:
             ws = generate_sample(seed=seed)
             prepared, _ = partly_labelled(ws, 60)
             extra = {"texts_per_theme": texts_per_theme} if texts_per_theme else {}
-            settings = FeedbackSettings(backend=name, bootstrap_samples=100, seed=seed, **extra)
+            settings = FeedbackSettings(
+                backend=name, bootstrap_samples=100, seed=seed, strip_templates=strip, **extra
+            )
             analysis = analyse_feedback(prepared, load(name, seed=seed), settings)
             text = {f.key: f.text for f in ws.feedback}
             pure = total = 0
@@ -571,20 +577,23 @@ def themes(
                 "rising_found": len(found_rising),
                 "false_rising": false_alarms,
                 "texts_per_theme": texts_per_theme,
+                "strip_templates": strip,
             }
             rows.append(row)
             log(
-                f"  {name:9} seed {seed:2}: {row['themes']:2} themes, purity {row['purity']:.2f}, "
+                f"  {label} seed {seed:2}: {row['themes']:2} themes, purity {row['purity']:.2f}, "
                 f"topics {len(main_topics)}/{len(catalog.TOPICS)}, rising found "
                 f"{len(found_rising)}/{len(rising_topics)}, false alarms {false_alarms}"
             )
-        log(
-            f"  {name:9} mean over {len(rows)} samples: purity "
-            f"{np.mean([r['purity'] for r in rows]):.2f}, topics "
-            f"{np.mean([r['topics_found'] for r in rows]):.1f}, rising found "
-            f"{np.mean([r['rising_found'] for r in rows]):.1f}, false alarms "
-            f"{np.mean([r['false_rising'] for r in rows]):.1f}"
-        )
+        for stat, average in (("mean", np.mean), ("median", np.median)):
+            log(
+                f"  {label} {stat} over {len(rows)} samples: themes "
+                f"{average([r['themes'] for r in rows]):.1f}, purity "
+                f"{average([r['purity'] for r in rows]):.2f}, topics "
+                f"{average([r['topics_found'] for r in rows]):.1f}, rising found "
+                f"{average([r['rising_found'] for r in rows]):.1f}, false alarms "
+                f"{average([r['false_rising'] for r in rows]):.1f}"
+            )
         records += rows
     return records
 
@@ -749,6 +758,11 @@ def main() -> None:
         help="themes part: roughly one theme per this many texts (default: the engine's)",
     )
     parser.add_argument(
+        "--strip-templates",
+        default="on",
+        help="themes part: on, off, or off,on (both in the same run, for a before/after)",
+    )
+    parser.add_argument(
         "--lr-only",
         action="store_true",
         help="the classifier without its NB-SVM half (logistic regression alone), for comparison",
@@ -814,7 +828,8 @@ def main() -> None:
     if "themes" in parts:
         log("== Themes in the sample product's unlinked requests, against its planted topics")
         seeds = [int(x) for x in args.theme_seeds.split(",") if x]
-        records += themes(backends, seeds, args.texts_per_theme, log)
+        strips = [{"on": True, "off": False}[x] for x in args.strip_templates.split(",") if x]
+        records += themes(backends, seeds, args.texts_per_theme, log, strips)
     if "throughput" in parts:
         log("== Throughput: classify + link + cluster + near-duplicate signatures, streamed")
         sizes = [int(s) for s in args.sizes.split(",") if s]

@@ -52,6 +52,8 @@ from roadwise.engines.feedback.themes import (
     choose_theme_count,
     find_themes,
     rate_change,
+    source_template_words,
+    theme_texts,
 )
 
 __all__ = [
@@ -93,7 +95,9 @@ __all__ = [
     "rate_change",
     "sentiment",
     "similar_pairs",
+    "source_template_words",
     "suggest_labels",
     "suggest_links",
+    "theme_texts",
     "updated_feedback",
 ]

@@ -39,8 +39,7 @@ from roadwise.engines.feedback.themes import (
     TEXTS_PER_THEME,
     FoundTheme,
     find_themes,
-    strip_boilerplate,
-    topic_text,
+    theme_texts,
 )
 
 
@@ -60,6 +59,9 @@ class FeedbackSettings:
     include_proposed: bool = True
     n_themes: int | None = None
     texts_per_theme: int = TEXTS_PER_THEME
+    # Drop the words a source's message templates repeat ("Call with …: they asked again
+    # about …") before clustering themes, so themes gather by want, not by kind of message.
+    strip_templates: bool = True
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -367,7 +369,11 @@ def _analyse(
     themes: list[ThemeSummary] = []
     unlinked = [i for i, key in enumerate(keys) if labels[key] == "feature" and key not in links]
     if texts and unlinked:
-        topics = [topic_text(t) for t in strip_boilerplate([texts[i] for i in unlinked])]
+        topics = theme_texts(
+            [texts[i] for i in unlinked],
+            [str(feedback[i].source) for i in unlinked],
+            strip_templates=settings.strip_templates,
+        )
         dates = [feedback[i].date for i in unlinked]
         all_dates = [f.date for f in feedback] if settings.trend_exposure == "volume" else None
 
@@ -388,7 +394,9 @@ def _analyse(
 
         themes_key = Fingerprint("themes", corpus_digest, ws.as_of.isoformat())
         themes_key.add(settings.n_themes, settings.texts_per_theme, settings.recent_days)
-        themes_key.add(settings.earlier_days, settings.seed)
+        # The texts clustered (``topics``) are in the key; the version names how they are
+        # prepared and named, which the texts alone do not show.
+        themes_key.add(settings.earlier_days, settings.seed, "themes-v2", settings.strip_templates)
         themes_key.extend(topics).extend(d.isoformat() for d in dates)
         themes_key.extend(d.isoformat() for d in all_dates or []).add(all_dates is None)
         found = remembered(cache, "themes", themes_key, themes_of, _Themes).found

@@ -72,6 +72,85 @@ def _norm(sentence: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", sentence.casefold()).split())
 
 
+_WORD = re.compile(r"\w+")
+
+
+def source_template_words(
+    texts: Sequence[str],
+    sources: Sequence[str],
+    *,
+    min_share: float = 0.1,
+    min_count: int = 5,
+    min_ratio: float = 5.0,
+) -> dict[str, frozenset[str]]:
+    """Per source, the words its message templates repeat: in at least ``min_share`` of that
+    source's texts (and ``min_count`` of them) and at least ``min_ratio`` times as common there
+    as in the other sources' texts.
+
+    Sales notes written as "Call with <customer>: they asked again about <want>. Renewal is
+    next quarter." share "call", "asked", "again", "renewal" whatever they ask for; TF-IDF
+    then finds two sales notes about different wants more alike than a sales note and a
+    support ticket about the same want, and themes gather by kind of message rather than by
+    topic. A word of a want is asked for through every channel, so it is about as common in
+    the other sources and stays. Needs texts from at least two sources to compare: with one
+    source nothing is removed.
+    """
+    by_source: dict[str, list[int]] = {}
+    for index, source in enumerate(sources):
+        by_source.setdefault(source, []).append(index)
+    if len(by_source) < 2:
+        return {}
+    words = [set(_WORD.findall(text.casefold())) for text in texts]
+    overall: dict[str, int] = {}
+    for found in words:
+        for word in found:
+            overall[word] = overall.get(word, 0) + 1
+    templates: dict[str, frozenset[str]] = {}
+    for source, members in by_source.items():
+        counts: dict[str, int] = {}
+        for index in members:
+            for word in words[index]:
+                counts[word] = counts.get(word, 0) + 1
+        n, others = len(members), len(texts) - len(members)
+        limit = max(min_count, min_share * n)
+        # Add-one smoothing: a word absent elsewhere is "rare there", not infinitely so.
+        picked = frozenset(
+            word
+            for word, count in counts.items()
+            if count >= limit
+            and count / n >= min_ratio * (overall[word] - count + 1) / (others + 1)
+        )
+        if picked:
+            templates[source] = picked
+    return templates
+
+
+def strip_source_templates(texts: Sequence[str], sources: Sequence[str]) -> list[str]:
+    """Texts without the words their source's templates repeat (see
+    :func:`source_template_words`); a text that would become empty is kept whole."""
+    templates = source_template_words(texts, sources)
+    out = []
+    for text, source in zip(texts, sources, strict=True):
+        drop = templates.get(source)
+        if not drop:
+            out.append(text)
+            continue
+        kept = [w for w in _WORD.findall(text) if w.casefold() not in drop]
+        out.append(" ".join(kept) if kept else text)
+    return out
+
+
+def theme_texts(
+    texts: Sequence[str], sources: Sequence[str], *, strip_templates: bool = True
+) -> list[str]:
+    """What themes are clustered and named on: each text without sentences many texts repeat
+    (:func:`strip_boilerplate`), request phrasing (:func:`topic_text`) and, with
+    ``strip_templates``, the words its source's templates repeat
+    (:func:`strip_source_templates`)."""
+    topics = [topic_text(t) for t in strip_boilerplate(texts)]
+    return strip_source_templates(topics, sources) if strip_templates else topics
+
+
 @dataclass(frozen=True)
 class RateTest:
     """Recent versus earlier arrival of one group of texts, relative to all feedback."""

@@ -156,3 +156,19 @@ def test_themes_and_demand_read_at_80_columns(db: str, monkeypatch: pytest.Monke
         if d["segments"]:
             top = next(iter(d["segments"]))
             assert any(x.startswith(f"{d['item']}  {top} ") for x in lines), d["item"]
+
+
+def test_money_in_the_tables_has_its_currency_first(db: str) -> None:
+    from roadwise.views.reports.wording import short_money
+
+    assert short_money(3_354_000, "USD", interval=(2_540_000, 4_250_000)) == "$3.35M (2.54–4.25M)"
+    assert short_money(835_200, "EUR") == "€835k"
+    assert short_money(900_000, "GBP", interval=(650_000, 1_200_000)) == "£900k (650k–1.2M)"
+    assert short_money(2_000_000, "CHF") == "CHF 2M"
+    demand = json.loads(invoke("feedback", "demand", "--db", db, "--json"))[:3]
+    out = invoke("feedback", "demand", "--db", db, "--top", "3")
+    for d in demand:
+        assert short_money(d["revenue"], "USD", interval=tuple(d["revenue_interval"])) in out
+    themes = json.loads(invoke("feedback", "themes", "--db", db, "--json"))
+    out = invoke("feedback", "themes", "--db", db)
+    assert all(short_money(t["revenue"], "USD") in out for t in themes)

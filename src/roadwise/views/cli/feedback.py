@@ -82,14 +82,6 @@ def _pairs(values: list[str] | None, option: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def _money(value: float) -> str:
-    if value >= 1e6:
-        return f"{value / 1e6:.1f}M"
-    if value >= 1e3:
-        return f"{value / 1e3:.0f}k"
-    return f"{value:.0f}"
-
-
 # --------------------------------------------------------------------------- import
 
 
@@ -436,7 +428,11 @@ def themes(
         _print_json(rows)
         return
     s = analysis.settings
-    console.print(themes_table(rows, s.recent_days, s.earlier_days, width=console.width))
+    console.print(
+        themes_table(
+            rows, s.recent_days, s.earlier_days, width=console.width, currency=ws.settings.currency
+        )
+    )
     per = "feedback text received" if s.trend_exposure == "volume" else "day"
     console.print(
         f"Rising: more texts per {per} in the last {s.recent_days} days than in the "
@@ -446,15 +442,24 @@ def themes(
 
 
 def themes_table(
-    rows: list[dict[str, Any]], recent_days: int, earlier_days: int, width: int
+    rows: list[dict[str, Any]],
+    recent_days: int,
+    earlier_days: int,
+    width: int,
+    currency: str = "USD",
 ) -> Group:
     """The themes as a table that fits ``width`` (80 columns included), numbers right-aligned,
     and under it the details of each theme: its whole name, the rate ratio, the adjusted
     p-value and the first quote (every quote is in ``--json``)."""
+    # Imported here: the reports package takes most of a second to import.
+    from roadwise.views.reports.wording import short_money
+
     table = compact_table("Themes in unlinked feature requests")
     table.add_column("theme")
     # Narrow count columns whose headers wrap ("last" over "56d"): the name gets the rest.
-    fixed = {"texts": 5, "customers": 9, "revenue": 7, f"last {recent_days}d": 5}
+    revenue = [short_money(row["revenue"], currency) for row in rows]
+    fixed = {"texts": 5, "customers": 9, "revenue": max([7, *map(len, revenue)])}
+    fixed[f"last {recent_days}d"] = 5
     fixed[f"{earlier_days}d before"] = 6
     name_width = max(12, width - 5 - sum(fixed.values()) - 6 - 2 * (len(fixed) + 2))
     table.add_column("name", max_width=name_width, overflow="ellipsis", no_wrap=True)
@@ -462,13 +467,13 @@ def themes_table(
         table.add_column(name, justify="right", width=size)
     table.add_column("trend")
     details = Text("Per theme: its words (× rate now vs before, adjusted p) and a quote:\n")
-    for row in rows:
+    for row, money in zip(rows, revenue, strict=True):
         table.add_row(
             row["theme"],
             clip(row["name"], name_width),
             f"{row['texts']:,}",
             f"{row['customers']:,}",
-            _money(row["revenue"]),
+            money,
             f"{row['recent']:,}",
             f"{row['earlier']:,}",
             Text("rising", style="bold green") if row["rising"] else "",
@@ -521,13 +526,19 @@ def demand(
             ]
         )
         return
+    from roadwise.views.reports.wording import short_money
+
     currency = ws.settings.currency
+    money = {d.key: short_money(d.revenue, currency, interval=d.revenue_interval) for d in ranked}
     table = compact_table(f"Items by revenue-weighted demand ({currency}/year of those asking)")
-    # The numbers take about 49 columns with the key; the title gets what is left.
-    title_width = max(16, min(40, console.width - 51))
+    revenue = "revenue (90% interval)"
+    # The key, the counts and the money take what they need; the title gets what is left.
+    keys = max([4, *(len(d.key) for d in ranked)])
+    spent = keys + len("texts") + len("customers") + max([len(revenue), *map(len, money.values())])
+    title_width = max(16, min(40, console.width - spent - 2 * 4))
     table.add_column("item", no_wrap=True)
     table.add_column("title", no_wrap=True)
-    for name in ("texts", "customers", "revenue", "90% interval"):
+    for name in ("texts", "customers", revenue):
         table.add_column(name, justify="right", no_wrap=True)
     # The segments go under the table, one line per item, so each row stays one line.
     segments = Text("Top segments by revenue of those asking:\n")
@@ -537,10 +548,9 @@ def demand(
             clip(ws.item_by_key[d.key].title, title_width),
             f"{d.mentions:,}",
             f"{d.reach:,}",
-            _money(d.revenue),
-            f"{_money(d.revenue_interval[0])}–{_money(d.revenue_interval[1])}",
+            money[d.key],
         )
-        top = ", ".join(f"{k} {_money(v)}" for k, v in list(d.segments.items())[:3])
+        top = ", ".join(f"{k} {short_money(v, currency)}" for k, v in list(d.segments.items())[:3])
         segments.append(f"{d.key}  ", style="bold")
         segments.append(clip(top, max(20, console.width - len(d.key) - 2)) + "\n")
     segments.rstrip()

@@ -21,6 +21,7 @@ def feedback(ctx: DemoContext) -> None:
         updated_feedback,
     )
     from roadwise.sample.feedback import partly_labelled
+    from roadwise.views.reports.wording import short_money
 
     ws = ctx.ws
     truth = {f.key: f.label for f in ws.feedback}
@@ -43,15 +44,13 @@ def feedback(ctx: DemoContext) -> None:
         f"{len(analysis.proposed):,} new links proposed."
     )
     table = Table("item", "title", "texts", "customers", "revenue/yr (90% interval)")
-    money = ws.settings.currency
     for d in analysis.top_items(5):
         table.add_row(
             d.key,
             clip(ws.item_by_key[d.key].title, 40),
             str(d.mentions),
             str(d.reach),
-            f"{d.revenue / 1e6:.2f}M ({d.revenue_interval[0] / 1e6:.2f}–"
-            f"{d.revenue_interval[1] / 1e6:.2f}M {money})",
+            short_money(d.revenue, ws.settings.currency, interval=d.revenue_interval),
         )
     ctx.console.print(table)
     rising = analysis.rising_themes

@@ -262,6 +262,41 @@ def say_money(value: float, currency: str = "USD") -> str:
     return f"{about}{amount} {currency.upper()}"
 
 
+_MONEY_UNITS = ((1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+
+def _short_amount(value: float) -> tuple[str, str]:
+    """The number (three significant digits) and its unit: (3.35, "M"), (835, "k")."""
+    size = abs(value)
+    scale, unit = next(((s, u) for s, u in _MONEY_UNITS if size >= s * 0.9995), (1.0, ""))
+    number = value / scale
+    # Three significant digits: 3.35M, 12.4M, 835k; below a thousand, whole units.
+    places = 0 if not unit or abs(number) >= 99.95 else 1 if abs(number) >= 9.995 else 2
+    text = f"{number:,.{places}f}"
+    if places:
+        text = text.rstrip("0").rstrip(".")
+    return text, unit
+
+
+def short_money(
+    value: float, currency: str = "USD", interval: tuple[float, float] | None = None
+) -> str:
+    """Money for a table cell, the currency first: '$3.35M', '€835k', '$3.35M (2.54–4.25M)'
+    with a 90% interval; 'CHF 3.35M' for a currency without a symbol. Three significant
+    digits, so two amounts a table compares still differ where they differ."""
+    symbol = _CURRENCY_SYMBOLS.get(currency.upper())
+    prefix = symbol if symbol else f"{currency.upper()} "
+    number, unit = _short_amount(value)
+    sign = "-" if number.startswith("-") else ""
+    text = f"{sign}{prefix}{number.removeprefix('-')}{unit}"
+    if interval is None:
+        return text
+    (low, low_unit), (high, high_unit) = (_short_amount(v) for v in interval)
+    # One unit written once when both ends share it: "(2.54–4.25M)", else "(650k–1.2M)".
+    low_end = low if low_unit == high_unit else f"{low}{low_unit}"
+    return f"{text} ({low_end}–{high}{high_unit})"
+
+
 def say_count(n: int, noun: str, plural: str | None = None) -> str:
     """'1 item', '12 items', '1,250 items' (exact: counts are not rounded)."""
     word = noun if n == 1 else (plural or _plural(noun))

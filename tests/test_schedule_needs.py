@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from roadwise.domain.model import (
     Deadline,
@@ -20,7 +23,9 @@ from roadwise.domain.model import (
     ValueInputs,
 )
 from roadwise.domain.workspace import Workspace
+from roadwise.engines.capacity import AddedPerson
 from roadwise.engines.schedule.needs import (
+    WhatItTakes,
     capacity_vs_demand,
     over_allocated,
     value_of_one_more_engineer,
@@ -28,6 +33,7 @@ from roadwise.engines.schedule.needs import (
 )
 from roadwise.engines.schedule.roadmap import (
     Commitment,
+    Roadmap,
     RoadmapOptions,
     plan_roadmap,
     sprint_plans,
@@ -236,11 +242,16 @@ def test_what_it_takes_stops_trying_teams_once_a_hire_meets_every_deadline(
         return plan_roadmap(ws, options)
 
     monkeypatch.setattr(needs, "plan_roadmap", counted)
-    takes = what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=0)
+    takes = what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=0, parallel=1)
     assert [(h.team, h.people) for h in takes.hires] == [("a", 1)]
     assert takes.late_after_hires == 0
-    # One hire trial (team a), then the scope-cut plan (no hires).
-    assert planned == [("a",), ()]
+    # The plan without a hire gets the hires' search, then one hire trial (team a), then the
+    # scope-cut plan (no hires).
+    assert planned == [(), ("a",), ()]
+    # Two at a time, a and b are tried together: the same answer.
+    planned.clear()
+    assert what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=0) == takes
+    assert sorted(planned) == [(), (), ("a",), ("b",)]
 
 
 def test_one_more_engineer_where_hard_deadlines_are_missed() -> None:
@@ -312,3 +323,83 @@ def test_what_it_takes_says_why_people_do_not_help() -> None:
     takes = what_it_takes(ws, plan_roadmap(ws, OPTIONS), OPTIONS, ramp_up_days=0)
     assert takes.late_after_hires > 0
     assert "waits for other open items it depends on" in takes.note
+
+
+def _hard_late(roadmap: Roadmap) -> tuple[int, int]:
+    late = [s for s in (*roadmap.items, *roadmap.rollups) if s.hard_deadline and s.late_days]
+    return len(late), sum(s.late_days for s in late)
+
+
+def _hired(takes: WhatItTakes) -> tuple[AddedPerson, ...]:
+    return tuple(
+        AddedPerson(team=h.team, joins=h.joins, ramp_up_days=h.ramp_up_days)
+        for h in takes.hires
+        for _ in range(h.people)
+    )
+
+
+def test_what_it_takes_by_local_search_gives_the_full_searches_answer() -> None:
+    """Two people short: the hire trials by local search from the plan without a hire come to
+    the answer a full search per trial gives, and a plan with those hires meets every
+    deadline with them hard."""
+    ws = Workspace(
+        name="two",
+        as_of=START,
+        teams=[_team("a", 1), _team("b", 1)],
+        items=_items(10, "a", deadline=START + dt.timedelta(days=13)),
+    )
+    quick = replace(OPTIONS, time_limit=1)  # the plans around the answer; the trials get 2 s
+    roadmap = plan_roadmap(ws, quick)
+    takes = what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=0, rounds=5)
+    assert takes.late_before >= 2
+    assert [(h.team, h.people) for h in takes.hires] == [("a", 2)]
+    assert takes.late_after_hires == 0 and takes.note == ""
+    full = what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=0, rounds=0)
+    assert (full.hires, full.late_after_hires) == (takes.hires, takes.late_after_hires)
+    hired = plan_roadmap(ws, replace(quick, added=_hired(takes)))
+    assert _hard_late(hired) == (0, 0)
+    assert not any("cannot all be met" in w for w in hired.warnings)
+    # One person fewer does not do it.
+    one = replace(quick, added=_hired(takes)[:1], soft_deadlines=True)
+    assert _hard_late(plan_roadmap(ws, one))[0] > 0
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    n=st.integers(5, 9),
+    due=st.integers(6, 20),
+    people=st.integers(1, 2),
+    ramp=st.sampled_from([0, 15]),
+)
+def test_what_it_takes_hires_never_leave_more_late_and_are_repeatable(
+    n: int, due: int, people: int, ramp: int
+) -> None:
+    ws = Workspace(
+        name="p",
+        as_of=START,
+        teams=[_team("a", people), _team("b", 1)],
+        items=_items(n, "a", deadline=START + dt.timedelta(days=due)),
+    )
+    roadmap = plan_roadmap(ws, OPTIONS)
+    takes = what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=ramp, rounds=3)
+    before = _hard_late(roadmap)
+    assert (takes.late_before, takes.late_days_before) == before
+    assert 0 <= takes.late_after_hires <= takes.late_before
+    event(f"late before: {bool(takes.late_before)}, hires: {bool(takes.hires)}")
+    if before == (0, 0):
+        assert takes.hires == ()
+    # The same inputs give the same answer, whether the trials run two at a time or not.
+    assert what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=ramp, rounds=3, parallel=1) == takes
+    if takes.hires:
+        # Each hire cut the late days: a plan with all of them leaves fewer than none does,
+        # and none late where the answer says so (deadlines hard, the full search).
+        hired = plan_roadmap(ws, replace(OPTIONS, added=_hired(takes), soft_deadlines=True))
+        assert _hard_late(hired)[1] < before[1]
+        if takes.late_after_hires == 0:
+            hard = plan_roadmap(ws, replace(OPTIONS, added=_hired(takes)))
+            assert _hard_late(hard) == (0, 0)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -192,6 +193,49 @@ def _late(roadmap: Roadmap) -> tuple[int, int]:
     return len(late), sum(s.late_days for s in late)
 
 
+def _what_if_search(
+    ws: Workspace, roadmap: Roadmap, options: RoadmapOptions, rounds: int, improved: bool
+) -> tuple[RoadmapOptions, Roadmap]:
+    """The options every plan with a hire is re-planned with, and the plan without a hire
+    that had the same search (see :func:`value_of_one_more_engineer`)."""
+    quick = replace(
+        options,
+        baseline=False,
+        explain=False,
+        warm_start=roadmap.placements,
+        improve_rounds=rounds,
+        # A plan that misses a hard deadline is no valid start for the local search under
+        # hard deadlines, and re-planning could only miss them too: plan with them as targets.
+        soft_deadlines=options.soft_deadlines or _late(roadmap)[0] > 0,
+    )
+    before = roadmap
+    if rounds > 0:
+        # Only a plan the local search found has had the search the hires get.
+        if not (improved and roadmap.summary.method == "cp-sat-lns"):
+            before = plan_roadmap(ws, quick)
+        quick = replace(quick, warm_start=before.placements)
+    return quick, before
+
+
+def _replan_with(
+    ws: Workspace,
+    quick: RoadmapOptions,
+    hires: Sequence[tuple[AddedPerson, ...]],
+    parallel: int,
+) -> list[Roadmap]:
+    """One plan per set of ``hires`` (on top of ``quick.added``), ``parallel`` at a time
+    where they are local searches (each runs on one core), in the order given."""
+
+    def replan(added: tuple[AddedPerson, ...]) -> Roadmap:
+        return plan_roadmap(ws, replace(quick, added=(*quick.added, *added)))
+
+    if parallel > 1 and quick.improve_rounds > 0 and len(hires) > 1:
+        # The searches are independent and CP-SAT leaves Python while it searches.
+        with ThreadPoolExecutor(max_workers=min(parallel, len(hires))) as pool:
+            return list(pool.map(replan, hires))
+    return [replan(added) for added in hires]
+
+
 def _why_people_do_not_help(
     ws: Workspace, roadmap: Roadmap, joins: dt.date, ramp_up_days: int
 ) -> str:
@@ -223,33 +267,55 @@ def what_it_takes(
     joins: dt.date | None = None,
     ramp_up_days: int = 30,
     max_hires: int = 6,
+    rounds: int = WHAT_IF_ROUNDS,
+    parallel: int = 2,
+    improved: bool = False,
 ) -> WhatItTakes:
     """Fewest added people (greedy, one at a time, to the team that cuts lateness most) and
     the least-effort scope cut (exact: optional items in the CP-SAT model) that meet every
-    hard deadline."""
+    hard deadline.
+
+    Every plan with a hire is re-planned as in :func:`value_of_one_more_engineer` (same
+    ``rounds``, ``parallel`` and ``improved``): deadlines as targets, ``rounds`` rounds of
+    large-neighbourhood search from the plan without the hire (``roadmap`` improved by the
+    same rounds, so a hire is only credited with what the hire does), and each greedy step from
+    the plan its last hire chose (still valid with one more person). The teams of one step are
+    tried ``parallel`` at a time, in order, stopping after the batch where one meets every
+    deadline; the first of the best wins, so the answer is the one trying them one by one
+    gives, and the rounds are deterministic: the same on any machine load. ``rounds=0``: a
+    full CP-SAT search for ``options.time_limit`` per trial. The scope cut is always the full
+    search (it is exact)."""
     count, days = _late(roadmap)
     if count == 0:
         return WhatItTakes(0, 0, (), 0, (), 0.0, True, "every hard deadline is met")
     joins = joins or roadmap.start
-    quick = replace(options, baseline=False, explain=False, soft_deadlines=True)
+    quick, before = _what_if_search(ws, roadmap, options, rounds, improved)
     teams = [t.team for t in roadmap.calendar.teams]
     added: list[AddedPerson] = []
-    current = (count, days)
-    for _ in range(max_hires):
-        best: tuple[tuple[int, int], str] | None = None
-        for team in teams:
-            trial = (*added, AddedPerson(team=team, joins=joins, ramp_up_days=ramp_up_days))
-            plan = plan_roadmap(ws, replace(quick, added=tuple(options.added) + trial))
-            result = _late(plan)
-            if best is None or (result[1], result[0]) < (best[0][1], best[0][0]):
-                best = (result, team)
-            if result == (0, 0):
+    current = _late(before)
+    for _ in range(max_hires if current[0] else 0):
+        best: tuple[tuple[int, int], str, Roadmap] | None = None
+        step = max(1, parallel if rounds > 0 else 1)
+        for first in range(0, len(teams), step):
+            batch = teams[first : first + step]
+            trials = [
+                (*added, AddedPerson(team=team, joins=joins, ramp_up_days=ramp_up_days))
+                for team in batch
+            ]
+            plans = _replan_with(ws, quick, trials, parallel)
+            for team, plan in zip(batch, plans, strict=True):
+                result = _late(plan)
+                if best is None or (result[1], result[0]) < (best[0][1], best[0][0]):
+                    best = (result, team, plan)
+            if best is not None and best[0] == (0, 0):
                 break  # every deadline met: no later team can do better, and ties go first
         assert best is not None
         if best[0][1] >= current[1]:
             break  # one more person anywhere does not help: capacity is not the constraint
         added.append(AddedPerson(team=best[1], joins=joins, ramp_up_days=ramp_up_days))
         current = best[0]
+        if rounds > 0:
+            quick = replace(quick, warm_start=best[2].placements)
         if current[0] == 0:
             break
     counts: dict[str, int] = defaultdict(int)
@@ -271,6 +337,8 @@ def what_it_takes(
     effort = {s.key: s.effort_days for s in roadmap.items}
     cut_count, _ = _late(cut_plan)
     note = _why_people_do_not_help(ws, roadmap, joins, ramp_up_days) if current[0] > 0 else ""
+    if not added and current[0] == 0:
+        note = "the plan's local search meets every hard deadline without a hire"
     return WhatItTakes(
         late_before=count,
         late_days_before=days,
@@ -322,34 +390,14 @@ def value_of_one_more_engineer(
     against ``roadmap`` as it is. Plans are re-planned ``parallel`` at a time (each search
     runs on one core)."""
     joins = joins or roadmap.start
-    quick = replace(
-        options,
-        baseline=False,
-        explain=False,
-        warm_start=roadmap.placements,
-        improve_rounds=rounds,
-        # A plan that misses a hard deadline is no valid start for the local search under
-        # hard deadlines, and re-planning could only miss them too: plan with them as targets.
-        soft_deadlines=options.soft_deadlines or _late(roadmap)[0] > 0,
-    )
-    before = roadmap
-    if rounds > 0:
-        # Only a plan the local search found has had the search the hires get.
-        if not (improved and roadmap.summary.method == "cp-sat-lns"):
-            before = plan_roadmap(ws, quick)
-        quick = replace(quick, warm_start=before.placements)
-
-    def replan(team: str) -> Roadmap:
-        hire = AddedPerson(team=team, joins=joins, ramp_up_days=ramp_up_days)
-        return plan_roadmap(ws, replace(quick, added=(*options.added, hire)))
-
+    quick, before = _what_if_search(ws, roadmap, options, rounds, improved)
     teams = [t.team for t in roadmap.calendar.teams]
-    if parallel > 1 and rounds > 0 and len(teams) > 1:
-        # The searches are independent and CP-SAT leaves Python while it searches.
-        with ThreadPoolExecutor(max_workers=min(parallel, len(teams))) as pool:
-            plans = list(pool.map(replan, teams))
-    else:
-        plans = [replan(team) for team in teams]
+    plans = _replan_with(
+        ws,
+        quick,
+        [(AddedPerson(team=team, joins=joins, ramp_up_days=ramp_up_days),) for team in teams],
+        parallel,
+    )
     out = [
         EngineerValue(team, before.summary.cost_of_delay, plan.summary.cost_of_delay)
         for team, plan in zip(teams, plans, strict=True)

@@ -505,7 +505,7 @@ def capacity_command(
     values: list[Any] = []
     if what_if:
         values = value_of_one_more_engineer(ws, roadmap, options, improved=True)
-        takes = what_it_takes(ws, roadmap, options)
+        takes = what_it_takes(ws, roadmap, options, improved=True)
         extra = {
             "one_more_engineer": [
                 {

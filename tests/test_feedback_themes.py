@@ -115,6 +115,22 @@ def test_template_words_are_found_per_source_and_the_wants_are_kept() -> None:
     )
 
 
+def test_a_want_that_lands_unevenly_by_chance_in_a_small_source_keeps_its_words() -> None:
+    # 5 of 40 app reviews ask for French, against 4 of 300 other texts: more than five times as
+    # common there, in more than 10% of them, but the kind of unevenness chance gives some
+    # want in some small source; the reviews' own template word is far beyond chance.
+    others = ["gantt chart", "dark mode", "whatsapp intake", "laptop inventory"]
+    reviews = [f"Decent, but needs {others[i % 4]}." for i in range(35)]
+    reviews += ["Decent, but needs a french interface."] * 5
+    rest = [f"Please add {others[i % 4]}." for i in range(296)]
+    rest += ["Please add a french interface."] * 4
+    texts = reviews + rest
+    sources = ["app_review"] * 40 + ["support"] * 150 + ["survey"] * 150
+    templates = source_template_words(texts, sources)
+    assert "decent" in templates["app_review"]
+    assert "french" not in set().union(*templates.values())
+
+
 def test_one_source_alone_has_nothing_to_compare_with() -> None:
     texts = [f"Call with Acme: they asked again about {w[0]}." for w in WANTS] * 4
     assert source_template_words(texts, ["sales"] * len(texts)) == {}

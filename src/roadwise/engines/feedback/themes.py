@@ -1,9 +1,11 @@
 """Themes: feature requests no backlog item covers, clustered, named and tested for a rise.
 
-Unlinked feature requests are clustered with mini-batch k-means on the backend's vectors (it
-takes sparse TF-IDF and dense embeddings alike, and fits a million texts chunk by chunk). Each
-theme is named by its most characteristic words (class-based TF-IDF: words frequent in the
-theme and rare in the others) and shown with the quotes closest to its centre.
+Unlinked feature requests, without request phrasing, recurring sentences and the words their
+source's templates repeat (:func:`theme_texts`), are clustered with mini-batch k-means on the
+backend's vectors (it takes sparse TF-IDF and dense embeddings alike, and fits a million texts
+chunk by chunk). Each theme is named by its most characteristic words (class-based TF-IDF:
+words frequent in the theme and rare in the others) and shown with the quotes closest to its
+centre.
 
 A theme is *rising* when its arrival rate grew: the count in the recent window is compared with
 the earlier window by the exact conditional (binomial) test of two Poisson rates, with the

@@ -293,24 +293,32 @@ def what_it_takes(
     teams = [t.team for t in roadmap.calendar.teams]
     added: list[AddedPerson] = []
     current = _late(before)
-    for _ in range(max_hires if current[0] else 0):
+    step = max(1, parallel if rounds > 0 else 1)
+    for k in range(max_hires if current[0] else 0):
+        # After a hire the plan it chose starts the next trials; without another hire it gets
+        # the same rounds from there too (``None`` first), so the next hire is credited only
+        # with what the person adds, not with rounds the plan had not had yet.
+        entries: list[str | None] = [None] if rounds > 0 and k > 0 else []
+        entries += teams
         best: tuple[tuple[int, int], str, Roadmap] | None = None
-        step = max(1, parallel if rounds > 0 else 1)
-        for first in range(0, len(teams), step):
-            batch = teams[first : first + step]
+        for first in range(0, len(entries), step):
+            batch = entries[first : first + step]
             trials = [
-                (*added, AddedPerson(team=team, joins=joins, ramp_up_days=ramp_up_days))
-                for team in batch
+                tuple(added)
+                if t is None
+                else (*added, AddedPerson(team=t, joins=joins, ramp_up_days=ramp_up_days))
+                for t in batch
             ]
             plans = _replan_with(ws, quick, trials, parallel)
             for team, plan in zip(batch, plans, strict=True):
                 result = _late(plan)
-                if best is None or (result[1], result[0]) < (best[0][1], best[0][0]):
+                if team is None:
+                    current = result
+                elif best is None or (result[1], result[0]) < (best[0][1], best[0][0]):
                     best = (result, team, plan)
-            if best is not None and best[0] == (0, 0):
+            if current == (0, 0) or (best is not None and best[0] == (0, 0)):
                 break  # every deadline met: no later team can do better, and ties go first
-        assert best is not None
-        if best[0][1] >= current[1]:
+        if best is None or best[0][1] >= current[1]:
             break  # one more person anywhere does not help: capacity is not the constraint
         added.append(AddedPerson(team=best[1], joins=joins, ramp_up_days=ramp_up_days))
         current = best[0]

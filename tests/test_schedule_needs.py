@@ -338,10 +338,14 @@ def _hired(takes: WhatItTakes) -> tuple[AddedPerson, ...]:
     )
 
 
-def test_what_it_takes_by_local_search_gives_the_full_searches_answer() -> None:
+def test_what_it_takes_by_local_search_gives_the_full_searches_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Two people short: the hire trials by local search from the plan without a hire come to
     the answer a full search per trial gives, and a plan with those hires meets every
     deadline with them hard."""
+    import roadwise.engines.schedule.needs as needs
+
     ws = Workspace(
         name="two",
         as_of=START,
@@ -350,7 +354,20 @@ def test_what_it_takes_by_local_search_gives_the_full_searches_answer() -> None:
     )
     quick = replace(OPTIONS, time_limit=1)  # the plans around the answer; the trials get 2 s
     roadmap = plan_roadmap(ws, quick)
-    takes = what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=0, rounds=5)
+    planned: list[tuple[str, ...]] = []
+
+    def counted(ws: Workspace, options: RoadmapOptions) -> Roadmap:
+        planned.append(tuple(a.team for a in options.added))
+        return plan_roadmap(ws, options)
+
+    monkeypatch.setattr(needs, "plan_roadmap", counted)
+    takes = what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=0, rounds=5, parallel=1)
+    monkeypatch.undo()
+    # Without a hire, then a and b; after the hire on a, the plan with it and no other is
+    # re-planned too (the same rounds as the next trial), then the second hire on a meets
+    # every deadline; last the scope cut.
+    assert planned == [(), ("a",), ("b",), ("a",), ("a", "a"), ()]
+    assert what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=0, rounds=5) == takes
     assert takes.late_before >= 2
     assert [(h.team, h.people) for h in takes.hires] == [("a", 2)]
     assert takes.late_after_hires == 0 and takes.note == ""

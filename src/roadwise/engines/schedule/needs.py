@@ -278,13 +278,15 @@ def what_it_takes(
     Every plan with a hire is re-planned as in :func:`value_of_one_more_engineer` (same
     ``rounds``, ``parallel`` and ``improved``): deadlines as targets, ``rounds`` rounds of
     large-neighbourhood search from the plan without the hire (``roadmap`` improved by the
-    same rounds, so a hire is only credited with what the hire does), and each greedy step from
-    the plan its last hire chose (still valid with one more person). The teams of one step are
-    tried ``parallel`` at a time, in order, stopping after the batch where one meets every
-    deadline; the first of the best wins, so the answer is the one trying them one by one
-    gives, and the rounds are deterministic: the same on any machine load. ``rounds=0``: a
-    full CP-SAT search for ``options.time_limit`` per trial. The scope cut is always the full
-    search (it is exact)."""
+    same rounds, so a hire is only credited with what the hire does), and each later greedy
+    step from the plan its last hire chose (still valid with one more person), which gets the
+    same rounds without another hire to compare with. The teams of one step are tried
+    ``parallel`` at a time, in order, stopping after the batch where one meets every deadline;
+    the first of the best wins, so the answer is the one trying them one by one gives, and the
+    rounds are deterministic: the same on any machine load. The answer is what that search
+    finds: where it cannot reach a plan a full search reaches with fewer people, it can ask
+    for one more (docs/benchmarks.md). ``rounds=0``: a full CP-SAT search for
+    ``options.time_limit`` per trial. The scope cut is always the full search (it is exact)."""
     count, days = _late(roadmap)
     if count == 0:
         return WhatItTakes(0, 0, (), 0, (), 0.0, True, "every hard deadline is met")

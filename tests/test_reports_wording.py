@@ -55,6 +55,10 @@ def test_numbers_as_a_person_says_them() -> None:
     assert say_money(1_234_567, "USD") == "about $1.2 million"
     assert say_money(450_000, "EUR") == "€450,000"
     assert say_money(12_300, "CHF") == "about 12,000 CHF"
+    # a loss: the sign goes before the symbol
+    assert say_money(-1_234_567, "USD") == "about -$1.2 million"
+    assert say_money(-450_000, "EUR") == "-€450,000"
+    assert say_money(-12_300, "CHF") == "about -12,000 CHF"
 
 
 def test_durations_counts_and_sentences() -> None:

@@ -252,14 +252,18 @@ def say_chance(share: float) -> str:
 
 
 def say_money(value: float, currency: str = "USD") -> str:
-    """'about $1.2 million', 'about €450,000' (the currency code when there is no symbol)."""
+    """'about $1.2 million', 'about €450,000', 'about -$80,000' (the currency code when there
+    is no symbol)."""
     words = say_number(value, exact_below=0)
     symbol = _CURRENCY_SYMBOLS.get(currency.upper())
     about = "about " if words.startswith("about ") else ""
     amount = words.removeprefix("about ")
+    # A loss reads "-$1.2 million", the sign before the symbol as people write it.
+    sign = "-" if amount.startswith("-") else ""
+    amount = amount.removeprefix("-")
     if symbol:
-        return f"{about}{symbol}{amount}"
-    return f"{about}{amount} {currency.upper()}"
+        return f"{about}{sign}{symbol}{amount}"
+    return f"{about}{sign}{amount} {currency.upper()}"
 
 
 _MONEY_UNITS = ((1e9, "B"), (1e6, "M"), (1e3, "k"))

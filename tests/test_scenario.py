@@ -178,9 +178,12 @@ def test_compare_adds_only_money_into_the_cost_of_delay_and_names_the_rest() -> 
         expected = sum(money[s.key] * s.end_day / 5.0 for s in plan.items if s.key in money)
         assert total == pytest.approx(expected, abs=0.01)
         d = plan.item("D")
-        # The plan itself still weighs D by its WSJF sum; the money total does not add it.
+        # The plan itself still weighs D by its WSJF sum; the money total does not add it, and
+        # the plan's own summary keeps it apart, in relative units.
         assert d.cost_of_delay == 16
-        assert plan.summary.cost_of_delay == pytest.approx(total + 16 * d.end_day / 5.0, abs=0.02)
+        assert plan.summary.cost_of_delay == pytest.approx(total, abs=0.01)
+        assert plan.summary.without_money == ("D",)
+        assert plan.summary.cost_of_delay_relative == pytest.approx(16 * d.end_day / 5.0, abs=0.01)
 
 
 def test_compare_with_money_everywhere_leaves_nothing_out() -> None:

@@ -210,6 +210,7 @@ def test_one_more_engineer_reads_as_a_sentence_in_money() -> None:
     numbers after the team names)."""
     from roadwise.engines.schedule.needs import value_of_one_more_engineer
     from roadwise.views.cli.roadmap import one_more_engineer_sentence
+    from roadwise.views.reports.wording import say_money
 
     ws = _short_of_capacity()
     roadmap = plan_roadmap(ws, OPTIONS)
@@ -221,7 +222,8 @@ def test_one_more_engineer_reads_as_a_sentence_in_money() -> None:
     saves = {v.team: v.saving for v in values}
     # Team a is short of people; team b has nothing it could take on.
     assert saves["a"] > 0 and saves["b"] == 0
-    assert f"a {saves['a']:,.0f} EUR" in sentence and "b nothing" in sentence
+    assert f"a {say_money(saves['a'], 'EUR')}" in sentence and "b nothing" in sentence
+    assert "€" in sentence
     assert one_more_engineer_sentence([], "EUR", 30) == "One more engineer: no team to add one to."
 
 
@@ -420,3 +422,21 @@ def test_what_it_takes_hires_never_leave_more_late_and_are_repeatable(
         if takes.late_after_hires == 0:
             hard = plan_roadmap(ws, replace(OPTIONS, added=_hired(takes)))
             assert _hard_late(hard) == (0, 0)
+
+
+def test_plan_summary_counts_money_only() -> None:
+    """An item weighed by a relative WSJF sum moves the plan but not its money total (which
+    the one-more-engineer saving and `plan roadmap` read): that part is kept apart."""
+    ws = _short_of_capacity()
+    first = ws.items[0]
+    relative = first.model_copy(
+        update={"value": ValueInputs(business_value=8, time_criticality=5, risk_reduction=3)}
+    )
+    ws = ws.copy_with(items=[relative, *ws.items[1:]])
+    roadmap = plan_roadmap(ws, OPTIONS)
+    assert roadmap.summary.without_money == (first.key,)
+    wsjf = roadmap.item(first.key)
+    assert wsjf.cost_of_delay == 16
+    assert roadmap.summary.cost_of_delay_relative == pytest.approx(16 * wsjf.end_day / 5.0)
+    money = sum(s.cost_of_delay * s.end_day / 5.0 for s in roadmap.items if s.key != first.key)
+    assert roadmap.summary.cost_of_delay == pytest.approx(money, abs=0.02)

@@ -244,41 +244,18 @@ def compare_roadmaps(
             )
         )
     moves.sort(key=lambda m: (-(abs(m.shift_days) if m.shift_days is not None else 10**6), m.item))
-    money_a, relative_a = money_cost_of_delay(ws_a, plan_a)
-    money_b, relative_b = money_cost_of_delay(ws_b, plan_b)
     return RoadmapComparison(
         name_a=name_a,
         name_b=name_b,
-        cost_of_delay_a=money_a,
-        cost_of_delay_b=money_b,
+        cost_of_delay_a=plan_a.summary.cost_of_delay,
+        cost_of_delay_b=plan_b.summary.cost_of_delay,
         finish_a=plan_a.summary.finish,
         finish_b=plan_b.summary.finish,
         late_a=plan_a.summary.late_items,
         late_b=plan_b.summary.late_items,
         moves=tuple(moves),
-        without_money=tuple(sorted({*relative_a, *relative_b})),
+        without_money=tuple(sorted({*plan_a.summary.without_money, *plan_b.summary.without_money})),
     )
-
-
-def money_cost_of_delay(ws: Workspace, plan: Roadmap) -> tuple[float, tuple[str, ...]]:
-    """The plan's cost of delay in money, and the items left out of it.
-
-    The plan's own summary adds every item's weight, and an item without a cost of delay in
-    money is weighed by its WSJF sum, a relative number: fine for ordering work, wrong in a
-    money total. Here only items whose cost of delay is stated in money count; the others
-    (with a non-zero relative weight) come back by key, so a reader can be told.
-    """
-    total = 0.0
-    left_out: list[str] = []
-    for s in (*plan.items, *plan.rollups):
-        if s.cost_of_delay == 0:
-            continue
-        item = ws.item_by_key.get(s.key)
-        if item is not None and item.value.cost_of_delay is not None:
-            total += s.cost_of_delay * s.end_day / 5.0
-        else:
-            left_out.append(s.key)
-    return round(total, 2), tuple(left_out)
 
 
 def _team_capacity_delta(a: Roadmap, b: Roadmap) -> dict[str, float]:

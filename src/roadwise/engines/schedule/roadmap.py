@@ -150,7 +150,8 @@ class Lateness:
 class PlanSummary:
     method: str
     cost_of_delay: float
-    """Σ cost of delay per week × weeks from the plan's start to delivery, in money."""
+    """Σ cost of delay per week × weeks from the plan's start to delivery, in money: over the
+    items whose cost of delay is stated in money (``without_money`` names the others)."""
     value_delivered: float
     model_objective: float
     """The solver's objective for this plan (integer weights; lower is better for cost of
@@ -162,6 +163,11 @@ class PlanSummary:
     status: str
     finish: dt.date | None
     late_items: int
+    cost_of_delay_relative: float = 0.0
+    """The same sum over the items weighed only by their WSJF parts (business value + time
+    criticality + risk reduction): relative units, so never added to the money total."""
+    without_money: tuple[str, ...] = ()
+    """Items the plan weighs by a relative WSJF value instead of a cost of delay in money."""
 
 
 @dataclass(frozen=True)
@@ -231,6 +237,8 @@ class RoadmapInputs:
     worker_units: dict[str, int]
     rank_order: tuple[int, ...]
     """Task indices in backlog rank order, for the rank-driven baseline."""
+    money: frozenset[str] = frozenset()
+    """Items (keys in ``cod``) whose weight is a cost of delay in money, not a WSJF sum."""
 
 
 def item_cost_of_delay(item: Item) -> float | None:
@@ -564,6 +572,11 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
         deadlines=deadlines,
         worker_units=worker_units,
         rank_order=_rank_order(leaves, by_key, cod, options.rank),
+        money=frozenset(
+            key
+            for key in cod
+            if key in overrides or (key in by_key and by_key[key].value.cost_of_delay is not None)
+        ),
     )
 
 
@@ -876,11 +889,18 @@ def _summary(
     solve_options: SolveOptions,
 ) -> PlanSummary:
     cost = 0.0
+    relative = 0.0
+    without_money: list[str] = []
     value = 0.0
     date_limit = options.value_date if options.value_date is not None else None
     for s in (*items, *rollups):
         c = inputs.cod.get(s.key, 0.0)
-        cost += c * s.end_day / 5.0
+        # A WSJF sum orders work as well as money does, but added to money it is neither.
+        if s.key in inputs.money:
+            cost += c * s.end_day / 5.0
+        elif c:
+            relative += c * s.end_day / 5.0
+            without_money.append(s.key)
         if date_limit is not None and s.end <= date_limit:
             value += c
     late = sum(1 for s in (*items, *rollups) if s.late_days > 0 and s.hard_deadline)
@@ -903,6 +923,8 @@ def _summary(
         status=solution.status,
         finish=finish,
         late_items=late,
+        cost_of_delay_relative=round(relative, 2),
+        without_money=tuple(sorted(without_money)),
     )
 
 

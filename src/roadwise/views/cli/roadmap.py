@@ -115,9 +115,13 @@ def roadmap_payload(roadmap: Any) -> dict[str, Any]:
     }
 
 
-def save_roadmap(store: Any, key: str, roadmap: Any, scenario: str | None = None) -> Plan:
+def save_roadmap(
+    store: Any, key: str, roadmap: Any, scenario: str | None = None, currency: str = "USD"
+) -> Plan:
     """Store ``roadmap`` as plan ``key``: without a scenario it is the roadmap of record, whose
     order every view's delivery forecast replays (:func:`roadwise.workspace.roadmap_of_record`)."""
+    from roadwise.views.reports.wording import short_money
+
     s = roadmap.summary
     return store.save_plan(
         Plan(
@@ -125,8 +129,8 @@ def save_roadmap(store: Any, key: str, roadmap: Any, scenario: str | None = None
             kind="roadmap",
             scenario=scenario,
             created=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-            summary=f"{len(roadmap.items)} items, cost of delay {s.cost_of_delay:,.0f} "
-            f"({verdict(s)}), finish {s.finish}",
+            summary=f"{len(roadmap.items)} items, cost of delay "
+            f"{short_money(s.cost_of_delay, currency)} ({verdict(s)}), finish {s.finish}",
             payload=roadmap_payload(roadmap),
         )
     )
@@ -138,8 +142,10 @@ def verdict(summary: Any) -> str:
     return f"gap {summary.gap:.1%} to the best bound"
 
 
-def print_summary(roadmap: Any, out: Console | None = None) -> None:
+def print_summary(roadmap: Any, currency: str = "USD", out: Console | None = None) -> None:
     """Both plans, one line each (it fits 80 columns); what the words mean under the table."""
+    from roadwise.views.reports.wording import short_money
+
     out = out or console
     table = compact_table("Roadmap: CP-SAT plan beside scheduling in rank order")
     table.add_column("plan", no_wrap=True)
@@ -148,7 +154,7 @@ def print_summary(roadmap: Any, out: Console | None = None) -> None:
     s = roadmap.summary
     table.add_row(
         "Roadwise (CP-SAT)",
-        f"{s.cost_of_delay:,.0f}",
+        short_money(s.cost_of_delay, currency),
         str(s.finish),
         str(s.late_items),
         "optimal" if s.proven_optimal else f"gap {s.gap:.1%}",
@@ -158,7 +164,7 @@ def print_summary(roadmap: Any, out: Console | None = None) -> None:
     if b is not None:
         table.add_row(
             "Rank order",
-            f"{b.cost_of_delay:,.0f}",
+            short_money(b.cost_of_delay, currency),
             str(b.finish),
             str(b.late_items),
             "heuristic",
@@ -174,8 +180,15 @@ def print_summary(roadmap: Any, out: Console | None = None) -> None:
         "Cost of delay: money per week until delivery, summed over items; "
         "late (hard): items that miss a hard deadline."
     )
+    if s.without_money:
+        notes.append(_without_money_note(s.without_money))
+    weighed = " (money and relative values together, as the plan weighs them)"
     if s.proven_optimal:
-        notes.append("Optimal: the solver proved that no plan has a lower cost of delay.")
+        notes.append(
+            "Optimal: the solver proved that no plan has a lower cost of delay"
+            + (weighed if s.without_money else "")
+            + "."
+        )
     else:
         notes.append(
             f"Gap {s.gap:.1%}: by the solver's best bound, no plan costs more than {s.gap:.1%} "
@@ -408,11 +421,11 @@ def plan_roadmap_command(
     if ics_file is not None:
         ics_file.write_text(roadmap_ics(ws, roadmap), encoding="utf-8", newline="")
     if save:
-        save_roadmap(store, key, roadmap, scenario)
+        save_roadmap(store, key, roadmap, scenario, ws.settings.currency)
     if as_json:
         print_json({"key": key, **payload})
         return
-    print_summary(roadmap)
+    print_summary(roadmap, ws.settings.currency)
     for warning in roadmap.warnings:
         console.print(f"[yellow]note:[/] {warning}", highlight=False)
     for key_, reason in roadmap.unscheduled:
@@ -597,11 +610,13 @@ def capacity_command(
 def one_more_engineer_sentence(
     values: Sequence[EngineerValue], currency: str, ramp_up_days: int
 ) -> str:
-    """What one more engineer per team saves, in the plan's own unit: cost of delay in money."""
+    """What one more engineer per team saves: the plan's cost of delay in money."""
+    from roadwise.views.reports.wording import say_money
+
     if not values:
         return "One more engineer: no team to add one to."
     parts = [
-        f"{v.team} {v.saving:,.0f} {currency}" if v.saving >= 0.5 else f"{v.team} nothing"
+        f"{v.team} {say_money(v.saving, currency)}" if v.saving >= 0.5 else f"{v.team} nothing"
         for v in values
     ]
     return (

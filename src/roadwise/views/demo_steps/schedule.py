@@ -22,9 +22,10 @@ def plan_the_roadmap(ctx: DemoContext) -> None:
     # Stored as `roadwise plan roadmap` stores it: the roadmap of record, whose order the
     # forecast and the reports below (and `roadwise forecast roadmap` on the demo's workspace)
     # replay.
-    save_roadmap(open_store(ctx.db_url), "roadmap", roadmap)
+    currency = ctx.ws.settings.currency
+    save_roadmap(open_store(ctx.db_url), "roadmap", roadmap, currency=currency)
     console = ctx.console
-    print_summary(roadmap, console)
+    print_summary(roadmap, currency, console)
     print_lateness(roadmap, console)
 
     horizons = now_next_later(roadmap)

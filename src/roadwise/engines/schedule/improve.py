@@ -3,8 +3,9 @@
 What-if questions (one more engineer on a team) change a plan that is already good, and the
 current plan stays valid under the change. A fresh CP-SAT search for the full time limit spends
 most of it re-finding that plan on a full model; here a small window of the plan (the items
-closest to a point in time, or items of one team) is freed and re-solved with everything else
-fixed, round after round, and each round keeps what it improves.
+closest to a point in time, items of one team, or, while the plan misses deadlines, a late
+item with what it waits for and the work ahead of it on its team) is freed and re-solved with
+everything else fixed, round after round, and each round keeps what it improves.
 
 Every round runs on one CP-SAT worker with a limit in deterministic time (the solver's own
 work count, not seconds), so the result depends only on the problem, the start and the seed,
@@ -37,6 +38,8 @@ from roadwise.engines.schedule.problem import (
     Placement,
     Problem,
     Solution,
+    task_end,
+    task_start,
     violations,
 )
 
@@ -109,8 +112,11 @@ def improve(
     rounds = 0
     while rounds < settings.rounds and time.perf_counter() < deadline:
         rounds += 1
+        late = late_work(problem, best) if free_target < n else []
         if free_target >= n:
             free = set(range(n))
+        elif late and rng.random() < 1 / 3:
+            free = late_neighbourhood(problem, best, rng, free_target, late)
         else:
             free = neighbourhood(problem, best, rng, free_target, labels)
         if hinted is not best:
@@ -164,3 +170,73 @@ def _pin(model: cp_model.CpModel, v: ModelVars, fixed: dict[int, Placement | Non
             fix(lit, 1 if m == p.mode else 0)
         for var, start in zip(v.starts[i], p.starts, strict=True):
             fix(var, start)
+
+
+def late_work(problem: Problem, plan: Sequence[Placement | None]) -> list[int]:
+    """Tasks that end after their deadline, and the last task of each late milestone."""
+    late: set[int] = set()
+    for i, (task, p) in enumerate(zip(problem.tasks, plan, strict=True)):
+        if p is not None and task.deadline is not None and task_end(problem, i, p) > task.deadline:
+            late.add(i)
+    for milestone in problem.milestones:
+        if milestone.deadline is None:
+            continue
+        ends = [(task_end(problem, i, p), i) for i in milestone.tasks if (p := plan[i]) is not None]
+        if ends and max(ends)[0] > milestone.deadline:
+            late.add(max(ends)[1])
+    return sorted(late)
+
+
+def late_neighbourhood(
+    problem: Problem,
+    plan: Sequence[Placement | None],
+    rng: random.Random,
+    size: int,
+    late: Sequence[int],
+) -> set[int]:
+    """One late task (drawn from ``late``), what it waits for, and the work ahead of them.
+
+    Up to ``size`` tasks: the late one, the tasks it waits for (nearest first), then, taking
+    turns between those, the work each one's team does before it, nearest first. The time and
+    team windows of :func:`~roadwise.engines.schedule.cpsat.neighbourhood` free a late item
+    together with what it waits for and what stands before both only by chance (never when
+    they lie far apart in time or on different teams), and moving any part alone gains
+    nothing, so a round never keeps it. Without these rounds a plan with one more person could
+    stay late where a full search meets the deadline, and a second hire look necessary."""
+    target = rng.choice(list(late))
+    predecessors = problem.predecessors()
+    chain = [target]
+    seen = {target}
+    # What it waits for, nearest first (breadth first), then what those wait for.
+    for i in chain:
+        for before, _ in sorted(predecessors[i]):
+            if before not in seen and plan[before] is not None:
+                seen.add(before)
+                chain.append(before)
+    chain = chain[:size]
+    # Then, for each of those in turn, the work its team does before it, nearest first: what
+    # has to make room for it to come forward.
+    queues: list[list[int]] = []
+    for i in chain:
+        placed = plan[i]
+        assert placed is not None
+        start = task_start(placed)
+        label = problem.tasks[i].modes[placed.mode].label
+        ahead = [
+            j
+            for j, p in enumerate(plan)
+            if p is not None
+            and j not in seen
+            and problem.tasks[j].modes[p.mode].label == label
+            and task_start(p) < start
+        ]
+        ahead.sort(key=lambda j: (start - task_start(plan[j]), j))  # type: ignore[arg-type]
+        queues.append(ahead)
+    free = set(chain)
+    while len(free) < size and any(queues):
+        for queue in queues:
+            while queue and queue[0] in free:
+                queue.pop(0)
+            if queue and len(free) < size:
+                free.add(queue.pop(0))
+    return free

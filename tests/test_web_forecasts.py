@@ -196,7 +196,8 @@ def test_a_stored_roadmap_is_what_the_pages_and_reports_replay(
     tmp_path: Path, headers: dict[str, str]
 ) -> None:
     """Once `roadwise plan roadmap` stores a plan, the web app's dates follow its order, a
-    downloaded report gives the same dates, and the Roadmap page (which plans afresh) says so."""
+    downloaded report gives the same dates, and the Roadmap page shows that very plan (and,
+    once the workspace has changed under it, plans afresh and says so)."""
     from roadwise.engines.forecast.objectives import planned_leaves
     from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
     from roadwise.views.cli.roadmap import save_roadmap
@@ -210,7 +211,7 @@ def test_a_stored_roadmap_is_what_the_pages_and_reports_replay(
     app.state.service.trials = TRIALS
     client = TestClient(app)
     _login(client)
-    assert "This page plans afresh" not in client.get("/roadmap").text
+    assert "no roadmap is stored" in html.unescape(client.get("/roadmap").text)
     before = app.state.service.delivery()
     assert before.simulation.planned == ()
 
@@ -220,8 +221,13 @@ def test_a_stored_roadmap_is_what_the_pages_and_reports_replay(
     assert after.simulation.planned == planned_leaves(plan)
     assert after.dates != before.dates
     page = html.unescape(" ".join(client.get("/roadmap").text.split()))
-    assert "replay the stored roadmap 'roadmap' of" in page
+    assert "This is the stored roadmap 'roadmap' of" in page
     service = app.state.service
+    assert service.roadmap_is_of_record()
+    shown = {s.key: (s.team, s.start, s.end) for s in service.roadmap().items}
+    assert shown == {s.key: (s.team, s.start, s.end) for s in plan.items}
+    api = {r["key"]: r for r in client.get("/api/roadmap").json()["items"]}
+    assert all(api[s.key]["end"] == s.end.isoformat() for s in plan.items)
     report = gather(
         service.workspace(),
         {"roadmap_of_record": service.roadmap_of_record()},
@@ -229,3 +235,13 @@ def test_a_stored_roadmap_is_what_the_pages_and_reports_replay(
         steps=("priorities", "forecast"),
     )
     assert report.raw["delivery_forecast"].dates == after.dates
+    # An item added since: the stored plan no longer holds all the work, so the page plans
+    # afresh (the forecast still replays the stored order, the new item after it).
+    leaf = ws.item_by_key[plan.items[0].key]
+    new = leaf.model_copy(update={"key": "NEW-1", "title": "Added since", "dependencies": []})
+    store.upsert_item(new)
+    page = html.unescape(" ".join(client.get("/roadmap").text.split()))
+    assert "This page plans afresh: the stored roadmap 'roadmap' of" in page
+    assert "no longer fits the workspace" in page
+    assert not service.roadmap_is_of_record()
+    assert service.roadmap_of_record().not_in_plan == ("NEW-1",)

@@ -9,7 +9,9 @@ queue.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from roadwise.domain import Plan, Workspace
 from roadwise.errors import RoadwiseError
@@ -29,6 +31,13 @@ class RoadmapOfRecord:
     planned: tuple[PlannedLeaf, ...]
     #: Open leaf items with a team that it does not hold (added since): worked after it.
     not_in_plan: tuple[str, ...]
+    #: The day the plan starts from, and where it put each item (team, start day of every
+    #: piece), so a view can show this very plan (``roadwise.views.stored_roadmap``); empty
+    #: for roadmaps stored before placements were kept.
+    start: dt.date | None = None
+    placements: Mapping[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
+    #: The stored plan's summary (the solver's verdict: method, optimality, gap, seconds).
+    verdict: Mapping[str, Any] = field(default_factory=dict)
 
     def describe(self) -> str:
         return f"stored roadmap '{self.key}' of {self.created:%Y-%m-%d %H:%M} UTC"
@@ -74,6 +83,17 @@ def roadmap_of_record(
         return None
     in_plan = {p[0] for p in planned}
     with_team = {i.key for i in ws.items if i.key in open_leaves and ws.inherited(i, "team")}
+    payload = chosen.payload
+    start = payload.get("start")
     return RoadmapOfRecord(
-        chosen.key, chosen.created, tuple(planned), tuple(sorted(with_team - in_plan))
+        chosen.key,
+        chosen.created,
+        tuple(planned),
+        tuple(sorted(with_team - in_plan)),
+        start=dt.date.fromisoformat(start) if start else None,
+        placements={
+            key: (str(team), tuple(int(s) for s in starts))
+            for key, (team, starts) in payload.get("placements", {}).items()
+        },
+        verdict=payload.get("plan") or {},
     )

@@ -45,6 +45,7 @@ from roadwise.engines.schedule.problem import (
     Task,
     task_end,
     task_start,
+    violations,
 )
 from roadwise.errors import InfeasibleError, ValidationError
 
@@ -659,31 +660,8 @@ def plan_roadmap(ws: Workspace, options: RoadmapOptions | None = None) -> Roadma
     warnings = list(inputs.warnings)
     if not problem.tasks:
         raise InfeasibleError("nothing to schedule: no open items with a team that can do them")
-    solve_options = SolveOptions(
-        objective="value_by_date" if options.objective == "value-by-date" else "weighted_delay",
-        value_date=(
-            inputs.calendar.days_through(options.value_date)
-            if options.value_date is not None
-            else None
-        ),
-        time_limit=options.time_limit,
-        workers=options.workers,
-        seed=options.seed,
-        soft_deadlines=options.soft_deadlines,
-        lateness_weight=_lateness_weight(problem),
-    )
-    if options.objective == "value-by-date" and options.value_date is None:
-        raise ValidationError("the value-by-date objective needs a date", field="value_date")
-    warm: list[Placement | None] | None = None
-    if options.warm_start:
-        warm = []
-        for task in problem.tasks:
-            known = options.warm_start.get(task.key)
-            labels = [m.label for m in task.modes]
-            if known is None or known[0] not in labels:
-                warm = None
-                break
-            warm.append(Placement(mode=labels.index(known[0]), starts=known[1]))
+    solve_options = _solve_options(inputs, options)
+    warm = _placements_of(problem, options.warm_start) if options.warm_start else None
     try:
         solution = _improve(problem, solve_options, warm, options)
         if solution is None:
@@ -720,6 +698,92 @@ def plan_roadmap(ws: Workspace, options: RoadmapOptions | None = None) -> Roadma
             f"no plan found within {options.time_limit:g} s ({solution.status}); "
             "allow more time (--time-limit)"
         )
+    return _read_back(ws, inputs, solution, options, solve_options, warnings)
+
+
+def replay_roadmap(
+    ws: Workspace,
+    start: dt.date,
+    placements: Mapping[str, tuple[str, tuple[int, ...]]],
+    stored: PlanSummary,
+    options: RoadmapOptions | None = None,
+) -> Roadmap | None:
+    """A stored plan (``Roadmap.placements`` from ``start``) as a roadmap of ``ws``, without
+    solving: the same items, teams and days, so a view can show the plan others follow. The
+    solver's verdict (method, optimality, gap, seconds) is the ``stored`` summary's.
+
+    ``None`` when the plan no longer fits the workspace: its start is not today's plan start,
+    an open item is not in it (or on a team that can no longer do it), or it breaks capacity,
+    a dependency, a release date or work in progress as they are now. The caller plans afresh.
+    """
+    options = options or RoadmapOptions()
+    inputs = build_inputs(ws, options)
+    problem = inputs.problem
+    if not problem.tasks or inputs.calendar.start != start:
+        return None
+    plan = _placements_of(problem, placements)
+    if plan is None or violations(problem, plan, deadlines=False):
+        return None
+    solve_options = _solve_options(inputs, options)
+    solution = Solution(
+        placements=tuple(plan),
+        objective=evaluate(problem, plan, solve_options),
+        bound=stored.bound,
+        proven_optimal=stored.proven_optimal,
+        feasible=True,
+        seconds=stored.seconds,
+        method=stored.method,
+        status=stored.status,
+    )
+    return _read_back(ws, inputs, solution, options, solve_options, list(inputs.warnings))
+
+
+def _solve_options(inputs: RoadmapInputs, options: RoadmapOptions) -> SolveOptions:
+    if options.objective == "value-by-date" and options.value_date is None:
+        raise ValidationError("the value-by-date objective needs a date", field="value_date")
+    return SolveOptions(
+        objective="value_by_date" if options.objective == "value-by-date" else "weighted_delay",
+        value_date=(
+            inputs.calendar.days_through(options.value_date)
+            if options.value_date is not None
+            else None
+        ),
+        time_limit=options.time_limit,
+        workers=options.workers,
+        seed=options.seed,
+        soft_deadlines=options.soft_deadlines,
+        lateness_weight=_lateness_weight(inputs.problem),
+    )
+
+
+def _placements_of(
+    problem: Problem, known: Mapping[str, tuple[str, tuple[int, ...]]]
+) -> list[Placement | None] | None:
+    """``known`` (item key -> team, piece starts) as placements of ``problem``'s tasks; None
+    when a task is missing, its team cannot do it now, or its pieces changed."""
+    plan: list[Placement | None] = []
+    for task in problem.tasks:
+        entry = known.get(task.key)
+        labels = [m.label for m in task.modes]
+        if entry is None or entry[0] not in labels:
+            return None
+        mode = labels.index(entry[0])
+        if len(entry[1]) != len(task.modes[mode].pieces):
+            return None
+        plan.append(Placement(mode=mode, starts=tuple(entry[1])))
+    return plan
+
+
+def _read_back(
+    ws: Workspace,
+    inputs: RoadmapInputs,
+    solution: Solution,
+    options: RoadmapOptions,
+    solve_options: SolveOptions,
+    warnings: list[str],
+) -> Roadmap:
+    """The roadmap of a schedule of ``inputs.problem``: dated items, summaries, lateness."""
+    problem = inputs.problem
     items, rollups = _scheduled(ws, inputs, solution.placements)
     summary = _summary(inputs, solution, items, rollups, options, solve_options)
     baseline_summary: PlanSummary | None = None

@@ -131,7 +131,14 @@ def save_roadmap(
             created=dt.datetime.now(dt.UTC).replace(tzinfo=None),
             summary=f"{len(roadmap.items)} items, cost of delay "
             f"{short_money(s.cost_of_delay, currency)} ({verdict(s)}), finish {s.finish}",
-            payload=roadmap_payload(roadmap),
+            # Where each item sits too, so the web app and the reports can show this very
+            # plan (roadwise.views.stored_roadmap) instead of planning afresh.
+            payload=roadmap_payload(roadmap)
+            | {
+                "placements": {
+                    key: [team, list(starts)] for key, (team, starts) in roadmap.placements.items()
+                }
+            },
         )
     )
 

@@ -258,6 +258,7 @@ def _roadmap(facts: Facts, results: dict[str, Any], trials: int) -> None:
         if not _has("roadwise.engines.schedule.roadmap"):
             return
         from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+        from roadwise.views.stored_roadmap import stored_roadmap
 
         options = RoadmapOptions(
             time_limit=float(results.get("_schedule_seconds", 3.0)),
@@ -266,7 +267,10 @@ def _roadmap(facts: Facts, results: dict[str, Any], trials: int) -> None:
             baseline=False,
         )
         try:
-            result = plan_roadmap(facts.ws, options)
+            # The roadmap of record where it still fits: the plan the forecast replays.
+            result = stored_roadmap(facts.ws, results.get("roadmap_of_record"), options)
+            if result is None:
+                result = plan_roadmap(facts.ws, options)
         except RoadwiseError:
             return  # nothing to schedule, or no plan within the limit: no schedule facts
         except Exception:  # an engine still being built must not break a report
@@ -282,8 +286,16 @@ def _roadmap(facts: Facts, results: dict[str, Any], trials: int) -> None:
         if summary.proven_optimal
         else f"best found in {summary.seconds:.0f} s, within {summary.gap:.0%} of the bound"
     )
+    record = results.get("roadmap_of_record")
+    placements = getattr(result, "placements", {})
+    of_record = (
+        record is not None
+        and bool(placements)
+        and all(record.placements.get(k) == v for k, v in placements.items())
+    )
     facts.schedule_method = (
-        f"{summary.method} roadmap minimising cost of delay under team capacity, skills, "
+        (f"the {record.describe()}: " if of_record else "")
+        + f"{summary.method} roadmap minimising cost of delay under team capacity, skills, "
         f"dependencies and deadlines ({quality}; roadwise.engines.schedule)"
     )
     facts.raw["roadmap_result"] = result

@@ -593,6 +593,7 @@ def roadmap_page(request: Request, user: Viewer) -> Response:
             "months": months,
             "names": {t.key: t.name for t in service.workspace().teams},
             "of_record": service.roadmap_of_record(),
+            "is_of_record": service.roadmap_is_of_record(),
         },
     )
 

@@ -111,13 +111,26 @@ class Service:
         return self._cached("priority_by_key", lambda: {r.key: r for r in result.items})
 
     def roadmap(self) -> Any:
-        from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+        """The roadmap of record (the plan every delivery forecast replays) where it still
+        fits the workspace; otherwise a fresh plan (:meth:`roadmap_is_of_record` says which)."""
+        return self._roadmap()[0]
 
-        ws = self.workspace()
-        return self._cached(
-            "roadmap",
-            lambda: plan_roadmap(ws, RoadmapOptions(time_limit=ROADMAP_TIME_LIMIT, workers=4)),
-        )
+    def roadmap_is_of_record(self) -> bool:
+        """Whether :meth:`roadmap` is the stored roadmap of record (not planned afresh)."""
+        return self._roadmap()[1]
+
+    def _roadmap(self) -> tuple[Any, bool]:
+        from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+        from roadwise.views.stored_roadmap import stored_roadmap
+
+        ws, record = self.workspace(), self.roadmap_of_record()
+        options = RoadmapOptions(time_limit=ROADMAP_TIME_LIMIT, workers=4)
+
+        def compute() -> tuple[Any, bool]:
+            stored = stored_roadmap(ws, record, options)
+            return (stored, True) if stored is not None else (plan_roadmap(ws, options), False)
+
+        return self._cached("roadmap", compute)
 
     def delivery(self) -> DeliveryForecast:
         """Objective, deliverable and team dates: the forecast the reports show."""

@@ -1,0 +1,56 @@
+"""The roadmap of record as a roadmap: the stored plan itself, for views that show a plan.
+
+``roadwise plan roadmap`` stores where it put each item. The web app's Roadmap page and the
+reports show that plan (the one every delivery forecast replays) instead of planning afresh,
+as long as it still fits the workspace; otherwise they plan afresh and say so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from roadwise.domain import Workspace
+from roadwise.engines.schedule.roadmap import (
+    PlanSummary,
+    Roadmap,
+    RoadmapOptions,
+    replay_roadmap,
+)
+from roadwise.workspace import RoadmapOfRecord
+
+
+def stored_summary(verdict: Any) -> PlanSummary:
+    """A stored plan summary (``roadmap_payload``'s ``plan``) back as a :class:`PlanSummary`."""
+
+    def number(key: str) -> float:
+        value = verdict.get(key)
+        return math.nan if value is None else float(value)
+
+    finish = verdict.get("finish")
+    return PlanSummary(
+        method=str(verdict.get("method", "stored")),
+        cost_of_delay=number("cost_of_delay"),
+        value_delivered=number("value_delivered"),
+        model_objective=number("model_objective"),
+        proven_optimal=bool(verdict.get("proven_optimal", False)),
+        gap=number("gap"),
+        bound=number("bound"),
+        seconds=number("seconds"),
+        status=str(verdict.get("status", "")),
+        finish=dt.date.fromisoformat(finish) if finish else None,
+        late_items=int(verdict.get("late_items", 0)),
+    )
+
+
+def stored_roadmap(
+    ws: Workspace, record: RoadmapOfRecord | None, options: RoadmapOptions | None = None
+) -> Roadmap | None:
+    """The roadmap of record as ``ws`` sees it, or ``None`` (none stored, stored before
+    placements were kept, or no longer fitting: see :func:`replay_roadmap`)."""
+    if record is None or record.start is None or not record.placements:
+        return None
+    return replay_roadmap(
+        ws, record.start, record.placements, stored_summary(record.verdict), options
+    )

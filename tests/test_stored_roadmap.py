@@ -1,0 +1,125 @@
+"""The roadmap of record shown as it was stored: the web app and the reports show the plan the
+delivery forecast replays, not a fresh one, as long as it still fits the workspace."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from roadwise.engines.schedule.roadmap import (
+    Roadmap,
+    RoadmapOptions,
+    plan_roadmap,
+    replay_roadmap,
+)
+from roadwise.sample import generate_sample
+from roadwise.views.cli.roadmap import save_roadmap
+from roadwise.views.reports import gather
+from roadwise.views.stored_roadmap import stored_roadmap, stored_summary
+from roadwise.workspace import open_store, roadmap_of_record
+
+OPTIONS = RoadmapOptions(time_limit=1.0, workers=2, baseline=False)
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any, Roadmap]:
+    """The sample workspace, its store with a roadmap saved as `roadwise plan roadmap` does."""
+    ws = generate_sample(seed=7)
+    store = open_store(tmp_path_factory.mktemp("stored-roadmap") / "r.db")
+    store.replace(ws)
+    plan = plan_roadmap(ws, OPTIONS)
+    save_roadmap(store, "roadmap", plan)
+    return ws, store, plan
+
+
+def _dates(roadmap: Roadmap) -> dict[str, tuple[str, dt.date, dt.date]]:
+    return {s.key: (s.team, s.start, s.end) for s in (*roadmap.items, *roadmap.rollups)}
+
+
+def test_the_stored_roadmap_comes_back_as_it_was_planned(stored: Any) -> None:
+    ws, store, plan = stored
+    record = roadmap_of_record(store, ws)
+    assert record is not None and record.start == plan.start
+    assert dict(record.placements) == dict(plan.placements)
+    again = stored_roadmap(ws, record, OPTIONS)
+    assert again is not None
+    assert _dates(again) == _dates(plan)
+    assert [s.people for s in again.items] == [s.people for s in plan.items]
+    # the solver's verdict is the stored one; the totals are recomputed and agree
+    for field in ("method", "proven_optimal", "seconds", "finish", "late_items", "status"):
+        assert getattr(again.summary, field) == getattr(plan.summary, field), field
+    assert again.summary.cost_of_delay == pytest.approx(plan.summary.cost_of_delay)
+    assert again.summary.without_money == plan.summary.without_money
+    assert again.summary.gap == pytest.approx(plan.summary.gap)
+
+
+def test_a_stored_plan_that_no_longer_fits_is_not_shown(stored: Any) -> None:
+    ws, store, plan = stored
+    record = roadmap_of_record(store, ws)
+    assert record is not None
+    verdict = stored_summary(record.verdict)
+    placements = dict(plan.placements)
+    # another start day: every day index would mean another date
+    assert replay_roadmap(ws, plan.start + dt.timedelta(days=1), placements, verdict) is None
+    # an open item it does not hold
+    leaf = ws.item_by_key[plan.items[0].key]
+    new = leaf.model_copy(update={"key": "NEW-1", "title": "Added since", "dependencies": []})
+    grown = ws.copy_with(items=[*ws.items, new])
+    assert replay_roadmap(grown, plan.start, placements, verdict) is None
+    # a team's items all on the same day: over its capacity
+    crowded = {
+        key: (label, tuple(0 for _ in starts)) if label == plan.items[0].team else (label, starts)
+        for key, (label, starts) in placements.items()
+    }
+    assert replay_roadmap(ws, plan.start, crowded, verdict) is None
+    # an item the plan holds is missing
+    missing = dict(list(placements.items())[1:])
+    assert replay_roadmap(ws, plan.start, missing, verdict) is None
+    # stored before placements were kept
+    old = dataclasses.replace(record, placements={})
+    assert stored_roadmap(ws, old) is None
+    assert stored_roadmap(ws, None) is None
+
+
+def test_stored_summary_reads_what_was_written(stored: Any) -> None:
+    ws, store, plan = stored
+    record = roadmap_of_record(store, ws)
+    assert record is not None
+    summary = stored_summary(record.verdict)
+    assert summary.method == plan.summary.method
+    assert summary.finish == plan.summary.finish
+    assert summary.cost_of_delay == pytest.approx(plan.summary.cost_of_delay)
+    # a NaN (not a solver result) is stored as null and read back as NaN
+    empty = stored_summary({"gap": None, "bound": None})
+    assert math.isnan(empty.gap) and math.isnan(empty.bound) and empty.finish is None
+
+
+def test_reports_show_the_stored_roadmap_and_say_so(stored: Any) -> None:
+    ws, store, plan = stored
+    record = roadmap_of_record(store, ws)
+    facts = gather(ws, {"roadmap_of_record": record}, trials=200, steps=("roadmap",))
+    assert {k: (s.team, s.start, s.end) for k, s in facts.schedule.items()} == _dates(plan)
+    assert facts.schedule_method.startswith(f"the {record.describe()}: ")
+    # without a stored roadmap the report plans afresh and does not claim to follow one
+    fresh = gather(ws, {}, trials=200, steps=("roadmap",))
+    assert fresh.schedule and not fresh.schedule_method.startswith("the stored roadmap")
+
+
+def test_a_plan_stored_without_placements_still_replays_its_order(tmp_path: Path) -> None:
+    """Roadmaps stored before this change have no placements: the forecast still follows
+    them, and the views plan afresh."""
+    ws = generate_sample(seed=7)
+    store = open_store(tmp_path / "old.db")
+    store.replace(ws)
+    plan = plan_roadmap(ws, OPTIONS)
+    saved = save_roadmap(store, "roadmap", plan)
+    payload = {k: v for k, v in saved.payload.items() if k != "placements"}
+    store.save_plan(saved.model_copy(update={"payload": payload}))
+    record = roadmap_of_record(store, ws)
+    assert record is not None and record.planned and not record.placements
+    assert stored_roadmap(ws, record, OPTIONS) is None

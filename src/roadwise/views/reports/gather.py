@@ -299,7 +299,9 @@ def _roadmap(facts: Facts, results: dict[str, Any], trials: int) -> None:
         f"dependencies and deadlines ({quality}; roadwise.engines.schedule)"
     )
     facts.raw["roadmap_result"] = result
-    facts.engines["roadmap"] = f"{summary.method}, {quality}"
+    facts.engines["roadmap"] = (f"{record.describe()}: " if of_record else "") + (
+        f"{summary.method}, {quality}"
+    )
     _capacity(facts, result)
 
 

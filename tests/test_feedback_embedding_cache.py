@@ -113,3 +113,49 @@ def test_a_model_replaced_in_place_gets_a_new_fingerprint(tmp_path: Path) -> Non
     weights.write_bytes(b"weights v2, longer")
     assert model_fingerprint(str(model)) != before
     assert model_fingerprint("all-MiniLM-L6-v2") == "all-MiniLM-L6-v2"
+
+
+def test_the_vector_file_keeps_the_vectors_used_last_within_its_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Room for two 8-dimensional vectors (32 bytes each): the third pushes out the one used
+    longest ago, and the ones kept still come back right."""
+    import itertools
+
+    import roadwise.sources.text_models as text_models
+
+    clock = itertools.count(1)
+    monkeypatch.setattr(text_models.time, "time", lambda: float(next(clock)))
+    encoder = CountingEncoder()
+    cache = EmbeddingCache(encoder, tmp_path, "model-a", max_bytes=64)
+    cache.encode(["a", "b"], normalize_embeddings=True)
+    cache.encode(["a"], normalize_embeddings=True)  # "a" used again: "b" is now the oldest
+    cache.encode(["c"], normalize_embeddings=True)
+    assert encoder.encoded == ["a", "b", "c"]
+    again = cache.encode(["a", "c", "b"], normalize_embeddings=True)
+    assert encoder.encoded == ["a", "b", "c", "b"]  # only "b" had to be encoded again
+    assert np.allclose(again, expected(["a", "c", "b"]))
+    import sqlite3
+
+    with sqlite3.connect(cache.path) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM vectors").fetchone()[0] == 2
+
+
+def test_a_vector_file_from_before_the_bound_is_read_and_bounded(tmp_path: Path) -> None:
+    """Files written before vectors carried a last-use time still serve their vectors."""
+    import sqlite3
+
+    first = EmbeddingCache(CountingEncoder(), tmp_path, "model-a")
+    with sqlite3.connect(first.path) as connection:
+        connection.execute("CREATE TABLE vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)")
+        vector = expected(["old"])[0]
+        connection.execute(
+            "INSERT INTO vectors VALUES (?, ?)", (first._key("old", True), vector.tobytes())
+        )
+    encoder = CountingEncoder()
+    cache = EmbeddingCache(encoder, tmp_path, "model-a", max_bytes=64)
+    got = cache.encode(["old", "new", "newer"], normalize_embeddings=True)
+    assert encoder.encoded == ["new", "newer"]
+    assert np.allclose(got, expected(["old", "new", "newer"]))
+    with sqlite3.connect(cache.path) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM vectors").fetchone()[0] == 2

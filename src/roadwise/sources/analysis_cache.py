@@ -22,7 +22,6 @@ What it promises:
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import sqlite3
 import time
@@ -33,11 +32,15 @@ from pathlib import Path
 
 from roadwise import __version__
 from roadwise.engines.feedback.memo import FORMAT
-from roadwise.sources.text_models import cache_folder
+from roadwise.sources.text_models import (
+    DEFAULT_MAX_BYTES,
+    MAX_MB_ENV,
+    cache_folder,
+    max_bytes_from_env,
+)
 
 FILE_NAME = "feedback-analysis.sqlite"
-MAX_MB_ENV = "ROADWISE_CACHE_MAX_MB"
-DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+__all__ = ["DEFAULT_MAX_BYTES", "MAX_MB_ENV", "AnalysisCache", "max_bytes_from_env"]
 
 
 def _library_versions() -> str:
@@ -57,15 +60,6 @@ def _damaged(error: sqlite3.Error) -> bool:
         return True
     text = str(error).lower()
     return "malformed" in text or "not a database" in text
-
-
-def max_bytes_from_env() -> int:
-    """``ROADWISE_CACHE_MAX_MB`` in bytes, or the default when it is unset or not a number."""
-    raw = os.environ.get(MAX_MB_ENV, "").strip()
-    try:
-        return max(0, int(float(raw) * 1024 * 1024)) if raw else DEFAULT_MAX_BYTES
-    except ValueError:
-        return DEFAULT_MAX_BYTES
 
 
 class AnalysisCache:

@@ -10,8 +10,10 @@ Sentence vectors are kept on disk (:class:`EmbeddingCache`, one SQLite file per 
 ``ROADWISE_CACHE_DIR``, by default ``$XDG_CACHE_HOME/roadwise`` or ``~/.cache/roadwise``), so
 the next ``roadwise feedback`` command encodes only texts it has not seen: encoding is the slow
 step on a CPU, and every command analyses the whole workspace again. ``ROADWISE_CACHE_DIR=off``
-turns the cache off; deleting the folder empties it. A cache that cannot be opened or written
-(a read-only home, a full disk) is skipped: the vectors are computed as if it were off.
+turns the cache off; deleting the folder empties it. Each file holds at most 256 MB of
+vectors (``ROADWISE_CACHE_MAX_MB`` changes the bound); past it, the vectors used longest ago
+are deleted. A cache that cannot be opened or written (a read-only home, a full disk) is
+skipped: the vectors are computed as if it were off.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import hashlib
 import importlib.util
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -111,17 +114,36 @@ def model_fingerprint(path: str) -> str:
     return "\n".join(parts)
 
 
+MAX_MB_ENV = "ROADWISE_CACHE_MAX_MB"
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
+
+
+def max_bytes_from_env() -> int:
+    """``ROADWISE_CACHE_MAX_MB`` in bytes (the bound of each cache file), or the default
+    (256 MB) when it is unset or not a number."""
+    raw = os.environ.get(MAX_MB_ENV, "").strip()
+    try:
+        return max(0, int(float(raw) * 1024 * 1024)) if raw else DEFAULT_MAX_BYTES
+    except ValueError:
+        return DEFAULT_MAX_BYTES
+
+
 class EmbeddingCache:
     """An encoder that remembers its vectors in a SQLite file, keyed by model and text.
 
     Wraps anything with sentence-transformers' ``encode``; only the texts missing from the file
-    are handed to the model. Normalised and raw vectors are kept apart.
+    are handed to the model. Normalised and raw vectors are kept apart. Past ``max_bytes`` of
+    vectors (256 MB, about 170,000 of all-MiniLM-L6-v2's) the ones used longest ago go: a
+    million feedback texts would otherwise leave 1.5 GB in the user's cache folder.
     """
 
-    def __init__(self, encoder: Any, folder: Path, fingerprint: str) -> None:
+    def __init__(
+        self, encoder: Any, folder: Path, fingerprint: str, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
         self._encoder = encoder
         self._model = hashlib.sha256(fingerprint.encode()).hexdigest()
         self.path = folder / f"embeddings-{self._model[:16]}.sqlite"
+        self.max_bytes = max_bytes
         self._usable = True
 
     def _key(self, text: str, normalised: bool) -> bytes:
@@ -134,8 +156,12 @@ class EmbeddingCache:
         try:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute(
-                "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL)"
+                "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB NOT NULL, "
+                "used REAL NOT NULL DEFAULT 0)"
             )
+            columns = {row[1] for row in connection.execute("PRAGMA table_info(vectors)")}
+            if "used" not in columns:  # a file from before the bound: its vectors count as old
+                connection.execute("ALTER TABLE vectors ADD COLUMN used REAL NOT NULL DEFAULT 0")
             with connection:  # one transaction
                 yield connection
         finally:
@@ -143,6 +169,7 @@ class EmbeddingCache:
 
     def _read(self, keys: list[bytes]) -> dict[bytes, bytes]:
         found: dict[bytes, bytes] = {}
+        now = time.time()
         with self._connect() as connection:
             for start in range(0, len(keys), 500):  # SQLite caps the parameters of one query
                 part = keys[start : start + 500]
@@ -152,11 +179,28 @@ class EmbeddingCache:
                         f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part
                     ).fetchall()
                 )
+                # Used now: the last to go when the file is full.
+                connection.execute(
+                    f"UPDATE vectors SET used = ? WHERE key IN ({marks})", [now, *part]
+                )
         return found
 
     def _write(self, rows: list[tuple[bytes, bytes]]) -> None:
+        now = time.time()
         with self._connect() as connection:
-            connection.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?)", rows)
+            connection.executemany(
+                "INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)", [(k, v, now) for k, v in rows]
+            )
+            # Every vector of a model has the same size: the bound is a number of vectors.
+            size = max(1, len(rows[0][1])) if rows else 1
+            keep = self.max_bytes // size
+            count = connection.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+            if count > keep:
+                connection.execute(
+                    "DELETE FROM vectors WHERE key IN "
+                    "(SELECT key FROM vectors ORDER BY used, key LIMIT ?)",
+                    (count - keep,),
+                )
 
     def encode(self, texts: Sequence[str], **options: Any) -> np.ndarray:
         texts = list(texts)
@@ -196,7 +240,7 @@ def make_backend(name: str = "lexical", model: str = DEFAULT_MODEL, seed: int = 
         fingerprint = model_fingerprint(resolve_model(model))
         folder = cache_folder()
         if folder is not None:
-            encoder = EmbeddingCache(encoder, folder, fingerprint)
+            encoder = EmbeddingCache(encoder, folder, fingerprint, max_bytes_from_env())
         identity = hashlib.sha256(fingerprint.encode()).hexdigest()
         return EncoderBackend(encoder, identity=identity)
     raise RoadwiseError(

@@ -18,6 +18,7 @@ skipped: the vectors are computed as if it were off.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import os
@@ -179,10 +180,12 @@ class EmbeddingCache:
                         f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part
                     ).fetchall()
                 )
-                # Used now: the last to go when the file is full.
-                connection.execute(
-                    f"UPDATE vectors SET used = ? WHERE key IN ({marks})", [now, *part]
-                )
+                # Used now: the last to go when the file is full (a file that can only be
+                # read still serves its vectors).
+                with contextlib.suppress(sqlite3.OperationalError):
+                    connection.execute(
+                        f"UPDATE vectors SET used = ? WHERE key IN ({marks})", [now, *part]
+                    )
         return found
 
     def _write(self, rows: list[tuple[bytes, bytes]]) -> None:

@@ -555,6 +555,12 @@ def themes(
             main_topics: set[str] = set()
             found_rising: set[str] = set()
             false_alarms = 0
+            # A theme named after a customer (a word of its name, as a word of the theme's name)
+            customer_words = {w.casefold() for c in ws.customers for w in c.name.split()[:1]}
+            named_after_customer = sum(
+                any(part in customer_words for w in t.theme.words for part in w.split())
+                for t in analysis.themes
+            )
             for summary in analysis.themes:
                 counts = Counter(topic_of(text[k]) for k in summary.feedback)
                 topic, n = counts.most_common(1)[0]
@@ -576,6 +582,7 @@ def themes(
                 "topics_found": len(main_topics),
                 "rising_found": len(found_rising),
                 "false_rising": false_alarms,
+                "named_after_customer": named_after_customer,
                 "texts_per_theme": texts_per_theme,
                 "strip_templates": strip,
             }
@@ -583,7 +590,8 @@ def themes(
             log(
                 f"  {label} seed {seed:2}: {row['themes']:2} themes, purity {row['purity']:.2f}, "
                 f"topics {len(main_topics)}/{len(catalog.TOPICS)}, rising found "
-                f"{len(found_rising)}/{len(rising_topics)}, false alarms {false_alarms}"
+                f"{len(found_rising)}/{len(rising_topics)}, false alarms {false_alarms}, "
+                f"named after a customer {named_after_customer}"
             )
         for stat, average in (("mean", np.mean), ("median", np.median)):
             log(
@@ -592,7 +600,8 @@ def themes(
                 f"{average([r['purity'] for r in rows]):.2f}, topics "
                 f"{average([r['topics_found'] for r in rows]):.1f}, rising found "
                 f"{average([r['rising_found'] for r in rows]):.1f}, false alarms "
-                f"{average([r['false_rising'] for r in rows]):.1f}"
+                f"{average([r['false_rising'] for r in rows]):.1f}, named after a customer "
+                f"{average([r['named_after_customer'] for r in rows]):.1f}"
             )
         records += rows
     return records

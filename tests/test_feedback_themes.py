@@ -171,3 +171,58 @@ def test_flat_wants_are_rarely_flagged_when_arrivals_are_random() -> None:
         texts, sources, dates, _ = _requests(100 + seed, None, even=False)
         runs_with_a_flag += any(t.trend.rising for t in _themes(texts, sources, dates))
     assert runs_with_a_flag <= 4
+
+
+def test_customer_names_are_taken_out_before_themes_are_built() -> None:
+    from roadwise.engines.feedback.themes import strip_names
+
+    texts = [
+        "Call with Glacier Shipping: they asked again about a Spanish version.",
+        "GLACIER SHIPPING wants dark mode; Glacier Systems too.",
+        "Glaciers melt: we need a glacier view.",  # not a customer's name: kept
+        "Glacier asked again about SSO.",  # the name shortened, as written
+        "Glacier Shipping",  # nothing but the name: kept whole rather than emptied
+        "Ace Labs and ace support",  # a first word of three letters only with the name
+    ]
+    names = ["Glacier Shipping", "Glacier Systems", "Ace Labs", " "]
+    assert strip_names(texts, names) == [
+        "Call with : they asked again about a Spanish version.",
+        "wants dark mode; too.",
+        "Glaciers melt: we need a glacier view.",
+        "asked again about SSO.",
+        "Glacier Shipping",
+        "and ace support",
+    ]
+    assert strip_names(texts, []) == texts
+
+
+def test_a_customer_who_asks_for_one_want_often_does_not_name_its_theme() -> None:
+    """One customer writes many of one want's sales notes: with its name left in, the name is
+    among that theme's most characteristic words; with the workspace's customers' names kept
+    out of naming (as the pipeline does), the theme is named by the want alone."""
+    texts, sources, dates, _ = _requests(seed=3, rising=None, even=True)
+    # the laptop inventory notes all come from one customer, named in every one
+    texts = [
+        f"Call with Zephyr Mining: they asked again about {t.split('about ')[-1]}"
+        if "laptop" in t or "inventory" in t
+        else t
+        for t in texts
+    ]
+    sources = ["sales" if "Zephyr" in t else s for t, s in zip(texts, sources, strict=True)]
+
+    topics = theme_texts(texts, sources, strip_templates=False)
+    backend = LexicalBackend()
+    backend.fit(topics)
+    vectors = backend.transform(topics)
+
+    def names(customers: list[str]) -> list[tuple[str, ...]]:
+        found = find_themes(
+            topics, vectors, dates, as_of=AS_OF, n_themes=len(WANTS), seed=0, names=customers
+        )
+        return [t.words for t in found]
+
+    kept = names([])
+    assert any("zephyr" in " ".join(words) for words in kept)
+    taken_out = names(["Zephyr Mining"])
+    assert not any("zephyr" in " ".join(w) or "mining" in " ".join(w) for w in taken_out)
+    assert any("laptop" in " ".join(words) or "inventory" in " ".join(words) for words in taken_out)

@@ -375,6 +375,7 @@ def _analyse(
             strip_templates=settings.strip_templates,
         )
         dates = [feedback[i].date for i in unlinked]
+        customer_names = sorted(c.name for c in ws.customers)
         all_dates = [f.date for f in feedback] if settings.trend_exposure == "volume" else None
 
         def themes_of() -> _Themes:
@@ -389,6 +390,7 @@ def _analyse(
                 recent_days=settings.recent_days,
                 earlier_days=settings.earlier_days,
                 seed=settings.seed,
+                names=customer_names,
             )
             return _Themes(tuple(found))
 
@@ -396,8 +398,8 @@ def _analyse(
         themes_key.add(settings.n_themes, settings.texts_per_theme, settings.recent_days)
         # The texts clustered (``topics``) are in the key; the version names how they are
         # prepared and named, which the texts alone do not show.
-        themes_key.add(settings.earlier_days, settings.seed, "themes-v2", settings.strip_templates)
-        themes_key.extend(topics).extend(d.isoformat() for d in dates)
+        themes_key.add(settings.earlier_days, settings.seed, "themes-v5", settings.strip_templates)
+        themes_key.extend(topics).extend(d.isoformat() for d in dates).extend(customer_names)
         themes_key.extend(d.isoformat() for d in all_dates or []).add(all_dates is None)
         found = remembered(cache, "themes", themes_key, themes_of, _Themes).found
         theme_groups = {t.key: [keys[unlinked[m]] for m in t.members] for t in found}

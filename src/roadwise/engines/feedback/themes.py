@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -159,6 +159,37 @@ def strip_source_templates(texts: Sequence[str], sources: Sequence[str]) -> list
         kept = [w for w in _WORD.findall(text) if w.casefold() not in drop]
         out.append(" ".join(kept) if kept else text)
     return out
+
+
+def strip_names(texts: Sequence[str], names: Collection[str], replacement: str = " ") -> list[str]:
+    """Texts with the ``names`` they mention replaced: a customer named in its own sales note
+    is who asked, already known, not what was asked for. Left in, a theme could be named after
+    a customer ("version, spanish, glacier").
+
+    A whole name matches in any case ("GLACIER SHIPPING"); its first word alone matches only
+    as the name writes it ("Glacier", not "glacier"), as in "Glacier asked again" or a name
+    shortened by the steps before naming. A text that would be left empty is kept."""
+    full = sorted({n.strip() for n in names if n.strip()}, key=len, reverse=True)
+    if not full:
+        return list(texts)
+    whole = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in full) + r")\b", re.IGNORECASE)
+    # A first word of three letters or fewer ("Ace", "The") is too likely to be something else.
+    firsts = sorted({n.split()[0] for n in full if len(n.split()[0]) > 3}, key=len, reverse=True)
+    first = (
+        re.compile(r"\b(?:" + "|".join(re.escape(w) for w in firsts) + r")\b") if firsts else None
+    )
+    out = []
+    for text in texts:
+        stripped = whole.sub(replacement, text)
+        if first is not None:
+            stripped = first.sub(replacement, stripped)
+        out.append(" ".join(stripped.split()) or text)
+    return out
+
+
+# Stands in for a customer's name while themes are named, so the words on either side of it
+# do not join into a phrase that was never written ("let field" from "let Acme field").
+_NAME = "xxcustomernamexx"
 
 
 def theme_texts(
@@ -329,7 +360,8 @@ class ThemeModel:
 def theme_words(
     texts: Sequence[str], assignment: np.ndarray, n_themes: int, top: int = 4
 ) -> list[list[str]]:
-    """Characteristic words per theme by class-based TF-IDF (frequent here, rare elsewhere)."""
+    """Characteristic words per theme by class-based TF-IDF (frequent here, rare elsewhere);
+    never a phrase with a customer's name in it (see :func:`strip_names`)."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     counter = CountVectorizer(
@@ -357,7 +389,7 @@ def theme_words(
                 break
             term = str(terms[j])
             # Skip a word already inside a chosen bigram (and vice versa): names stay short.
-            if any(term in p or p in term for p in picked):
+            if _NAME in term or any(term in p or p in term for p in picked):
                 continue
             picked.append(term)
         words.append(picked)
@@ -378,8 +410,12 @@ def find_themes(
     min_size: int = 3,
     quotes: int = 3,
     seed: int = 0,
+    names: Collection[str] = (),
 ) -> list[FoundTheme]:
     """Cluster texts into themes, name them, pick quotes and test each for a rising rate.
+
+    ``names`` (the customers') never name a theme (:func:`strip_names`); they stay in the
+    texts that are clustered.
 
     The rate test compares arrivals per day (recent window against the earlier one); with
     ``all_dates`` (the dates of all feedback) it compares arrivals per feedback text received
@@ -394,7 +430,7 @@ def find_themes(
     reduced = model.reduce(vectors)
     model.fit(reduced)
     assignment = model.assign(reduced)
-    names = theme_words(texts, assignment, k)
+    names_of = theme_words(strip_names(texts, names, f" {_NAME} "), assignment, k)
     if all_dates is None:
         recent_total, earlier_total = recent_days, earlier_days
     else:
@@ -422,7 +458,7 @@ def find_themes(
             [dates[int(i)] for i in members], as_of, recent_days, earlier_days
         )
         trend = rate_change(recent, earlier, recent_total, earlier_total)
-        words = tuple(names[theme])
+        words = tuple(names_of[theme])
         found.append(
             FoundTheme(
                 key="",

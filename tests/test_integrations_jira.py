@@ -171,6 +171,8 @@ class FakeJira:
         self.changelogs: dict[str, list[dict[str, Any]]] = {}
         self.rank: list[str] = []  # the board's order
         self.ranked: list[Any] = []
+        self.sprints: list[dict[str, Any]] = []  # the board's active and future sprints
+        self.moved: list[tuple[int, Any]] = []  # (sprint id, body) of each move into a sprint
         self.fields = [
             {"id": "summary", "name": "Summary"},
             {"id": "customfield_10016", "name": "Story Points"},
@@ -277,6 +279,15 @@ class FakeJira:
             return Response(401, {"errorMessages": ["You are not authenticated."]})
         if request.path == "/rest/agile/1.0/issue/rank" and request.method == "PUT":
             self.ranked.append(request.body)
+            return Response(204, raw=b"")
+        if re.fullmatch(r"/rest/agile/1.0/board/12/sprint", request.path):
+            start = int(request.query.get("startAt", 0))
+            page = self.sprints[start : start + self.page_size]
+            last = start + self.page_size >= len(self.sprints)
+            return Response(body={"startAt": start, "isLast": last, "values": page})
+        moved = re.fullmatch(r"/rest/agile/1.0/sprint/(\d+)/issue", request.path)
+        if moved and request.method == "POST":
+            self.moved.append((int(moved.group(1)), request.body))
             return Response(204, raw=b"")
         api = f"/rest/api/{self.version}"
         if request.path == f"{api}/field":
@@ -518,6 +529,89 @@ def test_write_back_is_a_dry_run_unless_applied(tmp_path: Path) -> None:
     assert ("PAY-3", {"fields": {"duedate": "2026-01-16"}}) in fake.puts
     assert len(fake.puts) == 3
     assert fake.ranked == [{"issues": ["PAY-2"], "rankAfterIssue": "PAY-3"}]
+
+
+def test_sprint_write_back_puts_issues_into_the_boards_planned_sprints(tmp_path: Path) -> None:
+    """Each planned issue goes into the board sprint whose dates hold its planned sprint's first
+    day, else the one of the same name; an issue already there is left alone, and a planned
+    sprint the board lacks is named, not invented. Nothing moves without --apply."""
+    from roadwise.domain import Plan
+
+    fake = seeded()
+    for key in ("PAY-4", "PAY-5", "PAY-6"):
+        fake.add(key, updated=T0 + dt.timedelta(minutes=10), points=2)
+    # The workspace's sprint 0 starts 2026-01-05 (default cadence: 14 days); sprint -3 is
+    # 2025-11-24, inside the active "Sprint 7" every synced issue is in.
+    fake.sprints = [
+        {
+            "id": 7,
+            "name": "Sprint 7",
+            "state": "active",
+            "startDate": "2025-11-17T09:00:00.000Z",
+            "endDate": "2025-12-01T17:00:00.000Z",
+        },
+        {
+            "id": 8,
+            "name": "PAY sprint 8",
+            "state": "future",
+            "startDate": "2026-01-05T09:00:00.000Z",
+            "endDate": "2026-01-19T17:00:00.000Z",
+        },
+        {"id": 9, "name": "Sprint 2", "state": "future"},  # no dates yet: matched by name
+    ]
+    rows = [
+        {"item": "PAY-3", "start": "2026-01-05", "end": "2026-01-16", "level": "leaf", "sprint": 0},
+        {"item": "PAY-4", "start": "2026-02-02", "end": "2026-02-06", "level": "leaf", "sprint": 2},
+        {"item": "PAY-5", "start": "2026-03-02", "end": "2026-03-06", "level": "leaf", "sprint": 4},
+        {
+            "item": "PAY-6",
+            "start": "2025-11-24",
+            "end": "2025-11-28",
+            "level": "leaf",
+            "sprint": -3,
+        },
+        {
+            "item": "PAY-1",
+            "start": "2026-01-05",
+            "end": "2026-02-06",
+            "level": "rollup",
+            "sprint": 0,
+        },
+    ]
+    env = {"ROADWISE_JIRA_TOKEN": "secret-token", "ROADWISE_JIRA_EMAIL": fake.email}
+    db = str(tmp_path / "rw.db")
+    with serve(fake) as server:
+        assert sync_jira(server.url, db)[0] == 0
+        with open_store(db) as store:
+            store.save_plan(
+                Plan(
+                    key="rm",
+                    kind="roadmap",
+                    created=dt.datetime(2025, 11, 21),
+                    payload={"items": rows},
+                )
+            )
+        args = ["export", "jira", "--db", db, "--url", server.url, "--board", "12"]
+        code, out = run(*args, "--json", env=env)
+        assert code == 0, out
+        data = json.loads(out)
+        sprints = [c for c in data["changes"] if c["field"] == "sprint"]
+        assert sprints == [
+            {"issue": "PAY-3", "field": "sprint", "current": "Sprint 7", "planned": "PAY sprint 8"},
+            {"issue": "PAY-4", "field": "sprint", "current": "Sprint 7", "planned": "Sprint 2"},
+        ]
+        assert data["unmatched"] == [{"sprint": "Sprint 4", "start": "2026-03-02", "issues": 1}]
+        assert fake.moved == []
+        code, out = run(*args, env=env)
+        assert code == 0 and "Sprint 4 (from 2026-03-02): board 12 has no sprint" in " ".join(
+            out.split()
+        )
+        code, out = run(*args, "--apply", env=env)
+        assert code == 0, out
+    assert fake.moved == [(8, {"issues": ["PAY-3"]}), (9, {"issues": ["PAY-4"]})]
+    # the board needs the site
+    code, out = run("export", "jira", "--db", db, "--board", "12", env=env)
+    assert code == 1 and "--url" in out
 
 
 def test_incremental_bound_is_kept_in_jiras_own_time_zone() -> None:

@@ -261,6 +261,44 @@ class JiraClient:
             "PUT", "/rest/agile/1.0/issue/rank", json={"issues": [key], "rankAfterIssue": after}
         )
 
+    def board_sprints(self, board: int) -> list[BoardSprint]:
+        """The board's active and future sprints (Jira Software's agile API), page by page."""
+        sprints: list[BoardSprint] = []
+        start = 0
+        while True:
+            page = self.http.json(
+                "GET",
+                f"/rest/agile/1.0/board/{board}/sprint",
+                params={"state": "active,future", "startAt": start, "maxResults": 50},
+            )
+            if not isinstance(page, dict) or not isinstance(page.get("values"), list):
+                raise self.http.malformed("a sprint page without 'values'")
+            for sprint in page["values"]:
+                try:
+                    sprints.append(
+                        BoardSprint(
+                            id=int(sprint["id"]),
+                            name=str(sprint["name"]),
+                            state=str(sprint.get("state", "")),
+                            start=_day(sprint.get("startDate")),
+                            end=_day(sprint.get("endDate")),
+                        )
+                    )
+                except (KeyError, TypeError, ValueError):
+                    raise self.http.malformed("a sprint without an id or a name") from None
+            start += len(page["values"])
+            if page.get("isLast", True) or not page["values"]:
+                return sprints
+
+    def move_to_sprint(self, sprint: int, keys: Sequence[str]) -> None:
+        # At most 50 issues per request (Jira Software's documented limit).
+        for first in range(0, len(keys), 50):
+            self.http.send(
+                "POST",
+                f"/rest/agile/1.0/sprint/{sprint}/issue",
+                json={"issues": list(keys[first : first + 50])},
+            )
+
 
 # --------------------------------------------------------------------------- issues to records
 
@@ -489,24 +527,123 @@ def rank_changes(current: Sequence[str], planned: Sequence[str]) -> list[WriteBa
     ]
 
 
+def _day(value: Any) -> dt.date | None:
+    """A sprint's start or end ("2027-01-04T09:00:00.000Z") as a day; None when absent."""
+    if not isinstance(value, str) or not value:
+        return None
+    when = parse_time(value)
+    if when is None:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return when.date()
+
+
+@dataclass(frozen=True)
+class BoardSprint:
+    """An active or future sprint of a Jira board."""
+
+    id: int
+    name: str
+    state: str
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class SprintPlan:
+    """Where the roadmap puts each planned Jira issue among the board's sprints."""
+
+    changes: tuple[WriteBack, ...]
+    """``field="sprint"``: from the sprint Jira had at the last sync to the board's sprint."""
+    target: Mapping[str, int]
+    """Jira key -> the board sprint's id, for each change."""
+    unmatched: tuple[tuple[str, dt.date, int], ...]
+    """(Roadwise sprint name, its first day, issues planned into it) with no board sprint."""
+
+
+def board_sprint_for(
+    sprints: Sequence[BoardSprint], name: str, start: dt.date
+) -> BoardSprint | None:
+    """The board's sprint for a Roadwise sprint: the one whose dates hold its first day, else
+    the one of the same name (future sprints often have no dates yet), else none."""
+    for sprint in sprints:
+        if (
+            sprint.start is not None
+            and sprint.end is not None
+            and sprint.start <= start < sprint.end
+        ):
+            return sprint
+    return next((s for s in sprints if s.name.casefold() == name.casefold()), None)
+
+
+def sprint_changes(
+    items: Sequence[Any],
+    plan_rows: Sequence[Mapping[str, Any]],
+    cycles: Any,
+    sprints: Sequence[BoardSprint],
+) -> SprintPlan:
+    """For each planned Jira issue (leaf items only: epics are not in sprints), the board
+    sprint its planned start falls in, where that differs from the sprint Jira had at the last
+    sync (the item's ``sprint:`` tag). An issue that spans several sprints goes into the one
+    it starts in; Jira carries unfinished issues over."""
+    by_key = {i.key: i for i in items if i.source is not None and i.source.system == "jira"}
+    changes: list[WriteBack] = []
+    target: dict[str, int] = {}
+    missing: dict[int, int] = {}
+    for row in plan_rows:
+        item = by_key.get(str(row.get("item") or ""))
+        index = row.get("sprint")
+        if item is None or row.get("level", "leaf") != "leaf" or not isinstance(index, int):
+            continue
+        name = cycles.sprint_name(index)
+        sprint = board_sprint_for(sprints, name, cycles.sprint_start(index))
+        if sprint is None:
+            missing[index] = missing.get(index, 0) + 1
+            continue
+        current = next(
+            (t.removeprefix("sprint:") for t in item.tags if t.startswith("sprint:")), ""
+        )
+        if current.casefold() != sprint.name.casefold():
+            changes.append(WriteBack(item.source.key, "sprint", current, sprint.name))
+            target[item.source.key] = sprint.id
+    unmatched = tuple(
+        (cycles.sprint_name(i), cycles.sprint_start(i), n) for i, n in sorted(missing.items())
+    )
+    return SprintPlan(tuple(changes), target, unmatched)
+
+
 def apply_write_back(
-    client: JiraClient, changes: Sequence[WriteBack], order: Sequence[str] = ()
+    client: JiraClient,
+    changes: Sequence[WriteBack],
+    order: Sequence[str] = (),
+    sprint_of: Mapping[str, int] | None = None,
 ) -> int:
-    """Write due dates; when any rank differs, rank each planned issue after its predecessor."""
+    """Write due dates; when any rank differs, rank each planned issue after its predecessor;
+    move issues into their planned sprints (``sprint_of``: Jira key -> board sprint id)."""
     for change in changes:
-        if change.field != "rank":
+        if change.field not in ("rank", "sprint"):
             client.update_issue(change.key, {change.field: change.planned})
     if any(c.field == "rank" for c in changes):
         for before, key in itertools.pairwise(order):
             client.rank_after(key, before)
+    moves: dict[int, list[str]] = {}
+    for change in changes:
+        if change.field == "sprint" and sprint_of and change.key in sprint_of:
+            moves.setdefault(sprint_of[change.key], []).append(change.key)
+    for sprint, keys in sorted(moves.items()):
+        client.move_to_sprint(sprint, keys)
     return len(changes)
 
 
 __all__ = [
     "EMAIL_ENV",
     "TOKEN_ENV",
+    "BoardSprint",
     "JiraClient",
     "JiraFetch",
+    "SprintPlan",
     "WriteBack",
     "adf_text",
     "apply_write_back",
@@ -514,6 +651,7 @@ __all__ = [
     "jql_for",
     "parse_time",
     "planned_changes",
+    "sprint_changes",
     "status_times",
     "to_tracker_issue",
 ]

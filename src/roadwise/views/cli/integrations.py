@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -340,6 +340,7 @@ def export_target(
     plan_key: str | None,
     db: str | None,
     as_json: bool,
+    board: int | None = None,
 ) -> None:
     """``export jira-csv FILE`` / ``export jira`` / ``export github`` (dry run by default)."""
     store = _store(db)
@@ -368,22 +369,42 @@ def export_target(
 
         changes = jira.planned_changes(ws.items, rows)
         order = jira.planned_order(ws.items, rows)
-        if write and not url:
-            raise RoadwiseError("give the Jira site with --url")
+        if (write or board is not None) and not url:
+            raise RoadwiseError("give the Jira site with --url", field="--url")
+        sprints: Any = None
         if url:
-            # Ranks are compared with Jira's current order, so they need the site even to look.
+            # Ranks are compared with Jira's current order, and sprints with the board's, so
+            # they need the site even to look.
             client = jira.JiraClient(url, _token(jira.TOKEN_ENV), email=email)
             try:
                 changes += jira.rank_changes(client.rank_order(order), order)
+                if board is not None:
+                    sprints = jira.sprint_changes(
+                        ws.items, rows, ws.cycles, client.board_sprints(board)
+                    )
+                    changes += sprints.changes
                 if write:
-                    jira.apply_write_back(client, changes, order)
+                    jira.apply_write_back(
+                        client, changes, order, sprints.target if sprints else None
+                    )
             finally:
                 client.close()
         data = [
             {"issue": c.key, "field": c.field, "current": c.current, "planned": c.planned}
             for c in changes
         ]
-        _print_plan(data, "Jira write-back", write, as_json)
+        notes = [
+            f"{name} (from {start.isoformat()}): board {board} has no sprint that holds that day "
+            f"or has that name, so its {n} issue{'s' if n != 1 else ''} stay where they are"
+            for name, start, n in (sprints.unmatched if sprints else ())
+        ]
+        unmatched = [
+            {"sprint": name, "start": start.isoformat(), "issues": n}
+            for name, start, n in (sprints.unmatched if sprints else ())
+        ]
+        _print_plan(
+            data, "Jira write-back", write, as_json, notes=notes, extra={"unmatched": unmatched}
+        )
         return
     if target == "github":
         from roadwise.sources import github
@@ -421,9 +442,16 @@ def export_target(
     raise RoadwiseError(f"unknown export target '{target}' (known: {', '.join(EXPORT_TARGETS)})")
 
 
-def _print_plan(data: list[dict[str, Any]], title: str, applied: bool, as_json: bool) -> None:
+def _print_plan(
+    data: list[dict[str, Any]],
+    title: str,
+    applied: bool,
+    as_json: bool,
+    notes: Sequence[str] = (),
+    extra: dict[str, Any] | None = None,
+) -> None:
     if as_json:
-        print_json({"applied": applied, "changes": data})
+        print_json({"applied": applied, "changes": data, **(extra or {})})
         return
     table = Table(
         title=f"{title} ({'applied' if applied else 'dry run: pass --apply to write'})",
@@ -435,3 +463,5 @@ def _print_plan(data: list[dict[str, Any]], title: str, applied: bool, as_json: 
         table.add_row(*(str(v) for v in row.values()))
     console.print(table)
     console.print(f"{len(data)} changes {'written' if applied else 'planned'}.")
+    for note in notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)

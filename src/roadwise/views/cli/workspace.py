@@ -236,6 +236,9 @@ def export(
     repo: str | None = typer.Option(None, "--repo", help="github: OWNER/NAME."),
     email: str | None = typer.Option(None, "--email", envvar="ROADWISE_JIRA_EMAIL", hidden=True),
     plan: str | None = typer.Option(None, "--plan", help="A stored roadmap (default: latest)."),
+    board: int | None = typer.Option(
+        None, "--board", help="jira: also move issues into this board's planned sprints."
+    ),
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -243,6 +246,7 @@ def export(
 
     `roadwise export jira-csv FILE.csv` writes Jira's CSV import format; `export jira` and
     `export github --repo OWNER/NAME` show the planned changes and write them only with --apply.
+    `export jira --board ID` also puts each planned issue into the board's sprint it starts in.
     """
     if str(file) in ("jira-csv", "jira", "github"):
         from roadwise.views.cli.integrations import export_target
@@ -258,6 +262,7 @@ def export(
             plan_key=plan,
             db=db,
             as_json=as_json,
+            board=board,
         )
         return
     from roadwise.sources.csv_file import write_items_csv

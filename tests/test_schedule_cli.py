@@ -67,6 +67,33 @@ def test_capacity_json(db: str) -> None:
     assert {r["team"] for r in data["capacity"]} == {r["team"] for r in data["demand"]}
 
 
+def test_capacity_reads_the_stored_roadmap(tmp_path: Path) -> None:
+    """With a roadmap stored, `roadwise capacity` puts the plan's work where that roadmap
+    does (as the web app and the reports show it), instead of planning afresh."""
+    from roadwise.engines.schedule.needs import capacity_vs_demand
+    from roadwise.views.stored_roadmap import stored_roadmap
+    from roadwise.workspace import open_store, roadmap_of_record
+
+    path = str(tmp_path / "rw.db")
+    assert runner.invoke(app, ["sample", "--db", path]).exit_code == 0
+    args = ["capacity", "--db", path, "--time-limit", "1", "--json", "--sprints", "3"]
+    fresh = json.loads(runner.invoke(app, args).stdout)
+    assert fresh["plan"].startswith("planned afresh")
+    plan = ["plan", "roadmap", "--db", path, "--time-limit", "1", "--workers", "2", "--json"]
+    assert runner.invoke(app, plan).exit_code == 0
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["plan"].startswith("the stored roadmap 'roadmap' of ")
+    store = open_store(path)
+    ws = store.load()
+    stored = stored_roadmap(ws, roadmap_of_record(store, ws))
+    assert stored is not None
+    expected = capacity_vs_demand(ws, stored, sprints=3)
+    planned = {(r["team"], r["skill"], r["sprint"]): r["planned_days"] for r in data["demand"]}
+    assert planned == {(r.team, r.skill, r.sprint): r.planned_days for r in expected}
+
+
 def test_scenario_add_list_compare(db: str) -> None:
     result = runner.invoke(app, ["scenario", "add", "hire", "--db", db, "--hire", "mobile"])
     assert result.exit_code == 0, result.output

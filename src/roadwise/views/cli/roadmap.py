@@ -507,12 +507,18 @@ def capacity_command(
         what_it_takes,
     )
     from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+    from roadwise.views.stored_roadmap import stored_roadmap
+    from roadwise.workspace import roadmap_of_record
 
-    _, ws = _load(db)
+    store, ws = _load(db)
     ws = _scenario_workspace(ws, scenario)
     options = RoadmapOptions(time_limit=time_limit, baseline=False)
     # The what-ifs re-plan by local search: their base plan is found that way too (seconds).
-    roadmap = what_if_plan(ws, options) if what_if else plan_roadmap(ws, options)
+    # Otherwise the plan is the roadmap of record where it still fits, as in the web app and
+    # the reports: the same "planned" column everywhere, and no solve.
+    record = None if what_if or scenario else roadmap_of_record(store, ws)
+    stored = stored_roadmap(ws, record, options)
+    roadmap = what_if_plan(ws, options) if what_if else stored or plan_roadmap(ws, options)
     rows = capacity_vs_demand(ws, roadmap, sprints=sprints)
     cal_rows = sprint_capacity(roadmap.calendar, ws.cycles)
     first = int(roadmap.calendar.sprint[0])
@@ -537,9 +543,15 @@ def capacity_command(
             ],
             "what_it_takes": dataclasses.asdict(takes),
         }
+    plan_source = (
+        f"the {record.describe()}"
+        if stored is not None and record is not None
+        else f"planned afresh ({roadmap.summary.method}, {time_limit:g} s)"
+    )
     if as_json:
         print_json(
             {
+                "plan": plan_source,
                 "capacity": [dataclasses.asdict(r) for r in cal_rows],
                 "demand": [dataclasses.asdict(r) | {"over": r.over} for r in rows],
                 "over_allocated": [dataclasses.asdict(o) for o in over],
@@ -568,7 +580,7 @@ def capacity_command(
     console.print(table)
     console.print(
         "Demand: the work each sprint would hold if every team had unlimited people "
-        "(each item at its earliest start).",
+        f"(each item at its earliest start). Planned: {plan_source}.",
         highlight=False,
     )
     skills = [r for r in rows if r.skill != "*" and r.over]

@@ -538,6 +538,7 @@ def themes(
         return hits[0] if len(hits) == 1 else "?"
 
     rising_topics = {t.name for t in catalog.TOPICS if t.rising}
+    phrasing = {t.name: t.wants + t.nouns for t in catalog.TOPICS}
     records = []
     for name, strip in [(b, s) for b in backends for s in strip_templates]:
         rows = []
@@ -561,6 +562,7 @@ def themes(
                 any(part in customer_words for w in t.theme.words for part in w.split())
                 for t in analysis.themes
             )
+            on_topic = name_words = 0
             for summary in analysis.themes:
                 counts = Counter(topic_of(text[k]) for k in summary.feedback)
                 topic, n = counts.most_common(1)[0]
@@ -568,6 +570,11 @@ def themes(
                 clear = topic != "?" and n >= 0.6 * len(summary.feedback)
                 if clear:
                     main_topics.add(topic)
+                    # Is the name about the want? Its words found in the topic's own phrasing.
+                    vocabulary = set(re.findall(r"[a-z]+", " ".join(phrasing[topic]).casefold()))
+                    words = [w for term in summary.theme.words for w in term.split()]
+                    on_topic += sum(w in vocabulary for w in words)
+                    name_words += len(words)
                 if summary.theme.trend.rising:
                     if clear and topic in rising_topics:
                         found_rising.add(topic)
@@ -583,6 +590,7 @@ def themes(
                 "rising_found": len(found_rising),
                 "false_rising": false_alarms,
                 "named_after_customer": named_after_customer,
+                "name_words_on_topic": round(on_topic / max(name_words, 1), 3),
                 "texts_per_theme": texts_per_theme,
                 "strip_templates": strip,
             }
@@ -591,7 +599,8 @@ def themes(
                 f"  {label} seed {seed:2}: {row['themes']:2} themes, purity {row['purity']:.2f}, "
                 f"topics {len(main_topics)}/{len(catalog.TOPICS)}, rising found "
                 f"{len(found_rising)}/{len(rising_topics)}, false alarms {false_alarms}, "
-                f"named after a customer {named_after_customer}"
+                f"named after a customer {named_after_customer}, name words on topic "
+                f"{row['name_words_on_topic']:.2f}"
             )
         for stat, average in (("mean", np.mean), ("median", np.median)):
             log(
@@ -601,7 +610,8 @@ def themes(
                 f"{average([r['topics_found'] for r in rows]):.1f}, rising found "
                 f"{average([r['rising_found'] for r in rows]):.1f}, false alarms "
                 f"{average([r['false_rising'] for r in rows]):.1f}, named after a customer "
-                f"{average([r['named_after_customer'] for r in rows]):.1f}"
+                f"{average([r['named_after_customer'] for r in rows]):.1f}, name words on topic "
+                f"{average([r['name_words_on_topic'] for r in rows]):.2f}"
             )
         records += rows
     return records

@@ -255,3 +255,25 @@ def test_tight_makespan_horizon_keeps_the_optimum_and_its_proof(
     assert result.bound == expected.bound
     start = sampled_list_schedule(varied, samples=tight.hint_samples, seed=tight.seed)
     assert makespan(varied, result.placements) <= start.objective
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems(max_tasks=7, pieces=True), st.lists(st.booleans(), min_size=7, max_size=7))
+def test_list_schedule_keeps_placed_tasks_and_fits_the_rest_around_them(
+    problem: Problem, keep: list[bool]
+) -> None:
+    """Tasks handed in with a place keep it; the others go around them without exceeding any
+    capacity, and with every task placed the result is the one handed in."""
+    full = list_schedule(problem, rule="lft").placements
+    placed = [p if keep[i] else None for i, p in enumerate(full)]
+    result = list_schedule(problem, placed=placed)
+    assert all(result.placements[i] == p for i, p in enumerate(placed) if p is not None)
+    assert all(p is not None for p in result.placements)
+    assert not [v for v in violations(problem, result.placements) if ": " in v and " used at " in v]
+    # the rest start no earlier than their predecessors allow, as in any list schedule
+    for rule in problem.precedences:
+        if placed[rule.after] is None:
+            before, after = result.placements[rule.before], result.placements[rule.after]
+            assert before is not None and after is not None
+            assert task_start(after) >= task_end(problem, rule.before, before) + rule.lag
+    assert list_schedule(problem, placed=full).placements == full

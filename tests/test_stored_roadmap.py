@@ -66,24 +66,49 @@ def test_a_stored_plan_that_no_longer_fits_is_not_shown(stored: Any) -> None:
     placements = dict(plan.placements)
     # another start day: every day index would mean another date
     assert replay_roadmap(ws, plan.start + dt.timedelta(days=1), placements, verdict) is None
-    # an open item it does not hold
-    leaf = ws.item_by_key[plan.items[0].key]
-    new = leaf.model_copy(update={"key": "NEW-1", "title": "Added since", "dependencies": []})
-    grown = ws.copy_with(items=[*ws.items, new])
-    assert replay_roadmap(grown, plan.start, placements, verdict) is None
+    # an item on a team that cannot do it (any more)
+    key = plan.items[0].key
+    moved = {**placements, key: ("no-such-team", placements[key][1])}
+    assert replay_roadmap(ws, plan.start, moved, verdict) is None
     # a team's items all on the same day: over its capacity
     crowded = {
         key: (label, tuple(0 for _ in starts)) if label == plan.items[0].team else (label, starts)
         for key, (label, starts) in placements.items()
     }
     assert replay_roadmap(ws, plan.start, crowded, verdict) is None
-    # an item the plan holds is missing
-    missing = dict(list(placements.items())[1:])
-    assert replay_roadmap(ws, plan.start, missing, verdict) is None
     # stored before placements were kept
     old = dataclasses.replace(record, placements={})
     assert stored_roadmap(ws, old) is None
     assert stored_roadmap(ws, None) is None
+
+
+def test_items_added_since_come_after_the_stored_plan(stored: Any) -> None:
+    """A new item (or one the stored plan lacks) does not make the stored plan go: it is
+    placed after the stored work of its team, as the delivery forecast works it, and every
+    stored item keeps its place."""
+    ws, store, plan = stored
+    record = roadmap_of_record(store, ws)
+    assert record is not None
+    leaf = ws.item_by_key[plan.items[0].key]
+    new = leaf.model_copy(update={"key": "NEW-1", "title": "Added since", "dependencies": []})
+    grown = ws.copy_with(items=[*ws.items, new])
+    again = replay_roadmap(grown, plan.start, dict(plan.placements), stored_summary(record.verdict))
+    assert again is not None
+    shown = {s.key: s for s in again.items}
+    assert {k: (s.team, s.start, s.end) for k, s in shown.items() if k != "NEW-1"} == {
+        s.key: (s.team, s.start, s.end) for s in plan.items
+    }
+    team_done = max(s.end for s in plan.items if s.team == shown["NEW-1"].team)
+    assert shown["NEW-1"].start >= team_done
+    # the same when a stored item is dropped from the stored placements (the last to finish:
+    # nothing waits for it)
+    key = max(plan.items, key=lambda s: (s.end, s.key)).key
+    fewer = {k: v for k, v in plan.placements.items() if k != key}
+    partial = replay_roadmap(ws, plan.start, fewer, stored_summary(record.verdict))
+    assert partial is not None
+    assert partial.item(key).start >= max(
+        s.end for s in plan.items if s.team == partial.item(key).team and s.key != key
+    )
 
 
 def test_stored_summary_reads_what_was_written(stored: Any) -> None:

@@ -235,11 +235,21 @@ def test_a_stored_roadmap_is_what_the_pages_and_reports_replay(
         steps=("priorities", "forecast"),
     )
     assert report.raw["delivery_forecast"].dates == after.dates
-    # An item added since: the stored plan no longer holds all the work, so the page plans
-    # afresh (the forecast still replays the stored order, the new item after it).
+    # An item added since: the page still shows the stored plan, the new item after the stored
+    # work of its team (as the forecast works it).
     leaf = ws.item_by_key[plan.items[0].key]
     new = leaf.model_copy(update={"key": "NEW-1", "title": "Added since", "dependencies": []})
     store.upsert_item(new)
+    page = html.unescape(" ".join(client.get("/roadmap").text.split()))
+    assert "This is the stored roadmap 'roadmap' of" in page
+    assert service.roadmap_is_of_record()
+    shown = {s.key: s for s in service.roadmap().items}
+    assert all(shown[s.key].start == s.start for s in plan.items)
+    team_done = max(s.end for s in plan.items if s.team == shown["NEW-1"].team)
+    assert shown["NEW-1"].start >= team_done
+    # Another first day to plan from: every stored day would mean another date, so the page
+    # plans afresh and says so (the forecast still replays the stored order).
+    store.modify(lambda w: w.copy_with(as_of=w.as_of + dt.timedelta(days=7)))
     page = html.unescape(" ".join(client.get("/roadmap").text.split()))
     assert "This page plans afresh: the stored roadmap 'roadmap' of" in page
     assert "no longer fits the workspace" in page

@@ -136,9 +136,15 @@ def list_schedule(
     problem: Problem,
     order: Sequence[int] | None = None,
     rule: Rule = "rank",
+    placed: Sequence[Placement | None] | None = None,
 ) -> Solution:
     """Serial schedule generation: each task, in priority order once its predecessors are
-    placed, goes to the mode and time that finish it earliest. Deadlines are not enforced."""
+    placed, goes to the mode and time that finish it earliest. Deadlines are not enforced.
+
+    ``placed``: tasks that already have a place keep it (their capacity is taken before any
+    other task is placed) and only the others are scheduled, around them; the result can
+    break a rule where a kept task waits for one placed later (check it with ``violations``).
+    """
     started = time.perf_counter()
     n = len(problem.tasks)
     priority = list(order) if order is not None else priority_order(problem, rule)
@@ -149,7 +155,20 @@ def list_schedule(
     succs = problem.successors()
     horizon = problem.horizon or problem.default_horizon()
     horizon = max(horizon, problem.default_horizon())
+    kept = list(placed) if placed is not None else [None] * n
+    for i, p in enumerate(kept):
+        if p is not None:
+            mode = problem.tasks[i].modes[p.mode]
+            horizon = max(horizon, max(s + d for s, d in zip(p.starts, mode.pieces, strict=True)))
     profiles = _Profiles(problem, horizon)
+    for i, p in enumerate(kept):
+        if p is not None:
+            mode = problem.tasks[i].modes[p.mode]
+            for s, d in zip(p.starts, mode.pieces, strict=True):
+                profiles.take(mode.demands, s, d)
+            if mode.wip_group is not None and mode.wip_group in profiles.wip:
+                end = max(s + d for s, d in zip(p.starts, mode.pieces, strict=True))
+                profiles.wip[mode.wip_group][min(p.starts) : end] -= 1
 
     missing = [len(preds[i]) for i in range(n)]
     eligible = [(rank[i], i) for i in range(n) if missing[i] == 0]
@@ -159,6 +178,16 @@ def list_schedule(
     while eligible:
         _, i = heapq.heappop(eligible)
         task = problem.tasks[i]
+        known = kept[i]
+        if known is not None:
+            mode = task.modes[known.mode]
+            placements[i] = known
+            ends[i] = max(s + d for s, d in zip(known.starts, mode.pieces, strict=True))
+            for j, _ in succs[i]:
+                missing[j] -= 1
+                if missing[j] == 0:
+                    heapq.heappush(eligible, (rank[j], j))
+            continue
         earliest = task.release
         for j, lag in preds[i]:
             earliest = max(earliest, ends[j] + lag)

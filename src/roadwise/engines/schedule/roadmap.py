@@ -712,17 +712,28 @@ def replay_roadmap(
     solving: the same items, teams and days, so a view can show the plan others follow. The
     solver's verdict (method, optimality, gap, seconds) is the ``stored`` summary's.
 
+    Open items the plan does not hold (added since) come after it, as the delivery forecast
+    works them: each starts no earlier than the end of the stored work of the teams that can
+    do it, in backlog rank order (list scheduling around the stored plan).
+
     ``None`` when the plan no longer fits the workspace: its start is not today's plan start,
-    an open item is not in it (or on a team that can no longer do it), or it breaks capacity,
-    a dependency, a release date or work in progress as they are now. The caller plans afresh.
+    an item in it is on a team that can no longer do it, or it breaks capacity, a dependency,
+    a release date or work in progress as they are now. The caller plans afresh.
     """
     options = options or RoadmapOptions()
     inputs = build_inputs(ws, options)
     problem = inputs.problem
     if not problem.tasks or inputs.calendar.start != start:
         return None
-    plan = _placements_of(problem, placements)
-    if plan is None or violations(problem, plan, deadlines=False):
+    plan = _placements_of(problem, placements, partial=True)
+    if plan is None or all(p is None for p in plan):
+        return None
+    if any(p is None for p in plan):
+        try:
+            plan = _after_the_plan(problem, plan, inputs.rank_order)
+        except ValueError:  # a new item fits nowhere within the horizon
+            return None
+    if violations(problem, plan, deadlines=False):
         return None
     solve_options = _solve_options(inputs, options)
     solution = Solution(
@@ -756,15 +767,44 @@ def _solve_options(inputs: RoadmapInputs, options: RoadmapOptions) -> SolveOptio
     )
 
 
+def _after_the_plan(
+    problem: Problem, plan: Sequence[Placement | None], rank_order: Sequence[int]
+) -> list[Placement | None]:
+    """``plan`` with its unplaced tasks scheduled after the placed work of their teams."""
+    last_end: dict[str, int] = {}
+    for i, p in enumerate(plan):
+        if p is not None:
+            label = problem.tasks[i].modes[p.mode].label
+            last_end[label] = max(last_end.get(label, 0), task_end(problem, i, p))
+    later = tuple(
+        task
+        if plan[i] is not None
+        else replace(
+            task,
+            release=max(task.release, min(last_end.get(m.label, 0) for m in task.modes)),
+        )
+        for i, task in enumerate(problem.tasks)
+    )
+    filled = list_schedule(replace(problem, tasks=later), order=rank_order, placed=plan)
+    return list(filled.placements)
+
+
 def _placements_of(
-    problem: Problem, known: Mapping[str, tuple[str, tuple[int, ...]]]
+    problem: Problem,
+    known: Mapping[str, tuple[str, tuple[int, ...]]],
+    *,
+    partial: bool = False,
 ) -> list[Placement | None] | None:
     """``known`` (item key -> team, piece starts) as placements of ``problem``'s tasks; None
-    when a task is missing, its team cannot do it now, or its pieces changed."""
+    when a task is missing (``partial``: left unplaced instead), its team cannot do it now,
+    or its pieces changed."""
     plan: list[Placement | None] = []
     for task in problem.tasks:
         entry = known.get(task.key)
         labels = [m.label for m in task.modes]
+        if entry is None and partial:
+            plan.append(None)
+            continue
         if entry is None or entry[0] not in labels:
             return None
         mode = labels.index(entry[0])

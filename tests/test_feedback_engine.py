@@ -486,3 +486,26 @@ def test_a_bad_theme_granularity_is_refused_when_the_settings_are_read() -> None
     with pytest.raises(ValueError, match="texts_per_theme"):
         FeedbackSettings.from_mapping({"texts_per_theme": 0})
     assert FeedbackSettings.from_mapping({"texts_per_theme": 25}).texts_per_theme == 25
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.floats(0, 3, allow_nan=False), min_size=6, max_size=6), min_size=1, max_size=5
+    )
+)
+def test_centroid_is_the_normalised_mean_and_stays_sparse(rows: list[list[float]]) -> None:
+    """The linker's centroid of confirmed texts: the mean row, normalised, in the input's kind
+    (a sparse row for sparse vectors, never a dense one of every hashed feature)."""
+    import scipy.sparse as sp
+
+    from roadwise.engines.feedback.text import mean_row
+
+    dense = np.array(rows)
+    centre = dense.mean(axis=0)
+    norm = np.linalg.norm(centre)
+    expected = centre / norm if norm > 0 else centre
+    sparse = mean_row(sp.csr_matrix(dense))
+    assert sp.issparse(sparse) and sparse.shape == (1, 6)
+    assert np.allclose(sparse.toarray()[0], expected)
+    assert np.allclose(np.asarray(mean_row(dense))[0], expected)

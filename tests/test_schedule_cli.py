@@ -353,3 +353,33 @@ def test_unknown_objective_is_one_line(db: str) -> None:
     # The choices stay visible in --help.
     text = " ".join(runner.invoke(app, ["plan", "roadmap", "--help"]).output.split())
     assert "cost-of-delay|value" in text
+
+
+def test_plan_roadmap_says_what_moved_since_the_stored_roadmap(tmp_path: Path) -> None:
+    """Re-planning names the items that move against the stored roadmap, with why, before the
+    new plan replaces it; the first plan has nothing to compare with."""
+    from roadwise.views.stored_roadmap import stored_roadmap
+    from roadwise.workspace import open_store, roadmap_of_record
+
+    path = str(tmp_path / "rw.db")
+    assert runner.invoke(app, ["sample", "--db", path]).exit_code == 0
+    args = ["plan", "roadmap", "--db", path, "--workers", "2", "--free", "--json"]
+    first = json.loads(runner.invoke(app, [*args, "--time-limit", "1"]).stdout)
+    assert "since_stored" not in first
+    store = open_store(path)
+    ws = store.load()
+    before = stored_roadmap(ws, roadmap_of_record(store, ws))
+    assert before is not None
+    result = runner.invoke(app, [*args, "--time-limit", "3"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    since = data["since_stored"]
+    assert since["roadmap"].startswith("stored roadmap 'roadmap' of ")
+    now = {row["item"]: (row["team"], row["end"]) for row in data["items"]}
+    moved = {m["item"] for m in since["moved"]}
+    # an item is listed exactly when its team or its end date changed
+    assert moved == {s.key for s in before.items if now[s.key] != (s.team, s.end.isoformat())}
+    assert all(m["why"] for m in since["moved"])
+    assert since["moved"] == sorted(
+        since["moved"], key=lambda m: (-abs(m["shift_days"]), m["item"])
+    )

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from roadwise.domain import Plan, Workspace
-from roadwise.errors import ValidationError
+from roadwise.errors import RoadwiseError, ValidationError
 from roadwise.views._text import clip
 from roadwise.views.cli import app
 from roadwise.views.cli._common import (
@@ -140,6 +140,48 @@ def save_roadmap(
                 }
             },
         )
+    )
+
+
+def _moved_since(
+    store: Any, ws: Workspace, key: str, roadmap: Any, options: Any
+) -> tuple[Any, list[Any]] | None:
+    """The stored roadmap ``key`` (where it still fits the workspace) and the leaf items the
+    new ``roadmap`` moves against it (date or team), largest move first; None without one."""
+    from roadwise.engines.scenario import compare_roadmaps
+    from roadwise.views.stored_roadmap import stored_roadmap
+    from roadwise.workspace import roadmap_of_record
+
+    try:
+        record = roadmap_of_record(store, ws, key)
+    except RoadwiseError:
+        return None  # nothing stored under that key yet
+    before = stored_roadmap(ws, record, dataclasses.replace(options, baseline=False))
+    if record is None or before is None:
+        return None
+    leaves = {s.key for s in roadmap.items}
+    moved = compare_roadmaps(ws, before, ws, roadmap, "stored", "new").moved
+    return record, [m for m in moved if m.item in leaves]
+
+
+def moved_since_sentence(record: Any, moved: Sequence[Any], items: int, shown: int = 3) -> str:
+    """'Since the stored roadmap …: 12 of 137 items move (7 later, 5 earlier, 1 to another
+    team); most: KW-1 +12 d (why), …' (or that nothing moved)."""
+    if not moved:
+        return f"Since the {record.describe()}: no item moves."
+    later = sum(1 for m in moved if (m.shift_days or 0) > 0)
+    earlier = sum(1 for m in moved if (m.shift_days or 0) < 0)
+    teams = sum(1 for m in moved if m.team_a and m.team_b and m.team_a != m.team_b)
+    parts = [f"{later} later", f"{earlier} earlier"]
+    if teams:
+        parts.append(f"{teams} to another team")
+    most = "; ".join(
+        f"{m.item} {m.shift_days:+d} d ({m.why})" if m.shift_days is not None else m.item
+        for m in moved[:shown]
+    )
+    return (
+        f"Since the {record.describe()}: {len(moved)} of {items} items move "
+        f"({', '.join(parts)}); most: {most}."
     )
 
 
@@ -423,6 +465,8 @@ def plan_roadmap_command(
     roadmap = plan_roadmap(ws, options)
     payload = roadmap_payload(roadmap)
     key = name or _default_key(scenario)
+    # Before the new plan replaces it: what moved since the stored one, and why.
+    since = _moved_since(store, ws, key, roadmap, options)
     if csv_file is not None:
         csv_file.write_text(roadmap_csv(roadmap), encoding="utf-8")
     if ics_file is not None:
@@ -430,9 +474,27 @@ def plan_roadmap_command(
     if save:
         save_roadmap(store, key, roadmap, scenario, ws.settings.currency)
     if as_json:
-        print_json({"key": key, **payload})
+        extra = {}
+        if since is not None:
+            record, moved = since
+            extra["since_stored"] = {
+                "roadmap": record.describe(),
+                "moved": [
+                    {
+                        "item": m.item,
+                        "shift_days": m.shift_days,
+                        "team_before": m.team_a,
+                        "team_after": m.team_b,
+                        "why": m.why,
+                    }
+                    for m in moved
+                ],
+            }
+        print_json({"key": key, **payload, **extra})
         return
     print_summary(roadmap, ws.settings.currency)
+    if since is not None:
+        console.print(moved_since_sentence(*since, len(roadmap.items)), highlight=False)
     for warning in roadmap.warnings:
         console.print(f"[yellow]note:[/] {warning}", highlight=False)
     for key_, reason in roadmap.unscheduled:

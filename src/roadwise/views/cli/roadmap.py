@@ -605,11 +605,12 @@ def capacity_command(
             ],
             "what_it_takes": dataclasses.asdict(takes),
         }
-    plan_source = (
-        f"the {record.describe()}"
-        if stored is not None and record is not None
-        else f"planned afresh ({roadmap.summary.method}, {time_limit:g} s)"
-    )
+    if what_if:
+        plan_source = "planned afresh for the what-ifs"
+    elif stored is not None and record is not None:
+        plan_source = f"the {record.describe()}"
+    else:
+        plan_source = f"planned afresh ({roadmap.summary.method}, {time_limit:g} s)"
     if as_json:
         print_json(
             {

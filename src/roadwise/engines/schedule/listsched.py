@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from roadwise.engines.schedule.problem import Placement, Precedence, Problem, Solution
+from roadwise.engines.schedule.problem import Placement, Precedence, Problem, Solution, task_end
 
 Rule = Literal["rank", "lft", "lst", "mts", "grpw", "spt", "edd", "wspt"]
 
@@ -156,19 +156,17 @@ def list_schedule(
     horizon = problem.horizon or problem.default_horizon()
     horizon = max(horizon, problem.default_horizon())
     kept = list(placed) if placed is not None else [None] * n
-    for i, p in enumerate(kept):
-        if p is not None:
-            mode = problem.tasks[i].modes[p.mode]
-            horizon = max(horizon, max(s + d for s, d in zip(p.starts, mode.pieces, strict=True)))
+    kept_ends = {i: task_end(problem, i, p) for i, p in enumerate(kept) if p is not None}
+    horizon = max(horizon, *kept_ends.values()) if kept_ends else horizon
     profiles = _Profiles(problem, horizon)
-    for i, p in enumerate(kept):
-        if p is not None:
-            mode = problem.tasks[i].modes[p.mode]
-            for s, d in zip(p.starts, mode.pieces, strict=True):
-                profiles.take(mode.demands, s, d)
-            if mode.wip_group is not None and mode.wip_group in profiles.wip:
-                end = max(s + d for s, d in zip(p.starts, mode.pieces, strict=True))
-                profiles.wip[mode.wip_group][min(p.starts) : end] -= 1
+    for i, end in kept_ends.items():
+        p = kept[i]
+        assert p is not None
+        mode = problem.tasks[i].modes[p.mode]
+        for s, d in zip(p.starts, mode.pieces, strict=True):
+            profiles.take(mode.demands, s, d)
+        if mode.wip_group is not None and mode.wip_group in profiles.wip:
+            profiles.wip[mode.wip_group][min(p.starts) : end] -= 1
 
     missing = [len(preds[i]) for i in range(n)]
     eligible = [(rank[i], i) for i in range(n) if missing[i] == 0]
@@ -180,9 +178,8 @@ def list_schedule(
         task = problem.tasks[i]
         known = kept[i]
         if known is not None:
-            mode = task.modes[known.mode]
             placements[i] = known
-            ends[i] = max(s + d for s, d in zip(known.starts, mode.pieces, strict=True))
+            ends[i] = kept_ends[i]
             for j, _ in succs[i]:
                 missing[j] -= 1
                 if missing[j] == 0:

@@ -371,7 +371,7 @@ def export_target(
         order = jira.planned_order(ws.items, rows)
         if (write or board is not None) and not url:
             raise RoadwiseError("give the Jira site with --url", field="--url")
-        sprints: Any = None
+        sprints: jira.SprintPlan | None = None
         if url:
             # Ranks are compared with Jira's current order, and sprints with the board's, so
             # they need the site even to look.
@@ -393,15 +393,14 @@ def export_target(
             {"issue": c.key, "field": c.field, "current": c.current, "planned": c.planned}
             for c in changes
         ]
-        notes = [
-            f"{name} (from {start.isoformat()}): board {board} has no sprint that holds that day "
-            f"or has that name, so its {n} issue{'s' if n != 1 else ''} stay where they are"
-            for name, start, n in (sprints.unmatched if sprints else ())
-        ]
-        unmatched = [
-            {"sprint": name, "start": start.isoformat(), "issues": n}
-            for name, start, n in (sprints.unmatched if sprints else ())
-        ]
+        notes: list[str] = []
+        unmatched: list[dict[str, Any]] = []
+        for name, start, n in sprints.unmatched if sprints else ():
+            notes.append(
+                f"{name} (from {start.isoformat()}): board {board} has no sprint that holds that "
+                f"day or has that name, so its {n} issue{'s' if n != 1 else ''} stay where they are"
+            )
+            unmatched.append({"sprint": name, "start": start.isoformat(), "issues": n})
         _print_plan(
             data, "Jira write-back", write, as_json, notes=notes, extra={"unmatched": unmatched}
         )

@@ -293,15 +293,14 @@ def _roadmap(facts: Facts, results: dict[str, Any], trials: int) -> None:
         and bool(placements)
         and all(record.placements.get(k) == v for k, v in placements.items())
     )
+    shown = f"{record.describe()}: " if of_record else ""
     facts.schedule_method = (
-        (f"the {record.describe()}: " if of_record else "")
+        (f"the {shown}" if shown else "")
         + f"{summary.method} roadmap minimising cost of delay under team capacity, skills, "
         f"dependencies and deadlines ({quality}; roadwise.engines.schedule)"
     )
     facts.raw["roadmap_result"] = result
-    facts.engines["roadmap"] = (f"{record.describe()}: " if of_record else "") + (
-        f"{summary.method}, {quality}"
-    )
+    facts.engines["roadmap"] = f"{shown}{summary.method}, {quality}"
     _capacity(facts, result)
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
+import os
+import pickle
 import shutil
 import sqlite3
 from collections.abc import Callable, Mapping
@@ -29,8 +32,14 @@ from roadwise.engines.feedback import (
     analyse_feedback,
 )
 from roadwise.engines.feedback import synthetic as syn
-from roadwise.engines.feedback.memo import Fingerprint
-from roadwise.sources.analysis_cache import FILE_NAME, AnalysisCache, analysis_cache
+from roadwise.engines.feedback.memo import Fingerprint, remembered
+from roadwise.sources.analysis_cache import (
+    FILE_NAME,
+    AnalysisCache,
+    RefusedEntry,
+    analysis_cache,
+    read_entry,
+)
 
 AS_OF = dt.date(2026, 6, 30)
 SETTINGS = FeedbackSettings(bootstrap_samples=200, recent_days=90)
@@ -236,6 +245,46 @@ def test_a_damaged_entry_is_recomputed(ws: Workspace, cold: Any, primed: Analysi
     again = AnalysisCache(cache.path.parent)
     assert plain(analyse(ws, again)) == cold
     assert again.hits == 0
+
+
+class _Planted:
+    """What a stranger with write access to the cache folder could store: reading it back with
+    plain ``pickle.loads`` would call ``exec`` and write the marker file."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (exec, (f"open({str(self.marker)!r}, 'w').write('ran')",))
+
+
+def test_a_planted_entry_is_never_run(
+    ws: Workspace, cold: Any, primed: AnalysisCache, tmp_path: Path
+) -> None:
+    marker = tmp_path / "ran.txt"
+    planted = pickle.dumps(_Planted(marker))
+    with sqlite3.connect(primed.path) as connection:
+        # Every entry replaced by a call to exec, under a checksum that matches it.
+        digest = hashlib.sha256(planted).digest()
+        connection.execute("UPDATE steps SET value = ?, checksum = ?", (planted, digest))
+    again = AnalysisCache(primed.path.parent)
+    assert plain(analyse(ws, again)) == cold
+    assert again.hits == 0
+    assert not marker.exists()
+    with pytest.raises(RefusedEntry, match=r"builtins\.exec"):
+        read_entry(planted)
+
+
+def test_entries_read_back_only_results_arrays_and_dates() -> None:
+    value = {"when": dt.date(2026, 6, 30), "scores": np.arange(3.0), "big": np.int64(7)}
+    back = read_entry(pickle.dumps(value))
+    assert isinstance(back, dict) and back["when"] == dt.date(2026, 6, 30)
+    assert back["scores"].tolist() == [0.0, 1.0, 2.0] and back["big"] == 7
+    # a function from the engines' own package is still not a result
+    with pytest.raises(RefusedEntry, match=r"memo\.remembered"):
+        read_entry(pickle.dumps(remembered))
+    with pytest.raises(RefusedEntry, match="getcwd"):
+        read_entry(pickle.dumps(os.getcwd))
 
 
 def test_a_folder_that_cannot_be_written_means_no_cache(

@@ -16,12 +16,18 @@ What it promises:
   the entries used longest ago are deleted;
 * never a failure because of the cache: an entry whose checksum does not match is dropped and
   recomputed; a file that is not a database is deleted and made again; a folder that cannot be
-  written (a read-only home, a full disk) means the analysis simply runs without the cache.
+  written (a read-only home, a full disk) means the analysis simply runs without the cache;
+* never code run from the file: entries are read back by an unpickler that builds only the
+  engines' own result dataclasses, NumPy arrays and dates, and refuses any other name a
+  pickle asks for (a planted entry that would call a function is dropped, never executed).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
+import io
 import pickle
 import sqlite3
 import time
@@ -40,7 +46,53 @@ from roadwise.sources.text_models import (
 )
 
 FILE_NAME = "feedback-analysis.sqlite"
-__all__ = ["DEFAULT_MAX_BYTES", "MAX_MB_ENV", "AnalysisCache", "max_bytes_from_env"]
+
+
+_NUMPY_NAMES = frozenset(
+    {
+        # what NumPy's own pickles of arrays, dtypes and scalars name, in NumPy 1.x and 2.x
+        ("numpy", "dtype"),
+        ("numpy", "ndarray"),
+        ("numpy._core.numeric", "_frombuffer"),
+        ("numpy.core.numeric", "_frombuffer"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "scalar"),
+        ("numpy.core.multiarray", "scalar"),
+    }
+)
+_DATE_NAMES = frozenset({("datetime", "date"), ("datetime", "datetime"), ("datetime", "timedelta")})
+_ENGINE_PACKAGE = "roadwise.engines."
+
+
+class RefusedEntry(pickle.UnpicklingError):
+    """A stored entry asked for something other than a result object."""
+
+
+class _ResultUnpickler(pickle.Unpickler):
+    """Builds the engines' result dataclasses, NumPy arrays and dates, and nothing else.
+
+    A pickle can name any importable callable (``os.system``) and have it called while it
+    is read, so a cache file someone else could write would run their code; this refuses every
+    name outside the short list the analysis steps' results need (the Python documentation's
+    "restricting globals").
+    """
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) in _NUMPY_NAMES:
+            return super().find_class(module, name)
+        if (module, name) in _DATE_NAMES:
+            return getattr(dt, name)
+        if module.startswith(_ENGINE_PACKAGE) and "." not in name:
+            found = super().find_class(module, name)
+            if isinstance(found, type) and dataclasses.is_dataclass(found):
+                return found
+        raise RefusedEntry(f"a cache entry asked for {module}.{name}, which results never hold")
+
+
+def read_entry(data: bytes) -> object:
+    """A stored entry's object, built only from the names results are made of."""
+    return _ResultUnpickler(io.BytesIO(data)).load()
 
 
 def _library_versions() -> str:
@@ -66,7 +118,8 @@ class AnalysisCache:
     """Step results of the feedback analysis in a SQLite file (a ``StepCache``).
 
     Entries are pickles of the engine's own result objects, checked against a SHA-256 kept
-    beside them before they are read back; the file lives in the user's own cache folder.
+    beside them and read back by :func:`read_entry`, which builds nothing else; the file
+    lives in the user's own cache folder.
     """
 
     def __init__(self, folder: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
@@ -140,8 +193,8 @@ class AnalysisCache:
             self.misses += 1
             return None
         try:
-            found = pickle.loads(value)
-        except Exception:  # an entry a changed class can no longer read: recompute it
+            found = read_entry(value)
+        except Exception:  # a changed class, or a name results never hold: recompute it
             self._forget(row_key)
             self.misses += 1
             return None
@@ -224,4 +277,12 @@ def analysis_cache() -> AnalysisCache | None:
     return AnalysisCache(folder, max_bytes_from_env())
 
 
-__all__ = ["AnalysisCache", "analysis_cache", "max_bytes_from_env"]
+__all__ = [
+    "DEFAULT_MAX_BYTES",
+    "MAX_MB_ENV",
+    "AnalysisCache",
+    "RefusedEntry",
+    "analysis_cache",
+    "max_bytes_from_env",
+    "read_entry",
+]

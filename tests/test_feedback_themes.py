@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 
 import numpy as np
@@ -226,3 +227,33 @@ def test_a_customer_who_asks_for_one_want_often_does_not_name_its_theme() -> Non
     taken_out = names(["Zephyr Mining"])
     assert not any("zephyr" in " ".join(w) or "mining" in " ".join(w) for w in taken_out)
     assert any("laptop" in " ".join(words) or "inventory" in " ".join(words) for words in taken_out)
+
+
+FILLER = ("Let us know, it is frustrating.", "Happy to help test it.", "Good morning.")
+
+
+def test_filler_that_every_want_shares_never_names_a_theme() -> None:
+    """Each want's texts end with the same filler at random: the want's few words do not fill
+    a four-word name, and ranking alone tops it up with filler ("let", "frustrating"); only
+    words a theme has more of than chance name it."""
+    from roadwise.engines.feedback.themes import theme_words
+
+    rng = np.random.default_rng(5)
+    texts, truth = [], []
+    for want in range(len(WANTS)):
+        for _ in range(30):
+            texts.append(f"{rng.choice(WANTS[want])}. {rng.choice(FILLER)}")
+            truth.append(want)
+    assignment = np.array(truth)
+    filler_words = {"let", "know", "frustrating", "happy", "help", "test", "good", "morning"}
+
+    def filler_in(names: list[list[str]]) -> set[str]:
+        return {w for name in names for term in name for w in term.split()} & filler_words
+
+    ranked_only = theme_words(texts, assignment, len(WANTS), significance=math.inf)
+    assert filler_in(ranked_only)  # the failure this guards against
+    names = theme_words(texts, assignment, len(WANTS))
+    assert not filler_in(names)
+    for want, name in enumerate(names):
+        # every theme is still named, by its own want's words
+        assert name and all(term in " ".join(WANTS[want]) for term in name)

@@ -358,10 +358,23 @@ class ThemeModel:
 
 
 def theme_words(
-    texts: Sequence[str], assignment: np.ndarray, n_themes: int, top: int = 4
+    texts: Sequence[str],
+    assignment: np.ndarray,
+    n_themes: int,
+    top: int = 4,
+    significance: float = 0.05,
 ) -> list[list[str]]:
-    """Characteristic words per theme by class-based TF-IDF (frequent here, rare elsewhere);
-    never a phrase with a customer's name in it (see :func:`strip_names`)."""
+    """Characteristic words per theme: by class-based TF-IDF (frequent here, rare elsewhere),
+    among the words a test says are over-represented in the theme; never a phrase with a
+    customer's name in it (see :func:`strip_names`).
+
+    The test keeps out filler that happens to be frequent in a theme ("let", "help",
+    "frustrating", a sales note's "expansion seats"): a word names a theme only if the theme
+    has more of the texts using it than chance would give it (one-sided hypergeometric test
+    on texts, Bonferroni over every theme-word pair tested, family-wise level
+    ``significance``). A theme where no word passes is named by the ranking alone.
+    """
+    from scipy import stats
     from sklearn.feature_extraction.text import CountVectorizer
 
     counter = CountVectorizer(
@@ -381,15 +394,27 @@ def theme_words(
     average_words = per_theme.sum() / max(n_themes, 1)
     idf = np.log(1 + average_words / np.maximum(per_theme.sum(axis=0), 1))
     score = tf * idf
+
+    present = (counts > 0).astype(float)
+    texts_with = np.asarray((membership @ present).todense())  # theme x term: texts using it
+    theme_sizes = np.asarray(membership.sum(axis=1)).ravel()
+    term_texts = np.asarray(present.sum(axis=0)).ravel()
+    chance = stats.hypergeom.sf(
+        texts_with - 1, len(assignment), term_texts[None, :], theme_sizes[:, None]
+    )
+    tested = max(int((texts_with > 0).sum()), 1)
+    characteristic = chance < significance / tested
+
     words: list[list[str]] = []
-    for row in score:
+    for row, passes in zip(score, characteristic, strict=True):
+        allowed = passes if passes.any() else np.ones_like(passes)
         picked: list[str] = []
         for j in np.argsort(-row):
             if row[j] <= 0 or len(picked) >= top:
                 break
             term = str(terms[j])
             # Skip a word already inside a chosen bigram (and vice versa): names stay short.
-            if _NAME in term or any(term in p or p in term for p in picked):
+            if not allowed[j] or _NAME in term or any(term in p or p in term for p in picked):
                 continue
             picked.append(term)
         words.append(picked)

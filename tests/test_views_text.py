@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from roadwise.views._text import clip
+from roadwise.views._text import clip, say_p
 
 
 def test_a_cut_title_ends_at_a_word_with_an_ellipsis() -> None:
@@ -26,3 +26,11 @@ def test_clip_fits_and_keeps_the_start(text: str, width: int) -> None:
     else:
         assert clipped.endswith("…")
         assert one_line.startswith(clipped[:-1])
+
+
+def test_a_tiny_p_value_reads_as_below_a_thousandth_not_zero() -> None:
+    assert say_p(0.0001) == "p < 0.001"
+    assert say_p(0.0) == "p < 0.001"
+    assert say_p(0.034) == "p 0.034"
+    assert say_p(0.0006) == "p 0.001"  # rounds to a thousandth, never to 0.000
+    assert say_p(1.0, word="adjusted p") == "adjusted p 1.000"

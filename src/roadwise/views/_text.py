@@ -23,6 +23,11 @@ def clip(text: str, width: int) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
+def say_p(p_value: float, *, word: str = "p") -> str:
+    """A p-value as people read one: "p 0.034", and "p < 0.001" rather than "p 0.000"."""
+    return f"{word} < 0.001" if p_value < 0.0005 else f"{word} {p_value:.3f}"
+
+
 def did_you_mean(key: str, known: Iterable[str]) -> str:
     """The known keys nearest a mistyped ``key``, as "; did you mean A or B?" (or nothing)."""
     near = difflib.get_close_matches(key, list(known), n=3, cutoff=0.8)

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from roadwise.domain import Feedback, FeedbackLink, FeedbackSource, Workspace
 from roadwise.errors import RoadwiseError
-from roadwise.views._text import clip
+from roadwise.views._text import clip, say_p
 from roadwise.views.cli import app
 from roadwise.views.cli._common import (
     DbOption,
@@ -482,7 +482,7 @@ def themes_table(
         # adjusted p (why it is or is not rising), and the first quote.
         pad = " " * (len(row["theme"]) + 2)
         details.append(f"{row['theme']}  ", style="bold")
-        trend = f" (×{row['rate_ratio']:g}, p {row['q_value']:.3f})"
+        trend = f" (×{row['rate_ratio']:g}, {say_p(row['q_value'])})"
         details.append(clip(row["name"], max(20, width - len(pad) - len(trend))) + trend + "\n")
         if row["quotes"]:
             details.append(f"{pad}“{clip(row['quotes'][0], max(20, width - len(pad) - 2))}”\n")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from roadwise.views._text import clip
+from roadwise.views._text import clip, say_p
 from roadwise.views.demo import DemoContext, step
 
 # How many of the sample's texts play "labelled by the TPM" (the rest are left to the model).
@@ -60,7 +60,8 @@ def feedback(ctx: DemoContext) -> None:
             ctx.console.print(
                 f"Rising theme [bold]{t.theme.name}[/]: {trend.recent} texts in the last "
                 f"{settings.recent_days} days vs {trend.earlier} in the {settings.earlier_days} "
-                f"days before (×{trend.rate_ratio:.1f} the earlier rate, q={trend.q_value:.3f}) "
+                f"days before (×{trend.rate_ratio:.1f} the earlier rate, "
+                f"{say_p(trend.q_value, word='adjusted p')}) "
                 f"— “{t.quotes[0] if t.quotes else ''}”"
             )
     else:

@@ -20,7 +20,7 @@ from roadwise.engines.schedule.roadmap import (
 from roadwise.sample import generate_sample
 from roadwise.views.cli.roadmap import save_roadmap
 from roadwise.views.reports import gather
-from roadwise.views.stored_roadmap import stored_roadmap, stored_summary
+from roadwise.views.stored_roadmap import moved_on, stored_roadmap, stored_summary
 from roadwise.workspace import open_store, roadmap_of_record
 
 OPTIONS = RoadmapOptions(time_limit=1.0, workers=2, baseline=False)
@@ -148,3 +148,69 @@ def test_a_plan_stored_without_placements_still_replays_its_order(tmp_path: Path
     record = roadmap_of_record(store, ws)
     assert record is not None and record.planned and not record.placements
     assert stored_roadmap(ws, record, OPTIONS) is None
+
+
+@pytest.mark.parametrize("days", [1, 7, 30])
+def test_a_stored_plan_moves_on_with_the_as_of_date(stored: Any, days: int) -> None:
+    """A week later, with the stored plan untouched, the views still show it: the same teams,
+    every item that can keep its date keeps it, and what moved is named with why."""
+    ws, store, plan = stored
+    record = roadmap_of_record(store, ws)
+    assert record is not None
+    later = ws.model_copy(update={"as_of": ws.as_of + dt.timedelta(days=days)})
+    moved = stored_roadmap(later, record, OPTIONS)
+    assert moved is not None and moved.replay is not None
+    assert moved.start > plan.start and moved.replay.stored_start == plan.start
+    assert moved.replay.moved_days == sum(
+        1
+        for n in range((moved.start - plan.start).days)
+        if (plan.start + dt.timedelta(n)).weekday() < 5
+    )
+    before = {s.key: s for s in plan.items}
+    replay = moved.replay
+    named = {*replay.slipped, *replay.started, *replay.pushed}
+    for s in moved.items:
+        was = before[s.key]
+        assert s.team == was.team  # same teams
+        if s.key not in named:
+            assert (s.start, s.end) == (was.start, was.end)
+        assert s.start >= moved.start
+    # what the plan started before the new first day: named, as under way (pinned to the
+    # first day) or as slipped (whose stored start has passed), never both
+    assert not set(replay.slipped) & set(replay.started)
+    assert {*replay.slipped, *replay.started} == {
+        s.key for s in plan.items if s.start < moved.start
+    }
+    for key in replay.started:
+        assert shown_start(moved, key) == moved.start
+    # dependencies still hold between the items shown
+    shown = {s.key: s for s in moved.items}
+    for s in moved.items:
+        for dep in ws.item_by_key[s.key].dependencies:
+            if dep.item in shown:
+                assert s.start_day >= shown[dep.item].end_day, (dep.item, s.key)
+    # no longer the solver's plan: no optimality claimed
+    assert not moved.summary.proven_optimal and math.isnan(moved.summary.gap)
+    sentence = moved_on(moved)
+    assert sentence.startswith(f"moved on from {plan.start} to {moved.start}")
+    assert f"{len(replay.slipped)} items" in sentence or not replay.slipped
+    # the reports say they show it, and how it moved
+    facts = gather(later, {"roadmap_of_record": record}, trials=200, steps=("roadmap",))
+    assert facts.schedule_method.startswith(f"the {record.describe()} (moved on from")
+    assert {k: v.start for k, v in facts.schedule.items() if k in shown} == {
+        k: v.start for k, v in shown.items()
+    }
+
+
+def shown_start(roadmap: Roadmap, key: str) -> dt.date:
+    return roadmap.item(key).start
+
+
+def test_a_plan_is_not_moved_back_to_an_earlier_day(stored: Any) -> None:
+    ws, store, _plan = stored
+    record = roadmap_of_record(store, ws)
+    earlier = ws.model_copy(update={"as_of": ws.as_of - dt.timedelta(days=7)})
+    assert stored_roadmap(earlier, record, OPTIONS) is None
+    # the same day: shown as stored, nothing moved
+    same = stored_roadmap(ws, record, OPTIONS)
+    assert same is not None and same.replay is None and moved_on(same) == ""

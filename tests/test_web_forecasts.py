@@ -247,9 +247,16 @@ def test_a_stored_roadmap_is_what_the_pages_and_reports_replay(
     assert all(shown[s.key].start == s.start for s in plan.items)
     team_done = max(s.end for s in plan.items if s.team == shown["NEW-1"].team)
     assert shown["NEW-1"].start >= team_done
-    # Another first day to plan from: every stored day would mean another date, so the page
-    # plans afresh and says so (the forecast still replays the stored order).
+    # A week on: the page shows the stored plan moved on to the new first day, and says so.
     store.modify(lambda w: w.copy_with(as_of=w.as_of + dt.timedelta(days=7)))
+    page = html.unescape(" ".join(client.get("/roadmap").text.split()))
+    assert "This is the stored roadmap 'roadmap' of" in page
+    assert f"moved on from {plan.start} to " in page
+    assert "the stored plan moved on to today (no solver verdict)" in page
+    assert service.roadmap_is_of_record()
+    # An earlier first day to plan from: a plan is never moved back, so the page plans
+    # afresh and says so (the forecast still replays the stored order).
+    store.modify(lambda w: w.copy_with(as_of=w.as_of - dt.timedelta(days=14)))
     page = html.unescape(" ".join(client.get("/roadmap").text.split()))
     assert "This page plans afresh: the stored roadmap 'roadmap' of" in page
     assert "no longer fits the workspace" in page

@@ -2,7 +2,9 @@
 
 ``roadwise plan roadmap`` stores where it put each item. The web app's Roadmap page and the
 reports show that plan (the one every delivery forecast replays) instead of planning afresh,
-as long as it still fits the workspace; otherwise they plan afresh and say so.
+as long as it still fits the workspace; otherwise they plan afresh and say so. A plan stored
+before the as-of date moved on is shown moved on to the new first day (:func:`moved_on` says
+what that moved).
 """
 
 from __future__ import annotations
@@ -53,4 +55,31 @@ def stored_roadmap(
         return None
     return replay_roadmap(
         ws, record.start, record.placements, stored_summary(record.verdict), options
+    )
+
+
+def moved_on(roadmap: Roadmap) -> str:
+    """How a stored plan was brought to a later first day, as a clause ("" when it was not):
+    which items no longer keep their stored days, and why (``Roadmap.replay``)."""
+    replay = roadmap.replay
+    if replay is None:
+        return ""
+
+    def items(keys: tuple[str, ...]) -> str:
+        shown = ", ".join(keys[:3])
+        more = f" and {len(keys) - 3} more" if len(keys) > 3 else ""
+        return f"{len(keys)} item{'' if len(keys) == 1 else 's'} ({shown}{more})"
+
+    parts = []
+    if replay.slipped:
+        parts.append(f"{items(replay.slipped)} whose stored start had passed, first")
+    if replay.started:
+        parts.append(f"{items(replay.started)} now under way from {roadmap.start}")
+    if replay.pushed:
+        parts.append(f"{items(replay.pushed)} later than stored to make room")
+    days = f"{replay.moved_days} working day{'' if replay.moved_days == 1 else 's'}"
+    what = "; ".join(parts) if parts else "every item on its stored day"
+    return (
+        f"moved on from {replay.stored_start} to {roadmap.start} ({days}), same teams and "
+        f"order: {what}"
     )

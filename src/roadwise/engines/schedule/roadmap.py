@@ -15,6 +15,7 @@ reported beside every result.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
@@ -30,6 +31,7 @@ from roadwise.engines.capacity import (
     CapacityCalendar,
     PersonCapacity,
     capacity_calendar,
+    working_days,
 )
 from roadwise.engines.schedule.cpsat import SolveOptions, evaluate, solve
 from roadwise.engines.schedule.improve import ImproveOptions, improve, starting_schedule
@@ -172,6 +174,24 @@ class PlanSummary:
 
 
 @dataclass(frozen=True)
+class Replay:
+    """How a stored plan was brought to a later first day (see :func:`replay_roadmap`)."""
+
+    stored_start: dt.date
+    moved_days: int
+    """Working days from the stored plan's first day to this one."""
+    slipped: tuple[str, ...] = ()
+    """Items the stored plan started before this first day that are not pinned to it as work
+    under way: they keep their place in the plan's order, so they come first."""
+    started: tuple[str, ...] = ()
+    """Items now under way that the stored plan started on another day: placed where they
+    are (work in progress starts on the first day)."""
+    pushed: tuple[str, ...] = ()
+    """Items that could not keep their stored days (the slipped and started work, or what they
+    wait for, took the capacity or must finish first): each at the first day that allows."""
+
+
+@dataclass(frozen=True)
 class Roadmap:
     start: dt.date
     objective: Objective
@@ -189,6 +209,8 @@ class Roadmap:
         default_factory=dict, repr=False, compare=False
     )
     """Item key -> (team, start day of every piece): what re-planning can start from."""
+    replay: Replay | None = field(default=None, compare=False)
+    """Set when this is a stored plan brought to a later first day (what moved, and why)."""
 
     def item(self, key: str) -> ScheduledItem:
         for it in (*self.items, *self.rollups):
@@ -716,37 +738,135 @@ def replay_roadmap(
     works them: each starts no earlier than the end of the stored work of the teams that can
     do it, in backlog rank order (list scheduling around the stored plan).
 
-    ``None`` when the plan no longer fits the workspace: its start is not today's plan start,
+    When today's plan starts later than ``start`` (the as-of date moved on), the plan keeps
+    its teams and order and each item its date where it still can (:func:`_moved_on`;
+    ``Roadmap.replay`` names what moved and why). Such a plan is no longer the solver's, so
+    it claims no optimality.
+
+    ``None`` when the plan no longer fits the workspace: it starts after today's plan start,
     an item in it is on a team that can no longer do it, or it breaks capacity, a dependency,
     a release date or work in progress as they are now. The caller plans afresh.
     """
     options = options or RoadmapOptions()
     inputs = build_inputs(ws, options)
     problem = inputs.problem
-    if not problem.tasks or inputs.calendar.start != start:
+    first_day = inputs.calendar.start
+    if not problem.tasks or start > first_day:
         return None
+    moved = bisect.bisect_left(working_days(start, (first_day - start).days + 1), first_day)
+    if moved:
+        placements = {
+            key: (label, tuple(day - moved for day in days))
+            for key, (label, days) in placements.items()
+        }
     plan = _placements_of(problem, placements, partial=True)
     if plan is None or all(p is None for p in plan):
         return None
-    if any(p is None for p in plan):
-        try:
-            plan = _after_the_plan(problem, plan, inputs.rank_order)
-        except ValueError:  # a new item fits nowhere within the horizon
+    warnings = list(inputs.warnings)
+    filled = _replayed(problem, plan, inputs.rank_order, moved)
+    if filled is None:
+        # As when planning: work in progress pinned to today is the last thing that can
+        # clash (someone on it is away before it ends); let it move.
+        loose = replace(problem, tasks=tuple(replace(t, fixed_start=None) for t in problem.tasks))
+        if loose == problem:
             return None
-    if violations(problem, plan, deadlines=False):
-        return None
+        filled = _replayed(loose, plan, inputs.rank_order, moved)
+        if filled is None:
+            return None
+        problem = loose
+        inputs = replace(inputs, problem=loose)
+        warnings.append(
+            "the work in progress cannot all continue today within capacity; "
+            "planned without pinning it to today"
+        )
     solve_options = _solve_options(inputs, options)
     solution = Solution(
-        placements=tuple(plan),
-        objective=evaluate(problem, plan, solve_options),
-        bound=stored.bound,
-        proven_optimal=stored.proven_optimal,
+        placements=tuple(filled),
+        objective=evaluate(problem, filled, solve_options),
+        bound=stored.bound if not moved else math.nan,
+        proven_optimal=stored.proven_optimal and not moved,
         feasible=True,
         seconds=stored.seconds,
         method=stored.method,
         status=stored.status,
     )
-    return _read_back(ws, inputs, solution, options, solve_options, list(inputs.warnings))
+    roadmap = _read_back(ws, inputs, solution, options, solve_options, warnings)
+    if not moved:
+        return roadmap
+    slipped, started, pushed = [], [], []
+    for task, was, now in zip(problem.tasks, plan, filled, strict=True):
+        if was is None or now is None:
+            continue
+        if task.fixed_start is not None and task_start(was) != task.fixed_start:
+            started.append(task.key)
+        elif task_start(was) < 0:
+            slipped.append(task.key)
+        elif now.starts != was.starts:
+            pushed.append(task.key)
+    replay = Replay(start, moved, tuple(slipped), tuple(started), tuple(pushed))
+    return replace(roadmap, replay=replay)
+
+
+def _replayed(
+    problem: Problem, plan: Sequence[Placement | None], rank_order: Sequence[int], moved: int
+) -> list[Placement | None] | None:
+    """``plan`` (moved back ``moved`` working days) completed and checked against
+    ``problem``; None when it breaks a rule or an item fits nowhere within the horizon."""
+    try:
+        if moved:
+            filled = _moved_on(problem, plan, rank_order)
+        elif any(p is None for p in plan):
+            filled = _after_the_plan(problem, plan, rank_order)
+        else:
+            filled = list(plan)
+    except ValueError:
+        return None
+    return None if violations(problem, filled, deadlines=False) else filled
+
+
+def _moved_on(
+    problem: Problem, plan: Sequence[Placement | None], rank_order: Sequence[int]
+) -> list[Placement | None]:
+    """A stored plan whose days were moved back to a later first day, made valid again.
+
+    Each stored item keeps its team and goes, in the stored plan's order, to its stored day or
+    the first day after it that capacity and what it waits for allow (list scheduling with
+    each stored day as a release date). So an item whose day is still free keeps it, work
+    under way starts on the first day, and items the plan started before the first day (which
+    have not started) come first, as the delivery forecast works the plan's order. Open items
+    the plan does not hold come after their team's stored work, as in :func:`_after_the_plan`.
+    """
+    last_end: dict[str, int] = {}
+    for i, p in enumerate(plan):
+        if p is not None:
+            label = problem.tasks[i].modes[p.mode].label
+            last_end[label] = max(last_end.get(label, 0), task_end(problem, i, p))
+    tasks = []
+    for i, task in enumerate(problem.tasks):
+        p = plan[i]
+        if p is None:
+            after = min(last_end.get(m.label, 0) for m in task.modes)
+            tasks.append(replace(task, release=max(task.release, after)))
+        elif task.fixed_start is not None:
+            tasks.append(replace(task, modes=(task.modes[p.mode],)))
+        else:
+            day = max(task.release, task_start(p))
+            tasks.append(replace(task, modes=(task.modes[p.mode],), release=day))
+    rank = {task: position for position, task in enumerate(rank_order)}
+
+    def stored_order(i: int) -> tuple[bool, int, int]:
+        p = plan[i]
+        return (p is None, task_start(p) if p is not None else 0, rank.get(i, len(rank)))
+
+    order = sorted(range(len(problem.tasks)), key=stored_order)
+    filled = list_schedule(replace(problem, tasks=tuple(tasks)), order=order)
+    out: list[Placement | None] = []
+    for was, now in zip(plan, filled.placements, strict=True):
+        if now is None or was is None:
+            out.append(now)
+        else:  # its one mode here is its stored team's mode there
+            out.append(Placement(mode=was.mode, starts=now.starts))
+    return out
 
 
 def _solve_options(inputs: RoadmapInputs, options: RoadmapOptions) -> SolveOptions:

@@ -281,19 +281,25 @@ def _roadmap(facts: Facts, results: dict[str, Any], trials: int) -> None:
     for s in scheduled:
         facts.schedule[s.key] = Scheduled(key=s.key, team=s.team, start=s.start, end=s.end)
     summary = result.summary
+    moved = ""
+    if getattr(result, "replay", None) is not None:
+        from roadwise.views.stored_roadmap import moved_on
+
+        moved = moved_on(result)
     quality = (
-        "proven optimal"
+        "no solver verdict once moved on"
+        if moved
+        else "proven optimal"
         if summary.proven_optimal
         else f"best found in {summary.seconds:.0f} s, within {summary.gap:.0%} of the bound"
     )
     record = results.get("roadmap_of_record")
     placements = getattr(result, "placements", {})
-    of_record = (
-        record is not None
-        and bool(placements)
-        and all(record.placements.get(k) == v for k, v in placements.items())
+    of_record = record is not None and (
+        bool(moved)
+        or (bool(placements) and all(record.placements.get(k) == v for k, v in placements.items()))
     )
-    shown = f"{record.describe()}: " if of_record else ""
+    shown = f"{record.describe()}{f' ({moved})' if moved else ''}: " if of_record else ""
     facts.schedule_method = (
         (f"the {shown}" if shown else "")
         + f"{summary.method} roadmap minimising cost of delay under team capacity, skills, "

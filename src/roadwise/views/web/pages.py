@@ -560,6 +560,7 @@ def release_run(
 @router.get("/roadmap", response_class=HTMLResponse)
 def roadmap_page(request: Request, user: Viewer) -> Response:
     from roadwise.engines.schedule.roadmap import now_next_later
+    from roadwise.views.stored_roadmap import moved_on
 
     service = request.app.state.service
     try:
@@ -594,6 +595,7 @@ def roadmap_page(request: Request, user: Viewer) -> Response:
             "names": {t.key: t.name for t in service.workspace().teams},
             "of_record": service.roadmap_of_record(),
             "is_of_record": service.roadmap_is_of_record(),
+            "moved_on": moved_on(roadmap),
         },
     )
 

@@ -398,7 +398,7 @@ def _analyse(
         themes_key.add(settings.n_themes, settings.texts_per_theme, settings.recent_days)
         # The texts clustered (``topics``) are in the key; the version names how they are
         # prepared and named, which the texts alone do not show.
-        themes_key.add(settings.earlier_days, settings.seed, "themes-v5", settings.strip_templates)
+        themes_key.add(settings.earlier_days, settings.seed, "themes-v6", settings.strip_templates)
         themes_key.extend(topics).extend(d.isoformat() for d in dates).extend(customer_names)
         themes_key.extend(d.isoformat() for d in all_dates or []).add(all_dates is None)
         found = remembered(cache, "themes", themes_key, themes_of, _Themes).found

@@ -562,6 +562,17 @@ def themes(
                 any(part in customer_words for w in t.theme.words for part in w.split())
                 for t in analysis.themes
             )
+            # Themes made mostly of texts that are not feature requests (the sample's own
+            # labels), and which themes the analysis marks unsure.
+            kind = {f.key: f.label for f in ws.feedback}
+            not_requests = unsure_right = unsure_wrong = 0
+            for summary in analysis.themes:
+                mostly_not = sum(kind[k] == "feature" for k in summary.feedback) < 0.5 * len(
+                    summary.feedback
+                )
+                not_requests += mostly_not
+                unsure_right += summary.unsure and mostly_not
+                unsure_wrong += summary.unsure and not mostly_not
             on_topic = name_words = 0
             for summary in analysis.themes:
                 counts = Counter(topic_of(text[k]) for k in summary.feedback)
@@ -591,6 +602,9 @@ def themes(
                 "false_rising": false_alarms,
                 "named_after_customer": named_after_customer,
                 "name_words_on_topic": round(on_topic / max(name_words, 1), 3),
+                "not_requests": not_requests,
+                "not_requests_unsure": unsure_right,
+                "requests_unsure": unsure_wrong,
                 "texts_per_theme": texts_per_theme,
                 "strip_templates": strip,
             }
@@ -600,7 +614,8 @@ def themes(
                 f"topics {len(main_topics)}/{len(catalog.TOPICS)}, rising found "
                 f"{len(found_rising)}/{len(rising_topics)}, false alarms {false_alarms}, "
                 f"named after a customer {named_after_customer}, name words on topic "
-                f"{row['name_words_on_topic']:.2f}"
+                f"{row['name_words_on_topic']:.2f}, mostly not requests {not_requests} "
+                f"({unsure_right} marked unsure), requests marked unsure {unsure_wrong}"
             )
         for stat, average in (("mean", np.mean), ("median", np.median)):
             log(
@@ -611,7 +626,10 @@ def themes(
                 f"{average([r['rising_found'] for r in rows]):.1f}, false alarms "
                 f"{average([r['false_rising'] for r in rows]):.1f}, named after a customer "
                 f"{average([r['named_after_customer'] for r in rows]):.1f}, name words on topic "
-                f"{average([r['name_words_on_topic'] for r in rows]):.2f}"
+                f"{average([r['name_words_on_topic'] for r in rows]):.2f}, mostly not requests "
+                f"{average([r['not_requests'] for r in rows]):.1f} "
+                f"({average([r['not_requests_unsure'] for r in rows]):.1f} marked unsure), "
+                f"requests marked unsure {average([r['requests_unsure'] for r in rows]):.1f}"
             )
         records += rows
     return records

@@ -257,3 +257,48 @@ def test_filler_that_every_want_shares_never_names_a_theme() -> None:
     for want, name in enumerate(names):
         # every theme is still named, by its own want's words
         assert name and all(term in " ".join(WANTS[want]) for term in name)
+
+
+def test_themes_of_texts_the_classifier_doubts_are_marked_unsure() -> None:
+    """On a generated sample where about a third of the themed "requests" are really praise
+    or notes (the classifier learned from 60 labels), the themes marked unsure are mostly
+    such texts, and what is left unmarked is mostly real requests."""
+    from roadwise.engines.feedback import FeedbackSettings, analyse_feedback
+    from roadwise.engines.feedback.pipeline import UNSURE_SHARE
+    from roadwise.sample import generate_sample
+    from roadwise.sample.feedback import partly_labelled
+
+    ws = generate_sample(seed=3)
+    truth = {f.key: f.label for f in ws.feedback}
+    prepared, _ = partly_labelled(ws, 60)
+    settings = FeedbackSettings(bootstrap_samples=50, seed=3)
+    analysis = analyse_feedback(prepared, LexicalBackend(), settings)
+
+    def mostly_requests(keys: tuple[str, ...]) -> bool:
+        return sum(truth[k] == "feature" for k in keys) >= 0.5 * len(keys)
+
+    unsure = [t for t in analysis.themes if t.unsure]
+    sure = [t for t in analysis.themes if not t.unsure]
+    assert len(unsure) >= 3
+    assert sum(not mostly_requests(t.feedback) for t in unsure) >= 0.8 * len(unsure)
+    # what is left unmarked is mostly real requests, more so than all the themes together
+    real_share = sum(mostly_requests(t.feedback) for t in sure) / len(sure)
+    assert real_share >= 0.85
+    assert real_share > sum(mostly_requests(t.feedback) for t in analysis.themes) / len(
+        analysis.themes
+    )
+    # the rule as documented: a theme's median sureness in the least sure fifth of all
+    themed = np.concatenate([[analysis.confidence[k] for k in t.feedback] for t in analysis.themes])
+    cut = np.percentile(themed, UNSURE_SHARE * 100)
+    for t in analysis.themes:
+        assert t.unsure == (np.median([analysis.confidence[k] for k in t.feedback]) < cut)
+
+    # every request labelled by a person: nothing to doubt, nothing marked
+    labelled = prepared.copy_with(
+        feedback=[
+            f.model_copy(update={"label": truth[f.key], "label_source": "user"})
+            for f in prepared.feedback
+        ]
+    )
+    again = analyse_feedback(labelled, LexicalBackend(), settings)
+    assert again.themes and not any(t.unsure for t in again.themes)

@@ -42,6 +42,10 @@ from roadwise.engines.feedback.themes import (
     theme_texts,
 )
 
+UNSURE_SHARE = 0.2
+"""A theme is unsure when most of its texts are in this share of themed requests the
+classifier is least sure of (see :attr:`ThemeSummary.unsure`)."""
+
 
 @dataclass(frozen=True)
 class FeedbackSettings:
@@ -108,6 +112,12 @@ class ThemeSummary:
     feedback: tuple[str, ...]
     quotes: tuple[str, ...]
     demand: Demand
+    request_confidence: float = 1.0
+    """The median, over the theme's texts, of how sure the classifier is that each is a
+    feature request (1 for texts a person labelled)."""
+    unsure: bool = False
+    """Most of its texts are among the fifth of all themed requests the classifier is least
+    sure of: likely texts of another kind (praise, notes, questions) read as requests."""
 
 
 @dataclass(frozen=True)
@@ -404,12 +414,22 @@ def _analyse(
         found = remembered(cache, "themes", themes_key, themes_of, _Themes).found
         theme_groups = {t.key: [keys[unlinked[m]] for m in t.members] for t in found}
         theme_demand = _demand(theme_groups, ws, settings, cache)
+        sureness = {t.key: np.array([confidence[k] for k in theme_groups[t.key]]) for t in found}
+        # Unsure relative to this run's requests, not to a fixed probability: how confident
+        # a classifier is depends on how many labels it learned from.
+        least_sure = (
+            float(np.percentile(np.concatenate(list(sureness.values())), UNSURE_SHARE * 100))
+            if found
+            else 0.0
+        )
         themes = [
             ThemeSummary(
                 theme=t,
                 feedback=tuple(theme_groups[t.key]),
                 quotes=tuple(quote(texts[unlinked[q]]) for q in t.quotes),
                 demand=theme_demand[t.key],
+                request_confidence=round(float(np.median(sureness[t.key])), 3),
+                unsure=bool(np.median(sureness[t.key]) < least_sure),
             )
             for t in found
         ]

@@ -420,6 +420,8 @@ def themes(
             "p_value": round(t.theme.trend.p_value, 4),
             "q_value": round(t.theme.trend.q_value, 4),
             "rising": t.theme.trend.rising,
+            "request_confidence": t.request_confidence,
+            "unsure": t.unsure,
             "quotes": list(t.quotes),
         }
         for t in analysis.themes
@@ -439,6 +441,12 @@ def themes(
         f"{s.earlier_days} days before (exact one-sided test of two Poisson rates), p adjusted "
         "for the number of themes (Benjamini-Hochberg) below 0.05, at least 5 recent texts."
     )
+    if any(row["unsure"] for row in rows):
+        console.print(
+            "Unsure: most of the theme's texts are among the fifth of these requests the "
+            "classifier is least sure are requests at all (often praise, notes or questions "
+            "read as requests); read its quotes, and label a few texts to teach it."
+        )
 
 
 def themes_table(
@@ -476,18 +484,27 @@ def themes_table(
             money,
             f"{row['recent']:,}",
             f"{row['earlier']:,}",
-            Text("rising", style="bold green") if row["rising"] else "",
+            _trend_cell(row),
         )
         # Under the table: the whole name, the rate against the year before and the
         # adjusted p (why it is or is not rising), and the first quote.
         pad = " " * (len(row["theme"]) + 2)
         details.append(f"{row['theme']}  ", style="bold")
-        trend = f" (×{row['rate_ratio']:g}, {say_p(row['q_value'])})"
+        unsure = ", unsure" if row.get("unsure") else ""
+        trend = f" (×{row['rate_ratio']:g}, {say_p(row['q_value'])}{unsure})"
         details.append(clip(row["name"], max(20, width - len(pad) - len(trend))) + trend + "\n")
         if row["quotes"]:
             details.append(f"{pad}“{clip(row['quotes'][0], max(20, width - len(pad) - 2))}”\n")
     details.rstrip()
     return Group(table, details)
+
+
+def _trend_cell(row: dict[str, Any]) -> Text:
+    if row["rising"] and row.get("unsure"):
+        return Text("rising?", style="bold yellow")
+    if row["rising"]:
+        return Text("rising", style="bold green")
+    return Text("unsure", style="yellow") if row.get("unsure") else Text("")
 
 
 # --------------------------------------------------------------------------- demand

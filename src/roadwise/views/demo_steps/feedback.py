@@ -61,11 +61,18 @@ def feedback(ctx: DemoContext) -> None:
                 f"Rising theme [bold]{t.theme.name}[/]: {trend.recent} texts in the last "
                 f"{settings.recent_days} days vs {trend.earlier} in the {settings.earlier_days} "
                 f"days before (×{trend.rate_ratio:.1f} the earlier rate, "
-                f"{say_p(trend.q_value, word='adjusted p')}) "
+                f"{say_p(trend.q_value, word='adjusted p')}{', unsure' if t.unsure else ''}) "
                 f"— “{t.quotes[0] if t.quotes else ''}”"
             )
     else:
         ctx.console.print(f"{len(analysis.themes)} themes in unlinked requests; none rising.")
+    unsure = [t for t in analysis.themes if t.unsure]
+    if unsure:
+        ctx.console.print(
+            f"{len(unsure)} of {len(analysis.themes)} themes are marked unsure: most of their "
+            "texts are among those the classifier is least sure are requests (e.g. "
+            f"“{unsure[0].theme.name}”); read their quotes before acting on them."
+        )
     ctx.results["feedback"] = {
         "analysis": analysis,
         "external_inputs": external_inputs(analysis.item_demand),

@@ -285,6 +285,18 @@ class FakeJira:
             page = self.sprints[start : start + self.page_size]
             last = start + self.page_size >= len(self.sprints)
             return Response(body={"startAt": start, "isLast": last, "values": page})
+        if request.path == "/rest/agile/1.0/sprint" and request.method == "POST":
+            body = dict(request.body)
+            assert body["originBoardId"] == 12
+            sprint = {
+                "id": 100 + len(self.sprints),
+                "state": "future",
+                "name": body["name"],
+                "startDate": body["startDate"],
+                "endDate": body["endDate"],
+            }
+            self.sprints.append(sprint)
+            return Response(201, sprint)
         moved = re.fullmatch(r"/rest/agile/1.0/sprint/(\d+)/issue", request.path)
         if moved and request.method == "POST":
             self.moved.append((int(moved.group(1)), request.body))
@@ -612,6 +624,68 @@ def test_sprint_write_back_puts_issues_into_the_boards_planned_sprints(tmp_path:
     # the board needs the site
     code, out = run("export", "jira", "--db", db, "--board", "12", env=env)
     assert code == 1 and "--url" in out
+
+
+def test_planned_sprints_the_board_lacks_are_created_only_when_asked(tmp_path: Path) -> None:
+    """With --create-sprints, a planned sprint the board has no sprint for is created there
+    (its name and dates) before issues move into it; a dry run shows both and writes nothing."""
+    from roadwise.domain import Plan
+
+    fake = seeded()
+    fake.add("PAY-5", updated=T0 + dt.timedelta(minutes=10), points=2)
+    fake.sprints = [
+        {
+            "id": 8,
+            "name": "PAY sprint 8",
+            "state": "future",
+            "startDate": "2026-01-05T09:00:00.000Z",
+            "endDate": "2026-01-19T17:00:00.000Z",
+        }
+    ]
+    rows = [
+        {"item": "PAY-3", "start": "2026-01-05", "end": "2026-01-16", "level": "leaf", "sprint": 0},
+        {"item": "PAY-5", "start": "2026-03-02", "end": "2026-03-06", "level": "leaf", "sprint": 4},
+    ]
+    env = {"ROADWISE_JIRA_TOKEN": "secret-token", "ROADWISE_JIRA_EMAIL": fake.email}
+    db = str(tmp_path / "rw.db")
+    with serve(fake) as server:
+        assert sync_jira(server.url, db)[0] == 0
+        with open_store(db) as store:
+            store.save_plan(
+                Plan(
+                    key="rm",
+                    kind="roadmap",
+                    created=dt.datetime(2025, 11, 21),
+                    payload={"items": rows},
+                )
+            )
+        args = ["export", "jira", "--db", db, "--url", server.url, "--board", "12"]
+        code, out = run(*args, "--create-sprints", "--json", env=env)
+        assert code == 0, out
+        data = json.loads(out)
+        assert data["created_sprints"] == [
+            {"sprint": "Sprint 4", "start": "2026-03-02", "end": "2026-03-15", "issues": 1}
+        ]
+        assert data["unmatched"] == []
+        assert {
+            "issue": "PAY-5",
+            "field": "sprint",
+            "current": "Sprint 7",
+            "planned": "Sprint 4",
+        } in (data["changes"])
+        assert len(fake.sprints) == 1 and fake.moved == []  # a dry run creates nothing
+        code, out = run(*args, "--create-sprints", "--apply", env=env)
+        assert code == 0, out
+        assert "Sprint 4 (2026-03-02 to 2026-03-15) created on board 12" in " ".join(out.split())
+    created = fake.sprints[1]
+    assert created["name"] == "Sprint 4"
+    assert created["startDate"].startswith("2026-03-02") and created["endDate"].startswith(
+        "2026-03-15"
+    )
+    assert fake.moved == [(8, {"issues": ["PAY-3"]}), (created["id"], {"issues": ["PAY-5"]})]
+    # without a board there is nowhere to create them
+    code, out = run("export", "jira", "--db", db, "--url", "http://x", "--create-sprints", env=env)
+    assert code == 1 and "--board" in out
 
 
 def test_incremental_bound_is_kept_in_jiras_own_time_zone() -> None:

@@ -290,6 +290,32 @@ class JiraClient:
             if page.get("isLast", True) or not page["values"]:
                 return sprints
 
+    def create_sprint(self, board: int, name: str, start: dt.date, end: dt.date) -> BoardSprint:
+        """A new future sprint on ``board`` from ``start`` to ``end`` (Jira Software's agile
+        API; Jira takes times, so it starts at 09:00 UTC on ``start`` and ends at 17:00 UTC on
+        the day before ``end``)."""
+        last = end - dt.timedelta(days=1)
+        created = self.http.json(
+            "POST",
+            "/rest/agile/1.0/sprint",
+            json={
+                "name": name,
+                "originBoardId": board,
+                "startDate": f"{start.isoformat()}T09:00:00.000Z",
+                "endDate": f"{max(start, last).isoformat()}T17:00:00.000Z",
+            },
+        )
+        try:
+            return BoardSprint(
+                id=int(created["id"]),
+                name=str(created.get("name", name)),
+                state=str(created.get("state", "future")),
+                start=start,
+                end=end,
+            )
+        except (KeyError, TypeError, ValueError):
+            raise self.http.malformed("a created sprint without an id") from None
+
     def move_to_sprint(self, sprint: int, keys: Sequence[str]) -> None:
         # At most 50 issues per request (Jira Software's documented limit).
         for first in range(0, len(keys), 50):
@@ -561,6 +587,11 @@ class SprintPlan:
     """Jira key -> the board sprint's id, for each change."""
     unmatched: tuple[tuple[str, dt.date, int], ...]
     """(Roadwise sprint name, its first day, issues planned into it) with no board sprint."""
+
+    def to_create(self, cycles: Any) -> list[tuple[str, dt.date, dt.date]]:
+        """(name, first day, day after its last) of each planned sprint the board lacks."""
+        length = dt.timedelta(days=cycles.sprint_length_days)
+        return [(name, start, start + length) for name, start, _ in self.unmatched]
 
 
 def board_sprint_for(

@@ -341,6 +341,7 @@ def export_target(
     db: str | None,
     as_json: bool,
     board: int | None = None,
+    create_sprints: bool = False,
 ) -> None:
     """``export jira-csv FILE`` / ``export jira`` / ``export github`` (dry run by default)."""
     store = _store(db)
@@ -371,7 +372,13 @@ def export_target(
         order = jira.planned_order(ws.items, rows)
         if (write or board is not None) and not url:
             raise RoadwiseError("give the Jira site with --url", field="--url")
+        if create_sprints and board is None:
+            raise RoadwiseError(
+                "--create-sprints needs the board to create them on: add --board ID",
+                field="--create-sprints",
+            )
         sprints: jira.SprintPlan | None = None
+        new_sprints: list[tuple[str, dt.date, dt.date, int]] = []
         if url:
             # Ranks are compared with Jira's current order, and sprints with the board's, so
             # they need the site even to look.
@@ -379,9 +386,20 @@ def export_target(
             try:
                 changes += jira.rank_changes(client.rank_order(order), order)
                 if board is not None:
-                    sprints = jira.sprint_changes(
-                        ws.items, rows, ws.cycles, client.board_sprints(board)
-                    )
+                    on_board = client.board_sprints(board)
+                    sprints = jira.sprint_changes(ws.items, rows, ws.cycles, on_board)
+                    if create_sprints and sprints.unmatched:
+                        issues = {name: n for name, _, n in sprints.unmatched}
+                        for name, start, end in sprints.to_create(ws.cycles):
+                            new_sprints.append((name, start, end, issues[name]))
+                            # A dry run shows the moves into sprints not made yet (id 0).
+                            made = (
+                                client.create_sprint(board, name, start, end)
+                                if write
+                                else jira.BoardSprint(0, name, "future", start, end)
+                            )
+                            on_board.append(made)
+                        sprints = jira.sprint_changes(ws.items, rows, ws.cycles, on_board)
                     changes += sprints.changes
                 if write:
                     jira.apply_write_back(
@@ -401,8 +419,24 @@ def export_target(
                 f"day or has that name, so its {n} issue{'s' if n != 1 else ''} stay where they are"
             )
             unmatched.append({"sprint": name, "start": start.isoformat(), "issues": n})
+        created: list[dict[str, Any]] = []
+        for name, start, end, n in new_sprints:
+            last = end - dt.timedelta(days=1)
+            notes.append(
+                f"{name} ({start.isoformat()} to {last.isoformat()}) "
+                f"{'created' if write else 'to be created'} on board {board} for its {n} "
+                f"issue{'s' if n != 1 else ''}"
+            )
+            created.append(
+                {"sprint": name, "start": start.isoformat(), "end": last.isoformat(), "issues": n}
+            )
         _print_plan(
-            data, "Jira write-back", write, as_json, notes=notes, extra={"unmatched": unmatched}
+            data,
+            "Jira write-back",
+            write,
+            as_json,
+            notes=notes,
+            extra={"unmatched": unmatched, "created_sprints": created},
         )
         return
     if target == "github":

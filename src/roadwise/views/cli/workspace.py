@@ -239,6 +239,11 @@ def export(
     board: int | None = typer.Option(
         None, "--board", help="jira: also move issues into this board's planned sprints."
     ),
+    create_sprints: bool = typer.Option(
+        False,
+        "--create-sprints",
+        help="jira --board: create the planned sprints the board lacks (future sprints).",
+    ),
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -246,7 +251,8 @@ def export(
 
     `roadwise export jira-csv FILE.csv` writes Jira's CSV import format; `export jira` and
     `export github --repo OWNER/NAME` show the planned changes and write them only with --apply.
-    `export jira --board ID` also puts each planned issue into the board's sprint it starts in.
+    `export jira --board ID` also puts each planned issue into the board's sprint it starts in;
+    with --create-sprints it first creates the planned sprints the board lacks.
     """
     if str(file) in ("jira-csv", "jira", "github"):
         from roadwise.views.cli.integrations import export_target
@@ -263,6 +269,7 @@ def export(
             db=db,
             as_json=as_json,
             board=board,
+            create_sprints=create_sprints,
         )
         return
     from roadwise.sources.csv_file import write_items_csv

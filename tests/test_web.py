@@ -22,6 +22,7 @@ PAGES = [
     "/forecasts",
     "/capacity",
     "/feedback",
+    "/feedback/demand",
     "/decisions",
     "/audit",
     "/reports",
@@ -84,7 +85,15 @@ def test_no_page_without_login(client: TestClient, path: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/items", "/api/priorities", "/api/audit", "/api/me", "/openapi.json"]
+    "path",
+    [
+        "/api/items",
+        "/api/priorities",
+        "/api/audit",
+        "/api/me",
+        "/api/feedback/demand",
+        "/openapi.json",
+    ],
 )
 def test_no_api_without_credentials(client: TestClient, path: str) -> None:
     assert client.get(path).status_code == 401
@@ -458,6 +467,35 @@ def test_feedback_inbox_confirms_and_labels(client: TestClient, app) -> None:  #
     assert saved.label_source == "user"
     assert f"fb-{key}" not in client.get("/feedback").text  # reviewed: out of the inbox
     assert key in client.get(f"/items/{item.key}").text  # evidence on the item page
+
+
+def test_demand_and_themes_page_and_api_show_one_analysis(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]
+    """The web app shows what `roadwise feedback demand` and `themes` show: items by
+    revenue-weighted demand and themes with their trend, from the same analysis."""
+    import html
+
+    from roadwise.views.feedback_rows import demand_rows, theme_rows
+
+    login(client, "vic")
+    service = app.state.service
+    analysis = service.feedback_analysis()
+    ws = service.workspace()
+    top = demand_rows(ws, analysis, 3)
+    themes = theme_rows(analysis)
+    assert top and themes
+    page = html.unescape(client.get("/feedback/demand").text)
+    for row in top:
+        assert f'id="demand-{row["item"]}"' in page and row["title"] in page
+    first = page.index(f'id="demand-{top[0]["item"]}"')
+    assert first < page.index(f'id="demand-{top[1]["item"]}"')  # most demand first
+    for row in themes:
+        assert f'id="theme-{row["theme"]}"' in page and row["name"] in page
+    assert page.count("<strong>rising</strong>") == sum(r["rising"] for r in themes)
+    api = client.get("/api/feedback/demand", params={"top": 3}).json()
+    assert [r["item"] for r in api] == [r["item"] for r in top]
+    assert api[0]["revenue"] == top[0]["revenue"]
+    assert client.get("/api/feedback/themes").json() == themes
+    assert "/feedback/demand" in client.get("/feedback").text  # reachable from the inbox
 
 
 def test_scenarios_page_lists_and_refuses_unknown(client: TestClient) -> None:

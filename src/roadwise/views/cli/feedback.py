@@ -25,6 +25,7 @@ from roadwise.views.cli._common import (
     handles_errors,
 )
 from roadwise.views.cli._common import print_json as _print_json
+from roadwise.views.feedback_rows import demand_rows, theme_rows
 
 feedback_app = typer.Typer(
     help="Customer feedback: import exports, classify, link to items, themes, demand.",
@@ -47,15 +48,9 @@ def _store(db: str | None) -> Any:
 
 
 def _settings(ws: Workspace, backend: str | None) -> Any:
-    from roadwise.engines.feedback import FeedbackSettings
+    from roadwise.views.feedback_rows import feedback_settings
 
-    values = dict(ws.settings.extra.get("feedback") or {})
-    if backend:
-        values["backend"] = backend
-    try:
-        return FeedbackSettings.from_mapping(values, seed=ws.settings.seed)
-    except (TypeError, ValueError) as exc:
-        raise RoadwiseError(str(exc), field="settings.extra.feedback") from None
+    return feedback_settings(ws, backend)
 
 
 def _analyse(ws: Workspace, backend: str | None, suggest: int = 0) -> Any:
@@ -407,25 +402,7 @@ def themes(
     """Themes among feature requests no item covers yet, with quotes and rising ones flagged."""
     ws = _store(db).load()
     analysis = _analyse(ws, backend)
-    rows = [
-        {
-            "theme": t.theme.key,
-            "name": t.theme.name,
-            "texts": len(t.feedback),
-            "customers": t.demand.reach,
-            "revenue": t.demand.revenue,
-            "recent": t.theme.trend.recent,
-            "earlier": t.theme.trend.earlier,
-            "rate_ratio": round(t.theme.trend.rate_ratio, 2),
-            "p_value": round(t.theme.trend.p_value, 4),
-            "q_value": round(t.theme.trend.q_value, 4),
-            "rising": t.theme.trend.rising,
-            "request_confidence": t.request_confidence,
-            "unsure": t.unsure,
-            "quotes": list(t.quotes),
-        }
-        for t in analysis.themes
-    ]
+    rows = theme_rows(analysis)
     if as_json:
         _print_json(rows)
         return
@@ -521,28 +498,10 @@ def demand(
     """Demand per item: distinct customers, revenue-weighted demand with a 90% interval."""
     ws = _store(db).load()
     analysis = _analyse(ws, backend)
-    ranked = analysis.top_items(top if not as_json else len(ws.items))
     if as_json:
-        _print_json(
-            [
-                {
-                    "item": d.key,
-                    "title": ws.item_by_key[d.key].title,
-                    "mentions": d.mentions,
-                    "customers": d.reach,
-                    "customers_interval": list(d.customers_interval),
-                    "revenue": d.revenue,
-                    "revenue_interval": list(d.revenue_interval),
-                    "share_of_revenue": round(d.share_of_revenue, 4),
-                    "segments": d.segments,
-                    "quotes": list(analysis.evidence[d.key].quotes)
-                    if d.key in analysis.evidence
-                    else [],
-                }
-                for d in ranked
-            ]
-        )
+        _print_json(demand_rows(ws, analysis))
         return
+    ranked = analysis.top_items(top)
     from roadwise.views.reports.wording import short_money
 
     currency = ws.settings.currency

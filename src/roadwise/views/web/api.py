@@ -553,6 +553,63 @@ def feedback(
     ]
 
 
+class DemandOut(BaseModel):
+    """An item's demand from linked feedback: each customer once, weighed by revenue."""
+
+    item: str
+    title: str
+    mentions: int
+    customers: int
+    customers_interval: list[float]
+    revenue: float
+    revenue_interval: list[float]
+    share_of_revenue: float
+    segments: dict[str, float]
+    quotes: list[str]
+
+
+@router.get("/feedback/demand", response_model=list[DemandOut], responses=INVALID)
+def feedback_demand(
+    request: Request, user: Reader, top: Annotated[int, Query(ge=1, le=1000)] = 50
+) -> list[DemandOut]:
+    """Items by revenue-weighted demand, most first (the Demand page's table)."""
+    from roadwise.views.feedback_rows import demand_rows
+
+    service = request.app.state.service
+    analysis = service.feedback_analysis()
+    if analysis is None:
+        return []
+    return [DemandOut(**row) for row in demand_rows(service.workspace(), analysis, top)]
+
+
+class ThemeOut(BaseModel):
+    """A theme of feature requests no item covers: its words, demand, trend and quotes."""
+
+    theme: str
+    name: str
+    texts: int
+    customers: int
+    revenue: float
+    recent: int
+    earlier: int
+    rate_ratio: float
+    p_value: float
+    q_value: float
+    rising: bool
+    request_confidence: float
+    unsure: bool
+    quotes: list[str]
+
+
+@router.get("/feedback/themes", response_model=list[ThemeOut], responses=INVALID)
+def feedback_themes(request: Request, user: Reader) -> list[ThemeOut]:
+    """Themes among the feature requests no item covers, rising ones flagged."""
+    from roadwise.views.feedback_rows import theme_rows
+
+    analysis = request.app.state.service.feedback_analysis()
+    return [ThemeOut(**row) for row in theme_rows(analysis)] if analysis is not None else []
+
+
 class Proposed(BaseModel):
     proposed: int
 

@@ -18,7 +18,7 @@ from starlette.background import BackgroundTask
 
 from roadwise.domain import Decision, Feedback, Item, ItemKind, Status, Workspace
 from roadwise.errors import ConflictError, RoadwiseError
-from roadwise.views._text import score_factors
+from roadwise.views._text import say_p, score_factors
 from roadwise.views.web import accounts
 from roadwise.views.web.api import BulkEdit, apply_patch, bulk_apply, release_out
 from roadwise.views.web.app import SESSION_COOKIE, render, require_page_editor, require_page_user
@@ -698,6 +698,45 @@ def feedback_page(request: Request, user: Viewer, page: int = 1) -> Response:
             "page": page,
             "pages": max(1, -(-len(rows) // per_page)),
             "labels": labels or ["bug", "feature", "question", "praise"],
+        },
+    )
+
+
+@router.get("/feedback/demand", response_class=HTMLResponse)
+def feedback_demand_page(request: Request, user: Viewer, top: int = 20) -> Response:
+    from roadwise.views.feedback_rows import demand_rows, theme_rows
+    from roadwise.views.reports.wording import short_money
+
+    service = request.app.state.service
+    ws = service.workspace()
+    try:
+        analysis = service.feedback_analysis()
+    except RoadwiseError as exc:
+        return render(request, "feedback_demand.html", {"error": str(exc), "analysis": None})
+    currency = ws.settings.currency
+    items = demand_rows(ws, analysis, max(1, min(top, 200))) if analysis else []
+    themes = theme_rows(analysis) if analysis else []
+    for row in items:
+        low, high = row["revenue_interval"]
+        row["money"] = short_money(row["revenue"], currency, interval=(low, high))
+        row["top_segments"] = ", ".join(
+            f"{k} {short_money(v, currency)}" for k, v in list(row["segments"].items())[:3]
+        )
+    for row in themes:
+        row["money"] = short_money(row["revenue"], currency)
+        row["p_text"] = say_p(row["q_value"], word="adjusted p")
+    settings = analysis.settings if analysis else None
+    return render(
+        request,
+        "feedback_demand.html",
+        {
+            "error": None,
+            "analysis": analysis,
+            "items": items,
+            "themes": themes,
+            "currency": currency,
+            "settings": settings,
+            "texts": len(ws.feedback),
         },
     )
 

@@ -233,20 +233,32 @@ class Service:
         plans = self.store.list_plans("release")
         return plans[-1] if plans else None
 
-    def propose_links(self, actor: str) -> int:
-        """Run the feedback linker and store its new proposals (decided links are kept)."""
-        from roadwise.engines.feedback import FeedbackSettings, analyse_feedback, updated_feedback
+    def feedback_analysis(self) -> Any:
+        """The workspace's feedback analysed (classified, linked, themes, demand), or None
+        without feedback; steps whose inputs are unchanged come from the analysis cache."""
+        return self._cached("feedback", self._analyse_feedback)
+
+    def _analyse_feedback(self) -> Any:
+        from roadwise.engines.feedback import analyse_feedback
         from roadwise.sources.analysis_cache import analysis_cache
         from roadwise.sources.text_models import make_backend
+        from roadwise.views.feedback_rows import feedback_settings
 
         ws = self.workspace()
         if not ws.feedback:
-            return 0
-        values = dict(ws.settings.extra.get("feedback") or {})
-        settings = FeedbackSettings.from_mapping(values, seed=ws.settings.seed)
+            return None
+        settings = feedback_settings(ws)
         backend = make_backend(settings.backend, settings.model, settings.seed)
-        # Steps whose inputs are unchanged since the last run come from the cache.
-        analysis = analyse_feedback(ws, backend, settings, cache=analysis_cache())
+        return analyse_feedback(ws, backend, settings, cache=analysis_cache())
+
+    def propose_links(self, actor: str) -> int:
+        """Run the feedback linker and store its new proposals (decided links are kept)."""
+        from roadwise.engines.feedback import updated_feedback
+
+        ws = self.workspace()
+        analysis = self.feedback_analysis()
+        if analysis is None:
+            return 0
         updated = {f.key: f for f in updated_feedback(ws, analysis)}
 
         def write(current: Workspace) -> Workspace:

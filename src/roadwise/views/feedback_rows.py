@@ -1,0 +1,71 @@
+"""Feedback demand and themes as plain rows: what ``roadwise feedback demand|themes --json``
+print and the web app's Demand page and ``/api/feedback/…`` give, from one analysis."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from roadwise.domain import Workspace
+from roadwise.errors import RoadwiseError
+
+if TYPE_CHECKING:  # the engine is imported where it is used: the CLI starts faster
+    from roadwise.engines.feedback import FeedbackAnalysis, FeedbackSettings
+
+
+def feedback_settings(ws: Workspace, backend: str | None = None) -> FeedbackSettings:
+    """The workspace's feedback settings (``settings.extra["feedback"]``), ``backend`` over
+    its own choice when given; a bad setting is an error that names where it is."""
+    from roadwise.engines.feedback import FeedbackSettings
+
+    values = dict(ws.settings.extra.get("feedback") or {})
+    if backend:
+        values["backend"] = backend
+    try:
+        return FeedbackSettings.from_mapping(values, seed=ws.settings.seed)
+    except (TypeError, ValueError) as exc:
+        raise RoadwiseError(str(exc), field="settings.extra.feedback") from None
+
+
+def demand_rows(
+    ws: Workspace, analysis: FeedbackAnalysis, top: int | None = None
+) -> list[dict[str, Any]]:
+    """Items by revenue-weighted demand, most first (``top``: only that many)."""
+    ranked = analysis.top_items(len(ws.items) if top is None else top)
+    return [
+        {
+            "item": d.key,
+            "title": ws.item_by_key[d.key].title,
+            "mentions": d.mentions,
+            "customers": d.reach,
+            "customers_interval": list(d.customers_interval),
+            "revenue": d.revenue,
+            "revenue_interval": list(d.revenue_interval),
+            "share_of_revenue": round(d.share_of_revenue, 4),
+            "segments": dict(d.segments),
+            "quotes": list(analysis.evidence[d.key].quotes) if d.key in analysis.evidence else [],
+        }
+        for d in ranked
+    ]
+
+
+def theme_rows(analysis: FeedbackAnalysis) -> list[dict[str, Any]]:
+    """Themes among the feature requests no item covers, with their trend and quotes."""
+    return [
+        {
+            "theme": t.theme.key,
+            "name": t.theme.name,
+            "texts": len(t.feedback),
+            "customers": t.demand.reach,
+            "revenue": t.demand.revenue,
+            "recent": t.theme.trend.recent,
+            "earlier": t.theme.trend.earlier,
+            "rate_ratio": round(t.theme.trend.rate_ratio, 2),
+            "p_value": round(t.theme.trend.p_value, 4),
+            "q_value": round(t.theme.trend.q_value, 4),
+            "rising": t.theme.trend.rising,
+            "request_confidence": t.request_confidence,
+            "unsure": t.unsure,
+            "quotes": list(t.quotes),
+        }
+        for t in analysis.themes
+    ]

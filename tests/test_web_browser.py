@@ -153,10 +153,19 @@ def test_log_in_edit_plan_and_open_the_roadmap(server: str, shots: Path) -> None
         first_fb.locator("button", has_text="Confirm").first.click()
         expect(page.locator(f"#{fb_id}")).to_have_count(0)
 
-        for name in ("", "forecasts", "capacity", "decisions", "audit", "reports"):
+        for name in (
+            "",
+            "forecasts",
+            "capacity",
+            "feedback/demand",
+            "decisions",
+            "audit",
+            "reports",
+        ):
             page.goto(f"{server}/{name}")
             expect(page.locator("h1").first).to_be_visible()
-            page.screenshot(path=str(shots / f"{name or 'dashboard'}.png"), full_page=True)
+            shot = (name or "dashboard").replace("/", "-")
+            page.screenshot(path=str(shots / f"{shot}.png"), full_page=True)
             if name == "audit":  # the history has the edit, by whom
                 expect(page.locator("table.data")).to_contain_text(key)
                 expect(page.locator("table.data")).to_contain_text("tpm")

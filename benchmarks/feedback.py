@@ -511,6 +511,7 @@ def themes(
     texts_per_theme: int | None,
     log: Callable[[str], None],
     strip_templates: Sequence[bool] = (True,),
+    group_rises: Sequence[bool] = (True,),
 ) -> list[dict[str, Any]]:
     """Themes found in the sample product's unlinked requests against the topics it planted.
 
@@ -540,17 +541,26 @@ def themes(
     rising_topics = {t.name for t in catalog.TOPICS if t.rising}
     phrasing = {t.name: t.wants + t.nouns for t in catalog.TOPICS}
     records = []
-    for name, strip in [(b, s) for b in backends for s in strip_templates]:
+    runs = [(b, s, g) for b in backends for s in strip_templates for g in group_rises]
+    for name, strip, grouped in runs:
         rows = []
-        label = f"{name}{'' if strip else ' (templates kept)'}"
+        label = f"{name}{'' if strip else ' (templates kept)'}{'' if grouped else ' (no groups)'}"
         for seed in seeds:
             ws = generate_sample(seed=seed)
             prepared, _ = partly_labelled(ws, 60)
             extra = {"texts_per_theme": texts_per_theme} if texts_per_theme else {}
             settings = FeedbackSettings(
-                backend=name, bootstrap_samples=100, seed=seed, strip_templates=strip, **extra
+                backend=name,
+                bootstrap_samples=100,
+                seed=seed,
+                strip_templates=strip,
+                group_rises=grouped,
+                **extra,
             )
             analysis = analyse_feedback(prepared, load(name, seed=seed), settings)
+            # Groups of themes (G1, …: reported only when rising) count for the rising
+            # columns; every other column is about the themes themselves.
+            plain = [t for t in analysis.themes if not t.theme.parts]
             text = {f.key: f.text for f in ws.feedback}
             pure = total = 0
             main_topics: set[str] = set()
@@ -560,13 +570,13 @@ def themes(
             customer_words = {w.casefold() for c in ws.customers for w in c.name.split()[:1]}
             named_after_customer = sum(
                 any(part in customer_words for w in t.theme.words for part in w.split())
-                for t in analysis.themes
+                for t in plain
             )
             # Themes made mostly of texts that are not feature requests (the sample's own
             # labels), and which themes the analysis marks unsure.
             kind = {f.key: f.label for f in ws.feedback}
             not_requests = unsure_right = unsure_wrong = 0
-            for summary in analysis.themes:
+            for summary in plain:
                 mostly_not = sum(kind[k] == "feature" for k in summary.feedback) < 0.5 * len(
                     summary.feedback
                 )
@@ -577,9 +587,10 @@ def themes(
             for summary in analysis.themes:
                 counts = Counter(topic_of(text[k]) for k in summary.feedback)
                 topic, n = counts.most_common(1)[0]
-                pure, total = pure + n, total + len(summary.feedback)
                 clear = topic != "?" and n >= 0.6 * len(summary.feedback)
-                if clear:
+                if not summary.theme.parts:
+                    pure, total = pure + n, total + len(summary.feedback)
+                if clear and not summary.theme.parts:
                     main_topics.add(topic)
                     # Is the name about the want? Its words found in the topic's own phrasing.
                     vocabulary = set(re.findall(r"[a-z]+", " ".join(phrasing[topic]).casefold()))
@@ -595,7 +606,8 @@ def themes(
                 "dataset": "sample-themes",
                 "split": f"seed-{seed}",
                 "backend": name,
-                "themes": len(analysis.themes),
+                "themes": len(plain),
+                "rising_groups": len(analysis.themes) - len(plain),
                 "purity": round(pure / max(total, 1), 3),
                 "topics_found": len(main_topics),
                 "rising_found": len(found_rising),
@@ -607,12 +619,14 @@ def themes(
                 "requests_unsure": unsure_wrong,
                 "texts_per_theme": texts_per_theme,
                 "strip_templates": strip,
+                "group_rises": grouped,
             }
             rows.append(row)
             log(
                 f"  {label} seed {seed:2}: {row['themes']:2} themes, purity {row['purity']:.2f}, "
                 f"topics {len(main_topics)}/{len(catalog.TOPICS)}, rising found "
                 f"{len(found_rising)}/{len(rising_topics)}, false alarms {false_alarms}, "
+                f"rising groups {row['rising_groups']}, "
                 f"named after a customer {named_after_customer}, name words on topic "
                 f"{row['name_words_on_topic']:.2f}, mostly not requests {not_requests} "
                 f"({unsure_right} marked unsure), requests marked unsure {unsure_wrong}"
@@ -624,7 +638,8 @@ def themes(
                 f"{average([r['purity'] for r in rows]):.2f}, topics "
                 f"{average([r['topics_found'] for r in rows]):.1f}, rising found "
                 f"{average([r['rising_found'] for r in rows]):.1f}, false alarms "
-                f"{average([r['false_rising'] for r in rows]):.1f}, named after a customer "
+                f"{average([r['false_rising'] for r in rows]):.1f}, rising groups "
+                f"{average([r['rising_groups'] for r in rows]):.1f}, named after a customer "
                 f"{average([r['named_after_customer'] for r in rows]):.1f}, name words on topic "
                 f"{average([r['name_words_on_topic'] for r in rows]):.2f}, mostly not requests "
                 f"{average([r['not_requests'] for r in rows]):.1f} "
@@ -800,6 +815,11 @@ def main() -> None:
         help="themes part: on, off, or off,on (both in the same run, for a before/after)",
     )
     parser.add_argument(
+        "--group-rises",
+        default="on",
+        help="themes part: also test groups of alike themes for a rise: on, off, or off,on",
+    )
+    parser.add_argument(
         "--lr-only",
         action="store_true",
         help="the classifier without its NB-SVM half (logistic regression alone), for comparison",
@@ -866,7 +886,8 @@ def main() -> None:
         log("== Themes in the sample product's unlinked requests, against its planted topics")
         seeds = [int(x) for x in args.theme_seeds.split(",") if x]
         strips = [{"on": True, "off": False}[x] for x in args.strip_templates.split(",") if x]
-        records += themes(backends, seeds, args.texts_per_theme, log, strips)
+        groups = [{"on": True, "off": False}[x] for x in args.group_rises.split(",") if x]
+        records += themes(backends, seeds, args.texts_per_theme, log, strips, groups)
     if "throughput" in parts:
         log("== Throughput: classify + link + cluster + near-duplicate signatures, streamed")
         sizes = [int(s) for s in args.sizes.split(",") if s]

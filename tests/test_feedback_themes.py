@@ -302,3 +302,80 @@ def test_themes_of_texts_the_classifier_doubts_are_marked_unsure() -> None:
     )
     again = analyse_feedback(labelled, LexicalBackend(), settings)
     assert again.themes and not any(t.unsure for t in again.themes)
+
+
+def _cluster(rng: np.random.Generator, centre: np.ndarray, n: int, spread: float) -> np.ndarray:
+    points = centre + rng.normal(0, spread, (n, len(centre)))
+    return points / np.linalg.norm(points, axis=1, keepdims=True)
+
+
+def test_alike_themes_are_grouped_and_unlike_ones_are_not() -> None:
+    from roadwise.engines.feedback.themes import theme_groups
+
+    rng = np.random.default_rng(2)
+    basis = np.eye(12)
+    a1 = basis[0]
+    a2 = (basis[0] + 0.6 * basis[1]) / np.linalg.norm(basis[0] + 0.6 * basis[1])  # cos 0.86
+    clusters = [
+        _cluster(rng, a1, 20, 0.08),  # tight: texts of one theme alike (cohesion about 0.9)
+        _cluster(rng, a2, 20, 0.08),
+        *(_cluster(rng, basis[k], 20, 0.25) for k in (4, 7, 10)),  # looser, far apart
+    ]
+    vectors = np.vstack(clusters)
+    members = [tuple(range(20 * i, 20 * i + 20)) for i in range(5)]
+    assert theme_groups(vectors, members) == [(0, 1)]
+    # the same two themes pulled apart (cosine 0.3): no longer alike enough to join
+    far = (basis[0] + 3.2 * basis[1]) / np.linalg.norm(basis[0] + 3.2 * basis[1])
+    apart = np.vstack([clusters[0], _cluster(rng, far, 20, 0.08), *clusters[2:]])
+    assert theme_groups(apart, members) == []
+    assert theme_groups(vectors[:20], [members[0]]) == []
+
+
+def test_a_want_split_over_two_themes_shows_its_rise_as_a_group() -> None:
+    """One want phrased two ways lands in two themes; each alone has too few texts for its
+    rise to pass the test, the two together do, and only as a group is it flagged."""
+    rng = np.random.default_rng(4)
+    basis = np.eye(12)
+    a2 = (basis[0] + 0.6 * basis[1]) / np.linalg.norm(basis[0] + 0.6 * basis[1])
+    centres = [(basis[0], 0.05), (a2, 0.05), (basis[4], 0.15), (basis[7], 0.15), (basis[10], 0.15)]
+    phrasing = ["csat survey", "rate the service", "gantt chart", "dark mode", "spanish version"]
+    texts: list[str] = []
+    dates: list[dt.date] = []
+    blocks = []
+    for index, (centre, spread) in enumerate(centres):
+        blocks.append(_cluster(rng, centre, 20, spread))
+        # the want (themes 0 and 1): 9 of each theme's 20 texts in the last 56 days (a quarter
+        # is the flat share: one-sided p 0.04 alone, 0.005 together); the others: 5 of 20
+        recent = 9 if index < 2 else 5
+        for n in range(20):
+            back = (
+                int(rng.integers(0, RECENT))
+                if n < recent
+                else RECENT + int(rng.integers(0, EARLIER))
+            )
+            dates.append(AS_OF - dt.timedelta(days=back))
+            texts.append(f"{phrasing[index]} request {n}")
+    vectors = np.vstack(blocks)
+
+    def found(group_rises: bool):  # type: ignore[no-untyped-def]
+        return find_themes(
+            texts,
+            vectors,
+            dates,
+            as_of=AS_OF,
+            n_themes=5,
+            recent_days=RECENT,
+            earlier_days=EARLIER,
+            group_rises=group_rises,
+        )
+
+    alone = found(False)
+    assert len(alone) == 5 and not any(t.trend.rising for t in alone)
+    themes = found(True)
+    groups = [t for t in themes if t.parts]
+    assert len(groups) == 1 and groups[0].trend.rising and groups[0].key == "G1"
+    parts = {t.key: t for t in themes if not t.parts}
+    joined = {m for key in groups[0].parts for m in parts[key].members}
+    assert joined == set(range(40)) == set(groups[0].members)
+    assert groups[0].trend.recent == 18
+    assert not any(t.trend.rising for t in parts.values())

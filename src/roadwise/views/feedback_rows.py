@@ -49,7 +49,8 @@ def demand_rows(
 
 
 def theme_rows(analysis: FeedbackAnalysis) -> list[dict[str, Any]]:
-    """Themes among the feature requests no item covers, with their trend and quotes."""
+    """Themes among the feature requests no item covers, with their trend and quotes; then
+    the rising groups of alike themes (``parts``: the themes a group joins)."""
     return [
         {
             "theme": t.theme.key,
@@ -65,6 +66,7 @@ def theme_rows(analysis: FeedbackAnalysis) -> list[dict[str, Any]]:
             "rising": t.theme.trend.rising,
             "request_confidence": t.request_confidence,
             "unsure": t.unsure,
+            "parts": list(t.theme.parts),
             "quotes": list(t.quotes),
         }
         for t in analysis.themes

@@ -66,6 +66,9 @@ class FeedbackSettings:
     # Drop the words a source's message templates repeat ("Call with …: they asked again
     # about …") before clustering themes, so themes gather by want, not by kind of message.
     strip_templates: bool = True
+    # Also test groups of alike themes for a rise: a want phrased several ways is several
+    # small themes, each of which may be too small to show its rise alone.
+    group_rises: bool = True
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -401,6 +404,7 @@ def _analyse(
                 earlier_days=settings.earlier_days,
                 seed=settings.seed,
                 names=customer_names,
+                group_rises=settings.group_rises,
             )
             return _Themes(tuple(found))
 
@@ -408,7 +412,8 @@ def _analyse(
         themes_key.add(settings.n_themes, settings.texts_per_theme, settings.recent_days)
         # The texts clustered (``topics``) are in the key; the version names how they are
         # prepared and named, which the texts alone do not show.
-        themes_key.add(settings.earlier_days, settings.seed, "themes-v6", settings.strip_templates)
+        themes_key.add(settings.earlier_days, settings.seed, "themes-v7", settings.strip_templates)
+        themes_key.add(settings.group_rises)
         themes_key.extend(topics).extend(d.isoformat() for d in dates).extend(customer_names)
         themes_key.extend(d.isoformat() for d in all_dates or []).add(all_dates is None)
         found = remembered(cache, "themes", themes_key, themes_of, _Themes).found
@@ -418,7 +423,13 @@ def _analyse(
         # Unsure relative to this run's requests, not to a fixed probability: how confident
         # a classifier is depends on how many labels it learned from.
         least_sure = (
-            float(np.percentile(np.concatenate(list(sureness.values())), UNSURE_SHARE * 100))
+            float(
+                np.percentile(
+                    # each text once: a group's texts are its themes'
+                    np.concatenate([sureness[t.key] for t in found if not t.parts]),
+                    UNSURE_SHARE * 100,
+                )
+            )
             if found
             else 0.0
         )

@@ -418,6 +418,12 @@ def themes(
         f"{s.earlier_days} days before (exact one-sided test of two Poisson rates), p adjusted "
         "for the number of themes (Benjamini-Hochberg) below 0.05, at least 5 recent texts."
     )
+    if any(row["parts"] for row in rows):
+        console.print(
+            "G…: a group of alike themes (as alike as texts within one theme typically are), "
+            "tested together, shown when rising: a want phrased several ways lands in several "
+            "small themes, each perhaps too small to show its rise alone."
+        )
     if any(row["unsure"] for row in rows):
         console.print(
             "Unsure: most of the theme's texts are among the fifth of these requests the "
@@ -468,7 +474,8 @@ def themes_table(
         pad = " " * (len(row["theme"]) + 2)
         details.append(f"{row['theme']}  ", style="bold")
         unsure = ", unsure" if row.get("unsure") else ""
-        trend = f" (×{row['rate_ratio']:g}, {say_p(row['q_value'])}{unsure})"
+        joins = f", joins {' + '.join(row['parts'])}" if row.get("parts") else ""
+        trend = f" (×{row['rate_ratio']:g}, {say_p(row['q_value'])}{unsure}{joins})"
         details.append(clip(row["name"], max(20, width - len(pad) - len(trend))) + trend + "\n")
         if row["quotes"]:
             details.append(f"{pad}“{clip(row['quotes'][0], max(20, width - len(pad) - 2))}”\n")

@@ -57,8 +57,9 @@ def feedback(ctx: DemoContext) -> None:
     if rising:
         for t in rising:
             trend = t.theme.trend
+            what = f"group of themes {' + '.join(t.theme.parts)}" if t.theme.parts else "theme"
             ctx.console.print(
-                f"Rising theme [bold]{t.theme.name}[/]: {trend.recent} texts in the last "
+                f"Rising {what} [bold]{t.theme.name}[/]: {trend.recent} texts in the last "
                 f"{settings.recent_days} days vs {trend.earlier} in the {settings.earlier_days} "
                 f"days before (×{trend.rate_ratio:.1f} the earlier rate, "
                 f"{say_p(trend.q_value, word='adjusted p')}{', unsure' if t.unsure else ''}) "
@@ -66,10 +67,11 @@ def feedback(ctx: DemoContext) -> None:
             )
     else:
         ctx.console.print(f"{len(analysis.themes)} themes in unlinked requests; none rising.")
-    unsure = [t for t in analysis.themes if t.unsure]
+    plain = [t for t in analysis.themes if not t.theme.parts]
+    unsure = [t for t in plain if t.unsure]
     if unsure:
         ctx.console.print(
-            f"{len(unsure)} of {len(analysis.themes)} themes are marked unsure: most of their "
+            f"{len(unsure)} of {len(plain)} themes are marked unsure: most of their "
             "texts are among those the classifier is least sure are requests (e.g. "
             f"“{unsure[0].theme.name}”); read their quotes before acting on them."
         )

@@ -598,6 +598,8 @@ class ThemeOut(BaseModel):
     rising: bool
     request_confidence: float
     unsure: bool
+    parts: list[str]
+    """For a rising group of alike themes (key G1, …): the themes it joins."""
     quotes: list[str]
 
 

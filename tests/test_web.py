@@ -538,3 +538,34 @@ def test_cli_manages_accounts_and_tokens(tmp_path: Path) -> None:
     assert accounts.user_for_token(open_store(db), token) == accounts.User("ana", "viewer")
     assert runner.invoke(cli, ["user", "remove", "ana", "--db", db]).exit_code == 0
     assert accounts.user_for_token(open_store(db), token) is None
+
+
+def test_a_slow_result_does_not_hold_up_the_others(app) -> None:  # type: ignore[no-untyped-def]
+    """One page's slow computation (a large feedback analysis) leaves the other pages served;
+    two requests for the same result compute it once."""
+    import threading
+
+    service = app.state.service
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow() -> str:
+        calls.append("slow")
+        started.set()
+        release.wait(10)
+        return "slow result"
+
+    results: list[str] = []
+    first = threading.Thread(target=lambda: results.append(service.cached("slow", slow)))
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(target=lambda: results.append(service.cached("slow", slow)))
+    second.start()
+    fast = threading.Thread(target=lambda: results.append(service.cached("fast", lambda: "fast")))
+    fast.start()
+    fast.join(timeout=5)
+    assert not fast.is_alive() and results == ["fast"]  # served while "slow" runs
+    release.set()
+    first.join(timeout=10)
+    second.join(timeout=10)
+    assert results == ["fast", "slow result", "slow result"] and calls == ["slow"]

@@ -35,6 +35,7 @@ class Service:
         self._lock = threading.RLock()
         self._key: tuple[Any, ...] | None = None
         self._cache: dict[str, Any] = {}
+        self._gates: dict[str, threading.Lock] = {}
         # The reports' number of trials: the same seed and trials give the same dates.
         from roadwise.engines.forecast.objectives import PRIORITY_SAMPLES, TRIALS
 
@@ -55,19 +56,35 @@ class Service:
         return tuple(row)
 
     def _cached(self, name: str, compute: Callable[[], T]) -> T:
+        """``compute()``'s result for the workspace as it is now, computed once.
+
+        One result is computed at a time per name, while every other is served: a slow one
+        (a feedback analysis of many texts, a roadmap) does not hold up the other pages.
+        """
         key = self.fingerprint()
         with self._lock:
             if key != self._key:
                 gc.unfreeze()  # the old results may go now
                 self._cache = {}
+                self._gates = {}
                 self._key = key
-            if name not in self._cache:
-                self._cache[name] = compute()
-                # A workspace is hundreds of thousands of long-lived objects: keep them out of
-                # the collector's sweeps, which otherwise stall every request now and then.
-                gc.collect()
-                gc.freeze()
-            result: T = self._cache[name]
+            if name in self._cache:
+                found: T = self._cache[name]
+                return found
+            gate = self._gates.setdefault(name, threading.Lock())
+        with gate:
+            with self._lock:  # computed by another request while this one waited
+                if self._key == key and name in self._cache:
+                    done: T = self._cache[name]
+                    return done
+            result = compute()
+            with self._lock:
+                if self._key == key:  # not for a workspace that changed meanwhile
+                    self._cache[name] = result
+                    # A workspace is hundreds of thousands of long-lived objects: keep them
+                    # out of the collector's sweeps, which otherwise stall every request.
+                    gc.collect()
+                    gc.freeze()
             return result
 
     def cached(self, name: str, compute: Callable[[], T]) -> T:

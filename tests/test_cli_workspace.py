@@ -261,3 +261,32 @@ def test_other_usage_errors_and_bare_roadwise_are_unchanged() -> None:
     assert code == 2 and "No such option: --bogus" in out
     code, out = run()
     assert "Commands" in out and "needs a command" not in out
+
+
+def test_as_of_is_shown_and_moved_on(db: str) -> None:
+    import datetime as dt
+
+    code, out = run("as-of", "--json", "--db", db)
+    assert code == 0
+    before = dt.date.fromisoformat(json.loads(out)["as_of"])
+    later = before + dt.timedelta(days=7)
+    code, out = run("as-of", later.isoformat(), "--db", db)
+    assert code == 0 and f"As of {later.isoformat()} (was {before.isoformat()})" in out
+    with open_store(db) as store:
+        assert store.load().as_of == later
+    code, out = run("as-of", "today", "--json", "--db", db)
+    assert code == 0 and json.loads(out)["as_of"] == dt.date.today().isoformat()
+    # a bad date: named, and nothing changed
+    code, out = run("as-of", "next week", "--db", db)
+    assert code == 1 and "'next week' is not a date" in out and "YYYY-MM-DD" in out
+    with open_store(db) as store:
+        assert store.load().as_of == dt.date.today()
+    # back in time: allowed, with a word on what that does to a stored roadmap
+    from roadwise.domain import Plan
+
+    with open_store(db) as store:
+        store.save_plan(Plan(key="rm", kind="roadmap", created=dt.datetime(2026, 1, 1)))
+    code, out = run("as-of", before.isoformat(), "--db", db)
+    assert code == 0 and "never moved back" in " ".join(out.split())
+    code, out = run("as-of", later.isoformat(), "--db", db)
+    assert code == 0 and "shown moved on to this day" in " ".join(out.split())

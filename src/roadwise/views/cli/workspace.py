@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,53 @@ def sample(
     # mid-path ("sqlite:////tmp/kitewire" / ".db").
     _print_summary(ws, f"Sample product (seed {seed})")
     console.print(f"Stored in {store.url} in {elapsed:.1f} s.", highlight=False, soft_wrap=True)
+
+
+@app.command("as-of")
+@handles_errors
+def as_of_command(
+    date: str | None = typer.Argument(
+        None, help="The new as-of date: YYYY-MM-DD or 'today'. Without it: show the current one."
+    ),
+    db: str | None = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Show or move the workspace's as-of date: the "now" every plan and forecast starts from.
+
+    Move it on when time has passed (after a sync, say): forecasts then start from the new day,
+    and the stored roadmap of record is shown moved on to it, every item on its stored date
+    where it still can be.
+    """
+    store = _store(db)
+    before = store.load().as_of
+    if date is None:
+        if as_json:
+            print_json({"as_of": before.isoformat()})
+        else:
+            console.print(f"As of {before.isoformat()}.")
+        return
+    try:
+        new = dt.date.today() if date.strip().lower() == "today" else dt.date.fromisoformat(date)
+    except ValueError:
+        raise RoadwiseError(
+            f"'{date}' is not a date: expected YYYY-MM-DD or 'today'", field="date"
+        ) from None
+    store.modify(lambda ws: ws.copy_with(as_of=new))
+    if as_json:
+        print_json({"as_of": new.isoformat(), "was": before.isoformat()})
+        return
+    note = ""
+    if store.list_plans("roadmap") and new < before:
+        note = (
+            " A stored roadmap is never moved back to an earlier day: the views plan afresh "
+            "until `roadwise plan roadmap` stores a plan from this one."
+        )
+    elif store.list_plans("roadmap") and new > before:
+        note = (
+            " The stored roadmap is shown moved on to this day, each item on its stored date "
+            "where it still can be; `roadwise plan roadmap` re-plans."
+        )
+    console.print(f"As of {new.isoformat()} (was {before.isoformat()}).{note}", soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- import / export

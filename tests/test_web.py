@@ -569,3 +569,30 @@ def test_a_slow_result_does_not_hold_up_the_others(app) -> None:  # type: ignore
     first.join(timeout=10)
     second.join(timeout=10)
     assert results == ["fast", "slow result", "slow result"] and calls == ["slow"]
+
+
+def test_an_editor_moves_the_as_of_date_on_to_today(tmp_path: Path) -> None:
+    """The dashboard says when plans start from a day in the past, and an editor's button
+    moves the as-of date on to today (a viewer gets no button, and cannot post)."""
+    import datetime as dt
+
+    path = tmp_path / "asof.db"
+    store = open_store(path)
+    ws = generate_sample(seed=7)
+    store.replace(ws.copy_with(as_of=dt.date.today() - dt.timedelta(days=10)))
+    for name, role in (("ed", "editor"), ("vic", "viewer")):
+        accounts.add_user(store, name, PASSWORD, role)
+    app = create_app(str(path), secret_key="test-secret")
+    with TestClient(app) as c:
+        login(c, "vic")
+        page = c.get("/").text
+        assert 'id="as-of-behind"' in page and 'id="as-of-today"' not in page
+        assert c.post("/as-of", data={"csrf_token": csrf_of(page)}).status_code == 403
+    with TestClient(app) as c:
+        token = login(c, "ed")
+        assert 'id="as-of-today"' in c.get("/").text
+        r = c.post("/as-of", data={"csrf_token": token}, follow_redirects=False)
+        assert r.status_code == 303
+        assert store.load().as_of == dt.date.today()
+        assert 'id="as-of-behind"' not in c.get("/").text
+    store.close()

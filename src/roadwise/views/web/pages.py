@@ -266,8 +266,18 @@ def dashboard(request: Request, user: Viewer) -> Response:
             "simulated": priorities.simulated,
             "framework": priorities.framework_label,
             "counts": counts,
+            "today": dt.date.today(),
         },
     )
+
+
+@router.post("/as-of")
+def move_as_of(request: Request, user: Editor, csrf: Csrf) -> Response:
+    """Move the workspace's as-of date on to today (the dashboard's button)."""
+    check_csrf(request, csrf)
+    today = dt.date.today()
+    request.app.state.store.modify(lambda ws: ws.copy_with(as_of=today), actor=user.name)
+    return RedirectResponse("/", status_code=303)
 
 
 # --------------------------------------------------------------------------- backlog

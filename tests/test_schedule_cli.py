@@ -383,3 +383,15 @@ def test_plan_roadmap_says_what_moved_since_the_stored_roadmap(tmp_path: Path) -
     assert since["moved"] == sorted(
         since["moved"], key=lambda m: (-abs(m["shift_days"]), m["item"])
     )
+    # A week on (the as-of date moved): the comparison is with the stored plan as the views
+    # show it now, moved on to the new first day, and says so.
+    assert (
+        runner.invoke(
+            app, ["as-of", (ws.as_of + dt.timedelta(days=7)).isoformat(), "--db", path]
+        ).exit_code
+        == 0
+    )
+    later = json.loads(runner.invoke(app, [*args, "--time-limit", "1"]).stdout)
+    assert later["since_stored"]["roadmap"].endswith(
+        f"(moved on to {(ws.as_of + dt.timedelta(days=7)).isoformat()})"
+    )

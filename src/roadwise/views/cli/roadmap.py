@@ -145,9 +145,10 @@ def save_roadmap(
 
 def _moved_since(
     store: Any, ws: Workspace, key: str, roadmap: Any, options: Any
-) -> tuple[Any, list[Any]] | None:
-    """The stored roadmap ``key`` (where it still fits the workspace) and the leaf items the
-    new ``roadmap`` moves against it (date or team), largest move first; None without one."""
+) -> tuple[str, list[Any]] | None:
+    """The stored roadmap ``key`` (where it still fits the workspace), named, and the leaf
+    items the new ``roadmap`` moves against it (date or team), largest move first; None
+    without one."""
     from roadwise.engines.scenario import compare_roadmaps
     from roadwise.views.stored_roadmap import stored_roadmap
     from roadwise.workspace import roadmap_of_record
@@ -161,14 +162,17 @@ def _moved_since(
         return None
     leaves = {s.key for s in roadmap.items}
     moved = compare_roadmaps(ws, before, ws, roadmap, "stored", "new").moved
-    return record, [m for m in moved if m.item in leaves]
+    label = record.describe()
+    if before.replay is not None:  # compared as it is shown now: moved on to today
+        label += f" (moved on to {before.start})"
+    return label, [m for m in moved if m.item in leaves]
 
 
-def moved_since_sentence(record: Any, moved: Sequence[Any], items: int, shown: int = 3) -> str:
+def moved_since_sentence(stored: str, moved: Sequence[Any], items: int, shown: int = 3) -> str:
     """'Since the stored roadmap …: 12 of 137 items move (7 later, 5 earlier, 1 to another
-    team); most: KW-1 +12 d (why), …' (or that nothing moved)."""
+    team); most: KW-1 +12 d (why), …' (or that nothing moved); ``stored`` names the plan."""
     if not moved:
-        return f"Since the {record.describe()}: no item moves."
+        return f"Since the {stored}: no item moves."
     later = sum(1 for m in moved if (m.shift_days or 0) > 0)
     earlier = sum(1 for m in moved if (m.shift_days or 0) < 0)
     teams = sum(1 for m in moved if m.team_a and m.team_b and m.team_a != m.team_b)
@@ -180,7 +184,7 @@ def moved_since_sentence(record: Any, moved: Sequence[Any], items: int, shown: i
         for m in moved[:shown]
     )
     return (
-        f"Since the {record.describe()}: {len(moved)} of {items} items move "
+        f"Since the {stored}: {len(moved)} of {items} items move "
         f"({', '.join(parts)}); most: {most}."
     )
 
@@ -476,9 +480,9 @@ def plan_roadmap_command(
     if as_json:
         extra = {}
         if since is not None:
-            record, moved = since
+            stored, moved = since
             extra["since_stored"] = {
-                "roadmap": record.describe(),
+                "roadmap": stored,
                 "moved": [
                     {
                         "item": m.item,

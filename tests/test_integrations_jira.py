@@ -543,11 +543,23 @@ def test_write_back_is_a_dry_run_unless_applied(tmp_path: Path) -> None:
     assert fake.ranked == [{"issues": ["PAY-2"], "rankAfterIssue": "PAY-3"}]
 
 
+def synced_with_roadmap(url: str, db: str, rows: list[dict[str, Any]]) -> None:
+    """A workspace synced from the fake Jira, with a stored roadmap of these rows."""
+    from roadwise.domain import Plan
+
+    assert sync_jira(url, db)[0] == 0
+    with open_store(db) as store:
+        store.save_plan(
+            Plan(
+                key="rm", kind="roadmap", created=dt.datetime(2025, 11, 21), payload={"items": rows}
+            )
+        )
+
+
 def test_sprint_write_back_puts_issues_into_the_boards_planned_sprints(tmp_path: Path) -> None:
     """Each planned issue goes into the board sprint whose dates hold its planned sprint's first
     day, else the one of the same name; an issue already there is left alone, and a planned
     sprint the board lacks is named, not invented. Nothing moves without --apply."""
-    from roadwise.domain import Plan
 
     fake = seeded()
     for key in ("PAY-4", "PAY-5", "PAY-6"):
@@ -593,16 +605,7 @@ def test_sprint_write_back_puts_issues_into_the_boards_planned_sprints(tmp_path:
     env = {"ROADWISE_JIRA_TOKEN": "secret-token", "ROADWISE_JIRA_EMAIL": fake.email}
     db = str(tmp_path / "rw.db")
     with serve(fake) as server:
-        assert sync_jira(server.url, db)[0] == 0
-        with open_store(db) as store:
-            store.save_plan(
-                Plan(
-                    key="rm",
-                    kind="roadmap",
-                    created=dt.datetime(2025, 11, 21),
-                    payload={"items": rows},
-                )
-            )
+        synced_with_roadmap(server.url, db, rows)
         args = ["export", "jira", "--db", db, "--url", server.url, "--board", "12"]
         code, out = run(*args, "--json", env=env)
         assert code == 0, out
@@ -629,7 +632,6 @@ def test_sprint_write_back_puts_issues_into_the_boards_planned_sprints(tmp_path:
 def test_planned_sprints_the_board_lacks_are_created_only_when_asked(tmp_path: Path) -> None:
     """With --create-sprints, a planned sprint the board has no sprint for is created there
     (its name and dates) before issues move into it; a dry run shows both and writes nothing."""
-    from roadwise.domain import Plan
 
     fake = seeded()
     fake.add("PAY-5", updated=T0 + dt.timedelta(minutes=10), points=2)
@@ -649,16 +651,7 @@ def test_planned_sprints_the_board_lacks_are_created_only_when_asked(tmp_path: P
     env = {"ROADWISE_JIRA_TOKEN": "secret-token", "ROADWISE_JIRA_EMAIL": fake.email}
     db = str(tmp_path / "rw.db")
     with serve(fake) as server:
-        assert sync_jira(server.url, db)[0] == 0
-        with open_store(db) as store:
-            store.save_plan(
-                Plan(
-                    key="rm",
-                    kind="roadmap",
-                    created=dt.datetime(2025, 11, 21),
-                    payload={"items": rows},
-                )
-            )
+        synced_with_roadmap(server.url, db, rows)
         args = ["export", "jira", "--db", db, "--url", server.url, "--board", "12"]
         code, out = run(*args, "--create-sprints", "--json", env=env)
         assert code == 0, out

@@ -172,3 +172,35 @@ def test_money_in_the_tables_has_its_currency_first(db: str) -> None:
     themes = json.loads(invoke("feedback", "themes", "--db", db, "--json"))
     out = invoke("feedback", "themes", "--db", db)
     assert all(short_money(t["revenue"], "USD") in out for t in themes)
+
+
+def test_a_theme_is_made_a_backlog_item(db: str) -> None:
+    themes = json.loads(invoke("feedback", "themes", "--db", db, "--json"))
+    first = themes[0]
+    out = invoke(
+        "feedback",
+        "theme-item",
+        first["theme"],
+        "--key",
+        "NEW-7",
+        "--title",
+        "Gantt view",
+        "--db",
+        db,
+    )
+    assert f"Created NEW-7 “Gantt view” from theme {first['theme']}: {first['texts']} texts" in (
+        " ".join(out.split())
+    )
+    ws = open_store(db).load()
+    item = ws.item_by_key["NEW-7"]
+    assert item.title == "Gantt view" and len(item.customers) == first["customers"]
+    linked = [f for f in ws.feedback if any(x.item == "NEW-7" and x.confirmed for x in f.links)]
+    assert len(linked) == first["texts"]
+    # the same key again, or a theme that is not listed: a clear error, nothing written
+    again = runner.invoke(
+        app, ["feedback", "theme-item", first["theme"], "--key", "NEW-7", "--db", db]
+    )
+    assert again.exit_code == 1 and "NEW-7 already exists" in again.output
+    missing = runner.invoke(app, ["feedback", "theme-item", "T999", "--key", "NEW-8", "--db", db])
+    assert missing.exit_code == 1 and "no theme T999" in missing.output
+    assert "NEW-8" not in open_store(db).load().item_by_key

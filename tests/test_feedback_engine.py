@@ -322,6 +322,49 @@ def test_themes_gather_uncovered_requests_and_flag_the_rising_one() -> None:
     assert "gantt" in " ".join(rising[0].words)
 
 
+def test_a_theme_becomes_a_backlog_item_with_its_demand() -> None:
+    """Making a theme an item adds an idea with the theme's customers and quotes, links the
+    theme's texts to it (confirmed), and from the next analysis on their demand is the item's."""
+    from roadwise.engines.feedback import theme_to_item
+    from roadwise.errors import ValidationError
+
+    customers = syn.customers(15)
+    feedback, _ = syn.feedback_records(
+        300, customer_keys=[c.key for c in customers], confirmed_share=0.1, as_of=AS_OF
+    )
+    ws = Workspace(
+        name="themes",
+        as_of=AS_OF,
+        customers=customers,
+        items=syn.backlog_items(),
+        feedback=feedback,
+    )
+    settings = FeedbackSettings(bootstrap_samples=100)
+    analysis = analyse_feedback(ws, LexicalBackend(), settings)
+    theme = analysis.themes[0]
+    grown = theme_to_item(ws, theme, "NEW-1", currency="EUR")
+    item = grown.item_by_key["NEW-1"]
+    assert item.title == theme.theme.name and item.status.value == "idea"
+    assert theme.quotes[0] in item.description and "EUR" in item.description
+    asked = {f.customer for f in ws.feedback if f.key in set(theme.feedback) and f.customer}
+    assert set(item.customers) == asked and len(item.customers) == theme.demand.reach
+    linked = {
+        f.key for f in grown.feedback for link in f.links if link.item == "NEW-1" and link.confirmed
+    }
+    assert linked == set(theme.feedback)
+    # nothing else changed
+    assert {f.key: f for f in grown.feedback if f.key not in linked} == {
+        f.key: f for f in ws.feedback if f.key not in linked
+    }
+    again = analyse_feedback(grown, LexicalBackend(), settings)
+    assert again.item_demand["NEW-1"].mentions >= len(theme.feedback)
+    assert again.item_demand["NEW-1"].reach >= theme.demand.reach
+    with pytest.raises(ValidationError, match="NEW-1 already exists"):
+        theme_to_item(grown, theme, "NEW-1")
+    with pytest.raises(ValidationError, match="needs a key"):
+        theme_to_item(ws, theme, "  ")
+
+
 # --------------------------------------------------------------------------- demand
 
 

@@ -596,3 +596,30 @@ def test_an_editor_moves_the_as_of_date_on_to_today(tmp_path: Path) -> None:
         assert store.load().as_of == dt.date.today()
         assert 'id="as-of-behind"' not in c.get("/").text
     store.close()
+
+
+def test_an_editor_makes_a_theme_a_backlog_item(tmp_path: Path) -> None:
+    path = tmp_path / "theme.db"
+    store = open_store(path)
+    store.replace(generate_sample(seed=7))
+    accounts.add_user(store, "ed", PASSWORD, "editor")
+    accounts.add_user(store, "vic", PASSWORD, "viewer")
+    app = create_app(str(path), secret_key="test-secret")
+    with TestClient(app) as c:
+        login(c, "vic")
+        assert "Make it an item" not in c.get("/feedback/demand").text
+    with TestClient(app) as c:
+        token = login(c, "ed")
+        page = c.get("/feedback/demand").text
+        assert "Make it an item" in page
+        theme = app.state.service.feedback_analysis().themes[0]
+        form = {"csrf_token": token, "key": "KW-9001", "name": theme.theme.name, "title": "New"}
+        # the theme's name as shown must still be its name: the feedback may have changed
+        stale = c.post(f"/feedback/themes/{theme.theme.key}/item", data={**form, "name": "x"})
+        assert stale.status_code == 422 and "reload the page" in stale.text
+        r = c.post(f"/feedback/themes/{theme.theme.key}/item", data=form, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/items/KW-9001"
+        item = store.load().item_by_key["KW-9001"]
+        assert item.title == "New" and len(item.customers) == theme.demand.reach
+        assert "KW-9001" in c.get("/items/KW-9001").text
+    store.close()

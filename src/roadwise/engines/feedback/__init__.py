@@ -41,6 +41,7 @@ from roadwise.engines.feedback.pipeline import (
     analyse_feedback,
     label_counts,
     quote,
+    theme_to_item,
     updated_feedback,
 )
 from roadwise.engines.feedback.text import EncoderBackend, LexicalBackend, TextBackend
@@ -99,5 +100,6 @@ __all__ = [
     "suggest_labels",
     "suggest_links",
     "theme_texts",
+    "theme_to_item",
     "updated_feedback",
 ]

@@ -576,6 +576,70 @@ def updated_feedback(ws: Workspace, analysis: FeedbackAnalysis) -> list[Feedback
     return out
 
 
+def theme_to_item(
+    ws: Workspace,
+    theme: ThemeSummary,
+    key: str,
+    title: str | None = None,
+    currency: str = "USD",
+) -> Workspace:
+    """``ws`` with a new backlog item for a theme of requests no item covers: an idea-stage
+    feature titled after the theme (or ``title``), described by its demand and quotes, with
+    the customers who asked; the theme's texts are linked to it as confirmed, since a person
+    chose them by making the item (``feedback link --reject`` undoes one).
+
+    Raises a :class:`ValidationError` naming ``key`` when an item already has it.
+    """
+    from roadwise.domain import Item, ItemKind, Status
+    from roadwise.errors import ValidationError
+
+    key = key.strip()
+    if not key:
+        raise ValidationError("the new item needs a key", field="key")
+    if key in ws.item_by_key:
+        raise ValidationError(f"an item {key} already exists; choose another key", field="key")
+    texts = set(theme.feedback)
+    asked = sorted(
+        {f.customer for f in ws.feedback if f.key in texts and f.customer in ws.customer_by_key}
+    )
+    trend = theme.theme.trend
+    demand = theme.demand
+    low, high = demand.revenue_interval
+    lines = [
+        f"From feedback theme {theme.theme.key} ({theme.theme.name}): {len(texts)} texts from "
+        f"{demand.reach} customers with {currency} {demand.revenue:,.0f} yearly revenue "
+        f"(90% interval {low:,.0f}-{high:,.0f}); {trend.recent} texts in the recent window "
+        f"against {trend.earlier} before (x{trend.rate_ratio:.2f}"
+        f"{', rising' if trend.rising else ''}).",
+        "",
+        "What customers said:",
+        *(f"> {q}" for q in theme.quotes),
+    ]
+    item = Item(
+        key=key,
+        title=(title or theme.theme.name).strip() or theme.theme.key,
+        description="\n".join(lines),
+        kind=ItemKind.FEATURE,
+        status=Status.IDEA,
+        customers=asked,
+        tags=["from-feedback"],
+    )
+    feedback = [
+        f.model_copy(
+            update={
+                "links": [
+                    *(link for link in f.links if link.item != key),
+                    FeedbackLink(item=key, confirmed=True),
+                ]
+            }
+        )
+        if f.key in texts
+        else f
+        for f in ws.feedback
+    ]
+    return ws.copy_with(items=[*ws.items, item], feedback=feedback)
+
+
 def label_counts(analysis: FeedbackAnalysis) -> dict[str, int]:
     counts = dict.fromkeys(LABELS, 0)
     for label in analysis.labels.values():
@@ -591,5 +655,6 @@ __all__ = [
     "analyse_feedback",
     "label_counts",
     "quote",
+    "theme_to_item",
     "updated_feedback",
 ]

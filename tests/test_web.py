@@ -622,4 +622,15 @@ def test_an_editor_makes_a_theme_a_backlog_item(tmp_path: Path) -> None:
         item = store.load().item_by_key["KW-9001"]
         assert item.title == "New" and len(item.customers) == theme.demand.reach
         assert "KW-9001" in c.get("/items/KW-9001").text
+        # the API does the same, and answers with the new item
+        other = app.state.service.feedback_analysis().themes[0]
+        body = {"key": "KW-9002", "name": other.theme.name}
+        editor = {"Authorization": f"Bearer {accounts.create_token(store, 'ed', 'test')}"}
+        url = f"/api/feedback/themes/{other.theme.key}/item"
+        r = c.post(url, json=body, headers=editor)
+        assert r.status_code == 201 and r.json()["key"] == "KW-9002"
+        assert r.json()["title"] == other.theme.name
+        # its texts are linked now, so the theme is gone from the next analysis
+        again = c.post(url, json=body, headers=editor)
+        assert again.status_code == 422 and "is no longer" in again.text
     store.close()

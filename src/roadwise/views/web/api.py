@@ -612,6 +612,28 @@ def feedback_themes(request: Request, user: Reader) -> list[ThemeOut]:
     return [ThemeOut(**row) for row in theme_rows(analysis)] if analysis is not None else []
 
 
+class ThemeItemIn(BaseModel):
+    """A new backlog item for a theme; ``name`` is the theme's name as listed (theme keys are
+    per analysis, so a changed workspace is noticed rather than the wrong theme used)."""
+
+    key: str = Field(min_length=1, max_length=64)
+    name: str
+    title: str | None = Field(default=None, max_length=300)
+
+
+@router.post(
+    "/feedback/themes/{theme}/item",
+    response_model=ItemOut,
+    status_code=201,
+    responses=INVALID,
+)
+def make_theme_item(request: Request, theme: str, body: ThemeItemIn, user: Editor) -> ItemOut:
+    """Make a theme a backlog item: an idea with its demand, quotes and customers, its texts
+    linked to it (as `roadwise feedback theme-item`)."""
+    item = request.app.state.service.theme_item(theme, body.name, body.key, body.title, user.name)
+    return item_out(item)
+
+
 class Proposed(BaseModel):
     proposed: int
 

@@ -762,24 +762,9 @@ def feedback_theme_item(
     title: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     """Make a theme a backlog item (as `roadwise feedback theme-item` does)."""
-    from roadwise.engines.feedback import theme_to_item
-
     check_csrf(request, csrf)
-    service = request.app.state.service
-    analysis = service.feedback_analysis()
-    summary = next((t for t in analysis.themes if t.theme.key == theme), None) if analysis else None
-    if summary is None or summary.theme.name != name:
-        # Theme keys are per analysis: the workspace changed since the page was shown.
-        raise RoadwiseError(
-            f"theme {theme} is no longer “{name}” (the feedback changed since the page was "
-            "shown); reload the page and try again",
-            field="theme",
-        )
-    currency = service.workspace().settings.currency
-    request.app.state.store.modify(
-        lambda ws: theme_to_item(ws, summary, key, title or None, currency), actor=user.name
-    )
-    return RedirectResponse(f"/items/{key.strip()}", status_code=303)
+    item = request.app.state.service.theme_item(theme, name, key, title or None, user.name)
+    return RedirectResponse(f"/items/{item.key}", status_code=303)
 
 
 @router.post("/feedback-links")

@@ -268,6 +268,27 @@ class Service:
         backend = make_backend(settings.backend, settings.model, settings.seed)
         return analyse_feedback(ws, backend, settings, cache=analysis_cache())
 
+    def theme_item(self, theme: str, name: str, key: str, title: str | None, actor: str) -> Any:
+        """Make theme ``theme`` (still named ``name``: theme keys are per analysis) a backlog
+        item ``key``; the new item."""
+        from roadwise.engines.feedback import theme_to_item
+        from roadwise.errors import RoadwiseError
+
+        analysis = self.feedback_analysis()
+        found = {t.theme.key: t for t in analysis.themes} if analysis else {}
+        summary = found.get(theme)
+        if summary is None or summary.theme.name != name:
+            raise RoadwiseError(
+                f"theme {theme} is no longer “{name}” (the feedback changed since it was "
+                "listed); reload the page, or list the themes again, and try again",
+                field="theme",
+            )
+        currency = self.workspace().settings.currency
+        ws = self.store.modify(
+            lambda current: theme_to_item(current, summary, key, title, currency), actor=actor
+        )
+        return ws.item_by_key[key.strip()]
+
     def propose_links(self, actor: str) -> int:
         """Run the feedback linker and store its new proposals (decided links are kept)."""
         from roadwise.engines.feedback import updated_feedback

@@ -217,7 +217,7 @@ def test_report_without_a_kind_lists_the_reports_and_an_example() -> None:
     [
         ("plan", ["release", "roadmap"]),
         ("items", ["list", "show", "add", "edit"]),
-        ("feedback", ["import", "classify", "link", "themes", "demand"]),
+        ("feedback", ["import", "classify", "link", "themes", "demand", "theme-item"]),
         ("forecast", ["when", "howmany", "backtest"]),
         ("scenario", ["list", "add", "compare"]),
         ("user", ["add", "list", "remove"]),

@@ -432,54 +432,6 @@ def themes(
         )
 
 
-@feedback_app.command("theme-item")
-@handles_errors
-def theme_item(
-    theme: str = typer.Argument(..., help="The theme (T1, T2, … or a group G1, …) as listed."),
-    key: str = typer.Option(..., "--key", help="The new item's key."),
-    title: str | None = typer.Option(None, "--title", help="Its title (default: the theme's)."),
-    backend: str = BackendOption,
-    db: str = DbOption,
-    as_json: bool = JsonOption,
-) -> None:
-    """Make a theme a backlog item: an idea with the theme's demand, quotes and customers, its
-    texts linked to it (so its demand counts for the item from now on)."""
-    from roadwise.engines.feedback import theme_to_item
-
-    store = _store(db)
-    ws = store.load()
-    analysis = _analyse(ws, backend)
-    found = {t.theme.key: t for t in analysis.themes}
-    summary = found.get(theme.strip().upper())
-    if summary is None:
-        listed = ", ".join(found) or "none"
-        raise RoadwiseError(
-            f"no theme {theme} in this analysis (themes: {listed}); run `roadwise feedback "
-            "themes` to list them",
-            field="theme",
-        )
-    currency = ws.settings.currency
-    store.modify(lambda current: theme_to_item(current, summary, key, title, currency))
-    item = store.load().item_by_key[key.strip()]
-    if as_json:
-        _print_json(
-            {
-                "item": item.key,
-                "title": item.title,
-                "theme": summary.theme.key,
-                "linked": len(summary.feedback),
-                "customers": list(item.customers),
-            }
-        )
-        return
-    console.print(
-        f"Created {item.key} “{item.title}” from theme {summary.theme.key}: "
-        f"{len(summary.feedback)} texts linked, {len(item.customers)} customers. Unlink a text "
-        f"that does not belong with `roadwise feedback link --reject TEXT={item.key}`.",
-        highlight=False,
-    )
-
-
 def themes_table(
     rows: list[dict[str, Any]],
     recent_days: int,
@@ -586,3 +538,51 @@ def demand(
         segments.append(clip(top, max(20, console.width - len(d.key) - 2)) + "\n")
     segments.rstrip()
     console.print(Group(table, segments) if ranked else table)
+
+
+@feedback_app.command("theme-item")
+@handles_errors
+def theme_item(
+    theme: str = typer.Argument(..., help="The theme (T1, T2, … or a group G1, …) as listed."),
+    key: str = typer.Option(..., "--key", help="The new item's key."),
+    title: str | None = typer.Option(None, "--title", help="Its title (default: the theme's)."),
+    backend: str = BackendOption,
+    db: str = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Make a theme a backlog item: an idea with the theme's demand, quotes and customers, its
+    texts linked to it (so its demand counts for the item from now on)."""
+    from roadwise.engines.feedback import theme_to_item
+
+    store = _store(db)
+    ws = store.load()
+    analysis = _analyse(ws, backend)
+    found = {t.theme.key: t for t in analysis.themes}
+    summary = found.get(theme.strip().upper())
+    if summary is None:
+        listed = ", ".join(found) or "none"
+        raise RoadwiseError(
+            f"no theme {theme} in this analysis (themes: {listed}); run `roadwise feedback "
+            "themes` to list them",
+            field="theme",
+        )
+    currency = ws.settings.currency
+    store.modify(lambda current: theme_to_item(current, summary, key, title, currency))
+    item = store.load().item_by_key[key.strip()]
+    if as_json:
+        _print_json(
+            {
+                "item": item.key,
+                "title": item.title,
+                "theme": summary.theme.key,
+                "linked": len(summary.feedback),
+                "customers": list(item.customers),
+            }
+        )
+        return
+    console.print(
+        f"Created {item.key} “{item.title}” from theme {summary.theme.key}: "
+        f"{len(summary.feedback)} texts linked, {len(item.customers)} customers. Unlink a text "
+        f"that does not belong with `roadwise feedback link --reject TEXT={item.key}`.",
+        highlight=False,
+    )

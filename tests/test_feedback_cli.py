@@ -185,6 +185,8 @@ def test_a_theme_is_made_a_backlog_item(db: str) -> None:
         "NEW-7",
         "--title",
         "Gantt view",
+        "--name",
+        first["name"],
         "--db",
         db,
     )
@@ -203,4 +205,9 @@ def test_a_theme_is_made_a_backlog_item(db: str) -> None:
     assert again.exit_code == 1 and "NEW-7 already exists" in again.output
     missing = runner.invoke(app, ["feedback", "theme-item", "T999", "--key", "NEW-8", "--db", db])
     assert missing.exit_code == 1 and "no theme T999" in missing.output
+    # a theme that no longer has the name it was listed with (the feedback changed)
+    renamed = runner.invoke(
+        app, ["feedback", "theme-item", "T1", "--key", "NEW-8", "--name", "not it", "--db", db]
+    )
+    assert renamed.exit_code == 1 and "not “not it”" in renamed.output
     assert "NEW-8" not in open_store(db).load().item_by_key

@@ -546,6 +546,12 @@ def theme_item(
     theme: str = typer.Argument(..., help="The theme (T1, T2, … or a group G1, …) as listed."),
     key: str = typer.Option(..., "--key", help="The new item's key."),
     title: str | None = typer.Option(None, "--title", help="Its title (default: the theme's)."),
+    name: str | None = typer.Option(
+        None,
+        "--name",
+        help="The theme's name as listed: refused if the theme now has another (theme keys "
+        "are per analysis, so a changed workspace can renumber them).",
+    ),
     backend: str = BackendOption,
     db: str = DbOption,
     as_json: bool = JsonOption,
@@ -565,6 +571,12 @@ def theme_item(
             f"no theme {theme} in this analysis (themes: {listed}); run `roadwise feedback "
             "themes` to list them",
             field="theme",
+        )
+    if name is not None and summary.theme.name != name:
+        raise RoadwiseError(
+            f"theme {summary.theme.key} is now “{summary.theme.name}”, not “{name}” (the "
+            "feedback changed since it was listed); list the themes again",
+            field="--name",
         )
     currency = ws.settings.currency
     store.modify(lambda current: theme_to_item(current, summary, key, title, currency))

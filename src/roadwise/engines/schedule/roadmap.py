@@ -706,12 +706,9 @@ def plan_roadmap(ws: Workspace, options: RoadmapOptions | None = None) -> Roadma
         solution = solve(problem, solve_options)
     if not solution.feasible and solution.status == "INFEASIBLE":
         # Work in progress pinned to today is the last thing that can clash: let it move.
-        loose = replace(problem, tasks=tuple(replace(t, fixed_start=None) for t in problem.tasks))
+        loose = _unpinned(problem)
         if loose != problem:
-            warnings.append(
-                "the work in progress cannot all continue today within capacity; "
-                "planned without pinning it to today"
-            )
+            warnings.append(_UNPINNED_WARNING)
             problem = loose
             inputs = replace(inputs, problem=loose)
             solution = solve(problem, solve_options)
@@ -767,7 +764,7 @@ def replay_roadmap(
     if filled is None:
         # As when planning: work in progress pinned to today is the last thing that can
         # clash (someone on it is away before it ends); let it move.
-        loose = replace(problem, tasks=tuple(replace(t, fixed_start=None) for t in problem.tasks))
+        loose = _unpinned(problem)
         if loose == problem:
             return None
         filled = _replayed(loose, plan, inputs.rank_order, moved)
@@ -775,10 +772,7 @@ def replay_roadmap(
             return None
         problem = loose
         inputs = replace(inputs, problem=loose)
-        warnings.append(
-            "the work in progress cannot all continue today within capacity; "
-            "planned without pinning it to today"
-        )
+        warnings.append(_UNPINNED_WARNING)
     solve_options = _solve_options(inputs, options)
     solution = Solution(
         placements=tuple(filled),
@@ -836,17 +830,12 @@ def _moved_on(
     have not started) come first, as the delivery forecast works the plan's order. Open items
     the plan does not hold come after their team's stored work, as in :func:`_after_the_plan`.
     """
-    last_end: dict[str, int] = {}
-    for i, p in enumerate(plan):
-        if p is not None:
-            label = problem.tasks[i].modes[p.mode].label
-            last_end[label] = max(last_end.get(label, 0), task_end(problem, i, p))
+    last_end = _team_ends(problem, plan)
     tasks = []
     for i, task in enumerate(problem.tasks):
         p = plan[i]
         if p is None:
-            after = min(last_end.get(m.label, 0) for m in task.modes)
-            tasks.append(replace(task, release=max(task.release, after)))
+            tasks.append(_after_team_work(task, last_end))
         elif task.fixed_start is not None:
             tasks.append(replace(task, modes=(task.modes[p.mode],)))
         else:
@@ -891,22 +880,41 @@ def _after_the_plan(
     problem: Problem, plan: Sequence[Placement | None], rank_order: Sequence[int]
 ) -> list[Placement | None]:
     """``plan`` with its unplaced tasks scheduled after the placed work of their teams."""
+    last_end = _team_ends(problem, plan)
+    later = tuple(
+        task if plan[i] is not None else _after_team_work(task, last_end)
+        for i, task in enumerate(problem.tasks)
+    )
+    filled = list_schedule(replace(problem, tasks=later), order=rank_order, placed=plan)
+    return list(filled.placements)
+
+
+def _team_ends(problem: Problem, plan: Sequence[Placement | None]) -> dict[str, int]:
+    """Team (mode label) -> the day after the last placed work of that team."""
     last_end: dict[str, int] = {}
     for i, p in enumerate(plan):
         if p is not None:
             label = problem.tasks[i].modes[p.mode].label
             last_end[label] = max(last_end.get(label, 0), task_end(problem, i, p))
-    later = tuple(
-        task
-        if plan[i] is not None
-        else replace(
-            task,
-            release=max(task.release, min(last_end.get(m.label, 0) for m in task.modes)),
-        )
-        for i, task in enumerate(problem.tasks)
-    )
-    filled = list_schedule(replace(problem, tasks=later), order=rank_order, placed=plan)
-    return list(filled.placements)
+    return last_end
+
+
+def _after_team_work(task: Task, last_end: Mapping[str, int]) -> Task:
+    """``task`` released no earlier than the end of the placed work of a team that can do it:
+    an item the stored plan does not hold comes after it, as the delivery forecast works it."""
+    after = min(last_end.get(m.label, 0) for m in task.modes)
+    return replace(task, release=max(task.release, after))
+
+
+_UNPINNED_WARNING = (
+    "the work in progress cannot all continue today within capacity; "
+    "planned without pinning it to today"
+)
+
+
+def _unpinned(problem: Problem) -> Problem:
+    """``problem`` with its work in progress free to move (no fixed start)."""
+    return replace(problem, tasks=tuple(replace(t, fixed_start=None) for t in problem.tasks))
 
 
 def _placements_of(

@@ -18,7 +18,15 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from roadwise.engines.schedule.problem import Placement, Precedence, Problem, Solution, task_end
+from roadwise.engines.schedule.problem import (
+    Mode,
+    Placement,
+    Precedence,
+    Problem,
+    Solution,
+    Task,
+    task_end,
+)
 
 Rule = Literal["rank", "lft", "lst", "mts", "grpw", "spt", "edd", "wspt"]
 
@@ -131,6 +139,13 @@ class _Profiles:
         for r, units in demands:
             self.free[r, start : start + duration] -= units
 
+    def occupy(self, mode: Mode, starts: Sequence[int], end: int) -> None:
+        """Take what a task placed in ``mode`` at ``starts`` (ending at ``end``) uses."""
+        for s, d in zip(starts, mode.pieces, strict=True):
+            self.take(mode.demands, s, d)
+        if mode.wip_group is not None and mode.wip_group in self.wip:
+            self.wip[mode.wip_group][min(starts) : end] -= 1
+
 
 def list_schedule(
     problem: Problem,
@@ -162,11 +177,7 @@ def list_schedule(
     for i, end in kept_ends.items():
         p = kept[i]
         assert p is not None
-        mode = problem.tasks[i].modes[p.mode]
-        for s, d in zip(p.starts, mode.pieces, strict=True):
-            profiles.take(mode.demands, s, d)
-        if mode.wip_group is not None and mode.wip_group in profiles.wip:
-            profiles.wip[mode.wip_group][min(p.starts) : end] -= 1
+        profiles.occupy(problem.tasks[i].modes[p.mode], p.starts, end)
 
     missing = [len(preds[i]) for i in range(n)]
     eligible = [(rank[i], i) for i in range(n) if missing[i] == 0]
@@ -178,43 +189,9 @@ def list_schedule(
         task = problem.tasks[i]
         known = kept[i]
         if known is not None:
-            placements[i] = known
-            ends[i] = kept_ends[i]
-            for j, _ in succs[i]:
-                missing[j] -= 1
-                if missing[j] == 0:
-                    heapq.heappush(eligible, (rank[j], j))
-            continue
-        earliest = task.release
-        for j, lag in preds[i]:
-            earliest = max(earliest, ends[j] + lag)
-        if task.fixed_start is not None:
-            earliest = task.fixed_start
-        best: tuple[int, int, tuple[int, ...]] | None = None
-        for m, mode in enumerate(task.modes):
-            starts = _place_mode(
-                profiles,
-                mode.pieces,
-                mode.demands,
-                mode.wip_group,
-                earliest,
-                fixed=task.fixed_start is not None,
-            )
-            if starts is None:
-                continue
-            end = max(s + d for s, d in zip(starts, mode.pieces, strict=True))
-            if best is None or end < best[0]:
-                best = (end, m, starts)
-        if best is None:
-            raise ValueError(f"task '{task.key}' does not fit in any mode within the horizon")
-        end, m, starts = best
-        mode = task.modes[m]
-        for s, d in zip(starts, mode.pieces, strict=True):
-            profiles.take(mode.demands, s, d)
-        if mode.wip_group is not None and mode.wip_group in profiles.wip:
-            profiles.wip[mode.wip_group][min(starts) : end] -= 1
-        placements[i] = Placement(mode=m, starts=starts)
-        ends[i] = end
+            placements[i], ends[i] = known, kept_ends[i]
+        else:
+            placements[i], ends[i] = _place(profiles, task, preds[i], ends)
         for j, _ in succs[i]:
             missing[j] -= 1
             if missing[j] == 0:
@@ -230,6 +207,38 @@ def list_schedule(
         seconds=time.perf_counter() - started,
         method=f"list scheduling ({rule if order is None else 'given order'})",
     )
+
+
+def _place(
+    profiles: _Profiles, task: Task, preds: Sequence[tuple[int, int]], ends: Sequence[int]
+) -> tuple[Placement, int]:
+    """``task`` in the mode and at the time that finish it earliest after what it waits for
+    (its capacity taken), and its end."""
+    earliest = task.release
+    for j, lag in preds:
+        earliest = max(earliest, ends[j] + lag)
+    if task.fixed_start is not None:
+        earliest = task.fixed_start
+    best: tuple[int, int, tuple[int, ...]] | None = None
+    for m, mode in enumerate(task.modes):
+        starts = _place_mode(
+            profiles,
+            mode.pieces,
+            mode.demands,
+            mode.wip_group,
+            earliest,
+            fixed=task.fixed_start is not None,
+        )
+        if starts is None:
+            continue
+        end = max(s + d for s, d in zip(starts, mode.pieces, strict=True))
+        if best is None or end < best[0]:
+            best = (end, m, starts)
+    if best is None:
+        raise ValueError(f"task '{task.key}' does not fit in any mode within the horizon")
+    end, m, starts = best
+    profiles.occupy(task.modes[m], starts, end)
+    return Placement(mode=m, starts=starts), end
 
 
 def _place_mode(

@@ -9,7 +9,7 @@ from roadwise.domain import Workspace
 from roadwise.errors import RoadwiseError
 
 if TYPE_CHECKING:  # the engine is imported where it is used: the CLI starts faster
-    from roadwise.engines.feedback import FeedbackAnalysis, FeedbackSettings
+    from roadwise.engines.feedback import FeedbackAnalysis, FeedbackSettings, ThemeSummary
 
 
 def feedback_settings(ws: Workspace, backend: str | None = None) -> FeedbackSettings:
@@ -71,3 +71,27 @@ def theme_rows(analysis: FeedbackAnalysis) -> list[dict[str, Any]]:
         }
         for t in analysis.themes
     ]
+
+
+def listed_theme(
+    analysis: FeedbackAnalysis | None, key: str, name: str | None, again: str
+) -> ThemeSummary:
+    """Theme ``key`` (T1, …, or a group G1, …) of ``analysis``; when ``name`` is given it must
+    still have that name. Theme keys are per analysis, and a changed workspace renumbers
+    them: a key listed before must not quietly mean another theme. ``again`` says how to list
+    the themes again, in the caller's words."""
+    found = {t.theme.key: t for t in analysis.themes} if analysis is not None else {}
+    summary = found.get(key.strip().upper())
+    if summary is None:
+        raise RoadwiseError(
+            f"no theme {key}: it is no longer in this analysis (themes: "
+            f"{', '.join(found) or 'none'}); {again}",
+            field="theme",
+        )
+    if name is not None and summary.theme.name != name:
+        raise RoadwiseError(
+            f"theme {summary.theme.key} is no longer the one listed: it is now "
+            f"“{summary.theme.name}”, not “{name}” (the feedback changed since); {again}",
+            field="theme",
+        )
+    return summary

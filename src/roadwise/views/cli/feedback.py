@@ -25,7 +25,7 @@ from roadwise.views.cli._common import (
     handles_errors,
 )
 from roadwise.views.cli._common import print_json as _print_json
-from roadwise.views.feedback_rows import demand_rows, theme_rows
+from roadwise.views.feedback_rows import demand_rows, listed_theme, theme_rows
 
 feedback_app = typer.Typer(
     help="Customer feedback: import exports, classify, link to items, themes, demand.",
@@ -563,21 +563,7 @@ def theme_item(
     store = _store(db)
     ws = store.load()
     analysis = _analyse(ws, backend)
-    found = {t.theme.key: t for t in analysis.themes}
-    summary = found.get(theme.strip().upper())
-    if summary is None:
-        listed = ", ".join(found) or "none"
-        raise RoadwiseError(
-            f"no theme {theme} in this analysis (themes: {listed}); run `roadwise feedback "
-            "themes` to list them",
-            field="theme",
-        )
-    if name is not None and summary.theme.name != name:
-        raise RoadwiseError(
-            f"theme {summary.theme.key} is now “{summary.theme.name}”, not “{name}” (the "
-            "feedback changed since it was listed); list the themes again",
-            field="--name",
-        )
+    summary = listed_theme(analysis, theme, name, "run `roadwise feedback themes` to list them")
     currency = ws.settings.currency
     store.modify(lambda current: theme_to_item(current, summary, key, title, currency))
     item = store.load().item_by_key[key.strip()]

@@ -272,17 +272,11 @@ class Service:
         """Make theme ``theme`` (still named ``name``: theme keys are per analysis) a backlog
         item ``key``; the new item."""
         from roadwise.engines.feedback import theme_to_item
-        from roadwise.errors import RoadwiseError
+        from roadwise.views.feedback_rows import listed_theme
 
-        analysis = self.feedback_analysis()
-        found = {t.theme.key: t for t in analysis.themes} if analysis else {}
-        summary = found.get(theme)
-        if summary is None or summary.theme.name != name:
-            raise RoadwiseError(
-                f"theme {theme} is no longer “{name}” (the feedback changed since it was "
-                "listed); reload the page, or list the themes again, and try again",
-                field="theme",
-            )
+        summary = listed_theme(
+            self.feedback_analysis(), theme, name, "reload the page (or list the themes again)"
+        )
         currency = self.workspace().settings.currency
         ws = self.store.modify(
             lambda current: theme_to_item(current, summary, key, title, currency), actor=actor

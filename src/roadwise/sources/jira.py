@@ -588,10 +588,11 @@ class SprintPlan:
     unmatched: tuple[tuple[str, dt.date, int], ...]
     """(Roadwise sprint name, its first day, issues planned into it) with no board sprint."""
 
-    def to_create(self, cycles: Any) -> list[tuple[str, dt.date, dt.date]]:
-        """(name, first day, day after its last) of each planned sprint the board lacks."""
+    def to_create(self, cycles: Any) -> list[tuple[str, dt.date, dt.date, int]]:
+        """(name, first day, day after its last, issues planned into it) of each planned
+        sprint the board lacks."""
         length = dt.timedelta(days=cycles.sprint_length_days)
-        return [(name, start, start + length) for name, start, _ in self.unmatched]
+        return [(name, start, start + length, n) for name, start, n in self.unmatched]
 
 
 def board_sprint_for(

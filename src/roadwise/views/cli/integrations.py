@@ -389,9 +389,8 @@ def export_target(
                     on_board = client.board_sprints(board)
                     sprints = jira.sprint_changes(ws.items, rows, ws.cycles, on_board)
                     if create_sprints and sprints.unmatched:
-                        issues = {name: n for name, _, n in sprints.unmatched}
-                        for name, start, end in sprints.to_create(ws.cycles):
-                            new_sprints.append((name, start, end, issues[name]))
+                        new_sprints = sprints.to_create(ws.cycles)
+                        for name, start, end, _ in new_sprints:
                             # A dry run shows the moves into sprints not made yet (id 0).
                             made = (
                                 client.create_sprint(board, name, start, end)

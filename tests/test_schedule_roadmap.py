@@ -6,10 +6,12 @@ import datetime as dt
 import random
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from roadwise.domain.model import (
+    DateRange,
     Deadline,
     Dependency,
     Estimate,
@@ -26,6 +28,8 @@ from roadwise.engines.schedule.roadmap import (
     RoadmapOptions,
     build_inputs,
     plan_roadmap,
+    replan_gain,
+    replay_roadmap,
 )
 
 START = dt.date(2026, 3, 2)
@@ -231,6 +235,73 @@ def test_value_by_date_prefers_valuable_items() -> None:
     )
     assert roadmap.item("HIGH").end <= START + dt.timedelta(days=6)
     assert roadmap.summary.value_delivered == 90
+
+
+def test_replan_gain_of_a_plan_in_the_wrong_order_is_the_cost_it_saves() -> None:
+    """One person, two 5-day items: the stored plan does the cheap one first. Re-planning
+    does the dear one first: 90 a week for one week and 10 for two (110) instead of 10 for
+    one week and 90 for two (190)."""
+    team = Team(
+        key="t", name="T", people=[Person(key="p", name="P")], focus_factor=1.0, unplanned_share=0.0
+    )
+    items = [
+        Item(
+            key=key,
+            title=key,
+            estimate=Estimate(low=5, likely=5, high=5),
+            value=ValueInputs(cost_of_delay=cost),
+        )
+        for key, cost in (("LOW", 10.0), ("HIGH", 90.0))
+    ]
+    ws = Workspace(name="r", as_of=START, teams=[team], items=items)
+    options = RoadmapOptions(time_limit=3, workers=2, baseline=False)
+    solved = plan_roadmap(ws, options)
+    wrong = {"LOW": ("t", (0,)), "HIGH": ("t", (5,))}
+    shown = replay_roadmap(ws, solved.start, wrong, solved.summary, options)
+    assert shown is not None and shown.summary.cost_of_delay == 190
+    gain = replan_gain(ws, shown, options, rounds=3)
+    assert gain is not None
+    assert (gain.shown.cost_of_delay, gain.replanned.cost_of_delay) == (190, 110)
+    assert gain.gain == 80 and gain.share == pytest.approx(80 / 190)
+    assert gain.items_moved == 2 and gain.deadlines_met == 0 and gain.worth_it
+    # the solver's own plan has nothing to gain
+    best = replan_gain(ws, solved, options, rounds=3)
+    assert best is not None and best.gain == 0 and not best.worth_it
+
+
+def test_work_in_progress_that_cannot_stay_pinned_is_unpinned_before_solving() -> None:
+    """The only person on an item in progress is away in its second week: it cannot go on
+    from today, which is known before any search, so the plan says that and nothing else
+    (in particular, not that the deadlines cannot be met)."""
+    away = Person(
+        key="p",
+        name="P",
+        days_off=[DateRange(start=START + dt.timedelta(days=7), end=START + dt.timedelta(days=11))],
+    )
+    team = Team(key="t", name="T", people=[away], focus_factor=1.0, unplanned_share=0.0)
+    items = [
+        Item(
+            key="WIP",
+            title="under way",
+            status=Status.IN_PROGRESS,
+            assignee="p",
+            estimate=Estimate(low=10, likely=10, high=10),
+            value=ValueInputs(cost_of_delay=10.0),
+        ),
+        Item(
+            key="DUE",
+            title="due",
+            estimate=Estimate(low=2, likely=2, high=2),
+            deadline=Deadline(date=START + dt.timedelta(days=30), hard=True),
+        ),
+    ]
+    ws = Workspace(name="w", as_of=START, teams=[team], items=items)
+    roadmap = plan_roadmap(ws, RoadmapOptions(time_limit=3, workers=2, baseline=False))
+    assert [w for w in roadmap.warnings if "pinning" in w or "deadline" in w] == [
+        "the work in progress cannot all continue today within capacity; "
+        "planned without pinning it to today"
+    ]
+    assert roadmap.summary.late_items == 0
 
 
 def test_work_needing_a_skill_fits_the_people_who_have_it() -> None:

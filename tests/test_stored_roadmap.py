@@ -15,12 +15,18 @@ from roadwise.engines.schedule.roadmap import (
     Roadmap,
     RoadmapOptions,
     plan_roadmap,
+    replan_gain,
     replay_roadmap,
 )
 from roadwise.sample import generate_sample
 from roadwise.views.cli.roadmap import save_roadmap
 from roadwise.views.reports import gather
-from roadwise.views.stored_roadmap import moved_on, stored_roadmap, stored_summary
+from roadwise.views.stored_roadmap import (
+    moved_on,
+    replan_sentence,
+    stored_roadmap,
+    stored_summary,
+)
 from roadwise.workspace import open_store, roadmap_of_record
 
 OPTIONS = RoadmapOptions(time_limit=1.0, workers=2, baseline=False)
@@ -100,6 +106,11 @@ def test_items_added_since_come_after_the_stored_plan(stored: Any) -> None:
     }
     team_done = max(s.end for s in plan.items if s.team == shown["NEW-1"].team)
     assert shown["NEW-1"].start >= team_done
+    # named as added since; nothing moved on, and no proof claimed for a plan the solver
+    # never saw whole
+    assert again.replay is not None and again.replay.added == ("NEW-1",)
+    assert again.replay.moved_days == 0 and moved_on(again) == ""
+    assert not again.summary.proven_optimal
     # the same when a stored item is dropped from the stored placements (the last to finish:
     # nothing waits for it)
     key = max(plan.items, key=lambda s: (s.end, s.key)).key
@@ -214,3 +225,46 @@ def test_a_plan_is_not_moved_back_to_an_earlier_day(stored: Any) -> None:
     # the same day: shown as stored, nothing moved
     same = stored_roadmap(ws, record, OPTIONS)
     assert same is not None and same.replay is None and moved_on(same) == ""
+
+
+def test_replan_gain_measures_how_far_a_moved_on_plan_drifted(stored: Any) -> None:
+    """A month on, a short local search from the plan shown finds a plan at least as good
+    (deadlines first), and the gain is what separates the two; re-planning from the plan
+    shown, as `roadwise plan roadmap` does, is never worse than it."""
+    ws, store, _plan = stored
+    record = roadmap_of_record(store, ws)
+    later = ws.model_copy(update={"as_of": ws.as_of + dt.timedelta(days=30)})
+    moved = stored_roadmap(later, record, OPTIONS)
+    assert moved is not None and moved.replay is not None
+    gain = replan_gain(later, moved, OPTIONS, rounds=8)
+    assert gain is not None and gain.rounds == 8
+    # it starts from the plan shown
+    assert gain.shown.cost_of_delay == pytest.approx(moved.summary.cost_of_delay)
+    assert gain.shown.late_items == moved.summary.late_items
+    # never worse in the solver's terms, and the numbers are the two plans' difference
+    assert gain.replanned.model_objective <= gain.shown.model_objective
+    assert gain.replanned.late_items <= gain.shown.late_items
+    saved = gain.shown.cost_of_delay - gain.replanned.cost_of_delay
+    assert gain.gain == pytest.approx(max(0.0, saved))
+    assert gain.share == pytest.approx(gain.gain / gain.shown.cost_of_delay)
+    assert gain.deadlines_met == gain.shown.late_items - gain.replanned.late_items
+    assert (gain.items_moved > 0) == (gain.replanned.model_objective < gain.shown.model_objective)
+    # deterministic: the rounds are the budget, not the clock
+    again = replan_gain(later, moved, OPTIONS, rounds=8)
+    assert again is not None
+    assert (again.replanned.model_objective, again.items_moved) == (
+        gain.replanned.model_objective,
+        gain.items_moved,
+    )
+    sentence = replan_sentence(gain, "USD")
+    assert sentence.startswith("Worth re-planning" if gain.worth_it else "Re-planning would")
+    # a re-plan that starts from the plan shown keeps at least its quality
+    replanned = plan_roadmap(
+        later, dataclasses.replace(OPTIONS, time_limit=0.5, warm_start=moved.placements)
+    )
+    assert replanned.summary.late_items <= moved.summary.late_items
+    if moved.summary.late_items == 0:
+        assert replanned.summary.model_objective <= moved.summary.model_objective
+    # a plan of another workspace is not checked
+    other = generate_sample(seed=8)
+    assert replan_gain(other, moved, OPTIONS, rounds=1) is None

@@ -201,6 +201,7 @@ def test_a_stored_roadmap_is_what_the_pages_and_reports_replay(
     from roadwise.engines.forecast.objectives import planned_leaves
     from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
     from roadwise.views.cli.roadmap import save_roadmap
+    from roadwise.views.stored_roadmap import replan_sentence
 
     path = tmp_path / "r.db"
     store = open_store(path)
@@ -226,8 +227,11 @@ def test_a_stored_roadmap_is_what_the_pages_and_reports_replay(
     assert service.roadmap_is_of_record()
     shown = {s.key: (s.team, s.start, s.end) for s in service.roadmap().items}
     assert shown == {s.key: (s.team, s.start, s.end) for s in plan.items}
-    api = {r["key"]: r for r in client.get("/api/roadmap").json()["items"]}
+    body = client.get("/api/roadmap").json()
+    api = {r["key"]: r for r in body["items"]}
     assert all(api[s.key]["end"] == s.end.isoformat() for s in plan.items)
+    # the solver's own plan, unchanged: no drift check
+    assert body["replan"] is None and 'id="replan"' not in page
     report = gather(
         service.workspace(),
         {"roadmap_of_record": service.roadmap_of_record()},
@@ -247,6 +251,13 @@ def test_a_stored_roadmap_is_what_the_pages_and_reports_replay(
     assert all(shown[s.key].start == s.start for s in plan.items)
     team_done = max(s.end for s in plan.items if s.team == shown["NEW-1"].team)
     assert shown["NEW-1"].start >= team_done
+    # ... and says what re-planning would gain now (the page and the API agree)
+    replan = client.get("/api/roadmap").json()["replan"]
+    assert replan is not None and replan["gain"] >= 0 and replan["items_moved"] >= 0
+    assert replan["worth_it"] == (replan["deadlines_met"] > 0 or replan["share"] >= 0.02)
+    gain = service.replan_gain()
+    assert replan["items_moved"] == gain.items_moved
+    assert replan_sentence(gain, ws.settings.currency) in page
     # A week on: the page shows the stored plan moved on to the new first day, and says so.
     store.modify(lambda w: w.copy_with(as_of=w.as_of + dt.timedelta(days=7)))
     page = html.unescape(" ".join(client.get("/roadmap").text.split()))
@@ -254,6 +265,7 @@ def test_a_stored_roadmap_is_what_the_pages_and_reports_replay(
     assert f"moved on from {plan.start} to " in page
     assert "the stored plan moved on to today (no solver verdict)" in page
     assert service.roadmap_is_of_record()
+    assert 'id="replan"' in client.get("/roadmap").text
     # An earlier first day to plan from: a plan is never moved back, so the page plans
     # afresh and says so (the forecast still replays the stored order).
     store.modify(lambda w: w.copy_with(as_of=w.as_of - dt.timedelta(days=14)))

@@ -16,6 +16,7 @@ from typing import Any
 from roadwise.domain import Workspace
 from roadwise.engines.schedule.roadmap import (
     PlanSummary,
+    ReplanGain,
     Roadmap,
     RoadmapOptions,
     replay_roadmap,
@@ -62,7 +63,7 @@ def moved_on(roadmap: Roadmap) -> str:
     """How a stored plan was brought to a later first day, as a clause ("" when it was not):
     which items no longer keep their stored days, and why (``Roadmap.replay``)."""
     replay = roadmap.replay
-    if replay is None:
+    if replay is None or not replay.moved_days:
         return ""
 
     def items(keys: tuple[str, ...]) -> str:
@@ -82,4 +83,33 @@ def moved_on(roadmap: Roadmap) -> str:
     return (
         f"moved on from {replay.stored_start} to {roadmap.start} ({days}), same teams and "
         f"order: {what}"
+    )
+
+
+def replan_sentence(gain: ReplanGain | None, currency: str) -> str:
+    """What re-planning would gain over the plan shown, as a sentence ("" without a check):
+    a suggestion to re-plan when it is worth it (``ReplanGain.worth_it``), else that it
+    gains little."""
+    from roadwise.views.reports.wording import short_money
+
+    if gain is None:
+        return ""
+    value = gain.objective == "value-by-date"
+    what = "delivers" if value else "cuts the cost of delay by"
+    found = f"{what} {short_money(gain.gain, currency)} ({gain.share:.1%})" + (
+        " more" if value else ""
+    )
+    if gain.deadlines_met:
+        n = gain.deadlines_met
+        found += f" and meets {n} more hard deadline{'' if n == 1 else 's'}"
+    searched = f"a short local search from this plan ({gain.rounds} rounds)"
+    if not gain.worth_it:
+        return (
+            f"Re-planning would gain little now: {searched} found a plan that {found}."
+            if gain.gain > 0
+            else f"Re-planning would gain little now: {searched} found nothing better."
+        )
+    return (
+        f"Worth re-planning: {searched} already found a plan that {found}, moving "
+        f"{gain.items_moved} items; a full re-plan searches longer."
     )

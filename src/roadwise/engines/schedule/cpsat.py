@@ -883,7 +883,7 @@ def solve(
             seconds=time.perf_counter() - started,
             method="cp-sat",
             status="FEASIBLE",
-            notes=("time ran out before the search improved on its list-scheduling start",),
+            notes=("time ran out before the search improved on its start",),
         )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return Solution(
@@ -923,7 +923,9 @@ def solve(
         hinted = evaluate(problem, hint, options)
         if better(hinted, objective):
             placements, objective = tuple(hint), hinted
-            notes.append("kept the list-scheduling start: the search found nothing better")
+            notes.append(
+                "kept its start (an earlier plan or list scheduling): nothing better found"
+            )
     return Solution(
         placements=placements,
         objective=objective,

@@ -143,13 +143,9 @@ def save_roadmap(
     )
 
 
-def _moved_since(
-    store: Any, ws: Workspace, key: str, roadmap: Any, options: Any
-) -> tuple[str, list[Any]] | None:
-    """The stored roadmap ``key`` (where it still fits the workspace), named, and the leaf
-    items the new ``roadmap`` moves against it (date or team), largest move first; None
-    without one."""
-    from roadwise.engines.scenario import compare_roadmaps
+def _stored_now(store: Any, ws: Workspace, key: str, options: Any) -> tuple[str, Any] | None:
+    """The roadmap stored under ``key``, named, as the views show it now (moved on to today,
+    items added since placed after it); None without one, or when it no longer fits."""
     from roadwise.views.stored_roadmap import stored_roadmap
     from roadwise.workspace import roadmap_of_record
 
@@ -160,11 +156,20 @@ def _moved_since(
     before = stored_roadmap(ws, record, dataclasses.replace(options, baseline=False))
     if record is None or before is None:
         return None
+    label = record.describe()
+    if before.replay is not None and before.replay.moved_days:
+        label += f" (moved on to {before.start})"
+    return label, before
+
+
+def _moved_since(ws: Workspace, stored: tuple[str, Any], roadmap: Any) -> tuple[str, list[Any]]:
+    """The ``stored`` roadmap's name and the leaf items the new ``roadmap`` moves against it
+    (date or team), largest move first."""
+    from roadwise.engines.scenario import compare_roadmaps
+
+    label, before = stored
     leaves = {s.key for s in roadmap.items}
     moved = compare_roadmaps(ws, before, ws, roadmap, "stored", "new").moved
-    label = record.describe()
-    if before.replay is not None:  # compared as it is shown now: moved on to today
-        label += f" (moved on to {before.start})"
     return label, [m for m in moved if m.item in leaves]
 
 
@@ -456,7 +461,8 @@ def plan_roadmap_command(
         raise ValidationError("--objective value-by-date needs --by DATE", field="--by")
     store, ws = _load(db)
     ws = _scenario_workspace(ws, scenario)
-    previous = None if free else _previous_commitments(store, name or _default_key(scenario))
+    key = name or _default_key(scenario)
+    previous = None if free else _previous_commitments(store, key)
     options = RoadmapOptions(
         objective=objective.value,  # type: ignore[arg-type]
         value_date=by.date() if by else None,
@@ -466,11 +472,14 @@ def plan_roadmap_command(
         split_default=split,
         committed=previous,
     )
-    roadmap = plan_roadmap(ws, options)
+    stored = _stored_now(store, ws, key, options)
+    # The search starts from the stored plan as shown now (where it still fits): a re-plan
+    # with a short time limit is then never worse than the plan it replaces.
+    warm = dataclasses.replace(options, warm_start=stored[1].placements) if stored else options
+    roadmap = plan_roadmap(ws, warm)
     payload = roadmap_payload(roadmap)
-    key = name or _default_key(scenario)
     # Before the new plan replaces it: what moved since the stored one, and why.
-    since = _moved_since(store, ws, key, roadmap, options)
+    since = _moved_since(ws, stored, roadmap) if stored else None
     if csv_file is not None:
         csv_file.write_text(roadmap_csv(roadmap), encoding="utf-8")
     if ics_file is not None:

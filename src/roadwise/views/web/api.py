@@ -375,18 +375,33 @@ class Scheduled(BaseModel):
     horizon: Literal["now", "next", "later", ""]
 
 
+class ReplanOut(BaseModel):
+    """What re-planning would gain over the stored plan shown (moved on, or items added
+    since): at least what a short local search from it found."""
+
+    gain: float = Field(description="Cost of delay saved, or value delivered in addition")
+    share: float = Field(description="gain as a share of the shown plan's")
+    deadlines_met: int = Field(description="Hard deadlines met that the shown plan misses")
+    items_moved: int
+    rounds: int
+    worth_it: bool
+
+
 class RoadmapOut(BaseModel):
     start: dt.date
     finish: dt.date | None
     proven_optimal: bool
     items: list[Scheduled]
+    replan: ReplanOut | None = None
 
 
 @router.get("/roadmap", response_model=RoadmapOut, responses=INVALID)
 def roadmap(request: Request, user: Reader) -> RoadmapOut:
     from roadwise.engines.schedule.roadmap import now_next_later
 
-    r = request.app.state.service.roadmap()
+    service = request.app.state.service
+    r = service.roadmap()
+    gain = service.replan_gain()
     h = now_next_later(r)
     horizon = {s.key: "now" for s in h.now} | {s.key: "next" for s in h.next}
     horizon |= {s.key: "later" for s in h.later}
@@ -406,6 +421,16 @@ def roadmap(request: Request, user: Reader) -> RoadmapOut:
             )
             for s in r.items
         ],
+        replan=None
+        if gain is None
+        else ReplanOut(
+            gain=round(gain.gain, 2),
+            share=round(gain.share, 4),
+            deadlines_met=gain.deadlines_met,
+            items_moved=gain.items_moved,
+            rounds=gain.rounds,
+            worth_it=gain.worth_it,
+        ),
     )
 
 

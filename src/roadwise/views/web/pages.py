@@ -570,11 +570,12 @@ def release_run(
 @router.get("/roadmap", response_class=HTMLResponse)
 def roadmap_page(request: Request, user: Viewer) -> Response:
     from roadwise.engines.schedule.roadmap import now_next_later
-    from roadwise.views.stored_roadmap import moved_on
+    from roadwise.views.stored_roadmap import moved_on, replan_sentence
 
     service = request.app.state.service
     try:
         roadmap = service.roadmap()
+        replan = replan_sentence(service.replan_gain(), service.workspace().settings.currency)
     except RoadwiseError as exc:
         return render(request, "roadmap.html", {"error": str(exc), "roadmap": None})
     horizons = now_next_later(roadmap)
@@ -606,6 +607,7 @@ def roadmap_page(request: Request, user: Viewer) -> Response:
             "of_record": service.roadmap_of_record(),
             "is_of_record": service.roadmap_is_of_record(),
             "moved_on": moved_on(roadmap),
+            "replan": replan,
         },
     )
 

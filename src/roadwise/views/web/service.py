@@ -149,6 +149,18 @@ class Service:
 
         return self._cached("roadmap", compute)
 
+    def replan_gain(self) -> Any:
+        """What re-planning would gain over the roadmap shown, where that is the stored plan
+        and it changed since it was solved (moved on, or items added); else None."""
+        from roadwise.engines.schedule.roadmap import RoadmapOptions, replan_gain
+
+        roadmap, of_record = self._roadmap()
+        if not of_record or roadmap.replay is None:
+            return None
+        ws = self.workspace()
+        options = RoadmapOptions(time_limit=ROADMAP_TIME_LIMIT, workers=4)
+        return self._cached("replan_gain", lambda: replan_gain(ws, roadmap, options))
+
     def delivery(self) -> DeliveryForecast:
         """Objective, deliverable and team dates: the forecast the reports show."""
         from roadwise.engines.forecast.objectives import forecast_delivery, ranks_from

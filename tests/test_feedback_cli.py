@@ -190,9 +190,9 @@ def test_a_theme_is_made_a_backlog_item(db: str) -> None:
         "--db",
         db,
     )
-    assert f"Created NEW-7 “Gantt view” from theme {first['theme']}: {first['texts']} texts" in (
-        " ".join(out.split())
-    )
+    # the theme is named beside its key: keys are per analysis, so the user sees which it was
+    said = f"from theme {first['theme']} ({first['name']}): {first['texts']} texts"
+    assert f"Created NEW-7 “Gantt view” {said}" in " ".join(out.split())
     ws = open_store(db).load()
     item = ws.item_by_key["NEW-7"]
     assert item.title == "Gantt view" and len(item.customers) == first["customers"]

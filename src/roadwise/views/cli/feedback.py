@@ -579,7 +579,8 @@ def theme_item(
         )
         return
     console.print(
-        f"Created {item.key} “{item.title}” from theme {summary.theme.key}: "
+        f"Created {item.key} “{item.title}” from theme {summary.theme.key} "
+        f"({summary.theme.name}): "
         f"{len(summary.feedback)} texts linked, {len(item.customers)} customers. Unlink a text "
         f"that does not belong with `roadwise feedback link --reject TEXT={item.key}`.",
         highlight=False,

@@ -86,6 +86,18 @@ def moved_on(roadmap: Roadmap) -> str:
     )
 
 
+def replan_payload(gain: ReplanGain) -> dict[str, Any]:
+    """:class:`ReplanGain` for ``--json`` and the API."""
+    return {
+        "gain": round(gain.gain, 2),
+        "share": round(gain.share, 4),
+        "deadlines_met": gain.deadlines_met,
+        "items_moved": gain.items_moved,
+        "rounds": gain.rounds,
+        "worth_it": gain.worth_it,
+    }
+
+
 def replan_sentence(gain: ReplanGain | None, currency: str) -> str:
     """What re-planning would gain over the plan shown, as a sentence ("" without a check):
     a suggestion to re-plan when it is worth it (``ReplanGain.worth_it``), else that it

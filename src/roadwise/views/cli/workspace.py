@@ -164,16 +164,9 @@ def as_of_command(
     ws = store.modify(lambda ws: ws.copy_with(as_of=new))
     gain = _replan_gain(store, ws) if new > before else None
     if as_json:
-        replan = None
-        if gain is not None:
-            replan = {
-                "gain": round(gain.gain, 2),
-                "share": round(gain.share, 4),
-                "deadlines_met": gain.deadlines_met,
-                "items_moved": gain.items_moved,
-                "rounds": gain.rounds,
-                "worth_it": gain.worth_it,
-            }
+        from roadwise.views.stored_roadmap import replan_payload
+
+        replan = replan_payload(gain) if gain is not None else None
         print_json({"as_of": new.isoformat(), "was": before.isoformat(), "replan": replan})
         return
     note = ""

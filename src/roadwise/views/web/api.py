@@ -398,6 +398,7 @@ class RoadmapOut(BaseModel):
 @router.get("/roadmap", response_model=RoadmapOut, responses=INVALID)
 def roadmap(request: Request, user: Reader) -> RoadmapOut:
     from roadwise.engines.schedule.roadmap import now_next_later
+    from roadwise.views.stored_roadmap import replan_payload
 
     service = request.app.state.service
     r = service.roadmap()
@@ -421,16 +422,7 @@ def roadmap(request: Request, user: Reader) -> RoadmapOut:
             )
             for s in r.items
         ],
-        replan=None
-        if gain is None
-        else ReplanOut(
-            gain=round(gain.gain, 2),
-            share=round(gain.share, 4),
-            deadlines_met=gain.deadlines_met,
-            items_moved=gain.items_moved,
-            rounds=gain.rounds,
-            worth_it=gain.worth_it,
-        ),
+        replan=None if gain is None else ReplanOut(**replan_payload(gain)),
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -655,6 +656,39 @@ class Store:
             raise RoadwiseError(f"no stored plan '{key}'", field="key")
         return Plan.model_validate(_record(PLAN, row))
 
+    def log_decision(
+        self,
+        title: str,
+        rationale: str = "",
+        items: Sequence[str] = (),
+        who: str | None = None,
+        date: dt.date | None = None,
+        key: str | None = None,
+    ) -> Decision:
+        """Log a new decision (by ``who``, default :func:`current_actor`; on ``date``, default
+        today), keyed after the log's latest key (``D-7`` after ``D-6``; ``D-1`` for the first)
+        unless ``key`` is given."""
+        who = who or current_actor()
+        if not title.strip():
+            raise ValidationError("a decision needs a title: what was decided", field="title")
+        if key is None:
+            with self._read() as conn:
+                key = _next_decision_key(list(conn.execute(sa.select(s.decisions.c.key)).scalars()))
+        try:
+            decision = Decision(
+                key=key,
+                date=date or dt.date.today(),
+                title=title,
+                rationale=rationale,
+                who=who,
+                items=list(items),
+            )
+        except PydanticValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(p) for p in error["loc"]) or None
+            raise ValidationError(f"not a valid decision: {error['msg']}", field=field) from None
+        return self.add_decision(decision, actor=who)
+
     def add_decision(self, decision: Decision, actor: str | None = None) -> Decision:
         """Log a decision; the items it names must exist and its key must be new."""
         with self._write() as conn:
@@ -994,6 +1028,16 @@ def _references_to(data: dict[str, Any], key: str) -> list[str]:
     if decisions:
         found.append("decisions " + ", ".join(decisions))
     return found
+
+
+def _next_decision_key(keys: Sequence[str]) -> str:
+    """The key after the latest numbered one (same prefix, the prefix's highest number + 1)."""
+    numbered = [m for k in keys if (m := re.fullmatch(r"(.*?)(\d+)", k))]
+    prefix = numbered[-1].group(1) if numbered else "D-"
+    n = max((int(m.group(2)) for m in numbered if m.group(1) == prefix), default=0) + 1
+    while f"{prefix}{n}" in keys:
+        n += 1
+    return f"{prefix}{n}"
 
 
 def _store_validation_error(

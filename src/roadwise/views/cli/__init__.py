@@ -30,6 +30,7 @@ def _register() -> None:
     # Feature modules register their commands on import, one line each, in help order.
     # isort: off
     from roadwise.views.cli import demo, plan, workspace  # noqa: F401
+    from roadwise.views.cli import decisions  # noqa: F401  (the decision log)
     from roadwise.views.cli import report  # noqa: F401  (stakeholder reports)
     from roadwise.views.cli import feedback  # noqa: F401  (customer feedback)
     from roadwise.views.cli import prioritize  # noqa: F401  (prioritisation)

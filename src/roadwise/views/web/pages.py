@@ -100,23 +100,7 @@ def change_feedback(
 def new_decision(
     request: Request, title: str, rationale: str, items: list[str], actor: str
 ) -> Decision:
-    ws = request.app.state.service.workspace()
-    taken = {d.key for d in ws.decisions}
-    n = len(taken) + 1
-    while f"D{n}" in taken:
-        n += 1
-    try:
-        decision = Decision(
-            key=f"D{n}",
-            date=dt.date.today(),
-            title=title,
-            rationale=rationale,
-            who=actor,
-            items=items,
-        )
-    except ValueError as exc:  # pydantic names the field and what it expected
-        raise RoadwiseError(f"not a valid decision: {exc}") from None
-    saved: Decision = request.app.state.store.add_decision(decision, actor=actor)
+    saved: Decision = request.app.state.store.log_decision(title, rationale, items, who=actor)
     return saved
 
 

@@ -31,6 +31,7 @@ def _register() -> None:
     # isort: off
     from roadwise.views.cli import demo, plan, workspace  # noqa: F401
     from roadwise.views.cli import decisions  # noqa: F401  (the decision log)
+    from roadwise.views.cli import estimate  # noqa: F401  (items estimate: sizes)
     from roadwise.views.cli import report  # noqa: F401  (stakeholder reports)
     from roadwise.views.cli import feedback  # noqa: F401  (customer feedback)
     from roadwise.views.cli import prioritize  # noqa: F401  (prioritisation)

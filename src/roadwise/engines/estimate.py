@@ -1,0 +1,323 @@
+"""Size suggestions from similar finished work: story points for items nobody has estimated,
+and a check of the estimates people gave.
+
+A team's finished items (their titles, descriptions where known, team, and the points they
+carried) train a median regression on their words: a linear model with the absolute loss
+(``LinearSVR`` with ``epsilon=0``) on TF-IDF word unigrams and bigrams, fitted to the points'
+distance from the median and shrunk towards the median by a factor chosen on held-out work.
+Story points are hard to predict from text: on the public Deep-SE benchmark, always guessing the
+median is about as good as published deep models once they are replicated (docs/estimation.md),
+so the shrinkage matters as much as the model: where the words carry no signal it falls back
+to the median. The suggestion always comes with
+
+* a range, from the held-out residuals (on a log scale, since sizes are skewed), meant to
+  hold 80 % of the time, and measured (``SizeModel.holdout``);
+* the most similar finished items (cosine of their TF-IDF vectors), so a person can check.
+
+Held out: the last ``holdout_share`` of the finished work in the order given (oldest first),
+as a new item is always estimated from older ones. C and the shrinkage are chosen there, and
+the model is then refitted on all of it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from roadwise.domain.model import Estimate, EstimateUnit
+from roadwise.domain.workspace import Workspace
+from roadwise.errors import ValidationError
+
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
+"""Regularisation of the regression, chosen on the held-out work."""
+SHRINK_GRID = tuple(i / 10 for i in range(11))
+"""How far towards the model (0: always the median; 1: the model as fitted)."""
+COVERAGE = 0.8
+"""The share of sizes the suggested range is meant to hold."""
+MIN_FINISHED = 30
+"""Fewer finished items with points than this: too few to learn anything from."""
+
+
+@dataclass(frozen=True)
+class FinishedWork:
+    """One finished item with its points: what sizes are learned from."""
+
+    key: str
+    text: str
+    points: float
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class Holdout:
+    """How the model did on the held-out (most recent) finished work, before refitting."""
+
+    items: int
+    mae: float
+    """Mean absolute error of the suggestion (points, snapped to the scale in use)."""
+    median_mae: float
+    """The same for always suggesting the median of the older work: the bar to clear."""
+    coverage: float
+    """Share of held-out sizes inside their suggested range (meant: ``COVERAGE``)."""
+
+
+@dataclass(frozen=True)
+class SizeModel:
+    median: float
+    shrink: float
+    c: float
+    scale: tuple[float, ...]
+    """The point values in use (sizes are suggested on this scale)."""
+    log_residuals: tuple[float, float]
+    """Quantiles of log(1 + actual) - log(1 + suggested) on the held-out work: the range."""
+    holdout: Holdout
+    examples: tuple[FinishedWork, ...] = field(repr=False)
+    _vectoriser: Any = field(repr=False, compare=False)
+    _regressor: Any = field(repr=False, compare=False)
+    _matrix: Any = field(repr=False, compare=False)
+
+    @property
+    def learned(self) -> bool:
+        """Whether the words told sizes apart on the held-out work (better than the median);
+        otherwise every suggestion is about the median, and the range is that of the sizes
+        finished work had, not of similar work."""
+        return self.shrink > 0 and self.holdout.mae < self.holdout.median_mae
+
+
+@dataclass(frozen=True)
+class SizeSuggestion:
+    points: float
+    """The model's size before snapping to the scale (what the benchmark scores raw)."""
+    likely: float
+    low: float
+    high: float
+    similar: tuple[tuple[str, float, float], ...]
+    """The most similar finished items: (key, points, cosine similarity), most similar first."""
+
+
+def _text(text: str, team: str | None) -> str:
+    # The team as a word of its own: teams size on their own scales.
+    return f"{text} __team_{team}" if team else text
+
+
+def _vectoriser() -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        sublinear_tf=True,
+        ngram_range=(1, 2),
+        min_df=2,
+        max_features=50_000,
+        strip_accents="unicode",
+    )
+
+
+def _regressor(c: float) -> Any:
+    from sklearn.svm import LinearSVR
+
+    # epsilon 0 makes the loss the absolute error: the fit is a median regression.
+    return LinearSVR(C=c, epsilon=0.0, max_iter=10_000, random_state=0)
+
+
+def _snap(value: float, scale: Sequence[float]) -> float:
+    """The scale's value nearest ``value`` (the lower of two as near)."""
+    return min(scale, key=lambda s: (abs(s - value), s))
+
+
+def _range(
+    points: float, log_residuals: tuple[float, float], scale: Sequence[float]
+) -> tuple[float, float, float]:
+    """(low, likely, high) on the scale: ``points`` and the held-out residuals around it."""
+    likely = _snap(points, scale)
+    lo, hi = log_residuals
+    low = _snap(math.expm1(math.log1p(points) + lo), scale)
+    high = _snap(math.expm1(math.log1p(points) + hi), scale)
+    return min(low, likely), likely, max(high, likely)
+
+
+def _fit(texts: Sequence[str], points: np.ndarray, c: float) -> tuple[Any, Any, float]:
+    vectoriser = _vectoriser()
+    matrix = vectoriser.fit_transform(texts)
+    median = float(np.median(points))
+    regressor = _regressor(c).fit(matrix, points - median)
+    return vectoriser, regressor, median
+
+
+def fit_sizes(finished: Sequence[FinishedWork], holdout_share: float = 0.25) -> SizeModel:
+    """Learn sizes from ``finished`` (oldest first; points above zero). Raises
+    :class:`ValidationError` with fewer than ``MIN_FINISHED`` usable items."""
+    usable = [f for f in finished if f.points > 0 and math.isfinite(f.points)]
+    if len(usable) < MIN_FINISHED:
+        raise ValidationError(
+            f"too little finished work with points to learn sizes from: {len(usable)} "
+            f"items, at least {MIN_FINISHED} needed",
+            field="history",
+        )
+    texts = [_text(f.text, f.team) for f in usable]
+    points = np.array([f.points for f in usable], dtype=np.float64)
+    scale = tuple(sorted({float(p) for p in points}))
+    cut = max(1, min(len(usable) - 1, round(len(usable) * (1 - holdout_share))))
+    older, newer = slice(0, cut), slice(cut, None)
+    vectoriser, _, median = _fit(texts[older], points[older], C_GRID[0])
+    x_old = vectoriser.transform(texts[older])
+    x_new = vectoriser.transform(texts[newer])
+    y_new = points[newer]
+    # (mae, shrink, c, predictions): ties go to the smaller shrink, nearer the median
+    best: tuple[float, float, float, np.ndarray] | None = None
+    for c in C_GRID:
+        raw = _regressor(c).fit(x_old, points[older] - median).predict(x_new)
+        for shrink in SHRINK_GRID:
+            predicted = np.maximum(median + shrink * raw, 0.0)
+            mae = float(np.mean(np.abs(predicted - y_new)))
+            if best is None or (mae, shrink) < (best[0], best[1]):
+                best = (mae, shrink, c, predicted)
+    assert best is not None
+    _, shrink, c, predicted = best
+    residuals = np.log1p(y_new) - np.log1p(predicted)
+    tail = (1 - COVERAGE) / 2
+    lo, hi = (float(q) for q in np.quantile(residuals, [tail, 1 - tail]))
+    ranges = [_range(float(p), (lo, hi), scale) for p in predicted]
+    snapped = np.array([r[1] for r in ranges])
+    low = np.array([r[0] for r in ranges])
+    high = np.array([r[2] for r in ranges])
+    holdout = Holdout(
+        items=int(y_new.size),
+        mae=float(np.mean(np.abs(snapped - y_new))),
+        median_mae=float(np.mean(np.abs(median - y_new))),
+        coverage=float(np.mean((y_new >= low) & (y_new <= high))),
+    )
+    vectoriser, regressor, median = _fit(texts, points, c)
+    return SizeModel(
+        median=median,
+        shrink=shrink,
+        c=c,
+        scale=scale,
+        log_residuals=(lo, hi),
+        holdout=holdout,
+        examples=tuple(usable),
+        _vectoriser=vectoriser,
+        _regressor=regressor,
+        _matrix=vectoriser.transform(texts),
+    )
+
+
+def suggest_sizes(
+    model: SizeModel,
+    work: Sequence[tuple[str, str | None]],
+    similar: int = 3,
+) -> list[SizeSuggestion]:
+    """A size for each (text, team) of ``work``, with its range and the ``similar`` most alike
+    finished items."""
+    if not work:
+        return []
+    matrix = model._vectoriser.transform([_text(text, team) for text, team in work])
+    raw = model._regressor.predict(matrix)
+    cosine = (matrix @ model._matrix.T).toarray()
+    out = []
+    for row, value in enumerate(raw):
+        points = max(0.0, model.median + model.shrink * float(value))
+        nearest = np.argsort(-cosine[row], kind="stable")[:similar]
+        low, likely, high = _range(points, model.log_residuals, model.scale)
+        out.append(
+            SizeSuggestion(
+                points=points,
+                likely=likely,
+                low=low,
+                high=high,
+                similar=tuple(
+                    (
+                        model.examples[i].key,
+                        model.examples[i].points,
+                        round(float(cosine[row, i]), 3),
+                    )
+                    for i in nearest
+                    if cosine[row, i] > 0
+                ),
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- workspace
+
+
+@dataclass(frozen=True)
+class ItemSize:
+    """A backlog item's suggested size beside the estimate it has (if any)."""
+
+    item: str
+    title: str
+    team: str | None
+    estimate: Estimate | None
+    suggestion: SizeSuggestion
+
+    @property
+    def outside(self) -> bool:
+        """Its estimate, in points, lies outside the range similar finished work suggests."""
+        e = self.estimate
+        if e is None or e.unit != EstimateUnit.POINTS:
+            return False
+        return not (self.suggestion.low <= e.likely <= self.suggestion.high)
+
+
+@dataclass(frozen=True)
+class SizeReport:
+    model: SizeModel
+    items: tuple[ItemSize, ...]
+
+
+def finished_work(ws: Workspace) -> list[FinishedWork]:
+    """The workspace's delivery history with points, oldest first: what sizes are learned
+    from (titles only: a tracker's history keeps no descriptions)."""
+    done = sorted((r for r in ws.history if r.points), key=lambda r: (r.done, r.key))
+    return [FinishedWork(r.key, r.title, float(r.points or 0), r.team) for r in done]
+
+
+def size_items(
+    ws: Workspace, keys: Sequence[str] | None = None, estimated: bool = False
+) -> SizeReport:
+    """Suggested sizes for the open leaf items of ``ws`` without an estimate (``estimated``:
+    with one too, to check it), or for the items ``keys`` whatever they have; learned from
+    the workspace's delivery history (:func:`finished_work`)."""
+    model = fit_sizes(finished_work(ws))
+    if keys is not None:
+        for index, key in enumerate(keys):
+            if key not in ws.item_by_key:
+                raise ValidationError(f"unknown item '{key}'", field=f"items.{index}")
+        chosen = [ws.item_by_key[k] for k in keys]
+    else:
+        chosen = [i for i in ws.leaf_items(ws.open_items()) if estimated or i.estimate is None]
+    texts = [(f"{i.title} . {i.description}".strip(" ."), i.team) for i in chosen]
+    suggested = suggest_sizes(model, texts)
+    return SizeReport(
+        model,
+        tuple(
+            ItemSize(i.key, i.title, i.team, i.estimate, s)
+            for i, s in zip(chosen, suggested, strict=True)
+        ),
+    )
+
+
+def apply_sizes(ws: Workspace, report: SizeReport, tag: str = "estimate-suggested") -> Workspace:
+    """``ws`` with each item of ``report`` that has no estimate given its suggested size (in
+    points, tagged ``tag`` so people can find and review them); estimates people gave are
+    never overwritten."""
+    sizes = {s.item: s.suggestion for s in report.items if s.estimate is None}
+    items = []
+    for item in ws.items:
+        s = sizes.get(item.key)
+        if s is not None and item.estimate is None:
+            item = item.model_copy(
+                update={
+                    "estimate": Estimate(
+                        low=s.low, likely=s.likely, high=s.high, unit=EstimateUnit.POINTS
+                    ),
+                    "tags": [*item.tags, tag] if tag not in item.tags else item.tags,
+                }
+            )
+        items.append(item)
+    return ws.copy_with(items=items)

@@ -23,6 +23,7 @@ from roadwise.engines.estimate import (
 from roadwise.errors import ValidationError
 from roadwise.sample import generate_sample
 from roadwise.views.cli import app
+from roadwise.views.cli import app as app_cli
 from roadwise.workspace import open_store
 
 # Words that carry size, as kinds of work do: copy fixes are small, migrations large.
@@ -173,3 +174,36 @@ def test_items_estimate_command(tmp_path: Path) -> None:
     assert all(not (r["low"] <= r["estimate"] <= r["high"]) for r in flagged)
     result = runner.invoke(app, ["items", "estimate", "NOPE", "--db", path])
     assert result.exit_code == 1 and "unknown item 'NOPE'" in result.output
+
+
+def test_the_web_app_suggests_sizes(tmp_path: Path) -> None:
+    """The item page says what similar finished work suggests; /api/estimates lists the
+    suggestions as `roadwise items estimate --json` does."""
+    from fastapi.testclient import TestClient
+
+    from roadwise.views.web import accounts
+    from roadwise.views.web.app import create_app
+    from test_web import PASSWORD
+
+    ws, keys = _unestimated_sample(2)
+    path = tmp_path / "web.db"
+    with open_store(path) as store:
+        store.replace(ws)
+        accounts.add_user(store, "vic", PASSWORD, "viewer")
+        token = accounts.create_token(store, "vic")
+    app = create_app(str(path), secret_key="test-secret")
+    with TestClient(app) as client:
+        headers = {"Authorization": f"Bearer {token}"}
+        body = client.get("/api/estimates", headers=headers).json()
+        assert [r["item"] for r in body["items"]] == keys
+        cli = CliRunner().invoke(app_cli, ["items", "estimate", "--db", str(path), "--json"])
+        assert {k: v for k, v in json.loads(cli.stdout).items() if k != "applied"} == body
+        checked = client.get("/api/estimates?check=true", headers=headers).json()
+        assert len(checked["items"]) == len(ws.leaf_items(ws.open_items()))
+        from test_web import login
+
+        login(client, "vic")
+        page = client.get(f"/items/{keys[0]}").text
+        row = body["items"][0]
+        said = f"{row['suggested']:g} points ({row['low']:g}-{row['high']:g})"
+        assert 'id="suggested-size"' in page and said in " ".join(page.split())

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from roadwise.domain.model import Estimate, EstimateUnit
+from roadwise.domain.model import Estimate, EstimateUnit, Item
 from roadwise.domain.workspace import Workspace
 from roadwise.errors import ValidationError
 
@@ -270,6 +270,11 @@ class SizeReport:
     items: tuple[ItemSize, ...]
 
 
+def item_work(item: Item) -> tuple[str, str | None]:
+    """(text, team) of a backlog item, as :func:`suggest_sizes` takes it."""
+    return f"{item.title} . {item.description}".strip(" ."), item.team
+
+
 def finished_work(ws: Workspace) -> list[FinishedWork]:
     """The workspace's delivery history with points, oldest first: what sizes are learned
     from (titles only: a tracker's history keeps no descriptions)."""
@@ -278,12 +283,15 @@ def finished_work(ws: Workspace) -> list[FinishedWork]:
 
 
 def size_items(
-    ws: Workspace, keys: Sequence[str] | None = None, estimated: bool = False
+    ws: Workspace,
+    keys: Sequence[str] | None = None,
+    estimated: bool = False,
+    model: SizeModel | None = None,
 ) -> SizeReport:
     """Suggested sizes for the open leaf items of ``ws`` without an estimate (``estimated``:
-    with one too, to check it), or for the items ``keys`` whatever they have; learned from
-    the workspace's delivery history (:func:`finished_work`)."""
-    model = fit_sizes(finished_work(ws))
+    with one too, to check it), or for the items ``keys`` whatever they have; from ``model``,
+    by default learned from the workspace's delivery history (:func:`finished_work`)."""
+    model = model or fit_sizes(finished_work(ws))
     if keys is not None:
         for index, key in enumerate(keys):
             if key not in ws.item_by_key:
@@ -291,8 +299,7 @@ def size_items(
         chosen = [ws.item_by_key[k] for k in keys]
     else:
         chosen = [i for i in ws.leaf_items(ws.open_items()) if estimated or i.estimate is None]
-    texts = [(f"{i.title} . {i.description}".strip(" ."), i.team) for i in chosen]
-    suggested = suggest_sizes(model, texts)
+    suggested = suggest_sizes(model, [item_work(i) for i in chosen])
     return SizeReport(
         model,
         tuple(

@@ -59,37 +59,9 @@ def items_estimate(
             store.modify(lambda current: apply_sizes(current, report, SUGGESTED_TAG))
         applied = len(fresh)
     if as_json:
-        print_json(
-            {
-                "learned_from": len(model.examples),
-                "learned": model.learned,
-                "median": model.median,
-                "holdout": {
-                    "items": holdout.items,
-                    "mae": round(holdout.mae, 3),
-                    "median_mae": round(holdout.median_mae, 3),
-                    "range_held": round(holdout.coverage, 3),
-                },
-                "items": [
-                    {
-                        "item": s.item,
-                        "team": s.team,
-                        "estimate": s.estimate.likely if s.estimate else None,
-                        "estimate_unit": s.estimate.unit.value if s.estimate else None,
-                        "suggested": s.suggestion.likely,
-                        "low": s.suggestion.low,
-                        "high": s.suggestion.high,
-                        "outside": s.outside,
-                        "similar": [
-                            {"item": k, "points": p, "similarity": c}
-                            for k, p, c in s.suggestion.similar
-                        ],
-                    }
-                    for s in report.items
-                ],
-                "applied": applied,
-            }
-        )
+        from roadwise.views.size_rows import size_payload
+
+        print_json({**size_payload(report), "applied": applied})
         return
     if not report.items:
         console.print(

@@ -131,6 +131,58 @@ def get_item(request: Request, key: str, user: Reader) -> Item:
     return item_out(_item(request, key))
 
 
+class SimilarOut(BaseModel):
+    item: str
+    points: float
+    similarity: float
+
+
+class SizeOut(BaseModel):
+    item: str
+    team: str | None
+    estimate: float | None = Field(description="The item's estimate (most likely), if any")
+    estimate_unit: str | None
+    suggested: float = Field(description="Suggested size in points, on the team's scale")
+    low: float
+    high: float
+    outside: bool = Field(description="The estimate, in points, lies outside the range")
+    similar: list[SimilarOut]
+
+
+class SizeHoldoutOut(BaseModel):
+    items: int
+    mae: float
+    median_mae: float = Field(description="The same for always suggesting the median")
+    range_held: float
+
+
+class SizesOut(BaseModel):
+    """Suggested sizes from similar finished work (as `roadwise items estimate --json`)."""
+
+    learned_from: int
+    learned: bool = Field(description="Whether the words told sizes apart on held-out work")
+    median: float
+    holdout: SizeHoldoutOut
+    items: list[SizeOut]
+
+
+@router.get("/estimates", response_model=SizesOut, responses=INVALID)
+def estimates(request: Request, user: Reader, check: bool = False) -> SizesOut:
+    """Suggested sizes for the open items without an estimate (``check``: with one too)."""
+    from roadwise.engines.estimate import size_items
+    from roadwise.views.size_rows import size_payload
+
+    service = request.app.state.service
+    model = service.size_model()
+    if model is None:
+        raise RoadwiseError(
+            "too little finished work with points in the history to learn sizes from",
+            field="history",
+        )
+    report = size_items(service.workspace(), estimated=check, model=model)
+    return SizesOut(**size_payload(report))
+
+
 # Strict: a JSON true is not version 1.
 Version = Annotated[int, Field(strict=True, ge=1)]
 

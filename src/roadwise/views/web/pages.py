@@ -415,6 +415,8 @@ def _item_context(request: Request, key: str) -> dict[str, Any]:
         "parent": ws.item_by_key.get(item.parent) if item.parent else None,
         "evidence": evidence[:20],
         "evidence_total": len(evidence),
+        "size": service.suggested_size(key),
+        "size_model": service.size_model(),
         "history": request.app.state.store.audit_entries("item", key, limit=50),
         "statuses": [s.value for s in Status],
         "conflict": None,

@@ -123,6 +123,32 @@ class Service:
             "priorities", lambda: prioritize(ws, samples=samples, seed=ws.settings.seed)
         )
 
+    def size_model(self) -> Any:
+        """Sizes learned from the delivery history (:func:`roadwise.engines.estimate.fit_sizes`),
+        or None where it holds too little finished work with points."""
+        from roadwise.engines.estimate import finished_work, fit_sizes
+        from roadwise.errors import ValidationError
+
+        ws = self.workspace()
+
+        def compute() -> Any:
+            try:
+                return fit_sizes(finished_work(ws))
+            except ValidationError:
+                return None
+
+        return self._cached("size_model", compute)
+
+    def suggested_size(self, key: str) -> Any:
+        """The suggested size of item ``key`` (:func:`suggest_sizes`), or None without a model."""
+        from roadwise.engines.estimate import item_work, suggest_sizes
+
+        model = self.size_model()
+        item = self.workspace().item_by_key.get(key)
+        if model is None or item is None:
+            return None
+        return suggest_sizes(model, [item_work(item)])[0]
+
     def priority_by_key(self) -> dict[str, Any]:
         result = self.priorities()
         return self._cached("priority_by_key", lambda: {r.key: r for r in result.items})

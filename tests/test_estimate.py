@@ -157,6 +157,17 @@ def test_items_estimate_command(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert [r["item"] for r in data["items"]] == keys and data["applied"] == 0
     assert data["learned_from"] == len(finished_work(ws))
+    # the planners point at it while items have no estimate
+    result = runner.invoke(app, ["plan", "release", "--db", path])
+    assert result.exit_code == 0, result.output
+    assert "2 have no estimate: `roadwise items estimate --apply`" in " ".join(
+        result.output.split()
+    )
+    result = runner.invoke(
+        app, ["plan", "roadmap", "--db", path, "--time-limit", "1", "--workers", "2", "--no-save"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "`roadwise items estimate --apply` sizes the items" in " ".join(result.output.split())
     result = runner.invoke(app, ["items", "estimate", "--db", path, "--apply"])
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())

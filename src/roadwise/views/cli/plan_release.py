@@ -422,9 +422,16 @@ def _print_plan(wp: Any, plan: Any, source: str, *, show_baseline: bool) -> None
     greedy = plan.greedy
     console.print(greedy_sentence(plan), highlight=False)
     if wp.skipped:
+        unsized = sum(1 for why in wp.skipped.values() if why == "no estimate")
+        hint = (
+            f" {unsized} have no estimate: `roadwise items estimate --apply` sizes them from "
+            "similar finished work."
+            if unsized
+            else ""
+        )
         console.print(
             f"{len(wp.skipped)} open items cannot be planned (e.g. no estimate); "
-            "see --json 'skipped'.",
+            f"see --json 'skipped'.{hint}",
             highlight=False,
         )
     if show_baseline:

@@ -510,6 +510,12 @@ def plan_roadmap_command(
         console.print(moved_since_sentence(*since, len(roadmap.items)), highlight=False)
     for warning in roadmap.warnings:
         console.print(f"[yellow]note:[/] {warning}", highlight=False)
+    if any("no estimate; assumed" in w for w in roadmap.warnings):
+        console.print(
+            "[yellow]note:[/] `roadwise items estimate --apply` sizes the items without an "
+            "estimate from similar finished work.",
+            highlight=False,
+        )
     for key_, reason in roadmap.unscheduled:
         console.print(f"[yellow]not scheduled:[/] {key_}: {reason}", highlight=False)
     print_lateness(roadmap)

@@ -75,6 +75,16 @@ def test_the_words_of_finished_work_size_new_work() -> None:
     )
 
 
+def test_many_items_are_sized_as_each_alone() -> None:
+    """A big backlog goes through in blocks; each item gets what it would get alone."""
+    model = fit_sizes(_work(300, seed=1))
+    texts = [(f.text, None) for f in _work(600, seed=9)]
+    together = suggest_sizes(model, texts)
+    assert len(together) == 600
+    for index in range(0, 600, 37):
+        assert together[index] == suggest_sizes(model, [texts[index]])[0]
+
+
 def test_where_words_say_nothing_the_suggestion_is_the_median() -> None:
     model = fit_sizes(_work(400, seed=2, signal=False))
     assert not model.learned and model.shrink == 0

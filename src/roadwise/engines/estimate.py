@@ -38,6 +38,7 @@ SHRINK_GRID = tuple(i / 10 for i in range(11))
 """How far towards the model (0: always the median; 1: the model as fitted)."""
 COVERAGE = 0.8
 """The share of sizes the suggested range is meant to hold."""
+_BLOCK = 256
 MIN_FINISHED = 30
 """Fewer finished items with points than this: too few to learn anything from."""
 
@@ -216,29 +217,32 @@ def suggest_sizes(
         return []
     matrix = model._vectoriser.transform([_text(text, team) for text, team in work])
     raw = model._regressor.predict(matrix)
-    cosine = (matrix @ model._matrix.T).toarray()
     out = []
-    for row, value in enumerate(raw):
-        points = max(0.0, model.median + model.shrink * float(value))
-        nearest = np.argsort(-cosine[row], kind="stable")[:similar]
-        low, likely, high = _range(points, model.log_residuals, model.scale)
-        out.append(
-            SizeSuggestion(
-                points=points,
-                likely=likely,
-                low=low,
-                high=high,
-                similar=tuple(
-                    (
-                        model.examples[i].key,
-                        model.examples[i].points,
-                        round(float(cosine[row, i]), 3),
-                    )
-                    for i in nearest
-                    if cosine[row, i] > 0
-                ),
+    # Similarities a block of rows at a time: a big backlog against a long history would
+    # not fit in memory as one dense matrix.
+    for first in range(0, len(work), _BLOCK):
+        cosine = (matrix[first : first + _BLOCK] @ model._matrix.T).toarray()
+        for row, value in enumerate(raw[first : first + _BLOCK]):
+            points = max(0.0, model.median + model.shrink * float(value))
+            nearest = np.argsort(-cosine[row], kind="stable")[:similar]
+            low, likely, high = _range(points, model.log_residuals, model.scale)
+            out.append(
+                SizeSuggestion(
+                    points=points,
+                    likely=likely,
+                    low=low,
+                    high=high,
+                    similar=tuple(
+                        (
+                            model.examples[i].key,
+                            model.examples[i].points,
+                            round(float(cosine[row, i]), 3),
+                        )
+                        for i in nearest
+                        if cosine[row, i] > 0
+                    ),
+                )
             )
-        )
     return out
 
 

@@ -924,11 +924,13 @@ def replan_gain(
     roadmap: Roadmap,
     options: RoadmapOptions | None = None,
     rounds: int = REPLAN_CHECK_ROUNDS,
+    time_limit: float = 5.0,
 ) -> ReplanGain | None:
     """How far ``roadmap`` (a plan of ``ws``, typically the stored one as
     :func:`replay_roadmap` shows it) has drifted from what re-planning would find: its
     placements improved by ``rounds`` rounds of deterministic large-neighbourhood search (the
-    same on any machine load; about a second on the sample).
+    same on any machine load; about a second on the sample), within ``time_limit`` seconds
+    (a safety cap for very large plans: a view must not wait long for it).
 
     A stored plan is optimised for the day it was solved: as the as-of date moves on and
     items are added, its order stays while the best order changes. The search starts from the
@@ -949,7 +951,7 @@ def replan_gain(
         if violations(problem, plan, deadlines=False):
             return None
         inputs = replace(inputs, problem=problem)
-    settings = ImproveOptions(rounds=rounds, seed=options.seed)
+    settings = ImproveOptions(rounds=rounds, seed=options.seed, time_limit=time_limit)
     better = improve(problem, solve_options, plan, settings)
     quiet = replace(options, baseline=False, explain=False)
     shown = _read_back(

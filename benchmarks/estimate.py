@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from roadwise.engines.estimate import FinishedWork, fit_sizes, suggest_sizes
+from roadwise.engines.estimate import FinishedWork, Work, fit_sizes, suggest_sizes
 
 ROOT = Path(__file__).resolve().parent.parent
 # issue-key prefixes of the replication's table, by project file
@@ -122,7 +122,7 @@ def main() -> None:
         model = fit_sizes(learn)
         fit_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        suggested = suggest_sizes(model, [(w.text, None) for w in test])
+        suggested = suggest_sizes(model, [Work(w.text) for w in test])
         suggest_s = time.perf_counter() - t0
         actual = np.array([w.points for w in test])
         raw = np.array([s.points for s in suggested])

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from roadwise.domain.model import EstimateUnit
 from roadwise.engines.estimate import (
     FinishedWork,
+    Work,
     apply_sizes,
     finished_work,
     fit_sizes,
@@ -56,7 +57,7 @@ def test_the_words_of_finished_work_size_new_work() -> None:
     assert model.holdout.mae < model.holdout.median_mae
     assert 0.5 <= model.holdout.coverage <= 1.0
     small, large = suggest_sizes(
-        model, [("fix the typo in a label", None), ("pipeline migration", None)]
+        model, [Work("fix the typo in a label"), Work("pipeline migration")]
     )
     assert small.likely < large.likely
     assert small.likely <= 3 and large.likely >= 3
@@ -78,7 +79,7 @@ def test_the_words_of_finished_work_size_new_work() -> None:
 def test_many_items_are_sized_as_each_alone() -> None:
     """A big backlog goes through in blocks; each item gets what it would get alone."""
     model = fit_sizes(_work(300, seed=1))
-    texts = [(f.text, None) for f in _work(600, seed=9)]
+    texts = [Work(f.text) for f in _work(600, seed=9)]
     together = suggest_sizes(model, texts)
     assert len(together) == 600
     for index in range(0, 600, 37):
@@ -88,7 +89,7 @@ def test_many_items_are_sized_as_each_alone() -> None:
 def test_where_words_say_nothing_the_suggestion_is_the_median() -> None:
     model = fit_sizes(_work(400, seed=2, signal=False))
     assert not model.learned and model.shrink == 0
-    suggestions = suggest_sizes(model, [("pipeline migration", None), ("typo", None)])
+    suggestions = suggest_sizes(model, [Work("pipeline migration"), Work("typo")])
     assert {s.likely for s in suggestions} == {
         min(model.scale, key=lambda v: abs(v - model.median))
     }
@@ -105,7 +106,7 @@ def test_too_little_history_is_a_clear_error() -> None:
 def test_suggestions_are_on_the_scale_ordered_and_repeatable(seed: int, n: int) -> None:
     work = _work(n, seed)
     model = fit_sizes(work)
-    texts = [(f.text, None) for f in work[:10]] + [("something new entirely", None)]
+    texts = [Work(f.text) for f in work[:10]] + [Work("something new entirely")]
     first = suggest_sizes(model, texts)
     again = suggest_sizes(fit_sizes(work), texts)
     assert first == again

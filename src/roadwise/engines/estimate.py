@@ -44,6 +44,15 @@ MIN_FINISHED = 30
 
 
 @dataclass(frozen=True)
+class Work:
+    """Something to size: its words (title, description), team and kind (story, bug, ...)."""
+
+    text: str
+    team: str | None = None
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
 class FinishedWork:
     """One finished item with its points: what sizes are learned from."""
 
@@ -51,6 +60,7 @@ class FinishedWork:
     text: str
     points: float
     team: str | None = None
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -100,9 +110,11 @@ class SizeSuggestion:
     """The most similar finished items: (key, points, cosine similarity), most similar first."""
 
 
-def _text(text: str, team: str | None) -> str:
-    # The team as a word of its own: teams size on their own scales.
-    return f"{text} __team_{team}" if team else text
+def _text(text: str, team: str | None, kind: str | None) -> str:
+    # The team and the kind as words of their own: teams size on their own scales, and bugs
+    # run smaller than features.
+    extra = [f"__team_{team}" if team else "", f"__kind_{kind}" if kind else ""]
+    return " ".join([text, *(e for e in extra if e)])
 
 
 def _vectoriser() -> Any:
@@ -158,7 +170,7 @@ def fit_sizes(finished: Sequence[FinishedWork], holdout_share: float = 0.25) -> 
             f"items, at least {MIN_FINISHED} needed",
             field="history",
         )
-    texts = [_text(f.text, f.team) for f in usable]
+    texts = [_text(f.text, f.team, f.kind) for f in usable]
     points = np.array([f.points for f in usable], dtype=np.float64)
     scale = tuple(sorted({float(p) for p in points}))
     cut = max(1, min(len(usable) - 1, round(len(usable) * (1 - holdout_share))))
@@ -208,14 +220,14 @@ def fit_sizes(finished: Sequence[FinishedWork], holdout_share: float = 0.25) -> 
 
 def suggest_sizes(
     model: SizeModel,
-    work: Sequence[tuple[str, str | None]],
+    work: Sequence[Work],
     similar: int = 3,
 ) -> list[SizeSuggestion]:
-    """A size for each (text, team) of ``work``, with its range and the ``similar`` most alike
-    finished items."""
+    """A size for each of ``work``, with its range and the ``similar`` most alike finished
+    items."""
     if not work:
         return []
-    matrix = model._vectoriser.transform([_text(text, team) for text, team in work])
+    matrix = model._vectoriser.transform([_text(w.text, w.team, w.kind) for w in work])
     raw = model._regressor.predict(matrix)
     out = []
     # Similarities a block of rows at a time: a big backlog against a long history would
@@ -274,16 +286,16 @@ class SizeReport:
     items: tuple[ItemSize, ...]
 
 
-def item_work(item: Item) -> tuple[str, str | None]:
-    """(text, team) of a backlog item, as :func:`suggest_sizes` takes it."""
-    return f"{item.title} . {item.description}".strip(" ."), item.team
+def item_work(item: Item) -> Work:
+    """A backlog item as :func:`suggest_sizes` takes it."""
+    return Work(f"{item.title} . {item.description}".strip(" ."), item.team, item.kind.value)
 
 
 def finished_work(ws: Workspace) -> list[FinishedWork]:
     """The workspace's delivery history with points, oldest first: what sizes are learned
-    from (titles only: a tracker's history keeps no descriptions)."""
+    from (titles, teams and kinds: a tracker's history keeps no descriptions)."""
     done = sorted((r for r in ws.history if r.points), key=lambda r: (r.done, r.key))
-    return [FinishedWork(r.key, r.title, float(r.points or 0), r.team) for r in done]
+    return [FinishedWork(r.key, r.title, float(r.points or 0), r.team, r.kind.value) for r in done]
 
 
 def size_items(

@@ -229,3 +229,25 @@ def test_the_web_app_suggests_sizes(tmp_path: Path) -> None:
         row = body["items"][0]
         said = f"{row['suggested']:g} points ({row['low']:g}-{row['high']:g})"
         assert 'id="suggested-size"' in page and said in " ".join(page.split())
+
+
+def test_the_demo_checks_the_estimates(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from roadwise.views.demo import DemoContext
+    from roadwise.views.demo_steps.estimate import check_estimates
+
+    buffer = io.StringIO()
+    ctx = DemoContext(
+        out_dir=tmp_path, db_url=str(tmp_path / "x.db"), console=Console(file=buffer, width=200)
+    )
+    ctx.workspace = generate_sample(seed=7)
+    check_estimates(ctx)
+    report = ctx.results["sizes"]
+    text = " ".join(buffer.getvalue().split())
+    holdout = report.model.holdout
+    assert f"off by {holdout.mae:.2f} points on average against {holdout.median_mae:.2f}" in text
+    flagged = sum(1 for s in report.items if s.outside)
+    assert f"{flagged} of {len(report.items)} open items' estimates lie outside" in text

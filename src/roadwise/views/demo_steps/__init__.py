@@ -3,6 +3,7 @@
 # The import order is the pipeline order: keep it, do not sort.
 # isort: off
 from roadwise.views.demo_steps import workspace  # noqa: F401  (sample product, storage, files)
+from roadwise.views.demo_steps import estimate  # noqa: F401  (sizes from finished work)
 from roadwise.views.demo_steps import prioritize  # noqa: F401  (ranking with uncertainty)
 from roadwise.views.demo_steps import release  # noqa: F401  (release selection)
 from roadwise.views.demo_steps import schedule  # noqa: F401  (roadmap, capacity)

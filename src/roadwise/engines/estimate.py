@@ -38,7 +38,7 @@ SHRINK_GRID = tuple(i / 10 for i in range(11))
 """How far towards the model (0: always the median; 1: the model as fitted)."""
 COVERAGE = 0.8
 """The share of sizes the suggested range is meant to hold."""
-_BLOCK = 256
+_BLOCK = 256  # rows of similarities computed at a time
 MIN_FINISHED = 30
 """Fewer finished items with points than this: too few to learn anything from."""
 
@@ -175,9 +175,10 @@ def fit_sizes(finished: Sequence[FinishedWork], holdout_share: float = 0.25) -> 
     scale = tuple(sorted({float(p) for p in points}))
     cut = max(1, min(len(usable) - 1, round(len(usable) * (1 - holdout_share))))
     older, newer = slice(0, cut), slice(cut, None)
-    vectoriser, _, median = _fit(texts[older], points[older], C_GRID[0])
-    x_old = vectoriser.transform(texts[older])
+    vectoriser = _vectoriser()
+    x_old = vectoriser.fit_transform(texts[older])
     x_new = vectoriser.transform(texts[newer])
+    median = float(np.median(points[older]))
     y_new = points[newer]
     # (mae, shrink, c, predictions): ties go to the smaller shrink, nearer the median
     best: tuple[float, float, float, np.ndarray] | None = None

@@ -111,8 +111,9 @@ def items_estimate(
     )
     if not model.learned:
         how += (
-            " Here the titles of finished work do not tell their sizes apart, so every "
-            "suggestion is the median, with the range of sizes finished work had."
+            " Here the titles, teams and kinds of finished work do not tell their sizes "
+            "apart, so every suggestion is the median, with the range of sizes finished work "
+            "had."
         )
     console.print(how, highlight=False)
     if apply:

@@ -673,7 +673,8 @@ class Store:
             raise ValidationError("a decision needs a title: what was decided", field="title")
         if key is None:
             with self._read() as conn:
-                key = _next_decision_key(list(conn.execute(sa.select(s.decisions.c.key)).scalars()))
+                logged = sa.select(s.decisions.c.key).order_by(s.decisions.c.position)
+                key = _next_decision_key(list(conn.execute(logged).scalars()))
         try:
             decision = Decision(
                 key=key,

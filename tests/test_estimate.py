@@ -229,6 +229,14 @@ def test_the_web_app_suggests_sizes(tmp_path: Path) -> None:
         row = body["items"][0]
         said = f"{row['suggested']:g} points ({row['low']:g}-{row['high']:g})"
         assert 'id="suggested-size"' in page and said in " ".join(page.split())
+        # an edit to an item leaves the history as it was: the sizes are not learned again
+        service = app.state.service
+        model = service.size_model()
+        with open_store(path) as store:
+            item = store.get_item(keys[1])
+            store.upsert_item(item.model_copy(update={"title": "Renamed"}))
+        assert service.workspace().item_by_key[keys[1]].title == "Renamed"
+        assert service.size_model() is model
 
 
 def test_the_demo_checks_the_estimates(tmp_path: Path) -> None:

@@ -36,6 +36,9 @@ class Service:
         self._key: tuple[Any, ...] | None = None
         self._cache: dict[str, Any] = {}
         self._gates: dict[str, threading.Lock] = {}
+        # Sizes are learned from the history alone, which edits to items do not change: kept
+        # across them, keyed by the history itself (fitting takes about a second).
+        self._sizes: tuple[int, Any] | None = None
         # The reports' number of trials: the same seed and trials give the same dates.
         from roadwise.engines.forecast.objectives import PRIORITY_SAMPLES, TRIALS
 
@@ -129,15 +132,17 @@ class Service:
         from roadwise.engines.estimate import finished_work, fit_sizes
         from roadwise.errors import ValidationError
 
-        ws = self.workspace()
-
-        def compute() -> Any:
-            try:
-                return fit_sizes(finished_work(ws))
-            except ValidationError:
-                return None
-
-        return self._cached("size_model", compute)
+        finished = finished_work(self.workspace())
+        key = hash(tuple(finished))
+        known = self._sizes
+        if known is not None and known[0] == key:
+            return known[1]
+        try:
+            model = fit_sizes(finished)
+        except ValidationError:
+            model = None
+        self._sizes = (key, model)
+        return model
 
     def suggested_size(self, key: str) -> Any:
         """The suggested size of item ``key`` (:func:`suggest_sizes`), or None without a model."""

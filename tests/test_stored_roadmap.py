@@ -265,6 +265,15 @@ def test_replan_gain_measures_how_far_a_moved_on_plan_drifted(stored: Any) -> No
     assert replanned.summary.late_items <= moved.summary.late_items
     if moved.summary.late_items == 0:
         assert replanned.summary.model_objective <= moved.summary.model_objective
+    # ... and one that starts from the plan the check found (as `plan roadmap` does) keeps
+    # at least that plan's
+    assert set(gain.placements) == set(moved.placements)
+    from_check = plan_roadmap(
+        later, dataclasses.replace(OPTIONS, time_limit=0.5, warm_start=gain.placements)
+    )
+    assert from_check.summary.late_items <= gain.replanned.late_items
+    if gain.replanned.late_items == 0:
+        assert from_check.summary.model_objective <= gain.replanned.model_objective
     # a plan of another workspace is not checked
     other = generate_sample(seed=8)
     assert replan_gain(other, moved, OPTIONS, rounds=1) is None

@@ -881,8 +881,8 @@ before the views suggest it; fewer hard deadlines missed is always worth it."""
 @dataclass(frozen=True)
 class ReplanGain:
     """What re-planning would gain over a plan that changed since it was solved (a stored
-    plan moved on, or holding items added since): at least what a short local search from
-    it found, since a full re-plan searches longer from the same plan."""
+    plan moved on, or holding items added since): what a short local search from it already
+    found. ``roadwise plan roadmap`` starts its longer search from that plan."""
 
     objective: Objective
     shown: PlanSummary
@@ -892,6 +892,10 @@ class ReplanGain:
     items_moved: int
     """Items the better plan starts on another day or gives to another team."""
     rounds: int
+    placements: Mapping[str, tuple[str, tuple[int, ...]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """The better plan (item key -> team, start day of every piece): a re-plan's start."""
 
     @property
     def gain(self) -> float:
@@ -934,7 +938,8 @@ def replan_gain(
 
     A stored plan is optimised for the day it was solved: as the as-of date moves on and
     items are added, its order stays while the best order changes. The search starts from the
-    plan itself, so what it finds is a lower bound on what re-planning gains. Deadlines count
+    plan itself, and a re-plan can start from what it finds (``ReplanGain.placements``), so
+    re-planning does at least as well in the solver's terms. Deadlines count
     as targets here (missing one costs more than any delay), so a plan that now misses one can
     be improved too. None when ``roadmap`` is not a plan of ``ws`` as it is now.
     """
@@ -959,7 +964,9 @@ def replan_gain(
     )
     replanned = _read_back(ws, inputs, better, quiet, solve_options, [])
     moved = sum(1 for was, now in zip(plan, better.placements, strict=True) if was != now)
-    return ReplanGain(options.objective, shown.summary, replanned.summary, moved, rounds)
+    return ReplanGain(
+        options.objective, shown.summary, replanned.summary, moved, rounds, replanned.placements
+    )
 
 
 def _solve_options(inputs: RoadmapInputs, options: RoadmapOptions) -> SolveOptions:

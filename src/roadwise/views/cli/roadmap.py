@@ -473,10 +473,19 @@ def plan_roadmap_command(
         committed=previous,
     )
     stored = _stored_now(store, ws, key, options)
-    # The search starts from the stored plan as shown now (where it still fits): a re-plan
-    # with a short time limit is then never worse than the plan it replaces.
-    warm = dataclasses.replace(options, warm_start=stored[1].placements) if stored else options
-    roadmap = plan_roadmap(ws, warm)
+    # The search starts from the stored plan as shown now (where it still fits), improved by
+    # the re-plan check's local search where it changed since it was solved: a re-plan with a
+    # short time limit is then never worse than either (in the solver's terms).
+    start = None
+    if stored is not None:
+        start = stored[1].placements
+        if stored[1].replay is not None:
+            from roadwise.engines.schedule.roadmap import replan_gain
+
+            checked = replan_gain(ws, stored[1], options)
+            if checked is not None:
+                start = checked.placements
+    roadmap = plan_roadmap(ws, dataclasses.replace(options, warm_start=start))
     payload = roadmap_payload(roadmap)
     # Before the new plan replaces it: what moved since the stored one, and why.
     since = _moved_since(ws, stored, roadmap) if stored else None

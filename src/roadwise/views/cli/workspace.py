@@ -144,8 +144,8 @@ def as_of_command(
 
     Move it on when time has passed (after a sync, say): forecasts then start from the new day,
     and the stored roadmap of record is shown moved on to it, every item on its stored date
-    where it still can be. It then says what re-planning would gain: a short local search from
-    the moved-on plan (about a second) finds at least that much.
+    where it still can be. It then says what re-planning would gain: what a short local search
+    from the moved-on plan (about a second) already finds.
     """
     store = _store(db)
     before = store.load().as_of

@@ -429,7 +429,8 @@ class Scheduled(BaseModel):
 
 class ReplanOut(BaseModel):
     """What re-planning would gain over the stored plan shown (moved on, or items added
-    since): at least what a short local search from it found."""
+    since): what a short local search from it already found; `roadwise plan roadmap` starts
+    from that plan."""
 
     gain: float = Field(description="Cost of delay saved, or value delivered in addition")
     share: float = Field(description="gain as a share of the shown plan's")

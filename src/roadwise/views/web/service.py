@@ -132,8 +132,11 @@ class Service:
         from roadwise.engines.estimate import finished_work, fit_sizes
         from roadwise.errors import ValidationError
 
-        finished = finished_work(self.workspace())
-        key = hash(tuple(finished))
+        ws = self.workspace()
+        # Once per workspace state: the history of a big workspace takes tens of ms to hash.
+        finished, key = self._cached(
+            "finished_work", lambda: (found := finished_work(ws), hash(tuple(found)))
+        )
         known = self._sizes
         if known is not None and known[0] == key:
             return known[1]
@@ -152,7 +155,7 @@ class Service:
         item = self.workspace().item_by_key.get(key)
         if model is None or item is None:
             return None
-        return suggest_sizes(model, [item_work(item)])[0]
+        return self._cached(f"size:{key}", lambda: suggest_sizes(model, [item_work(item)])[0])
 
     def priority_by_key(self) -> dict[str, Any]:
         result = self.priorities()

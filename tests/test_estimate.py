@@ -259,3 +259,13 @@ def test_the_demo_checks_the_estimates(tmp_path: Path) -> None:
     assert f"off by {holdout.mae:.2f} points on average against {holdout.median_mae:.2f}" in text
     flagged = sum(1 for s in report.items if s.outside)
     assert f"{flagged} of {len(report.items)} open items' estimates lie outside" in text
+
+
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=60), st.integers(1, 8))
+def test_most_alike_is_a_stable_sort_s_first_k(values: list[int], k: int) -> None:
+    import numpy as np
+
+    from roadwise.engines.estimate import _most_alike
+
+    cosine = np.array(values, dtype=float) / 4
+    assert list(_most_alike(cosine, k)) == list(np.argsort(-cosine, kind="stable")[:k])

@@ -89,7 +89,9 @@ class SizeModel:
     examples: tuple[FinishedWork, ...] = field(repr=False)
     _vectoriser: Any = field(repr=False, compare=False)
     _regressor: Any = field(repr=False, compare=False)
-    _matrix: Any = field(repr=False, compare=False)
+    _matrix_t: Any = field(repr=False, compare=False)
+    """The finished items' TF-IDF vectors as columns (CSR): one product gives a row's
+    similarities to all of them."""
 
     @property
     def learned(self) -> bool:
@@ -215,8 +217,20 @@ def fit_sizes(finished: Sequence[FinishedWork], holdout_share: float = 0.25) -> 
         examples=tuple(usable),
         _vectoriser=vectoriser,
         _regressor=regressor,
-        _matrix=vectoriser.transform(texts),
+        _matrix_t=vectoriser.transform(texts).T.tocsr(),
     )
+
+
+def _most_alike(cosine: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` largest values, largest first, the earlier index on ties (as a
+    stable sort would give), without sorting the whole row."""
+    if k <= 0 or cosine.size == 0:
+        return np.empty(0, dtype=np.int64)
+    k = min(k, cosine.size)
+    threshold = np.partition(cosine, cosine.size - k)[cosine.size - k]
+    candidates = np.flatnonzero(cosine >= threshold)
+    order = np.lexsort((candidates, -cosine[candidates]))
+    return candidates[order][:k]
 
 
 def suggest_sizes(
@@ -234,10 +248,10 @@ def suggest_sizes(
     # Similarities a block of rows at a time: a big backlog against a long history would
     # not fit in memory as one dense matrix.
     for first in range(0, len(work), _BLOCK):
-        cosine = (matrix[first : first + _BLOCK] @ model._matrix.T).toarray()
+        cosine = (matrix[first : first + _BLOCK] @ model._matrix_t).toarray()
         for row, value in enumerate(raw[first : first + _BLOCK]):
             points = max(0.0, model.median + model.shrink * float(value))
-            nearest = np.argsort(-cosine[row], kind="stable")[:similar]
+            nearest = _most_alike(cosine[row], similar)
             low, likely, high = _range(points, model.log_residuals, model.scale)
             out.append(
                 SizeSuggestion(

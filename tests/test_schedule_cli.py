@@ -366,6 +366,7 @@ def test_plan_roadmap_says_what_moved_since_the_stored_roadmap(tmp_path: Path) -
     args = ["plan", "roadmap", "--db", path, "--workers", "2", "--free", "--json"]
     first = json.loads(runner.invoke(app, [*args, "--time-limit", "1"]).stdout)
     assert "since_stored" not in first
+    assert first["started_from"].startswith("the priority rules' plan")
     store = open_store(path)
     ws = store.load()
     before = stored_roadmap(ws, roadmap_of_record(store, ws))
@@ -375,6 +376,7 @@ def test_plan_roadmap_says_what_moved_since_the_stored_roadmap(tmp_path: Path) -
     data = json.loads(result.stdout)
     since = data["since_stored"]
     assert since["roadmap"].startswith("stored roadmap 'roadmap' of ")
+    assert data["started_from"] == f"the {since['roadmap']}"  # unchanged: no check needed
     now = {row["item"]: (row["team"], row["end"]) for row in data["items"]}
     moved = {m["item"] for m in since["moved"]}
     # an item is listed exactly when its team or its end date changed
@@ -393,6 +395,9 @@ def test_plan_roadmap_says_what_moved_since_the_stored_roadmap(tmp_path: Path) -
     assert replan["rounds"] == 20 and replan["gain"] >= 0 and replan["share"] >= 0
     assert replan["worth_it"] == (replan["deadlines_met"] > 0 or replan["share"] >= 0.02)
     later = json.loads(runner.invoke(app, [*args, "--time-limit", "1"]).stdout)
+    # ... and the search started from it, improved by the re-plan check first
+    assert later["started_from"].startswith(f"the {later['since_stored']['roadmap']}")
+    assert "improved by 20 rounds of local search first (cost of delay $" in later["started_from"]
     assert later["since_stored"]["roadmap"].endswith(
         f"(moved on to {(ws.as_of + dt.timedelta(days=7)).isoformat()})"
     )

@@ -477,14 +477,25 @@ def plan_roadmap_command(
     # the re-plan check's local search where it changed since it was solved: a re-plan with a
     # short time limit is then never worse than either (in the solver's terms).
     start = None
+    started_from = "the priority rules' plan (no stored roadmap that still fits)"
     if stored is not None:
         start = stored[1].placements
+        started_from = f"the {stored[0]}"
         if stored[1].replay is not None:
             from roadwise.engines.schedule.roadmap import replan_gain
 
             checked = replan_gain(ws, stored[1], options)
             if checked is not None:
+                from roadwise.views.reports.wording import short_money
+
                 start = checked.placements
+                started_from += f", improved by {checked.rounds} rounds of local search first"
+                if objective == ObjectiveChoice.cost_of_delay:
+                    money = ws.settings.currency
+                    started_from += (
+                        f" (cost of delay {short_money(checked.shown.cost_of_delay, money)} -> "
+                        f"{short_money(checked.replanned.cost_of_delay, money)})"
+                    )
     roadmap = plan_roadmap(ws, dataclasses.replace(options, warm_start=start))
     payload = roadmap_payload(roadmap)
     # Before the new plan replaces it: what moved since the stored one, and why.
@@ -498,9 +509,9 @@ def plan_roadmap_command(
     if as_json:
         extra = {}
         if since is not None:
-            stored, moved = since
+            label, moved = since
             extra["since_stored"] = {
-                "roadmap": stored,
+                "roadmap": label,
                 "moved": [
                     {
                         "item": m.item,
@@ -512,9 +523,13 @@ def plan_roadmap_command(
                     for m in moved
                 ],
             }
-        print_json({"key": key, **payload, **extra})
+        print_json({"key": key, **payload, **extra, "started_from": started_from})
         return
     print_summary(roadmap, ws.settings.currency)
+    console.print(
+        f"Searched from {started_from}: the plan is never worse than that start.",
+        highlight=False,
+    )
     if since is not None:
         console.print(moved_since_sentence(*since, len(roadmap.items)), highlight=False)
     for warning in roadmap.warnings:

@@ -269,3 +269,21 @@ def test_most_alike_is_a_stable_sort_s_first_k(values: list[int], k: int) -> Non
 
     cosine = np.array(values, dtype=float) / 4
     assert list(_most_alike(cosine, k)) == list(np.argsort(-cosine, kind="stable")[:k])
+
+
+def test_the_api_says_when_the_history_is_too_short(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from roadwise.views.web import accounts
+    from roadwise.views.web.app import create_app
+
+    ws = generate_sample(seed=7)
+    path = tmp_path / "short.db"
+    with open_store(path) as store:
+        store.replace(ws.copy_with(history=list(ws.history[:10])))
+        accounts.add_user(store, "vic", "correct-horse-battery", "viewer")
+        token = accounts.create_token(store, "vic")
+    with TestClient(create_app(str(path), secret_key="test-secret")) as client:
+        r = client.get("/api/estimates", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 422
+    assert "at least 30 needed" in r.text and "delivery history" in r.text

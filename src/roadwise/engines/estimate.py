@@ -169,7 +169,8 @@ def fit_sizes(finished: Sequence[FinishedWork], holdout_share: float = 0.25) -> 
     if len(usable) < MIN_FINISHED:
         raise ValidationError(
             f"too little finished work with points to learn sizes from: {len(usable)} "
-            f"items, at least {MIN_FINISHED} needed",
+            f"items, at least {MIN_FINISHED} needed (import the team's delivery history with "
+            "its story points)",
             field="history",
         )
     texts = [_text(f.text, f.team, f.kind) for f in usable]

@@ -173,13 +173,8 @@ def estimates(request: Request, user: Reader, check: bool = False) -> SizesOut:
     from roadwise.views.size_rows import size_payload
 
     service = request.app.state.service
-    model = service.size_model()
-    if model is None:
-        raise RoadwiseError(
-            "too little finished work with points in the history to learn sizes from",
-            field="history",
-        )
-    report = size_items(service.workspace(), estimated=check, model=model)
+    # Without a model (too little history), size_items learns again and says why it cannot.
+    report = size_items(service.workspace(), estimated=check, model=service.size_model())
     return SizesOut(**size_payload(report))
 
 

@@ -7,22 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from roadwise.domain import Decision
-from roadwise.views.cli import app
 from roadwise.workspace import open_store
+from test_cli_workspace import run  # the workspace commands' runner, shared
 from workspace_strategies import small_workspace
-
-runner = CliRunner()
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
-    result = runner.invoke(app, list(args), env=env)
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception
-    )
-    return result.exit_code, result.output
 
 
 @pytest.fixture
@@ -38,7 +27,7 @@ def _decisions(db: str) -> list[Decision]:
         return list(store.load().decisions)
 
 
-def test_decisions_are_logged_and_listed(db: str) -> None:
+def test_decisions_are_logged_and_listed(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     with open_store(db) as store:
         item = store.load().items[-1].key
     # the small workspace has logged one decision, D1, about another item
@@ -46,6 +35,7 @@ def test_decisions_are_logged_and_listed(db: str) -> None:
     assert before.key == "D1" and item not in before.items
     code, out = run("decisions", "list", "--item", item, "--db", db)
     assert code == 0 and f"No decisions recorded about {item}." in out
+    monkeypatch.setenv("ROADWISE_USER", "noor")
     code, out = run(
         "decisions",
         "add",
@@ -58,7 +48,6 @@ def test_decisions_are_logged_and_listed(db: str) -> None:
         "2026-11-02",
         "--db",
         db,
-        env={"ROADWISE_USER": "noor"},
     )
     assert code == 0, out
     assert f"Logged D2 (2026-11-02, noor): Ship SSO first about {item}." in out

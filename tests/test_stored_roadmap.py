@@ -24,6 +24,7 @@ from roadwise.views.reports import gather
 from roadwise.views.stored_roadmap import (
     moved_on,
     replan_sentence,
+    since_stored,
     stored_roadmap,
     stored_summary,
 )
@@ -111,6 +112,12 @@ def test_items_added_since_come_after_the_stored_plan(stored: Any) -> None:
     assert again.replay is not None and again.replay.added == ("NEW-1",)
     assert again.replay.moved_days == 0 and moved_on(again) == ""
     assert not again.summary.proven_optimal
+    assert since_stored(again).startswith("1 item added since (NEW-1) placed after it")
+    # the reports still say they show the stored plan, and what was added after it
+    facts = gather(grown, {"roadmap_of_record": record}, trials=200, steps=("roadmap",))
+    assert facts.schedule_method.startswith(f"the {record.describe()} (1 item added since")
+    assert "no solver verdict" in facts.engines["roadmap"]
+    assert facts.schedule["NEW-1"].start == shown["NEW-1"].start
     # the same when a stored item is dropped from the stored placements (the last to finish:
     # nothing waits for it)
     key = max(plan.items, key=lambda s: (s.end, s.key)).key

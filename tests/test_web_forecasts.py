@@ -246,6 +246,7 @@ def test_a_stored_roadmap_is_what_the_pages_and_reports_replay(
     store.upsert_item(new)
     page = html.unescape(" ".join(client.get("/roadmap").text.split()))
     assert "This is the stored roadmap 'roadmap' of" in page
+    assert "the stored plan with items added since after it (no solver verdict)" in page
     assert service.roadmap_is_of_record()
     shown = {s.key: s for s in service.roadmap().items}
     assert all(shown[s.key].start == s.start for s in plan.items)

@@ -86,6 +86,23 @@ def moved_on(roadmap: Roadmap) -> str:
     )
 
 
+def since_stored(roadmap: Roadmap) -> str:
+    """What changed since the stored plan was solved, as a clause ("" when nothing did): how
+    it moved on (:func:`moved_on`) and the open items it does not hold, placed after it."""
+    replay = roadmap.replay
+    if replay is None:
+        return ""
+    parts = [moved_on(roadmap)] if replay.moved_days else []
+    if replay.added:
+        n = len(replay.added)
+        shown = ", ".join(replay.added[:3]) + (f" and {n - 3} more" if n > 3 else "")
+        parts.append(
+            f"{n} item{'' if n == 1 else 's'} added since ({shown}) placed after it, each "
+            "after its team's planned work"
+        )
+    return "; ".join(parts)
+
+
 def replan_payload(gain: ReplanGain) -> dict[str, Any]:
     """:class:`ReplanGain` for ``--json`` and the API."""
     return {

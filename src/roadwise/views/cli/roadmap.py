@@ -612,7 +612,7 @@ def capacity_command(
         what_it_takes,
     )
     from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
-    from roadwise.views.stored_roadmap import moved_on, stored_roadmap
+    from roadwise.views.stored_roadmap import since_stored, stored_roadmap
     from roadwise.workspace import roadmap_of_record
 
     store, ws = _load(db)
@@ -651,7 +651,7 @@ def capacity_command(
     if what_if:
         plan_source = "planned afresh for the what-ifs"
     elif stored is not None and record is not None:
-        moved = moved_on(stored)
+        moved = since_stored(stored)
         plan_source = f"the {record.describe()}{f', {moved}' if moved else ''}"
     else:
         plan_source = f"planned afresh ({roadmap.summary.method}, {time_limit:g} s)"

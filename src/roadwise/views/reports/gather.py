@@ -283,11 +283,11 @@ def _roadmap(facts: Facts, results: dict[str, Any], trials: int) -> None:
     summary = result.summary
     moved = ""
     if getattr(result, "replay", None) is not None:
-        from roadwise.views.stored_roadmap import moved_on
+        from roadwise.views.stored_roadmap import since_stored
 
-        moved = moved_on(result)
+        moved = since_stored(result)
     quality = (
-        "no solver verdict once moved on"
+        "no solver verdict once changed"
         if moved
         else "proven optimal"
         if summary.proven_optimal

@@ -263,6 +263,10 @@ def test_replan_gain_measures_how_far_a_moved_on_plan_drifted(stored: Any) -> No
         gain.replanned.model_objective,
         gain.items_moved,
     )
+    # a time limit that stops the search early is reported as the rounds that ran
+    stopped = replan_gain(later, moved, OPTIONS, rounds=8, time_limit=0.0)
+    assert stopped is not None and stopped.rounds == 0
+    assert stopped.items_moved == 0 and stopped.gain == 0
     sentence = replan_sentence(gain, "USD")
     assert sentence.startswith("Worth re-planning" if gain.worth_it else "Re-planning would")
     # a re-plan that starts from the plan shown keeps at least its quality

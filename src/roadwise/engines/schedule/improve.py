@@ -147,6 +147,7 @@ def improve(
         method="cp-sat-lns",
         status="FEASIBLE",
         notes=(f"large-neighbourhood search from a known plan: {rounds} rounds",),
+        rounds=rounds,
     )
 
 

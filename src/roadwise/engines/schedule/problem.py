@@ -176,6 +176,8 @@ class Solution:
     method: str
     status: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    rounds: int = 0
+    """Rounds of local search that ran (``cp-sat-lns``; a time limit can stop it early)."""
 
     @property
     def gap(self) -> float:

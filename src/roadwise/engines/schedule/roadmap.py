@@ -892,6 +892,7 @@ class ReplanGain:
     items_moved: int
     """Items the better plan starts on another day or gives to another team."""
     rounds: int
+    """Rounds of local search that ran: those asked for, unless the time limit came first."""
     placements: Mapping[str, tuple[str, tuple[int, ...]]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -965,7 +966,12 @@ def replan_gain(
     replanned = _read_back(ws, inputs, better, quiet, solve_options, [])
     moved = sum(1 for was, now in zip(plan, better.placements, strict=True) if was != now)
     return ReplanGain(
-        options.objective, shown.summary, replanned.summary, moved, rounds, replanned.placements
+        options.objective,
+        shown.summary,
+        replanned.summary,
+        moved,
+        better.rounds,
+        replanned.placements,
     )
 
 

@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   builds .venv, installs Roadwise, runs the end-to-end demo on the sample product
-#   make test   installs the test extras, runs ruff, mypy (domain and engines) and pytest
+#   make test   installs the test extras, runs ruff, mypy (the whole package) and pytest
 
 PYTHON ?= python3
 VENV   ?= .venv

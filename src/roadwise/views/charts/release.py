@@ -38,7 +38,8 @@ def options_chart(
             .encode(x="x:Q", y="value:Q", tooltip=["kind:N", "value:Q"])
         )
         layers.append(greedy)
-    return alt.layer(*layers).properties(
+    return alt.LayerChart(
+        layer=layers,
         title=f"Options: value against {measure} (best plan {plan_value:,.0f})",
         width=420,
         height=260,

@@ -10,7 +10,7 @@ from roadwise.engines.schedule.roadmap import Horizons, Roadmap
 from roadwise.views._text import clip
 
 
-def gantt_chart(roadmap: Roadmap, level: str = "leaf", max_rows: int = 200) -> alt.Chart:
+def gantt_chart(roadmap: Roadmap, level: str = "leaf", max_rows: int = 200) -> alt.LayerChart:
     """One bar per item from its start to its end, a row per item, coloured and split by team.
 
     Deadlines show as red ticks; items that miss a hard deadline are outlined in red."""
@@ -44,14 +44,15 @@ def gantt_chart(roadmap: Roadmap, level: str = "leaf", max_rows: int = 200) -> a
         .encode(x="deadline:T", y=alt.Y("item:N", sort=None))
     )
     title = "Roadmap by team" + (" (features and epics)" if level != "leaf" else "")
-    return alt.layer(bars, ticks).properties(
+    return alt.LayerChart(
+        layer=[bars, ticks],
         title=f"{title}: CP-SAT plan from {roadmap.start.isoformat()}",
         width=720,
         height=max(120, 11 * len(rows)),
     )
 
 
-def now_next_later_chart(horizons: Horizons, max_per_column: int = 25) -> alt.Chart:
+def now_next_later_chart(horizons: Horizons, max_per_column: int = 25) -> alt.LayerChart:
     """Three columns of cards: Now (this sprint), Next (the next sprints), Later."""
     rows: list[dict[str, Any]] = []
     columns = (
@@ -85,6 +86,9 @@ def now_next_later_chart(horizons: Horizons, max_per_column: int = 25) -> alt.Ch
     text = base.mark_text(fontSize=9, align="center").encode(
         text="label:N", tooltip=["label:N", "team:N", "when:N"]
     )
-    return alt.layer(cards, text).properties(
-        title="Now / Next / Later", width=720, height=max(100, 18 * max_per_column)
+    return alt.LayerChart(
+        layer=[cards, text],
+        title="Now / Next / Later",
+        width=720,
+        height=max(100, 18 * max_per_column),
     )

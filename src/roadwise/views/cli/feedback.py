@@ -533,9 +533,11 @@ def demand(
             f"{d.reach:,}",
             money[d.key],
         )
-        top = ", ".join(f"{k} {short_money(v, currency)}" for k, v in list(d.segments.items())[:3])
+        asking = ", ".join(
+            f"{k} {short_money(v, currency)}" for k, v in list(d.segments.items())[:3]
+        )
         segments.append(f"{d.key}  ", style="bold")
-        segments.append(clip(top, max(20, console.width - len(d.key) - 2)) + "\n")
+        segments.append(clip(asking, max(20, console.width - len(d.key) - 2)) + "\n")
     segments.rstrip()
     console.print(Group(table, segments) if ranked else table)
 

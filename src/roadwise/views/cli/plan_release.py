@@ -246,7 +246,7 @@ def plan_release_command(
         must=frozenset(must),
         exclude=frozenset(exclude),
         moscow_musts=moscow_musts,
-        objective=objective.value,  # type: ignore[arg-type]
+        objective=objective.value,
     )
     wp = release_problem(ws, scores, options)
     problem = wp.problem

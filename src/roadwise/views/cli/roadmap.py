@@ -464,7 +464,7 @@ def plan_roadmap_command(
     key = name or _default_key(scenario)
     previous = None if free else _previous_commitments(store, key)
     options = RoadmapOptions(
-        objective=objective.value,  # type: ignore[arg-type]
+        objective=objective.value,
         value_date=by.date() if by else None,
         time_limit=time_limit,
         workers=workers,

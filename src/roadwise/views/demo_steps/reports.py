@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from roadwise.views.demo import DemoContext, step
 
 
@@ -10,7 +12,7 @@ def write_reports(ctx: DemoContext) -> None:
     from roadwise.views.reports import build_reports, write_report
 
     # Earlier steps' engine results are reused; only what is missing is computed here.
-    shared = {
+    shared: dict[str, Any] = {
         key: ctx.results[key]
         for key in (
             "priorities",

@@ -299,7 +299,11 @@ def _roadmap(facts: Facts, results: dict[str, Any], trials: int) -> None:
         bool(moved)
         or (bool(placements) and all(record.placements.get(k) == v for k, v in placements.items()))
     )
-    shown = f"{record.describe()}{f' ({moved})' if moved else ''}: " if of_record else ""
+    shown = (
+        f"{record.describe()}{f' ({moved})' if moved else ''}: "
+        if of_record and record is not None
+        else ""
+    )
     facts.schedule_method = (
         (f"the {shown}" if shown else "")
         + f"{summary.method} roadmap minimising cost of delay under team capacity, skills, "

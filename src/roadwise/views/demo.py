@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 from roadwise.domain import Workspace
 
@@ -66,7 +67,7 @@ def load_steps() -> list[DemoStep]:
 def run_demo(ctx: DemoContext) -> DemoContext:
     ctx.out_dir.mkdir(parents=True, exist_ok=True)
     for demo_step in load_steps():
-        ctx.console.rule(f"[bold]{demo_step.name}")
+        ctx.console.rule(Text(demo_step.name, style="bold"))
         started = time.perf_counter()
         demo_step.run(ctx)
         ctx.timings[demo_step.name] = time.perf_counter() - started

@@ -17,11 +17,15 @@ import typer._click as click  # Typer (>= 0.29, pinned) vendors its own Click: i
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from roadwise.errors import RoadwiseError
 
-console = Console()
-err_console = Console(stderr=True)
+# Markup off: titles, names, feedback and messages are the user's words, printed as they are
+# ("[/s]" in a review is not a closing tag). Our own styles go on as Text and its styles.
+console = Console(markup=False)
+err_console = Console(stderr=True, markup=False)
+NOTE = Text("note:", style="yellow")
 
 DEFAULT_DB = "roadwise.db"
 
@@ -46,7 +50,9 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except RoadwiseError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(
+            Text("error:", style="bold red"), str(exc), highlight=False, soft_wrap=True
+        )
         raise typer.Exit(1) from None
 
 

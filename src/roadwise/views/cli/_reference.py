@@ -26,7 +26,8 @@ def _param_row(param: Any, ctx: Any) -> str:
             kind = f"`{param.metavar}`" + (", repeatable" if param.multiple else "")
         else:
             kind = str(param.display_type(ctx)).strip("<>")
-    help_text = getattr(param, "help", None) or ""
+    # --help renders Rich markup, where a literal bracket is written "\\[": not in Markdown.
+    help_text = (getattr(param, "help", None) or "").replace("\\[", "[")
     default = param.default
     shown = ""
     if default not in (None, False, (), [], "") and not callable(default):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import typer
+from rich.text import Text
 
 from roadwise.views.cli import app
 from roadwise.views.cli._common import (
@@ -53,8 +54,10 @@ def decisions_list(
     table.add_column("items", ratio=1)
     table.add_column("who", ratio=1)
     for d in found:
-        why = f"\n[dim]{d.rationale}[/]" if d.rationale else ""
-        table.add_row(d.key, d.date.isoformat(), f"{d.title}{why}", ", ".join(d.items), d.who)
+        said = Text(d.title)
+        if d.rationale:
+            said.append(f"\n{d.rationale}", style="dim")
+        table.add_row(d.key, d.date.isoformat(), said, ", ".join(d.items), d.who)
     console.print(table)
 
 

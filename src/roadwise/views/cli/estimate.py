@@ -4,6 +4,7 @@ check of the estimates people gave (:mod:`roadwise.engines.estimate`)."""
 from __future__ import annotations
 
 import typer
+from rich.text import Text
 
 from roadwise.views._text import clip
 from roadwise.views.cli._common import (
@@ -89,7 +90,7 @@ def items_estimate(
             table.add_row(
                 s.item,
                 clip(s.title, 60),
-                f"[red]{now}[/]" if s.outside else now,
+                Text(now, style="red") if s.outside else now,
                 f"{_points(g.likely)} ({_points(g.low)}-{_points(g.high)})",
                 ", ".join(f"{k} ({_points(p)})" for k, p, _ in g.similar[:2]),
             )
@@ -98,7 +99,8 @@ def items_estimate(
         if flagged:
             where = "similar finished work suggests" if model.learned else "most finished work had"
             console.print(
-                f"[red]{flagged}[/] estimate(s) lie outside the range {where}: worth a second "
+                Text(str(flagged), style="red"),
+                f"estimate(s) lie outside the range {where}: worth a second "
                 "look (an estimate can know what the title does not).",
                 highlight=False,
             )

@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 from rich.console import Group
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
@@ -36,7 +37,7 @@ app.add_typer(feedback_app, name="feedback")
 BackendOption = typer.Option(
     None,
     "--backend",
-    help="Text backend: lexical (default, no download) or embedding (needs roadwise[nlp]). "
+    help="Text backend: lexical (default, no download) or embedding (needs roadwise\\[nlp]). "
     "Overrides the workspace setting feedback.backend.",
 )
 
@@ -146,7 +147,7 @@ def import_(
             # leaves an empty line before the summary there.
             disable=as_json or not console.is_terminal,
         ) as progress:
-            task = progress.add_task(file.name, total=size, rows=0)
+            task = progress.add_task(escape(file.name), total=size, rows=0)
 
             def tracked() -> Any:
                 for count, row in enumerate(
@@ -184,12 +185,13 @@ def import_(
         _print_json({**summary.__dict__, "errors": [e.__dict__ for e in errors]})
         return
     console.print(
-        f"Imported [bold]{summary.imported:,}[/] of {summary.rows:,} rows from {file.name}"
+        Text.assemble("Imported ", (f"{summary.imported:,}", "bold")),
+        f"of {summary.rows:,} rows from {file.name}"
         f" ({summary.already_present:,} already present, {summary.bad_rows:,} malformed skipped,"
-        f" {summary.unmatched_customers:,} with a customer name no customer matched)."
+        f" {summary.unmatched_customers:,} with a customer name no customer matched).",
     )
     for error in errors:
-        console.print(f"  [yellow]skipped[/] {error}", highlight=False)
+        console.print(Text("  skipped", style="yellow"), str(error), highlight=False)
     if summary.bad_rows > len(errors):
         console.print(f"  … and {summary.bad_rows - len(errors):,} more malformed rows")
 

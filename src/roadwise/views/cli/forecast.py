@@ -23,6 +23,7 @@ from roadwise.engines.forecast.objectives import TRIALS
 from roadwise.errors import RoadwiseError
 from roadwise.views.cli import app
 from roadwise.views.cli._common import (
+    NOTE,
     DbOption,
     JsonOption,
     console,
@@ -575,14 +576,16 @@ def roadmap(
         )
         if idle:
             console.print(
-                f"[yellow]note:[/] no finished work in the history of team(s) "
+                NOTE,
+                "no finished work in the history of team(s) "
                 f"{', '.join(idle)}: their items cannot be dated.",
                 highlight=False,
             )
         if record and not_in_plan:
             shown = ", ".join(not_in_plan[:8]) + (" …" if len(not_in_plan) > 8 else "")
             console.print(
-                f"[yellow]note:[/] {len(not_in_plan)} open item(s) are not in plan "
+                NOTE,
+                f"{len(not_in_plan)} open item(s) are not in plan "
                 f"'{record.key}' and are worked after it, in priority order ({shown}); run "
                 "`roadwise plan roadmap` to plan them.",
                 highlight=False,

@@ -16,6 +16,7 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from roadwise.domain import Workspace
 from roadwise.errors import RoadwiseError
@@ -29,6 +30,7 @@ from roadwise.sources.tracker_mapping import (
 )
 from roadwise.views.cli import app
 from roadwise.views.cli._common import (
+    NOTE,
     DbOption,
     JsonOption,
     console,
@@ -119,13 +121,14 @@ def _report(
             what = "kept; --full --prune removes them"
         count = f"{len(diff.gone)} item{'s' if len(diff.gone) > 1 else ''}"
         console.print(
-            f"[yellow]{count} gone from the tracker ({what}):[/] {shown_keys}{more}",
+            Text(f"{count} gone from the tracker ({what}):", style="yellow"),
+            f"{shown_keys}{more}",
             highlight=False,
         )
     for warning in diff.warnings[:10]:
-        console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        console.print(Text("warning:", style="yellow"), warning, highlight=False)
     if len(diff.warnings) > 10:
-        console.print(f"[yellow]… and {len(diff.warnings) - 10} more warnings[/]")
+        console.print(f"… and {len(diff.warnings) - 10} more warnings", style="yellow")
 
 
 def _token(env: str) -> str:
@@ -496,4 +499,4 @@ def _print_plan(
     console.print(table)
     console.print(f"{len(data)} changes {'written' if applied else 'planned'}.")
     for note in notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(NOTE, note, highlight=False)

@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from roadwise.domain import Plan, Workspace
 from roadwise.errors import RoadwiseError, ValidationError
@@ -319,7 +320,7 @@ def plan_release_command(
     if pareto:
         _print_pareto(extras["pareto"])
     if save:
-        console.print(f"Stored as plan [bold]{key}[/].", highlight=False)
+        console.print(Text.assemble("Stored as plan ", (key, "bold"), "."), highlight=False)
 
 
 def _earlier(
@@ -390,10 +391,12 @@ def _print_plan(wp: Any, plan: Any, source: str, *, show_baseline: bool) -> None
     problem = wp.problem
     by_key = problem.by_key
     verdict = (
-        "[green]proven optimal[/]"
+        Text("proven optimal", style="green")
         if plan.proven_optimal
-        else f"[yellow]best found; the best possible is at most {_n(plan.bound)} "
-        f"(gap {plan.gap:.1%})[/]"
+        else Text(
+            f"best found; the best possible is at most {_n(plan.bound)} (gap {plan.gap:.1%})",
+            style="yellow",
+        )
     )
     for content in plan.selection.releases:
         start, end = wp.windows[content.release]

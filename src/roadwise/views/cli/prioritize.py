@@ -11,6 +11,7 @@ from typing import Any
 import typer
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from roadwise.errors import RoadwiseError
 from roadwise.views._text import did_you_mean, score_factors
@@ -266,16 +267,21 @@ def _print_ranking(result: Any) -> None:
     for item, row in zip(shown, rows, strict=True):
         table.add_row(*(row[i] for i in keep), style=None if item.rank <= k else "dim")
     console.print(table)
-    console.print(f"[dim]{_ranking_caption(result)}[/]", highlight=False)
+    console.print(_ranking_caption(result), style="dim", highlight=False)
     if result.coin_flips:
         flips = ", ".join(
             f"{c.above} vs {c.below} ({c.p_above:.0%})" for c in result.coin_flips[:5]
         )
         console.print(
-            f"[bold]Coin flips[/] (order not settled by the estimates): {flips}", highlight=False
+            Text("Coin flips", style="bold"),
+            f"(order not settled by the estimates): {flips}",
+            highlight=False,
         )
     if result.information_value:
-        console.print("[bold]Estimate these better before deciding[/] (value of information):")
+        console.print(
+            Text("Estimate these better before deciding", style="bold"),
+            "(value of information):",
+        )
         for v in result.information_value[:5]:
             console.print(
                 f"  {v.item} {v.input.replace('_', ' ')} "
@@ -291,17 +297,18 @@ def _print_ranking(result: Any) -> None:
         )
         what = "expected items in it" if result.simulated else "items in it"
         console.print(
-            f"[bold]Epics holding the top {k}[/] ({what}): {epics}",
+            Text(f"Epics holding the top {k}", style="bold"),
+            f"({what}): {epics}",
             highlight=False,
             soft_wrap=True,
         )
     if result.unscored:
         sample = "; ".join(f"{u.key} ({u.reason})" for u in result.unscored[:5])
         more = f" and {len(result.unscored) - 5} more" if len(result.unscored) > 5 else ""
-        console.print(f"[yellow]Not scored[/]: {sample}{more}", highlight=False)
+        console.print(Text.assemble(("Not scored", "yellow"), f": {sample}{more}"), highlight=False)
     for note in result.notes:
         if "could not be scored" not in note:
-            console.print(f"[dim]{note}[/]", highlight=False)
+            console.print(note, style="dim", highlight=False)
 
 
 def _check_ranked(ws: Any, result: Any, key: str, option: str) -> None:
@@ -349,7 +356,8 @@ def _print_explain(result: Any, item: Any, bars: Any) -> None:
     fw = result.framework_label
     by = f"expected {fw}" if result.simulated else fw
     console.print(
-        f"[bold]{item.key}[/] {item.title}: rank {item.rank} of {len(result.items)} by {by}"
+        Text(item.key, style="bold"),
+        f"{item.title}: rank {item.rank} of {len(result.items)} by {by}"
         + (f", {item.quadrant}" if item.quadrant else ""),
         highlight=False,
     )

@@ -104,4 +104,4 @@ def report(
                 raise RoadwiseError(f"cannot write the report: {exc}", file=str(target)) from None
     for name, target in targets.items():
         console.print(f"wrote {target}  ({name}, {fmt.value})")
-    console.print(f"[dim]{time.perf_counter() - started:.1f} s[/]")
+    console.print(f"{time.perf_counter() - started:.1f} s", style="dim")

@@ -12,12 +12,14 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from roadwise.domain import Plan, Workspace
 from roadwise.errors import RoadwiseError, ValidationError
 from roadwise.views._text import clip
 from roadwise.views.cli import app
 from roadwise.views.cli._common import (
+    NOTE,
     DbOption,
     JsonOption,
     compact_table,
@@ -59,7 +61,8 @@ def _scenario_workspace(ws: Workspace, key: str | None) -> Workspace:
             if missing:
                 # stderr: --json output stays one JSON document
                 err_console.print(
-                    f"[yellow]note:[/] scenario {key} changes {', '.join(missing)}, which "
+                    NOTE,
+                    f"scenario {key} changes {', '.join(missing)}, which "
                     "the workspace no longer holds (removed since it was saved, e.g. by "
                     "`roadwise sync --full --prune`); those changes are skipped",
                     highlight=False,
@@ -265,7 +268,8 @@ def print_lateness(roadmap: Any, out: Console | None = None) -> None:
     out = out or console
     for x in roadmap.lateness:
         out.print(
-            f"[bold red]{x.item}[/] misses its deadline {x.deadline} by {x.late_days} working "
+            Text(x.item, style="bold red"),
+            f"misses its deadline {x.deadline} by {x.late_days} working "
             f"day(s) (planned end {x.planned_end}); cause: {x.cause}"
             + (
                 f"; the dependencies alone take {x.dependency_bound_days} day(s) too long"
@@ -533,15 +537,16 @@ def plan_roadmap_command(
     if since is not None:
         console.print(moved_since_sentence(*since, len(roadmap.items)), highlight=False)
     for warning in roadmap.warnings:
-        console.print(f"[yellow]note:[/] {warning}", highlight=False)
+        console.print(NOTE, warning, highlight=False)
     if any("no estimate; assumed" in w for w in roadmap.warnings):
         console.print(
-            "[yellow]note:[/] `roadwise items estimate --apply` sizes the items without an "
+            NOTE,
+            "`roadwise items estimate --apply` sizes the items without an "
             "estimate from similar finished work.",
             highlight=False,
         )
     for key_, reason in roadmap.unscheduled:
-        console.print(f"[yellow]not scheduled:[/] {key_}: {reason}", highlight=False)
+        console.print(Text("not scheduled:", style="yellow"), f"{key_}: {reason}", highlight=False)
     print_lateness(roadmap)
     if team_sprints:
         print_sprint_plans(roadmap, team_sprints)
@@ -551,7 +556,7 @@ def plan_roadmap_command(
         if path is not None:
             console.print(f"Wrote {path}", highlight=False)
     if save:
-        console.print(f"Stored as plan [bold]{key}[/].", highlight=False)
+        console.print(Text.assemble("Stored as plan ", (key, "bold"), "."), highlight=False)
 
 
 def _default_key(scenario: str | None) -> str:
@@ -682,7 +687,7 @@ def capacity_command(
             f"{r.capacity_days:.1f}",
             f"{r.planned_days:.1f}",
             f"{r.demand_days:.1f}",
-            "[red]demand over capacity[/]" if r.over else "",
+            Text("demand over capacity", style="red") if r.over else "",
         )
     console.print(table)
     console.print(
@@ -709,8 +714,11 @@ def capacity_command(
     console.print()
     if over:
         console.print(
-            f"[yellow]{len(over)} over-allocated person-sprint{'s' if len(over) != 1 else ''}"
-            f"[/] in {shown}{beyond}{', for example' if len(over) > 5 else ''}:",
+            Text(
+                f"{len(over)} over-allocated person-sprint{'s' if len(over) != 1 else ''}",
+                style="yellow",
+            ),
+            f"in {shown}{beyond}{', for example' if len(over) > 5 else ''}:",
             highlight=False,
         )
         people = compact_table(None)
@@ -833,7 +841,11 @@ def scenario_add(
         ws, key, name=name, description=description, sets=set_, removes=remove, hires=hire
     )
     store_scenario(store, scenario)
-    console.print(f"Scenario [bold]{key}[/] stored with {len(scenario.changes)} change(s).")
+    console.print(
+        Text.assemble(
+            "Scenario ", (key, "bold"), f" stored with {len(scenario.changes)} change(s)."
+        )
+    )
 
 
 @scenario_app.command("compare")

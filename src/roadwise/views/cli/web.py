@@ -65,7 +65,8 @@ def serve(
     web = create_app(db_url(db), published_readonly=publish_readonly, secure_cookies=secure)
     if not os.environ.get("ROADWISE_SECRET_KEY"):
         console.print(
-            "[dim]Sessions end when the server restarts (set ROADWISE_SECRET_KEY to keep them).[/]"
+            "Sessions end when the server restarts (set ROADWISE_SECRET_KEY to keep them).",
+            style="dim",
         )
     console.print(f"Roadwise on http://{host}:{port}  (workspace {store.url}; Ctrl+C stops)")
     uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=False)

@@ -11,6 +11,7 @@ import typer
 import yaml
 from pydantic import ValidationError as PydanticValidationError
 from rich.table import Table
+from rich.text import Text
 
 from roadwise.domain import Item, ItemKind, Status, Workspace
 from roadwise.errors import RoadwiseError
@@ -97,7 +98,7 @@ def init(
     """Create an empty workspace database (default ./roadwise.db)."""
     store = _store(db, create=True, must_exist=False)
     store.init(name, description)
-    console.print(f"Created workspace [bold]{name}[/] in {store.url}")
+    console.print(Text.assemble("Created workspace ", (name, "bold"), f" in {store.url}"))
 
 
 @app.command()
@@ -398,13 +399,16 @@ def validate(
                 }
             )
         else:
-            console.print(f"[bold red]invalid:[/] {exc}", highlight=False, soft_wrap=True)
+            console.print(
+                Text("invalid:", style="bold red"), str(exc), highlight=False, soft_wrap=True
+            )
         raise typer.Exit(1) from None
     if as_json:
         print_json({"valid": True, "source": source, **_summary(ws)})
     else:
         console.print(
-            f"[green]valid:[/] {source}: workspace '{ws.name}', {len(ws.items)} items, "
+            Text("valid:", style="green"),
+            f"{source}: workspace '{ws.name}', {len(ws.items)} items, "
             f"{len(ws.teams)} teams; every rule holds.",
             highlight=False,
         )
@@ -504,7 +508,7 @@ def items_list(
             item.key,
             item.title,
             item.kind.value,
-            f"[{_STATUS_STYLE[item.status.value]}]{item.status.value}[/]",
+            Text(item.status.value, style=_STATUS_STYLE[item.status.value]),
             item.team or "",
             _estimate_text(item),
             item.parent or "",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 
 from roadwise.views._text import clip, say_p
 from roadwise.views.demo import DemoContext, step
@@ -59,11 +60,16 @@ def feedback(ctx: DemoContext) -> None:
             trend = t.theme.trend
             what = f"group of themes {' + '.join(t.theme.parts)}" if t.theme.parts else "theme"
             ctx.console.print(
-                f"Rising {what} [bold]{t.theme.name}[/]: {trend.recent} texts in the last "
-                f"{settings.recent_days} days vs {trend.earlier} in the {settings.earlier_days} "
-                f"days before (×{trend.rate_ratio:.1f} the earlier rate, "
-                f"{say_p(trend.q_value, word='adjusted p')}{', unsure' if t.unsure else ''}) "
-                f"— “{t.quotes[0] if t.quotes else ''}”"
+                Text.assemble(
+                    f"Rising {what} ",
+                    (t.theme.name, "bold"),
+                    f": {trend.recent} texts in the last "
+                    f"{settings.recent_days} days vs {trend.earlier} in the "
+                    f"{settings.earlier_days} days before (×{trend.rate_ratio:.1f} the earlier "
+                    f"rate, {say_p(trend.q_value, word='adjusted p')}"
+                    f"{', unsure' if t.unsure else ''}) "
+                    f"— “{t.quotes[0] if t.quotes else ''}”",
+                )
             )
     else:
         ctx.console.print(f"{len(analysis.themes)} themes in unlinked requests; none rising.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
+
 from roadwise.views.demo import DemoContext, step
 
 
@@ -37,5 +39,8 @@ def write_reports(ctx: DemoContext) -> None:
     executive = reports["executive"]
     for section in executive.sections:
         if section.headline:
-            ctx.console.print(f"  [bold]{section.title}[/]: {section.headline}", highlight=False)
+            ctx.console.print(
+                Text.assemble("  ", (section.title, "bold"), f": {section.headline}"),
+                highlight=False,
+            )
     ctx.results["reports"] = reports

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import typer
+from rich.text import Text
 
 from roadwise.views.cli import app
 from roadwise.views.cli._common import console, handles_errors
@@ -26,7 +27,7 @@ def demo(
         db_path.unlink()
     ctx = DemoContext(out_dir=out_dir, db_url=str(db_path), console=console, seed=seed)
     run_demo(ctx)
-    console.rule("[bold]Done")
+    console.rule(Text("Done", style="bold"))
     for path in ctx.outputs:
         console.print(f"  wrote {path}")
     console.print(

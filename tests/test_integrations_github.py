@@ -44,6 +44,50 @@ class FakeGitHub:
         self.subs: dict[int, list[int]] = {}
         self.created: list[Any] = []
         self.url = ""
+        #: The project acme/3 (owner kind, then number -> its items as GraphQL nodes).
+        self.project_owner = "organization"
+        self.cards: dict[int, dict[str, Any]] = {}
+
+    def card(
+        self,
+        number: int,
+        *,
+        updated: dt.datetime,
+        status: str | None = None,
+        estimate: float | None = None,
+        iteration: str | None = None,
+        repo: str = "acme/shop",
+    ) -> None:
+        values: list[dict[str, Any]] = [{}]  # a field type the query does not ask for
+        if status:
+            values.append({"name": status, "field": {"name": "Status"}})
+        if estimate is not None:
+            values.append({"number": estimate, "field": {"name": "Estimate"}})
+        if iteration:
+            values.append({"title": iteration, "field": {"name": "Iteration"}})
+        self.cards[number] = {
+            "updatedAt": stamp(updated),
+            "content": {"number": number, "repository": {"nameWithOwner": repo}},
+            "fieldValues": {"nodes": values},
+        }
+
+    def graphql(self, request: Request) -> Response:
+        query, variables = request.body["query"], request.body["variables"]
+        kind = query.split("(login:")[0].split()[-1]
+        if kind != self.project_owner or variables["owner"] != "acme" or variables["number"] != 3:
+            return Response(
+                body={
+                    "data": {kind: None},
+                    "errors": [{"type": "NOT_FOUND", "message": "Could not resolve"}],
+                }
+            )
+        nodes = list(self.cards.values())
+        at = int(variables["cursor"] or 0)
+        chunk = nodes[at : at + self.page_size]
+        more = at + self.page_size < len(nodes)
+        page = {"hasNextPage": more, "endCursor": str(at + self.page_size) if more else None}
+        items = {"pageInfo": page, "nodes": chunk}
+        return Response(body={"data": {kind: {"projectV2": {"items": items}}}})
 
     def add(
         self,
@@ -97,6 +141,12 @@ class FakeGitHub:
         if request.path == "/repos/acme/shop/issues" and request.method == "POST":
             self.created.append(request.body)
             return Response(201, {"number": 100 + len(self.created)})
+        if request.path == "/graphql" and request.method == "POST":
+            return self.graphql(request)
+        if request.path.startswith("/repos/acme/shop/issues/") and request.path[-1].isdigit():
+            number = int(request.path.rsplit("/", 1)[-1])
+            if number in self.issues:
+                return Response(body=self.issues[number])
         if request.path == "/repos/acme/shop/issues":
             found = sorted(self.issues.values(), key=lambda i: i["updated_at"])
             since = request.query.get("since")
@@ -183,6 +233,80 @@ def test_incremental_sync_uses_since_and_keeps_parents(tmp_path: Path) -> None:
     item = open_store(db).load().item_by_key["shop#2"]
     # Fetched without its parent this time: the parent from the first sync is kept.
     assert item.parent == "shop#1" and item.estimate is not None and item.estimate.likely == 5
+
+
+def test_a_project_gives_open_issues_its_status_estimate_and_iteration(tmp_path: Path) -> None:
+    """Teams plan on a project board: its Status (for open issues), Estimate field and
+    iteration come in with the issues; moving a card, which leaves the issue unchanged, is
+    picked up by the next incremental sync."""
+    fake = seeded()
+    fake.card(1, updated=T0, status="Todo")
+    fake.card(2, updated=T0, status="In Progress", estimate=5, iteration="Sprint 7")
+    fake.card(3, updated=T0, status="In Progress")  # closed: the issue's state wins
+    fake.card(9, updated=T0, status="Done", repo="acme/other")  # another repository's
+    db = str(tmp_path / "rw.db")
+    with serve(fake) as server:
+        fake.url = server.url
+        code, out = sync(server.url, db, "--project", "acme/3", "--json")
+        assert code == 0, out
+        asked = [r for r in server.requests if r.path == "/graphql"]
+        assert len(asked) == 2  # four cards, two per page
+        assert all(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in asked)
+    items = open_store(db).load().item_by_key
+    assert items["shop#1"].status == Status.READY
+    shop2 = items["shop#2"]
+    assert shop2.status == Status.IN_PROGRESS
+    assert shop2.estimate is not None and shop2.estimate.likely == 5  # the field, not the label
+    assert "sprint:Sprint 7" in shop2.tags
+    assert items["shop#3"].status == Status.DONE
+    assert items["shop#6"].status == Status.IN_PROGRESS  # no card: its label still counts
+    assert "other#9" not in items
+    # A card moved a week later; the issue itself did not change.
+    fake.card(1, updated=T0 + dt.timedelta(days=7), status="In Progress", estimate=8)
+    with serve(fake) as server:
+        fake.url = server.url
+        code, out = sync(server.url, db, "--project", "acme/3", "--json")
+        assert code == 0, out
+        assert any(r.path == "/repos/acme/shop/issues/1" for r in server.requests)
+        assert not any(r.path == "/repos/acme/shop/issues/2" for r in server.requests)
+    shop1 = open_store(db).load().item_by_key["shop#1"]
+    assert shop1.status == Status.IN_PROGRESS
+    assert shop1.estimate is not None and shop1.estimate.likely == 8
+
+
+def test_a_users_project_and_a_wrong_one(tmp_path: Path) -> None:
+    fake = seeded()
+    fake.project_owner = "user"
+    fake.card(2, updated=T0, estimate=13)
+    db = str(tmp_path / "rw.db")
+    with serve(fake) as server:
+        fake.url = server.url
+        code, out = sync(server.url, db, "--project", "acme/3")
+        assert code == 0, out
+        estimate = open_store(db).load().item_by_key["shop#2"].estimate
+        assert estimate is not None and estimate.likely == 13
+        # a project that is not there: a clear error, and nothing changes
+        before = open_store(db).load()
+        code, out = sync(server.url, db, "--project", "acme/4", "--full")
+        assert code == 1 and "no GitHub project acme/4" in " ".join(out.split())
+        assert open_store(db).load() == before
+        code, out = sync(server.url, db, "--project", "acme")
+        assert code == 1 and "is not OWNER/NUMBER" in out
+
+
+def test_enterprise_server_answers_graphql_beside_its_rest_api() -> None:
+    def handler(request: Request) -> Response:
+        if request.path == "/api/graphql":
+            return Response(body={"data": {"viewer": {"login": "tpm"}}})
+        return Response(404, {"message": "Not Found"})
+
+    with serve(handler) as server:
+        client = github.GitHubClient(TOKEN, url=f"{server.url}/api/v3")
+        try:
+            assert client.graphql("{ viewer { login } }", {}) == {"viewer": {"login": "tpm"}}
+        finally:
+            client.close()
+        assert [r.path for r in server.requests] == ["/api/graphql"]
 
 
 def test_bad_token_and_malformed_page_change_nothing(tmp_path: Path) -> None:

@@ -7,6 +7,11 @@
 * Incremental sync: ``since=<last updated_at>``, kept in ``settings.extra.sync.github``.
 * Kinds and statuses come from labels (``bug``, ``epic``, ``in progress``...) through the
   mapping; an estimate from a label such as ``points:3`` or ``estimate: 5``.
+* A project (Projects, the boards; GraphQL only) adds what teams plan there: its ``Status``
+  for open issues, a number field for the estimate (the mapping's ``estimate_field``, else
+  Estimate, Story Points or Points) and the iteration (a ``sprint:`` tag). Moving a card does
+  not change the issue, so an incremental sync also fetches the issues whose project entry
+  changed since. The token then also needs read access to projects.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from roadwise.sources.tracker_mapping import (
 TOKEN_ENV = "ROADWISE_GITHUB_TOKEN"
 API_URL = "https://api.github.com"
 PAGE_SIZE = 100
+ESTIMATE_FIELDS = ("estimate", "story points", "points")
+"""Number fields read as the estimate, first found, when the mapping names none."""
 _ESTIMATE_LABEL = re.compile(r"^(?:points?|estimate|sp|size)\s*[:=]?\s*(\d+(?:\.\d+)?)$", re.I)
 
 
@@ -106,9 +113,168 @@ class GitHubClient:
     def sub_issues(self, repo: str, number: int) -> Iterator[dict[str, Any]]:
         yield from self.pages(f"/repos/{repo}/issues/{number}/sub_issues", {"per_page": PAGE_SIZE})
 
+    def issue(self, repo: str, number: int) -> dict[str, Any]:
+        data = self.http.json("GET", f"/repos/{repo}/issues/{number}")
+        if not isinstance(data, dict):
+            raise self.http.malformed(f"issue {number} that is not an object")
+        return data
+
+    def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """``data`` of a GraphQL answer; its errors as one message (``NOT_FOUND`` kept apart,
+        so an owner can be tried as an organisation, then as a user)."""
+        base = str(self.http.client.base_url).rstrip("/")
+        # GitHub Enterprise Server answers REST under /api/v3 and GraphQL at /api/graphql.
+        url = base[: -len("/v3")] + "/graphql" if base.endswith("/api/v3") else base + "/graphql"
+        body = self.http.json("POST", url, json={"query": query, "variables": variables})
+        if not isinstance(body, dict):
+            raise self.http.malformed("a GraphQL answer that is not an object")
+        errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
+        if errors and all(e.get("type") == "NOT_FOUND" for e in errors):
+            raise _NotFound("; ".join(str(e.get("message", "")) for e in errors))
+        if errors:
+            message = "; ".join(str(e.get("message", e)) for e in errors)
+            raise RoadwiseError(
+                f"GitHub rejected the project query ({message[:200]}); the token needs read "
+                "access to projects (classic: read:project) (nothing was imported)"
+            )
+        if not isinstance(body.get("data"), dict):
+            raise self.http.malformed("a GraphQL answer without 'data'")
+        return body["data"]
+
+    def project_items(self, project: str) -> Iterator[dict[str, Any]]:
+        """Every item of project OWNER/NUMBER, an organisation's or else a user's."""
+        owner, number = parse_project(project)
+        for kind in ("organization", "user"):
+            cursor: str | None = None
+            try:
+                while True:
+                    data = self.graphql(
+                        _PROJECT_QUERY % kind,
+                        {"owner": owner, "number": number, "cursor": cursor},
+                    )
+                    board = (data.get(kind) or {}).get("projectV2")
+                    if not isinstance(board, dict):
+                        raise _NotFound(project)
+                    items = board.get("items") or {}
+                    yield from (n for n in items.get("nodes") or [] if isinstance(n, dict))
+                    page = items.get("pageInfo") or {}
+                    if not page.get("hasNextPage"):
+                        return
+                    cursor = page.get("endCursor")
+            except _NotFound:
+                if cursor is not None:  # the project went away between pages
+                    raise RoadwiseError(f"GitHub project {project} vanished while read") from None
+                continue
+        raise RoadwiseError(
+            f"no GitHub project {project}: give --project OWNER/NUMBER, the number in the "
+            "project's URL (…/orgs/OWNER/projects/NUMBER or …/users/OWNER/projects/NUMBER), "
+            "and check the token can read it",
+            field="--project",
+        )
+
     def create_issue(self, repo: str, payload: dict[str, Any]) -> dict[str, Any]:
         data = self.http.json("POST", f"/repos/{repo}/issues", json=payload)
         return data if isinstance(data, dict) else {}
+
+
+class _NotFound(Exception):
+    """GraphQL found no such owner or project (GitHub answers 200 with a NOT_FOUND error)."""
+
+
+_PROJECT_QUERY = """
+query($owner: String!, $number: Int!, $cursor: String) {
+  %s(login: $owner) {
+    projectV2(number: $number) {
+      items(first: 100, after: $cursor) {
+        pageInfo { hasNextPage endCursor }
+        nodes {
+          updatedAt
+          content { ... on Issue { number repository { nameWithOwner } } }
+          fieldValues(first: 50) {
+            nodes {
+              ... on ProjectV2ItemFieldNumberValue {
+                number field { ... on ProjectV2FieldCommon { name } }
+              }
+              ... on ProjectV2ItemFieldSingleSelectValue {
+                name field { ... on ProjectV2FieldCommon { name } }
+              }
+              ... on ProjectV2ItemFieldIterationValue {
+                title field { ... on ProjectV2FieldCommon { name } }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+
+def parse_project(project: str) -> tuple[str, int]:
+    owner, _, number = project.strip().rpartition("/")
+    if not owner or "/" in owner or not number.isdigit():
+        raise RoadwiseError(
+            f"--project '{project}' is not OWNER/NUMBER (e.g. acme/3: the number in the "
+            "project's URL)",
+            field="--project",
+        )
+    return owner, int(number)
+
+
+@dataclass(frozen=True)
+class ProjectEntry:
+    """What a project holds about one issue."""
+
+    number: int
+    updated: dt.datetime | None
+    status: str | None = None
+    estimate: float | None = None
+    iteration: str | None = None
+
+
+def project_entries(
+    nodes: Iterator[dict[str, Any]], repo: str, mapping: TrackerMapping
+) -> dict[int, ProjectEntry]:
+    """The project's issues of ``repo`` by number (draft items, pull requests and other
+    repositories' issues left out)."""
+    wanted = [mapping.estimate_field.lower()] if mapping.estimate_field else ESTIMATE_FIELDS
+    entries: dict[int, ProjectEntry] = {}
+    for node in nodes:
+        content = node.get("content") or {}
+        where = (content.get("repository") or {}).get("nameWithOwner")
+        if not isinstance(content.get("number"), int) or str(where).lower() != repo.lower():
+            continue
+        status = iteration = None
+        numbers: dict[str, float] = {}
+        for value in (node.get("fieldValues") or {}).get("nodes") or []:
+            if not isinstance(value, dict):
+                continue
+            field_name = str((value.get("field") or {}).get("name") or "").strip().lower()
+            if "number" in value and isinstance(value["number"], int | float):
+                numbers[field_name] = float(value["number"])
+            elif "title" in value and value.get("title"):
+                iteration = str(value["title"])
+            elif field_name == "status" and value.get("name"):
+                status = str(value["name"])
+        estimate = next((numbers[n] for n in wanted if n in numbers), None)
+        entries[content["number"]] = ProjectEntry(
+            content["number"], parse_time(node.get("updatedAt")), status, estimate, iteration
+        )
+    return entries
+
+
+def with_project(issue: TrackerIssue, entry: ProjectEntry) -> TrackerIssue:
+    """``issue`` with what its project entry says: the board's status while the issue is open
+    (a closed issue is closed whatever its card says), the estimate, the iteration."""
+    changes: dict[str, Any] = {}
+    if entry.status and issue.status not in ("closed", "not_planned"):
+        changes["status"] = entry.status.lower()
+    if entry.estimate is not None:
+        changes["estimate"] = entry.estimate
+    if entry.iteration:
+        changes["sprints"] = (entry.iteration,)
+    return replace(issue, **changes) if changes else issue
 
 
 def issue_key(repo: str, number: Any) -> str:
@@ -191,9 +357,12 @@ def fetch_github(
     *,
     since: dt.datetime | None = None,
     pull_requests: bool = False,
+    project: str | None = None,
 ) -> GitHubFetch:
     if repo.count("/") != 1:
         raise RoadwiseError("--repo must be OWNER/NAME, e.g. acme/checkout", field="--repo")
+    if project is not None:
+        parse_project(project)  # a malformed --project fails before anything is fetched
     raws: dict[int, dict[str, Any]] = {}
     skipped: list[str] = []
     for raw in client.issues(repo, since):
@@ -209,9 +378,18 @@ def fetch_github(
                 child_number = int(child.get("number", 0))
                 parents[child_number] = number
                 raws.setdefault(child_number, child)
+    board: dict[int, ProjectEntry] = {}
+    if project is not None:
+        board = project_entries(client.project_items(project), repo, mapping)
+        for number, entry in board.items():
+            moved = since is not None and entry.updated is not None and entry.updated > since
+            if moved and number not in raws:
+                raws[number] = client.issue(repo, number)
     issues = []
     for number, raw in raws.items():
         issue = to_tracker_issue(raw, repo, mapping)
+        if number in board:
+            issue = with_project(issue, board[number])
         if number in parents:
             issue = replace(issue, parent=issue_key(repo, parents[number]))
         else:

@@ -192,7 +192,12 @@ def sync(
         "--url",
         help="Tracker URL (Jira: https://acme.atlassian.net; GitHub/Linear: API URL).",
     ),
-    project: str | None = typer.Option(None, "--project", help="Jira project key."),
+    project: str | None = typer.Option(
+        None,
+        "--project",
+        help="Jira: the project key. GitHub: a project OWNER/NUMBER (e.g. acme/3) whose "
+        "Status, estimate and iteration fields the issues take.",
+    ),
     jql: str | None = typer.Option(None, "--jql", help="Jira: a JQL query instead of --project."),
     repo: str | None = typer.Option(None, "--repo", help="GitHub repository OWNER/NAME."),
     team: str | None = typer.Option(None, "--team", help="Linear team key (e.g. ENG)."),
@@ -246,13 +251,14 @@ def sync(
 
         if not repo:
             raise RoadwiseError("say which repository with --repo OWNER/NAME")
-        scope = repo
+        # A project read in is a scope of its own: its first sync fetches every issue.
+        scope = f"{repo} project {project}" if project else repo
         state = sync_state(ws, "github", scope)
         since = None if full else _time(state.get("last_updated"))
         gh = github.GitHubClient(_token(github.TOKEN_ENV), url=url or github.API_URL)
         try:
             gh_fetched = github.fetch_github(
-                gh, repo, mapping, since=since, pull_requests=pull_requests
+                gh, repo, mapping, since=since, pull_requests=pull_requests, project=project
             )
         finally:
             gh.close()

@@ -34,6 +34,7 @@ def _register() -> None:
     from roadwise.views.cli import estimate  # noqa: F401  (items estimate: sizes)
     from roadwise.views.cli import report  # noqa: F401  (stakeholder reports)
     from roadwise.views.cli import feedback  # noqa: F401  (customer feedback)
+    from roadwise.views.cli import feedback_batch  # noqa: F401  (feedback batch, Dask)
     from roadwise.views.cli import prioritize  # noqa: F401  (prioritisation)
     from roadwise.views.cli import forecast  # noqa: F401  (Monte Carlo forecasts, backtests)
     from roadwise.views.cli import plan_release  # noqa: F401  (release selection)

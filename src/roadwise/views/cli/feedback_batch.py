@@ -1,0 +1,188 @@
+"""``roadwise feedback batch``: a large export classified and linked, here or on a Dask cluster."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from roadwise.domain import FeedbackSource
+from roadwise.errors import RoadwiseError
+from roadwise.views.cli._common import DbOption, JsonOption, compact_table, console, handles_errors
+from roadwise.views.cli._common import print_json as _print_json
+from roadwise.views.cli.feedback import BackendOption, _settings, _store, feedback_app
+from roadwise.views.feedback_batch import PART_SIZE
+
+
+@feedback_app.command("batch")
+@handles_errors
+def batch(
+    file: Path = typer.Argument(..., help="CSV, TSV, JSON (array) or JSON Lines export."),
+    out: Path = typer.Option(..., "--out", "-o", help="The CSV to write, one row per text."),
+    mapping: list[str] = typer.Option(
+        None,
+        "--mapping",
+        "-m",
+        help="FIELD=COLUMN pairs, as for `feedback import`.",
+    ),
+    skip_bad_rows: bool = typer.Option(
+        False, "--skip-bad-rows", help="Classify the good rows and report the bad ones by number."
+    ),
+    source: FeedbackSource = typer.Option(
+        FeedbackSource.OTHER, "--source", help="Source for rows that name none."
+    ),
+    default_date: str = typer.Option(
+        None, "--default-date", help="Date (YYYY-MM-DD) for rows without one."
+    ),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        "-w",
+        min=1,
+        help="Worker processes of a local Dask cluster (needs roadwise\\[distributed]); 1 runs "
+        "in this process.",
+    ),
+    cluster: str = typer.Option(
+        None,
+        "--cluster",
+        help="Address of a running Dask scheduler (tcp://HOST:8786) to run the parts on.",
+    ),
+    part_size: int = typer.Option(
+        PART_SIZE, "--part-size", min=1, help="Texts per part (what one worker holds at once)."
+    ),
+    backend: str = BackendOption,
+    db: str = DbOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Classify and link a large feedback export without importing it (millions of texts).
+
+    The workspace's labels, links and backlog teach the model, as for `feedback classify`; the
+    export is read as a stream and cut into parts that run in this process, on a local Dask
+    cluster (--workers) or on a running one (--cluster). The output CSV gets each text's kind,
+    best item and near-duplicate group, and appears only when the whole file succeeded.
+    """
+    from roadwise.engines.feedback.batch import batch_model
+    from roadwise.sources.feedback_file import _CountingReader, parse_mapping
+    from roadwise.sources.text_models import make_backend
+    from roadwise.views.feedback_batch import InProcess, OnDask, run_batch
+
+    columns = parse_mapping(mapping)
+    fallback_date = None
+    if default_date:
+        try:
+            fallback_date = dt.date.fromisoformat(default_date)
+        except ValueError:
+            raise RoadwiseError(
+                f"'{default_date}' is not a date (expected YYYY-MM-DD)", field="--default-date"
+            ) from None
+    if out.resolve() == file.resolve():
+        raise RoadwiseError("--out must not be the export itself", field="--out")
+    ws = _store(db).load()
+    settings = _settings(ws, backend)
+    try:
+        size = file.stat().st_size
+        raw = open(file, "rb")  # noqa: SIM115  (closed below)
+    except OSError as exc:
+        raise RoadwiseError(f"cannot open the file: {exc.strerror}", file=str(file)) from None
+    try:
+        # The cluster first: a wrong address fails before anything is fitted.
+        runner: Any = InProcess()
+        if cluster or workers > 1:
+            with console.status("Starting the Dask workers…"):
+                runner = OnDask(cluster) if cluster else OnDask(workers=workers)
+        try:
+            with console.status("Learning from the workspace's labels, links and backlog…"):
+                model = batch_model(
+                    ws, make_backend(settings.backend, settings.model, settings.seed), settings
+                )
+        except BaseException:
+            runner.close()
+            raise
+        counter = _CountingReader(raw)
+        with Progress(
+            TextColumn("[bold]Classifying[/] {task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[texts]:,} texts"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=as_json or not console.is_terminal,
+        ) as progress:
+            task = progress.add_task(escape(file.name), total=size, texts=0)
+            run = run_batch(
+                file,
+                out,
+                model,
+                customers=ws.customers,
+                mapping=columns,
+                default_source=source,
+                default_date=fallback_date,
+                skip_bad_rows=skip_bad_rows,
+                part_size=part_size,
+                runner=runner,
+                progress=lambda n: progress.update(task, completed=counter.position, texts=n),
+                stream=counter,
+            )
+    finally:
+        raw.close()
+    tally = run.tally
+    top = tally.requests.most_common(10)
+    if as_json:
+        _print_json(
+            {
+                "out": str(run.out),
+                "texts": tally.texts,
+                "bad_rows": [e.__dict__ for e in run.bad_rows],
+                "kinds": dict(tally.kinds.most_common()),
+                "linked": sum(tally.items.values()),
+                "requests_by_item": dict(tally.requests.most_common()),
+                "unlinked_requests": tally.unlinked_requests,
+                "duplicates": run.duplicates,
+                "parts": run.parts,
+                "where": run.where,
+                "workers": run.workers,
+                "seconds": round(run.seconds, 2),
+                "labels_used": model.labels_used,
+            }
+        )
+        return
+    rate = tally.texts / run.seconds if run.seconds else 0.0
+    console.print(
+        Text.assemble("Classified ", (f"{tally.texts:,}", "bold")),
+        f"texts in {run.parts:,} part(s) on {run.where} in {run.seconds:.1f} s "
+        f"({rate:,.0f} texts/s); wrote {run.out}.",
+        highlight=False,
+    )
+    kinds = ", ".join(f"{k} {n:,}" for k, n in tally.kinds.most_common())
+    learned = (
+        f"learned from {model.labels_used} labels"
+        if model.labels_used
+        else "no labels in the workspace yet, so by the built-in word rules"
+    )
+    console.print(
+        f"Kinds ({learned}): {kinds}. Near-duplicates of an earlier text: {run.duplicates:,}.",
+        highlight=False,
+    )
+    if top:
+        by_key = ws.item_by_key
+        table = compact_table("Items most asked for (feature requests linked to them)")
+        table.add_column("item", no_wrap=True)
+        table.add_column("title")
+        table.add_column("requests", justify="right")
+        for key, count in top:
+            table.add_row(key, by_key[key].title if key in by_key else "", f"{count:,}")
+        console.print(table)
+    console.print(
+        f"Feature requests no item matches: {tally.unlinked_requests:,} "
+        "(import a sample with `feedback import` to see their themes).",
+        highlight=False,
+    )
+    for error in run.bad_rows[:20]:
+        console.print(Text("  skipped", style="yellow"), str(error), highlight=False)
+    if len(run.bad_rows) > 20:
+        console.print(f"  … and {len(run.bad_rows) - 20:,} more malformed rows")

@@ -1,0 +1,282 @@
+"""``roadwise feedback batch``: a large feedback export classified and linked, part by part.
+
+The export is read as a stream and cut into parts; each part goes through
+:func:`~roadwise.engines.feedback.batch.classify_part`, in this process or on the workers of a
+Dask cluster (``dask.distributed``: a local one on this machine's cores, or an existing
+scheduler's address). The model is sent to every worker once; at most two parts per worker are
+in flight, so memory stays bounded whatever the file's size. Results are written in the file's
+order to a temporary file beside the output, near-duplicates are grouped across all parts at
+the end, and the output appears only when everything succeeded.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from roadwise.domain import Customer, FeedbackSource
+from roadwise.engines.feedback.batch import BatchModel, BatchPart, BatchTally, classify_part
+from roadwise.engines.feedback.duplicates import near_duplicate_groups
+from roadwise.errors import RoadwiseError
+from roadwise.sources.feedback_file import FeedbackRow, RowError, read_feedback
+
+COLUMNS = (
+    "row",
+    "key",
+    "date",
+    "customer",
+    "source",
+    "rating",
+    "kind",
+    "confidence",
+    "item",
+    "score",
+    "duplicate_of",
+    "text",
+)
+"""The output's columns: ``row`` is the row's number in the export (as errors name it),
+``duplicate_of`` the row of the first text of its near-duplicate group (empty when none)."""
+
+PART_SIZE = 20_000
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a Dask scheduler to answer, and for it to have a worker."""
+DASK_HINT = "install the distributed extra: pip install 'roadwise[distributed]'"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of the export: the rows it holds, and what the model needs of them."""
+
+    index: int
+    rows: tuple[FeedbackRow, ...]
+
+    @property
+    def texts(self) -> list[str]:
+        return [r.feedback.text for r in self.rows]
+
+    @property
+    def ratings(self) -> list[int | None]:
+        return [r.feedback.rating for r in self.rows]
+
+
+class InProcess:
+    """Parts one after another in this process."""
+
+    workers = 1
+    where = "this process"
+
+    def run(self, model: BatchModel, parts: Iterator[Part]) -> Iterator[tuple[Part, BatchPart]]:
+        for part in parts:
+            yield part, classify_part(model, part.texts, part.ratings)
+
+    def close(self) -> None:
+        pass
+
+
+class OnDask:
+    """Parts on the workers of a Dask cluster, results back in the file's order."""
+
+    def __init__(self, address: str | None = None, workers: int = 2) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError:
+            raise RoadwiseError(f"running on a Dask cluster needs Dask: {DASK_HINT}") from None
+        self._cluster: Any = None
+        try:
+            if address:
+                self.client = Client(address, timeout=f"{CONNECT_TIMEOUT}s")
+                self.where = f"the Dask cluster at {address}"
+            else:
+                # One single-threaded worker process per core: the parts are CPU-bound Python.
+                self._cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
+                self.client = Client(self._cluster)
+                self.where = f"a local Dask cluster of {workers} worker processes"
+        except OSError as exc:
+            raise RoadwiseError(
+                f"cannot reach the Dask scheduler at {address} ({exc}); start one with "
+                "`dask scheduler` and `dask worker ADDRESS`, or leave out --cluster",
+                field="--cluster",
+            ) from None
+        try:
+            self.client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        except TimeoutError:
+            self.close()
+            raise RoadwiseError(
+                f"{self.where} has no workers; start one with `dask worker {address}`",
+                field="--cluster",
+            ) from None
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def run(self, model: BatchModel, parts: Iterator[Part]) -> Iterator[tuple[Part, BatchPart]]:
+        from dask.distributed import wait
+
+        shared = self.client.scatter(model, broadcast=True)
+        limit = 2 * self.workers
+        pending: dict[int, tuple[Part, Any]] = {}
+        following = 0
+        exhausted = False
+        while not exhausted or pending:
+            while not exhausted and len(pending) < limit:
+                part = next(parts, None)
+                if part is None:
+                    exhausted = True
+                    break
+                future = self.client.submit(
+                    classify_part, shared, part.texts, part.ratings, pure=False
+                )
+                pending[part.index] = (part, future)
+            if following in pending:
+                part, future = pending.pop(following)
+                yield part, future.result()
+                following += 1
+            elif pending:
+                wait([f for _, f in pending.values()], return_when="FIRST_COMPLETED")
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+@dataclass
+class BatchRun:
+    """What a batch did: rows in and out, totals, where it ran, how long it took."""
+
+    out: Path
+    tally: BatchTally
+    bad_rows: list[RowError] = field(default_factory=list)
+    duplicates: int = 0
+    """Texts that are a near-duplicate of an earlier text."""
+    parts: int = 0
+    seconds: float = 0.0
+    where: str = "this process"
+    workers: int = 1
+
+
+def run_batch(
+    path: Path,
+    out: Path,
+    model: BatchModel,
+    *,
+    customers: Sequence[Customer],
+    mapping: dict[str, str] | None = None,
+    default_source: FeedbackSource = FeedbackSource.OTHER,
+    default_date: dt.date | None = None,
+    skip_bad_rows: bool = False,
+    part_size: int = PART_SIZE,
+    runner: InProcess | OnDask | None = None,
+    progress: Callable[[int], None] | None = None,
+    stream: Any = None,
+) -> BatchRun:
+    """Classify and link every row of ``path`` into the CSV ``out`` (see :data:`COLUMNS`)."""
+    if part_size < 1:
+        raise RoadwiseError(f"a part holds at least one row, not {part_size}", field="--part-size")
+    runner = runner or InProcess()
+    started = time.perf_counter()
+    run = BatchRun(out=out, tally=BatchTally(), where=runner.where, workers=runner.workers)
+    rows = read_feedback(
+        path,
+        customers=customers,
+        mapping=mapping,
+        default_source=default_source,
+        default_date=default_date,
+        stream=stream,
+    )
+
+    def parts() -> Iterator[Part]:
+        batch: list[FeedbackRow] = []
+        index = 0
+        for row in rows:
+            if isinstance(row, RowError):
+                if not skip_bad_rows:
+                    raise RoadwiseError(
+                        f"{row}; nothing was written (--skip-bad-rows classifies the good rows "
+                        "and lists the bad ones)",
+                        file=str(path),
+                    )
+                run.bad_rows.append(row)
+                continue
+            batch.append(row)
+            if len(batch) == part_size:
+                yield Part(index, tuple(batch))
+                index, batch = index + 1, []
+        if batch:
+            yield Part(index, tuple(batch))
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, draft_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    draft = Path(draft_name)
+    final = draft.with_suffix(".final")
+    try:
+        signatures: list[np.ndarray] = []
+        numbers: list[np.ndarray] = []
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            for part, result in runner.run(model, parts()):
+                run.tally.add(result)
+                run.parts += 1
+                signatures.append(result.signatures)
+                numbers.append(np.array([r.row for r in part.rows], dtype=np.int64))
+                for row, kind, confidence, item, score in zip(
+                    part.rows,
+                    result.kinds,
+                    result.confidence,
+                    result.items,
+                    result.scores,
+                    strict=True,
+                ):
+                    f = row.feedback
+                    writer.writerow(
+                        [
+                            row.row,
+                            f.key,
+                            f.date.isoformat(),
+                            f.customer or row.unmatched_customer or "",
+                            f.source.value,
+                            "" if f.rating is None else f.rating,
+                            kind,
+                            f"{confidence:.3f}",
+                            item or "",
+                            f"{score:.3f}",
+                            f.text,
+                        ]
+                    )
+                if progress is not None:
+                    progress(run.tally.texts)
+        # Near-duplicates across all parts: each text's group is its earliest text's row.
+        row_numbers = np.concatenate(numbers) if numbers else np.zeros(0, dtype=np.int64)
+        if signatures:
+            group, run.duplicates = near_duplicate_groups(np.vstack(signatures))
+        else:
+            group = np.zeros(0, dtype=np.int64)
+        with (
+            open(draft, newline="", encoding="utf-8") as source,
+            open(final, "w", newline="", encoding="utf-8") as target,
+        ):
+            writer = csv.writer(target)
+            writer.writerow(COLUMNS)
+            for i, cells in enumerate(csv.reader(source)):
+                first = int(group[i])
+                duplicate_of = str(row_numbers[first]) if first != i else ""
+                writer.writerow([*cells[:10], duplicate_of, cells[10]])
+        os.replace(final, out)
+    finally:
+        draft.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+        runner.close()
+    run.seconds = time.perf_counter() - started
+    return run

@@ -166,11 +166,17 @@ def test_a_malformed_row_stops_the_batch_unless_skipped(
     assert len(_read(out)) == len(texts)
 
 
-def test_batch_refuses_to_overwrite_its_input(tmp_path: Path, db: str, labelled: Any) -> None:
+def test_batch_refuses_what_cannot_work(tmp_path: Path, db: str, labelled: Any) -> None:
     export = tmp_path / "reviews.csv"
     _export(export, labelled, rows=10)
     code, printed = run("feedback", "batch", str(export), "--out", str(export), "--db", db)
     assert code == 1 and "--out must not be the export itself" in printed
+    out = str(tmp_path / "out.csv")
+    code, printed = run(
+        "feedback", "batch", str(export), "--out", out, "--workers", "2",
+        "--cluster", "tcp://127.0.0.1:9", "--db", db,
+    )  # fmt: skip
+    assert code == 1 and "give one or the other" in printed
 
 
 @pytest.mark.skipif(not has_dask, reason="Dask is not installed (roadwise[distributed])")

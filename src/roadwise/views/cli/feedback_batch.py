@@ -80,6 +80,12 @@ def batch(
             raise RoadwiseError(
                 f"'{default_date}' is not a date (expected YYYY-MM-DD)", field="--default-date"
             ) from None
+    if cluster and workers > 1:
+        raise RoadwiseError(
+            "--workers starts a local cluster; with --cluster the running cluster's workers "
+            "take the parts: give one or the other",
+            field="--workers",
+        )
     if out.resolve() == file.resolve():
         raise RoadwiseError("--out must not be the export itself", field="--out")
     ws = _store(db).load()

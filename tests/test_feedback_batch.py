@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,8 @@ def test_batch_writes_one_row_per_text_with_kind_item_and_duplicates(
     assert [r["kind"] for r in rows] == list(expected.kinds)
     assert [r["item"] or None for r in rows] == list(expected.items)
     assert sum(summary["kinds"].values()) == len(texts)
+    assert [r["sentiment"] for r in rows] == list(expected.sentiments)
+    assert summary["sentiments"] == dict(Counter(expected.sentiments).most_common())
     linked_requests = sum(
         1 for r in rows if r["kind"] == "feature" and r["item"]
     )  # the summary counts what the file says

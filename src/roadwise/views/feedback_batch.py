@@ -38,6 +38,7 @@ COLUMNS = (
     "rating",
     "kind",
     "confidence",
+    "sentiment",
     "item",
     "score",
     "duplicate_of",
@@ -237,10 +238,11 @@ def run_batch(
                 width = result.signatures.shape[1]
                 np.ascontiguousarray(result.signatures, dtype=np.uint32).tofile(signatures)
                 numbers.append(np.array([r.row for r in part.rows], dtype=np.int64))
-                for row, kind, confidence, item, score in zip(
+                for row, kind, confidence, feeling, item, score in zip(
                     part.rows,
                     result.kinds,
                     result.confidence,
+                    result.sentiments,
                     result.items,
                     result.scores,
                     strict=True,
@@ -256,6 +258,7 @@ def run_batch(
                             "" if f.rating is None else f.rating,
                             kind,
                             f"{confidence:.3f}",
+                            feeling,
                             item or "",
                             f"{score:.3f}",
                             f.text,
@@ -282,7 +285,7 @@ def run_batch(
             for i, cells in enumerate(csv.reader(source)):
                 first = int(group[i])
                 duplicate_of = str(row_numbers[first]) if first != i else ""
-                writer.writerow([*cells[:10], duplicate_of, cells[10]])
+                writer.writerow([*cells[:11], duplicate_of, cells[11]])
         os.replace(final, out)
     finally:
         draft.unlink(missing_ok=True)

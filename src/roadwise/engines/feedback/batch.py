@@ -19,7 +19,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from roadwise.domain import Workspace
-from roadwise.engines.feedback.classify import FeedbackClassifier
+from roadwise.engines.feedback.classify import FeedbackClassifier, sentiment
 from roadwise.engines.feedback.duplicates import minhash_signatures
 from roadwise.engines.feedback.link import Linker
 from roadwise.engines.feedback.pipeline import FeedbackSettings
@@ -44,6 +44,8 @@ class BatchPart:
     kinds: tuple[str, ...]
     confidence: np.ndarray
     """The classifier's probability of the kind given."""
+    sentiments: tuple[str, ...]
+    """positive, neutral or negative: the words, outweighed by a star rating where given."""
     items: tuple[str | None, ...]
     """The best-matching backlog item where its score reaches the link threshold."""
     scores: np.ndarray
@@ -101,9 +103,11 @@ def classify_part(
             for b, s in zip(best, scores, strict=True)
         )
         signatures = minhash_signatures(list(texts))
+        feelings, _ = sentiment(texts, ratings)
     return BatchPart(
         kinds=tuple(prediction.labels),
         confidence=np.asarray(prediction.confidence, dtype=float),
+        sentiments=tuple(feelings),
         items=items,
         scores=scores,
         signatures=signatures,
@@ -116,6 +120,7 @@ class BatchTally:
 
     texts: int = 0
     kinds: Counter[str] = field(default_factory=Counter)
+    sentiments: Counter[str] = field(default_factory=Counter)
     items: Counter[str] = field(default_factory=Counter)
     requests: Counter[str] = field(default_factory=Counter)
     """Texts classified as feature requests, per linked item."""
@@ -124,6 +129,7 @@ class BatchTally:
     def add(self, part: BatchPart) -> None:
         self.texts += len(part.kinds)
         self.kinds.update(part.kinds)
+        self.sentiments.update(part.sentiments)
         for kind, item in zip(part.kinds, part.items, strict=True):
             if item is not None:
                 self.items[item] += 1

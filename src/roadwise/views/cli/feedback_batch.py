@@ -145,6 +145,7 @@ def batch(
                 "texts": tally.texts,
                 "bad_rows": [e.__dict__ for e in run.bad_rows],
                 "kinds": dict(tally.kinds.most_common()),
+                "sentiments": dict(tally.sentiments.most_common()),
                 "linked": sum(tally.items.values()),
                 "requests_by_item": dict(tally.requests.most_common()),
                 "unlinked_requests": tally.unlinked_requests,
@@ -170,8 +171,10 @@ def batch(
         if model.labels_used
         else "no labels in the workspace yet, so by the built-in word rules"
     )
+    feelings = ", ".join(f"{k} {n:,}" for k, n in tally.sentiments.most_common())
     console.print(
-        f"Kinds ({learned}): {kinds}. Near-duplicates of an earlier text: {run.duplicates:,}.",
+        f"Kinds ({learned}): {kinds}. Sentiment: {feelings}. "
+        f"Near-duplicates of an earlier text: {run.duplicates:,}.",
         highlight=False,
     )
     if top:

@@ -180,6 +180,11 @@ def test_batch_refuses_what_cannot_work(tmp_path: Path, db: str, labelled: Any) 
         "--cluster", "tcp://127.0.0.1:9", "--db", db,
     )  # fmt: skip
     assert code == 1 and "give one or the other" in printed
+    # an empty workspace has nothing to learn from
+    empty = str(tmp_path / "empty.db")
+    assert run("init", "--db", empty)[0] == 0
+    code, printed = run("feedback", "batch", str(export), "--out", out, "--db", empty)
+    assert code == 1 and "no feedback and no backlog items to learn from" in printed
 
 
 @pytest.mark.skipif(not has_dask, reason="Dask is not installed (roadwise[distributed])")

@@ -24,6 +24,7 @@ from roadwise.engines.feedback.duplicates import minhash_signatures
 from roadwise.engines.feedback.link import Linker
 from roadwise.engines.feedback.pipeline import FeedbackSettings
 from roadwise.engines.feedback.text import TextBackend
+from roadwise.errors import RoadwiseError
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ def batch_model(ws: Workspace, backend: TextBackend, settings: FeedbackSettings)
     """Fit the backend, classifier and linker from ``ws`` as the workspace analysis does."""
     feedback = list(ws.feedback)
     corpus = [f.text for f in feedback] + [f"{i.title}\n{i.description}" for i in ws.items]
+    if not corpus:
+        raise RoadwiseError(
+            "the workspace has no feedback and no backlog items to learn from: import the "
+            "backlog, or a sample of the export (`roadwise feedback import`), first"
+        )
     backend.fit(corpus)
     labelled = [f for f in feedback if f.label_source == "user" and f.label]
     classifier = FeedbackClassifier(backend, seed=settings.seed).fit(

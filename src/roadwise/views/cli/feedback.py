@@ -42,6 +42,43 @@ BackendOption = typer.Option(
 )
 
 
+# The options of the commands that read an export (`feedback import`, `feedback batch`).
+ExportArgument = typer.Argument(..., help="CSV, TSV, JSON (array) or JSON Lines export.")
+MappingOption = typer.Option(
+    None,
+    "--mapping",
+    "-m",
+    help="FIELD=COLUMN pairs (fields: text, title, date, customer, source, rating, id), "
+    "comma-separated or repeated. Unmapped fields are found by common column names.",
+)
+SourceOption = typer.Option(
+    FeedbackSource.OTHER, "--source", help="Source for rows that name none."
+)
+DefaultDateOption = typer.Option(
+    None, "--default-date", help="Date (YYYY-MM-DD) for rows without one."
+)
+
+
+def default_date_of(value: str | None) -> dt.date | None:
+    """``--default-date`` as a date."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise RoadwiseError(
+            f"'{value}' is not a date (expected YYYY-MM-DD)", field="--default-date"
+        ) from None
+
+
+def open_export(file: Path) -> tuple[int, Any]:
+    """The export's size in bytes and the file opened for reading (the caller closes it)."""
+    try:
+        return file.stat().st_size, open(file, "rb")
+    except OSError as exc:
+        raise RoadwiseError(f"cannot open the file: {exc.strerror}", file=str(file)) from None
+
+
 def _store(db: str | None) -> Any:
     from roadwise.workspace import open_store
 
@@ -84,23 +121,13 @@ def _pairs(values: list[str] | None, option: str) -> list[tuple[str, str]]:
 @feedback_app.command("import")
 @handles_errors
 def import_(
-    file: Path = typer.Argument(..., help="CSV, TSV, JSON (array) or JSON Lines export."),
-    mapping: list[str] = typer.Option(
-        None,
-        "--mapping",
-        "-m",
-        help="FIELD=COLUMN pairs (fields: text, title, date, customer, source, rating, id), "
-        "comma-separated or repeated. Unmapped fields are found by common column names.",
-    ),
+    file: Path = ExportArgument,
+    mapping: list[str] = MappingOption,
     skip_bad_rows: bool = typer.Option(
         False, "--skip-bad-rows", help="Import the good rows and report the bad ones by number."
     ),
-    source: FeedbackSource = typer.Option(
-        FeedbackSource.OTHER, "--source", help="Source for rows that name none."
-    ),
-    default_date: str = typer.Option(
-        None, "--default-date", help="Date (YYYY-MM-DD) for rows without one."
-    ),
+    source: FeedbackSource = SourceOption,
+    default_date: str = DefaultDateOption,
     prefix: str = typer.Option("FB", "--prefix", help="Prefix of the new feedback keys."),
     db: str = DbOption,
     as_json: bool = JsonOption,
@@ -119,21 +146,10 @@ def import_(
     )
 
     columns = parse_mapping(mapping)
-    fallback_date = None
-    if default_date:
-        try:
-            fallback_date = dt.date.fromisoformat(default_date)
-        except ValueError:
-            raise RoadwiseError(
-                f"'{default_date}' is not a date (expected YYYY-MM-DD)", field="--default-date"
-            ) from None
+    fallback_date = default_date_of(default_date)
     store = _store(db)
     ws = store.load()
-    try:
-        size = file.stat().st_size
-        raw = open(file, "rb")  # noqa: SIM115  (closed below)
-    except OSError as exc:
-        raise RoadwiseError(f"cannot open the file: {exc.strerror}", file=str(file)) from None
+    size, raw = open_export(file)
     counter = _CountingReader(raw)
     try:
         with Progress(

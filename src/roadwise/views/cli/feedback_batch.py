@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -15,30 +14,32 @@ from roadwise.domain import FeedbackSource
 from roadwise.errors import RoadwiseError
 from roadwise.views.cli._common import DbOption, JsonOption, compact_table, console, handles_errors
 from roadwise.views.cli._common import print_json as _print_json
-from roadwise.views.cli.feedback import BackendOption, _settings, _store, feedback_app
+from roadwise.views.cli.feedback import (
+    BackendOption,
+    DefaultDateOption,
+    ExportArgument,
+    MappingOption,
+    SourceOption,
+    _settings,
+    _store,
+    default_date_of,
+    feedback_app,
+    open_export,
+)
 from roadwise.views.feedback_batch import PART_SIZE
 
 
 @feedback_app.command("batch")
 @handles_errors
 def batch(
-    file: Path = typer.Argument(..., help="CSV, TSV, JSON (array) or JSON Lines export."),
+    file: Path = ExportArgument,
     out: Path = typer.Option(..., "--out", "-o", help="The CSV to write, one row per text."),
-    mapping: list[str] = typer.Option(
-        None,
-        "--mapping",
-        "-m",
-        help="FIELD=COLUMN pairs, as for `feedback import`.",
-    ),
+    mapping: list[str] = MappingOption,
     skip_bad_rows: bool = typer.Option(
         False, "--skip-bad-rows", help="Classify the good rows and report the bad ones by number."
     ),
-    source: FeedbackSource = typer.Option(
-        FeedbackSource.OTHER, "--source", help="Source for rows that name none."
-    ),
-    default_date: str = typer.Option(
-        None, "--default-date", help="Date (YYYY-MM-DD) for rows without one."
-    ),
+    source: FeedbackSource = SourceOption,
+    default_date: str = DefaultDateOption,
     workers: int = typer.Option(
         1,
         "--workers",
@@ -72,14 +73,7 @@ def batch(
     from roadwise.views.feedback_batch import InProcess, OnDask, run_batch
 
     columns = parse_mapping(mapping)
-    fallback_date = None
-    if default_date:
-        try:
-            fallback_date = dt.date.fromisoformat(default_date)
-        except ValueError:
-            raise RoadwiseError(
-                f"'{default_date}' is not a date (expected YYYY-MM-DD)", field="--default-date"
-            ) from None
+    fallback_date = default_date_of(default_date)
     if cluster and workers > 1:
         raise RoadwiseError(
             "--workers starts a local cluster; with --cluster the running cluster's workers "
@@ -90,11 +84,7 @@ def batch(
         raise RoadwiseError("--out must not be the export itself", field="--out")
     ws = _store(db).load()
     settings = _settings(ws, backend)
-    try:
-        size = file.stat().st_size
-        raw = open(file, "rb")  # noqa: SIM115  (closed below)
-    except OSError as exc:
-        raise RoadwiseError(f"cannot open the file: {exc.strerror}", file=str(file)) from None
+    size, raw = open_export(file)
     try:
         # The cluster first: a wrong address fails before anything is fitted.
         runner: Any = InProcess()

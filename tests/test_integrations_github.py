@@ -74,6 +74,9 @@ class FakeGitHub:
     def graphql(self, request: Request) -> Response:
         query, variables = request.body["query"], request.body["variables"]
         kind = query.split("(login:")[0].split()[-1]
+        if variables["number"] == 5:  # a token without the project scope, as GitHub answers
+            message = "Your token has not been granted the required scopes: read:project"
+            return Response(body={"errors": [{"type": "INSUFFICIENT_SCOPES", "message": message}]})
         if kind != self.project_owner or variables["owner"] != "acme" or variables["number"] != 3:
             return Response(
                 body={
@@ -87,7 +90,18 @@ class FakeGitHub:
         more = at + self.page_size < len(nodes)
         page = {"hasNextPage": more, "endCursor": str(at + self.page_size) if more else None}
         items = {"pageInfo": page, "nodes": chunk}
-        return Response(body={"data": {kind: {"projectV2": {"items": items}}}})
+        body: dict[str, Any] = {"data": {kind: {"projectV2": {"items": items}}}}
+        hidden = [i for i, node in enumerate(chunk) if node["content"] is None]
+        if hidden:  # as GitHub answers for a card in a repository the token cannot read
+            body["errors"] = [
+                {
+                    "type": "FORBIDDEN",
+                    "path": [kind, "projectV2", "items", "nodes", i, "content"],
+                    "message": "Resource not accessible by personal access token",
+                }
+                for i in hidden
+            ]
+        return Response(body=body)
 
     def add(
         self,
@@ -244,13 +258,14 @@ def test_a_project_gives_open_issues_its_status_estimate_and_iteration(tmp_path:
     fake.card(2, updated=T0, status="In Progress", estimate=5, iteration="Sprint 7")
     fake.card(3, updated=T0, status="In Progress")  # closed: the issue's state wins
     fake.card(9, updated=T0, status="Done", repo="acme/other")  # another repository's
+    fake.cards[10] = {"updatedAt": stamp(T0), "content": None, "fieldValues": {"nodes": []}}
     db = str(tmp_path / "rw.db")
     with serve(fake) as server:
         fake.url = server.url
         code, out = sync(server.url, db, "--project", "acme/3", "--json")
         assert code == 0, out
         asked = [r for r in server.requests if r.path == "/graphql"]
-        assert len(asked) == 2  # four cards, two per page
+        assert len(asked) == 3  # five cards (one the token cannot read), two per page
         assert all(r.headers.get("authorization") == f"Bearer {TOKEN}" for r in asked)
     items = open_store(db).load().item_by_key
     assert items["shop#1"].status == Status.READY
@@ -292,6 +307,11 @@ def test_a_users_project_and_a_wrong_one(tmp_path: Path) -> None:
         assert open_store(db).load() == before
         code, out = sync(server.url, db, "--project", "acme")
         assert code == 1 and "is not OWNER/NUMBER" in out
+        code, out = sync(server.url, db, "--project", "acme/5", "--full")
+        flat = " ".join(out.split())
+        assert code == 1 and "required scopes: read:project" in flat
+        assert "the token needs read access to projects" in flat
+        assert open_store(db).load() == before
 
 
 def test_enterprise_server_answers_graphql_beside_its_rest_api() -> None:

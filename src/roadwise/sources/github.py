@@ -128,7 +128,13 @@ class GitHubClient:
         body = self.http.json("POST", url, json={"query": query, "variables": variables})
         if not isinstance(body, dict):
             raise self.http.malformed("a GraphQL answer that is not an object")
-        errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
+        # A card on the board whose issue the token cannot read (another, private repository)
+        # comes back as null content with an error at its path: not this repository's issue.
+        errors = [
+            e
+            for e in body.get("errors") or []
+            if isinstance(e, dict) and "items" not in (e.get("path") or [])
+        ]
         if errors and all(e.get("type") == "NOT_FOUND" for e in errors):
             raise _NotFound("; ".join(str(e.get("message", "")) for e in errors))
         if errors:

@@ -418,8 +418,12 @@ def _print_plan(wp: Any, plan: Any, source: str, *, show_baseline: bool) -> None
             )
             console.print(f"Team capacity used: {used}", highlight=False)
     console.print(
-        f"Value {_n(plan.value)}: {verdict}, {plan.solver} in {plan.seconds:.2f} s"
-        + (f"; values from {source}" if source else ""),
+        Text.assemble(
+            f"Value {_n(plan.value)}: ",
+            verdict,
+            f", {plan.solver} in {plan.seconds:.2f} s"
+            + (f"; values from {source}" if source else ""),
+        ),
         highlight=False,
     )
     greedy = plan.greedy

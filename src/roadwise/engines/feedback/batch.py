@@ -22,7 +22,7 @@ from roadwise.domain import Workspace
 from roadwise.engines.feedback.classify import FeedbackClassifier, sentiment
 from roadwise.engines.feedback.duplicates import minhash_signatures
 from roadwise.engines.feedback.link import Linker
-from roadwise.engines.feedback.pipeline import FeedbackSettings
+from roadwise.engines.feedback.pipeline import FeedbackSettings, link_lessons, training_corpus
 from roadwise.engines.feedback.text import TextBackend
 from roadwise.errors import RoadwiseError
 
@@ -58,7 +58,7 @@ class BatchPart:
 def batch_model(ws: Workspace, backend: TextBackend, settings: FeedbackSettings) -> BatchModel:
     """Fit the backend, classifier and linker from ``ws`` as the workspace analysis does."""
     feedback = list(ws.feedback)
-    corpus = [f.text for f in feedback] + [f"{i.title}\n{i.description}" for i in ws.items]
+    corpus = training_corpus(ws)
     if not corpus:
         raise RoadwiseError(
             "the workspace has no feedback and no backlog items to learn from: import the "
@@ -69,14 +69,7 @@ def batch_model(ws: Workspace, backend: TextBackend, settings: FeedbackSettings)
     classifier = FeedbackClassifier(backend, seed=settings.seed).fit(
         [f.text for f in labelled], [str(f.label) for f in labelled], [f.rating for f in labelled]
     )
-    confirmed: dict[str, list[str]] = {}
-    rejected: dict[str, list[str]] = {}
-    for f in feedback:
-        for link in f.links:
-            if link.confirmed is True:
-                confirmed.setdefault(link.item, []).append(f.text)
-            elif link.confirmed is False:
-                rejected.setdefault(link.item, []).append(f.text)
+    confirmed, rejected = link_lessons(feedback)
     linker = Linker(
         ws.items,
         backend,

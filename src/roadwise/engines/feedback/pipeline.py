@@ -8,7 +8,7 @@ a person made. Nothing here reads or writes files.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -229,6 +229,26 @@ class _Demands:
     demand: dict[str, Demand]
 
 
+def training_corpus(ws: Workspace) -> list[str]:
+    """What the text backend is fitted on: every feedback text, then every item's words."""
+    return [f.text for f in ws.feedback] + [f"{i.title}\n{i.description}" for i in ws.items]
+
+
+def link_lessons(
+    feedback: Sequence[Feedback],
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The texts people confirmed, and those they rejected, per item: what teaches the linker."""
+    confirmed: dict[str, list[str]] = {}
+    rejected: dict[str, list[str]] = {}
+    for f in feedback:
+        for link in f.links:
+            if link.confirmed is True:
+                confirmed.setdefault(link.item, []).append(f.text)
+            elif link.confirmed is False:
+                rejected.setdefault(link.item, []).append(f.text)
+    return confirmed, rejected
+
+
 def _analyse(
     ws: Workspace,
     backend: TextBackend,
@@ -242,7 +262,7 @@ def _analyse(
     texts = [f.text for f in feedback]
     ratings = [f.rating for f in feedback]
     by_key = {f.key: f for f in feedback}
-    corpus = texts + [f"{i.title}\n{i.description}" for i in ws.items]
+    corpus = training_corpus(ws)
 
     # Fingerprints of what the steps read; each step adds its own inputs and settings.
     text_digest = Fingerprint().extend(keys).extend(texts).hexdigest()
@@ -317,16 +337,11 @@ def _analyse(
         )
 
     # --- links: confirmations and rejections teach the linker.
-    confirmed: dict[str, list[str]] = {}
-    rejected: dict[str, list[str]] = {}
+    confirmed, rejected = link_lessons(feedback)
     known: dict[str, dict[str, bool | None]] = {}
     for f in feedback:
         for link in f.links:
             known.setdefault(f.key, {})[link.item] = link.confirmed
-            if link.confirmed is True:
-                confirmed.setdefault(link.item, []).append(f.text)
-            elif link.confirmed is False:
-                rejected.setdefault(link.item, []).append(f.text)
 
     def top_items() -> _TopItems:
         linker = Linker(

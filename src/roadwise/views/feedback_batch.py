@@ -16,6 +16,7 @@ import datetime as dt
 import os
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,7 +58,6 @@ DASK_HINT = "install the distributed extra: pip install 'roadwise[distributed]'"
 class Part:
     """One part of the export: the rows it holds, and what the model needs of them."""
 
-    index: int
     rows: tuple[FeedbackRow, ...]
 
     @property
@@ -123,14 +123,13 @@ class OnDask:
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def run(self, model: BatchModel, parts: Iterator[Part]) -> Iterator[tuple[Part, BatchPart]]:
-        from dask.distributed import wait
-
         shared = self.client.scatter(model, broadcast=True)
         limit = 2 * self.workers
-        pending: dict[int, tuple[Part, Any]] = {}
-        following = 0
+        # Parts go out in order, so the oldest in flight is always the next one to write:
+        # waiting for it keeps the output in the file's order while the others run.
+        pending: deque[tuple[Part, Any]] = deque()
         exhausted = False
-        while not exhausted or pending:
+        while True:
             while not exhausted and len(pending) < limit:
                 part = next(parts, None)
                 if part is None:
@@ -139,13 +138,11 @@ class OnDask:
                 future = self.client.submit(
                     classify_part, shared, part.texts, part.ratings, pure=False
                 )
-                pending[part.index] = (part, future)
-            if following in pending:
-                part, future = pending.pop(following)
-                yield part, future.result()
-                following += 1
-            elif pending:
-                wait([f for _, f in pending.values()], return_when="FIRST_COMPLETED")
+                pending.append((part, future))
+            if not pending:
+                return
+            part, future = pending.popleft()
+            yield part, future.result()
 
     def close(self) -> None:
         self.client.close()
@@ -200,7 +197,6 @@ def run_batch(
 
     def parts() -> Iterator[Part]:
         batch: list[FeedbackRow] = []
-        index = 0
         for row in rows:
             if isinstance(row, RowError):
                 if not skip_bad_rows:
@@ -213,10 +209,10 @@ def run_batch(
                 continue
             batch.append(row)
             if len(batch) == part_size:
-                yield Part(index, tuple(batch))
-                index, batch = index + 1, []
+                yield Part(tuple(batch))
+                batch = []
         if batch:
-            yield Part(index, tuple(batch))
+            yield Part(tuple(batch))
 
     out.parent.mkdir(parents=True, exist_ok=True)
     handle, draft_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
@@ -282,10 +278,11 @@ def run_batch(
         ):
             writer = csv.writer(target)
             writer.writerow(COLUMNS)
+            at = COLUMNS.index("duplicate_of")  # the draft has every other column, in order
             for i, cells in enumerate(csv.reader(source)):
                 first = int(group[i])
                 duplicate_of = str(row_numbers[first]) if first != i else ""
-                writer.writerow([*cells[:11], duplicate_of, cells[11]])
+                writer.writerow([*cells[:at], duplicate_of, *cells[at:]])
         os.replace(final, out)
     finally:
         draft.unlink(missing_ok=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,14 @@ def open_export(file: Path) -> tuple[int, Any]:
         return file.stat().st_size, open(file, "rb")
     except OSError as exc:
         raise RoadwiseError(f"cannot open the file: {exc.strerror}", file=str(file)) from None
+
+
+def print_skipped(shown: Sequence[Any], total: int) -> None:
+    """The malformed rows skipped: those ``shown``, and how many more of ``total``."""
+    for error in shown:
+        console.print(Text("  skipped", style="yellow"), str(error), highlight=False)
+    if total > len(shown):
+        console.print(f"  … and {total - len(shown):,} more malformed rows")
 
 
 def _store(db: str | None) -> Any:
@@ -206,10 +215,7 @@ def import_(
         f" ({summary.already_present:,} already present, {summary.bad_rows:,} malformed skipped,"
         f" {summary.unmatched_customers:,} with a customer name no customer matched).",
     )
-    for error in errors:
-        console.print(Text("  skipped", style="yellow"), str(error), highlight=False)
-    if summary.bad_rows > len(errors):
-        console.print(f"  … and {summary.bad_rows - len(errors):,} more malformed rows")
+    print_skipped(errors, summary.bad_rows)
 
 
 # --------------------------------------------------------------------------- classify

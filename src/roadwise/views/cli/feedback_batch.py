@@ -25,6 +25,7 @@ from roadwise.views.cli.feedback import (
     default_date_of,
     feedback_app,
     open_export,
+    print_skipped,
 )
 from roadwise.views.feedback_batch import PART_SIZE
 
@@ -181,7 +182,4 @@ def batch(
         "(import a sample with `feedback import` to see their themes).",
         highlight=False,
     )
-    for error in run.bad_rows[:20]:
-        console.print(Text("  skipped", style="yellow"), str(error), highlight=False)
-    if len(run.bad_rows) > 20:
-        console.print(f"  … and {len(run.bad_rows) - 20:,} more malformed rows")
+    print_skipped(run.bad_rows[:20], len(run.bad_rows))

@@ -65,19 +65,13 @@ def moved_on(roadmap: Roadmap) -> str:
     replay = roadmap.replay
     if replay is None or not replay.moved_days:
         return ""
-
-    def items(keys: tuple[str, ...]) -> str:
-        shown = ", ".join(keys[:3])
-        more = f" and {len(keys) - 3} more" if len(keys) > 3 else ""
-        return f"{len(keys)} item{'' if len(keys) == 1 else 's'} ({shown}{more})"
-
     parts = []
     if replay.slipped:
-        parts.append(f"{items(replay.slipped)} whose stored start had passed, first")
+        parts.append(f"{_some_items(replay.slipped)} whose stored start had passed, first")
     if replay.started:
-        parts.append(f"{items(replay.started)} now under way from {roadmap.start}")
+        parts.append(f"{_some_items(replay.started)} now under way from {roadmap.start}")
     if replay.pushed:
-        parts.append(f"{items(replay.pushed)} later than stored to make room")
+        parts.append(f"{_some_items(replay.pushed)} later than stored to make room")
     days = f"{replay.moved_days} working day{'' if replay.moved_days == 1 else 's'}"
     what = "; ".join(parts) if parts else "every item on its stored day"
     return (
@@ -94,13 +88,17 @@ def since_stored(roadmap: Roadmap) -> str:
         return ""
     parts = [moved_on(roadmap)] if replay.moved_days else []
     if replay.added:
-        n = len(replay.added)
-        shown = ", ".join(replay.added[:3]) + (f" and {n - 3} more" if n > 3 else "")
         parts.append(
-            f"{n} item{'' if n == 1 else 's'} added since ({shown}) placed after it, each "
-            "after its team's planned work"
+            f"{_some_items(replay.added, 'added since')} placed after it, each after its "
+            "team's planned work"
         )
     return "; ".join(parts)
+
+
+def _some_items(keys: tuple[str, ...], what: str = "") -> str:
+    """Items as a count with at most three keys named: 4 items (KW-1, KW-2, KW-3 and 1 more)."""
+    shown = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+    return f"{len(keys)} item{'' if len(keys) == 1 else 's'}{f' {what}' if what else ''} ({shown})"
 
 
 def replan_payload(gain: ReplanGain) -> dict[str, Any]:

@@ -49,7 +49,7 @@ def db(tmp_path: Path) -> str:
         ),
         Item(
             key="PAY-3",
-            title="Dark mode",
+            title="+ Dark mode",  # a title a spreadsheet would read as a formula
             estimate=Estimate(low=1, likely=2, high=3),
             value=ValueInputs(
                 business_value=3,
@@ -92,6 +92,7 @@ def test_json_and_csv_agree(db: str) -> None:
     rows = list(csv.DictReader(io.StringIO(out_csv.output)))
     assert [r["key"] for r in rows] == [i["key"] for i in data["items"]]
     assert float(rows[0]["score"]) == pytest.approx(500)
+    assert rows[0]["title"] == "'+ Dark mode"  # guarded, for whoever opens it in Excel
 
 
 def test_explain_and_compare(db: str) -> None:

@@ -3,7 +3,9 @@ stable re-planning and the iCalendar writer."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -166,18 +168,18 @@ def test_committed_items_stay_put_when_replanning() -> None:
 
 
 def test_exports() -> None:
-    ws = Workspace(
-        name="Kite, Inc; test",
-        as_of=START,
-        teams=[_team("a", 1)],
-        items=_items(2, "a", deadline=START + dt.timedelta(days=60)),
-    )
+    items = _items(2, "a", deadline=START + dt.timedelta(days=60))
+    # A tracker title that a spreadsheet would run as a formula.
+    items[0] = items[0].model_copy(update={"title": '=HYPERLINK("http://x.test","open")'})
+    ws = Workspace(name="Kite, Inc; test", as_of=START, teams=[_team("a", 1)], items=items)
     ws = ws.copy_with(
         cycles={"releases": [Release(key="R1", name="One", date=START + dt.timedelta(days=40))]}
     )
     roadmap = plan_roadmap(ws, OPTIONS)
     csv_text = roadmap_csv(roadmap)
     assert csv_text.count("\n") == 1 + len(roadmap.items) + len(roadmap.rollups)
+    titles = {row["item"]: row["title"] for row in csv.DictReader(io.StringIO(csv_text))}
+    assert titles == {"A-0": '\'=HYPERLINK("http://x.test","open")', "A-1": "work 1"}
     ics = roadmap_ics(ws, roadmap, stamp=dt.datetime(2026, 3, 2, tzinfo=dt.UTC))
     assert "X-WR-CALNAME:Kite\\, Inc\\; test roadmap\r\n" in ics
     assert "DTSTART;VALUE=DATE:20260411\r\n" in ics  # the release

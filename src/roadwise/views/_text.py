@@ -23,6 +23,19 @@ def clip(text: str, width: int) -> str:
     return cut.rstrip(" ,;:-") + "…"
 
 
+# A cell starting with one of these is read as a formula by Excel, LibreOffice and Google
+# Sheets (CWE-1236): a title such as "=HYPERLINK(...)" from a tracker would run when a
+# stakeholder opens the file.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """``text`` safe for a CSV that people open in a spreadsheet: a leading "'" where the
+    text would otherwise start a formula, as OWASP advises. Numbers we format ourselves do not
+    go through here, so a negative number stays a number."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def say_p(p_value: float, *, word: str = "p") -> str:
     """A p-value as people read one: "p 0.034", and "p < 0.001" rather than "p 0.000"."""
     return f"{word} < 0.001" if p_value < 0.0005 else f"{word} {p_value:.3f}"

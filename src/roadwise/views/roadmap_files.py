@@ -12,6 +12,7 @@ import io
 
 from roadwise.domain.workspace import Workspace
 from roadwise.engines.schedule.roadmap import Roadmap
+from roadwise.views._text import spreadsheet_cell
 
 CSV_COLUMNS = [
     "item",
@@ -34,19 +35,22 @@ CSV_COLUMNS = [
 
 
 def roadmap_csv(roadmap: Roadmap) -> str:
+    """The roadmap as CSV for a spreadsheet; text cells that would start a formula are
+    quoted with a leading "'"."""
+    cell = spreadsheet_cell
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for s in (*roadmap.items, *roadmap.rollups):
         writer.writerow(
             [
-                s.key,
-                s.title,
+                cell(s.key),
+                cell(s.title),
                 s.level,
-                s.parent or "",
-                s.team,
-                " ".join(s.people),
-                s.people_note,
+                cell(s.parent or ""),
+                cell(s.team),
+                cell(" ".join(s.people)),
+                cell(s.people_note),
                 s.start.isoformat(),
                 s.end.isoformat(),
                 s.sprint,

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from roadwise.errors import RoadwiseError
-from roadwise.views._text import did_you_mean, score_factors
+from roadwise.views._text import did_you_mean, score_factors, spreadsheet_cell
 from roadwise.views.cli import app
 from roadwise.views.cli._common import (
     DbOption,
@@ -450,8 +450,8 @@ def _write_csv(result: Any) -> None:
         writer.writerow(
             [
                 i.rank,
-                i.key,
-                i.title,
+                spreadsheet_cell(i.key),
+                spreadsheet_cell(i.title),
                 f"{i.score:.6g}",
                 f"{i.expected:.6g}",
                 *uncertainty,

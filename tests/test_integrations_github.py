@@ -56,6 +56,7 @@ class FakeGitHub:
         status: str | None = None,
         estimate: float | None = None,
         iteration: str | None = None,
+        size: str | None = None,
         repo: str = "acme/shop",
     ) -> None:
         values: list[dict[str, Any]] = [{}]  # a field type the query does not ask for
@@ -65,6 +66,8 @@ class FakeGitHub:
             values.append({"number": estimate, "field": {"name": "Estimate"}})
         if iteration:
             values.append({"title": iteration, "field": {"name": "Iteration"}})
+        if size:
+            values.append({"name": size, "field": {"name": "Size"}})
         self.cards[number] = {
             "updatedAt": stamp(updated),
             "content": {"number": number, "repository": {"nameWithOwner": repo}},
@@ -311,6 +314,37 @@ def test_a_users_project_and_a_wrong_one(tmp_path: Path) -> None:
         flat = " ".join(out.split())
         assert code == 1 and "required scopes: read:project" in flat
         assert "the token needs read access to projects" in flat
+        assert open_store(db).load() == before
+
+
+def test_a_projects_t_shirt_size_is_an_estimate_where_no_number_is_given(
+    tmp_path: Path,
+) -> None:
+    """GitHub's planning templates size work with a single-select Size (XS-XL): it counts as
+    points by the mapping's sizes, an Estimate number wins over it, and a size the mapping
+    does not know stops the sync with nothing changed."""
+    fake = seeded()
+    fake.card(1, updated=T0, size="M")
+    fake.card(2, updated=T0, size="XL", estimate=2)
+    db = str(tmp_path / "rw.db")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("github:\n  sizes: {S: 1, M: 4, L: 9}\n")
+    with serve(fake) as server:
+        fake.url = server.url
+        code, out = sync(server.url, db, "--project", "acme/3")
+        assert code == 0, out
+        items = open_store(db).load().item_by_key
+        assert [items[k].estimate.likely for k in ("shop#1", "shop#2")] == [3, 2]  # type: ignore[union-attr]
+        code, out = sync(server.url, db, "--project", "acme/3", "--full", "--mapping", str(mapping))
+        assert code == 0, out
+        estimate = open_store(db).load().item_by_key["shop#1"].estimate
+        assert estimate is not None and estimate.likely == 4
+        before = open_store(db).load()
+        fake.card(1, updated=T0 + dt.timedelta(days=1), size="XXXL")
+        code, out = sync(server.url, db, "--project", "acme/3", "--full", "--mapping", str(mapping))
+        flat = " ".join(out.split())
+        assert code == 1 and "issue #1 on the project: 'XXXL' is neither a number nor" in flat
+        assert "S 1, M 4, L 9" in flat and "field 'size'" in flat
         assert open_store(db).load() == before
 
 

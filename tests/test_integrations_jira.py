@@ -117,6 +117,42 @@ def test_csv_errors_name_row_and_column(tmp_path: Path) -> None:
         read_jira_csv(write_csv(tmp_path / "ok.csv"), load_mapping(mapping_file, "jira"))
 
 
+def test_csv_t_shirt_sizes_count_as_points(tmp_path: Path) -> None:
+    sized = [*ROWS[:1], ROWS[1].replace(",5,PAY-1", ",m,PAY-1"), ROWS[2].replace(",8,", ",XL,")]
+    path = write_csv(tmp_path / "sized.csv", sized)
+    by_key = {i.key: i.estimate for i in read_jira_csv(path).issues}
+    assert by_key == {"PAY-1": None, "PAY-2": 3.0, "PAY-3": 8.0}  # the default sizes
+    mapping_file = tmp_path / "mapping.yaml"
+    mapping_file.write_text("sizes: {M: 4, XL: 16}\n")
+    mapping = load_mapping(mapping_file, "jira")
+    assert [i.estimate for i in read_jira_csv(path, mapping).issues] == [None, 4.0, 16.0]
+    mapping_file.write_text("sizes: {M: 4}\n")  # the mapping's sizes replace the default
+    with pytest.raises(RoadwiseError, match=r"row 4, .*'XL' is neither a number nor a size"):
+        read_jira_csv(path, load_mapping(mapping_file, "jira"))
+    for bad, where in (("sizes: [S, M]", "field 'sizes'"), ("sizes: {M: -1}", "sizes.M")):
+        mapping_file.write_text(bad + "\n")
+        with pytest.raises(RoadwiseError, match=where):
+            load_mapping(mapping_file, "jira")
+
+
+def test_rest_select_field_sizes_count_as_points() -> None:
+    from roadwise.sources.jira import JiraFields, to_tracker_issue
+
+    def issue(value: Any) -> dict[str, Any]:
+        return {"key": "PAY-9", "fields": {"summary": "Sized", "customfield_1": value}}
+
+    fields = JiraFields(estimate="customfield_1")
+
+    def estimate(value: Any, mapping: TrackerMapping | None = None) -> float | None:
+        return to_tracker_issue(issue(value), [], fields, {}, "https://j", mapping).estimate
+
+    assert estimate({"value": "L", "id": "10"}) == 5.0
+    assert estimate("2.5") == 2.5 and estimate(3) == 3.0 and estimate(None) is None
+    assert estimate({"value": "L"}, TrackerMapping(sizes={"l": 6})) == 6.0
+    with pytest.raises(RoadwiseError, match="Jira issue PAY-9: 'Huge' is neither a number"):
+        estimate({"value": "Huge"})
+
+
 def test_cli_import_jira_csv_keeps_yaml_import_and_changes_nothing_on_error(
     tmp_path: Path,
 ) -> None:

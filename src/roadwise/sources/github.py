@@ -251,8 +251,9 @@ def project_entries(
         where = (content.get("repository") or {}).get("nameWithOwner")
         if not isinstance(content.get("number"), int) or str(where).lower() != repo.lower():
             continue
-        status = iteration = None
+        iteration = None
         numbers: dict[str, float] = {}
+        choices: dict[str, str] = {}  # single-select fields: Status, Size, ...
         for value in (node.get("fieldValues") or {}).get("nodes") or []:
             if not isinstance(value, dict):
                 continue
@@ -261,11 +262,25 @@ def project_entries(
                 numbers[field_name] = float(value["number"])
             elif "title" in value and value.get("title"):
                 iteration = str(value["title"])
-            elif field_name == "status" and value.get("name"):
-                status = str(value["name"])
+            elif value.get("name"):
+                choices[field_name] = str(value["name"])
         estimate = next((numbers[n] for n in wanted if n in numbers), None)
+        # GitHub's planning templates size work with a single-select "Size" (XS ... XL).
+        size_field = next((n for n in (*wanted, "size") if n in choices), None)
+        if estimate is None and size_field is not None:
+            try:
+                estimate = mapping.estimate_of(choices[size_field])
+            except ValueError as exc:
+                raise RoadwiseError(
+                    f"issue #{content['number']} on the project: {exc} (nothing was imported)",
+                    field=size_field,
+                ) from None
         entries[content["number"]] = ProjectEntry(
-            content["number"], parse_time(node.get("updatedAt")), status, estimate, iteration
+            content["number"],
+            parse_time(node.get("updatedAt")),
+            choices.get("status"),
+            estimate,
+            iteration,
         )
     return entries
 

@@ -366,6 +366,7 @@ def to_tracker_issue(
     fields: JiraFields,
     categories: Mapping[str, str],
     base_url: str,
+    mapping: TrackerMapping | None = None,
 ) -> TrackerIssue:
     f = raw["fields"]
     status = f.get("status") or {}
@@ -379,11 +380,15 @@ def to_tracker_issue(
 
     started, finished = status_times(histories, category_of)
     estimate = f.get(fields.estimate) if fields.estimate else None
-    if estimate is not None and not isinstance(estimate, int | float):
+    if isinstance(estimate, dict):  # a select field: {"value": "M", "id": ...}
+        estimate = estimate.get("value")
+    if isinstance(estimate, str) and estimate.strip():
         try:
-            estimate = float(estimate)
-        except (TypeError, ValueError):
-            estimate = None
+            estimate = (mapping or TrackerMapping()).estimate_of(estimate)
+        except ValueError as exc:
+            raise RoadwiseError(
+                f"Jira issue {raw['key']}: {exc} (nothing was imported)", field=fields.estimate
+            ) from None
     parent = (f.get("parent") or {}).get("key") if isinstance(f.get("parent"), dict) else None
     if parent is None and fields.epic_link and isinstance(f.get(fields.epic_link), str):
         parent = f[fields.epic_link]
@@ -475,7 +480,7 @@ def fetch_jira(
     newest: dt.datetime | None = None
     for raw in client.search(query, wanted):
         histories = client.full_changelog(raw)
-        issues.append(to_tracker_issue(raw, histories, fields, categories, client.url))
+        issues.append(to_tracker_issue(raw, histories, fields, categories, client.url, mapping))
         stamp = _aware(raw["fields"].get("updated"))
         if stamp is not None and (newest is None or stamp > newest):
             newest = stamp

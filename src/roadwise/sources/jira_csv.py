@@ -210,10 +210,10 @@ def read_jira_csv(
         raw_estimate = header.first(row, *estimate_columns)
         if raw_estimate is not None:
             try:
-                estimate = float(raw_estimate.replace(",", "."))
-            except ValueError:
+                estimate = mapping.estimate_of(raw_estimate)
+            except ValueError as exc:
                 raise RoadwiseError(
-                    f"'{raw_estimate}' is not a number",
+                    str(exc),
                     file=str(path),
                     row=row_no,
                     field=next(c for c in estimate_columns if header.values(row, c)),

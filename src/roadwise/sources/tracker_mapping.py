@@ -11,6 +11,7 @@ A mapping file (YAML) overrides the defaults of one source::
     kinds: {Spike: tech_debt, Initiative: epic}
     estimate_field: Story Points       # Jira: the field holding the estimate
     estimate_unit: points              # or person_days
+    sizes: {XS: 1, S: 2, M: 3, L: 5, XL: 8}         # T-shirt sizes as estimates (the default)
     teams: {PAY: payments, "Mobile squad": mobile}   # project / component / team -> team key
     default_team: platform
     labels_as_kind: {bug: bug, epic: epic}            # GitHub labels that decide the kind
@@ -124,6 +125,10 @@ DEFAULT_KINDS: dict[str, ItemKind] = {
     "chore": ItemKind.TECH_DEBT,
 }
 
+# What a T-shirt size stands for where a tracker's estimate is a word (GitHub's "Size" field,
+# a Jira select field): the Fibonacci points most teams use. A mapping's `sizes` replaces it.
+DEFAULT_SIZES: dict[str, float] = {"xs": 1, "s": 2, "m": 3, "l": 5, "xl": 8, "xxl": 13}
+
 _KEY_BAD = re.compile(r"[\s,;]+")
 
 
@@ -167,6 +172,7 @@ class TrackerMapping:
     kinds: Mapping[str, ItemKind] = field(default_factory=dict)
     estimate_field: str | None = None
     estimate_unit: EstimateUnit = EstimateUnit.POINTS
+    sizes: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_SIZES))
     teams: Mapping[str, str] = field(default_factory=dict)
     default_team: str | None = None
     labels_as_kind: Mapping[str, ItemKind] = field(
@@ -179,6 +185,21 @@ class TrackerMapping:
             "tech-debt": ItemKind.TECH_DEBT,
         }
     )
+
+    def estimate_of(self, value: str) -> float:
+        """An estimate written as a number ("3", "2,5") or as a T-shirt size ("M")."""
+        try:
+            return float(value.strip().replace(",", "."))
+        except ValueError:
+            pass
+        size = self.sizes.get(value.strip().lower())
+        if size is None:
+            known = ", ".join(f"{k.upper()} {v:g}" for k, v in self.sizes.items())
+            raise ValueError(
+                f"'{value}' is neither a number nor a size of the mapping ({known}); add it "
+                "under sizes: in the mapping file"
+            )
+        return size
 
     def status_of(self, issue: TrackerIssue) -> Status:
         name = issue.status.strip().lower()
@@ -248,6 +269,7 @@ def load_mapping(path: str | Path | None, source: str) -> TrackerMapping:
         "kinds",
         "estimate_field",
         "estimate_unit",
+        "sizes",
         "teams",
         "default_team",
         "labels_as_kind",
@@ -286,12 +308,25 @@ def load_mapping(path: str | Path | None, source: str) -> TrackerMapping:
         raise RoadwiseError(
             "expected points or person_days", file=str(path), field="estimate_unit"
         ) from None
+    sizes = data.get("sizes")
+    if sizes is not None and not isinstance(sizes, dict):
+        raise RoadwiseError("expected 'size: points' pairs", file=str(path), field="sizes")
+    points: dict[str, float] = {}
+    for word, value in (sizes or {}).items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+            raise RoadwiseError(
+                f"expected a number of points (0 or more), got '{value}'",
+                file=str(path),
+                field=f"sizes.{word}",
+            )
+        points[str(word).strip().lower()] = float(value)
     base = TrackerMapping()
     return TrackerMapping(
         statuses=table("statuses", Status),
         kinds=table("kinds", ItemKind),
         estimate_field=data.get("estimate_field"),
         estimate_unit=unit,
+        sizes=points if sizes is not None else dict(base.sizes),
         teams={str(k): clean_key(str(v)) for k, v in teams.items()},
         default_team=clean_key(str(data["default_team"])) if data.get("default_team") else None,
         labels_as_kind=table("labels_as_kind", ItemKind) or dict(base.labels_as_kind),

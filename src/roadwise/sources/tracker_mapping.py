@@ -11,7 +11,7 @@ A mapping file (YAML) overrides the defaults of one source::
     kinds: {Spike: tech_debt, Initiative: epic}
     estimate_field: Story Points       # Jira: the field holding the estimate
     estimate_unit: points              # or person_days
-    sizes: {XS: 1, S: 2, M: 3, L: 5, XL: 8}         # T-shirt sizes as estimates (the default)
+    sizes: {XS: 1, S: 2, M: 3, L: 5, XL: 8, XXL: 13}   # T-shirt sizes as estimates (default)
     teams: {PAY: payments, "Mobile squad": mobile}   # project / component / team -> team key
     default_team: platform
     labels_as_kind: {bug: bug, epic: epic}            # GitHub labels that decide the kind

@@ -52,11 +52,14 @@ def child(config: str, export: Path, out: Path, part_size: int) -> dict[str, Any
     from roadwise.engines.feedback.batch import batch_model
     from roadwise.sample import generate_sample
     from roadwise.sample.feedback import partly_labelled
+    from roadwise.views._dask import DaskCluster
     from roadwise.views.feedback_batch import InProcess, OnDask, run_batch
 
     ws, _ = partly_labelled(generate_sample(seed=7), 60)
     settings = FeedbackSettings()
-    runner: Any = InProcess() if config == "here" else OnDask(workers=int(config.split("-")[1]))
+    runner: Any = (
+        InProcess() if config == "here" else OnDask(DaskCluster(workers=int(config.split("-")[1])))
+    )
     worker_mb = 0.0
     if config != "here":
         # The workers' own peak memory, asked of them after the run (before they stop).

@@ -22,7 +22,7 @@ from roadwise.engines.feedback import FeedbackSettings, LexicalBackend, analyse_
 from roadwise.engines.feedback.batch import BatchModel, batch_model, classify_part
 from roadwise.sample import generate_sample
 from roadwise.sample.feedback import partly_labelled
-from roadwise.views import feedback_batch
+from roadwise.views import _dask, feedback_batch
 from roadwise.workspace import open_store
 from test_cli_workspace import run  # the workspace commands' runner, shared
 
@@ -205,7 +205,7 @@ def test_a_local_dask_cluster_writes_the_same_file(
     assert summary["workers"] == 2 and "local Dask cluster" in summary["where"]
     assert here.read_bytes() == there.read_bytes()
     # a scheduler that is not there: a clear error, and no file
-    monkeypatch.setattr(feedback_batch, "CONNECT_TIMEOUT", 0.5)
+    monkeypatch.setattr(_dask, "CONNECT_TIMEOUT", 0.5)
     missing = tmp_path / "missing.csv"
     code, printed = run(
         "feedback", "batch", str(export), "--out", str(missing),

@@ -29,6 +29,7 @@ from roadwise.engines.feedback.batch import BatchModel, BatchPart, BatchTally, c
 from roadwise.engines.feedback.duplicates import near_duplicate_groups
 from roadwise.errors import RoadwiseError
 from roadwise.sources.feedback_file import FeedbackRow, RowError, read_feedback
+from roadwise.views._dask import DaskCluster
 
 COLUMNS = (
     "row",
@@ -49,9 +50,6 @@ COLUMNS = (
 ``duplicate_of`` the row of the first text of its near-duplicate group (empty when none)."""
 
 PART_SIZE = 20_000
-CONNECT_TIMEOUT = 10.0
-"""Seconds to wait for a Dask scheduler to answer, and for it to have a worker."""
-DASK_HINT = "install the distributed extra: pip install 'roadwise[distributed]'"
 
 
 @dataclass(frozen=True)
@@ -86,68 +84,25 @@ class InProcess:
 class OnDask:
     """Parts on the workers of a Dask cluster, results back in the file's order."""
 
-    def __init__(self, address: str | None = None, workers: int = 2) -> None:
-        try:
-            from dask.distributed import Client, LocalCluster
-        except ImportError:
-            raise RoadwiseError(f"running on a Dask cluster needs Dask: {DASK_HINT}") from None
-        self._cluster: Any = None
-        try:
-            if address:
-                self.client = Client(address, timeout=f"{CONNECT_TIMEOUT}s")
-                self.where = f"the Dask cluster at {address}"
-            else:
-                # One single-threaded worker process per core: the parts are CPU-bound Python.
-                self._cluster = LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                )
-                self.client = Client(self._cluster)
-                self.where = f"a local Dask cluster of {workers} worker processes"
-        except OSError as exc:
-            raise RoadwiseError(
-                f"cannot reach the Dask scheduler at {address} ({exc}); start one with "
-                "`dask scheduler` and `dask worker ADDRESS`, or leave out --cluster",
-                field="--cluster",
-            ) from None
-        try:
-            self.client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
-        except TimeoutError:
-            self.close()
-            raise RoadwiseError(
-                f"{self.where} has no workers; start one with `dask worker {address}`",
-                field="--cluster",
-            ) from None
-        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+    def __init__(self, cluster: DaskCluster) -> None:
+        self.cluster = cluster
+        self.where = cluster.where
+        self.workers = cluster.workers
 
     def run(self, model: BatchModel, parts: Iterator[Part]) -> Iterator[tuple[Part, BatchPart]]:
-        shared = self.client.scatter(model, broadcast=True)
-        limit = 2 * self.workers
-        # Parts go out in order, so the oldest in flight is always the next one to write:
-        # waiting for it keeps the output in the file's order while the others run.
-        pending: deque[tuple[Part, Any]] = deque()
-        exhausted = False
-        while True:
-            while not exhausted and len(pending) < limit:
-                part = next(parts, None)
-                if part is None:
-                    exhausted = True
-                    break
-                future = self.client.submit(
-                    classify_part, shared, part.texts, part.ratings, pure=False
-                )
-                pending.append((part, future))
-            if not pending:
-                return
-            part, future = pending.popleft()
-            yield part, future.result()
+        shared = self.cluster.share(model)
+        sent: deque[Part] = deque()
+
+        def calls() -> Iterator[tuple[Any, ...]]:
+            for part in parts:
+                sent.append(part)
+                yield shared, part.texts, part.ratings
+
+        for result in self.cluster.in_order(classify_part, calls()):
+            yield sent.popleft(), result
 
     def close(self) -> None:
-        self.client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        self.cluster.close()
 
 
 @dataclass

@@ -36,6 +36,20 @@ DbOption = typer.Option(
     help="Workspace database: a file path or SQLAlchemy URL (default: ./roadwise.db).",
 )
 JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON instead of tables.")
+# Batch work on Dask (views/_dask.py): a local cluster, or a running scheduler.
+WorkersOption = typer.Option(
+    1,
+    "--workers",
+    "-w",
+    min=1,
+    help="Worker processes of a local Dask cluster (needs roadwise\\[distributed]); 1 runs "
+    "in this process.",
+)
+ClusterOption = typer.Option(
+    None,
+    "--cluster",
+    help="Address of a running Dask scheduler (tcp://HOST:8786) to run the work on.",
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -12,7 +12,15 @@ from rich.text import Text
 
 from roadwise.domain import FeedbackSource
 from roadwise.errors import RoadwiseError
-from roadwise.views.cli._common import DbOption, JsonOption, compact_table, console, handles_errors
+from roadwise.views.cli._common import (
+    ClusterOption,
+    DbOption,
+    JsonOption,
+    WorkersOption,
+    compact_table,
+    console,
+    handles_errors,
+)
 from roadwise.views.cli._common import print_json as _print_json
 from roadwise.views.cli.feedback import (
     BackendOption,
@@ -41,19 +49,8 @@ def batch(
     ),
     source: FeedbackSource = SourceOption,
     default_date: str = DefaultDateOption,
-    workers: int = typer.Option(
-        1,
-        "--workers",
-        "-w",
-        min=1,
-        help="Worker processes of a local Dask cluster (needs roadwise\\[distributed]); 1 runs "
-        "in this process.",
-    ),
-    cluster: str = typer.Option(
-        None,
-        "--cluster",
-        help="Address of a running Dask scheduler (tcp://HOST:8786) to run the parts on.",
-    ),
+    workers: int = WorkersOption,
+    cluster: str = ClusterOption,
     part_size: int = typer.Option(
         PART_SIZE, "--part-size", min=1, help="Texts per part (what one worker holds at once)."
     ),
@@ -71,16 +68,11 @@ def batch(
     from roadwise.engines.feedback.batch import batch_model
     from roadwise.sources.feedback_file import _CountingReader, parse_mapping
     from roadwise.sources.text_models import make_backend
+    from roadwise.views._dask import cluster_for
     from roadwise.views.feedback_batch import InProcess, OnDask, run_batch
 
     columns = parse_mapping(mapping)
     fallback_date = default_date_of(default_date)
-    if cluster and workers > 1:
-        raise RoadwiseError(
-            "--workers starts a local cluster; with --cluster the running cluster's workers "
-            "take the parts: give one or the other",
-            field="--workers",
-        )
     if out.resolve() == file.resolve():
         raise RoadwiseError("--out must not be the export itself", field="--out")
     ws = _store(db).load()
@@ -91,7 +83,8 @@ def batch(
         runner: Any = InProcess()
         if cluster or workers > 1:
             with console.status("Starting the Dask workers…"):
-                runner = OnDask(cluster) if cluster else OnDask(workers=workers)
+                on = cluster_for(workers, cluster)
+            runner = OnDask(on) if on is not None else runner
         try:
             with console.status("Learning from the workspace's labels, links and backlog…"):
                 model = batch_model(

@@ -39,6 +39,7 @@ def _register() -> None:
     from roadwise.views.cli import forecast  # noqa: F401  (Monte Carlo forecasts, backtests)
     from roadwise.views.cli import plan_release  # noqa: F401  (release selection)
     from roadwise.views.cli import roadmap  # noqa: F401  (roadmap, capacity, scenarios)
+    from roadwise.views.cli import scenario_sweep  # noqa: F401  (scenario sweep, Dask)
     from roadwise.views.cli import web  # noqa: F401  (web app, accounts, API tokens)
     from roadwise.views.cli import integrations  # noqa: F401  (Jira, GitHub, Linear)
     # isort: on

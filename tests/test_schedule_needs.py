@@ -144,6 +144,53 @@ def test_one_more_engineer_never_costs_more() -> None:
     assert values["a"].saving > values["b"].saving  # team a is the bottleneck
 
 
+@pytest.mark.parametrize(("team", "ramp_up_days"), [("a", 10), ("b", 30)])
+def test_a_plan_without_a_hire_is_a_valid_start_with_it(team: str, ramp_up_days: int) -> None:
+    """A hire only adds capacity: how wide an item may be, how much of a skill pool it takes
+    and which work in progress starts at once are decided without it, so the plan without the
+    hire is a valid start for the plan with it (what makes a saving never negative)."""
+    from roadwise.domain.model import Status
+    from roadwise.engines.schedule.cpsat import violations
+    from roadwise.engines.schedule.roadmap import _placements_of, build_inputs
+
+    # Team a: one person, so items are one person wide until a hire. Team b: only b0 has
+    # "sec", so sec work is capped by that pool until a hire (with the team's skills) joins.
+    b = _team("b", 2)
+    b = b.model_copy(
+        update={
+            "people": [
+                b.people[0].model_copy(update={"skills": ["x", "sec"]}),
+                b.people[1],
+            ]
+        }
+    )
+    items = [
+        i.model_copy(update={"estimate": Estimate(low=15, likely=15, high=15, unit="person_days")})
+        for i in _items(4, "a")
+    ] + [
+        i.model_copy(
+            update={
+                "skills": ["x", "sec"],
+                "estimate": Estimate(low=20, likely=20, high=20, unit="person_days"),
+                "status": Status.IN_PROGRESS if i.key == "B-0" else i.status,
+            }
+        )
+        for i in _items(3, "b")
+    ]
+    ws = Workspace(name="h", as_of=START, teams=[_team("a", 1), b], items=items)
+    soft = replace(OPTIONS, soft_deadlines=True, baseline=False)
+    before = plan_roadmap(ws, soft)
+    # Ramping up, the hire adds less than a whole person at first: work shaped for the larger
+    # team (two people wide on a, two sec people on b) would not fit the old plan's days.
+    hire = AddedPerson(team=team, joins=START, ramp_up_days=ramp_up_days)
+    hired = replace(soft, added=(hire,))
+    problem = build_inputs(ws, hired).problem
+    start = _placements_of(problem, before.placements)
+    assert start is not None and violations(problem, start, False) == []
+    after = plan_roadmap(ws, replace(hired, warm_start=before.placements, improve_rounds=3))
+    assert after.summary.model_objective <= before.summary.model_objective
+
+
 def test_committed_items_stay_put_when_replanning() -> None:
     ws = Workspace(name="s", as_of=START, teams=[_team("a", 1)], items=_items(4, "a"))
     first = plan_roadmap(ws, OPTIONS)

@@ -303,7 +303,8 @@ def _bucketed(values: np.ndarray, bucket: int) -> tuple[int, ...]:
 
 def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
     """Turn the workspace into the scheduling problem (items sorted by key: input order never
-    changes the result)."""
+    changes the result). The what-if's hires (``options.added``) only add capacity: the shape
+    of the work is decided without them, so every plan valid without them is valid with them."""
     start = options.start or ws.as_of
     warnings: list[str] = []
     unscheduled: list[tuple[str, str]] = []
@@ -326,19 +327,31 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
     per_sprint = max(1, round(ws.cycles.sprint_length_days * 5 / 7))
     cal_days = max(options.sprints * per_sprint * 3, per_sprint * 4)
     calendar = capacity_calendar(ws, start=start, days=cal_days, added=options.added)
+    # How wide an item may be, how much of a skill pool it takes and which work in progress
+    # keeps going at once are decided on the teams as they are, without the what-if's hires:
+    # then a hire only adds capacity, and every plan valid without it stays valid with it
+    # (the start a hire's what-if improves on).
+    shape = capacity_calendar(ws, start=start, days=cal_days) if options.added else calendar
     teams = sorted(ws.teams, key=lambda t: t.key)
     team_keys = tuple(t.key for t in teams)
     team_index = {t.key: k for k, t in enumerate(teams)}
     resources: list[Resource] = []
     team_cap: dict[str, tuple[int, ...]] = {}
     team_skills: dict[str, set[str]] = {}
+    shape_cap: dict[str, tuple[int, ...]] = {}
     for team in teams:
         cap = _bucketed(calendar.team(team.key).productive, options.capacity_bucket_days)
         team_cap[team.key] = cap
+        shape_cap[team.key] = (
+            _bucketed(shape.team(team.key).productive, options.capacity_bucket_days)
+            if options.added
+            else cap
+        )
         resources.append(Resource(f"team:{team.key}", cap))
         team_skills[team.key] = calendar.team(team.key).skills
     person_res: dict[str, int] = {}
     skill_res: dict[tuple[str, str], int] = {}
+    pool_shape: dict[tuple[str, str], Resource] = {}
     worker_units = {
         t.key: max(1, round(UNITS * t.focus_factor * (1.0 - t.unplanned_share))) for t in teams
     }
@@ -396,7 +409,7 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
             # One person on an item uses (and delivers) the team's productive share of a day.
             per_worker = worker_units[t]
             pace = per_worker / UNITS
-            typical = max(1, int(np.median(team_cap[t][: per_sprint * 4])) // per_worker)
+            typical = max(1, int(np.median(shape_cap[t][: per_sprint * 4])) // per_worker)
             demands: list[tuple[int, int]] = []
             if split:
                 size = max(1, math.ceil(e / pieces_n / pace))
@@ -423,9 +436,20 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
                         )
                         skill_res[pool] = len(resources)
                         resources.append(Resource(f"skill:{t}:{skill}", cap))
+                        pool_shape[pool] = (
+                            Resource(
+                                pool[1],
+                                _bucketed(
+                                    shape.team(t).productive_for(skill),
+                                    options.capacity_bucket_days,
+                                ),
+                            )
+                            if options.added
+                            else resources[-1]
+                        )
                 if skill_res[pool] >= 0:
                     # Never more than the pool can give, now or after the calendar's end.
-                    pool_cap = resources[skill_res[pool]]
+                    pool_cap = pool_shape[pool]
                     units = min(team_units, pool_cap.peak, pool_cap.capacity[-1])
                     if units > 0:
                         demands.append((skill_res[pool], units))
@@ -459,7 +483,7 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
             t0 = modes[0].label
             width = modes[0].demands[0][1] * len(modes[0].pieces)
             person_busy = item.assignee is not None and item.assignee in busy_people
-            if in_progress_load.get(t0, 0) + width <= team_cap[t0][0] and not person_busy:
+            if in_progress_load.get(t0, 0) + width <= shape_cap[t0][0] and not person_busy:
                 in_progress_load[t0] = in_progress_load.get(t0, 0) + width
                 if item.assignee is not None:
                     busy_people.add(item.assignee)

@@ -14,7 +14,7 @@ delay), so a point that cannot meet them still gets a plan, and says how late.
 A sweep runs in waves, by the number of people a point adds (:func:`waves`). The points
 without hires are planned first from the priority-rule start; every later point starts from
 the better of its own priority-rule start and the best plan found with fewer people on every
-team (still valid with more, see :func:`start_of`). So more people do not show a higher cost
+team (still valid with more, see :func:`start_of`). So more people never show a higher cost
 of delay than fewer because one search happened to stop in a worse place.
 """
 
@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from roadwise.domain.workspace import Workspace
 from roadwise.engines.capacity import AddedPerson
 from roadwise.engines.scenario import apply_scenario
-from roadwise.engines.schedule.needs import WHAT_IF_ROUNDS
 from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
 from roadwise.errors import ValidationError
 
@@ -61,6 +60,13 @@ class SweepPoint:
         )
 
 
+SWEEP_ROUNDS = 100
+"""Search rounds per point. More than ``capacity --what-if`` gives its plans, because a sweep
+compares plans of different estimates and scenarios too, where no plan is a start for another:
+on the sample, 40 rounds left one point at ×1.5 estimates 26 % above what 200 rounds found,
+100 rounds 5-8 % (docs/benchmarks.md)."""
+
+
 @dataclass(frozen=True)
 class SweepSettings:
     """How every point is planned: hires join on ``joins`` (None: the plan's first day) and
@@ -68,7 +74,7 @@ class SweepSettings:
 
     joins: dt.date | None = None
     ramp_up_days: int = 30
-    rounds: int = WHAT_IF_ROUNDS
+    rounds: int = SWEEP_ROUNDS
     seed: int = 0
     time_limit: float = 20.0
     """Seconds for the full search where a point's start leaves work out (the safety net of
@@ -192,9 +198,9 @@ def start_of(
 ) -> Mapping[str, tuple[str, tuple[int, ...]]] | None:
     """Where ``point`` starts: the plan of lowest cost of delay among the planned points of its
     scenario and estimate factor with no more people on any team. That plan stays valid with
-    the extra people, so more people do not show a higher cost of delay than fewer. (The one
-    exception: work in progress that fewer people could not all keep going, and so had to move,
-    must start at once again with more people; there the plan with fewer is no valid start.)"""
+    the extra people (a hire only adds capacity: see
+    :func:`~roadwise.engines.schedule.roadmap.build_inputs`), so more people never show a
+    higher cost of delay than fewer."""
     counts = dict(point.hires)
     fewer = [
         o

@@ -13,8 +13,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from roadwise.engines.schedule.needs import WHAT_IF_ROUNDS
 from roadwise.engines.sweep import (
+    SWEEP_ROUNDS,
     SweepOutcome,
     SweepSettings,
     check_points,
@@ -83,7 +83,7 @@ def sweep(
         30, "--ramp-up", min=0, help="Days a hire takes to reach full speed (linear)."
     ),
     rounds: int = typer.Option(
-        WHAT_IF_ROUNDS,
+        SWEEP_ROUNDS,
         "--rounds",
         min=1,
         help="Search rounds per plan (deterministic: the same numbers on any machine).",

@@ -164,6 +164,11 @@ def test_a_hire_meets_the_deadlines_one_person_cannot() -> None:
     assert half is not None and half.point.people_added == 0
 
 
+def test_the_rounds_not_the_clock_bound_the_search() -> None:
+    assert SweepSettings(rounds=100, time_limit=20).wall_clock_cap == 100
+    assert SweepSettings(rounds=5, time_limit=20).wall_clock_cap == 20
+
+
 def test_fewest_people_prefers_fewer_then_cheaper_and_says_none() -> None:
     def outcome(hires: tuple[tuple[str, int], ...], late: int, cost: float) -> SweepOutcome:
         return SweepOutcome(SweepPoint(None, 1.0, hires), cost, None, late, late * 3, "x")

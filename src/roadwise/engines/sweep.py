@@ -77,8 +77,15 @@ class SweepSettings:
     rounds: int = SWEEP_ROUNDS
     seed: int = 0
     time_limit: float = 20.0
-    """Seconds for the full search where a point's start leaves work out (the safety net of
+    """Seconds for the full search where a point has no valid start (the safety net of
     :func:`~roadwise.engines.schedule.roadmap.plan_roadmap`); the rounds are the budget."""
+
+    @property
+    def wall_clock_cap(self) -> float:
+        """The search's safety cap in seconds: a second a round, ten times what a round of the
+        sample takes, so a busy machine still runs every round and the numbers stay the
+        same on any machine load."""
+        return max(self.time_limit, float(self.rounds))
 
 
 @dataclass(frozen=True)
@@ -228,7 +235,7 @@ def plan_point(
         for _ in range(count)
     )
     options = RoadmapOptions(
-        time_limit=settings.time_limit,
+        time_limit=settings.wall_clock_cap,
         workers=1,
         seed=settings.seed,
         baseline=False,

@@ -92,7 +92,8 @@ def sweep(
         20.0,
         "--time-limit",
         min=0.5,
-        help="Solver seconds where a plan needs the full search (no valid start).",
+        help="Solver seconds for a plan with no valid start to search from (at least one a "
+        "round: the rounds' safety cap).",
     ),
     workers: int = WorkersOption,
     cluster: str = ClusterOption,

@@ -25,10 +25,19 @@ Key = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s,;]+$")]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-class Model(BaseModel):
-    """Base for domain objects: strict about unknown fields so typos are caught."""
+Day = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2199, 12, 31))]
+"""A calendar day a plan can reach: a year like 9999 is a typo, and no calendar, forecast or
+chart could go that far."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, use_enum_values=False)
+
+class Model(BaseModel):
+    """Base for domain objects: strict about unknown fields so typos are caught, and about
+    numbers: NaN and infinity are refused (a score, a cost of delay or an estimate of "inf"
+    passed every range check and broke the engines later)."""
+
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, use_enum_values=False, allow_inf_nan=False
+    )
 
 
 # --------------------------------------------------------------------------- enumerations
@@ -254,13 +263,14 @@ class Dependency(Model):
 
     item: Key
     type: DependencyType = DependencyType.FINISH_TO_START
-    lag_days: int = Field(default=0, ge=0)
+    lag_days: int = Field(default=0, ge=0, le=3650)
+    """At most ten years: a longer wait is a typo, and would size the plan's calendar."""
 
 
 class Deadline(Model):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    date: dt.date
+    date: Day
     hard: bool = False
     reason: str = ""
 
@@ -308,7 +318,7 @@ class Objective(Model):
     title: str
     description: str = ""
     weight: float = Field(default=1.0, ge=0)
-    due: dt.date | None = None
+    due: Day | None = None
     key_results: list[KeyResult] = Field(default_factory=list)
 
 
@@ -386,8 +396,8 @@ class Item(Model):
 class DateRange(Model):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    start: dt.date
-    end: dt.date
+    start: Day
+    end: Day
     reason: str = ""
 
     @model_validator(mode="after")
@@ -408,8 +418,8 @@ class Person(Model):
     days_off: list[DateRange] = Field(default_factory=list)
     country: str | None = None
     cost_per_day: float = Field(default=0.0, ge=0)
-    joins: dt.date | None = None
-    leaves: dt.date | None = None
+    joins: Day | None = None
+    leaves: Day | None = None
     ramp_up_days: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
@@ -440,8 +450,8 @@ class Team(Model):
 class Release(Model):
     key: Key
     name: str
-    date: dt.date
-    start: dt.date | None = None
+    date: Day
+    start: Day | None = None
     description: str = ""
 
     @model_validator(mode="after")
@@ -455,7 +465,7 @@ class Cycles(Model):
     """Sprint cadence and releases."""
 
     sprint_length_days: int = Field(default=14, ge=1, le=90)
-    first_sprint_start: dt.date = dt.date(2026, 1, 5)
+    first_sprint_start: Day = dt.date(2026, 1, 5)
     releases: list[Release] = Field(default_factory=list)
 
     def sprint_of(self, day: dt.date) -> int:
@@ -498,7 +508,7 @@ class Feedback(Model):
     text: str = Field(min_length=1)
     source: FeedbackSource = FeedbackSource.OTHER
     customer: Key | None = None
-    date: dt.date
+    date: Day
     rating: int | None = Field(default=None, ge=1, le=5)
     label: str | None = None
     # Who set ``label``: "user" (a person; the classifier learns from these), "model" or
@@ -560,7 +570,7 @@ class Scenario(Model):
 
 class Decision(Model):
     key: Key
-    date: dt.date
+    date: Day
     title: str
     rationale: str = ""
     who: str = ""

@@ -8,11 +8,13 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from pydantic import ConfigDict, Field, model_validator
+from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
 from roadwise.domain.model import (
     Customer,
     Cycles,
+    Day,
     Decision,
     EstimateUnit,
     Feedback,
@@ -29,6 +31,7 @@ from roadwise.domain.model import (
     Team,
     Theme,
 )
+from roadwise.errors import ValidationError
 
 SCHEMA_VERSION = 1
 
@@ -51,7 +54,7 @@ class Workspace(Model):
     schema_version: int = SCHEMA_VERSION
     name: str = "workspace"
     description: str = ""
-    as_of: dt.date = Field(default_factory=dt.date.today)
+    as_of: Day = Field(default_factory=dt.date.today)
     settings: Settings = Field(default_factory=Settings)
     objectives: list[Objective] = Field(default_factory=list)
     themes: list[Theme] = Field(default_factory=list)
@@ -140,10 +143,16 @@ class Workspace(Model):
         return [i for i in self.items if any(d.item == key for d in i.dependencies)]
 
     def copy_with(self, **changes: object) -> Workspace:
-        """A validated copy with some top-level collections replaced."""
+        """A validated copy with some top-level collections replaced; a change that breaks a
+        rule is a :class:`~roadwise.errors.ValidationError` naming the field."""
         data = self.model_dump()
         data.update({k: _dump(v) for k, v in changes.items()})
-        return Workspace.model_validate(data)
+        try:
+            return Workspace.model_validate(data)
+        except PydanticValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(p) for p in error["loc"]) or None
+            raise ValidationError(error["msg"], field=field) from None
 
 
 def _dump(value: object) -> object:

@@ -405,7 +405,7 @@ def read_feedback(
         is_csv = detect_format(path) == "csv"
         # Keys seen so far, as 64-bit digests: a million rows cost tens of MB, not the texts.
         seen_keys: dict[int, int] = {}
-        for number, record in iter_records(path, handle):
+        for number, record in _decoded(path, iter_records(path, handle)):
             if isinstance(record, RowError):
                 yield record
                 continue
@@ -428,6 +428,22 @@ def read_feedback(
     finally:
         if own:
             handle.close()
+
+
+def _decoded(path: Path, records: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+    """``records`` as they come; bytes that are not UTF-8 stop the file with where they are
+    (a whole file in Latin-1 or UTF-16 is not a row to skip)."""
+    last = 1  # the header
+    try:
+        for number, record in records:
+            last = number
+            yield number, record
+    except UnicodeDecodeError as exc:
+        raise RoadwiseError(
+            f"not UTF-8 text ({exc.reason}) after row {last}; save the export as UTF-8 "
+            "(nothing was imported)",
+            file=str(path),
+        ) from None
 
 
 def _open(path: Path) -> IO[bytes]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,9 +154,14 @@ def read_history_csv(
         if name not in cols:
             raise RoadwiseError(f"the mapping needs a column for '{name}'", field="mapping")
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
+        # Read whole, so a file that is not UTF-8 is refused before any row counts.
+        handle = io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")
     except OSError as exc:
         raise RoadwiseError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise RoadwiseError(
+            f"not UTF-8 text ({exc.reason}); save it as UTF-8 CSV", file=str(path)
+        ) from None
     with handle:
         reader = csv.DictReader(handle)
         header = reader.fieldnames or []

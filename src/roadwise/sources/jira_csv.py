@@ -131,7 +131,11 @@ def read_jira_csv(
         raise RoadwiseError(
             "the file is not UTF-8 text (export it again as CSV)", file=str(path)
         ) from None
-    rows = list(csv.reader(text.splitlines(keepends=True)))
+    reader = csv.reader(text.splitlines(keepends=True))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:  # a cell over the csv module's limit (128 KiB), say
+        raise RoadwiseError(f"{exc}", file=str(path), row=reader.line_num) from None
     if not rows:
         raise RoadwiseError("the file is empty", file=str(path))
     header = _Header(rows[0])

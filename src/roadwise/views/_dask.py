@@ -54,7 +54,7 @@ class DaskCluster:
                 )
                 self.client = Client(self._cluster)
                 self.where = f"a local Dask cluster of {workers} worker processes"
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: an address Dask cannot parse
             raise RoadwiseError(
                 f"cannot reach the Dask scheduler at {address} ({exc}); start one with "
                 "`dask scheduler` and `dask worker ADDRESS`, or leave out --cluster",

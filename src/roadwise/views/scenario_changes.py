@@ -66,7 +66,7 @@ def build_scenario(
         entity, k, field = parse_target(target, fields["set"], removal=False)
         try:
             parsed = yaml.safe_load(value)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError):  # ValueError: a date like 2026-02-30
             raise ValidationError(
                 f"'{raw}': the value after '=' cannot be read; write numbers and dates as they "
                 "are and put text with quotes or colons in quotes",

@@ -75,6 +75,8 @@ def batch(
     fallback_date = default_date_of(default_date)
     if out.resolve() == file.resolve():
         raise RoadwiseError("--out must not be the export itself", field="--out")
+    if out.is_dir():
+        raise RoadwiseError(f"{out} is a folder: give the CSV file to write", field="--out")
     ws = _store(db).load()
     settings = _settings(ws, backend)
     size, raw = open_export(file)

@@ -11,6 +11,7 @@ roadwise forecast when --items 30 --history-csv MDL.csv --mapping tawos
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 from typing import Any
 
@@ -252,8 +253,8 @@ def when(
     target = float(
         items if items is not None else points if points is not None else len(scope_items)
     )
-    if target <= 0:
-        raise RoadwiseError("the amount of work must be positive", field="--items")
+    if not math.isfinite(target) or target <= 0:
+        raise RoadwiseError("the amount of work must be a positive number", field="--items")
     options = ForecastOptions(
         trials=trials,
         window=_window(window),

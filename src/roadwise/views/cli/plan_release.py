@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from enum import StrEnum
 from typing import Any
 
@@ -97,8 +98,10 @@ def parse_capacity(values: list[str]) -> tuple[float | None, dict[str, float]]:
                 f"'{raw}' is not a capacity: expected points (120) or TEAM=points (web=40)",
                 field="--capacity",
             ) from None
-        if amount < 0:
-            raise ValidationError(f"capacity '{raw}' must not be negative", field="--capacity")
+        if not math.isfinite(amount) or amount < 0:
+            raise ValidationError(
+                f"capacity '{raw}' must be a number of points, 0 or more", field="--capacity"
+            )
         if name:
             teams[name] = amount
         else:

@@ -117,6 +117,8 @@ def sweep(
         estimate_factors=[_number(f, "--estimates") for f in _words(estimates, "--estimates")],
         hires=_hire_axes(hire),
     )
+    if csv_file is not None and csv_file.is_dir():
+        raise RoadwiseError(f"{csv_file} is a folder: give the CSV file to write", field="--csv")
     _, ws = _load(db)
     check_points(ws, points)
     settings = SweepSettings(

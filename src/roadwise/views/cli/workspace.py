@@ -539,7 +539,7 @@ def items_show(
 def _parse_value(text: str) -> Any:
     try:
         return yaml.safe_load(text) if text.strip() else ""
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # ValueError: a date like 2026-02-30
         return text
 
 
@@ -712,6 +712,7 @@ def items_edit(
     version: int | None = typer.Option(
         None,
         "--version",
+        min=1,
         help="The version you looked at (from `items show`): refuse if someone changed it since.",
     ),
     db: str | None = DbOption,

@@ -97,6 +97,10 @@ def test_files_that_are_not_utf8_are_refused_by_name(db: str, tmp_path: Path) ->
     mapping = "key=Key,created=Created,resolved=Resolved"
     args = ("forecast", "when", "--items", "5", "--history-csv", str(history))
     assert "history.csv: not UTF-8 text" in _refused(db, *args, "--mapping", mapping)
+    history.write_text("Key,Created,Resolved\nA,2025-01-01,9999-12-31 00:00:00\n")
+    assert "row 2, field 'Resolved': '9999-12-31 00:00:00' is not a date between" in _refused(
+        db, *args, "--mapping", mapping
+    )
 
 
 def test_a_jira_cell_over_the_csv_limit_names_its_row(db: str, tmp_path: Path) -> None:

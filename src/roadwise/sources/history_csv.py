@@ -201,9 +201,12 @@ def read_history_csv(
                         raise fail(name, "a created date is required")
                     continue
                 try:
-                    values[name] = parse_datetime(text)
+                    moment = parse_datetime(text)
                 except ValueError as exc:
                     raise fail(name, str(exc)) from None
+                if not 1900 <= moment.year <= 2199:  # as the workspace's own days
+                    raise fail(name, f"'{text}' is not a date between 1900 and 2199")
+                values[name] = moment
             size: float | None = None
             size_text = get("size")
             if size_text is not None:

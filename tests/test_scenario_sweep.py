@@ -109,8 +109,9 @@ def test_the_grid_holds_every_combination_once_in_a_stable_order() -> None:
     assert points[-1].people_added == 3
     assert points[-1].label == "lean, estimates ×1.5, a +2, b +1"
     assert points[0].label == "base"
-    with pytest.raises(ValidationError, match="above 0"):
-        sweep_points(estimate_factors=[1, 0])
+    for bad in (0, float("inf"), float("nan")):
+        with pytest.raises(ValidationError, match="above 0"):
+            sweep_points(estimate_factors=[1, bad])
     with pytest.raises(ValidationError, match="0 or more"):
         sweep_points(hires={"a": [-1]})
 

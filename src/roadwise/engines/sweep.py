@@ -4,9 +4,9 @@ named scenarios, to find what a plan needs and how much estimate error it surviv
 A sweep is a grid. Its axes are the named scenarios to start from (``None`` for the workspace as
 it is), factors on every open item's estimate (1.25: everything takes a quarter longer than
 estimated) and, per team, how many people join it. :func:`sweep_points` lists the grid's points
-and :func:`plan_point` plans one; the points are independent, so a caller may plan them in any
-order, in this process or on the workers of a cluster, and gets the same numbers: each plan is
-improved by a fixed number of rounds of large-neighbourhood search (as
+and :func:`plan_point` plans one; the points of a wave (below) are independent, so a caller may
+plan them in any order, in this process or on the workers of a cluster, and gets the same
+numbers: each plan is improved by a fixed number of rounds of large-neighbourhood search (as
 :func:`~roadwise.engines.schedule.needs.what_if_plan` does), deterministic whatever the
 machine's load. Hard deadlines are targets in every plan (lateness costs far more than any
 delay), so a point that cannot meet them still gets a plan, and says how late.
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -119,9 +120,9 @@ def sweep_points(
     if not scenarios or not estimate_factors:
         raise ValidationError("a sweep needs at least one scenario and one estimate factor")
     for factor in estimate_factors:
-        if not factor > 0:
+        if not (factor > 0 and math.isfinite(factor)):
             raise ValidationError(
-                f"an estimate factor must be above 0, got {factor:g}", field="--estimates"
+                f"an estimate factor must be a number above 0, got {factor:g}", field="--estimates"
             )
     hires = dict(hires or {})
     for team, counts in hires.items():
@@ -203,8 +204,9 @@ def waves(points: Sequence[SweepPoint]) -> list[list[SweepPoint]]:
 def start_of(
     point: SweepPoint, planned: Sequence[SweepOutcome]
 ) -> Mapping[str, tuple[str, tuple[int, ...]]] | None:
-    """Where ``point`` starts: the plan of lowest cost of delay among the planned points of its
-    scenario and estimate factor with no more people on any team. That plan stays valid with
+    """Where ``point`` starts: the plan with the fewest days late, then the lowest cost of delay,
+    among the planned points of its scenario and estimate factor with no more people on any
+    team. That plan stays valid with
     the extra people (a hire only adds capacity: see
     :func:`~roadwise.engines.schedule.roadmap.build_inputs`), so more people never show a
     higher cost of delay than fewer."""

@@ -166,6 +166,10 @@ def test_a_hire_meets_the_deadlines_one_person_cannot() -> None:
 
 
 def test_the_rounds_not_the_clock_bound_the_search() -> None:
+    from roadwise.engines.sweep import SWEEP_ROUNDS
+    from roadwise.views.cli.scenario_sweep import SWEEP_ROUNDS_DEFAULT
+
+    assert SweepSettings().rounds == SWEEP_ROUNDS == SWEEP_ROUNDS_DEFAULT
     assert SweepSettings(rounds=100, time_limit=20).wall_clock_cap == 100
     assert SweepSettings(rounds=5, time_limit=20).wall_clock_cap == 20
 

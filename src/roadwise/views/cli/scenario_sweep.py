@@ -8,20 +8,12 @@ import csv
 import datetime as dt
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from roadwise.engines.sweep import (
-    SWEEP_ROUNDS,
-    SweepOutcome,
-    SweepSettings,
-    check_points,
-    fewest_people,
-    sweep_points,
-    waves,
-)
 from roadwise.errors import RoadwiseError
 from roadwise.views._text import spreadsheet_cell
 from roadwise.views.cli._common import (
@@ -37,7 +29,14 @@ from roadwise.views.cli._common import (
 )
 from roadwise.views.cli.roadmap import _load, scenario_app
 from roadwise.views.reports.wording import short_money
-from roadwise.views.scenario_sweep import SweepRun
+
+if TYPE_CHECKING:  # the engines load on use: `roadwise --help` stays quick
+    from roadwise.engines.sweep import SweepOutcome
+    from roadwise.views.scenario_sweep import SweepRun
+
+SWEEP_ROUNDS_DEFAULT = 100
+"""The engine's ``SWEEP_ROUNDS``, said in the help without loading the engines (a test keeps
+the two equal)."""
 
 CSV_COLUMNS = (
     "scenario",
@@ -83,7 +82,7 @@ def sweep(
         30, "--ramp-up", min=0, help="Days a hire takes to reach full speed (linear)."
     ),
     rounds: int = typer.Option(
-        SWEEP_ROUNDS,
+        SWEEP_ROUNDS_DEFAULT,
         "--rounds",
         min=1,
         help="Search rounds per plan (deterministic: the same numbers on any machine).",
@@ -109,6 +108,7 @@ def sweep(
     the points compare; they run in this process, on a local Dask cluster (--workers) or on a
     running one (--cluster), with the same numbers.
     """
+    from roadwise.engines.sweep import SweepSettings, check_points, sweep_points, waves
     from roadwise.views._dask import cluster_for
     from roadwise.views.scenario_sweep import run_sweep
 
@@ -149,6 +149,8 @@ def sweep(
     if csv_file is not None:
         csv_file.write_text(_csv(run), encoding="utf-8", newline="")
     if as_json:
+        from roadwise.engines.sweep import fewest_people
+
         print_json(
             {
                 "points": [_record(run, o) for o in run.outcomes],
@@ -171,6 +173,8 @@ def sweep(
 
 
 def _print(run: SweepRun, currency: str) -> None:
+    from roadwise.engines.sweep import fewest_people
+
     table = compact_table(f"Sweep: {len(run.outcomes)} plans on {run.where}")
     # An axis with one value is said in the title's place, not repeated on every row.
     scenarios = len({o.point.scenario for o in run.outcomes}) > 1

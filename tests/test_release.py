@@ -249,7 +249,12 @@ def test_theme_bounds_hold() -> None:
     plan = plan_release(problem)
     assert violations(problem, plan.selection.assignment) == []
     assert plan.selection.releases[0].theme_share["debt"] >= 0.4 - 1e-9
-    assert plan.selection.items == ("D0", "D1", "F0", "F1", "F2")
+    # Two debt items and three features (which of the equal ones is the solver's choice).
+    chosen = plan.selection.items
+    assert (
+        sum(k.startswith("D") for k in chosen) == 2 and sum(k.startswith("F") for k in chosen) == 3
+    )
+    assert plan.value == 32 and plan.proven_optimal
     assert not plan.greedy_violations  # the careful greedy reserves the debt share too
 
 

@@ -187,3 +187,26 @@ def test_customer_knapsack_never_charges_more_than_a_plan_uses(
     selection = evaluate(problem, chosen)
     charged = sum(shares[c.key] for c in problem.customers if c.key in selection.customers)
     assert charged <= selection.used + 1e-9
+
+
+def test_a_plan_is_never_proven_below_the_optimum() -> None:
+    """The instance a property test found: given the rank-and-fill plan (8) as its start,
+    HiGHS 1.16's presolve returned it as proven optimal although 10 fits (R6 with R8)."""
+
+    def item(key: str, value: float, size: float, *needs: str) -> Candidate:
+        return Candidate(key, value=value, size=size, prerequisites=needs)
+
+    sizes = {"R0": (3, 6), "R1": (0, 0), "R2": (7, 9), "R3": (0, 0), "R4": (0, 0)}
+    items = [item(k, v, s) for k, (v, s) in sizes.items()]
+    items += [item("R5", 0, 0), item("R6", 0, 9), item("R7", 0, 1), item("R8", 3, 5, "R6")]
+    customers = (CustomerDemand("C0", 1.0, ("R7",)), CustomerDemand("C1", 7.0, ("R6",)))
+    problem = ReleaseProblem(
+        items=tuple(items),
+        releases=(ReleaseSlot("next", capacity=14.0),),
+        customers=customers,
+        discount=1.0,
+    )
+    assert brute_force(problem) == 10
+    for reduce in (True, False):
+        plan = plan_release(problem, reduce=reduce)
+        assert plan.proven_optimal and plan.value == 10

@@ -392,7 +392,8 @@ def test_plan_roadmap_says_what_moved_since_the_stored_roadmap(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     # moving on says what re-planning would gain over the stored plan moved on
     replan = json.loads(result.stdout)["replan"]
-    assert replan["rounds"] == 20 and replan["gain"] >= 0 and replan["share"] >= 0
+    # 20 rounds, fewer where a busy machine hits the search's 5-second safety cap
+    assert 1 <= replan["rounds"] <= 20 and replan["gain"] >= 0 and replan["share"] >= 0
     assert replan["worth_it"] == (replan["deadlines_met"] > 0 or replan["share"] >= 0.02)
     later = json.loads(runner.invoke(app, [*args, "--time-limit", "1"]).stdout)
     # ... and the search started from it, improved by the re-plan check first

@@ -25,7 +25,8 @@ Key = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s,;]+$")]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-Day = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2199, 12, 31))]
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+Day = Annotated[dt.date, Field(ge=FIRST_DAY, le=LAST_DAY)]
 """A calendar day a plan can reach: a year like 9999 is a typo, and no calendar, forecast or
 chart could go that far."""
 

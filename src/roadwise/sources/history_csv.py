@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydantic import ValidationError as PydanticValidationError
 
-from roadwise.domain.model import HistoryRecord, ItemKind
+from roadwise.domain.model import FIRST_DAY, LAST_DAY, HistoryRecord, ItemKind
 from roadwise.errors import RoadwiseError
 from roadwise.sources._time import naive_utc
 
@@ -204,8 +204,8 @@ def read_history_csv(
                     moment = parse_datetime(text)
                 except ValueError as exc:
                     raise fail(name, str(exc)) from None
-                if not 1900 <= moment.year <= 2199:  # as the workspace's own days
-                    raise fail(name, f"'{text}' is not a date between 1900 and 2199")
+                if not FIRST_DAY <= moment.date() <= LAST_DAY:  # the workspace's own days
+                    raise fail(name, f"'{text}' is not a date between {FIRST_DAY} and {LAST_DAY}")
                 values[name] = moment
             size: float | None = None
             size_text = get("size")

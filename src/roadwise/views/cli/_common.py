@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -170,6 +171,17 @@ def handles_errors(func: F) -> F:
             return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def date_option(value: str | None, option: str) -> dt.date | None:
+    """A date typed for ``option`` (YYYY-MM-DD), or None when none was given."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        message = f"'{value}' is not a date (expected YYYY-MM-DD)"
+        raise RoadwiseError(message, field=option) from None
 
 
 def print_json(data: Any) -> None:

@@ -23,6 +23,7 @@ from roadwise.views.cli._common import (
     JsonOption,
     compact_table,
     console,
+    date_option,
     db_url,
     handles_errors,
 )
@@ -62,14 +63,7 @@ DefaultDateOption = typer.Option(
 
 def default_date_of(value: str | None) -> dt.date | None:
     """``--default-date`` as a date."""
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise RoadwiseError(
-            f"'{value}' is not a date (expected YYYY-MM-DD)", field="--default-date"
-        ) from None
+    return date_option(value, "--default-date")
 
 
 def open_export(file: Path) -> tuple[int, Any]:

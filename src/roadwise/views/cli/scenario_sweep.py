@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as dt
 import io
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +23,7 @@ from roadwise.views.cli._common import (
     WorkersOption,
     compact_table,
     console,
+    date_option,
     handles_errors,
     print_json,
 )
@@ -122,7 +122,7 @@ def sweep(
     _, ws = _load(db)
     check_points(ws, points)
     settings = SweepSettings(
-        joins=_date(joins) if joins else None,
+        joins=date_option(joins, "--joins"),
         ramp_up_days=ramp_up,
         rounds=rounds,
         seed=ws.settings.seed,
@@ -305,10 +305,3 @@ def _hire_axis(text: str) -> tuple[str, list[int]]:
             )
         numbers.append(int(word))
     return team.strip(), numbers
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise RoadwiseError(f"'{text}' is not a date (YYYY-MM-DD)", field="--joins") from None

@@ -31,6 +31,7 @@ from roadwise.engines.sweep import (
     SweepPoint,
     SweepSettings,
     check_points,
+    closest,
     fewest_people,
     point_workspace,
     start_of,
@@ -183,6 +184,10 @@ def test_fewest_people_prefers_fewer_then_cheaper_and_says_none() -> None:
     none = outcome((("a", 0), ("b", 0)), 2, 100.0)
     assert fewest_people([none, a1, both, b1]) == {(None, 1.0): b1}
     assert fewest_people([none]) == {(None, 1.0): None}
+    # With none on time, the nearest: fewest items late, then days, then people.
+    worse = outcome((("a", 1), ("b", 0)), 3, 50.0)
+    assert closest([none, worse], None, 1.0) == none
+    assert none.point.hires_label == "" and both.point.hires_label == "a +1, b +1"
 
 
 def test_a_point_starts_from_the_best_plan_with_no_more_people_anywhere() -> None:

@@ -47,15 +47,19 @@ class SweepPoint:
         return sum(n for _, n in self.hires)
 
     @property
+    def hires_label(self) -> str:
+        """The people added, "payments +1, mobile +2" ("" for none)."""
+        return ", ".join(f"{team} +{n}" for team, n in self.hires if n)
+
+    @property
     def label(self) -> str:
         """The point in a few words: "base, estimates ×1.25, payments +1"."""
-        hires = ", ".join(f"{team} +{n}" for team, n in self.hires if n)
         return ", ".join(
             part
             for part in (
                 self.scenario or "base",
                 f"estimates ×{self.estimate_factor:g}" if self.estimate_factor != 1 else "",
-                hires,
+                self.hires_label,
             )
             if part
         )
@@ -257,6 +261,15 @@ def plan_point(
         late_days=sum(s.late_days for s in late),
         method=roadmap.summary.method,
         placements=roadmap.placements,
+    )
+
+
+def closest(outcomes: Sequence[SweepOutcome], scenario: str | None, factor: float) -> SweepOutcome:
+    """The point of a scenario and estimate factor nearest to meeting every hard deadline:
+    fewest items late, then fewest days late, then fewest people added."""
+    return min(
+        (o for o in outcomes if (o.point.scenario, o.point.estimate_factor) == (scenario, factor)),
+        key=lambda o: (o.late, o.late_days, o.point.people_added),
     )
 
 

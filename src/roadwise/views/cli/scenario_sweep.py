@@ -173,7 +173,7 @@ def sweep(
 
 
 def _print(run: SweepRun, currency: str) -> None:
-    from roadwise.engines.sweep import fewest_people
+    from roadwise.engines.sweep import closest, fewest_people
 
     table = compact_table(f"Sweep: {len(run.outcomes)} plans on {run.where}")
     # An axis with one value is said in the title's place, not repeated on every row.
@@ -191,7 +191,7 @@ def _print(run: SweepRun, currency: str) -> None:
         table.add_row(
             *([p.scenario or "base"] if scenarios else []),
             *([f"×{p.estimate_factor:g}"] if factors else []),
-            ", ".join(f"{t} +{n}" for t, n in p.hires if n) or "-",
+            p.hires_label or "-",
             f"{o.late} ({o.late_days} d)" if o.late else "-",
             str(o.finish or "-"),
             short_money(o.cost_of_delay, currency),
@@ -201,27 +201,20 @@ def _print(run: SweepRun, currency: str) -> None:
     for (scenario, factor), best in fewest_people(run.outcomes).items():
         where = f"{scenario or 'base'}, estimates ×{factor:g}"
         if best is None:
-            closest = min(
-                (
-                    o
-                    for o in run.outcomes
-                    if (o.point.scenario, o.point.estimate_factor) == (scenario, factor)
-                ),
-                key=lambda o: (o.late, o.late_days, o.point.people_added),
-            )
+            near = closest(run.outcomes, scenario, factor)
             text = Text.assemble(
                 (where, "bold"),
                 f": no plan of this sweep meets every hard deadline; closest: "
-                f"{closest.point.label} ({closest.late} late, {closest.late_days} days in all).",
+                f"{near.point.label} ({near.late} late, {near.late_days} days in all).",
             )
         elif best.point.people_added == 0:
             text = Text.assemble((where, "bold"), ": every hard deadline met with no one added.")
         else:
-            hires = ", ".join(f"{t} +{n}" for t, n in best.point.hires if n)
             text = Text.assemble(
                 (where, "bold"),
                 f": every hard deadline met with {best.point.people_added} more "
-                f"({hires}), cost of delay {short_money(best.cost_of_delay, currency)}.",
+                f"({best.point.hires_label}), cost of delay "
+                f"{short_money(best.cost_of_delay, currency)}.",
             )
         console.print(text, highlight=False)
     searched = sum(1 for o in run.outcomes if o.method != "cp-sat-lns")

@@ -110,7 +110,7 @@ def test_a_jira_cell_over_the_csv_limit_names_its_row(db: str, tmp_path: Path) -
         + "x" * 140_000
         + ",A-2,Task,Done\n"
     )
-    assert "jira.csv, row 3: field larger than field limit" in _refused(
+    assert "jira.csv, row 3: not a valid CSV file: field larger than field limit" in _refused(
         db, "import", "jira", str(export)
     )
 
@@ -134,3 +134,151 @@ def test_batch_and_sweep_outputs_must_be_files_and_addresses_must_parse(
         "garbage",
     )
     assert "is a folder" in _refused(db, "scenario", "sweep", "--csv", str(tmp_path))
+
+
+def test_value_inputs_are_amounts_and_settings_name_what_exists() -> None:
+    with pytest.raises(ValueError, match="reach must not be negative, got -5"):
+        ValueInputs(reach=-5)
+    with pytest.raises(ValueError, match="cost_of_delay must not be negative, got -1"):
+        ValueInputs(cost_of_delay={"low": -1, "likely": 2, "high": 3})
+    assert ValueInputs(ease=0).ease == 0
+    with pytest.raises(ValidationError, match="'rice', 'ice', 'wsjf'") as caught:
+        Workspace().copy_with(settings={"priority": {"framework": "magic"}})
+    assert caught.value.field == "settings.priority.framework"
+    upper = Workspace().copy_with(settings={"priority": {"framework": " RICE"}})
+    assert upper.settings.priority.framework == "rice"
+    with pytest.raises(ValidationError, match="schema version 2 is newer than this Roadwise"):
+        Workspace().copy_with(schema_version=2)
+
+
+def test_a_newer_or_wrong_yaml_file_is_refused(db: str, tmp_path: Path) -> None:
+    newer = tmp_path / "newer.yaml"
+    newer.write_text("schema_version: 2\nname: next year's format\n")
+    assert "schema version 2 is newer" in _refused(db, "import", str(newer))
+    framework = tmp_path / "framework.yaml"
+    framework.write_text("settings:\n  priority:\n    framework: magic\n")
+    flat = _refused(db, "import", str(framework))
+    assert "framework.yaml" in flat and "settings.priority.framework" in flat
+
+
+def test_items_csv_names_the_column_at_fault_and_refuses_an_empty_file(
+    db: str, tmp_path: Path
+) -> None:
+    items = tmp_path / "items.csv"
+    items.write_text("key,title,estimate,estimate_unit\nNEW-1,A thing,3,weeks\n")
+    assert "row 2, field 'estimate_unit'" in _refused(db, "import", str(items))
+    items.write_text("key,title,reach\nNEW-1,A thing,-40\n")
+    assert "row 2, field 'reach': reach must not be negative" in _refused(db, "import", str(items))
+    items.write_text("key,title\n")
+    for replace in ((), ("--replace",)):
+        assert "no items, only its header row" in _refused(db, "import", str(items), *replace)
+    audit_before = len(open_store(db).audit_entries())
+    _refused(db, "import", str(items))
+    assert len(open_store(db).audit_entries()) == audit_before
+
+
+def test_an_unclosed_quote_is_refused_not_read_as_one_cell(db: str, tmp_path: Path) -> None:
+    items = tmp_path / "items.csv"
+    items.write_text('key,title\nNEW-1,"A quoted title\nNEW-2,Second\nNEW-3,Third\n')
+    assert "items.csv, row 2: a double quote opened in this row is never closed" in _refused(
+        db, "import", str(items)
+    )
+    # a quoted cell may hold line breaks: that is not an unclosed quote
+    items.write_text('key,title\nNEW-1,"Two\nlines"\nNEW-2,Second')
+    out = runner.invoke(app, ["import", str(items), "--db", db])
+    assert out.exit_code == 0, out.output
+    assert open_store(db).load().item_by_key["NEW-1"].title == "Two\nlines"
+
+    history = tmp_path / "history.csv"
+    history.write_text('Key,Created,Resolved\nA,2025-01-01,"2025-01-05\nB,2025-01-02,2025-01-06\n')
+    mapping = "key=Key,created=Created,resolved=Resolved"
+    args = ("forecast", "when", "--items", "5", "--history-csv", str(history))
+    assert "history.csv, row 2: a double quote opened" in _refused(db, *args, "--mapping", mapping)
+    export = tmp_path / "jira.csv"
+    export.write_text('Summary,Issue key,Issue Type,Status\n"Broken,A-1,Task,Done\n')
+    assert "jira.csv, row 2: a double quote opened" in _refused(db, "import", "jira", str(export))
+
+
+def test_the_same_issue_twice_is_refused(db: str, tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "Key,Created,Resolved\nA-1,2025-01-01,2025-01-05\nA-2,2025-01-02,2025-01-06\n"
+        "A-1,2025-01-01,2025-01-05\n"
+    )
+    mapping = "key=Key,created=Created,resolved=Resolved"
+    args = ("forecast", "when", "--items", "5", "--history-csv", str(history))
+    assert "row 4, field 'Key': 'A-1' is also in row 2" in _refused(db, *args, "--mapping", mapping)
+    export = tmp_path / "jira.csv"
+    export.write_text(
+        "Summary,Issue key,Issue Type,Status\nOne,A-1,Task,To Do\nAgain,A-1,Task,Done\n"
+    )
+    assert "row 3, field 'Issue key': issue A-1 is also in row 2" in _refused(
+        db, "import", "jira", str(export)
+    )
+
+
+@pytest.mark.parametrize("points", ["-5", "nan", "inf"])
+def test_a_jira_estimate_that_is_no_amount_is_refused(db: str, tmp_path: Path, points: str) -> None:
+    export = tmp_path / "jira.csv"
+    export.write_text(
+        "Summary,Issue key,Issue Type,Status,Custom field (Story Points)\n"
+        f"One,A-1,Task,To Do,3\nTwo,A-2,Task,To Do,{points}\n"
+    )
+    assert f"row 3, field 'Custom field (Story Points)': the estimate '{points}' is not" in (
+        _refused(db, "import", "jira", str(export))
+    )
+
+
+def test_to_item_refuses_a_negative_estimate_from_a_tracker() -> None:
+    from roadwise.errors import RoadwiseError
+    from roadwise.sources.tracker_mapping import TrackerIssue, TrackerMapping, to_item
+
+    issue = TrackerIssue(system="jira", key="A-1", title="One", estimate=-1.0)
+    with pytest.raises(RoadwiseError, match="jira issue A-1 cannot be read: its estimate -1"):
+        to_item(issue, TrackerMapping())
+
+
+def test_a_mapping_section_that_is_not_a_mapping_is_refused(db: str, tmp_path: Path) -> None:
+    export = tmp_path / "jira.csv"
+    export.write_text("Summary,Issue key,Issue Type,Status\nOne,A-1,Task,To Do\n")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("jira: [1, 2]\n")
+    assert "field 'jira': expected jira's mapping entries" in _refused(
+        db, "import", "jira", str(export), "--mapping", str(mapping)
+    )
+
+
+def test_long_feedback_ids_stay_distinct(db: str, tmp_path: Path) -> None:
+    export = tmp_path / "tickets.csv"
+    stem = "ticket-" + "x" * 120
+    export.write_text(
+        f"id,text,date\n{stem}-1,Export fails,2026-10-01\n{stem}-2,Export slow,2026-10-02\n"
+    )
+    out = runner.invoke(app, ["feedback", "import", str(export), "--db", db])
+    assert out.exit_code == 0, out.output
+    keys = [f.key for f in open_store(db).load().feedback if "xxxx" in f.key]
+    assert len(keys) == 2 and len(set(keys)) == 2 and all(len(k) <= 100 for k in keys)
+    again = runner.invoke(app, ["feedback", "import", str(export), "--db", db])
+    assert again.exit_code == 0, again.output
+    assert len([f for f in open_store(db).load().feedback if "xxxx" in f.key]) == 2
+
+    spaced = tmp_path / "spaced.csv"
+    spaced.write_text("id,text,date\na b,One,2026-10-01\na_b,Two,2026-10-02\n")
+    flat = _refused(db, "feedback", "import", str(spaced))
+    assert "id 'a_b' is also in row 2" in flat
+
+
+def test_a_linear_export_with_a_repeated_or_negative_issue_is_refused(
+    db: str, tmp_path: Path
+) -> None:
+    export = tmp_path / "linear.csv"
+    export.write_text("ID,Title,Status,Estimate\nENG-1,One,Todo,3\nENG-1,Again,Todo,2\n")
+    assert "row 3, field 'ID': issue ENG-1 is also in row 2" in _refused(
+        db, "import", "linear", str(export)
+    )
+    export.write_text("ID,Title,Status,Estimate\nENG-1,One,Todo,-2\n")
+    assert "row 2, field 'Estimate': '-2' is not a number of 0 or more" in _refused(
+        db, "import", "linear", str(export)
+    )
+    export.write_bytes(b"ID,Title,Status\nENG-1,Caf\xe9,Todo\n")
+    assert "linear.csv: not UTF-8 text" in _refused(db, "import", "linear", str(export))

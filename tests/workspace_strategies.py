@@ -151,12 +151,12 @@ def uncertain(values: st.SearchStrategy[float] = numbers) -> st.SearchStrategy[A
 def value_inputs(draw: Any) -> ValueInputs:
     return ValueInputs(
         reach=draw(uncertain(positive)),
-        impact=draw(uncertain()),
+        impact=draw(uncertain(positive)),
         confidence=draw(uncertain(shares)),
-        ease=draw(uncertain()),
-        business_value=draw(uncertain()),
-        time_criticality=draw(uncertain()),
-        risk_reduction=draw(uncertain()),
+        ease=draw(uncertain(positive)),
+        business_value=draw(uncertain(positive)),
+        time_criticality=draw(uncertain(positive)),
+        risk_reduction=draw(uncertain(positive)),
         cost_of_delay=draw(uncertain(positive)),
         kano=draw(st.none() | st.sampled_from(Kano)),
         moscow=draw(st.none() | st.sampled_from(MoSCoW)),

@@ -3,6 +3,7 @@ delivery history, scenarios, decisions and plans, gathered in a :class:`Workspac
 
 from roadwise.domain.model import (
     OPEN_STATUSES,
+    PRIORITY_FRAMEWORKS,
     Customer,
     Cycles,
     DateRange,
@@ -54,6 +55,7 @@ from roadwise.domain.workspace import (
 
 __all__ = [
     "OPEN_STATUSES",
+    "PRIORITY_FRAMEWORKS",
     "SCHEMA_VERSION",
     "Customer",
     "Cycles",

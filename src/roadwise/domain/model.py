@@ -19,7 +19,14 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 Key = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s,;]+$")]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -245,6 +252,23 @@ class ValueInputs(Model):
     cost_of_delay: Uncertain | None = None
     kano: Kano | None = None
     moscow: MoSCoW | None = None
+
+    @field_validator(
+        "reach",
+        "impact",
+        "ease",
+        "business_value",
+        "time_criticality",
+        "risk_reduction",
+        "cost_of_delay",
+    )
+    @classmethod
+    def _not_negative(cls, v: Uncertain | None, info: ValidationInfo) -> Uncertain | None:
+        # every framework reads these as amounts: a negative one would turn a score upside down
+        low = v.low if isinstance(v, Range) else v
+        if low is not None and low < 0:
+            raise ValueError(f"{info.field_name} must not be negative, got {low:g}")
+        return v
 
     @field_validator("confidence")
     @classmethod
@@ -603,12 +627,23 @@ class ScorecardCriterion(Model):
     max: float | None = None
 
 
+PRIORITY_FRAMEWORKS = ("rice", "ice", "wsjf", "cd3", "scorecard", "formula")
+"""The scoring frameworks a workspace can name as its default (see ``engines.prioritize``)."""
+
+PriorityFramework = Literal["rice", "ice", "wsjf", "cd3", "scorecard", "formula"]
+
+
 class PrioritySettings(Model):
-    framework: str = "wsjf"
+    framework: PriorityFramework = "wsjf"
     top_k: int = Field(default=10, ge=1)
     scorecard: list[ScorecardCriterion] = Field(default_factory=list)
     formula: str | None = None
     samples: int = Field(default=1000, ge=10)
+
+    @field_validator("framework", mode="before")
+    @classmethod
+    def _framework_name(cls, v: Any) -> Any:
+        return v.strip().lower() if isinstance(v, str) else v
 
 
 class Settings(Model):

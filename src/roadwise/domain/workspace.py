@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any, TypeVar
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 from pydantic_core import PydanticCustomError
 
@@ -67,6 +67,18 @@ class Workspace(Model):
     scenarios: list[Scenario] = Field(default_factory=list)
     decisions: list[Decision] = Field(default_factory=list)
     plans: list[Plan] = Field(default_factory=list)
+
+    @field_validator("schema_version")
+    @classmethod
+    def _readable_version(cls, v: int) -> int:
+        if v > SCHEMA_VERSION:
+            raise ValueError(
+                f"schema version {v} is newer than this Roadwise reads ({SCHEMA_VERSION}); "
+                "upgrade Roadwise, or export the workspace again from the version that wrote it"
+            )
+        if v < 1:
+            raise ValueError(f"schema version must be 1 or more, got {v}")
+        return v
 
     # ------------------------------------------------------------------ rules
 

@@ -32,6 +32,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from roadwise.domain import Item, Range, Workspace
 from roadwise.errors import RoadwiseError
+from roadwise.sources._csv_rows import csv_rows
 from roadwise.sources._errors import error_message, error_path, first_error, pick_error
 from roadwise.sources._time import naive_utc
 
@@ -189,7 +190,8 @@ class CsvRow:
 
     row: int
     record: dict[str, Any]
-    columns: dict[str, str]  # item field (top level, or value.X) -> the user's column name
+    # item field (top level, value.X) and each column's own target -> the user's column name
+    columns: dict[str, str]
 
 
 class _CellError(Exception):
@@ -341,10 +343,7 @@ def _open_csv(path: Path) -> tuple[list[str], list[list[str]]]:
         ) from None
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count) if first_line else ","
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        raise RoadwiseError(f"not a valid CSV file: {exc}", file=name) from None
+    rows = csv_rows(text, name, delimiter)
     if not rows:
         raise RoadwiseError("the file is empty; the first row must name the columns", file=name)
     return [h.strip() for h in rows[0]], rows[1:]
@@ -418,6 +417,8 @@ def read_csv_rows(path: str | Path, mapping: Mapping[str, str] | None = None) ->
                 _apply(record, target, cell)
             except _CellError as exc:
                 raise RoadwiseError(str(exc), file=name, row=row_number, field=column) from None
+            # errors name the exact column (estimate_unit), else the first one filling the field
+            columns[target] = column
             columns.setdefault(_item_field(target), column)
         key = record.get("key")
         if isinstance(key, str):
@@ -440,6 +441,8 @@ def _column_for(csv_row: CsvRow, parts: Sequence[str]) -> str:
     top = parts[0]
     if top == "value" and len(parts) > 1:
         return csv_row.columns.get(f"value.{parts[1]}", f"value.{parts[1]}")
+    if len(parts) > 1 and f"{top}_{parts[1]}" in csv_row.columns:  # estimate.unit: estimate_unit
+        return csv_row.columns[f"{top}_{parts[1]}"]
     return csv_row.columns.get(top, top)
 
 
@@ -462,6 +465,11 @@ def import_items_csv(
     """
     name = str(path)
     rows = read_csv_rows(path, mapping)
+    if not rows:
+        # with --replace an empty file would remove every item: far likelier a wrong file
+        raise RoadwiseError(
+            "the file has no items, only its header row; nothing to import", file=name
+        )
     _validate_rows(rows, name)
     data = ws.model_dump(mode="json")
     incoming = [r.record for r in rows]

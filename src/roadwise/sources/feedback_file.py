@@ -83,6 +83,7 @@ _SOURCE_WORDS: dict[str, FeedbackSource] = {
 }
 _DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%b %d, %Y", "%d %b %Y", "%B %d, %Y")
 _KEY_UNSAFE = re.compile(r"[\s,;]+")
+_KEY_LENGTH = 100  # the workspace's longest key
 _COMPANY_SUFFIX = re.compile(
     r"\b(inc|incorporated|ltd|limited|llc|gmbh|ag|sa|sas|bv|plc|corp|corporation|co|company)\b"
 )
@@ -501,13 +502,25 @@ def _row(
     raw_id = value("id")
     if raw_id is not None and str(raw_id).strip():
         ident = _KEY_UNSAFE.sub("_", str(raw_id).strip())
-        key = f"{key_prefix}-{ident}"[:100]
+        key = f"{key_prefix}-{ident}"
+        if len(key) > _KEY_LENGTH:
+            # cut to fit, with a digest of the whole id so ids alike in their first 80
+            # characters stay apart (and the same id gets the same key on every import)
+            digest = hashlib.sha1(str(raw_id).strip().encode()).hexdigest()[:12]
+            key = f"{key[: _KEY_LENGTH - len(digest) - 1]}-{digest}"
         seen = _digest(key)
         if seen in seen_keys:
-            return RowError(
-                number, columns.get("id", "id"), f"id '{raw_id}' appears twice in the file"
+            also = (
+                ""
+                if ident == str(raw_id).strip()
+                else " (ids that differ only in spaces, commas or semicolons count as one)"
             )
-        seen_keys[seen] = 1
+            return RowError(
+                number,
+                columns.get("id", "id"),
+                f"id '{raw_id}' is also in row {seen_keys[seen]}{also}",
+            )
+        seen_keys[seen] = number
     else:
         # No id column: a key from the content, so importing the same file again adds nothing,
         # and identical rows (duplicates are kept, not dropped) get -2, -3 ...

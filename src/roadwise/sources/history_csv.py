@@ -12,9 +12,7 @@ half-imported.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +21,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from roadwise.domain.model import FIRST_DAY, LAST_DAY, HistoryRecord, ItemKind
 from roadwise.errors import RoadwiseError
+from roadwise.sources._csv_rows import csv_rows
 from roadwise.sources._time import naive_utc
 
 FIELDS = ("key", "title", "created", "started", "resolved", "size", "kind", "team", "cycle_minutes")
@@ -155,100 +154,107 @@ def read_history_csv(
             raise RoadwiseError(f"the mapping needs a column for '{name}'", field="mapping")
     try:
         # Read whole, so a file that is not UTF-8 is refused before any row counts.
-        handle = io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")
+        content = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise RoadwiseError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
     except UnicodeDecodeError as exc:
         raise RoadwiseError(
             f"not UTF-8 text ({exc.reason}); save it as UTF-8 CSV", file=str(path)
         ) from None
-    with handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        missing = [c for c in cols.values() if c not in header]
-        if missing:
-            raise RoadwiseError(
-                f"column(s) {', '.join(repr(m) for m in missing)} not in the file's header "
-                f"({', '.join(header[:12])}{', ...' if len(header) > 12 else ''})",
-                file=str(path),
-                line=1,
-            )
-        records: list[HistoryRecord] = []
-        skipped = 0
-        rows = 0
-        for row_no, row in enumerate(reader, start=2):
-            rows += 1
+    table = csv_rows(content, str(path))
+    header = table[0] if table else []
+    missing = [c for c in cols.values() if c not in header]
+    if missing:
+        raise RoadwiseError(
+            f"column(s) {', '.join(repr(m) for m in missing)} not in the file's header "
+            f"({', '.join(header[:12])}{', ...' if len(header) > 12 else ''})",
+            file=str(path),
+            line=1,
+        )
+    records: list[HistoryRecord] = []
+    skipped = 0
+    rows = 0
+    first_row: dict[str, int] = {}
+    for row_no, cells in enumerate(table[1:], start=2):
+        if not cells:
+            continue  # an empty line
+        row = dict(zip(header, cells, strict=False))
+        rows += 1
 
-            def get(name: str, row: dict[str, str] = row) -> str | None:
-                column = cols.get(name)
-                if column is None:
-                    return None
-                value = (row.get(column) or "").strip()
-                return None if value.lower() in NULLS else value
+        def get(name: str, row: dict[str, str] = row) -> str | None:
+            column = cols.get(name)
+            if column is None:
+                return None
+            value = (row.get(column) or "").strip()
+            return None if value.lower() in NULLS else value
 
-            def fail(name: str, message: str, row_no: int = row_no) -> RoadwiseError:
-                return RoadwiseError(message, file=str(path), row=row_no, field=cols.get(name))
+        def fail(name: str, message: str, row_no: int = row_no) -> RoadwiseError:
+            return RoadwiseError(message, file=str(path), row=row_no, field=cols.get(name))
 
-            resolved_text = get("resolved")
-            if resolved_text is None:
-                skipped += 1
+        resolved_text = get("resolved")
+        if resolved_text is None:
+            skipped += 1
+            continue
+        values: dict[str, object] = {}
+        for name in ("created", "resolved", "started"):
+            text = get(name)
+            if text is None:
+                if name == "created":
+                    raise fail(name, "a created date is required")
                 continue
-            values: dict[str, object] = {}
-            for name in ("created", "resolved", "started"):
-                text = get(name)
-                if text is None:
-                    if name == "created":
-                        raise fail(name, "a created date is required")
-                    continue
-                try:
-                    moment = parse_datetime(text)
-                except ValueError as exc:
-                    raise fail(name, str(exc)) from None
-                if not FIRST_DAY <= moment.date() <= LAST_DAY:  # the workspace's own days
-                    raise fail(name, f"'{text}' is not a date between {FIRST_DAY} and {LAST_DAY}")
-                values[name] = moment
-            size: float | None = None
-            size_text = get("size")
-            if size_text is not None:
-                try:
-                    size = float(size_text)
-                except ValueError:
-                    raise fail("size", f"'{size_text}' is not a number") from None
-                if size < 0:
-                    raise fail("size", f"size must not be negative, got {size_text}")
-            done = values["resolved"]
-            created = values["created"]
-            assert isinstance(done, dt.datetime) and isinstance(created, dt.datetime)
-            started = values.get("started")
-            minutes_text = get("cycle_minutes")
-            if started is None and minutes_text is not None:
-                try:
-                    minutes = float(minutes_text)
-                except ValueError:
-                    raise fail("cycle_minutes", f"'{minutes_text}' is not a number") from None
-                if minutes > 0:
-                    candidate = done - dt.timedelta(minutes=minutes)
-                    # In-progress time can exceed the lead time when an issue was reopened.
-                    started = max(candidate, created)
-            key = get("key") or f"row-{row_no}"
-            if done < created:
-                raise fail("resolved", f"resolved ({done}) is before created ({created}) for {key}")
             try:
-                records.append(
-                    HistoryRecord(
-                        key=key.replace(" ", "_"),
-                        title=get("title") or "",
-                        team=get("team") or team,
-                        kind=parse_kind(get("kind") or "story"),
-                        points=size,
-                        created=created,
-                        started=started if isinstance(started, dt.datetime) else None,
-                        done=done,
-                    )
+                moment = parse_datetime(text)
+            except ValueError as exc:
+                raise fail(name, str(exc)) from None
+            if not FIRST_DAY <= moment.date() <= LAST_DAY:  # the workspace's own days
+                raise fail(name, f"'{text}' is not a date between {FIRST_DAY} and {LAST_DAY}")
+            values[name] = moment
+        size: float | None = None
+        size_text = get("size")
+        if size_text is not None:
+            try:
+                size = float(size_text)
+            except ValueError:
+                raise fail("size", f"'{size_text}' is not a number") from None
+            if size < 0:
+                raise fail("size", f"size must not be negative, got {size_text}")
+        done = values["resolved"]
+        created = values["created"]
+        assert isinstance(done, dt.datetime) and isinstance(created, dt.datetime)
+        started = values.get("started")
+        minutes_text = get("cycle_minutes")
+        if started is None and minutes_text is not None:
+            try:
+                minutes = float(minutes_text)
+            except ValueError:
+                raise fail("cycle_minutes", f"'{minutes_text}' is not a number") from None
+            if minutes > 0:
+                candidate = done - dt.timedelta(minutes=minutes)
+                # In-progress time can exceed the lead time when an issue was reopened.
+                started = max(candidate, created)
+        key = get("key") or f"row-{row_no}"
+        if key in first_row:
+            # the same issue twice would count twice in throughput
+            raise fail("key", f"'{key}' is also in row {first_row[key]}; keys must be unique")
+        first_row[key] = row_no
+        if done < created:
+            raise fail("resolved", f"resolved ({done}) is before created ({created}) for {key}")
+        try:
+            records.append(
+                HistoryRecord(
+                    key=key.replace(" ", "_"),
+                    title=get("title") or "",
+                    team=get("team") or team,
+                    kind=parse_kind(get("kind") or "story"),
+                    points=size,
+                    created=created,
+                    started=started if isinstance(started, dt.datetime) else None,
+                    done=done,
                 )
-            except PydanticValidationError as exc:
-                first = exc.errors()[0]
-                raise RoadwiseError(
-                    first["msg"], file=str(path), row=row_no, field=str(first["loc"][0])
-                ) from None
+            )
+        except PydanticValidationError as exc:
+            first = exc.errors()[0]
+            raise RoadwiseError(
+                first["msg"], file=str(path), row=row_no, field=str(first["loc"][0])
+            ) from None
     return ImportResult(records, rows, skipped)

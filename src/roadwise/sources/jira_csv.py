@@ -19,6 +19,7 @@ from typing import Any
 
 from roadwise.domain import Cycles, Item
 from roadwise.errors import RoadwiseError
+from roadwise.sources._csv_rows import csv_rows
 from roadwise.sources._time import naive_utc
 from roadwise.sources.tracker_mapping import TrackerIssue, TrackerMapping
 
@@ -131,11 +132,7 @@ def read_jira_csv(
         raise RoadwiseError(
             "the file is not UTF-8 text (export it again as CSV)", file=str(path)
         ) from None
-    reader = csv.reader(text.splitlines(keepends=True))
-    try:
-        rows = list(reader)
-    except csv.Error as exc:  # a cell over the csv module's limit (128 KiB), say
-        raise RoadwiseError(f"{exc}", file=str(path), row=reader.line_num) from None
+    rows = csv_rows(text, str(path))
     if not rows:
         raise RoadwiseError("the file is empty", file=str(path))
     header = _Header(rows[0])
@@ -184,6 +181,7 @@ def read_jira_csv(
         if header.first(row, "Issue id")
     }
     issues: list[TrackerIssue] = []
+    first_row: dict[str, int] = {}
     for row_no, row in enumerate(body, start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -192,6 +190,14 @@ def read_jira_csv(
             raise RoadwiseError(
                 "the issue key is empty", file=str(path), row=row_no, field="Issue key"
             )
+        if key in first_row:
+            raise RoadwiseError(
+                f"issue {key} is also in row {first_row[key]}; export each issue once",
+                file=str(path),
+                row=row_no,
+                field="Issue key",
+            )
+        first_row[key] = row_no
 
         def when(column: str, row: list[str] = row, row_no: int = row_no) -> dt.datetime | None:
             value = header.first(row, column)

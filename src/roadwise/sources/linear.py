@@ -15,8 +15,8 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import math
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from roadwise.errors import RoadwiseError
+from roadwise.sources._csv_rows import csv_rows
 from roadwise.sources._http import TrackerHttp
 from roadwise.sources._time import naive_utc
 from roadwise.sources.tracker_mapping import TrackerIssue, latest
@@ -248,71 +249,88 @@ def read_linear_csv(path: str | Path) -> list[TrackerIssue]:
     """Linear's CSV export (Settings > Import / export > Export CSV)."""
     path = Path(path)
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
+        text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise RoadwiseError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
-    with handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        for needed in ("ID", "Title"):
-            if needed not in header:
-                raise RoadwiseError(
-                    f"no '{needed}' column: this does not look like a Linear CSV export",
-                    file=str(path),
-                    line=1,
-                )
-        issues = []
-        for row_no, row in enumerate(reader, start=2):
-
-            def cell(name: str, row: dict[str, str] = row) -> str:
-                return (row.get(name) or "").strip()
-
-            def when(name: str, row_no: int = row_no) -> dt.datetime | None:
-                try:
-                    return parse_time(cell(name))
-                except ValueError as exc:
-                    raise RoadwiseError(str(exc), file=str(path), row=row_no, field=name) from None
-
-            estimate = None
-            if cell("Estimate"):
-                try:
-                    estimate = float(cell("Estimate"))
-                except ValueError:
-                    raise RoadwiseError(
-                        f"'{cell('Estimate')}' is not a number",
-                        file=str(path),
-                        row=row_no,
-                        field="Estimate",
-                    ) from None
-            labels = [x.strip() for x in cell("Labels").split(",") if x.strip()]
-            if cell("Project"):
-                labels.append(f"project:{cell('Project')}")
-            due = when("Due Date")
-            blocked = [x.strip() for x in cell("Blocked by").split(",") if x.strip()]
-            key = cell("ID")
-            if not key:
-                raise RoadwiseError("the issue ID is empty", file=str(path), row=row_no, field="ID")
-            issues.append(
-                TrackerIssue(
-                    system="linear",
-                    key=key,
-                    title=cell("Title") or key,
-                    description=cell("Description"),
-                    status=cell("Status"),
-                    parent=cell("Parent issue") or None,
-                    estimate=estimate,
-                    team=cell("Team") or None,
-                    labels=tuple(labels),
-                    sprints=(cell("Cycle Name") or f"Cycle {cell('Cycle Number')}",)
-                    if cell("Cycle Number")
-                    else (),
-                    created=when("Created"),
-                    started=when("Started"),
-                    done=when("Completed") or when("Canceled"),
-                    due=due.date() if due else None,
-                    updated=when("Updated"),
-                    blocked_by=tuple(blocked),
-                    archived=when("Archived"),
-                )
+    except UnicodeDecodeError as exc:
+        raise RoadwiseError(
+            f"not UTF-8 text ({exc.reason}); export it again as CSV", file=str(path)
+        ) from None
+    table = csv_rows(text, str(path))
+    header = table[0] if table else []
+    for needed in ("ID", "Title"):
+        if needed not in header:
+            raise RoadwiseError(
+                f"no '{needed}' column: this does not look like a Linear CSV export",
+                file=str(path),
+                line=1,
             )
+    issues = []
+    first_row: dict[str, int] = {}
+    for row_no, cells in enumerate(table[1:], start=2):
+        if not cells:
+            continue
+        row = dict(zip(header, cells, strict=False))
+
+        def cell(name: str, row: dict[str, str] = row) -> str:
+            return (row.get(name) or "").strip()
+
+        def when(name: str, row_no: int = row_no) -> dt.datetime | None:
+            try:
+                return parse_time(cell(name))
+            except ValueError as exc:
+                raise RoadwiseError(str(exc), file=str(path), row=row_no, field=name) from None
+
+        estimate = None
+        if cell("Estimate"):
+            try:
+                estimate = float(cell("Estimate"))
+                if not (math.isfinite(estimate) and estimate >= 0):
+                    raise ValueError
+            except ValueError:
+                raise RoadwiseError(
+                    f"'{cell('Estimate')}' is not a number of 0 or more",
+                    file=str(path),
+                    row=row_no,
+                    field="Estimate",
+                ) from None
+        labels = [x.strip() for x in cell("Labels").split(",") if x.strip()]
+        if cell("Project"):
+            labels.append(f"project:{cell('Project')}")
+        due = when("Due Date")
+        blocked = [x.strip() for x in cell("Blocked by").split(",") if x.strip()]
+        key = cell("ID")
+        if not key:
+            raise RoadwiseError("the issue ID is empty", file=str(path), row=row_no, field="ID")
+        if key in first_row:
+            raise RoadwiseError(
+                f"issue {key} is also in row {first_row[key]}; export each issue once",
+                file=str(path),
+                row=row_no,
+                field="ID",
+            )
+        first_row[key] = row_no
+        issues.append(
+            TrackerIssue(
+                system="linear",
+                key=key,
+                title=cell("Title") or key,
+                description=cell("Description"),
+                status=cell("Status"),
+                parent=cell("Parent issue") or None,
+                estimate=estimate,
+                team=cell("Team") or None,
+                labels=tuple(labels),
+                sprints=(cell("Cycle Name") or f"Cycle {cell('Cycle Number')}",)
+                if cell("Cycle Number")
+                else (),
+                created=when("Created"),
+                started=when("Started"),
+                done=when("Completed") or when("Canceled"),
+                due=due.date() if due else None,
+                updated=when("Updated"),
+                blocked_by=tuple(blocked),
+                archived=when("Archived"),
+            )
+        )
     return issues

@@ -20,6 +20,7 @@ A mapping file (YAML) overrides the defaults of one source::
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -189,9 +190,13 @@ class TrackerMapping:
     def estimate_of(self, value: str) -> float:
         """An estimate written as a number ("3", "2,5") or as a T-shirt size ("M")."""
         try:
-            return float(value.strip().replace(",", "."))
+            number = float(value.strip().replace(",", "."))
         except ValueError:
             pass
+        else:
+            if not (math.isfinite(number) and number >= 0):
+                raise ValueError(f"the estimate '{value}' is not a number of 0 or more")
+            return number
         size = self.sizes.get(value.strip().lower())
         if size is None:
             known = ", ".join(f"{k.upper()} {v:g}" for k, v in self.sizes.items())
@@ -262,8 +267,15 @@ def load_mapping(path: str | Path | None, source: str) -> TrackerMapping:
     if not isinstance(data, dict):
         raise RoadwiseError("the mapping file must be a YAML mapping", file=str(path))
     # A file may hold several sources' mappings under their names.
-    if source in data and isinstance(data[source], dict):
-        data = data[source]
+    for name in SOURCES:
+        if data.get(name) is not None and not isinstance(data[name], dict):
+            raise RoadwiseError(
+                f"expected {name}'s mapping entries under '{name}:' (statuses, teams, ...)",
+                file=str(path),
+                field=name,
+            )
+    if source in data:
+        data = data[source] or {}
     known = {
         "statuses",
         "kinds",
@@ -344,7 +356,14 @@ def to_item(issue: TrackerIssue, mapping: TrackerMapping) -> Item:
         done = issue.updated
         created, started, done = _ordered_times(created, started, done)
     estimate = None
-    if issue.estimate is not None and issue.estimate >= 0:
+    if issue.estimate is not None:
+        if not (math.isfinite(issue.estimate) and issue.estimate >= 0):
+            # dropping it would plan the item as unestimated without a word
+            raise RoadwiseError(
+                f"{issue.system} issue {issue.key} cannot be read: its estimate "
+                f"{issue.estimate:g} is not a number of 0 or more",
+                field="estimate",
+            )
         estimate = Estimate(
             low=issue.estimate,
             likely=issue.estimate,

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from roadwise.domain import PrioritySettings, ScorecardCriterion
+from roadwise.domain import PRIORITY_FRAMEWORKS, PrioritySettings, ScorecardCriterion
 from roadwise.engines.prioritize.formula import Formula, parse_formula
 from roadwise.engines.prioritize.inputs import INPUT_LABELS, label
 from roadwise.engines.prioritize.results import Contribution
@@ -29,7 +29,7 @@ Inputs = Mapping[str, Array]
 FEEDBACK_INPUTS = ("customer_demand",)
 """Inputs only the feedback engine supplies (through ``external_inputs``)."""
 
-FRAMEWORKS = ("rice", "ice", "wsjf", "cd3", "scorecard", "formula")
+FRAMEWORKS = PRIORITY_FRAMEWORKS
 MIN_EFFORT = 0.1
 """Effort is floored here (in points) so a zero estimate cannot divide a score by zero."""
 

@@ -479,6 +479,102 @@ def simulate_workspace(
     return WorkspaceRoadmap(chosen, order, window, tuple(items), queues, flows, forecast)
 
 
+NEW_HIRE_SHARE = 0.75
+"""A new engineer's pace as a share of a team member's, on average over a forecast: the ramp-up
+is paid first. The reports' "one more engineer" and the deadline confidence both use it."""
+
+
+def hire_speedup(ws: Workspace, team: str, people: int) -> float:
+    """What ``people`` more engineers multiply ``team``'s weekly throughput by."""
+    found = ws.team_by_key.get(team)
+    members = found.people if found else []
+    size = sum(p.availability for p in members) or float(len(members)) or 1.0
+    return 1.0 + NEW_HIRE_SHARE * people / size
+
+
+@dataclass(frozen=True)
+class DeadlineChances:
+    """How often the hard deadlines were met in a replay of the roadmap."""
+
+    every: float
+    """Share of trials in which every hard deadline was met at once."""
+    each: Mapping[str, float]
+    """Per item with a hard deadline (and work left): share of trials it was met."""
+
+    @property
+    def least_likely(self) -> tuple[str, float]:
+        """The item whose deadline is met least often (the first by key on ties)."""
+        return min(sorted(self.each.items()), key=lambda kv: kv[1])
+
+
+def hard_deadline_chances(
+    ws: Workspace,
+    roadmap: Roadmap | None,
+    *,
+    speedup: Mapping[str, float] | None = None,
+    trials: int = TRIALS,
+    seed: int | None = None,
+) -> DeadlineChances | None:
+    """The share of trials of the probabilistic roadmap in which every open item with a hard
+    deadline finishes by it (a parent by its last open leaf), and each on its own; ``None``
+    when there is no hard deadline to meet or no delivery history to replay.
+
+    The teams work in ``roadmap``'s order (:func:`simulate_workspace`), at the pace of their
+    own history, times ``speedup``. Every deadline at once, not each on its own: a TPM who
+    promises four dates needs all four, and the chance of that is below the smallest of the
+    four chances when the dates share teams.
+    """
+    hard = [i for i in ws.items if i.is_open and i.deadline is not None and i.deadline.hard]
+    if not hard or not ws.history:
+        return None
+    run = simulate_workspace(
+        ws,
+        QueueOrder({}, planned_leaves(roadmap)),
+        trials=trials,
+        seed=ws.settings.seed if seed is None else seed,
+        speedup=speedup,
+    )
+    by_key = ws.item_by_key
+    met = np.ones(trials, dtype=bool)
+    each: dict[str, float] = {}
+    for item in hard:
+        columns = [
+            c
+            for c, leaf in enumerate(run.items)
+            if leaf.key == item.key or _under(by_key.get(leaf.key), item.key, by_key)
+        ]
+        if not columns:
+            continue  # nothing of it left to do in any team's queue
+        assert item.deadline is not None
+        finish = np.asarray(run.forecast.finish_days)[:, columns].max(axis=1)
+        on_time = finish <= (item.deadline.date - ws.as_of).days
+        each[item.key] = float(on_time.mean())
+        met &= on_time
+    return DeadlineChances(float(met.mean()), each) if each else None
+
+
+def hard_deadline_confidence(
+    ws: Workspace,
+    roadmap: Roadmap | None,
+    *,
+    speedup: Mapping[str, float] | None = None,
+    trials: int = TRIALS,
+    seed: int | None = None,
+) -> float | None:
+    """The share of trials in which every hard deadline is met (:func:`hard_deadline_chances`)."""
+    chances = hard_deadline_chances(ws, roadmap, speedup=speedup, trials=trials, seed=seed)
+    return None if chances is None else chances.every
+
+
+def _under(item: Item | None, key: str, by_key: Mapping[str, Item]) -> bool:
+    parent = item.parent if item is not None else None
+    while parent is not None:
+        if parent == key:
+            return True
+        parent = by_key[parent].parent if parent in by_key else None
+    return False
+
+
 def team_calibrations(
     ws: Workspace, items_per_team: Mapping[str, int], trials: int = 400
 ) -> dict[str, MeasuredCalibration | None]:

@@ -6,7 +6,9 @@
   capacity is a sprint where the team is the bottleneck.
 * :func:`over_allocated`: people whose assigned work in a sprint exceeds their capacity.
 * :func:`what_it_takes`: for missed hard deadlines, the fewest added people (by team, from a
-  date, with ramp-up) and the smallest scope cut (least effort) that meet them.
+  date, with ramp-up) and the smallest scope cut (least effort) that meet them; and how likely
+  every hard deadline is met, as planned and with either change, replayed with the teams' own
+  delivery history, with the fewest hires that make it likely enough.
 * :func:`value_of_one_more_engineer`: per team, how much cost of delay one more person saves.
 * :func:`what_if_plan`: the plan those two start from, found in seconds by local search.
 """
@@ -21,8 +23,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from roadwise.domain.model import Status
 from roadwise.domain.workspace import Workspace
 from roadwise.engines.capacity import AddedPerson
+from roadwise.engines.forecast.objectives import (
+    TRIALS,
+    hard_deadline_chances,
+    hard_deadline_confidence,
+    hire_speedup,
+)
 from roadwise.engines.schedule.roadmap import (
     Roadmap,
     RoadmapOptions,
@@ -176,6 +185,41 @@ class Hire:
     ramp_up_days: int
 
 
+CONFIDENCE_TARGET = 0.85
+"""How sure "likely enough" is: the 85 % the forecasts' commitment dates use."""
+
+
+@dataclass(frozen=True)
+class DeadlineConfidence:
+    """How likely every hard deadline is met, each plan replayed with the teams' own delivery
+    history (:func:`~roadwise.engines.forecast.objectives.hard_deadline_confidence`).
+
+    The plans meet the deadlines at the estimates' likely sizes; the replay draws sizes from
+    the estimates' ranges and the pace from each team's past weeks, a hire adding
+    ``NEW_HIRE_SHARE`` of a member's pace. ``more_hires`` are the fewest people, on top of the
+    plan's hires, that bring the chance to ``target`` in the replay (one at a time, to the team
+    where one more raises it most; empty when it is already there or when nobody helps).
+    """
+
+    target: float
+    trials: int
+    as_planned: float
+    # the hard deadline met least often as planned: item key, its due day, how often
+    least_likely: tuple[str, dt.date, float]
+    with_hires: float | None  # None: no hire proposed
+    with_cut: float | None  # None: nothing cut
+    more_hires: tuple[Hire, ...]
+    with_more_hires: float | None  # None: no more hires tried
+
+    @property
+    def reached(self) -> float:
+        """The chance after every change proposed for the target (hires, then more hires)."""
+        for chance in (self.with_more_hires, self.with_hires):
+            if chance is not None:
+                return chance
+        return self.as_planned
+
+
 @dataclass(frozen=True)
 class WhatItTakes:
     late_before: int
@@ -186,6 +230,8 @@ class WhatItTakes:
     cut_effort_days: float
     cut_meets_deadlines: bool
     note: str
+    # None: no open hard deadline, or no delivery history to replay the plans with
+    confidence: DeadlineConfidence | None = None
 
 
 def _late(roadmap: Roadmap) -> tuple[int, int]:
@@ -288,13 +334,15 @@ def what_it_takes(
     for one more (docs/benchmarks.md). ``rounds=0``: a full CP-SAT search for
     ``options.time_limit`` per trial. The scope cut is always the full search (it is exact)."""
     count, days = _late(roadmap)
-    if count == 0:
-        return WhatItTakes(0, 0, (), 0, (), 0.0, True, "every hard deadline is met")
     joins = joins or roadmap.start
+    if count == 0:
+        confidence = _confidence(ws, roadmap, (), roadmap, (), None, joins, ramp_up_days, max_hires)
+        return WhatItTakes(0, 0, (), 0, (), 0.0, True, "every hard deadline is met", confidence)
     quick, before = _what_if_search(ws, roadmap, options, rounds, improved)
     teams = [t.team for t in roadmap.calendar.teams]
     added: list[AddedPerson] = []
     current = _late(before)
+    hired_plan = before
     step = max(1, parallel if rounds > 0 else 1)
     for k in range(max_hires if current[0] else 0):
         # After a hire the plan it chose starts the next trials; without another hire it gets
@@ -324,6 +372,7 @@ def what_it_takes(
             break  # one more person anywhere does not help: capacity is not the constraint
         added.append(AddedPerson(team=best[1], joins=joins, ramp_up_days=ramp_up_days))
         current = best[0]
+        hired_plan = best[2]
         if rounds > 0:
             quick = replace(quick, warm_start=best[2].placements)
         if current[0] == 0:
@@ -358,6 +407,85 @@ def what_it_takes(
         cut_effort_days=round(sum(effort.get(k, 0.0) for k in cut_plan.dropped), 1),
         cut_meets_deadlines=cut_count == 0,
         note=note,
+        confidence=_confidence(
+            ws,
+            roadmap,
+            hires,
+            hired_plan if hires else roadmap,
+            cut_plan.dropped,
+            cut_plan,
+            joins,
+            ramp_up_days,
+            max_hires,
+        ),
+    )
+
+
+def _confidence(
+    ws: Workspace,
+    roadmap: Roadmap,
+    hires: tuple[Hire, ...],
+    hired_plan: Roadmap,
+    cut: tuple[str, ...],
+    cut_plan: Roadmap | None,
+    joins: dt.date,
+    ramp_up_days: int,
+    max_hires: int,
+    target: float = CONFIDENCE_TARGET,
+) -> DeadlineConfidence | None:
+    """The chances of :class:`DeadlineConfidence`: every replay has the same seed, so the same
+    draws, and a hire can only make a trial finish earlier."""
+
+    def chance(plan: Roadmap, people: dict[str, int], on: Workspace = ws) -> float | None:
+        speedup = {team: hire_speedup(on, team, n) for team, n in people.items() if n}
+        return hard_deadline_confidence(on, plan, speedup=speedup, trials=TRIALS)
+
+    planned = hard_deadline_chances(ws, roadmap, trials=TRIALS)
+    if planned is None:
+        return None
+    as_planned = planned.every
+    weakest, weakest_chance = planned.least_likely
+    due = ws.item_by_key[weakest].deadline
+    assert due is not None
+    people = {h.team: h.people for h in hires}
+    with_hires = chance(hired_plan, people) if hires else None
+    with_cut = None
+    if cut and cut_plan is not None:
+        dropped = set(cut)
+        without = ws.copy_with(
+            items=[
+                i.model_copy(update={"status": Status.DROPPED}) if i.key in dropped else i
+                for i in ws.items
+            ]
+        )
+        with_cut = chance(cut_plan, {}, without)
+    current = with_hires if with_hires is not None else as_planned
+    more: dict[str, int] = defaultdict(int)
+    tried = False
+    teams = sorted({t.key for t in ws.teams if t.people})
+    while current < target and sum(people.values()) + sum(more.values()) < max_hires:
+        tried = True
+        trials = []
+        for team in teams:
+            step = dict(people)
+            for t, n in more.items():
+                step[t] = step.get(t, 0) + n
+            step[team] = step.get(team, 0) + 1
+            trials.append((chance(hired_plan, step) or 0.0, team))
+        best, team = max(trials, key=lambda t: t[0])  # the first of the best: teams sorted
+        if best <= current:
+            break  # more pace does not help: the dates wait for other work, not for people
+        more[team] += 1
+        current = best
+    return DeadlineConfidence(
+        target=target,
+        trials=TRIALS,
+        as_planned=as_planned,
+        least_likely=(weakest, due.date, weakest_chance),
+        with_hires=with_hires,
+        with_cut=with_cut,
+        more_hires=tuple(Hire(t, n, joins, ramp_up_days) for t, n in sorted(more.items())),
+        with_more_hires=current if tried and more else None,
     )
 
 

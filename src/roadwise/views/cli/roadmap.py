@@ -35,7 +35,7 @@ from roadwise.views.cli.plan import plan_app
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from roadwise.engines.schedule.needs import EngineerValue, WhatItTakes
+    from roadwise.engines.schedule.needs import DeadlineConfidence, EngineerValue, WhatItTakes
 
 
 class ObjectiveChoice(StrEnum):
@@ -601,8 +601,9 @@ def capacity_command(
     what_if: bool = typer.Option(
         False,
         "--what-if",
-        help="Also: value of one more engineer per team, and what it takes "
-        "to meet every hard deadline (several extra solves).",
+        help="Also: value of one more engineer per team, what it takes "
+        "to meet every hard deadline (several extra solves), and how likely they are met "
+        "(Monte Carlo on the teams' history).",
     ),
     as_json: bool = JsonOption,
     db: str | None = DbOption,
@@ -739,6 +740,8 @@ def capacity_command(
             highlight=False,
         )
         console.print(what_it_takes_sentence(takes), highlight=False)
+        if takes.confidence is not None:
+            console.print(deadline_confidence_sentence(takes.confidence), highlight=False)
 
 
 def one_more_engineer_sentence(
@@ -785,6 +788,39 @@ def what_it_takes_sentence(takes: WhatItTakes) -> str:
     if not takes.cut_meets_deadlines:
         text += ", which still leaves some late"
     return text + "."
+
+
+def deadline_confidence_sentence(confidence: DeadlineConfidence | None) -> str:
+    """How likely every hard deadline is met, as planned and with each change, in words."""
+    if confidence is None:
+        return ""
+    key, due, chance = confidence.least_likely
+    weakest = f" (least likely: {key} by {due.isoformat()}, {chance:.0%})" if chance < 1 else ""
+    chances = [f"{confidence.as_planned:.0%} as planned{weakest}"]
+    if confidence.with_hires is not None:
+        chances.append(f"{confidence.with_hires:.0%} with the hires")
+    if confidence.with_cut is not None:
+        chances.append(f"{confidence.with_cut:.0%} with the cut")
+    text = (
+        "Chance every hard deadline is met, the plan replayed "
+        f"{confidence.trials:,} times with the teams' own delivery history: "
+        + ", ".join(chances)
+        + "."
+    )
+    target = f"{confidence.target:.0%}"
+    if confidence.with_more_hires is not None:
+        who = " and ".join(f"{h.people} on {h.team}" for h in confidence.more_hires)
+        also = " more" if confidence.with_hires is not None else ""
+        text += f" To be {target} sure: hire {who}{also} ({confidence.with_more_hires:.0%})"
+        if confidence.with_more_hires < confidence.target:
+            text += f", still short of {target}"
+        text += "."
+    elif confidence.reached < confidence.target:
+        text += (
+            f" No hire makes it {target} sure: the dates wait for other work, not for people;"
+            " cut scope or move a date."
+        )
+    return text
 
 
 scenario_app = typer.Typer(help="What-if scenarios: named copies of the inputs with changes.")

@@ -17,7 +17,13 @@ from typing import Any
 import numpy as np
 
 from roadwise.domain import Workspace
-from roadwise.engines.forecast.objectives import TRIALS, Unit, week_date
+from roadwise.engines.forecast.objectives import (
+    NEW_HIRE_SHARE,
+    TRIALS,
+    Unit,
+    hire_speedup,
+    week_date,
+)
 from roadwise.errors import RoadwiseError
 from roadwise.views.reports.facts import (
     Calibration,
@@ -35,8 +41,6 @@ from roadwise.views.reports.wording import (
     say_money,
     say_number,
 )
-
-NEW_HIRE_SHARE = 0.75
 
 
 def _has(module: str) -> bool:
@@ -586,9 +590,7 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         team = ws.team_by_key.get(team_key)
         if team is None or not team.people:
             continue
-        people = sum(p.availability for p in team.people) or float(len(team.people))
-        # A new engineer counts as 3/4 of a team member on average: the ramp-up is paid first.
-        factor = 1.0 + NEW_HIRE_SHARE / people
+        factor = hire_speedup(ws, team_key, 1)
         boosted = simulate_queues(
             ws,
             _ranks(facts),

@@ -1,0 +1,224 @@
+"""How likely every hard deadline is met: the plan replayed with the teams' own history, and the
+fewest hires that make it likely enough (`capacity --what-if`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from roadwise.domain.model import (
+    Deadline,
+    Estimate,
+    HistoryRecord,
+    Item,
+    Person,
+    Team,
+)
+from roadwise.domain.workspace import Workspace
+from roadwise.engines.forecast.objectives import (
+    QueueOrder,
+    hard_deadline_chances,
+    hard_deadline_confidence,
+    hire_speedup,
+    planned_leaves,
+    simulate_workspace,
+)
+from roadwise.engines.schedule.needs import CONFIDENCE_TARGET, what_it_takes
+from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+
+START = dt.date(2026, 3, 2)
+OPTIONS = RoadmapOptions(time_limit=2, workers=2)
+# Items finished per week over the last half year: one a week on average, never steady.
+WEEKLY = [1, 0, 2, 1, 1, 2, 0, 1, 1, 2, 1, 0, 1, 2, 1, 1, 0, 2, 1, 1, 1, 0, 2, 1, 1, 1]
+
+
+def _team(key: str, people: int) -> Team:
+    return Team(
+        key=key,
+        name=key.title(),
+        country="GB",
+        focus_factor=1.0,
+        unplanned_share=0.0,
+        people=[Person(key=f"{key}{i}", name=f"{key} {i}", skills=["x"]) for i in range(people)],
+    )
+
+
+def _history(team: str) -> list[HistoryRecord]:
+    records = []
+    for week, count in enumerate(WEEKLY):
+        done = dt.datetime.combine(START, dt.time(12)) - dt.timedelta(weeks=len(WEEKLY) - week)
+        for n in range(count):
+            records.append(
+                HistoryRecord(
+                    key=f"H-{team}-{week}-{n}",
+                    team=team,
+                    created=done - dt.timedelta(days=10),
+                    done=done,
+                )
+            )
+    return records
+
+
+def _workspace(deadline_days: int = 20, items: int = 8, people: int = 1) -> Workspace:
+    """``items`` items of 5 days for team a; the later half due ``deadline_days`` from now."""
+    due = START + dt.timedelta(days=deadline_days)
+    return Workspace(
+        name="d",
+        as_of=START,
+        teams=[_team("a", people), _team("b", 1)],
+        items=[
+            Item(
+                key=f"A-{i}",
+                title=f"work {i}",
+                team="a",
+                skills=["x"],
+                estimate=Estimate(low=4, likely=5, high=8, unit="person_days"),
+                deadline=Deadline(date=due, hard=True) if i >= items // 2 else None,
+            )
+            for i in range(items)
+        ],
+        history=_history("a") + _history("b"),
+    )
+
+
+def test_no_chance_without_history_or_hard_deadlines() -> None:
+    ws = _workspace()
+    roadmap = plan_roadmap(ws, OPTIONS)
+    assert hard_deadline_confidence(ws.model_copy(update={"history": []}), roadmap) is None
+    soft = ws.model_copy(
+        update={
+            "items": [
+                i.model_copy(update={"deadline": Deadline(date=i.deadline.date)})
+                if i.deadline
+                else i
+                for i in ws.items
+            ]
+        }
+    )
+    assert hard_deadline_confidence(soft, roadmap) is None
+
+
+def test_far_deadlines_are_certain_and_impossible_ones_never_met() -> None:
+    far = _workspace(deadline_days=400)
+    assert hard_deadline_confidence(far, plan_roadmap(far, OPTIONS)) == 1.0
+    # Eight items at two a week cannot all be done within three days.
+    near = _workspace(deadline_days=3)
+    assert hard_deadline_confidence(near, plan_roadmap(near, OPTIONS)) == 0.0
+
+
+def test_every_deadline_at_once_is_no_likelier_than_the_least_likely_one() -> None:
+    ws = _workspace(deadline_days=24)
+    roadmap = plan_roadmap(ws, OPTIONS)
+    chances = hard_deadline_chances(ws, roadmap, seed=3)
+    run = simulate_workspace(ws, QueueOrder({}, planned_leaves(roadmap)), trials=2000, seed=3)
+    each = {o.key: o.p_deadline for o in run.forecast.items if o.p_deadline is not None}
+    assert chances is not None and 0.0 < chances.every < 1.0
+    assert chances.every == hard_deadline_confidence(ws, roadmap, seed=3)
+    # each deadline on its own is the forecast's own chance for that item
+    assert chances.each == pytest.approx(each) and len(each) == 4
+    assert chances.every <= min(each.values()) + 1e-12
+    key, lowest = chances.least_likely
+    assert lowest == min(each.values()) and each[key] == lowest
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    speedup=st.floats(min_value=1.0, max_value=3.0),
+    order=st.randoms(use_true_random=False),
+)
+def test_more_pace_never_lowers_the_chance_and_input_order_is_moot(
+    speedup: float, order: random.Random
+) -> None:
+    ws = _workspace(deadline_days=24)
+    roadmap = plan_roadmap(ws, OPTIONS)
+    base = hard_deadline_confidence(ws, roadmap)
+    faster = hard_deadline_confidence(ws, roadmap, speedup={"a": speedup})
+    assert base is not None and faster is not None and faster >= base
+    items = list(ws.items)
+    order.shuffle(items)
+    shuffled = ws.model_copy(update={"items": items})
+    assert hard_deadline_confidence(shuffled, roadmap) == base
+
+
+def test_a_hire_adds_three_quarters_of_a_member() -> None:
+    ws = _workspace(people=2)
+    assert hire_speedup(ws, "a", 1) == pytest.approx(1.375)
+    assert hire_speedup(ws, "a", 2) == pytest.approx(1.75)
+    assert hire_speedup(ws, "nobody", 1) == pytest.approx(1.75)
+
+
+def test_what_it_takes_states_the_chance_and_the_hires_for_the_target() -> None:
+    ws = _workspace(deadline_days=20)
+    roadmap = plan_roadmap(ws, OPTIONS)
+    takes = what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=0)
+    confidence = takes.confidence
+    assert confidence is not None and confidence.target == CONFIDENCE_TARGET
+    assert confidence.trials == 2000
+    assert 0.0 <= confidence.as_planned < CONFIDENCE_TARGET
+    assert takes.hires and confidence.with_hires is not None
+    assert takes.cut_items and confidence.with_cut is not None
+    # Without the cut item there is less to do before the deadline: never less likely.
+    assert confidence.with_cut >= confidence.as_planned
+    if confidence.with_hires < CONFIDENCE_TARGET:
+        # more people were tried until the chance reached the target or stopped rising
+        assert confidence.more_hires and confidence.with_more_hires is not None
+        assert confidence.with_more_hires > confidence.with_hires
+        assert confidence.reached == confidence.with_more_hires
+    else:
+        assert not confidence.more_hires and confidence.with_more_hires is None
+    # The same inputs give the same chances.
+    again = what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=0)
+    assert again.confidence == confidence
+
+
+def test_met_deadlines_still_get_the_hires_that_make_them_likely_enough() -> None:
+    from roadwise.views.cli.roadmap import deadline_confidence_sentence
+
+    ws = _workspace(deadline_days=26)
+    roadmap = plan_roadmap(ws, OPTIONS)
+    takes = what_it_takes(ws, roadmap, OPTIONS, ramp_up_days=0)
+    assert takes.late_before == 0 and not takes.hires
+    confidence = takes.confidence
+    assert confidence is not None and confidence.with_hires is None
+    assert confidence.as_planned < CONFIDENCE_TARGET  # the plan's dates at one item a week
+    assert [h.team for h in confidence.more_hires] == ["a"]  # b's pace does not help a's work
+    assert confidence.with_more_hires is not None
+    assert confidence.with_more_hires >= CONFIDENCE_TARGET
+    key, due, lowest = confidence.least_likely
+    assert key.startswith("A-") and due == START + dt.timedelta(days=26)
+    assert confidence.as_planned <= lowest < 1
+    sentence = deadline_confidence_sentence(confidence)
+    assert sentence.startswith(
+        "Chance every hard deadline is met, the plan replayed 2,000 times with the teams' own "
+        f"delivery history: {confidence.as_planned:.0%} as planned (least likely: {key} by "
+        f"{due.isoformat()}, {lowest:.0%})."
+    )
+    people = confidence.more_hires[0].people
+    assert f"To be 85% sure: hire {people} on a ({confidence.with_more_hires:.0%})." in sentence
+
+
+def test_the_chance_is_in_the_cli_json_and_sentence(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from roadwise.views.cli import app
+    from roadwise.workspace import open_store
+
+    db = tmp_path / "rw.db"
+    with open_store(db) as store:
+        store.replace(_workspace(deadline_days=20))
+    args = ["capacity", "--what-if", "--time-limit", "1", "--sprints", "2", "--db", str(db)]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    confidence = json.loads(result.stdout)["what_it_takes"]["confidence"]
+    assert set(confidence) >= {"as_planned", "with_hires", "with_cut", "more_hires", "target"}
+    assert 0 <= confidence["as_planned"] <= 1 and confidence["target"] == 0.85
+    text = CliRunner().invoke(app, args)
+    assert text.exit_code == 0, text.output
+    flat = " ".join(text.output.split())
+    assert f"{confidence['as_planned']:.0%} as planned" in flat

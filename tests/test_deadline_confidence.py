@@ -30,7 +30,7 @@ from roadwise.engines.forecast.objectives import (
     simulate_workspace,
 )
 from roadwise.engines.schedule.needs import CONFIDENCE_TARGET, what_it_takes
-from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+from roadwise.engines.schedule.roadmap import Roadmap, RoadmapOptions, plan_roadmap
 
 START = dt.date(2026, 3, 2)
 OPTIONS = RoadmapOptions(time_limit=2, workers=2)
@@ -87,10 +87,14 @@ def _workspace(deadline_days: int = 20, items: int = 8, people: int = 1) -> Work
     )
 
 
+def _order(roadmap: Roadmap) -> QueueOrder:
+    return QueueOrder(planned=planned_leaves(roadmap))
+
+
 def test_no_chance_without_history_or_hard_deadlines() -> None:
     ws = _workspace()
     roadmap = plan_roadmap(ws, OPTIONS)
-    assert hard_deadline_confidence(ws.model_copy(update={"history": []}), roadmap) is None
+    assert hard_deadline_confidence(ws.model_copy(update={"history": []}), _order(roadmap)) is None
     soft = ws.model_copy(
         update={
             "items": [
@@ -101,25 +105,25 @@ def test_no_chance_without_history_or_hard_deadlines() -> None:
             ]
         }
     )
-    assert hard_deadline_confidence(soft, roadmap) is None
+    assert hard_deadline_confidence(soft, _order(roadmap)) is None
 
 
 def test_far_deadlines_are_certain_and_impossible_ones_never_met() -> None:
     far = _workspace(deadline_days=400)
-    assert hard_deadline_confidence(far, plan_roadmap(far, OPTIONS)) == 1.0
+    assert hard_deadline_confidence(far, _order(plan_roadmap(far, OPTIONS))) == 1.0
     # Eight items at two a week cannot all be done within three days.
     near = _workspace(deadline_days=3)
-    assert hard_deadline_confidence(near, plan_roadmap(near, OPTIONS)) == 0.0
+    assert hard_deadline_confidence(near, _order(plan_roadmap(near, OPTIONS))) == 0.0
 
 
 def test_every_deadline_at_once_is_no_likelier_than_the_least_likely_one() -> None:
     ws = _workspace(deadline_days=24)
     roadmap = plan_roadmap(ws, OPTIONS)
-    chances = hard_deadline_chances(ws, roadmap, seed=3)
+    chances = hard_deadline_chances(ws, _order(roadmap), seed=3)
     run = simulate_workspace(ws, QueueOrder({}, planned_leaves(roadmap)), trials=2000, seed=3)
     each = {o.key: o.p_deadline for o in run.forecast.items if o.p_deadline is not None}
     assert chances is not None and 0.0 < chances.every < 1.0
-    assert chances.every == hard_deadline_confidence(ws, roadmap, seed=3)
+    assert chances.every == hard_deadline_confidence(ws, _order(roadmap), seed=3)
     # each deadline on its own is the forecast's own chance for that item
     assert chances.each == pytest.approx(each) and len(each) == 4
     assert chances.every <= min(each.values()) + 1e-12
@@ -137,13 +141,13 @@ def test_more_pace_never_lowers_the_chance_and_input_order_is_moot(
 ) -> None:
     ws = _workspace(deadline_days=24)
     roadmap = plan_roadmap(ws, OPTIONS)
-    base = hard_deadline_confidence(ws, roadmap)
-    faster = hard_deadline_confidence(ws, roadmap, speedup={"a": speedup})
+    base = hard_deadline_confidence(ws, _order(roadmap))
+    faster = hard_deadline_confidence(ws, _order(roadmap), speedup={"a": speedup})
     assert base is not None and faster is not None and faster >= base
     items = list(ws.items)
     order.shuffle(items)
     shuffled = ws.model_copy(update={"items": items})
-    assert hard_deadline_confidence(shuffled, roadmap) == base
+    assert hard_deadline_confidence(shuffled, _order(roadmap)) == base
 
 
 def test_a_hire_adds_three_quarters_of_a_member() -> None:

@@ -275,3 +275,29 @@ def test_a_stored_roadmap_is_what_the_pages_and_reports_replay(
     assert "no longer fits the workspace" in page
     assert not service.roadmap_is_of_record()
     assert service.roadmap_of_record().not_in_plan == ("NEW-1",)
+
+
+def test_capacity_page_and_api_say_how_likely_every_hard_deadline_is(
+    app: Any, headers: dict[str, str]
+) -> None:
+    with TestClient(app) as client:
+        found = client.get("/api/deadlines", headers=headers).json()
+        _login(client)
+        page = client.get("/capacity").text
+    ws = app.state.service.workspace()
+    hard = {i.key for i in ws.items if i.is_open and i.deadline and i.deadline.hard}
+    chances = [d["chance"] for d in found["deadlines"]]
+    assert {d["item"] for d in found["deadlines"]} <= hard and len(chances) >= 2
+    assert chances == sorted(chances) and all(0 <= c <= 1 for c in chances)
+    assert found["every"] <= chances[0] + 1e-12 and found["trials"] == TRIALS
+    assert found["order"] in ("the roadmap of record", "the priority queue")
+    assert f"<strong>{found['every']:.0%}</strong> of {TRIALS}" in page
+    least = found["deadlines"][0]
+    assert f'<a href="/items/{least["item"]}">{least["item"]}</a>' in page
+    if found["with_more_hires"] is not None:
+        assert found["more_hires"] and found["with_more_hires"] > found["every"]
+        team, people = sorted(found["more_hires"].items())[0]
+        name = next(t.name for t in ws.teams if t.key == team)
+        assert f"hire {people} on {html.escape(name)}" in page
+    else:
+        assert found["every"] >= found["target"] or "No hire makes it" in page

@@ -509,7 +509,7 @@ class DeadlineChances:
 
 def hard_deadline_chances(
     ws: Workspace,
-    roadmap: Roadmap | None,
+    order: QueueOrder,
     *,
     speedup: Mapping[str, float] | None = None,
     trials: int = TRIALS,
@@ -519,8 +519,9 @@ def hard_deadline_chances(
     deadline finishes by it (a parent by its last open leaf), and each on its own; ``None``
     when there is no hard deadline to meet or no delivery history to replay.
 
-    The teams work in ``roadmap``'s order (:func:`simulate_workspace`), at the pace of their
-    own history, times ``speedup``. Every deadline at once, not each on its own: a TPM who
+    The teams work in ``order`` (:func:`simulate_workspace`; a roadmap's:
+    ``QueueOrder(planned=planned_leaves(roadmap))``), at the pace of their own history, times
+    ``speedup``. Every deadline at once, not each on its own: a TPM who
     promises four dates needs all four, and the chance of that is below the smallest of the
     four chances when the dates share teams.
     """
@@ -529,7 +530,7 @@ def hard_deadline_chances(
         return None
     run = simulate_workspace(
         ws,
-        QueueOrder({}, planned_leaves(roadmap)),
+        order,
         trials=trials,
         seed=ws.settings.seed if seed is None else seed,
         speedup=speedup,
@@ -555,14 +556,14 @@ def hard_deadline_chances(
 
 def hard_deadline_confidence(
     ws: Workspace,
-    roadmap: Roadmap | None,
+    order: QueueOrder,
     *,
     speedup: Mapping[str, float] | None = None,
     trials: int = TRIALS,
     seed: int | None = None,
 ) -> float | None:
     """The share of trials in which every hard deadline is met (:func:`hard_deadline_chances`)."""
-    chances = hard_deadline_chances(ws, roadmap, speedup=speedup, trials=trials, seed=seed)
+    chances = hard_deadline_chances(ws, order, speedup=speedup, trials=trials, seed=seed)
     return None if chances is None else chances.every
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -28,9 +28,11 @@ from roadwise.domain.workspace import Workspace
 from roadwise.engines.capacity import AddedPerson
 from roadwise.engines.forecast.objectives import (
     TRIALS,
+    QueueOrder,
     hard_deadline_chances,
     hard_deadline_confidence,
     hire_speedup,
+    planned_leaves,
 )
 from roadwise.engines.schedule.roadmap import (
     Roadmap,
@@ -209,7 +211,7 @@ class DeadlineConfidence:
     with_hires: float | None  # None: no hire proposed
     with_cut: float | None  # None: nothing cut
     more_hires: tuple[Hire, ...]
-    with_more_hires: float | None  # None: no more hires tried
+    with_more_hires: float | None  # None: no more hire proposed
 
     @property
     def reached(self) -> float:
@@ -438,9 +440,9 @@ def _confidence(
 
     def chance(plan: Roadmap, people: dict[str, int], on: Workspace = ws) -> float | None:
         speedup = {team: hire_speedup(on, team, n) for team, n in people.items() if n}
-        return hard_deadline_confidence(on, plan, speedup=speedup, trials=TRIALS)
+        return hard_deadline_confidence(on, _in_order(plan), speedup=speedup, trials=TRIALS)
 
-    planned = hard_deadline_chances(ws, roadmap, trials=TRIALS)
+    planned = hard_deadline_chances(ws, _in_order(roadmap), trials=TRIALS)
     if planned is None:
         return None
     as_planned = planned.every
@@ -459,24 +461,10 @@ def _confidence(
             ]
         )
         with_cut = chance(cut_plan, {}, without)
-    current = with_hires if with_hires is not None else as_planned
-    more: dict[str, int] = defaultdict(int)
-    tried = False
-    teams = sorted({t.key for t in ws.teams if t.people})
-    while current < target and sum(people.values()) + sum(more.values()) < max_hires:
-        tried = True
-        trials = []
-        for team in teams:
-            step = dict(people)
-            for t, n in more.items():
-                step[t] = step.get(t, 0) + n
-            step[team] = step.get(team, 0) + 1
-            trials.append((chance(hired_plan, step) or 0.0, team))
-        best, team = max(trials, key=lambda t: t[0])  # the first of the best: teams sorted
-        if best <= current:
-            break  # more pace does not help: the dates wait for other work, not for people
-        more[team] += 1
-        current = best
+    start = with_hires if with_hires is not None else as_planned
+    more, current = hires_for_confidence(
+        ws, _in_order(hired_plan), start, already=people, target=target, max_hires=max_hires
+    )
     return DeadlineConfidence(
         target=target,
         trials=TRIALS,
@@ -485,8 +473,54 @@ def _confidence(
         with_hires=with_hires,
         with_cut=with_cut,
         more_hires=tuple(Hire(t, n, joins, ramp_up_days) for t, n in sorted(more.items())),
-        with_more_hires=current if tried and more else None,
+        with_more_hires=current if more else None,
     )
+
+
+def _in_order(plan: Roadmap) -> QueueOrder:
+    """The teams working in ``plan``'s order, as the delivery forecasts replay a roadmap."""
+    return QueueOrder(planned=planned_leaves(plan))
+
+
+def hires_for_confidence(
+    ws: Workspace,
+    order: QueueOrder,
+    chance: float,
+    *,
+    already: Mapping[str, int] | None = None,
+    target: float = CONFIDENCE_TARGET,
+    max_hires: int = 6,
+    trials: int = TRIALS,
+) -> tuple[dict[str, int], float]:
+    """The fewest people (per team), on top of ``already``, that bring the chance every hard
+    deadline is met from ``chance`` to ``target`` when the teams work in ``order``, and the chance
+    they bring (:func:`~roadwise.engines.forecast.objectives.hard_deadline_confidence`).
+
+    One at a time, to the team where one more raises the chance most (the first team by key on
+    ties); stops at ``target``, when one more person anywhere does not raise it (the dates wait
+    for other work, not for people) or at ``max_hires`` people in all. Only the pace changes,
+    not the plan's order: the replays share their random draws, so the chances compare.
+    """
+    people = dict(already or {})
+    more: dict[str, int] = defaultdict(int)
+    teams = sorted({t.key for t in ws.teams if t.people})
+    current = chance
+    while current < target and sum(people.values()) + sum(more.values()) < max_hires:
+        tries = []
+        for team in teams:
+            step = dict(people)
+            for t, n in more.items():
+                step[t] = step.get(t, 0) + n
+            step[team] = step.get(team, 0) + 1
+            speedup = {t: hire_speedup(ws, t, n) for t, n in step.items() if n}
+            found = hard_deadline_confidence(ws, order, speedup=speedup, trials=trials)
+            tries.append((found or 0.0, team))
+        best, team = max(tries, key=lambda t: t[0])  # the first of the best: teams sorted
+        if best <= current:
+            break
+        more[team] += 1
+        current = best
+    return dict(more), current
 
 
 @dataclass(frozen=True)

@@ -544,6 +544,57 @@ def forecasts(request: Request, user: Reader) -> list[TeamForecast]:
     return out
 
 
+class DeadlineChance(BaseModel):
+    item: str
+    title: str
+    due: dt.date
+    chance: float = Field(description="share of trials in which this deadline alone is met")
+
+
+class DeadlinesOut(BaseModel):
+    every: float = Field(description="share of trials in which every hard deadline is met at once")
+    target: float = Field(description="how sure is sure enough (the commitment level, 85%)")
+    trials: int
+    order: str = Field(description="whose order the teams work in")
+    deadlines: list[DeadlineChance] = Field(description="each hard deadline, least likely first")
+    more_hires: dict[str, int] = Field(
+        description="fewest added people per team that bring `every` to `target` (empty when "
+        "it is there already or when people do not help)"
+    )
+    with_more_hires: float | None = Field(description="`every` with those people")
+    method: str = (
+        "the delivery forecast's replay (Monte Carlo) of every team's queue; a hire adds 3/4 "
+        "of a member's weekly pace"
+    )
+
+
+@router.get("/deadlines", response_model=DeadlinesOut | None)
+def deadlines(request: Request, user: Reader) -> DeadlinesOut | None:
+    """How likely every hard deadline is met, and the fewest hires that make it likely enough
+    (null without a hard deadline or delivery history)."""
+    service = request.app.state.service
+    found = service.deadline_confidence()
+    if found is None:
+        return None
+    ws = service.workspace()
+    chances = found["chances"]
+    rows = []
+    for key, chance in sorted(chances.each.items(), key=lambda kv: (kv[1], kv[0])):
+        item = ws.item_by_key[key]
+        rows.append(
+            DeadlineChance(item=key, title=item.title, due=item.deadline.date, chance=chance)
+        )
+    return DeadlinesOut(
+        every=chances.every,
+        target=found["target"],
+        trials=found["trials"],
+        order=found["plan"],
+        deadlines=rows,
+        more_hires=found["more_hires"],
+        with_more_hires=found["with_more_hires"],
+    )
+
+
 class ObjectiveForecast(BaseModel):
     key: str
     title: str

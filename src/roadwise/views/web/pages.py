@@ -668,11 +668,31 @@ def capacity_page(request: Request, user: Viewer) -> Response:
         if r.skill == "*":
             teams.setdefault(r.team, []).append(r)
     chart = service.chart("capacity", lambda: capacity_chart(rows))
-    names = {t.key: t.name for t in service.workspace().teams}
+    ws = service.workspace()
+    names = {t.key: t.name for t in ws.teams}
+    deadlines = service.deadline_confidence()
+    each = []
+    if deadlines is not None:
+        for key, chance in sorted(deadlines["chances"].each.items(), key=lambda kv: (kv[1], kv[0])):
+            item = ws.item_by_key[key]
+            each.append(
+                {
+                    "item": item,
+                    "due": item.deadline.date if item.deadline else None,
+                    "chance": chance,
+                }
+            )
     return render(
         request,
         "capacity.html",
-        {"error": None, "teams": teams, "chart": chart, "names": names},
+        {
+            "error": None,
+            "teams": teams,
+            "chart": chart,
+            "names": names,
+            "deadlines": deadlines,
+            "each_deadline": each,
+        },
     )
 
 

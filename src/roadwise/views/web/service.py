@@ -251,6 +251,42 @@ class Service:
 
         return self._cached("count_forecasts", compute)
 
+    def deadline_confidence(self) -> dict[str, Any] | None:
+        """How likely every hard deadline is met in the delivery forecast's replay (same order,
+        trials and seed as :meth:`delivery`), and the fewest hires that make it 85 % likely;
+        ``None`` without hard deadlines or delivery history."""
+        from roadwise.engines.forecast.objectives import (
+            QueueOrder,
+            hard_deadline_chances,
+            ranks_from,
+        )
+        from roadwise.engines.schedule.needs import CONFIDENCE_TARGET, hires_for_confidence
+        from roadwise.errors import RoadwiseError
+
+        ws = self.workspace()
+        try:
+            ranks = ranks_from(self.priorities().items)
+        except RoadwiseError:
+            ranks = {}
+        record = self.roadmap_of_record()
+        order = QueueOrder(ranks, record.planned if record else ())
+
+        def compute() -> dict[str, Any] | None:
+            chances = hard_deadline_chances(ws, order, trials=self.trials, seed=ws.settings.seed)
+            if chances is None:
+                return None
+            more, reached = hires_for_confidence(ws, order, chances.every, trials=self.trials)
+            return {
+                "chances": chances,
+                "target": CONFIDENCE_TARGET,
+                "trials": self.trials,
+                "more_hires": more,
+                "with_more_hires": reached if more else None,
+                "plan": "the roadmap of record" if record else "the priority queue",
+            }
+
+        return self._cached("deadline_confidence", compute)
+
     def capacity(self) -> list[Any]:
         from roadwise.engines.schedule.needs import capacity_vs_demand
 

@@ -213,3 +213,40 @@ def test_a_local_dask_cluster_writes_the_same_file(
     )  # fmt: skip
     assert code == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in printed
     assert not missing.exists()
+
+
+def test_batch_demand_counts_each_customer_once_weighted_by_revenue(
+    tmp_path: Path, db: str, labelled: Any
+) -> None:
+    """Per item: the feature requests linked to it, the workspace's customers behind them
+    (each once, however often they wrote) and their revenue, as `feedback demand` counts."""
+    export, out = tmp_path / "tickets.csv", tmp_path / "classified.csv"
+    customers = sorted(labelled.customers, key=lambda c: c.key)
+    texts = [f.text for f in labelled.feedback][:400]
+    with export.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["id", "date", "comment", "customer"])
+        for i, text in enumerate(texts):
+            # by name, so the export's customers are matched as an import matches them;
+            # every seventh text from someone who is no customer of the workspace
+            who = "Nobody Ltd" if i % 7 == 0 else customers[i % 11].name
+            writer.writerow([f"t{i}", "2026-10-01", text, who])
+    code, printed = run("feedback", "batch", str(export), "--out", str(out), "--db", db, "--json")
+    assert code == 0, printed
+    summary = json.loads(printed)
+    rows = _read(out)
+    revenue = {c.key: c.annual_revenue for c in customers}
+    demand = summary["demand_by_item"]
+    assert set(demand) == set(summary["requests_by_item"]) and demand
+    for item, found in demand.items():
+        asking = [r for r in rows if r["kind"] == "feature" and r["item"] == item]
+        who = {r["customer"] for r in asking if r["customer"] in revenue}
+        assert found["requests"] == len(asking) == summary["requests_by_item"][item]
+        assert found["customers"] == len(who)
+        assert found["revenue"] == pytest.approx(sum(revenue[c] for c in who))
+        low, high = found["revenue_interval"]
+        assert low <= found["revenue"] <= high or not who
+    # ranked by revenue-weighted demand, as `feedback demand` ranks items
+    money = [found["revenue"] for found in demand.values()]
+    assert money == sorted(money, reverse=True)
+    assert any(r["customer"] == "Nobody Ltd" for r in rows)  # kept, but not a customer

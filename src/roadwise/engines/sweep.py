@@ -152,7 +152,7 @@ def check_points(ws: Workspace, points: Sequence[SweepPoint]) -> None:
     for team in dict.fromkeys(t for p in points for t, _ in p.hires):
         if team not in teams:
             raise ValidationError(
-                f"no team '{team}' (teams: {', '.join(sorted(teams))})", field="--hire"
+                f"no team '{team}' (teams: {', '.join(sorted(teams)) or 'none'})", field="--hire"
             )
     for scenario in {p.scenario for p in points} - {None}:
         if scenario not in scenarios:

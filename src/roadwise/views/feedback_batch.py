@@ -26,6 +26,7 @@ import numpy as np
 
 from roadwise.domain import Customer, FeedbackSource
 from roadwise.engines.feedback.batch import BatchModel, BatchPart, BatchTally, classify_part
+from roadwise.engines.feedback.demand import Demand, demand_from_asks
 from roadwise.engines.feedback.duplicates import near_duplicate_groups
 from roadwise.errors import RoadwiseError
 from roadwise.sources.feedback_file import FeedbackRow, RowError, read_feedback
@@ -118,6 +119,13 @@ class BatchRun:
     seconds: float = 0.0
     where: str = "this process"
     workers: int = 1
+    voices: set[str] = field(default_factory=set)
+    """The workspace's customers who wrote any of the texts (bounded by the customer list)."""
+    asks: dict[str, set[str]] = field(default_factory=dict)
+    """Per linked item, the workspace's customers whose feature requests are linked to it."""
+    demand: dict[str, Demand] = field(default_factory=dict)
+    """Per item with linked feature requests: distinct customers and revenue-weighted demand,
+    with bootstrap intervals, as `feedback demand` computes them (:func:`demand_from_asks`)."""
 
 
 def run_batch(
@@ -199,6 +207,10 @@ def run_batch(
                     strict=True,
                 ):
                     f = row.feedback
+                    if f.customer:
+                        run.voices.add(f.customer)
+                        if kind == "feature" and item is not None:
+                            run.asks.setdefault(item, set()).add(f.customer)
                     writer.writerow(
                         [
                             row.row,
@@ -244,5 +256,7 @@ def run_batch(
         final.unlink(missing_ok=True)
         kept.unlink(missing_ok=True)
         runner.close()
+    asked = {item: run.asks.get(item, set()) for item in run.tally.requests}
+    run.demand = demand_from_asks(run.voices, asked, run.tally.requests, customers)
     run.seconds = time.perf_counter() - started
     return run

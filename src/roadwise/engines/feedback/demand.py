@@ -13,7 +13,7 @@ mentions, but carries no customer and no revenue.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,20 +59,46 @@ def compute_demand(
 ) -> dict[str, Demand]:
     """Demand for each group (an item or theme key mapped to the feedback keys about it)."""
     by_key = {f.key: f for f in feedback}
+    members = {key: [by_key[k] for k in groups[key] if k in by_key] for key in groups}
+    return demand_from_asks(
+        {f.customer for f in feedback if f.customer},
+        {key: {f.customer for f in found if f.customer} for key, found in members.items()},
+        {key: len(found) for key, found in members.items()},
+        customers,
+        samples=samples,
+        level=level,
+        seed=seed,
+    )
+
+
+def demand_from_asks(
+    voices: Iterable[str],
+    asks: Mapping[str, Iterable[str]],
+    mentions: Mapping[str, int],
+    customers: Sequence[Customer],
+    *,
+    samples: int = 2000,
+    level: float = 0.9,
+    seed: int = 0,
+) -> dict[str, Demand]:
+    """Demand for each key of ``asks`` (the customers who asked for it), with ``mentions``
+    texts about it; ``voices`` are every customer who gave feedback at all, whom the bootstrap
+    resamples. Only customers of the workspace count; the others are ignored.
+
+    This is all :func:`compute_demand` needs, so a stream too large to keep (``feedback batch``)
+    gets the same figures from running sets of customers.
+    """
     customer_by_key = {c.key: c for c in customers}
-    voices = sorted({f.customer for f in feedback if f.customer in customer_by_key})
+    voices = sorted({c for c in voices if c in customer_by_key})
     voice_index = {c: i for i, c in enumerate(voices)}
     revenue = np.array([customer_by_key[c].annual_revenue for c in voices], dtype=float)
     total_revenue = float(revenue.sum())
-    keys = list(groups)
+    keys = list(asks)
     asked = np.zeros((len(voices), len(keys)))
-    mentions: list[int] = []
     for col, key in enumerate(keys):
-        members = [by_key[k] for k in groups[key] if k in by_key]
-        mentions.append(len(members))
-        for f in members:
-            if f.customer in voice_index:
-                asked[voice_index[f.customer], col] = 1.0
+        for c in asks[key]:
+            if c in voice_index:
+                asked[voice_index[c], col] = 1.0
     weighted = asked * revenue[:, None]
     point_revenue = weighted.sum(axis=0)
     point_reach = asked.sum(axis=0)
@@ -104,7 +130,7 @@ def compute_demand(
             segments[segment] = segments.get(segment, 0.0) + customer_by_key[c].annual_revenue
         result[key] = Demand(
             key=key,
-            mentions=mentions[col],
+            mentions=mentions.get(key, 0),
             customers=tuple(who),
             revenue=float(point_revenue[col]),
             revenue_interval=(float(revenue_bounds[0, col]), float(revenue_bounds[1, col])),

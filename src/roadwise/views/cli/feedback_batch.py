@@ -70,6 +70,7 @@ def batch(
     from roadwise.sources.text_models import make_backend
     from roadwise.views._dask import cluster_for
     from roadwise.views.feedback_batch import InProcess, OnDask, run_batch
+    from roadwise.views.reports.wording import short_money
 
     columns = parse_mapping(mapping)
     fallback_date = default_date_of(default_date)
@@ -123,7 +124,9 @@ def batch(
     finally:
         raw.close()
     tally = run.tally
-    top = tally.requests.most_common(10)
+    # Most revenue-weighted demand first, as `feedback demand` ranks, then most requests.
+    ranked = sorted(run.demand.values(), key=lambda d: (-d.revenue, -d.mentions, d.key))
+    top = ranked[:10]
     if as_json:
         _print_json(
             {
@@ -134,6 +137,17 @@ def batch(
                 "sentiments": dict(tally.sentiments.most_common()),
                 "linked": sum(tally.items.values()),
                 "requests_by_item": dict(tally.requests.most_common()),
+                "demand_by_item": {
+                    d.key: {
+                        "requests": d.mentions,
+                        "customers": d.reach,
+                        "customers_interval": list(d.customers_interval),
+                        "revenue": d.revenue,
+                        "revenue_interval": list(d.revenue_interval),
+                        "share_of_revenue": round(d.share_of_revenue, 4),
+                    }
+                    for d in ranked
+                },
                 "unlinked_requests": tally.unlinked_requests,
                 "duplicates": run.duplicates,
                 "parts": run.parts,
@@ -165,12 +179,23 @@ def batch(
     )
     if top:
         by_key = ws.item_by_key
-        table = compact_table("Items most asked for (feature requests linked to them)")
+        currency = ws.settings.currency
+        table = compact_table(
+            f"Items most asked for: feature requests linked to them, the workspace's customers "
+            f"who asked, and their revenue ({currency}/year)"
+        )
         table.add_column("item", no_wrap=True)
         table.add_column("title")
-        table.add_column("requests", justify="right")
-        for key, count in top:
-            table.add_row(key, by_key[key].title if key in by_key else "", f"{count:,}")
+        for name in ("requests", "customers", "revenue (90% interval)"):
+            table.add_column(name, justify="right", no_wrap=True)
+        for d in top:
+            table.add_row(
+                d.key,
+                by_key[d.key].title if d.key in by_key else "",
+                f"{d.mentions:,}",
+                f"{d.reach:,}",
+                short_money(d.revenue, currency, interval=d.revenue_interval) if d.reach else "–",
+            )
         console.print(table)
     console.print(
         f"Feature requests no item matches: {tally.unlinked_requests:,} "

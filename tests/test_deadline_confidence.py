@@ -31,6 +31,7 @@ from roadwise.engines.forecast.objectives import (
 )
 from roadwise.engines.schedule.needs import CONFIDENCE_TARGET, what_it_takes
 from roadwise.engines.schedule.roadmap import Roadmap, RoadmapOptions, plan_roadmap
+from roadwise.views.reports.wording import chance_percent
 
 START = dt.date(2026, 3, 2)
 OPTIONS = RoadmapOptions(time_limit=2, workers=2)
@@ -200,11 +201,14 @@ def test_met_deadlines_still_get_the_hires_that_make_them_likely_enough() -> Non
     sentence = deadline_confidence_sentence(confidence)
     assert sentence.startswith(
         "Chance every hard deadline is met, the plan replayed 2,000 times with the teams' own "
-        f"delivery history: {confidence.as_planned:.0%} as planned (least likely: {key} by "
-        f"{due.isoformat()}, {lowest:.0%})."
+        f"delivery history: {chance_percent(confidence.as_planned)} as planned (least likely: "
+        f"{key} by {due.isoformat()}, {chance_percent(lowest)})."
     )
     people = confidence.more_hires[0].people
-    assert f"To be 85% sure: hire {people} on a ({confidence.with_more_hires:.0%})." in sentence
+    assert (
+        f"To be 85% sure: hire {people} on a ({chance_percent(confidence.with_more_hires)})."
+        in sentence
+    )
 
 
 def test_the_chance_is_in_the_cli_json_and_sentence(tmp_path: Path) -> None:
@@ -225,4 +229,4 @@ def test_the_chance_is_in_the_cli_json_and_sentence(tmp_path: Path) -> None:
     text = CliRunner().invoke(app, args)
     assert text.exit_code == 0, text.output
     flat = " ".join(text.output.split())
-    assert f"{confidence['as_planned']:.0%} as planned" in flat
+    assert f"{chance_percent(confidence['as_planned'])} as planned" in flat

@@ -20,6 +20,7 @@ from roadwise.engines.forecast.objectives import (
 )
 from roadwise.sample import generate_sample
 from roadwise.views.reports import gather
+from roadwise.views.reports.wording import chance_percent
 from roadwise.views.web import accounts, create_app
 from roadwise.workspace import open_store
 
@@ -291,7 +292,7 @@ def test_capacity_page_and_api_say_how_likely_every_hard_deadline_is(
     assert chances == sorted(chances) and all(0 <= c <= 1 for c in chances)
     assert found["every"] <= chances[0] + 1e-12 and found["trials"] == TRIALS
     assert found["order"] in ("the roadmap of record", "the priority queue")
-    assert f"<strong>{found['every']:.0%}</strong> of {TRIALS}" in page
+    assert f"<strong>{chance_percent(found['every'])}</strong> of {TRIALS}" in page
     least = found["deadlines"][0]
     assert f'<a href="/items/{least["item"]}">{least["item"]}</a>' in page
     if found["with_more_hires"] is not None:
@@ -301,3 +302,26 @@ def test_capacity_page_and_api_say_how_likely_every_hard_deadline_is(
         assert f"hire {people} on {html.escape(name)}" in page
     else:
         assert found["every"] >= found["target"] or "No hire makes it" in page
+
+
+def test_the_reports_say_the_same_chance_for_every_hard_deadline(
+    app: Any, headers: dict[str, str], reports: Any
+) -> None:
+    """One replay behind both: the web's chance and the reports' are the same number."""
+    from roadwise.views.reports import build_report
+
+    with TestClient(app) as client:
+        found = client.get("/api/deadlines", headers=headers).json()
+    chances = reports.raw["hard_deadlines"]
+    assert chances is not None and found["every"] == chances.every
+    assert {d["item"]: d["chance"] for d in found["deadlines"]} == chances.each
+    risks = build_report("risks", app.state.service.workspace(), facts=reports)
+    section = risks.section("risks")
+    assert section is not None
+    headline = section.headline
+    count = len(chances.each)
+    assert f"all {count} hard deadlines hold together in {chance_percent(chances.every)}" in (
+        headline
+    )
+    traced = [e for e in risks.provenance if e.label == "Every hard deadline met together"]
+    assert len(traced) == 1 and traced[0].value.startswith(chance_percent(chances.every))

@@ -535,19 +535,27 @@ def hard_deadline_chances(
         seed=ws.settings.seed if seed is None else seed,
         speedup=speedup,
     )
+    return deadline_chances_in(ws, run.forecast)
+
+
+def deadline_chances_in(ws: Workspace, forecast: RoadmapForecast) -> DeadlineChances | None:
+    """:class:`DeadlineChances` read from a replay already run (the reports' own), so they
+    come from the very trials behind the dates shown beside them."""
     by_key = ws.item_by_key
-    met = np.ones(trials, dtype=bool)
+    finish_days = np.asarray(forecast.finish_days)
+    met = np.ones(forecast.trials, dtype=bool)
     each: dict[str, float] = {}
-    for item in hard:
+    for item in ws.items:
+        if not (item.is_open and item.deadline is not None and item.deadline.hard):
+            continue
         columns = [
             c
-            for c, leaf in enumerate(run.items)
+            for c, leaf in enumerate(forecast.items)
             if leaf.key == item.key or _under(by_key.get(leaf.key), item.key, by_key)
         ]
         if not columns:
             continue  # nothing of it left to do in any team's queue
-        assert item.deadline is not None
-        finish = np.asarray(run.forecast.finish_days)[:, columns].max(axis=1)
+        finish = finish_days[:, columns].max(axis=1)
         on_time = finish <= (item.deadline.date - ws.as_of).days
         each[item.key] = float(on_time.mean())
         met &= on_time

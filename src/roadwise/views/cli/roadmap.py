@@ -792,26 +792,28 @@ def what_it_takes_sentence(takes: WhatItTakes) -> str:
 
 def deadline_confidence_sentence(confidence: DeadlineConfidence | None) -> str:
     """How likely every hard deadline is met, as planned and with each change, in words."""
+    from roadwise.views.reports.wording import chance_percent as pct
+
     if confidence is None:
         return ""
     key, due, chance = confidence.least_likely
-    weakest = f" (least likely: {key} by {due.isoformat()}, {chance:.0%})" if chance < 1 else ""
-    chances = [f"{confidence.as_planned:.0%} as planned{weakest}"]
+    weakest = f" (least likely: {key} by {due.isoformat()}, {pct(chance)})" if chance < 1 else ""
+    chances = [f"{pct(confidence.as_planned)} as planned{weakest}"]
     if confidence.with_hires is not None:
-        chances.append(f"{confidence.with_hires:.0%} with the hires")
+        chances.append(f"{pct(confidence.with_hires)} with the hires")
     if confidence.with_cut is not None:
-        chances.append(f"{confidence.with_cut:.0%} with the cut")
+        chances.append(f"{pct(confidence.with_cut)} with the cut")
     text = (
         "Chance every hard deadline is met, the plan replayed "
         f"{confidence.trials:,} times with the teams' own delivery history: "
         + ", ".join(chances)
         + "."
     )
-    target = f"{confidence.target:.0%}"
+    target = f"{pct(confidence.target)}"
     if confidence.with_more_hires is not None:
         who = " and ".join(f"{h.people} on {h.team}" for h in confidence.more_hires)
         also = " more" if confidence.with_hires is not None else ""
-        text += f" To be {target} sure: hire {who}{also} ({confidence.with_more_hires:.0%})"
+        text += f" To be {target} sure: hire {who}{also} ({pct(confidence.with_more_hires)})"
         if confidence.with_more_hires < confidence.target:
             text += f", still short of {target}"
         text += "."

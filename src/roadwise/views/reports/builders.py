@@ -518,6 +518,31 @@ def _unit(w: Writer) -> str:
 SEVERITY = {"4": Badge("high", "bad"), "3": Badge("medium", "warn"), "2": Badge("low", "neutral")}
 
 
+def _hard_deadlines_together(w: Writer) -> tuple[str, Callable[[], str] | None]:
+    """'; all 4 hard deadlines hold together in 76% of simulated futures', with its trace: a
+    set of promised dates needs every one of them, which is less likely than each alone."""
+    chances = w.facts.raw.get("hard_deadlines")
+    if chances is None or len(chances.each) < 2:
+        return "", None
+    count = len(chances.each)
+    key, lowest = chances.least_likely
+    text = (
+        f"; all {say_number(count)} hard deadlines hold together in "
+        f"{chance_percent(chances.every)} of simulated futures"
+    )
+    ref = partial(
+        w.trace.note,
+        "Every hard deadline met together",
+        f"{chance_percent(chances.every)} (least likely on its own: {key}, "
+        f"{chance_percent(lowest)})",
+        inputs=f"{count} open items with a hard deadline: {', '.join(sorted(chances.each))}",
+        method=f"{w.facts.forecast_method}; a trial counts when every one of them is done by "
+        "its deadline (a parent when its last open item is)",
+        seed=w.facts.seed,
+    )
+    return text, ref
+
+
 def risks_section(w: Writer, *, limit: int | None = None, key: str = "risks") -> Section | None:
     risks = risk_rows(w)
     if not risks:
@@ -536,9 +561,12 @@ def risks_section(w: Writer, *, limit: int | None = None, key: str = "risks") ->
     else:
         headline = f"{say_count(len(risks), 'risk')} to watch"
     headline += f"; {say_count(len(risks), 'risk')} in all"
+    together, together_ref = _hard_deadlines_together(w)
+    headline += together
     section = Section(key, "Top risks" if limit else "Risks", sentence(headline))
     # Only the risks shown are traced (a risk's reference is made when it is stated).
     refs = tuple(dict.fromkeys(r["ref"]() for r in shown if r.get("ref")))
+    refs += (together_ref(),) if together_ref else ()
     if limit:
         section.add(
             Bullets(

@@ -21,6 +21,7 @@ from roadwise.engines.forecast.objectives import (
     NEW_HIRE_SHARE,
     TRIALS,
     Unit,
+    deadline_chances_in,
     hire_speedup,
     week_date,
 )
@@ -406,6 +407,8 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
     facts.raw["forecast_unit"] = unit
     facts.raw["delivery_forecast"] = delivery
     facts.raw.setdefault("roadmap_forecast", sim.roadmap)
+    if sim.roadmap is not None:
+        facts.raw["hard_deadlines"] = deadline_chances_in(ws, sim.roadmap)
 
     # Days from as_of, one per trial, for histograms.
     facts.raw["finish_distributions"] = {

@@ -230,3 +230,31 @@ def test_the_chance_is_in_the_cli_json_and_sentence(tmp_path: Path) -> None:
     assert text.exit_code == 0, text.output
     flat = " ".join(text.output.split())
     assert f"{chance_percent(confidence['as_planned'])} as planned" in flat
+
+
+def test_the_demo_says_how_often_the_hard_deadlines_hold_together(tmp_path: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from roadwise.engines.forecast.objectives import deadline_chances_in
+    from roadwise.sample import generate_sample
+    from roadwise.views.demo import DemoContext
+    from roadwise.views.demo_steps.forecast import forecast_step
+    from roadwise.workspace import open_store
+
+    db = tmp_path / "x.db"
+    ws = generate_sample(seed=7)
+    open_store(db).replace(ws)
+    printed = io.StringIO()
+    ctx = DemoContext(out_dir=tmp_path, db_url=str(db), console=Console(file=printed, width=300))
+    ctx.workspace = ws
+    forecast_step(ctx)
+    roadmap = ctx.results["delivery"].simulation.roadmap
+    together = deadline_chances_in(ws, roadmap)
+    assert together is not None and len(together.each) == 4
+    key, lowest = together.least_likely
+    assert (
+        f"All 4 hard deadlines hold together in {chance_percent(together.every)} of the same "
+        f"trials (least likely on its own: {key}, {chance_percent(lowest)})"
+    ) in printed.getvalue()

@@ -22,10 +22,15 @@ def forecast_step(ctx: DemoContext) -> None:
         team_calendar,
     )
     from roadwise.engines.forecast.backtest import history_before
-    from roadwise.engines.forecast.objectives import delivery_ranks, forecast_delivery
+    from roadwise.engines.forecast.objectives import (
+        deadline_chances_in,
+        delivery_ranks,
+        forecast_delivery,
+    )
     from roadwise.engines.history import throughput
     from roadwise.views.charts import forecast as charts
     from roadwise.views.charts import save
+    from roadwise.views.reports.wording import chance_percent
     from roadwise.workspace import open_store, roadmap_of_record
 
     ws = ctx.ws
@@ -84,6 +89,19 @@ def forecast_step(ctx: DemoContext) -> None:
         + "; most often critical: "
         + ", ".join(f"{o.key} ({o.critical:.0%})" for o in critical)
     )
+    together = deadline_chances_in(ws, roadmap)
+    if together is not None:
+        key, lowest = together.least_likely
+        ctx.console.print(
+            f"All {len(together.each)} hard deadlines hold together in "
+            f"{chance_percent(together.every)} of the same trials (least likely on its own: "
+            f"{key}, {chance_percent(lowest)})"
+            + (
+                "; `roadwise capacity --what-if` says whom to hire to make that 85%."
+                if together.every < 0.85
+                else "."
+            )
+        )
     holds = [o.p_planned_end for o in roadmap.items if o.p_planned_end is not None]
     if holds:
         ctx.console.print(

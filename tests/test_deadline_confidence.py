@@ -258,3 +258,25 @@ def test_the_demo_says_how_often_the_hard_deadlines_hold_together(tmp_path: Path
         f"All 4 hard deadlines hold together in {chance_percent(together.every)} of the same "
         f"trials (least likely on its own: {key}, {chance_percent(lowest)})"
     ) in printed.getvalue()
+
+
+def test_forecast_roadmap_says_how_often_they_hold_together(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from roadwise.views.cli import app
+    from roadwise.workspace import open_store
+
+    db = tmp_path / "rw.db"
+    with open_store(db) as store:
+        store.replace(_workspace(deadline_days=24))
+    args = ["forecast", "roadmap", "--trials", "1000", "--db", str(db)]
+    result = CliRunner().invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    together = data["hard_deadlines"]
+    each = {i["key"]: i["p_deadline"] for i in data["items"] if i["p_deadline"] is not None}
+    assert together["each"] == pytest.approx(each) and len(each) == 4
+    assert 0 < together["all_met"] <= min(each.values())
+    text = CliRunner().invoke(app, args)
+    flat = " ".join(text.output.split())
+    assert f"All 4 hard deadline(s) met together in {chance_percent(together['all_met'])}" in flat

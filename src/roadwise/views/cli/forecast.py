@@ -512,6 +512,7 @@ def roadmap(
     """Replay the roadmap under uncertain sizes and throughput: P(deadline met), critical path."""
     from roadwise.engines.forecast.objectives import (
         QueueOrder,
+        deadline_chances_in,
         delivery_ranks,
         simulate_workspace,
         team_calibrations,
@@ -540,6 +541,7 @@ def roadmap(
         counts[o.team] = counts.get(o.team, 0) + 1
     calibrations = team_calibrations(ws, counts)
     not_in_plan = list(record.not_in_plan) if record else []
+    together = deadline_chances_in(ws, result)
     rows: list[dict[str, Any]] = [
         {
             "key": o.key,
@@ -563,6 +565,9 @@ def roadmap(
                 "not_in_plan": not_in_plan,
                 "teams_without_history": idle,
                 "finish_all": {str(k): v for k, v in result.finish_all.items()},
+                "hard_deadlines": None
+                if together is None
+                else {"all_met": together.every, "each": dict(together.each)},
                 "items": rows,
                 "team_calibration": {t: _calibration_json(c) for t, c in calibrations.items()},
             }
@@ -575,6 +580,16 @@ def roadmap(
             f"All done by {_fmt(result.finish_all[85])} (85%).",
             highlight=False,
         )
+        if together is not None:
+            from roadwise.views.reports.wording import chance_percent
+
+            key, lowest = together.least_likely
+            console.print(
+                f"All {len(together.each)} hard deadline(s) met together in "
+                f"{chance_percent(together.every)} of the trials (least likely: {key}, "
+                f"{chance_percent(lowest)}).",
+                highlight=False,
+            )
         if idle:
             console.print(
                 NOTE,

@@ -282,3 +282,13 @@ def test_a_linear_export_with_a_repeated_or_negative_issue_is_refused(
     )
     export.write_bytes(b"ID,Title,Status\nENG-1,Caf\xe9,Todo\n")
     assert "linear.csv: not UTF-8 text" in _refused(db, "import", "linear", str(export))
+
+
+def test_history_keys_that_become_the_same_key_are_the_same_issue(db: str, tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "Key,Created,Resolved\nK 1,2025-01-01,2025-01-05\nK_1,2025-01-02,2025-01-06\n"
+    )
+    mapping = "key=Key,created=Created,resolved=Resolved"
+    args = ("forecast", "when", "--items", "5", "--history-csv", str(history))
+    assert "row 3, field 'Key': 'K_1' is also in row 2" in _refused(db, *args, "--mapping", mapping)

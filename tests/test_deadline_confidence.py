@@ -280,3 +280,46 @@ def test_forecast_roadmap_says_how_often_they_hold_together(tmp_path: Path) -> N
     text = CliRunner().invoke(app, args)
     flat = " ".join(text.output.split())
     assert f"All 4 hard deadline(s) met together in {chance_percent(together['all_met'])}" in flat
+
+
+def test_why_the_chance_stays_short_is_said_not_guessed() -> None:
+    from roadwise.engines.schedule.needs import hires_for_confidence
+
+    ws = _workspace(deadline_days=20)
+    order = _order(plan_roadmap(ws, OPTIONS))
+    chance = hard_deadline_confidence(ws, order)
+    assert chance is not None and chance < CONFIDENCE_TARGET
+    # the cap, not the people, stops the search
+    more, reached, why = hires_for_confidence(ws, order, chance, max_hires=1)
+    assert sum(more.values()) == 1 and why == "the search stops at 1 added person"
+    assert reached > chance
+    # nobody listed: a hire cannot be weighed (it crashed the web page before)
+    unlisted = ws.model_copy(
+        update={"teams": [t.model_copy(update={"people": []}) for t in ws.teams]}
+    )
+    assert hires_for_confidence(unlisted, order, chance) == (
+        {},
+        chance,
+        "no team lists its people, so a hire cannot be weighed",
+    )
+    # enough people: nothing is short
+    assert hires_for_confidence(ws, order, chance)[2] == ""
+
+
+def test_a_hard_deadline_the_replay_cannot_date_is_named_not_counted() -> None:
+    ws = _workspace(deadline_days=24)
+    orphan = Item(
+        key="Z-1",
+        title="work for a team without history",
+        team="c",
+        estimate=Estimate(low=1, likely=2, high=3, unit="person_days"),
+        deadline=Deadline(date=START + dt.timedelta(days=5), hard=True),
+    )
+    with_c = ws.model_copy(
+        update={"teams": [*ws.teams, _team("c", 1)], "items": [*ws.items, orphan]}
+    )
+    roadmap = plan_roadmap(with_c, OPTIONS)
+    chances = hard_deadline_chances(with_c, _order(roadmap))
+    assert chances is not None
+    assert chances.not_replayed == ("Z-1",) and "Z-1" not in chances.each
+    assert chances.every > 0  # team c's missing history is not counted as a missed date

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sqlite3
 import subprocess
@@ -64,6 +65,53 @@ def test_an_old_database_is_brought_to_head_on_open(db_url: str) -> None:
         assert store.schema_revision() == _head()
         assert not store.is_initialized()
         assert store.load().items == []
+
+
+def test_values_an_older_version_let_in_are_cleared_on_upgrade_and_audited(
+    db_url: str,
+) -> None:
+    """A workspace stored before negative value inputs and unknown frameworks were refused
+    still opens: the upgrade removes just those values and the audit log says so."""
+    from alembic import command
+
+    from roadwise.workspace.store import _alembic_config
+
+    with open_store(db_url) as store:
+        store.replace(small_workspace(), actor="setup")
+        key = store.load().items[0].key
+        with store.engine.begin() as conn:
+            command.downgrade(_alembic_config(conn), "0002")
+            items = sa.table("items", sa.column("key"), sa.column("data", sa.JSON))
+            meta = sa.table("workspace_meta", sa.column("key"), sa.column("data", sa.JSON))
+            data = conn.execute(sa.select(items.c.data).where(items.c.key == key)).scalar_one()
+            data = dict(data if isinstance(data, dict) else json.loads(data))
+            data["value"] = {
+                **(data.get("value") or {}),
+                "reach": -5,
+                "cost_of_delay": {"low": -1, "likely": 2, "high": 3},
+                "impact": 2,
+            }
+            conn.execute(items.update().where(items.c.key == key).values(data=data))
+            conn.execute(
+                meta.update()
+                .where(meta.c.key == "settings")
+                .values(data={"priority": {"framework": "magic", "top_k": 5}})
+            )
+    with open_store(db_url) as store:
+        assert store.schema_revision() == _head()
+        ws = store.load()
+        item = ws.item_by_key[key]
+        assert item.value.reach is None and item.value.cost_of_delay is None
+        assert item.value.impact == 2  # what was not refused stays
+        assert ws.settings.priority.framework == "wsjf" and ws.settings.priority.top_k == 5
+        upgrade = [e for e in store.audit_entries() if e.actor == "roadwise upgrade"]
+        by_key = {e.key: e for e in upgrade}
+        assert set(by_key) == {key, "settings"}
+        assert by_key[key].before == {
+            "value.reach": -5,
+            "value.cost_of_delay": {"low": -1, "likely": 2, "high": 3},
+        }
+        assert by_key["settings"].before == {"priority.framework": "magic"}
 
 
 def test_sqlite_uses_wal_and_a_busy_timeout(tmp_path: Path) -> None:

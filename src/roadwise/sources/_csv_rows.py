@@ -25,7 +25,14 @@ def csv_rows(text: str, file: str, delimiter: str = ",") -> list[list[str]]:
         for row in reader:
             rows.append(row)
     except csv.Error as exc:  # a cell over the module's limit (128 KiB), say
-        raise RoadwiseError(f"not a valid CSV file: {exc}", file=file, row=len(rows) + 1) from None
+        hint = (
+            "; a double quote that is never closed makes the rest of the file one cell"
+            if "field limit" in str(exc)
+            else ""
+        )
+        raise RoadwiseError(
+            f"not a valid CSV file: {exc}{hint}", file=file, row=len(rows) + 1
+        ) from None
     if rows and rows[-1] == [_END]:
         rows.pop()
         return rows

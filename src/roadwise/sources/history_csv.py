@@ -233,16 +233,17 @@ def read_history_csv(
                 # In-progress time can exceed the lead time when an issue was reopened.
                 started = max(candidate, created)
         key = get("key") or f"row-{row_no}"
-        if key in first_row:
+        stored = key.replace(" ", "_")
+        if stored in first_row:
             # the same issue twice would count twice in throughput
-            raise fail("key", f"'{key}' is also in row {first_row[key]}; keys must be unique")
-        first_row[key] = row_no
+            raise fail("key", f"'{key}' is also in row {first_row[stored]}; keys must be unique")
+        first_row[stored] = row_no
         if done < created:
             raise fail("resolved", f"resolved ({done}) is before created ({created}) for {key}")
         try:
             records.append(
                 HistoryRecord(
-                    key=key.replace(" ", "_"),
+                    key=stored,
                     title=get("title") or "",
                     team=get("team") or team,
                     kind=parse_kind(get("kind") or "story"),

@@ -497,9 +497,13 @@ class DeadlineChances:
     """How often the hard deadlines were met in a replay of the roadmap."""
 
     every: float
-    """Share of trials in which every hard deadline was met at once."""
+    """Share of trials in which every hard deadline in ``each`` was met at once."""
     each: Mapping[str, float]
     """Per item with a hard deadline (and work left): share of trials it was met."""
+    not_replayed: tuple[str, ...] = ()
+    """Open items with a hard deadline the replay cannot date, so not counted: no open piece
+    in any team's queue (no team, or work the queue does not hold, like a parent's own
+    estimate once its children are done), or a team without delivery history."""
 
     @property
     def least_likely(self) -> tuple[str, float]:
@@ -545,6 +549,7 @@ def deadline_chances_in(ws: Workspace, forecast: RoadmapForecast) -> DeadlineCha
     finish_days = np.asarray(forecast.finish_days)
     met = np.ones(forecast.trials, dtype=bool)
     each: dict[str, float] = {}
+    missing: list[str] = []
     for item in ws.items:
         if not (item.is_open and item.deadline is not None and item.deadline.hard):
             continue
@@ -553,13 +558,16 @@ def deadline_chances_in(ws: Workspace, forecast: RoadmapForecast) -> DeadlineCha
             for c, leaf in enumerate(forecast.items)
             if leaf.key == item.key or _under(by_key.get(leaf.key), item.key, by_key)
         ]
-        if not columns:
-            continue  # nothing of it left to do in any team's queue
-        finish = finish_days[:, columns].max(axis=1)
+        finish = finish_days[:, columns].max(axis=1) if columns else None
+        if finish is None or not np.isfinite(finish).any():
+            # never dated in any trial: its team has no pace to replay, or no piece of it is
+            # in a queue; counting it as missed would blame the plan for missing data
+            missing.append(item.key)
+            continue
         on_time = finish <= (item.deadline.date - ws.as_of).days
         each[item.key] = float(on_time.mean())
         met &= on_time
-    return DeadlineChances(float(met.mean()), each) if each else None
+    return DeadlineChances(float(met.mean()), each, tuple(missing)) if each else None
 
 
 def hard_deadline_confidence(

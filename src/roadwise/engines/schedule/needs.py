@@ -212,6 +212,10 @@ class DeadlineConfidence:
     with_cut: float | None  # None: nothing cut
     more_hires: tuple[Hire, ...]
     with_more_hires: float | None  # None: no more hire proposed
+    # why the chance stays below the target, in words ("" when it reaches it)
+    short_because: str = ""
+    # hard deadlines the replay cannot date (see DeadlineChances.not_replayed): not counted
+    not_replayed: tuple[str, ...] = ()
 
     @property
     def reached(self) -> float:
@@ -462,7 +466,7 @@ def _confidence(
         )
         with_cut = chance(cut_plan, {}, without)
     start = with_hires if with_hires is not None else as_planned
-    more, current = hires_for_confidence(
+    more, current, short_because = hires_for_confidence(
         ws, _in_order(hired_plan), start, already=people, target=target, max_hires=max_hires
     )
     return DeadlineConfidence(
@@ -474,6 +478,8 @@ def _confidence(
         with_cut=with_cut,
         more_hires=tuple(Hire(t, n, joins, ramp_up_days) for t, n in sorted(more.items())),
         with_more_hires=current if more else None,
+        short_because=short_because,
+        not_replayed=planned.not_replayed,
     )
 
 
@@ -491,21 +497,29 @@ def hires_for_confidence(
     target: float = CONFIDENCE_TARGET,
     max_hires: int = 6,
     trials: int = TRIALS,
-) -> tuple[dict[str, int], float]:
+) -> tuple[dict[str, int], float, str]:
     """The fewest people (per team), on top of ``already``, that bring the chance every hard
-    deadline is met from ``chance`` to ``target`` when the teams work in ``order``, and the chance
-    they bring (:func:`~roadwise.engines.forecast.objectives.hard_deadline_confidence`).
+    deadline is met from ``chance`` to ``target`` when the teams work in ``order``, the chance
+    they bring (:func:`~roadwise.engines.forecast.objectives.hard_deadline_confidence`), and
+    why it stays short of ``target``, in words ("" when it reaches it).
 
     One at a time, to the team where one more raises the chance most (the first team by key on
     ties); stops at ``target``, when one more person anywhere does not raise it (the dates wait
-    for other work, not for people) or at ``max_hires`` people in all. Only the pace changes,
-    not the plan's order: the replays share their random draws, so the chances compare.
+    for other work, not for people) or at ``max_hires`` people in all. A hire is weighed only
+    in a team that lists its people (it adds ``NEW_HIRE_SHARE`` of a member's pace). Only the
+    pace changes, not the plan's order: the replays share their random draws, so the chances
+    compare.
     """
     people = dict(already or {})
     more: dict[str, int] = defaultdict(int)
     teams = sorted({t.key for t in ws.teams if t.people})
     current = chance
-    while current < target and sum(people.values()) + sum(more.values()) < max_hires:
+    while current < target:
+        if not teams:
+            return dict(more), current, "no team lists its people, so a hire cannot be weighed"
+        if sum(people.values()) + sum(more.values()) >= max_hires:
+            who = "person" if max_hires == 1 else "people"
+            return dict(more), current, f"the search stops at {max_hires} added {who}"
         tries = []
         for team in teams:
             step = dict(people)
@@ -517,10 +531,10 @@ def hires_for_confidence(
             tries.append((found or 0.0, team))
         best, team = max(tries, key=lambda t: t[0])  # the first of the best: teams sorted
         if best <= current:
-            break
+            return dict(more), current, "the dates wait for other work, not for people"
         more[team] += 1
         current = best
-    return dict(more), current
+    return dict(more), current, ""
 
 
 @dataclass(frozen=True)

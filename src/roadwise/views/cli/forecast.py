@@ -567,7 +567,11 @@ def roadmap(
                 "finish_all": {str(k): v for k, v in result.finish_all.items()},
                 "hard_deadlines": None
                 if together is None
-                else {"all_met": together.every, "each": dict(together.each)},
+                else {
+                    "all_met": together.every,
+                    "each": dict(together.each),
+                    "not_replayed": list(together.not_replayed),
+                },
                 "items": rows,
                 "team_calibration": {t: _calibration_json(c) for t, c in calibrations.items()},
             }

@@ -792,6 +792,7 @@ def what_it_takes_sentence(takes: WhatItTakes) -> str:
 
 def deadline_confidence_sentence(confidence: DeadlineConfidence | None) -> str:
     """How likely every hard deadline is met, as planned and with each change, in words."""
+    from roadwise.views.reports.wording import chance_below as below
     from roadwise.views.reports.wording import chance_percent as pct
 
     if confidence is None:
@@ -809,18 +810,22 @@ def deadline_confidence_sentence(confidence: DeadlineConfidence | None) -> str:
         + ", ".join(chances)
         + "."
     )
-    target = f"{pct(confidence.target)}"
+    target = pct(confidence.target)
+    short = confidence.short_because
     if confidence.with_more_hires is not None:
         who = " and ".join(f"{h.people} on {h.team}" for h in confidence.more_hires)
         also = " more" if confidence.with_hires is not None else ""
-        text += f" To be {target} sure: hire {who}{also} ({pct(confidence.with_more_hires)})"
-        if confidence.with_more_hires < confidence.target:
-            text += f", still short of {target}"
-        text += "."
-    elif confidence.reached < confidence.target:
+        reached = below(confidence.with_more_hires, confidence.target)
+        if short:
+            text += f" Hires help up to {reached}: {who}{also}; short of {target}, as {short}."
+        else:
+            text += f" To be {target} sure: hire {who}{also} ({reached})."
+    elif short:
+        text += f" Short of {target}, as {short}."
+    if confidence.not_replayed:
         text += (
-            f" No hire makes it {target} sure: the dates wait for other work, not for people;"
-            " cut scope or move a date."
+            " Not counted, as the replay cannot date them (no team with delivery history holds "
+            f"their work): {', '.join(confidence.not_replayed)}."
         )
     return text
 

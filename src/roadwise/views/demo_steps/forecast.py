@@ -93,8 +93,12 @@ def forecast_step(ctx: DemoContext) -> None:
     if together is not None:
         key, lowest = together.least_likely
         ctx.console.print(
-            f"All {len(together.each)} hard deadlines hold together in "
-            f"{chance_percent(together.every)} of the same trials (least likely on its own: "
+            (
+                f"All {len(together.each)} hard deadlines hold together in "
+                if len(together.each) > 1
+                else "The one hard deadline holds in "
+            )
+            + f"{chance_percent(together.every)} of the same trials (least likely on its own: "
             f"{key}, {chance_percent(lowest)})"
             + (
                 "; `roadwise capacity --what-if` says whom to hire to make that 85%."

@@ -535,7 +535,12 @@ def _hard_deadlines_together(w: Writer) -> tuple[str, Callable[[], str] | None]:
         "Every hard deadline met together",
         f"{chance_percent(chances.every)} (least likely on its own: {key}, "
         f"{chance_percent(lowest)})",
-        inputs=f"{count} open items with a hard deadline: {', '.join(sorted(chances.each))}",
+        inputs=f"{count} open items with a hard deadline: {', '.join(sorted(chances.each))}"
+        + (
+            f"; not dated by the replay, so not counted: {', '.join(chances.not_replayed)}"
+            if chances.not_replayed
+            else ""
+        ),
         method=f"{w.facts.forecast_method}; a trial counts when every one of them is done by "
         "its deadline (a parent when its last open item is)",
         seed=w.facts.seed,

@@ -246,6 +246,14 @@ def chance_percent(share: float) -> str:
     return exact_percent(share)
 
 
+def chance_below(share: float, target: float) -> str:
+    """A chance said so that one short of ``target`` never reads as ``target`` ("84.6%")."""
+    said = chance_percent(share)
+    if share < target and said == chance_percent(target):
+        return f"{share * 100:.1f}%"
+    return said
+
+
 def say_chance(share: float) -> str:
     """A chance as every report says it: 'almost no chance', '19% chance', 'over 99% chance'."""
     return "almost no chance" if share < 0.01 else f"{chance_percent(share)} chance"

@@ -262,6 +262,7 @@ class Service:
         )
         from roadwise.engines.schedule.needs import CONFIDENCE_TARGET, hires_for_confidence
         from roadwise.errors import RoadwiseError
+        from roadwise.views.reports.wording import chance_below
 
         ws = self.workspace()
         try:
@@ -275,13 +276,17 @@ class Service:
             chances = hard_deadline_chances(ws, order, trials=self.trials, seed=ws.settings.seed)
             if chances is None:
                 return None
-            more, reached = hires_for_confidence(ws, order, chances.every, trials=self.trials)
+            more, reached, short_because = hires_for_confidence(
+                ws, order, chances.every, trials=self.trials
+            )
             return {
                 "chances": chances,
                 "target": CONFIDENCE_TARGET,
                 "trials": self.trials,
                 "more_hires": more,
                 "with_more_hires": reached if more else None,
+                "short_because": short_because,
+                "reached_said": chance_below(reached, CONFIDENCE_TARGET),
                 "plan": "the roadmap of record" if record else "the priority queue",
             }
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from roadwise.views.reports.wording import (
     Glossary,
+    chance_below,
     date_with_confidence,
     join_words,
     say_count,
@@ -136,3 +137,9 @@ def test_a_chance_never_reads_as_a_certainty() -> None:
     assert say_chance(0.004) == "almost no chance"
     assert say_chance(0.19) == "19% chance"
     assert say_chance(0.996) == "over 99% chance"
+
+
+def test_a_chance_short_of_a_target_never_reads_as_the_target() -> None:
+    assert chance_below(0.849, 0.85) == "84.9%"  # "85%, short of 85%" would contradict itself
+    assert chance_below(0.8449, 0.85) == "84%"
+    assert chance_below(0.85, 0.85) == "85%" and chance_below(0.9995, 0.85) == "over 99%"

@@ -292,6 +292,7 @@ def test_capacity_page_and_api_say_how_likely_every_hard_deadline_is(
     assert chances == sorted(chances) and all(0 <= c <= 1 for c in chances)
     assert found["every"] <= chances[0] + 1e-12 and found["trials"] == TRIALS
     assert found["order"] in ("the roadmap of record", "the priority queue")
+    assert found["not_replayed"] == [] and isinstance(found["short_because"], str)
     assert f"<strong>{chance_percent(found['every'])}</strong> of {TRIALS}" in page
     least = found["deadlines"][0]
     assert f'<a href="/items/{least["item"]}">{least["item"]}</a>' in page

@@ -799,11 +799,12 @@ def deadline_confidence_sentence(confidence: DeadlineConfidence | None) -> str:
         return ""
     key, due, chance = confidence.least_likely
     weakest = f" (least likely: {key} by {due.isoformat()}, {pct(chance)})" if chance < 1 else ""
-    chances = [f"{pct(confidence.as_planned)} as planned{weakest}"]
+    goal = confidence.target
+    chances = [f"{below(confidence.as_planned, goal)} as planned{weakest}"]
     if confidence.with_hires is not None:
-        chances.append(f"{pct(confidence.with_hires)} with the hires")
+        chances.append(f"{below(confidence.with_hires, goal)} with the hires")
     if confidence.with_cut is not None:
-        chances.append(f"{pct(confidence.with_cut)} with the cut")
+        chances.append(f"{below(confidence.with_cut, goal)} with the cut")
     text = (
         "Chance every hard deadline is met, the plan replayed "
         f"{confidence.trials:,} times with the teams' own delivery history: "

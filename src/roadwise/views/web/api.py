@@ -562,6 +562,14 @@ class DeadlinesOut(BaseModel):
         "it is there already or when people do not help)"
     )
     with_more_hires: float | None = Field(description="`every` with those people")
+    short_because: str = Field(
+        description="why `every` stays below `target` even with them, in words (empty when it "
+        "reaches it)"
+    )
+    not_replayed: list[str] = Field(
+        description="items with a hard deadline the replay cannot date (no team with delivery "
+        "history holds their work): not counted in `every`"
+    )
     method: str = (
         "the delivery forecast's replay (Monte Carlo) of every team's queue; a hire adds 3/4 "
         "of a member's weekly pace"
@@ -592,6 +600,8 @@ def deadlines(request: Request, user: Reader) -> DeadlinesOut | None:
         deadlines=rows,
         more_hires=found["more_hires"],
         with_more_hires=found["with_more_hires"],
+        short_because=found["short_because"],
+        not_replayed=list(chances.not_replayed),
     )
 
 

@@ -82,7 +82,9 @@ def upgrade() -> None:
     )
     entries: list[dict[str, Any]] = []
 
-    for key, raw, version in conn.execute(sa.select(items.c.key, items.c.data, items.c.version)):
+    # read whole before writing: no cursor stays open over the rows being updated
+    stored = conn.execute(sa.select(items.c.key, items.c.data, items.c.version)).all()
+    for key, raw, version in stored:
         data = _data(raw)
         value = dict(data.get("value") or {})
         removed = {name: value.pop(name) for name in AMOUNTS if _negative(value.get(name))}

@@ -504,8 +504,8 @@ def _row(
         ident = _KEY_UNSAFE.sub("_", str(raw_id).strip())
         key = f"{key_prefix}-{ident}"
         if len(key) > _KEY_LENGTH:
-            # cut to fit, with a digest of the whole id so ids alike up to the cut
-            # characters stay apart (and the same id gets the same key on every import)
+            # cut to fit, with a digest of the whole id so ids alike up to the cut stay
+            # apart (and the same id gets the same key on every import)
             digest = hashlib.sha1(str(raw_id).strip().encode()).hexdigest()[:12]
             key = f"{key[: _KEY_LENGTH - len(digest) - 1]}-{digest}"
         seen = _digest(key)

@@ -323,3 +323,42 @@ def test_a_hard_deadline_the_replay_cannot_date_is_named_not_counted() -> None:
     assert chances is not None
     assert chances.not_replayed == ("Z-1",) and "Z-1" not in chances.each
     assert chances.every > 0  # team c's missing history is not counted as a missed date
+
+
+def test_a_hire_adds_nothing_before_joining_then_ramps_up_to_a_full_member() -> None:
+    from roadwise.engines.forecast.objectives import hire_pace
+
+    ws = _workspace(people=2)
+    now = hire_pace(ws, "a", 1, joins=None, ramp_up_days=0)
+    assert now[0] == now[-1] == pytest.approx(1.5)  # one more of two: half again the pace
+    later = hire_pace(ws, "a", 2, joins=START + dt.timedelta(days=14), ramp_up_days=28)
+    assert later[0] == later[1] == 1.0  # weeks 0 and 1: not there yet
+    assert later[2] == pytest.approx(1 + 2 * (3.5 / 28) / 2)  # the middle of its first week
+    assert later[6] == later[-1] == pytest.approx(2.0)  # ramped up: two full members
+    assert list(later) == sorted(later)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    early=st.integers(min_value=0, max_value=30),
+    delay=st.integers(min_value=0, max_value=30),
+    ramp=st.integers(min_value=0, max_value=60),
+)
+def test_a_later_or_slower_hire_never_makes_the_deadlines_likelier(
+    early: int, delay: int, ramp: int
+) -> None:
+    from roadwise.engines.forecast.objectives import hire_pace
+
+    ws = _workspace(deadline_days=24)
+    order = _order(plan_roadmap(ws, OPTIONS))
+
+    def chance(joins_in: int, ramp_up: int) -> float:
+        pace = hire_pace(
+            ws, "a", 1, joins=START + dt.timedelta(days=joins_in), ramp_up_days=ramp_up
+        )
+        found = hard_deadline_confidence(ws, order, speedup={"a": pace})
+        assert found is not None
+        return found
+
+    assert chance(early + delay, ramp) <= chance(early, ramp)
+    assert chance(early, ramp + delay) <= chance(early, ramp)

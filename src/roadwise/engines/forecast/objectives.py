@@ -35,6 +35,8 @@ from roadwise.engines import history as history_engine
 from roadwise.engines.forecast.backtest import history_before
 from roadwise.engines.forecast.estimates import estimate_bias
 from roadwise.engines.forecast.roadmap import (
+    MAX_WEEKS,
+    Pace,
     RoadmapForecast,
     RoadmapItem,
     TeamFlow,
@@ -369,7 +371,7 @@ from before the team's first finish)."""
 
 
 def team_flow(
-    ws: Workspace, team: str, unit: Unit, window: HistoryWindow, speedup: float = 1.0
+    ws: Workspace, team: str, unit: Unit, window: HistoryWindow, speedup: Pace = 1.0
 ) -> TeamFlow:
     """What a run knows of a team: its weekly throughput in ``window``, bias and typical size."""
     records = [r for r in ws.history if r.team == team]
@@ -458,7 +460,7 @@ def simulate_workspace(
     unit: Unit | UnitRule = "history",
     trials: int = TRIALS,
     seed: int,
-    speedup: Mapping[str, float] | None = None,
+    speedup: Mapping[str, Pace] | None = None,
 ) -> WorkspaceRoadmap:
     """Replay the workspace's roadmap ``trials`` times with the probabilistic roadmap.
 
@@ -511,11 +513,29 @@ class DeadlineChances:
         return min(sorted(self.each.items()), key=lambda kv: kv[1])
 
 
+def hire_pace(
+    ws: Workspace, team: str, people: int, *, joins: dt.date | None, ramp_up_days: int
+) -> tuple[float, ...]:
+    """What ``people`` more engineers joining ``team`` on ``joins`` (None: at as_of) multiply
+    its weekly throughput by, week by week from as_of: nothing before they join, then rising
+    in a straight line over ``ramp_up_days`` to a full member's share of the team's pace."""
+    found = ws.team_by_key.get(team)
+    members = found.people if found else []
+    size = sum(p.availability for p in members) or float(len(members)) or 1.0
+    start = max(0, ((joins or ws.as_of) - ws.as_of).days)
+    middle = np.arange(MAX_WEEKS) * 7.0 + 3.5  # each week's middle day, from as_of
+    if ramp_up_days > 0:
+        share = np.clip((middle - start) / ramp_up_days, 0.0, 1.0)
+    else:
+        share = (middle >= start).astype(np.float64)
+    return tuple(float(v) for v in 1.0 + people * share / size)
+
+
 def hard_deadline_chances(
     ws: Workspace,
     order: QueueOrder,
     *,
-    speedup: Mapping[str, float] | None = None,
+    speedup: Mapping[str, Pace] | None = None,
     trials: int = TRIALS,
     seed: int | None = None,
 ) -> DeadlineChances | None:
@@ -574,7 +594,7 @@ def hard_deadline_confidence(
     ws: Workspace,
     order: QueueOrder,
     *,
-    speedup: Mapping[str, float] | None = None,
+    speedup: Mapping[str, Pace] | None = None,
     trials: int = TRIALS,
     seed: int | None = None,
 ) -> float | None:

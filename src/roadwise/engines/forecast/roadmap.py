@@ -27,6 +27,10 @@ from roadwise.engines.forecast.simulate import FloatArray, Sampling, sample_week
 
 MAX_WEEKS = 520
 
+Pace = float | tuple[float, ...]
+"""What a team's weekly throughput is multiplied by: the same every week, or week by week from
+the start of the run (the last value holding after the tuple ends), e.g. a hire ramping up."""
+
 
 @dataclass(frozen=True)
 class RoadmapItem:
@@ -50,7 +54,7 @@ class TeamFlow:
     #: Multiplies every simulated week's throughput (what one more person buys). Applied after
     #: the weeks are drawn, so a sped-up run replays the very same draws: each trial can only
     #: finish earlier, and the difference to the base run is the speed-up, not sampling noise.
-    speedup: float = 1.0
+    speedup: Pace = 1.0
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,17 @@ def _at_time(cum: FloatArray, weekly: FloatArray, t: FloatArray) -> FloatArray:
     return np.where(finite, value, np.inf)
 
 
+def _pace(pace: Pace, weeks: int) -> float | FloatArray:
+    if isinstance(pace, int | float):
+        return float(pace)
+    factors = np.asarray(pace[:weeks], dtype=np.float64)
+    if factors.size < weeks:
+        factors = np.concatenate(
+            [factors, np.full(weeks - factors.size, pace[-1] if pace else 1.0)]
+        )
+    return factors
+
+
 def simulate_roadmap(
     items: Sequence[RoadmapItem],
     teams: Mapping[str, TeamFlow],
@@ -185,7 +200,7 @@ def simulate_roadmap(
         rate = float(flow.history[-26:].mean()) if flow.history.size else 0.0
         weeks = int(min(MAX_WEEKS, max(8, np.ceil(float(work.max()) / max(rate, 1e-3) * 2.5))))
         weekly = sample_weeks(flow.history, trials, weeks, rng, sampling).astype(np.float64)
-        weekly *= flow.speedup
+        weekly *= _pace(flow.speedup, weeks)
         cum = np.concatenate([np.zeros((trials, 1)), np.cumsum(weekly, axis=1)], axis=1)
         capacity[team] = (cum, weekly)
 

@@ -31,9 +31,10 @@ from roadwise.engines.forecast.objectives import (
     QueueOrder,
     hard_deadline_chances,
     hard_deadline_confidence,
-    hire_speedup,
+    hire_pace,
     planned_leaves,
 )
+from roadwise.engines.forecast.roadmap import Pace
 from roadwise.engines.schedule.roadmap import (
     Roadmap,
     RoadmapOptions,
@@ -197,10 +198,11 @@ class DeadlineConfidence:
     history (:func:`~roadwise.engines.forecast.objectives.hard_deadline_confidence`).
 
     The plans meet the deadlines at the estimates' likely sizes; the replay draws sizes from
-    the estimates' ranges and the pace from each team's past weeks, a hire adding
-    ``NEW_HIRE_SHARE`` of a member's pace. ``more_hires`` are the fewest people, on top of the
-    plan's hires, that bring the chance to ``target`` in the replay (one at a time, to the team
-    where one more raises it most; empty when it is already there or when nobody helps).
+    the estimates' ranges and the pace from each team's past weeks, a hire adding a member's
+    share of it from the joining day, rising over the ramp-up. ``more_hires`` are the fewest
+    people, on top of the plan's hires, that bring the chance to ``target`` in the replay (one
+    at a time, to the team where one more raises it most; empty when it is already there or
+    when nobody helps).
     """
 
     target: float
@@ -443,7 +445,11 @@ def _confidence(
     draws, and a hire can only make a trial finish earlier."""
 
     def chance(plan: Roadmap, people: dict[str, int], on: Workspace = ws) -> float | None:
-        speedup = {team: hire_speedup(on, team, n) for team, n in people.items() if n}
+        speedup: dict[str, Pace] = {
+            team: hire_pace(on, team, n, joins=joins, ramp_up_days=ramp_up_days)
+            for team, n in people.items()
+            if n
+        }
         return hard_deadline_confidence(on, _in_order(plan), speedup=speedup, trials=TRIALS)
 
     planned = hard_deadline_chances(ws, _in_order(roadmap), trials=TRIALS)
@@ -467,7 +473,14 @@ def _confidence(
         with_cut = chance(cut_plan, {}, without)
     start = with_hires if with_hires is not None else as_planned
     more, current, short_because = hires_for_confidence(
-        ws, _in_order(hired_plan), start, already=people, target=target, max_hires=max_hires
+        ws,
+        _in_order(hired_plan),
+        start,
+        already=people,
+        target=target,
+        max_hires=max_hires,
+        joins=joins,
+        ramp_up_days=ramp_up_days,
     )
     return DeadlineConfidence(
         target=target,
@@ -497,6 +510,8 @@ def hires_for_confidence(
     target: float = CONFIDENCE_TARGET,
     max_hires: int = 6,
     trials: int = TRIALS,
+    joins: dt.date | None = None,
+    ramp_up_days: int = 30,
 ) -> tuple[dict[str, int], float, str]:
     """The fewest people (per team), on top of ``already``, that bring the chance every hard
     deadline is met from ``chance`` to ``target`` when the teams work in ``order``, the chance
@@ -506,9 +521,10 @@ def hires_for_confidence(
     One at a time, to the team where one more raises the chance most (the first team by key on
     ties); stops at ``target``, when one more person anywhere does not raise it (the dates wait
     for other work, not for people) or at ``max_hires`` people in all. A hire is weighed only
-    in a team that lists its people (it adds ``NEW_HIRE_SHARE`` of a member's pace). Only the
-    pace changes, not the plan's order: the replays share their random draws, so the chances
-    compare.
+    in a team that lists its people: from ``joins`` (None: now) it adds a member's share of the
+    team's pace, rising over ``ramp_up_days``
+    (:func:`~roadwise.engines.forecast.objectives.hire_pace`). Only the pace changes, not the
+    plan's order: the replays share their random draws, so the chances compare.
     """
     people = dict(already or {})
     more: dict[str, int] = defaultdict(int)
@@ -526,7 +542,11 @@ def hires_for_confidence(
             for t, n in more.items():
                 step[t] = step.get(t, 0) + n
             step[team] = step.get(team, 0) + 1
-            speedup = {t: hire_speedup(ws, t, n) for t, n in step.items() if n}
+            speedup: dict[str, Pace] = {
+                t: hire_pace(ws, t, n, joins=joins, ramp_up_days=ramp_up_days)
+                for t, n in step.items()
+                if n
+            }
             found = hard_deadline_confidence(ws, order, speedup=speedup, trials=trials)
             tries.append((found or 0.0, team))
         best, team = max(tries, key=lambda t: t[0])  # the first of the best: teams sorted

@@ -571,8 +571,8 @@ class DeadlinesOut(BaseModel):
         "history holds their work): not counted in `every`"
     )
     method: str = (
-        "the delivery forecast's replay (Monte Carlo) of every team's queue; a hire adds 3/4 "
-        "of a member's weekly pace"
+        "the delivery forecast's replay (Monte Carlo) of every team's queue; a hire joins "
+        "today and, over a 30-day ramp-up, comes to add a member's share of the team's pace"
     )
 
 

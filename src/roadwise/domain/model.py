@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -627,10 +627,10 @@ class ScorecardCriterion(Model):
     max: float | None = None
 
 
-PRIORITY_FRAMEWORKS = ("rice", "ice", "wsjf", "cd3", "scorecard", "formula")
-"""The scoring frameworks a workspace can name as its default (see ``engines.prioritize``)."""
-
 PriorityFramework = Literal["rice", "ice", "wsjf", "cd3", "scorecard", "formula"]
+
+PRIORITY_FRAMEWORKS: tuple[str, ...] = get_args(PriorityFramework)
+"""The scoring frameworks a workspace can name as its default (see ``engines.prioritize``)."""
 
 
 class PrioritySettings(Model):

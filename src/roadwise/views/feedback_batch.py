@@ -119,10 +119,6 @@ class BatchRun:
     seconds: float = 0.0
     where: str = "this process"
     workers: int = 1
-    voices: set[str] = field(default_factory=set)
-    """The workspace's customers who wrote any of the texts (bounded by the customer list)."""
-    asks: dict[str, set[str]] = field(default_factory=dict)
-    """Per linked item, the workspace's customers whose feature requests are linked to it."""
     demand: dict[str, Demand] = field(default_factory=dict)
     """Per item with linked feature requests: distinct customers and revenue-weighted demand,
     with bootstrap intervals, as `feedback demand` computes them (:func:`demand_from_asks`)."""
@@ -149,6 +145,10 @@ def run_batch(
     runner = runner or InProcess()
     started = time.perf_counter()
     run = BatchRun(out=out, tally=BatchTally(), where=runner.where, workers=runner.workers)
+    # Demand needs only sets of the workspace's customers (bounded by its customer list): who
+    # wrote at all, and per linked item who asked for it.
+    voices: set[str] = set()
+    asks: dict[str, set[str]] = {}
     rows = read_feedback(
         path,
         customers=customers,
@@ -208,9 +208,9 @@ def run_batch(
                 ):
                     f = row.feedback
                     if f.customer:
-                        run.voices.add(f.customer)
+                        voices.add(f.customer)
                         if kind == "feature" and item is not None:
-                            run.asks.setdefault(item, set()).add(f.customer)
+                            asks.setdefault(item, set()).add(f.customer)
                     writer.writerow(
                         [
                             row.row,
@@ -256,7 +256,7 @@ def run_batch(
         final.unlink(missing_ok=True)
         kept.unlink(missing_ok=True)
         runner.close()
-    asked = {item: run.asks.get(item, set()) for item in run.tally.requests}
-    run.demand = demand_from_asks(run.voices, asked, run.tally.requests, customers)
+    asked = {item: asks.get(item, set()) for item in run.tally.requests}
+    run.demand = demand_from_asks(voices, asked, run.tally.requests, customers)
     run.seconds = time.perf_counter() - started
     return run

@@ -486,12 +486,16 @@ NEW_HIRE_SHARE = 0.75
 is paid first. The reports' "one more engineer" and the deadline confidence both use it."""
 
 
-def hire_speedup(ws: Workspace, team: str, people: int) -> float:
-    """What ``people`` more engineers multiply ``team``'s weekly throughput by."""
+def _team_size(ws: Workspace, team: str) -> float:
+    """The team's people, counted by availability (1 when it lists nobody)."""
     found = ws.team_by_key.get(team)
     members = found.people if found else []
-    size = sum(p.availability for p in members) or float(len(members)) or 1.0
-    return 1.0 + NEW_HIRE_SHARE * people / size
+    return sum(p.availability for p in members) or float(len(members)) or 1.0
+
+
+def hire_speedup(ws: Workspace, team: str, people: int) -> float:
+    """What ``people`` more engineers multiply ``team``'s weekly throughput by."""
+    return 1.0 + NEW_HIRE_SHARE * people / _team_size(ws, team)
 
 
 @dataclass(frozen=True)
@@ -508,9 +512,14 @@ class DeadlineChances:
     estimate once its children are done), or a team without delivery history."""
 
     @property
+    def ranked(self) -> list[tuple[str, float]]:
+        """Each deadline's item and chance, least likely first (by key on ties)."""
+        return sorted(self.each.items(), key=lambda kv: (kv[1], kv[0]))
+
+    @property
     def least_likely(self) -> tuple[str, float]:
         """The item whose deadline is met least often (the first by key on ties)."""
-        return min(sorted(self.each.items()), key=lambda kv: kv[1])
+        return self.ranked[0]
 
 
 def hire_pace(
@@ -519,9 +528,7 @@ def hire_pace(
     """What ``people`` more engineers joining ``team`` on ``joins`` (None: at as_of) multiply
     its weekly throughput by, week by week from as_of: nothing before they join, then rising
     in a straight line over ``ramp_up_days`` to a full member's share of the team's pace."""
-    found = ws.team_by_key.get(team)
-    members = found.people if found else []
-    size = sum(p.availability for p in members) or float(len(members)) or 1.0
+    size = _team_size(ws, team)
     start = max(0, ((joins or ws.as_of) - ws.as_of).days)
     middle = np.arange(MAX_WEEKS) * 7.0 + 3.5  # each week's middle day, from as_of
     if ramp_up_days > 0:
@@ -549,8 +556,7 @@ def hard_deadline_chances(
     promises four dates needs all four, and the chance of that is below the smallest of the
     four chances when the dates share teams.
     """
-    hard = [i for i in ws.items if i.is_open and i.deadline is not None and i.deadline.hard]
-    if not hard or not ws.history:
+    if not _hard_deadlines(ws) or not ws.history:
         return None
     run = simulate_workspace(
         ws,
@@ -565,19 +571,15 @@ def hard_deadline_chances(
 def deadline_chances_in(ws: Workspace, forecast: RoadmapForecast) -> DeadlineChances | None:
     """:class:`DeadlineChances` read from a replay already run (the reports' own), so they
     come from the very trials behind the dates shown beside them."""
-    by_key = ws.item_by_key
+    tree = _Tree(ws)
     finish_days = np.asarray(forecast.finish_days)
     met = np.ones(forecast.trials, dtype=bool)
     each: dict[str, float] = {}
     missing: list[str] = []
-    for item in ws.items:
-        if not (item.is_open and item.deadline is not None and item.deadline.hard):
-            continue
-        columns = [
-            c
-            for c, leaf in enumerate(forecast.items)
-            if leaf.key == item.key or _under(by_key.get(leaf.key), item.key, by_key)
-        ]
+    for item in _hard_deadlines(ws):
+        assert item.deadline is not None
+        under = {item.key} | {d.key for d in tree.descendants(item.key)}
+        columns = [c for c, leaf in enumerate(forecast.items) if leaf.key in under]
         finish = finish_days[:, columns].max(axis=1) if columns else None
         if finish is None or not np.isfinite(finish).any():
             # never dated in any trial: its team has no pace to replay, or no piece of it is
@@ -603,13 +605,8 @@ def hard_deadline_confidence(
     return None if chances is None else chances.every
 
 
-def _under(item: Item | None, key: str, by_key: Mapping[str, Item]) -> bool:
-    parent = item.parent if item is not None else None
-    while parent is not None:
-        if parent == key:
-            return True
-        parent = by_key[parent].parent if parent in by_key else None
-    return False
+def _hard_deadlines(ws: Workspace) -> list[Item]:
+    return [i for i in ws.items if i.is_open and i.deadline is not None and i.deadline.hard]
 
 
 def team_calibrations(

@@ -445,11 +445,7 @@ def _confidence(
     draws, and a hire can only make a trial finish earlier."""
 
     def chance(plan: Roadmap, people: dict[str, int], on: Workspace = ws) -> float | None:
-        speedup: dict[str, Pace] = {
-            team: hire_pace(on, team, n, joins=joins, ramp_up_days=ramp_up_days)
-            for team, n in people.items()
-            if n
-        }
+        speedup = _paces(on, people, joins, ramp_up_days)
         return hard_deadline_confidence(on, _in_order(plan), speedup=speedup, trials=TRIALS)
 
     planned = hard_deadline_chances(ws, _in_order(roadmap), trials=TRIALS)
@@ -494,6 +490,17 @@ def _confidence(
         short_because=short_because,
         not_replayed=planned.not_replayed,
     )
+
+
+def _paces(
+    ws: Workspace, people: Mapping[str, int], joins: dt.date | None, ramp_up_days: int
+) -> dict[str, Pace]:
+    """Each team's pace with ``people`` more (per team) joining on ``joins``, ramping up."""
+    return {
+        team: hire_pace(ws, team, n, joins=joins, ramp_up_days=ramp_up_days)
+        for team, n in people.items()
+        if n
+    }
 
 
 def _in_order(plan: Roadmap) -> QueueOrder:
@@ -542,11 +549,7 @@ def hires_for_confidence(
             for t, n in more.items():
                 step[t] = step.get(t, 0) + n
             step[team] = step.get(team, 0) + 1
-            speedup: dict[str, Pace] = {
-                t: hire_pace(ws, t, n, joins=joins, ramp_up_days=ramp_up_days)
-                for t, n in step.items()
-                if n
-            }
+            speedup = _paces(ws, step, joins, ramp_up_days)
             found = hard_deadline_confidence(ws, order, speedup=speedup, trials=trials)
             tries.append((found or 0.0, team))
         best, team = max(tries, key=lambda t: t[0])  # the first of the best: teams sorted

@@ -28,6 +28,7 @@ def forecast_step(ctx: DemoContext) -> None:
         forecast_delivery,
     )
     from roadwise.engines.history import throughput
+    from roadwise.engines.schedule.needs import CONFIDENCE_TARGET
     from roadwise.views.charts import forecast as charts
     from roadwise.views.charts import save
     from roadwise.views.reports.wording import chance_percent
@@ -101,8 +102,9 @@ def forecast_step(ctx: DemoContext) -> None:
             + f"{chance_percent(together.every)} of the same trials (least likely on its own: "
             f"{key}, {chance_percent(lowest)})"
             + (
-                "; `roadwise capacity --what-if` says whom to hire to make that 85%."
-                if together.every < 0.85
+                "; `roadwise capacity --what-if` says whom to hire to make that "
+                f"{chance_percent(CONFIDENCE_TARGET)}."
+                if together.every < CONFIDENCE_TARGET
                 else "."
             )
         )

@@ -587,7 +587,7 @@ def deadlines(request: Request, user: Reader) -> DeadlinesOut | None:
     ws = service.workspace()
     chances = found["chances"]
     rows = []
-    for key, chance in sorted(chances.each.items(), key=lambda kv: (kv[1], kv[0])):
+    for key, chance in chances.ranked:
         item = ws.item_by_key[key]
         rows.append(
             DeadlineChance(item=key, title=item.title, due=item.deadline.date, chance=chance)

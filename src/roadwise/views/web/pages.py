@@ -673,7 +673,7 @@ def capacity_page(request: Request, user: Viewer) -> Response:
     deadlines = service.deadline_confidence()
     each = []
     if deadlines is not None:
-        for key, chance in sorted(deadlines["chances"].each.items(), key=lambda kv: (kv[1], kv[0])):
+        for key, chance in deadlines["chances"].ranked:
             item = ws.item_by_key[key]
             each.append(
                 {

@@ -47,10 +47,12 @@ from roadwise.engines.forecast.throughput import (
     ForecastOptions,
     HowManyForecast,
     MeasuredCalibration,
+    TeamCalibration,
     WhenForecast,
     forecast_how_many,
     forecast_when,
     measure,
+    team_calibration,
 )
 
 __all__ = [
@@ -73,6 +75,7 @@ __all__ = [
     "RoadmapForecast",
     "RoadmapItem",
     "Sampling",
+    "TeamCalibration",
     "TeamFlow",
     "WhenForecast",
     "WorkCalendar",
@@ -90,4 +93,5 @@ __all__ = [
     "simulate_weeks",
     "simulate_workspace",
     "team_calendar",
+    "team_calibration",
 ]

@@ -46,8 +46,10 @@ from roadwise.engines.forecast.simulate import FloatArray
 from roadwise.engines.forecast.throughput import (
     ForecastOptions,
     MeasuredCalibration,
+    TeamCalibration,
     _measured,
     measure,
+    team_calibration,
 )
 
 if TYPE_CHECKING:
@@ -411,6 +413,8 @@ class WorkspaceRoadmap:
     queues: Mapping[str, tuple[QueuedItem, ...]]
     flows: Mapping[str, TeamFlow] = field(repr=False)
     forecast: RoadmapForecast = field(repr=False)
+    #: Per team, the measured errors its pace was calibrated with (empty: the plain replay).
+    calibrations: Calibrations = field(default_factory=dict, repr=False)
 
     @property
     def source(self) -> str:
@@ -452,6 +456,46 @@ def _queue_run(
     return items, list(queues), {t: tuple(q) for t, q in queues.items()}
 
 
+CALIBRATION_TRIALS = 400
+"""Trials per past cut-off when a replay measures a team's past errors (the backtest runs the
+forecast at every cut-off, so fewer than the replay's own)."""
+
+Calibrations = Mapping[str, TeamCalibration]
+"""Per team, its measured errors for its whole queue (see :func:`replay_calibrations`)."""
+
+
+def _team_calibrations(
+    ws: Workspace, items: Sequence[RoadmapItem], flows: Mapping[str, TeamFlow], unit: Unit
+) -> dict[str, TeamCalibration]:
+    out: dict[str, TeamCalibration] = {}
+    for team, flow in flows.items():
+        sizes = [
+            i.estimate.likely if i.estimate else flow.default_size for i in items if i.team == team
+        ]
+        # The queue at its likely sizes, as the team's finished work says they turn out.
+        target = sum(sizes) * (flow.bias.typical if flow.bias else 1.0)
+        records = [r for r in ws.history if r.team == team]
+        options = ForecastOptions(unit=unit, backtest_trials=CALIBRATION_TRIALS)
+        found = team_calibration(records, target, ws.as_of, options) if target > 0 else None
+        if found is not None:
+            out[team] = found
+    return out
+
+
+def replay_calibrations(
+    ws: Workspace, order: QueueOrder, *, unit: Unit | UnitRule = "history"
+) -> dict[str, TeamCalibration]:
+    """Each team's forecasting errors measured on its own past for the whole queue ``order``
+    gives it (:func:`~roadwise.engines.forecast.throughput.team_calibration`): what
+    :func:`simulate_workspace` calibrates its replay with. Measured once, they can be handed
+    to many replays of the same queues (a hire search), which then skip the measuring."""
+    chosen = _run_unit(ws, unit)
+    items, teams, _ = _queue_run(ws, order, chosen)
+    items = [replace(i, estimate=estimate_in_unit(ws, i.estimate, i.team, chosen)) for i in items]
+    flows = {t: team_flow(ws, t, chosen, DELIVERY_WINDOW) for t in teams}
+    return _team_calibrations(ws, items, flows, chosen)
+
+
 def simulate_workspace(
     ws: Workspace,
     order: QueueOrder,
@@ -461,6 +505,8 @@ def simulate_workspace(
     trials: int = TRIALS,
     seed: int,
     speedup: Mapping[str, Pace] | None = None,
+    calibrate: bool = True,
+    calibrations: Calibrations | None = None,
 ) -> WorkspaceRoadmap:
     """Replay the workspace's roadmap ``trials`` times with the probabilistic roadmap.
 
@@ -470,6 +516,13 @@ def simulate_workspace(
     the defaults, so that the same item gets the same dates everywhere.
     ``speedup`` multiplies a team's simulated weekly throughput (what one more engineer buys);
     with the same seed it replays the same random draws. Same inputs, same result.
+
+    ``calibrate``: each team's pace is corrected, trial by trial, so that the time its whole
+    queue takes follows the team's calibrated forecast for that much work: the simulation
+    anchored on the average-velocity line and widened by the errors it made on the team's
+    own past (:class:`~roadwise.engines.forecast.throughput.TeamCalibration`), as every "when"
+    forecast is. ``calibrations`` hands in errors already measured
+    (:func:`replay_calibrations`); by default they are measured here.
     """
     chosen = _run_unit(ws, unit)
     items, teams, queues = _queue_run(ws, order, chosen)
@@ -477,8 +530,18 @@ def simulate_workspace(
     # as a point and a 5-point story as five items.
     items = [replace(i, estimate=estimate_in_unit(ws, i.estimate, i.team, chosen)) for i in items]
     flows = {t: team_flow(ws, t, chosen, window, (speedup or {}).get(t, 1.0)) for t in teams}
+    errors: Calibrations = {}
+    if calibrate:
+        errors = (
+            calibrations
+            if calibrations is not None
+            else _team_calibrations(ws, items, flows, chosen)
+        )
+        flows = {t: replace(f, calibrate=errors.get(t)) for t, f in flows.items()}
     forecast = simulate_roadmap(items, flows, ws.as_of, trials=trials, seed=seed)
-    return WorkspaceRoadmap(chosen, order, window, tuple(items), queues, flows, forecast)
+    return WorkspaceRoadmap(
+        chosen, order, window, tuple(items), queues, flows, forecast, dict(errors)
+    )
 
 
 NEW_HIRE_SHARE = 0.75
@@ -545,6 +608,7 @@ def hard_deadline_chances(
     speedup: Mapping[str, Pace] | None = None,
     trials: int = TRIALS,
     seed: int | None = None,
+    calibrations: Calibrations | None = None,
 ) -> DeadlineChances | None:
     """The share of trials of the probabilistic roadmap in which every open item with a hard
     deadline finishes by it (a parent by its last open leaf), and each on its own; ``None``
@@ -554,7 +618,8 @@ def hard_deadline_chances(
     ``QueueOrder(planned=planned_leaves(roadmap))``), at the pace of their own history, times
     ``speedup``. Every deadline at once, not each on its own: a TPM who
     promises four dates needs all four, and the chance of that is below the smallest of the
-    four chances when the dates share teams.
+    four chances when the dates share teams. ``calibrations``: the teams' measured errors
+    (:func:`replay_calibrations`), when many replays of the same queues are compared.
     """
     if not _hard_deadlines(ws) or not ws.history:
         return None
@@ -564,6 +629,7 @@ def hard_deadline_chances(
         trials=trials,
         seed=ws.settings.seed if seed is None else seed,
         speedup=speedup,
+        calibrations=calibrations,
     )
     return deadline_chances_in(ws, run.forecast)
 
@@ -599,9 +665,12 @@ def hard_deadline_confidence(
     speedup: Mapping[str, Pace] | None = None,
     trials: int = TRIALS,
     seed: int | None = None,
+    calibrations: Calibrations | None = None,
 ) -> float | None:
     """The share of trials in which every hard deadline is met (:func:`hard_deadline_chances`)."""
-    chances = hard_deadline_chances(ws, order, speedup=speedup, trials=trials, seed=seed)
+    chances = hard_deadline_chances(
+        ws, order, speedup=speedup, trials=trials, seed=seed, calibrations=calibrations
+    )
     return None if chances is None else chances.every
 
 
@@ -641,6 +710,8 @@ class QueueSimulation:
     roadmap: RoadmapForecast | None = field(repr=False)
     #: The roadmap whose order the teams worked in (empty: the priority queue).
     planned: tuple[PlannedItem, ...] = ()
+    #: Per team, the measured errors its pace was calibrated with (see :func:`simulate_workspace`).
+    calibrations: Calibrations = field(default_factory=dict, repr=False)
 
 
 def simulate_queues(
@@ -652,13 +723,16 @@ def simulate_queues(
     speedup: Mapping[str, float] | None = None,
     unit: Unit | None = None,
     planned: Sequence[PlannedItem] = (),
+    calibrations: Calibrations | None = None,
 ) -> QueueSimulation:
     """Replay every team's queue ``trials`` times (:func:`simulate_workspace`), per deliverable.
 
     ``planned``: the roadmap whose order the teams work in (see :class:`QueueOrder`).
     ``speedup`` multiplies a team's simulated weekly throughput (what one more engineer buys);
     with the same seed as the base run it replays the same random draws, so no item of any
-    trial finishes later than in the base run.
+    trial finishes later than in the base run. ``calibrations``: the teams' measured errors
+    from an earlier run of the same queues (its :attr:`QueueSimulation.calibrations`), so they
+    are not measured again.
     """
     chosen: Unit = unit or forecast_unit(ws)
     seed = ws.settings.seed if seed is None else seed
@@ -667,7 +741,13 @@ def simulate_queues(
         queues = work_queues(ws, ranks, chosen, plan)
         return QueueSimulation(chosen, trials, seed, queues, {}, {}, None, plan)
     run = simulate_workspace(
-        ws, QueueOrder(ranks or {}, plan), unit=chosen, trials=trials, seed=seed, speedup=speedup
+        ws,
+        QueueOrder(ranks or {}, plan),
+        unit=chosen,
+        trials=trials,
+        seed=seed,
+        speedup=speedup,
+        calibrations=calibrations,
     )
     if not run.items:
         return QueueSimulation(chosen, trials, seed, run.queues, {}, {}, None, plan)
@@ -688,7 +768,9 @@ def simulate_queues(
             starts.get(q.deliverable, np.full(trials, np.inf)), began
         )
         previous[team] = column
-    return QueueSimulation(chosen, trials, seed, run.queues, finish, starts, result, plan)
+    return QueueSimulation(
+        chosen, trials, seed, run.queues, finish, starts, result, plan, run.calibrations
+    )
 
 
 # --------------------------------------------------------------------------- dates
@@ -883,10 +965,12 @@ def delivery_ranks(ws: Workspace, trials: int = TRIALS) -> dict[str, float]:
 
 
 __all__: Sequence[str] = (
+    "CALIBRATION_TRIALS",
     "DELIVERY_WINDOW",
     "PERCENTILES",
     "PRIORITY_SAMPLES",
     "TRIALS",
+    "Calibrations",
     "DeliveryDate",
     "DeliveryForecast",
     "HistoryWindow",
@@ -909,6 +993,7 @@ __all__: Sequence[str] = (
     "objective_items",
     "planned_leaves",
     "ranks_from",
+    "replay_calibrations",
     "simulate_queues",
     "simulate_workspace",
     "team_calibrations",

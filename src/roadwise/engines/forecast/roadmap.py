@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,6 +55,12 @@ class TeamFlow:
     #: the weeks are drawn, so a sped-up run replays the very same draws: each trial can only
     #: finish earlier, and the difference to the base run is the speed-up, not sampling noise.
     speedup: Pace = 1.0
+    #: Per trial, the simulated days for the team's whole queue -> calibrated days of the same
+    #: rank (a :class:`~roadwise.engines.forecast.throughput.TeamCalibration`); None replays
+    #: the plain simulation. Applied to the team's pace before ``speedup``.
+    calibrate: Callable[[FloatArray], FloatArray] | None = field(
+        default=None, repr=False, compare=False
+    )
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,34 @@ def _pace(pace: Pace, weeks: int) -> float | FloatArray:
     return factors
 
 
+def _weeks_to(weekly: FloatArray, work: FloatArray) -> FloatArray:
+    cum = np.concatenate([np.zeros((weekly.shape[0], 1)), np.cumsum(weekly, axis=1)], axis=1)
+    return _inverse(cum, weekly, work)
+
+
+def _calibrated_pace(
+    weekly: FloatArray, work: FloatArray, calibrate: Callable[[FloatArray], FloatArray]
+) -> FloatArray:
+    """Per trial (a column), the factor on a team's pace that makes its whole queue take the
+    calibrated time of the same rank, so the replay's dates carry the team's measured errors.
+
+    A factor on the pace, not on the dates: dependencies between teams and a hire's speed-up
+    then act on the calibrated pace like on the plain one. The weeks are uneven, so scaling
+    the pace scales the time only roughly: a second pass corrects for it.
+    """
+    took = _weeks_to(weekly, work)
+    goal = calibrate(took * 7.0) / 7.0
+    factor = np.ones(took.size)
+    usable = np.isfinite(took) & (took > 0) & np.isfinite(goal) & (goal > 0)
+    factor[usable] = took[usable] / goal[usable]
+    factor[np.isfinite(took) & ~np.isfinite(goal)] = 0.0  # calibrated: never done
+    factor = np.clip(factor, 0.0, 1e3)
+    again = _weeks_to(weekly * factor[:, None], work)
+    fine = usable & np.isfinite(again) & (again > 0)
+    factor[fine] *= again[fine] / goal[fine]
+    return np.clip(factor, 0.0, 1e3)[:, None]
+
+
 def simulate_roadmap(
     items: Sequence[RoadmapItem],
     teams: Mapping[str, TeamFlow],
@@ -199,7 +233,11 @@ def simulate_roadmap(
         work = sizes[:, [i for i, it in enumerate(items) if it.team == team]].sum(axis=1)
         rate = float(flow.history[-26:].mean()) if flow.history.size else 0.0
         weeks = int(min(MAX_WEEKS, max(8, np.ceil(float(work.max()) / max(rate, 1e-3) * 2.5))))
+        if flow.calibrate is not None:
+            weeks = min(MAX_WEEKS, 4 * weeks)  # room for a calibration that slows the team
         weekly = sample_weeks(flow.history, trials, weeks, rng, sampling).astype(np.float64)
+        if flow.calibrate is not None:
+            weekly *= _calibrated_pace(weekly, work, flow.calibrate)
         weekly *= _pace(flow.speedup, weeks)
         cum = np.concatenate([np.zeros((trials, 1)), np.cumsum(weekly, axis=1)], axis=1)
         capacity[team] = (cum, weekly)

@@ -235,6 +235,73 @@ def _measured(result: BacktestResult | None) -> MeasuredCalibration | None:
     )
 
 
+@dataclass(frozen=True)
+class TeamCalibration:
+    """A team's measured forecasting errors for one amount of work (:func:`team_calibration`):
+    what turns any simulation of the time that work takes into calibrated days.
+
+    Every calibrated forecast is made the same way: the simulation's median is anchored on the
+    average-velocity line, then the spread is set by the errors the method made on the team's
+    own past (see :func:`~roadwise.engines.forecast.backtest.calibrated`).
+    """
+
+    result: BacktestResult = field(repr=False)
+    #: Days the average-velocity line takes for the work.
+    naive_days: float
+    calibration: Calibration
+
+    @property
+    def measured(self) -> MeasuredCalibration:
+        """The hit rates the calibrated method had on the team's past: the evidence."""
+        found = _measured(self.result)
+        assert found is not None
+        return found
+
+    def at_levels(self, sim_days: FloatArray, levels: Sequence[float] | FloatArray) -> FloatArray:
+        """Calibrated days at ``levels`` for a simulation whose trials took ``sim_days``."""
+        grid = np.quantile(sim_days, GRID, method="inverted_cdf")
+        return self.from_base(BaseForecast(0.0, np.asarray(grid, dtype=float)), levels)
+
+    def from_base(self, base: BaseForecast, levels: Sequence[float] | FloatArray) -> FloatArray:
+        """Calibrated days at ``levels`` for a simulation summed up as ``base``."""
+        base = with_regime(
+            blend_with_naive(base, self.naive_days, self.calibration.blend_naive),
+            self.naive_days,
+        )
+        return calibrated(
+            base, self.result.final_pool, levels, self.calibration, self.result.final_adaptive
+        )
+
+    def __call__(self, sim_days: FloatArray) -> FloatArray:
+        """Per trial, the calibrated days of the same rank: the trial that was the k-th
+        fastest of the simulation is the k-th fastest of the calibrated forecast."""
+        days = np.asarray(sim_days, dtype=np.float64)
+        if days.size == 0:
+            return days
+        order = np.argsort(days, kind="stable")
+        ranks = np.empty(days.size)
+        ranks[order] = (np.arange(days.size) + 0.5) / days.size
+        out = self.at_levels(days, ranks)
+        return np.where(np.isfinite(days), out, np.inf)
+
+
+def team_calibration(
+    records: Sequence[HistoryRecord],
+    target: float,
+    as_of: dt.date,
+    options: ForecastOptions = ForecastOptions(),
+    window: int | None = None,
+    growth_per_week: float = 0.0,
+) -> TeamCalibration | None:
+    """Measure the method on the team's past for ``target`` items (or points): None when the
+    team finished fewer than two things before ``as_of``."""
+    result = measure(records, target, as_of, options, window)
+    if result is None:
+        return None
+    naive = _naive_days(records, as_of, target, options.unit, growth_per_week)
+    return TeamCalibration(result, naive, options.calibration)
+
+
 def choose_window(
     records: Sequence[HistoryRecord], target: float, as_of: dt.date, options: ForecastOptions
 ) -> int | None:
@@ -293,21 +360,19 @@ def forecast_when(
     sim_days = 7.0 * simulate_weeks(
         hist, goal, trials, rng, sampling, capacity, growth_per_week=growth
     )
-    base = BaseForecast(0.0, np.quantile(sim_days, GRID, method="inverted_cdf"))
-    if options.calibrate:
-        naive = _naive_days(records, as_of, target, options.unit, growth)
-        base = with_regime(blend_with_naive(base, naive, options.calibration.blend_naive), naive)
-    result = measure(records, target, as_of, options, window) if options.calibrate else None
     levels = np.linspace(0.0025, 0.9975, 200)
-    if result is not None:
-        pool, adaptive = result.final_pool, result.final_adaptive
-        dist = calibrated(base, pool, levels, options.calibration, adaptive)
-        pct_days = calibrated(
-            base, pool, [p / 100 for p in PERCENTILES], options.calibration, adaptive
-        )
+    pcts = [p / 100 for p in PERCENTILES]
+    errors = (
+        team_calibration(records, target, as_of, options, window, growth)
+        if options.calibrate
+        else None
+    )
+    if errors is not None:
+        dist = errors.at_levels(sim_days, levels)
+        pct_days = errors.at_levels(sim_days, pcts)
     else:
         dist = np.quantile(sim_days, levels, method="inverted_cdf")
-        pct_days = np.quantile(sim_days, [p / 100 for p in PERCENTILES], method="inverted_cdf")
+        pct_days = np.quantile(sim_days, pcts, method="inverted_cdf")
     uncal = np.quantile(sim_days, [p / 100 for p in PERCENTILES], method="inverted_cdf")
     rate = float(hist[-min(hist.size, 12) :].mean()) if hist.size else 0.0
     return WhenForecast(
@@ -321,7 +386,7 @@ def forecast_when(
         distribution_days=np.asarray(dist, dtype=float),
         never_share=float((~np.isfinite(sim_days)).mean()),
         window=window_text,
-        calibration=_measured(result),
+        calibration=errors.measured if errors else None,
         weekly_rate=rate,
         history_weeks=weeks,
     )
@@ -358,17 +423,14 @@ def forecast_how_many(
     if options.calibrate and median > 0:
         result = measure(records, max(1.0, round(median)), as_of, options, window)
         if result is not None:
-            spread = np.quantile(counts, GRID[::-1], method="inverted_cdf")
-            # Durations for the median amount: scale the count spread into a duration spread.
-            base = BaseForecast(0.0, 7 * weeks * median / np.maximum(spread, 1e-9))
             # Anchored like every calibrated forecast, so the measured errors apply to it.
             naive = _naive_days(records, as_of, median, options.unit)
-            base = with_regime(
-                blend_with_naive(base, naive, options.calibration.blend_naive), naive
-            )
-            lv = [p / 100 for p in PERCENTILES]
-            dur = calibrated(
-                base, result.final_pool, lv, options.calibration, result.final_adaptive
+            errors = TeamCalibration(result, naive, options.calibration)
+            spread = np.quantile(counts, GRID[::-1], method="inverted_cdf")
+            # Durations for the median amount: scale the count spread into a duration spread.
+            dur = errors.from_base(
+                BaseForecast(0.0, 7 * weeks * median / np.maximum(spread, 1e-9)),
+                [p / 100 for p in PERCENTILES],
             )
             at_least = {
                 p: float(np.floor(median * (7 * weeks) / max(d, MIN_DAYS)))

@@ -28,11 +28,13 @@ from roadwise.domain.workspace import Workspace
 from roadwise.engines.capacity import AddedPerson
 from roadwise.engines.forecast.objectives import (
     TRIALS,
+    Calibrations,
     QueueOrder,
     hard_deadline_chances,
     hard_deadline_confidence,
     hire_pace,
     planned_leaves,
+    replay_calibrations,
 )
 from roadwise.engines.forecast.roadmap import Pace
 from roadwise.engines.schedule.roadmap import (
@@ -444,11 +446,17 @@ def _confidence(
     """The chances of :class:`DeadlineConfidence`: every replay has the same seed, so the same
     draws, and a hire can only make a trial finish earlier."""
 
+    # The teams' past errors, measured once for the plan's queues: every replay below is
+    # calibrated with the same ones, so the chances differ by the change alone.
+    errors = replay_calibrations(ws, _in_order(roadmap))
+
     def chance(plan: Roadmap, people: dict[str, int], on: Workspace = ws) -> float | None:
         speedup = _paces(on, people, joins, ramp_up_days)
-        return hard_deadline_confidence(on, _in_order(plan), speedup=speedup, trials=TRIALS)
+        return hard_deadline_confidence(
+            on, _in_order(plan), speedup=speedup, trials=TRIALS, calibrations=errors
+        )
 
-    planned = hard_deadline_chances(ws, _in_order(roadmap), trials=TRIALS)
+    planned = hard_deadline_chances(ws, _in_order(roadmap), trials=TRIALS, calibrations=errors)
     if planned is None:
         return None
     as_planned = planned.every
@@ -477,6 +485,7 @@ def _confidence(
         max_hires=max_hires,
         joins=joins,
         ramp_up_days=ramp_up_days,
+        calibrations=errors,
     )
     return DeadlineConfidence(
         target=target,
@@ -519,6 +528,7 @@ def hires_for_confidence(
     trials: int = TRIALS,
     joins: dt.date | None = None,
     ramp_up_days: int = 30,
+    calibrations: Calibrations | None = None,
 ) -> tuple[dict[str, int], float, str]:
     """The fewest people (per team), on top of ``already``, that bring the chance every hard
     deadline is met from ``chance`` to ``target`` when the teams work in ``order``, the chance
@@ -532,7 +542,12 @@ def hires_for_confidence(
     team's pace, rising over ``ramp_up_days``
     (:func:`~roadwise.engines.forecast.objectives.hire_pace`). Only the pace changes, not the
     plan's order: the replays share their random draws, so the chances compare.
+    ``calibrations``: the teams' measured errors for these queues
+    (:func:`~roadwise.engines.forecast.objectives.replay_calibrations`; by default measured
+    once here), the same for every replay.
     """
+    if calibrations is None:
+        calibrations = replay_calibrations(ws, order)
     people = dict(already or {})
     more: dict[str, int] = defaultdict(int)
     teams = sorted({t.key for t in ws.teams if t.people})
@@ -550,7 +565,9 @@ def hires_for_confidence(
                 step[t] = step.get(t, 0) + n
             step[team] = step.get(team, 0) + 1
             speedup = _paces(ws, step, joins, ramp_up_days)
-            found = hard_deadline_confidence(ws, order, speedup=speedup, trials=trials)
+            found = hard_deadline_confidence(
+                ws, order, speedup=speedup, trials=trials, calibrations=calibrations
+            )
             tries.append((found or 0.0, team))
         best, team = max(tries, key=lambda t: t[0])  # the first of the best: teams sorted
         if best <= current:

@@ -242,7 +242,7 @@ def capacity_vs_demand(rows: Rows, *, unit: str = "points") -> Any:
     return _config(chart)
 
 
-def calibration(rows: Rows) -> Any:
+def calibration(rows: Rows, title: str = "How often our dates were met") -> Any:
     """Promised confidence against how often the dates were met in backtests.
 
     Rows: ``level`` (0..1), ``hit`` (0..1), optional ``method``.
@@ -265,4 +265,4 @@ def calibration(rows: Rows) -> Any:
             "method:N",
         ],
     )
-    return _config(alt.layer(diagonal, points).properties(width=280, height=220))
+    return _config(_titled(alt.layer(diagonal, points).properties(width=280, height=220), title))

@@ -505,6 +505,12 @@ def roadmap(
         help="The stored roadmap whose order each team works in (default: the latest one "
         "planned without a scenario; the priority queue when none is stored).",
     ),
+    calibrate: bool = typer.Option(
+        True,
+        "--calibrate/--no-calibrate",
+        help="Calibrate each team's pace on its own past forecasts (as every view does); "
+        "--no-calibrate replays the plain simulation.",
+    ),
     chart: Path | None = ChartOption,
     db: str | None = DbOption,
     as_json: bool = JsonOption,
@@ -515,7 +521,6 @@ def roadmap(
         deadline_chances_in,
         delivery_ranks,
         simulate_workspace,
-        team_calibrations,
     )
     from roadwise.workspace import open_store, roadmap_of_record
 
@@ -531,15 +536,12 @@ def roadmap(
     record = roadmap_of_record(store, ws, plan)
     order = QueueOrder(delivery_ranks(ws, trials), record.planned if record else ())
     seed = ws.settings.seed if seed is None else seed
-    run = simulate_workspace(ws, order, trials=trials, seed=seed)
+    run = simulate_workspace(ws, order, trials=trials, seed=seed, calibrate=calibrate)
     if not run.items:
         raise RoadwiseError("nothing to replay: no open items with a team")
     idle = sorted(t for t, flow in run.flows.items() if not np.any(flow.history > 0))
     result = run.forecast
-    counts: dict[str, int] = {}
-    for o in result.items:
-        counts[o.team] = counts.get(o.team, 0) + 1
-    calibrations = team_calibrations(ws, counts)
+    calibrations = {team: c.measured for team, c in sorted(run.calibrations.items())}
     not_in_plan = list(record.not_in_plan) if record else []
     together = deadline_chances_in(ws, result)
     rows: list[dict[str, Any]] = [
@@ -622,9 +624,16 @@ def roadmap(
                 f"{r['critical']:.0%}",
             )
         console.print(table)
+        if calibrations:
+            console.print(
+                "Each team's pace is calibrated on its own past forecasts of its whole queue:",
+                highlight=False,
+            )
         for team_key, cal in calibrations.items():
-            if cal is not None:
-                console.print(f"  {team_key}: {cal.describe()} (next {cal.target:g} items)")
+            console.print(
+                f"  {team_key}: {cal.describe()} (next {cal.target:.0f} {cal.unit})",
+                highlight=False,
+            )
     if chart:
         from roadwise.views.charts.forecast import roadmap_probabilities
 

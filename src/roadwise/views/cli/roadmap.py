@@ -807,9 +807,7 @@ def deadline_confidence_sentence(confidence: DeadlineConfidence | None) -> str:
         chances.append(f"{below(confidence.with_cut, goal)} with the cut")
     text = (
         "Chance every hard deadline is met, the plan replayed "
-        f"{confidence.trials:,} times with the teams' own delivery history: "
-        + ", ".join(chances)
-        + "."
+        f"{confidence.trials:,} times at each team's calibrated pace: " + ", ".join(chances) + "."
     )
     target = pct(confidence.target)
     short = confidence.short_because

@@ -112,7 +112,7 @@ def forecast_step(ctx: DemoContext) -> None:
     if holds:
         ctx.console.print(
             f"The scheduled end dates hold with {np.mean(holds):.0%} probability on average "
-            f"under the teams' real throughput; {sum(p >= 0.85 for p in holds)} of "
+            f"at the teams' calibrated pace; {sum(p >= 0.85 for p in holds)} of "
             f"{len(holds)} items are 85% safe."
         )
 

@@ -540,14 +540,22 @@ def _calibration(facts: Facts, results: dict[str, Any], trials: int) -> None:
 
 
 def _team_calibrations(facts: Facts, results: dict[str, Any]) -> bool:
-    """Reuse the calibration each team's forecast measured (the demo's forecast step)."""
-    forecast = results.get("forecast")
-    teams = forecast.get("teams") if isinstance(forecast, dict) else None
-    measured = [
-        f.calibration
-        for f in (teams or {}).values()
-        if getattr(f, "calibration", None) is not None and f.calibration.cutoffs
-    ]
+    """Reuse the calibration each team's pace was calibrated with in the delivery forecast
+    (the evidence behind the very dates the reports show), else the one each team's forecast
+    measured (the demo's forecast step)."""
+    delivery = facts.raw.get("delivery_forecast")
+    errors = getattr(getattr(delivery, "simulation", None), "calibrations", None) or {}
+    measured = [c.measured for c in errors.values() if c.measured.cutoffs]
+    scope = "each team's whole queue in the delivery forecast"
+    if not measured:
+        forecast = results.get("forecast")
+        teams = forecast.get("teams") if isinstance(forecast, dict) else None
+        measured = [
+            f.calibration
+            for f in (teams or {}).values()
+            if getattr(f, "calibration", None) is not None and f.calibration.cutoffs
+        ]
+        scope = "each team's own forecasts"
     if not measured:
         return False
     cutoffs = sum(c.cutoffs for c in measured)
@@ -563,7 +571,7 @@ def _team_calibrations(facts: Facts, results: dict[str, Any]) -> bool:
     facts.calibration = Calibration(
         hits=pooled("hit"),
         cutoffs=cutoffs,
-        scope=f"each team's own forecasts, {len(measured)} teams, pooled by cut-offs",
+        scope=f"{scope}, {len(measured)} teams, pooled by cut-offs",
     )
     facts.raw["calibration_baseline"] = pooled("uncalibrated_hit")
     facts.engines["backtest"] = f"{cutoffs} cut-offs (from the forecast step)"
@@ -602,6 +610,7 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
             speedup={team_key: factor},
             unit=unit,
             planned=delivery.simulation.planned,
+            calibrations=delivery.simulation.calibrations,
         ).finish_weeks
         keys = [q.deliverable for q in queues[team_key] if q.deliverable in boosted]
         if not keys:

@@ -200,8 +200,8 @@ def test_met_deadlines_still_get_the_hires_that_make_them_likely_enough() -> Non
     assert confidence.as_planned <= lowest < 1
     sentence = deadline_confidence_sentence(confidence)
     assert sentence.startswith(
-        "Chance every hard deadline is met, the plan replayed 2,000 times with the teams' own "
-        f"delivery history: {chance_percent(confidence.as_planned)} as planned (least likely: "
+        "Chance every hard deadline is met, the plan replayed 2,000 times at each team's "
+        f"calibrated pace: {chance_percent(confidence.as_planned)} as planned (least likely: "
         f"{key} by {due.isoformat()}, {chance_percent(lowest)})."
     )
     people = confidence.more_hires[0].people

@@ -45,10 +45,7 @@ from roadwise.engines.forecast.roadmap import (
 from roadwise.engines.forecast.simulate import FloatArray
 from roadwise.engines.forecast.throughput import (
     ForecastOptions,
-    MeasuredCalibration,
     TeamCalibration,
-    _measured,
-    measure,
     team_calibration,
 )
 
@@ -678,20 +675,6 @@ def _hard_deadlines(ws: Workspace) -> list[Item]:
     return [i for i in ws.items if i.is_open and i.deadline is not None and i.deadline.hard]
 
 
-def team_calibrations(
-    ws: Workspace, items_per_team: Mapping[str, int], trials: int = 400
-) -> dict[str, MeasuredCalibration | None]:
-    """Each team's measured calibration for forecasting its own share of the roadmap."""
-    out: dict[str, MeasuredCalibration | None] = {}
-    for team, count in items_per_team.items():
-        records = [r for r in ws.history if r.team == team]
-        if not records or count <= 0:
-            continue
-        result = measure(records, float(count), ws.as_of, ForecastOptions(backtest_trials=trials))
-        out[team] = _measured(result)
-    return out
-
-
 # --------------------------------------------------------------------------- delivery
 
 
@@ -996,7 +979,6 @@ __all__: Sequence[str] = (
     "replay_calibrations",
     "simulate_queues",
     "simulate_workspace",
-    "team_calibrations",
     "team_flow",
     "week_date",
     "work_queues",

@@ -259,6 +259,7 @@ class Service:
             QueueOrder,
             hard_deadline_chances,
             ranks_from,
+            replay_calibrations,
         )
         from roadwise.engines.schedule.needs import CONFIDENCE_TARGET, hires_for_confidence
         from roadwise.errors import RoadwiseError
@@ -273,11 +274,14 @@ class Service:
         order = QueueOrder(ranks, record.planned if record else ())
 
         def compute() -> dict[str, Any] | None:
-            chances = hard_deadline_chances(ws, order, trials=self.trials, seed=ws.settings.seed)
+            errors = replay_calibrations(ws, order)  # measured once for every replay below
+            chances = hard_deadline_chances(
+                ws, order, trials=self.trials, seed=ws.settings.seed, calibrations=errors
+            )
             if chances is None:
                 return None
             more, reached, short_because = hires_for_confidence(
-                ws, order, chances.every, trials=self.trials
+                ws, order, chances.every, trials=self.trials, calibrations=errors
             )
             return {
                 "chances": chances,

@@ -62,9 +62,11 @@ def _scores(finish_days: np.ndarray, actual: np.ndarray) -> dict[str, dict[float
         out[group] = {}
         for level in LEVELS:
             dates = np.quantile(finish_days[:, columns], level, axis=0, method="inverted_cdf")
-            # A date is a day: the item is on time when done by the end of that day.
+            # A date is a day: the item is on time when done by the end of that day (the
+            # replay shows as_of + ceil(days)). No date at all ("never") keeps no promise.
             out[group][level] = [
-                bool(a <= np.ceil(d)) for a, d in zip(actual[columns], dates, strict=True)
+                bool(np.isfinite(d) and a < np.ceil(d) + 1.0)
+                for a, d in zip(actual[columns], dates, strict=True)
             ]
     return out
 

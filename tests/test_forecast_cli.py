@@ -410,3 +410,24 @@ def test_roadmap_without_history_says_so(workspace_db: str) -> None:
     assert none.exit_code == 1
     assert "the workspace has no delivery history" in none.output
     assert "not within" not in none.output
+
+
+def test_roadmap_replay_is_calibrated_unless_asked_not_to(workspace_db: str) -> None:
+    """The replay every view uses is calibrated; the evidence printed under it is the
+    measurement it was calibrated with, in the replay's unit; --no-calibrate replays plain."""
+
+    def replay(*extra: str) -> dict[str, Any]:
+        args = ["forecast", "roadmap", "--db", workspace_db, "--trials", "300", "--json"]
+        result = runner.invoke(app, [*args, *extra])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    calibrated, plain = replay(), replay("--no-calibrate")
+    assert calibrated["calibrated"] is True and plain["calibrated"] is False
+    assert calibrated["team_calibration"] and not plain["team_calibration"]
+    for measured in calibrated["team_calibration"].values():
+        assert measured["unit"] == "points" and measured["cutoffs"] > 0
+    assert {r["key"] for r in calibrated["items"]} == {r["key"] for r in plain["items"]}
+    text = runner.invoke(app, ["forecast", "roadmap", "--db", workspace_db, "--trials", "300"])
+    assert "each team at its calibrated pace" in text.output
+    assert "pace is calibrated on its own past forecasts" in text.output

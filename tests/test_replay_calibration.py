@@ -51,7 +51,7 @@ def test_a_team_calibrated_to_twice_the_time_takes_twice_as_long() -> None:
     items = _items()
     plain = simulate_roadmap(items, {"a": TeamFlow(HISTORY)}, AS_OF, trials=2000, seed=3)
     slow = simulate_roadmap(
-        items, {"a": TeamFlow(HISTORY, calibrate=lambda d: 2.0 * d)}, AS_OF, trials=2000, seed=3
+        items, {"a": TeamFlow(HISTORY, calibrate=lambda d, w: 2.0 * d)}, AS_OF, trials=2000, seed=3
     )
     levels = [0.1, 0.5, 0.85, 0.95]
     before = np.quantile(_last(plain.finish_days), levels)
@@ -63,7 +63,7 @@ def test_a_calibration_that_never_finishes_dates_nothing() -> None:
     items = _items(2)
     never = simulate_roadmap(
         items,
-        {"a": TeamFlow(HISTORY, calibrate=lambda d: np.full(d.shape, np.inf))},
+        {"a": TeamFlow(HISTORY, calibrate=lambda d, w: np.full(d.shape, np.inf))},
         AS_OF,
         trials=200,
     )
@@ -92,8 +92,8 @@ def test_a_calibrated_team_sped_up_never_finishes_anything_later(
 
     def run(speedup: float) -> np.ndarray:
         flows = {
-            "a": TeamFlow(HISTORY, speedup=speedup, calibrate=lambda d: stretch * d),
-            "b": TeamFlow(HISTORY, calibrate=lambda d: d * 1.2),
+            "a": TeamFlow(HISTORY, speedup=speedup, calibrate=lambda d, w: stretch * d),
+            "b": TeamFlow(HISTORY, calibrate=_errors()),
         }
         return np.asarray(simulate_roadmap(items, flows, AS_OF, trials=300, seed=seed).finish_days)
 
@@ -168,15 +168,57 @@ def test_a_team_that_just_slowed_down_gets_later_dates_than_the_plain_replay() -
 
 
 def test_errors_measured_once_give_the_very_same_replay() -> None:
-    """What the hire search relies on: handing in the measured errors changes nothing."""
+    """What the hire search relies on: the errors handed in are the ones the replay uses, and
+    handing in the ones it would measure itself changes nothing."""
     ws = _workspace(20)
     order = QueueOrder()
     measured = replay_calibrations(ws, order)
+    assert set(measured) == {"api"}
     again = simulate_workspace(ws, order, seed=9, trials=500, calibrations=measured)
     fresh = simulate_workspace(ws, order, seed=9, trials=500)
+    plain = simulate_workspace(ws, order, seed=9, trials=500, calibrate=False)
     assert np.array_equal(again.forecast.finish_days, fresh.forecast.finish_days)
+    assert not np.array_equal(fresh.forecast.finish_days, plain.forecast.finish_days)
+    # No errors handed in for the team: its pace is not calibrated.
+    none = simulate_workspace(ws, order, seed=9, trials=500, calibrations={})
+    assert np.array_equal(none.forecast.finish_days, plain.forecast.finish_days)
     chances = hard_deadline_chances(ws, order, trials=500, calibrations=measured)
     assert chances is not None and chances == hard_deadline_chances(ws, order, trials=500)
+
+
+def test_a_calibration_slower_than_the_drawn_weeks_still_dates_the_work() -> None:
+    """A team calibrated to take far longer than the weeks drawn for it goes on with its own
+    weeks again: its work is dated, not "never"."""
+    items = _items()
+    slow = simulate_roadmap(
+        items, {"a": TeamFlow(HISTORY, calibrate=lambda d, w: 12.0 * d)}, AS_OF, trials=500
+    )
+    assert np.isfinite(slow.finish_days).all()
+    plain = simulate_roadmap(items, {"a": TeamFlow(HISTORY)}, AS_OF, trials=500)
+    ratio = np.median(_last(slow.finish_days)) / np.median(_last(plain.finish_days))
+    assert ratio == pytest.approx(12.0, rel=0.1)
+
+
+def test_when_most_plain_trials_never_finish_the_calibrated_team_never_does() -> None:
+    """As every calibrated forecast: a simulation whose median is "never" stays never."""
+    errors = _errors()
+    days = np.array([10.0, 20.0, 30.0, np.inf, np.inf, np.inf, np.inf])
+    assert not np.isfinite(errors(days)).any()
+    half = np.array([10.0, 20.0, 30.0, 40.0, 50.0, np.inf])
+    out = errors(half)
+    assert np.isfinite(out[:5]).all() and np.isinf(out[5])
+
+
+def test_the_anchor_follows_the_work_simulated() -> None:
+    """The average-velocity line is drawn for the work the replay simulates, not the amount the
+    errors were measured for: half the work, about half the calibrated days."""
+    errors = _errors()
+    days = np.linspace(20.0, 60.0, 200)
+    full = np.median(errors(days, 30.0))
+    half = np.median(errors(days / 2, 15.0))
+    assert half == pytest.approx(full / 2, rel=0.02)
+    # Against the anchor of the measured amount, which would pull half the work later.
+    assert np.median(errors(days / 2)) > half * 1.1
 
 
 @cache

@@ -469,7 +469,8 @@ def _team_calibrations(
         sizes = [
             i.estimate.likely if i.estimate else flow.default_size for i in items if i.team == team
         ]
-        # The queue at its likely sizes, as the team's finished work says they turn out.
+        # The errors are measured for the queue at its likely sizes, as the team's finished work
+        # says they turn out; the replay anchors them on the work it simulates itself.
         target = sum(sizes) * (flow.bias.typical if flow.bias else 1.0)
         records = [r for r in ws.history if r.team == team]
         options = ForecastOptions(unit=unit, backtest_trials=CALIBRATION_TRIALS)
@@ -618,7 +619,7 @@ def hard_deadline_chances(
     four chances when the dates share teams. ``calibrations``: the teams' measured errors
     (:func:`replay_calibrations`), when many replays of the same queues are compared.
     """
-    if not _hard_deadlines(ws) or not ws.history:
+    if not hard_deadlines(ws) or not ws.history:
         return None
     run = simulate_workspace(
         ws,
@@ -639,7 +640,7 @@ def deadline_chances_in(ws: Workspace, forecast: RoadmapForecast) -> DeadlineCha
     met = np.ones(forecast.trials, dtype=bool)
     each: dict[str, float] = {}
     missing: list[str] = []
-    for item in _hard_deadlines(ws):
+    for item in hard_deadlines(ws):
         assert item.deadline is not None
         under = {item.key} | {d.key for d in tree.descendants(item.key)}
         columns = [c for c, leaf in enumerate(forecast.items) if leaf.key in under]
@@ -671,7 +672,8 @@ def hard_deadline_confidence(
     return None if chances is None else chances.every
 
 
-def _hard_deadlines(ws: Workspace) -> list[Item]:
+def hard_deadlines(ws: Workspace) -> list[Item]:
+    """The open items with a hard deadline."""
     return [i for i in ws.items if i.is_open and i.deadline is not None and i.deadline.hard]
 
 
@@ -970,6 +972,7 @@ __all__: Sequence[str] = (
     "estimate_in_unit",
     "forecast_delivery",
     "forecast_unit",
+    "hard_deadlines",
     "initiatives",
     "leaf_size",
     "leaves_of",

@@ -27,6 +27,10 @@ from roadwise.engines.forecast.simulate import FloatArray, Sampling, sample_week
 
 MAX_WEEKS = 520
 
+Calibrate = Callable[[FloatArray, float | None], FloatArray]
+"""Per trial, the days a team's whole queue took in the simulation, and the median amount of
+work simulated -> the calibrated days of the same rank."""
+
 Pace = float | tuple[float, ...]
 """What a team's weekly throughput is multiplied by: the same every week, or week by week from
 the start of the run (the last value holding after the tuple ends), e.g. a hire ramping up."""
@@ -58,9 +62,7 @@ class TeamFlow:
     #: Per trial, the simulated days for the team's whole queue -> calibrated days of the same
     #: rank (a :class:`~roadwise.engines.forecast.throughput.TeamCalibration`); None replays
     #: the plain simulation. Applied to the team's pace before ``speedup``.
-    calibrate: Callable[[FloatArray], FloatArray] | None = field(
-        default=None, repr=False, compare=False
-    )
+    calibrate: Calibrate | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -182,27 +184,34 @@ def _weeks_to(weekly: FloatArray, work: FloatArray) -> FloatArray:
     return _inverse(cum, weekly, work)
 
 
-def _calibrated_pace(
-    weekly: FloatArray, work: FloatArray, calibrate: Callable[[FloatArray], FloatArray]
-) -> FloatArray:
-    """Per trial (a column), the factor on a team's pace that makes its whole queue take the
-    calibrated time of the same rank, so the replay's dates carry the team's measured errors.
+def _calibrated_pace(weekly: FloatArray, work: FloatArray, calibrate: Calibrate) -> FloatArray:
+    """A team's weekly throughput per trial (a row) with its pace scaled so that its whole queue
+    takes the calibrated time of the same rank, so the replay's dates carry the team's measured
+    errors.
 
     A factor on the pace, not on the dates: dependencies between teams and a hire's speed-up
     then act on the calibrated pace like on the plain one. The weeks are uneven, so scaling
-    the pace scales the time only roughly: a second pass corrects for it.
+    the pace scales the time only roughly: a second pass corrects for it. A trial calibrated
+    to take longer than its drawn weeks cover goes on with its own weeks again, from the first.
     """
     took = _weeks_to(weekly, work)
-    goal = calibrate(took * 7.0) / 7.0
+    finite = np.isfinite(took)
+    goal = calibrate(took * 7.0, float(np.median(work[finite])) if finite.any() else None) / 7.0
+    reachable = np.isfinite(goal)
+    longest = float(goal[reachable & finite].max()) if (reachable & finite).any() else 0.0
+    weeks = weekly.shape[1]
+    needed = int(min(MAX_WEEKS, np.ceil(longest * 1.5) + 4))
+    if needed > weeks:
+        weekly = np.tile(weekly, (1, -(-needed // weeks)))[:, :needed]
     factor = np.ones(took.size)
-    usable = np.isfinite(took) & (took > 0) & np.isfinite(goal) & (goal > 0)
+    usable = finite & (took > 0) & reachable & (goal > 0)
     factor[usable] = took[usable] / goal[usable]
-    factor[np.isfinite(took) & ~np.isfinite(goal)] = 0.0  # calibrated: never done
+    factor[finite & ~reachable] = 0.0  # calibrated: never done
     factor = np.clip(factor, 0.0, 1e3)
     again = _weeks_to(weekly * factor[:, None], work)
     fine = usable & np.isfinite(again) & (again > 0)
     factor[fine] *= again[fine] / goal[fine]
-    return np.clip(factor, 0.0, 1e3)[:, None]
+    return weekly * np.clip(factor, 0.0, 1e3)[:, None]
 
 
 def simulate_roadmap(
@@ -233,12 +242,10 @@ def simulate_roadmap(
         work = sizes[:, [i for i, it in enumerate(items) if it.team == team]].sum(axis=1)
         rate = float(flow.history[-26:].mean()) if flow.history.size else 0.0
         weeks = int(min(MAX_WEEKS, max(8, np.ceil(float(work.max()) / max(rate, 1e-3) * 2.5))))
-        if flow.calibrate is not None:
-            weeks = min(MAX_WEEKS, 4 * weeks)  # room for a calibration that slows the team
         weekly = sample_weeks(flow.history, trials, weeks, rng, sampling).astype(np.float64)
         if flow.calibrate is not None:
-            weekly *= _calibrated_pace(weekly, work, flow.calibrate)
-        weekly *= _pace(flow.speedup, weeks)
+            weekly = _calibrated_pace(weekly, work, flow.calibrate)
+        weekly *= _pace(flow.speedup, weekly.shape[1])
         cum = np.concatenate([np.zeros((trials, 1)), np.cumsum(weekly, axis=1)], axis=1)
         capacity[team] = (cum, weekly)
 

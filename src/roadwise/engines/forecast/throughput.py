@@ -246,7 +246,7 @@ class TeamCalibration:
     """
 
     result: BacktestResult = field(repr=False)
-    #: Days the average-velocity line takes for the work.
+    #: Days the average-velocity line takes for the work measured (``result.target``).
     naive_days: float
     calibration: Calibration
 
@@ -257,31 +257,45 @@ class TeamCalibration:
         assert found is not None
         return found
 
-    def at_levels(self, sim_days: FloatArray, levels: Sequence[float] | FloatArray) -> FloatArray:
-        """Calibrated days at ``levels`` for a simulation whose trials took ``sim_days``."""
+    def at_levels(
+        self,
+        sim_days: FloatArray,
+        levels: Sequence[float] | FloatArray,
+        work: float | None = None,
+    ) -> FloatArray:
+        """Calibrated days at ``levels`` for a simulation whose trials took ``sim_days`` to do
+        ``work`` (default: the amount measured)."""
         grid = np.quantile(sim_days, GRID, method="inverted_cdf")
-        return self.from_base(BaseForecast(0.0, np.asarray(grid, dtype=float)), levels)
+        return self.from_base(BaseForecast(0.0, np.asarray(grid, dtype=float)), levels, work)
 
-    def from_base(self, base: BaseForecast, levels: Sequence[float] | FloatArray) -> FloatArray:
+    def from_base(
+        self,
+        base: BaseForecast,
+        levels: Sequence[float] | FloatArray,
+        work: float | None = None,
+    ) -> FloatArray:
         """Calibrated days at ``levels`` for a simulation summed up as ``base``."""
-        base = with_regime(
-            blend_with_naive(base, self.naive_days, self.calibration.blend_naive),
-            self.naive_days,
-        )
+        # The line goes at the team's long-run rate, so its days scale with the work.
+        naive = self.naive_days
+        if work is not None and self.result.target > 0:
+            naive = self.naive_days * work / self.result.target
+        base = with_regime(blend_with_naive(base, naive, self.calibration.blend_naive), naive)
         return calibrated(
             base, self.result.final_pool, levels, self.calibration, self.result.final_adaptive
         )
 
-    def __call__(self, sim_days: FloatArray) -> FloatArray:
+    def __call__(self, sim_days: FloatArray, work: float | None = None) -> FloatArray:
         """Per trial, the calibrated days of the same rank: the trial that was the k-th
-        fastest of the simulation is the k-th fastest of the calibrated forecast."""
+        fastest of the simulation is the k-th fastest of the calibrated forecast. ``work``: the
+        (median) amount the trials did, when it is not the amount measured. As every calibrated
+        forecast, a simulation whose median never finishes stays never finished."""
         days = np.asarray(sim_days, dtype=np.float64)
         if days.size == 0:
             return days
         order = np.argsort(days, kind="stable")
         ranks = np.empty(days.size)
         ranks[order] = (np.arange(days.size) + 0.5) / days.size
-        out = self.at_levels(days, ranks)
+        out = self.at_levels(days, ranks, work)
         return np.where(np.isfinite(days), out, np.inf)
 
 

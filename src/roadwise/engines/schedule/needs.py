@@ -32,6 +32,7 @@ from roadwise.engines.forecast.objectives import (
     QueueOrder,
     hard_deadline_chances,
     hard_deadline_confidence,
+    hard_deadlines,
     hire_pace,
     planned_leaves,
     replay_calibrations,
@@ -446,14 +447,18 @@ def _confidence(
     """The chances of :class:`DeadlineConfidence`: every replay has the same seed, so the same
     draws, and a hire can only make a trial finish earlier."""
 
-    # The teams' past errors, measured once for the plan's queues: every replay below is
-    # calibrated with the same ones, so the chances differ by the change alone.
+    if not hard_deadlines(ws) or not ws.history:
+        return None
+    # The teams' past errors, measured once for the plan's work: the replays with hires do the
+    # same work, so they are calibrated with the same errors and differ by the hires alone.
     errors = replay_calibrations(ws, _in_order(roadmap))
 
-    def chance(plan: Roadmap, people: dict[str, int], on: Workspace = ws) -> float | None:
+    def chance(
+        plan: Roadmap, people: dict[str, int], on: Workspace = ws, measured: Calibrations = errors
+    ) -> float | None:
         speedup = _paces(on, people, joins, ramp_up_days)
         return hard_deadline_confidence(
-            on, _in_order(plan), speedup=speedup, trials=TRIALS, calibrations=errors
+            on, _in_order(plan), speedup=speedup, trials=TRIALS, calibrations=measured
         )
 
     planned = hard_deadline_chances(ws, _in_order(roadmap), trials=TRIALS, calibrations=errors)
@@ -474,7 +479,8 @@ def _confidence(
                 for i in ws.items
             ]
         )
-        with_cut = chance(cut_plan, {}, without)
+        # Less work: the errors are measured again for the queues that are left.
+        with_cut = chance(cut_plan, {}, without, replay_calibrations(without, _in_order(cut_plan)))
     start = with_hires if with_hires is not None else as_planned
     more, current, short_because = hires_for_confidence(
         ws,

@@ -181,6 +181,7 @@ def _calibration_json(cal: Any) -> dict[str, Any] | None:
     return {
         "cutoffs": cal.cutoffs,
         "target": cal.target,
+        "unit": cal.unit,
         "hit_rate": {str(k): v for k, v in cal.hit.items()},
         "uncalibrated_hit_rate": {str(k): v for k, v in cal.uncalibrated_hit.items()},
         "pinball_days": cal.pinball_days,
@@ -564,6 +565,7 @@ def roadmap(
                 "seed": seed,
                 "plan": record.key if record else None,
                 "order": run.source,
+                "calibrated": bool(run.calibrations),
                 "not_in_plan": not_in_plan,
                 "teams_without_history": idle,
                 "finish_all": {str(k): v for k, v in result.finish_all.items()},
@@ -582,7 +584,8 @@ def roadmap(
         where = f"in the order of {record.describe()}" if record else "in priority order per team"
         console.print(
             f"Roadmap replayed {result.trials} times from {result.as_of} "
-            f"({len(run.items)} items {where}, sizes in {run.unit}). "
+            f"({len(run.items)} items {where}, sizes in {run.unit}, "
+            f"{'each team at its calibrated pace' if run.calibrations else 'plain simulation'}). "
             f"All done by {_fmt(result.finish_all[85])} (85%).",
             highlight=False,
         )

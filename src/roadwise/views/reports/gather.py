@@ -398,7 +398,14 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
         f"team works its open items (bugs and tech debt under no feature too) {order}, "
         f"doing its next items while one waits; sizes drawn from "
         f"the estimates corrected by the team's estimate bias; weekly {unit} resampled in blocks "
-        "from the team's own last 12/26/52 weeks; dependencies waited for"
+        "from the team's own last 12/26/52 weeks"
+        + (
+            ", each team's pace calibrated so its whole queue takes the time its own past "
+            "forecasting errors say"
+            if sim.calibrations
+            else ""
+        )
+        + "; dependencies waited for"
     )
     facts.forecast_method = method
     facts.forecast_trials = trials
@@ -547,6 +554,7 @@ def _team_calibrations(facts: Facts, results: dict[str, Any]) -> bool:
     errors = getattr(getattr(delivery, "simulation", None), "calibrations", None) or {}
     measured = [c.measured for c in errors.values() if c.measured.cutoffs]
     scope = "each team's whole queue in the delivery forecast"
+    source = "the delivery forecast's calibration"
     if not measured:
         forecast = results.get("forecast")
         teams = forecast.get("teams") if isinstance(forecast, dict) else None
@@ -556,6 +564,7 @@ def _team_calibrations(facts: Facts, results: dict[str, Any]) -> bool:
             if getattr(f, "calibration", None) is not None and f.calibration.cutoffs
         ]
         scope = "each team's own forecasts"
+        source = "the forecast step"
     if not measured:
         return False
     cutoffs = sum(c.cutoffs for c in measured)
@@ -574,7 +583,7 @@ def _team_calibrations(facts: Facts, results: dict[str, Any]) -> bool:
         scope=f"{scope}, {len(measured)} teams, pooled by cut-offs",
     )
     facts.raw["calibration_baseline"] = pooled("uncalibrated_hit")
-    facts.engines["backtest"] = f"{cutoffs} cut-offs (from the forecast step)"
+    facts.engines["backtest"] = f"{cutoffs} cut-offs (from {source})"
     return True
 
 

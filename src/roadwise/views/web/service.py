@@ -259,7 +259,6 @@ class Service:
             QueueOrder,
             hard_deadline_chances,
             ranks_from,
-            replay_calibrations,
         )
         from roadwise.engines.schedule.needs import CONFIDENCE_TARGET, hires_for_confidence
         from roadwise.errors import RoadwiseError
@@ -274,7 +273,9 @@ class Service:
         order = QueueOrder(ranks, record.planned if record else ())
 
         def compute() -> dict[str, Any] | None:
-            errors = replay_calibrations(ws, order)  # measured once for every replay below
+            # The errors the delivery forecast measured for these very queues, reused by
+            # every replay below.
+            errors = self.delivery().simulation.calibrations
             chances = hard_deadline_chances(
                 ws, order, trials=self.trials, seed=ws.settings.seed, calibrations=errors
             )

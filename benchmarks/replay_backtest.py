@@ -52,12 +52,12 @@ def _workspace(
     )
 
 
-def _scores(finish_days: np.ndarray, actual: np.ndarray) -> dict[str, dict[float, list[bool]]]:
-    """Per group and level, whether each item was resolved by its date."""
+def _scores(finish_days: np.ndarray, actual: np.ndarray) -> dict[str, dict[float, list[int]]]:
+    """Per group and level, per item: 1 resolved by its date, 0 not, -1 no date ("never")."""
     n = actual.size
     first = max(1, n // 10)
     picks = {"last": [n - 1], "first": list(range(first)), "all": list(range(n))}
-    out: dict[str, dict[float, list[bool]]] = {}
+    out: dict[str, dict[float, list[int]]] = {}
     for group, columns in picks.items():
         out[group] = {}
         for level in LEVELS:
@@ -65,7 +65,7 @@ def _scores(finish_days: np.ndarray, actual: np.ndarray) -> dict[str, dict[float
             # A date is a day: the item is on time when done by the end of that day (the
             # replay shows as_of + ceil(days)). No date at all ("never") keeps no promise.
             out[group][level] = [
-                bool(np.isfinite(d) and a < np.ceil(d) + 1.0)
+                -1 if not np.isfinite(d) else int(a < np.ceil(d) + 1.0)
                 for a, d in zip(actual[columns], dates, strict=True)
             ]
     return out
@@ -77,7 +77,7 @@ def _project(
     """One project's cut-offs: each method's hits per group and level."""
     records = sorted(read_history_csv(path, "tawos", team=path.stem).records, key=lambda r: r.done)
     cut = (records[0].done + dt.timedelta(days=start_months * 30.44)).date()
-    hits: dict[str, dict[str, dict[float, list[bool]]]] = {
+    hits: dict[str, dict[str, dict[float, list[int]]]] = {
         m: {g: {lv: [] for lv in LEVELS} for g in GROUPS} for m in ("plain", "calibrated")
     }
     cuts = 0
@@ -107,7 +107,9 @@ def _project(
     for method, groups in hits.items():
         for group, levels in groups.items():
             for level, hit in levels.items():
-                row[f"{method}_{group}_hit{round(level * 100)}"] = float(np.mean(hit))
+                outcome = np.array(hit)
+                row[f"{method}_{group}_hit{round(level * 100)}"] = float(np.mean(outcome == 1))
+                row[f"{method}_{group}_undated{round(level * 100)}"] = float(np.mean(outcome < 0))
     return row
 
 
@@ -161,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"Averages over {len(rows)} projects (each project weighs the same), N = {args.n}:")
     line = f"{'method':<12}{'group':<7}" + "".join(f"{f'hit{round(lv * 100)}':>8}" for lv in LEVELS)
-    line += f"{'min85':>8}{'< 70%':>7}"
+    line += f"{'min85':>8}{'< 70%':>7}{'no date85':>11}"
     print(line)
     print("-" * len(line))
     summary: dict[str, dict[str, float]] = {}
@@ -172,15 +174,17 @@ def main(argv: list[str] | None = None) -> int:
                 for lv in LEVELS
             }  # type: ignore[arg-type]
             at85 = values[0.85]
+            undated = statistics.fmean(float(r[f"{method}_{group}_undated85"]) for r in rows)  # type: ignore[arg-type]
             summary[f"{method}_{group}"] = {
                 **{f"hit{round(lv * 100)}": statistics.fmean(v) for lv, v in values.items()},
                 "min85": min(at85),
                 "projects_below_70": sum(v < 0.7 for v in at85),
+                "undated85": undated,
             }
             print(
                 f"{method:<12}{group:<7}"
                 + "".join(f"{statistics.fmean(v):>8.2f}" for v in values.values())
-                + f"{min(at85):>8.2f}{sum(v < 0.7 for v in at85):>7}"
+                + f"{min(at85):>8.2f}{sum(v < 0.7 for v in at85):>7}{undated:>11.3f}"
             )
     print(f"\n{len(rows)} projects in {elapsed:.0f} s")
     if args.json:

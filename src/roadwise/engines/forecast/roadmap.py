@@ -194,15 +194,16 @@ def _calibrated_pace(weekly: FloatArray, work: FloatArray, calibrate: Calibrate)
     the pace scales the time only roughly: a second pass corrects for it. A trial calibrated
     to take longer than its drawn weeks cover goes on with its own weeks again, from the first.
     """
+    # A plain trial that does not finish within its drawn weeks is not "never": it goes on
+    # with its own weeks again, up to the ten years any forecast looks ahead.
+    drawn = weekly.shape[1]
+    weekly = np.tile(weekly, (1, -(-MAX_WEEKS // drawn)))[:, :MAX_WEEKS]
     took = _weeks_to(weekly, work)
     finite = np.isfinite(took)
     goal = calibrate(took * 7.0, float(np.median(work[finite])) if finite.any() else None) / 7.0
     reachable = np.isfinite(goal)
     longest = float(goal[reachable & finite].max()) if (reachable & finite).any() else 0.0
-    weeks = weekly.shape[1]
-    needed = int(min(MAX_WEEKS, np.ceil(longest * 1.5) + 4))
-    if needed > weeks:
-        weekly = np.tile(weekly, (1, -(-needed // weeks)))[:, :needed]
+    weekly = weekly[:, : max(drawn, int(min(MAX_WEEKS, np.ceil(longest * 1.5) + 4)))]
     factor = np.ones(took.size)
     usable = finite & (took > 0) & reachable & (goal > 0)
     factor[usable] = took[usable] / goal[usable]

@@ -362,3 +362,109 @@ def test_a_later_or_slower_hire_never_makes_the_deadlines_likelier(
 
     assert chance(early + delay, ramp) <= chance(early, ramp)
     assert chance(early, ramp + delay) <= chance(early, ramp)
+
+
+def _chain_workspace(deadlines: list[bool], deps: list[int | None]) -> Workspace:
+    """One team, items of exactly one item each; item i waits for item deps[i] (an earlier one)."""
+    return Workspace(
+        name="first",
+        as_of=START,
+        teams=[_team("a", 1)],
+        items=[
+            Item(
+                key=f"A-{i}",
+                title=f"work {i}",
+                team="a",
+                deadline=Deadline(date=START + dt.timedelta(days=30), hard=True) if due else None,
+                dependencies=[{"item": f"A-{d}"}] if d is not None else [],
+            )
+            for i, (due, d) in enumerate(zip(deadlines, deps, strict=True))
+        ],
+        history=_history("a"),
+    )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_deadline_work_first_only_moves_deadline_work_and_what_it_waits_for(
+    data: st.DataObject,
+) -> None:
+    """Each team's hard-deadline work and everything it waits for comes first, both parts in
+    the plan's order; nothing is lost; and replayed, no hard deadline is met less often."""
+    from roadwise.engines.forecast.objectives import deadline_work_first
+
+    n = data.draw(st.integers(2, 9))
+    deadlines = data.draw(st.lists(st.booleans(), min_size=n, max_size=n))
+    deps = [data.draw(st.none() | st.integers(0, i - 1)) if i else None for i in range(n)]
+    ws = _chain_workspace(deadlines, deps)
+    # A plan order that respects the dependencies: a shuffled topological order.
+    order: list[int] = []
+    left = list(range(n))
+    rnd = random.Random(data.draw(st.integers(0, 1000)))
+    while left:
+        ready = [i for i in left if deps[i] is None or deps[i] in order]
+        pick = rnd.choice(ready)
+        order.append(pick)
+        left.remove(pick)
+    end = START + dt.timedelta(days=90)
+    planned = tuple((f"A-{i}", "a", START + dt.timedelta(days=k), end) for k, i in enumerate(order))
+    first = deadline_work_first(ws, planned)
+    assert sorted(p[0] for p in first) == sorted(p[0] for p in planned)
+    assert {p[3] for p in first} == {end}
+    keys = [p[0] for p in sorted(first, key=lambda p: p[2])]
+    moved = set()
+    for i in range(n):
+        if deadlines[i]:
+            j: int | None = i
+            while j is not None:
+                moved.add(f"A-{j}")
+                j = deps[j]
+    assert set(keys[: len(moved)]) == moved
+    plan_keys = [p[0] for p in planned]
+    for part in (keys[: len(moved)], keys[len(moved) :]):
+        assert part == [k for k in plan_keys if k in set(part)]
+    if any(deadlines):
+        before = hard_deadline_chances(ws, QueueOrder(planned=planned), trials=300)
+        after = hard_deadline_chances(ws, QueueOrder(planned=first), trials=300)
+        assert before is not None and after is not None
+        for key, chance in before.each.items():
+            assert after.each[key] >= chance - 1e-9
+
+
+def test_starting_deadline_work_first_is_offered_when_it_helps() -> None:
+    """Work worth more than the deadline work pushes it back in the plan: starting it first is
+    the change with no hire, and the sentence says how likely the deadlines then are."""
+    from roadwise.domain.model import ValueInputs
+    from roadwise.engines.forecast.objectives import deadline_work_first
+    from roadwise.views.cli.roadmap import deadline_confidence_sentence
+
+    # A plan that does the deadline work last, by hand: one item a week, due in five weeks.
+    ws = _chain_workspace([False] * 4 + [True] * 4, [None] * 8)
+    planned = tuple(
+        (f"A-{i}", "a", START + dt.timedelta(days=i), START + dt.timedelta(days=60))
+        for i in range(8)
+    )
+    last = hard_deadline_confidence(ws, QueueOrder(planned=planned), trials=500)
+    first = hard_deadline_confidence(
+        ws, QueueOrder(planned=deadline_work_first(ws, planned)), trials=500
+    )
+    assert last is not None and first is not None and first > last + 0.3
+
+    valued = _workspace(deadline_days=50)
+    valued = valued.copy_with(
+        items=[
+            i.model_copy(update={"value": ValueInputs(cost_of_delay=10_000.0)})
+            if i.deadline is None
+            else i
+            for i in valued.items
+        ]
+    )
+    roadmap = plan_roadmap(valued, OPTIONS)
+    confidence = what_it_takes(valued, roadmap, OPTIONS, ramp_up_days=0).confidence
+    assert confidence is not None and confidence.deadline_first is not None
+    assert confidence.deadline_first >= confidence.as_planned
+    said = "each team starting its hard-deadline work first" in deadline_confidence_sentence(
+        confidence
+    )
+    differs = chance_percent(confidence.deadline_first) != chance_percent(confidence.as_planned)
+    assert said == (confidence.deadline_first > confidence.as_planned and differs)

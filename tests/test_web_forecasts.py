@@ -303,6 +303,28 @@ def test_capacity_page_and_api_say_how_likely_every_hard_deadline_is(
         assert f"hire {people} on {html.escape(name)}" in page
     else:
         assert found["every"] >= found["target"] or "No hire makes it" in page
+    # The change with no hire: the same plan, each team's hard-deadline work first.
+    from roadwise.engines.forecast.objectives import (
+        QueueOrder,
+        deadline_work_first,
+        hard_deadline_confidence,
+        ranks_from,
+    )
+
+    record = app.state.service.roadmap_of_record()
+    if found["deadline_first"] is not None:
+        assert record is not None and found["deadline_first"] > found["every"]
+        ranks = ranks_from(app.state.service.priorities().items)
+        again = hard_deadline_confidence(
+            ws,
+            QueueOrder(ranks, deadline_work_first(ws, record.planned)),
+            trials=TRIALS,
+            seed=ws.settings.seed,
+        )
+        assert again == found["deadline_first"]
+        assert f"<strong>{chance_percent(found['deadline_first'])}</strong>." in page
+    else:
+        assert "hard-deadline work first" not in page
 
 
 def test_the_reports_say_the_same_chance_for_every_hard_deadline(
@@ -326,3 +348,82 @@ def test_the_reports_say_the_same_chance_for_every_hard_deadline(
     )
     traced = [e for e in risks.provenance if e.label == "Every hard deadline met together"]
     assert len(traced) == 1 and traced[0].value.startswith(chance_percent(chances.every))
+
+
+def test_capacity_page_offers_starting_the_deadline_work_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A roadmap of record that does its hard-deadline work last: the page and the API say how
+    likely the deadlines are when each team starts that work first, with no hire."""
+    from types import SimpleNamespace
+
+    from roadwise.domain import Workspace
+    from roadwise.domain.model import Deadline, HistoryRecord, Item, Person, Team
+    from roadwise.engines.forecast.objectives import (
+        QueueOrder,
+        deadline_work_first,
+        hard_deadline_confidence,
+    )
+
+    start = dt.date(2026, 3, 2)
+    due = start + dt.timedelta(weeks=5)
+    history = [
+        HistoryRecord(
+            key=f"H-{week}-{n}",
+            team="a",
+            created=dt.datetime.combine(start, dt.time(9)) - dt.timedelta(weeks=week, days=9),
+            done=dt.datetime.combine(start, dt.time(9)) - dt.timedelta(weeks=week),
+        )
+        for week in range(1, 27)
+        for n in range(1 + week % 2)
+    ]
+    ws = Workspace(
+        name="first",
+        as_of=start,
+        teams=[Team(key="a", name="Team A", people=[Person(key="p", name="P", skills=["x"])])],
+        items=[
+            Item(
+                key=f"A-{i}",
+                title=f"work {i}",
+                team="a",
+                deadline=Deadline(date=due, hard=True) if i >= 4 else None,
+            )
+            for i in range(8)
+        ],
+        history=history,
+    )
+    path = tmp_path / "w.db"
+    store = open_store(path)
+    store.replace(ws)
+    accounts.add_user(store, "vic", PASSWORD, "viewer")
+    store.close()
+    web = create_app(str(path), secret_key="test-secret")
+    web.state.service.trials = TRIALS
+    planned = tuple(
+        (f"A-{i}", "a", start + dt.timedelta(days=i), start + dt.timedelta(weeks=8))
+        for i in range(8)
+    )
+    record = SimpleNamespace(
+        planned=planned,
+        not_in_plan=(),
+        describe=lambda: "stored roadmap",
+        start=None,
+        placements=(),
+    )
+    monkeypatch.setattr(web.state.service, "roadmap_of_record", lambda: record)
+    token = accounts.create_token(web.state.store, "vic", "test")
+    with TestClient(web) as client:
+        found = client.get("/api/deadlines", headers={"Authorization": f"Bearer {token}"}).json()
+        _login(client)
+        page = html.unescape(client.get("/capacity").text)
+    stored = web.state.service.workspace()
+    first = hard_deadline_confidence(
+        stored,
+        QueueOrder({}, deadline_work_first(stored, planned)),
+        trials=TRIALS,
+        seed=stored.settings.seed,
+    )
+    assert found["order"] == "the roadmap of record"
+    assert first is not None and found["deadline_first"] == first > found["every"] + 0.2
+    assert "each team starting its hard-deadline work first" in page
+    assert f"<strong>{chance_percent(first)}</strong>." in page

@@ -341,6 +341,44 @@ class QueueOrder:
         return frozenset(p[0] for p in self.planned)
 
 
+def deadline_work_first(ws: Workspace, planned: Sequence[PlannedItem]) -> tuple[PlannedItem, ...]:
+    """``planned`` with each team's hard-deadline work first: the leaves under an open item
+    with a hard deadline, and every planned leaf they wait for (transitively), in the plan's
+    order, then the rest in the plan's order. The start dates are renumbered day by day from
+    as_of to say that order (the replay takes each team's leaves by start); ends are kept.
+
+    The moved work is closed under dependencies, so in a replay with fixed sizes no
+    hard-deadline item finishes later than in the plan's order: before each, its team now
+    does only moved work that was before it anyway.
+    """
+    tree = _Tree(ws)
+    by_key = {p[0]: p for p in planned}
+    moved: set[str] = set()
+    stack = [
+        d.key
+        for item in hard_deadlines(ws)
+        for d in (item, *tree.descendants(item.key))
+        if d.key in by_key
+    ]
+    while stack:
+        key = stack.pop()
+        if key in moved:
+            continue
+        moved.add(key)
+        stack.extend(d.item for d in ws.item_by_key[key].dependencies if d.item in by_key)
+    out: list[PlannedItem] = []
+    teams: dict[str, list[PlannedItem]] = defaultdict(list)
+    for entry in planned:
+        teams[entry[1]].append(entry)
+    for team, entries in teams.items():
+        entries.sort(key=lambda e: (e[0] not in moved, e[2], e[0]))
+        out.extend(
+            (key, team, ws.as_of + dt.timedelta(days=k), end)
+            for k, (key, _team, _start, end) in enumerate(entries)
+        )
+    return tuple(out)
+
+
 def planned_leaves(roadmap: Roadmap | None) -> tuple[PlannedItem, ...]:
     """The leaf items of a scheduling result as :class:`QueueOrder` replays them."""
     if roadmap is None:
@@ -965,6 +1003,7 @@ __all__: Sequence[str] = (
     "QueuedItem",
     "UnitRule",
     "WorkspaceRoadmap",
+    "deadline_work_first",
     "deliverables",
     "delivery_ranks",
     "descendants",

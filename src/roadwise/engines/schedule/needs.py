@@ -30,6 +30,7 @@ from roadwise.engines.forecast.objectives import (
     TRIALS,
     Calibrations,
     QueueOrder,
+    deadline_work_first,
     hard_deadline_chances,
     hard_deadline_confidence,
     hard_deadlines,
@@ -221,6 +222,9 @@ class DeadlineConfidence:
     short_because: str = ""
     # hard deadlines the replay cannot date (see DeadlineChances.not_replayed): not counted
     not_replayed: tuple[str, ...] = ()
+    # the plan with each team's hard-deadline work (and what it waits for) first, the rest in
+    # the plan's order, no hire (objectives.deadline_work_first); None: not replayed
+    deadline_first: float | None = None
 
     @property
     def reached(self) -> float:
@@ -493,6 +497,13 @@ def _confidence(
         ramp_up_days=ramp_up_days,
         calibrations=errors,
     )
+    # The zero-cost change: the same plan, each team starting its hard-deadline work first.
+    first = hard_deadline_confidence(
+        ws,
+        QueueOrder(planned=deadline_work_first(ws, planned_leaves(roadmap))),
+        trials=TRIALS,
+        calibrations=errors,
+    )
     return DeadlineConfidence(
         target=target,
         trials=TRIALS,
@@ -504,6 +515,7 @@ def _confidence(
         with_more_hires=current if more else None,
         short_because=short_because,
         not_replayed=planned.not_replayed,
+        deadline_first=first,
     )
 
 

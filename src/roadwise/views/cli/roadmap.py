@@ -821,6 +821,16 @@ def deadline_confidence_sentence(confidence: DeadlineConfidence | None) -> str:
             text += f" To be {target} sure: hire {who}{also} ({reached})."
     elif short:
         text += f" Short of {target}, as {short}."
+    first = confidence.deadline_first
+    if (
+        first is not None
+        and pct(first) != pct(confidence.as_planned)
+        and first > confidence.as_planned
+    ):
+        text += (
+            " With no hire, each team starting its hard-deadline work first (the rest in the "
+            f"plan's order, so later): {below(first, goal)}."
+        )
     if confidence.not_replayed:
         text += (
             " Not counted, as the replay cannot date them (no team with delivery history holds "

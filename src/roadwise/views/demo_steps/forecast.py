@@ -103,7 +103,8 @@ def forecast_step(ctx: DemoContext) -> None:
             f"{key}, {chance_percent(lowest)})"
             + (
                 "; `roadwise capacity --what-if` says whom to hire to make that "
-                f"{chance_percent(CONFIDENCE_TARGET)}."
+                f"{chance_percent(CONFIDENCE_TARGET)}, and what starting the deadline work "
+                "first would do instead."
                 if together.every < CONFIDENCE_TARGET
                 else "."
             )

@@ -570,6 +570,12 @@ class DeadlinesOut(BaseModel):
         description="items with a hard deadline the replay cannot date (no team with delivery "
         "history holds their work): not counted in `every`"
     )
+    deadline_first: float | None = Field(
+        None,
+        description="`every` with no hire when each team starts its hard-deadline work (and "
+        "what it waits for) first, the rest in the roadmap's order; null when that does not "
+        "raise it or there is no roadmap of record (the priority queue starts it first)",
+    )
     method: str = (
         "the delivery forecast's replay (Monte Carlo) of every team's queue; a hire joins "
         "today and, over a 30-day ramp-up, comes to add a member's share of the team's pace"
@@ -602,6 +608,7 @@ def deadlines(request: Request, user: Reader) -> DeadlinesOut | None:
         with_more_hires=found["with_more_hires"],
         short_because=found["short_because"],
         not_replayed=list(chances.not_replayed),
+        deadline_first=found["deadline_first"],
     )
 
 

@@ -257,7 +257,9 @@ class Service:
         ``None`` without hard deadlines or delivery history."""
         from roadwise.engines.forecast.objectives import (
             QueueOrder,
+            deadline_work_first,
             hard_deadline_chances,
+            hard_deadline_confidence,
             ranks_from,
         )
         from roadwise.engines.schedule.needs import CONFIDENCE_TARGET, hires_for_confidence
@@ -284,6 +286,19 @@ class Service:
             more, reached, short_because = hires_for_confidence(
                 ws, order, chances.every, trials=self.trials, calibrations=errors
             )
+            # With a roadmap of record: the same plan, each team starting its hard-deadline
+            # work first (the priority queue starts dated commitments first already).
+            first = (
+                hard_deadline_confidence(
+                    ws,
+                    QueueOrder(ranks, deadline_work_first(ws, record.planned)),
+                    trials=self.trials,
+                    seed=ws.settings.seed,
+                    calibrations=errors,
+                )
+                if record
+                else None
+            )
             return {
                 "chances": chances,
                 "target": CONFIDENCE_TARGET,
@@ -293,6 +308,7 @@ class Service:
                 "short_because": short_because,
                 "reached_said": chance_below(reached, CONFIDENCE_TARGET),
                 "plan": "the roadmap of record" if record else "the priority queue",
+                "deadline_first": first if first is not None and first > chances.every else None,
             }
 
         return self._cached("deadline_confidence", compute)

@@ -8,6 +8,7 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -468,3 +469,33 @@ def test_starting_deadline_work_first_is_offered_when_it_helps() -> None:
     )
     differs = chance_percent(confidence.deadline_first) != chance_percent(confidence.as_planned)
     assert said == (confidence.deadline_first > confidence.as_planned and differs)
+    # The valued work waits for the deadline work: that costs, it never saves here.
+    assert confidence.deadline_first_cost >= 0
+    if said and confidence.deadline_first_cost >= 0.5:
+        assert "more cost of delay" in deadline_confidence_sentence(confidence, "USD")
+
+
+def test_the_expected_cost_of_delay_is_each_items_weeks_times_its_cost() -> None:
+    """One item a week, exactly: item k is done at the end of week k + 1."""
+    from roadwise.domain.model import ValueInputs
+    from roadwise.engines.forecast.objectives import expected_cost_of_delay
+    from roadwise.engines.forecast.roadmap import RoadmapItem, TeamFlow, simulate_roadmap
+
+    ws = _chain_workspace([False] * 4, [None] * 4)
+    costs = [1000.0, 0.0, 250.0, 70.0]
+    ws = ws.copy_with(
+        items=[
+            i.model_copy(update={"value": ValueInputs(cost_of_delay=c)})
+            for i, c in zip(ws.items, costs, strict=True)
+        ]
+    )
+    one = Estimate(low=1, likely=1, high=1)
+    items = [RoadmapItem(f"A-{k}", "a", one) for k in range(4)]
+    flows = {"a": TeamFlow(np.full(30, 1.0))}
+    forecast = simulate_roadmap(items, flows, START, trials=50)
+    expected = sum(c * (k + 1) for k, c in enumerate(costs))
+    assert expected_cost_of_delay(ws, forecast) == pytest.approx(expected)
+    backwards = simulate_roadmap(items[::-1], flows, START, trials=50)
+    assert expected_cost_of_delay(ws, backwards) == pytest.approx(
+        sum(c * (4 - k) for k, c in enumerate(costs))
+    )

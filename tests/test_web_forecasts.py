@@ -358,11 +358,13 @@ def test_capacity_page_offers_starting_the_deadline_work_first(
     from types import SimpleNamespace
 
     from roadwise.domain import Workspace
-    from roadwise.domain.model import Deadline, HistoryRecord, Item, Person, Team
+    from roadwise.domain.model import Deadline, HistoryRecord, Item, Person, Team, ValueInputs
     from roadwise.engines.forecast.objectives import (
         QueueOrder,
         deadline_work_first,
+        expected_cost_of_delay,
         hard_deadline_confidence,
+        simulate_workspace,
     )
 
     start = dt.date(2026, 3, 2)
@@ -387,6 +389,7 @@ def test_capacity_page_offers_starting_the_deadline_work_first(
                 title=f"work {i}",
                 team="a",
                 deadline=Deadline(date=due, hard=True) if i >= 4 else None,
+                value=ValueInputs(cost_of_delay=1000.0) if i < 4 else ValueInputs(),
             )
             for i in range(8)
         ],
@@ -427,3 +430,13 @@ def test_capacity_page_offers_starting_the_deadline_work_first(
     assert first is not None and found["deadline_first"] == first > found["every"] + 0.2
     assert "each team starting its hard-deadline work first" in page
     assert f"<strong>{chance_percent(first)}</strong>." in page
+    # The valued work now waits for the deadline work: priced by its cost of delay.
+    runs = [
+        simulate_workspace(stored, QueueOrder({}, queue), trials=TRIALS, seed=stored.settings.seed)
+        for queue in (planned, deadline_work_first(stored, planned))
+    ]
+    cost = expected_cost_of_delay(stored, runs[1].forecast) - expected_cost_of_delay(
+        stored, runs[0].forecast
+    )
+    assert cost > 0 and found["deadline_first_cost"] == pytest.approx(cost)
+    assert "more cost of delay" in page

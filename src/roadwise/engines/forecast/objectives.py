@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from roadwise.domain import Item, ItemKind, Status, Workspace
-from roadwise.domain.model import Estimate, EstimateUnit
+from roadwise.domain.model import Estimate, EstimateUnit, likely
 from roadwise.engines import history as history_engine
 from roadwise.engines.forecast.backtest import history_before
 from roadwise.engines.forecast.estimates import estimate_bias
@@ -694,6 +694,29 @@ def deadline_chances_in(ws: Workspace, forecast: RoadmapForecast) -> DeadlineCha
     return DeadlineChances(float(met.mean()), each, tuple(missing)) if each else None
 
 
+def expected_cost_of_delay(ws: Workspace, forecast: RoadmapForecast) -> float:
+    """The money the replayed plan's delay costs, on average over the trials: for every open
+    item with a cost of delay (its likely value, per week), the weeks until its last replayed
+    leaf is done. Compare two replays of the same work by it; an item some trial never dates is
+    left out."""
+    tree = _Tree(ws)
+    finish_days = np.asarray(forecast.finish_days)
+    column = {leaf.key: c for c, leaf in enumerate(forecast.items)}
+    total = 0.0
+    for item in ws.items:
+        per_week = likely(item.value.cost_of_delay)
+        if not item.is_open or per_week <= 0:
+            continue
+        under = [item.key, *(d.key for d in tree.descendants(item.key))]
+        columns = [column[k] for k in under if k in column]
+        if not columns:
+            continue
+        finish = finish_days[:, columns].max(axis=1)
+        if np.isfinite(finish).all():
+            total += per_week * float(finish.mean()) / 7.0
+    return total
+
+
 def hard_deadline_confidence(
     ws: Workspace,
     order: QueueOrder,
@@ -1009,6 +1032,7 @@ __all__: Sequence[str] = (
     "descendants",
     "effective_deadline",
     "estimate_in_unit",
+    "expected_cost_of_delay",
     "forecast_delivery",
     "forecast_unit",
     "hard_deadlines",

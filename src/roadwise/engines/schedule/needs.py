@@ -30,13 +30,15 @@ from roadwise.engines.forecast.objectives import (
     TRIALS,
     Calibrations,
     QueueOrder,
+    deadline_chances_in,
     deadline_work_first,
-    hard_deadline_chances,
+    expected_cost_of_delay,
     hard_deadline_confidence,
     hard_deadlines,
     hire_pace,
     planned_leaves,
     replay_calibrations,
+    simulate_workspace,
 )
 from roadwise.engines.forecast.roadmap import Pace
 from roadwise.engines.schedule.roadmap import (
@@ -225,6 +227,8 @@ class DeadlineConfidence:
     # the plan with each team's hard-deadline work (and what it waits for) first, the rest in
     # the plan's order, no hire (objectives.deadline_work_first); None: not replayed
     deadline_first: float | None = None
+    # what that order adds to the plan's expected cost of delay, in money (negative: saves)
+    deadline_first_cost: float = 0.0
 
     @property
     def reached(self) -> float:
@@ -465,7 +469,10 @@ def _confidence(
             on, _in_order(plan), speedup=speedup, trials=TRIALS, calibrations=measured
         )
 
-    planned = hard_deadline_chances(ws, _in_order(roadmap), trials=TRIALS, calibrations=errors)
+    run = simulate_workspace(
+        ws, _in_order(roadmap), trials=TRIALS, seed=ws.settings.seed, calibrations=errors
+    )
+    planned = deadline_chances_in(ws, run.forecast)
     if planned is None:
         return None
     as_planned = planned.every
@@ -497,12 +504,18 @@ def _confidence(
         ramp_up_days=ramp_up_days,
         calibrations=errors,
     )
-    # The zero-cost change: the same plan, each team starting its hard-deadline work first.
-    first = hard_deadline_confidence(
+    # The change with no hire: the same plan, each team starting its hard-deadline work first;
+    # what it costs is the rest of the work later, priced by its cost of delay.
+    reordered = simulate_workspace(
         ws,
         QueueOrder(planned=deadline_work_first(ws, planned_leaves(roadmap))),
         trials=TRIALS,
+        seed=ws.settings.seed,
         calibrations=errors,
+    )
+    first = deadline_chances_in(ws, reordered.forecast)
+    first_cost = expected_cost_of_delay(ws, reordered.forecast) - expected_cost_of_delay(
+        ws, run.forecast
     )
     return DeadlineConfidence(
         target=target,
@@ -515,7 +528,8 @@ def _confidence(
         with_more_hires=current if more else None,
         short_because=short_because,
         not_replayed=planned.not_replayed,
-        deadline_first=first,
+        deadline_first=first.every if first is not None else None,
+        deadline_first_cost=first_cost,
     )
 
 

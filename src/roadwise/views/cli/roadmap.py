@@ -741,7 +741,10 @@ def capacity_command(
         )
         console.print(what_it_takes_sentence(takes), highlight=False)
         if takes.confidence is not None:
-            console.print(deadline_confidence_sentence(takes.confidence), highlight=False)
+            console.print(
+                deadline_confidence_sentence(takes.confidence, ws.settings.currency),
+                highlight=False,
+            )
 
 
 def one_more_engineer_sentence(
@@ -790,10 +793,13 @@ def what_it_takes_sentence(takes: WhatItTakes) -> str:
     return text + "."
 
 
-def deadline_confidence_sentence(confidence: DeadlineConfidence | None) -> str:
+def deadline_confidence_sentence(
+    confidence: DeadlineConfidence | None, currency: str = "USD"
+) -> str:
     """How likely every hard deadline is met, as planned and with each change, in words."""
     from roadwise.views.reports.wording import chance_below as below
     from roadwise.views.reports.wording import chance_percent as pct
+    from roadwise.views.reports.wording import say_money
 
     if confidence is None:
         return ""
@@ -827,9 +833,17 @@ def deadline_confidence_sentence(confidence: DeadlineConfidence | None) -> str:
         and pct(first) != pct(confidence.as_planned)
         and first > confidence.as_planned
     ):
+        cost = confidence.deadline_first_cost
+        priced = (
+            f", {say_money(cost, currency)} more cost of delay"
+            if cost >= 0.5
+            else f", {say_money(-cost, currency)} less cost of delay"
+            if cost <= -0.5
+            else ""
+        )
         text += (
             " With no hire, each team starting its hard-deadline work first (the rest in the "
-            f"plan's order, so later): {below(first, goal)}."
+            f"plan's order, so later{priced}): {below(first, goal)}."
         )
     if confidence.not_replayed:
         text += (

@@ -576,6 +576,11 @@ class DeadlinesOut(BaseModel):
         "what it waits for) first, the rest in the roadmap's order; null when that does not "
         "raise it or there is no roadmap of record (the priority queue starts it first)",
     )
+    deadline_first_cost: float = Field(
+        0.0,
+        description="what that order adds to the plan's expected cost of delay, in the "
+        "workspace's currency (negative: it saves)",
+    )
     method: str = (
         "the delivery forecast's replay (Monte Carlo) of every team's queue; a hire joins "
         "today and, over a 30-day ramp-up, comes to add a member's share of the team's pace"
@@ -609,6 +614,7 @@ def deadlines(request: Request, user: Reader) -> DeadlinesOut | None:
         short_because=found["short_because"],
         not_replayed=list(chances.not_replayed),
         deadline_first=found["deadline_first"],
+        deadline_first_cost=found["deadline_first_cost"],
     )
 
 

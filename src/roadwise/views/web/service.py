@@ -257,14 +257,16 @@ class Service:
         ``None`` without hard deadlines or delivery history."""
         from roadwise.engines.forecast.objectives import (
             QueueOrder,
+            deadline_chances_in,
             deadline_work_first,
+            expected_cost_of_delay,
             hard_deadline_chances,
-            hard_deadline_confidence,
             ranks_from,
+            simulate_workspace,
         )
         from roadwise.engines.schedule.needs import CONFIDENCE_TARGET, hires_for_confidence
         from roadwise.errors import RoadwiseError
-        from roadwise.views.reports.wording import chance_below
+        from roadwise.views.reports.wording import chance_below, say_money
 
         ws = self.workspace()
         try:
@@ -288,17 +290,21 @@ class Service:
             )
             # With a roadmap of record: the same plan, each team starting its hard-deadline
             # work first (the priority queue starts dated commitments first already).
-            first = (
-                hard_deadline_confidence(
+            first, first_cost = None, 0.0
+            replayed = self.delivery().simulation.roadmap
+            if record and replayed is not None:
+                reordered = simulate_workspace(
                     ws,
                     QueueOrder(ranks, deadline_work_first(ws, record.planned)),
                     trials=self.trials,
                     seed=ws.settings.seed,
                     calibrations=errors,
+                ).forecast
+                found = deadline_chances_in(ws, reordered)
+                first = found.every if found is not None else None
+                first_cost = expected_cost_of_delay(ws, reordered) - expected_cost_of_delay(
+                    ws, replayed
                 )
-                if record
-                else None
-            )
             return {
                 "chances": chances,
                 "target": CONFIDENCE_TARGET,
@@ -309,6 +315,8 @@ class Service:
                 "reached_said": chance_below(reached, CONFIDENCE_TARGET),
                 "plan": "the roadmap of record" if record else "the priority queue",
                 "deadline_first": first if first is not None and first > chances.every else None,
+                "deadline_first_cost": first_cost,
+                "deadline_first_cost_said": say_money(abs(first_cost), ws.settings.currency),
             }
 
         return self._cached("deadline_confidence", compute)

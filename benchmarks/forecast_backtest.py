@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from _tawos import project_files
 from roadwise.engines.forecast.backtest import (
     LEVELS,
     BacktestPoint,
@@ -97,12 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     # Averages over columns a method does not have (e.g. the naive line's 50 %) are nan.
     warnings.filterwarnings("ignore", "Mean of empty slice", RuntimeWarning)
 
-    folder = args.data / "tawosi2022_sp_vs_effort" / "rq2_rq3"
-    files = sorted(folder.glob("*.csv"))
-    if args.projects:
-        files = [f for f in files if f.stem in set(args.projects)]
+    files = project_files(args.data, args.projects)
     if not files:
-        print(f"no CSV files under {folder}", file=sys.stderr)
+        print(f"no project CSV files under {args.data}", file=sys.stderr)
         return 2
     calibration = Calibration(
         prior_weight=args.prior_weight,

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from _tawos import project_files
 from roadwise.domain import Workspace
 from roadwise.domain.model import HistoryRecord, Item, Status, Team
 from roadwise.engines.forecast.objectives import QueueOrder, simulate_workspace
@@ -125,12 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="projects replayed at once")
     args = ap.parse_args(argv)
 
-    folder = args.data / "tawosi2022_sp_vs_effort" / "rq2_rq3"
-    files = sorted(folder.glob("*.csv"))
-    if args.projects:
-        files = [f for f in files if f.stem in set(args.projects)]
+    files = project_files(args.data, args.projects)
     if not files:
-        print(f"no CSV files under {folder}", file=sys.stderr)
+        print(f"no project CSV files under {args.data}", file=sys.stderr)
         return 2
 
     started = time.perf_counter()

@@ -491,6 +491,23 @@ def _queue_run(
     return items, list(queues), {t: tuple(q) for t, q in queues.items()}
 
 
+def _replay_inputs(
+    ws: Workspace,
+    order: QueueOrder,
+    unit: Unit | UnitRule,
+    window: HistoryWindow,
+    speedup: Mapping[str, Pace] | None,
+) -> tuple[Unit, list[RoadmapItem], dict[str, tuple[QueuedItem, ...]], dict[str, TeamFlow]]:
+    """What a replay in ``order`` works from: its unit, items, team queues and team flows."""
+    chosen = _run_unit(ws, unit)
+    items, teams, queues = _queue_run(ws, order, chosen)
+    # Sizes in the unit the teams' throughput is counted in, or a person-day would be replayed
+    # as a point and a 5-point story as five items.
+    items = [replace(i, estimate=estimate_in_unit(ws, i.estimate, i.team, chosen)) for i in items]
+    flows = {t: team_flow(ws, t, chosen, window, (speedup or {}).get(t, 1.0)) for t in teams}
+    return chosen, items, queues, flows
+
+
 CALIBRATION_TRIALS = 400
 """Trials per past cut-off when a replay measures a team's past errors (the backtest runs the
 forecast at every cut-off, so fewer than the replay's own)."""
@@ -525,10 +542,7 @@ def replay_calibrations(
     gives it (:func:`~roadwise.engines.forecast.throughput.team_calibration`): what
     :func:`simulate_workspace` calibrates its replay with. Measured once, they can be handed
     to many replays of the same queues (a hire search), which then skip the measuring."""
-    chosen = _run_unit(ws, unit)
-    items, teams, _ = _queue_run(ws, order, chosen)
-    items = [replace(i, estimate=estimate_in_unit(ws, i.estimate, i.team, chosen)) for i in items]
-    flows = {t: team_flow(ws, t, chosen, DELIVERY_WINDOW) for t in teams}
+    chosen, items, _, flows = _replay_inputs(ws, order, unit, DELIVERY_WINDOW, None)
     return _team_calibrations(ws, items, flows, chosen)
 
 
@@ -560,12 +574,7 @@ def simulate_workspace(
     forecast is. ``calibrations`` hands in errors already measured
     (:func:`replay_calibrations`); by default they are measured here.
     """
-    chosen = _run_unit(ws, unit)
-    items, teams, queues = _queue_run(ws, order, chosen)
-    # Sizes in the unit the teams' throughput is counted in, or a person-day would be replayed
-    # as a point and a 5-point story as five items.
-    items = [replace(i, estimate=estimate_in_unit(ws, i.estimate, i.team, chosen)) for i in items]
-    flows = {t: team_flow(ws, t, chosen, window, (speedup or {}).get(t, 1.0)) for t in teams}
+    chosen, items, queues, flows = _replay_inputs(ws, order, unit, window, speedup)
     errors: Calibrations = {}
     if calibrate:
         errors = (
@@ -670,19 +679,31 @@ def hard_deadline_chances(
     return deadline_chances_in(ws, run.forecast)
 
 
+def _finish_days(ws: Workspace, forecast: RoadmapForecast) -> Callable[[Item], FloatArray | None]:
+    """Per item, per trial of ``forecast``: the day its last replayed piece (itself or a leaf
+    under it) is done; None when no piece of it was replayed."""
+    tree = _Tree(ws)
+    finish_days = np.asarray(forecast.finish_days)
+    column = {leaf.key: c for c, leaf in enumerate(forecast.items)}
+
+    def finish(item: Item) -> FloatArray | None:
+        under = [item.key, *(d.key for d in tree.descendants(item.key))]
+        columns = [column[k] for k in under if k in column]
+        return finish_days[:, columns].max(axis=1) if columns else None
+
+    return finish
+
+
 def deadline_chances_in(ws: Workspace, forecast: RoadmapForecast) -> DeadlineChances | None:
     """:class:`DeadlineChances` read from a replay already run (the reports' own), so they
     come from the very trials behind the dates shown beside them."""
-    tree = _Tree(ws)
-    finish_days = np.asarray(forecast.finish_days)
+    finish_of = _finish_days(ws, forecast)
     met = np.ones(forecast.trials, dtype=bool)
     each: dict[str, float] = {}
     missing: list[str] = []
     for item in hard_deadlines(ws):
         assert item.deadline is not None
-        under = {item.key} | {d.key for d in tree.descendants(item.key)}
-        columns = [c for c, leaf in enumerate(forecast.items) if leaf.key in under]
-        finish = finish_days[:, columns].max(axis=1) if columns else None
+        finish = finish_of(item)
         if finish is None or not np.isfinite(finish).any():
             # never dated in any trial: its team has no pace to replay, or no piece of it is
             # in a queue; counting it as missed would blame the plan for missing data
@@ -699,22 +720,40 @@ def expected_cost_of_delay(ws: Workspace, forecast: RoadmapForecast) -> float:
     item with a cost of delay (its likely value, per week), the weeks until its last replayed
     leaf is done. Compare two replays of the same work by it; an item some trial never dates is
     left out."""
-    tree = _Tree(ws)
-    finish_days = np.asarray(forecast.finish_days)
-    column = {leaf.key: c for c, leaf in enumerate(forecast.items)}
+    finish_of = _finish_days(ws, forecast)
     total = 0.0
     for item in ws.items:
         per_week = likely(item.value.cost_of_delay)
         if not item.is_open or per_week <= 0:
             continue
-        under = [item.key, *(d.key for d in tree.descendants(item.key))]
-        columns = [column[k] for k in under if k in column]
-        if not columns:
-            continue
-        finish = finish_days[:, columns].max(axis=1)
-        if np.isfinite(finish).all():
+        finish = finish_of(item)
+        if finish is not None and np.isfinite(finish).all():
             total += per_week * float(finish.mean()) / 7.0
     return total
+
+
+def deadline_work_first_replay(
+    ws: Workspace,
+    order: QueueOrder,
+    base: RoadmapForecast,
+    *,
+    trials: int = TRIALS,
+    seed: int,
+    calibrations: Calibrations | None = None,
+) -> tuple[DeadlineChances | None, float]:
+    """The queues of ``order`` with each team's hard-deadline work first
+    (:func:`deadline_work_first` on its plan), replayed: the deadline chances, and what the
+    later start of the rest adds to the expected cost of delay against ``base``, the replay in
+    ``order`` with the same trials, seed and ``calibrations``."""
+    first = simulate_workspace(
+        ws,
+        QueueOrder(order.ranks, deadline_work_first(ws, order.planned)),
+        trials=trials,
+        seed=seed,
+        calibrations=calibrations,
+    ).forecast
+    cost = expected_cost_of_delay(ws, first) - expected_cost_of_delay(ws, base)
+    return deadline_chances_in(ws, first), cost
 
 
 def hard_deadline_confidence(
@@ -1027,6 +1066,7 @@ __all__: Sequence[str] = (
     "UnitRule",
     "WorkspaceRoadmap",
     "deadline_work_first",
+    "deadline_work_first_replay",
     "deliverables",
     "delivery_ranks",
     "descendants",

@@ -387,7 +387,7 @@ def forecast_when(
     else:
         dist = np.quantile(sim_days, levels, method="inverted_cdf")
         pct_days = np.quantile(sim_days, pcts, method="inverted_cdf")
-    uncal = np.quantile(sim_days, [p / 100 for p in PERCENTILES], method="inverted_cdf")
+    uncal = np.quantile(sim_days, pcts, method="inverted_cdf")
     rate = float(hist[-min(hist.size, 12) :].mean()) if hist.size else 0.0
     return WhenForecast(
         team=team,

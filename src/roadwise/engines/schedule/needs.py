@@ -31,8 +31,7 @@ from roadwise.engines.forecast.objectives import (
     Calibrations,
     QueueOrder,
     deadline_chances_in,
-    deadline_work_first,
-    expected_cost_of_delay,
+    deadline_work_first_replay,
     hard_deadline_confidence,
     hard_deadlines,
     hire_pace,
@@ -506,16 +505,13 @@ def _confidence(
     )
     # The change with no hire: the same plan, each team starting its hard-deadline work first;
     # what it costs is the rest of the work later, priced by its cost of delay.
-    reordered = simulate_workspace(
+    first, first_cost = deadline_work_first_replay(
         ws,
-        QueueOrder(planned=deadline_work_first(ws, planned_leaves(roadmap))),
+        _in_order(roadmap),
+        run.forecast,
         trials=TRIALS,
         seed=ws.settings.seed,
         calibrations=errors,
-    )
-    first = deadline_chances_in(ws, reordered.forecast)
-    first_cost = expected_cost_of_delay(ws, reordered.forecast) - expected_cost_of_delay(
-        ws, run.forecast
     )
     return DeadlineConfidence(
         target=target,
@@ -578,7 +574,7 @@ def hires_for_confidence(
     (:func:`~roadwise.engines.forecast.objectives.replay_calibrations`; by default measured
     once here), the same for every replay.
     """
-    if calibrations is None:
+    if calibrations is None and chance < target:
         calibrations = replay_calibrations(ws, order)
     people = dict(already or {})
     more: dict[str, int] = defaultdict(int)

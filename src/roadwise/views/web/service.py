@@ -258,11 +258,8 @@ class Service:
         from roadwise.engines.forecast.objectives import (
             QueueOrder,
             deadline_chances_in,
-            deadline_work_first,
-            expected_cost_of_delay,
-            hard_deadline_chances,
+            deadline_work_first_replay,
             ranks_from,
-            simulate_workspace,
         )
         from roadwise.engines.schedule.needs import CONFIDENCE_TARGET, hires_for_confidence
         from roadwise.errors import RoadwiseError
@@ -277,12 +274,13 @@ class Service:
         order = QueueOrder(ranks, record.planned if record else ())
 
         def compute() -> dict[str, Any] | None:
-            # The errors the delivery forecast measured for these very queues, reused by
-            # every replay below.
-            errors = self.delivery().simulation.calibrations
-            chances = hard_deadline_chances(
-                ws, order, trials=self.trials, seed=ws.settings.seed, calibrations=errors
-            )
+            # The delivery forecast is the replay in this very order (same trials and seed):
+            # its chances, and its measured errors for every replay below.
+            simulation = self.delivery().simulation
+            replayed, errors = simulation.roadmap, simulation.calibrations
+            if replayed is None:
+                return None
+            chances = deadline_chances_in(ws, replayed)
             if chances is None:
                 return None
             more, reached, short_because = hires_for_confidence(
@@ -291,20 +289,16 @@ class Service:
             # With a roadmap of record: the same plan, each team starting its hard-deadline
             # work first (the priority queue starts dated commitments first already).
             first, first_cost = None, 0.0
-            replayed = self.delivery().simulation.roadmap
-            if record and replayed is not None:
-                reordered = simulate_workspace(
+            if record:
+                found, first_cost = deadline_work_first_replay(
                     ws,
-                    QueueOrder(ranks, deadline_work_first(ws, record.planned)),
+                    order,
+                    replayed,
                     trials=self.trials,
                     seed=ws.settings.seed,
                     calibrations=errors,
-                ).forecast
-                found = deadline_chances_in(ws, reordered)
-                first = found.every if found is not None else None
-                first_cost = expected_cost_of_delay(ws, reordered) - expected_cost_of_delay(
-                    ws, replayed
                 )
+                first = found.every if found is not None else None
             return {
                 "chances": chances,
                 "target": CONFIDENCE_TARGET,

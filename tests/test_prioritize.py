@@ -10,6 +10,7 @@ import pytest
 
 from roadwise.domain import (
     Deadline,
+    Distribution,
     Estimate,
     Item,
     ItemKind,
@@ -134,6 +135,24 @@ def test_cd3_profiles() -> None:
     # Deadline in 6 weeks, 2 weeks of work: 4 weeks of slack out of a 13-week horizon.
     assert score_of(result, "DL") == pytest.approx(10_000 * (1 - 4 / 13) / weeks)
     assert score_of(result, "DEC") == pytest.approx(10_000 * 2 ** (-weeks / 26) / weeks)
+
+
+@pytest.mark.parametrize(
+    ("framework", "shown"),
+    [("wsjf", "(8 + 5 + 20) / 0.1 = 330"), ("rice", "100 × 1 × 1 / 0.1 = 1,000")],
+)
+def test_a_zero_estimate_is_shown_at_the_floor_it_is_divided_by(framework: str, shown: str) -> None:
+    zero = item(
+        "Z",
+        0,
+        business_value=8,
+        time_criticality=5,
+        risk_reduction=20,
+        reach=100,
+        impact=1,
+        confidence=1.0,
+    )
+    assert prioritize([zero], framework=framework, samples=0).items[0].arithmetic == shown
 
 
 def test_deadline_profile_raises_urgency_as_the_deadline_nears() -> None:
@@ -412,18 +431,26 @@ def test_sampled_ranges_have_their_distribution_mean(dist: str, mean: float) -> 
     assert float(draws.mean()) == pytest.approx(mean, rel=0.01)
 
 
-def test_lognormal_range_has_likely_as_median() -> None:
+@pytest.mark.parametrize(("low", "likely", "high"), [(2, 10, 50), (100, 1000, 2000), (1, 2, 40)])
+def test_lognormal_range_has_likely_as_median_and_low_and_high_as_its_ends(
+    low: float, likely: float, high: float
+) -> None:
+    # Also where likely is not the geometric middle of low and high: the ends given are the
+    # ends sampled, and the mean is the one the range reports.
     n = 100
     col = InputColumn(
-        np.full(n, 2.0),
-        np.full(n, 10.0),
-        np.full(n, 50.0),
+        np.full(n, float(low)),
+        np.full(n, float(likely)),
+        np.full(n, float(high)),
         np.full(n, 3, np.int8),
         np.ones(n, bool),
     )
     draws = Sampler(key_hashes([f"K{i}" for i in range(n)]), 1000, 0).draw("x", col, slice(None))
-    assert float(np.median(draws)) == pytest.approx(10, rel=0.03)
-    assert float(np.quantile(draws, 0.95)) == pytest.approx(50, rel=0.06)
+    assert float(np.median(draws)) == pytest.approx(likely, rel=0.03)
+    assert float(np.quantile(draws, 0.05)) == pytest.approx(low, rel=0.06)
+    assert float(np.quantile(draws, 0.95)) == pytest.approx(high, rel=0.06)
+    lognormal = Range(low=low, likely=likely, high=high, distribution=Distribution.LOGNORMAL)
+    assert float(draws.mean()) == pytest.approx(lognormal.mean, rel=0.02)
 
 
 def test_pooled_expected_rank_matches_exact_ranks() -> None:
@@ -464,6 +491,44 @@ def test_value_of_information_points_at_the_estimate_that_matters() -> None:
     assert best.evpi > max(
         (v.evpi for v in result.information_value if v.input != "effort"), default=0
     )
+
+
+def test_value_of_information_with_more_items_at_the_boundary_than_it_examines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Over MAX_CANDIDATES items straddle the top-k boundary: only the closest are examined,
+    # and each examined item's value must be the one it has when every item is examined.
+    import functools
+    import sys
+
+    from roadwise.engines.prioritize import voi
+
+    package = sys.modules["roadwise.engines.prioritize"]
+    monkeypatch.setattr(
+        package, "information_value", functools.partial(voi.information_value, limit=10_000)
+    )
+    n = 400
+    rng = np.random.default_rng(1)
+    effort = rng.uniform(2, 4, n)
+    table = InputTable.from_arrays(
+        [f"K-{i:04d}" for i in range(n)],
+        {
+            "business_value": rng.uniform(5, 15, n),
+            "time_criticality": np.full(n, 5.0),
+            "risk_reduction": np.full(n, 5.0),
+            "effort": (effort * 0.5, effort, effort * 3),
+        },
+    )
+    run = {"framework": "wsjf", "top_k": 50, "samples": 400, "seed": 3}
+    limited = prioritize(table, **run).information_value  # type: ignore[arg-type]
+    monkeypatch.setattr(voi, "MAX_CANDIDATES", n)
+    everything = {
+        (v.item, v.input): v.evpi
+        for v in prioritize(table, **run).information_value  # type: ignore[arg-type]
+    }
+    assert len(limited) > 20
+    for v in limited:
+        assert v.evpi == pytest.approx(everything.get((v.item, v.input), 0.0))
 
 
 # --------------------------------------------------------------------------- explanations
@@ -570,6 +635,34 @@ def test_items_whose_formula_gives_no_number_are_reported_not_ranked() -> None:
     assert [i.key for i in result.items] == ["B"]
     (bad,) = result.unscored
     assert bad.key == "A" and "not a finite number" in bad.reason
+
+
+@pytest.mark.parametrize("top_k", [1, 2])
+def test_items_whose_formula_fails_within_their_ranges_are_reported_not_ranked(top_k: int) -> None:
+    # log(effort - 1.5) is a number at A's likely effort (3) but not below 1.5, inside 1-8.
+    items = [
+        item("A", Estimate(low=1, likely=3, high=8), business_value=10),
+        item("B", Estimate(low=3, likely=4, high=5), business_value=8),
+        item("C", Estimate(low=3, likely=4, high=5), business_value=5),
+    ]
+    formula = "business_value * log(effort - 1.5)"
+    result = prioritize(items, framework="formula", formula=formula, samples=500, top_k=top_k)
+    assert [i.key for i in result.items] == ["B", "C"]
+    assert all(np.isfinite(i.expected) for i in result.items)
+    assert sum(i.p_top_k for i in result.items) == pytest.approx(top_k)
+    (bad,) = result.unscored
+    assert bad.key == "A" and "within the inputs' ranges" in bad.reason
+
+
+@pytest.mark.parametrize("formula", ["1", "max(1, 2)", "business_value if 1 > 2 else 3"])
+def test_a_formula_that_reads_no_field_scores_every_item_the_same(formula: str) -> None:
+    items = [
+        item("A", Estimate(low=1, likely=2, high=3), business_value=3),
+        item("B", 2, business_value=5),
+    ]
+    result = prioritize(items, framework="formula", formula=formula, samples=100)
+    scores = {i.key: (i.score, i.expected) for i in result.items}
+    assert set(scores) == {"A", "B"} and len(set(scores.values())) == 1
 
 
 def test_empty_backlogs_give_empty_results() -> None:

@@ -16,6 +16,7 @@ Conventions
 from __future__ import annotations
 
 import datetime as dt
+import math
 from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
 
@@ -135,6 +136,9 @@ class FeedbackSource(StrEnum):
 # --------------------------------------------------------------------------- value types
 
 
+_Z95 = 1.6448536269514722  # a log-normal range's low and high: its 5th and 95th percentile
+
+
 class Range(Model):
     """A three-point estimate: low ≤ likely ≤ high, turned into a distribution when sampled."""
 
@@ -171,8 +175,18 @@ class Range(Model):
             return (self.low + self.likely + self.high) / 3
         if self.distribution == Distribution.UNIFORM:
             return (self.low + self.high) / 2
-        # Log-normal fitted so that likely is the median; the mean sits a little above it.
-        return self.likely if self.is_point else (self.low + 4 * self.likely + self.high) / 6
+        if self.is_point or self.low <= 0:
+            # a log-normal cannot reach 0: such a range is sampled as PERT
+            return self.likely if self.is_point else (self.low + 4 * self.likely + self.high) / 6
+        # Split log-normal: median likely, 5th and 95th percentiles low and high, so each
+        # half is E[exp(s Z); Z < 0] or E[exp(s Z); Z >= 0] = exp(s²/2) Φ(∓s).
+        below = math.log(self.likely / self.low) / _Z95
+        above = math.log(self.high / self.likely) / _Z95
+
+        def half(spread: float, sign: float) -> float:
+            return math.exp(spread * spread / 2) * 0.5 * math.erfc(-sign * spread / math.sqrt(2))
+
+        return self.likely * (half(below, -1.0) + half(above, 1.0))
 
 
 Uncertain = float | Range

@@ -21,6 +21,7 @@ FloatArray = NDArray[np.float64]
 BLOCK_CELLS = 1 << 18  # items x samples simulated at once: small enough to stay in cache
 
 NOT_FINITE = "score"
+NOT_FINITE_SAMPLED = "sampled score"
 """Marks an item whose inputs are all there but whose score is not a finite number."""
 
 MOSCOW_TIER = {"must": 0, "should": 1, "could": 2, None: 2, "wont": 3}
@@ -159,21 +160,30 @@ def score_table(table: InputTable, options: PriorityOptions) -> ScoreArrays:
             missing[sim.table.keys[row]] = (NOT_FINITE,)
         keep = np.flatnonzero(finite)
         unscored_rows = np.concatenate([unscored_rows, _rows_in(table, sim.table, ~finite)])
-        sim = Simulation(
-            sim.framework,
-            sim.table.take(keep),
-            Sampler(sim.sampler.key_hash[keep], sim.sampler.samples, sim.sampler.seed),
-            sim.profile[keep],
-        )
+        sim = _keeping(sim, keep)
         score, value = score[keep], value[keep]
+    scores: NDArray[np.float32] | None = None
+    if sim.sampler.samples > 0 and sim.uncertain_inputs and len(sim.table) > 0:
+        scores, expected, p5, p95 = sim.simulate_with_summary()
+        # A formula can be finite at the likely values and not somewhere within the ranges
+        # (``log(effort - 2)`` with effort 1-8): such an item has no expected score either.
+        sampled = np.asarray(np.isfinite(scores).all(axis=1), dtype=bool)
+        if not sampled.all():
+            for row in np.flatnonzero(~sampled):
+                missing[sim.table.keys[row]] = (NOT_FINITE_SAMPLED,)
+            keep = np.flatnonzero(sampled)
+            unscored_rows = np.concatenate([unscored_rows, _rows_in(table, sim.table, ~sampled)])
+            sim = _keeping(sim, keep)
+            score, value = score[keep], value[keep]
+            scores, expected, p5, p95 = scores[keep], expected[keep], p5[keep], p95[keep]
+            if not keep.size:
+                scores = None
     n = len(sim.table)
     k = min(options.top_k, n)
     tiers = None
     if options.moscow == "constraint" and sim.table.moscow:
         tiers = np.array([MOSCOW_TIER[m] for m in sim.table.moscow], dtype=np.intp)
-    scores: NDArray[np.float32] | None = None
-    if sim.sampler.samples > 0 and sim.uncertain_inputs and n > 0:
-        scores, expected, p5, p95 = sim.simulate_with_summary()
+    if scores is not None and n > 0:
         p_top, exp_rank = rank_statistics(scores, k, tiers)
     else:
         expected, p5, p95 = score, score.copy(), score.copy()
@@ -197,6 +207,16 @@ def score_table(table: InputTable, options: PriorityOptions) -> ScoreArrays:
         missing,
         k,
         tiers,
+    )
+
+
+def _keeping(sim: Simulation, keep: NDArray[np.intp]) -> Simulation:
+    """``sim`` for the rows ``keep`` only; sampling is item-stable, so their draws stay."""
+    return Simulation(
+        sim.framework,
+        sim.table.take(keep),
+        Sampler(sim.sampler.key_hash[keep], sim.sampler.samples, sim.sampler.seed),
+        sim.profile[keep],
     )
 
 
@@ -242,5 +262,10 @@ def describe_missing(missing: tuple[str, ...]) -> str:
         return (
             "the score is not a finite number (a division by zero, or the log or square "
             "root of a negative number?)"
+        )
+    if missing == (NOT_FINITE_SAMPLED,):
+        return (
+            "the score is not a finite number for some values within the inputs' ranges (a "
+            "division by zero, or the log or square root of a negative number?)"
         )
     return "missing " + ", ".join(label(m) if m != "estimate" else "estimate" for m in missing)

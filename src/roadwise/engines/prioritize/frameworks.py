@@ -183,7 +183,7 @@ class Rice(Framework):
         feas, feas_text = self._feasibility_part(x)
         text = (
             f"{_fmt(x['reach'])} × {_fmt(x['impact'])} × {_fmt(x['confidence'])} / "
-            f"{_fmt(x['effort'])}{feas_text} = {_fmt(score)}"
+            f"{_fmt(max(x['effort'], MIN_EFFORT))}{feas_text} = {_fmt(score)}"
         )
         return (*parts, *feas), text
 
@@ -242,7 +242,7 @@ class Wsjf(Framework):
         feas, feas_text = self._feasibility_part(x)
         text = (
             f"({_fmt(x['business_value'])} + {_fmt(x['time_criticality'])} + "
-            f"{_fmt(x['risk_reduction'])}) / {_fmt(x['effort'])}{feas_text} = {_fmt(score)}"
+            f"{_fmt(x['risk_reduction'])}) / {_fmt(size)}{feas_text} = {_fmt(score)}"
         )
         return (*parts, *feas), text
 
@@ -318,7 +318,8 @@ class Cd3(Framework):
             )
             text += f" × {_fmt(urgency)}"
         per_week = _fmt(self.options.points_per_week)
-        duration = f"duration in weeks (effort {_fmt(x['effort'])} ÷ {per_week} points a week)"
+        effort = _fmt(max(x["effort"], MIN_EFFORT))
+        duration = f"duration in weeks (effort {effort} ÷ {per_week} points a week)"
         parts.append(Contribution("effort", duration, x["effort"], "divides", weeks))
         feas, feas_text = self._feasibility_part(x)
         return (*parts, *feas), f"{text} / {_fmt(weeks)} weeks{feas_text} = {_fmt(score)}"
@@ -437,7 +438,10 @@ class UserFormula(Framework):
         self.uses_effort = "effort" in self.required
 
     def score(self, x: Inputs) -> Array:
-        return np.asarray(self.formula(x), dtype=np.float64)
+        # A formula reading no field (``1``, or ``business_value if 1 > 2 else 3``) gives one
+        # number: every item scores it.
+        shape = np.broadcast_shapes(*(np.shape(v) for v in x.values()))
+        return np.broadcast_to(np.asarray(self.formula(x), dtype=np.float64), shape)
 
     def value(self, x: Inputs) -> Array:
         return self.score(x)

@@ -143,9 +143,15 @@ class Sampler:
         out *= span.astype(np.float32)[:, None]
         out += low.astype(np.float32)[:, None]
         if lognormal.any():
-            # A log-normal range: likely is the median, low and high the 5th and 95th percentile.
-            sigma = np.log(high[lognormal] / low[lognormal]) / (2 * _Z95)
-            out[lognormal] = likely[lognormal, None] * np.exp(sigma[:, None] * z[level[lognormal]])
+            # A log-normal range: likely is the median, low and high the 5th and 95th
+            # percentile. One log-normal can only honour all three when likely is the
+            # geometric middle of low and high, so each side gets its own spread (a split
+            # log-normal): the ends the user gave are the ends sampled.
+            median = likely[lognormal, None]
+            below = np.log(median / low[lognormal, None]) / _Z95
+            above = np.log(high[lognormal, None] / median) / _Z95
+            zs = z[level[lognormal]]
+            out[lognormal] = median * np.exp(np.where(zs < 0, below, above) * zs)
         return out
 
 

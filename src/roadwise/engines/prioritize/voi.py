@@ -44,7 +44,8 @@ def information_value(arrays: ScoreArrays, limit: int = 20) -> tuple[Information
     candidates = np.flatnonzero(straddles)
     if candidates.size > MAX_CANDIDATES:
         closeness = np.abs(arrays.expected[candidates] - 0.5 * (weakest_in + strongest_out))
-        candidates = candidates[np.argsort(closeness, kind="stable")[:MAX_CANDIDATES]]
+        # kept in row order: the rows of each input are found in it by binary search below
+        candidates = np.sort(candidates[np.argsort(closeness, kind="stable")[:MAX_CANDIDATES]])
     if candidates.size == 0:
         return ()
     scores = arrays.scores[candidates].astype(np.float64)

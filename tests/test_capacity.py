@@ -103,6 +103,24 @@ def test_sprint_totals_add_the_days() -> None:
     assert all(r.working_days <= 10 for r in rows)
 
 
+def test_each_team_lists_only_the_holidays_where_its_people_work() -> None:
+    # Christmas week 2026: 25 Dec (a Friday) is a holiday in the US, not in Japan.
+    us = Team(key="us", name="US", people=[Person(key="a", name="A")], country="US")
+    japan = Team(key="jp", name="JP", people=[Person(key="b", name="B")], country="JP")
+    mixed = Team(
+        key="mixed",
+        name="Mixed",
+        people=[Person(key="c", name="C"), Person(key="d", name="D", country="US")],
+        country="JP",
+    )
+    ws = Workspace(name="t", as_of=MONDAY, teams=[us, japan, mixed])
+    rows = sprint_capacity(capacity_calendar(ws, days=5), ws.cycles)
+    named = {r.team: {h for row in rows if row.team == r.team for h in row.holidays} for r in rows}
+    assert "Christmas Day" in named["us"]
+    assert "Christmas Day" not in named["jp"]
+    assert "Christmas Day" in named["mixed"]  # D works in the US
+
+
 def test_unknown_country_is_a_user_error() -> None:
     with pytest.raises(ValidationError, match="unknown country 'XX'"):
         capacity_calendar(_ws(Person(key="a", name="A"), country="XX"), days=5)

@@ -147,6 +147,27 @@ def test_compare_says_what_moved_and_why() -> None:
     assert cmp.cost_of_delay_b > cmp.cost_of_delay_a
 
 
+def test_compare_counts_working_days_on_one_calendar_when_the_as_of_date_moves() -> None:
+    ws = _ws()
+    later = apply_scenario(
+        ws,
+        Scenario(
+            key="later",
+            name="a week later",
+            changes=[ScenarioChange(entity="workspace", field="as_of", value="2026-03-09")],
+        ),
+    )
+    options = RoadmapOptions(time_limit=2, workers=1, baseline=False)
+    a, b = plan_roadmap(ws, options), plan_roadmap(later, options)
+    cmp = compare_roadmaps(ws, a, later, b, "base", "later")
+    for move in cmp.moves:
+        assert move.end_a is not None and move.end_b is not None
+        assert move.end_b == move.end_a + dt.timedelta(days=7)  # same order, a week later
+        assert move.shift_days == 5, move
+        assert "starts 5 working days later" in move.why
+    assert {m.item for m in cmp.moved} == {"A", "B", "C"}
+
+
 def _with_relative_item() -> Workspace:
     """The small workspace plus D, valued by WSJF inputs only (a relative number, no money)."""
     ws = _ws()

@@ -57,6 +57,8 @@ class TeamCapacity:
     people: tuple[PersonCapacity, ...]
     headcount: NDArray[np.float64]
     productive: NDArray[np.float64]
+    countries: tuple[str, ...] = ()
+    """Where its people work (public holidays): the team's country and any person's own."""
 
     @property
     def skills(self) -> set[str]:
@@ -241,6 +243,7 @@ def capacity_calendar(
     teams: list[TeamCapacity] = []
     for t_index, team in enumerate(sorted(ws.teams, key=lambda t: t.key)):
         people: list[PersonCapacity] = []
+        countries: set[str] = set()
         members = list(team.people)
         for extra_index, extra in enumerate(a for a in added if a.team == team.key):
             members.append(
@@ -256,6 +259,7 @@ def capacity_calendar(
             )
         for p_index, person in enumerate(sorted(members, key=lambda p: p.key)):
             country = person.country or team.country
+            countries.add(country)
             where = (
                 f"teams.{t_index}.people.{p_index}.country"
                 if person.country
@@ -271,6 +275,7 @@ def capacity_calendar(
                 people=tuple(people),
                 headcount=sum((p.present for p in people), zeros.copy()),
                 productive=sum((p.productive for p in people), zeros.copy()),
+                countries=tuple(sorted(countries)),
             )
         )
     sprint = np.array([ws.cycles.sprint_of(d) for d in calendar_days], dtype=np.int64)
@@ -292,7 +297,13 @@ def sprint_capacity(calendar: CapacityCalendar, cycles: Cycles) -> list[SprintCa
     rows: list[SprintCapacity] = []
     sprints = sorted(int(s) for s in np.unique(calendar.sprint))
     for team in calendar.teams:
-        country_holidays = {d: name for cal in calendar.holidays.values() for d, name in cal}
+        # only the holidays where the team's people work (they are what the capacity lost)
+        country_holidays = {
+            d: name
+            for country, cal in calendar.holidays.items()
+            if country in team.countries
+            for d, name in cal
+        }
         for s in sprints:
             mask = calendar.sprint == s
             days = [d for d, m in zip(calendar.days, mask, strict=True) if m]

@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pydantic
 
 from roadwise.domain.model import Scenario
@@ -222,11 +223,14 @@ def compare_roadmaps(
     a_items = {s.key: s for s in (*plan_a.items, *plan_a.rollups)}
     b_items = {s.key: s for s in (*plan_b.items, *plan_b.rollups)}
     team_delta = _team_capacity_delta(plan_a, plan_b)
+    # Each plan counts working days from its own first day; a scenario that moves the as-of
+    # date moves that day, so B's days are put on A's count before they are compared.
+    offset = int(np.busday_count(plan_a.calendar.days[0], plan_b.calendar.days[0]))
     moves: list[ItemMove] = []
     for key in sorted(set(a_items) | set(b_items)):
         a, b = a_items.get(key), b_items.get(key)
-        shift = (b.end_day - a.end_day) if a is not None and b is not None else None
-        why = _why(key, a, b, ws_a, ws_b, a_items, b_items, team_delta)
+        shift = (b.end_day + offset - a.end_day) if a is not None and b is not None else None
+        why = _why(key, a, b, ws_a, ws_b, a_items, b_items, team_delta, offset)
         ref = a or b
         assert ref is not None
         moves.append(
@@ -278,12 +282,14 @@ def _why(
     a_items: dict[str, ScheduledItem],
     b_items: dict[str, ScheduledItem],
     team_delta: dict[str, float],
+    offset: int = 0,
 ) -> str:
+    """Why ``key`` moved; ``offset``: working days from plan A's first day to plan B's."""
     if a is None:
         return "only in the second plan (added to scope)"
     if b is None:
         return "only in the first plan (removed from scope or cannot be scheduled)"
-    if a.end_day == b.end_day and a.team == b.team:
+    if a.end_day == b.end_day + offset and a.team == b.team:
         return "unchanged"
     reasons: list[str] = []
     ia, ib = ws_a.item_by_key.get(key), ws_b.item_by_key.get(key)
@@ -299,19 +305,25 @@ def _why(
             if (
                 pa is not None
                 and pb is not None
-                and pb.end_day != pa.end_day
+                and pb.end_day + offset != pa.end_day
                 and (b.start_day <= pb.end_day + dep.lag_days + 1)
             ):
-                reasons.append(f"follows {dep.item}, which moved {pb.end_day - pa.end_day:+d} days")
+                moved = pb.end_day + offset - pa.end_day
+                reasons.append(f"follows {dep.item}, which moved {moved:+d} days")
     if a.team != b.team:
         reasons.append(f"moved from team {a.team} to {b.team}")
     delta = team_delta.get(b.team, 0.0)
     if abs(delta) >= 0.5:
         reasons.append(f"team {b.team} capacity {delta:+.0f} person-days")
+    if offset and ws_a.as_of != ws_b.as_of:
+        reasons.append(
+            f"the plan starts {abs(offset)} working day{'s' if abs(offset) != 1 else ''} "
+            f"{'later' if offset > 0 else 'earlier'} (as of {ws_b.as_of.isoformat()})"
+        )
     if not reasons:
         reasons.append(
             "re-optimised: the plan traded its slot for more valuable work"
-            if b.end_day > a.end_day
+            if b.end_day + offset > a.end_day
             else "re-optimised: capacity freed up earlier"
         )
     return "; ".join(reasons)

@@ -114,6 +114,39 @@ def test_values_an_older_version_let_in_are_cleared_on_upgrade_and_audited(
         assert by_key["settings"].before == {"priority.framework": "magic"}
 
 
+def test_feedback_labels_an_older_version_let_in_are_cleared_on_upgrade_and_audited(
+    db_url: str,
+) -> None:
+    """An earlier web app stored any text as a feedback label, after which every feedback
+    analysis failed; the upgrade removes just those labels and the audit log says so."""
+    from alembic import command
+
+    from roadwise.domain import Feedback
+    from roadwise.workspace.store import _alembic_config
+
+    texts = [
+        Feedback(key=f"F{n}", text=f"text {n}", date=dt.date(2026, 1, n + 1)) for n in range(3)
+    ]
+    with open_store(db_url) as store:
+        store.replace(small_workspace().copy_with(feedback=texts), actor="setup")
+        with store.engine.begin() as conn:
+            command.downgrade(_alembic_config(conn), "0003")
+            table = sa.table("feedback", sa.column("key"), sa.column("data", sa.JSON))
+            for key, label in (("F0", "urgent"), ("F1", "Bug")):
+                raw = conn.execute(sa.select(table.c.data).where(table.c.key == key)).scalar_one()
+                data = dict(raw if isinstance(raw, dict) else json.loads(raw))
+                data.update(label=label, label_source="user")
+                conn.execute(table.update().where(table.c.key == key).values(data=data))
+    with open_store(db_url) as store:
+        assert store.schema_revision() == _head()
+        labels = {f.key: (f.label, f.label_source) for f in store.load().feedback}
+        assert labels == {"F0": (None, None), "F1": ("bug", "user"), "F2": (None, None)}
+        upgrade = [e for e in store.audit_entries() if e.actor == "roadwise upgrade"]
+        assert [(e.entity, e.key, e.before) for e in upgrade] == [
+            ("feedback", "F0", {"label": "urgent", "label_source": "user"})
+        ]
+
+
 def test_sqlite_uses_wal_and_a_busy_timeout(tmp_path: Path) -> None:
     with open_store(tmp_path / "w.db") as store, store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

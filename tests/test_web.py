@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from roadwise.domain.model import FEEDBACK_LABELS
 from roadwise.sample import generate_sample
 from roadwise.views.web import accounts, create_app
 from roadwise.workspace import open_store
@@ -451,7 +452,9 @@ def test_feedback_inbox_confirms_and_labels(client: TestClient, app) -> None:  #
     store.modify(propose, actor="test")
     token = login(client, "ed")
     key = target["key"]
-    assert f"fb-{key}" in client.get("/feedback").text
+    inbox = client.get("/feedback").text
+    assert f"fb-{key}" in inbox
+    assert all(f">{kind}</option>" in inbox for kind in FEEDBACK_LABELS)  # every kind offered
     r = client.post(
         f"/feedback/{key}",
         data={"csrf_token": token, "item": item.key, "decision": "confirm"},
@@ -467,6 +470,24 @@ def test_feedback_inbox_confirms_and_labels(client: TestClient, app) -> None:  #
     assert saved.label_source == "user"
     assert f"fb-{key}" not in client.get("/feedback").text  # reviewed: out of the inbox
     assert key in client.get(f"/items/{item.key}").text  # evidence on the item page
+
+
+def test_a_label_the_classifier_has_no_kind_for_is_refused(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]
+    """A label outside the five kinds would be stored and then fail every feedback analysis:
+    the API, the inbox form and the stored workspace all refuse it, naming the kinds."""
+    store = app.state.store
+    key = store.load().feedback[0].key
+    token = login(client, "ed")
+    api = client.post(
+        f"/api/feedback/{key}/label", json={"label": "urgent"}, headers={"X-CSRF-Token": token}
+    )
+    assert api.status_code == 422 and "bug, feature, praise, question, other" in api.text
+    page = client.post(
+        f"/feedback/{key}", data={"csrf_token": token, "label": "urgent"}, follow_redirects=False
+    )
+    assert page.status_code == 422 and "unknown label" in page.text
+    assert next(f for f in store.load().feedback if f.key == key).label != "urgent"
+    assert client.get("/api/feedback/demand").status_code == 200
 
 
 def test_demand_and_themes_page_and_api_show_one_analysis(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]

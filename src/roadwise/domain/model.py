@@ -542,6 +542,10 @@ class FeedbackLink(Model):
     confirmed: bool | None = None
 
 
+FEEDBACK_LABELS: tuple[str, ...] = ("bug", "feature", "praise", "question", "other")
+"""Feedback kinds, in the user's words: bug report, feature request, praise, question, other."""
+
+
 class Feedback(Model):
     key: Key
     text: str = Field(min_length=1)
@@ -555,6 +559,19 @@ class Feedback(Model):
     label_source: Literal["user", "model", "rules"] | None = None
     sentiment: str | None = None
     links: list[FeedbackLink] = Field(default_factory=list)
+
+    @field_validator("label", mode="before")
+    @classmethod
+    def _known_label(cls, value: Any) -> Any:
+        # The classifier learns from people's labels: one it has no kind for cannot be
+        # learned from, so it is refused here rather than failing every analysis later.
+        if isinstance(value, str):
+            value = value.strip().lower()
+            if value not in FEEDBACK_LABELS:
+                raise ValueError(
+                    f"unknown label '{value}'; use one of {', '.join(FEEDBACK_LABELS)}"
+                )
+        return value
 
 
 # --------------------------------------------------------------------------- history

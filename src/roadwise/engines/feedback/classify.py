@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 import scipy.sparse as sp
 
+from roadwise.domain.model import FEEDBACK_LABELS
 from roadwise.engines.feedback.text import TextBackend
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 # scikit-learn is imported where it is used: it takes about a second to import, and a
 # command whose analysis steps all come from the cache never needs it.
 
-LABELS: tuple[str, ...] = ("bug", "feature", "praise", "question", "other")
+LABELS: tuple[str, ...] = FEEDBACK_LABELS
 """Feedback kinds, in the user's words: bug report, feature request, praise, question, other."""
 
 SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")

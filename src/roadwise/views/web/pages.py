@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.background import BackgroundTask
 
 from roadwise.domain import Decision, Feedback, Item, ItemKind, Status, Workspace
+from roadwise.domain.model import FEEDBACK_LABELS
 from roadwise.errors import ConflictError, RoadwiseError
 from roadwise.views._text import say_p, score_factors
 from roadwise.views.web import accounts
@@ -705,7 +706,7 @@ def feedback_page(request: Request, user: Viewer, page: int = 1) -> Response:
     rows = inbox(ws)
     per_page = 25
     page = max(1, page)
-    labels = sorted({f.label for f in ws.feedback if f.label})
+    labels = FEEDBACK_LABELS  # every kind the classifier learns, not only those in use
     return render(
         request,
         "feedback.html",

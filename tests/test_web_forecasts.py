@@ -214,6 +214,8 @@ def test_a_stored_roadmap_is_what_the_pages_and_reports_replay(
     client = TestClient(app)
     _login(client)
     assert "no roadmap is stored" in html.unescape(client.get("/roadmap").text)
+    forecasts = html.unescape(" ".join(client.get("/forecasts").text.split()))
+    assert "works its open items in order (in progress first" in forecasts
     before = app.state.service.delivery()
     assert before.simulation.planned == ()
 
@@ -224,6 +226,8 @@ def test_a_stored_roadmap_is_what_the_pages_and_reports_replay(
     assert after.dates != before.dates
     page = html.unescape(" ".join(client.get("/roadmap").text.split()))
     assert "This is the stored roadmap 'roadmap' of" in page
+    forecasts = html.unescape(" ".join(client.get("/forecasts").text.split()))
+    assert "works its open items in the order of stored roadmap 'roadmap' of" in forecasts
     service = app.state.service
     assert service.roadmap_is_of_record()
     shown = {s.key: (s.team, s.start, s.end) for s in service.roadmap().items}

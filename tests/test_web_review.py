@@ -212,6 +212,73 @@ def test_a_good_estimate_and_empty_boxes_still_save(client: TestClient, app: Any
     assert kept.title == "Kept estimate" and kept.estimate == saved.estimate
 
 
+def test_a_conflict_keeps_the_typed_estimate_on_top_of_the_current_values(
+    client: TestClient, app: Any
+) -> None:
+    """Saving again after a conflict must save what was typed, estimate included."""
+    item = estimated_item(app)
+    stale = edit_form(client, app, item.key, title="Mine", low="7", likely="8", high="9")
+    theirs = edit_form(client, app, item.key, title="Theirs")
+    assert client.post(f"/items/{item.key}", data=theirs, follow_redirects=False).status_code == 303
+    r = client.post(f"/items/{item.key}", data=stale, follow_redirects=False)
+    assert r.status_code == 409
+    for box, typed in (("low", "7"), ("likely", "8"), ("high", "9")):
+        assert (
+            f'name="{box}" aria-label="{box}" inputmode="decimal" size="5" value="{typed}"'
+            in r.text
+        )
+    assert app.state.store.get_item(item.key).title == "Theirs"
+
+
+@pytest.mark.parametrize("version", ["-1", "0"])
+def test_the_item_form_refuses_a_version_that_would_skip_the_lost_update_check(
+    client: TestClient, app: Any, version: str
+) -> None:
+    item = estimated_item(app)
+    form = edit_form(client, app, item.key, title="Overwrites anything", version=version)
+    r = client.post(f"/items/{item.key}", data=form, headers=HTML, follow_redirects=False)
+    assert r.status_code == 422 and "version" in html.unescape(r.text)
+    assert app.state.store.get_item(item.key).title == item.title
+
+
+def test_digits_int_cannot_read_are_a_form_error_not_a_server_error(
+    client: TestClient, app: Any
+) -> None:
+    item = estimated_item(app)
+    token = csrf_of(client.get("/backlog").text)
+    bulk = client.post(
+        "/backlog/bulk",
+        data={"csrf_token": token, "sel": f"{item.key}:\u00b2", "status": "ready"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert bulk.status_code < 500
+    hire = client.post(
+        "/scenarios",
+        data={"csrf_token": token, "key": "sup", "hire_team": "mobile", "hire_count": "\u00b2"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert hire.status_code == 422 and "whole number" in html.unescape(hire.text)
+
+
+def test_the_api_answers_bad_bodies_with_400_and_422_never_500(
+    client: TestClient, app: Any
+) -> None:
+    item = estimated_item(app)
+    token = csrf_of(client.get("/backlog").text)
+    send = {"X-CSRF-Token": token, "content-type": "application/json"}
+    r = client.post("/api/decisions", content="this is not json", headers=send)
+    assert r.status_code == 400 and r.json() == {"detail": "the body is not valid JSON"}
+    version = app.state.store.get_item(item.key).version
+    for bad in ("1e999", "NaN"):
+        body = f'{{"version": {version}, "estimate": {{"low": 1, "likely": 2, "high": {bad}}}}}'
+        r = client.patch(f"/api/items/{item.key}", content=body, headers=send)
+        assert r.status_code == 422, r.text
+        (error,) = r.json()["detail"]
+        assert error["loc"][-1] == "high"
+
+
 # ----------------------------------------------------------------------------- error pages
 
 

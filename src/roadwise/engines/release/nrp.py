@@ -44,7 +44,7 @@ def parse_nrp(text: str, name: str = "instance") -> NrpInstance:
         if position >= len(tokens):
             raise ValidationError(f"file ends early: expected {what}", file=name)
         token = tokens[position]
-        if not token.isdigit():
+        if not token.isdecimal():
             raise ValidationError(
                 f"token {position + 1} is '{token}': expected {what} (a whole number >= 0)",
                 file=name,

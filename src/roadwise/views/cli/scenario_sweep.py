@@ -292,7 +292,7 @@ def _hire_axis(text: str) -> tuple[str, list[int]]:
         raise RoadwiseError(f"'{text}' is not TEAM=N,N,… (e.g. payments=0,1,2)", field="--hire")
     numbers = []
     for word in _words(counts, "--hire"):
-        if not word.isdigit():
+        if not word.isdecimal():
             raise RoadwiseError(
                 f"'{word}' in '{text}' is not a whole number of people", field="--hire"
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import secrets
@@ -12,7 +13,7 @@ from urllib.parse import quote, urlsplit
 
 import jinja2
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -134,7 +135,13 @@ def create_app(
         if request.url.path.startswith("/api") or "text/html" not in request.headers.get(
             "accept", ""
         ):
-            return await request_validation_exception_handler(request, exc)
+            errors = exc.errors()
+            if any(e.get("type") == "json_invalid" for e in errors):
+                # as the API's schema says: a body that is not JSON at all is a bad request
+                return JSONResponse({"detail": "the body is not valid JSON"}, status_code=400)
+            # each bad field, with what was sent; NaN or 1e999 are not JSON, so they are
+            # echoed as text rather than failing the answer itself
+            return JSONResponse({"detail": _json_safe(jsonable_encoder(errors))}, 422)
         # A person filled in a form: one line naming the field, on a page, not JSON.
         return error_page(request, form_error_message(exc.errors()), 422)
 
@@ -155,6 +162,16 @@ def create_app(
         return JSONResponse(app.openapi())
 
     return app
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def error_page(request: Request, message: str, status: int) -> HTMLResponse:

@@ -362,7 +362,8 @@ async def backlog_bulk(request: Request, user: Editor) -> Response:
     selected: dict[str, int] = {}
     for value in form.getlist("sel"):
         key, _, version = str(value).rpartition(":")
-        if key and version.isdigit():
+        # a version below 1 would skip the lost-update check: only real versions select
+        if key and version.isdecimal() and int(version) >= 1:
             selected[key] = int(version)
     changes = {
         name: str(form.get(name))
@@ -463,7 +464,7 @@ def item_edit(
     key: str,
     user: Editor,
     csrf: Csrf,
-    version: Annotated[int, Form()],
+    version: Annotated[int, Form(ge=1)],
     title: Annotated[str, Form()],
     status: Annotated[str, Form()],
     team: Annotated[str, Form()] = "",
@@ -492,7 +493,7 @@ def item_edit(
     except ConflictError as exc:
         context = _item_context(request, key)
         context["conflict"] = str(exc)
-        context["draft"] = patch
+        context["draft"] = patch | typed  # the edit stays on top of the current values
         return render(request, "item.html", context, status=409)
     except RoadwiseError as exc:
         context = _item_context(request, key)
@@ -626,6 +627,7 @@ def forecasts_page(request: Request, user: Viewer) -> Response:
             "teams": {t.key: t.name for t in ws.teams},
             "objectives": service.objectives(),
             "charts": svgs,
+            "record": service.roadmap_of_record(),
         },
     )
 
@@ -926,7 +928,7 @@ def _hires_from_form(team: str, count: str, date: str) -> list[str]:
         if date:
             raise RoadwiseError("choose the team the new people join", field="hire")
         return []
-    if not count.isdigit() or not 1 <= int(count) <= 20:
+    if not count.isdecimal() or not 1 <= int(count) <= 20:
         raise RoadwiseError(f"'{count}' people: give a whole number from 1 to 20", field="hire")
     return [f"{team}@{date}" if date else team] * int(count)
 

@@ -81,6 +81,22 @@ def test_time_zones_become_utc(tmp_path: Path) -> None:
     assert read_workspace_yaml(path).items[0].created == dt.datetime(2026, 1, 2, 8, 0)
 
 
+def test_text_that_looks_like_a_moment_with_a_time_zone_stays_text(tmp_path: Path) -> None:
+    """Only moments become UTC: a title or a setting is kept exactly as written."""
+    path = tmp_path / "ws.yaml"
+    path.write_text(
+        "name: x\nas_of: 2026-01-01\nitems:\n- key: A\n"
+        '  title: "2026-03-02T09:30+02:00"\n'
+        '  created: "2026-01-02T10:00:00+02:00"\n'
+        "settings:\n  extra:\n    launch: '2026-03-02 09:30:00Z'\n",
+        encoding="utf-8",
+    )
+    ws = read_workspace_yaml(path)
+    assert ws.items[0].title == "2026-03-02T09:30+02:00"
+    assert ws.items[0].created == dt.datetime(2026, 1, 2, 8, 0)  # quoted, still a moment
+    assert ws.settings.extra["launch"] == "2026-03-02 09:30:00Z"
+
+
 @pytest.mark.parametrize(
     ("content", "line", "fragment"),
     [

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -32,6 +33,14 @@ from pydantic import (
 Key = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s,;]+$")]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
+
+def _utc_naive(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo is not None else value
+
+
+Moment = Annotated[dt.datetime, AfterValidator(_utc_naive)]
+"""A point in time, kept as naive UTC: one given with a time zone (``...+02:00``) is converted,
+so moments from different sources compare and subtract."""
 
 FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
 Day = Annotated[dt.date, Field(ge=FIRST_DAY, le=LAST_DAY)]
@@ -406,9 +415,9 @@ class Item(Model):
     tags: list[str] = Field(default_factory=list)
     customers: list[Key] = Field(default_factory=list)
     release: Key | None = None
-    created: dt.datetime | None = None
-    started: dt.datetime | None = None
-    done: dt.datetime | None = None
+    created: Moment | None = None
+    started: Moment | None = None
+    done: Moment | None = None
     source: SourceRef | None = None
     version: int = Field(default=1, ge=1)
 
@@ -586,9 +595,9 @@ class HistoryRecord(Model):
     kind: ItemKind = ItemKind.STORY
     points: float | None = Field(default=None, ge=0)
     estimate: Estimate | None = None
-    created: dt.datetime
-    started: dt.datetime | None = None
-    done: dt.datetime
+    created: Moment
+    started: Moment | None = None
+    done: Moment
 
     @model_validator(mode="after")
     def _ordered(self) -> HistoryRecord:
@@ -638,7 +647,7 @@ class Plan(Model):
 
     key: Key
     kind: str
-    created: dt.datetime
+    created: Moment
     scenario: Key | None = None
     summary: str = ""
     payload: dict[str, Any] = Field(default_factory=dict)

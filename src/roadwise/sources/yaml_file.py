@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import tempfile
 from collections.abc import Mapping
 from enum import Enum
@@ -29,7 +28,6 @@ from pydantic_core import PydanticUndefined
 from roadwise.domain import Workspace
 from roadwise.errors import RoadwiseError
 from roadwise.sources._errors import dotted, first_error
-from roadwise.sources._time import naive_utc
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -207,7 +205,8 @@ def load_yaml_document(path: str | Path) -> YamlDocument:
         raise RoadwiseError(f"not valid YAML: {exc}", file=name) from None
     finally:
         loader.dispose()
-    return YamlDocument(name, _naive_utc(data), node)
+    # a moment with a time zone becomes naive UTC in the domain model, where the field is one
+    return YamlDocument(name, data, node)
 
 
 def _check_duplicate_keys(node: yaml.Node | None, file: str) -> None:
@@ -230,24 +229,6 @@ def _check_duplicate_keys(node: yaml.Node | None, file: str) -> None:
                 stack.append(value_node)
         elif isinstance(current, yaml.SequenceNode):
             stack.extend(current.value)
-
-
-_ZONED = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|z|[+-]\d\d(:?\d\d)?)")
-
-
-def _naive_utc(value: Any) -> Any:
-    """Timestamps with a time zone become naive UTC, as the domain model keeps them."""
-    if isinstance(value, dict):
-        return {k: _naive_utc(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_naive_utc(v) for v in value]
-    if isinstance(value, str) and _ZONED.fullmatch(value):
-        try:
-            moment = dt.datetime.fromisoformat(value.replace(" ", "T", 1))
-        except ValueError:
-            return value  # left for the model to report at its line
-        return naive_utc(moment).isoformat()
-    return value
 
 
 def validate_workspace_data(data: Any, document: YamlDocument, translate: Any = None) -> Workspace:

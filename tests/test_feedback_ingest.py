@@ -12,6 +12,7 @@ import pytest
 
 from roadwise.domain import Customer, FeedbackSource
 from roadwise.errors import RoadwiseError
+from roadwise.sources._csv_rows import csv_rows
 from roadwise.sources.feedback_file import (
     FeedbackRow,
     RowError,
@@ -40,7 +41,7 @@ def test_reads_csv_with_mapping_and_matches_customers(tmp_path: Path) -> None:
         tmp_path / "tickets.csv",
         [
             [17, "Export to Excel please", "2026-03-02", "Acme Corp.", 4, "Zendesk"],
-            [18, "App crashes on login", "03/04/2026", "bolt logistics", "", "app store"],
+            [18, "App crashes on login", "03/14/2026", "bolt logistics", "", "app store"],
             [19, "Who are you?", "2026-03-05T10:00:00Z", "Unknown Ltd", "5", ""],
         ],
         ["ticket", "message", "opened", "org", "stars", "via"],
@@ -183,3 +184,128 @@ def test_misshapen_csv_rows_are_named_for_what_is_wrong(tmp_path: Path) -> None:
         "Exports garble umlauts",
         "Padded row",
     ]
+
+
+HEADER = ["id", "text", "date"]
+
+
+def _dates(rows: list[FeedbackRow | RowError]) -> list[str]:
+    return [r.feedback.date.isoformat() for r in rows if isinstance(r, FeedbackRow)]
+
+
+def test_slash_dates_take_one_order_for_the_whole_file(tmp_path: Path) -> None:
+    """03/04/2026 is read in the order the file's other dates show, never cell by cell."""
+    us = write_csv(
+        tmp_path / "us.csv", [[1, "first", "03/04/2026"], [2, "second", "03/13/2026"]], HEADER
+    )
+    assert _dates(list(read_feedback(us, customers=[]))) == ["2026-03-04", "2026-03-13"]
+    # The deciding date may come after the ambiguous ones: those wait for it, in file order.
+    eu = write_csv(
+        tmp_path / "eu.csv",
+        [[1, "a", "03/04/2026"], [2, "b", "2026-01-01"], [3, "c", "13/03/2026"]],
+        HEADER,
+    )
+    rows = list(read_feedback(eu, customers=[]))
+    assert [r.row for r in rows] == [2, 3, 4]
+    assert _dates(rows) == ["2026-04-03", "2026-01-01", "2026-03-13"]
+    # A date that only the other order reads is a row error naming the row that set the order.
+    mixed = write_csv(
+        tmp_path / "mixed.csv", [[1, "a", "13/03/2026"], [2, "b", "03/14/2026"]], HEADER
+    )
+    rows = list(read_feedback(mixed, customers=[]))
+    assert isinstance(rows[1], RowError) and (rows[1].row, rows[1].field) == (3, "date")
+    assert "'03/14/2026'" in rows[1].message and "row 2" in rows[1].message
+
+
+def test_ambiguous_slash_dates_are_refused(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "days.csv", [[1, "a", "2026-01-01"], [2, "b", "03/04/2026"]], HEADER
+    )
+    with pytest.raises(RoadwiseError, match=r"days\.csv.*'03/04/2026' \(row 3\).*YYYY-MM-DD"):
+        collect(read_feedback(path, customers=[]), existing={}, skip_bad_rows=True)
+    # The same day and month reads alike either way: nothing to choose.
+    same = write_csv(tmp_path / "same.csv", [[1, "a", "03/03/2026"]], HEADER)
+    assert _dates(list(read_feedback(same, customers=[]))) == ["2026-03-03"]
+
+
+@pytest.mark.parametrize("rating", ["inf", "-Infinity", "nan", "NaN"])
+def test_infinite_or_nan_ratings_are_row_errors(tmp_path: Path, rating: str) -> None:
+    path = write_csv(
+        tmp_path / "r.csv",
+        [[1, "Good app", "2026-03-01", rating], [2, "Fine", "2026-03-02", 4]],
+        [*HEADER, "rating"],
+    )
+    rows = list(read_feedback(path, customers=[]))
+    assert isinstance(rows[0], RowError) and (rows[0].row, rows[0].field) == (2, "rating")
+    assert "not a whole number of stars from 1 to 5" in rows[0].message
+    new, _, summary = collect(iter(rows), existing={}, skip_bad_rows=True)
+    assert [f.text for f in new] == ["Fine"] and summary.bad_rows == 1
+
+
+def test_json_ratings_out_of_float_range_are_row_errors(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    path.write_text(
+        '[{"text": "a", "date": "2026-03-01", "rating": 1e400},'
+        ' {"text": "b", "date": "2026-03-01", "rating": NaN}]',
+        encoding="utf-8",
+    )
+    rows = list(read_feedback(path, customers=[]))
+    assert [(r.row, r.field) for r in rows if isinstance(r, RowError)] == [
+        (1, "rating"),
+        (2, "rating"),
+    ]
+
+
+def test_csv_rows_are_numbered_as_a_spreadsheet_shows_them(tmp_path: Path) -> None:
+    """A blank line takes a row, and a cell with a line break keeps its record on one row."""
+    path = tmp_path / "gaps.csv"
+    path.write_text(
+        "id,text,date,rating\n"
+        "1,Good app,2026-03-01,5\n"
+        "\n"  # row 3
+        "2,Bad app,2026-03-02,9\n"  # row 4
+        '3,"Two\nlines",2026-03-03,5\n'  # row 5 (a spreadsheet shows it on one row)
+        "4,Worse,2026-03-04,0\n",  # row 6
+        encoding="utf-8",
+    )
+    rows = list(read_feedback(path, customers=[]))
+    assert [r.row for r in rows] == [2, 4, 5, 6]
+    assert [r.row for r in rows if isinstance(r, RowError)] == [4, 6]
+    # The items CSV reader counts the same way.
+    text = path.read_text(encoding="utf-8")
+    assert [i + 1 for i, cells in enumerate(csv_rows(text, "gaps.csv")) if cells][1:] == [
+        2,
+        4,
+        5,
+        6,
+    ]
+
+
+def test_cut_off_json_array_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "cut.json"
+    path.write_text(
+        '[{"id": 1, "text": "one", "date": "2026-03-01"},\n'
+        ' {"id": 2, "text": "two", "date": "2026-03-02"},\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(RoadwiseError, match=r"cut\.json: .*line 3, column 1.*'\]'.*record 2"):
+        collect(read_feedback(path, customers=[]), existing={}, skip_bad_rows=True)
+
+
+@pytest.mark.parametrize("at_chunk_end", [False, True])
+def test_data_after_the_json_array_is_refused(tmp_path: Path, at_chunk_end: bool) -> None:
+    def array(text: str) -> str:
+        return json.dumps([{"id": 3, "text": text, "date": "2026-03-01"}])
+
+    # The reader takes 64 KiB at a time: the closing ] may be the last character it has.
+    first = array("three" + " " * (65_536 - len(array("three"))) if at_chunk_end else "three")
+    assert not at_chunk_end or len(first) == 65_536
+    path = tmp_path / "two.json"
+    path.write_text(
+        first + '\n[{"id": 4, "text": "four", "date": "2026-03-02"}]\n', encoding="utf-8"
+    )
+    with pytest.raises(RoadwiseError, match=r"two\.json: .*after the array.*line 2, column 1"):
+        collect(read_feedback(path, customers=[]), existing={}, skip_bad_rows=True)
+    # Spaces and line breaks after the array are fine.
+    path.write_text(first + "\n\n  \n", encoding="utf-8")
+    assert len(list(read_feedback(path, customers=[]))) == 1

@@ -17,6 +17,7 @@ import hashlib
 import io
 import itertools
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -81,7 +82,14 @@ _SOURCE_WORDS: dict[str, FeedbackSource] = {
     "github": FeedbackSource.COMMUNITY,
     "interview": FeedbackSource.INTERVIEW,
 }
-_DATE_FORMATS = ("%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%b %d, %Y", "%d %b %Y", "%B %d, %Y")
+# 03/04/2026 is 3 April in Europe and March 4 in the US: one order holds for a whole file
+# (see _SlashOrder), never chosen cell by cell. Dots are day first everywhere.
+_SLASH_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
+_SLASH_ORDERS = {
+    "%d/%m/%Y": "with the day first (DD/MM/YYYY)",
+    "%m/%d/%Y": "with the month first (MM/DD/YYYY)",
+}
+_DATE_FORMATS = ("%d.%m.%Y", "%b %d, %Y", "%d %b %Y", "%B %d, %Y")
 _KEY_UNSAFE = re.compile(r"[\s,;]+")
 _KEY_LENGTH = 100  # the workspace's longest key
 _COMPANY_SUFFIX = re.compile(
@@ -163,7 +171,30 @@ class CustomerMatcher:
         )
 
 
-def parse_date(value: Any) -> dt.date:
+@dataclass(frozen=True)
+class _SlashOrder:
+    """The order of a file's slash dates, and the date that showed it (for errors)."""
+
+    fmt: str
+    row: int
+    sample: str
+
+
+def _slash_readings(value: Any) -> dict[str, dt.date]:
+    """The dates a slash date like 03/04/2026 can be, by format; empty for any other value."""
+    text = "" if value is None or isinstance(value, dt.date) else str(value).strip()
+    readings: dict[str, dt.date] = {}
+    if _SLASH_DATE.fullmatch(text):
+        for fmt in _SLASH_ORDERS:
+            try:
+                readings[fmt] = dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+    return readings
+
+
+def parse_date(value: Any, slash: _SlashOrder | None = None) -> dt.date:
+    """``value`` as a date; a slash date is read in the file's order ``slash``."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -175,6 +206,22 @@ def parse_date(value: Any) -> dt.date:
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
     except ValueError:
         pass
+    readings = _slash_readings(text)
+    if slash is not None and readings:
+        if slash.fmt in readings:
+            return readings[slash.fmt]
+        raise ValueError(
+            f"'{text}' does not read as a date {_SLASH_ORDERS[slash.fmt]}, which is how this "
+            f"file writes dates (row {slash.row}: '{slash.sample}'); correct it, or write the "
+            "dates as YYYY-MM-DD"
+        )
+    if len(set(readings.values())) == 1:  # one order only, or the same day and month
+        return next(iter(readings.values()))
+    if readings:
+        day_first, month_first = readings.values()
+        raise ValueError(
+            f"'{text}' may be {day_first} or {month_first}; write the dates as YYYY-MM-DD"
+        )
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(text, fmt).date()
@@ -190,7 +237,8 @@ def parse_rating(value: Any) -> int | None:
         number = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"'{value}' is not a number (expected 1 to 5 stars)") from None
-    if number != int(number) or not 1 <= number <= 5:
+    # inf and nan ("inf", "NaN", JSON's 1e400) are floats too, but int() of them raises
+    if not math.isfinite(number) or number != int(number) or not 1 <= number <= 5:
         raise ValueError(f"{value} is not a whole number of stars from 1 to 5")
     return int(number)
 
@@ -241,32 +289,62 @@ def detect_format(path: Path) -> str:
 
 
 def _iter_json_array(stream: IO[str], path: Path) -> Iterator[tuple[int, Any]]:
-    """Objects of a top-level JSON array, one at a time (a trailing comma is tolerated)."""
+    """Objects of a top-level JSON array, one at a time (a trailing comma is tolerated).
+
+    An array that is never closed (an export cut off) and anything but white space after it
+    (a second array) are errors: either would otherwise import part of the file silently.
+    """
     decoder = json.JSONDecoder()
     buffer = ""
     position = 0
     started = False
+    closed = False
     number = 0
     eof = False
+    # Where the buffer starts in the file, for errors: line breaks in the text already
+    # dropped from it, and the characters after the last of them.
+    lines_before = 0
+    column_before = 0
 
     def fill() -> bool:
-        nonlocal buffer, position, eof
+        nonlocal buffer, position, eof, lines_before, column_before
         chunk = stream.read(1 << 16)
         if not chunk:
             eof = True
             return False
+        dropped = buffer[:position]
+        breaks = dropped.count("\n")
+        lines_before += breaks
+        column_before = (
+            len(dropped) - dropped.rfind("\n") - 1 if breaks else column_before + len(dropped)
+        )
         buffer = buffer[position:] + chunk
         position = 0
         return True
 
+    def where() -> str:
+        head = buffer[:position]
+        breaks = head.count("\n")
+        column = position - head.rfind("\n") if breaks else column_before + position + 1
+        return f"line {lines_before + breaks + 1}, column {column}"
+
     while True:
-        while position < len(buffer) and buffer[position] in " \t\r\n,":
+        # Commas only between records: after the array nothing but white space may follow.
+        skipped = " \t\r\n" if closed else " \t\r\n,"
+        while position < len(buffer) and buffer[position] in skipped:
             position += 1
         if position >= len(buffer):
             if not fill():
                 break
             continue
         char = buffer[position]
+        if closed:
+            raise RoadwiseError(
+                f"more data after the array's closing ']' ({where()}); a .json file holds one "
+                "array of objects: merge the arrays into one, or use .jsonl for one object per "
+                "line (nothing was imported)",
+                file=str(path),
+            )
         if not started:
             if char != "[":
                 raise RoadwiseError(
@@ -278,7 +356,9 @@ def _iter_json_array(stream: IO[str], path: Path) -> Iterator[tuple[int, Any]]:
             position += 1
             continue
         if char == "]":
-            return
+            closed = True
+            position += 1
+            continue
         try:
             value, end = decoder.raw_decode(buffer, position)
         except json.JSONDecodeError as exc:
@@ -295,6 +375,13 @@ def _iter_json_array(stream: IO[str], path: Path) -> Iterator[tuple[int, Any]]:
         yield number, value
     if not started:
         raise RoadwiseError("the file is empty; expected a JSON array", file=str(path))
+    if not closed:
+        raise RoadwiseError(
+            f"the file ends ({where()}) before the ']' that closes the array"
+            f"{f', after record {number}' if number else ''}; was the export cut off? "
+            "(nothing was imported)",
+            file=str(path),
+        )
 
 
 def iter_records(path: Path, stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
@@ -305,10 +392,26 @@ def iter_records(path: Path, stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
         header = text.readline()
         tabs = path.suffix.casefold() == ".tsv" or header.count("\t") > header.count(",")
         csv.field_size_limit(1 << 24)
-        reader = csv.DictReader(itertools.chain([header], text), delimiter="\t" if tabs else ",")
-        # Numbered as a spreadsheet shows them: the header is row 1.
-        for number, record in enumerate(reader, start=2):
-            yield number, _misshapen(number, record, len(reader.fieldnames or ())) or record
+        reader = csv.reader(itertools.chain([header], text), delimiter="\t" if tabs else ",")
+        # Numbered as a spreadsheet shows them, and as the items CSV reader counts: one row per
+        # record (a cell with a line break does not add rows) and per blank line, which the
+        # reader gives as [] (csv.DictReader drops those without counting them).
+        number = 0
+        names: list[str] = []
+        for cells in reader:
+            number += 1
+            if not cells:
+                continue
+            if not names:  # the header is the first line with cells; blank lines above it count
+                names = cells
+                continue
+            record: dict[Any, Any] = dict(zip(names, cells, strict=False))
+            # DictReader's shape: extra cells under None, missing ones None (_misshapen reads it)
+            if len(cells) > len(names):
+                record[None] = cells[len(names) :]
+            for name in names[len(cells) :]:
+                record[name] = None
+            yield number, _misshapen(number, record, len(names)) or record
     elif fmt == "jsonl":
         for number, line in enumerate(text, start=1):
             if not line.strip():
@@ -395,7 +498,13 @@ def read_feedback(
     key_prefix: str = "FB",
     stream: IO[bytes] | None = None,
 ) -> Iterator[FeedbackRow | RowError]:
-    """Read a feedback export row by row, yielding feedback or the row's error."""
+    """Read a feedback export row by row, yielding feedback or the row's error.
+
+    Slash dates (03/04/2026) are read in one order for the whole file: the order the first date
+    that only one order reads (03/13/2026) shows. Rows from the first date that reads both ways
+    are held back until then, so memory then grows with the rows between the two; a file where
+    no date tells the order is refused, since either reading would be a guess.
+    """
     path = Path(path)
     matcher = CustomerMatcher(customers)
     mapping = dict(mapping or {})
@@ -406,17 +515,16 @@ def read_feedback(
         is_csv = detect_format(path) == "csv"
         # Keys seen so far, as 64-bit digests: a million rows cost tens of MB, not the texts.
         seen_keys: dict[int, int] = {}
-        for number, record in _decoded(path, iter_records(path, handle)):
+        slash: _SlashOrder | None = None
+        ambiguous: tuple[int, str] | None = None  # the first slash date that reads both ways
+        held: list[tuple[int, Any, dict[str, str]]] = []
+
+        def result(number: int, record: Any, columns: dict[str, str]) -> FeedbackRow | RowError:
             if isinstance(record, RowError):
-                yield record
-                continue
+                return record
             if not isinstance(record, dict):
-                yield RowError(number, "", "expected an object with named fields")
-                continue
-            if columns is None or not is_csv:
-                # A CSV header holds for every row; JSON records may differ from one another.
-                columns = resolve_columns(record.keys(), mapping, strict=is_csv)
-            yield _row(
+                return RowError(number, "", "expected an object with named fields")
+            return _row(
                 number,
                 record,
                 columns,
@@ -425,6 +533,37 @@ def read_feedback(
                 default_date,
                 key_prefix,
                 seen_keys,
+                slash,
+            )
+
+        for number, record in _decoded(path, iter_records(path, handle)):
+            if isinstance(record, dict):
+                if columns is None or not is_csv:
+                    # A CSV header holds for every row; JSON records may differ from one another.
+                    columns = resolve_columns(record.keys(), mapping, strict=is_csv)
+                if slash is None and "date" in columns:
+                    raw = record.get(columns["date"])
+                    readings = _slash_readings(raw)
+                    if len(readings) == 1:
+                        slash = _SlashOrder(next(iter(readings)), number, str(raw).strip())
+                    elif len(set(readings.values())) == 2 and ambiguous is None:
+                        ambiguous = (number, str(raw).strip())
+            entry = (number, record, columns or {})
+            if slash is None and ambiguous is not None:
+                held.append(entry)
+                continue
+            # Held rows first: keys and "also in row" errors then follow the file's order.
+            for waiting in (*held, entry):
+                yield result(*waiting)
+            held.clear()
+        if held and ambiguous is not None:
+            row, sample = ambiguous
+            day_first, month_first = _slash_readings(sample).values()
+            raise RoadwiseError(
+                f"'{sample}' (row {row}) may be {day_first} or {month_first}, and no date in "
+                "the file has a day over 12 to tell whether the dates are day or month first; "
+                "write the dates as YYYY-MM-DD (nothing was imported)",
+                file=str(path),
             )
     finally:
         if own:
@@ -467,6 +606,7 @@ def _row(
     default_date: dt.date | None,
     key_prefix: str,
     seen_keys: dict[int, int],
+    slash: _SlashOrder | None = None,
 ) -> FeedbackRow | RowError:
     def value(field: str) -> Any:
         column = columns.get(field)
@@ -490,7 +630,7 @@ def _row(
         date = default_date
     else:
         try:
-            date = parse_date(raw_date)
+            date = parse_date(raw_date, slash)
         except ValueError as exc:
             return RowError(number, columns.get("date", "date"), str(exc))
     try:

@@ -182,6 +182,33 @@ def test_errors_name_the_row_and_column(tmp_path: Path) -> None:
         read_history_csv(path, "tawos")
 
 
+def test_a_start_outside_created_and_resolved_names_the_row_and_dates(tmp_path: Path) -> None:
+    header = "Key,Created,Resolved,Started\n"
+    mapping = "key=Key,created=Created,resolved=Resolved,started=Started"
+    for started in ("2024-01-09", "2023-12-30"):  # after resolved, before created
+        path = write(
+            tmp_path,
+            ["A-1,2024-01-02,2024-01-02,2024-01-02", f"A-2,2024-01-01,2024-01-05,{started}"],
+            header=header,
+        )
+        with pytest.raises(RoadwiseError) as err:
+            read_history_csv(path, mapping)
+        assert (err.value.row, err.value.field) == (3, "Started")
+        assert err.value.message == (
+            f"started {started} must lie between created 2024-01-01 and resolved 2024-01-05 for A-2"
+        )
+    # A start from in-progress minutes is put within created..resolved, as before.
+    path = write(
+        tmp_path,
+        ["A-1,2024-01-02 00:00:00,2024-01-02 01:00:00,600"],
+        header="Key,Created,Resolved,Minutes\n",
+    )
+    (record,) = read_history_csv(
+        path, "key=Key,created=Created,resolved=Resolved,cycle_minutes=Minutes"
+    ).records
+    assert record.started == dt.datetime(2024, 1, 2)
+
+
 def test_custom_mapping_and_missing_columns(tmp_path: Path) -> None:
     header = "Key,Opened,Began,Closed,Points,Squad\n"
     path = write(tmp_path, ["X-1,2024-05-01,2024-05-02,2024-05-06,2,core"], header=header)

@@ -114,6 +114,46 @@ def test_real_jira_history_through_the_generic_mapping_and_the_jira_reader(
     assert a.dates[85] is None or a.dates[85] >= a.dates[50]
 
 
+def test_history_csv_named_like_a_second_download_is_a_cleaned_team(tmp_path: Path) -> None:
+    # A browser saves a second download of the same Jira export as "Jira (1).csv".
+    path = tmp_path / "Jira (1).csv"
+    path.write_text(
+        "Issue key,Summary,Created,Resolved\nA-1,x,2024-01-01,2024-01-05\n", encoding="utf-8"
+    )
+    mapping = "key=Issue key,created=Created,resolved=Resolved"
+    args = ["forecast", "history", "--history-csv", str(path), "--mapping", mapping, "--json"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert {s["team"] for s in json.loads(result.stdout)} == {"Jira-(1)"}
+    assert "team 'Jira-(1)'" in result.stderr and "'Jira (1)'" in result.stderr
+    result = CliRunner().invoke(app, [*args, "--team", "Jira-(1)"])
+    assert result.exit_code == 0 and json.loads(result.stdout)[0]["items"] == 1
+
+    # A file name that is a team key already is used as it is, without a note.
+    path = path.rename(tmp_path / "MDL.csv")
+    args[3] = str(path)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert {s["team"] for s in json.loads(result.stdout)} == {"MDL"}
+
+
+def test_history_csv_start_outside_created_and_resolved_is_a_row_error(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text(
+        "Key,Created,Resolved,Started\nA-1,2024-01-01,2024-01-05,2024-01-09\n", encoding="utf-8"
+    )
+    mapping = "key=Key,created=Created,resolved=Resolved,started=Started"
+    result = CliRunner().invoke(
+        app, ["forecast", "history", "--history-csv", str(path), "--mapping", mapping]
+    )
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert (
+        "f.csv, row 2, field 'Started': started 2024-01-09 must lie between created "
+        "2024-01-01 and resolved 2024-01-05" in result.stderr
+    )
+
+
 def test_export_jira_csv_writes_the_import_layout_with_planned_dates(tmp_path: Path) -> None:
     db = str(tmp_path / "rw.db")
     ws = Workspace(

@@ -186,6 +186,100 @@ def test_cli_import_jira_csv_keeps_yaml_import_and_changes_nothing_on_error(
     assert code == 0 and "items added" in out
 
 
+def test_csv_estimate_with_a_comma_is_a_decimal_unless_it_could_be_thousands(
+    tmp_path: Path,
+) -> None:
+    def estimates(*values: str) -> list[float | None]:
+        rows = [f'Story {n},PAY-{n},To Do,"{v}"' for n, v in enumerate(values, start=1)]
+        header = "Summary,Issue key,Status,Custom field (Story Points)"
+        return [
+            i.estimate for i in read_jira_csv(write_csv(tmp_path / "e.csv", rows, header)).issues
+        ]
+
+    # A European export's decimal comma, and a comma that cannot be a thousands separator.
+    assert estimates("2,5", "0,500", "12,25", "3") == [2.5, 0.5, 12.25, 3.0]
+    # "1,000" is 1000 in an English export and 1 in a German one: refused, never a guess.
+    for ambiguous, message in (("1,000", r"1000 or 1\.0;"), ("2,500", r"2500 or 2\.5;")):
+        with pytest.raises(RoadwiseError) as err:
+            estimates("3", ambiguous)
+        assert err.value.row == 3 and err.value.field == "Custom field (Story Points)"
+        assert re.search(rf"the estimate '{ambiguous}' could be {message}", str(err.value))
+
+
+def test_csv_parent_id_outside_the_export_warns_and_keeps_a_stored_parent(
+    tmp_path: Path,
+) -> None:
+    header = "Summary,Issue key,Issue id,Issue Type,Status,Project key,Parent,Parent summary"
+    rows = [
+        "Child story,PAY-5,10005,Story,To Do,PAY,10099,Checkout epic",
+        "Other child,PAY-6,10006,Story,To Do,PAY,PAY-77,Checkout epic",
+    ]
+    issues = read_jira_csv(write_csv(tmp_path / "parent.csv", rows, header)).issues
+    ws, diff = merge_issues(Workspace(), issues, TrackerMapping())
+    assert diff.warnings == [
+        "PAY-5: parent 10099 (an issue id) is not imported; left out",
+        "PAY-6: parent PAY-77 is not imported; left out",
+    ]
+    assert ws.item_by_key["PAY-5"].parent is None
+
+    # An earlier export held the epic: a later one without it keeps the stored parent.
+    earlier = [
+        "Checkout epic,PAY-1,10099,Epic,To Do,PAY,,",
+        "Child story,PAY-5,10005,Story,To Do,PAY,10099,Checkout epic",
+    ]
+    stored, _ = merge_issues(
+        Workspace(),
+        read_jira_csv(write_csv(tmp_path / "earlier.csv", earlier, header)).issues,
+        TrackerMapping(),
+    )
+    assert stored.item_by_key["PAY-5"].parent == "PAY-1"
+    ws, diff = merge_issues(stored, issues, TrackerMapping())
+    assert ws.item_by_key["PAY-5"].parent == "PAY-1"
+    assert "PAY-5: parent 10099 (an issue id) is not imported; kept PAY-1" in diff.warnings
+
+
+def test_csv_due_date_is_the_day_as_written(tmp_path: Path) -> None:
+    header = "Summary,Issue key,Status,Created,Due Date"
+    rows = ["A,X-1,To Do,2026-03-02T10:00:00+0200,2026-03-31T00:00:00+0200"]
+    (issue,) = read_jira_csv(write_csv(tmp_path / "due.csv", rows, header)).issues
+    assert issue.due == dt.date(2026, 3, 31)  # not the 30th, as in UTC
+    assert issue.created == dt.datetime(2026, 3, 2, 8, 0)  # a timestamp is still UTC
+
+
+def test_mapping_file_not_utf8_is_refused_naming_it(tmp_path: Path) -> None:
+    mapping_file = tmp_path / "map.yaml"
+    mapping_file.write_bytes(b'statuses:\n  "En r\xe9vision": in_progress\n')
+    with pytest.raises(RoadwiseError, match=r"^.*map\.yaml: not UTF-8 text"):
+        load_mapping(mapping_file, "jira")
+    path = write_csv(tmp_path / "jira.csv")
+    code, out = run(
+        "import", "jira", str(path), "--db", str(tmp_path / "rw.db"), "--mapping", str(mapping_file)
+    )
+    assert code == 1 and "not UTF-8 text" in out and "Traceback" not in out
+
+
+def test_mapping_team_without_a_key_is_refused(tmp_path: Path) -> None:
+    mapping_file = tmp_path / "map.yaml"
+    for text, got in (
+        ("teams:\n  PAY:\n", "nothing"),
+        ('teams: {PAY: ""}\n', "nothing"),
+        ("jira:\n  teams: {PAY: [a, b]}\n", "a list"),
+    ):
+        mapping_file.write_text(text, encoding="utf-8")
+        with pytest.raises(RoadwiseError) as err:
+            load_mapping(mapping_file, "jira")
+        assert err.value.field == "teams.PAY"
+        assert str(err.value).endswith(
+            f"map.yaml, field 'teams.PAY': expected a team key, got {got}"
+        )
+    # Not a team called "None": the import stops and stores nothing.
+    mapping_file.write_text("teams:\n  PAY:\n", encoding="utf-8")
+    db = str(tmp_path / "rw.db")
+    path = write_csv(tmp_path / "jira.csv")
+    code, out = run("import", "jira", str(path), "--db", db, "--mapping", str(mapping_file))
+    assert code == 1 and "teams.PAY" in out and not open_store(db).is_initialized()
+
+
 # --------------------------------------------------------------------------- REST
 
 

@@ -310,6 +310,31 @@ def test_linear_csv_export(tmp_path: Path) -> None:
     assert ws.item_by_key["ENG-1"].tags[:2] == ["Feature", "UI"]
 
 
+def test_linear_csv_due_date_is_the_day_as_written_east_of_utc(tmp_path: Path) -> None:
+    path = tmp_path / "linear.csv"
+    path.write_text(
+        "ID,Title,Status,Team,Created,Due Date\n"
+        "ENG-1,Checkout redesign,Todo,ENG,"
+        "Mon Mar 02 2026 10:00:00 GMT+0200 (Eastern European Standard Time),"
+        "Tue Mar 31 2026 00:00:00 GMT+0200 (Eastern European Summer Time)\n"
+        "ENG-2,Refunds,Todo,ENG,2026-03-02T10:00:00+02:00,2026-03-31T00:00:00+02:00\n"
+        "ENG-3,Receipts,Todo,ENG,2026-03-02T10:00:00Z,2026-03-31\n",
+        encoding="utf-8",
+    )
+    issues = {i.key: i for i in linear.read_linear_csv(path)}
+    # Midnight in UTC+2 is still the 30th in UTC: the due date is the day the user chose.
+    assert {k: i.due for k, i in issues.items()} == {
+        "ENG-1": dt.date(2026, 3, 31),
+        "ENG-2": dt.date(2026, 3, 31),
+        "ENG-3": dt.date(2026, 3, 31),
+    }
+    # Timestamps are moments, kept in UTC.
+    assert issues["ENG-1"].created == dt.datetime(2026, 3, 2, 8, 0)
+    assert issues["ENG-2"].created == dt.datetime(2026, 3, 2, 8, 0)
+    assert linear.parse_day("Tue Mar 31 2026 00:00:00 GMT+0200 (EEST)") == dt.date(2026, 3, 31)
+    assert linear.parse_day("") is None
+
+
 # --------------------------------------------------------------------------- saved plans, pruned
 
 

@@ -240,6 +240,13 @@ def read_history_csv(
         first_row[stored] = row_no
         if done < created:
             raise fail("resolved", f"resolved ({done}) is before created ({created}) for {key}")
+        if isinstance(started, dt.datetime) and not created <= started <= done:
+            # Only a started column can get here: a start from cycle_minutes is clamped above.
+            raise fail(
+                "started",
+                f"started {get('started')} must lie between created {get('created')} and "
+                f"resolved {resolved_text} for {key}",
+            )
         try:
             records.append(
                 HistoryRecord(
@@ -255,7 +262,11 @@ def read_history_csv(
             )
         except PydanticValidationError as exc:
             first = exc.errors()[0]
+            # A rule across fields (the record's own checks) has no location to name.
             raise RoadwiseError(
-                first["msg"], file=str(path), row=row_no, field=str(first["loc"][0])
+                str(first["msg"]).removeprefix("Value error, "),
+                file=str(path),
+                row=row_no,
+                field=str(first["loc"][0]) if first["loc"] else None,
             ) from None
     return ImportResult(records, rows, skipped)

@@ -199,16 +199,19 @@ def read_jira_csv(
             )
         first_row[key] = row_no
 
-        def when(column: str, row: list[str] = row, row_no: int = row_no) -> dt.datetime | None:
+        def when(
+            column: str, row: list[str] = row, row_no: int = row_no, as_written: bool = False
+        ) -> dt.datetime | None:
             value = header.first(row, column)
             if value is None:
                 return None
             fmt = formats.get(column, DATE_FORMATS[0])
             for candidate in (fmt, fmt.split(" ")[0]):
                 try:
-                    return parse_date(value, candidate)
+                    moment = dt.datetime.strptime(value.strip(), candidate)
                 except ValueError:
                     continue
+                return moment if as_written else naive_utc(moment)
             raise RoadwiseError(
                 f"'{value}' does not match the date format '{fmt}' (pass --date-format)",
                 file=str(path),
@@ -229,11 +232,18 @@ def read_jira_csv(
                     field=next(c for c in estimate_columns if header.values(row, c)),
                 ) from None
         parent = header.first(row, "Parent key", "Custom field (Epic Link)", "Epic Link")
+        # An id names the parent only when the parent is in the export too; otherwise the merge
+        # warns about it and keeps the parent an earlier import stored.
+        parent_ref = None
         if parent is None:
             raw_parent = header.first(row, "Parent", "Parent id")
             if raw_parent is not None:
                 parent = raw_parent if _KEY.match(raw_parent) else ids.get(raw_parent)
-        due = when("Due Date") or when("Due date")
+                if parent is None:
+                    parent_ref = raw_parent
+        # A due date is the calendar day as written: in UTC, a zoned midnight east of UTC
+        # would be the day before.
+        due = when("Due Date", as_written=True) or when("Due date", as_written=True)
         team = header.first(row, "Custom field (Team)", "Team") or header.first(
             row, "Project key", "Project name"
         )
@@ -251,6 +261,8 @@ def read_jira_csv(
                 status=header.first(row, "Status") or "",
                 status_category=header.first(row, "Status Category") or "",
                 parent=parent,
+                parent_known=parent_ref is None,
+                parent_ref=parent_ref,
                 estimate=estimate,
                 team=team,
                 labels=tuple(header.values(row, "Labels")),

@@ -64,18 +64,31 @@ _JS_DATE = re.compile(r"^\w{3} (\w{3} \d{1,2} \d{4} \d{2}:\d{2}:\d{2}) GMT([+-]\
 
 def parse_time(text: Any) -> dt.datetime | None:
     """ISO 8601 (the API, newer exports) or JavaScript's Date string (older exports)."""
+    parsed = _as_written(text)
+    return naive_utc(parsed) if parsed else None
+
+
+def parse_day(text: Any) -> dt.date | None:
+    """A calendar date (a due date) as written, in the offset it was written with.
+
+    Older exports write a due date as local midnight (``Tue Mar 31 2026 00:00:00 GMT+0200``):
+    converted to UTC first, it would fall on the day before for anyone east of UTC.
+    """
+    parsed = _as_written(text)
+    return parsed.date() if parsed else None
+
+
+def _as_written(text: Any) -> dt.datetime | None:
     if not isinstance(text, str) or not text.strip():
         return None
     value = text.strip()
     match = _JS_DATE.match(value)
     if match:
-        parsed = dt.datetime.strptime(f"{match.group(1)} {match.group(2)}", "%b %d %Y %H:%M:%S %z")
-    else:
-        try:
-            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"'{text}' is not a date/time (expected ISO 8601)") from None
-    return naive_utc(parsed)
+        return dt.datetime.strptime(f"{match.group(1)} {match.group(2)}", "%b %d %Y %H:%M:%S %z")
+    try:
+        return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date/time (expected ISO 8601)") from None
 
 
 class LinearClient:
@@ -281,6 +294,12 @@ def read_linear_csv(path: str | Path) -> list[TrackerIssue]:
             except ValueError as exc:
                 raise RoadwiseError(str(exc), file=str(path), row=row_no, field=name) from None
 
+        def day(name: str, row_no: int = row_no) -> dt.date | None:
+            try:
+                return parse_day(cell(name))
+            except ValueError as exc:
+                raise RoadwiseError(str(exc), file=str(path), row=row_no, field=name) from None
+
         estimate = None
         if cell("Estimate"):
             try:
@@ -297,7 +316,7 @@ def read_linear_csv(path: str | Path) -> list[TrackerIssue]:
         labels = [x.strip() for x in cell("Labels").split(",") if x.strip()]
         if cell("Project"):
             labels.append(f"project:{cell('Project')}")
-        due = when("Due Date")
+        due = day("Due Date")
         blocked = [x.strip() for x in cell("Blocked by").split(",") if x.strip()]
         key = cell("ID")
         if not key:
@@ -327,7 +346,7 @@ def read_linear_csv(path: str | Path) -> list[TrackerIssue]:
                 created=when("Created"),
                 started=when("Started"),
                 done=when("Completed") or when("Canceled"),
-                due=due.date() if due else None,
+                due=due,
                 updated=when("Updated"),
                 blocked_by=tuple(blocked),
                 archived=when("Archived"),

@@ -131,6 +131,8 @@ DEFAULT_KINDS: dict[str, ItemKind] = {
 DEFAULT_SIZES: dict[str, float] = {"xs": 1, "s": 2, "m": 3, "l": 5, "xl": 8, "xxl": 13}
 
 _KEY_BAD = re.compile(r"[\s,;]+")
+# A comma before exactly three digits, and no other separator: "1,000" (0,500 is a decimal).
+_THOUSANDS_OR_DECIMAL = re.compile(r"\+?[1-9]\d{0,2},\d{3}")
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,10 @@ class TrackerIssue:
     #: False when the reader could not see the parent (GitHub sub-issues fetched from the
     #: parent's side): a stored parent is then kept rather than cleared.
     parent_known: bool = True
+    #: How the tracker named a parent the reader could not turn into a key (Jira CSV: the issue
+    #: id of a parent not in the export). Set with ``parent_known=False``, so a stored parent
+    #: is kept; the merge warns about it.
+    parent_ref: str | None = None
     #: When the tracker archived the issue (Linear): hidden from its views, but not deleted. It
     #: keeps its status; Linear archives closed issues by itself after a few months.
     archived: dt.datetime | None = None
@@ -189,6 +195,16 @@ class TrackerMapping:
 
     def estimate_of(self, value: str) -> float:
         """An estimate written as a number ("3", "2,5") or as a T-shirt size ("M")."""
+        if _THOUSANDS_OR_DECIMAL.fullmatch(value.strip()):
+            # "1,000" is 1000 in an English export and 1.0 in a German one: refuse rather than
+            # guess, since either reading can be wrong by a factor of a thousand.
+            whole, fraction = value.strip().split(",")
+            thousands, decimal = f"{whole}{fraction}", str(float(f"{whole}.{fraction}"))
+            raise ValueError(
+                f"the estimate '{value.strip()}' could be {thousands} or {decimal}; write it "
+                f"without a thousands separator ({thousands}) or with a decimal point "
+                f"({decimal})"
+            )
         try:
             number = float(value.strip().replace(",", "."))
         except ValueError:
@@ -257,6 +273,10 @@ def load_mapping(path: str | Path | None, source: str) -> TrackerMapping:
         raise RoadwiseError(
             f"cannot read the mapping file: {exc.strerror}", file=str(path)
         ) from None
+    except UnicodeDecodeError as exc:
+        raise RoadwiseError(
+            f"not UTF-8 text ({exc.reason}); save the mapping file as UTF-8", file=str(path)
+        ) from None
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise RoadwiseError(
@@ -313,6 +333,18 @@ def load_mapping(path: str | Path | None, source: str) -> TrackerMapping:
     if not isinstance(teams, dict):
         raise RoadwiseError(
             "expected 'tracker name: team key' pairs", file=str(path), field="teams"
+        )
+    for name, value in teams.items():
+        # `PAY:` with nothing after it would otherwise become a team called "None"; an issue
+        # that should not be mapped is left out of teams.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            got = "nothing"
+        elif isinstance(value, dict | list):
+            got = "a list" if isinstance(value, list) else "a mapping"
+        else:
+            continue
+        raise RoadwiseError(
+            f"expected a team key, got {got}", file=str(path), field=f"teams.{name}"
         )
     try:
         unit = EstimateUnit(str(data.get("estimate_unit", "points")))
@@ -536,12 +568,15 @@ def merge_issues(
     diff = SyncDiff()
     incoming: dict[str, Item] = {}
     parent_unknown: set[str] = set()
+    parent_refs: dict[str, str] = {}
     archived_open: dict[str, Item] = {}
     for issue in issues:
         item = to_item(issue, mapping)
         incoming[item.key] = item  # a later page's copy of the same issue wins
         if not issue.parent_known and issue.parent is None:
             parent_unknown.add(item.key)
+            if issue.parent_ref:
+                parent_refs[item.key] = issue.parent_ref
         if issue.archived is not None and item.is_open:
             archived_open[item.key] = item
         else:
@@ -575,6 +610,11 @@ def merge_issues(
                 diff.warnings.append(f"{key}: depends on {dep.item}, which is not imported")
         patch["dependencies"] = kept_deps
         old = existing.get(key)
+        if key in parent_refs:
+            kept = f"kept {old.parent}" if old is not None and old.parent else "left out"
+            diff.warnings.append(
+                f"{key}: parent {parent_refs[key]} (an issue id) is not imported; {kept}"
+            )
         if old is None:
             merged[key] = item.model_copy(update=patch)
             diff.added += 1

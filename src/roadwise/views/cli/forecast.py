@@ -29,6 +29,7 @@ from roadwise.views.cli._common import (
     JsonOption,
     console,
     db_url,
+    err_console,
     handles_errors,
     print_json,
 )
@@ -106,10 +107,22 @@ def _load(
 ) -> Loaded:
     if csv_file is not None:
         from roadwise.sources.history_csv import read_history_csv
+        from roadwise.sources.tracker_mapping import clean_key
 
-        result = read_history_csv(csv_file, mapping, team=csv_file.stem)
+        # A file name is not always a team key: browsers save a second download "Jira (1).csv".
+        team = clean_key(csv_file.stem)[:100]
+        result = read_history_csv(csv_file, mapping, team=team)
         if not result.records:
             raise RoadwiseError("no resolved rows in the file", file=str(csv_file))
+        if team != csv_file.stem and any(r.team == team for r in result.records):
+            # stderr: --json output stays one JSON document
+            err_console.print(
+                NOTE,
+                f"team '{team}' for the rows without one: the file's name '{csv_file.stem}' "
+                "is not a team key as it is (at most 100 characters, no spaces, commas or "
+                "semicolons)",
+                highlight=False,
+            )
         last = max(r.done for r in result.records).date() + dt.timedelta(days=1)
         return Loaded(
             result.records,

@@ -246,13 +246,15 @@ def test_json_ratings_out_of_float_range_are_row_errors(tmp_path: Path) -> None:
     path = tmp_path / "r.json"
     path.write_text(
         '[{"text": "a", "date": "2026-03-01", "rating": 1e400},'
-        ' {"text": "b", "date": "2026-03-01", "rating": NaN}]',
+        ' {"text": "b", "date": "2026-03-01", "rating": NaN},'
+        ' {"text": "c", "date": "2026-03-01", "rating": true}]',
         encoding="utf-8",
     )
     rows = list(read_feedback(path, customers=[]))
     assert [(r.row, r.field) for r in rows if isinstance(r, RowError)] == [
         (1, "rating"),
         (2, "rating"),
+        (3, "rating"),
     ]
 
 

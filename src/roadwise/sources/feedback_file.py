@@ -233,6 +233,8 @@ def parse_date(value: Any, slash: _SlashOrder | None = None) -> dt.date:
 def parse_rating(value: Any) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
+    if isinstance(value, bool):  # JSON true is not one star
+        raise ValueError(f"{str(value).lower()} is not a number (expected 1 to 5 stars)")
     try:
         number = float(value)
     except (TypeError, ValueError):

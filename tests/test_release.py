@@ -187,6 +187,41 @@ def test_prerequisite_pulls_in_its_cost() -> None:
     assert reasons["X"].cost_to_force == pytest.approx(12 - 10)
 
 
+def test_why_out_names_the_prerequisite_when_the_item_alone_would_fit() -> None:
+    # A (no team) fits in what is left; its prerequisite P needs team a, which has 1 point left.
+    problem = ReleaseProblem(
+        items=(
+            Candidate("Q", value=10, size=2, team="a"),
+            Candidate("P", value=0, size=2, team="a"),
+            Candidate("A", value=1, size=6, prerequisites=("P",)),
+        ),
+        releases=(ReleaseSlot("R1", capacity=20, team_capacity={"a": 3}),),
+    )
+    plan = plan_release(problem)
+    reasons = {r.item: r for r in why_out(problem, plan)}
+    assert reasons["A"].reason == "prerequisite does not fit"
+
+
+def test_why_out_never_says_worth_less_for_an_item_no_plan_can_hold() -> None:
+    """A is due in R1 but needs P, pinned to R2: dropping other items would not let it in."""
+    problem = ReleaseProblem(
+        items=(
+            Candidate("P", value=1, size=1),
+            Candidate("A", value=9, size=1, prerequisites=("P",), deadline=dt.date(2027, 1, 20)),
+            Candidate("C", value=2, size=1),
+        ),
+        releases=(
+            ReleaseSlot("R1", end=dt.date(2027, 1, 15), capacity=10),
+            ReleaseSlot("R2", end=dt.date(2027, 2, 26), capacity=10),
+        ),
+        pins={"P": "R2"},
+    )
+    plan = plan_release(problem)
+    (a,) = [r for r in why_out(problem, plan) if r.item == "A"]
+    assert a.reason == "conflicts with other constraints" and a.forced_value is None
+    assert "P pinned to release R2" in a.detail and "A hard deadline 2027-01-20" in a.detail
+
+
 def test_infeasible_request_names_the_conflicting_constraints() -> None:
     problem = ReleaseProblem(
         items=(
@@ -205,6 +240,24 @@ def test_infeasible_request_names_the_conflicting_constraints() -> None:
     with pytest.raises(InfeasibleError, match="must-have BIG") as error:
         plan_release(problem)
     assert "team web" in str(error.value)
+
+
+def test_with_two_conflicts_the_message_says_which_relaxation_is_enough() -> None:
+    """BIG alone exceeds the capacity, and so do the three pins together: the smaller conflict
+    is named, and relaxing the must-have alone would still leave the pins' conflict."""
+    pinned = tuple(Candidate(f"P{n}", value=1, size=20) for n in range(3))
+    problem = ReleaseProblem(
+        items=(Candidate("BIG", value=1, size=100), *pinned),
+        releases=(ReleaseSlot("R1", capacity=50),),
+        must=frozenset({"BIG"}),
+        pins={c.key: "R1" for c in pinned},
+    )
+    assert sorted(find_conflict(problem)) == ["must-have BIG", "total capacity (50 points)"]
+    with pytest.raises(InfeasibleError) as error:
+        plan_release(problem)
+    message = str(error.value)
+    assert "Relaxing total capacity (50 points) makes a plan possible" in message
+    assert "Relax any one of them" not in message
 
 
 def test_pin_and_deadline_conflict_is_named() -> None:

@@ -148,6 +148,48 @@ def test_problem_from_workspace() -> None:
     assert p.releases[0].team_capacity["web"] == pytest.approx(4.5)
 
 
+def test_an_epics_dependencies_hold_for_every_story_under_it() -> None:
+    ws = small_workspace()
+    epic = ws.item_by_key["EPIC"].model_copy(update={"dependencies": [Dependency(item="S8")]})
+    ws = ws.copy_with(items=[epic if i.key == "EPIC" else i for i in ws.items])
+    by_key = release_problem(ws, options=ReleaseOptions(releases=2)).problem.by_key
+    assert by_key["S1"].prerequisites == ("S8",)  # as on the roadmap
+    assert by_key["S2"].prerequisites == ("S1", "S8")
+
+
+def test_a_cycle_through_epics_is_refused_naming_it() -> None:
+    """A1 needs epic EB (so B1), B1 needs epic EA (so A1): the stories need each other."""
+    ws = small_workspace()
+    extra = [
+        Item(key="EA", title="EA", kind=ItemKind.EPIC, team="web"),
+        Item(key="EB", title="EB", kind=ItemKind.EPIC, team="web"),
+        Item(key="A1", title="a", parent="EA", estimate=Estimate(low=1, likely=1, high=1)),
+        Item(key="B1", title="b", parent="EB", estimate=Estimate(low=1, likely=1, high=1)),
+    ]
+    extra[2] = extra[2].model_copy(update={"dependencies": [Dependency(item="EB")]})
+    extra[3] = extra[3].model_copy(update={"dependencies": [Dependency(item="EA")]})
+    ws = ws.copy_with(items=[*ws.items, *extra])  # the workspace's own rules accept it
+    with pytest.raises(ValidationError) as caught:
+        release_problem(ws, options=ReleaseOptions(releases=1))
+    assert "A1 -> B1 -> A1" in str(caught.value)
+    assert "A1 depends on EB, which holds B1; B1 depends on EA, which holds A1" in str(caught.value)
+
+
+def test_a_prerequisite_cycle_in_a_problem_is_an_error_not_a_hang() -> None:
+    from roadwise.engines.release import Candidate, ReleaseProblem, ReleaseSlot
+
+    problem = ReleaseProblem(
+        items=(
+            Candidate("A", 5, 1, prerequisites=("B",)),
+            Candidate("B", 5, 1, prerequisites=("A",)),
+            Candidate("C", 1, 1),
+        ),
+        releases=(ReleaseSlot("R1", capacity=10),),
+    )
+    with pytest.raises(ValidationError, match="prerequisite cycle: A -> B -> A"):
+        plan_release(problem, time_limit=2)
+
+
 def test_scores_override_the_fallback_and_customers_objective() -> None:
     ws = small_workspace()
     wp = release_problem(ws, scores={"S1": 2.5}, options=ReleaseOptions(objective="customers"))

@@ -39,6 +39,7 @@ Reason = Literal[
     "prerequisite does not fit",
     "theme bound",
     "worth less than what it displaces",
+    "conflicts with other constraints",
 ]
 
 
@@ -125,6 +126,20 @@ def why_out(
         else:
             reason, detail = _capacity_reason(problem, selection, c, missing)
         forced_value, displaced = _force(problem, plan, c.key, solver, time_limit)
+        if (
+            forced_value is None
+            and reason
+            in (
+                "does not fit",
+                "prerequisite does not fit",
+                "theme bound",
+                "worth less than what it displaces",
+            )
+            and not detail.startswith("even in an empty release")
+        ):
+            # No plan holds it at all, so no amount of dropping other items would let it in:
+            # name what it conflicts with (pinned prerequisites, deadlines, alternatives ...).
+            reason, detail = "conflicts with other constraints", _conflict(problem, c.key)
         reasons.append(
             OutReason(
                 item=c.key,
@@ -170,16 +185,34 @@ def _capacity_reason(
         return "does not fit", f"even in an empty release it {own_never[0]}"
     all_never = [_short(_free(problem, empty, r), _demand([c, *missing])) for r in allowed]
     if missing and all(s is not None for s in all_never):
-        return "prerequisite does not fit", f"with its prerequisites {names} it {all_never[0]}"
+        return (
+            "prerequisite does not fit",
+            f"even in an empty release, with its prerequisites {names} it {all_never[0]}",
+        )
     # It could, but not in what the plan leaves free.
     with_pre = [_short(_free(problem, selection, r), _demand([c, *missing])) for r in allowed]
     if all(s is not None for s in with_pre):
-        if missing and sum(p.size for p in missing) >= c.size:
+        alone = [_short(_free(problem, selection, r), _demand([c])) for r in allowed]
+        if missing and (any(s is None for s in alone) or sum(p.size for p in missing) >= c.size):
+            # it would fit on its own, or its prerequisites are most of what it needs
             return "prerequisite does not fit", f"with its prerequisites {names} it {with_pre[0]}"
         return "does not fit", f"it {with_pre[0]}"
     if problem.themes:
         return "theme bound", "adding it would push a theme's share of capacity out of bounds"
     return "worth less than what it displaces", "it fits only by dropping items worth more"
+
+
+def _conflict(problem: ReleaseProblem, key: str) -> str:
+    """What forcing ``key`` in conflicts with, in the user's words."""
+    from roadwise.engines.release.infeasible import find_conflict
+
+    forced = dataclasses.replace(
+        problem, must=problem.must | {key}, exclude=problem.exclude - {key}
+    )
+    others = [c for c in find_conflict(forced, time_limit=5.0) if c != f"must-have {key}"]
+    if not others:
+        return "no plan can hold it together with the other constraints"
+    return "no plan can hold it together with: " + "; ".join(others)
 
 
 def _force(

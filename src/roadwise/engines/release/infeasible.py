@@ -3,7 +3,10 @@
 A deletion filter over the user's hard constraints (capacities, must-have, pinned and
 excluded items, alternatives, theme shares, deadlines): drop each one in turn and keep it out
 if the rest is still infeasible. What remains is a minimal conflicting set: relaxing any one
-of them makes a plan possible. Whole groups are tried first, so large backlogs need few solves.
+of them resolves this conflict. Whole groups are tried first, so large backlogs need few
+solves; the largest groups first, so the set named tends to be the small one (a must-have
+bigger than the capacity, not five pins that fill it). A request can hold several conflicts:
+the message says which single relaxations make a plan possible, and when none does.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ def find_conflict(problem: ReleaseProblem, *, time_limit: float = 10.0) -> list[
         if c.relaxable and c.label not in groups[c.group]:
             groups[c.group].append(c.label)
     keep = list(labels)
-    for members in groups.values():
+    for members in sorted(groups.values(), key=len, reverse=True):
         trial = [label for label in keep if label not in members]
         if not _feasible(lp, trial, per_solve):
             keep = trial
@@ -43,6 +46,17 @@ def find_conflict(problem: ReleaseProblem, *, time_limit: float = 10.0) -> list[
         if not _feasible(lp, trial, per_solve):
             keep = trial
     return keep
+
+
+def enough_alone(
+    problem: ReleaseProblem, conflict: list[str], *, time_limit: float = 10.0
+) -> list[str]:
+    """The members of ``conflict`` whose relaxation alone makes the whole request possible
+    (none when the request holds another conflict as well)."""
+    lp = build_model(problem)
+    labels = lp.relaxable_labels()
+    per_solve = max(1.0, time_limit / max(1, len(conflict)))
+    return [c for c in conflict if _feasible(lp, [x for x in labels if x != c], per_solve)]
 
 
 def raise_infeasible(problem: ReleaseProblem, *, time_limit: float = 10.0) -> NoReturn:
@@ -61,5 +75,17 @@ def raise_infeasible(problem: ReleaseProblem, *, time_limit: float = 10.0) -> No
     message = "no plan meets all of these constraints together: " + "; ".join(conflict)
     if details:
         message += ". " + "; ".join(details)
-    message += ". Relax any one of them (drop a must-have or pin, or add capacity)."
+    enough = enough_alone(problem, conflict, time_limit=time_limit)
+    if len(enough) == len(conflict):
+        message += ". Relax any one of them (drop a must-have or pin, or add capacity)."
+    elif enough:
+        message += (
+            f". Relaxing {' or '.join(enough)} makes a plan possible; relaxing any other one of "
+            "them still leaves another conflict."
+        )
+    else:
+        message += (
+            ". Relaxing one of them is not enough: other constraints conflict as well (plan "
+            "again after relaxing one to see the next conflict)."
+        )
     raise InfeasibleError(message)

@@ -28,12 +28,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from roadwise.domain import find_cycle
 from roadwise.engines.release.problem import (
     Candidate,
     CustomerDemand,
     ReleaseProblem,
     deadline_allows,
 )
+from roadwise.errors import ValidationError
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,19 @@ def reducible(problem: ReleaseProblem) -> bool:
 
 
 def closures(problem: ReleaseProblem) -> dict[str, frozenset[str]]:
-    """Each item with everything it needs, directly or through others (itself included)."""
+    """Each item with everything it needs, directly or through others (itself included).
+
+    Raises :class:`~roadwise.errors.ValidationError` naming a prerequisite cycle: the walk
+    below would never end on one.
+    """
     by_key = problem.by_key
+    cycle = find_cycle({key: list(c.prerequisites) for key, c in by_key.items()})
+    if cycle:
+        raise ValidationError(
+            "prerequisite cycle: " + " -> ".join(cycle) + " (an item cannot, directly or "
+            "through others, be its own prerequisite)",
+            field="prerequisites",
+        )
     done: dict[str, frozenset[str]] = {}
     for start in sorted(by_key):
         # iterative depth-first walk: prerequisite chains can be long

@@ -26,11 +26,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Literal
 
 import numpy as np
 
-from roadwise.domain import Deadline, EstimateUnit, Item, MoSCoW, Team, Workspace, likely
+from roadwise.domain import (
+    Deadline,
+    EstimateUnit,
+    Item,
+    MoSCoW,
+    Team,
+    Workspace,
+    find_cycle,
+    likely,
+)
 from roadwise.engines.capacity import (
     CapacityCalendar,
     PersonCapacity,
@@ -182,6 +192,28 @@ def _windows(ws: Workspace, count: int, default_days: int) -> list[tuple[str, dt
     return windows
 
 
+def _with_ancestors(item: Item, by_key: Mapping[str, Item]) -> list[Item]:
+    chain, node = [item], item
+    while node.parent is not None and node.parent in by_key:
+        node = by_key[node.parent]
+        chain.append(node)
+    return chain
+
+
+def _why_needs(item: Item, leaf: str, by_key: Mapping[str, Item]) -> str:
+    """How ``item`` comes to need ``leaf``, in words: 'A1 depends on EB, which holds B1'."""
+    for node in _with_ancestors(item, by_key):
+        for dep in node.dependencies:
+            holder = by_key[leaf]
+            while holder.key != dep.item and holder.parent is not None and holder.parent in by_key:
+                holder = by_key[holder.parent]
+            if holder.key == dep.item:
+                who = item.key if node is item else f"{item.key}'s {node.kind.value} {node.key}"
+                held = "" if dep.item == leaf else f", which holds {leaf}"
+                return f"{who} depends on {dep.item}{held}"
+    return f"{item.key} needs {leaf}"
+
+
 def release_problem(
     ws: Workspace,
     scores: Mapping[str, float] | None = None,
@@ -228,7 +260,8 @@ def release_problem(
     prerequisites: dict[str, list[str]] = {}
     for item in leaves:
         needs: list[str] = []
-        for dep in item.dependencies:
+        # An epic's dependencies hold for every story under it, as on the roadmap.
+        for dep in (d for node in _with_ancestors(item, by_key) for d in node.dependencies):
             target = by_key[dep.item]
             if target.status.is_finished or not target.is_open:
                 continue
@@ -236,6 +269,16 @@ def release_problem(
                 open_leaves_under(target.key) if target.key not in leaf_keys else [target.key]
             )
         prerequisites[item.key] = sorted(set(needs) - {item.key})
+    cycle = find_cycle(prerequisites)
+    if cycle:
+        steps = [_why_needs(by_key[a], b, by_key) for a, b in pairwise(cycle)]
+        raise ValidationError(
+            "dependency cycle once dependencies on epics are followed to their stories: "
+            + " -> ".join(cycle)
+            + f" ({'; '.join(steps)}): an item cannot, directly or through others, depend on "
+            "itself",
+            field="items.dependencies",
+        )
     changed = True
     while changed:  # something that needs an unplannable item cannot be planned either
         changed = False

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
-from roadwise.domain import Estimate, Item, Range, Status, Workspace
+from roadwise.domain import Dependency, Estimate, Item, Range, Status, Workspace
 from roadwise.errors import RoadwiseError
 from roadwise.sources.csv_file import (
     import_items_csv,
@@ -18,6 +19,7 @@ from roadwise.sources.csv_file import (
     read_items_csv,
     write_items_csv,
 )
+from roadwise.views.cli import app
 from roadwise.workspace import open_store
 from workspace_strategies import items, keys, small_workspace
 
@@ -178,3 +180,143 @@ def test_excel_bom_and_semicolons(tmp_path: Path) -> None:
     path.write_bytes('\ufeffkey;title;tags\r\nA;"Line one\r\nline two";"x;y"\r\n'.encode())
     (item,) = read_items_csv(path)
     assert item.title == "Line one\r\nline two" and item.tags == ["x", "y"]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("1234.5", 1234.5),
+        ("1,234.5", 1234.5),  # US: the last separator is the decimal point
+        ("1.234,5", 1234.5),  # European: the same number
+        ("12.500,00", 12500.0),
+        ("1,234,567.25", 1234567.25),
+        ("1.234.567,25", 1234567.25),
+        ("2,5", 2.5),  # a decimal comma alone: a comma before three digits could be grouping
+        ("0,125 ", 0.125),  # no thousands group starts with 0
+        ("1234,567", 1234.567),  # nor holds four digits
+    ],
+)
+def test_numbers_with_separators_are_read_by_position(
+    tmp_path: Path, cell: str, expected: float
+) -> None:
+    path = _write(tmp_path / "items.csv", f'key;title;reach;estimate\nA;First;"{cell}";{cell}\n')
+    (item,) = read_items_csv(path)
+    assert item.value.reach == expected
+    assert item.estimate == Estimate(low=expected, likely=expected, high=expected)
+
+
+@pytest.mark.parametrize(
+    ("cell", "fragment"),
+    [
+        ("1,234", "'1,234' could be 1234 or 1.234"),
+        ("12,500", "'12,500' could be 12500 or 12.500"),
+        ("1,234,567", "expected a number"),
+        ("1.2.3,4", "groups of three digits"),
+        ("1,23.4", "groups of three digits"),
+        ("1.234,5,6", "expected a number"),
+        ("1.234,", "expected a number"),
+        ("1.234.5", "expected a number"),
+    ],
+)
+def test_numbers_that_could_be_misread_are_refused_by_row_and_column(
+    tmp_path: Path, cell: str, fragment: str
+) -> None:
+    path = _write(tmp_path / "items.csv", f'key,title,cost_of_delay\nA,First,"{cell}"\n')
+    with pytest.raises(RoadwiseError) as caught:
+        read_items_csv(path)
+    assert (caught.value.file, caught.value.row, caught.value.field) == (
+        str(path),
+        2,
+        "cost_of_delay",
+    )
+    assert fragment in caught.value.message
+
+
+def test_a_folder_or_a_mapping_that_is_not_utf8_is_refused_by_name(tmp_path: Path) -> None:
+    folder = tmp_path / "dir.csv"
+    folder.mkdir()
+    with pytest.raises(RoadwiseError, match=r"dir\.csv: cannot read the file: Is a directory"):
+        read_items_csv(folder)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_bytes(b"R\xe9sum\xe9: title\n")
+    with pytest.raises(RoadwiseError, match=r"map\.yaml: not UTF-8 text \(invalid"):
+        parse_mapping(mapping)
+
+
+def test_a_cell_over_the_csv_modules_default_limit_reads_back(tmp_path: Path) -> None:
+    long = Item(key="L-1", title="Long spec", description="x" * 140_000)
+    path = write_items_csv([long], tmp_path / "items.csv")
+    assert read_items_csv(path) == [long]
+
+
+colon_keys = st.from_regex(r"[A-Z]{1,2}(:[0-9]{1,2}){0,2}", fullmatch=True)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(colon_keys, unique=True, min_size=1, max_size=5).flatmap(
+        lambda item_keys: items(item_keys, objectives=["O1", "O:1", "O:1:2"])
+    )
+)
+def test_keys_with_colons_round_trip_with_their_lags_and_contributions(
+    backlog: list[Item],
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_items_csv(backlog, Path(folder) / "items.csv")
+        assert read_items_csv(path) == backlog
+
+
+def test_a_dependency_on_a_key_with_a_colon_is_told_from_a_lag(tmp_path: Path) -> None:
+    backlog = [
+        Item(key="X", title="x"),
+        Item(key="X:5", title="x5"),
+        Item(key="B", title="b", dependencies=[Dependency(item="X:5")]),
+        Item(key="C", title="c", dependencies=[Dependency(item="X", lag_days=5)]),
+    ]
+    path = write_items_csv(backlog, tmp_path / "items.csv")
+    assert read_items_csv(path) == backlog
+    # Files written before keys with ':' were written apart: KEY:LAG reads as it did.
+    older = _write(tmp_path / "old.csv", "key,title,dependencies\nB,b,X:5\nD,d,X:5:2;X\n")
+    first, second = read_items_csv(older)
+    assert [(d.item, d.lag_days) for d in first.dependencies] == [("X", 5)]
+    assert [(d.item, d.lag_days) for d in second.dependencies] == [("X:5", 2), ("X", 0)]
+
+
+def test_reversed_pairs_take_the_reading_whose_column_the_file_has(tmp_path: Path) -> None:
+    spec = "key=Issue key,title=Summary,status=Status"
+    columns = ["Issue key", "Summary", "Status"]
+    assert parse_mapping(spec, columns=columns) == {
+        "Issue key": "key",
+        "Summary": "title",
+        "Status": "status",
+    }
+    # both ways round name a column of the file: the documented Column=field reading wins
+    assert parse_mapping("title=description", columns=["title", "description"]) == {
+        "title": "description"
+    }
+    assert parse_mapping("title=description", columns=["description", "key"]) == {
+        "description": "title"
+    }
+    path = _write(tmp_path / "jira.csv", "Issue key,Summary,Status\nQ-1,Thing,In Review\n")
+    db = str(tmp_path / "rw.db")
+    out = CliRunner().invoke(app, ["import", str(path), "--mapping", spec, "--db", db])
+    assert out.exit_code == 0, out.output
+    assert open_store(db).load().item_by_key["Q-1"].status == Status.IN_PROGRESS
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [("key,title,\nE-1,Beta,important note\n", 3), ("key,,title\nE-1,important note,Beta\n", 2)],
+)
+def test_data_under_a_column_with_no_name_is_refused(
+    tmp_path: Path, text: str, column: int
+) -> None:
+    path = _write(tmp_path / "items.csv", text)
+    with pytest.raises(RoadwiseError) as caught:
+        read_items_csv(path)
+    assert (caught.value.row, caught.value.field) == (2, None)
+    assert f"column {column}" in caught.value.message
+    assert "no name" in caught.value.message
+    # an empty cell under it is fine: spreadsheets often end the header with a comma
+    (item,) = read_items_csv(_write(tmp_path / "fine.csv", "key,title,\nE-1,Beta,\n"))
+    assert item.title == "Beta"

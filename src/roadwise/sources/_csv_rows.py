@@ -1,5 +1,6 @@
-"""Whole CSV texts read into rows, refusing the two ways the ``csv`` module reads a file wrongly
-without a word: a double quote that is never closed, and a cell over its size limit."""
+"""Whole CSV texts read into rows, refusing the way the ``csv`` module reads a file wrongly without
+a word: a double quote that is never closed. A cell of any length that fits in the text is read
+(the module alone stops at 128 KiB, which an export can exceed)."""
 
 from __future__ import annotations
 
@@ -19,20 +20,18 @@ def csv_rows(text: str, file: str, delimiter: str = ",") -> list[list[str]]:
     Rows are numbered in errors as a spreadsheet shows them: the header is row 1.
     """
     ending = "" if not text or text.endswith(("\n", "\r")) else "\n"
+    # The limit guards a reader of a stream against a cell without end; this text is in memory
+    # already and an unclosed quote is caught below, so the text's own length is bound enough.
+    # The limit is process-wide: only ever raise it, so a reader running beside this one keeps
+    # what it set.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + len(_END) + 2))
     reader = csv.reader(io.StringIO(f"{text}{ending}{_END}\n", newline=""), delimiter=delimiter)
     rows: list[list[str]] = []
     try:
         for row in reader:
             rows.append(row)
-    except csv.Error as exc:  # a cell over the module's limit (128 KiB), say
-        hint = (
-            "; a double quote that is never closed makes the rest of the file one cell"
-            if "field limit" in str(exc)
-            else ""
-        )
-        raise RoadwiseError(
-            f"not a valid CSV file: {exc}{hint}", file=file, row=len(rows) + 1
-        ) from None
+    except csv.Error as exc:
+        raise RoadwiseError(f"not a valid CSV file: {exc}", file=file, row=len(rows) + 1) from None
     if rows and rows[-1] == [_END]:
         rows.pop()
         return rows

@@ -6,9 +6,12 @@ column mapping (user column -> item field), e.g. ``{"Issue key": "key", "Summary
 "Story Points": "estimate"}``.
 
 Cell formats: lists are ``;``-separated (``api;ui``); a dependency is ``KEY`` or ``KEY:LAG_DAYS``;
-an objective link is ``OBJ`` or ``OBJ:CONTRIBUTION``; a value input is a number or a range
-``low/likely/high`` (optionally followed by a distribution: ``2/3/8 triangular``); ``estimate``
-is a number or ``low/likely/high``; dates and times are ISO 8601. An empty cell means "not set".
+an objective link is ``OBJ`` or ``OBJ:CONTRIBUTION`` (a key holding ``:`` is always written with
+its lag or contribution, ``X:5:0``, so it is told apart from ``X`` with lag 5); a value input is a
+number or a range ``low/likely/high`` (optionally followed by a distribution:
+``2/3/8 triangular``); ``estimate`` is a number or ``low/likely/high``; numbers may carry
+thousands separators where their place tells them from the decimal one (``1,234.5``,
+``1.234,5``); dates and times are ISO 8601. An empty cell means "not set".
 
 Problems are reported with the file, the row (the header is row 1, as in a spreadsheet) and the
 column; an import either applies every row or none.
@@ -21,6 +24,7 @@ import datetime as dt
 import io
 import math
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -131,11 +135,15 @@ def _word(text: str) -> str:
 # --------------------------------------------------------------------------- mapping
 
 
-def parse_mapping(spec: str | Path | Mapping[str, str] | None) -> dict[str, str]:
+def parse_mapping(
+    spec: str | Path | Mapping[str, str] | None, *, columns: Sequence[str] | None = None
+) -> dict[str, str]:
     """A column mapping (user column -> item field) from a dict, a YAML/JSON file or text.
 
     Text is ``Column=field`` pairs separated by commas. Pairs written the other way round
-    (``field=Column``, as ``roadwise history import`` takes them) are understood too.
+    (``field=Column``, as ``roadwise history import`` takes them) are understood too; where
+    both sides name an item field (``status=Status``), the file's ``columns``, when given,
+    decide: the reading under which the column is in the file wins, else ``Column=field``.
     Mapping a column to ``-`` ignores it.
     """
     if spec is None:
@@ -147,6 +155,12 @@ def parse_mapping(spec: str | Path | Mapping[str, str] | None) -> dict[str, str]
         where = str(spec)
         try:
             loaded = yaml.safe_load(Path(spec).read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise RoadwiseError(
+                f"not UTF-8 text ({exc.reason}); save it as UTF-8", file=where
+            ) from None
+        except OSError as exc:
+            raise RoadwiseError(f"cannot read the file: {exc.strerror}", file=where) from None
         except yaml.YAMLError as exc:
             raise RoadwiseError(f"not a valid mapping file: {exc}", file=where) from None
         if not isinstance(loaded, dict):
@@ -164,10 +178,17 @@ def parse_mapping(spec: str | Path | Mapping[str, str] | None) -> dict[str, str]
                 )
             left, right = part.split("=", 1)
             pairs.append((left.strip(), right.strip()))
+    in_file = frozenset(columns or ())
     mapping: dict[str, str] = {}
     for left, right in pairs:
         column, target = left, right
-        if _word(right) not in _TARGETS and right not in _IGNORE and _word(left) in _TARGETS:
+        # field=Column is plain when the right side is no field; when it is one too
+        # (status=Status), only the file can tell which side is its column.
+        if (
+            _word(left) in _TARGETS
+            and right not in _IGNORE
+            and (_word(right) not in _TARGETS or (right in in_file and left not in in_file))
+        ):
             column, target = right, left
         target = target if target in _IGNORE else _word(target).removeprefix("value.")
         if target not in _IGNORE and target not in _TARGETS:
@@ -198,11 +219,52 @@ class _CellError(Exception):
     pass
 
 
+# Thousands separators: 1-3 digits (no leading zero), then groups of exactly three.
+_GROUPED = {
+    sep: re.compile(rf"[+-]?[1-9][0-9]{{0,2}}(?:{re.escape(sep)}[0-9]{{3}})+") for sep in ",."
+}
+_DIGITS = re.compile(r"[+-]?[0-9]+")
+_FIRST_GROUP = re.compile(r"[+-]?[1-9][0-9]{0,2}")
+
+
 def _number(text: str) -> float:
-    try:
-        return float(text.replace(",", "")) if "," in text and "." in text else float(text)
-    except ValueError:
-        raise _CellError(f"expected a number, got {text!r}") from None
+    """A number as written in a US or a European spreadsheet, or refused; never misread.
+
+    ``.`` alone is the decimal point. With both ``,`` and ``.`` the last one is the decimal
+    separator and the other must group digits in threes: ``1,234.5`` and ``1.234,5`` are both
+    1234.5. A lone ``,`` is a decimal comma (``2,5``, ``0,125``) unless it could group
+    digits: ``1,234`` could be either number, so it is refused rather than guessed.
+    """
+    body = text.strip()
+    if "," not in body:
+        try:
+            return float(body)
+        except ValueError:
+            raise _CellError(f"expected a number, got {text!r}") from None
+    decimal = "," if body.rfind(",") > body.rfind(".") else "."
+    group = "." if decimal == "," else ","
+    whole, _, fraction = body.rpartition(decimal)
+    if not fraction.isascii() or not fraction.isdigit():
+        raise _CellError(f"expected a number, got {text!r}")
+    if group in whole:
+        if decimal in whole or not _GROUPED[group].fullmatch(whole):
+            raise _CellError(
+                f"expected a number, got {text!r}; thousands separators must set off groups "
+                "of three digits, with the decimal separator last (1,234.5 or 1.234,5)"
+            )
+        return float(f"{whole.replace(group, '')}.{fraction}")
+    if not _DIGITS.fullmatch(whole):
+        raise _CellError(
+            f"expected a number, got {text!r}; write it without thousands separators "
+            "(1234.5 or 1234,5)"
+        )
+    if len(fraction) == 3 and _FIRST_GROUP.fullmatch(whole):
+        raise _CellError(
+            f"{body!r} could be {whole}{fraction} or {whole}.{fraction}; write it without "
+            f"a thousands separator ({whole}{fraction}) or with a decimal point "
+            f"({whole}.{fraction})"
+        )
+    return float(f"{whole}.{fraction}")
 
 
 def _uncertain(text: str) -> float | dict[str, Any]:
@@ -248,17 +310,26 @@ def _list(text: str) -> list[str]:
     return [part.strip() for part in text.split(";") if part.strip()]
 
 
-def _pairs(text: str, second: str, convert: Any) -> list[dict[str, Any]]:
+def _pairs(text: str, second: str, convert: Any, plain: str) -> list[dict[str, Any]]:
+    """``KEY`` or ``KEY:SECOND`` entries; ``plain`` is the second part a bare ``KEY`` means.
+
+    Keys may hold ``:`` themselves, so the second part follows the last one; the writer
+    always writes it after a key that holds ``:`` (``X:5:0``), which keeps ``X:5`` meaning
+    key ``X`` with ``5`` as it always has.
+    """
     out = []
     for part in _list(text):
-        key, sep, rest = part.partition(":")
-        entry: dict[str, Any] = {"key": key.strip()}
-        if sep:
-            try:
-                entry[second] = convert(rest.strip())
-            except ValueError:
-                raise _CellError(f"expected KEY:{second.upper()} in {part!r}") from None
-        out.append(entry)
+        key, sep, rest = part.rpartition(":")
+        if not sep:
+            out.append({"key": rest.strip()})
+            continue
+        try:
+            out.append({"key": key.strip(), second: convert(rest.strip())})
+        except ValueError:
+            raise _CellError(
+                f"expected KEY:{second.upper()} in {part!r}; a key that holds ':' is written "
+                f"with its {second} after it, e.g. '{part}:{plain}'"
+            ) from None
     return out
 
 
@@ -294,12 +365,12 @@ def _apply(record: dict[str, Any], field: str, text: str) -> None:
     elif field == "dependencies":
         record[field] = [
             {"item": e["key"], **({"lag_days": e["lag"]} if "lag" in e else {})}
-            for e in _pairs(text, "lag", int)
+            for e in _pairs(text, "lag", int, "0")
         ]
     elif field == "objectives":
         record[field] = [
             {"objective": e["key"], **({"contribution": e["weight"]} if "weight" in e else {})}
-            for e in _pairs(text, "weight", float)
+            for e in _pairs(text, "weight", float, "1")
         ]
     elif field in ("skills", "tags", "customers"):
         record[field] = _list(text)
@@ -341,12 +412,19 @@ def _open_csv(path: Path) -> tuple[list[str], list[list[str]]]:
         raise RoadwiseError(
             f"not UTF-8 text ({exc.reason}); save it as UTF-8 CSV", file=name
         ) from None
+    except OSError as exc:  # a folder, no read permission
+        raise RoadwiseError(f"cannot read the file: {exc.strerror}", file=name) from None
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count) if first_line else ","
     rows = csv_rows(text, name, delimiter)
     if not rows:
         raise RoadwiseError("the file is empty; the first row must name the columns", file=name)
     return [h.strip() for h in rows[0]], rows[1:]
+
+
+def csv_columns(path: str | Path) -> list[str]:
+    """The column names in the header row of ``path``, for :func:`parse_mapping`."""
+    return _open_csv(Path(path))[0]
 
 
 def read_csv_rows(path: str | Path, mapping: Mapping[str, str] | None = None) -> list[CsvRow]:
@@ -398,6 +476,10 @@ def read_csv_rows(path: str | Path, mapping: Mapping[str, str] | None = None) ->
                 row=1,
             )
 
+    # A header ending in a comma is common and harmless; a value under such a column would be
+    # dropped without a word, as a cell past the last column would.
+    unnamed = [i for i, column in enumerate(header) if not column and column not in mapping]
+
     result: list[CsvRow] = []
     first_row: dict[str, int] = {}
     for index, cells in enumerate(rows):
@@ -408,6 +490,14 @@ def read_csv_rows(path: str | Path, mapping: Mapping[str, str] | None = None) ->
             raise RoadwiseError(
                 f"{len(cells)} cells but only {len(header)} columns", file=name, row=row_number
             )
+        for position in unnamed:
+            if position < len(cells) and cells[position].strip():
+                raise RoadwiseError(
+                    f"column {position + 1} has no name in the header row, but this row has "
+                    f"{_shown(cells[position])} in it; name the column or clear the cell",
+                    file=name,
+                    row=row_number,
+                )
         record: dict[str, Any] = {}
         columns: dict[str, str] = {}
         for column, target, cell in zip(header, fields, cells, strict=False):
@@ -433,6 +523,11 @@ def read_csv_rows(path: str | Path, mapping: Mapping[str, str] | None = None) ->
             first_row[key] = row_number
         result.append(CsvRow(row_number, record, columns))
     return result
+
+
+def _shown(cell: str) -> str:
+    """A cell for a message: long ones cut short."""
+    return repr(cell) if len(cell) <= 40 else repr(cell[:37] + "...")
 
 
 def _column_for(csv_row: CsvRow, parts: Sequence[str]) -> str:
@@ -551,11 +646,15 @@ def item_to_row(item: Item) -> dict[str, str]:
         theme=item.theme or "",
         release=item.release or "",
         technical_risk=_num(item.technical_risk) if item.technical_risk else "",
+        # After a key holding ":" the lag or contribution is always written: X:5:0 is a
+        # dependency on item X:5, X:5 one on item X with a lag of 5 days.
         dependencies=";".join(
-            d.item + (f":{d.lag_days}" if d.lag_days else "") for d in item.dependencies
+            d.item + (f":{d.lag_days}" if d.lag_days or ":" in d.item else "")
+            for d in item.dependencies
         ),
         objectives=";".join(
-            o.objective + (f":{_num(o.contribution)}" if o.contribution != 1.0 else "")
+            o.objective
+            + (f":{_num(o.contribution)}" if o.contribution != 1.0 or ":" in o.objective else "")
             for o in item.objectives
         ),
         skills=";".join(item.skills),

@@ -44,6 +44,21 @@ def _store(db: str | None, *, create: bool = False, must_exist: bool = True) -> 
     return store
 
 
+def _creates_database(db: str | None) -> bool:
+    """Whether opening the store for ``db`` would create a new SQLite file."""
+    from roadwise.workspace import database_url
+
+    url = database_url(db_url(db))
+    return url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists()
+
+
+def _column_mapping(spec: str | None, file: Path) -> dict[str, str] | None:
+    """``--mapping`` for the items CSV ``file``, read with the file's columns at hand."""
+    from roadwise.sources.csv_file import csv_columns, parse_mapping
+
+    return parse_mapping(spec, columns=csv_columns(file)) if spec else None
+
+
 def _file_kind(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in _YAML:
@@ -255,20 +270,38 @@ def import_(
             as_json=as_json,
         )
         return
-    from roadwise.sources.csv_file import import_items_csv, parse_mapping
-    from roadwise.sources.yaml_file import merge_workspace_yaml, read_workspace_yaml
+    from roadwise.sources.csv_file import import_items_csv, read_items_csv
+    from roadwise.sources.yaml_file import (
+        load_yaml_document,
+        merge_workspace_yaml,
+        read_workspace_yaml,
+    )
 
     kind = _file_kind(file)
     if mapping is not None and kind != "csv":
         raise RoadwiseError("--mapping applies to CSV files only", file=str(file))
-    column_mapping = parse_mapping(mapping) if mapping else None
-    store = _store(db, create=True, must_exist=False)
-    before: dict[str, int] = {}
+    column_mapping = _column_mapping(mapping, file) if kind == "csv" else None
 
     def change(ws: Workspace) -> Workspace:
         if kind == "yaml":
             return read_workspace_yaml(file) if replace else merge_workspace_yaml(ws, file)
         return import_items_csv(ws, file, column_mapping, replace=replace)
+
+    # The file is read and checked before the store is opened: opening creates a database that
+    # does not exist yet, and a failed import must leave nothing behind. A new database starts
+    # empty, so there the whole import is tried on an empty workspace first; otherwise the file
+    # is read (a CSV's rows checked each on its own) here, and the workspace rules are checked
+    # in the transaction below, which a failure rolls back.
+    if kind == "csv" and _creates_database(db):
+        change(Workspace())
+    elif kind == "csv":
+        read_items_csv(file, column_mapping)
+    elif replace or _creates_database(db):  # the file becomes the whole workspace
+        read_workspace_yaml(file)
+    else:
+        load_yaml_document(file)
+    store = _store(db, create=True, must_exist=False)
+    before: dict[str, int] = {}
 
     initialized = store.is_initialized()
     if initialized:
@@ -372,7 +405,7 @@ def validate(
     as_json: bool = JsonOption,
 ) -> None:
     """Check a file (or the stored workspace) against every workspace rule; changes nothing."""
-    from roadwise.sources.csv_file import import_items_csv, parse_mapping
+    from roadwise.sources.csv_file import import_items_csv
     from roadwise.sources.yaml_file import read_workspace_yaml
 
     try:
@@ -384,7 +417,7 @@ def validate(
             source = str(file)
         else:
             stored = _store(db).load()
-            ws = import_items_csv(stored, file, parse_mapping(mapping) if mapping else None)
+            ws = import_items_csv(stored, file, _column_mapping(mapping, file))
             source = str(file)
     except RoadwiseError as exc:
         if as_json:

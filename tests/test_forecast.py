@@ -317,6 +317,22 @@ def test_a_team_keeps_its_order_when_another_team_waits_for_its_last_item() -> N
         simulate_roadmap(cycle, flows, AS_OF, trials=10)
 
 
+@pytest.mark.parametrize("calibrated", [False, True])
+def test_a_small_teams_item_waiting_for_a_big_teams_last_item_is_dated(calibrated: bool) -> None:
+    """Each team's weeks are drawn for its own queue: a one-item team waiting on twenty weeks of
+    another team's work must still be dated (it was 'never')."""
+    history = np.full(52, 5.0)
+    same = (lambda days, work: days) if calibrated else None
+    flows = {t: TeamFlow(history, calibrate=same) for t in ("big", "small")}
+    items = [RoadmapItem(f"B-{i}", "big") for i in range(100)]
+    items.append(RoadmapItem("S-1", "small", depends_on=("B-99",)))
+    r = simulate_roadmap(items, flows, AS_OF, trials=200, seed=1)
+    waited, done = r.outcome("B-99").finish[95], r.outcome("S-1").finish[95]
+    assert waited is not None and done is not None
+    assert dt.timedelta(0) < done - waited <= dt.timedelta(days=2)  # a fifth of a week later
+    assert r.finish_all[95] == done
+
+
 def test_roadmap_critical_path_shares_under_uncertainty() -> None:
     flows = {"a": TeamFlow(np.array([0.0, 2.0, 4.0, 6.0] * 10)), "b": TeamFlow(np.full(40, 3.0))}
     est = Estimate(low=2, likely=6, high=12)

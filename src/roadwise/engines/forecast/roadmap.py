@@ -239,6 +239,27 @@ def simulate_roadmap(
         ]
         sizes[:, cols] = sample_sizes(ests, trials, rng, bias=flow.bias if flow else None)
     capacity: dict[str, tuple[FloatArray, FloatArray]] = {}
+    drawn: dict[str, FloatArray] = {}  # each team's weeks as drawn, before its speed-up
+
+    def pace_up(team: str, weekly: FloatArray) -> None:
+        weekly = weekly * _pace(teams[team].speedup, weekly.shape[1])
+        cum = np.concatenate([np.zeros((trials, 1)), np.cumsum(weekly, axis=1)], axis=1)
+        capacity[team] = (cum, weekly)
+
+    def extend(team: str, weeks: int) -> bool:
+        """More weeks for ``team`` (its own drawn weeks again, as a trial that outlasts them
+        goes on): a team's weeks are drawn for its own queue, but its work can wait for
+        another team's, later than its own queue alone would reach."""
+        have = capacity[team][1].shape[1]
+        if weeks <= have or have >= MAX_WEEKS:
+            return False
+        longer = int(min(MAX_WEEKS, max(weeks, 2 * have)))
+        # Always from the weeks as drawn, so every week keeps its value however the weeks
+        # were extended (a sped-up rerun may extend in other steps than the base run).
+        period = drawn[team].shape[1]
+        pace_up(team, np.tile(drawn[team], (1, -(-longer // period)))[:, :longer])
+        return True
+
     for team, flow in teams.items():
         work = sizes[:, [i for i, it in enumerate(items) if it.team == team]].sum(axis=1)
         rate = float(flow.history[-26:].mean()) if flow.history.size else 0.0
@@ -246,9 +267,8 @@ def simulate_roadmap(
         weekly = sample_weeks(flow.history, trials, weeks, rng, sampling).astype(np.float64)
         if flow.calibrate is not None:
             weekly = _calibrated_pace(weekly, work, flow.calibrate)
-        weekly *= _pace(flow.speedup, weekly.shape[1])
-        cum = np.concatenate([np.zeros((trials, 1)), np.cumsum(weekly, axis=1)], axis=1)
-        capacity[team] = (cum, weekly)
+        drawn[team] = weekly
+        pace_up(team, weekly)
 
     finish = np.full((trials, n), np.inf)
     pred = np.full((trials, n), -1, dtype=np.int64)
@@ -276,7 +296,15 @@ def simulate_roadmap(
             if j is None:
                 continue
             if it.team in capacity:
-                after = _inverse(cum, weekly, _at_time(cum, weekly, finish[:, j]) + sizes[:, i])
+                waited = finish[:, j]
+                while True:
+                    cum, weekly = capacity[it.team]
+                    after = _inverse(cum, weekly, _at_time(cum, weekly, waited) + sizes[:, i])
+                    short = np.isfinite(waited) & ~np.isfinite(after)
+                    if not short.any():
+                        break
+                    if not extend(it.team, int(np.ceil(waited[short].max())) + 8):
+                        break
             else:
                 after = finish[:, j]
             later = after > end

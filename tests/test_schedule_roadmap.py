@@ -31,6 +31,7 @@ from roadwise.engines.schedule.roadmap import (
     replan_gain,
     replay_roadmap,
 )
+from roadwise.errors import ValidationError
 
 START = dt.date(2026, 3, 2)
 SKILLS = ["backend", "frontend", "data"]
@@ -404,3 +405,190 @@ def test_nobody_is_named_for_work_that_starts_before_they_join() -> None:
     (s,) = roadmap.items
     assert s.start < joins < s.end
     assert s.people == ("z",)
+
+
+def _ready(key: str, **fields: object) -> Item:
+    return Item(
+        key=key,
+        title=key,
+        status=Status.READY,
+        estimate=Estimate(low=2, likely=2, high=2),
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def test_work_that_waits_for_unschedulable_work_is_not_scheduled() -> None:
+    """Nobody has 'ml': B cannot be scheduled, so neither can what waits for it, directly,
+    through others, through an epic holding it or through its epic's dependency (planned as
+    if B were done, A was dated from the first day with no word of B)."""
+    web = Team(key="web", name="Web", people=[Person(key="w", name="W")], country="GB")
+    items = [
+        _ready("B", skills=["ml"]),
+        _ready("A", dependencies=[Dependency(item="B")]),
+        _ready("C", dependencies=[Dependency(item="A")]),
+        Item(key="EB", title="EB", kind=ItemKind.EPIC, status=Status.READY),
+        _ready("B2", parent="EB", skills=["ml"]),
+        _ready("B3", parent="EB"),
+        _ready("X", dependencies=[Dependency(item="EB")]),
+        Item(
+            key="EY",
+            title="EY",
+            kind=ItemKind.EPIC,
+            status=Status.READY,
+            dependencies=[Dependency(item="B")],
+        ),
+        _ready("Y1", parent="EY"),
+        _ready("W"),
+    ]
+    ws = Workspace(name="u", as_of=START, teams=[web], items=items)
+    inputs = build_inputs(ws, RoadmapOptions())
+    ml = "no team has all of its skills (ml)"
+    assert dict(inputs.unscheduled) == {
+        "B": ml,
+        "A": f"depends on B, which cannot be scheduled ({ml})",
+        "C": f"depends on A, which cannot be scheduled (it waits for B, which cannot be "
+        f"scheduled: {ml})",
+        "B2": ml,
+        "X": f"depends on EB, whose item B2 cannot be scheduled ({ml})",
+        "Y1": f"its epic EY depends on B, which cannot be scheduled ({ml})",
+    }
+    assert sorted(t.key for t in inputs.problem.tasks) == ["B3", "W"]
+    # the same reasons whatever the order of the items
+    shuffled = ws.copy_with(items=list(reversed(items)))
+    assert build_inputs(shuffled, RoadmapOptions()).unscheduled == inputs.unscheduled
+
+
+def test_a_team_that_cannot_take_work_is_named_with_the_true_reason() -> None:
+    """Each team ruled out says why: no people, a missing skill, only part-time people, or
+    everyone gone before the plan's calendar ends (not 'lacks skill(s)' with no skill)."""
+    gone = START + dt.timedelta(days=730)  # two years on, inside the three-year calendar
+    teams = [
+        Team(key="web", name="Web", people=[Person(key="w", name="W")], country="GB"),
+        Team(key="empty", name="Empty"),
+        Team(
+            key="ios",
+            name="iOS",
+            country="GB",
+            people=[Person(key="i", name="I", skills=["swift"], leaves=gone)],
+        ),
+        Team(
+            key="pt", name="PT", country="GB", people=[Person(key="h", name="H", availability=0.5)]
+        ),
+    ]
+    items = [
+        _ready("W"),
+        _ready("E", team="empty"),
+        _ready("L", team="ios"),
+        _ready("S", skills=["swift"]),
+        _ready("K", team="web", skills=["ml"]),
+        _ready("P", team="pt"),
+    ]
+    ws = Workspace(name="r", as_of=START, teams=teams, items=items)
+    inputs = build_inputs(ws, RoadmapOptions())
+    end = inputs.calendar.days[-1]
+    left = (
+        f"has nobody left at the end of the plan's calendar ({end}; everyone leaves by "
+        f"{gone}); work for it is not scheduled"
+    )
+    assert dict(inputs.unscheduled) == {
+        "E": "team 'empty' has no people",
+        "L": f"team 'ios' {left}",
+        "S": f"no team with its skills (swift) can take it: team 'ios' {left}",
+        "K": "team 'web' lacks skill(s) ml",
+        "P": "team 'pt' never has one whole person's productive time on a day (at most 50% "
+        "of it), the least an item takes",
+    }
+    assert [t.key for t in inputs.problem.tasks] == ["W"]
+
+
+def test_stories_without_a_team_are_their_epics_teams_work() -> None:
+    teams = [
+        Team(key="mobile", name="Mobile", people=[Person(key="m", name="M")], country="GB"),
+        Team(
+            key="web",
+            name="Web",
+            people=[Person(key="w1", name="W1"), Person(key="w2", name="W2", skills=["ml"])],
+            country="GB",
+        ),
+    ]
+    items = [
+        Item(key="EPIC", title="Mobile epic", kind=ItemKind.EPIC, team="mobile"),
+        _ready("S1", parent="EPIC", value=ValueInputs(cost_of_delay=1000.0)),
+        _ready("S2", parent="EPIC", value=ValueInputs(cost_of_delay=1000.0)),
+        _ready("S3", parent="EPIC", skills=["ml"]),
+    ]
+    ws = Workspace(name="t", as_of=START, teams=teams, items=items)
+    inputs = build_inputs(ws, RoadmapOptions())
+    assert {t.key: {m.label for m in t.modes} for t in inputs.problem.tasks} == {
+        "S1": {"mobile"},
+        "S2": {"mobile"},
+    }
+    assert inputs.unscheduled == (
+        ("S3", "team 'mobile' (the team of its epic EPIC) lacks skill(s) ml"),
+    )
+    roadmap = plan_roadmap(ws, RoadmapOptions(time_limit=1, workers=1))
+    assert {s.key: s.team for s in roadmap.items} == {"S1": "mobile", "S2": "mobile"}
+
+
+def test_lateness_blames_what_really_misses_the_deadline() -> None:
+    """No dependencies: a deadline missed because the item's own work is longer than the
+    time left, and one already past, are said to be so, not blamed on dependencies."""
+    teams = [
+        Team(
+            key=key,
+            name=key,
+            people=[Person(key=f"{key}p", name="P")],
+            focus_factor=1.0,
+            unplanned_share=0.0,
+        )
+        for key in ("a", "b")
+    ]
+    items = [
+        Item(
+            key="BIG",
+            title="10 person-days, due in 3 working days",
+            team="a",
+            estimate=Estimate(low=10, likely=10, high=10, unit="person_days"),
+            deadline=Deadline(date=START + dt.timedelta(days=2), hard=True),
+        ),
+        Item(
+            key="PAST",
+            title="due before the plan's first day",
+            team="b",
+            estimate=Estimate(low=1, likely=1, high=1),
+            deadline=Deadline(date=START - dt.timedelta(days=7), hard=True),
+        ),
+    ]
+    ws = Workspace(name="l", as_of=START, teams=teams, items=items)
+    roadmap = plan_roadmap(ws, RoadmapOptions(time_limit=1, workers=1, baseline=False))
+    late = {x.item: x for x in roadmap.lateness}
+    big, past = late["BIG"], late["PAST"]
+    assert (big.late_days, big.cause, big.dependency_bound_days) == (7, "its own work", 0)
+    assert big.detail == (
+        "its own work alone takes 7 working day(s) more than the time to its deadline"
+    )
+    assert (past.cause, past.dependency_bound_days) == ("a deadline already past", 0)
+    assert past.detail == (
+        f"its deadline {START - dt.timedelta(days=7)} is before the plan's first day {START}"
+    )
+
+
+def test_a_cycle_through_epics_is_named() -> None:
+    """A1 (in EA) depends on epic EB, B1 (in EB) on epic EA: no item depends on itself
+    directly, but followed to the stories A1 and B1 wait for each other."""
+    web = Team(key="web", name="Web", people=[Person(key="w", name="W")], country="GB")
+    items = [
+        Item(key="EA", title="EA", kind=ItemKind.EPIC),
+        Item(key="EB", title="EB", kind=ItemKind.EPIC),
+        _ready("A1", parent="EA", dependencies=[Dependency(item="EB")]),
+        _ready("B1", parent="EB", dependencies=[Dependency(item="EA")]),
+        _ready("C1"),
+    ]
+    ws = Workspace(name="c", as_of=START, teams=[web], items=items)
+    with pytest.raises(ValidationError) as caught:
+        build_inputs(ws, RoadmapOptions())
+    assert caught.value.field == "items.dependencies"
+    assert caught.value.message.startswith(
+        "dependency cycle once dependencies on epics are followed to their stories: "
+        "A1 -> B1 -> A1 (A1 depends on EB, which holds B1; B1 depends on EA, which holds A1)"
+    )

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import graphlib
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,7 +27,7 @@ from typing import Literal
 import numpy as np
 
 from roadwise.domain.model import EstimateUnit, Item, Status, Team
-from roadwise.domain.workspace import Workspace
+from roadwise.domain.workspace import Workspace, find_cycle
 from roadwise.engines.capacity import (
     AddedPerson,
     CapacityCalendar,
@@ -136,6 +138,16 @@ class ChainLink:
     reason: str
 
 
+LateCause = Literal[
+    "dependencies",
+    "capacity",
+    "dependencies and capacity",
+    "its own work",
+    "its own work and capacity",
+    "a deadline already past",
+]
+
+
 @dataclass(frozen=True)
 class Lateness:
     """A deadline the plan cannot meet, by how much, and the chain of work that pushes it."""
@@ -145,8 +157,13 @@ class Lateness:
     planned_end: dt.date
     late_days: int
     dependency_bound_days: int
-    cause: Literal["dependencies", "capacity", "dependencies and capacity"]
+    """Working days by which the dependencies alone (the critical path through them, with
+    unlimited people) miss the deadline; 0 when no dependency is on that path."""
+    cause: LateCause
     chain: tuple[ChainLink, ...]
+    detail: str = ""
+    """The cause in a sentence, where the cause's name does not say it all: by how much the
+    item's own work overruns the time to its deadline, or that the deadline has passed."""
 
 
 @dataclass(frozen=True)
@@ -372,23 +389,36 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
     in_progress_load: dict[str, int] = {}
     busy_people: set[str] = set()
     kept: list[Item] = []
+    # A team only takes work while it has people at the end of the calendar: capacity past
+    # the calendar's end is its last value, so with nobody left there a task that does not
+    # fit before they leave has no place at all, and both schedulers would fail the whole
+    # plan over it instead of leaving that one item out.
+    able: dict[str, list[str]] = {}
+    blocked: dict[str, str] = {}
     for item in leaves:
-        if item.estimate is None:
-            warnings.append(f"{item.key}: no estimate; assumed {default_points:g} points")
         candidates = [
             t
             for t in _candidate_teams(item, ws, team_skills, team_keys)
             if _fits_somewhere(team_cap[t], worker_units[t]) and team_cap[t][-1] > 0
         ]
-        if not candidates:
-            reason = (
-                f"no team has all of its skills ({', '.join(sorted(item.skills))})"
-                if item.team is None
-                else f"team '{item.team}' lacks skill(s) "
-                f"{', '.join(sorted(set(item.skills) - team_skills.get(item.team, set())))}"
+        if candidates:
+            able[item.key] = candidates
+        else:
+            blocked[item.key] = _unschedulable_reason(
+                item, ws, team_skills, team_cap, worker_units, calendar
             )
-            unscheduled.append((item.key, reason))
+    needs = _leaf_needs(leaves, open_keys, by_key)
+    _check_acyclic(needs, by_key, open_keys)
+    # Planned as if the work it waits for were done, an item would be dated before that work
+    # could happen: it cannot be scheduled either.
+    _block_dependents(needs, blocked, by_key, open_keys)
+    for item in leaves:
+        if item.estimate is None:
+            warnings.append(f"{item.key}: no estimate; assumed {default_points:g} points")
+        if item.key in blocked:
+            unscheduled.append((item.key, blocked[item.key]))
             continue
+        candidates = able[item.key]
         modes: list[Mode] = []
         effort[item.key] = {}
         split = _is_split(item, options.split_default)
@@ -676,14 +706,25 @@ def _is_split(item: Item, default: bool) -> bool:
     return default
 
 
+def _owner(ws: Workspace, person: str) -> str:
+    return next(t.key for t in ws.teams if any(p.key == person for p in t.people))
+
+
+def _team_of(item: Item, ws: Workspace) -> str | None:
+    """The team an item is pinned to: its own, else its nearest ancestor's (a story of the
+    mobile team's epic is mobile's work, as the release planner and the docs have it)."""
+    team = ws.inherited(item, "team")
+    return str(team) if team else None
+
+
 def _candidate_teams(
     item: Item, ws: Workspace, skills: Mapping[str, set[str]], team_keys: Sequence[str]
 ) -> list[str]:
+    team = _team_of(item, ws)
     if item.assignee is not None:
-        owner = next(t.key for t in ws.teams if any(p.key == item.assignee for p in t.people))
-        pool = [owner]
-    elif item.team is not None:
-        pool = [item.team]
+        pool = [_owner(ws, item.assignee)]
+    elif team is not None:
+        pool = [team]
     else:
         pool = list(team_keys)
     need = set(item.skills)
@@ -692,6 +733,181 @@ def _candidate_teams(
 
 def _fits_somewhere(cap: Sequence[int], units: int) -> bool:
     return max(cap) >= units
+
+
+def _unschedulable_reason(
+    item: Item,
+    ws: Workspace,
+    skills: Mapping[str, set[str]],
+    team_cap: Mapping[str, Sequence[int]],
+    worker_units: Mapping[str, int],
+    calendar: CapacityCalendar,
+) -> str:
+    """Why no team can take ``item``, in the user's words: for each team it could go to, the
+    first thing that rules the team out (the checks of ``build_inputs``, in its order)."""
+    need = set(item.skills)
+    end = calendar.days[-1]
+
+    def unable(t: str) -> str:
+        team = ws.team_by_key[t]
+        cap = team_cap[t]
+        missing = need - skills.get(t, set())
+        if not team.people:
+            return "has no people"
+        if missing:
+            return f"lacks skill(s) {', '.join(sorted(missing))}"
+        if max(cap) <= 0:
+            return f"has no capacity within the plan's calendar (up to {end})"
+        if not _fits_somewhere(cap, worker_units[t]):
+            # An item takes at least one person's productive share of a day.
+            return (
+                "never has one whole person's productive time on a day (at most "
+                f"{max(cap) / worker_units[t]:.0%} of it), the least an item takes"
+            )
+        if cap[-1] <= 0:
+            gone = [p.leaves for p in team.people]
+            why = (
+                f"everyone leaves by {max(d for d in gone if d is not None)}"
+                if all(d is not None for d in gone)
+                else "nobody has capacity in its last week"
+            )
+            return (
+                f"has nobody left at the end of the plan's calendar ({end}; {why}); work "
+                "for it is not scheduled"
+            )
+        return "cannot take it"  # pragma: no cover - every exclusion is named above
+
+    if item.assignee is not None:
+        owner = _owner(ws, item.assignee)
+        return f"its assignee {item.assignee} is on team '{owner}', which {unable(owner)}"
+    team = _team_of(item, ws)
+    if team is not None:
+        source = ""
+        if item.team is None:
+            holder = next(a for a in _ancestry(item, ws.item_by_key) if a.team == team)
+            source = f" (the team of its {_kind(holder)} {holder.key})"
+        return f"team '{team}'{source} {unable(team)}"
+    with_skills = sorted(t.key for t in ws.teams if need <= skills.get(t.key, set()))
+    if not with_skills:
+        if need:
+            return f"no team has all of its skills ({', '.join(sorted(need))})"
+        return "there is no team to do it"
+    lead = f"no team with its skills ({', '.join(sorted(need))})" if need else "no team"
+    return f"{lead} can take it: " + "; ".join(f"team '{t}' {unable(t)}" for t in with_skills)
+
+
+def _kind(item: Item) -> str:
+    return item.kind.value.replace("_", " ")
+
+
+def _ancestry(item: Item, by_key: Mapping[str, Item]) -> list[Item]:
+    """``item`` and the items above it, nearest first."""
+    chain, node = [item], item
+    while node.parent is not None and node.parent in by_key:
+        node = by_key[node.parent]
+        chain.append(node)
+    return chain
+
+
+def _leaf_needs(
+    leaves: Sequence[Item], open_keys: set[str], by_key: Mapping[str, Item]
+) -> dict[str, list[str]]:
+    """The open leaves each open leaf waits for, as the precedences hold them: its own
+    dependencies and its open ancestors', one on an epic or feature meaning every open leaf
+    under it."""
+    under: dict[str, set[str]] = {}
+    for leaf in leaves:
+        for node in _ancestry(leaf, by_key):
+            under.setdefault(node.key, set()).add(leaf.key)
+    needs: dict[str, list[str]] = {}
+    for leaf in leaves:
+        found: set[str] = set()
+        for node in _ancestry(leaf, by_key):
+            if node.key in open_keys:
+                for dep in node.dependencies:
+                    if dep.item in open_keys:
+                        found |= under.get(dep.item, set())
+        found.discard(leaf.key)
+        needs[leaf.key] = sorted(found)
+    return needs
+
+
+def _via(
+    item: Item, leaf: str, by_key: Mapping[str, Item], open_keys: set[str]
+) -> tuple[Item, str]:
+    """How ``item`` comes to wait for ``leaf``: the item (itself or an ancestor) whose
+    dependency it is, and the dependency (``leaf`` or an epic or feature holding it)."""
+    holders = {a.key for a in _ancestry(by_key[leaf], by_key)}
+    for node in _ancestry(item, by_key):
+        if node.key in open_keys:
+            for dep in sorted(node.dependencies, key=lambda d: d.item):
+                if dep.item in holders and dep.item in open_keys:
+                    return node, dep.item
+    return item, leaf  # pragma: no cover - ``leaf`` comes from these dependencies
+
+
+def _check_acyclic(
+    needs: Mapping[str, list[str]], by_key: Mapping[str, Item], open_keys: set[str]
+) -> None:
+    """Reject a dependency cycle among the leaves, naming it: one can appear only once
+    dependencies on epics are followed to their stories (A1 in EA needs EB, B1 in EB needs
+    EA), which the workspace's own check of item-to-item dependencies does not see."""
+    cycle = find_cycle(dict(needs))
+    if not cycle:
+        return
+    steps: list[str] = []
+    direct = True
+    for a, b in itertools.pairwise(cycle):
+        node, target = _via(by_key[a], b, by_key, open_keys)
+        direct = direct and node.key == a and target == b
+        who = a if node.key == a else f"{a}'s {_kind(node)} {node.key}"
+        held = "" if target == b else f", which holds {b}"
+        steps.append(f"{who} depends on {target}{held}")
+    lead = (
+        "dependency cycle"
+        if direct
+        else "dependency cycle once dependencies on epics are followed to their stories"
+    )
+    raise ValidationError(
+        f"{lead}: {' -> '.join(cycle)} ({'; '.join(steps)}): an item cannot, directly or "
+        "through others, depend on itself",
+        field="items.dependencies",
+    )
+
+
+def _block_dependents(
+    needs: Mapping[str, list[str]],
+    blocked: dict[str, str],
+    by_key: Mapping[str, Item],
+    open_keys: set[str],
+) -> None:
+    """Add to ``blocked`` every leaf that waits (directly, through an ancestor's dependency,
+    or through an epic holding it, at any depth) for a blocked leaf, with why. Each names the
+    first (by key) blocked leaf it waits for, and where that is blocked only by what it waits
+    for in turn, the work at the root of it, so a long chain does not nest its reasons."""
+    root = {key: (key, reason) for key, reason in blocked.items()}
+    # Prerequisites first, so that a leaf's reason never depends on the order visited.
+    for key in graphlib.TopologicalSorter(needs).static_order():
+        if key in blocked or key not in needs:
+            continue
+        first = next((n for n in needs[key] if n in blocked), None)
+        if first is None:
+            continue
+        node, target = _via(by_key[key], first, by_key, open_keys)
+        who = "" if node.key == key else f"its {_kind(node)} {node.key} "
+        what = (
+            f"depends on {first}, which"
+            if target == first
+            else f"depends on {target}, whose item {first}"
+        )
+        source, reason = root[first]
+        why = (
+            reason
+            if source == first
+            else f"it waits for {source}, which cannot be scheduled: {reason}"
+        )
+        blocked[key] = f"{who}{what} cannot be scheduled ({why})"
+        root[key] = (source, reason)
 
 
 # --------------------------------------------------------------------------- planning
@@ -709,7 +925,14 @@ def plan_roadmap(ws: Workspace, options: RoadmapOptions | None = None) -> Roadma
     problem = inputs.problem
     warnings = list(inputs.warnings)
     if not problem.tasks:
-        raise InfeasibleError("nothing to schedule: no open items with a team that can do them")
+        # Say why, item by item: the reasons are otherwise only on the plan that is not made.
+        why = "; ".join(f"{key}: {reason}" for key, reason in inputs.unscheduled[:5])
+        if len(inputs.unscheduled) > 5:
+            why += f"; and {len(inputs.unscheduled) - 5} more"
+        raise InfeasibleError(
+            "nothing to schedule: no open items with a team that can do them"
+            + (f" ({why})" if why else "")
+        )
     if _pinned_work_clashes(problem):
         # Known before any search: the solver's time goes to the plan, not to proving that
         # no plan keeps the work in progress pinned (nor is that blamed on the deadlines).
@@ -1544,11 +1767,36 @@ def explain_lateness(
                 )
             )
             current = nxt
-        dependency_bound = max(0, cpm_end - allowed)
-        if dependency_bound > 0 and only_deps:
-            cause: Literal["dependencies", "capacity", "dependencies and capacity"] = "dependencies"
-        elif dependency_bound > 0:
-            cause = "dependencies and capacity"
+        # Where the item could end with unlimited people, waiting only for its release and
+        # work in progress, not for its dependencies: past the deadline, its own work is
+        # what misses it, and the dependencies take nothing more unless they end later.
+        own_end, own_first = max(
+            (_earliest(problem.tasks[m]) + problem.min_duration(m), _earliest(problem.tasks[m]))
+            for m in members
+        )
+        dependency_bound = max(0, cpm_end - allowed) if cpm_end > own_end else 0
+        detail = ""
+        cause: LateCause
+        if s.deadline < cal.start:
+            cause, dependency_bound = "a deadline already past", 0
+            detail = f"its deadline {s.deadline} is before the plan's first day {cal.start}"
+        elif dependency_bound > 0 or own_end > allowed:
+            if own_end > allowed:
+                since = (
+                    f"from its first possible start on {cal.date_of(own_first)} "
+                    if own_first
+                    else ""
+                )
+                detail = (
+                    f"its own work alone takes {own_end - allowed} working day(s) more than "
+                    f"the time {since}to its deadline"
+                )
+            if dependency_bound > 0:
+                cause = "dependencies" if only_deps else "dependencies and capacity"
+                if detail:
+                    detail += f", and waiting for its dependencies adds {cpm_end - own_end} more"
+            else:
+                cause = "its own work" if only_deps else "its own work and capacity"
         else:
             cause = "capacity"
         out.append(
@@ -1560,9 +1808,14 @@ def explain_lateness(
                 dependency_bound_days=dependency_bound,
                 cause=cause,
                 chain=tuple(chain),
+                detail=detail,
             )
         )
     return tuple(sorted(out, key=lambda x: (-x.late_days, x.item)))
+
+
+def _earliest(task: Task) -> int:
+    return task.release if task.fixed_start is None else task.fixed_start
 
 
 def objective_value(

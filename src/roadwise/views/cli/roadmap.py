@@ -99,6 +99,7 @@ def roadmap_payload(roadmap: Any) -> dict[str, Any]:
                 "late_days": x.late_days,
                 "cause": x.cause,
                 "dependency_bound_days": x.dependency_bound_days,
+                "detail": x.detail,
                 "chain": [
                     {
                         "item": c.item,
@@ -275,7 +276,8 @@ def print_lateness(roadmap: Any, out: Console | None = None) -> None:
                 f"; the dependencies alone take {x.dependency_bound_days} day(s) too long"
                 if x.dependency_bound_days
                 else ""
-            ),
+            )
+            + (f"; {x.detail}" if x.detail else ""),
             highlight=False,
         )
         for link in x.chain:

@@ -157,6 +157,21 @@ def test_an_epics_dependencies_hold_for_every_story_under_it() -> None:
     assert by_key["S2"].prerequisites == ("S1", "S8")
 
 
+def test_an_item_its_team_lacks_the_skills_for_is_skipped_as_on_the_roadmap() -> None:
+    """Skill pools are shared across teams, but a story of team web needing a skill only
+    another team has cannot be web's work: skipped, not promised."""
+    ws = small_workspace()
+    data = Team(key="data", name="Data", people=[Person(key="dee", name="Dee", skills=["ml"])])
+    needs_ml = Item(
+        key="ML", title="ml", team="web", skills=["ml"], estimate=Estimate(low=1, likely=1, high=1)
+    )
+    ws = ws.copy_with(teams=[*ws.teams, data], items=[*ws.items, needs_ml])
+    wp = release_problem(ws, options=ReleaseOptions(releases=1))
+    assert wp.skipped["ML"] == "team 'web' lacks skill(s) ml"
+    with pytest.raises(ValidationError, match="must-have ML cannot be planned"):
+        release_problem(ws, options=ReleaseOptions(releases=1, must=frozenset({"ML"})))
+
+
 def test_a_cycle_through_epics_is_refused_naming_it() -> None:
     """A1 needs epic EB (so B1), B1 needs epic EA (so A1): the stories need each other."""
     ws = small_workspace()

@@ -239,17 +239,17 @@ def release_problem(
     skipped: dict[str, str] = {}
     skills_of = {t.key: {s for p in t.people for s in p.skills} for t in ws.teams}
     for item in leaves:
-        team = ws.inherited(item, "team")
+        owner = ws.inherited(item, "team")
         # Skill pools are shared across teams, but an item pinned to a team is that team's
         # work: if its people lack a skill it needs, no plan can have them build it (the
         # roadmap leaves it out too).
-        lacking = sorted(set(item.skills) - skills_of.get(team, set())) if team else []
+        lacking = sorted(set(item.skills) - skills_of.get(owner, set())) if owner else []
         if item.estimate is None:
             skipped[item.key] = "no estimate"
         elif item.value.moscow == MoSCoW.WONT and item.key not in options.must:
             skipped[item.key] = "marked won't have"
-        elif team in skills_of and lacking:
-            skipped[item.key] = f"team '{team}' lacks skill(s) {', '.join(lacking)}"
+        elif owner in skills_of and lacking:
+            skipped[item.key] = f"team '{owner}' lacks skill(s) {', '.join(lacking)}"
 
     children: dict[str, list[str]] = {}
     for item in ws.items:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import numpy as np
 import pytest
@@ -34,6 +35,7 @@ from roadwise.engines.forecast.backtest import (
     BaseForecast,
     ErrorPool,
     calibrated,
+    history_before,
     km_quantiles,
     pinball,
     regime_of,
@@ -105,6 +107,53 @@ def test_how_many_by_a_date_with_constant_throughput() -> None:
         ForecastOptions(trials=300, calibrate=False),
     )
     assert f.at_least == {50: 20.0, 70: 20.0, 85: 20.0, 95: 20.0}
+
+
+def test_a_young_teams_oldest_partial_week_counts() -> None:
+    # Four items finished Monday to Thursday, nothing in the week since: both weeks count.
+    first = dt.datetime(2026, 11, 9, 10)  # a Monday
+    records = [
+        HistoryRecord(key=f"Y-{i}", team="y", created=first, done=first + dt.timedelta(days=i))
+        for i in range(4)
+    ]
+    as_of = dt.date(2026, 11, 19)  # ten days after the first finish
+    f = forecast_when(records, 4, as_of, ForecastOptions(trials=200, calibrate=False))
+    assert f.history_weeks == 2
+    assert f.weekly_rate == pytest.approx(2.0)  # 3 items in the oldest (partial) week, 1 since
+    assert set(f.dates.values()) == {as_of + dt.timedelta(days=14)}
+
+
+@given(
+    st.lists(st.floats(0.0, 400.0, allow_nan=False), min_size=1, max_size=40),
+    st.floats(0.001, 30.0),
+    st.booleans(),
+)
+@settings(max_examples=200, deadline=None)
+def test_history_before_counts_every_finish_before_the_cutoff(
+    offsets: list[float], after: float, on_boundary: bool
+) -> None:
+    done = 20_000.0 + np.array(offsets)
+    first = float(done.min())
+    cutoff = float(done.max()) + after
+    if on_boundary:  # as the backtest's weekly cut-offs are made: first + 7k
+        cutoff = first + 7.0 * np.ceil((cutoff - first) / 7.0)
+    weekly = history_before(done, cutoff, first, max_weeks=1000)
+    assert weekly.sum() == done.size
+    # No empty week before the first finish: the oldest week holds it.
+    assert weekly[0] > 0
+    sizes = np.arange(1.0, done.size + 1)
+    assert history_before(done, cutoff, first, 1000, sizes).sum() == pytest.approx(sizes.sum())
+
+
+def test_history_before_keeps_a_first_finish_on_a_rounded_week_boundary() -> None:
+    # The backtest's weekly cut-offs are first + 7k; past 2**14 days (November 2014) the sum
+    # rounds and lands a hair beyond a whole number of weeks from the first finish.
+    first = 16300.06856172835
+    cutoff = float(np.arange(first + 56, first + 400, 7.0)[12])
+    assert cutoff - first > 7.0 * 20  # 20 weeks and a rounding error
+    weekly = history_before(np.array([first, first + 1.0, first + 30.0]), cutoff, first)
+    assert weekly.size == 20
+    assert weekly.tolist()[:5] == [2.0, 0.0, 0.0, 0.0, 1.0]
 
 
 def test_weekly_counts_bin_finishes_before_the_end() -> None:
@@ -248,6 +297,76 @@ def test_estimate_based_forecast_counts_points() -> None:
     assert bias.typical == 1.0
     assert f.unit == "points"
     assert f.days[85] == pytest.approx(14.0)
+
+
+def estimated_history(weeks: int, start: dt.datetime, seed: int = 0) -> list[HistoryRecord]:
+    """Three estimated items a week from ``start``, each taking a different multiple of its
+    estimate (so the bias has many different ratios)."""
+    rng = np.random.default_rng(seed)
+    records = []
+    for w in range(weeks):
+        for k in range(3):
+            done = start + dt.timedelta(weeks=w, days=1 + k, hours=10)
+            records.append(
+                HistoryRecord(
+                    key=f"E-{w}-{k}",
+                    team="t",
+                    created=done - dt.timedelta(days=5),
+                    done=done,
+                    estimate=Estimate(low=1, likely=2, high=5),
+                    points=float(rng.integers(1, 9)),
+                )
+            )
+    return records
+
+
+def test_estimate_bias_learns_only_from_items_finished_before_as_of() -> None:
+    from roadwise.domain.model import Item
+
+    as_of = AS_OF - dt.timedelta(weeks=10)
+    early = estimated_history(30, dt.datetime.combine(as_of, dt.time()) - dt.timedelta(weeks=30))
+    # Later items took ten times their estimate: a forecast as of the earlier date cannot know.
+    later = [
+        HistoryRecord(
+            key=f"L-{i}",
+            team="t",
+            created=dt.datetime.combine(as_of, dt.time()) + dt.timedelta(days=i),
+            done=dt.datetime.combine(as_of, dt.time()) + dt.timedelta(days=i + 1),
+            estimate=Estimate(low=1, likely=2, high=5),
+            points=20.0,
+        )
+        for i in range(60)
+    ]
+    items = [
+        Item(key=f"I-{i}", title="x", estimate=Estimate(low=2, likely=3, high=8)) for i in range(6)
+    ]
+    options = ForecastOptions(trials=500, calibrate=False)
+    f_then, bias_then = forecast_estimated_when(items, early, as_of, options, team="t")
+    f_all, bias_all = forecast_estimated_when(items, early + later, as_of, options, team="t")
+    assert bias_then.count == 90
+    assert bias_all.count == bias_then.count
+    assert np.array_equal(bias_all.ratios, bias_then.ratios)
+    assert f_all.target == f_then.target
+    assert f_all.dates == f_then.dates
+
+
+def test_estimate_forecast_does_not_depend_on_the_order_of_history_or_items() -> None:
+    from roadwise.domain.model import Item
+
+    records = estimated_history(30, dt.datetime.combine(AS_OF, dt.time()) - dt.timedelta(weeks=30))
+    items = [
+        Item(key=f"I-{i}", title="x", estimate=Estimate(low=1 + i, likely=2 + i, high=4 + 2 * i))
+        for i in range(6)
+    ]
+    shuffled = list(records)
+    random.Random(1).shuffle(shuffled)
+    assert np.array_equal(estimate_bias(shuffled, "t").ratios, estimate_bias(records, "t").ratios)
+    options = ForecastOptions(trials=500, calibrate=False, seed=3)
+    f1, _ = forecast_estimated_when(items, records, AS_OF, options, team="t")
+    f2, _ = forecast_estimated_when(items[::-1], shuffled, AS_OF, options, team="t")
+    assert f2.target == f1.target
+    assert f2.dates == f1.dates
+    assert np.array_equal(f2.distribution_days, f1.distribution_days)
 
 
 # --------------------------------------------------------------------------- roadmap

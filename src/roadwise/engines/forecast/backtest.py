@@ -121,9 +121,27 @@ def history_before(
     max_weeks: int = 156,
     sizes: FloatArray | None = None,
 ) -> FloatArray:
-    """Weekly throughput in the seven-day periods before ``cutoff`` (at most ``max_weeks``)."""
-    weeks = int(min(max_weeks, max(1, np.floor((cutoff - first_day) / 7.0))))
-    return weekly_counts(done_days, cutoff, weeks, sizes)
+    """Weekly throughput in the seven-day periods before ``cutoff`` (at most ``max_weeks``),
+    back to the one holding ``first_day``: every finish before the cut-off is in a counted week.
+
+    The oldest period is usually partial (it starts before the first finish) and counts as a
+    whole week.
+    """
+    # Rounding down would drop the oldest, partial period and the work finished in it: a young
+    # team's first weeks (all of its history, for a team a week old) would vanish. Counted
+    # whole rather than scaled up to a rate: the team was working before its first finish (that
+    # item was in progress), and the period starts at a finish by construction, so scaling
+    # by its length would overstate it (one item an hour before the boundary: 168 a week).
+    span = cutoff - first_day
+    # A first finish on a week boundary (a cut-off made as first + 7k) is in the older week
+    # only by rounding: the tolerance keeps it from opening an extra, empty week.
+    weeks = int(min(max_weeks, max(1, np.ceil((span - 1e-9) / 7.0))))
+    counts = weekly_counts(done_days, cutoff, weeks, sizes)
+    if weeks < max_weeks and span > 7.0 * weeks:
+        # ...and that finish, a rounding error past the oldest week, still counts in it.
+        edge = (cutoff - done_days > 7.0 * weeks) & (done_days >= first_day)
+        counts[0] += float(edge.sum() if sizes is None else sizes[edge].sum())
+    return counts
 
 
 def base_forecast(

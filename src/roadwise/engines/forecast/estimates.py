@@ -59,6 +59,8 @@ def estimate_bias(
     """Ratios actual ÷ likely estimate for the team's finished items that had both.
 
     With fewer than ``min_count`` such items there is no evidence of bias: the ratio is 1.
+    The ratios are sorted, so the same history in any order gives the same bias and, drawn with
+    the same seed, the same sizes. Pass only the records known at the forecast's date.
     """
     ratios = []
     for r in records:
@@ -68,7 +70,9 @@ def estimate_bias(
         if actual is None or r.estimate is None or r.estimate.likely <= 0 or actual <= 0:
             continue
         ratios.append(actual / r.estimate.likely)
-    arr = np.array(ratios, dtype=float)
+    # Draws by position (``rng.choice``) depend on the order of the ratios: a canonical order
+    # keeps forecasts independent of the order the history was read in.
+    arr = np.sort(np.array(ratios, dtype=float))
     if arr.size < min_count:
         arr = np.ones(1)
     return EstimateBias(team, arr)
@@ -127,8 +131,12 @@ def forecast_estimated_when(
 ) -> tuple[WhenForecast, EstimateBias]:
     """When will these estimated items be done, given the team's points throughput and bias?
 
-    Items without an estimate count at the median size of the estimated ones.
+    Items without an estimate count at the median size of the estimated ones. The bias, like
+    the throughput, is learned only from items finished before ``as_of``.
     """
+    # Each item's size takes the random numbers of its column: a canonical order of the items
+    # keeps the forecast independent of the order they were listed in.
+    items = sorted(items, key=lambda i: i.key)
     estimated = [i.estimate for i in items if i.estimate is not None]
     if not estimated:
         raise ValueError("none of the items has an estimate")
@@ -139,7 +147,10 @@ def forecast_estimated_when(
         else Estimate(low=typical, likely=typical, high=typical)
         for i in items
     ]
-    bias = estimate_bias(records, team)
+    # A forecast dated in the past must not learn from what finished after it (backtests and
+    # "as of" forecasts would otherwise see the future).
+    epoch = dt.datetime.combine(as_of, dt.time())
+    bias = estimate_bias([r for r in records if r.done < epoch], team)
     rng = np.random.default_rng(options.seed + 1)
     totals = sample_sizes(filled, options.trials, rng, distribution, bias).sum(axis=1)
     points_options = ForecastOptions(

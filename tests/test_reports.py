@@ -41,7 +41,7 @@ from roadwise.views.reports import (
     write_report,
 )
 from roadwise.views.reports.facts import DateForecast
-from roadwise.views.reports.model import Bullets, Paragraph
+from roadwise.views.reports.model import Bullets, Paragraph, Report, Section, without_marks
 from roadwise.views.reports.render import render_html
 
 # --------------------------------------------------------------------------- workspaces
@@ -384,6 +384,10 @@ def test_workspace_glossary_turns_terms_into_business_words() -> None:
         + [b.text for s in report.sections for b in s.blocks if isinstance(b, Paragraph)]
         + [c for s in report.sections for t in s.tables for c in t.columns]
     )
+    # Titles are the team's own words, left as written; the glossary changes the rest.
+    assert "Faster checkout epic" in prose
+    for title in [i.title for i in ws.items] + [o.title for o in ws.objectives]:
+        prose = prose.replace(title, "")
     # The default glossary says "initiative" for "epic"; the workspace adds its own term.
     assert "initiative" in prose.lower() and "epic" not in prose.lower()
     objectives = report.section("objectives")
@@ -687,7 +691,7 @@ def test_resource_ask_says_earlier_by_what_its_two_dates_differ(reports: dict) -
         with_hire = _likely_date(str(row[col("All planned work done")]), report.as_of)
         without = _likely_date(str(row[col("Without the extra engineer")]), report.as_of)
         days = (without - with_hire).days
-        assert str(row[col("Earlier by")]) == (say_duration(days) if days >= 4 else "no change")
+        assert str(row[col("Earlier by")]) == (say_duration(days) if days >= 1 else "no change")
     # The headline names both dates, and the note says what the value of finishing earlier is.
     assert " instead of " in ask.headline
     note = " ".join(b.text for b in ask.blocks if isinstance(b, Paragraph))
@@ -879,3 +883,312 @@ def test_executive_summary_fits_its_first_pdf_page(
     pages = [" ".join(p.extract_text().split()) for p in PdfReader(str(pdf)).pages]
     assert len(pages) >= 2 and "Where the numbers come from" not in pages[0]
     assert pages[1].lstrip().startswith("Where the numbers come from"), pages[1][:200]
+
+
+# --------------------------------------------------------------------------- audit fixes
+
+
+def _with_new_team(ws: Workspace) -> Workspace:
+    """``ws`` plus a team with no delivery history, owning a feature due on 1 June."""
+    qa = Team(key="qa", name="QA", people=[Person(key="qa1", name="Q A")])
+    feature = Item(
+        key="QA-F",
+        title="Accessibility audit fixes",
+        kind=ItemKind.FEATURE,
+        status=Status.READY,
+        team="qa",
+        deadline=Deadline(date=dt.date(2026, 6, 1), hard=False),
+    )
+    story = Item(
+        key="QA-1",
+        title="Fix contrast issues",
+        kind=ItemKind.STORY,
+        status=Status.READY,
+        team="qa",
+        parent="QA-F",
+        estimate=Estimate(low=2, likely=3, high=5),
+    )
+    return ws.copy_with(teams=[*ws.teams, qa], items=[*ws.items, feature, story])
+
+
+def test_work_of_a_team_without_history_is_said_to_be_undatable(tmp_path: Path) -> None:
+    """No year-9999 date, no "years late": the reports say why there is no date."""
+    ws = _with_new_team(small_workspace())
+    facts = gather(ws, trials=300, steps=("forecast", "resources"))
+    why = "cannot be dated (no delivery history for team QA)"
+    for kind in ("roadmap", "risks", "resources", "executive"):
+        report = build_report(kind, ws, facts=facts)
+        text = write_report(report, tmp_path / f"{kind}.md", "md", ws).read_text()
+        assert "9999" not in text and "years late" not in text, kind
+    roadmap = build_report("roadmap", ws, facts=facts)
+    rows = [
+        r
+        for s in roadmap.sections
+        for t in s.tables
+        for r in t.rows
+        if r[0] == "Accessibility audit fixes"
+    ]
+    assert [str(c) for c in rows[0][2:]] == [why, "cannot be dated"]
+    assert any(p.value == why for p in roadmap.provenance)
+    assert (
+        "no delivery history for team QA"
+        in (roadmap.section("burn-up") or Section("", "")).headline
+    )
+    risks = build_report("risks", ws, facts=facts)
+    register = risks.section("risks")
+    assert register is not None and "cannot be dated" in register.headline
+    row = next(r for r in register.tables[0].rows if r[2] == "Accessibility audit fixes")
+    assert str(row[0]) == "medium" and "no delivery history for team QA" in str(row[3])
+    # No engineer to offer a team whose pace is unknown; its load says why it has no date.
+    resources = build_report("resources", ws, facts=facts)
+    assert not any("QA" in o["option"] for o in facts.resource_options)
+    load = resources.section("load")
+    assert load is not None and [why] == [str(r[3]) for r in load.tables[0].rows if r[0] == "QA"]
+    undated = without_marks(facts.forecasts["QA-F"].undated)
+    assert undated == "no delivery history for team QA"
+
+
+def test_a_team_whose_history_is_all_older_than_the_window_is_named_for_that() -> None:
+    from roadwise.engines.forecast.objectives import DELIVERY_WINDOW
+
+    ws = _with_new_team(small_workspace())
+    long_ago = dt.datetime.combine(ws.as_of, dt.time()) - dt.timedelta(weeks=150)
+    old = HistoryRecord(
+        key="QA-OLD", title="Old work", team="qa", points=3.0, created=long_ago, done=long_ago
+    )
+    ws = ws.copy_with(history=[*ws.history, old])
+    facts = gather(ws, trials=200, steps=("forecast",))
+    assert without_marks(facts.forecasts["QA-F"].undated) == (
+        f"nothing finished by team QA in the last {DELIVERY_WINDOW.weeks} weeks"
+    )
+
+
+def test_a_forecast_that_never_finishes_has_a_status_in_words() -> None:
+    today = dt.date(2026, 3, 1)
+    due = dt.date(2026, 5, 1)
+    never = dt.date.max
+    undated = DateForecast(
+        key="x", p50=never, p85=never, p_deadline=0.0, undated="no delivery history for team QA"
+    )
+    assert derive_status(undated, due, today) == (
+        "cannot be dated",
+        "Cannot be dated: no delivery history for team QA.",
+    )
+    assert derive_status(undated, None, today)[0] == "cannot be dated"
+    # With history but beyond the simulated ten years: off track, said without a date.
+    beyond = DateForecast(key="x", p50=never, p85=never, p_deadline=0.0)
+    status = derive_status(beyond, due, today)
+    assert status is not None and status[0] == "off track"
+    assert "not likely done within 10 years" in status[1].lower() and "9999" not in status[1]
+
+
+def test_a_chance_just_short_of_85_percent_is_not_said_as_85() -> None:
+    """At risk below 85% must not read "only 85% sure" (the on-track threshold)."""
+    today = dt.date(2026, 11, 23)
+    due = dt.date(2027, 3, 1)
+    fc = DateForecast(
+        key="x", p50=dt.date(2027, 2, 1), p85=dt.date(2027, 3, 2), p_deadline=1694 / 2000
+    )
+    status = derive_status(fc, due, today)
+    assert status is not None and status[0] == "at risk"
+    assert "only 84.7% sure" in status[1], status[1]
+    assert "only 85% sure" not in status[1]
+    late = derive_status(_fc(dt.date(2027, 2, 1), dt.date(2027, 3, 9), 0.4996), due, today)
+    assert late is not None and late[0] == "off track" and "50% sure" not in late[1]
+
+
+def _tiny_report() -> Report:
+    report = Report(
+        kind="status",
+        title="Status report: Acme",
+        subtitle="As of 2 March",
+        as_of=dt.date(2026, 3, 2),
+    )
+    report.sections.append(Section("s", "A section", "All fine.", [Paragraph("Nothing more.")]))
+    return report
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "pdf"])
+def test_a_failed_write_leaves_the_previous_report_whole(
+    fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Disk full or a file-size limit half-way: the old report stays, no partial file."""
+    import errno
+    import os
+
+    import weasyprint
+
+    from roadwise.views.reports.render import write
+
+    target = tmp_path / f"status.{fmt}"
+    target.write_bytes(b"the previous, complete report")
+    os.chmod(target, 0o640)
+
+    def half_then_fail(written: Path, data: bytes) -> None:
+        Path(written).write_bytes(data[: len(data) // 2])
+        raise OSError(errno.EFBIG, "File too large")
+
+    if fmt == "pdf":
+        monkeypatch.setattr(
+            weasyprint.HTML,
+            "write_pdf",
+            lambda self, target=None, **kw: half_then_fail(target, b"%PDF-1.7 " * 1000),
+        )
+    else:
+        monkeypatch.setattr(
+            Path,
+            "write_text",
+            lambda self, text, *a, **kw: half_then_fail(self, text.encode()),
+        )
+    with pytest.raises(OSError, match="too large"):
+        write(_tiny_report(), target, fmt)
+    assert target.read_bytes() == b"the previous, complete report"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]  # no temporary file left
+    monkeypatch.undo()
+    write(_tiny_report(), target, fmt)
+    assert target.read_bytes()[:5] in (b"<!DOC", b"# Sta", b"%PDF-")
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
+    assert target.stat().st_mode & 0o777 == 0o640  # replaced, with the file's own mode
+
+
+TYPED = "Win | <i>big</i> *fast* **tech debt** epic\nline2"
+
+
+@pytest.fixture(scope="module")
+def typed() -> tuple[Workspace, Report]:
+    """A status report whose objective title holds markup, glossary words and a line break."""
+    ws = small_workspace()
+    ws = ws.copy_with(
+        objectives=[
+            o.model_copy(update={"title": TYPED}) if o.key == "grow" else o for o in ws.objectives
+        ]
+    )
+    return ws, build_report("status", ws, facts=gather(ws, trials=300, steps=("forecast",)))
+
+
+def test_the_glossary_leaves_titles_in_sentences_as_typed(typed: tuple) -> None:
+    _, report = typed
+    objectives = report.section("objectives")
+    assert objectives is not None
+    prose = [b.text for b in objectives.blocks if isinstance(b, Paragraph)]
+    # "tech debt" -> "engineering upkeep" and "epic" -> "initiative" apply to the report's
+    # own words only; the table beside the sentence shows the same title.
+    assert any(TYPED in text for text in prose), prose
+    assert not any("engineering upkeep" in text for text in prose)
+    assert TYPED in [str(row[0]) for row in objectives.tables[0].rows]
+
+
+def test_markdown_escapes_titles_and_keeps_rows_whole(typed: tuple, tmp_path: Path) -> None:
+    ws, report = typed
+    md = write_report(report, tmp_path / "status.md", "md", ws).read_text(encoding="utf-8")
+    assert "<i>big</i>" not in md and "\\<i\\>big\\</i\\>" in md
+    assert "\\*fast\\*" in md and "\\*\\*tech debt\\*\\*" in md
+    assert "Win \\|" in md
+    # The line break in the title splits no table row (the appendix's included) or sentence.
+    assert all("Win" in line for line in md.splitlines() if "line2" in line)
+    assert md.count("line2") >= 3  # table, sentence, appendix
+
+
+def test_html_bolds_only_the_reports_own_emphasis(typed: tuple, tmp_path: Path) -> None:
+    ws, report = typed
+    document = write_report(report, tmp_path / "status.html", "html", ws).read_text("utf-8")
+    assert "<strong>tech debt</strong>" not in document and "**tech debt**" in document
+    assert "<i>big" not in document and "&lt;i&gt;big&lt;/i&gt;" in document
+    # The report's own bold (the objective's name before its status) still is.
+    assert "<strong>Win | &lt;i&gt;big" in document
+
+
+def test_markdown_escape_rules() -> None:
+    from roadwise.views.reports.model import strong, user_text
+    from roadwise.views.reports.render import _md_escape, _md_text
+
+    assert _md_escape("1. first | *x* <b> [a](b) #2 & `c`\nnext") == (
+        "1\\. first \\| \\*x\\* \\<b\\> \\[a\\](b) \\#2 \\& \\`c\\` next"
+    )
+    assert _md_escape("- not a list") == "\\- not a list"
+    assert _md_text(f"{strong(user_text('**x**'))}: said") == "**\\*\\*x\\*\\***: said"
+
+
+def test_burn_up_headline_dates_the_work_as_the_forecast_roadmap_does() -> None:
+    """Rounded up to a day, like every other date: the engine's own 50% date."""
+    from roadwise.views.reports.wording import say_date
+
+    ws = small_workspace()
+    facts = gather(ws, trials=500, steps=("forecast",))
+    burn = facts.raw["burn_up"]
+    expected = facts.raw["roadmap_forecast"].finish_all[50]
+    assert burn["finish"] == expected
+    assert f"likely done by {say_date(expected, ws.as_of)}," in burn["headline"]
+
+
+def test_objectives_without_due_dates_are_not_counted_as_off_track() -> None:
+    ws = small_workspace()
+    undated = ws.copy_with(objectives=[o.model_copy(update={"due": None}) for o in ws.objectives])
+    facts = gather(undated, trials=300, steps=("forecast",))
+    headline = build_report("executive", undated, facts=facts).section("objectives").headline
+    assert not headline.startswith("0 of"), headline
+    assert headline.startswith("No objective has a due date to be on track against"), headline
+    one = ws.copy_with(
+        objectives=[
+            o.model_copy(update={"due": None}) if o.key == "grow" else o for o in ws.objectives
+        ]
+    )
+    facts = gather(one, trials=300, steps=("forecast",))
+    headline = build_report("status", one, facts=facts).section("objectives").headline
+    assert re.match(
+        r"[01] of 1 objective with a due date on track \(1 more has none\)", headline
+    ), headline
+
+
+def test_resource_ask_table_and_sentence_say_the_same_gain() -> None:
+    """A gain of a day or three is said in the table as in the sentence, not "no change"."""
+    from roadwise.views.reports.wording import say_duration
+
+    ws = small_workspace()
+    # Large teams: one more engineer moves their dates by days, not weeks.
+    teams = [
+        t.model_copy(update={"people": [Person(key=f"{t.key}{i}", name=f"P{i}") for i in range(n)]})
+        for t, n in zip(ws.teams, (40, 80), strict=True)
+    ]
+    ws = ws.copy_with(teams=teams)
+    facts = gather(ws, trials=500, steps=("forecast", "resources"))
+    gains = []
+    for option in facts.resource_options:
+        days = round(option["weeks_saved"] * 7)
+        gains.append(days)
+        if days:
+            assert option["earlier"] == say_duration(days)
+            assert f"{say_duration(days)} earlier" in option["text"]
+        else:
+            assert option["earlier"] == "no change"
+            assert "earlier:" not in option["text"]
+    assert any(1 <= d <= 3 for d in gains), gains
+
+
+def test_forecast_method_names_the_history_windows_the_replay_draws_from() -> None:
+    from roadwise.engines.forecast.objectives import DELIVERY_WINDOW
+    from roadwise.engines.forecast.simulate import Sampling
+    from roadwise.views.reports.wording import join_words
+
+    facts = gather(small_workspace(), trials=300, steps=("forecast",))
+    windows = join_words([str(w) for w in Sampling().windows], "or")
+    assert f"last {windows} weeks" in facts.forecast_method
+    assert f"at most {DELIVERY_WINDOW.weeks} weeks of history" in facts.forecast_method
+    assert "12/26/52" not in facts.forecast_method
+
+
+def test_hire_method_divides_by_the_full_time_equivalents_it_computes_with() -> None:
+    """The engine counts people by availability; the method and inputs say so."""
+    ws = small_workspace()
+    core = ws.teams[0]
+    people = [
+        p.model_copy(update={"availability": 0.5}) if i == 0 else p
+        for i, p in enumerate(core.people)
+    ]
+    ws = ws.copy_with(teams=[core.model_copy(update={"people": people}), *ws.teams[1:]])
+    facts = gather(ws, trials=300, steps=("forecast", "resources"))
+    option = next(o for o in facts.resource_options if o["option"].endswith("Core"))
+    provenance = option["provenance"]
+    assert "4 people (3.5 full-time equivalents by availability)" in provenance["inputs"]
+    assert "÷ the team's full-time equivalents" in provenance["method"]
+    assert "÷ people" not in provenance["method"]

@@ -143,3 +143,20 @@ def test_a_chance_short_of_a_target_never_reads_as_the_target() -> None:
     assert chance_below(0.849, 0.85) == "84.9%"  # "85%, short of 85%" would contradict itself
     assert chance_below(0.8449, 0.85) == "84%"
     assert chance_below(0.85, 0.85) == "85%" and chance_below(0.9995, 0.85) == "over 99%"
+
+
+def test_glossary_leaves_the_teams_own_words_as_written() -> None:
+    from roadwise.views.reports.model import user_text, without_marks
+
+    glossary = Glossary()
+    said = glossary(f"{user_text('Tech debt epic')} is an epic about tech debt")
+    assert without_marks(said) == "Tech debt epic is an initiative about engineering upkeep"
+
+
+def test_a_date_the_forecast_never_reaches_is_not_said_as_a_date() -> None:
+    today = dt.date(2026, 1, 10)
+    never = dt.date.max
+    assert date_with_confidence(never, never, as_of=today) == "not within 10 years"
+    assert date_with_confidence(dt.date(2026, 3, 14), never, as_of=today) == (
+        "likely by 14 March; 85% sure: not within 10 years"
+    )

@@ -24,17 +24,25 @@ from roadwise.views.charts import reports as charts
 from roadwise.views.reports import facts as F
 from roadwise.views.reports.facts import CapacityRow, DateForecast, Facts
 from roadwise.views.reports.model import (
+    BOLD_OPEN,
     Badge,
     Bullets,
     Chart,
     Paragraph,
+    Provenance,
     Report,
     Section,
     Table,
     Trace,
+    strong,
+    user_text,
+    without_user_marks,
 )
 from roadwise.views.reports.wording import (
+    NEVER,
+    NOT_IN_SIGHT,
     Glossary,
+    chance_below,
     chance_percent,
     date_with_confidence,
     exact_percent,
@@ -53,7 +61,10 @@ ON_TRACK = "on track"
 AT_RISK = "at risk"
 OFF_TRACK = "off track"
 NO_DEADLINE = "no deadline"
-TONES = {ON_TRACK: "good", AT_RISK: "warn", OFF_TRACK: "bad"}
+# Work the forecast cannot date (a team it needs has no delivery history): no chance of
+# meeting a deadline can be stated, so neither "on track" nor "off track" would be true.
+UNDATED = "cannot be dated"
+TONES = {ON_TRACK: "good", AT_RISK: "warn", OFF_TRACK: "bad", UNDATED: "warn"}
 
 
 def _charts(feature: str) -> Any:
@@ -78,12 +89,12 @@ class Writer:
         return say_date(day, self.as_of)
 
     def when(self, fc: DateForecast) -> str:
-        return date_with_confidence(fc.p50, fc.p85, as_of=self.as_of)
+        return say_when(fc, self.as_of)
 
     def note_forecast(self, fc: DateForecast, label: str) -> str:
         return self.trace.note(
             f"{label}: 50% and 85% dates",
-            f"{fc.p50.isoformat()} / {fc.p85.isoformat()}",
+            f"cannot be dated ({fc.undated})" if fc.undated else f"{_iso(fc.p50)} / {_iso(fc.p85)}",
             inputs=fc.inputs or "the workspace's delivery history and remaining work",
             method=fc.method or self.facts.forecast_method,
             seed=self.facts.seed,
@@ -91,6 +102,17 @@ class Writer:
 
     def title(self, item: Item) -> str:
         return item.title
+
+
+def _iso(day: dt.date) -> str:
+    return NOT_IN_SIGHT if day == NEVER else day.isoformat()
+
+
+def say_when(fc: DateForecast, as_of: dt.date) -> str:
+    """The forecast's dates with their confidence, or why it has none."""
+    if fc.undated:
+        return f"{UNDATED} ({fc.undated})"
+    return date_with_confidence(fc.p50, fc.p85, as_of=as_of)
 
 
 # --------------------------------------------------------------------------- status
@@ -108,13 +130,18 @@ def derive_status(
     """
     if fc is None:
         return None
-    likely = say_date(fc.p50, as_of)
+    if fc.undated:
+        # Every simulated future is empty for a team without history: its 0% is no chance.
+        return UNDATED, sentence(f"{UNDATED}: {fc.undated}")
     if deadline is None:
-        return (
-            NO_DEADLINE,
-            sentence(f"no deadline set; {date_with_confidence(fc.p50, fc.p85, as_of=as_of)}"),
-        )
+        return NO_DEADLINE, sentence(f"no deadline set; {say_when(fc, as_of)}")
     due = say_date(deadline, as_of)
+    if not fc.dated:
+        chance = f"; {say_chance(fc.p_deadline)} of making it" if fc.p_deadline is not None else ""
+        return OFF_TRACK, sentence(
+            f"not likely done within 10 years at today's pace, against the {due} deadline{chance}"
+        )
+    likely = say_date(fc.p50, as_of)
     p = fc.p_deadline
     if p is None:
         p = 0.9 if fc.p85 <= deadline else (0.6 if fc.p50 <= deadline else 0.3)
@@ -129,7 +156,7 @@ def derive_status(
         )
     if p >= 0.5:
         return AT_RISK, sentence(
-            f"likely by {likely}, but only {exact_percent(p)} sure to make the {due} deadline"
+            f"likely by {likely}, but only {chance_below(p, 0.85)} sure to make the {due} deadline"
             if fc.p_deadline is not None
             else f"likely by {likely}, but not 85% sure before the {due} deadline"
         )
@@ -137,7 +164,7 @@ def derive_status(
     return OFF_TRACK, sentence(
         f"likely {say_duration(late)} late: {likely} against the {due} deadline{chance}"
         if late > 0
-        else f"only {exact_percent(p)} sure to make the {due} deadline"
+        else f"only {chance_below(p, 0.5)} sure to make the {due} deadline"
     )
 
 
@@ -213,25 +240,7 @@ def objectives_section(w: Writer, *, compact: bool = False) -> Section | None:
         rows = [row[:drop] + row[drop + 1 :] for row in rows]
     measured = [v for v in progress.values() if v is not None]
     if statuses:
-        on = statuses.count(ON_TRACK)
-        headline = f"{on} of {say_count(len(statuses), 'objective')} on track"
-        behind = [
-            o.title
-            for o in ws.objectives
-            if (st := objective_status(w, o.key)) and st[0] in (AT_RISK, OFF_TRACK)
-        ]
-        if behind:
-            headline += f"; {join_words(behind)} need{'s' if len(behind) == 1 else ''} attention"
-        else:
-            # On track overall can hide a dated promise inside an objective that is not.
-            missed = sum(
-                1 for r in risk_rows(w) if r["kind"] == "Deadline" and r["severity"] == "4"
-            )
-            if missed:
-                headline += (
-                    f", but {say_count(missed, 'dated commitment')} within them "
-                    f"{'is' if missed == 1 else 'are'} likely to be missed"
-                )
+        headline = _objectives_headline(w)
     elif measured:
         mean = say_percent(sum(measured) / len(measured), word="about")
         headline = f"Key results are {mean} of the way to target on average"
@@ -243,8 +252,52 @@ def objectives_section(w: Writer, *, compact: bool = False) -> Section | None:
         for objective in ws.objectives:
             status = objective_status(w, objective.key)
             if status:
-                section.add(Paragraph(f"**{objective.title}**: {status[1]}"))
+                section.add(Paragraph(f"{strong(user_text(objective.title))}: {status[1]}"))
     return section
+
+
+def _objectives_headline(w: Writer) -> str:
+    """'3 of 4 objectives on track; X needs attention', counting only the objectives with a
+    due date: one without a due date is neither on track nor behind."""
+    ws = w.ws
+    states = {o.key: objective_status(w, o.key) for o in ws.objectives}
+    stated = [o for o in ws.objectives if states[o.key]]
+    due = [o for o in stated if o.due is not None]
+    without_due = len(stated) - len(due)
+    on = sum(1 for o in due if (st := states[o.key]) and st[0] == ON_TRACK)
+    if due:
+        noun = "objective" if not without_due else "objective with a due date"
+        plural = "objectives" if not without_due else "objectives with a due date"
+        headline = f"{on} of {say_count(len(due), noun, plural)} on track"
+        if without_due:
+            headline += f" ({without_due} more {'has' if without_due == 1 else 'have'} none)"
+    else:
+        headline = (
+            f"No objective has a due date to be on track against "
+            f"({say_count(without_due, 'objective')} without one)"
+        )
+    behind = [
+        user_text(o.title)
+        for o in ws.objectives
+        if (st := states[o.key]) and st[0] in (AT_RISK, OFF_TRACK)
+    ]
+    unknown = [
+        user_text(o.title) for o in ws.objectives if (st := states[o.key]) and st[0] == UNDATED
+    ]
+    if behind:
+        headline += f"; {join_words(behind)} need{'s' if len(behind) == 1 else ''} attention"
+    if unknown:
+        headline += f"; {join_words(unknown)} cannot be dated"
+    if not behind:
+        # On track overall (or undated) can hide a dated promise inside an objective.
+        missed = sum(1 for r in risk_rows(w) if r["kind"] == "Deadline" and r["severity"] == "4")
+        if missed:
+            headline += (
+                f"{', but' if on and not unknown else ';'} "
+                f"{say_count(missed, 'dated commitment')} within them "
+                f"{'is' if missed == 1 else 'are'} likely to be missed"
+            )
+    return headline
 
 
 def _deliverable_rows(w: Writer, items: list[Item]) -> list[tuple[str | Badge, ...]]:
@@ -322,10 +375,14 @@ def ships_section(w: Writer, *, limit: int = 8) -> Section | None:
     refs = [w.note_forecast(fc, i.title) for i in items if (fc := w.facts.forecasts.get(i.key))]
     first = items[0]
     fc = w.facts.forecasts.get(first.key)
+    title = user_text(first.title)
     headline = (
-        f"Next to ship: {first.title}, {w.when(fc)}"
+        f"Next to ship: {title}, {w.when(fc)}"
+        if fc and fc.dated
+        # The earliest cannot be dated, so none of them can: no "next" to name.
+        else f"No shipping date can be given yet: {title} {w.when(fc)}"
         if fc
-        else f"Next to ship: {first.title}, {_planned(w, first)}"
+        else f"Next to ship: {title}, {_planned(w, first)}"
     )
     section = Section("ships", "What ships when", sentence(headline))
     section.add(
@@ -348,11 +405,15 @@ def risk_rows(w: Writer) -> list[dict[str, Any]]:
     risks: list[dict[str, Any]] = []
     # Late work, worst first; a part is not repeated under a whole that is as late or later.
     late: list[tuple[int, Item, str, DateForecast]] = []
+    undated: list[tuple[Item, DateForecast, dt.date]] = []
     for item in F.deliverables(ws) + F.initiatives(ws):
         status = item_status(w, item)
         fc = w.facts.forecasts.get(item.key)
-        if F.effective_deadline(ws, item) and status and fc and status[0] in (AT_RISK, OFF_TRACK):
+        deadline = F.effective_deadline(ws, item)
+        if deadline and status and fc and status[0] in (AT_RISK, OFF_TRACK):
             late.append((4 if status[0] == OFF_TRACK else 3, item, status[1], fc))
+        elif deadline and status and fc and status[0] == UNDATED:
+            undated.append((item, fc, deadline[0]))
     late.sort(
         key=lambda t: (
             -t[0],
@@ -370,9 +431,28 @@ def risk_rows(w: Writer) -> list[dict[str, Any]]:
         risks.append(
             {
                 "kind": "Deadline",
-                "what": item.title,
+                "what": user_text(item.title),
                 "why": why,
                 "severity": str(severity),
+                "team": F.team_name(ws, F.owning_team(ws, item)),
+                "ref": partial(w.note_forecast, fc, item.title),
+            }
+        )
+    # A deadline no one can check is a risk in itself; a part is not repeated under its whole.
+    undated_keys = {item.key for item, _, _ in undated}
+    for item, fc, deadline_day in undated:
+        if set(_ancestors(ws, item)) & undated_keys:
+            continue
+        risks.append(
+            {
+                "kind": "Deadline",
+                "what": user_text(item.title),
+                "why": sentence(
+                    f"{UNDATED}: {fc.undated}, so whether it makes its "
+                    f"{w.date(deadline_day)} deadline is unknown"
+                ),
+                "severity": "3",
+                "undated": True,
                 "team": F.team_name(ws, F.owning_team(ws, item)),
                 "ref": partial(w.note_forecast, fc, item.title),
             }
@@ -381,7 +461,7 @@ def risk_rows(w: Writer) -> list[dict[str, Any]]:
     listed = {r["what"] for r in risks}
     for miss in getattr(roadmap, "lateness", ()):
         late_item = ws.item_by_key.get(miss.item)
-        if late_item is None or late_item.title in listed:
+        if late_item is None or user_text(late_item.title) in listed:
             continue
         ref = partial(
             w.trace.note,
@@ -395,7 +475,7 @@ def risk_rows(w: Writer) -> list[dict[str, Any]]:
         risks.append(
             {
                 "kind": "Deadline",
-                "what": late_item.title,
+                "what": user_text(late_item.title),
                 "why": sentence(
                     f"the best plan finishes {say_duration(miss.late_days)} after the "
                     f"{w.date(miss.deadline)} deadline because of {miss.cause}"
@@ -411,10 +491,11 @@ def risk_rows(w: Writer) -> list[dict[str, Any]]:
         risks.append(
             {
                 "kind": "Capacity",
-                "what": f"{team} is a bottleneck",
+                "what": f"{user_text(team)} is a bottleneck",
                 "why": sentence(
-                    f"work waiting for {team} exceeds its capacity in {gap.over_periods} of the "
-                    f"next {gap.periods} sprints, by {say_number(gap.excess)} {gap.unit} in all"
+                    f"work waiting for {user_text(team)} exceeds its capacity in "
+                    f"{gap.over_periods} of the next {gap.periods} sprints, by "
+                    f"{say_number(gap.excess)} {gap.unit} in all"
                 ),
                 "severity": "3" if gap.over_periods >= 3 else "2",
                 "team": team,
@@ -426,10 +507,15 @@ def risk_rows(w: Writer) -> list[dict[str, Any]]:
         risks.append(
             {
                 "kind": "Dependency chain",
-                "what": f"{chain[-1].title} waits on {say_count(len(chain) - 1, 'item')} in a row",
+                "what": f"{user_text(chain[-1].title)} waits on "
+                f"{say_count(len(chain) - 1, 'item')} in a row",
                 "why": sentence(
-                    " → ".join(i.key for i in chain)
-                    + (f"; crosses {join_words(sorted(teams))}" if cross else "")
+                    user_text(" → ".join(i.key for i in chain))
+                    + (
+                        f"; crosses {join_words([user_text(t) for t in sorted(teams)])}"
+                        if cross
+                        else ""
+                    )
                     + "; a slip anywhere delays the end"
                 ),
                 "severity": "3" if cross and len(chain) >= 4 else "2",
@@ -444,7 +530,7 @@ def risk_rows(w: Writer) -> list[dict[str, Any]]:
         risks.append(
             {
                 "kind": "Technical",
-                "what": item.title,
+                "what": user_text(item.title),
                 "why": sentence(
                     f"the team rates the technical risk {exact_percent(item.technical_risk)}"
                     f" on {say_number(F.open_size(ws, item))} {_unit(w)} of open work"
@@ -553,7 +639,8 @@ def risks_section(w: Writer, *, limit: int | None = None, key: str = "risks") ->
     if not risks:
         return None
     shown = risks[:limit] if limit else risks
-    deadlines = [r for r in risks if r["kind"] == "Deadline"]
+    deadlines = [r for r in risks if r["kind"] == "Deadline" and not r.get("undated")]
+    unknown = sum(1 for r in risks if r.get("undated"))
     high = sum(1 for r in deadlines if r["severity"] == "4")
     if high:
         headline = f"{say_count(high, 'deadline')} likely to be missed"
@@ -565,6 +652,8 @@ def risks_section(w: Writer, *, limit: int | None = None, key: str = "risks") ->
         headline = "No deadline is forecast to be missed"
     else:
         headline = f"{say_count(len(risks), 'risk')} to watch"
+    if unknown:
+        headline += f"; the work behind {say_count(unknown, 'deadline')} cannot be dated"
     headline += f"; {say_count(len(risks), 'risk')} in all"
     together, together_ref = _hard_deadlines_together(w)
     headline += together
@@ -575,7 +664,7 @@ def risks_section(w: Writer, *, limit: int | None = None, key: str = "risks") ->
     if limit:
         section.add(
             Bullets(
-                tuple(f"**{r['what']}** ({r['kind'].lower()}): {r['why']}" for r in shown),
+                tuple(f"{strong(r['what'])} ({r['kind'].lower()}): {r['why']}" for r in shown),
                 refs=refs,
             )
         )
@@ -621,22 +710,23 @@ def decisions_section(w: Writer) -> Section | None:
         names = join_words(late[:3])
         more = f" and {len(late) - 3} more" if len(late) > 3 else ""
         asks.append(
-            f"**Decide** for {names}{more}: move the date, cut scope, or add people; "
+            f"{strong('Decide')} for {names}{more}: move the date, cut scope, or add people; "
             f"at today's pace {'its deadline is' if len(late) == 1 else 'their deadlines are'} "
             "more likely missed than met."
         )
     option = best_resource_option(w)
     if option:
-        asks.append(f"**Resources**: {option['text']}")
+        asks.append(f"{strong('Resources')}: {option['text']}")
         refs.append(option["ref"])
     release = w.facts.release
     if release.get("left_out"):
         out = len(release["left_out"])
         asks.append(
-            f"**Scope**: release {release['name']} ({w.date(release['end'])}) holds "
+            f"{strong('Scope')}: release {user_text(release['name'])} "
+            f"({w.date(release['end'])}) holds "
             f"{say_count(len(release['items']), 'item')}; {say_count(out, 'candidate')} "
             f"{'does' if out == 1 else 'do'} not fit, the most valuable being "
-            f"{release['left_out'][0]}. Confirm the cut or add capacity."
+            f"{user_text(release['left_out'][0])}. Confirm the cut or add capacity."
         )
         refs.append(release_ref(w))
     recent = sorted(
@@ -645,10 +735,14 @@ def decisions_section(w: Writer) -> Section | None:
         reverse=True,
     )[:3]
     for d in recent:
-        asks.append(f"Decided {w.date(d.date)}: {d.title}" + (f" — {d.who}" if d.who else "") + ".")
+        asks.append(
+            f"Decided {w.date(d.date)}: {user_text(d.title)}"
+            + (f" — {user_text(d.who)}" if d.who else "")
+            + "."
+        )
     if not asks:
         return None
-    needed = sum(1 for a in asks if a.startswith("**"))
+    needed = sum(1 for a in asks if a.startswith(BOLD_OPEN))
     headline = (
         f"{say_count(needed, 'decision')} needed from you"
         if needed
@@ -679,11 +773,12 @@ def release_section(w: Writer) -> Section | None:
         return None
     ref = release_ref(w)
     gain = release["value"] / release["greedy_value"] - 1 if release["greedy_value"] > 0 else 0.0
+    name = user_text(release["name"])
     section = Section(
         "release",
-        f"Release {release['name']}",
+        f"Release {name}",
         sentence(
-            f"{say_count(len(release['items']), 'item')} fit release {release['name']} "
+            f"{say_count(len(release['items']), 'item')} fit release {name} "
             f"(until {w.date(release['end'])}); {say_count(len(release['left_out']), 'candidate')} "
             "wait"
         ),
@@ -716,7 +811,7 @@ def release_section(w: Writer) -> Section | None:
             Table(
                 ("Option", "Extra capacity", "Adds to the release", "Value gained"),
                 tuple(rows),
-                caption=f"What 10% more capacity would add to release {release['name']}",
+                caption=f"What 10% more capacity would add to release {name}",
                 refs=(ref,),
             )
         )
@@ -838,7 +933,7 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
         "priorities",
         "Why this order",
         sentence(
-            f"{top.title} ranks first ({say_chance(top.p_top_k)} of staying in the top "
+            f"{user_text(top.title)} ranks first ({say_chance(top.p_top_k)} of staying in the top "
             f"{result.top_k}); {say_count(len(quick), 'quick win')} among "
             f"{say_count(len(ranked), 'ranked item')}"
         ),
@@ -861,7 +956,8 @@ def priority_section(w: Writer, *, label_top: int = 8) -> Section | None:
             section.add(
                 Paragraph(
                     f"{say_count(len(flips), 'pair')} of items could go either way; for example "
-                    f"“{a.title}” comes before “{b.title}” in {exact_percent(first.p_above)} "
+                    f"“{user_text(a.title)}” comes before “{user_text(b.title)}” in "
+                    f"{exact_percent(first.p_above)} "
                     "of the simulations. Better estimates would settle these."
                 )
             )
@@ -937,6 +1033,9 @@ def timeline_rows(
         fc = w.facts.forecasts.get(item.key)
         sch = w.facts.schedule.get(item.key)
         team = F.team_name(w.ws, F.owning_team(w.ws, item) or (sch.team if sch else None))
+        if fc and not fc.dated:
+            # No bar to the year 9999: the chart shows what can be dated.
+            continue
         if fc:
             # The forecast's own start keeps the bars consistent with the dates beside them.
             start = w.facts.forecast_starts.get(item.key) or previous_end.get(team, w.as_of)
@@ -952,7 +1051,7 @@ def timeline_rows(
                 "team": team,
                 "start": start.isoformat(),
                 "end": end.isoformat(),
-                "sure": (max(fc.p85, end).isoformat() if fc else ""),
+                "sure": (max(fc.p85, end).isoformat() if fc and fc.p85 != NEVER else ""),
                 "horizon": horizon_of.get(item.key, "Later"),
                 "confidence": w.when(fc) if fc else _planned(w, item),
             }
@@ -1050,9 +1149,13 @@ def build_status(facts: Facts, glossary: Glossary) -> Report:
             )
         )
     if rows:
-        order = {OFF_TRACK: 0, AT_RISK: 1, ON_TRACK: 2}
-        rows.sort(key=lambda r: (order.get(str(r[3]), 3), str(r[0])))
-        parts = [f"{tally[s]} {s}" for s in (ON_TRACK, AT_RISK, OFF_TRACK, NO_DEADLINE) if tally[s]]
+        order = {OFF_TRACK: 0, AT_RISK: 1, UNDATED: 2, ON_TRACK: 3}
+        rows.sort(key=lambda r: (order.get(str(r[3]), 4), str(r[0])))
+        parts = [
+            f"{tally[s]} {s}"
+            for s in (ON_TRACK, AT_RISK, OFF_TRACK, UNDATED, NO_DEADLINE)
+            if tally[s]
+        ]
         section = Section(
             "initiatives",
             "Initiatives",
@@ -1063,6 +1166,12 @@ def build_status(facts: Facts, glossary: Glossary) -> Report:
                 "Status is derived, never typed: on track when the forecast is at least 85% "
                 "sure to meet the deadline, at risk when it is more likely met than not, "
                 "off track otherwise."
+                + (
+                    " Cannot be dated: a team the work needs has no delivery history to "
+                    "forecast from."
+                    if tally[UNDATED]
+                    else ""
+                )
             )
         )
         section.add(
@@ -1089,7 +1198,8 @@ def histogram_section(w: Writer) -> Section | None:
     candidates = []
     for item in F.initiatives(w.ws):
         fc = w.facts.forecasts.get(item.key)
-        if fc is None or item.key not in distributions:
+        # Work never finished in the simulation has no spread of dates to draw.
+        if fc is None or not fc.dated or item.key not in distributions:
             continue
         doubt = fc.p_deadline if fc.p_deadline is not None else 2.0
         candidates.append((doubt, fc.p50, item, fc))
@@ -1111,20 +1221,22 @@ def histogram_section(w: Writer) -> Section | None:
         if c
     ]
     marks = [
-        {"date": fc.p50.isoformat(), "label": "50%"},
-        {"date": fc.p85.isoformat(), "label": "85%"},
+        {"date": day.isoformat(), "label": label}
+        for day, label in ((fc.p50, "50%"), (fc.p85, "85%"))
+        if day != NEVER
     ]
     if fc.deadline:
         marks.append({"date": fc.deadline.isoformat(), "label": "deadline"})
     ref = w.note_forecast(fc, item.title)
-    headline = f"{item.title}: {w.when(fc)}"
+    title = user_text(item.title)
+    headline = f"{title}: {w.when(fc)}"
     if fc.deadline and fc.p_deadline is not None:
         headline += f"; {say_chance(fc.p_deadline)} of making the {w.date(fc.deadline)} deadline"
-    section = Section("histogram", f"When will {item.title} be done?", sentence(headline))
+    section = Section("histogram", f"When will {title} be done?", sentence(headline))
     section.add(
         Chart(
             "forecast-histogram",
-            f"When {item.title} may finish",
+            f"When {title} may finish",
             charts.forecast_histogram(
                 rows,
                 marks=marks,
@@ -1343,7 +1455,7 @@ def build_release_notes(
         by_group[_group_of(ws, item)].append(item)
     ordered_groups = sorted(by_group.items(), key=lambda kv: (-len(kv[1]), kv[0]))
     for index, (group, members) in enumerate(ordered_groups):
-        section = Section(f"new-{index}", group)
+        section = Section(f"new-{index}", user_text(group))
         section.add(Bullets(tuple(_note_line(w, i) for i in sorted(members, key=_feature_first))))
         report.sections.append(section)
     if fixed:
@@ -1351,7 +1463,7 @@ def build_release_notes(
         section.add(
             Bullets(
                 tuple(
-                    "Fixed: " + _customer_title(i.title, i.kind)
+                    "Fixed: " + user_text(_customer_title(i.title, i.kind))
                     for i in sorted(fixed, key=lambda i: i.title)
                 )
             )
@@ -1377,9 +1489,9 @@ def build_release_notes(
             section.add(
                 Bullets(
                     tuple(
-                        ("Fixed: " + _customer_title(i.title, i.kind))
+                        ("Fixed: " + user_text(_customer_title(i.title, i.kind)))
                         if i.kind == ItemKind.BUG
-                        else _customer_title(i.title, i.kind)
+                        else user_text(_customer_title(i.title, i.kind))
                         for i in sorted(later, key=lambda i: (i.kind != ItemKind.BUG, i.title))
                     )
                 )
@@ -1404,10 +1516,10 @@ def _which_of(part: int, whole: int) -> str:
 
 
 def _note_line(w: Writer, item: Item) -> str:
-    text = f"**{_customer_title(item.title, item.kind)}**"
+    text = strong(user_text(_customer_title(item.title, item.kind)))
     detail = _first_sentence(item.description)
     if detail:
-        text += f": {detail}"
+        text += f": {user_text(detail)}"
     demand = w.facts.demand.get(item.key)
     if demand and demand["customers"] >= 1:
         text += f" (asked for by {say_count(int(demand['customers']), 'customer')})"
@@ -1464,7 +1576,7 @@ def build_risks(facts: Facts, glossary: Glossary) -> Report:
                 )
                 + f"{say_count(len(cross), 'hand-over')} between teams"
                 + (
-                    f", {most[0][1]} of them with {most[0][0]} waiting on another team"
+                    f", {most[0][1]} of them with {user_text(most[0][0])} waiting on another team"
                     if most and len(waiting) > 1
                     else ""
                 )
@@ -1542,8 +1654,9 @@ def capacity_section(w: Writer) -> Section | None:
         worst = next(iter(gaps.values()))
         verb = "is the bottleneck" if len(gaps) == 1 else "are bottlenecks"
         headline = (
-            f"{join_words(list(gaps))} {verb}; {worst.team} has more waiting than it can do "
-            f"in {worst.over_periods} of the next {worst.periods} sprints"
+            f"{join_words([user_text(g) for g in gaps])} {verb}; {user_text(worst.team)} has "
+            f"more waiting than it can do in {worst.over_periods} of the next "
+            f"{worst.periods} sprints"
         )
     else:
         peak = max(
@@ -1680,8 +1793,18 @@ def _report(w: Writer, kind: str, title: str, *, one_page: bool = False) -> Repo
 
 
 def _finish(report: Report, w: Writer) -> Report:
-    """Apply the glossary to generated prose and attach the provenance."""
-    g = w.glossary
+    """Apply the glossary to generated prose (the team's own words in it left as written) and
+    attach the provenance; the marks around those words go, so no reader ever sees them."""
+    glossary = w.glossary
+
+    def g(text: str) -> str:
+        return without_user_marks(glossary(text))
+
+    def cell(value: str | Badge) -> str | Badge:
+        return value if isinstance(value, Badge) else without_user_marks(value)
+
+    report.title = without_user_marks(report.title)
+    report.subtitle = without_user_marks(report.subtitle)
     for section in report.sections:
         section.title = g(section.title)
         section.headline = g(section.headline)
@@ -1692,12 +1815,28 @@ def _finish(report: Report, w: Writer) -> Report:
             elif isinstance(b, Bullets):
                 b = Bullets(tuple(g(t) for t in b.items), b.refs)
             elif isinstance(b, Table):
-                b = Table(tuple(g(c) for c in b.columns), b.rows, g(b.caption), b.refs, b.numeric)
+                b = Table(
+                    tuple(g(c) for c in b.columns),
+                    tuple(tuple(cell(c) for c in row) for row in b.rows),
+                    g(b.caption),
+                    b.refs,
+                    b.numeric,
+                )
             elif isinstance(b, Chart):
                 b = Chart(b.key, g(b.title), b.chart, g(b.caption), b.refs)
             blocks.append(b)
         section.blocks = blocks
-    report.provenance = list(w.trace.entries)
+    report.provenance = [
+        Provenance(
+            p.ref,
+            without_user_marks(p.label),
+            without_user_marks(p.value),
+            without_user_marks(p.inputs),
+            without_user_marks(p.method),
+            p.seed,
+        )
+        for p in w.trace.entries
+    ]
     return report
 
 

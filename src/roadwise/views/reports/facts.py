@@ -43,6 +43,14 @@ class DateForecast:
     p_deadline: float | None = None
     inputs: str = ""
     method: str = ""
+    #: Why the forecast cannot date it at all ("no delivery history for team QA"); its dates
+    #: are then ``date.max``. Empty when it can, or when it is only beyond ten years.
+    undated: str = ""
+
+    @property
+    def dated(self) -> bool:
+        """Whether the forecast gives a likely date (``date.max`` means it never finished)."""
+        return self.p50 != dt.date.max
 
 
 @dataclass(frozen=True)

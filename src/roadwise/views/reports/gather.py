@@ -18,13 +18,18 @@ import numpy as np
 
 from roadwise.domain import Workspace
 from roadwise.engines.forecast.objectives import (
+    DELIVERY_WINDOW,
     NEW_HIRE_SHARE,
     TRIALS,
     Unit,
     deadline_chances_in,
+    descendants,
     hire_speedup,
+    objective_items,
+    team_flow,
     week_date,
 )
+from roadwise.engines.forecast.simulate import Sampling
 from roadwise.errors import RoadwiseError
 from roadwise.views.reports.facts import (
     Calibration,
@@ -33,9 +38,14 @@ from roadwise.views.reports.facts import (
     Facts,
     Priority,
     Scheduled,
+    team_name,
 )
+from roadwise.views.reports.model import user_text
 from roadwise.views.reports.wording import (
+    NEVER,
+    NOT_IN_SIGHT,
     date_with_confidence,
+    join_words,
     say_count,
     say_date,
     say_duration,
@@ -393,12 +403,18 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
         if record is not None
         else "in order of status, deadline and priority"
     )
+    # What the engine's replay draws with (simulate_roadmap's default sampling, over the
+    # history window of every view's delivery forecast), so the method says what was done.
+    sampling = Sampling()
+    windows = join_words([str(w) for w in sampling.windows], "or")
     method = (
         f"probabilistic roadmap, {trials:,} Monte Carlo trials (roadwise.engines.forecast): each "
         f"team works its open items (bugs and tech debt under no feature too) {order}, "
         f"doing its next items while one waits; sizes drawn from "
         f"the estimates corrected by the team's estimate bias; weekly {unit} resampled in blocks "
-        "from the team's own last 12/26/52 weeks"
+        f"of {sampling.block} weeks from the team's own last {windows} weeks (a window drawn "
+        f"per trial, within the at most {DELIVERY_WINDOW.weeks} weeks of history the forecast "
+        "reads)"
         + (
             ", each team's pace calibrated so its whole queue takes the time its own past "
             "forecasting errors say"
@@ -422,6 +438,8 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
         key: d.finish_weeks * 7.0 for key, d in delivery.dates.items()
     }
     history_note = f"{len(ws.history):,} finished items of delivery history"
+    idle = _teams_without_history(facts, delivery.simulation.queues, unit)
+    facts.raw["teams_without_history"] = idle
     for key, d in delivery.dates.items():
         if d.kind == "objective":
             objective = key.removeprefix("objective:")
@@ -437,8 +455,73 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
             p_deadline=d.p_deadline,
             inputs=f"{inputs}; {history_note}",
             method=method,
+            undated=_why_undated(facts, key, d.kind, d.p50, delivery.simulation.queues, idle),
         )
     _burn_up(facts, unit, trials)
+
+
+def _teams_without_history(facts: Facts, queues: Any, unit: Unit) -> dict[str, str]:
+    """Teams with work queued but nothing finished in the history the forecast reads (key ->
+    name): the replay never finishes their work, so the engine dates it ``date.max``."""
+    ws = facts.ws
+    idle = {
+        team: team_name(ws, team)
+        for team in sorted(queues)
+        if queues[team] and not np.any(team_flow(ws, team, unit, DELIVERY_WINDOW).history > 0)
+    }
+    # A team whose finished work is all older than the window has history, just none read.
+    before = dt.datetime.combine(ws.as_of, dt.time())
+    facts.raw["teams_history_too_old"] = {
+        r.team for r in ws.history if r.team in idle and r.done < before
+    }
+    return idle
+
+
+def _iso(day: dt.date) -> str:
+    """A date for the provenance table; the engine's ``date.max`` as the CLI says it."""
+    return NOT_IN_SIGHT if day == NEVER else day.isoformat()
+
+
+def no_history(facts: Facts, teams: list[str]) -> str:
+    """Why the work of ``teams`` (keys, from :func:`_teams_without_history`) cannot be dated:
+    'no delivery history for team QA'."""
+    names = facts.raw.get("teams_without_history") or {}
+    old = facts.raw.get("teams_history_too_old") or set()
+    reasons = []
+    for stale, phrase in (
+        (False, "no delivery history for team{s} {names}"),
+        (True, "nothing finished by team{s} {names} in the last {weeks} weeks"),
+    ):
+        group = sorted(names.get(t, t) for t in teams if (t in old) == stale)
+        if group:
+            reasons.append(
+                phrase.format(
+                    s="s" if len(group) > 1 else "",
+                    names=join_words([user_text(n) for n in group]),
+                    weeks=DELIVERY_WINDOW.weeks,
+                )
+            )
+    return join_words(reasons)
+
+
+def _why_undated(
+    facts: Facts,
+    key: str,
+    kind: str,
+    likely: dt.date,
+    queues: Any,
+    idle: dict[str, str],
+) -> str:
+    """Why a forecast has no likely date: the teams without history whose work it needs."""
+    if likely != NEVER or not idle:
+        return ""
+    ws = facts.ws
+    if kind == "objective":
+        below = {i.key for i in objective_items(ws, key.removeprefix("objective:"))}
+    else:
+        below = {key} | {i.key for i in descendants(ws, key)}
+    teams = sorted({team for team in idle for q in queues[team] if q.deliverable in below})
+    return no_history(facts, teams) if teams else ""
 
 
 def _burn_up(facts: Facts, unit: Unit, trials: int) -> None:
@@ -487,16 +570,28 @@ def _burn_up(facts: Facts, unit: Unit, trials: int) -> None:
         {"date": start.isoformat(), "value": scope_value},
         {"date": (ws.as_of + dt.timedelta(weeks=future_weeks)).isoformat(), "value": scope_value},
     ]
-    median_days = float(np.quantile(last, 0.5, method="inverted_cdf"))
     pace = float(recent.mean()) if recent.size else 0.0
-    finished = ws.as_of + dt.timedelta(days=median_days) if np.isfinite(median_days) else None
-    headline = (
-        f"All open work ({say_number(remaining)} {unit} estimated) is likely done by "
-        f"{say_date(finished, ws.as_of)}, about {say_duration(median_days).removeprefix('about ')} "
-        f"from now; the last half year's pace was {say_number(pace)} {unit} a week"
-        if finished
-        else f"All open work ({say_number(remaining)} {unit}) is not in sight at today's pace"
-    )
+    # The engine's own 50% date of the whole roadmap, rounded up to a day as every other date
+    # is (and None past ten years), so the headline says what `roadwise forecast roadmap` says.
+    finished = forecast.finish_all.get(50)
+    idle = facts.raw.get("teams_without_history") or {}
+    if finished:
+        days = (finished - ws.as_of).days
+        headline = (
+            f"All open work ({say_number(remaining)} {unit} estimated) is likely done by "
+            f"{say_date(finished, ws.as_of)}, about {say_duration(days).removeprefix('about ')} "
+            f"from now; the last half year's pace was {say_number(pace)} {unit} a week"
+        )
+    elif idle:
+        headline = (
+            f"All open work ({say_number(remaining)} {unit}) cannot be dated: "
+            f"{no_history(facts, sorted(idle))}"
+        )
+    else:
+        headline = (
+            f"All open work ({say_number(remaining)} {unit}) is not likely done within 10 years "
+            "at today's pace"
+        )
     facts.raw["burn_up"] = {
         "done": done_rows,
         "scope": scope,
@@ -606,11 +701,28 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
     load_rows: list[list[str]] = []
     load_refs: list[dict[str, Any]] = []
     order: list[tuple[float, int]] = []
+    idle = facts.raw.get("teams_without_history") or {}
     for team_key, base_end in sorted(base_team_end.items()):
         team = ws.team_by_key.get(team_key)
         if team is None or not team.people:
             continue
+        remaining = sum(q.size for q in queues[team_key])
+        if team_key in idle:
+            # Without a pace to learn from, neither date exists, so there is no option to
+            # offer; the team is named in the load table with the reason.
+            load_rows.append(
+                [
+                    team.name,
+                    f"{say_number(remaining)} {unit}",
+                    str(len(team.people)),
+                    f"cannot be dated ({no_history(facts, [team_key])})",
+                ]
+            )
+            continue
         factor = hire_speedup(ws, team_key, 1)
+        # The team's people counted as the engine counts them (by availability): the
+        # denominator of the speed-up, so the method can say what was computed.
+        fte = NEW_HIRE_SHARE / (factor - 1.0)
         boosted = simulate_queues(
             ws,
             _ranks(facts),
@@ -632,8 +744,10 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         base_date = week_date(ws.as_of, base50)
         new_date = week_date(ws.as_of, new50)
         # Counted between the two dates the report shows, so "6 days earlier" is what a reader
-        # gets by subtracting them (the fractional weeks could round to a day less).
-        saved = max(0, (base_date - new_date).days) / 7
+        # gets by subtracting them (the fractional weeks could round to a day less). Whole
+        # days, in the table as in the sentence: one number, said the same way in both.
+        days_saved = max(0, (base_date - new_date).days) if base_date != NEVER else 0
+        saved = days_saved / 7
         # Value: the cost of delay of the team's deliverables, for every week each comes earlier.
         value = 0.0
         for key in keys:
@@ -648,15 +762,17 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
             value += per_week * max(0.0, earlier)
         ref = dict(
             label=f"{team.name}: all planned work done, with one more engineer",
-            value=f"{new_date.isoformat()} (now {base_date.isoformat()})",
+            value=f"{_iso(new_date)} (now {_iso(base_date)})",
             inputs=(
                 f"{team.name}'s remaining work "
-                f"({say_number(sum(q.size for q in queues[team_key]))} "
-                f"{unit}), its delivery history, {len(team.people)} people"
+                f"({say_number(remaining)} "
+                f"{unit}), its delivery history, {len(team.people)} people "
+                f"({fte:.3g} full-time equivalents by availability)"
             ),
             method=(
                 "the same probabilistic roadmap (same random draws) with the team's weekly "
-                f"pace × (1 + {NEW_HIRE_SHARE:g} ÷ people); value = cost of delay per week × "
+                f"pace × (1 + {NEW_HIRE_SHARE:g} ÷ the team's full-time equivalents, its "
+                "people counted by availability); value = cost of delay per week × "
                 "median weeks gained, summed over the team's items"
             ),
             seed=facts.seed,
@@ -664,13 +780,32 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         currency = ws.settings.currency
         value_text = say_money(value, currency) if value > 0 else "no cost of delay recorded"
         when = date_with_confidence(new_date, week_date(ws.as_of, new85), as_of=ws.as_of)
-        text = (
-            f"one more engineer in {team.name} finishes its planned work "
-            f"{say_duration(saved * 7)} earlier: likely by {say_date(new_date, ws.as_of)} "
-            f"instead of {say_date(base_date, ws.as_of)}"
-        )
+        name = user_text(team.name)
+        if base_date == NEVER:
+            # Beyond the simulated ten years there is no "earlier by" to state.
+            text = (
+                f"one more engineer in {name} brings its planned work within 10 years: "
+                f"{date_with_confidence(new_date, as_of=ws.as_of)}"
+                if new_date != NEVER
+                else f"one more engineer in {name} does not bring its planned work within 10 years"
+            )
+        elif days_saved:
+            text = (
+                f"one more engineer in {name} finishes its planned work "
+                f"{say_duration(days_saved)} earlier: likely by {say_date(new_date, ws.as_of)} "
+                f"instead of {say_date(base_date, ws.as_of)}"
+            )
+        else:
+            text = (
+                f"one more engineer in {name} does not move the likely date of its planned "
+                f"work ({say_date(base_date, ws.as_of)})"
+            )
         if value > 0:
-            text += f", worth {value_text} in cost of delay"
+            text += (
+                f", worth {value_text} in cost of delay"
+                if days_saved
+                else f", but brings its items forward, worth {value_text} in cost of delay"
+            )
         options.append(
             {
                 "option": f"+1 engineer in {team.name}",
@@ -678,7 +813,11 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
                 "without": date_with_confidence(
                     base_date, week_date(ws.as_of, base85), as_of=ws.as_of
                 ),
-                "earlier": say_duration(saved * 7) if saved >= 0.5 else "no change",
+                "earlier": say_duration(days_saved)
+                if days_saved
+                else "from beyond 10 years"
+                if base_date == NEVER and new_date != NEVER
+                else "no change",
                 "value": value_text,
                 "weeks_saved": saved,
                 "value_gained": value,
@@ -686,7 +825,6 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
                 "provenance": ref,
             }
         )
-        remaining = sum(q.size for q in queues[team_key])
         order.append((base50, len(load_rows)))
         load_refs.append(ref)  # provenance specs; the builder numbers them
         load_rows.append(
@@ -699,18 +837,30 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         )
     facts.resource_options = options
     if load_rows:
-        latest = load_rows[max(order)[1]]
+        # Said by date, the way the table orders the teams' finish; "queue" is a word a
+        # workspace's glossary may define in its own product's sense.
+        headline = ""
+        if order:
+            latest = load_rows[max(order)[1]]
+            headline = (
+                f"{user_text(latest[0])} is the last to finish its planned work "
+                f"({latest[3][:1].lower() + latest[3][1:]})"
+                if np.isfinite(max(order)[0])
+                else f"{user_text(latest[0])} is not likely to finish its planned work "
+                "within 10 years at today's pace"
+            )
+        if idle:
+            undated = (
+                f"{no_history(facts, sorted(idle))}, so "
+                f"{'its' if len(idle) == 1 else 'their'} work cannot be dated"
+            )
+            headline = f"{headline}; {undated}" if headline else undated
         facts.raw["team_load"] = {
             "columns": ["Team", "Work remaining", "People", "All planned work done"],
             "rows": load_rows,
             "refs": load_refs,
             "numeric": (1, 2),
-            # Said by date, the way the table orders the teams' finish; "queue" is a word
-            # a workspace's glossary may define in its own product's sense.
-            "headline": (
-                f"{latest[0]} is the last to finish its planned work "
-                f"({latest[3][:1].lower() + latest[3][1:]})"
-            ),
+            "headline": headline,
         }
         facts.raw["resource_note"] = (
             "Each option reruns the delivery forecast with one extra person in that team, "

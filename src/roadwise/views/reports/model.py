@@ -7,7 +7,11 @@ number a report states is listed in its provenance (:class:`Provenance`): where 
 refer to provenance entries by their ``ref`` ("N3"); renderers turn those into footnote marks
 and an appendix.
 
-Text is plain, with one piece of markup: ``**bold**``. Renderers escape everything else.
+Text is plain, with one piece of markup: bold, written with :func:`strong` (a pair of
+private-use characters, so a title that contains ``**`` stays as the team typed it).
+Renderers escape everything else. While a report is built, the team's own words (titles,
+names) inside generated sentences are wrapped with :func:`user_text`, so the glossary leaves
+them as they are; the builder removes those marks before the report is handed out.
 """
 
 from __future__ import annotations
@@ -17,6 +21,31 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Tone = Literal["good", "warn", "bad", "neutral"]
+
+# Private-use characters: no one types them, so they cannot collide with a title's own text.
+BOLD_OPEN, BOLD_CLOSE = "\ue000", "\ue001"
+USER_OPEN, USER_CLOSE = "\ue002", "\ue003"
+_MARKS = str.maketrans(dict.fromkeys(BOLD_OPEN + BOLD_CLOSE + USER_OPEN + USER_CLOSE))
+
+
+def strong(text: str) -> str:
+    """``text`` in bold (the model's one piece of markup)."""
+    return f"{BOLD_OPEN}{text}{BOLD_CLOSE}"
+
+
+def user_text(text: str) -> str:
+    """The team's own words inside a generated sentence: the glossary leaves them alone."""
+    return f"{USER_OPEN}{without_marks(text)}{USER_CLOSE}"
+
+
+def without_marks(text: str) -> str:
+    """``text`` without any mark: what a reader sees, less the bold."""
+    return text.translate(_MARKS)
+
+
+def without_user_marks(text: str) -> str:
+    """``text`` with its bold kept and the marks around the team's own words gone."""
+    return text.replace(USER_OPEN, "").replace(USER_CLOSE, "")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,10 @@ import html
 import json
 import os
 import re
-from functools import cache, lru_cache
+import secrets
+import shutil
+from collections.abc import Callable
+from functools import cache, lru_cache, partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,18 @@ from markupsafe import Markup
 
 from roadwise import __version__
 from roadwise.views import charts as chart_io
-from roadwise.views.reports.model import Badge, Bullets, Chart, Paragraph, Report, Table
+from roadwise.views.reports.model import (
+    BOLD_CLOSE,
+    BOLD_OPEN,
+    Badge,
+    Bullets,
+    Chart,
+    Paragraph,
+    Report,
+    Table,
+    without_marks,
+    without_user_marks,
+)
 from roadwise.views.reports.wording import Glossary
 
 FORMATS = ("html", "md", "pdf")
@@ -93,11 +107,13 @@ def _css() -> str:
     )
 
 
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
+# Only the model's own bold marks become bold: a title typed as "**tech debt**" stays as typed.
+_BOLD = re.compile(f"{BOLD_OPEN}([^{BOLD_OPEN}{BOLD_CLOSE}]*){BOLD_CLOSE}")
 
 
 def _rich(text: str) -> Markup:
-    return Markup(_BOLD.sub(r"<strong>\1</strong>", html.escape(str(text), quote=False)))
+    escaped = html.escape(without_user_marks(str(text)), quote=False)
+    return Markup(without_marks(_BOLD.sub(r"<strong>\1</strong>", escaped)))
 
 
 def _refs(refs: tuple[str, ...]) -> Markup:
@@ -112,7 +128,8 @@ def _cell(value: Any) -> Markup:
         return Markup(
             f'<span class="badge {html.escape(value.tone)}">{html.escape(value.text)}</span>'
         )
-    return _rich(str(value))
+    # Cells hold names and titles as typed: escaped, never styled.
+    return Markup(html.escape(without_marks(str(value)), quote=False))
 
 
 def _environment() -> jinja2.Environment:
@@ -239,23 +256,69 @@ def render_pdf(
     document = render_html(
         report, interactive=False, print_mode=True, glossary=glossary, workspace=workspace
     )
+    return _write_atomically(
+        path, lambda target: HTML(string=document, base_url=None).write_pdf(str(target))
+    )
+
+
+def _write_atomically(path: Path, write: Callable[[Path], object]) -> Path:
+    """Write ``path`` through a file beside it that replaces it only once complete.
+
+    A failure half-way (disk full, a file-size limit, an interrupt) leaves the previous
+    report as it was and no partial file behind. The temporary file keeps the target's
+    suffix (the chart writer picks the format by it) and, when the target exists, its mode.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    HTML(string=document, base_url=None).write_pdf(path)
+    temporary = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp{path.suffix}")
+    try:
+        write(temporary)
+        if path.exists():
+            shutil.copymode(path, temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return path
 
 
 # --------------------------------------------------------------------------- Markdown
 
 
+# Every character Markdown could read as markup, escaped with a backslash (CommonMark allows
+# it before any ASCII punctuation); "|" too, for table cells.
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]<>|~#&]")
+# Line starts that would open a list or a numbered list ("12.5" and "-3" do not).
+_MD_BLOCK = re.compile(r"^(\s*)(?:([-+=])(?=\s|$)|(\d+)([.)])(?=\s|$))")
+
+
+def _escape_block(match: re.Match[str]) -> str:
+    if match.group(2):
+        return f"{match.group(1)}\\{match.group(2)}"
+    return f"{match.group(1)}{match.group(3)}\\{match.group(4)}"
+
+
+def _md_escape(text: str, *, bold: bool = False) -> str:
+    """Text as plain Markdown: one line (a table row or a heading stays whole) and nothing
+    anyone typed turns into markup; with ``bold``, the model's own bold marks become
+    ``**bold**``."""
+    flat = " ".join(str(text).splitlines())
+    flat = without_user_marks(flat) if bold else without_marks(flat)
+    escaped = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), flat)
+    escaped = _MD_BLOCK.sub(_escape_block, escaped, count=1)
+    if bold:
+        escaped = _BOLD.sub(r"**\1**", escaped)
+    return without_marks(escaped)
+
+
 def _md_text(text: str) -> str:
-    return str(text).replace("\n", " ")
+    return _md_escape(text, bold=True)
 
 
 def _md_cell(value: Any) -> str:
-    text = value.text if isinstance(value, Badge) else str(value)
+    text = _md_escape(value.text if isinstance(value, Badge) else str(value))
     if isinstance(value, Badge) and value.tone in ("warn", "bad", "good"):
         text = f"**{text}**"
-    return text.replace("|", "\\|").replace("\n", " ")
+    return text
 
 
 def _md_refs(refs: tuple[str, ...]) -> str:
@@ -274,15 +337,15 @@ def render_markdown(
     path.parent.mkdir(parents=True, exist_ok=True)
     files_dir = path.parent / f"{path.stem}_files"
     lines: list[str] = [
-        f"# {report.title}",
+        f"# {_md_escape(report.title)}",
         "",
-        f"*{KIND_LABELS.get(report.kind, report.kind)} · {report.subtitle}*",
+        f"*{KIND_LABELS.get(report.kind, report.kind)} · {_md_escape(report.subtitle)}*",
         "",
     ]
     for s in report.sections:
-        lines += [f"## {s.title}", ""]
+        lines += [f"## {_md_escape(s.title)}", ""]
         if s.headline:
-            lines += [f"**{_md_text(s.headline)}**", ""]
+            lines += [f"**{_md_escape(s.headline)}**", ""]
         for b in s.blocks:
             if isinstance(b, Paragraph):
                 lines += [_md_text(b.text) + _md_refs(b.refs), ""]
@@ -294,7 +357,7 @@ def render_markdown(
             elif isinstance(b, Table):
                 if b.caption:
                     lines += [f"*{_md_text(b.caption)}*{_md_refs(b.refs)}", ""]
-                lines.append("| " + " | ".join(b.columns) + " |")
+                lines.append("| " + " | ".join(_md_escape(c) for c in b.columns) + " |")
                 lines.append(
                     "|"
                     + "|".join("---:" if i in b.numeric else "---" for i in range(len(b.columns)))
@@ -306,14 +369,14 @@ def render_markdown(
                     # As the HTML does: a table's numbers link to the appendix like a sentence's.
                     lines += [f"Sources:{_md_refs(b.refs)}", ""]
             elif isinstance(b, Chart):
-                files_dir.mkdir(exist_ok=True)
                 target = files_dir / f"{b.key}.{chart_format}"
-                chart_io.save(b.chart, target)
+                _write_atomically(target, partial(chart_io.save, b.chart))
                 rel = f"{files_dir.name}/{target.name}"
+                title = _md_escape(b.title)
                 lines += [
-                    f"![{b.title}]({rel})",
+                    f"![{title}]({rel})",
                     "",
-                    f"*{b.title}.* {_md_text(b.caption)}{_md_refs(b.refs)}",
+                    f"*{title}.* {_md_text(b.caption)}{_md_refs(b.refs)}",
                     "",
                 ]
     methods = methods_of(report)
@@ -326,27 +389,30 @@ def render_markdown(
     for p in report.provenance:
         cells = [
             f'<a id="{p.ref.lower()}"></a>{p.ref}',
-            p.label,
-            p.value,
-            p.inputs,
+            *(_md_escape(c) for c in (p.label, p.value, p.inputs)),
             methods[p.method],
             "—" if p.seed is None else str(p.seed),
         ]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        lines.append("| " + " | ".join(cells) + " |")
     if methods:
         lines += ["", "Methods:", ""]
-        lines += [f"- **{ref}**: {_md_text(text)}" for text, ref in methods.items()]
+        lines += [f"- **{ref}**: {_md_escape(text)}" for text, ref in methods.items()]
     used = _glossary_used(report, glossary)
     if used:
-        lines += ["", "**Glossary.** " + "; ".join(f"*{w}*: {m}" for w, m in used) + "."]
+        lines += [
+            "",
+            "**Glossary.** "
+            + "; ".join(f"*{_md_escape(w)}*: {_md_escape(m)}" for w, m in used)
+            + ".",
+        ]
     lines += [
         "",
         f"*Generated by Roadwise {__version__} on {dt.date.today().isoformat()} "
-        f"from workspace “{workspace or report.workspace}”.*",
+        f"from workspace “{_md_escape(workspace or report.workspace)}”.*",
         "",
     ]
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
+    text = "\n".join(lines)
+    return _write_atomically(path, lambda target: target.write_text(text, encoding="utf-8"))
 
 
 def write(
@@ -359,11 +425,8 @@ def write(
 ) -> Path:
     """Write a report in one of :data:`FORMATS`."""
     if fmt == "html":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            render_html(report, glossary=glossary, workspace=workspace), encoding="utf-8"
-        )
-        return path
+        document = render_html(report, glossary=glossary, workspace=workspace)
+        return _write_atomically(path, lambda target: target.write_text(document, encoding="utf-8"))
     if fmt == "md":
         return render_markdown(report, path, glossary=glossary, workspace=workspace)
     if fmt == "pdf":

@@ -18,6 +18,8 @@ import math
 import re
 from collections.abc import Mapping
 
+from roadwise.views.reports.model import USER_CLOSE, USER_OPEN
+
 # Terms a planning tool uses and a business reader may not. A workspace's own glossary
 # (ws.settings.glossary) overrides and extends these.
 DEFAULT_GLOSSARY: dict[str, str] = {
@@ -49,6 +51,8 @@ DEFAULT_DEFINITIONS: dict[str, str] = {
         "is the points it finishes in a week"
     ),
 }
+
+_USER_SPAN = re.compile(f"{USER_OPEN}[^{USER_CLOSE}]*{USER_CLOSE}")
 
 _CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
 
@@ -99,9 +103,13 @@ class Glossary:
     def __call__(self, text: str) -> str:
         if not self._pattern or not text:
             return text
+        # The team's own words (a title in a sentence) are left as written.
+        own = [m.span() for m in _USER_SPAN.finditer(text)]
 
         def swap(match: re.Match[str]) -> str:
             found = match.group(0)
+            if any(start < match.start() < end for start, end in own):
+                return found
             business = self._lookup[found.lower()]
             if found[:1].isupper() and not found.isupper() and business[:1].islower():
                 return business[:1].upper() + business[1:]
@@ -126,6 +134,12 @@ class Glossary:
 # --------------------------------------------------------------------------- dates
 
 
+NEVER = dt.date.max
+"""The forecasting engine's date for work its simulated future never finishes (``week_date``)."""
+NOT_IN_SIGHT = "not within 10 years"
+"""How ``roadwise forecast roadmap`` says :data:`NEVER` (its simulation stops after ten years)."""
+
+
 def say_date(day: dt.date, as_of: dt.date | None = None) -> str:
     """'14 March' within the reference year, '14 March 2027' otherwise."""
     text = f"{day.day} {day.strftime('%B')}"
@@ -141,9 +155,17 @@ def date_with_confidence(
     sure_level: float = 0.85,
     as_of: dt.date | None = None,
 ) -> str:
-    """'likely by 14 March; 85% sure by 2 April' (one date when both are the same)."""
+    """'likely by 14 March; 85% sure by 2 April' (one date when both are the same).
+
+    The forecast's ``date.max`` (work not done within the simulated ten years) is said as
+    ``roadwise forecast roadmap`` says it, never as a date in the year 9999.
+    """
+    if likely == NEVER:
+        return NOT_IN_SIGHT
     text = f"likely by {say_date(likely, as_of)}"
-    if sure is not None and sure != likely:
+    if sure == NEVER:
+        text += f"; {round(sure_level * 100)}% sure: {NOT_IN_SIGHT}"
+    elif sure is not None and sure != likely:
         text += f"; {round(sure_level * 100)}% sure by {say_date(sure, as_of)}"
     elif sure is not None:
         text += f" ({round(sure_level * 100)}% sure)"

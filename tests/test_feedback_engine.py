@@ -60,6 +60,55 @@ def test_duplicates_are_grouped_not_dropped() -> None:
     assert groups.duplicate_count == 3
 
 
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"link_threshold": "high"}, "link_threshold is 'high': expected a number from 0 to 1"),
+        ({"bootstrap_samples": 0}, "bootstrap_samples is 0: expected a whole number >= 1"),
+        ({"duplicate_threshold": "x"}, "duplicate_threshold is 'x'"),
+        ({"trend_exposure": "volumes"}, "trend_exposure is 'volumes': expected 'time'"),
+        ({"recent_days": 2.5}, "recent_days is 2.5: expected a whole number"),
+        ({"group_rises": "yes"}, "group_rises is 'yes': expected true or false"),
+    ],
+)
+def test_a_bad_feedback_setting_is_named(setting: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        FeedbackSettings.from_mapping(setting)
+
+
+def test_texts_without_words_are_duplicates_only_of_the_same_text() -> None:
+    """Emoji or punctuation alone normalise to nothing: "👍" is not a repeat of "👎"."""
+    groups = find_duplicates(["👍", "👎", "!!!", "???", ":-(", "😡😡😡", "👍", "Great app"])
+    assert groups.groups == [[0, 6]]
+
+
+def test_kinds_do_not_depend_on_the_order_the_texts_were_imported_in() -> None:
+    """With enough labels the classifier chooses its regularisation by cross-validation,
+    whose folds follow the order of the labelled texts: they are taken in key order."""
+    import random
+
+    as_of = dt.date(2026, 6, 30)
+    customers = syn.customers(15)
+    records, truth = syn.feedback_records(
+        120, customer_keys=[c.key for c in customers], as_of=as_of
+    )
+    records = [
+        f.model_copy(update={"label": t.label, "label_source": "user"}) if i < 40 else f
+        for i, (f, t) in enumerate(zip(records, truth, strict=True))
+    ]
+
+    def kinds(order: list[Feedback]) -> dict[str, tuple[str, float]]:
+        ws = Workspace(
+            name="o", as_of=as_of, customers=customers, items=syn.backlog_items(), feedback=order
+        )
+        result = analyse_feedback(ws, LexicalBackend(), FeedbackSettings(bootstrap_samples=50))
+        return {k: (result.labels[k], round(result.confidence[k], 9)) for k in result.keys}
+
+    shuffled = list(records)
+    random.Random(1).shuffle(shuffled)
+    assert kinds(records) == kinds(shuffled)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(st.text(alphabet="abcdef xyz", min_size=0, max_size=30), min_size=1, max_size=20),

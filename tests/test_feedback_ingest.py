@@ -36,6 +36,21 @@ def write_csv(path: Path, rows: list[list[object]], header: list[str]) -> Path:
     return path
 
 
+def test_a_name_that_fits_two_customers_matches_neither() -> None:
+    from roadwise.sources.feedback_file import CustomerMatcher
+
+    sisters = [
+        Customer(key="B1", name="Beta Ltd", annual_revenue=5),
+        Customer(key="B2", name="Beta Inc", annual_revenue=7),
+        Customer(key="G", name="Gamma", annual_revenue=1),
+    ]
+    matcher = CustomerMatcher(sisters)
+    assert matcher.match("Beta") is None  # either could be meant: no guess
+    assert matcher.match("beta ltd") == "B1" and matcher.match("Beta Inc.") == "B2"
+    assert matcher.match("B2") == "B2" and matcher.match("gamma GmbH") == "G"
+    assert CustomerMatcher(list(reversed(sisters))).match("Beta") is None
+
+
 def test_reads_csv_with_mapping_and_matches_customers(tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "tickets.csv",

@@ -19,7 +19,7 @@ import itertools
 import json
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -155,20 +155,42 @@ class CustomerMatcher:
 
     def __init__(self, customers: Sequence[Customer]) -> None:
         self._by_key = {c.key: c.key for c in customers}
-        self._by_key_folded = {c.key.casefold(): c.key for c in customers}
-        self._by_name = {c.name.casefold().strip(): c.key for c in customers}
-        self._by_normal = {normalise_name(c.name): c.key for c in customers}
+        self._by_key_folded = _unique_by(customers, lambda c: c.key.casefold())
+        self._by_name = _unique_by(customers, lambda c: c.name.casefold().strip())
+        self._by_plain = _unique_by(customers, lambda c: _plain_name(c.name))
+        self._by_normal = _unique_by(customers, lambda c: normalise_name(c.name))
 
     def match(self, value: str) -> str | None:
+        """The customer ``value`` names; None when it names none, or more than one ("Beta"
+        for "Beta Ltd" and "Beta Inc"): a guess would put one company's revenue on the other's
+        demand, so the row is counted as not matched instead."""
         value = value.strip()
         if not value:
             return None
-        return (
-            self._by_key.get(value)
-            or self._by_key_folded.get(value.casefold())
-            or self._by_name.get(value.casefold())
-            or self._by_normal.get(normalise_name(value))
-        )
+        for found in (
+            self._by_key.get(value),
+            self._by_key_folded.get(value.casefold()),
+            self._by_name.get(value.casefold()),
+            self._by_plain.get(_plain_name(value)),  # "Beta Inc." is Beta Inc, not any Beta
+            self._by_normal.get(normalise_name(value)),
+        ):
+            if found is not None:
+                return found or None  # "" marks a name that fits several customers
+        return None
+
+
+def _plain_name(name: str) -> str:
+    """A name without case or punctuation, its legal suffix kept: "Beta Inc." -> "beta inc"."""
+    return " ".join(re.sub(r"[^\w\s]", " ", name.casefold()).split())
+
+
+def _unique_by(customers: Sequence[Customer], name: Callable[[Customer], str]) -> dict[str, str]:
+    """Customer key by ``name``; a name two customers share maps to "" (ambiguous)."""
+    found: dict[str, str] = {}
+    for c in customers:
+        key = name(c)
+        found[key] = "" if key in found and found[key] != c.key else c.key
+    return found
 
 
 @dataclass(frozen=True)

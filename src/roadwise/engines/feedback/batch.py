@@ -65,7 +65,10 @@ def batch_model(ws: Workspace, backend: TextBackend, settings: FeedbackSettings)
             "backlog, or a sample of the export (`roadwise feedback import`), first"
         )
     backend.fit(corpus)
-    labelled = [f for f in feedback if f.label_source == "user" and f.label]
+    # in key order, as the workspace analysis learns them (the kinds must not depend on it)
+    labelled = sorted(
+        (f for f in feedback if f.label_source == "user" and f.label), key=lambda f: f.key
+    )
     classifier = FeedbackClassifier(backend, seed=settings.seed).fit(
         [f.text for f in labelled], [str(f.label) for f in labelled], [f.rating for f in labelled]
     )

@@ -105,9 +105,14 @@ def find_duplicates(
         return DuplicateGroups(np.zeros(0, dtype=np.int64), 0, 0)
 
     normalised = [normalise_text(t) for t in texts]
+    # A text of emoji or punctuation only ("👍", "???") normalises to nothing: it is the same
+    # text as another only when they are written alike ("👍" and "👎" are not).
     first_seen: dict[str, int] = {}
     exact_rep = np.fromiter(
-        (first_seen.setdefault(text, index) for index, text in enumerate(normalised)),
+        (
+            first_seen.setdefault(text or "\0" + raw.strip(), index)
+            for index, (text, raw) in enumerate(zip(normalised, texts, strict=True))
+        ),
         dtype=np.int64,
         count=n,
     )
@@ -116,8 +121,10 @@ def find_duplicates(
     cols: list[np.ndarray] = [exact_rep[rows[0]]]
     exact_pairs = len(rows[0])
 
-    # Near duplicates among the distinct texts only: exact copies add nothing but work.
-    distinct = np.flatnonzero(exact_rep == np.arange(n))
+    # Near duplicates among the distinct texts only: exact copies add nothing but work. A text
+    # with no words has no shingles to compare, so it is nobody's near duplicate.
+    has_words = np.fromiter((bool(text) for text in normalised), dtype=bool, count=n)
+    distinct = np.flatnonzero((exact_rep == np.arange(n)) & has_words)
     signatures = minhash_signatures([normalised[i] for i in distinct], num_perm, seed)
     del normalised
     near, near_pairs = near_duplicate_groups(

@@ -72,10 +72,47 @@ class FeedbackSettings:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if not isinstance(self.texts_per_theme, int) or self.texts_per_theme < 1:
+        # Each setting checked here, naming it: a wrong type would otherwise fail deep in an
+        # analysis step, and an unknown trend_exposure would silently run the other test.
+        def whole(name: str, least: int) -> None:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise ValueError(f"{name} is {value!r}: expected a whole number >= {least}")
+
+        def share(name: str) -> None:
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 0.0 <= float(value) <= 1.0
+            ):
+                raise ValueError(f"{name} is {value!r}: expected a number from 0 to 1")
+
+        for name, least in (
+            ("texts_per_theme", 1),
+            ("top_k", 1),
+            ("recent_days", 1),
+            ("earlier_days", 1),
+            ("bootstrap_samples", 1),
+            ("seed", 0),
+        ):
+            whole(name, least)
+        if self.n_themes is not None:
+            whole("n_themes", 1)
+        share("duplicate_threshold")
+        if self.link_threshold is not None:
+            share("link_threshold")
+        if self.trend_exposure not in ("time", "volume"):
             raise ValueError(
-                f"texts_per_theme is {self.texts_per_theme!r}: expected a whole number >= 1"
+                f"trend_exposure is {self.trend_exposure!r}: expected 'time' (texts per day) "
+                "or 'volume' (share of all feedback)"
             )
+        for name in ("include_proposed", "strip_templates", "group_rises"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} is {getattr(self, name)!r}: expected true or false")
+        for name in ("backend", "model"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"{name} is {getattr(self, name)!r}: expected text")
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any] | None, seed: int = 0) -> FeedbackSettings:
@@ -293,8 +330,13 @@ def _analyse(
         DuplicateGroups,
     )
 
-    # --- kinds: people's labels are kept; the rest are predicted.
-    user_rows = [i for i, f in enumerate(feedback) if f.label_source == "user" and f.label]
+    # --- kinds: people's labels are kept; the rest are predicted. The labelled texts are
+    # learned from in key order: the classifier's cross-validation splits them in the order
+    # given, and the kinds must not depend on the order the texts were imported in.
+    user_rows = sorted(
+        (i for i, f in enumerate(feedback) if f.label_source == "user" and f.label),
+        key=lambda i: feedback[i].key,
+    )
 
     def classify() -> _Kinds:
         classifier = FeedbackClassifier(fitted(), seed=settings.seed).fit(

@@ -207,7 +207,8 @@ def import_(
         Text.assemble("Imported ", (f"{summary.imported:,}", "bold")),
         f"of {summary.rows:,} rows from {file.name}"
         f" ({summary.already_present:,} already present, {summary.bad_rows:,} malformed skipped,"
-        f" {summary.unmatched_customers:,} with a customer name no customer matched).",
+        f" {summary.unmatched_customers:,} with a customer name that matched no customer, or"
+        " more than one).",
     )
     print_skipped(errors, summary.bad_rows)
 
@@ -237,7 +238,8 @@ def classify(
 
     store = _store(db)
     ws = store.load()
-    given = _pairs(label, "--label")
+    # a kind in any case, as the workspace file takes it ("Bug" is bug)
+    given = [(key, value.strip().lower()) for key, value in _pairs(label, "--label")]
     known = {f.key for f in ws.feedback}
     for key, value in given:
         if key not in known:
@@ -515,7 +517,7 @@ def _trend_cell(row: dict[str, Any]) -> Text:
 @feedback_app.command("demand")
 @handles_errors
 def demand(
-    top: int = typer.Option(15, "--top", help="How many items to list."),
+    top: int = typer.Option(15, "--top", min=1, help="How many items to list."),
     backend: str = BackendOption,
     db: str = DbOption,
     as_json: bool = JsonOption,

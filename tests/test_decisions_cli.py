@@ -73,6 +73,16 @@ def test_decisions_are_logged_and_listed(db: str, monkeypatch: pytest.MonkeyPatc
     assert [d["key"] for d in json.loads(out)] == ["D3"]
     code, out = run("decisions", "list", "--limit", "2", "--db", db)
     assert code == 0 and "Decision log (2 of 3)" in out and "Two renewals depend on it" in out
+    # on one day, the one logged last is the latest; --who names whom a decision is by, while
+    # the audit log names who logged it
+    monkeypatch.setenv("ROADWISE_USER", "alice")
+    code, out = run("decisions", "add", "Also today", "--who", "the-ceo", "--db", db, "--json")
+    assert code == 0 and json.loads(out)["who"] == "the-ceo"
+    code, out = run("decisions", "list", "--limit", "1", "--db", db, "--json")
+    assert [d["key"] for d in json.loads(out)] == ["D4"]
+    with open_store(db) as store:
+        (entry,) = store.audit_entries(entity="decision", key="D4")
+    assert entry.actor == "alice"
 
 
 def test_a_bad_decision_is_refused_and_nothing_written(db: str) -> None:

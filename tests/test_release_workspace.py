@@ -168,6 +168,10 @@ def test_an_item_its_team_lacks_the_skills_for_is_skipped_as_on_the_roadmap() ->
     ws = ws.copy_with(teams=[*ws.teams, data], items=[*ws.items, needs_ml])
     wp = release_problem(ws, options=ReleaseOptions(releases=1))
     assert wp.skipped["ML"] == "team 'web' lacks skill(s) ml"
+    empty = Team(key="empty", name="Empty", people=[])
+    nobody = needs_ml.model_copy(update={"key": "NOBODY", "team": "empty", "skills": []})
+    ws = ws.copy_with(teams=[*ws.teams, empty], items=[*ws.items, nobody])
+    assert release_problem(ws).skipped["NOBODY"] == "team 'empty' has no people"
     with pytest.raises(ValidationError, match="must-have ML cannot be planned"):
         release_problem(ws, options=ReleaseOptions(releases=1, must=frozenset({"ML"})))
 

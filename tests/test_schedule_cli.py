@@ -141,6 +141,13 @@ def test_user_errors_are_one_line(db: str) -> None:
     assert result.exit_code == 1 and "ENTITY:KEY.FIELD=VALUE" in result.output
     result = runner.invoke(app, ["plan", "roadmap", "--db", db, "--objective", "value-by-date"])
     assert result.exit_code == 1 and "--by" in result.output
+    # checked before the solve, not after it (a traceback threw the solve away)
+    for command in (["plan", "roadmap"], ["plan", "release"]):
+        result = runner.invoke(app, [*command, "--db", db, "--name", "a b"])
+        assert result.exit_code == 1 and "cannot be a plan's key" in result.output
+    missing = Path(db).parent / "no-such-folder" / "plan.csv"
+    result = runner.invoke(app, ["plan", "roadmap", "--db", db, "--csv", str(missing)])
+    assert result.exit_code == 1 and "does not exist" in result.output
 
 
 def test_jira_export_names_the_sprints_the_roadmap_shows(db: str, tmp_path: Path) -> None:

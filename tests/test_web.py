@@ -433,6 +433,48 @@ def test_accounts_store_hashes_only(tmp_path: Path) -> None:
         accounts.add_user(store, "x", "long-enough-pw", "root")
 
 
+def test_accounts_queue_behind_other_writers_and_errors_carry_no_hash(tmp_path: Path) -> None:
+    """`user add` from several processes at once waited for nobody and failed with a traceback
+    that printed the new password's hash; now each waits its turn, and no database error
+    message carries the values it was given."""
+    import threading
+
+    import sqlalchemy as sa
+
+    path = tmp_path / "a.db"
+    open_store(path).close()
+    failures: list[BaseException] = []
+
+    def add(name: str) -> None:
+        store = open_store(path)
+        try:
+            accounts.add_user(store, name, "long-enough-pw", "viewer")
+        except BaseException as exc:  # collected for the assertion below
+            failures.append(exc)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=add, args=(f"user{n}",)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    store = open_store(path)
+    assert [u.name for u, _ in accounts.list_users(store)] == [f"user{n}" for n in range(4)]
+    # the same name twice, below the check in add_user
+    with pytest.raises(sa.exc.IntegrityError) as caught, store.write_transaction() as conn:
+        conn.execute(
+            sa.text(
+                "insert into web_users (name, password_hash, role, created) "
+                "values (:name, :hash, 'viewer', '2026-01-01')"
+            ),
+            {"name": "user0", "hash": "SECRET-HASH"},
+        )
+    assert "SECRET-HASH" not in str(caught.value)
+    store.close()
+
+
 def test_feedback_inbox_confirms_and_labels(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]
     from roadwise.domain import FeedbackLink
 

@@ -225,14 +225,21 @@ def _safe(url: str) -> str:
 
 
 def _make_engine(url: str) -> Engine:
+    # hide_parameters: a database error's message must never carry the values it was given
+    # (a password hash being stored, a token's hash) into a traceback or a log.
     if not url.startswith("sqlite"):
-        return sa.create_engine(url, pool_pre_ping=True)
+        return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if url == "sqlite://":
         engine = sa.create_engine(
-            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+            url,
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+            hide_parameters=True,
         )
     else:
-        engine = sa.create_engine(url, connect_args={"timeout": _BUSY_TIMEOUT_S})
+        engine = sa.create_engine(
+            url, connect_args={"timeout": _BUSY_TIMEOUT_S}, hide_parameters=True
+        )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -414,6 +421,12 @@ class Store:
             yield conn
 
     def _write(self) -> Any:
+        return _write_connection(self.engine)
+
+    def write_transaction(self) -> Any:
+        """A write transaction (a context manager giving the connection), queued behind other
+        writers like every change the store makes, for tables the store does not manage
+        itself (the web app's accounts)."""
         return _write_connection(self.engine)
 
     def schema_revision(self) -> str | None:
@@ -671,24 +684,35 @@ class Store:
         who = who or current_actor()
         if not title.strip():
             raise ValidationError("a decision needs a title: what was decided", field="title")
-        if key is None:
-            with self._read() as conn:
-                logged = sa.select(s.decisions.c.key).order_by(s.decisions.c.position)
-                key = _next_decision_key(list(conn.execute(logged).scalars()))
-        try:
-            decision = Decision(
-                key=key,
-                date=date or dt.date.today(),
-                title=title,
-                rationale=rationale,
-                who=who,
-                items=list(items),
-            )
-        except PydanticValidationError as exc:
-            error = exc.errors()[0]
-            field = ".".join(str(p) for p in error["loc"]) or None
-            raise ValidationError(f"not a valid decision: {error['msg']}", field=field) from None
-        return self.add_decision(decision, actor=who)
+        for attempt in range(1 if key is not None else 10):
+            chosen = key
+            if chosen is None:
+                with self._read() as conn:
+                    logged = sa.select(s.decisions.c.key).order_by(s.decisions.c.position)
+                    chosen = _next_decision_key(list(conn.execute(logged).scalars()))
+            try:
+                decision = Decision(
+                    key=chosen,
+                    date=date or dt.date.today(),
+                    title=title,
+                    rationale=rationale,
+                    who=who,
+                    items=list(items),
+                )
+            except PydanticValidationError as exc:
+                error = exc.errors()[0]
+                field = ".".join(str(p) for p in error["loc"]) or None
+                raise ValidationError(
+                    f"not a valid decision: {error['msg']}", field=field
+                ) from None
+            try:
+                # The audit log names who ran the command; ``who`` is whom the decision is by.
+                return self.add_decision(decision, actor=current_actor())
+            except ConflictError:
+                if key is not None or attempt == 9:
+                    raise
+                # another process logged the key chosen meanwhile: choose the next one
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def add_decision(self, decision: Decision, actor: str | None = None) -> Decision:
         """Log a decision; the items it names must exist and its key must be new."""

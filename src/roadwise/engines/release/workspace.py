@@ -248,6 +248,9 @@ def release_problem(
             skipped[item.key] = "no estimate"
         elif item.value.moscow == MoSCoW.WONT and item.key not in options.must:
             skipped[item.key] = "marked won't have"
+        elif owner in skills_of and not ws.team_by_key[owner].people:
+            # no one to build it: the pooled capacity of other teams would plan it anyway
+            skipped[item.key] = f"team '{owner}' has no people"
         elif owner in skills_of and lacking:
             skipped[item.key] = f"team '{owner}' lacks skill(s) {', '.join(lacking)}"
 

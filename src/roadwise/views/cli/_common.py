@@ -184,6 +184,25 @@ def date_option(value: str | None, option: str) -> dt.date | None:
         raise RoadwiseError(message, field=option) from None
 
 
+def plan_key(name: str, option: str = "--name") -> str:
+    """``name`` if it can be a stored plan's key (checked before a solve, not after it)."""
+    import re
+
+    if not 1 <= len(name) <= 100 or re.search(r"[\s,;]", name):
+        raise RoadwiseError(
+            f"'{name}' cannot be a plan's key: 1-100 characters, no spaces, commas or "
+            "semicolons (e.g. roadmap-q3)",
+            field=option,
+        )
+    return name
+
+
+def output_file(path: Any, option: str) -> None:
+    """Refuse a file to write into a folder that does not exist, before any work is done."""
+    if path is not None and not path.parent.is_dir():
+        raise RoadwiseError(f"folder {path.parent} does not exist", file=str(path), field=option)
+
+
 def print_json(data: Any) -> None:
     """Write JSON to stdout (dates as ISO strings), bypassing Rich's markup."""
     sys.stdout.write(json.dumps(data, indent=2, default=_json_default, ensure_ascii=False))

@@ -35,8 +35,9 @@ def decisions_list(
 ) -> None:
     """List the decisions, latest first: date, what, about which items, who, and why."""
     ws = _store(db).load()
-    found = [d for d in ws.decisions if item is None or item in d.items]
-    found.sort(key=lambda d: d.date, reverse=True)  # stable: same day, as logged
+    # Latest first: by date, and within a day the one logged last first.
+    found = [d for d in reversed(ws.decisions) if item is None or item in d.items]
+    found.sort(key=lambda d: d.date, reverse=True)
     if limit is not None:
         found = found[:limit]
     if as_json:

@@ -22,6 +22,7 @@ from roadwise.views.cli._common import (
     db_url,
     handles_errors,
     one_of,
+    plan_key,
     print_json,
 )
 from roadwise.views.cli.plan import plan_app
@@ -235,6 +236,8 @@ def plan_release_command(
 
     objective = ObjectiveChoice(one_of(objective_name, ObjectiveChoice, "objective", "--objective"))
     solver = SolverChoice(one_of(solver_name, SolverChoice, "solver", "--solver"))
+    if name:
+        plan_key(name)
     store = open_store(db_url(db), create=False)
     ws = store.load()
     if not ws.items:

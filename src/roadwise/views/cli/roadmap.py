@@ -28,6 +28,8 @@ from roadwise.views.cli._common import (
     err_console,
     handles_errors,
     one_of,
+    output_file,
+    plan_key,
     print_json,
 )
 from roadwise.views.cli.plan import plan_app
@@ -465,9 +467,11 @@ def plan_roadmap_command(
     objective = ObjectiveChoice(one_of(objective_name, ObjectiveChoice, "objective", "--objective"))
     if objective == ObjectiveChoice.value_by_date and by is None:
         raise ValidationError("--objective value-by-date needs --by DATE", field="--by")
+    key = plan_key(name) if name else _default_key(scenario)
+    output_file(csv_file, "--csv")
+    output_file(ics_file, "--ics")
     store, ws = _load(db)
     ws = _scenario_workspace(ws, scenario)
-    key = name or _default_key(scenario)
     previous = None if free else _previous_commitments(store, key)
     options = RoadmapOptions(
         objective=objective.value,
@@ -506,12 +510,12 @@ def plan_roadmap_command(
     payload = roadmap_payload(roadmap)
     # Before the new plan replaces it: what moved since the stored one, and why.
     since = _moved_since(ws, stored, roadmap) if stored else None
+    if save:  # first: a file that cannot be written must not lose the solve
+        save_roadmap(store, key, roadmap, scenario, ws.settings.currency)
     if csv_file is not None:
         csv_file.write_text(roadmap_csv(roadmap), encoding="utf-8")
     if ics_file is not None:
         ics_file.write_text(roadmap_ics(ws, roadmap), encoding="utf-8", newline="")
-    if save:
-        save_roadmap(store, key, roadmap, scenario, ws.settings.currency)
     if as_json:
         extra = {}
         if since is not None:

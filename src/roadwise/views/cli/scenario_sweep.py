@@ -25,6 +25,7 @@ from roadwise.views.cli._common import (
     console,
     date_option,
     handles_errors,
+    output_file,
     print_json,
 )
 from roadwise.views.cli.roadmap import _load, scenario_app
@@ -119,6 +120,7 @@ def sweep(
     )
     if csv_file is not None and csv_file.is_dir():
         raise RoadwiseError(f"{csv_file} is a folder: give the CSV file to write", field="--csv")
+    output_file(csv_file, "--csv")
     _, ws = _load(db)
     check_points(ws, points)
     settings = SweepSettings(

@@ -52,13 +52,12 @@ def add_user(store: Store, name: str, password: str, role: str = "editor") -> Us
         )
     if len(password) < 8:
         raise ValidationError("a password needs at least 8 characters", field="password")
-    with store.engine.begin() as conn:
+    hashed = _hasher.hash(password)  # slow on purpose: not while holding the write lock
+    with store.write_transaction() as conn:
         if conn.execute(sa.select(web_users.c.name).where(web_users.c.name == name)).first():
             raise RoadwiseError(f"user '{name}' exists already", field="name")
         conn.execute(
-            web_users.insert().values(
-                name=name, password_hash=_hasher.hash(password), role=role, created=_now()
-            )
+            web_users.insert().values(name=name, password_hash=hashed, role=role, created=_now())
         )
     return User(name, role)
 
@@ -70,7 +69,7 @@ def list_users(store: Store) -> list[tuple[User, dt.datetime]]:
 
 
 def remove_user(store: Store, name: str) -> None:
-    with store.engine.begin() as conn:
+    with store.write_transaction() as conn:
         gone = conn.execute(web_users.delete().where(web_users.c.name == name)).rowcount
         conn.execute(web_tokens.delete().where(web_tokens.c.user == name))
     if not gone:
@@ -102,7 +101,7 @@ def create_token(store: Store, user: str, label: str = "") -> str:
     if get_user(store, user) is None:
         raise RoadwiseError(f"no user '{user}'; add one with `roadwise user add`", field="user")
     token = "rw_" + secrets.token_urlsafe(32)
-    with store.engine.begin() as conn:
+    with store.write_transaction() as conn:
         conn.execute(
             web_tokens.insert().values(
                 token_hash=_token_hash(token), user=user, label=label, created=_now()

@@ -30,7 +30,9 @@ def _param_row(param: Any, ctx: Any) -> str:
     help_text = (getattr(param, "help", None) or "").replace("\\[", "[")
     default = param.default
     shown = ""
-    if default not in (None, False, (), [], "") and not callable(default):
+    # by identity and emptiness: 0 == False, yet a default of 0 is shown as --help shows it
+    empty = default is None or default is False or default in ((), [], "")
+    if not empty and not callable(default):
         shown = f" (default: `{default}`)"
     if getattr(param, "envvar", None):
         shown += f" (env: `{param.envvar}`)"

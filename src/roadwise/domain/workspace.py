@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -189,6 +189,16 @@ def _unique(collection: str, keys: Sequence[str]) -> None:
         seen[key] = index
 
 
+def ancestry(item: Item, by_key: Mapping[str, Item]) -> list[Item]:
+    """``item`` and the items above it, nearest first (a parent missing from ``by_key`` ends
+    the chain)."""
+    chain, node = [item], item
+    while node.parent is not None and node.parent in by_key:
+        node = by_key[node.parent]
+        chain.append(node)
+    return chain
+
+
 def find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
     """Return one cycle in a directed graph as a list of nodes (first == last), or None.
 
@@ -350,6 +360,7 @@ __all__ = [
     "Key",
     "Workspace",
     "WorkspaceRuleError",
+    "ancestry",
     "check_rules",
     "find_cycle",
     "topological_order",

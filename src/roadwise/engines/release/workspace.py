@@ -38,6 +38,7 @@ from roadwise.domain import (
     MoSCoW,
     Team,
     Workspace,
+    ancestry,
     find_cycle,
     likely,
 )
@@ -192,17 +193,9 @@ def _windows(ws: Workspace, count: int, default_days: int) -> list[tuple[str, dt
     return windows
 
 
-def _with_ancestors(item: Item, by_key: Mapping[str, Item]) -> list[Item]:
-    chain, node = [item], item
-    while node.parent is not None and node.parent in by_key:
-        node = by_key[node.parent]
-        chain.append(node)
-    return chain
-
-
 def _why_needs(item: Item, leaf: str, by_key: Mapping[str, Item]) -> str:
     """How ``item`` comes to need ``leaf``, in words: 'A1 depends on EB, which holds B1'."""
-    for node in _with_ancestors(item, by_key):
+    for node in ancestry(item, by_key):
         for dep in node.dependencies:
             holder = by_key[leaf]
             while holder.key != dep.item and holder.parent is not None and holder.parent in by_key:
@@ -272,7 +265,7 @@ def release_problem(
     for item in leaves:
         needs: list[str] = []
         # An epic's dependencies hold for every story under it, as on the roadmap.
-        for dep in (d for node in _with_ancestors(item, by_key) for d in node.dependencies):
+        for dep in (d for node in ancestry(item, by_key) for d in node.dependencies):
             target = by_key[dep.item]
             if target.status.is_finished or not target.is_open:
                 continue

@@ -27,7 +27,7 @@ from typing import Literal
 import numpy as np
 
 from roadwise.domain.model import EstimateUnit, Item, Status, Team
-from roadwise.domain.workspace import Workspace, find_cycle
+from roadwise.domain.workspace import Workspace, ancestry, find_cycle
 from roadwise.engines.capacity import (
     AddedPerson,
     CapacityCalendar,
@@ -784,7 +784,7 @@ def _unschedulable_reason(
     if team is not None:
         source = ""
         if item.team is None:
-            holder = next(a for a in _ancestry(item, ws.item_by_key) if a.team == team)
+            holder = next(a for a in ancestry(item, ws.item_by_key) if a.team == team)
             source = f" (the team of its {_kind(holder)} {holder.key})"
         return f"team '{team}'{source} {unable(team)}"
     with_skills = sorted(t.key for t in ws.teams if need <= skills.get(t.key, set()))
@@ -800,15 +800,6 @@ def _kind(item: Item) -> str:
     return item.kind.value.replace("_", " ")
 
 
-def _ancestry(item: Item, by_key: Mapping[str, Item]) -> list[Item]:
-    """``item`` and the items above it, nearest first."""
-    chain, node = [item], item
-    while node.parent is not None and node.parent in by_key:
-        node = by_key[node.parent]
-        chain.append(node)
-    return chain
-
-
 def _leaf_needs(
     leaves: Sequence[Item], open_keys: set[str], by_key: Mapping[str, Item]
 ) -> dict[str, list[str]]:
@@ -817,12 +808,12 @@ def _leaf_needs(
     under it."""
     under: dict[str, set[str]] = {}
     for leaf in leaves:
-        for node in _ancestry(leaf, by_key):
+        for node in ancestry(leaf, by_key):
             under.setdefault(node.key, set()).add(leaf.key)
     needs: dict[str, list[str]] = {}
     for leaf in leaves:
         found: set[str] = set()
-        for node in _ancestry(leaf, by_key):
+        for node in ancestry(leaf, by_key):
             if node.key in open_keys:
                 for dep in node.dependencies:
                     if dep.item in open_keys:
@@ -837,8 +828,8 @@ def _via(
 ) -> tuple[Item, str]:
     """How ``item`` comes to wait for ``leaf``: the item (itself or an ancestor) whose
     dependency it is, and the dependency (``leaf`` or an epic or feature holding it)."""
-    holders = {a.key for a in _ancestry(by_key[leaf], by_key)}
-    for node in _ancestry(item, by_key):
+    holders = {a.key for a in ancestry(by_key[leaf], by_key)}
+    for node in ancestry(item, by_key):
         if node.key in open_keys:
             for dep in sorted(node.dependencies, key=lambda d: d.item):
                 if dep.item in holders and dep.item in open_keys:

@@ -387,9 +387,11 @@ def test_decisions_are_logged(client: TestClient, app) -> None:  # type: ignore[
     assert r.status_code == 303
     page = client.get("/decisions").text
     assert "Ship SSO first" in page and key in page
-    assert any(
-        d.title == "Ship SSO first" and d.who == "ed" for d in app.state.store.load().decisions
-    )
+    (logged,) = [d for d in app.state.store.load().decisions if d.title == "Ship SSO first"]
+    assert logged.who == "ed"
+    # the audit log names the signed-in user too, not the server process's login
+    (entry,) = app.state.store.audit_entries(entity="decision", key=logged.key)
+    assert entry.actor == "ed"
 
 
 def test_published_read_only_opens_pages_but_not_writes(db: str) -> None:

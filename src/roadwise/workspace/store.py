@@ -677,11 +677,14 @@ class Store:
         who: str | None = None,
         date: dt.date | None = None,
         key: str | None = None,
+        actor: str | None = None,
     ) -> Decision:
         """Log a new decision (by ``who``, default :func:`current_actor`; on ``date``, default
         today), keyed after the log's latest key (``D-7`` after ``D-6``; ``D-1`` for the first)
-        unless ``key`` is given."""
-        who = who or current_actor()
+        unless ``key`` is given. The audit log names ``actor``, who logs it (the web app's
+        signed-in user; default :func:`current_actor`), which ``who`` may not be."""
+        actor = actor or current_actor()
+        who = who or actor
         if not title.strip():
             raise ValidationError("a decision needs a title: what was decided", field="title")
         for attempt in range(1 if key is not None else 10):
@@ -706,8 +709,8 @@ class Store:
                     f"not a valid decision: {error['msg']}", field=field
                 ) from None
             try:
-                # The audit log names who ran the command; ``who`` is whom the decision is by.
-                return self.add_decision(decision, actor=current_actor())
+                # The audit log names who logged it; ``who`` is whom the decision is by.
+                return self.add_decision(decision, actor=actor)
             except ConflictError:
                 if key is not None or attempt == 9:
                     raise

@@ -18,8 +18,10 @@ import datetime as dt
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
+from numpy.typing import NDArray
 
 from roadwise.domain.model import Estimate
 from roadwise.engines.forecast.estimates import EstimateBias, sample_sizes
@@ -168,6 +170,18 @@ def _at_time(cum: FloatArray, weekly: FloatArray, t: FloatArray) -> FloatArray:
     return np.where(finite, value, np.inf)
 
 
+def _done_at(level: FloatArray, cum: FloatArray, weekly: FloatArray) -> FloatArray:
+    """When a team's cumulative throughput reaches ``level``, per trial."""
+    return _inverse(cum, weekly, level)
+
+
+def _done_after(
+    waited: FloatArray, size: FloatArray, cum: FloatArray, weekly: FloatArray
+) -> FloatArray:
+    """When ``size`` more work is done after the team's level at the time ``waited``."""
+    return _inverse(cum, weekly, _at_time(cum, weekly, waited) + size)
+
+
 def _pace(pace: Pace, weeks: int) -> float | FloatArray:
     if isinstance(pace, int | float):
         return float(pace)
@@ -260,6 +274,20 @@ def simulate_roadmap(
         pace_up(team, np.tile(drawn[team], (1, -(-longer // period)))[:, :longer])
         return True
 
+    def reached(
+        team: str,
+        when: Callable[[FloatArray, FloatArray], FloatArray],
+        possible: NDArray[np.bool_] | None = None,
+    ) -> FloatArray:
+        """``when`` on the team's weeks, extended until every ``possible`` trial gets there
+        (or the weeks reach the ten years any forecast looks ahead)."""
+        while True:
+            cum, weekly = capacity[team]
+            found = when(cum, weekly)
+            short = ~np.isfinite(found) if possible is None else possible & ~np.isfinite(found)
+            if not short.any() or not extend(team, weekly.shape[1] + 1):
+                return found
+
     for team, flow in teams.items():
         work = sizes[:, [i for i, it in enumerate(items) if it.team == team]].sum(axis=1)
         rate = float(flow.history[-26:].mean()) if flow.history.size else 0.0
@@ -285,10 +313,9 @@ def simulate_roadmap(
         if prev is not None:
             binding[:] = prev
         if it.team in capacity:
-            cum, weekly = capacity[it.team]
             level = done_level.get(it.team, np.zeros(trials)) + sizes[:, i]
             done_level[it.team] = level
-            end = _inverse(cum, weekly, level)
+            end = reached(it.team, partial(_done_at, level))
         else:
             end = np.full(trials, np.inf)
         for dep in it.depends_on:
@@ -297,14 +324,12 @@ def simulate_roadmap(
                 continue
             if it.team in capacity:
                 waited = finish[:, j]
-                while True:
-                    cum, weekly = capacity[it.team]
-                    after = _inverse(cum, weekly, _at_time(cum, weekly, waited) + sizes[:, i])
-                    short = np.isfinite(waited) & ~np.isfinite(after)
-                    if not short.any():
-                        break
-                    if not extend(it.team, int(np.ceil(waited[short].max())) + 8):
-                        break
+                size = sizes[:, i]
+                after = reached(
+                    it.team,
+                    partial(_done_after, waited, size),
+                    np.isfinite(waited),
+                )
             else:
                 after = finish[:, j]
             later = after > end

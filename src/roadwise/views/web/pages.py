@@ -91,8 +91,9 @@ def change_feedback(
         if label is not None:
             f = f.model_copy(update={"label": label, "label_source": "user"})
         rows[index] = f
-        changed["f"] = f
-        return ws.copy_with(feedback=rows)
+        changed_ws = ws.copy_with(feedback=rows)  # validated: the label as stored ("bug")
+        changed["f"] = changed_ws.feedback[index]
+        return changed_ws
 
     store.modify(change, actor=actor)
     return changed["f"]
@@ -101,7 +102,9 @@ def change_feedback(
 def new_decision(
     request: Request, title: str, rationale: str, items: list[str], actor: str
 ) -> Decision:
-    saved: Decision = request.app.state.store.log_decision(title, rationale, items, who=actor)
+    saved: Decision = request.app.state.store.log_decision(
+        title, rationale, items, who=actor, actor=actor
+    )
     return saved
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
+from itertools import pairwise
 from typing import Any, TypeVar
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
@@ -199,6 +200,77 @@ def ancestry(item: Item, by_key: Mapping[str, Item]) -> list[Item]:
     return chain
 
 
+def kind_name(item: Item) -> str:
+    """An item's kind in words: "feature", "tech debt"."""
+    return item.kind.value.replace("_", " ")
+
+
+def leaf_needs(
+    leaves: Sequence[Item], open_keys: set[str], by_key: Mapping[str, Item]
+) -> dict[str, list[str]]:
+    """The open leaves each open leaf waits for, as the precedences hold them: its own
+    dependencies and its open ancestors', one on an epic or feature meaning every open leaf
+    under it."""
+    under: dict[str, set[str]] = {}
+    for leaf in leaves:
+        for node in ancestry(leaf, by_key):
+            under.setdefault(node.key, set()).add(leaf.key)
+    needs: dict[str, list[str]] = {}
+    for leaf in leaves:
+        found: set[str] = set()
+        for node in ancestry(leaf, by_key):
+            if node.key in open_keys:
+                for dep in node.dependencies:
+                    if dep.item in open_keys:
+                        found |= under.get(dep.item, set())
+        found.discard(leaf.key)
+        needs[leaf.key] = sorted(found)
+    return needs
+
+
+def dependency_via(
+    item: Item, leaf: str, by_key: Mapping[str, Item], open_keys: set[str]
+) -> tuple[Item, str]:
+    """How ``item`` comes to wait for ``leaf``: the item (itself or an ancestor) whose
+    dependency it is, and the dependency (``leaf`` or an epic or feature holding it)."""
+    holders = {a.key for a in ancestry(by_key[leaf], by_key)}
+    for node in ancestry(item, by_key):
+        if node.key in open_keys:
+            for dep in sorted(node.dependencies, key=lambda d: d.item):
+                if dep.item in holders and dep.item in open_keys:
+                    return node, dep.item
+    return item, leaf  # pragma: no cover - ``leaf`` comes from these dependencies
+
+
+def check_leaf_dependencies(
+    needs: Mapping[str, list[str]], by_key: Mapping[str, Item], open_keys: set[str]
+) -> None:
+    """Reject a dependency cycle among the leaves, naming it: one can appear only once
+    dependencies on epics are followed to their stories (A1 in EA needs EB, B1 in EB needs
+    EA), which the workspace's own check of item-to-item dependencies does not see."""
+    cycle = find_cycle(dict(needs))
+    if not cycle:
+        return
+    steps: list[str] = []
+    direct = True
+    for a, b in pairwise(cycle):
+        node, target = dependency_via(by_key[a], b, by_key, open_keys)
+        direct = direct and node.key == a and target == b
+        who = a if node.key == a else f"{a}'s {kind_name(node)} {node.key}"
+        held = "" if target == b else f", which holds {b}"
+        steps.append(f"{who} depends on {target}{held}")
+    lead = (
+        "dependency cycle"
+        if direct
+        else "dependency cycle once dependencies on epics are followed to their stories"
+    )
+    raise ValidationError(
+        f"{lead}: {' -> '.join(cycle)} ({'; '.join(steps)}): an item cannot, directly or "
+        "through others, depend on itself",
+        field="items.dependencies",
+    )
+
+
 def find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
     """Return one cycle in a directed graph as a list of nodes (first == last), or None.
 
@@ -361,7 +433,11 @@ __all__ = [
     "Workspace",
     "WorkspaceRuleError",
     "ancestry",
+    "check_leaf_dependencies",
     "check_rules",
+    "dependency_via",
     "find_cycle",
+    "kind_name",
+    "leaf_needs",
     "topological_order",
 ]

@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
 from typing import Literal
 
 import numpy as np
@@ -38,10 +37,9 @@ from roadwise.domain import (
     MoSCoW,
     Team,
     Workspace,
-    ancestry,
-    find_cycle,
     likely,
 )
+from roadwise.domain.workspace import check_leaf_dependencies, leaf_needs
 from roadwise.engines.capacity import (
     CapacityCalendar,
     PersonCapacity,
@@ -193,20 +191,6 @@ def _windows(ws: Workspace, count: int, default_days: int) -> list[tuple[str, dt
     return windows
 
 
-def _why_needs(item: Item, leaf: str, by_key: Mapping[str, Item]) -> str:
-    """How ``item`` comes to need ``leaf``, in words: 'A1 depends on EB, which holds B1'."""
-    for node in ancestry(item, by_key):
-        for dep in node.dependencies:
-            holder = by_key[leaf]
-            while holder.key != dep.item and holder.parent is not None and holder.parent in by_key:
-                holder = by_key[holder.parent]
-            if holder.key == dep.item:
-                who = item.key if node is item else f"{item.key}'s {node.kind.value} {node.key}"
-                held = "" if dep.item == leaf else f", which holds {leaf}"
-                return f"{who} depends on {dep.item}{held}"
-    return f"{item.key} needs {leaf}"
-
-
 def release_problem(
     ws: Workspace,
     scores: Mapping[str, float] | None = None,
@@ -228,7 +212,6 @@ def release_problem(
             raise ValidationError(f"unknown team '{name}'", field="capacity")
 
     leaves = ws.leaf_items(ws.open_items())
-    leaf_keys = {i.key for i in leaves}
     skipped: dict[str, str] = {}
     skills_of = {t.key: {s for p in t.people for s in p.skills} for t in ws.teams}
     for item in leaves:
@@ -247,42 +230,11 @@ def release_problem(
         elif owner in skills_of and lacking:
             skipped[item.key] = f"team '{owner}' lacks skill(s) {', '.join(lacking)}"
 
-    children: dict[str, list[str]] = {}
-    for item in ws.items:
-        if item.parent and item.is_open:
-            children.setdefault(item.parent, []).append(item.key)
-
-    def open_leaves_under(key: str) -> list[str]:
-        found, stack = [], [key]
-        while stack:
-            node = stack.pop()
-            if node in leaf_keys:
-                found.append(node)
-            stack.extend(children.get(node, []))
-        return found
-
-    prerequisites: dict[str, list[str]] = {}
-    for item in leaves:
-        needs: list[str] = []
-        # An epic's dependencies hold for every story under it, as on the roadmap.
-        for dep in (d for node in ancestry(item, by_key) for d in node.dependencies):
-            target = by_key[dep.item]
-            if target.status.is_finished or not target.is_open:
-                continue
-            needs.extend(
-                open_leaves_under(target.key) if target.key not in leaf_keys else [target.key]
-            )
-        prerequisites[item.key] = sorted(set(needs) - {item.key})
-    cycle = find_cycle(prerequisites)
-    if cycle:
-        steps = [_why_needs(by_key[a], b, by_key) for a, b in pairwise(cycle)]
-        raise ValidationError(
-            "dependency cycle once dependencies on epics are followed to their stories: "
-            + " -> ".join(cycle)
-            + f" ({'; '.join(steps)}): an item cannot, directly or through others, depend on "
-            "itself",
-            field="items.dependencies",
-        )
+    # What each story waits for, as on the roadmap: its own dependencies and its open
+    # ancestors', one on an epic meaning its open stories; a cycle among them is refused.
+    open_keys = {i.key for i in ws.items if i.is_open}
+    prerequisites = leaf_needs(leaves, open_keys, by_key)
+    check_leaf_dependencies(prerequisites, by_key, open_keys)
     changed = True
     while changed:  # something that needs an unplannable item cannot be planned either
         changed = False

@@ -18,7 +18,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import graphlib
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,7 +26,14 @@ from typing import Literal
 import numpy as np
 
 from roadwise.domain.model import EstimateUnit, Item, Status, Team
-from roadwise.domain.workspace import Workspace, ancestry, find_cycle
+from roadwise.domain.workspace import (
+    Workspace,
+    ancestry,
+    check_leaf_dependencies,
+    dependency_via,
+    kind_name,
+    leaf_needs,
+)
 from roadwise.engines.capacity import (
     AddedPerson,
     CapacityCalendar,
@@ -407,8 +413,8 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
             blocked[item.key] = _unschedulable_reason(
                 item, ws, team_skills, team_cap, worker_units, calendar
             )
-    needs = _leaf_needs(leaves, open_keys, by_key)
-    _check_acyclic(needs, by_key, open_keys)
+    needs = leaf_needs(leaves, open_keys, by_key)
+    check_leaf_dependencies(needs, by_key, open_keys)
     # Planned as if the work it waits for were done, an item would be dated before that work
     # could happen: it cannot be scheduled either.
     _block_dependents(needs, blocked, by_key, open_keys)
@@ -785,7 +791,7 @@ def _unschedulable_reason(
         source = ""
         if item.team is None:
             holder = next(a for a in ancestry(item, ws.item_by_key) if a.team == team)
-            source = f" (the team of its {_kind(holder)} {holder.key})"
+            source = f" (the team of its {kind_name(holder)} {holder.key})"
         return f"team '{team}'{source} {unable(team)}"
     with_skills = sorted(t.key for t in ws.teams if need <= skills.get(t.key, set()))
     if not with_skills:
@@ -794,76 +800,6 @@ def _unschedulable_reason(
         return "there is no team to do it"
     lead = f"no team with its skills ({', '.join(sorted(need))})" if need else "no team"
     return f"{lead} can take it: " + "; ".join(f"team '{t}' {unable(t)}" for t in with_skills)
-
-
-def _kind(item: Item) -> str:
-    return item.kind.value.replace("_", " ")
-
-
-def _leaf_needs(
-    leaves: Sequence[Item], open_keys: set[str], by_key: Mapping[str, Item]
-) -> dict[str, list[str]]:
-    """The open leaves each open leaf waits for, as the precedences hold them: its own
-    dependencies and its open ancestors', one on an epic or feature meaning every open leaf
-    under it."""
-    under: dict[str, set[str]] = {}
-    for leaf in leaves:
-        for node in ancestry(leaf, by_key):
-            under.setdefault(node.key, set()).add(leaf.key)
-    needs: dict[str, list[str]] = {}
-    for leaf in leaves:
-        found: set[str] = set()
-        for node in ancestry(leaf, by_key):
-            if node.key in open_keys:
-                for dep in node.dependencies:
-                    if dep.item in open_keys:
-                        found |= under.get(dep.item, set())
-        found.discard(leaf.key)
-        needs[leaf.key] = sorted(found)
-    return needs
-
-
-def _via(
-    item: Item, leaf: str, by_key: Mapping[str, Item], open_keys: set[str]
-) -> tuple[Item, str]:
-    """How ``item`` comes to wait for ``leaf``: the item (itself or an ancestor) whose
-    dependency it is, and the dependency (``leaf`` or an epic or feature holding it)."""
-    holders = {a.key for a in ancestry(by_key[leaf], by_key)}
-    for node in ancestry(item, by_key):
-        if node.key in open_keys:
-            for dep in sorted(node.dependencies, key=lambda d: d.item):
-                if dep.item in holders and dep.item in open_keys:
-                    return node, dep.item
-    return item, leaf  # pragma: no cover - ``leaf`` comes from these dependencies
-
-
-def _check_acyclic(
-    needs: Mapping[str, list[str]], by_key: Mapping[str, Item], open_keys: set[str]
-) -> None:
-    """Reject a dependency cycle among the leaves, naming it: one can appear only once
-    dependencies on epics are followed to their stories (A1 in EA needs EB, B1 in EB needs
-    EA), which the workspace's own check of item-to-item dependencies does not see."""
-    cycle = find_cycle(dict(needs))
-    if not cycle:
-        return
-    steps: list[str] = []
-    direct = True
-    for a, b in itertools.pairwise(cycle):
-        node, target = _via(by_key[a], b, by_key, open_keys)
-        direct = direct and node.key == a and target == b
-        who = a if node.key == a else f"{a}'s {_kind(node)} {node.key}"
-        held = "" if target == b else f", which holds {b}"
-        steps.append(f"{who} depends on {target}{held}")
-    lead = (
-        "dependency cycle"
-        if direct
-        else "dependency cycle once dependencies on epics are followed to their stories"
-    )
-    raise ValidationError(
-        f"{lead}: {' -> '.join(cycle)} ({'; '.join(steps)}): an item cannot, directly or "
-        "through others, depend on itself",
-        field="items.dependencies",
-    )
 
 
 def _block_dependents(
@@ -884,8 +820,8 @@ def _block_dependents(
         first = next((n for n in needs[key] if n in blocked), None)
         if first is None:
             continue
-        node, target = _via(by_key[key], first, by_key, open_keys)
-        who = "" if node.key == key else f"its {_kind(node)} {node.key} "
+        node, target = dependency_via(by_key[key], first, by_key, open_keys)
+        who = "" if node.key == key else f"its {kind_name(node)} {node.key} "
         what = (
             f"depends on {first}, which"
             if target == first

@@ -594,7 +594,7 @@ NEW_HIRE_SHARE = 0.75
 is paid first. The reports' "one more engineer" and the deadline confidence both use it."""
 
 
-def _team_size(ws: Workspace, team: str) -> float:
+def team_size(ws: Workspace, team: str) -> float:
     """The team's people, counted by availability (1 when it lists nobody)."""
     found = ws.team_by_key.get(team)
     members = found.people if found else []
@@ -603,7 +603,7 @@ def _team_size(ws: Workspace, team: str) -> float:
 
 def hire_speedup(ws: Workspace, team: str, people: int) -> float:
     """What ``people`` more engineers multiply ``team``'s weekly throughput by."""
-    return 1.0 + NEW_HIRE_SHARE * people / _team_size(ws, team)
+    return 1.0 + NEW_HIRE_SHARE * people / team_size(ws, team)
 
 
 @dataclass(frozen=True)
@@ -636,7 +636,7 @@ def hire_pace(
     """What ``people`` more engineers joining ``team`` on ``joins`` (None: at as_of) multiply
     its weekly throughput by, week by week from as_of: nothing before they join, then rising
     in a straight line over ``ramp_up_days`` to a full member's share of the team's pace."""
-    size = _team_size(ws, team)
+    size = team_size(ws, team)
     start = max(0, ((joins or ws.as_of) - ws.as_of).days)
     middle = np.arange(MAX_WEEKS) * 7.0 + 3.5  # each week's middle day, from as_of
     if ramp_up_days > 0:

@@ -27,6 +27,7 @@ from roadwise.engines.forecast.objectives import (
     hire_speedup,
     objective_items,
     team_flow,
+    team_size,
     week_date,
 )
 from roadwise.engines.forecast.simulate import Sampling
@@ -722,7 +723,7 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         factor = hire_speedup(ws, team_key, 1)
         # The team's people counted as the engine counts them (by availability): the
         # denominator of the speed-up, so the method can say what was computed.
-        fte = NEW_HIRE_SHARE / (factor - 1.0)
+        fte = team_size(ws, team_key)
         boosted = simulate_queues(
             ws,
             _ranks(facts),

@@ -156,11 +156,9 @@ def score_table(table: InputTable, options: PriorityOptions) -> ScoreArrays:
         ]
     finite = np.isfinite(score)
     if not finite.all():
-        for row in np.flatnonzero(~finite):
-            missing[sim.table.keys[row]] = (NOT_FINITE,)
-        keep = np.flatnonzero(finite)
-        unscored_rows = np.concatenate([unscored_rows, _rows_in(table, sim.table, ~finite)])
-        sim = _keeping(sim, keep)
+        sim, keep, unscored_rows = _set_aside(
+            table, sim, ~finite, NOT_FINITE, missing, unscored_rows
+        )
         score, value = score[keep], value[keep]
     scores: NDArray[np.float32] | None = None
     if sim.sampler.samples > 0 and sim.uncertain_inputs and len(sim.table) > 0:
@@ -169,11 +167,9 @@ def score_table(table: InputTable, options: PriorityOptions) -> ScoreArrays:
         # (``log(effort - 2)`` with effort 1-8): such an item has no expected score either.
         sampled = np.asarray(np.isfinite(scores).all(axis=1), dtype=bool)
         if not sampled.all():
-            for row in np.flatnonzero(~sampled):
-                missing[sim.table.keys[row]] = (NOT_FINITE_SAMPLED,)
-            keep = np.flatnonzero(sampled)
-            unscored_rows = np.concatenate([unscored_rows, _rows_in(table, sim.table, ~sampled)])
-            sim = _keeping(sim, keep)
+            sim, keep, unscored_rows = _set_aside(
+                table, sim, ~sampled, NOT_FINITE_SAMPLED, missing, unscored_rows
+            )
             score, value = score[keep], value[keep]
             scores, expected, p5, p95 = scores[keep], expected[keep], p5[keep], p95[keep]
             if not keep.size:
@@ -210,14 +206,27 @@ def score_table(table: InputTable, options: PriorityOptions) -> ScoreArrays:
     )
 
 
-def _keeping(sim: Simulation, keep: NDArray[np.intp]) -> Simulation:
-    """``sim`` for the rows ``keep`` only; sampling is item-stable, so their draws stay."""
-    return Simulation(
+def _set_aside(
+    table: InputTable,
+    sim: Simulation,
+    bad: NDArray[np.bool_],
+    reason: str,
+    missing: dict[str, tuple[str, ...]],
+    unscored_rows: NDArray[np.intp],
+) -> tuple[Simulation, NDArray[np.intp], NDArray[np.intp]]:
+    """The rows ``bad`` of ``sim`` listed as not scored for ``reason`` (in ``missing``, and
+    among ``unscored_rows`` of ``table``); ``sim`` for the rest, which keep their draws as
+    sampling is item-stable, and their rows."""
+    for row in np.flatnonzero(bad):
+        missing[sim.table.keys[row]] = (reason,)
+    keep = np.flatnonzero(~bad)
+    kept = Simulation(
         sim.framework,
         sim.table.take(keep),
         Sampler(sim.sampler.key_hash[keep], sim.sampler.samples, sim.sampler.seed),
         sim.profile[keep],
     )
+    return kept, keep, np.concatenate([unscored_rows, _rows_in(table, sim.table, bad)])
 
 
 def _rows_in(table: InputTable, sub: InputTable, mask: NDArray[np.bool_]) -> NDArray[np.intp]:

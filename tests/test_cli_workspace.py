@@ -290,3 +290,93 @@ def test_as_of_is_shown_and_moved_on(db: str) -> None:
     assert code == 0 and "never moved back" in " ".join(out.split())
     code, out = run("as-of", later.isoformat(), "--db", db)
     assert code == 0 and "shown moved on to this day" in " ".join(out.split())
+
+
+def run_split(*args: str) -> tuple[int, str, str]:
+    """Exit code, stdout and stderr apart: what a pipe or a script sees."""
+    result = runner.invoke(app, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_export_json_says_what_was_written(db: str, tmp_path: Path) -> None:
+    yaml_file = tmp_path / "ws.yaml"
+    code, out, err = run_split("export", str(yaml_file), "--json", "--db", db)
+    assert code == 0 and err == "", err
+    written = json.loads(out)
+    assert (written["file"], written["format"]) == (str(yaml_file), "yaml")
+    assert written["db"].endswith("roadwise.db")
+    ws = small_workspace()
+    assert (written["name"], written["items"], written["teams"]) == (
+        ws.name, len(ws.items), len(ws.teams),
+    )  # fmt: skip
+    assert yaml_file.exists()
+    csv_file = tmp_path / "items.csv"
+    code, out, err = run_split("export", str(csv_file), "--json", "--db", db)
+    assert code == 0 and err == "", err
+    assert json.loads(out) | {"db": ""} == {
+        "file": str(csv_file), "format": "csv", "db": "", "items": len(ws.items),
+    }  # fmt: skip
+    assert len(csv_file.read_text(encoding="utf-8").splitlines()) == 1 + len(ws.items)
+
+
+def test_moving_the_as_of_date_is_audited_from_and_to(db: str) -> None:
+    with open_store(db) as store:
+        before = store.load().as_of.isoformat()
+    assert run("as-of", "2026-04-01", "--db", db)[0] == 0
+    with open_store(db) as store:
+        updates = [e for e in store.audit_entries(entity="workspace") if e.action == "update"]
+    assert [e.changes() for e in updates] == [[f"as_of: '{before}' -> '2026-04-01'"]]
+    assert updates[0].before is not None and updates[0].after is not None
+    assert (updates[0].before["as_of"], updates[0].after["as_of"]) == (before, "2026-04-01")
+
+
+def test_set_key_cannot_put_an_item_under_another_key(db: str) -> None:
+    with open_store(db) as store:
+        audit_before = len(store.audit_entries())
+    code, out = run("items", "add", "N1", "--title", "New", "--set", "key=N9", "--db", db)
+    assert code == 1 and "Traceback" not in out
+    assert "field '--set'" in out and "key=N9" in out and "N1" in out
+    for key in ("N1", "N9"):
+        assert run("items", "show", key, "--db", db)[0] == 1
+    with open_store(db) as store:
+        assert len(store.audit_entries()) == audit_before
+    # the key it was given, typed twice, is no change of key; a key is text as typed
+    code, out = run("items", "add", "007", "--title", "New", "--set", "key=007", "--db", db)
+    assert code == 0, out
+    assert json.loads(run("items", "show", "007", "--json", "--db", db)[1])["key"] == "007"
+    code, out = run("items", "edit", "S1", "--set", "key=S9", "--db", db)
+    assert code == 1 and "field '--set'" in out and "cannot be changed" in out
+
+
+def test_an_edit_to_the_values_an_item_has_changes_nothing(db: str) -> None:
+    with open_store(db) as store:
+        audit_before = len(store.audit_entries())
+    code, out = run("items", "edit", "S1", "--title", "Card form", "--team", "web", "--db", db)
+    assert code == 0 and "Nothing changed" in out and "version 1" in out, out
+    code, out = run("items", "edit", "S1", "--set", "title=Card form", "--json", "--db", db)
+    assert code == 0 and json.loads(out)["version"] == 1
+    with open_store(db) as store:
+        assert store.get_item("S1").version == 1
+        assert len(store.audit_entries()) == audit_before
+    # a real change still saves, and a no-op based on a stale version is still refused
+    assert run("items", "edit", "S1", "--status", "in_progress", "--db", db)[0] == 0
+    code, out = run("items", "edit", "S1", "--title", "Card form", "--version", "1", "--db", db)
+    assert code == 1 and "changed after you read it" in out
+
+
+def test_validate_writes_problems_to_stderr_and_a_clean_result_to_stdout(
+    db: str, tmp_path: Path
+) -> None:
+    path = write_workspace_yaml(small_workspace(), tmp_path / "ws.yaml")
+    code, out, err = run_split("validate", str(path))
+    assert code == 0 and out.startswith("valid:") and err == ""
+    path.write_text(path.read_text().replace("- item: S1", "- item: S7"), encoding="utf-8")
+    code, out, err = run_split("validate", str(path))
+    assert code == 1 and out == ""
+    assert err.startswith("invalid:") and "line 67" in err and "unknown item 'S7'" in err
+    # --json: the report is the result asked for, valid or not, so a script reads it on stdout
+    code, out, err = run_split("validate", str(path), "--json")
+    assert code == 1 and json.loads(out)["valid"] is False

@@ -104,6 +104,23 @@ def test_mistakes_name_the_option_and_what_exists(db: str, args: list[str], mess
     assert message in " ".join(result.output.split())
 
 
+@pytest.mark.parametrize("cut", ["150", "0", "-20"])
+def test_a_capacity_cut_outside_1_to_100_percent_is_refused(db: str, cut: str) -> None:
+    result = runner.invoke(
+        app, ["plan", "release", "--db", db, "--no-save", "--explain", "--cut", cut]
+    )
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--cut'" in result.output and "Traceback" not in result.output
+
+
+def test_a_capacity_cut_of_1_percent_is_accepted(db: str) -> None:
+    args = ["plan", "release", "--db", db, "--no-save", "--capacity", "20", "--json"]
+    result = runner.invoke(app, [*args, "--explain", "--cut", "1"])
+    assert result.exit_code == 0, result.output
+    drop = json.loads(result.stdout)["drop_to_fit"]
+    assert drop["cut"] == 0.01 and drop["proven_optimal"] is True
+
+
 @pytest.mark.parametrize(
     ("option", "message"),
     [

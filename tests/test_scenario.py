@@ -304,3 +304,20 @@ def test_scenario_compare_names_the_items_left_out_of_the_money_total(tmp_path: 
         app, ["scenario", "compare", "base", "cut", "--db", db, "--time-limit", "1", "--json"]
     )
     assert json.loads(as_json.output)["without_money"] == ["D"]
+
+
+@pytest.mark.parametrize("limit", ["0", "-1"])
+def test_scenario_compare_refuses_a_row_limit_below_one(tmp_path: Path, limit: str) -> None:
+    """``moved[:-1]`` would quietly leave out the last row instead of saying the limit is wrong."""
+    from typer.testing import CliRunner
+
+    from roadwise.views.cli import app
+    from roadwise.workspace import open_store
+
+    db = str(tmp_path / "rw.db")
+    open_store(db).replace(_with_relative_item())
+    result = CliRunner().invoke(
+        app, ["scenario", "compare", "base", "base", "--db", db, "--limit", limit]
+    )
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--limit'" in result.output and "Traceback" not in result.output

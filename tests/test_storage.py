@@ -203,6 +203,19 @@ def test_replace_bumps_versions_and_audits_only_what_changed(filled: Store) -> N
     assert update.changes() == ["status: 'ready' -> 'in_progress'"]
 
 
+def test_a_change_to_the_workspace_fields_is_audited_before_and_after(filled: Store) -> None:
+    ws = filled.load()
+    later = ws.as_of + dt.timedelta(days=14)
+    filled.modify(lambda w: w.copy_with(as_of=later), actor="erin")
+    (update,) = [e for e in filled.audit_entries(entity="workspace") if e.action == "update"]
+    assert (update.actor, update.key) == ("erin", ws.name)
+    assert update.changes() == [f"as_of: {ws.as_of.isoformat()!r} -> {later.isoformat()!r}"]
+    # storing the same workspace again audits no workspace change
+    filled.replace(filled.load(), actor="erin")
+    updates = [e for e in filled.audit_entries(entity="workspace") if e.action == "update"]
+    assert len(updates) == 1
+
+
 def test_postgres_refuses_nul_with_a_user_error(store: Store) -> None:
     if store.dialect != "postgresql":
         pytest.skip("SQLite stores NUL characters")

@@ -965,6 +965,12 @@ class Store:
                 for key, value in meta.items()
             ],
         )
+        # The workspace's own fields (its as-of date, name, settings) are a record too: a change
+        # to them is audited like an item's, so moving the as-of date says from what to what.
+        old_fields = _workspace_fields({key: row.data for key, row in old_meta.items()})
+        new_fields = _workspace_fields(meta)
+        if old_meta and old_fields != new_fields:
+            audit.append(("update", "workspace", ws.name, old_fields, new_fields))
         audit.append(
             (
                 "replace",
@@ -1014,6 +1020,16 @@ def _bump(old: Any, value: dict[str, Any]) -> int:
     if old is None:
         return 1
     return int(old.version) + (0 if old.data == value else 1)
+
+
+def _workspace_fields(meta: dict[str, Any]) -> dict[str, Any]:
+    """The workspace meta rows as one record, so its audit entry reads ``as_of: … -> …`` and
+    ``settings.currency: … -> …``."""
+    return {
+        **meta.get("workspace", {}),
+        "settings": meta.get("settings", {}),
+        "cycles": meta.get("cycles", {}),
+    }
 
 
 def _dependency_rows_as_dicts(item: Item) -> list[dict[str, Any]]:

@@ -199,7 +199,11 @@ def plan_release_command(
         "what to drop for a capacity cut or an earlier date, and the cost of forcing items in.",
     ),
     cut: float = typer.Option(
-        20, "--cut", help="With --explain: the capacity cut (percent) to drop items for."
+        20,
+        "--cut",
+        min=1,
+        max=100,
+        help="With --explain: the capacity cut (percent) to drop items for.",
     ),
     by: dt.datetime | None = typer.Option(
         None,

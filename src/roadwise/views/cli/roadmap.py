@@ -926,7 +926,7 @@ def scenario_compare(
     a: str = typer.Argument(..., help="First scenario key, or 'base' for the workspace as is."),
     b: str = typer.Argument(..., help="Second scenario key (or 'base')."),
     time_limit: float = typer.Option(15.0, "--time-limit", min=0.5, help="Solver seconds each."),
-    limit: int = typer.Option(30, "--limit", help="Rows to show."),
+    limit: int = typer.Option(30, "--limit", min=1, help="Rows to show."),
     as_json: bool = JsonOption,
     db: str | None = DbOption,
 ) -> None:

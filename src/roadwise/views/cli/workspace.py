@@ -21,6 +21,7 @@ from roadwise.views.cli._common import (
     JsonOption,
     console,
     db_url,
+    err_console,
     handles_errors,
     print_json,
 )
@@ -383,12 +384,19 @@ def export(
     kind = _file_kind(file)
     if not file.parent.is_dir():
         raise RoadwiseError(f"folder {file.parent} does not exist", file=str(file))
-    ws = _store(db).load()
+    store = _store(db)
+    ws = store.load()
     if kind == "yaml":
         write_workspace_yaml(ws, file)
-        console.print(f"Wrote workspace '{ws.name}' ({len(ws.items)} items) to {file}")
     else:
         write_items_csv(ws.items, file)
+    if as_json:
+        # A CSV holds the items only, so only they are counted; a YAML file holds everything.
+        counts = _summary(ws) if kind == "yaml" else {"items": len(ws.items)}
+        print_json({"file": str(file), "format": kind, "db": store.url, **counts})
+    elif kind == "yaml":
+        console.print(f"Wrote workspace '{ws.name}' ({len(ws.items)} items) to {file}")
+    else:
         console.print(f"Wrote {len(ws.items)} items to {file}")
 
 
@@ -432,7 +440,7 @@ def validate(
                 }
             )
         else:
-            console.print(
+            err_console.print(
                 Text("invalid:", style="bold red"), str(exc), highlight=False, soft_wrap=True
             )
         raise typer.Exit(1) from None
@@ -644,8 +652,25 @@ def _item_changes(
         if "=" not in assignment:
             raise RoadwiseError(f"expected FIELD=VALUE, got {assignment!r}", field="--set")
         path, _, text = assignment.partition("=")
-        changes[path.strip()] = _parse_value(text)
+        path = path.strip()
+        # A key is text as typed: YAML would read "key=007" as the number 7.
+        changes[path] = text.strip() if path == "key" else _parse_value(text)
     return changes
+
+
+def _refuse_another_key(changes: dict[str, Any], key: str, command: str) -> None:
+    """Refuse ``--set key=OTHER``: the item's key is the KEY argument, and the item must not
+    be saved under another one."""
+    if "key" in changes and changes["key"] != key:
+        hint = (
+            f"add it as `roadwise items add {changes['key']} …`"
+            if command == "add"
+            else "an item's key cannot be changed"
+        )
+        raise RoadwiseError(
+            f"key={changes['key']} differs from the item's key {key}; {hint}",
+            field="--set",
+        )
 
 
 def _build_item(data: dict[str, Any], changes: dict[str, Any], key: str) -> Item:
@@ -718,6 +743,7 @@ def items_add(
         depends_on=depends_on,
         sets=sets,
     )
+    _refuse_another_key(changes, key, "add")
     item = _build_item({"key": key}, changes, key)
     saved = store.upsert_item(item, expected_version=0)
     if as_json:
@@ -770,10 +796,20 @@ def items_edit(
     )
     if not changes:
         raise RoadwiseError("nothing to change; pass --title, --status, --set FIELD=VALUE, …")
-    if "key" in changes:
-        raise RoadwiseError("an item's key cannot be changed", field="key")
+    _refuse_another_key(changes, key, "edit")
     item = _build_item(current.model_dump(mode="json"), changes, key)
     expected = version if version is not None else current.version
+    if item == current and expected == current.version:
+        # Nothing to save: a new version and an audit entry would record a change that did not
+        # happen. (A stale --version still goes to the store, which refuses it.)
+        if as_json:
+            print_json(current.model_dump(mode="json"))
+        else:
+            console.print(
+                f"Nothing changed: {key} already has these values (still version "
+                f"{current.version})."
+            )
+        return
     saved = store.upsert_item(item, expected_version=expected)
     if as_json:
         print_json(saved.model_dump(mode="json"))

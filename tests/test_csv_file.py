@@ -320,3 +320,69 @@ def test_data_under_a_column_with_no_name_is_refused(
     # an empty cell under it is fine: spreadsheets often end the header with a comma
     (item,) = read_items_csv(_write(tmp_path / "fine.csv", "key,title,\nE-1,Beta,\n"))
     assert item.title == "Beta"
+
+
+@pytest.mark.parametrize(
+    ("field", "word", "read_back"),
+    [
+        ("tags", "api;ui", "'api' and 'ui'"),
+        ("tags", " lead", "'lead'"),
+        ("tags", "trail\t", "'trail'"),
+        ("tags", "", "nothing"),
+        ("tags", " ; ", "nothing"),
+        ("skills", "go;rust", "'go' and 'rust'"),
+    ],
+)
+def test_export_refuses_a_tag_the_csv_cannot_read_back_and_writes_nothing(
+    tmp_path: Path, field: str, word: str, read_back: str
+) -> None:
+    fine = Item(key="OK-1", title="Fine", tags=["needs design"], skills=["ui"])
+    bad = Item(key="PAY-7", title="Receipts", **{field: ["email", word]})
+    target = tmp_path / "items.csv"
+    target.write_text("an earlier export\n", encoding="utf-8")
+    with pytest.raises(RoadwiseError) as caught:
+        write_items_csv([fine, bad], target)
+    error = caught.value
+    assert (error.file, error.row, error.field) == (str(target), None, field)
+    assert error.message.startswith(f"item PAY-7: {field.removesuffix('s')} {word!r} cannot")
+    assert f"would read back as {read_back}" in error.message
+    assert target.read_text(encoding="utf-8") == "an earlier export\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["items.csv"]  # no temporary file left
+
+
+tag_texts = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(tag_texts, max_size=4), st.lists(tag_texts, max_size=3))
+def test_tags_and_skills_round_trip_or_the_export_says_which_does_not(
+    tags: list[str], skills: list[str]
+) -> None:
+    item = Item(key="T-1", title="Tagged", tags=tags, skills=skills)
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            path = write_items_csv([item], Path(folder) / "items.csv")
+        except RoadwiseError as refused:
+            words = tags if refused.field == "tags" else skills
+            unreadable = [w for w in words if ";" in w or w != w.strip() or not w]
+            assert unreadable and repr(unreadable[0]) in refused.message
+            assert "item T-1" in refused.message
+            return
+        assert read_items_csv(path) == [item]
+
+
+def test_cli_export_names_the_item_and_tag_and_writes_no_file(tmp_path: Path) -> None:
+    db = str(tmp_path / "rw.db")
+    with open_store(db) as store:
+        store.replace(Workspace(items=[Item(key="S-1", title="Split", tags=["a;b"])]))
+    target = tmp_path / "items.csv"
+    out = CliRunner().invoke(app, ["export", str(target), "--db", db])
+    flat = " ".join(out.output.split())
+    assert out.exit_code == 1, out.output
+    assert "item S-1: tag 'a;b' cannot be written to CSV" in flat and "Traceback" not in flat
+    assert not target.exists()
+    # once renamed, the export writes and the import reads back the same items
+    with open_store(db) as store:
+        store.replace(Workspace(items=[Item(key="S-1", title="Split", tags=["a", "b c"])]))
+    assert CliRunner().invoke(app, ["export", str(target), "--db", db]).exit_code == 0
+    assert [i.tags for i in read_items_csv(target)] == [["a", "b c"]]

@@ -343,8 +343,9 @@ def test_a_projects_t_shirt_size_is_an_estimate_where_no_number_is_given(
         fake.card(1, updated=T0 + dt.timedelta(days=1), size="XXXL")
         code, out = sync(server.url, db, "--project", "acme/3", "--full", "--mapping", str(mapping))
         flat = " ".join(out.split())
-        assert code == 1 and "issue #1 on the project: 'XXXL' is neither a number nor" in flat
-        assert "S 1, M 4, L 9" in flat and "field 'size'" in flat
+        assert code == 1 and "issue #1 on the project: expected a number (such as" in flat
+        assert "or a size of the mapping (S 1, M 4, L 9), got 'XXXL'" in flat
+        assert "field 'size'" in flat
         assert open_store(db).load() == before
 
 

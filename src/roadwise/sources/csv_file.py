@@ -24,7 +24,6 @@ import datetime as dt
 import io
 import math
 import os
-import re
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from roadwise.domain import Item, Range, Workspace
 from roadwise.errors import RoadwiseError
 from roadwise.sources._csv_rows import csv_rows
 from roadwise.sources._errors import error_message, error_path, first_error, pick_error
+from roadwise.sources._numbers import NumberError, read_number
 from roadwise.sources._time import naive_utc
 
 VALUE_FIELDS = (
@@ -219,52 +219,12 @@ class _CellError(Exception):
     pass
 
 
-# Thousands separators: 1-3 digits (no leading zero), then groups of exactly three.
-_GROUPED = {
-    sep: re.compile(rf"[+-]?[1-9][0-9]{{0,2}}(?:{re.escape(sep)}[0-9]{{3}})+") for sep in ",."
-}
-_DIGITS = re.compile(r"[+-]?[0-9]+")
-_FIRST_GROUP = re.compile(r"[+-]?[1-9][0-9]{0,2}")
-
-
 def _number(text: str) -> float:
-    """A number as written in a US or a European spreadsheet, or refused; never misread.
-
-    ``.`` alone is the decimal point. With both ``,`` and ``.`` the last one is the decimal
-    separator and the other must group digits in threes: ``1,234.5`` and ``1.234,5`` are both
-    1234.5. A lone ``,`` is a decimal comma (``2,5``, ``0,125``) unless it could group
-    digits: ``1,234`` could be either number, so it is refused rather than guessed.
-    """
-    body = text.strip()
-    if "," not in body:
-        try:
-            return float(body)
-        except ValueError:
-            raise _CellError(f"expected a number, got {text!r}") from None
-    decimal = "," if body.rfind(",") > body.rfind(".") else "."
-    group = "." if decimal == "," else ","
-    whole, _, fraction = body.rpartition(decimal)
-    if not fraction.isascii() or not fraction.isdigit():
-        raise _CellError(f"expected a number, got {text!r}")
-    if group in whole:
-        if decimal in whole or not _GROUPED[group].fullmatch(whole):
-            raise _CellError(
-                f"expected a number, got {text!r}; thousands separators must set off groups "
-                "of three digits, with the decimal separator last (1,234.5 or 1.234,5)"
-            )
-        return float(f"{whole.replace(group, '')}.{fraction}")
-    if not _DIGITS.fullmatch(whole):
-        raise _CellError(
-            f"expected a number, got {text!r}; write it without thousands separators "
-            "(1234.5 or 1234,5)"
-        )
-    if len(fraction) == 3 and _FIRST_GROUP.fullmatch(whole):
-        raise _CellError(
-            f"{body!r} could be {whole}{fraction} or {whole}.{fraction}; write it without "
-            f"a thousands separator ({whole}{fraction}) or with a decimal point "
-            f"({whole}.{fraction})"
-        )
-    return float(f"{whole}.{fraction}")
+    """A number as written in a US or a European spreadsheet (see :mod:`._numbers`)."""
+    try:
+        return read_number(text)
+    except NumberError as exc:
+        raise _CellError(str(exc)) from None
 
 
 def _uncertain(text: str) -> float | dict[str, Any]:
@@ -631,8 +591,34 @@ def _uncertain_text(value: float | Range | None) -> str:
     return _num(value)
 
 
+def _words_cell(item: Item, field: str, words: Sequence[str]) -> str:
+    """A ``;``-separated list cell, refused where it would not read back as ``words``.
+
+    The reader splits at ``;`` and trims each word (a spreadsheet user types ``api; ui``), so
+    a word holding ``;``, starting or ending with a space, or empty cannot be written at all.
+    """
+    singular = field.removesuffix("s")
+    # `items edit --tag` replaces the tags; skills have no option of their own.
+    edit = "--tag TAG --tag ..." if field == "tags" else "--set 'skills=[...]'"
+    for word in words:
+        if ";" in word or word != word.strip() or not word:
+            read_back = _list(word)
+            shown = " and ".join(repr(w) for w in read_back) if read_back else "nothing"
+            raise RoadwiseError(
+                f"item {item.key}: {singular} {word!r} cannot be written to CSV, where "
+                f"{field} are ';'-separated and trimmed; it would read back as {shown}. Rename "
+                f"it (roadwise items edit {item.key} {edit}) or export to YAML, which keeps "
+                "it as it is",
+                field=field,
+            )
+    return ";".join(words)
+
+
 def item_to_row(item: Item) -> dict[str, str]:
-    """One item as CSV cells keyed by :data:`COLUMNS` (empty cell = not set)."""
+    """One item as CSV cells keyed by :data:`COLUMNS` (empty cell = not set).
+
+    A tag or skill the CSV cannot hold (see :func:`_words_cell`) is refused, naming the item.
+    """
     row = dict.fromkeys(COLUMNS, "")
     row.update(
         key=item.key,
@@ -657,8 +643,8 @@ def item_to_row(item: Item) -> dict[str, str]:
             + (f":{_num(o.contribution)}" if o.contribution != 1.0 or ":" in o.objective else "")
             for o in item.objectives
         ),
-        skills=";".join(item.skills),
-        tags=";".join(item.tags),
+        skills=_words_cell(item, "skills", item.skills),
+        tags=_words_cell(item, "tags", item.tags),
         customers=";".join(item.customers),
         created=item.created.isoformat() if item.created else "",
         started=item.started.isoformat() if item.started else "",
@@ -704,7 +690,10 @@ def items_to_csv(items: Iterable[Item]) -> str:
 def write_items_csv(items: Iterable[Item], path: str | Path) -> Path:
     """Write items to ``path`` atomically, one row each, Roadwise's own columns."""
     target = Path(path)
-    text = items_to_csv(items)
+    try:
+        text = items_to_csv(items)
+    except RoadwiseError as exc:  # nothing is written: the file would not read back
+        raise RoadwiseError(exc.message, file=str(target), field=exc.field) from None
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

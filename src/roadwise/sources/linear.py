@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +26,7 @@ from typing import Any
 from roadwise.errors import RoadwiseError
 from roadwise.sources._csv_rows import csv_rows
 from roadwise.sources._http import TrackerHttp
+from roadwise.sources._numbers import NumberError, read_number
 from roadwise.sources._time import naive_utc
 from roadwise.sources.tracker_mapping import TrackerIssue, latest
 
@@ -303,12 +303,10 @@ def read_linear_csv(path: str | Path) -> list[TrackerIssue]:
         estimate = None
         if cell("Estimate"):
             try:
-                estimate = float(cell("Estimate"))
-                if not (math.isfinite(estimate) and estimate >= 0):
-                    raise ValueError
-            except ValueError:
+                estimate = read_number(cell("Estimate"), at_least=0)
+            except NumberError as exc:
                 raise RoadwiseError(
-                    f"'{cell('Estimate')}' is not a number of 0 or more",
+                    str(exc),
                     file=str(path),
                     row=row_no,
                     field="Estimate",

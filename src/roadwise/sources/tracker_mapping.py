@@ -45,6 +45,8 @@ from roadwise.domain import (
     Workspace,
 )
 from roadwise.errors import RoadwiseError
+from roadwise.sources._numbers import EXAMPLES as NUMBER_EXAMPLES
+from roadwise.sources._numbers import NumberError, not_a_number, read_number
 
 SOURCES = ("jira", "github", "linear")
 
@@ -131,8 +133,6 @@ DEFAULT_KINDS: dict[str, ItemKind] = {
 DEFAULT_SIZES: dict[str, float] = {"xs": 1, "s": 2, "m": 3, "l": 5, "xl": 8, "xxl": 13}
 
 _KEY_BAD = re.compile(r"[\s,;]+")
-# A comma before exactly three digits, and no other separator: "1,000" (0,500 is a decimal).
-_THOUSANDS_OR_DECIMAL = re.compile(r"\+?[1-9]\d{0,2},\d{3}")
 
 
 @dataclass(frozen=True)
@@ -194,33 +194,27 @@ class TrackerMapping:
     )
 
     def estimate_of(self, value: str) -> float:
-        """An estimate written as a number ("3", "2,5") or as a T-shirt size ("M")."""
-        if _THOUSANDS_OR_DECIMAL.fullmatch(value.strip()):
-            # "1,000" is 1000 in an English export and 1.0 in a German one: refuse rather than
-            # guess, since either reading can be wrong by a factor of a thousand.
-            whole, fraction = value.strip().split(",")
-            thousands, decimal = f"{whole}{fraction}", str(float(f"{whole}.{fraction}"))
-            raise ValueError(
-                f"the estimate '{value.strip()}' could be {thousands} or {decimal}; write it "
-                f"without a thousands separator ({thousands}) or with a decimal point "
-                f"({decimal})"
-            )
+        """An estimate written as a number ("3", "2,5", "1,234.5") or a T-shirt size ("M").
+
+        Numbers are read as the items CSV reads them (:func:`read_number`), 0 or more.
+        """
         try:
-            number = float(value.strip().replace(",", "."))
-        except ValueError:
-            pass
-        else:
-            if not (math.isfinite(number) and number >= 0):
-                raise ValueError(f"the estimate '{value}' is not a number of 0 or more")
-            return number
-        size = self.sizes.get(value.strip().lower())
-        if size is None:
-            known = ", ".join(f"{k.upper()} {v:g}" for k, v in self.sizes.items())
-            raise ValueError(
-                f"'{value}' is neither a number nor a size of the mapping ({known}); add it "
-                "under sizes: in the mapping file"
-            )
-        return size
+            return read_number(value, at_least=0)
+        except NumberError as exc:
+            size = self.sizes.get(value.strip().lower())
+            if size is not None:
+                return size
+            if exc.looks_like_number:
+                raise
+        if not self.sizes:
+            raise not_a_number(value)
+        known = ", ".join(f"{k.upper()} {v:g}" for k, v in self.sizes.items())
+        raise NumberError(
+            f"expected a number (such as {NUMBER_EXAMPLES}) or a size of the mapping "
+            f"({known}), got {value.strip()!r}; a size the mapping lacks goes under sizes: in "
+            "the mapping file",
+            looks_like_number=False,
+        )
 
     def status_of(self, issue: TrackerIssue) -> Status:
         name = issue.status.strip().lower()

@@ -149,6 +149,99 @@ def test_session_cookie_is_http_only_and_same_site(client: TestClient) -> None:
     assert "httponly" in cookie and "samesite=strict" in cookie
 
 
+def session_of(client: TestClient) -> dict[str, str]:
+    """What the signed session cookie holds (base64 JSON, then a timestamp and signature)."""
+    import base64
+    import json
+
+    value = client.cookies["roadwise_session"]
+    data: dict[str, str] = json.loads(base64.b64decode(value.rsplit(".", 2)[0]))
+    return data
+
+
+def test_a_copied_session_cookie_stops_working_at_logout(app) -> None:  # type: ignore[no-untyped-def]
+    """Signing out ends the session on the server: a copy of the cookie taken before (from a
+    shared computer, a proxy log) no longer reads a page nor writes, by form or by API."""
+    item = some_item(app, 7)
+    with TestClient(app) as ed, TestClient(app) as thief:
+        token = login(ed, "ed")
+        thief.cookies.set("roadwise_session", ed.cookies["roadwise_session"])
+        assert thief.get("/backlog", follow_redirects=False).status_code == 200  # the copy works
+        r = ed.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/login"
+
+        r = thief.get("/backlog", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
+        form = {"csrf_token": token, "version": item.version, "title": "stolen", "status": "ready"}
+        r = thief.post(f"/items/{item.key}", data=form, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
+        r = thief.patch(
+            f"/api/items/{item.key}",
+            json={"version": item.version, "title": "stolen"},
+            headers={"x-csrf-token": token},
+        )
+        assert r.status_code == 401
+        assert thief.get("/api/me").status_code == 401
+        assert ed.get("/backlog", follow_redirects=False).status_code == 303
+    assert app.state.store.get_item(item.key).title == item.title
+    # Signing in again starts a new session: the old copy stays dead.
+    with TestClient(app) as ed:
+        login(ed, "ed")
+        with TestClient(app) as thief:
+            thief.cookies.set("roadwise_session", ed.cookies["roadwise_session"])
+            assert thief.get("/api/me").json() == {"name": "ed", "role": "editor"}
+
+
+def test_removing_an_account_ends_its_sessions(app) -> None:  # type: ignore[no-untyped-def]
+    """A session of a removed account does not come back when an account of that name is
+    added again."""
+    store = app.state.store
+    accounts.add_user(store, "rex", PASSWORD, "editor")
+    with TestClient(app) as rex:
+        login(rex, "rex")
+        cookie = rex.cookies["roadwise_session"]
+    accounts.remove_user(store, "rex")
+    accounts.add_user(store, "rex", PASSWORD, "admin")
+    try:
+        with TestClient(app) as copy:
+            copy.cookies.set("roadwise_session", cookie)
+            assert copy.get("/", follow_redirects=False).status_code == 303
+            assert copy.get("/api/me").status_code == 401
+    finally:
+        accounts.remove_user(store, "rex")
+
+
+def test_the_session_id_is_stored_hashed_and_ends_when_it_expires(app) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+    import hashlib
+
+    import sqlalchemy as sa
+
+    from roadwise.workspace.schema import web_sessions
+
+    store = app.state.store
+    with TestClient(app) as vic:
+        login(vic, "vic")
+        session = session_of(vic)
+        assert "user" not in session and "vic" not in session.values()
+        session_id = session["sid"]
+        with store.engine.connect() as conn:
+            rows = conn.execute(sa.select(web_sessions)).all()
+        assert session_id not in " ".join(str(r) for r in rows)
+        hashed = hashlib.sha256(session_id.encode()).hexdigest()
+        (row,) = [r for r in rows if r.session_hash == hashed]
+        assert row.user == "vic"
+        assert dt.timedelta(hours=7.9) < row.expires - row.created <= dt.timedelta(hours=8)
+        with store.write_transaction() as conn:
+            conn.execute(
+                web_sessions.update()
+                .where(web_sessions.c.session_hash == hashed)
+                .values(expires=row.created)
+            )
+        assert vic.get("/", follow_redirects=False).status_code == 303
+        assert vic.get("/api/me").status_code == 401
+
+
 def test_every_main_page_renders_real_data(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]
     login(client, "vic")
     ws = app.state.service.workspace()

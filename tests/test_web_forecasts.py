@@ -444,3 +444,112 @@ def test_capacity_page_offers_starting_the_deadline_work_first(
     )
     assert cost > 0 and found["deadline_first_cost"] == pytest.approx(cost)
     assert "more cost of delay" in page
+
+
+def _without_history_of(team: str, older_than_weeks: int | None) -> Any:
+    """The sample with ``team``'s delivery history gone, or all moved back past the given
+    weeks."""
+    from roadwise.domain import Workspace
+
+    ws: Workspace = generate_sample(seed=7)
+    if older_than_weeks is None:
+        return ws.copy_with(history=[r for r in ws.history if r.team != team])
+    mine = [r for r in ws.history if r.team == team]
+    last = max(r.done for r in mine)
+    back = last - (dt.datetime.combine(ws.as_of, dt.time()) - dt.timedelta(weeks=older_than_weeks))
+    moved = [
+        r.model_copy(
+            update={
+                "created": r.created - back,
+                "started": r.started - back if r.started else None,
+                "done": r.done - back,
+            }
+        )
+        if r.team == team
+        else r
+        for r in ws.history
+    ]
+    return ws.copy_with(history=moved)
+
+
+@pytest.mark.parametrize(
+    ("older_than_weeks", "reason"),
+    [
+        (None, "no delivery history for team {name}"),
+        (110, "nothing finished by team {name} in the last 104 weeks"),
+    ],
+)
+def test_work_of_a_team_without_history_cannot_be_dated_rather_than_off_track(
+    tmp_path: Path, older_than_weeks: int | None, reason: str
+) -> None:
+    """A team with nothing finished never finishes in the replay: its objectives' chance of
+    0% is no chance at all. The API and the pages say the work cannot be dated and why, as the
+    reports do, instead of "off track"."""
+    from roadwise.views.reports.model import without_marks
+
+    sample = generate_sample(seed=7)
+    team = sample.teams[0]
+    ws = _without_history_of(team.key, older_than_weeks)
+    path = tmp_path / "w.db"
+    store = open_store(path)
+    store.replace(ws)
+    accounts.add_user(store, "vic", PASSWORD, "viewer")
+    token = accounts.create_token(store, "vic")
+    store.close()
+    app = create_app(str(path), secret_key="test-secret")
+    app.state.service.trials = TRIALS
+    facts = gather(ws, trials=TRIALS, steps=("priorities", "forecast"))
+    why = reason.format(name=team.name)
+
+    with TestClient(app) as client:
+        rows = client.get("/api/objectives", headers={"Authorization": f"Bearer {token}"}).json()
+        _login(client)
+        dashboard = client.get("/").text
+        page = client.get("/forecasts").text
+    undated = [row for row in rows if row["status"] == "cannot be dated"]
+    assert undated and len(undated) < len(rows), "some objectives need the team, some do not"
+    for row in rows:
+        fc = facts.forecasts[f"objective:{row['key']}"]
+        # The same objectives as the reports, for the same reason.
+        assert (row["reason"] or "") == without_marks(fc.undated)
+        if row["status"] == "cannot be dated":
+            assert row["reason"] == why
+            assert row["p_due"] is None and row["p85"] is None
+        else:
+            assert row["reason"] is None and row["p_due"] == fc.p_deadline
+    assert "off track" not in dashboard and "off track" not in page
+    for row in undated:
+        title = html.escape(row["title"])
+        block = dashboard.split(title, 1)[1].split("</article>", 1)[0]
+        assert "cannot be dated</span>" in block and f"cannot be dated: {why}" in block
+        assert "likely by the due date" not in block and "not in sight" not in block
+        table_row = page.split(f"<td>{title}</td>", 1)[1].split("</tr>", 1)[0]
+        assert f"cannot be dated: {why}" in table_row and "not in sight" not in table_row
+
+
+def test_with_no_delivery_history_at_all_the_objectives_cannot_be_dated(tmp_path: Path) -> None:
+    ws = generate_sample(seed=7).copy_with(history=[])
+    path = tmp_path / "w.db"
+    store = open_store(path)
+    store.replace(ws)
+    accounts.add_user(store, "vic", PASSWORD, "viewer")
+    token = accounts.create_token(store, "vic")
+    store.close()
+    app = create_app(str(path), secret_key="test-secret")
+    app.state.service.trials = TRIALS
+    with TestClient(app) as client:
+        rows = client.get("/api/objectives", headers={"Authorization": f"Bearer {token}"}).json()
+    from roadwise.views.reports.wording import join_words
+
+    queues = app.state.service.delivery().simulation.queues
+    assert rows and all(row["status"] == "cannot be dated" for row in rows)
+    for row in rows:
+        below = {i.key for i in objective_items(ws, row["key"])}
+        names = sorted(
+            ws.team_by_key[team].name
+            for team, queue in queues.items()
+            if any(q.deliverable in below for q in queue)
+        )
+        s = "s" if len(names) > 1 else ""
+        assert row["reason"] == f"no delivery history for team{s} {join_words(names)}"
+        assert row["p_due"] is None

@@ -223,3 +223,74 @@ def test_as_is_is_the_roadmap_pages_plan(editor: tuple[TestClient, str], app: An
     ends = {s.key: s.end for s in (*roadmap.items, *roadmap.rollups)}
     assert {m.item: m.end_a for m in comparison.moves if m.end_a} == ends
     assert item.key not in {m.item for m in comparison.moves if m.end_b}
+
+
+def _estimated_leaf(app: Any) -> Any:
+    ws = app.state.service.workspace()
+    return next(
+        i
+        for i in ws.open_items()
+        if not ws.children(i.key) and i.estimate is not None and i.estimate.low > 0
+    )
+
+
+def test_an_estimate_raised_past_its_high_value_is_stored_as_typed(
+    editor: tuple[TestClient, str], app: Any
+) -> None:
+    """likely and high raised together: likely alone would be above the stored high, but the
+    changes to one item are checked together, from the form and from the CLI alike."""
+    from roadwise.engines.scenario import apply_scenario
+
+    client, token = editor
+    leaf = _estimated_leaf(app)
+    high = leaf.estimate.high
+    typed = [
+        f"item:{leaf.key}.estimate.likely={high + 5:g}",
+        f"item:{leaf.key}.estimate.high={high + 10:g}",
+    ]
+    form = {"csrf_token": token, "key": "bigger", "changes": "\n".join(typed)}
+    r = client.post("/scenarios", data=form, follow_redirects=False)
+    assert r.status_code == 303, alert_of(r.text)
+    ws = app.state.service.workspace()
+    changed = apply_scenario(ws, stored(app, "bigger")).item_by_key[leaf.key].estimate
+    assert (changed.low, changed.likely, changed.high) == (leaf.estimate.low, high + 5, high + 10)
+
+    cli = CliRunner().invoke(
+        cli_app,
+        ["scenario", "add", "bigger-cli", "--db", app.state.store.url]
+        + [arg for change in typed for arg in ("--set", change)],
+    )
+    assert cli.exit_code == 0, cli.output
+    assert stored(app, "bigger-cli").changes == stored(app, "bigger").changes
+
+
+def test_an_estimate_out_of_order_as_typed_is_refused_naming_its_fields(
+    editor: tuple[TestClient, str], app: Any
+) -> None:
+    client, token = editor
+    leaf = _estimated_leaf(app)
+    low, high = leaf.estimate.low, leaf.estimate.high
+    likely_typed = f"item:{leaf.key}.estimate.likely={high + 15:g}"
+    high_typed = f"item:{leaf.key}.estimate.high={high + 10:g}"
+    title_typed = f"item:{leaf.key}.title=Bigger"
+    before = app.state.service.workspace().scenarios
+    form = {
+        "csrf_token": token,
+        "key": "muddled",
+        "changes": f"{title_typed}\n{likely_typed}\n{high_typed}",
+    }
+    r = client.post("/scenarios", data=form)
+    assert r.status_code == 422
+    message = alert_of(r.text)
+    # The two changes that disagree, with the values as typed (not the stored high).
+    assert message == (
+        f"field 'other changes': '{likely_typed}' with '{high_typed}': estimate: estimate must "
+        f"satisfy low <= likely <= high, got low={low}, likely={high + 15:.1f}, "
+        f"high={high + 10:.1f}"
+    )
+    assert app.state.service.workspace().scenarios == before
+    # One wrong value among several changes to the item is named alone.
+    form["changes"] = f"{likely_typed}\nitem:{leaf.key}.estimate.high=abc"
+    message = alert_of(client.post("/scenarios", data=form).text)
+    assert message.startswith(f"field 'other changes': 'item:{leaf.key}.estimate.high=abc': ")
+    assert "estimate.high: input should be a valid number" in message

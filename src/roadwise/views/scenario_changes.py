@@ -82,14 +82,18 @@ def build_scenario(
         edit = _hire(raw, ws, f"{key}-hire-{index + 1}", index + 1, fields["hire"])
         changes.append((edit, fields["hire"], raw))
     # Fail now, not at planning time, and name the change that is wrong in the user's words
-    # (the workspace's own error says e.g. field 'items.84.estimate.likly').
+    # (the workspace's own error says e.g. field 'items.84.estimate.likly'). The changes to one
+    # record are checked together: raising an estimate is `likely` and `high` set at once, and
+    # `likely` alone would break low <= likely <= high against the stored `high`.
     from roadwise.engines.scenario import apply_scenario
 
-    for edit, place, raw in changes:
+    for group in _by_record(changes):
         try:
-            apply_scenario(ws, Scenario(key=key, name=key, changes=[edit]))
+            apply_scenario(ws, Scenario(key=key, name=key, changes=[c for c, _, _ in group]))
         except RoadwiseError as exc:
-            raise ValidationError(f"'{raw}': {change_problem(exc)}", field=place) from None
+            wrong = _wrong_changes(group, exc, f"scenarios.{key}.changes.")
+            typed = " with ".join(f"'{raw}'" for _, _, raw in wrong)
+            raise ValidationError(f"{typed}: {change_problem(exc)}", field=wrong[0][1]) from None
     scenario = Scenario(
         key=key, name=name or key, description=description, changes=[c for c, _, _ in changes]
     )
@@ -100,6 +104,51 @@ def build_scenario(
             f"the changes together are not possible: {change_problem(exc)}", field=key_field
         ) from None
     return scenario
+
+
+Typed = tuple[ScenarioChange, str, str]
+"""A change, the place it was typed in and the text typed."""
+
+
+def _by_record(changes: Sequence[Typed]) -> list[list[Typed]]:
+    """The changes that set fields of one record, together; every other change on its own."""
+    groups: dict[tuple[str, str], list[Typed]] = {}
+    order: list[list[Typed]] = []
+    for typed in changes:
+        change = typed[0]
+        if change.action != "set":
+            order.append([typed])
+            continue
+        record = (change.entity, change.key)
+        if record not in groups:
+            groups[record] = []
+            order.append(groups[record])
+        groups[record].append(typed)
+    return order
+
+
+def _wrong_changes(group: Sequence[Typed], exc: RoadwiseError, prefix: str) -> list[Typed]:
+    """Which of one record's changes ``exc`` is about: the one it names by position (an unknown
+    key), those setting the field it found invalid, else all of them."""
+    where = exc.field or ""
+    if where.startswith(prefix):
+        index = where.removeprefix(prefix).split(".", 1)[0]
+        if index.isdigit() and int(index) < len(group):
+            return [group[int(index)]]
+    parts = where.split(".")
+    numbered = [i for i, part in enumerate(parts) if part.isdigit()]
+    field = ".".join(parts[numbered[-1] + 1 :]) if numbered else ""
+    if field:
+        named = [
+            typed
+            for typed in group
+            if typed[0].field == field
+            or typed[0].field.startswith(f"{field}.")
+            or field.startswith(f"{typed[0].field}.")
+        ]
+        if named:
+            return named
+    return list(group)
 
 
 def store_scenario(store: Any, scenario: Scenario, actor: str | None = None) -> None:
@@ -189,4 +238,5 @@ def change_problem(exc: Exception) -> str:
     if detail == "Extra inputs are not permitted":
         return f"'{where}' is not a field" if where else "unknown field"
     detail = detail[:1].lower() + detail[1:]
+    detail = detail.removeprefix("value error, ")  # pydantic's words for a rule of ours
     return f"{where}: {detail}" if where else detail

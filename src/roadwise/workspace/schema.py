@@ -166,3 +166,15 @@ web_tokens = Table(
     Column("created", DateTime, nullable=False),
     Index("ix_web_tokens_user", "user"),
 )
+# Live web sessions (migration 0005): the cookie holds a random id, this table its SHA-256, so
+# signing out ends the session on the server and a copied cookie stops working.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("session_hash", String(64), primary_key=True),
+    Column("user", String(100), nullable=False),
+    Column("created", DateTime, nullable=False),
+    Column("expires", DateTime, nullable=False),
+    Index("ix_web_sessions_user", "user"),
+    Index("ix_web_sessions_expires", "expires"),
+)

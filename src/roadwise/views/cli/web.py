@@ -111,7 +111,7 @@ def user_list(db: str | None = DbOption) -> None:
 def user_remove(
     name: str = typer.Argument(..., help="The account to remove."), db: str | None = DbOption
 ) -> None:
-    """Remove a web account and its API tokens."""
+    """Remove a web account, its API tokens and its signed-in sessions."""
     from roadwise.views.web import accounts
 
     accounts.remove_user(_store(db), name)

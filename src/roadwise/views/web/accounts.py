@@ -1,6 +1,7 @@
-"""Web accounts: users with a role (admin, editor, viewer) and API tokens for scripts.
+"""Web accounts: users with a role (admin, editor, viewer), their browser sessions and API
+tokens for scripts.
 
-Passwords are stored as argon2 hashes; API tokens are random 256-bit secrets shown once and
+Passwords are stored as argon2 hashes; API tokens and session ids are random 256-bit secrets
 stored as their SHA-256 (a fast hash is enough for a secret with that much entropy).
 """
 
@@ -17,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from roadwise.errors import RoadwiseError, ValidationError
 from roadwise.workspace import Store
-from roadwise.workspace.schema import web_tokens, web_users
+from roadwise.workspace.schema import web_sessions, web_tokens, web_users
 
 ROLES = ("admin", "editor", "viewer")
 _hasher = PasswordHasher()
@@ -72,6 +73,7 @@ def remove_user(store: Store, name: str) -> None:
     with store.write_transaction() as conn:
         gone = conn.execute(web_users.delete().where(web_users.c.name == name)).rowcount
         conn.execute(web_tokens.delete().where(web_tokens.c.user == name))
+        conn.execute(web_sessions.delete().where(web_sessions.c.user == name))
     if not gone:
         raise RoadwiseError(f"no user '{name}'", field="name")
 
@@ -119,3 +121,46 @@ def user_for_token(store: Store, token: str) -> User | None:
             .where(t.c.token_hash == _token_hash(token))
         ).first()
     return User(row.name, row.role) if row else None
+
+
+# --------------------------------------------------------------------------- browser sessions
+# The signed cookie alone cannot be revoked: a copy keeps working until it expires. So it
+# carries only a random session id, and a session is live while its hash is stored here.
+
+
+def start_session(store: Store, user: str, lifetime: dt.timedelta) -> str:
+    """A new session id for ``user``, live for ``lifetime``; only its hash is stored."""
+    session_id = secrets.token_urlsafe(32)
+    now = _now()
+    with store.write_transaction() as conn:
+        # Sessions nobody signed out of would otherwise pile up.
+        conn.execute(web_sessions.delete().where(web_sessions.c.expires <= now))
+        conn.execute(
+            web_sessions.insert().values(
+                session_hash=_token_hash(session_id),
+                user=user,
+                created=now,
+                expires=now + lifetime,
+            )
+        )
+    return session_id
+
+
+def user_for_session(store: Store, session_id: str) -> User | None:
+    """The account of a live session; ``None`` once it ended, expired or its account went."""
+    s, u = web_sessions, web_users
+    with store.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(u.c.name, u.c.role)
+            .join(s, s.c.user == u.c.name)
+            .where(s.c.session_hash == _token_hash(session_id), s.c.expires > _now())
+        ).first()
+    return User(row.name, row.role) if row else None
+
+
+def end_session(store: Store, session_id: str) -> None:
+    """Sign a session out on the server: its cookie, or any copy of it, no longer signs in."""
+    with store.write_transaction() as conn:
+        conn.execute(
+            web_sessions.delete().where(web_sessions.c.session_hash == _token_hash(session_id))
+        )

@@ -15,6 +15,7 @@ from roadwise.domain import Decision, Estimate, Item, Status
 from roadwise.engines.prioritize.results import FIELD_MEANINGS
 from roadwise.errors import RoadwiseError
 from roadwise.views.web import accounts
+from roadwise.views.web.app import session_user
 from roadwise.views.web.security import CSRF_HEADER, PUBLIC, check_csrf
 
 bearer = HTTPBearer(auto_error=False, description="An API token from `roadwise token create`.")
@@ -44,12 +45,10 @@ def api_user(
         if user is None:
             raise HTTPException(401, "unknown API token", headers={"WWW-Authenticate": "Bearer"})
         return user
-    name = request.session.get("user")
-    if name:
-        user = accounts.get_user(store, name)
-        if user is not None:
-            request.state.via_session = True
-            return user
+    user = session_user(request)
+    if user is not None:
+        request.state.via_session = True
+        return user
     if request.app.state.published_readonly and request.method == "GET":
         return PUBLIC
     raise HTTPException(401, "log in or send an API token", headers={"WWW-Authenticate": "Bearer"})
@@ -624,14 +623,23 @@ class ObjectiveForecast(BaseModel):
     due: dt.date | None
     status: str = Field(
         description="on track (due date at least 85% likely), at risk (at least 50%), off "
-        "track, no deadline, no date (no forecast), done or no items"
+        "track, cannot be dated (the work needs a team without delivery history; `reason` "
+        "says which), no deadline, no date (no forecast), done or no items"
+    )
+    reason: str | None = Field(
+        None,
+        description="why the work cannot be dated, as the reports say it (e.g. 'no delivery "
+        "history for team QA'); null for every other status",
     )
     open_items: int = Field(description="open leaf items serving the objective")
     open_deliverables: int = Field(description="open deliverables with a forecast")
     p50: dt.date | None
     p85: dt.date | None = Field(description="the 85% date the dashboard and reports show")
     p95: dt.date | None
-    p_due: float | None = Field(description="chance of being done by the due date")
+    p_due: float | None = Field(
+        description="chance of being done by the due date; null without one, and when the work "
+        "cannot be dated"
+    )
     method: str = DELIVERY_METHOD
 
 
@@ -648,12 +656,13 @@ def objectives(request: Request, user: Reader) -> list[ObjectiveForecast]:
                 title=o.title,
                 due=o.due,
                 status=row["status"],
+                reason=row["reason"],
                 open_items=row["open"],
                 open_deliverables=f.open_count if f else 0,
                 p50=_day(f.p50) if f else None,
                 p85=_day(f.p85) if f else None,
                 p95=_day(f.p95) if f else None,
-                p_due=f.p_deadline if f else None,
+                p_due=row["p_due"],
             )
         )
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 import re
@@ -217,13 +218,48 @@ def _allowed_methods(app: FastAPI, path: str) -> list[str]:
     return next((methods for regex, methods in patterns if regex.match(path)), [])
 
 
+SESSION_ID = "sid"
+"""The cookie's key for the session id; the workspace keeps the live ones (hashed)."""
+
+
+def start_session(request: Request, user: accounts.User) -> None:
+    """Sign ``user`` in: a fresh cookie (and CSRF token) with a new server-side session."""
+    request.session.clear()  # nothing from before the login carries over: no fixation
+    request.session[SESSION_ID] = accounts.start_session(
+        request.app.state.store, user.name, dt.timedelta(seconds=SESSION_MAX_AGE_S)
+    )
+    request.state.session_user = user
+
+
+def end_session(request: Request) -> None:
+    """Sign out on the server too, so a copy of the cookie no longer signs anyone in."""
+    session_id = request.session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        accounts.end_session(request.app.state.store, session_id)
+    request.session.clear()
+    request.state.session_user = None
+
+
+def session_user(request: Request) -> accounts.User | None:
+    """The account signed in with this request's cookie, while its session is live."""
+    if hasattr(request.state, "session_user"):  # looked up once per request
+        found: accounts.User | None = request.state.session_user
+        return found
+    user = None
+    session_id = request.session.get(SESSION_ID)
+    if isinstance(session_id, str):
+        user = accounts.user_for_session(request.app.state.store, session_id)
+    if user is None and session_id is not None:
+        # Signed out elsewhere, expired or the account removed: drop the dead session id.
+        request.session.clear()
+    request.state.session_user = user
+    return user
+
+
 def current_user(request: Request) -> accounts.User | None:
-    name = request.session.get("user")
-    if name:
-        user = accounts.get_user(request.app.state.store, name)
-        if user is not None:
-            return user
-        request.session.clear()  # the account was removed
+    user = session_user(request)
+    if user is not None:
+        return user
     if request.app.state.published_readonly:
         return PUBLIC
     return None

@@ -22,7 +22,14 @@ from roadwise.errors import ConflictError, RoadwiseError
 from roadwise.views._text import say_p, score_factors
 from roadwise.views.web import accounts
 from roadwise.views.web.api import BulkEdit, apply_patch, bulk_apply, release_out
-from roadwise.views.web.app import SESSION_COOKIE, render, require_page_editor, require_page_user
+from roadwise.views.web.app import (
+    SESSION_COOKIE,
+    end_session,
+    render,
+    require_page_editor,
+    require_page_user,
+    start_session,
+)
 from roadwise.views.web.security import CSRF_FIELD, check_csrf
 
 router = APIRouter(include_in_schema=False)
@@ -157,15 +164,14 @@ def login(
             status=401,
         )
     limiter.succeeded(address, username)
-    request.session.clear()  # a fresh session (and CSRF token) at login: no fixation
-    request.session["user"] = user.name
+    start_session(request, user)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout")
 def logout(request: Request, csrf: Csrf) -> Response:
     check_csrf(request, csrf)
-    request.session.clear()
+    end_session(request)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -178,16 +184,68 @@ ON_TRACK_SHARE = 0.85
 """On track when the due date is at least this likely to be met (the reports' rule)."""
 
 
+CANNOT_BE_DATED = "cannot be dated"
+"""The reports' status for work a team without delivery history does: no chance of meeting a
+due date can be stated, so neither "on track" nor "off track" would be true."""
+
+
+def teams_without_history(ws: Workspace, delivery: Any) -> dict[str, bool]:
+    """Teams with work queued but nothing finished in the history the delivery forecast reads
+    (the replay never finishes their work), each with whether it finished work before that."""
+    import numpy as np
+
+    from roadwise.engines.forecast.objectives import DELIVERY_WINDOW, team_flow
+
+    queues = delivery.simulation.queues
+    before = dt.datetime.combine(ws.as_of, dt.time())
+    finished = {r.team for r in ws.history if r.done < before}
+    return {
+        team: team in finished
+        for team in sorted(queues)
+        if queues[team]
+        and not np.any(team_flow(ws, team, delivery.unit, DELIVERY_WINDOW).history > 0)
+    }
+
+
+def why_undated(ws: Workspace, idle: dict[str, bool]) -> str:
+    """Why the work of the ``idle`` teams cannot be dated, in the reports' words: 'no delivery
+    history for team QA'."""
+    from roadwise.engines.forecast.objectives import DELIVERY_WINDOW
+    from roadwise.views.reports.wording import join_words
+
+    reasons = []
+    for stale, phrase in (
+        (False, "no delivery history for team{s} {names}"),
+        (True, "nothing finished by team{s} {names} in the last {weeks} weeks"),
+    ):
+        names = sorted(
+            ws.team_by_key[t].name if t in ws.team_by_key else t
+            for t, old in idle.items()
+            if old == stale
+        )
+        if names:
+            reasons.append(
+                phrase.format(
+                    s="s" if len(names) > 1 else "",
+                    names=join_words(names),
+                    weeks=DELIVERY_WINDOW.weeks,
+                )
+            )
+    return join_words(reasons)
+
+
 def objective_status(ws: Workspace, delivery: Any) -> list[dict[str, Any]]:
     """Per objective: key-result progress, the work serving it, and its delivery forecast.
 
     The dates are the reports' (roadwise.engines.forecast.objectives): the latest deliverable
     serving the objective, from the teams' queues replayed under uncertain sizes and pace. The
     status follows the reports' rule: on track when the due date is at least 85% likely,
-    at risk when more likely met than not, off track otherwise.
+    at risk when more likely met than not, off track otherwise; "cannot be dated" (with the
+    reason) when the work needs a team without delivery history.
     """
     from roadwise.engines.forecast.objectives import objective_items
 
+    idle = teams_without_history(ws, delivery)
     rows = []
     for o in ws.objectives:
         serving = [i for i in objective_items(ws, o.key) if i.status != Status.DROPPED]
@@ -196,8 +254,21 @@ def objective_status(ws: Workspace, delivery: Any) -> list[dict[str, Any]]:
         teams = sorted({i.team for i in open_items if i.team})
         forecast = delivery.objective(o.key)
         finish = forecast.p85 if forecast and forecast.p85 != dt.date.max else None
+        # As the reports: undated only when no likely date came out and a team without
+        # history has work serving the objective (else "not in sight" is the forecast's own).
+        below = {i.key for i in serving}
+        needed = {
+            team: old
+            for team, old in idle.items()
+            if open_items
+            and (forecast is None or forecast.p50 == dt.date.max)
+            and any(q.deliverable in below for q in delivery.simulation.queues[team])
+        }
+        reason = why_undated(ws, needed) if needed else None
         if not open_items:
             status = "done" if leaves else "no items"
+        elif reason:
+            status = CANNOT_BE_DATED
         elif forecast is None:
             status = "no date"
         elif o.due is None or forecast.p_deadline is None:
@@ -223,8 +294,11 @@ def objective_status(ws: Workspace, delivery: Any) -> list[dict[str, Any]]:
                 "total": len(leaves),
                 "forecast": forecast,
                 "finish": finish,
-                "p_due": forecast.p_deadline if forecast else None,
+                # Every simulated future is empty for a team without history: its 0% is no
+                # chance, so none is given.
+                "p_due": forecast.p_deadline if forecast and not reason else None,
                 "status": status,
+                "reason": reason,
                 "teams": teams,
             }
         )

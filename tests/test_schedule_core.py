@@ -22,7 +22,12 @@ from roadwise.engines.schedule import (
     parse_sm,
     solve,
 )
-from roadwise.engines.schedule.listsched import justify, sampled_list_schedule
+from roadwise.engines.schedule.listsched import (
+    fit_in_order,
+    justify,
+    place_alone,
+    sampled_list_schedule,
+)
 from roadwise.engines.schedule.problem import makespan, task_end, task_start, violations
 from roadwise.errors import ValidationError
 
@@ -277,3 +282,28 @@ def test_list_schedule_keeps_placed_tasks_and_fits_the_rest_around_them(
             assert before is not None and after is not None
             assert task_start(after) >= task_end(problem, rule.before, before) + rule.lag
     assert list_schedule(problem, placed=full).placements == full
+
+
+def test_fit_in_order_leaves_out_what_fits_nowhere_and_what_waits_for_it() -> None:
+    """Two people for ten days, then nobody (a team that leaves): list scheduling fails over B,
+    which no longer fits after A; fitting in order leaves B out (and D, which waits for it),
+    names A as what took the room, and places the rest as without B and D."""
+    team = Resource("team", (2,) * 10 + (0,))
+
+    def task(key: str, days: int, people: int) -> Task:
+        return Task(key, (Mode("team", (days,), ((0, people),)),))
+
+    tasks = (task("A", 6, 2), task("B", 6, 1), task("C", 4, 1), task("D", 1, 1))
+    problem = Problem(tasks=tasks, resources=(team,), precedences=(Precedence(1, 3),))
+    with pytest.raises(ValueError, match="does not fit"):
+        list_schedule(problem)
+    fit = fit_in_order(problem, [0, 1, 2, 3])
+    assert fit.unfit == (1,)
+    assert fit.placed_before == {1: (0,)}
+    assert fit.placements[1] is None and fit.placements[3] is None
+    rest = Problem(tasks=(tasks[0], tasks[2]), resources=(team,))
+    a, c = list_schedule(rest).placements
+    assert (fit.placements[0], fit.placements[2]) == (a, c)
+    # B alone fits; beside A it does not
+    assert place_alone(problem, 1, 0, 0) == (0,)
+    assert a is not None and place_alone(problem, 1, 0, 0, taken=[(0, a)]) is None

@@ -810,7 +810,14 @@ def solve(
     """
     options = options or SolveOptions()
     started = time.perf_counter()
-    hint_solution = best_list_schedule(problem, options) if options.hint else None
+    try:
+        hint_solution = best_list_schedule(problem, options) if options.hint else None
+    except ValueError:
+        # Where a capacity ends (a team whose people leave), the priority rules can each
+        # crowd out work that only fits before then; a known schedule is start enough.
+        if warm_start is None:
+            raise
+        hint_solution = None
     if options.hint and options.objective == "makespan" and options.hint_samples > 0:
         sampled = sampled_list_schedule(problem, samples=options.hint_samples, seed=options.seed)
         if hint_solution is None or sampled.objective < hint_solution.objective:
@@ -829,6 +836,13 @@ def solve(
             or (value > current if options.objective == "value_by_date" else value < current)
         ):
             hint = tuple(warm_start)
+    if (
+        hint is None
+        and warm_start is not None
+        and len(warm_start) == len(problem.tasks)
+        and not violations(problem, warm_start, deadlines=False)
+    ):
+        hint = tuple(warm_start)  # missing a deadline, but the solver repairs a hint
     horizon = model_horizon(problem, hint)
     if (
         options.objective == "makespan"

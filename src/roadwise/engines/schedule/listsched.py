@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -159,10 +159,79 @@ def list_schedule(
     ``placed``: tasks that already have a place keep it (their capacity is taken before any
     other task is placed) and only the others are scheduled, around them; the result can
     break a rule where a kept task waits for one placed later (check it with ``violations``).
+    Raises ValueError when a task fits in no mode (a capacity that ends within the horizon).
     """
     started = time.perf_counter()
-    n = len(problem.tasks)
     priority = list(order) if order is not None else priority_order(problem, rule)
+    placements, ends, _, _ = _serial(problem, priority, placed, leave_out=False)
+    return Solution(
+        placements=tuple(placements),
+        objective=float(max(ends, default=0)),
+        bound=0.0,
+        proven_optimal=False,
+        feasible=all(p is not None for p in placements),
+        seconds=time.perf_counter() - started,
+        method=f"list scheduling ({rule if order is None else 'given order'})",
+    )
+
+
+@dataclass(frozen=True)
+class Fit:
+    """A list schedule that leaves out what fits nowhere (see :func:`fit_in_order`)."""
+
+    placements: tuple[Placement | None, ...]
+    unfit: tuple[int, ...]
+    """Tasks that fit in no mode at their turn (not the ones left out because they wait for
+    one of these)."""
+    placed_before: dict[int, tuple[int, ...]]
+    """For each unfit task, the tasks placed before its turn (what took the capacity)."""
+
+
+def fit_in_order(problem: Problem, order: Sequence[int]) -> Fit:
+    """:func:`list_schedule` in ``order``, where a task that fits in no mode (its resources'
+    capacity runs out for good before it could finish) is left out instead of failing the
+    whole schedule, and so is every task that waits for it."""
+    placements, _, sequence, unfit = _serial(problem, list(order), None, leave_out=True)
+    before: dict[int, tuple[int, ...]] = {}
+    done: list[int] = []
+    for i in sequence:
+        if i in unfit:
+            before[i] = tuple(done)
+        elif placements[i] is not None:
+            done.append(i)
+    return Fit(tuple(placements), tuple(sorted(unfit)), before)
+
+
+def place_alone(
+    problem: Problem,
+    task: int,
+    mode: int,
+    earliest: int,
+    taken: Sequence[tuple[int, Placement]] = (),
+    resources: Sequence[int] | None = None,
+) -> tuple[int, ...] | None:
+    """The first starts of ``task``'s pieces in ``mode`` from ``earliest`` with only the
+    ``taken`` (task, placement) pairs using capacity, checking only ``resources`` (default:
+    every resource the mode uses) and no work-in-progress limit; None when they fit nowhere."""
+    horizon = max(problem.default_horizon(), earliest + problem.tasks[task].modes[mode].work + 1)
+    profiles = _Profiles(problem, horizon)
+    for j, p in taken:
+        profiles.occupy(problem.tasks[j].modes[p.mode], p.starts, task_end(problem, j, p))
+    chosen = problem.tasks[task].modes[mode]
+    checked = set(resources) if resources is not None else {r for r, _ in chosen.demands}
+    demands = [(r, units) for r, units in chosen.demands if r in checked]
+    return _place_mode(profiles, chosen.pieces, demands, None, earliest, fixed=False)
+
+
+def _serial(
+    problem: Problem,
+    priority: list[int],
+    placed: Sequence[Placement | None] | None,
+    leave_out: bool,
+) -> tuple[list[Placement | None], list[int], list[int], set[int]]:
+    """The serial scheme: placements, ends, the order tasks were taken in, and (with
+    ``leave_out``) the tasks that fit nowhere (left out, as is what waits for them)."""
+    n = len(problem.tasks)
     # Work already under way is placed first: it is where it is, whatever its rank.
     priority.sort(key=lambda i: problem.tasks[i].fixed_start is None)
     rank = {task: position for position, task in enumerate(priority)}
@@ -184,29 +253,31 @@ def list_schedule(
     heapq.heapify(eligible)
     placements: list[Placement | None] = [None] * n
     ends = [0] * n
+    sequence: list[int] = []
+    unfit: set[int] = set()
+    left_out: set[int] = set()
     while eligible:
         _, i = heapq.heappop(eligible)
+        sequence.append(i)
         task = problem.tasks[i]
         known = kept[i]
         if known is not None:
             placements[i], ends[i] = known, kept_ends[i]
+        elif any(j in left_out for j, _ in preds[i]):
+            left_out.add(i)
         else:
-            placements[i], ends[i] = _place(profiles, task, preds[i], ends)
+            try:
+                placements[i], ends[i] = _place(profiles, task, preds[i], ends)
+            except ValueError:
+                if not leave_out:
+                    raise
+                unfit.add(i)
+                left_out.add(i)
         for j, _ in succs[i]:
             missing[j] -= 1
             if missing[j] == 0:
                 heapq.heappush(eligible, (rank[j], j))
-
-    objective = float(max(ends, default=0))
-    return Solution(
-        placements=tuple(placements),
-        objective=objective,
-        bound=0.0,
-        proven_optimal=False,
-        feasible=all(p is not None for p in placements),
-        seconds=time.perf_counter() - started,
-        method=f"list scheduling ({rule if order is None else 'given order'})",
-    )
+    return placements, ends, sequence, unfit
 
 
 def _place(

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from roadwise.domain.model import EstimateUnit, Item, Status, Team
 from roadwise.domain.workspace import (
@@ -43,7 +44,7 @@ from roadwise.engines.capacity import (
 )
 from roadwise.engines.schedule.cpsat import SolveOptions, evaluate, solve
 from roadwise.engines.schedule.improve import ImproveOptions, improve, starting_schedule
-from roadwise.engines.schedule.listsched import list_schedule
+from roadwise.engines.schedule.listsched import Fit, fit_in_order, list_schedule, place_alone
 from roadwise.engines.schedule.problem import (
     Milestone,
     Mode,
@@ -61,6 +62,11 @@ from roadwise.errors import InfeasibleError, ValidationError
 
 UNITS = 100
 """Capacity and demand are in hundredths of a person."""
+
+FOR_GOOD_DAYS = 65
+"""A capacity ends for good (people leave) when it stays below a demand through the last
+quarter of the plan's calendar; a holiday or time off in its last weeks does not count. Past
+the calendar a capacity holds its last value."""
 
 Objective = Literal["cost-of-delay", "value-by-date"]
 
@@ -286,9 +292,14 @@ class RoadmapInputs:
     deadlines: dict[str, tuple[dt.date, bool]]
     worker_units: dict[str, int]
     rank_order: tuple[int, ...]
-    """Task indices in backlog rank order, for the rank-driven baseline."""
+    """Task indices in backlog rank order, for the rank-driven baseline (work that must be
+    done before people leave, and what it waits for, first: see :func:`build_inputs`)."""
     money: frozenset[str] = frozenset()
     """Items (keys in ``cod``) whose weight is a cost of delay in money, not a WSJF sum."""
+    fitted: tuple[Placement | None, ...] | None = None
+    """Where some work must be done before people leave (see :func:`build_inputs`): the
+    list schedule in ``rank_order`` that decided what fits, a valid start for the search and
+    the baseline where list scheduling cannot place all of that work again. None otherwise."""
 
 
 def item_cost_of_delay(item: Item) -> float | None:
@@ -327,7 +338,41 @@ def _bucketed(values: np.ndarray, bucket: int) -> tuple[int, ...]:
 def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
     """Turn the workspace into the scheduling problem (items sorted by key: input order never
     changes the result). The what-if's hires (``options.added``) only add capacity: the shape
-    of the work is decided without them, so every plan valid without them is valid with them."""
+    of the work is decided without them, so every plan valid without them is valid with them.
+
+    Work that only a team whose people leave within the plan's calendar can do (or only its
+    people with a skill, or an assignee who leaves) must be done before then. Which of it fits
+    is decided here, before any search: the rank-order list schedule with that work (and
+    what it waits for) first, on the teams as they are without the what-if's hires. What it
+    cannot fit is left out of the problem with the reason, as is the work that waits for it,
+    so the rest is planned as it would be without it (a search over work that has no place
+    would fail the whole plan)."""
+    inputs, shape = _build_inputs(ws, options, {})
+    order = _leaving_first(inputs.problem, shape, inputs.rank_order)
+    if order is None:
+        return inputs
+    stage = replace(inputs.problem, resources=shape)
+    if _pinned_work_clashes(stage):
+        stage = _unpinned(stage)
+    fit = fit_in_order(stage, order)
+    keys = [t.key for t in stage.tasks]
+    if fit.unfit:
+        left_out = {keys[i]: _unfit_reason(ws, inputs, stage, fit, i) for i in fit.unfit}
+        inputs, _ = _build_inputs(ws, options, left_out)
+    index = {t.key: k for k, t in enumerate(inputs.problem.tasks)}
+    placed = {keys[i]: p for i, p in enumerate(fit.placements)}
+    return replace(
+        inputs,
+        rank_order=tuple(index[keys[i]] for i in order if keys[i] in index),
+        fitted=tuple(placed[t.key] for t in inputs.problem.tasks),
+    )
+
+
+def _build_inputs(
+    ws: Workspace, options: RoadmapOptions, left_out: Mapping[str, str]
+) -> tuple[RoadmapInputs, tuple[Resource, ...]]:
+    """The problem of :func:`build_inputs` without the items in ``left_out`` (key -> why) and
+    the work that waits for them, and its resources as they are without the what-if's hires."""
     start = options.start or ws.as_of
     warnings: list[str] = []
     unscheduled: list[tuple[str, str]] = []
@@ -359,6 +404,7 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
     team_keys = tuple(t.key for t in teams)
     team_index = {t.key: k for k, t in enumerate(teams)}
     resources: list[Resource] = []
+    shape_resources: list[Resource] = []
     team_cap: dict[str, tuple[int, ...]] = {}
     team_skills: dict[str, set[str]] = {}
     shape_cap: dict[str, tuple[int, ...]] = {}
@@ -371,6 +417,7 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
             else cap
         )
         resources.append(Resource(f"team:{team.key}", cap))
+        shape_resources.append(Resource(f"team:{team.key}", shape_cap[team.key]))
         team_skills[team.key] = calendar.team(team.key).skills
     person_res: dict[str, int] = {}
     skill_res: dict[tuple[str, str], int] = {}
@@ -395,17 +442,13 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
     in_progress_load: dict[str, int] = {}
     busy_people: set[str] = set()
     kept: list[Item] = []
-    # A team only takes work while it has people at the end of the calendar: capacity past
-    # the calendar's end is its last value, so with nobody left there a task that does not
-    # fit before they leave has no place at all, and both schedulers would fail the whole
-    # plan over it instead of leaving that one item out.
     able: dict[str, list[str]] = {}
     blocked: dict[str, str] = {}
     for item in leaves:
         candidates = [
             t
             for t in _candidate_teams(item, ws, team_skills, team_keys)
-            if _fits_somewhere(team_cap[t], worker_units[t]) and team_cap[t][-1] > 0
+            if _fits_somewhere(team_cap[t], worker_units[t])
         ]
         if candidates:
             able[item.key] = candidates
@@ -413,6 +456,8 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
             blocked[item.key] = _unschedulable_reason(
                 item, ws, team_skills, team_cap, worker_units, calendar
             )
+    # Work that does not fit before the people who could do it leave (see build_inputs).
+    blocked.update((key, why) for key, why in left_out.items() if key in able)
     needs = leaf_needs(leaves, open_keys, by_key)
     check_leaf_dependencies(needs, by_key, open_keys)
     # Planned as if the work it waits for were done, an item would be dated before that work
@@ -446,6 +491,11 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
             per_worker = worker_units[t]
             pace = per_worker / UNITS
             typical = max(1, int(np.median(shape_cap[t][: per_sprint * 4])) // per_worker)
+            # No wider than the team stays for good: a team that shrinks (people leave within
+            # the calendar) can still do the item after they have left, only more slowly.
+            staying = _for_good(shape_cap[t]) // per_worker
+            if staying >= 1:
+                typical = min(typical, staying)
             demands: list[tuple[int, int]] = []
             if split:
                 size = max(1, math.ceil(e / pieces_n / pace))
@@ -472,6 +522,7 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
                         )
                         skill_res[pool] = len(resources)
                         resources.append(Resource(f"skill:{t}:{skill}", cap))
+                        shape_resources.append(resources[-1])
                         pool_shape[pool] = (
                             Resource(
                                 pool[1],
@@ -483,10 +534,13 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
                             if options.added
                             else resources[-1]
                         )
+                        shape_resources[-1] = Resource(resources[-1].key, pool_shape[pool].capacity)
                 if skill_res[pool] >= 0:
-                    # Never more than the pool can give, now or after the calendar's end.
+                    # Never more than the pool can give, now or after the calendar's end; once
+                    # everyone with the skill has left, the work must be done before then.
                     pool_cap = pool_shape[pool]
-                    units = min(team_units, pool_cap.peak, pool_cap.capacity[-1])
+                    last = pool_cap.capacity[-1] if _for_good(pool_cap.capacity) else team_units
+                    units = min(team_units, pool_cap.peak, last)
                     if units > 0:
                         demands.append((skill_res[pool], units))
             if item.assignee is not None:
@@ -502,6 +556,7 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
                             tuple(1 if v >= UNITS // 2 else 0 for v in present),
                         )
                     )
+                    shape_resources.append(resources[-1])
                 demands.append((person_res[item.assignee], 1))
             modes.append(Mode(label=t, pieces=pieces, demands=tuple(demands), wip_group=t))
         release = 0
@@ -645,7 +700,7 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
         wip_limits=wip,
         stability_weight=stability,
     )
-    return RoadmapInputs(
+    inputs = RoadmapInputs(
         problem=problem,
         calendar=calendar,
         leaves=tuple(leaves),
@@ -665,6 +720,7 @@ def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
             if key in overrides or (key in by_key and by_key[key].value.cost_of_delay is not None)
         ),
     )
+    return inputs, tuple(shape_resources)
 
 
 def _rank_order(
@@ -770,17 +826,6 @@ def _unschedulable_reason(
                 "never has one whole person's productive time on a day (at most "
                 f"{max(cap) / worker_units[t]:.0%} of it), the least an item takes"
             )
-        if cap[-1] <= 0:
-            gone = [p.leaves for p in team.people]
-            why = (
-                f"everyone leaves by {max(d for d in gone if d is not None)}"
-                if all(d is not None for d in gone)
-                else "nobody has capacity in its last week"
-            )
-            return (
-                f"has nobody left at the end of the plan's calendar ({end}; {why}); work "
-                "for it is not scheduled"
-            )
         return "cannot take it"  # pragma: no cover - every exclusion is named above
 
     if item.assignee is not None:
@@ -837,6 +882,185 @@ def _block_dependents(
         root[key] = (source, reason)
 
 
+def _leaving_first(
+    problem: Problem, shape: Sequence[Resource], rank_order: Sequence[int]
+) -> tuple[int, ...] | None:
+    """``rank_order`` with the tasks that must end before a capacity ends for good (every
+    mode takes more of some resource than it has after the calendar: a team whose people
+    all leave, the last of its people with a skill, an assignee who leaves), and the tasks
+    they wait for, first; None when there are none."""
+
+    def ends(mode: Mode) -> bool:
+        return any(units > 0 and _for_good(shape[r].capacity) < units for r, units in mode.demands)
+
+    first = {i for i, task in enumerate(problem.tasks) if all(ends(m) for m in task.modes)}
+    if not first:
+        return None
+    preds = problem.predecessors()
+    todo = list(first)
+    while todo:
+        for j, _ in preds[todo.pop()]:
+            if j not in first:
+                first.add(j)
+                todo.append(j)
+    return tuple(i for i in rank_order if i in first) + tuple(
+        i for i in rank_order if i not in first
+    )
+
+
+def _unfit_reason(
+    ws: Workspace,
+    inputs: RoadmapInputs,
+    stage: Problem,
+    fit: Fit,
+    i: int,
+) -> str:
+    """Why task ``i`` did not fit in ``fit``, for each team it could go to: who leaves and
+    when, the work it needs and the capacity left (and what took it)."""
+    cal = inputs.calendar
+    task = stage.tasks[i]
+    item = inputs.leaves[i]
+    earliest = task.release if task.fixed_start is None else task.fixed_start
+    waits = False
+    for j, lag in stage.predecessors()[i]:
+        p = fit.placements[j]
+        if p is not None and task_end(stage, j, p) + lag > earliest:
+            earliest, waits = task_end(stage, j, p) + lag, True
+    taken = [(j, p) for j in fit.placed_before[i] if (p := fit.placements[j]) is not None]
+    reasons: list[str] = []
+    for m, mode in enumerate(task.modes):
+        limited = [
+            (r, units)
+            for r, units in mode.demands
+            if units > 0 and _for_good(stage.resources[r].capacity) < units
+        ]
+        if not limited:  # pragma: no cover - a task with such a mode always fits
+            continue
+        # The resource that rules it out: the first it does not fit on, given the work placed
+        # before it (where none does alone, it is the combination: the first named).
+        r, units = next(
+            (
+                (r, units)
+                for r, units in limited
+                if place_alone(stage, i, m, earliest, taken, [r]) is None
+            ),
+            limited[0],
+        )
+        alone = place_alone(stage, i, m, earliest, (), [r]) is None
+        cap = np.array(stage.resources[r].capacity, dtype=np.int64)
+        load = np.zeros(len(cap), dtype=np.int64)
+        before: list[str] = []
+        for j, p in taken:
+            other = stage.tasks[j].modes[p.mode]
+            use = dict(other.demands).get(r, 0)
+            if use <= 0:
+                continue
+            for s, d in zip(p.starts, other.pieces, strict=True):
+                load[s : min(s + d, len(cap))] += use
+            if task_end(stage, j, p) > earliest and task_start(p) < len(cap):
+                before.append(stage.tasks[j].key)
+        kind, _, name = stage.resources[r].key.partition(":")
+        who, gone, until = _who_leaves(ws, kind, name, mode.label, cap, units, cal)
+        since = (
+            f" from {cal.date_of(earliest)}, when the work it waits for is done"
+            if waits
+            else (f" from {cal.date_of(earliest)}, its release's start" if earliest else "")
+        )
+        # What they have from its earliest start until then (a part-timer who stays on counts
+        # for nothing here: the item takes more than that).
+        free = np.clip(cap[earliest:until], 0, None)
+        if kind == "person":
+            need = f"it takes {mode.work} working day(s)"
+            left = int(np.count_nonzero(free >= units))
+            used = int(np.count_nonzero(load[earliest:until] > 0))
+            have = f"{name} has {left} left{since}"
+            took = f"{used} working day(s)"
+            roomy = left - used >= mode.work
+        else:
+            width = max(1, round(mode.demands[0][1] / inputs.worker_units[mode.label]))
+            stretch = (
+                f"{'one person' if width == 1 else f'{width} people'} for {mode.pieces[0]} "
+                "working days in a row"
+                if len(mode.pieces) == 1
+                else f"in pieces of {mode.pieces[0]} working days in a row for one person"
+            )
+            need = f"it needs {_days(inputs.effort[item.key][mode.label])} person-days, {stretch}"
+            left = int(free.sum())
+            used = int(np.minimum(load[earliest:until], free).sum())
+            holder = "the team" if kind == "team" else f"its people with {name.split(':', 1)[1]}"
+            have = (
+                f"{holder} {'has' if kind == 'team' else 'have'} {_days(left / UNITS)} left{since}"
+            )
+            took = _days(used / UNITS)
+            roomy = left - used >= units * mode.work
+        if alone or not before:
+            reason = f"{who} cannot finish it before {gone}: {need}, and {have}"
+            if roomy:
+                reason += ", but never that many for that long"
+        else:
+            shown = ", ".join(before[:3]) + (
+                f" and {len(before) - 3} more" if len(before) > 3 else ""
+            )
+            reason = (
+                f"{who} cannot also fit it before {gone}: {need}; {have}, the work ranked "
+                f"before it ({shown}) takes {took} of that"
+            )
+            reason += (
+                ", and what remains is never that many for that long"
+                if roomy
+                else ", and the rest is not enough"
+            )
+        reasons.append(reason)
+    if len(reasons) == 1:
+        return reasons[0]
+    return "no team that could take it can fit it: " + "; ".join(reasons)
+
+
+def _for_good(capacity: Sequence[int]) -> int:
+    """The most a capacity has through the last quarter of the calendar (see FOR_GOOD_DAYS)."""
+    return max(capacity[-FOR_GOOD_DAYS:])
+
+
+def _days(person_days: float) -> str:
+    return f"{round(person_days, 1):g}"
+
+
+def _who_leaves(
+    ws: Workspace,
+    kind: str,
+    name: str,
+    team: str,
+    cap: NDArray[np.int64],
+    units: int,
+    cal: CapacityCalendar,
+) -> tuple[str, str, int]:
+    """Who (a team, its people with a skill, an assignee), in words the time after which they
+    cannot do the work (the day the last of them leaves, else the first day from which they
+    stay below what it takes), and the index of the day their capacity for it ends."""
+    enough = np.flatnonzero(cap >= units)
+    until = int(enough[-1]) + 1 if enough.size else 0
+    after = cal.date_of(until)
+    if kind == "person":
+        person = next(p for t in ws.teams for p in t.people if p.key == name)
+        who = f"its assignee {name} (team '{_owner(ws, name)}')"
+        if person.leaves is not None:
+            return who, f"leaving on {person.leaves}", len(cap)
+        return who, f"being away from {after} to the end of the plan's calendar", until
+    if kind == "skill":
+        skill = name.split(":", 1)[1]
+        people = [p for p in ws.team_by_key[team].people if skill in p.skills]
+        who = f"team '{team}'"
+    else:
+        people = list(ws.team_by_key[team].people)
+        who = f"team '{team}'"
+    with_skill = f" with {name.split(':', 1)[1]}" if kind == "skill" else ""
+    dates = [p.leaves for p in people]
+    if dates and all(d is not None for d in dates):
+        last = max(d for d in dates if d is not None)
+        return who, f"everyone on it{with_skill} has left (the last leaves on {last})", len(cap)
+    return who, f"it has too few people{with_skill} left for it, from {after}", until
+
+
 # --------------------------------------------------------------------------- planning
 
 
@@ -868,6 +1092,10 @@ def plan_roadmap(ws: Workspace, options: RoadmapOptions | None = None) -> Roadma
         warnings.append(_UNPINNED_WARNING)
     solve_options = _solve_options(inputs, options)
     warm = _placements_of(problem, options.warm_start) if options.warm_start else None
+    if warm is None and not options.warm_start and inputs.fitted is not None:
+        # Work that must be done before people leave fits as it was decided: a start the
+        # priority rules may not find again.
+        warm = list(inputs.fitted)
     try:
         solution = _improve(problem, solve_options, warm, options)
         if solution is None:
@@ -1263,7 +1491,7 @@ def _read_back(
     baseline_summary: PlanSummary | None = None
     baseline_items: tuple[ScheduledItem, ...] = ()
     if options.baseline:
-        base = list_schedule(problem, order=inputs.rank_order)
+        base = _baseline(inputs)
         b_items, b_rollups = _scheduled(ws, inputs, base.placements)
         baseline_items = b_items
         baseline_summary = _summary(inputs, base, b_items, b_rollups, options, solve_options)
@@ -1289,6 +1517,27 @@ def _read_back(
             for i, p in enumerate(solution.placements)
             if p is not None
         },
+    )
+
+
+def _baseline(inputs: RoadmapInputs) -> Solution:
+    """The rank-order list schedule (what today's tools do)."""
+    try:
+        return list_schedule(inputs.problem, order=inputs.rank_order)
+    except ValueError:
+        if inputs.fitted is None:
+            raise
+    # The same rank order decided what fits before people leave, but on the teams without the
+    # what-if's hires (or with work in progress unpinned): on these teams list scheduling can
+    # place earlier work elsewhere and crowd out some of it. That schedule is valid here too.
+    return Solution(
+        placements=inputs.fitted,
+        objective=0.0,
+        bound=0.0,
+        proven_optimal=False,
+        feasible=True,
+        seconds=0.0,
+        method="list scheduling (given order)",
     )
 
 

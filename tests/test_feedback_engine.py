@@ -519,6 +519,82 @@ def test_workflow_keeps_people_decisions_and_rolls_demand_up() -> None:
     assert evidence.quotes and set(evidence.customers) <= {c.key for c in ws.customers}
 
 
+def test_dropped_items_keep_their_links_but_leave_the_demand_ranking() -> None:
+    """Texts a person linked to an item that was later dropped stay linked, but they are no
+    demand for it in the ranking or the prioritisation, nor for its epic: they are reported
+    apart, as demand for dropped items."""
+    from roadwise.domain import Status
+
+    ws = sample_like_workspace()
+    settings_ = FeedbackSettings(bootstrap_samples=100)
+    confirmed = {
+        item: {
+            f.key for f in ws.feedback for link in f.links if link.item == item and link.confirmed
+        }
+        for item in ("DARK-1", "SSO-1")
+    }
+    before = analyse_feedback(ws, LexicalBackend(), settings_)
+    assert confirmed["DARK-1"] and confirmed["SSO-1"]  # the sample has confirmed texts for both
+    assert "DARK-1" in [d.key for d in before.top_items(len(ws.items))]
+    assert confirmed["SSO-1"] <= set(before.evidence["EPIC-1"].feedback)
+
+    dropped = ws.copy_with(
+        items=[
+            i.model_copy(update={"status": Status.DROPPED}) if i.key in confirmed else i
+            for i in ws.items
+        ]
+    )
+    analysis = analyse_feedback(dropped, LexicalBackend(), settings_)
+    ranked = [d.key for d in analysis.top_items(len(ws.items))]
+    assert not set(confirmed) & set(ranked)
+    assert not set(confirmed) & set(analysis.item_demand)
+    assert not set(confirmed) & set(external_inputs(analysis.item_demand)["customer_demand"])
+    for item, texts in confirmed.items():
+        apart = analysis.dropped_demand[item]
+        assert apart.mentions == len(texts)  # nothing is proposed for a dropped item
+        assert set(apart.customers) == {
+            c for f in ws.feedback if f.key in texts and (c := f.customer) is not None
+        }
+    # The epic's demand is what its remaining stories (and the epic itself) are asked for.
+    open_parts = {"EPIC-1", "2FA-1", "AUD-1"}
+    asked = {k for k, items in analysis.links.items() if open_parts & set(items)}
+    assert set(analysis.evidence["EPIC-1"].feedback) == asked
+    assert analysis.item_demand["EPIC-1"].mentions == len(asked)
+    # The people's links are kept in the workspace, and those texts are no new theme.
+    kept = {f.key: f for f in updated_feedback(dropped, analysis)}
+    for item, texts in confirmed.items():
+        assert all(FeedbackLink(item=item, confirmed=True) in kept[k].links for k in texts)
+    themed = {k for t in analysis.themes for k in t.feedback}
+    assert not themed & set().union(*confirmed.values())
+
+
+@pytest.mark.parametrize("shuffle_seed", [1, 2])
+def test_themes_do_not_depend_on_the_order_the_texts_were_imported_in(shuffle_seed: int) -> None:
+    """k-means draws its batches and starting centres by position: the texts are clustered
+    in an order their content decides, so a re-import in another order finds the same themes,
+    with the same names, texts and quotes."""
+    import random
+
+    ws = sample_like_workspace()
+
+    def themes(feedback: list[Feedback]) -> list[tuple[object, ...]]:
+        analysis = analyse_feedback(
+            ws.copy_with(feedback=feedback),
+            LexicalBackend(),
+            FeedbackSettings(bootstrap_samples=50),
+        )
+        return [
+            (t.theme.key, t.theme.name, t.theme.trend, frozenset(t.feedback), t.quotes)
+            for t in analysis.themes
+        ]
+
+    shuffled = list(ws.feedback)
+    random.Random(shuffle_seed).shuffle(shuffled)
+    found = themes(list(ws.feedback))
+    assert len(found) >= 3
+    assert themes(shuffled) == found
+
+
 class _HashedEncoder:
     """A stand-in sentence encoder (dense, normalised): hashed word counts in 256 columns."""
 

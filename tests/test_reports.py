@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -41,7 +43,14 @@ from roadwise.views.reports import (
     write_report,
 )
 from roadwise.views.reports.facts import DateForecast
-from roadwise.views.reports.model import Bullets, Paragraph, Report, Section, without_marks
+from roadwise.views.reports.model import (
+    Bullets,
+    Chart,
+    Paragraph,
+    Report,
+    Section,
+    without_marks,
+)
 from roadwise.views.reports.render import render_html
 
 # --------------------------------------------------------------------------- workspaces
@@ -1049,6 +1058,108 @@ def test_a_failed_write_leaves_the_previous_report_whole(
     assert target.read_bytes()[:5] in (b"<!DOC", b"# Sta", b"%PDF-")
     assert [p.name for p in tmp_path.iterdir()] == [target.name]
     assert target.stat().st_mode & 0o777 == 0o640  # replaced, with the file's own mode
+
+
+def _report_with_charts() -> Report:
+    """The tiny status report with two small charts, written to SVG files beside its .md."""
+    import altair as alt
+
+    report = _tiny_report()
+    for key, height in (("burn-up", 3), ("load", 5)):
+        chart = (
+            alt.Chart(alt.Data(values=[{"week": w, "done": w * height} for w in range(4)]))
+            .mark_line()
+            .encode(x="week:Q", y="done:Q")
+        )
+        report.sections[0].blocks.append(Chart(key, f"Chart {key}", chart, "A caption."))
+    return report
+
+
+def _folder(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (hidden ones too) with its bytes; folders end in "/"."""
+    return {
+        str(p.relative_to(root)) + ("/" if p.is_dir() else ""): b""
+        if p.is_dir()
+        else p.read_bytes()
+        for p in sorted(root.rglob("*"))
+    }
+
+
+def _fail_writing(suffix: str, last_of: int = 1) -> Callable[..., object]:
+    """``Path.write_text`` that fails when writing the ``last_of``-th file ending in
+    ``suffix`` (temporary names keep the target's suffix), after half its bytes."""
+    real = Path.write_text
+    seen: list[Path] = []
+
+    def write_text(self: Path, text: str, *args: object, **kwargs: object) -> int:
+        if self.suffix == suffix:
+            seen.append(self)
+            if len(seen) == last_of:
+                self.write_bytes(text.encode()[: len(text) // 2])
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, text, *args, **kwargs)  # type: ignore[arg-type]
+
+    return write_text
+
+
+@pytest.mark.parametrize("previous", [True, False], ids=["over-a-report", "into-an-empty-folder"])
+@pytest.mark.parametrize(("suffix", "last_of"), [(".md", 1), (".svg", 2)], ids=["md", "chart"])
+def test_a_failed_markdown_write_leaves_the_folder_as_it_was(
+    previous: bool, suffix: str, last_of: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The .md and its charts land together or not at all: a failure writing the .md (or a
+    later chart) keeps the charts already drawn out of the folder, and every old file whole."""
+    from roadwise.views.reports.render import write
+
+    target = tmp_path / "status.md"
+    if previous:
+        target.write_text("the previous report", encoding="utf-8")
+        (tmp_path / "status_files").mkdir()
+        for key in ("burn-up", "load", "an-older-chart"):
+            (tmp_path / "status_files" / f"{key}.svg").write_text(f"<svg>old {key}</svg>")
+    before = _folder(tmp_path)
+    monkeypatch.setattr(Path, "write_text", _fail_writing(suffix, last_of))
+    with pytest.raises(OSError, match="No space left"):
+        write(_report_with_charts(), target, "md")
+    monkeypatch.undo()
+    assert _folder(tmp_path) == before  # same files, same bytes, no temporaries or folders
+    # and once the disk has room, the whole report is written
+    write(_report_with_charts(), target, "md")
+    charts = sorted(p.name for p in (tmp_path / "status_files").iterdir())
+    assert {"burn-up.svg", "load.svg"} <= set(charts) and not [c for c in charts if c[0] == "."]
+    assert all(
+        (tmp_path / "status_files" / name).read_text().lstrip().startswith("<svg")
+        for name in ("burn-up.svg", "load.svg")
+    )
+    assert "status_files/load.svg" in target.read_text(encoding="utf-8")
+
+
+def test_a_report_whose_last_file_cannot_be_moved_into_place_puts_the_old_ones_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The charts are already renamed into place when the .md's rename fails: they are
+    taken back, the previous ones restored."""
+    import os
+
+    from roadwise.views.reports.render import write
+
+    target = tmp_path / "status.md"
+    target.write_text("the previous report", encoding="utf-8")
+    (tmp_path / "status_files").mkdir()
+    (tmp_path / "status_files" / "burn-up.svg").write_text("<svg>old</svg>")
+    before = _folder(tmp_path)
+    real = os.replace
+
+    def replace(source: str | Path, destination: str | Path) -> None:
+        if Path(destination) == target and ".tmp" in Path(source).name:
+            raise OSError(errno.EIO, "Input/output error")
+        real(source, destination)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OSError, match="Input/output"):
+        write(_report_with_charts(), target, "md")
+    monkeypatch.undo()
+    assert _folder(tmp_path) == before
 
 
 TYPED = "Win | <i>big</i> *fast* **tech debt** epic\nline2"

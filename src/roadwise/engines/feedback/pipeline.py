@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from roadwise.domain import Feedback, FeedbackLink, Workspace
+from roadwise.domain import Feedback, FeedbackLink, Status, Workspace
 from roadwise.engines.feedback.classify import (
     LABELS,
     FeedbackClassifier,
@@ -176,8 +176,14 @@ class FeedbackAnalysis:
     links: Mapping[str, tuple[str, ...]]
     evidence: Mapping[str, ItemEvidence]
     item_demand: Mapping[str, Demand]
+    """Demand per item still on the backlog (every status but dropped), rolled up to its
+    parents: what the demand ranking and the prioritisation read."""
     themes: tuple[ThemeSummary, ...]
     settings: FeedbackSettings = field(default_factory=FeedbackSettings)
+    dropped_demand: Mapping[str, Demand] = field(default_factory=dict)
+    """Demand for dropped items that texts are still linked to, kept apart: customers still
+    asking for something the team decided not to do is worth knowing, but it is no reason to
+    rank the item, and it does not roll up to the item's parents."""
 
     def duplicate_of(self, key: str) -> str | None:
         index = self.keys.index(key)
@@ -185,7 +191,8 @@ class FeedbackAnalysis:
         return None if first == index else self.keys[first]
 
     def top_items(self, n: int = 10) -> list[Demand]:
-        """Items ranked by revenue-weighted demand, then by distinct customers."""
+        """Items ranked by revenue-weighted demand, then by distinct customers (dropped
+        items are not ranked: see :attr:`dropped_demand`)."""
         ranked = sorted(
             (d for d in self.item_demand.values() if d.mentions),
             key=lambda d: (-d.revenue, -d.reach, d.key),
@@ -433,7 +440,16 @@ def _analyse(
 
     rolled_up = _rolled_up_groups(ws, links)
     evidence = _evidence(by_key, rolled_up, scores, labels, known)
-    item_demand = _demand(rolled_up, ws, settings, cache)
+    # Split after the (remembered) computation: dropping an item changes which list its
+    # demand belongs in, not the demand itself.
+    dropped = {i.key for i in ws.items if i.status == Status.DROPPED}
+    item_demand: dict[str, Demand] = {}
+    dropped_demand: dict[str, Demand] = {}
+    for item_key, demand in _demand(rolled_up, ws, settings, cache).items():
+        if item_key not in dropped:
+            item_demand[item_key] = demand
+        elif demand.mentions:
+            dropped_demand[item_key] = demand
 
     # --- themes: feature requests that no item covers yet.
     themes: list[ThemeSummary] = []
@@ -445,6 +461,7 @@ def _analyse(
             strip_templates=settings.strip_templates,
         )
         dates = [feedback[i].date for i in unlinked]
+        theme_keys = [keys[i] for i in unlinked]
         customer_names = sorted(c.name for c in ws.customers)
         all_dates = [f.date for f in feedback] if settings.trend_exposure == "volume" else None
 
@@ -462,6 +479,7 @@ def _analyse(
                 seed=settings.seed,
                 names=customer_names,
                 group_rises=settings.group_rises,
+                keys=theme_keys,
             )
             return _Themes(tuple(found))
 
@@ -469,9 +487,11 @@ def _analyse(
         themes_key.add(settings.n_themes, settings.texts_per_theme, settings.recent_days)
         # The texts clustered (``topics``) are in the key; the version names how they are
         # prepared and named, which the texts alone do not show.
-        themes_key.add(settings.earlier_days, settings.seed, "themes-v7", settings.strip_templates)
+        themes_key.add(settings.earlier_days, settings.seed, "themes-v8", settings.strip_templates)
         themes_key.add(settings.group_rises)
         themes_key.extend(topics).extend(d.isoformat() for d in dates).extend(customer_names)
+        # The keys order texts with the same words and date, and map members back to texts.
+        themes_key.extend(theme_keys)
         themes_key.extend(d.isoformat() for d in all_dates or []).add(all_dates is None)
         found = remembered(cache, "themes", themes_key, themes_of, _Themes).found
         theme_groups = {t.key: [keys[unlinked[m]] for m in t.members] for t in found}
@@ -519,6 +539,7 @@ def _analyse(
         item_demand=item_demand,
         themes=tuple(themes),
         settings=settings,
+        dropped_demand=dropped_demand,
     )
 
 
@@ -594,7 +615,9 @@ def _evidence(
 
 def _rolled_up_groups(ws: Workspace, links: Mapping[str, tuple[str, ...]]) -> dict[str, list[str]]:
     """Feedback keys per item, including those about its descendants: an epic's demand is the
-    union of its stories' demand, each customer counted once."""
+    union of its stories' demand, each customer counted once. A dropped item keeps its own
+    texts, but they are not its parents' demand: the team decided not to build what they
+    ask for, so they say nothing for the rest of the epic."""
     direct: dict[str, set[str]] = {i.key: set() for i in ws.items}
     for key, linked in links.items():
         for item_key in linked:
@@ -602,6 +625,8 @@ def _rolled_up_groups(ws: Workspace, links: Mapping[str, tuple[str, ...]]) -> di
                 direct[item_key].add(key)
     groups = {k: set(v) for k, v in direct.items()}
     for item in ws.items:
+        if item.status == Status.DROPPED:
+            continue
         parent = item.parent
         # The workspace rules forbid parent cycles, so this walk ends at a root.
         while parent is not None and parent in groups:

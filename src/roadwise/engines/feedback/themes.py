@@ -309,6 +309,10 @@ class ThemeModel:
     Sparse TF-IDF vectors are first reduced to 60 latent dimensions (LSA: truncated SVD,
     re-normalised): k-means centres over a million hashed features would be dense and huge,
     and the latent space groups synonyms that share contexts.
+
+    What it finds depends on the order rows arrive in (k-means' mini-batches and the SVD's
+    sample are drawn by position): :func:`find_themes` sorts the texts by content first; a
+    stream fitted chunk by chunk with :meth:`partial_fit` is clustered in the order it comes.
     """
 
     def __init__(self, n_themes: int, seed: int = 0, dimensions: int = 60) -> None:
@@ -440,8 +444,14 @@ def find_themes(
     seed: int = 0,
     names: Collection[str] = (),
     group_rises: bool = True,
+    keys: Sequence[str] | None = None,
 ) -> list[FoundTheme]:
     """Cluster texts into themes, name them, pick quotes and test each for a rising rate.
+
+    The themes do not depend on the order the texts come in: they are clustered in the order
+    of their words, then date, then ``keys`` (a key per text, such as the feedback key, that
+    tells apart texts with the same words and date; without it such texts are told apart by
+    their place). Members and quotes are indices into ``texts`` as handed in.
 
     With ``group_rises``, themes that are as alike as texts within one theme typically are
     (:func:`theme_groups`) are also tested together: a want people phrase several ways lands
@@ -460,6 +470,59 @@ def find_themes(
     n = len(texts)
     if n < min_size:
         return []
+    if keys is not None and len(keys) != n:
+        raise ValueError(
+            f"find_themes got {len(keys)} keys for {n} texts: expected one key per text"
+        )
+    # Mini-batch k-means draws its batches and starting centres by position, and the SVD
+    # samples rows by position: put the texts in an order their content decides, so that the
+    # same texts imported in another order give the same themes.
+    order = sorted(range(n), key=lambda i: (texts[i], dates[i], "" if keys is None else keys[i]))
+    found = _themes_in_order(
+        [texts[i] for i in order],
+        vectors[np.asarray(order, dtype=np.intp)],
+        [dates[i] for i in order],
+        as_of=as_of,
+        all_dates=all_dates,
+        n_themes=n_themes,
+        texts_per_theme=texts_per_theme,
+        recent_days=recent_days,
+        earlier_days=earlier_days,
+        min_size=min_size,
+        quotes=quotes,
+        seed=seed,
+        names=names,
+        group_rises=group_rises,
+    )
+    return [
+        replace(
+            t,
+            members=tuple(sorted(order[m] for m in t.members)),
+            quotes=tuple(order[q] for q in t.quotes),
+        )
+        for t in found
+    ]
+
+
+def _themes_in_order(
+    texts: Sequence[str],
+    vectors: Matrix,
+    dates: Sequence[dt.date],
+    *,
+    as_of: dt.date,
+    all_dates: Sequence[dt.date] | None,
+    n_themes: int | None,
+    texts_per_theme: int,
+    recent_days: int,
+    earlier_days: int,
+    min_size: int,
+    quotes: int,
+    seed: int,
+    names: Collection[str],
+    group_rises: bool,
+) -> list[FoundTheme]:
+    """:func:`find_themes` on texts already in the order that decides the clustering."""
+    n = len(texts)
     k = n_themes or choose_theme_count(n, texts_per_theme)
     model = ThemeModel(k, seed)
     reduced = model.reduce(vectors)

@@ -3,7 +3,8 @@
 * HTML is one self-contained file: CSS inline, each chart inline as SVG (readable with
   JavaScript off, e.g. in a mail preview) and made interactive by the Vega JavaScript that
   vl-convert bundles, inlined once. Nothing is fetched from anywhere.
-* Markdown writes the charts as SVG files into a folder beside the ``.md`` file.
+* Markdown writes the charts as SVG files into a folder beside the ``.md`` file; the ``.md``
+  and its charts are written together (:func:`_write_together`): all of them or none.
 * PDF is the print version of the HTML (charts as PNG data) laid out by WeasyPrint.
 """
 
@@ -17,7 +18,8 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import suppress
 from functools import cache, lru_cache, partial
 from importlib import resources
 from pathlib import Path
@@ -265,20 +267,80 @@ def _write_atomically(path: Path, write: Callable[[Path], object]) -> Path:
     """Write ``path`` through a file beside it that replaces it only once complete.
 
     A failure half-way (disk full, a file-size limit, an interrupt) leaves the previous
-    report as it was and no partial file behind. The temporary file keeps the target's
-    suffix (the chart writer picks the format by it) and, when the target exists, its mode.
+    report as it was and no partial file behind (see :func:`_write_together`).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp{path.suffix}")
-    try:
-        write(temporary)
-        if path.exists():
-            shutil.copymode(path, temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    _write_together([(path, write)])
     return path
+
+
+def _beside(path: Path, tag: str) -> Path:
+    """A hidden name in ``path``'s folder, keeping its suffix (the chart writer picks the
+    format by it)."""
+    return path.with_name(f".{path.stem}.{secrets.token_hex(4)}.{tag}{path.suffix}")
+
+
+def _write_together(files: Sequence[tuple[Path, Callable[[Path], object]]]) -> None:
+    """Write several files (a report and its charts) so that all of them change or none does.
+
+    Each is first written whole to a temporary file beside it, which takes the mode of the
+    file it replaces. Only when every one is written are they moved into place, one rename
+    each; the previous versions stay linked under a hidden name until the last rename is
+    done. A failure at any point (disk full, a chart that cannot be drawn, an interrupt) puts
+    the previous files back, removes the new ones, the temporaries and any folder made for
+    them: the folder is left as it was.
+    """
+    made: list[Path] = []
+    for folder in dict.fromkeys(path.parent for path, _ in files):
+        missing = [f for f in (folder, *folder.parents) if not f.exists()]
+        folder.mkdir(parents=True, exist_ok=True)
+        made += reversed(missing)  # outermost first, so removal goes innermost first
+    written: list[tuple[Path, Path]] = []
+    kept: dict[Path, Path] = {}
+    placed: dict[Path, None] = {}  # in order, each once (two charts may share a name)
+    try:
+        for path, write in files:
+            temporary = _beside(path, "tmp")
+            written.append((temporary, path))
+            write(temporary)
+            if path.exists():
+                shutil.copymode(path, temporary)
+        for temporary, path in written:
+            if path not in placed and path.exists():
+                previous = _beside(path, "old")
+                try:
+                    # A second name for the old file: the report never goes missing, even
+                    # for a moment, while it is replaced.
+                    os.link(path, previous)
+                except OSError:  # a file system without hard links
+                    shutil.copy2(path, previous)
+                kept[path] = previous
+            placed[path] = None  # before the rename: an interrupt right after it is undone too
+            os.replace(temporary, path)
+    except BaseException:
+        for path in reversed(placed):
+            with suppress(OSError):
+                if path in kept:
+                    previous = kept.pop(path)
+                    os.replace(previous, path)
+                    # Where the rename into place never happened, both names are still the
+                    # same file and the rename back does nothing (POSIX): drop the second name.
+                    previous.unlink(missing_ok=True)
+                else:
+                    path.unlink(missing_ok=True)
+        for temporary, _ in written:
+            with suppress(OSError):
+                temporary.unlink(missing_ok=True)
+        for previous in kept.values():
+            with suppress(OSError):
+                previous.unlink(missing_ok=True)
+        for folder in reversed(made):
+            with suppress(OSError):
+                folder.rmdir()  # only if empty: never what was there before
+        raise
+    for previous in kept.values():
+        # The new report is in place: an old copy that cannot be removed is no failure.
+        with suppress(OSError):
+            previous.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -333,9 +395,9 @@ def render_markdown(
     glossary: Glossary | None = None,
     workspace: str = "",
 ) -> Path:
-    """Write ``path`` (.md) and its charts into ``<stem>_files/`` beside it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``path`` (.md) and its charts into ``<stem>_files/`` beside it, all or nothing."""
     files_dir = path.parent / f"{path.stem}_files"
+    charts: list[tuple[Path, Callable[[Path], object]]] = []
     lines: list[str] = [
         f"# {_md_escape(report.title)}",
         "",
@@ -370,7 +432,7 @@ def render_markdown(
                     lines += [f"Sources:{_md_refs(b.refs)}", ""]
             elif isinstance(b, Chart):
                 target = files_dir / f"{b.key}.{chart_format}"
-                _write_atomically(target, partial(chart_io.save, b.chart))
+                charts.append((target, partial(chart_io.save, b.chart)))
                 rel = f"{files_dir.name}/{target.name}"
                 title = _md_escape(b.title)
                 lines += [
@@ -412,7 +474,9 @@ def render_markdown(
         "",
     ]
     text = "\n".join(lines)
-    return _write_atomically(path, lambda target: target.write_text(text, encoding="utf-8"))
+    # The .md goes last: it names the charts, so it must not appear before them.
+    _write_together([*charts, (path, lambda target: target.write_text(text, encoding="utf-8"))])
+    return path
 
 
 def write(

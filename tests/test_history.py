@@ -169,7 +169,7 @@ def test_errors_name_the_row_and_column(tmp_path: Path) -> None:
             "NULL,0,0,0",
         ],
     )
-    with pytest.raises(RoadwiseError, match=r"row 2.*Story_Point.*not a number"):
+    with pytest.raises(RoadwiseError, match=r"row 2.*Story_Point.*expected a number.*'three'"):
         read_history_csv(path, "tawos")
 
     path = write(
@@ -207,6 +207,24 @@ def test_a_start_outside_created_and_resolved_names_the_row_and_dates(tmp_path: 
         path, "key=Key,created=Created,resolved=Resolved,cycle_minutes=Minutes"
     ).records
     assert record.started == dt.datetime(2024, 1, 2)
+
+
+def test_minutes_in_progress_are_read_as_numbers_and_never_overflow(tmp_path: Path) -> None:
+    mapping = "key=Key,created=Created,resolved=Resolved,cycle_minutes=Minutes"
+    header = "Key,Created,Resolved,Minutes\n"
+    created, done = dt.datetime(2024, 1, 1, 1), dt.datetime(2024, 1, 2, 1)
+    # A European export's decimal comma: 1,5 minutes is 90 seconds. More minutes than any
+    # calendar holds (a data error, or an issue reopened for years) start it when created.
+    for minutes, started in (("1,5", done - dt.timedelta(seconds=90)), ("1e300", created)):
+        path = write(tmp_path, [f'A-1,{created},{done},"{minutes}"'], header=header)
+        (record,) = read_history_csv(path, mapping).records
+        assert record.started == started
+    for cell in ("inf", "-30"):
+        path = write(tmp_path, [f"A-1,2024-01-01,2024-01-02,{cell}"], header=header)
+        with pytest.raises(RoadwiseError) as err:
+            read_history_csv(path, mapping)
+        assert (err.value.file, err.value.row, err.value.field) == (str(path), 2, "Minutes")
+        assert f"got '{cell}'" in err.value.message
 
 
 def test_custom_mapping_and_missing_columns(tmp_path: Path) -> None:

@@ -1,8 +1,10 @@
-"""Every import reads a number the same way: the items CSV, and Jira, Linear and GitHub estimates.
+"""Every import reads a number the same way: the items CSV (estimates, values, objective
+contributions), Jira, Linear and GitHub estimates, and the delivery-history CSV.
 
 One reader (``roadwise.sources._numbers``) serves them all, so a cell one import takes is taken
 by the others, and a cell one refuses is refused by the others, for the same reason in the same
-words, naming the file, row and column (or the issue and field) as each import does.
+words, naming the file, row and column (or the issue and field) as each import does. Numbers a
+tracker's API sends as JSON are held to the same rules.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import pytest
 
 from roadwise.domain import Range
 from roadwise.errors import RoadwiseError
+from roadwise.sources import github, linear
 from roadwise.sources.csv_file import read_items_csv
+from roadwise.sources.history_csv import NULLS, read_history_csv
 from roadwise.sources.jira import JiraFields, to_tracker_issue
 from roadwise.sources.jira_csv import read_jira_csv
 from roadwise.sources.linear import read_linear_csv
@@ -53,13 +57,38 @@ def _jira_rest(tmp_path: Path, cell: str) -> float | None:
     return to_tracker_issue(raw, [], fields, {}, "https://j", TrackerMapping()).estimate
 
 
+# Resolved four years after creation: room for every accepted number of minutes in progress.
+_HISTORY_ROWS = ("A-1,2020-01-01,2024-01-05,3", "A-2,2020-01-01,2024-01-05,")
+
+
+def _history_size(tmp_path: Path, cell: str) -> float | None:
+    header = "Key,Created,Resolved,Story Points"
+    path = _csv(tmp_path / "history.csv", header, *_HISTORY_ROWS, cell)
+    mapping = "key=Key,created=Created,resolved=Resolved,size=Story Points"
+    return read_history_csv(path, mapping).records[1].points
+
+
+def _history_minutes(tmp_path: Path, cell: str) -> float | None:
+    header = "Key,Created,Resolved,Minutes In Progress"
+    path = _csv(tmp_path / "history.csv", header, *_HISTORY_ROWS, cell)
+    mapping = "key=Key,created=Created,resolved=Resolved,cycle_minutes=Minutes In Progress"
+    record = read_history_csv(path, mapping).records[1]
+    # the import turns minutes in progress into the start: that many minutes before done
+    return None if record.started is None else (record.done - record.started).total_seconds() / 60
+
+
 # name -> (read one cell, where a refusal must point: (file name, row, field) or the issue)
 IMPORTS: dict[str, tuple[Callable[[Path, str], float | None], tuple[Any, ...]]] = {
     "items csv": (_items_csv, ("items.csv", 3, "estimate")),
     "jira csv": (_jira_csv, ("jira.csv", 3, "Custom field (Story Points)")),
     "linear csv": (_linear_csv, ("linear.csv", 3, "Estimate")),
     "jira rest": (_jira_rest, (None, None, "customfield_1")),
+    "history csv size": (_history_size, ("history.csv", 3, "Story Points")),
+    "history csv minutes": (_history_minutes, ("history.csv", 3, "Minutes In Progress")),
 }
+# Words an import reads as an empty cell: the history import takes the NaN, NULL and N/A a
+# data-analysis export writes for a missing value.
+MISSING = {"history csv size": NULLS, "history csv minutes": NULLS}
 
 ACCEPTED = [
     ("3", 3.0),
@@ -126,6 +155,9 @@ def test_every_import_refuses_the_same_numbers_in_the_same_words(
     tmp_path: Path, importer: str, cell: str, fragment: str
 ) -> None:
     read, (file, row, field) = IMPORTS[importer]
+    if cell.strip().lower() in MISSING.get(importer, ()):
+        assert read(tmp_path, cell) is None
+        return
     with pytest.raises(RoadwiseError) as caught:
         read(tmp_path, cell)
     error = caught.value
@@ -164,3 +196,123 @@ def test_a_value_range_in_the_items_csv_reads_each_number_the_same_way(tmp_path:
         read_items_csv(path)
     assert (caught.value.row, caught.value.field) == (2, "reach")
     assert f"{NOT_A_NUMBER}, got '2,5e0'" in caught.value.message
+
+
+def test_the_history_import_refuses_a_negative_size_or_time_in_progress(tmp_path: Path) -> None:
+    for read, column in (
+        (_history_size, "Story Points"),
+        (_history_minutes, "Minutes In Progress"),
+    ):
+        with pytest.raises(RoadwiseError) as caught:
+            read(tmp_path, "-2")
+        assert caught.value.message == "expected a number of 0 or more, got '-2'"
+        assert (caught.value.row, caught.value.field) == (3, column)
+
+
+def _objectives(tmp_path: Path, cell: str) -> list[tuple[str, float]]:
+    path = _csv(tmp_path / "items.csv", "key,title,objectives", "A,One,O1", "B,Two,", cell)
+    return [(o.objective, o.contribution) for o in read_items_csv(path)[1].objectives]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("O1:0.5", 0.5), ("O1:0,5", 0.5), ("O1:,25", 0.25), ("O1:1", 1.0), ("O1:0", 0.0)],
+)
+def test_an_objective_contribution_reads_numbers_as_every_import(
+    tmp_path: Path, cell: str, expected: float
+) -> None:
+    assert _objectives(tmp_path, f"{cell};O2") == [("O1", expected), ("O2", 1.0)]
+
+
+NO_SHARE: list[tuple[str, str]] = [
+    *(
+        (
+            f"O1:{word}",
+            f"the contribution in 'O1:{word}': {NOT_A_NUMBER}, got '{word}'; a key that "
+            f"holds ':' is written with its contribution after it, e.g. 'O1:{word}:1'",
+        )
+        for word in ("inf", "nan", "1_0", "half", "50%")
+    ),
+    (
+        "O1:1,000",
+        "the contribution in 'O1:1,000': expected a number, but '1,000' could be 1000 or "
+        "1.000; write it without a thousands separator (1000) or with a decimal point (1.000)",
+    ),
+    ("O1:1.5", "the contribution in 'O1:1.5': expected a number from 0 to 1, got '1.5'"),
+    ("O1:-0,5", "the contribution in 'O1:-0,5': expected a number from 0 to 1, got '-0,5'"),
+    ("O1:1e999", "the contribution in 'O1:1e999': expected a number (such as"),
+]
+
+
+@pytest.mark.parametrize(("cell", "message"), NO_SHARE, ids=[c for c, _ in NO_SHARE])
+def test_an_objective_contribution_that_is_no_share_names_the_cell_part(
+    tmp_path: Path, cell: str, message: str
+) -> None:
+    with pytest.raises(RoadwiseError) as caught:
+        _objectives(tmp_path, f"O2;{cell}")
+    assert caught.value.message.startswith(message)
+    assert (caught.value.file, caught.value.row) == (str(tmp_path / "items.csv"), 3)
+    assert caught.value.field == "objectives"
+
+
+# ---------------------------------------------------------------- numbers sent as JSON
+
+
+def _jira_api(value: Any) -> float | None:
+    raw = {"key": "PAY-9", "fields": {"summary": "Sized", "customfield_1": value}}
+    fields = JiraFields(estimate="customfield_1")
+    return to_tracker_issue(raw, [], fields, {}, "https://j", TrackerMapping()).estimate
+
+
+def _linear_api(value: Any) -> float | None:
+    return linear.to_tracker_issue(
+        {"identifier": "ENG-9", "title": "Sized", "estimate": value}
+    ).estimate
+
+
+def _github_project(value: Any) -> float | None:
+    node = {
+        "content": {"number": 9, "repository": {"nameWithOwner": "acme/shop"}},
+        "fieldValues": {"nodes": [{"number": value, "field": {"name": "Estimate"}}]},
+    }
+    return github.project_entries(iter([node]), "acme/shop", TrackerMapping())[9].estimate
+
+
+# name -> (read one JSON value, how the refusal names the issue, the field it names)
+APIS: dict[str, tuple[Callable[[Any], float | None], str, str]] = {
+    "jira": (_jira_api, "Jira issue PAY-9: ", "customfield_1"),
+    "linear": (_linear_api, "Linear issue ENG-9: ", "estimate"),
+    "github project": (_github_project, "issue #9 on the project: ", "estimate"),
+}
+
+
+@pytest.mark.parametrize("api", list(APIS))
+def test_every_tracker_api_takes_a_json_number_of_0_or_more(api: str) -> None:
+    read, _, _ = APIS[api]
+    assert [read(v) for v in (3, 2.5, 0, None)] == [3.0, 2.5, 0.0, None]
+
+
+@pytest.mark.parametrize("api", list(APIS))
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (True, f"{NOT_A_NUMBER}, got true"),  # Python's True is the int 1
+        (False, f"{NOT_A_NUMBER}, got false"),
+        (float("nan"), f"{NOT_A_NUMBER}, got NaN"),  # Python's JSON reader takes NaN
+        (float("inf"), f"{NOT_A_NUMBER}, got Infinity"),
+        (10**400, f"{NOT_A_NUMBER}, got 1000"),  # no float holds it
+        ([3], f"{NOT_A_NUMBER}, got [3]"),
+        (-3, "expected a number of 0 or more, got -3"),
+        (-0.5, "expected a number of 0 or more, got -0.5"),
+    ],
+    ids=["true", "false", "nan", "inf", "huge", "list", "negative", "negative-fraction"],
+)
+def test_every_tracker_api_refuses_the_same_json_values_in_the_same_words(
+    api: str, value: Any, reason: str
+) -> None:
+    read, issue, field = APIS[api]
+    with pytest.raises(RoadwiseError) as caught:
+        read(value)
+    assert caught.value.message.startswith(f"{issue}{reason}")
+    assert caught.value.message.endswith("(nothing was imported)")
+    assert caught.value.field == field

@@ -448,6 +448,21 @@ def test_export_github_is_a_dry_run_by_default(tmp_path: Path) -> None:
     assert fake.created == [{"title": "Alpha", "body": "", "labels": ["story", "api"]}]
 
 
+def test_export_github_keeps_a_tag_holding_a_semicolon_one_label(tmp_path: Path) -> None:
+    from roadwise.domain import Item, Workspace
+
+    db = str(tmp_path / "rw.db")
+    tags = ["api;v2", "needs review"]
+    with open_store(db) as store:
+        store.replace(Workspace(items=[Item(key="A", title="Alpha", tags=tags)]))
+    fake = FakeGitHub()
+    with serve(fake) as server:
+        args = ("export", "github", "--repo", "acme/shop", "--url", server.url, "--db", db)
+        code, out = run(*args, "--apply", env={"ROADWISE_GITHUB_TOKEN": TOKEN})
+        assert code == 0, out
+    assert fake.created == [{"title": "Alpha", "body": "", "labels": ["story", *tags]}]
+
+
 def test_full_sync_prunes_a_deleted_issue_but_not_pull_requests_left_out(tmp_path: Path) -> None:
     fake = seeded()
     db = str(tmp_path / "rw.db")

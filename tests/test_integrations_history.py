@@ -200,6 +200,81 @@ def test_export_jira_csv_writes_the_import_layout_with_planned_dates(tmp_path: P
     assert again is None  # an import file has no keys yet; Jira assigns them
 
 
+def _through_jira(import_file: Path, export_file: Path) -> None:
+    """What Jira makes of an import file, written out again as a Jira CSV export: each issue
+    gets a key, and each ``Labels`` cell becomes the labels Jira's importer makes of it, one per
+    whitespace-separated word (a Jira label holds no spaces)."""
+    with import_file.open(encoding="utf-8", newline="") as handle:
+        header, *body = list(csv.reader(handle))
+    at = [i for i, name in enumerate(header) if name == "Labels"]
+    exported = [[[w for i in at for w in row[i].split()], row] for row in body]
+    width = max((len(labels) for labels, _ in exported), default=0)
+    columns = ["Summary", "Issue Type", "Sprint"]
+    with export_file.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Issue key", "Status", *columns, *["Labels"] * width])
+        for labels, row in exported:
+            cells = dict(zip(header, row, strict=False))
+            writer.writerow(
+                [f"RW-{cells['Issue Id']}", "To Do", *(cells[c] for c in columns)]
+                + labels
+                + [""] * (width - len(labels))
+            )
+
+
+def test_export_jira_csv_tags_read_back_the_same_or_say_what_they_become(tmp_path: Path) -> None:
+    db = str(tmp_path / "rw.db")
+    tags = {
+        "Checkout": ["ui", "C++", "a;b", "x,y", '"hi"', "café", "project:pay"],
+        "Card form": [],
+        "Refunds": ["needs review", "ui"],
+        # as a Jira sync tags an issue in a sprint; the file's Sprint column says the sprint
+        "Payouts": ["ops", "sprint:PAY Sprint 1"],
+    }
+    items = [Item(key=f"S{n}", title=t, tags=tags[t]) for n, t in enumerate(tags)]
+    plan = {"items": [{"item": "S3", "start": "2026-01-05", "end": "2026-01-09", "sprint": 4}]}
+    with open_store(db) as store:
+        store.replace(Workspace(items=items))
+        store.save_plan(
+            Plan(key="rm", kind="roadmap", created=dt.datetime(2026, 1, 1), payload=plan)
+        )
+    (tmp_path / "jira").mkdir()
+    out = tmp_path / "jira" / "plan.csv"
+    result = CliRunner().invoke(app, ["export", "jira-csv", str(out), "--db", db, "--json"])
+    assert result.exit_code == 0, result.output
+    # Jira would make two labels of "needs review": it is written as one, and the note says
+    # what it reads back as.
+    assert json.loads(result.output)["notes"] == [
+        "item S2: tag 'needs review' is written as the Jira label 'needs_review' (a Jira label "
+        "holds no spaces) and will read back as 'needs_review'; rename the tag (roadwise items "
+        "edit S2 --tag ...) to keep one name in both"
+    ]
+    _through_jira(out, tmp_path / "from-jira.csv")
+    issues = read_jira_csv(tmp_path / "from-jira.csv").issues
+    merged, _ = merge_issues(Workspace(name="from-jira"), issues, TrackerMapping())
+    # the planned sprint comes back as the sync's sprint tag, every other tag as it was, but
+    # the one the note named
+    assert {i.title: i.tags for i in merged.items} == tags | {
+        "Payouts": ["ops", "sprint:Sprint 4"],
+        "Refunds": ["needs_review", "ui"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("tag", "label"),
+    [("", None), (" ", None), (" ui", "ui"), ("a\tb", "a_b"), ("needs  review", "needs_review")],
+)
+def test_a_tag_no_jira_label_can_hold_is_written_as_the_nearest_one_with_a_note(
+    tag: str, label: str | None
+) -> None:
+    from roadwise.sources.jira_csv import jira_label
+
+    written, note = jira_label(Item(key="S1", title="Card form"), tag)
+    assert written == label
+    assert note is not None and note.startswith("item S1: ")
+    assert jira_label(Item(key="S1", title="Card form"), "ui") == ("ui", None)
+
+
 def test_demo_step_round_trips_the_open_items(tmp_path: Path) -> None:
     from rich.console import Console
 

@@ -12,6 +12,7 @@ units and percentages (``3 pts``, ``50%``), and ``_`` between digits.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -121,3 +122,28 @@ def _with_comma(shown: str, body: str) -> float:
             looks_like_number=True,
         )
     return float(f"{whole}.{fraction}")
+
+
+def read_json_number(value: object, *, at_least: float | None = None) -> float:
+    """A number a tracker's API sent as JSON, held to the rules :func:`read_number` keeps.
+
+    JSON's ``true`` is no number (Python counts it as the int 1), nor is ``NaN`` or
+    ``Infinity``, which Python's JSON reader takes although JSON has no such values.
+    """
+    shown = json.dumps(value, default=repr)
+    shown = shown if len(shown) <= 60 else f"{shown[:57]}..."
+    number = math.nan
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an integer of 400 digits
+            number = math.inf
+    if not math.isfinite(number):
+        raise NumberError(
+            f"expected a number (such as {EXAMPLES}), got {shown}", looks_like_number=False
+        )
+    if at_least is not None and number < at_least:
+        raise NumberError(
+            f"expected a number of {at_least:g} or more, got {shown}", looks_like_number=True
+        )
+    return number

@@ -270,8 +270,11 @@ def _list(text: str) -> list[str]:
     return [part.strip() for part in text.split(";") if part.strip()]
 
 
-def _pairs(text: str, second: str, convert: Any, plain: str) -> list[dict[str, Any]]:
-    """``KEY`` or ``KEY:SECOND`` entries; ``plain`` is the second part a bare ``KEY`` means.
+def _pairs(
+    text: str, second: str, convert: Any, plain: str, *, name: str | None = None
+) -> list[dict[str, Any]]:
+    """``KEY`` or ``KEY:SECOND`` entries; ``plain`` is the second part a bare ``KEY`` means,
+    ``name`` the entry's name for it (``second`` where not given).
 
     Keys may hold ``:`` themselves, so the second part follows the last one; the writer
     always writes it after a key that holds ``:`` (``X:5:0``), which keeps ``X:5`` meaning
@@ -283,14 +286,26 @@ def _pairs(text: str, second: str, convert: Any, plain: str) -> list[dict[str, A
         if not sep:
             out.append({"key": rest.strip()})
             continue
+        hint = f"a key that holds ':' is written with its {second} after it, e.g. '{part}:{plain}'"
         try:
-            out.append({"key": key.strip(), second: convert(rest.strip())})
+            out.append({"key": key.strip(), name or second: convert(rest.strip())})
+        except NumberError as exc:
+            # Only a part that is no number at all may be a key holding ':' without its number.
+            also = "" if exc.looks_like_number else f"; {hint}"
+            raise _CellError(f"the {second} in {part!r}: {exc}{also}") from None
         except ValueError:
-            raise _CellError(
-                f"expected KEY:{second.upper()} in {part!r}; a key that holds ':' is written "
-                f"with its {second} after it, e.g. '{part}:{plain}'"
-            ) from None
+            raise _CellError(f"expected KEY:{second.upper()} in {part!r}; {hint}") from None
     return out
+
+
+def _contribution(text: str) -> float:
+    """The share of an objective an item serves, ``0.5`` in ``O1:0.5``: from 0 to 1."""
+    share = read_number(text)
+    if not 0 <= share <= 1:
+        raise NumberError(
+            f"expected a number from 0 to 1, got {text.strip()!r}", looks_like_number=True
+        )
+    return share
 
 
 def _apply(record: dict[str, Any], field: str, text: str) -> None:
@@ -329,8 +344,8 @@ def _apply(record: dict[str, Any], field: str, text: str) -> None:
         ]
     elif field == "objectives":
         record[field] = [
-            {"objective": e["key"], **({"contribution": e["weight"]} if "weight" in e else {})}
-            for e in _pairs(text, "weight", float, "1")
+            {"objective": e["key"], **({"contribution": e["share"]} if "share" in e else {})}
+            for e in _pairs(text, "contribution", _contribution, "1", name="share")
         ]
     elif field in ("skills", "tags", "customers"):
         record[field] = _list(text)

@@ -25,6 +25,7 @@ from typing import Any
 
 from roadwise.errors import RoadwiseError
 from roadwise.sources._http import TrackerHttp
+from roadwise.sources._numbers import read_json_number
 from roadwise.sources._time import naive_utc
 from roadwise.sources.tracker_mapping import (
     DEFAULT_STATUSES,
@@ -252,29 +253,34 @@ def project_entries(
         if not isinstance(content.get("number"), int) or str(where).lower() != repo.lower():
             continue
         iteration = None
-        numbers: dict[str, float] = {}
+        numbers: dict[str, object] = {}  # number fields as sent; only the estimate is read
         choices: dict[str, str] = {}  # single-select fields: Status, Size, ...
         for value in (node.get("fieldValues") or {}).get("nodes") or []:
             if not isinstance(value, dict):
                 continue
             field_name = str((value.get("field") or {}).get("name") or "").strip().lower()
-            if "number" in value and isinstance(value["number"], int | float):
-                numbers[field_name] = float(value["number"])
+            if "number" in value:
+                if value["number"] is not None:
+                    numbers[field_name] = value["number"]
             elif "title" in value and value.get("title"):
                 iteration = str(value["title"])
             elif value.get("name"):
                 choices[field_name] = str(value["name"])
-        estimate = next((numbers[n] for n in wanted if n in numbers), None)
+        number_field = next((n for n in wanted if n in numbers), None)
         # GitHub's planning templates size work with a single-select "Size" (XS ... XL).
         size_field = next((n for n in (*wanted, "size") if n in choices), None)
-        if estimate is None and size_field is not None:
-            try:
+        estimate: float | None = None
+        try:
+            if number_field is not None:
+                # A number field takes negative numbers, and an estimate is never one.
+                estimate = read_json_number(numbers[number_field], at_least=0)
+            elif size_field is not None:
                 estimate = mapping.estimate_of(choices[size_field])
-            except ValueError as exc:
-                raise RoadwiseError(
-                    f"issue #{content['number']} on the project: {exc} (nothing was imported)",
-                    field=size_field,
-                ) from None
+        except ValueError as exc:
+            raise RoadwiseError(
+                f"issue #{content['number']} on the project: {exc} (nothing was imported)",
+                field=number_field or size_field,
+            ) from None
         entries[content["number"]] = ProjectEntry(
             content["number"],
             parse_time(node.get("updatedAt")),

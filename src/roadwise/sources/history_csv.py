@@ -22,6 +22,7 @@ from pydantic import ValidationError as PydanticValidationError
 from roadwise.domain.model import FIRST_DAY, LAST_DAY, HistoryRecord, ItemKind
 from roadwise.errors import RoadwiseError
 from roadwise.sources._csv_rows import csv_rows
+from roadwise.sources._numbers import NumberError, read_number
 from roadwise.sources._time import naive_utc
 
 FIELDS = ("key", "title", "created", "started", "resolved", "size", "kind", "team", "cycle_minutes")
@@ -209,29 +210,31 @@ def read_history_csv(
             if not FIRST_DAY <= moment.date() <= LAST_DAY:  # the workspace's own days
                 raise fail(name, f"'{text}' is not a date between {FIRST_DAY} and {LAST_DAY}")
             values[name] = moment
-        size: float | None = None
-        size_text = get("size")
-        if size_text is not None:
+
+        def number(name: str) -> float | None:
+            text = get(name)
+            if text is None:
+                return None
             try:
-                size = float(size_text)
-            except ValueError:
-                raise fail("size", f"'{size_text}' is not a number") from None
-            if size < 0:
-                raise fail("size", f"size must not be negative, got {size_text}")
+                # Read as every other import reads a number; neither a size nor minutes in
+                # progress is ever negative.
+                return read_number(text, at_least=0)
+            except NumberError as exc:
+                raise fail(name, str(exc)) from None
+
+        size = number("size")
         done = values["resolved"]
         created = values["created"]
         assert isinstance(done, dt.datetime) and isinstance(created, dt.datetime)
         started = values.get("started")
-        minutes_text = get("cycle_minutes")
-        if started is None and minutes_text is not None:
-            try:
-                minutes = float(minutes_text)
-            except ValueError:
-                raise fail("cycle_minutes", f"'{minutes_text}' is not a number") from None
-            if minutes > 0:
-                candidate = done - dt.timedelta(minutes=minutes)
-                # In-progress time can exceed the lead time when an issue was reopened.
-                started = max(candidate, created)
+        minutes = number("cycle_minutes")
+        if started is None and minutes:
+            # In-progress time can exceed the lead time when an issue was reopened; compared
+            # first, as a timedelta of 1e300 minutes would overflow.
+            if minutes * 60 >= (done - created).total_seconds():
+                started = created
+            else:
+                started = done - dt.timedelta(minutes=minutes)
         key = get("key") or f"row-{row_no}"
         stored = key.replace(" ", "_")
         if stored in first_row:

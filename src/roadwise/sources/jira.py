@@ -26,6 +26,7 @@ from typing import Any
 
 from roadwise.errors import RoadwiseError
 from roadwise.sources._http import TrackerHttp
+from roadwise.sources._numbers import read_json_number
 from roadwise.sources._time import naive_utc
 from roadwise.sources.tracker_mapping import (
     TrackerIssue,
@@ -379,16 +380,20 @@ def to_tracker_issue(
         return categories.get(name.lower(), "")
 
     started, finished = status_times(histories, category_of)
-    estimate = f.get(fields.estimate) if fields.estimate else None
-    if isinstance(estimate, dict):  # a select field: {"value": "M", "id": ...}
-        estimate = estimate.get("value")
-    if isinstance(estimate, str) and estimate.strip():
-        try:
-            estimate = (mapping or TrackerMapping()).estimate_of(estimate)
-        except ValueError as exc:
-            raise RoadwiseError(
-                f"Jira issue {raw['key']}: {exc} (nothing was imported)", field=fields.estimate
-            ) from None
+    sent = f.get(fields.estimate) if fields.estimate else None
+    if isinstance(sent, dict):  # a select field: {"value": "M", "id": ...}
+        sent = sent.get("value")
+    estimate: float | None = None
+    try:
+        if isinstance(sent, str):
+            if sent.strip():
+                estimate = (mapping or TrackerMapping()).estimate_of(sent)
+        elif sent is not None:
+            estimate = read_json_number(sent, at_least=0)
+    except ValueError as exc:
+        raise RoadwiseError(
+            f"Jira issue {raw['key']}: {exc} (nothing was imported)", field=fields.estimate
+        ) from None
     parent = (f.get("parent") or {}).get("key") if isinstance(f.get("parent"), dict) else None
     if parent is None and fields.epic_link and isinstance(f.get(fields.epic_link), str):
         parent = f[fields.epic_link]
@@ -413,7 +418,7 @@ def to_tracker_issue(
         status=status_name,
         status_category={"new": "to do", "indeterminate": "in progress"}.get(category, category),
         parent=parent,
-        estimate=float(estimate) if isinstance(estimate, int | float) else None,
+        estimate=estimate,
         team=str(project.get("key")) if project.get("key") else None,
         labels=tuple(str(x) for x in f.get("labels") or []),
         sprints=_sprint_names(f.get(fields.sprint)) if fields.sprint else (),

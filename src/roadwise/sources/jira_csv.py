@@ -293,8 +293,33 @@ def _with_blockers(issue: TrackerIssue, extra: list[str]) -> TrackerIssue:
     return replace(issue, blocked_by=tuple(dict.fromkeys([*issue.blocked_by, *extra])))
 
 
+def jira_label(item: Item, tag: str) -> tuple[str | None, str | None]:
+    """``tag`` as one Jira label, and a note where the label is not the tag.
+
+    A Jira label holds no spaces: the CSV importer splits a cell at whitespace, so
+    ``needs review`` would come back as the two labels ``needs`` and ``review``. It is written
+    ``needs_review``, one label, and the note says the tag will read back so; an empty tag is
+    left out, with a note. Tags from a GitHub or Linear sync often hold spaces, so an export
+    that stopped over them would stop for most synced workspaces.
+    """
+    if tag and not any(c.isspace() for c in tag):
+        return tag, None
+    label = "_".join(tag.split())
+    if not label:
+        return None, f"item {item.key}: an empty tag is not written (Jira has no empty label)"
+    return label, (
+        f"item {item.key}: tag {tag!r} is written as the Jira label {label!r} (a Jira label "
+        f"holds no spaces) and will read back as {label!r}; rename the tag (roadwise items "
+        f"edit {item.key} --tag ...) to keep one name in both"
+    )
+
+
 def write_jira_import_csv(
-    items: Sequence[Item], rows: Sequence[Mapping[str, Any]], path: Path, cycles: Cycles
+    items: Sequence[Item],
+    rows: Sequence[Mapping[str, Any]],
+    path: Path,
+    cycles: Cycles,
+    notes: list[str] | None = None,
 ) -> int:
     """Items as a file for Jira's CSV importer (System > External system import > CSV).
 
@@ -303,10 +328,25 @@ def write_jira_import_csv(
 
     Repeated ``Labels`` columns carry one label each, as Jira expects; ``Issue Id`` and
     ``Parent Id`` keep the hierarchy; dates are ISO (choose ``yyyy-MM-dd`` in the importer).
+    Each tag is one label, but for the ``sprint:`` tag a sync gives an item in a tracker's
+    sprint: the file's ``Sprint`` column says the sprint, and Jira's sprint names hold spaces.
+    A tag Jira cannot hold as one label is written as the nearest label (see
+    :func:`jira_label`), and ``notes`` gets a line naming the item and the tag.
     """
     planned = {str(r.get("item")): r for r in rows}
     open_items = [i for i in items if i.is_open]
-    label_columns = max((len(i.tags) for i in open_items), default=0) or 1
+    labels: dict[str, list[str]] = {}
+    for item in open_items:
+        labels[item.key] = []
+        for tag in item.tags:
+            if tag.startswith("sprint:"):
+                continue
+            label, note = jira_label(item, tag)
+            if label is not None:
+                labels[item.key].append(label)
+            if note is not None and notes is not None:
+                notes.append(note)
+    label_columns = max((len(v) for v in labels.values()), default=0) or 1
     header = [
         "Issue Id",
         "Parent Id",
@@ -336,7 +376,7 @@ def write_jira_import_csv(
             due = str(row.get("end") or "") or (
                 item.deadline.date.isoformat() if item.deadline else ""
             )
-            tags = list(item.tags) + [""] * (label_columns - len(item.tags))
+            tags = labels[item.key] + [""] * (label_columns - len(labels[item.key]))
             writer.writerow(
                 [
                     ids[item.key],
@@ -348,7 +388,7 @@ def write_jira_import_csv(
                     str(row.get("start") or ""),
                     due,
                     cycles.sprint_name(int(row["sprint"])) if row.get("sprint") is not None else "",
-                    *[t.replace(" ", "_") for t in tags],
+                    *tags,
                 ]
             )
     tmp.replace(path)

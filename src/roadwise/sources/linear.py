@@ -26,7 +26,7 @@ from typing import Any
 from roadwise.errors import RoadwiseError
 from roadwise.sources._csv_rows import csv_rows
 from roadwise.sources._http import TrackerHttp
-from roadwise.sources._numbers import NumberError, read_number
+from roadwise.sources._numbers import NumberError, read_json_number, read_number
 from roadwise.sources._time import naive_utc
 from roadwise.sources.tracker_mapping import TrackerIssue, latest
 
@@ -215,7 +215,15 @@ def to_tracker_issue(node: dict[str, Any]) -> TrackerIssue:
     if project.get("name"):
         labels.append(f"project:{project['name']}")
     due = node.get("dueDate")
-    estimate = node.get("estimate")
+    estimate = None
+    if node.get("estimate") is not None:
+        try:
+            estimate = read_json_number(node["estimate"], at_least=0)
+        except NumberError as exc:
+            raise RoadwiseError(
+                f"Linear issue {node['identifier']}: {exc} (nothing was imported)",
+                field="estimate",
+            ) from None
     return TrackerIssue(
         system="linear",
         key=str(node["identifier"]),
@@ -225,7 +233,7 @@ def to_tracker_issue(node: dict[str, Any]) -> TrackerIssue:
         status=str(state.get("name") or ""),
         status_category=str(state.get("type") or ""),
         parent=(node.get("parent") or {}).get("identifier"),
-        estimate=float(estimate) if isinstance(estimate, int | float) else None,
+        estimate=estimate,
         team=(node.get("team") or {}).get("key"),
         labels=tuple(labels),
         sprints=(str(cycle.get("name") or f"Cycle {cycle['number']}"),)

@@ -367,11 +367,16 @@ def export_target(
             raise RoadwiseError(f"folder {file.parent} does not exist", file=str(file))
         from roadwise.sources.jira_csv import write_jira_import_csv
 
-        count = write_jira_import_csv(ws.items, rows, file, ws.cycles)
+        label_notes: list[str] = []
+        count = write_jira_import_csv(ws.items, rows, file, ws.cycles, label_notes)
         if as_json:
-            print_json({"file": str(file), "items": count, "planned": len(rows)})
+            print_json(
+                {"file": str(file), "items": count, "planned": len(rows), "notes": label_notes}
+            )
         else:
             console.print(f"Wrote {count} open items to {file} (Jira CSV import format).")
+            for note in label_notes:
+                console.print(NOTE, note, highlight=False)
         return
     write = apply and not dry_run
     if target == "jira":
@@ -474,7 +479,13 @@ def export_target(
                         body += f"\n\nPlanned by Roadwise to finish by {row['planned_end']}."
                     gh.create_issue(
                         repo,
-                        {"title": item.title, "body": body, "labels": row["labels"].split(";")},
+                        # The tags themselves: the ";"-joined column is for people to read,
+                        # and a tag holding ";" is still one GitHub label.
+                        {
+                            "title": item.title,
+                            "body": body,
+                            "labels": [item.kind.value, *item.tags],
+                        },
                     )
             finally:
                 gh.close()

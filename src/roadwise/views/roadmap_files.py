@@ -31,6 +31,9 @@ CSV_COLUMNS = [
     "deadline",
     "hard_deadline",
     "late_days",
+    "target",
+    "target_reason",
+    "behind_target_days",
 ]
 
 
@@ -60,6 +63,9 @@ def roadmap_csv(roadmap: Roadmap) -> str:
                 s.deadline.isoformat() if s.deadline else "",
                 "yes" if s.hard_deadline else "",
                 s.late_days,
+                s.target.isoformat() if s.target else "",
+                cell(s.target_reason),
+                s.behind_target_days,
             ]
         )
     return out.getvalue()

@@ -44,6 +44,7 @@ def stored_summary(verdict: Any) -> PlanSummary:
         status=str(verdict.get("status", "")),
         finish=dt.date.fromisoformat(finish) if finish else None,
         late_items=int(verdict.get("late_items", 0)),
+        behind_targets=int(verdict.get("behind_targets", 0)),
     )
 
 

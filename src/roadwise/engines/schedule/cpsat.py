@@ -57,6 +57,8 @@ class SolveOptions:
     seed: int = 0
     soft_deadlines: bool = False
     lateness_weight: int = 1000
+    # Per day a task ends after its target (0: targets are not part of the objective).
+    target_weight: int = 0
     redundant: bool = True
     hint: bool = True
     hint_samples: int = 12
@@ -117,6 +119,8 @@ def evaluate(
         value += task.weight * ends[i]
         if options.soft_deadlines and task.deadline is not None:
             value += options.lateness_weight * max(0, ends[i] - task.deadline)
+        if options.target_weight and task.target is not None:
+            value += options.target_weight * max(0, ends[i] - task.target)
         if task.previous_start is not None:
             value += problem.stability_weight * abs(task_start(p) - task.previous_start)
     for ms in problem.milestones:
@@ -386,6 +390,11 @@ def build_model(
                 model.add(late >= t_end[i] - task.deadline)
                 lateness[task.key] = late
                 terms.append(options.lateness_weight * late)
+            if options.target_weight and task.target is not None:
+                behind = model.new_int_var(0, horizon, f"behind_{i}")
+                model.add(behind >= t_end[i] - task.target)
+                lateness["target:" + task.key] = behind
+                terms.append(options.target_weight * behind)
         for ms in problem.milestones:
             me_var = milestone_end.get(ms.key)
             if me_var is None:
@@ -719,6 +728,9 @@ def add_hint(
         late = v.lateness.get(task.key)
         if late is not None and task.deadline is not None and i in ends:
             model.add_hint(late, max(0, ends[i] - task.deadline))
+        behind = v.lateness.get("target:" + task.key)
+        if behind is not None and task.target is not None and i in ends:
+            model.add_hint(behind, max(0, ends[i] - task.target))
     if makespan is not None:
         model.add_hint(makespan, max(ends.values(), default=0))
     for i, p in enumerate(hint):

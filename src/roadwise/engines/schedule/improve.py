@@ -101,6 +101,7 @@ def improve(
         value_date=options.value_date,
         soft_deadlines=options.soft_deadlines,
         lateness_weight=options.lateness_weight,
+        target_weight=options.target_weight,
         redundant=False,
     )
     # One model for every round; each round pins a copy of it to the plan outside its window.

@@ -75,8 +75,14 @@ def priority_order(problem: Problem, rule: Rule = "rank") -> list[int]:
 
 
 def _due_dates(problem: Problem) -> list[float]:
-    """Latest finish each task may have for every deadline after it to hold (inf: none)."""
-    due = [float(t.deadline) if t.deadline is not None else float("inf") for t in problem.tasks]
+    """Latest finish each task may have for every deadline (or target) after it to hold (inf:
+    none)."""
+    due = [
+        float(min(d for d in (t.deadline, t.target) if d is not None))
+        if t.deadline is not None or t.target is not None
+        else float("inf")
+        for t in problem.tasks
+    ]
     for ms in problem.milestones:
         if ms.deadline is not None:
             for i in ms.tasks:

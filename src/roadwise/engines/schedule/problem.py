@@ -58,6 +58,9 @@ class Task:
     deadline: int | None = None
     weight: int = 0
     fixed_start: int | None = None
+    target: int | None = None
+    """The day it should end by (a soft deadline, its release's date): each day later costs
+    ``SolveOptions.target_weight``; unlike ``deadline`` it never makes a plan invalid."""
     optional: bool = False
     drop_penalty: int = 0
     previous_start: int | None = None

@@ -100,6 +100,12 @@ class RoadmapOptions:
     added: tuple[AddedPerson, ...] = ()
     drop_allowed: tuple[str, ...] = ()
     soft_deadlines: bool = False
+    targets: bool = False
+    """Hold targets: plan each item to end by its target where the teams can (its soft
+    deadline, or the date of its release, its own or its feature's or epic's). Each working
+    day later costs as much as a day's delay of every item, so targets come before the cost
+    of delay, after hard deadlines. False (the default): targets are only reported
+    (``ScheduledItem.behind_target_days``)."""
     baseline: bool = True
     explain: bool = True
     rank: Mapping[str, int] | None = None
@@ -135,6 +141,11 @@ class ScheduledItem:
     late_days: int
     parent: str | None
     level: Literal["leaf", "rollup"] = "leaf"
+    target: dt.date | None = None
+    """The date it should end by, its own or from above it (:func:`item_target`)."""
+    target_reason: str = ""
+    behind_target_days: int = 0
+    """Working days it ends after ``target``."""
     people_note: str = ""
     """Why ``people`` names fewer people than the item runs with (none, or some): the plan
     fits the team's pooled capacity, but no named person with the skills is free for the
@@ -200,6 +211,8 @@ class PlanSummary:
     criticality + risk reduction): relative units, so never added to the money total."""
     without_money: tuple[str, ...] = ()
     """Items the plan weighs by a relative WSJF value instead of a cost of delay in money."""
+    behind_targets: int = 0
+    """Items that end after a target of their own (:meth:`Roadmap.behind_targets`)."""
 
 
 @dataclass(frozen=True)
@@ -251,6 +264,16 @@ class Roadmap:
                 return it
         raise KeyError(key)
 
+    def behind_targets(self) -> tuple[ScheduledItem, ...]:
+        """Items that end after a target of their own (a soft deadline, their release's date),
+        latest first; a story whose target is its feature's is counted under the feature."""
+        own = [
+            s
+            for s in (*self.items, *self.rollups)
+            if s.behind_target_days > 0 and s.target_reason.startswith("its ")
+        ]
+        return tuple(sorted(own, key=lambda s: (-s.behind_target_days, s.key)))
+
     def records(self) -> list[dict[str, object]]:
         """Plain rows (item key, team, people, start/end dates, sprint) for other engines."""
         return [
@@ -267,6 +290,9 @@ class Roadmap:
                 "level": s.level,
                 "parent": s.parent,
                 "late_days": s.late_days,
+                "target": s.target.isoformat() if s.target else None,
+                "target_reason": s.target_reason,
+                "behind_target_days": s.behind_target_days,
             }
             for s in (*self.items, *self.rollups)
         ]
@@ -296,10 +322,29 @@ class RoadmapInputs:
     done before people leave, and what it waits for, first: see :func:`build_inputs`)."""
     money: frozenset[str] = frozenset()
     """Items (keys in ``cod``) whose weight is a cost of delay in money, not a WSJF sum."""
+    targets: dict[str, tuple[dt.date, str]] = field(default_factory=dict)
+    """Leaf key -> the date it should end by and why (:func:`item_target`)."""
     fitted: tuple[Placement | None, ...] | None = None
     """Where some work must be done before people leave (see :func:`build_inputs`): the
     list schedule in ``rank_order`` that decided what fits, a valid start for the search and
     the baseline where list scheduling cannot place all of that work again. None otherwise."""
+
+
+def item_target(ws: Workspace, item: Item) -> tuple[dt.date, str] | None:
+    """The date ``item`` should end by, and why: the earliest of the soft deadlines on it and
+    on the features and epics above it, and the date of its release (its own, else the
+    nearest one above it). A hard deadline is a constraint, not a target."""
+    found: list[tuple[dt.date, str]] = []
+    release_seen = False
+    for node in ancestry(item, ws.item_by_key):
+        whose = "its" if node is item else f"{node.key}'s"
+        if node.deadline is not None and not node.deadline.hard:
+            found.append((node.deadline.date, f"{whose} soft deadline"))
+        if not release_seen and node.release is not None and node.release in ws.release_by_key:
+            release_seen = True
+            rel = ws.release_by_key[node.release]
+            found.append((rel.date, f"{whose} release {rel.name}"))
+    return min(found, default=None)
 
 
 def item_cost_of_delay(item: Item) -> float | None:
@@ -437,6 +482,7 @@ def _build_inputs(
     effort: dict[str, dict[str, float]] = {}
     cod: dict[str, float] = {}
     deadlines: dict[str, tuple[dt.date, bool]] = {}
+    targets: dict[str, tuple[dt.date, str]] = {}
     overrides = options.cost_of_delay or {}
     committed = options.committed or {}
     in_progress_load: dict[str, int] = {}
@@ -569,6 +615,9 @@ def _build_inputs(
             deadlines[item.key] = (item.deadline.date, item.deadline.hard)
             if item.deadline.hard:
                 deadline = calendar.days_through(item.deadline.date)
+        target = item_target(ws, item)
+        if target is not None:
+            targets[item.key] = target
         fixed: int | None = None
         if item.status == Status.IN_PROGRESS:
             t0 = modes[0].label
@@ -603,6 +652,11 @@ def _build_inputs(
                 modes=tuple(modes),
                 release=release,
                 deadline=deadline,
+                target=(
+                    calendar.days_through(target[0])
+                    if target is not None and options.targets
+                    else None
+                ),
                 fixed_start=fixed,
                 optional=item.key in options.drop_allowed,
                 previous_start=calendar.day_index(prev.start) if prev is not None else None,
@@ -712,6 +766,7 @@ def _build_inputs(
         warnings=tuple(warnings),
         unscheduled=tuple(unscheduled),
         deadlines=deadlines,
+        targets=targets,
         worker_units=worker_units,
         rank_order=_rank_order(leaves, by_key, cod, options.rank),
         money=frozenset(
@@ -1392,6 +1447,7 @@ def _solve_options(inputs: RoadmapInputs, options: RoadmapOptions) -> SolveOptio
         seed=options.seed,
         soft_deadlines=options.soft_deadlines,
         lateness_weight=_lateness_weight(inputs.problem),
+        target_weight=_target_weight(inputs.problem) if options.targets else 0,
     )
 
 
@@ -1566,8 +1622,17 @@ def _improve(
 
 
 def _lateness_weight(problem: Problem) -> int:
-    total = sum(t.weight for t in problem.tasks) + sum(m.weight for m in problem.milestones)
-    return max(1000, 10 * total)
+    return max(1000, 10 * _total_weight(problem))
+
+
+def _target_weight(problem: Problem) -> int:
+    # A day past a target costs a day's delay of every item: below a hard deadline's day
+    # (ten times that), above any trade of one item's delay for another's.
+    return max(100, _total_weight(problem))
+
+
+def _total_weight(problem: Problem) -> int:
+    return sum(t.weight for t in problem.tasks) + sum(m.weight for m in problem.milestones)
 
 
 def _scheduled(
@@ -1635,6 +1700,10 @@ def _record(
     late = 0
     if deadline is not None and end_date > deadline[0]:
         late = _working_days_between(deadline[0], end_date)
+    target = inputs.targets.get(item.key) if level == "leaf" else item_target(ws, item)
+    behind = 0
+    if target is not None and end_date > target[0]:
+        behind = _working_days_between(target[0], end_date)
     return ScheduledItem(
         key=item.key,
         title=item.title,
@@ -1653,6 +1722,9 @@ def _record(
         late_days=late,
         parent=item.parent,
         level=level,
+        target=target[0] if target is not None else None,
+        target_reason=target[1] if target is not None else "",
+        behind_target_days=behind,
     )
 
 
@@ -1691,6 +1763,11 @@ def _summary(
         if date_limit is not None and s.end <= date_limit:
             value += c
     late = sum(1 for s in (*items, *rollups) if s.late_days > 0 and s.hard_deadline)
+    behind = sum(
+        1
+        for s in (*items, *rollups)
+        if s.behind_target_days > 0 and s.target_reason.startswith("its ")
+    )
     finish = max((s.end for s in items), default=None)
     if solution.method.startswith("list"):
         gap = float("nan")
@@ -1710,6 +1787,7 @@ def _summary(
         status=solution.status,
         finish=finish,
         late_items=late,
+        behind_targets=behind,
         cost_of_delay_relative=round(relative, 2),
         without_money=tuple(sorted(without_money)),
     )

@@ -239,7 +239,16 @@ def print_summary(roadmap: Any, currency: str = "USD", out: Console | None = Non
     notes = []
     if b is not None and b.cost_of_delay > 0:
         saved = 1 - s.cost_of_delay / b.cost_of_delay
-        notes.append(f"The plan cuts the cost of delay by {saved:.0%} against the rank order.")
+        notes.append(
+            f"The plan cuts the cost of delay by {saved:.0%} against the rank order."
+            if saved >= 0
+            else f"The plan's cost of delay is {-saved:.0%} above the rank order's."
+        )
+    if b is not None and (s.behind_targets or b.behind_targets):
+        notes.append(
+            "Behind a release date or soft deadline: "
+            f"{s.behind_targets} item(s) in the plan, {b.behind_targets} in the rank order."
+        )
     notes.append(
         "Cost of delay: money per week until delivery, summed over items; "
         "late (hard): items that miss a hard deadline."
@@ -287,6 +296,32 @@ def print_lateness(roadmap: Any, out: Console | None = None) -> None:
                 f"    {link.item} ({link.team}, {link.start} - {link.end}): {link.reason}",
                 highlight=False,
             )
+
+
+def print_behind_targets(roadmap: Any, *, held: bool, out: Console | None = None) -> None:
+    """One line on the items planned to end after their release's date or soft deadline."""
+    out = out or console
+    behind = roadmap.behind_targets()
+    if not behind:
+        return
+    shown = ", ".join(
+        f"{s.key} ({s.target_reason.removeprefix('its ')} {s.target}, "
+        f"{s.behind_target_days} working day(s) after)"
+        for s in behind[:3]
+    )
+    more = f" and {len(behind) - 3} more" if len(behind) > 3 else ""
+    out.print(
+        Text("behind target:", style="yellow"),
+        f"{len(behind)} item(s) end after their release's date or soft deadline: {shown}{more}"
+        + (
+            "; the plan found could not fit them by those dates (hard deadlines, "
+            "dependencies and capacity come first; a longer --time-limit may fit more)"
+            if held
+            else "; --hold-targets plans them to end by it where the teams can, before "
+            "the cost of delay"
+        ),
+        highlight=False,
+    )
 
 
 def people_cell(s: Any) -> str:
@@ -457,6 +492,12 @@ def plan_roadmap_command(
         "(its first two sprints) in place.",
     ),
     save: bool = typer.Option(True, "--save/--no-save", help="Store the plan in the workspace."),
+    hold_targets: bool = typer.Option(
+        False,
+        "--hold-targets",
+        help="Plan items to end by their release's date or soft deadline where the teams can, "
+        "before the cost of delay (default: those dates are reported, not planned for).",
+    ),
     as_json: bool = JsonOption,
     db: str | None = DbOption,
 ) -> None:
@@ -481,6 +522,7 @@ def plan_roadmap_command(
         baseline=baseline,
         split_default=split,
         committed=previous,
+        targets=hold_targets,
     )
     stored = _stored_now(store, ws, key, options)
     # The search starts from the stored plan as shown now (where it still fits), improved by
@@ -554,6 +596,7 @@ def plan_roadmap_command(
     for key_, reason in roadmap.unscheduled:
         console.print(Text("not scheduled:", style="yellow"), f"{key_}: {reason}", highlight=False)
     print_lateness(roadmap)
+    print_behind_targets(roadmap, held=hold_targets)
     if team_sprints:
         print_sprint_plans(roadmap, team_sprints)
     else:

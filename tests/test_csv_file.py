@@ -108,7 +108,7 @@ def test_value_ranges_and_links(tmp_path: Path) -> None:
         ("key,title,technical_risk\nA,First,1.5\n", 2, "technical_risk", "less than or equal"),
         ("key,title,created\nA,First,2026-02-30\n", 2, "created", "ISO date-time"),
         ("key,title,deadline\nA,First,soon\n", 2, "deadline", "ISO date"),
-        ("key,title,dependencies\nA,First,B:x\n", 2, "dependencies", "KEY:LAG"),
+        ("key,title,dependencies\nA,First,B:x\n", 2, "dependencies", "the lag in 'B:x'"),
         ("key,title\nA,First\nB,Second\nA,Again\n", 4, "key", "duplicate key 'A'"),
         ("key,title\nA,\n", 2, "title", "missing required field 'title'"),
         ("key,title\nA,First,extra\n", 2, None, "only 2 columns"),

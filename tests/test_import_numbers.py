@@ -255,6 +255,54 @@ def test_an_objective_contribution_that_is_no_share_names_the_cell_part(
     assert caught.value.field == "objectives"
 
 
+def _dependencies(tmp_path: Path, cell: str) -> list[tuple[str, int]]:
+    path = _csv(tmp_path / "items.csv", "key,title,dependencies", "A,One,", "B,Two,", cell)
+    return [(d.item, d.lag_days) for d in read_items_csv(path)[1].dependencies]
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("A:2", 2), ("A: 3 ", 3), ("A:0", 0), ("A:3,0", 3), ("A:1e1", 10), ("A:1.234,0", 1234)],
+)
+def test_a_dependency_lag_reads_numbers_as_every_import(
+    tmp_path: Path, cell: str, expected: int
+) -> None:
+    ((item, lag),) = _dependencies(tmp_path, cell)
+    assert (item, lag) == ("A", expected) and type(lag) is int
+
+
+NO_LAG: list[tuple[str, str]] = [
+    *(
+        (
+            f"A:{word}",
+            f"the lag in 'A:{word}': {NOT_A_NUMBER}, got '{word}'; a key that "
+            f"holds ':' is written with its lag after it, e.g. 'A:{word}:0'",
+        )
+        for word in ("1_0", "inf", "nan", "two", "2d")  # int() took "1_0" as 10
+    ),
+    *(
+        (f"A:{days}", f"the lag in 'A:{days}': expected a whole number of days, 0 or more, got")
+        for days in ("2,5", "2.5", "-1", "-0,5")
+    ),
+    (
+        "A:1,000",
+        "the lag in 'A:1,000': expected a number, but '1,000' could be 1000 or 1.000",
+    ),
+    ("A:1e999", "the lag in 'A:1e999': expected a number (such as"),
+]
+
+
+@pytest.mark.parametrize(("cell", "message"), NO_LAG, ids=[c for c, _ in NO_LAG])
+def test_a_dependency_lag_that_is_no_whole_number_of_days_names_the_cell_part(
+    tmp_path: Path, cell: str, message: str
+) -> None:
+    with pytest.raises(RoadwiseError) as caught:
+        _dependencies(tmp_path, f"A:1;{cell}")
+    assert caught.value.message.startswith(message)
+    assert (caught.value.file, caught.value.row) == (str(tmp_path / "items.csv"), 3)
+    assert caught.value.field == "dependencies"
+
+
 # ---------------------------------------------------------------- numbers sent as JSON
 
 

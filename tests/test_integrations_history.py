@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -273,6 +274,54 @@ def test_a_tag_no_jira_label_can_hold_is_written_as_the_nearest_one_with_a_note(
     assert written == label
     assert note is not None and note.startswith("item S1: ")
     assert jira_label(Item(key="S1", title="Card form"), "ui") == ("ui", None)
+
+
+@pytest.mark.parametrize("fails_at", ["a row", "the rename"])
+@pytest.mark.parametrize(
+    "previous", [None, "Issue Id,Summary\n1,The last export\n"], ids=["new", "over-older"]
+)
+def test_a_failed_jira_csv_export_leaves_the_folder_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails_at: str, previous: str | None
+) -> None:
+    from roadwise.domain import Cycles
+    from roadwise.sources import jira_csv
+
+    out = tmp_path / "plan.csv"
+    if previous is not None:
+        out.write_text(previous, encoding="utf-8")
+    items = [Item(key=f"S{n}", title=f"Story {n}") for n in range(3)]
+    real_writer = csv.writer
+
+    class DiskFull:
+        """A CSV writer whose disk fills up after the header and one row."""
+
+        def __init__(self, handle: Any) -> None:
+            self.inner = real_writer(handle)
+            self.rows = 0
+
+        def writerow(self, row: list[str]) -> Any:
+            self.rows += 1
+            if self.rows == 3:
+                raise OSError(28, "No space left on device")
+            return self.inner.writerow(row)
+
+    def no_rename(self: Path, target: Path) -> Path:
+        raise OSError(13, "Permission denied")
+
+    if fails_at == "a row":
+        monkeypatch.setattr(jira_csv.csv, "writer", DiskFull)
+    else:
+        monkeypatch.setattr(Path, "replace", no_rename)
+    with pytest.raises(OSError):
+        jira_csv.write_jira_import_csv(items, [], out, Cycles())
+    assert [f.name for f in tmp_path.iterdir()] == ([] if previous is None else ["plan.csv"])
+    if previous is not None:
+        assert out.read_text(encoding="utf-8") == previous
+    monkeypatch.undo()
+    # and a write that works leaves the file alone, without a temporary file beside it
+    assert jira_csv.write_jira_import_csv(items, [], out, Cycles()) == 3
+    assert [f.name for f in tmp_path.iterdir()] == ["plan.csv"]
+    assert [r[2] for r in csv.reader(out.open(encoding="utf-8"))][1:] == [i.title for i in items]
 
 
 def test_demo_step_round_trips_the_open_items(tmp_path: Path) -> None:

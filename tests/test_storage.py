@@ -266,6 +266,25 @@ def test_upsert_adds_and_versions_an_item(filled: Store) -> None:
     assert [i.key for i in filled.load().items][-1] == "N1"
 
 
+def test_saving_an_item_unchanged_keeps_its_version_and_audits_nothing(filled: Store) -> None:
+    item = filled.get_item("S2")  # one with a dependency, which is part of what is compared
+    audited = len(filled.audit_entries())
+    for expected in (item.version, None):
+        again = filled.upsert_item(item.model_copy(), expected_version=expected, actor="gil")
+        assert again == item and again.version == item.version
+    assert filled.get_item("S2") == item
+    assert len(filled.audit_entries()) == audited
+    # a changed dependency lag is a change
+    lagged = item.model_copy(update={"dependencies": [Dependency(item="S1", lag_days=2)]})
+    saved = filled.upsert_item(lagged, expected_version=item.version, actor="gil")
+    assert saved.version == item.version + 1
+    assert len(filled.audit_entries()) == audited + 1
+    # a stale version is refused even when the edit would change nothing
+    with pytest.raises(ConflictError, match="you edited version 1, it is now version 2"):
+        filled.upsert_item(saved, expected_version=item.version)
+    assert filled.get_item("S2") == saved
+
+
 def test_stale_edit_is_refused_and_names_the_other_change(filled: Store) -> None:
     mine = filled.get_item("S1")
     theirs = mine.model_copy(update={"status": Status.IN_PROGRESS})

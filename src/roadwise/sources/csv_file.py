@@ -5,12 +5,12 @@ One row per item. Roadwise's own column names are the item's field names (``key`
 column mapping (user column -> item field), e.g. ``{"Issue key": "key", "Summary": "title",
 "Story Points": "estimate"}``.
 
-Cell formats: lists are ``;``-separated (``api;ui``); a dependency is ``KEY`` or ``KEY:LAG_DAYS``;
-an objective link is ``OBJ`` or ``OBJ:CONTRIBUTION`` (a key holding ``:`` is always written with
-its lag or contribution, ``X:5:0``, so it is told apart from ``X`` with lag 5); a value input is a
-number or a range ``low/likely/high`` (optionally followed by a distribution:
-``2/3/8 triangular``); ``estimate`` is a number or ``low/likely/high``; numbers may carry
-thousands separators where their place tells them from the decimal one (``1,234.5``,
+Cell formats: lists are ``;``-separated (``api;ui``); a dependency is ``KEY`` or ``KEY:LAG_DAYS``
+(a whole number of days); an objective link is ``OBJ`` or ``OBJ:CONTRIBUTION`` (a key holding
+``:`` is always written with its lag or contribution, ``X:5:0``, so it is told apart from ``X``
+with lag 5); a value input is a number or a range ``low/likely/high`` (optionally followed by a
+distribution: ``2/3/8 triangular``); ``estimate`` is a number or ``low/likely/high``; numbers may
+carry thousands separators where their place tells them from the decimal one (``1,234.5``,
 ``1.234,5``); dates and times are ISO 8601. An empty cell means "not set".
 
 Problems are reported with the file, the row (the header is row 1, as in a spreadsheet) and the
@@ -298,6 +298,17 @@ def _pairs(
     return out
 
 
+def _lag_days(text: str) -> int:
+    """The days an item waits after the one it depends on, ``2`` in ``A:2``: 0 or more."""
+    days = read_number(text)
+    if days < 0 or not days.is_integer():
+        raise NumberError(
+            f"expected a whole number of days, 0 or more, got {text.strip()!r}",
+            looks_like_number=True,
+        )
+    return int(days)
+
+
 def _contribution(text: str) -> float:
     """The share of an objective an item serves, ``0.5`` in ``O1:0.5``: from 0 to 1."""
     share = read_number(text)
@@ -340,7 +351,7 @@ def _apply(record: dict[str, Any], field: str, text: str) -> None:
     elif field == "dependencies":
         record[field] = [
             {"item": e["key"], **({"lag_days": e["lag"]} if "lag" in e else {})}
-            for e in _pairs(text, "lag", int, "0")
+            for e in _pairs(text, "lag", _lag_days, "0")
         ]
     elif field == "objectives":
         record[field] = [

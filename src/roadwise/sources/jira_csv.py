@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -367,29 +368,40 @@ def write_jira_import_csv(
         "tech_debt": "Task",
     }
     ids = {item.key: str(n) for n, item in enumerate(open_items, start=1)}
-    tmp = path.with_name(f".{path.name}.tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for item in open_items:
-            row = planned.get(item.key, {})
-            due = str(row.get("end") or "") or (
-                item.deadline.date.isoformat() if item.deadline else ""
-            )
-            tags = labels[item.key] + [""] * (label_columns - len(labels[item.key]))
-            writer.writerow(
-                [
-                    ids[item.key],
-                    ids.get(item.parent or "", ""),
-                    item.title,
-                    kinds[item.kind.value],
-                    item.description,
-                    f"{item.estimate.likely:g}" if item.estimate else "",
-                    str(row.get("start") or ""),
-                    due,
-                    cycles.sprint_name(int(row["sprint"])) if row.get("sprint") is not None else "",
-                    *tags,
-                ]
-            )
-    tmp.replace(path)
+    # A name of its own, so two exports to one file do not write into one temporary file;
+    # opened with "x" so it never takes over a file that happens to have that name.
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    handle = tmp.open("x", newline="", encoding="utf-8")
+    try:
+        with handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            for item in open_items:
+                row = planned.get(item.key, {})
+                due = str(row.get("end") or "") or (
+                    item.deadline.date.isoformat() if item.deadline else ""
+                )
+                tags = labels[item.key] + [""] * (label_columns - len(labels[item.key]))
+                writer.writerow(
+                    [
+                        ids[item.key],
+                        ids.get(item.parent or "", ""),
+                        item.title,
+                        kinds[item.kind.value],
+                        item.description,
+                        f"{item.estimate.likely:g}" if item.estimate else "",
+                        str(row.get("start") or ""),
+                        due,
+                        cycles.sprint_name(int(row["sprint"]))
+                        if row.get("sprint") is not None
+                        else "",
+                        *tags,
+                    ]
+                )
+        tmp.replace(path)
+    except BaseException:
+        # A failed write (disk full, an interrupt) leaves the folder as it was: the previous
+        # file, if any, and no half-written temporary file beside it.
+        tmp.unlink(missing_ok=True)
+        raise
     return len(open_items)

@@ -551,6 +551,11 @@ class Store:
             if current is not None:
                 before = self._item_record(current, self._dependencies(conn, [item.key]))
             self._check_version(conn, "item", item.key, current, expected_version)
+            if current is not None and _same_item(current, before, item):
+                # A save that changes nothing (a form or PATCH sent back as it was read) is not
+                # a change: a new version would make others' edits look stale, and an audit
+                # entry would record a change that did not happen.
+                return Item.model_validate(before)
 
             data = self._load_data(conn, _REFERENCE_KINDS)
             new_record = item.model_dump(mode="json")
@@ -1014,6 +1019,18 @@ class Store:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _same_item(row: Any, record: dict[str, Any] | None, item: Item) -> bool:
+    """Whether storing ``item`` would leave the stored ``row`` (and its dependencies) as is.
+
+    Both sides are compared as stored (columns, JSON data and dependency rows), the way
+    :meth:`Store.replace` tells a change, so the two ways of saving an item agree on it.
+    """
+    stored_deps = {row.key: (record or {}).get("dependencies", [])}
+    new_row = _row(ITEM, item, row.position, row.updated_at)
+    new_deps = {item.key: _dependency_rows_as_dicts(item)}
+    return _content(ITEM, row._mapping, stored_deps) == _content(ITEM, new_row, new_deps)
 
 
 def _bump(old: Any, value: dict[str, Any]) -> int:

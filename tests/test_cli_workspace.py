@@ -322,6 +322,22 @@ def test_export_json_says_what_was_written(db: str, tmp_path: Path) -> None:
     assert len(csv_file.read_text(encoding="utf-8").splitlines()) == 1 + len(ws.items)
 
 
+def test_a_file_the_system_cannot_write_is_one_line_naming_it(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    target = tmp_path / "ws.yaml"
+
+    def full_disk(ws: object, path: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr("roadwise.sources.yaml_file.write_workspace_yaml", full_disk)
+    code, out, err = run_split("export", str(target), "--db", db)
+    assert code == 1 and out == ""
+    assert err.strip() == f"error: {target}: No space left on device"
+
+
 def test_moving_the_as_of_date_is_audited_from_and_to(db: str) -> None:
     with open_store(db) as store:
         before = store.load().as_of.isoformat()

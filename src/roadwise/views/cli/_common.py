@@ -61,12 +61,24 @@ def db_url(db: str | None) -> str:
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn :class:`RoadwiseError` into a one-line message and exit status 1, no traceback."""
+    """Turn :class:`RoadwiseError`, and a file the system cannot read or write (a full disk, no
+    permission), into a one-line message and exit status 1, no traceback."""
     try:
         yield
     except RoadwiseError as exc:
         err_console.print(
             Text("error:", style="bold red"), str(exc), highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        if exc.strerror is None:  # not about a file: a bug, whose traceback helps
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        err_console.print(
+            Text("error:", style="bold red"),
+            f"{where}{exc.strerror}",
+            highlight=False,
+            soft_wrap=True,
         )
         raise typer.Exit(1) from None
 

@@ -97,7 +97,7 @@ def test_classify_link_themes_demand(db: str) -> None:
 
     themes = json.loads(invoke("feedback", "themes", "--db", db, "--json"))
     assert themes and all(t["quotes"] for t in themes)
-    demand = json.loads(invoke("feedback", "demand", "--db", db, "--json"))
+    demand = json.loads(invoke("feedback", "demand", "--db", db, "--json"))["items"]
     revenues = [d["revenue"] for d in demand]
     assert revenues == sorted(revenues, reverse=True)
     assert all(d["revenue_interval"][0] <= d["revenue_interval"][1] for d in demand)
@@ -152,10 +152,44 @@ def test_themes_and_demand_read_at_80_columns(db: str, monkeypatch: pytest.Monke
     for column in ("texts", "customers"):
         assert _right_aligned(lines, header, column, r"\S+-\d+ ") == 5
     # Each item's top segment is still shown, on its own line under the table.
-    for d in json.loads(invoke("feedback", "demand", "--db", db, "--json"))[:5]:
+    for d in json.loads(invoke("feedback", "demand", "--db", db, "--json"))["items"][:5]:
         if d["segments"]:
             top = next(iter(d["segments"]))
             assert any(x.startswith(f"{d['item']}  {top} ") for x in lines), d["item"]
+
+
+def test_demand_says_apart_what_customers_ask_of_a_dropped_item(db: str) -> None:
+    """Dropping an item takes its demand out of the ranking, not out of sight: `feedback
+    demand` says in one line how many texts and customers still ask for it, and --json gives
+    its row under "dropped", with the demand it had in the ranking."""
+    before = json.loads(invoke("feedback", "demand", "--db", db, "--json"))
+    assert before["dropped"] == {"texts": 0, "customers": 0, "items": []}
+    assert "dropped" not in invoke("feedback", "demand", "--db", db)
+    ranked = {row["item"]: row for row in before["items"]}
+    ws = open_store(db).load()
+    confirmed = {link.item for f in ws.feedback for link in f.links if link.confirmed}
+    key = next(row["item"] for row in before["items"] if row["item"] in confirmed)
+    invoke("items", "edit", key, "--status", "dropped", "--db", db)
+
+    after = json.loads(invoke("feedback", "demand", "--db", db, "--json"))
+    assert key not in {row["item"] for row in after["items"]}
+    linked = {f.key for f in ws.feedback if any(x.item == key and x.confirmed for x in f.links)}
+    (row,) = after["dropped"]["items"]
+    # Nothing is proposed for a dropped item: the texts a person linked to it stay its demand.
+    assert row["item"] == key and row["mentions"] == len(linked)
+    known = {c.key for c in ws.customers}
+    assert row["customers"] == len(
+        {c for f in ws.feedback if f.key in linked and (c := f.customer) in known}
+    )
+    assert after["dropped"]["texts"] == row["mentions"]
+    assert after["dropped"]["customers"] == row["customers"]
+    assert row["mentions"] <= ranked[key]["mentions"]  # its proposals are gone
+    out = " ".join(invoke("feedback", "demand", "--db", db).split())
+    texts, customers = row["mentions"], row["customers"]
+    assert (
+        f"{texts} texts from {customers} customers ask for a dropped item: {key} ({texts} "
+        f"texts, {customers} customers); it is not in the ranking." in out
+    )
 
 
 def test_money_in_the_tables_has_its_currency_first(db: str) -> None:
@@ -165,7 +199,7 @@ def test_money_in_the_tables_has_its_currency_first(db: str) -> None:
     assert short_money(835_200, "EUR") == "€835k"
     assert short_money(900_000, "GBP", interval=(650_000, 1_200_000)) == "£900k (650k–1.2M)"
     assert short_money(2_000_000, "CHF") == "CHF 2M"
-    demand = json.loads(invoke("feedback", "demand", "--db", db, "--json"))[:3]
+    demand = json.loads(invoke("feedback", "demand", "--db", db, "--json"))["items"][:3]
     out = invoke("feedback", "demand", "--db", db, "--top", "3")
     for d in demand:
         assert short_money(d["revenue"], "USD", interval=tuple(d["revenue_interval"])) in out

@@ -204,6 +204,44 @@ def test_feedback_supplies_reach_for_items_without_it(tmp_path: Path) -> None:
     assert any("customer feedback" in note for note in data["notes"])
 
 
+def test_feedback_on_a_dropped_item_is_no_demand() -> None:
+    """A dropped item keeps the links a person confirmed, but --feedback hands no demand for
+    it to the ranking, as the feedback analysis does."""
+    import datetime as dt
+
+    from roadwise.domain import Customer, Feedback, FeedbackLink, Status
+    from roadwise.views.cli.prioritize import _feedback_inputs
+
+    customers = [
+        Customer(key=f"C{i}", name=f"Customer {i}", annual_revenue=100_000 * (i + 1))
+        for i in range(3)
+    ]
+    feedback = [
+        Feedback(
+            key=f"F{i}",
+            text="please add SSO, and bring back the old export",
+            customer=f"C{i}",
+            date=dt.date(2026, 5, 1),
+            links=[
+                FeedbackLink(item="SSO", confirmed=True),
+                FeedbackLink(item="OLD", confirmed=True),
+            ],
+        )
+        for i in range(3)
+    ]
+    items = [
+        Item(key="SSO", title="Single sign-on"),
+        Item(key="OLD", title="Old export", status=Status.DROPPED),
+    ]
+    ws = Workspace(customers=customers, feedback=feedback, items=items)
+    inputs = _feedback_inputs(ws)
+    assert set(inputs) == {"customer_demand", "reach"}
+    for criterion in inputs.values():
+        assert set(criterion) == {"SSO"}
+    assert inputs["reach"]["SSO"].likely == 3
+    assert inputs["customer_demand"]["SSO"].likely == pytest.approx(600_000)
+
+
 @pytest.fixture()
 def skewed_db(tmp_path: Path) -> str:
     """Two items whose point scores and expected scores disagree: LONG is 16 WSJF at its

@@ -972,6 +972,92 @@ def test_a_team_whose_history_is_all_older_than_the_window_is_named_for_that() -
     )
 
 
+def test_the_reason_work_cannot_be_dated_is_worded_once_for_every_view() -> None:
+    """The reports, the web app's objectives and team rows read one wording: teams with no
+    history first, then those whose history is all older than the window, names sorted, and
+    the reports' marks only around the names."""
+    from roadwise.engines.forecast.objectives import DELIVERY_WINDOW
+    from roadwise.views.reports.facts import undated_reason
+    from roadwise.views.reports.model import user_text
+
+    ws = _with_new_team(small_workspace())
+    ws = ws.copy_with(
+        teams=[
+            *ws.teams,
+            Team(key="ops", name="Ops", people=[Person(key="o1", name="O P")]),
+            Team(key="data", name="Data", people=[Person(key="d1", name="D A")]),
+        ]
+    )
+    weeks = DELIVERY_WINDOW.weeks
+    assert undated_reason(ws, {"qa": False}) == "no delivery history for team QA"
+    assert undated_reason(ws, {"qa": False, "ops": False, "data": True}) == (
+        f"no delivery history for teams Ops and QA and nothing finished by team Data in the "
+        f"last {weeks} weeks"
+    )
+    marked = undated_reason(ws, {"qa": True}, mark=user_text)
+    assert marked != without_marks(marked)
+    assert without_marks(marked) == f"nothing finished by team QA in the last {weeks} weeks"
+    assert undated_reason(ws, {}) == ""
+
+
+def _feedback_workspace() -> Workspace:
+    """Customers, 400 texts (a fifth of them linked by a person) and an epic over three of
+    the backlog's features."""
+    from roadwise.engines.feedback import synthetic as syn
+
+    customers = syn.customers(25)
+    as_of = dt.date(2026, 6, 30)
+    feedback, _ = syn.feedback_records(
+        400, customer_keys=[c.key for c in customers], confirmed_share=0.2, as_of=as_of
+    )
+    epic = Item(key="EPIC-1", title="Security and compliance", kind=ItemKind.EPIC)
+    items = [
+        i.model_copy(update={"parent": "EPIC-1"}) if i.key in ("SSO-1", "2FA-1", "AUD-1") else i
+        for i in syn.backlog_items()
+    ]
+    return Workspace(
+        name="t", as_of=as_of, customers=customers, items=[epic, *items], feedback=feedback
+    )
+
+
+def test_without_a_feedback_analysis_the_demand_leaves_dropped_items_out() -> None:
+    """The reports count demand over the confirmed links when no analysis is handed in: as
+    the feedback analysis counts it, a dropped item is no demand and its texts do not count
+    for its epic."""
+    from roadwise.engines.feedback import FeedbackSettings, LexicalBackend, analyse_feedback
+
+    ws = _feedback_workspace()
+    linked = {link.item for f in ws.feedback for link in f.links if link.confirmed}
+    assert {"SSO-1", "DARK-1"} <= linked  # a story of the epic and a stand-alone item
+    ws = ws.copy_with(
+        items=[
+            i.model_copy(update={"status": Status.DROPPED}) if i.key in ("SSO-1", "DARK-1") else i
+            for i in ws.items
+        ]
+    )
+    facts = gather(ws, steps=("feedback",))
+    assert facts.demand and not {"SSO-1", "DARK-1"} & set(facts.demand)
+    confirmed_only = FeedbackSettings(include_proposed=False, bootstrap_samples=50)
+    analysis = analyse_feedback(ws, LexicalBackend(), confirmed_only)
+    engine = {k: d for k, d in analysis.item_demand.items() if d.mentions}
+    assert set(facts.demand) == set(engine)
+    for key, d in engine.items():
+        row = facts.demand[key]
+        assert (row["mentions"], row["customers"], row["revenue"]) == (
+            d.mentions,
+            d.reach,
+            pytest.approx(d.revenue),
+        ), key
+    # The epic holds the texts of its remaining stories (and its own), none of SSO-1's alone.
+    sso = {f.key for f in ws.feedback if any(x.item == "SSO-1" and x.confirmed for x in f.links)}
+    rest = {
+        f.key
+        for f in ws.feedback
+        if any(x.item in ("EPIC-1", "2FA-1", "AUD-1") and x.confirmed for x in f.links)
+    }
+    assert sso - rest and facts.demand["EPIC-1"]["mentions"] == len(rest)
+
+
 def test_a_forecast_that_never_finishes_has_a_status_in_words() -> None:
     today = dt.date(2026, 3, 1)
     due = dt.date(2026, 5, 1)

@@ -416,6 +416,40 @@ def test_api_token_reads_and_writes(app) -> None:  # type: ignore[no-untyped-def
         assert f"status: '{item.status.value}' -> 'discovery'" in audit[0]["changes"]
 
 
+def test_a_patch_that_changes_nothing_keeps_the_version_and_audits_nothing(app) -> None:  # type: ignore[no-untyped-def]
+    store = app.state.store
+    editor = {"Authorization": f"Bearer {accounts.create_token(store, 'ed', 'test')}"}
+    item = some_item(app, 14)
+    same = {
+        "title": item.title,
+        "description": item.description,
+        "status": item.status.value,
+        "team": item.team or "",
+        "release": item.release or "",
+    }
+    if item.estimate is not None:
+        same["estimate"] = item.estimate.model_dump(mode="json")
+    audited = len(store.audit_entries("item", item.key))
+    with TestClient(app) as c:
+        r = c.patch(
+            f"/api/items/{item.key}", json={"version": item.version, **same}, headers=editor
+        )
+        assert r.status_code == 200
+        assert r.json() == c.get(f"/api/items/{item.key}", headers=editor).json()
+        assert r.json()["version"] == item.version
+        assert store.get_item(item.key) == item
+        assert len(store.audit_entries("item", item.key)) == audited
+        # A real change moves it on; sending its values again based on the version before it
+        # changes nothing, but is refused as stale all the same.
+        now = {**same, "title": item.title + " (v2)"}
+        r = c.patch(f"/api/items/{item.key}", json={"version": item.version, **now}, headers=editor)
+        assert r.status_code == 200 and r.json()["version"] == item.version + 1
+        r = c.patch(f"/api/items/{item.key}", json={"version": item.version, **now}, headers=editor)
+        assert r.status_code == 409 and "was changed after you read it" in r.json()["detail"]
+    assert store.get_item(item.key).version == item.version + 1
+    assert len(store.audit_entries("item", item.key)) == audited + 1
+
+
 def test_priorities_without_sampling_leave_out_interval_and_p_top_k(db: str, app) -> None:  # type: ignore[no-untyped-def]
     """As the CLI with --samples 0: no interval, P(top k) or expected rank (the score twice,
     a 0/1 share and the rank again); the API says None and the pages leave the columns out."""
@@ -654,6 +688,43 @@ def test_demand_and_themes_page_and_api_show_one_analysis(client: TestClient, ap
     assert api[0]["revenue"] == top[0]["revenue"]
     assert client.get("/api/feedback/themes").json() == themes
     assert "/feedback/demand" in client.get("/feedback").text  # reachable from the inbox
+
+
+def test_demand_page_says_what_customers_ask_of_dropped_items(client: TestClient, app) -> None:  # type: ignore[no-untyped-def]
+    """Texts linked to a dropped item are no demand in the ranking; the page says in one line
+    how many texts and customers still ask for dropped items, and which."""
+    import html
+
+    from roadwise.domain import Status
+
+    login(client, "vic")
+    ws = app.state.service.workspace()
+    customers = {c.key: c for c in ws.customers}
+    asked: dict[str, list[str]] = {}  # dropped item -> its texts (nothing is proposed for one)
+    for f in ws.feedback:
+        for link in f.links:
+            if ws.item_by_key[link.item].status == Status.DROPPED and link.confirmed:
+                asked.setdefault(link.item, []).append(f.key)
+    assert len(asked) > 1 and not any(ws.children(k) for k in asked)  # the sample drops two
+    by_key = {f.key: f for f in ws.feedback}
+
+    def who(texts: list[str]) -> set[str]:
+        return {c for k in texts if (c := by_key[k].customer) in customers}
+
+    order = sorted(
+        asked,
+        key=lambda k: (-sum(customers[c].annual_revenue for c in who(asked[k])), k),
+    )
+    named = [f"{k} ({len(asked[k])} texts, {len(who(asked[k]))} customers)" for k in order]
+    texts = {k for found in asked.values() for k in found}
+    everyone = set().union(*(who(found) for found in asked.values()))
+    line = (
+        f"{len(texts)} texts from {len(everyone)} customers ask for dropped items: "
+        f"{', '.join(named[:-1])} and {named[-1]}; they are not in the ranking."
+    )
+    page = html.unescape(client.get("/feedback/demand").text)
+    assert f'<p class="small muted" id="dropped-demand">{line}</p>' in page
+    assert not any(f'id="demand-{k}"' in page for k in asked)
 
 
 def test_scenarios_page_lists_and_refuses_unknown(client: TestClient) -> None:

@@ -527,6 +527,55 @@ def test_work_of_a_team_without_history_cannot_be_dated_rather_than_off_track(
         assert f"cannot be dated: {why}" in table_row and "not in sight" not in table_row
 
 
+@pytest.mark.parametrize(
+    ("older_than_weeks", "reason"),
+    [
+        (None, "no delivery history for team {name}"),
+        (110, "nothing finished by team {name} in the last 104 weeks"),
+    ],
+)
+def test_a_team_without_history_is_undated_in_the_team_rows_too(
+    tmp_path: Path, older_than_weeks: int | None, reason: str
+) -> None:
+    """The team's own row on the dashboard, the Forecasts page and /api/forecasts says its work
+    cannot be dated and why, in the words of its objectives and of the reports' team load,
+    instead of "not in sight"."""
+    sample = generate_sample(seed=7)
+    team = sample.teams[0]
+    ws = _without_history_of(team.key, older_than_weeks)
+    path = tmp_path / "w.db"
+    store = open_store(path)
+    store.replace(ws)
+    accounts.add_user(store, "vic", PASSWORD, "viewer")
+    token = accounts.create_token(store, "vic")
+    store.close()
+    app = create_app(str(path), secret_key="test-secret")
+    app.state.service.trials = TRIALS
+    why = reason.format(name=team.name)
+
+    with TestClient(app) as client:
+        rows = client.get("/api/forecasts", headers={"Authorization": f"Bearer {token}"}).json()
+        objectives = client.get(
+            "/api/objectives", headers={"Authorization": f"Bearer {token}"}
+        ).json()
+        _login(client)
+        dashboard = client.get("/").text
+        page = client.get("/forecasts").text
+    by_team = {row["team"]: row for row in rows}
+    assert by_team[team.key]["reason"] == why
+    assert all(by_team[team.key][p] is None for p in ("p50", "p85", "p95"))
+    assert all(row["reason"] is None for key, row in by_team.items() if key != team.key)
+    assert why in {row["reason"] for row in objectives}  # the objectives' very words
+    name = html.escape(team.name)
+    team_card = dashboard.split("Team forecasts", 1)[1].split("</table>", 1)[0]
+    team_table = page.split("Teams: all the work", 1)[1].split("</table>", 1)[0]
+    for table in (team_card, team_table):
+        row = table.split(f"<td>{name}</td>", 1)[1].split("</tr>", 1)[0]
+        assert f"cannot be dated: {why}" in row and "not in sight" not in row
+        others = [r for r in table.split("<tr>")[2:] if f"<td>{name}</td>" not in r]
+        assert others and not any("cannot be dated" in r for r in others)
+
+
 def test_with_no_delivery_history_at_all_the_objectives_cannot_be_dated(tmp_path: Path) -> None:
     ws = generate_sample(seed=7).copy_with(history=[])
     path = tmp_path / "w.db"

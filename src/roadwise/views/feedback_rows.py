@@ -10,6 +10,7 @@ from roadwise.errors import RoadwiseError
 
 if TYPE_CHECKING:  # the engine is imported where it is used: the CLI starts faster
     from roadwise.engines.feedback import FeedbackAnalysis, FeedbackSettings, ThemeSummary
+    from roadwise.engines.feedback.demand import Demand
 
 
 def feedback_settings(ws: Workspace, backend: str | None = None) -> FeedbackSettings:
@@ -31,21 +32,71 @@ def demand_rows(
 ) -> list[dict[str, Any]]:
     """Items by revenue-weighted demand, most first (``top``: only that many)."""
     ranked = analysis.top_items(len(ws.items) if top is None else top)
-    return [
-        {
-            "item": d.key,
-            "title": ws.item_by_key[d.key].title,
-            "mentions": d.mentions,
-            "customers": d.reach,
-            "customers_interval": list(d.customers_interval),
-            "revenue": d.revenue,
-            "revenue_interval": list(d.revenue_interval),
-            "share_of_revenue": round(d.share_of_revenue, 4),
-            "segments": dict(d.segments),
-            "quotes": list(analysis.evidence[d.key].quotes) if d.key in analysis.evidence else [],
-        }
-        for d in ranked
+    return [_demand_row(ws, analysis, d) for d in ranked]
+
+
+def _demand_row(ws: Workspace, analysis: FeedbackAnalysis, d: Demand) -> dict[str, Any]:
+    return {
+        "item": d.key,
+        "title": ws.item_by_key[d.key].title,
+        "mentions": d.mentions,
+        "customers": d.reach,
+        "customers_interval": list(d.customers_interval),
+        "revenue": d.revenue,
+        "revenue_interval": list(d.revenue_interval),
+        "share_of_revenue": round(d.share_of_revenue, 4),
+        "segments": dict(d.segments),
+        "quotes": list(analysis.evidence[d.key].quotes) if d.key in analysis.evidence else [],
+    }
+
+
+def dropped_demand(ws: Workspace, analysis: FeedbackAnalysis) -> dict[str, Any]:
+    """What customers still ask of dropped items (kept out of the ranking): the distinct
+    texts and customers over them all, and a row per item as :func:`demand_rows` gives,
+    ordered as the ranking orders."""
+    asked = sorted(
+        (d for d in analysis.dropped_demand.values() if d.mentions),
+        key=lambda d: (-d.revenue, -d.reach, d.key),
+    )
+    texts: set[str] = set()
+    customers: set[str] = set()
+    for d in asked:
+        found = analysis.evidence.get(d.key)
+        texts.update(found.feedback if found else ())
+        customers.update(d.customers)
+    return {
+        "texts": len(texts),
+        "customers": len(customers),
+        "items": [_demand_row(ws, analysis, d) for d in asked],
+    }
+
+
+DROPPED_LISTED = 5
+"""Dropped items named in the one line; the rest are counted ("and 3 more")."""
+
+
+def dropped_demand_line(dropped: dict[str, Any]) -> str:
+    """One line on :func:`dropped_demand` ('12 texts from 5 customers ask for dropped items:
+    KW-1 (8 texts, 4 customers), …; they are not in the ranking'), or "" when none do."""
+    from roadwise.views.reports.wording import join_words, say_count
+
+    items = dropped["items"]
+    if not items:
+        return ""
+    one = len(items) == 1
+    named = [
+        f"{r['item']} ({say_count(r['mentions'], 'text')}, {say_count(r['customers'], 'customer')})"
+        for r in items[:DROPPED_LISTED]
     ]
+    if len(items) > DROPPED_LISTED:
+        named.append(f"{len(items) - DROPPED_LISTED} more")
+    who = f" from {say_count(dropped['customers'], 'customer')}" if dropped["customers"] else ""
+    return (
+        f"{say_count(dropped['texts'], 'text')}{who} "
+        f"{'asks' if dropped['texts'] == 1 else 'ask'} for "
+        f"{'a dropped item' if one else 'dropped items'}: {join_words(named)}; "
+        f"{'it is' if one else 'they are'} not in the ranking."
+    )
 
 
 def theme_rows(analysis: FeedbackAnalysis) -> list[dict[str, Any]]:

@@ -434,6 +434,25 @@ def team_flow(
     )
 
 
+def teams_without_history(
+    ws: Workspace,
+    queues: Mapping[str, Sequence[QueuedItem]],
+    unit: Unit,
+    window: HistoryWindow = DELIVERY_WINDOW,
+) -> dict[str, bool]:
+    """The teams with work in ``queues`` but nothing finished in the history ``window`` reads,
+    each with whether it finished any work before as_of at all (True: all of it is older than
+    the window). The replay never finishes their work and dates it ``date.max``: it cannot be
+    dated, which is not the same as late."""
+    before = dt.datetime.combine(ws.as_of, dt.time())
+    finished = {r.team for r in ws.history if r.done < before}
+    return {
+        team: team in finished
+        for team in sorted(queues)
+        if queues[team] and not np.any(team_flow(ws, team, unit, window).history > 0)
+    }
+
+
 @dataclass(frozen=True)
 class WorkspaceRoadmap:
     """A workspace's roadmap replayed: what was simulated, in which order, and the outcome."""

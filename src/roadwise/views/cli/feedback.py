@@ -28,7 +28,13 @@ from roadwise.views.cli._common import (
     handles_errors,
 )
 from roadwise.views.cli._common import print_json as _print_json
-from roadwise.views.feedback_rows import demand_rows, listed_theme, theme_rows
+from roadwise.views.feedback_rows import (
+    demand_rows,
+    dropped_demand,
+    dropped_demand_line,
+    listed_theme,
+    theme_rows,
+)
 
 feedback_app = typer.Typer(
     help="Customer feedback: import exports, classify, link to items, themes, demand.",
@@ -525,8 +531,9 @@ def demand(
     """Demand per item: distinct customers, revenue-weighted demand with a 90% interval."""
     ws = _store(db).load()
     analysis = _analyse(ws, backend)
+    dropped = dropped_demand(ws, analysis)
     if as_json:
-        _print_json(demand_rows(ws, analysis))
+        _print_json({"items": demand_rows(ws, analysis), "dropped": dropped})
         return
     ranked = analysis.top_items(top)
     from roadwise.views.reports.wording import short_money
@@ -560,6 +567,9 @@ def demand(
         segments.append(clip(asking, max(20, console.width - len(d.key) - 2)) + "\n")
     segments.rstrip()
     console.print(Group(table, segments) if ranked else table)
+    line = dropped_demand_line(dropped)
+    if line:
+        console.print(line, highlight=False)
 
 
 @feedback_app.command("theme-item")

@@ -168,12 +168,16 @@ def prioritize(
 
 
 def _feedback_inputs(ws: Any) -> dict[str, Any]:
+    """Customer demand from the confirmed links. A dropped item's links stay in the workspace
+    (a person decided them) but are no demand, as in the feedback analysis."""
+    from roadwise.domain import Status
     from roadwise.engines.feedback import compute_demand, external_inputs
 
+    dropped = {i.key for i in ws.items if i.status == Status.DROPPED}
     groups: dict[str, list[str]] = {}
     for fb in ws.feedback:
         for link in fb.links:
-            if link.confirmed:
+            if link.confirmed and link.item not in dropped:
                 groups.setdefault(link.item, []).append(fb.key)
     demand = compute_demand(groups, ws.feedback, ws.customers, samples=500, seed=ws.settings.seed)
     return external_inputs(demand)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,13 +21,14 @@ from roadwise.domain import EstimateUnit, Item, Status, Workspace
 
 # The hierarchy as the forecast sees it: one definition of "deliverable", "initiative", "serves
 # an objective" and "deadline" for the reports and for the web app's dates.
+from roadwise.engines.forecast.objectives import DELIVERY_WINDOW, estimate_in_unit
 from roadwise.engines.forecast.objectives import deliverables as deliverables
 from roadwise.engines.forecast.objectives import descendants as descendants
 from roadwise.engines.forecast.objectives import effective_deadline as effective_deadline
-from roadwise.engines.forecast.objectives import estimate_in_unit
 from roadwise.engines.forecast.objectives import initiatives as initiatives
 from roadwise.engines.forecast.objectives import leaves_of as leaves_of
 from roadwise.engines.forecast.objectives import objective_items as objective_items
+from roadwise.views.reports.wording import join_words
 
 # --------------------------------------------------------------------------- records
 
@@ -237,6 +239,31 @@ def team_name(ws: Workspace, key: str | None) -> str:
         return "unassigned"
     team = ws.team_by_key.get(key)
     return team.name if team else key
+
+
+def undated_reason(
+    ws: Workspace, teams: Mapping[str, bool], mark: Callable[[str], str] = str
+) -> str:
+    """Why the work of ``teams`` cannot be dated, in the one wording of the reports, the web
+    app and the CLI: 'no delivery history for team QA', 'nothing finished by team QA in the
+    last 104 weeks'. ``teams``: key -> whether its finished work is only older than the
+    forecast's window (:func:`~roadwise.engines.forecast.objectives.teams_without_history`);
+    ``mark`` wraps each name (the reports keep the glossary off a team's own name)."""
+    reasons = []
+    for stale, phrase in (
+        (False, "no delivery history for team{s} {names}"),
+        (True, "nothing finished by team{s} {names} in the last {weeks} weeks"),
+    ):
+        names = sorted(team_name(ws, key) for key, old in teams.items() if old == stale)
+        if names:
+            reasons.append(
+                phrase.format(
+                    s="s" if len(names) > 1 else "",
+                    names=join_words([mark(n) for n in names]),
+                    weeks=DELIVERY_WINDOW.weeks,
+                )
+            )
+    return join_words(reasons)
 
 
 def owning_team(ws: Workspace, item: Item) -> str | None:

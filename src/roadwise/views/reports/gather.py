@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from roadwise.domain import Workspace
+from roadwise.domain import Status, Workspace
 from roadwise.engines.forecast.objectives import (
     DELIVERY_WINDOW,
     NEW_HIRE_SHARE,
@@ -26,8 +26,8 @@ from roadwise.engines.forecast.objectives import (
     descendants,
     hire_speedup,
     objective_items,
-    team_flow,
     team_size,
+    teams_without_history,
     week_date,
 )
 from roadwise.engines.forecast.simulate import Sampling
@@ -39,7 +39,7 @@ from roadwise.views.reports.facts import (
     Facts,
     Priority,
     Scheduled,
-    team_name,
+    undated_reason,
 )
 from roadwise.views.reports.model import user_text
 from roadwise.views.reports.wording import (
@@ -157,22 +157,12 @@ def _feedback(facts: Facts, results: dict[str, Any], trials: int) -> None:
         from roadwise.engines.feedback.demand import compute_demand
 
         # Confirmed links only: what people have checked, without running the text models.
-        direct: dict[str, set[str]] = defaultdict(set)
-        for fb in ws.feedback:
-            for link in fb.links:
-                if link.confirmed:
-                    direct[link.item].add(fb.key)
-        if not direct:
+        groups = confirmed_demand_groups(ws)
+        if not groups:
             return
-        groups: dict[str, set[str]] = defaultdict(set)
-        for key, members in direct.items():
-            node = ws.item_by_key.get(key)
-            while node is not None:
-                groups[node.key] |= members
-                node = ws.item_by_key.get(node.parent) if node.parent else None
         try:
             demand = compute_demand(
-                {k: sorted(v) for k, v in groups.items()},
+                groups,
                 ws.feedback,
                 ws.customers,
                 samples=500,
@@ -195,6 +185,26 @@ def _feedback(facts: Facts, results: dict[str, Any], trials: int) -> None:
         "their parents; 90% interval by bootstrap over customers (roadwise.engines.feedback)"
     )
     facts.engines["feedback"] = "revenue-weighted demand"
+
+
+def confirmed_demand_groups(ws: Workspace) -> dict[str, list[str]]:
+    """Feedback keys per backlog item from the confirmed links alone, rolled up to parents as
+    the feedback analysis rolls them up: a dropped item is no demand, and its texts do not
+    count for its parents (the team decided not to build what they ask for)."""
+    dropped = {i.key for i in ws.items if i.status == Status.DROPPED}
+    direct: dict[str, set[str]] = defaultdict(set)
+    for fb in ws.feedback:
+        for link in fb.links:
+            if link.confirmed and link.item not in dropped:
+                direct[link.item].add(fb.key)
+    groups: dict[str, set[str]] = defaultdict(set)
+    for key, members in direct.items():
+        node = ws.item_by_key.get(key)
+        while node is not None:
+            if node.key not in dropped:
+                groups[node.key] |= members
+            node = ws.item_by_key.get(node.parent) if node.parent else None
+    return {k: sorted(v) for k, v in groups.items()}
 
 
 # --------------------------------------------------------------------------- release
@@ -439,7 +449,7 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
         key: d.finish_weeks * 7.0 for key, d in delivery.dates.items()
     }
     history_note = f"{len(ws.history):,} finished items of delivery history"
-    idle = _teams_without_history(facts, delivery.simulation.queues, unit)
+    idle = teams_without_history(ws, delivery.simulation.queues, unit)
     facts.raw["teams_without_history"] = idle
     for key, d in delivery.dates.items():
         if d.kind == "objective":
@@ -461,48 +471,16 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
     _burn_up(facts, unit, trials)
 
 
-def _teams_without_history(facts: Facts, queues: Any, unit: Unit) -> dict[str, str]:
-    """Teams with work queued but nothing finished in the history the forecast reads (key ->
-    name): the replay never finishes their work, so the engine dates it ``date.max``."""
-    ws = facts.ws
-    idle = {
-        team: team_name(ws, team)
-        for team in sorted(queues)
-        if queues[team] and not np.any(team_flow(ws, team, unit, DELIVERY_WINDOW).history > 0)
-    }
-    # A team whose finished work is all older than the window has history, just none read.
-    before = dt.datetime.combine(ws.as_of, dt.time())
-    facts.raw["teams_history_too_old"] = {
-        r.team for r in ws.history if r.team in idle and r.done < before
-    }
-    return idle
-
-
 def _iso(day: dt.date) -> str:
     """A date for the provenance table; the engine's ``date.max`` as the CLI says it."""
     return NOT_IN_SIGHT if day == NEVER else day.isoformat()
 
 
 def no_history(facts: Facts, teams: list[str]) -> str:
-    """Why the work of ``teams`` (keys, from :func:`_teams_without_history`) cannot be dated:
+    """Why the work of ``teams`` (keys among the teams without history) cannot be dated:
     'no delivery history for team QA'."""
-    names = facts.raw.get("teams_without_history") or {}
-    old = facts.raw.get("teams_history_too_old") or set()
-    reasons = []
-    for stale, phrase in (
-        (False, "no delivery history for team{s} {names}"),
-        (True, "nothing finished by team{s} {names} in the last {weeks} weeks"),
-    ):
-        group = sorted(names.get(t, t) for t in teams if (t in old) == stale)
-        if group:
-            reasons.append(
-                phrase.format(
-                    s="s" if len(group) > 1 else "",
-                    names=join_words([user_text(n) for n in group]),
-                    weeks=DELIVERY_WINDOW.weeks,
-                )
-            )
-    return join_words(reasons)
+    idle = facts.raw.get("teams_without_history") or {}
+    return undated_reason(facts.ws, {t: idle.get(t, False) for t in teams}, mark=user_text)
 
 
 def _why_undated(
@@ -511,7 +489,7 @@ def _why_undated(
     kind: str,
     likely: dt.date,
     queues: Any,
-    idle: dict[str, str],
+    idle: dict[str, bool],
 ) -> str:
     """Why a forecast has no likely date: the teams without history whose work it needs."""
     if likely != NEVER or not idle:

@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, field_serializer
 from pydantic import ValidationError as PydanticValidationError
 
-from roadwise.domain import Decision, Estimate, Item, Status
+from roadwise.domain import Decision, Estimate, Item, Status, Workspace
 from roadwise.engines.prioritize.results import FIELD_MEANINGS
 from roadwise.errors import RoadwiseError
 from roadwise.views.web import accounts
@@ -482,11 +482,29 @@ def _day(day: dt.date | None) -> dt.date | None:
     return None if day is None or day == dt.date.max else day
 
 
+def undated_teams(ws: Workspace, delivery: Any) -> dict[str, str]:
+    """Why each team whose queue the delivery forecast cannot date (it has no delivery history
+    to learn its pace from) cannot be dated, in the reports' words; the other teams left out."""
+    from roadwise.engines.forecast.objectives import teams_without_history
+    from roadwise.views.reports.facts import undated_reason
+
+    idle = teams_without_history(ws, delivery.simulation.queues, delivery.unit)
+    return {team: undated_reason(ws, {team: stale}) for team, stale in idle.items()}
+
+
 class TeamForecast(BaseModel):
     team: str
     open_items: int = Field(description="open items in the team's queue")
+    reason: str | None = Field(
+        None,
+        description="why the team's work cannot be dated, as the reports say it (e.g. 'no "
+        "delivery history for team QA'; its dates are then null); null when it can",
+    )
     p50: dt.date | None = Field(description="50% date of the delivery forecast (see method)")
-    p85: dt.date | None = Field(description="85% date: the date the dashboard and reports show")
+    p85: dt.date | None = Field(
+        description="85% date: the date the dashboard and reports show; null when not within "
+        "10 years, or when the work cannot be dated (see reason)"
+    )
     p95: dt.date | None
     backtest_cutoffs: int = Field(
         description="walk-forward backtest cut-offs of the item-count throughput forecast"
@@ -513,6 +531,7 @@ def forecasts(request: Request, user: Reader) -> list[TeamForecast]:
     ws = service.workspace()
     delivery = service.delivery()
     counts = service.count_forecasts()
+    undated = undated_teams(ws, delivery)
     out = []
     for team in ws.teams:
         d = delivery.teams.get(team.key)
@@ -527,6 +546,7 @@ def forecasts(request: Request, user: Reader) -> list[TeamForecast]:
             TeamForecast(
                 team=team.key,
                 open_items=d.open_count if d else round(f.target),
+                reason=undated.get(team.key),
                 p50=dates.get(50),
                 p85=dates.get(85),
                 p95=dates.get(95),

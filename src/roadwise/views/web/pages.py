@@ -21,7 +21,7 @@ from roadwise.domain.model import FEEDBACK_LABELS
 from roadwise.errors import ConflictError, RoadwiseError
 from roadwise.views._text import say_p, score_factors
 from roadwise.views.web import accounts
-from roadwise.views.web.api import BulkEdit, apply_patch, bulk_apply, release_out
+from roadwise.views.web.api import BulkEdit, apply_patch, bulk_apply, release_out, undated_teams
 from roadwise.views.web.app import (
     SESSION_COOKIE,
     end_session,
@@ -189,51 +189,6 @@ CANNOT_BE_DATED = "cannot be dated"
 due date can be stated, so neither "on track" nor "off track" would be true."""
 
 
-def teams_without_history(ws: Workspace, delivery: Any) -> dict[str, bool]:
-    """Teams with work queued but nothing finished in the history the delivery forecast reads
-    (the replay never finishes their work), each with whether it finished work before that."""
-    import numpy as np
-
-    from roadwise.engines.forecast.objectives import DELIVERY_WINDOW, team_flow
-
-    queues = delivery.simulation.queues
-    before = dt.datetime.combine(ws.as_of, dt.time())
-    finished = {r.team for r in ws.history if r.done < before}
-    return {
-        team: team in finished
-        for team in sorted(queues)
-        if queues[team]
-        and not np.any(team_flow(ws, team, delivery.unit, DELIVERY_WINDOW).history > 0)
-    }
-
-
-def why_undated(ws: Workspace, idle: dict[str, bool]) -> str:
-    """Why the work of the ``idle`` teams cannot be dated, in the reports' words: 'no delivery
-    history for team QA'."""
-    from roadwise.engines.forecast.objectives import DELIVERY_WINDOW
-    from roadwise.views.reports.wording import join_words
-
-    reasons = []
-    for stale, phrase in (
-        (False, "no delivery history for team{s} {names}"),
-        (True, "nothing finished by team{s} {names} in the last {weeks} weeks"),
-    ):
-        names = sorted(
-            ws.team_by_key[t].name if t in ws.team_by_key else t
-            for t, old in idle.items()
-            if old == stale
-        )
-        if names:
-            reasons.append(
-                phrase.format(
-                    s="s" if len(names) > 1 else "",
-                    names=join_words(names),
-                    weeks=DELIVERY_WINDOW.weeks,
-                )
-            )
-    return join_words(reasons)
-
-
 def objective_status(ws: Workspace, delivery: Any) -> list[dict[str, Any]]:
     """Per objective: key-result progress, the work serving it, and its delivery forecast.
 
@@ -243,9 +198,10 @@ def objective_status(ws: Workspace, delivery: Any) -> list[dict[str, Any]]:
     at risk when more likely met than not, off track otherwise; "cannot be dated" (with the
     reason) when the work needs a team without delivery history.
     """
-    from roadwise.engines.forecast.objectives import objective_items
+    from roadwise.engines.forecast.objectives import objective_items, teams_without_history
+    from roadwise.views.reports.facts import undated_reason
 
-    idle = teams_without_history(ws, delivery)
+    idle = teams_without_history(ws, delivery.simulation.queues, delivery.unit)
     rows = []
     for o in ws.objectives:
         serving = [i for i in objective_items(ws, o.key) if i.status != Status.DROPPED]
@@ -264,7 +220,7 @@ def objective_status(ws: Workspace, delivery: Any) -> list[dict[str, Any]]:
             and (forecast is None or forecast.p50 == dt.date.max)
             and any(q.deliverable in below for q in delivery.simulation.queues[team])
         }
-        reason = why_undated(ws, needed) if needed else None
+        reason = undated_reason(ws, needed) if needed else None
         if not open_items:
             status = "done" if leaves else "no items"
         elif reason:
@@ -323,6 +279,7 @@ def dashboard(request: Request, user: Viewer) -> Response:
             "objectives": service.objectives(),
             "delivery": delivery,
             "teams": {t.key: t.name for t in ws.teams},
+            "undated": undated_teams(ws, delivery),
             "release": release_out(plan, ws.item_by_key) if plan else None,
             "top": priorities.items[:5],
             "simulated": priorities.simulated,
@@ -702,6 +659,7 @@ def forecasts_page(request: Request, user: Viewer) -> Response:
             "delivery": delivery,
             "counts": counts,
             "teams": {t.key: t.name for t in ws.teams},
+            "undated": undated_teams(ws, delivery),
             "objectives": service.objectives(),
             "charts": svgs,
             "record": service.roadmap_of_record(),
@@ -802,7 +760,12 @@ def feedback_page(request: Request, user: Viewer, page: int = 1) -> Response:
 
 @router.get("/feedback/demand", response_class=HTMLResponse)
 def feedback_demand_page(request: Request, user: Viewer, top: int = 20) -> Response:
-    from roadwise.views.feedback_rows import demand_rows, theme_rows
+    from roadwise.views.feedback_rows import (
+        demand_rows,
+        dropped_demand,
+        dropped_demand_line,
+        theme_rows,
+    )
     from roadwise.views.reports.wording import short_money
 
     service = request.app.state.service
@@ -831,6 +794,7 @@ def feedback_demand_page(request: Request, user: Viewer, top: int = 20) -> Respo
             "error": None,
             "analysis": analysis,
             "items": items,
+            "dropped": dropped_demand_line(dropped_demand(ws, analysis)) if analysis else "",
             "themes": themes,
             "currency": currency,
             "settings": settings,

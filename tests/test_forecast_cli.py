@@ -403,7 +403,7 @@ def test_roadmap_without_history_says_so(workspace_db: str) -> None:
     assert partial.exit_code == 0, partial.output
     assert json.loads(partial.output)["teams_without_history"] == ["api"]
     text = " ".join(runner.invoke(app, args).output.split())
-    assert "no finished work in the history of team(s) api" in text
+    assert "no delivery history for team API: their items cannot be dated" in text
 
     store.replace(ws.model_copy(update={"history": []}))
     none = runner.invoke(app, args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import math
 import re
 import shutil
 import subprocess
@@ -955,6 +956,29 @@ def test_work_of_a_team_without_history_is_said_to_be_undatable(tmp_path: Path) 
     assert load is not None and [why] == [str(r[3]) for r in load.tables[0].rows if r[0] == "QA"]
     undated = without_marks(facts.forecasts["QA-F"].undated)
     assert undated == "no delivery history for team QA"
+
+
+def test_work_waiting_on_an_undatable_team_prices_no_hire_as_infinite() -> None:
+    """A team whose work waits on a team without history never finishes in the replay,
+    with or without a hire: there are no weeks gained to price (inf - inf is no number)."""
+    import warnings
+
+    from roadwise.domain.model import Dependency
+
+    ws = _with_new_team(small_workspace())
+    # A story of web's feature F11 (which has a cost of delay) now waits on QA's story.
+    story = ws.item_by_key["S110"]
+    waiting = story.model_copy(
+        update={"dependencies": [*story.dependencies, Dependency(item="QA-1")]}
+    )
+    ws = ws.copy_with(items=[waiting if i.key == "S110" else i for i in ws.items])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        facts = gather(ws, trials=200, steps=("forecast", "resources"))
+    assert facts.resource_options
+    for option in facts.resource_options:
+        assert all(math.isfinite(v) for v in option.values() if isinstance(v, float)), option
+        assert "inf" not in str(option.get("text", "")), option
 
 
 def test_a_team_whose_history_is_all_older_than_the_window_is_named_for_that() -> None:

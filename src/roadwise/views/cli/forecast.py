@@ -613,12 +613,14 @@ def roadmap(
                 highlight=False,
             )
         if idle:
-            console.print(
-                NOTE,
-                "no finished work in the history of team(s) "
-                f"{', '.join(idle)}: their items cannot be dated.",
-                highlight=False,
-            )
+            from roadwise.views.reports.facts import undated_reason
+
+            # The words of the reports and the web app: whether the team never finished work
+            # or only did so before the window the forecast reads.
+            before = dt.datetime.combine(ws.as_of, dt.time())
+            finished = {r.team for r in ws.history if r.done < before}
+            why = undated_reason(ws, {team: team in finished for team in idle})
+            console.print(NOTE, f"{why}: their items cannot be dated.", highlight=False)
         if record and not_in_plan:
             shown = ", ".join(not_in_plan[:8]) + (" …" if len(not_in_plan) > 8 else "")
             console.print(

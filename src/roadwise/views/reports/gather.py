@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -737,8 +738,12 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
             )
             if per_week <= 0:
                 continue
-            earlier = float(np.median(finish[key]) - np.median(boosted[key]))
-            value += per_week * max(0.0, earlier)
+            before_hire, after_hire = float(np.median(finish[key])), float(np.median(boosted[key]))
+            if not (math.isfinite(before_hire) and math.isfinite(after_hire)):
+                # Never done in the replay's ten years, before or after: no weeks to price
+                # (inf - inf is no number, and "brought within 10 years" is no finite gain).
+                continue
+            value += per_week * max(0.0, before_hire - after_hire)
         ref = dict(
             label=f"{team.name}: all planned work done, with one more engineer",
             value=f"{_iso(new_date)} (now {_iso(base_date)})",

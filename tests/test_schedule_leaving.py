@@ -334,3 +334,55 @@ def test_the_work_unrelated_to_a_leaving_team_is_planned_as_without_it(
             return sum(s.cost_of_delay * s.end_day for s in plan.items if s.key in unrelated)
 
         assert np.isclose(cost(beside), cost(alone))
+
+
+def test_a_warm_start_from_another_plan_still_uses_what_was_decided_to_fit() -> None:
+    """Scenario compare starts plan B from plan A's placements; where B has an item A lacks,
+    that start does not map, and the work that must be done before someone leaves still
+    goes where it was decided to fit (every priority rule alone squeezes it out here)."""
+    start = dt.date(2026, 6, 1)  # no public holiday in the weeks that matter
+    gone = start + dt.timedelta(weeks=6)
+    teams = [
+        Team(
+            key="web",
+            name="Web",
+            country="GB",
+            people=[
+                Person(key="w1", name="W1"),
+                Person(key="w2", name="W2", leaves=gone, skills=["ml"]),
+            ],
+        )
+    ]
+    items = [
+        _item("A", 7, value=ValueInputs(cost_of_delay=900.0)),
+        _item("B", 7, value=ValueInputs(cost_of_delay=800.0)),
+        _item("C", 17, value=ValueInputs(cost_of_delay=700.0)),
+        _item("D", 17, value=ValueInputs(cost_of_delay=600.0)),
+        _item("ZML", 15, skills=["ml"], value=ValueInputs(cost_of_delay=10.0)),
+    ]
+    ws = Workspace(name="x", as_of=start, teams=teams, items=items)
+    a = plan_roadmap(ws, FAST)
+    b_ws = ws.copy_with(items=[*items, _item("NEW", 2)])
+    alone = plan_roadmap(b_ws, FAST)
+    warm = plan_roadmap(b_ws, RoadmapOptions(time_limit=3, workers=2, warm_start=a.placements))
+    for plan in (alone, warm):
+        assert {s.key for s in plan.items} == {"A", "B", "C", "D", "ZML", "NEW"}
+        assert plan.item("ZML").end < gone
+
+
+def test_someone_leaving_in_the_calendars_last_weeks_does_not_fail_the_plan() -> None:
+    """Past the calendar a team holds its last day's capacity: a person who leaves in its
+    last weeks takes nothing past it, so work too big for the time left is left out with the
+    reason, and the rest is planned."""
+    leaves = START + dt.timedelta(weeks=150)  # the default calendar is about three years
+    teams = [
+        Team(key="web", name="Web", country="GB", people=[Person(key="w", name="W")]),
+        Team(
+            key="ios", name="iOS", country="GB", people=[Person(key="i", name="I", leaves=leaves)]
+        ),
+    ]
+    items = [_item("W1", 3, team="web"), _item("I1", 5, team="ios"), _item("I2", 600, team="ios")]
+    plan = plan_roadmap(Workspace(name="x", as_of=START, teams=teams, items=items), FAST)
+    assert {s.key for s in plan.items} == {"W1", "I1"}
+    ((key, why),) = plan.unscheduled
+    assert key == "I2" and f"the last leaves on {leaves}" in why and "600 person-days" in why

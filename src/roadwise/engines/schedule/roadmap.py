@@ -946,7 +946,7 @@ def _leaving_first(
     they wait for, first; None when there are none."""
 
     def ends(mode: Mode) -> bool:
-        return any(units > 0 and _for_good(shape[r].capacity) < units for r, units in mode.demands)
+        return any(units > 0 and _ends_below(shape[r].capacity, units) for r, units in mode.demands)
 
     first = {i for i, task in enumerate(problem.tasks) if all(ends(m) for m in task.modes)}
     if not first:
@@ -987,7 +987,7 @@ def _unfit_reason(
         limited = [
             (r, units)
             for r, units in mode.demands
-            if units > 0 and _for_good(stage.resources[r].capacity) < units
+            if units > 0 and _ends_below(stage.resources[r].capacity, units)
         ]
         if not limited:  # pragma: no cover - a task with such a mode always fits
             continue
@@ -1066,9 +1066,21 @@ def _unfit_reason(
                 else ", and the rest is not enough"
             )
         reasons.append(reason)
+    if not reasons:  # placed behind work that fits only before people leave, with no room left
+        return (
+            "no room is left for it on the plan's calendar after the work that must be done "
+            "before people leave"
+        )
     if len(reasons) == 1:
         return reasons[0]
     return "no team that could take it can fit it: " + "; ".join(reasons)
+
+
+def _ends_below(capacity: Sequence[int], units: int) -> bool:
+    """Whether ``capacity`` ends for good below ``units``: through the calendar's last quarter,
+    or at its last day, which is what it holds past the calendar (someone who leaves in the
+    last weeks: the schedulers place nothing that needs them after the calendar's end)."""
+    return _for_good(capacity) < units or capacity[-1] < units
 
 
 def _for_good(capacity: Sequence[int]) -> int:
@@ -1147,9 +1159,10 @@ def plan_roadmap(ws: Workspace, options: RoadmapOptions | None = None) -> Roadma
         warnings.append(_UNPINNED_WARNING)
     solve_options = _solve_options(inputs, options)
     warm = _placements_of(problem, options.warm_start) if options.warm_start else None
-    if warm is None and not options.warm_start and inputs.fitted is not None:
+    if warm is None and inputs.fitted is not None:
         # Work that must be done before people leave fits as it was decided: a start the
-        # priority rules may not find again.
+        # priority rules may not find again (also where a warm start given does not fit the
+        # workspace, as another scenario's plan may not).
         warm = list(inputs.fitted)
     try:
         solution = _improve(problem, solve_options, warm, options)

@@ -151,8 +151,9 @@ def test_holding_targets_keeps_every_rule_and_never_leaves_more_behind(seed: int
     held = plan_roadmap(ws, RoadmapOptions(targets=True, **FAST))  # type: ignore[arg-type]
     check_plan(ws, held)  # capacity, dependencies, skills and hard deadlines still hold
     if free.summary.proven_optimal and held.summary.proven_optimal:
-        # Each day behind a target costs more than any trade of delays, so an optimal plan
-        # that holds targets is never further behind them than one that does not.
+        # The plan that holds targets pays for every day behind them; one that does not pays
+        # only for delay, and its delay is the least there is: so, both optimal, the first
+        # can be no further behind than the second.
         assert _solver_days_behind(ws, held) <= _solver_days_behind(ws, free)
 
 
@@ -165,8 +166,29 @@ def test_plan_roadmap_says_what_is_behind_target_and_holds_it_when_asked(tmp_pat
     assert free.exit_code == 0, free.output
     text = " ".join(free.output.split())
     assert "behind target: 1 item(s) end after their release's date or soft deadline: SHIP" in text
-    assert "release Spring" in text and "--hold-targets plans them" in text
+    assert "release Spring" in text and "--hold-targets weighs each day behind" in text
     assert "Behind a release date or soft deadline: 1 item(s) in the plan" in text
     held = CliRunner().invoke(app, [*base, "--hold-targets"])
     assert held.exit_code == 0, held.output
     assert "behind target:" not in held.output
+
+
+def test_a_plan_made_holding_targets_is_checked_against_a_replan_that_holds_them(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    """The views' "worth re-planning?" check must not recommend undoing the targets a plan was
+    made to hold: the stored plan says it held them, and the check holds them too."""
+    from roadwise.views.cli.workspace import _replan_gain
+
+    db = str(tmp_path / "rw.db")
+    ws = one_person_workspace()
+    with open_store(db) as store:
+        store.replace(ws)
+    args = ["plan", "roadmap", "--db", db, "--time-limit", "2", "--workers", "2"]
+    assert CliRunner().invoke(app, [*args, "--hold-targets"]).exit_code == 0
+    with open_store(db) as store:
+        store.upsert_item(_story("SMALL", 0.0, 1))  # added since: the stored plan is replayed
+        gain = _replan_gain(store, store.load())
+    assert gain is not None
+    assert gain.shown.behind_targets == 0
+    assert gain.replanned.behind_targets == 0 and gain.replanned.targets_held

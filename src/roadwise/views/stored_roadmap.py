@@ -45,6 +45,7 @@ def stored_summary(verdict: Any) -> PlanSummary:
         finish=dt.date.fromisoformat(finish) if finish else None,
         late_items=int(verdict.get("late_items", 0)),
         behind_targets=int(verdict.get("behind_targets", 0)),
+        targets_held=bool(verdict.get("targets_held", False)),
     )
 
 

@@ -103,9 +103,9 @@ class RoadmapOptions:
     targets: bool = False
     """Hold targets: plan each item to end by its target where the teams can (its soft
     deadline, or the date of its release, its own or its feature's or epic's). Each working
-    day later costs as much as a day's delay of every item, so targets come before the cost
-    of delay, after hard deadlines. False (the default): targets are only reported
-    (``ScheduledItem.behind_target_days``)."""
+    day later costs as much as a day's delay of every item (a hard deadline's day, ten
+    times that), so a target is missed only where meeting it would delay other work by more.
+    False (the default): targets are only reported (``ScheduledItem.behind_target_days``)."""
     baseline: bool = True
     explain: bool = True
     rank: Mapping[str, int] | None = None
@@ -213,6 +213,8 @@ class PlanSummary:
     """Items the plan weighs by a relative WSJF value instead of a cost of delay in money."""
     behind_targets: int = 0
     """Items that end after a target of their own (:meth:`Roadmap.behind_targets`)."""
+    targets_held: bool = False
+    """Made holding targets (``RoadmapOptions.targets``): a re-plan check of it holds them too."""
 
 
 @dataclass(frozen=True)
@@ -1225,6 +1227,8 @@ def replay_roadmap(
     a release date or work in progress as they are now. The caller plans afresh.
     """
     options = options or RoadmapOptions()
+    # A plan made holding targets is shown, and weighed, as it was made.
+    options = replace(options, targets=options.targets or stored.targets_held)
     inputs = build_inputs(ws, options)
     problem = inputs.problem
     first_day = inputs.calendar.start
@@ -1563,7 +1567,10 @@ def _read_back(
         base = _baseline(inputs)
         b_items, b_rollups = _scheduled(ws, inputs, base.placements)
         baseline_items = b_items
-        baseline_summary = _summary(inputs, base, b_items, b_rollups, options, solve_options)
+        baseline_summary = replace(
+            _summary(inputs, base, b_items, b_rollups, options, solve_options),
+            targets_held=False,  # the rank order holds none
+        )
     lateness: tuple[Lateness, ...] = ()
     if options.explain:
         lateness = explain_lateness(inputs, solution.placements, items, rollups)
@@ -1801,6 +1808,7 @@ def _summary(
         finish=finish,
         late_items=late,
         behind_targets=behind,
+        targets_held=options.targets,
         cost_of_delay_relative=round(relative, 2),
         without_money=tuple(sorted(without_money)),
     )

@@ -314,11 +314,11 @@ def print_behind_targets(roadmap: Any, *, held: bool, out: Console | None = None
         Text("behind target:", style="yellow"),
         f"{len(behind)} item(s) end after their release's date or soft deadline: {shown}{more}"
         + (
-            "; the plan found could not fit them by those dates (hard deadlines, "
-            "dependencies and capacity come first; a longer --time-limit may fit more)"
+            "; held, the plan found still misses them: meeting them breaks a hard deadline, a "
+            "dependency or capacity, or delays other work by more than a day of every item's "
+            "delay per day gained (a longer --time-limit may find better)"
             if held
-            else "; --hold-targets plans them to end by it where the teams can, before "
-            "the cost of delay"
+            else "; --hold-targets weighs each day behind as a day of every item's delay"
         ),
         highlight=False,
     )
@@ -495,8 +495,9 @@ def plan_roadmap_command(
     hold_targets: bool = typer.Option(
         False,
         "--hold-targets",
-        help="Plan items to end by their release's date or soft deadline where the teams can, "
-        "before the cost of delay (default: those dates are reported, not planned for).",
+        help="Plan items to end by their release's date or soft deadline: each working day "
+        "behind weighs as a day of every item's delay (default: those dates are reported, "
+        "not planned for).",
     ),
     as_json: bool = JsonOption,
     db: str | None = DbOption,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from pathlib import Path
@@ -215,6 +216,8 @@ def _replan_gain(store: Any, ws: Workspace) -> Any:
     shown = stored_roadmap(ws, roadmap_of_record(store, ws), options)
     if shown is None or shown.replay is None:
         return None
+    # A plan made holding targets is checked against a re-plan that holds them too.
+    options = dataclasses.replace(options, targets=shown.summary.targets_held)
     return replan_gain(ws, shown, options)
 
 

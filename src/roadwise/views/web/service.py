@@ -192,7 +192,10 @@ class Service:
         if not of_record or roadmap.replay is None:
             return None
         ws = self.workspace()
-        options = RoadmapOptions(time_limit=ROADMAP_TIME_LIMIT, workers=4)
+        # A plan made holding targets is checked against a re-plan that holds them too.
+        options = RoadmapOptions(
+            time_limit=ROADMAP_TIME_LIMIT, workers=4, targets=roadmap.summary.targets_held
+        )
         return self._cached("replan_gain", lambda: replan_gain(ws, roadmap, options))
 
     def delivery(self) -> DeliveryForecast:

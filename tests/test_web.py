@@ -184,12 +184,17 @@ def test_a_copied_session_cookie_stops_working_at_logout(app) -> None:  # type: 
         assert thief.get("/api/me").status_code == 401
         assert ed.get("/backlog", follow_redirects=False).status_code == 303
     assert app.state.store.get_item(item.key).title == item.title
-    # Signing in again starts a new session: the old copy stays dead.
+    # Signing in again starts a new session, which works; and a session signed in over ends,
+    # so a copy of the cookie from before a second sign-in in the same browser is dead too.
     with TestClient(app) as ed:
         login(ed, "ed")
+        earlier = ed.cookies["roadwise_session"]
         with TestClient(app) as thief:
-            thief.cookies.set("roadwise_session", ed.cookies["roadwise_session"])
+            thief.cookies.set("roadwise_session", earlier)
             assert thief.get("/api/me").json() == {"name": "ed", "role": "editor"}
+            login(ed, "ed")
+            assert ed.get("/api/me").json() == {"name": "ed", "role": "editor"}
+            assert thief.get("/api/me").status_code == 401
 
 
 def test_removing_an_account_ends_its_sessions(app) -> None:  # type: ignore[no-untyped-def]

@@ -223,7 +223,11 @@ SESSION_ID = "sid"
 
 
 def start_session(request: Request, user: accounts.User) -> None:
-    """Sign ``user`` in: a fresh cookie (and CSRF token) with a new server-side session."""
+    """Sign ``user`` in: a fresh cookie (and CSRF token) with a new server-side session. A
+    session this browser had is ended, so a copy of its cookie does not outlive the new one."""
+    earlier = request.session.get(SESSION_ID)
+    if isinstance(earlier, str):
+        accounts.end_session(request.app.state.store, earlier)
     request.session.clear()  # nothing from before the login carries over: no fixation
     request.session[SESSION_ID] = accounts.start_session(
         request.app.state.store, user.name, dt.timedelta(seconds=SESSION_MAX_AGE_S)

@@ -113,12 +113,16 @@ def create_token(store: Store, user: str, label: str = "") -> str:
 
 
 def user_for_token(store: Store, token: str) -> User | None:
-    t, u = web_tokens, web_users
+    return _holder(store, web_tokens, web_tokens.c.token_hash == _token_hash(token))
+
+
+def _holder(store: Store, table: sa.Table, *match: sa.ColumnElement[bool]) -> User | None:
+    """The account a stored secret (``table``: tokens or sessions) belongs to, if any."""
     with store.engine.connect() as conn:
         row = conn.execute(
-            sa.select(u.c.name, u.c.role)
-            .join(t, t.c.user == u.c.name)
-            .where(t.c.token_hash == _token_hash(token))
+            sa.select(web_users.c.name, web_users.c.role)
+            .join(table, table.c.user == web_users.c.name)
+            .where(*match)
         ).first()
     return User(row.name, row.role) if row else None
 
@@ -148,14 +152,8 @@ def start_session(store: Store, user: str, lifetime: dt.timedelta) -> str:
 
 def user_for_session(store: Store, session_id: str) -> User | None:
     """The account of a live session; ``None`` once it ended, expired or its account went."""
-    s, u = web_sessions, web_users
-    with store.engine.connect() as conn:
-        row = conn.execute(
-            sa.select(u.c.name, u.c.role)
-            .join(s, s.c.user == u.c.name)
-            .where(s.c.session_hash == _token_hash(session_id), s.c.expires > _now())
-        ).first()
-    return User(row.name, row.role) if row else None
+    s = web_sessions
+    return _holder(store, s, s.c.session_hash == _token_hash(session_id), s.c.expires > _now())
 
 
 def end_session(store: Store, session_id: str) -> None:

@@ -192,3 +192,30 @@ def test_a_plan_made_holding_targets_is_checked_against_a_replan_that_holds_them
     assert gain is not None
     assert gain.shown.behind_targets == 0
     assert gain.replanned.behind_targets == 0 and gain.replanned.targets_held
+
+
+def test_the_web_compares_a_scenario_holding_targets_as_the_roadmap_of_record_does(
+    tmp_path,  # type: ignore[no-untyped-def]
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import roadwise.engines.schedule.roadmap as engine
+    from roadwise.views.web.service import Service
+
+    db = str(tmp_path / "rw.db")
+    with open_store(db) as store:
+        store.replace(one_person_workspace())
+    args = ["plan", "roadmap", "--db", db, "--time-limit", "2", "--workers", "2"]
+    assert CliRunner().invoke(app, [*args, "--hold-targets"]).exit_code == 0
+    add = ["scenario", "add", "slower", "--set", "item:BIG.estimate.high=12", "--db", db]
+    assert CliRunner().invoke(app, add).exit_code == 0, "scenario"
+    held: list[bool] = []
+    plan = engine.plan_roadmap
+
+    def recording(ws: Workspace, options: RoadmapOptions | None = None) -> Roadmap:
+        held.append(bool(options and options.targets))
+        return plan(ws, options)
+
+    monkeypatch.setattr(engine, "plan_roadmap", recording)
+    with open_store(db) as store:
+        assert Service(store).compare_scenario("slower") is not None
+    assert held == [True]  # the scenario's plan; "as is" is the stored plan, replayed

@@ -443,7 +443,13 @@ class Service:
             # "As is" is the Roadmap page's plan, cached with the workspace: the same dates on
             # both pages, and one CP-SAT run (of the two, ~4 s) saved once either page was seen.
             plan_a = self.roadmap()
-            options = RoadmapOptions(time_limit=ROADMAP_TIME_LIMIT, workers=4, baseline=False)
+            # Planned as "as is" was: holding targets where the roadmap of record holds them.
+            options = RoadmapOptions(
+                time_limit=ROADMAP_TIME_LIMIT,
+                workers=4,
+                baseline=False,
+                targets=plan_a.summary.targets_held,
+            )
             plan_b = plan_roadmap(
                 changed, dataclasses.replace(options, warm_start=plan_a.placements)
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -214,6 +215,44 @@ def test_removing_an_account_ends_its_sessions(app) -> None:  # type: ignore[no-
             assert copy.get("/api/me").status_code == 401
     finally:
         accounts.remove_user(store, "rex")
+
+
+def test_a_sign_in_that_races_the_accounts_removal_stores_no_session(
+    app,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The account is removed while its password is being checked: no session is stored for
+    the name (it would come back if the name were added again), and the sign-in fails."""
+    import sqlalchemy as sa
+
+    from roadwise.workspace.schema import web_sessions
+
+    store = app.state.store
+    accounts.add_user(store, "tess", PASSWORD, "editor")
+    checked = accounts.authenticate
+
+    def removed_meanwhile(store_: object, name: str, password: str) -> object:
+        user = checked(store, name, password)
+        accounts.remove_user(store, name)
+        return user
+
+    def sessions() -> int:
+        with store.engine.connect() as conn:
+            return len(conn.execute(sa.select(web_sessions.c.session_hash)).all())
+
+    before = sessions()
+    monkeypatch.setattr(accounts, "authenticate", removed_meanwhile)
+    with TestClient(app) as tess:
+        token = csrf_of(tess.get("/login").text)
+        r = tess.post(
+            "/login",
+            data={"csrf_token": token, "username": "tess", "password": PASSWORD},
+            follow_redirects=False,
+        )
+        assert r.status_code == 401 and "Wrong user name or password" in r.text
+        assert tess.get("/api/me").status_code == 401
+    assert sessions() == before
+    assert accounts.start_session(store, "tess", dt.timedelta(hours=1)) is None
 
 
 def test_the_session_id_is_stored_hashed_and_ends_when_it_expires(app) -> None:  # type: ignore[no-untyped-def]

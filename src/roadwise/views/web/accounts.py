@@ -132,22 +132,28 @@ def _holder(store: Store, table: sa.Table, *match: sa.ColumnElement[bool]) -> Us
 # carries only a random session id, and a session is live while its hash is stored here.
 
 
-def start_session(store: Store, user: str, lifetime: dt.timedelta) -> str:
-    """A new session id for ``user``, live for ``lifetime``; only its hash is stored."""
+def start_session(store: Store, user: str, lifetime: dt.timedelta) -> str | None:
+    """A new session id for ``user``, live for ``lifetime``; only its hash is stored. None
+    when the account is gone by then (removed while its password was being checked)."""
     session_id = secrets.token_urlsafe(32)
     now = _now()
     with store.write_transaction() as conn:
         # Sessions nobody signed out of would otherwise pile up.
         conn.execute(web_sessions.delete().where(web_sessions.c.expires <= now))
-        conn.execute(
-            web_sessions.insert().values(
-                session_hash=_token_hash(session_id),
-                user=user,
-                created=now,
-                expires=now + lifetime,
+        # Stored only while the account exists, in the same statement: a session stored for
+        # an account removed meanwhile would come back if the name were added again.
+        stored = conn.execute(
+            web_sessions.insert().from_select(
+                ["session_hash", "user", "created", "expires"],
+                sa.select(
+                    sa.literal(_token_hash(session_id), sa.String),
+                    web_users.c.name,
+                    sa.literal(now, sa.DateTime),
+                    sa.literal(now + lifetime, sa.DateTime),
+                ).where(web_users.c.name == user),
             )
-        )
-    return session_id
+        ).rowcount
+    return session_id if stored else None
 
 
 def user_for_session(store: Store, session_id: str) -> User | None:

@@ -222,17 +222,23 @@ SESSION_ID = "sid"
 """The cookie's key for the session id; the workspace keeps the live ones (hashed)."""
 
 
-def start_session(request: Request, user: accounts.User) -> None:
+def start_session(request: Request, user: accounts.User) -> bool:
     """Sign ``user`` in: a fresh cookie (and CSRF token) with a new server-side session. A
-    session this browser had is ended, so a copy of its cookie does not outlive the new one."""
+    session this browser had is ended, so a copy of its cookie does not outlive the new one.
+    False, and nobody signed in, when the account was removed meanwhile."""
     earlier = request.session.get(SESSION_ID)
     if isinstance(earlier, str):
         accounts.end_session(request.app.state.store, earlier)
     request.session.clear()  # nothing from before the login carries over: no fixation
-    request.session[SESSION_ID] = accounts.start_session(
+    session_id = accounts.start_session(
         request.app.state.store, user.name, dt.timedelta(seconds=SESSION_MAX_AGE_S)
     )
+    if session_id is None:
+        request.state.session_user = None
+        return False
+    request.session[SESSION_ID] = session_id
     request.state.session_user = user
+    return True
 
 
 def end_session(request: Request) -> None:

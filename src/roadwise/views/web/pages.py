@@ -155,6 +155,8 @@ def login(
             status=429,
         )
     user = accounts.authenticate(request.app.state.store, username, password)
+    if user is not None and not start_session(request, user):
+        user = None  # the account was removed while its password was being checked
     if user is None:
         limiter.failed(address, username)
         return render(
@@ -164,7 +166,6 @@ def login(
             status=401,
         )
     limiter.succeeded(address, username)
-    start_session(request, user)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 

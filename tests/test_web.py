@@ -907,3 +907,18 @@ def test_an_editor_makes_a_theme_a_backlog_item(tmp_path: Path) -> None:
         again = c.post(url, json=body, headers=editor)
         assert again.status_code == 422 and "is no longer" in again.text
     store.close()
+
+
+def test_sessions_live_end_and_need_their_account_on_every_database(db_url: str) -> None:
+    """The session table's rules on SQLite and PostgreSQL alike (``.ci/run`` starts one): a
+    session signs its account in until it ends, and none is stored for an account that is
+    gone (read back, as drivers differ on the row count of an INSERT … SELECT)."""
+    with open_store(db_url) as store:
+        accounts.add_user(store, "tess", PASSWORD, "editor")
+        session = accounts.start_session(store, "tess", dt.timedelta(hours=1))
+        assert session is not None
+        assert accounts.user_for_session(store, session) == accounts.User("tess", "editor")
+        accounts.end_session(store, session)
+        assert accounts.user_for_session(store, session) is None
+        accounts.remove_user(store, "tess")
+        assert accounts.start_session(store, "tess", dt.timedelta(hours=1)) is None

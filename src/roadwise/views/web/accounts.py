@@ -142,18 +142,24 @@ def start_session(store: Store, user: str, lifetime: dt.timedelta) -> str | None
         conn.execute(web_sessions.delete().where(web_sessions.c.expires <= now))
         # Stored only while the account exists, in the same statement: a session stored for
         # an account removed meanwhile would come back if the name were added again.
-        stored = conn.execute(
+        hashed = _token_hash(session_id)
+        conn.execute(
             web_sessions.insert().from_select(
                 ["session_hash", "user", "created", "expires"],
                 sa.select(
-                    sa.literal(_token_hash(session_id), sa.String),
+                    sa.literal(hashed, sa.String),
                     web_users.c.name,
                     sa.literal(now, sa.DateTime),
                     sa.literal(now + lifetime, sa.DateTime),
                 ).where(web_users.c.name == user),
             )
-        ).rowcount
-    return session_id if stored else None
+        )
+        # Read back rather than trust rowcount, which a driver may leave at -1 for INSERT …
+        # SELECT.
+        stored = conn.execute(
+            sa.select(web_sessions.c.session_hash).where(web_sessions.c.session_hash == hashed)
+        ).first()
+    return session_id if stored is not None else None
 
 
 def user_for_session(store: Store, session_id: str) -> User | None:

@@ -434,6 +434,13 @@ def team_flow(
     )
 
 
+def teams_that_finished_work(ws: Workspace) -> set[str]:
+    """The teams with any work finished before as_of in the delivery history, however long
+    ago (a team without history in the forecast's window may still have older work)."""
+    before = dt.datetime.combine(ws.as_of, dt.time())
+    return {r.team for r in ws.history if r.team is not None and r.done < before}
+
+
 def teams_without_history(
     ws: Workspace,
     queues: Mapping[str, Sequence[QueuedItem]],
@@ -444,8 +451,7 @@ def teams_without_history(
     each with whether it finished any work before as_of at all (True: all of it is older than
     the window). The replay never finishes their work and dates it ``date.max``: it cannot be
     dated, which is not the same as late."""
-    before = dt.datetime.combine(ws.as_of, dt.time())
-    finished = {r.team for r in ws.history if r.done < before}
+    finished = teams_that_finished_work(ws)
     return {
         team: team in finished
         for team in sorted(queues)

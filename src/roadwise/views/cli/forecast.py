@@ -613,12 +613,12 @@ def roadmap(
                 highlight=False,
             )
         if idle:
+            from roadwise.engines.forecast.objectives import teams_that_finished_work
             from roadwise.views.reports.facts import undated_reason
 
             # The words of the reports and the web app: whether the team never finished work
             # or only did so before the window the forecast reads.
-            before = dt.datetime.combine(ws.as_of, dt.time())
-            finished = {r.team for r in ws.history if r.done < before}
+            finished = teams_that_finished_work(ws)
             why = undated_reason(ws, {team: team in finished for team in idle})
             console.print(NOTE, f"{why}: their items cannot be dated.", highlight=False)
         if record and not_in_plan:

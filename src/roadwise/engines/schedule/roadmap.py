@@ -269,11 +269,7 @@ class Roadmap:
     def behind_targets(self) -> tuple[ScheduledItem, ...]:
         """Items that end after a target of their own (a soft deadline, their release's date),
         latest first; a story whose target is its feature's is counted under the feature."""
-        own = [
-            s
-            for s in (*self.items, *self.rollups)
-            if s.behind_target_days > 0 and s.target_reason.startswith("its ")
-        ]
+        own = [s for s in (*self.items, *self.rollups) if _behind_own_target(s)]
         return tuple(sorted(own, key=lambda s: (-s.behind_target_days, s.key)))
 
     def records(self) -> list[dict[str, object]]:
@@ -330,6 +326,13 @@ class RoadmapInputs:
     """Where some work must be done before people leave (see :func:`build_inputs`): the
     list schedule in ``rank_order`` that decided what fits, a valid start for the search and
     the baseline where list scheduling cannot place all of that work again. None otherwise."""
+
+
+def _behind_own_target(s: ScheduledItem) -> bool:
+    """Ends after a target of its own, not one from above it (:func:`item_target` says whose:
+    "its release …", "F1's release …"): a story late for its feature's release is counted once,
+    under the feature."""
+    return s.behind_target_days > 0 and s.target_reason.startswith("its ")
 
 
 def item_target(ws: Workspace, item: Item) -> tuple[dt.date, str] | None:
@@ -1647,7 +1650,8 @@ def _lateness_weight(problem: Problem) -> int:
 
 def _target_weight(problem: Problem) -> int:
     # A day past a target costs a day's delay of every item: below a hard deadline's day
-    # (ten times that), above any trade of one item's delay for another's.
+    # (ten times that). Pulling a long item forward can still delay the rest by more, so a
+    # target can lose to the cost of delay (the docs and the CLI say so).
     return max(100, _total_weight(problem))
 
 
@@ -1783,11 +1787,7 @@ def _summary(
         if date_limit is not None and s.end <= date_limit:
             value += c
     late = sum(1 for s in (*items, *rollups) if s.late_days > 0 and s.hard_deadline)
-    behind = sum(
-        1
-        for s in (*items, *rollups)
-        if s.behind_target_days > 0 and s.target_reason.startswith("its ")
-    )
+    behind = sum(1 for s in (*items, *rollups) if _behind_own_target(s))
     finish = max((s.end for s in items), default=None)
     if solution.method.startswith("list"):
         gap = float("nan")

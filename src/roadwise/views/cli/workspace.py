@@ -802,19 +802,14 @@ def items_edit(
     _refuse_another_key(changes, key, "edit")
     item = _build_item(current.model_dump(mode="json"), changes, key)
     expected = version if version is not None else current.version
-    if item == current and expected == current.version:
-        # Nothing to save: a new version and an audit entry would record a change that did not
-        # happen. (A stale --version still goes to the store, which refuses it.)
-        if as_json:
-            print_json(current.model_dump(mode="json"))
-        else:
-            console.print(
-                f"Nothing changed: {key} already has these values (still version "
-                f"{current.version})."
-            )
-        return
+    # The store refuses a stale --version, and saves nothing (no new version, no audit entry)
+    # where the values are the ones the item has.
     saved = store.upsert_item(item, expected_version=expected)
     if as_json:
         print_json(saved.model_dump(mode="json"))
+    elif saved.version == current.version:
+        console.print(
+            f"Nothing changed: {key} already has these values (still version {saved.version})."
+        )
     else:
         console.print(f"Saved {saved.key} (version {saved.version}).")

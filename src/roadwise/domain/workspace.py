@@ -29,6 +29,7 @@ from roadwise.domain.model import (
     Release,
     Scenario,
     Settings,
+    Status,
     Team,
     Theme,
 )
@@ -139,6 +140,11 @@ class Workspace(Model):
     @cached_property
     def release_by_key(self) -> dict[str, Release]:
         return {r.key: r for r in self.cycles.releases}
+
+    @cached_property
+    def dropped_keys(self) -> frozenset[str]:
+        """Items the team decided not to do: their feedback links stay, but are no demand."""
+        return frozenset(i.key for i in self.items if i.status == Status.DROPPED)
 
     def open_items(self) -> list[Item]:
         return [i for i in self.items if i.is_open]

@@ -54,10 +54,7 @@ def dropped_demand(ws: Workspace, analysis: FeedbackAnalysis) -> dict[str, Any]:
     """What customers still ask of dropped items (kept out of the ranking): the distinct
     texts and customers over them all, and a row per item as :func:`demand_rows` gives,
     ordered as the ranking orders."""
-    asked = sorted(
-        (d for d in analysis.dropped_demand.values() if d.mentions),
-        key=lambda d: (-d.revenue, -d.reach, d.key),
-    )
+    asked = analysis.dropped_ranked()
     texts: set[str] = set()
     customers: set[str] = set()
     for d in asked:

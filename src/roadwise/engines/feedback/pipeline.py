@@ -8,7 +8,7 @@ a person made. Nothing here reads or writes files.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -193,11 +193,11 @@ class FeedbackAnalysis:
     def top_items(self, n: int = 10) -> list[Demand]:
         """Items ranked by revenue-weighted demand, then by distinct customers (dropped
         items are not ranked: see :attr:`dropped_demand`)."""
-        ranked = sorted(
-            (d for d in self.item_demand.values() if d.mentions),
-            key=lambda d: (-d.revenue, -d.reach, d.key),
-        )
-        return ranked[:n]
+        return _ranked(self.item_demand.values())[:n]
+
+    def dropped_ranked(self) -> list[Demand]:
+        """The dropped items customers still ask for, in the order :meth:`top_items` ranks."""
+        return _ranked(self.dropped_demand.values())
 
     @property
     def rising_themes(self) -> list[ThemeSummary]:
@@ -442,7 +442,7 @@ def _analyse(
     evidence = _evidence(by_key, rolled_up, scores, labels, known)
     # Split after the (remembered) computation: dropping an item changes which list its
     # demand belongs in, not the demand itself.
-    dropped = {i.key for i in ws.items if i.status == Status.DROPPED}
+    dropped = ws.dropped_keys
     item_demand: dict[str, Demand] = {}
     dropped_demand: dict[str, Demand] = {}
     for item_key, demand in _demand(rolled_up, ws, settings, cache).items():
@@ -613,6 +613,11 @@ def _evidence(
     return evidence
 
 
+def _ranked(demands: Iterable[Demand]) -> list[Demand]:
+    """Items asked for, by revenue-weighted demand, then by distinct customers."""
+    return sorted((d for d in demands if d.mentions), key=lambda d: (-d.revenue, -d.reach, d.key))
+
+
 def _rolled_up_groups(ws: Workspace, links: Mapping[str, tuple[str, ...]]) -> dict[str, list[str]]:
     """Feedback keys per item, including those about its descendants: an epic's demand is the
     union of its stories' demand, each customer counted once. A dropped item keeps its own
@@ -625,7 +630,7 @@ def _rolled_up_groups(ws: Workspace, links: Mapping[str, tuple[str, ...]]) -> di
                 direct[item_key].add(key)
     groups = {k: set(v) for k, v in direct.items()}
     for item in ws.items:
-        if item.status == Status.DROPPED:
+        if item.key in ws.dropped_keys:
             continue
         parent = item.parent
         # The workspace rules forbid parent cycles, so this walk ends at a root.
@@ -672,7 +677,7 @@ def theme_to_item(
 
     Raises a :class:`ValidationError` naming ``key`` when an item already has it.
     """
-    from roadwise.domain import Item, ItemKind, Status
+    from roadwise.domain import Item, ItemKind
     from roadwise.errors import ValidationError
 
     key = key.strip()

@@ -170,10 +170,9 @@ def prioritize(
 def _feedback_inputs(ws: Any) -> dict[str, Any]:
     """Customer demand from the confirmed links. A dropped item's links stay in the workspace
     (a person decided them) but are no demand, as in the feedback analysis."""
-    from roadwise.domain import Status
     from roadwise.engines.feedback import compute_demand, external_inputs
 
-    dropped = {i.key for i in ws.items if i.status == Status.DROPPED}
+    dropped = ws.dropped_keys
     groups: dict[str, list[str]] = {}
     for fb in ws.feedback:
         for link in fb.links:

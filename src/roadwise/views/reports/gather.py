@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from roadwise.domain import Status, Workspace
+from roadwise.domain import Workspace
 from roadwise.engines.forecast.objectives import (
     DELIVERY_WINDOW,
     NEW_HIRE_SHARE,
@@ -192,7 +192,7 @@ def confirmed_demand_groups(ws: Workspace) -> dict[str, list[str]]:
     """Feedback keys per backlog item from the confirmed links alone, rolled up to parents as
     the feedback analysis rolls them up: a dropped item is no demand, and its texts do not
     count for its parents (the team decided not to build what they ask for)."""
-    dropped = {i.key for i in ws.items if i.status == Status.DROPPED}
+    dropped = ws.dropped_keys
     direct: dict[str, set[str]] = defaultdict(set)
     for fb in ws.feedback:
         for link in fb.links:

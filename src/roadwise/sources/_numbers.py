@@ -70,11 +70,7 @@ def read_number(text: str, *, at_least: float | None = None) -> float:
             f"expected a number (such as {EXAMPLES}), got {shown!r}, which is too large",
             looks_like_number=True,
         )
-    if at_least is not None and number < at_least:
-        raise NumberError(
-            f"expected a number of {at_least:g} or more, got {shown!r}", looks_like_number=True
-        )
-    return number
+    return _at_least(number, at_least, repr(shown))
 
 
 def _ascii_digits(text: str) -> str:
@@ -142,6 +138,11 @@ def read_json_number(value: object, *, at_least: float | None = None) -> float:
         raise NumberError(
             f"expected a number (such as {EXAMPLES}), got {shown}", looks_like_number=False
         )
+    return _at_least(number, at_least, shown)
+
+
+def _at_least(number: float, at_least: float | None, shown: str) -> float:
+    """``number``, or the refusal of one below ``at_least`` (``shown``: as the user wrote it)."""
     if at_least is not None and number < at_least:
         raise NumberError(
             f"expected a number of {at_least:g} or more, got {shown}", looks_like_number=True

@@ -242,6 +242,97 @@ def test_feedback_on_a_dropped_item_is_no_demand() -> None:
     assert inputs["customer_demand"]["SSO"].likely == pytest.approx(600_000)
 
 
+def _epic_feedback_workspace() -> Workspace:
+    """An epic with two stories and a dropped feature under it: C0 asked for the epic, C1
+    for story A, C2 for both (one text linked to the epic and to A, another to A alone), C3
+    for the dropped feature only."""
+    import datetime as dt
+
+    from roadwise.domain import Customer, Feedback, FeedbackLink, ItemKind, Status
+
+    customers = [
+        Customer(key=f"C{i}", name=f"Customer {i}", annual_revenue=100_000 * (i + 1))
+        for i in range(4)
+    ]
+    asked = {
+        "F0": ("C0", ["EPIC"]),
+        "F1": ("C1", ["A"]),
+        "F2": ("C2", ["EPIC", "A"]),
+        "F3": ("C2", ["A"]),
+        "F4": ("C3", ["OLD"]),
+    }
+    feedback = [
+        Feedback(
+            key=key,
+            text="please make approvals faster",
+            customer=customer,
+            date=dt.date(2026, 5, 1),
+            links=[FeedbackLink(item=item, confirmed=True) for item in items],
+        )
+        for key, (customer, items) in asked.items()
+    ]
+    story = {
+        "estimate": Estimate(low=1, likely=1, high=1),
+        "value": ValueInputs(impact=1, confidence=1.0),
+    }
+    items = [
+        Item(key="EPIC", title="Approvals that scale", kind=ItemKind.EPIC),
+        Item(key="A", title="Bulk approve", parent="EPIC", **story),
+        Item(key="B", title="Approve from email", parent="EPIC", **story),
+        Item(
+            key="OLD",
+            title="Approval chains",
+            kind=ItemKind.FEATURE,
+            parent="EPIC",
+            status=Status.DROPPED,
+        ),
+        Item(key="L", title="Chain editor", parent="OLD", **story),
+    ]
+    return Workspace(customers=customers, feedback=feedback, items=items)
+
+
+def test_feedback_on_an_epic_counts_for_each_of_its_stories_each_customer_once() -> None:
+    """The ranking scores stories, not epics: a text linked to the epic asks for all of it, so
+    its customer counts for every story under the epic, however deep (as the epic's team and
+    deadline hold for them). A customer who asked for the epic and for a story is one customer
+    of it; a dropped feature's own texts hold for no story under it."""
+    from roadwise.views.cli.prioritize import _feedback_inputs
+
+    ws = _epic_feedback_workspace()
+    revenue = {c.key: c.annual_revenue for c in ws.customers}
+    inputs = _feedback_inputs(ws)
+    # The epic and the dropped feature are not ranked: their demand goes to the stories.
+    assert set(inputs["reach"]) == set(inputs["customer_demand"]) == {"A", "B", "L"}
+    assert inputs["reach"]["A"].likely == 3  # C0 via the epic, C1, C2 once for three texts
+    assert inputs["customer_demand"]["A"].likely == pytest.approx(
+        revenue["C0"] + revenue["C1"] + revenue["C2"]
+    )
+    for story in ("B", "L"):  # C0 and C2 through the epic; C3 asked for the dropped feature
+        assert inputs["reach"][story].likely == 2
+        assert inputs["customer_demand"][story].likely == pytest.approx(
+            revenue["C0"] + revenue["C2"]
+        )
+
+
+def test_prioritize_feedback_ranks_stories_with_their_epics_demand(tmp_path: Path) -> None:
+    """End to end: with --feedback, a story nobody linked a text to directly is ranked on the
+    customers who asked for its epic, and the story both were asked of ranks first."""
+    from roadwise.workspace import open_store
+
+    path = str(tmp_path / "epic.db")
+    open_store(path).replace(_epic_feedback_workspace())
+    out = runner.invoke(
+        app, ["prioritize", "--db", path, "-f", "rice", "--json", "--feedback", "--samples", "0"]
+    )
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    # RICE with impact, confidence and effort 1: the score is the customers asking.
+    scores = {i["key"]: i["score"] for i in data["items"]}
+    assert scores == {"A": pytest.approx(3), "B": pytest.approx(2), "L": pytest.approx(2)}
+    assert data["unscored"] == []
+    assert data["items"][0]["key"] == "A"
+
+
 @pytest.fixture()
 def skewed_db(tmp_path: Path) -> str:
     """Two items whose point scores and expected scores disagree: LONG is 16 WSJF at its

@@ -727,7 +727,7 @@ def test_demand_and_themes_page_and_api_show_one_analysis(client: TestClient, ap
     for row in themes:
         assert f'id="theme-{row["theme"]}"' in page and row["name"] in page
     assert page.count("<strong>rising</strong>") == sum(r["rising"] for r in themes)
-    api = client.get("/api/feedback/demand", params={"top": 3}).json()
+    api = client.get("/api/feedback/demand", params={"top": 3}).json()["items"]
     assert [r["item"] for r in api] == [r["item"] for r in top]
     assert api[0]["revenue"] == top[0]["revenue"]
     assert client.get("/api/feedback/themes").json() == themes

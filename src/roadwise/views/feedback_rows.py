@@ -35,6 +35,18 @@ def demand_rows(
     return [_demand_row(ws, analysis, d) for d in ranked]
 
 
+def demand_listing(
+    ws: Workspace, analysis: FeedbackAnalysis | None, top: int | None = None
+) -> dict[str, Any]:
+    """What ``roadwise feedback demand --json`` prints and ``/api/feedback/demand`` returns:
+    ``items``, the ranking (:func:`demand_rows`, ``top`` of them), and ``dropped``, what
+    customers still ask of dropped items (:func:`dropped_demand`, all of them). Without an
+    analysis (no feedback yet) both are empty, in the same shape."""
+    if analysis is None:
+        return {"items": [], "dropped": {"texts": 0, "customers": 0, "items": []}}
+    return {"items": demand_rows(ws, analysis, top), "dropped": dropped_demand(ws, analysis)}
+
+
 def _demand_row(ws: Workspace, analysis: FeedbackAnalysis, d: Demand) -> dict[str, Any]:
     return {
         "item": d.key,

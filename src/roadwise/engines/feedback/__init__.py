@@ -16,7 +16,12 @@ from roadwise.engines.feedback.classify import (
     sentiment,
     suggest_labels,
 )
-from roadwise.engines.feedback.demand import Demand, compute_demand, external_inputs
+from roadwise.engines.feedback.demand import (
+    Demand,
+    compute_demand,
+    external_inputs,
+    ranking_groups,
+)
 from roadwise.engines.feedback.duplicates import (
     DuplicateGroups,
     find_duplicates,
@@ -93,6 +98,7 @@ __all__ = [
     "near_duplicate_groups",
     "normalise_text",
     "quote",
+    "ranking_groups",
     "rate_change",
     "sentiment",
     "similar_pairs",

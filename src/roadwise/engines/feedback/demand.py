@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from roadwise.domain import Customer, Feedback, Range
+from roadwise.domain import Customer, Feedback, Range, Workspace
 
 
 @dataclass(frozen=True)
@@ -140,6 +140,39 @@ def demand_from_asks(
         )
     assert point_reach.shape[0] == len(keys)
     return result
+
+
+def ranking_groups(ws: Workspace, links: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """Feedback keys per item the ranking scores (items with no children, dropped ones left
+    out), from ``links`` (feedback key -> the items it is linked to): the texts linked to the
+    item itself and to each of its parents, each text once, for :func:`compute_demand`.
+
+    The ranking scores the stories, not their epics, so a text about an epic would otherwise
+    count for nothing there; it asks for the whole epic, so it holds for every story under it,
+    as an epic's team, theme and deadline do. A customer who asked for the epic and for one of
+    its stories is still one customer of that story. A dropped parent's texts hold for no
+    story: the team decided not to build what they ask for.
+    """
+    dropped = ws.dropped_keys
+    direct: dict[str, set[str]] = {}
+    for feedback_key, items in links.items():
+        for item_key in items:
+            if item_key not in dropped:
+                direct.setdefault(item_key, set()).add(feedback_key)
+    groups: dict[str, list[str]] = {}
+    for leaf in ws.leaf_items():
+        if leaf.key in dropped:
+            continue
+        asked = set(direct.get(leaf.key, ()))
+        parent = leaf.parent
+        # The workspace rules forbid parent cycles, so this walk ends at a root.
+        while parent is not None:
+            asked |= direct.get(parent, set())
+            node = ws.item_by_key.get(parent)
+            parent = node.parent if node is not None else None
+        if asked:
+            groups[leaf.key] = sorted(asked)
+    return groups
 
 
 def external_inputs(demand: Mapping[str, Demand]) -> dict[str, dict[str, Range]]:

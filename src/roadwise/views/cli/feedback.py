@@ -29,8 +29,7 @@ from roadwise.views.cli._common import (
 )
 from roadwise.views.cli._common import print_json as _print_json
 from roadwise.views.feedback_rows import (
-    demand_rows,
-    dropped_demand,
+    demand_listing,
     dropped_demand_line,
     listed_theme,
     theme_rows,
@@ -531,9 +530,9 @@ def demand(
     """Demand per item: distinct customers, revenue-weighted demand with a 90% interval."""
     ws = _store(db).load()
     analysis = _analyse(ws, backend)
-    dropped = dropped_demand(ws, analysis)
+    listing = demand_listing(ws, analysis)
     if as_json:
-        _print_json({"items": demand_rows(ws, analysis), "dropped": dropped})
+        _print_json(listing)
         return
     ranked = analysis.top_items(top)
     from roadwise.views.reports.wording import short_money
@@ -567,7 +566,7 @@ def demand(
         segments.append(clip(asking, max(20, console.width - len(d.key) - 2)) + "\n")
     segments.rstrip()
     console.print(Group(table, segments) if ranked else table)
-    line = dropped_demand_line(dropped)
+    line = dropped_demand_line(listing["dropped"])
     if line:
         console.print(line, highlight=False)
 

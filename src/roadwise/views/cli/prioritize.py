@@ -168,16 +168,14 @@ def prioritize(
 
 
 def _feedback_inputs(ws: Any) -> dict[str, Any]:
-    """Customer demand from the confirmed links. A dropped item's links stay in the workspace
-    (a person decided them) but are no demand, as in the feedback analysis."""
-    from roadwise.engines.feedback import compute_demand, external_inputs
+    """Customer demand from the confirmed links, for the items the ranking scores: a text
+    linked to an epic or feature counts for every story under it (see ``ranking_groups``).
+    A dropped item's links stay in the workspace (a person decided them) but are no demand,
+    as in the feedback analysis."""
+    from roadwise.engines.feedback import compute_demand, external_inputs, ranking_groups
 
-    dropped = ws.dropped_keys
-    groups: dict[str, list[str]] = {}
-    for fb in ws.feedback:
-        for link in fb.links:
-            if link.confirmed and link.item not in dropped:
-                groups.setdefault(link.item, []).append(fb.key)
+    confirmed = {fb.key: [link.item for link in fb.links if link.confirmed] for fb in ws.feedback}
+    groups = ranking_groups(ws, confirmed)
     demand = compute_demand(groups, ws.feedback, ws.customers, samples=500, seed=ws.settings.seed)
     return external_inputs(demand)
 

@@ -736,18 +736,34 @@ class DemandOut(BaseModel):
     quotes: list[str]
 
 
-@router.get("/feedback/demand", response_model=list[DemandOut], responses=INVALID)
+class DroppedDemandOut(BaseModel):
+    """What customers still ask of dropped items, kept out of the ranking: the distinct texts
+    and customers over them all, and a row per dropped item, most revenue first."""
+
+    texts: int
+    customers: int
+    items: list[DemandOut]
+
+
+class FeedbackDemandOut(BaseModel):
+    """Items by revenue-weighted demand and the dropped items' demand apart: what `roadwise
+    feedback demand --json` prints."""
+
+    items: list[DemandOut]
+    dropped: DroppedDemandOut
+
+
+@router.get("/feedback/demand", response_model=FeedbackDemandOut, responses=INVALID)
 def feedback_demand(
     request: Request, user: Reader, top: Annotated[int, Query(ge=1, le=1000)] = 50
-) -> list[DemandOut]:
-    """Items by revenue-weighted demand, most first (the Demand page's table)."""
-    from roadwise.views.feedback_rows import demand_rows
+) -> FeedbackDemandOut:
+    """Items by revenue-weighted demand, most first (``top`` of them: the Demand page's
+    table), and what customers still ask of dropped items (all of them)."""
+    from roadwise.views.feedback_rows import demand_listing
 
     service = request.app.state.service
-    analysis = service.feedback_analysis()
-    if analysis is None:
-        return []
-    return [DemandOut(**row) for row in demand_rows(service.workspace(), analysis, top)]
+    listing = demand_listing(service.workspace(), service.feedback_analysis(), top)
+    return FeedbackDemandOut.model_validate(listing)
 
 
 class ThemeOut(BaseModel):

@@ -91,9 +91,11 @@ def test_work_that_fits_before_a_team_leaves_is_planned_and_the_rest_says_why() 
         f"team 'ios' cannot finish it before everyone on it has left (the last leaves on "
         f"{GONE}): it needs 120 person-days"
     )
-    # The capacity left is the team's productive time until they have gone.
+    # The capacity left is the team's productive time until they have gone, where Good
+    # Friday's week (one person left, nobody leaving that week) counts as a whole person's.
     productive = float(roadmap.calendar.team("ios").productive.sum())
-    assert abs(_left(why["BIG"]) - productive) <= 0.5
+    day = float(roadmap.calendar.team("ios").people[0].productive.max())
+    assert abs(_left(why["BIG"]) - (productive + day)) <= 0.5
     assert _left(why["BIG"]) < 120
     assert why["AFTER"] == f"depends on BIG, which cannot be scheduled ({why['BIG']})"
 
@@ -109,9 +111,9 @@ def test_work_that_does_not_fit_beside_the_teams_other_work_names_what_took_the_
     the plan keeps what the rank order fits (the first is the most valuable), leaves out the
     rest with what took the capacity, and does not fail the whole plan over it."""
     items = [
-        _item("A", 10, team="ios", value=ValueInputs(cost_of_delay=300.0)),
-        _item("B", 10, team="ios", value=ValueInputs(cost_of_delay=100.0)),
-        _item("C", 10, team="ios", value=ValueInputs(cost_of_delay=50.0)),
+        _item("A", 11, team="ios", value=ValueInputs(cost_of_delay=300.0)),
+        _item("B", 11, team="ios", value=ValueInputs(cost_of_delay=100.0)),
+        _item("C", 11, team="ios", value=ValueInputs(cost_of_delay=50.0)),
         _item("W", 5, team="web", value=ValueInputs(cost_of_delay=200.0)),
     ]
     ws = Workspace(name="crowded", as_of=START, teams=_teams(), items=items)

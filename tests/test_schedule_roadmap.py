@@ -589,3 +589,69 @@ def test_a_cycle_through_epics_is_named() -> None:
         "dependency cycle once dependencies on epics are followed to their stories: "
         "A1 -> B1 -> A1 (A1 depends on EB, which holds B1; B1 depends on EA, which holds A1)"
     )
+
+
+GOOD_FRIDAY_WEEK = dt.date(2026, 3, 30)  # a Monday; Friday 3 April is a public holiday in GB
+
+
+def _team_of(size: int, leaves: dt.date | None = None) -> Team:
+    people = [Person(key=f"d{j}", name=f"D{j}", skills=["backend"]) for j in range(size)]
+    if leaves is not None:
+        people[0] = people[0].model_copy(update={"leaves": leaves})
+    return Team(key="dev", name="Dev", people=people, country="GB")
+
+
+def _team_capacity(team: Team, start: dt.date) -> tuple[int, ...]:
+    item = Item(
+        key="X",
+        title="X",
+        status=Status.READY,
+        team="dev",
+        estimate=Estimate(low=1, likely=1, high=1, unit="person_days"),
+    )
+    ws = Workspace(name="weeks", as_of=start, teams=[team], items=[item])
+    inputs = build_inputs(ws, RoadmapOptions(start=start))
+    return next(r for r in inputs.problem.resources if r.key == "team:dev").capacity
+
+
+def test_a_one_person_team_works_through_a_holiday_week() -> None:
+    """Good Friday takes a day from the week, not the week from a one-person team: an item
+    of three weeks starts at once and ends in its third week, as it would without the
+    holiday (a week without a whole person would have held it until the holiday had passed)."""
+    start = GOOD_FRIDAY_WEEK - dt.timedelta(weeks=1)
+    item = Item(
+        key="LONG",
+        title="Long",
+        status=Status.READY,
+        team="dev",
+        estimate=Estimate(low=8, likely=8, high=8, unit="person_days"),
+        value=ValueInputs(cost_of_delay=100.0),
+    )
+    ws = Workspace(name="solo", as_of=start, teams=[_team_of(1)], items=[item])
+    roadmap = plan_roadmap(ws, RoadmapOptions(start=start, **FAST))  # type: ignore[arg-type]
+    (planned,) = roadmap.items
+    assert planned.start == start
+    assert start + dt.timedelta(weeks=2) <= planned.end < start + dt.timedelta(weeks=3)
+
+    # The week keeps its person, and no more than the person's usual day.
+    capacity = _team_capacity(_team_of(1), start)
+    assert capacity[5:10] == capacity[:5] == capacity[10:15]
+
+
+def test_a_larger_team_still_loses_its_holiday() -> None:
+    """Five people in a week with a public holiday do four people's work, as before."""
+    capacity = _team_capacity(_team_of(5), GOOD_FRIDAY_WEEK)
+    usual = capacity[5]
+    assert capacity[0] < usual
+    assert abs(capacity[0] - usual * 4 / 5) <= 1
+
+
+def test_the_week_someone_leaves_is_not_rounded_up() -> None:
+    """A one-person team whose person leaves on a Wednesday has that week's three days, not a
+    whole week: work planned in it must not count on them after they have gone."""
+    start = dt.date(2026, 3, 2)
+    leaves = start + dt.timedelta(weeks=2, days=3)  # the third week's Thursday: gone from then
+    capacity = _team_capacity(_team_of(1, leaves=leaves), start)
+    usual = capacity[0]
+    assert capacity[10] < usual
+    assert abs(capacity[10] - usual * 3 / 5) <= 1

@@ -4,7 +4,8 @@ Open leaf items (the ones that carry work; epics and features roll up their chil
 tasks. Each task may go to any team that has all of the item's skills (or to the team or
 person it is pinned to); its duration follows from its estimate, the team's points per
 person-day and how many people work on it side by side. Team capacity comes from the capacity
-model (productive person-days, averaged per week so work can run through a public holiday).
+model (productive person-days, averaged per week so work can run through a public holiday,
+and rounded to whole people where a week dips by less than half a person).
 Time is the working day. Cost of delay is money per week until delivery: the plan minimises
 the sum over valued items (leaves, features and epics, which deliver when their last leaf is
 done) of cost of delay × time to delivery.
@@ -375,13 +376,31 @@ def _effort_person_days(item: Item, team: Team, default: float) -> float:
     return max(0.5, item.estimate.likely / team.points_per_person_day)
 
 
-def _bucketed(values: np.ndarray, bucket: int) -> tuple[int, ...]:
+def _bucketed(values: np.ndarray, bucket: int, person: int | None = None) -> tuple[int, ...]:
     """Capacity in units, averaged over buckets of ``bucket`` days (work runs through a
-    holiday at the week's average pace)."""
+    holiday at the week's average pace).
+
+    With ``person`` (one person's units): a week that dips below its own best day by less
+    than half a person counts as the whole people it nearly has, as the assignee's own
+    presence is rounded. An item takes whole people, so otherwise a day off would stop a
+    one-person team's (or skill's) work for the whole week, and an item longer than a week
+    could only run through weeks nobody took a day off. A larger team loses its holiday as
+    before: four people's work for five in a week with a public holiday. A week in which
+    someone leaves is not rounded up (the next week is smaller): work planned in it must not
+    rely on them after they have gone."""
+    starts = range(0, len(values), bucket)
+    mean = [float(values[lo : lo + bucket].mean()) * UNITS for lo in starts]
+    best = [math.floor(float(values[lo : lo + bucket].max()) * UNITS + 1e-6) for lo in starts]
+    if person is not None:
+        # a pool smaller than one person (a part-timer's skill) rounds to what it has
+        person = max(1, min(person, max(best, default=1)))
     out = np.empty(len(values), dtype=np.int64)
-    for lo in range(0, len(values), bucket):
-        chunk = values[lo : lo + bucket]
-        out[lo : lo + bucket] = math.floor(float(chunk.mean()) * UNITS + 1e-6)
+    for k, lo in enumerate(starts):
+        capacity = math.floor(mean[k] + 1e-6)
+        if person is not None and (k + 1 == len(best) or best[k + 1] >= best[k]):
+            whole = math.floor(mean[k] / person + 0.5) * person
+            capacity = max(capacity, min(best[k], whole))
+        out[lo : lo + bucket] = capacity
     return tuple(int(v) for v in out)
 
 
@@ -458,11 +477,17 @@ def _build_inputs(
     team_cap: dict[str, tuple[int, ...]] = {}
     team_skills: dict[str, set[str]] = {}
     shape_cap: dict[str, tuple[int, ...]] = {}
+    worker_units = {
+        t.key: max(1, round(UNITS * t.focus_factor * (1.0 - t.unplanned_share))) for t in teams
+    }
     for team in teams:
-        cap = _bucketed(calendar.team(team.key).productive, options.capacity_bucket_days)
+        per_worker = worker_units[team.key]
+        cap = _bucketed(
+            calendar.team(team.key).productive, options.capacity_bucket_days, per_worker
+        )
         team_cap[team.key] = cap
         shape_cap[team.key] = (
-            _bucketed(shape.team(team.key).productive, options.capacity_bucket_days)
+            _bucketed(shape.team(team.key).productive, options.capacity_bucket_days, per_worker)
             if options.added
             else cap
         )
@@ -472,9 +497,6 @@ def _build_inputs(
     person_res: dict[str, int] = {}
     skill_res: dict[tuple[str, str], int] = {}
     pool_shape: dict[tuple[str, str], Resource] = {}
-    worker_units = {
-        t.key: max(1, round(UNITS * t.focus_factor * (1.0 - t.unplanned_share))) for t in teams
-    }
 
     estimates = [
         i.estimate.likely
@@ -569,7 +591,9 @@ def _build_inputs(
                         skill_res[pool] = -1
                     else:
                         cap = _bucketed(
-                            team_cal.productive_for(skill), options.capacity_bucket_days
+                            team_cal.productive_for(skill),
+                            options.capacity_bucket_days,
+                            per_worker,
                         )
                         skill_res[pool] = len(resources)
                         resources.append(Resource(f"skill:{t}:{skill}", cap))
@@ -580,6 +604,7 @@ def _build_inputs(
                                 _bucketed(
                                     shape.team(t).productive_for(skill),
                                     options.capacity_bucket_days,
+                                    per_worker,
                                 ),
                             )
                             if options.added

@@ -321,3 +321,44 @@ def test_scenario_compare_refuses_a_row_limit_below_one(tmp_path: Path, limit: s
     )
     assert result.exit_code == 2, result.output
     assert "Invalid value for '--limit'" in result.output and "Traceback" not in result.output
+
+
+def test_scenario_compare_holds_targets_where_the_roadmap_of_record_held_them(
+    tmp_path: Path,
+) -> None:
+    """Both plans keep the release dates the roadmap of record was planned to keep (as the web
+    app's comparison does), so what moved is the scenario's doing, not a dropped promise."""
+    from typer.testing import CliRunner
+
+    from roadwise.views.cli import app
+    from roadwise.workspace import open_store
+    from test_schedule_targets import RELEASE, one_person_workspace
+
+    db = str(tmp_path / "rw.db")
+    open_store(db).replace(one_person_workspace())
+    runner = CliRunner()
+    add = ["scenario", "add", "slower", "--set", "item:BIG.estimate.high=12", "--db", db]
+    assert runner.invoke(app, add).exit_code == 0
+    compare = ["scenario", "compare", "base", "slower", "--db", db, "--time-limit", "1"]
+
+    def ship_ends(args: list[str]) -> tuple[dt.date, dt.date, bool]:
+        result = runner.invoke(app, [*args, "--json"])
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.output)
+        ship = next(m for m in data["moves"] if m["item"] == "SHIP")
+        ends = dt.date.fromisoformat(ship["end_a"]), dt.date.fromisoformat(ship["end_b"])
+        return *ends, data["targets_held"]
+
+    # No roadmap of record: by cost of delay, the release's item goes second and misses it.
+    end_a, end_b, held = ship_ends(compare)
+    assert end_a > RELEASE.date and end_b > RELEASE.date and not held
+    assert "Targets held" not in runner.invoke(app, compare).output
+    # --hold-targets asks for it without one.
+    end_a, end_b, held = ship_ends([*compare, "--hold-targets"])
+    assert end_a <= RELEASE.date and end_b <= RELEASE.date and held
+    plan = ["plan", "roadmap", "--db", db, "--time-limit", "2", "--workers", "2"]
+    assert runner.invoke(app, [*plan, "--hold-targets"]).exit_code == 0
+    end_a, end_b, held = ship_ends(compare)
+    assert end_a <= RELEASE.date and end_b <= RELEASE.date and held
+    text = " ".join(runner.invoke(app, compare).output.split())
+    assert "Targets held, as the stored roadmap 'roadmap' of " in text

@@ -7,7 +7,9 @@ import csv
 import datetime as dt
 import json
 import random
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -298,3 +300,40 @@ def test_cli_sweep_on_a_local_dask_cluster_gives_the_same_numbers(tmp_path: Path
     on_dask = json.loads(there.output)
     assert on_dask["workers"] == 2 and "local Dask cluster" in on_dask["where"]
     assert json.loads(here.output)["points"] == on_dask["points"]
+
+
+def test_cli_sweep_holds_targets_where_the_roadmap_of_record_held_them(tmp_path: Path) -> None:
+    """Every point keeps the release dates the roadmap of record was planned to keep: a sweep
+    around it measures hires and estimate error under the same promises."""
+    from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+    from test_schedule_targets import one_person_workspace
+
+    db = str(tmp_path / "rw.db")
+    ws = one_person_workspace()
+    with open_store(db) as store:
+        store.replace(ws)
+    fast = RoadmapOptions(time_limit=2.0, workers=2, baseline=False)
+    free = plan_roadmap(ws, fast).summary.cost_of_delay
+    held = plan_roadmap(ws, replace(fast, targets=True)).summary.cost_of_delay
+    assert held > free  # holding the release's date costs delay here
+    sweep = ["scenario", "sweep", "--db", db, "--rounds", "5", "--time-limit", "2"]
+
+    def swept(args: list[str]) -> dict[str, Any]:
+        out = runner.invoke(app, [*args, "--json"])
+        assert out.exit_code == 0, out.output
+        data: dict[str, Any] = json.loads(out.output)
+        return data
+
+    # No roadmap of record: by cost of delay, as before.
+    data = swept(sweep)
+    assert data["points"][0]["cost_of_delay"] == pytest.approx(free)
+    assert data["targets_held"] is False
+    assert "Targets held" not in runner.invoke(app, sweep).output
+    data = swept([*sweep, "--hold-targets"])
+    assert data["points"][0]["cost_of_delay"] == pytest.approx(held) and data["targets_held"]
+    plan = ["plan", "roadmap", "--db", db, "--time-limit", "2", "--workers", "2"]
+    assert runner.invoke(app, [*plan, "--hold-targets"]).exit_code == 0
+    data = swept(sweep)
+    assert data["points"][0]["cost_of_delay"] == pytest.approx(held) and data["targets_held"]
+    text = " ".join(runner.invoke(app, sweep).output.split())
+    assert "Targets held, as the stored roadmap 'roadmap' of " in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -92,6 +93,67 @@ def test_capacity_reads_the_stored_roadmap(tmp_path: Path) -> None:
     expected = capacity_vs_demand(ws, stored, sprints=3)
     planned = {(r["team"], r["skill"], r["sprint"]): r["planned_days"] for r in data["demand"]}
     assert planned == {(r.team, r.skill, r.sprint): r.planned_days for r in expected}
+
+
+def test_capacity_what_if_holds_targets_where_the_roadmap_of_record_held_them(
+    tmp_path: Path,
+) -> None:
+    """The what-ifs are measured around a plan that keeps the release dates the roadmap of
+    record was planned to keep, not one that gives them up for cost of delay."""
+    from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+    from roadwise.workspace import open_store
+    from test_schedule_targets import one_person_workspace
+
+    path = str(tmp_path / "rw.db")
+    ws = one_person_workspace()
+    open_store(path).replace(ws)
+    fast = RoadmapOptions(time_limit=2.0, workers=2, baseline=False)
+    free = plan_roadmap(ws, fast).summary.cost_of_delay
+    held = plan_roadmap(ws, dataclasses.replace(fast, targets=True)).summary.cost_of_delay
+    assert held > free  # holding the release's date costs delay here
+    what_if = ["capacity", "--db", path, "--time-limit", "1", "--sprints", "2", "--what-if"]
+
+    def plan_behind(args: list[str]) -> tuple[float, dict[str, object]]:
+        result = runner.invoke(app, [*args, "--json"])
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        one = data["one_more_engineer"][0]
+        return one["cost_of_delay_after"] + one["saving"], data
+
+    # No roadmap of record: planned by cost of delay, as before.
+    before, data = plan_behind(what_if)
+    assert before == pytest.approx(free) and data["targets_held"] is False
+    assert "Targets held" not in runner.invoke(app, what_if).output
+    plan = ["plan", "roadmap", "--db", path, "--time-limit", "2", "--workers", "2"]
+    assert runner.invoke(app, [*plan, "--hold-targets"]).exit_code == 0
+    before, data = plan_behind(what_if)
+    assert before == pytest.approx(held) and data["targets_held"] is True
+    text = " ".join(runner.invoke(app, what_if).output.split())
+    assert "Targets held, as the stored roadmap 'roadmap' of " in text
+    # Without --what-if the stored plan itself is shown, as it was made.
+    shown = json.loads(runner.invoke(app, [*what_if[:-1], "--json"]).stdout)
+    assert shown["plan"].startswith("the stored roadmap") and shown["targets_held"] is True
+
+
+def test_capacity_hold_targets_plans_afresh_over_a_roadmap_that_did_not_hold_them(
+    tmp_path: Path,
+) -> None:
+    from roadwise.workspace import open_store
+    from test_schedule_targets import one_person_workspace
+
+    path = str(tmp_path / "rw.db")
+    open_store(path).replace(one_person_workspace())
+    plan = ["plan", "roadmap", "--db", path, "--time-limit", "2", "--workers", "2"]
+    assert runner.invoke(app, plan).exit_code == 0
+    args = ["capacity", "--db", path, "--time-limit", "1", "--sprints", "2"]
+    shown = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert shown["plan"].startswith("the stored roadmap") and shown["targets_held"] is False
+    asked = runner.invoke(app, [*args, "--hold-targets"])
+    assert asked.exit_code == 0, asked.output
+    text = " ".join(asked.output.split())
+    assert "Planned: planned afresh" in text and "Targets held, as --hold-targets asks" in text
+    data = json.loads(runner.invoke(app, [*args, "--hold-targets", "--json"]).stdout)
+    assert data["targets_held"] is True
 
 
 def test_scenario_add_list_compare(db: str) -> None:

@@ -84,6 +84,9 @@ class SweepSettings:
     time_limit: float = 20.0
     """Seconds for the full search where a point has no valid start (the safety net of
     :func:`~roadwise.engines.schedule.roadmap.plan_roadmap`); the rounds are the budget."""
+    targets: bool = False
+    """Hold targets in every plan (``RoadmapOptions.targets``): a sweep around a roadmap that
+    was planned holding them measures hires and estimate error under the same promises."""
 
     @property
     def wall_clock_cap(self) -> float:
@@ -247,6 +250,7 @@ def plan_point(
         baseline=False,
         explain=False,
         soft_deadlines=True,
+        targets=settings.targets,
         improve_rounds=settings.rounds,
         added=added,
         warm_start=start,

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from roadwise.engines.schedule.needs import DeadlineConfidence, EngineerValue, WhatItTakes
+    from roadwise.workspace import RoadmapOfRecord
 
 
 class ObjectiveChoice(StrEnum):
@@ -609,6 +610,40 @@ def plan_roadmap_command(
         console.print(Text.assemble("Stored as plan ", (key, "bold"), "."), highlight=False)
 
 
+def targets_held_by(record: RoadmapOfRecord | None) -> bool:
+    """Whether the roadmap of record was planned holding targets (``plan roadmap
+    --hold-targets``); False without one."""
+    from roadwise.views.stored_roadmap import stored_summary
+
+    return record is not None and stored_summary(record.verdict).targets_held
+
+
+def replan_targets(
+    store: Any, ws: Workspace, asked: bool
+) -> tuple[RoadmapOfRecord | None, bool, str]:
+    """The roadmap of record, whether a re-plan of ``ws`` holds targets, and the line that
+    says so ("" where it does not). A re-plan holds them where ``--hold-targets`` asks or the
+    roadmap of record held them: a what-if measured against plans that ignore the dates the
+    plan of record promises would credit or blame the change for that difference."""
+    from roadwise.workspace import roadmap_of_record
+
+    record = roadmap_of_record(store, ws)
+    held = asked or targets_held_by(record)
+    if not held:
+        return record, False, ""
+    why = (
+        f"as the {record.describe()} held them"
+        if record is not None and not asked
+        else "as --hold-targets asks"
+    )
+    return (
+        record,
+        True,
+        f"Targets held, {why}: each item is planned to end by its release's date or soft "
+        "deadline where the teams can.",
+    )
+
+
 def _default_key(scenario: str | None) -> str:
     return f"roadmap-{scenario}" if scenario else "roadmap"
 
@@ -655,6 +690,12 @@ def capacity_command(
         "to meet every hard deadline (several extra solves), and how likely they are met "
         "(Monte Carlo on the teams' history).",
     ),
+    hold_targets: bool = typer.Option(
+        False,
+        "--hold-targets",
+        help="Plan items to end by their release's date or soft deadline, as `plan roadmap "
+        "--hold-targets` (default: where the stored roadmap held them).",
+    ),
     as_json: bool = JsonOption,
     db: str | None = DbOption,
 ) -> None:
@@ -669,15 +710,17 @@ def capacity_command(
     )
     from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
     from roadwise.views.stored_roadmap import since_stored, stored_roadmap
-    from roadwise.workspace import roadmap_of_record
 
-    store, ws = _load(db)
-    ws = _scenario_workspace(ws, scenario)
-    options = RoadmapOptions(time_limit=time_limit, baseline=False)
+    store, base = _load(db)
+    ws = _scenario_workspace(base, scenario)
+    record, held, held_line = replan_targets(store, base, hold_targets)
+    options = RoadmapOptions(time_limit=time_limit, baseline=False, targets=held)
     # The what-ifs re-plan by local search: their base plan is found that way too (seconds).
     # Otherwise the plan is the roadmap of record where it still fits, as in the web app and
-    # the reports: the same "planned" column everywhere, and no solve.
-    record = None if what_if or scenario else roadmap_of_record(store, ws)
+    # the reports: the same "planned" column everywhere, and no solve; not where
+    # --hold-targets asks for targets the roadmap of record did not hold.
+    if what_if or scenario or held != targets_held_by(record):
+        record = None
     stored = stored_roadmap(ws, record, options)
     roadmap = what_if_plan(ws, options) if what_if else stored or plan_roadmap(ws, options)
     rows = capacity_vs_demand(ws, roadmap, sprints=sprints)
@@ -719,6 +762,7 @@ def capacity_command(
                 "demand": [dataclasses.asdict(r) | {"over": r.over} for r in rows],
                 "over_allocated": [dataclasses.asdict(o) for o in over],
                 "over_allocated_later": later,
+                "targets_held": roadmap.summary.targets_held,
                 **extra,
             }
         )
@@ -746,6 +790,8 @@ def capacity_command(
         f"(each item at its earliest start). Planned: {plan_source}.",
         highlight=False,
     )
+    if held_line and stored is None:
+        console.print(held_line, highlight=False)
     skills = [r for r in rows if r.skill != "*" and r.over]
     if skills:
         worst = sorted(skills, key=lambda r: r.capacity_days - r.demand_days)[:5]
@@ -971,6 +1017,12 @@ def scenario_compare(
     b: str = typer.Argument(..., help="Second scenario key (or 'base')."),
     time_limit: float = typer.Option(15.0, "--time-limit", min=0.5, help="Solver seconds each."),
     limit: int = typer.Option(30, "--limit", min=1, help="Rows to show."),
+    hold_targets: bool = typer.Option(
+        False,
+        "--hold-targets",
+        help="Plan items to end by their release's date or soft deadline, as `plan roadmap "
+        "--hold-targets` (default: where the stored roadmap held them).",
+    ),
     as_json: bool = JsonOption,
     db: str | None = DbOption,
 ) -> None:
@@ -979,15 +1031,16 @@ def scenario_compare(
     from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
     from roadwise.views.reports.wording import say_money
 
-    _, ws = _load(db)
+    store, ws = _load(db)
     ws_a = _scenario_workspace(ws, None if a == "base" else a)
     ws_b = _scenario_workspace(ws, None if b == "base" else b)
-    options = RoadmapOptions(time_limit=time_limit, baseline=False)
+    _, held, held_line = replan_targets(store, ws, hold_targets)
+    options = RoadmapOptions(time_limit=time_limit, baseline=False, targets=held)
     plan_a = plan_roadmap(ws_a, options)
     plan_b = plan_roadmap(ws_b, dataclasses.replace(options, warm_start=plan_a.placements))
     cmp = compare_roadmaps(ws_a, plan_a, ws_b, plan_b, a, b)
     if as_json:
-        print_json(dataclasses.asdict(cmp))
+        print_json({**dataclasses.asdict(cmp), "targets_held": plan_b.summary.targets_held})
         return
     plans = compact_table(None)
     plans.add_column("plan", no_wrap=True)
@@ -997,6 +1050,8 @@ def scenario_compare(
     plans.add_row(a, say_money(cmp.cost_of_delay_a, money), str(cmp.finish_a), str(cmp.late_a))
     plans.add_row(b, say_money(cmp.cost_of_delay_b, money), str(cmp.finish_b), str(cmp.late_b))
     console.print(plans)
+    if held_line:
+        console.print(held_line, highlight=False)
     saved = cmp.cost_of_delay_a - cmp.cost_of_delay_b
     if saved > 0:
         console.print(f"{b} saves {say_money(saved, money)} of cost of delay.", highlight=False)

@@ -28,7 +28,7 @@ from roadwise.views.cli._common import (
     output_file,
     print_json,
 )
-from roadwise.views.cli.roadmap import _load, scenario_app
+from roadwise.views.cli.roadmap import _load, replan_targets, scenario_app
 from roadwise.views.reports.wording import short_money
 
 if TYPE_CHECKING:  # the engines load on use: `roadwise --help` stays quick
@@ -95,6 +95,12 @@ def sweep(
         help="Solver seconds for a plan with no valid start to search from (at least one a "
         "round: the rounds' safety cap).",
     ),
+    hold_targets: bool = typer.Option(
+        False,
+        "--hold-targets",
+        help="Plan items to end by their release's date or soft deadline, as `plan roadmap "
+        "--hold-targets` (default: where the stored roadmap held them).",
+    ),
     workers: int = WorkersOption,
     cluster: str = ClusterOption,
     csv_file: Path = typer.Option(None, "--csv", help="Also write every point as CSV."),
@@ -121,14 +127,16 @@ def sweep(
     if csv_file is not None and csv_file.is_dir():
         raise RoadwiseError(f"{csv_file} is a folder: give the CSV file to write", field="--csv")
     output_file(csv_file, "--csv")
-    _, ws = _load(db)
+    store, ws = _load(db)
     check_points(ws, points)
+    _, held, held_line = replan_targets(store, ws, hold_targets)
     settings = SweepSettings(
         joins=date_option(joins, "--joins"),
         ramp_up_days=ramp_up,
         rounds=rounds,
         seed=ws.settings.seed,
         time_limit=time_limit,
+        targets=held,
     )
     starting = cluster or workers > 1
     with console.status("Starting the Dask workers…") if starting else contextlib.nullcontext():
@@ -168,13 +176,14 @@ def sweep(
                 ],
                 "where": run.where,
                 "workers": run.workers,
+                "targets_held": held,
             }
         )
         return
-    _print(run, ws.settings.currency)
+    _print(run, ws.settings.currency, held_line)
 
 
-def _print(run: SweepRun, currency: str) -> None:
+def _print(run: SweepRun, currency: str, held_line: str = "") -> None:
     from roadwise.engines.sweep import closest, fewest_people
 
     table = compact_table(f"Sweep: {len(run.outcomes)} plans on {run.where}")
@@ -200,6 +209,8 @@ def _print(run: SweepRun, currency: str) -> None:
             short_money(run.saved(o), currency) if p.people_added else "",
         )
     console.print(table)
+    if held_line:
+        console.print(held_line, highlight=False)
     for (scenario, factor), best in fewest_people(run.outcomes).items():
         where = f"{scenario or 'base'}, estimates ×{factor:g}"
         if best is None:

@@ -412,6 +412,49 @@ def test_roadmap_without_history_says_so(workspace_db: str) -> None:
     assert "not within" not in none.output
 
 
+def test_roadmap_items_waiting_on_a_team_without_history_cannot_be_dated(
+    workspace_db: str,
+) -> None:
+    """Web has a pace, but S-0 now waits on API's S-5 and API has no history: S-0 cannot be
+    dated because of API (not "not within 10 years"), in the reports' words; web's other
+    items wait on nothing undated and keep their dates."""
+    from roadwise.domain.model import Dependency
+    from roadwise.workspace import open_store
+
+    store = open_store(workspace_db, create=False)
+    ws = store.load()
+    s0 = ws.item_by_key["S-0"].model_copy(update={"dependencies": [Dependency(item="S-5")]})
+    store.replace(
+        ws.copy_with(
+            items=[s0 if i.key == "S-0" else i for i in ws.items],
+            history=[h for h in ws.history if h.team == "web"],
+        )
+    )
+    store.close()
+    args = ["forecast", "roadmap", "--db", workspace_db, "--trials", "200"]
+    data = json.loads(runner.invoke(app, [*args, "--json"]).output)
+    waits = "waits on work of team API, which has no delivery history"
+    assert data["teams_without_history"] == ["api"]
+    assert data["cannot_be_dated"] == {
+        "S-0": waits,
+        "S-4": "no delivery history for team API",
+        "S-5": "no delivery history for team API",
+    }
+    by_key = {i["key"]: i for i in data["items"]}
+    assert by_key["S-0"]["p50"] is None
+    assert all(by_key[k]["p50"] is not None for k in ("S-1", "S-2", "S-3"))
+    result = runner.invoke(app, [*args])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert f"S-0 cannot be dated: it {waits}." in text
+    # Nor is the whole roadmap given a date "not within 10 years".
+    assert "No date for all of it: 3 item(s) cannot be dated" in text
+    assert "All done by" not in text
+    # The first line of S-0's row (a narrow console wraps the cells).
+    row = next(line for line in result.output.splitlines() if "S-0" in line and "web" in line)
+    assert "cannot be" in row and "not within" not in row
+
+
 def test_roadmap_replay_is_calibrated_unless_asked_not_to(workspace_db: str) -> None:
     """The replay every view uses is calibrated; the evidence printed under it is the
     measurement it was calibrated with, in the replay's unit; --no-calibrate replays plain."""

@@ -327,3 +327,60 @@ def test_work_outside_every_feature_is_in_its_teams_queue() -> None:
     later = forecast_delivery(with_bug, trials=TRIALS, seed=3).teams["api"].dates[50]
     sooner = forecast_delivery(without, trials=TRIALS, seed=3).teams["api"].dates[50]
     assert later > sooner
+
+
+def test_work_waiting_on_a_team_without_history_is_what_the_replay_never_finishes() -> None:
+    """Web has a pace, but W-1 waits on API's A-2 and W-3 on W-1: the replay never finishes
+    either, because API has no history; they are the web items named as waiting on API, and
+    the rest of web's queue is dated as before."""
+    from roadwise.engines.forecast.objectives import teams_waited_on, teams_without_history
+
+    ws = _workspace()
+    w3 = ws.item_by_key["W-3"].model_copy(update={"dependencies": [Dependency(item="W-1")]})
+    ws = ws.copy_with(
+        items=[w3 if i.key == "W-3" else i for i in ws.items],
+        history=[r for r in ws.history if r.team != "api"],
+    )
+    run = simulate_workspace(ws, QueueOrder(), trials=TRIALS, seed=5)
+    idle = teams_without_history(ws, run.queues, run.unit)
+    assert idle == {"api": False}
+    waiting = teams_waited_on(run.queues, idle)
+    assert waiting == {"W-1": frozenset({"api"}), "W-3": frozenset({"api"})}
+    never = {o.key for o in run.forecast.items if o.team == "web" and o.finish[50] is None}
+    assert never == set(waiting)
+    # With API's history back, nothing waits on a team without history.
+    assert teams_waited_on(run.queues, {}) == {}
+
+
+def test_waiting_is_followed_through_chains_and_never_names_the_items_own_team() -> None:
+    """A leaf of a team without history waits on another such team's work (its own is named
+    for it already); a dependency cycle, which the replay refuses, still ends the walk."""
+    from roadwise.engines.forecast.objectives import QueuedItem, teams_waited_on
+
+    def leaf(key: str, team: str, *after: str) -> tuple[str, QueuedItem]:
+        item = Item(
+            key=key,
+            title=key,
+            team=team,
+            status=Status.READY,
+            dependencies=[Dependency(item=k) for k in after],
+        )
+        return team, QueuedItem(key, item, 1.0)
+
+    leaves = [
+        leaf("B-1", "b", "C-1"),
+        leaf("C-1", "c"),
+        leaf("A-1", "a", "A-2"),
+        leaf("A-2", "a", "B-1", "GONE"),  # GONE: not in any queue (done, say): not waited on
+        leaf("A-3", "a"),
+        leaf("X-1", "a", "X-2"),
+        leaf("X-2", "a", "X-1", "C-1"),
+    ]
+    queues: dict[str, list[QueuedItem]] = {}
+    for team, q in leaves:
+        queues.setdefault(team, []).append(q)
+    found = teams_waited_on(queues, {"b", "c"})
+    assert found["B-1"] == {"c"}  # not b: B-1 is b's own work
+    assert found["A-1"] == found["A-2"] == {"b", "c"}
+    assert "A-3" not in found and "C-1" not in found
+    assert found["X-2"] == {"c"}

@@ -981,6 +981,93 @@ def test_work_waiting_on_an_undatable_team_prices_no_hire_as_infinite() -> None:
         assert "inf" not in str(option.get("text", "")), option
 
 
+def _waiting_on_new_team() -> Workspace:
+    """``_with_new_team`` where web's story S110 (feature F11, hard deadline, objective
+    "fast") waits on QA's story: Web has a pace, QA has none."""
+    from roadwise.domain.model import Dependency
+
+    ws = _with_new_team(small_workspace())
+    story = ws.item_by_key["S110"]
+    waiting = story.model_copy(
+        update={"dependencies": [*story.dependencies, Dependency(item="QA-1")]}
+    )
+    return ws.copy_with(items=[waiting if i.key == "S110" else i for i in ws.items])
+
+
+def test_work_waiting_on_a_team_without_history_cannot_be_dated_either(tmp_path: Path) -> None:
+    """Web's work that waits on QA's is never done in the replay because of QA, not because it
+    is too much for ten years: it reads "cannot be dated", naming QA, not "not within 10
+    years" (nor "off track"); what waits on nothing undated reads as before."""
+    ws = _waiting_on_new_team()
+    facts = gather(ws, trials=200, steps=("forecast", "resources"))
+    plain = gather(_with_new_team(small_workspace()), trials=200, steps=("forecast", "resources"))
+    waits = "waits on work of team QA, which has no delivery history"
+    # F11 holds S110; F12 and the rest of E1 wait on it; E1 is all that serves "fast".
+    for key in ("F11", "E1", "objective:fast"):
+        fc = facts.forecasts[key]
+        assert not fc.dated and without_marks(fc.undated) == waits, key
+        assert plain.forecasts[key].dated and not plain.forecasts[key].undated, key
+    assert without_marks(facts.forecasts["QA-F"].undated) == "no delivery history for team QA"
+    for key in ("F10", "E0", "E2", "objective:grow"):  # wait on nothing undated: as before
+        fc = facts.forecasts[key]
+        assert fc.dated and not fc.undated and fc.p85 == plain.forecasts[key].p85, key
+
+    status = build_report("status", ws, facts=facts)
+    text = write_report(status, tmp_path / "status.md", "md", ws).read_text()
+    assert f"Cannot be dated: {waits}." in " ".join(text.split())
+    roadmap = build_report("roadmap", ws, facts=facts)
+    row = next(
+        r
+        for s in roadmap.sections
+        for t in s.tables
+        for r in t.rows
+        if r[0] == "Faster checkout: part 2"
+    )
+    assert str(row[2]) == f"cannot be dated ({waits})"
+    # The team load: Web cannot be dated either, so no engineer is offered there.
+    load = build_report("resources", ws, facts=facts).section("load")
+    assert load is not None
+    web = next(r for r in load.tables[0].rows if r[0] == "Web")
+    assert str(web[3]) == f"cannot be dated ({waits})"
+    assert "nor can the work of Web, which waits on it" in without_marks(load.headline)
+    assert [o["option"] for o in facts.resource_options] == ["+1 engineer in Core"]
+    assert "+1 engineer in Web" in [o["option"] for o in plain.resource_options]
+
+
+def test_the_teams_waited_on_are_worded_once_for_every_view() -> None:
+    """A team named for its own work is not named again for what waits on it; the teams
+    waited on read after it, those with no history before those with only old history."""
+    from roadwise.engines.forecast.objectives import DELIVERY_WINDOW
+    from roadwise.views.reports.facts import undated_reason
+    from roadwise.views.reports.model import user_text
+
+    ws = _with_new_team(small_workspace())
+    ws = ws.copy_with(
+        teams=[*ws.teams, Team(key="ops", name="Ops", people=[Person(key="o1", name="O P")])]
+    )
+    weeks = DELIVERY_WINDOW.weeks
+    assert undated_reason(ws, {}, waits_on={"qa": False}) == (
+        "waits on work of team QA, which has no delivery history"
+    )
+    assert undated_reason(ws, {}, waits_on={"qa": False, "ops": False}) == (
+        "waits on work of teams Ops and QA, which have no delivery history"
+    )
+    assert undated_reason(ws, {}, waits_on={"qa": True, "ops": False}) == (
+        "waits on work of team Ops, which has no delivery history, and of team QA, which "
+        f"finished nothing in the last {weeks} weeks"
+    )
+    assert undated_reason(ws, {"qa": False}, waits_on={"qa": False, "ops": False}) == (
+        "no delivery history for team QA and waits on work of team Ops, which has no "
+        "delivery history"
+    )
+    assert undated_reason(ws, {"qa": False}, waits_on={"qa": False}) == (
+        "no delivery history for team QA"
+    )
+    marked = undated_reason(ws, {}, waits_on={"qa": False}, mark=user_text)
+    assert marked != without_marks(marked)
+    assert without_marks(marked) == "waits on work of team QA, which has no delivery history"
+
+
 def test_a_team_whose_history_is_all_older_than_the_window_is_named_for_that() -> None:
     from roadwise.engines.forecast.objectives import DELIVERY_WINDOW
 

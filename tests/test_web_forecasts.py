@@ -528,18 +528,27 @@ def test_work_of_a_team_without_history_cannot_be_dated_rather_than_off_track(
 
 
 @pytest.mark.parametrize(
-    ("older_than_weeks", "reason"),
+    ("older_than_weeks", "reason", "waiting"),
     [
-        (None, "no delivery history for team {name}"),
-        (110, "nothing finished by team {name} in the last 104 weeks"),
+        (
+            None,
+            "no delivery history for team {name}",
+            "waits on work of team {name}, which has no delivery history",
+        ),
+        (
+            110,
+            "nothing finished by team {name} in the last 104 weeks",
+            "waits on work of team {name}, which finished nothing in the last 104 weeks",
+        ),
     ],
 )
 def test_a_team_without_history_is_undated_in_the_team_rows_too(
-    tmp_path: Path, older_than_weeks: int | None, reason: str
+    tmp_path: Path, older_than_weeks: int | None, reason: str, waiting: str
 ) -> None:
     """The team's own row on the dashboard, the Forecasts page and /api/forecasts says its work
     cannot be dated and why, in the words of its objectives and of the reports' team load,
-    instead of "not in sight"."""
+    instead of "not in sight". On the sample every other team has work waiting on the team's:
+    its dashboard row says it waits on that team, not "not in sight" either."""
     sample = generate_sample(seed=7)
     team = sample.teams[0]
     ws = _without_history_of(team.key, older_than_weeks)
@@ -561,10 +570,12 @@ def test_a_team_without_history_is_undated_in_the_team_rows_too(
         _login(client)
         dashboard = client.get("/").text
         page = client.get("/forecasts").text
+    waits = waiting.format(name=team.name)
     by_team = {row["team"]: row for row in rows}
     assert by_team[team.key]["reason"] == why
     assert all(by_team[team.key][p] is None for p in ("p50", "p85", "p95"))
-    assert all(row["reason"] is None for key, row in by_team.items() if key != team.key)
+    others = [row for key, row in by_team.items() if key != team.key]
+    assert others and all(row["reason"] == waits for row in others)
     assert why in {row["reason"] for row in objectives}  # the objectives' very words
     name = html.escape(team.name)
     team_card = dashboard.split("Team forecasts", 1)[1].split("</table>", 1)[0]
@@ -572,8 +583,9 @@ def test_a_team_without_history_is_undated_in_the_team_rows_too(
     for table in (team_card, team_table):
         row = table.split(f"<td>{name}</td>", 1)[1].split("</tr>", 1)[0]
         assert f"cannot be dated: {why}" in row and "not in sight" not in row
-        others = [r for r in table.split("<tr>")[2:] if f"<td>{name}</td>" not in r]
-        assert others and not any("cannot be dated" in r for r in others)
+    others = [r for r in team_card.split("<tr>")[2:] if f"<td>{name}</td>" not in r]
+    assert others and all(f"cannot be dated: {html.escape(waits)}" in r for r in others)
+    assert "not in sight" not in team_card
 
 
 def test_with_no_delivery_history_at_all_the_objectives_cannot_be_dated(tmp_path: Path) -> None:
@@ -602,3 +614,69 @@ def test_with_no_delivery_history_at_all_the_objectives_cannot_be_dated(tmp_path
         s = "s" if len(names) > 1 else ""
         assert row["reason"] == f"no delivery history for team{s} {join_words(names)}"
         assert row["p_due"] is None
+
+
+def test_an_objective_whose_work_waits_on_a_team_without_history_cannot_be_dated(
+    tmp_path: Path,
+) -> None:
+    """On the sample without the first team's history, the one objective that team does no
+    work for is dated. Once a piece of its work waits on that team's, the dashboard and
+    /api/objectives say it cannot be dated and name the team it waits on, as the reports do,
+    instead of "not in sight" and "off track"."""
+    from roadwise.domain.model import Dependency
+    from roadwise.engines.forecast.objectives import work_queues
+    from roadwise.views.reports.model import without_marks
+
+    sample = generate_sample(seed=7)
+    team = sample.teams[0]
+    ws = _without_history_of(team.key, None)
+    queues = work_queues(ws)
+    theirs = {q.item.key for q in queues[team.key]}
+    free = [
+        o.key
+        for o in ws.objectives
+        if not theirs & {i.key for i in objective_items(ws, o.key)}
+        and any(i.is_open for i in objective_items(ws, o.key))
+    ]
+    assert free, "the sample has an objective the team does no work for"
+    objective = free[0]
+    serving = {i.key for i in objective_items(ws, objective)}
+    leaf = next(q.item for queue in queues.values() for q in queue if q.item.key in serving)
+    waiting = leaf.model_copy(
+        update={"dependencies": [*leaf.dependencies, Dependency(item=sorted(theirs)[0])]}
+    )
+    cases = {
+        "before": ws,
+        "after": ws.copy_with(items=[waiting if i.key == leaf.key else i for i in ws.items]),
+    }
+    found: dict[str, tuple[dict[str, Any], str]] = {}
+    for case, workspace in cases.items():
+        path = tmp_path / f"{case}.db"
+        store = open_store(path)
+        store.replace(workspace)
+        accounts.add_user(store, "vic", PASSWORD, "viewer")
+        token = accounts.create_token(store, "vic")
+        store.close()
+        app = create_app(str(path), secret_key="test-secret")
+        app.state.service.trials = TRIALS
+        with TestClient(app) as client:
+            rows = client.get(
+                "/api/objectives", headers={"Authorization": f"Bearer {token}"}
+            ).json()
+            _login(client)
+            dashboard = client.get("/").text
+        row = next(r for r in rows if r["key"] == objective)
+        title = html.escape(row["title"])
+        found[case] = (row, dashboard.split(title, 1)[1].split("</article>", 1)[0])
+
+    before, _ = found["before"]
+    assert before["status"] != "cannot be dated" and before["reason"] is None
+    assert before["p85"] is not None
+    row, block = found["after"]
+    waits = f"waits on work of team {team.name}, which has no delivery history"
+    assert row["status"] == "cannot be dated" and row["reason"] == waits
+    assert row["p_due"] is None and row["p85"] is None
+    assert f"cannot be dated: {html.escape(waits)}" in block
+    assert "not in sight" not in block and "off track" not in block
+    facts = gather(cases["after"], trials=TRIALS, steps=("priorities", "forecast"))
+    assert without_marks(facts.forecasts[f"objective:{objective}"].undated) == waits

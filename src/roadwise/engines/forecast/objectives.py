@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -457,6 +457,42 @@ def teams_without_history(
         for team in sorted(queues)
         if queues[team] and not np.any(team_flow(ws, team, unit, window).history > 0)
     }
+
+
+def teams_waited_on(
+    queues: Mapping[str, Sequence[QueuedItem]], idle: Collection[str]
+) -> dict[str, frozenset[str]]:
+    """Per open leaf in ``queues``: the teams of ``idle`` (teams without history, see
+    :func:`teams_without_history`) other than its own whose work it waits on, directly or
+    through a chain of dependencies; leaves that wait on none are left out.
+
+    The replay does such a leaf only after what it waits on, which it never finishes: the leaf
+    cannot be dated either, though its own team has a pace. Only the dependencies the replay
+    waits for count (on other open leaves in a queue)."""
+    team_of = {q.item.key: team for team, queue in queues.items() for q in queue}
+    waits_for = {
+        q.item.key: [d.item for d in q.item.dependencies if d.item in team_of]
+        for queue in queues.values()
+        for q in queue
+    }
+    stopped = set(idle)
+    needs: dict[str, frozenset[str]] = {}
+    entered: set[str] = set()
+    # Depth first without recursion: a chain of dependencies can be thousands of items long.
+    for start in team_of:
+        stack = [(start, False)]
+        while stack:
+            key, ready = stack.pop()
+            if ready:
+                own = {team_of[key]} & stopped
+                needs[key] = frozenset(own.union(*(needs.get(d, ()) for d in waits_for[key])))
+            elif key not in entered:
+                # A cycle (which the replay refuses) is entered once, so the walk ends.
+                entered.add(key)
+                stack.append((key, True))
+                stack.extend((d, False) for d in waits_for[key] if d not in entered)
+    found = {key: teams - {team_of[key]} for key, teams in needs.items()}
+    return {key: teams for key, teams in found.items() if teams}
 
 
 @dataclass(frozen=True)

@@ -535,7 +535,9 @@ def roadmap(
         deadline_chances_in,
         delivery_ranks,
         simulate_workspace,
+        teams_that_finished_work,
     )
+    from roadwise.views.reports.facts import UndatedWork, undated_reason
     from roadwise.workspace import open_store, roadmap_of_record
 
     store = open_store(db_url(db), create=False)
@@ -554,6 +556,11 @@ def roadmap(
     if not run.items:
         raise RoadwiseError("nothing to replay: no open items with a team")
     idle = sorted(t for t, flow in run.flows.items() if not np.any(flow.history > 0))
+    # The words of the reports and the web app: whether the team never finished work or only
+    # did so before the window the forecast reads; and the items that wait on such a team's.
+    finished = teams_that_finished_work(ws)
+    undated = UndatedWork(ws, run.queues, {team: team in finished for team in idle})
+    cannot = undated.items()
     result = run.forecast
     calibrations = {team: c.measured for team, c in sorted(run.calibrations.items())}
     not_in_plan = list(record.not_in_plan) if record else []
@@ -581,6 +588,7 @@ def roadmap(
                 "calibrated": bool(run.calibrations),
                 "not_in_plan": not_in_plan,
                 "teams_without_history": idle,
+                "cannot_be_dated": cannot,
                 "finish_all": {str(k): v for k, v in result.finish_all.items()},
                 "hard_deadlines": None
                 if together is None
@@ -599,7 +607,12 @@ def roadmap(
             f"Roadmap replayed {result.trials} times from {result.as_of} "
             f"({len(run.items)} items {where}, sizes in {run.unit}, "
             f"{'each team at its calibrated pace' if run.calibrations else 'plain simulation'}). "
-            f"All done by {_fmt(result.finish_all[85])} (85%).",
+            + (
+                f"All done by {_fmt(result.finish_all[85])} (85%)."
+                if not cannot
+                # "not within 10 years" would read as a forecast; it is no forecast at all
+                else f"No date for all of it: {len(cannot)} item(s) cannot be dated (see below)."
+            ),
             highlight=False,
         )
         if together is not None:
@@ -613,14 +626,20 @@ def roadmap(
                 highlight=False,
             )
         if idle:
-            from roadwise.engines.forecast.objectives import teams_that_finished_work
-            from roadwise.views.reports.facts import undated_reason
-
-            # The words of the reports and the web app: whether the team never finished work
-            # or only did so before the window the forecast reads.
-            finished = teams_that_finished_work(ws)
-            why = undated_reason(ws, {team: team in finished for team in idle})
+            why = undated_reason(ws, undated.idle)
             console.print(NOTE, f"{why}: their items cannot be dated.", highlight=False)
+        # Items of teams with a pace that wait on those teams' work, one note per reason.
+        waiting: dict[str, list[str]] = {}
+        for r in rows:
+            if r["key"] in undated.waits and r["team"] not in undated.idle:
+                waiting.setdefault(cannot[r["key"]], []).append(r["key"])
+        for why, keys in waiting.items():
+            shown = ", ".join(keys[:8]) + (" …" if len(keys) > 8 else "")
+            console.print(
+                NOTE,
+                f"{shown} cannot be dated: {'it' if len(keys) == 1 else 'each'} {why}.",
+                highlight=False,
+            )
         if record and not_in_plan:
             shown = ", ".join(not_in_plan[:8]) + (" …" if len(not_in_plan) > 8 else "")
             console.print(
@@ -635,10 +654,14 @@ def roadmap(
             table.add_row(
                 r["key"],
                 r["team"],
-                _fmt(r["p50"]),
-                _fmt(r["p85"]),
+                *(
+                    ("cannot be dated",) * 2
+                    if r["key"] in cannot
+                    else (_fmt(r["p50"]), _fmt(r["p85"]))
+                ),
                 str(r["deadline"] or "-"),
-                "-" if r["p_deadline"] is None else f"{r['p_deadline']:.0%}",
+                # Never done in the replay says nothing of the deadline: no chance is given.
+                "-" if r["p_deadline"] is None or r["key"] in cannot else f"{r['p_deadline']:.0%}",
                 f"{r['critical']:.0%}",
             )
         console.print(table)

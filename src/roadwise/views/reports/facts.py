@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,14 @@ from roadwise.domain import EstimateUnit, Item, Status, Workspace
 
 # The hierarchy as the forecast sees it: one definition of "deliverable", "initiative", "serves
 # an objective" and "deadline" for the reports and for the web app's dates.
-from roadwise.engines.forecast.objectives import DELIVERY_WINDOW, estimate_in_unit
+from roadwise.engines.forecast.objectives import (
+    DELIVERY_WINDOW,
+    DeliveryForecast,
+    QueuedItem,
+    estimate_in_unit,
+    teams_waited_on,
+    teams_without_history,
+)
 from roadwise.engines.forecast.objectives import deliverables as deliverables
 from roadwise.engines.forecast.objectives import descendants as descendants
 from roadwise.engines.forecast.objectives import effective_deadline as effective_deadline
@@ -242,19 +249,29 @@ def team_name(ws: Workspace, key: str | None) -> str:
 
 
 def undated_reason(
-    ws: Workspace, teams: Mapping[str, bool], mark: Callable[[str], str] = str
+    ws: Workspace,
+    teams: Mapping[str, bool],
+    mark: Callable[[str], str] = str,
+    *,
+    waits_on: Mapping[str, bool] | None = None,
 ) -> str:
     """Why the work of ``teams`` cannot be dated, in the one wording of the reports, the web
     app and the CLI: 'no delivery history for team QA', 'nothing finished by team QA in the
     last 104 weeks'. ``teams``: key -> whether its finished work is only older than the
     forecast's window (:func:`~roadwise.engines.forecast.objectives.teams_without_history`);
-    ``mark`` wraps each name (the reports keep the glossary off a team's own name)."""
+    ``waits_on``: the same for the teams without history whose work it waits on, though it is
+    not theirs ('waits on work of team QA, which has no delivery history'); ``mark`` wraps
+    each name (the reports keep the glossary off a team's own name)."""
+
+    def names_of(found: Mapping[str, bool], stale: bool) -> list[str]:
+        return sorted(team_name(ws, key) for key, old in found.items() if old == stale)
+
     reasons = []
     for stale, phrase in (
         (False, "no delivery history for team{s} {names}"),
         (True, "nothing finished by team{s} {names} in the last {weeks} weeks"),
     ):
-        names = sorted(team_name(ws, key) for key, old in teams.items() if old == stale)
+        names = names_of(teams, stale)
         if names:
             reasons.append(
                 phrase.format(
@@ -263,7 +280,106 @@ def undated_reason(
                     weeks=DELIVERY_WINDOW.weeks,
                 )
             )
+    # A team named for its own work is not named again for the work waiting on it.
+    others = {key: old for key, old in (waits_on or {}).items() if key not in teams}
+    waited = []
+    for stale, phrase in (
+        (False, "team{s} {names}, which {have} no delivery history"),
+        (True, "team{s} {names}, which finished nothing in the last {weeks} weeks"),
+    ):
+        names = names_of(others, stale)
+        if names:
+            waited.append(
+                phrase.format(
+                    s="s" if len(names) > 1 else "",
+                    names=join_words([mark(n) for n in names]),
+                    have="have" if len(names) > 1 else "has",
+                    weeks=DELIVERY_WINDOW.weeks,
+                )
+            )
+    if waited:
+        reasons.append("waits on work of " + ", and of ".join(waited))
     return join_words(reasons)
+
+
+class UndatedWork:
+    """What of a delivery forecast's work cannot be dated, and why, in :func:`undated_reason`'s
+    words: the work of the teams without delivery history (``idle``: key -> whether their
+    finished work is only older than the forecast's window), and the work that waits on
+    theirs. The replay finishes neither, so both would otherwise read "not in sight", as if
+    the work were only too much for the ten years the forecast looks ahead."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        queues: Mapping[str, Sequence[QueuedItem]],
+        idle: Mapping[str, bool],
+    ) -> None:
+        self.ws = ws
+        self.queues = queues
+        self.idle = dict(idle)
+        #: Per open leaf: the teams without history, besides its own, whose work it waits on.
+        self.waits = teams_waited_on(queues, self.idle)
+        # Per deliverable: the teams without history doing a piece of it, and those the
+        # pieces wait on (its date is the date its last piece is done).
+        self._doing: dict[str, set[str]] = defaultdict(set)
+        self._waiting: dict[str, set[str]] = defaultdict(set)
+        for team, queue in queues.items():
+            for q in queue:
+                if team in self.idle:
+                    self._doing[q.deliverable].add(team)
+                self._waiting[q.deliverable].update(self.waits.get(q.item.key, ()))
+
+    def _say(self, own: set[str], waited: set[str], mark: Callable[[str], str]) -> str:
+        return undated_reason(
+            self.ws,
+            {t: self.idle[t] for t in own},
+            mark,
+            waits_on={t: self.idle[t] for t in waited - own},
+        )
+
+    def under(self, keys: Collection[str], mark: Callable[[str], str] = str) -> str:
+        """Why the deliverables ``keys`` (say, everything serving an objective) cannot be
+        dated: the teams without history doing any of them, and those their pieces wait on;
+        '' when none."""
+        own: set[str] = set()
+        waited: set[str] = set()
+        for key in keys:
+            own |= self._doing.get(key, set())
+            waited |= self._waiting.get(key, set())
+        return self._say(own, waited, mark)
+
+    def team(self, team: str, mark: Callable[[str], str] = str) -> str:
+        """Why ``team``'s date (all the deliverables in its queue done, other teams' pieces of
+        them included) cannot be dated; '' when it can, as far as history goes. Another
+        team without history doing a piece of its deliverables is work it waits on."""
+        own = {team} & self.idle.keys()
+        waited: set[str] = set()
+        for key in {q.deliverable for q in self.queues.get(team, ())}:
+            waited |= self._doing.get(key, set()) | self._waiting.get(key, set())
+        return self._say(own, waited, mark)
+
+    def teams(self, mark: Callable[[str], str] = str) -> dict[str, str]:
+        """Each team whose date cannot be dated, with why; the other teams left out."""
+        found = {team: self.team(team, mark) for team in sorted(self.queues)}
+        return {team: why for team, why in found.items() if why}
+
+    def items(self, mark: Callable[[str], str] = str) -> dict[str, str]:
+        """Each open leaf that cannot be dated, with why; the other leaves left out."""
+        out: dict[str, str] = {}
+        for team, queue in self.queues.items():
+            own = {team} & self.idle.keys()
+            for q in queue:
+                why = self._say(own, set(self.waits.get(q.item.key, ())), mark)
+                if why:
+                    out[q.item.key] = why
+        return out
+
+
+def undated_work(ws: Workspace, delivery: DeliveryForecast) -> UndatedWork:
+    """What of ``delivery``'s work cannot be dated, and why (every view asks this)."""
+    queues = delivery.simulation.queues
+    return UndatedWork(ws, queues, teams_without_history(ws, queues, delivery.unit))
 
 
 def owning_team(ws: Workspace, item: Item) -> str | None:

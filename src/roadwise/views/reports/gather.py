@@ -28,7 +28,6 @@ from roadwise.engines.forecast.objectives import (
     hire_speedup,
     objective_items,
     team_size,
-    teams_without_history,
     week_date,
 )
 from roadwise.engines.forecast.simulate import Sampling
@@ -40,7 +39,9 @@ from roadwise.views.reports.facts import (
     Facts,
     Priority,
     Scheduled,
+    UndatedWork,
     undated_reason,
+    undated_work,
 )
 from roadwise.views.reports.model import user_text
 from roadwise.views.reports.wording import (
@@ -450,8 +451,9 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
         key: d.finish_weeks * 7.0 for key, d in delivery.dates.items()
     }
     history_note = f"{len(ws.history):,} finished items of delivery history"
-    idle = teams_without_history(ws, delivery.simulation.queues, unit)
-    facts.raw["teams_without_history"] = idle
+    undated = undated_work(ws, delivery)
+    facts.raw["teams_without_history"] = undated.idle
+    facts.raw["undated_work"] = undated
     for key, d in delivery.dates.items():
         if d.kind == "objective":
             objective = key.removeprefix("objective:")
@@ -467,7 +469,7 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
             p_deadline=d.p_deadline,
             inputs=f"{inputs}; {history_note}",
             method=method,
-            undated=_why_undated(facts, key, d.kind, d.p50, delivery.simulation.queues, idle),
+            undated=_why_undated(facts, key, d.kind, d.p50, undated),
         )
     _burn_up(facts, unit, trials)
 
@@ -484,24 +486,17 @@ def no_history(facts: Facts, teams: list[str]) -> str:
     return undated_reason(facts.ws, {t: idle.get(t, False) for t in teams}, mark=user_text)
 
 
-def _why_undated(
-    facts: Facts,
-    key: str,
-    kind: str,
-    likely: dt.date,
-    queues: Any,
-    idle: dict[str, bool],
-) -> str:
-    """Why a forecast has no likely date: the teams without history whose work it needs."""
-    if likely != NEVER or not idle:
+def _why_undated(facts: Facts, key: str, kind: str, likely: dt.date, undated: UndatedWork) -> str:
+    """Why a forecast has no likely date: the teams without history whose work it needs, or
+    whose work it waits on."""
+    if likely != NEVER or not undated.idle:
         return ""
     ws = facts.ws
     if kind == "objective":
         below = {i.key for i in objective_items(ws, key.removeprefix("objective:"))}
     else:
         below = {key} | {i.key for i in descendants(ws, key)}
-    teams = sorted({team for team in idle for q in queues[team] if q.deliverable in below})
-    return no_history(facts, teams) if teams else ""
+    return undated.under(below, mark=user_text)
 
 
 def _burn_up(facts: Facts, unit: Unit, trials: int) -> None:
@@ -682,20 +677,26 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
     load_refs: list[dict[str, Any]] = []
     order: list[tuple[float, int]] = []
     idle = facts.raw.get("teams_without_history") or {}
+    undatable: UndatedWork | None = facts.raw.get("undated_work")
+    waiting: list[str] = []  # teams with a pace whose work waits on the teams without one
     for team_key, base_end in sorted(base_team_end.items()):
         team = ws.team_by_key.get(team_key)
         if team is None or not team.people:
             continue
         remaining = sum(q.size for q in queues[team_key])
-        if team_key in idle:
-            # Without a pace to learn from, neither date exists, so there is no option to
-            # offer; the team is named in the load table with the reason.
+        why = undatable.team(team_key, mark=user_text) if undatable else ""
+        if why:
+            # Without a pace to learn from (its own, or that of a team whose work it waits
+            # on), neither date exists, so there is no option to offer; the team is named in
+            # the load table with the reason.
+            if team_key not in idle:
+                waiting.append(team.name)
             load_rows.append(
                 [
                     team.name,
                     f"{say_number(remaining)} {unit}",
                     str(len(team.people)),
-                    f"cannot be dated ({no_history(facts, [team_key])})",
+                    f"cannot be dated ({why})",
                 ]
             )
             continue
@@ -838,6 +839,11 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
                 f"{no_history(facts, sorted(idle))}, so "
                 f"{'its' if len(idle) == 1 else 'their'} work cannot be dated"
             )
+            if waiting:
+                undated += (
+                    f", nor can the work of {join_words([user_text(n) for n in waiting])}, "
+                    f"which waits on {'it' if len(idle) == 1 else 'theirs'}"
+                )
             headline = f"{headline}; {undated}" if headline else undated
         facts.raw["team_load"] = {
             "columns": ["Team", "Work remaining", "People", "All planned work done"],

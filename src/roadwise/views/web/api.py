@@ -484,12 +484,11 @@ def _day(day: dt.date | None) -> dt.date | None:
 
 def undated_teams(ws: Workspace, delivery: Any) -> dict[str, str]:
     """Why each team whose queue the delivery forecast cannot date (it has no delivery history
-    to learn its pace from) cannot be dated, in the reports' words; the other teams left out."""
-    from roadwise.engines.forecast.objectives import teams_without_history
-    from roadwise.views.reports.facts import undated_reason
+    to learn its pace from, or its work waits on such a team's) cannot be dated, in the
+    reports' words; the other teams left out."""
+    from roadwise.views.reports.facts import undated_work
 
-    idle = teams_without_history(ws, delivery.simulation.queues, delivery.unit)
-    return {team: undated_reason(ws, {team: stale}) for team, stale in idle.items()}
+    return undated_work(ws, delivery).teams()
 
 
 class TeamForecast(BaseModel):

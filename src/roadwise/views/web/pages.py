@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode, urlparse
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -31,6 +31,9 @@ from roadwise.views.web.app import (
     start_session,
 )
 from roadwise.views.web.security import CSRF_FIELD, check_csrf
+
+if TYPE_CHECKING:
+    from roadwise.views.reports.facts import UndatedWork
 
 router = APIRouter(include_in_schema=False)
 Viewer = Annotated[accounts.User, Depends(require_page_user)]
@@ -190,19 +193,24 @@ CANNOT_BE_DATED = "cannot be dated"
 due date can be stated, so neither "on track" nor "off track" would be true."""
 
 
-def objective_status(ws: Workspace, delivery: Any) -> list[dict[str, Any]]:
+def objective_status(
+    ws: Workspace, delivery: Any, undated: UndatedWork | None = None
+) -> list[dict[str, Any]]:
     """Per objective: key-result progress, the work serving it, and its delivery forecast.
 
     The dates are the reports' (roadwise.engines.forecast.objectives): the latest deliverable
     serving the objective, from the teams' queues replayed under uncertain sizes and pace. The
     status follows the reports' rule: on track when the due date is at least 85% likely,
     at risk when more likely met than not, off track otherwise; "cannot be dated" (with the
-    reason) when the work needs a team without delivery history.
+    reason) when the work needs a team without delivery history, or waits on such a team's.
+    ``undated``: :func:`~roadwise.views.reports.facts.undated_work` of ``delivery``, when
+    already known.
     """
-    from roadwise.engines.forecast.objectives import objective_items, teams_without_history
-    from roadwise.views.reports.facts import undated_reason
+    from roadwise.engines.forecast.objectives import objective_items
+    from roadwise.views.reports.facts import undated_work
 
-    idle = teams_without_history(ws, delivery.simulation.queues, delivery.unit)
+    if undated is None:
+        undated = undated_work(ws, delivery)
     rows = []
     for o in ws.objectives:
         serving = [i for i in objective_items(ws, o.key) if i.status != Status.DROPPED]
@@ -211,17 +219,12 @@ def objective_status(ws: Workspace, delivery: Any) -> list[dict[str, Any]]:
         teams = sorted({i.team for i in open_items if i.team})
         forecast = delivery.objective(o.key)
         finish = forecast.p85 if forecast and forecast.p85 != dt.date.max else None
-        # As the reports: undated only when no likely date came out and a team without
-        # history has work serving the objective (else "not in sight" is the forecast's own).
-        below = {i.key for i in serving}
-        needed = {
-            team: old
-            for team, old in idle.items()
-            if open_items
-            and (forecast is None or forecast.p50 == dt.date.max)
-            and any(q.deliverable in below for q in delivery.simulation.queues[team])
-        }
-        reason = undated_reason(ws, needed) if needed else None
+        # As the reports: undated only when no likely date came out and the work serving the
+        # objective needs, or waits on, a team without history (else "not in sight" is the
+        # forecast's own).
+        reason = None
+        if open_items and (forecast is None or forecast.p50 == dt.date.max):
+            reason = undated.under({i.key for i in serving}) or None
         if not open_items:
             status = "done" if leaves else "no items"
         elif reason:
@@ -264,9 +267,13 @@ def objective_status(ws: Workspace, delivery: Any) -> list[dict[str, Any]]:
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, user: Viewer) -> Response:
+    from roadwise.views.reports.facts import undated_work
+
     service = request.app.state.service
     ws = service.workspace()
     delivery = service.delivery()
+    # One answer for the objectives and the team rows, kept while the workspace is unchanged.
+    undated = service.cached("undated work", lambda: undated_work(ws, delivery))
     plan = service.latest_release_plan()
     priorities = service.priorities()
     counts: dict[str, int] = {}
@@ -277,10 +284,10 @@ def dashboard(request: Request, user: Viewer) -> Response:
         "dashboard.html",
         {
             "ws": ws,
-            "objectives": service.objectives(),
+            "objectives": objective_status(ws, delivery, undated),
             "delivery": delivery,
             "teams": {t.key: t.name for t in ws.teams},
-            "undated": undated_teams(ws, delivery),
+            "undated": undated.teams(),
             "release": release_out(plan, ws.item_by_key) if plan else None,
             "top": priorities.items[:5],
             "simulated": priorities.simulated,

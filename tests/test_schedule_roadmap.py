@@ -23,6 +23,7 @@ from roadwise.domain.model import (
     ValueInputs,
 )
 from roadwise.domain.workspace import Workspace
+from roadwise.engines.capacity import AddedPerson
 from roadwise.engines.schedule.roadmap import (
     Roadmap,
     RoadmapOptions,
@@ -601,7 +602,9 @@ def _team_of(size: int, leaves: dt.date | None = None) -> Team:
     return Team(key="dev", name="Dev", people=people, country="GB")
 
 
-def _team_capacity(team: Team, start: dt.date) -> tuple[int, ...]:
+def _team_capacity(
+    team: Team, start: dt.date, added: tuple[AddedPerson, ...] = ()
+) -> tuple[int, ...]:
     item = Item(
         key="X",
         title="X",
@@ -610,7 +613,7 @@ def _team_capacity(team: Team, start: dt.date) -> tuple[int, ...]:
         estimate=Estimate(low=1, likely=1, high=1, unit="person_days"),
     )
     ws = Workspace(name="weeks", as_of=start, teams=[team], items=[item])
-    inputs = build_inputs(ws, RoadmapOptions(start=start))
+    inputs = build_inputs(ws, RoadmapOptions(start=start, added=added))
     return next(r for r in inputs.problem.resources if r.key == "team:dev").capacity
 
 
@@ -655,3 +658,101 @@ def test_the_week_someone_leaves_is_not_rounded_up() -> None:
     usual = capacity[0]
     assert capacity[10] < usual
     assert abs(capacity[10] - usual * 3 / 5) <= 1
+
+
+def test_two_days_off_in_a_week_are_not_rounded_away() -> None:
+    """A week is rounded up to a whole person only where it is at most one person-day short:
+    with two days off, the plan would count work on days the person is away (and flag them
+    as over-allocated), so the week keeps its three days."""
+    start = dt.date(2026, 6, 1)
+    team = _team_of(1)
+    monday = start + dt.timedelta(weeks=1)
+    off = [DateRange(start=monday, end=monday + dt.timedelta(days=1))]
+    team.people[0] = team.people[0].model_copy(update={"days_off": off})
+    capacity = _team_capacity(team, start)
+    usual = capacity[0]
+    assert abs(capacity[5] - usual * 3 / 5) <= 1
+
+
+def test_the_week_someone_joins_is_not_rounded_up() -> None:
+    """Two people from a Wednesday on: the week before it, and its Monday and Tuesday, have
+    one; the week is not counted as two people's (work two people wide would start before
+    the second one has come)."""
+    start = dt.date(2026, 6, 1)
+    team = _team_of(2)
+    team.people[1] = team.people[1].model_copy(
+        update={"joins": start + dt.timedelta(weeks=1, days=2)}
+    )
+    capacity = _team_capacity(team, start)
+    one, two = capacity[0], capacity[10]
+    assert abs(two - 2 * one) <= 1
+    assert abs(capacity[5] - one * 8 / 5) <= 1
+
+
+def test_someone_leaving_in_the_calendars_last_week_is_not_counted_as_staying() -> None:
+    """The plan's calendar ends in the week its only person leaves (on the Thursday): that
+    week is not rounded up to a whole person, so past the calendar the team has nobody and
+    work too big to finish before then is left out with the reason, not planned after they
+    have gone."""
+    start = dt.date(2026, 3, 2)
+    leaves = start + dt.timedelta(weeks=7, days=3)
+    item = Item(
+        key="BIG",
+        title="Big",
+        status=Status.READY,
+        team="dev",
+        estimate=Estimate(low=60, likely=60, high=60, unit="person_days"),
+        value=ValueInputs(cost_of_delay=100.0),
+    )
+    ws = Workspace(name="last", as_of=start, teams=[_team_of(1, leaves=leaves)], items=[item])
+    inputs = build_inputs(ws, RoadmapOptions(start=start, sprints=1))
+    capacity = next(r for r in inputs.problem.resources if r.key == "team:dev").capacity
+    assert len(capacity) == 40  # the calendar ends with the leaver's week
+    assert capacity[-1] < capacity[0]
+    (why,) = inputs.unscheduled
+    assert why[0] == "BIG" and "cannot finish it before everyone on it has left" in why[1]
+
+
+def test_a_hire_never_lowers_a_weeks_capacity() -> None:
+    """A hire ramping up in a one-person team's holiday week adds a little each day; the week
+    then does not look like a passing absence, but the team with the hire never has less
+    capacity than without it (a plan valid without the hire stays valid with it)."""
+    start = GOOD_FRIDAY_WEEK - dt.timedelta(weeks=1)
+    hire = AddedPerson(team="dev", joins=GOOD_FRIDAY_WEEK, ramp_up_days=30)
+    alone = _team_capacity(_team_of(1), start)
+    hired = _team_capacity(_team_of(1), start, (hire,))
+    assert all(h >= a for h, a in zip(hired, alone, strict=True))
+    assert alone[5:10] == alone[:5]  # the holiday week, a whole person without the hire
+
+    # A part-timer's skill (half a person) keeps its holiday week whole when a full-time hire
+    # with the skill joins months later.
+    team = Team(
+        key="dev",
+        name="Dev",
+        country="GB",
+        people=[
+            Person(key="x", name="X", skills=["web"]),
+            Person(key="y", name="Y", skills=["ios"], availability=0.5),
+        ],
+    )
+    item = Item(
+        key="IOS",
+        title="iOS",
+        status=Status.READY,
+        team="dev",
+        skills=["ios"],
+        estimate=Estimate(low=4, likely=4, high=4, unit="person_days"),
+        value=ValueInputs(cost_of_delay=100.0),
+    )
+    ws = Workspace(name="pool", as_of=start, teams=[team], items=[item])
+    later = AddedPerson(team="dev", skills=("ios",), joins=dt.date(2026, 9, 1))
+    pools = [
+        next(
+            r.capacity
+            for r in build_inputs(ws, RoadmapOptions(start=start, added=added)).problem.resources
+            if r.key == "skill:dev:ios"
+        )
+        for added in ((), (later,))
+    ]
+    assert pools[0][5:10] == pools[0][:5]
+    assert pools[1][:10] == pools[0][:10]

@@ -5,7 +5,7 @@ tasks. Each task may go to any team that has all of the item's skills (or to the
 person it is pinned to); its duration follows from its estimate, the team's points per
 person-day and how many people work on it side by side. Team capacity comes from the capacity
 model (productive person-days, averaged per week so work can run through a public holiday,
-and rounded to whole people where a week dips by less than half a person).
+and rounded up to whole people where a week is a person-day short of them).
 Time is the working day. Cost of delay is money per week until delivery: the plan minimises
 the sum over valued items (leaves, features and epics, which deliver when their last leaf is
 done) of cost of delay × time to delivery.
@@ -380,28 +380,57 @@ def _bucketed(values: np.ndarray, bucket: int, person: int | None = None) -> tup
     """Capacity in units, averaged over buckets of ``bucket`` days (work runs through a
     holiday at the week's average pace).
 
-    With ``person`` (one person's units): a week that dips below its own best day by less
-    than half a person counts as the whole people it nearly has, as the assignee's own
-    presence is rounded. An item takes whole people, so otherwise a day off would stop a
-    one-person team's (or skill's) work for the whole week, and an item longer than a week
-    could only run through weeks nobody took a day off. A larger team loses its holiday as
-    before: four people's work for five in a week with a public holiday. A week in which
-    someone leaves is not rounded up (the next week is smaller): work planned in it must not
-    rely on them after they have gone."""
-    starts = range(0, len(values), bucket)
-    mean = [float(values[lo : lo + bucket].mean()) * UNITS for lo in starts]
-    best = [math.floor(float(values[lo : lo + bucket].max()) * UNITS + 1e-6) for lo in starts]
-    if person is not None:
-        # a pool smaller than one person (a part-timer's skill) rounds to what it has
-        person = max(1, min(person, max(best, default=1)))
+    With ``person`` (one person's units): a week at most one person-day short of whole people
+    counts as those whole people, where the days short are a passing absence (a day off, a
+    public holiday: the week before ends and the week after starts at full strength). An
+    item takes whole people, so otherwise one day off would stop a one-person team's (or
+    skill's) work for the whole week, and an item longer than a week could only run through
+    weeks nobody took a day off. The plan then counts at most one person-day a week that the
+    calendar does not have, within what the over-allocation check tolerates. A larger team
+    loses its public holiday as before (five people do four people's work that week), and a
+    week in which someone joins or leaves is never rounded up: work planned in it must not
+    count on them before they come or after they have gone."""
     out = np.empty(len(values), dtype=np.int64)
-    for k, lo in enumerate(starts):
-        capacity = math.floor(mean[k] + 1e-6)
-        if person is not None and (k + 1 == len(best) or best[k + 1] >= best[k]):
-            whole = math.floor(mean[k] / person + 0.5) * person
-            capacity = max(capacity, min(best[k], whole))
+    for lo in range(0, len(values), bucket):
+        chunk = values[lo : lo + bucket]
+        units = float(chunk.mean()) * UNITS
+        capacity = math.floor(units + 1e-6)
+        if person is not None and chunk.size:
+            best = math.floor(float(chunk.max()) * UNITS + 1e-6)
+            # a pool smaller than one person (a part-timer's skill) counts in its own size
+            one = min(person, best)
+            if one > 0:
+                whole = math.ceil(units / one - 1e-6) * one
+                days_short = (whole - units) / one * chunk.size
+                if whole <= best and days_short <= 1 + 1e-6 and _passing(values, lo, chunk):
+                    capacity = max(capacity, whole)
         out[lo : lo + bucket] = capacity
     return tuple(int(v) for v in out)
+
+
+def _passing(values: np.ndarray, lo: int, chunk: np.ndarray) -> bool:
+    """Whether the days of ``chunk`` (``values[lo:]``) below its best day are a passing
+    absence: the day before the first of them and the day after the last are at full
+    strength (so nobody joins, ramps up or leaves in the week)."""
+    top = float(chunk.max()) - 1e-9
+    low = np.flatnonzero(chunk < top)
+    if not low.size:
+        return True
+    before, after = lo + int(low[0]) - 1, lo + int(low[-1]) + 1
+    return before >= 0 and after < len(values) and values[before] >= top and values[after] >= top
+
+
+def _capacities(
+    with_hires: np.ndarray, without: np.ndarray | None, bucket: int, person: int
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """A resource's bucketed capacity with the what-if's hires and without them (the same
+    where there are none). A hire only adds: where rounding gives the team without the hire
+    more than with it (a hire ramping up in a week someone has a day off), it keeps that."""
+    alone = _bucketed(with_hires if without is None else without, bucket, person)
+    if without is None:
+        return alone, alone
+    hired = _bucketed(with_hires, bucket, person)
+    return tuple(max(a, b) for a, b in zip(hired, alone, strict=True)), alone
 
 
 def build_inputs(ws: Workspace, options: RoadmapOptions) -> RoadmapInputs:
@@ -482,15 +511,13 @@ def _build_inputs(
     }
     for team in teams:
         per_worker = worker_units[team.key]
-        cap = _bucketed(
-            calendar.team(team.key).productive, options.capacity_bucket_days, per_worker
+        cap, shape_cap[team.key] = _capacities(
+            calendar.team(team.key).productive,
+            shape.team(team.key).productive if options.added else None,
+            options.capacity_bucket_days,
+            per_worker,
         )
         team_cap[team.key] = cap
-        shape_cap[team.key] = (
-            _bucketed(shape.team(team.key).productive, options.capacity_bucket_days, per_worker)
-            if options.added
-            else cap
-        )
         resources.append(Resource(f"team:{team.key}", cap))
         shape_resources.append(Resource(f"team:{team.key}", shape_cap[team.key]))
         team_skills[team.key] = calendar.team(team.key).skills
@@ -590,27 +617,16 @@ def _build_inputs(
                     if all(skill in p.skills for p in team_cal.people):
                         skill_res[pool] = -1
                     else:
-                        cap = _bucketed(
+                        cap, alone = _capacities(
                             team_cal.productive_for(skill),
+                            shape.team(t).productive_for(skill) if options.added else None,
                             options.capacity_bucket_days,
                             per_worker,
                         )
                         skill_res[pool] = len(resources)
                         resources.append(Resource(f"skill:{t}:{skill}", cap))
-                        shape_resources.append(resources[-1])
-                        pool_shape[pool] = (
-                            Resource(
-                                pool[1],
-                                _bucketed(
-                                    shape.team(t).productive_for(skill),
-                                    options.capacity_bucket_days,
-                                    per_worker,
-                                ),
-                            )
-                            if options.added
-                            else resources[-1]
-                        )
-                        shape_resources[-1] = Resource(resources[-1].key, pool_shape[pool].capacity)
+                        pool_shape[pool] = Resource(pool[1], alone)
+                        shape_resources.append(Resource(resources[-1].key, alone))
                 if skill_res[pool] >= 0:
                     # Never more than the pool can give, now or after the calendar's end; once
                     # everyone with the skill has left, the work must be done before then.

@@ -11,7 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, field_serializer
 from pydantic import ValidationError as PydanticValidationError
 
-from roadwise.domain import Decision, Estimate, Item, Status, Workspace
+from roadwise.domain import Decision, Estimate, Item, Status
 from roadwise.engines.prioritize.results import FIELD_MEANINGS
 from roadwise.errors import RoadwiseError
 from roadwise.views.web import accounts
@@ -482,15 +482,6 @@ def _day(day: dt.date | None) -> dt.date | None:
     return None if day is None or day == dt.date.max else day
 
 
-def undated_teams(ws: Workspace, delivery: Any) -> dict[str, str]:
-    """Why each team whose queue the delivery forecast cannot date (it has no delivery history
-    to learn its pace from, or its work waits on such a team's) cannot be dated, in the
-    reports' words; the other teams left out."""
-    from roadwise.views.reports.facts import undated_work
-
-    return undated_work(ws, delivery).teams()
-
-
 class TeamForecast(BaseModel):
     team: str
     open_items: int = Field(description="open items in the team's queue")
@@ -530,7 +521,7 @@ def forecasts(request: Request, user: Reader) -> list[TeamForecast]:
     ws = service.workspace()
     delivery = service.delivery()
     counts = service.count_forecasts()
-    undated = undated_teams(ws, delivery)
+    undated = service.undated().teams()
     out = []
     for team in ws.teams:
         d = delivery.teams.get(team.key)

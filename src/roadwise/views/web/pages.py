@@ -21,7 +21,7 @@ from roadwise.domain.model import FEEDBACK_LABELS
 from roadwise.errors import ConflictError, RoadwiseError
 from roadwise.views._text import say_p, score_factors
 from roadwise.views.web import accounts
-from roadwise.views.web.api import BulkEdit, apply_patch, bulk_apply, release_out, undated_teams
+from roadwise.views.web.api import BulkEdit, apply_patch, bulk_apply, release_out
 from roadwise.views.web.app import (
     SESSION_COOKIE,
     end_session,
@@ -267,13 +267,9 @@ def objective_status(
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, user: Viewer) -> Response:
-    from roadwise.views.reports.facts import undated_work
-
     service = request.app.state.service
     ws = service.workspace()
     delivery = service.delivery()
-    # One answer for the objectives and the team rows, kept while the workspace is unchanged.
-    undated = service.cached("undated work", lambda: undated_work(ws, delivery))
     plan = service.latest_release_plan()
     priorities = service.priorities()
     counts: dict[str, int] = {}
@@ -284,10 +280,10 @@ def dashboard(request: Request, user: Viewer) -> Response:
         "dashboard.html",
         {
             "ws": ws,
-            "objectives": objective_status(ws, delivery, undated),
+            "objectives": service.objectives(),
             "delivery": delivery,
             "teams": {t.key: t.name for t in ws.teams},
-            "undated": undated.teams(),
+            "undated": service.undated().teams(),
             "release": release_out(plan, ws.item_by_key) if plan else None,
             "top": priorities.items[:5],
             "simulated": priorities.simulated,
@@ -667,7 +663,7 @@ def forecasts_page(request: Request, user: Viewer) -> Response:
             "delivery": delivery,
             "counts": counts,
             "teams": {t.key: t.name for t in ws.teams},
-            "undated": undated_teams(ws, delivery),
+            "undated": service.undated().teams(),
             "objectives": service.objectives(),
             "charts": svgs,
             "record": service.roadmap_of_record(),

@@ -110,11 +110,18 @@ class Service:
 
         return self._cached("evidence", compute)
 
+    def undated(self) -> Any:
+        """What of the delivery forecast's work cannot be dated, and why (``UndatedWork``)."""
+        from roadwise.views.reports.facts import undated_work
+
+        ws, delivery = self.workspace(), self.delivery()
+        return self._cached("undated work", lambda: undated_work(ws, delivery))
+
     def objectives(self) -> list[dict[str, Any]]:
         from roadwise.views.web.pages import objective_status
 
-        ws, delivery = self.workspace(), self.delivery()
-        return self._cached("objectives", lambda: objective_status(ws, delivery))
+        ws, delivery, undated = self.workspace(), self.delivery(), self.undated()
+        return self._cached("objectives", lambda: objective_status(ws, delivery, undated))
 
     def priorities(self) -> Any:
         from roadwise.engines.prioritize import prioritize

@@ -263,40 +263,37 @@ def undated_reason(
     not theirs ('waits on work of team QA, which has no delivery history'); ``mark`` wraps
     each name (the reports keep the glossary off a team's own name)."""
 
-    def names_of(found: Mapping[str, bool], stale: bool) -> list[str]:
-        return sorted(team_name(ws, key) for key, old in found.items() if old == stale)
-
-    reasons = []
-    for stale, phrase in (
-        (False, "no delivery history for team{s} {names}"),
-        (True, "nothing finished by team{s} {names} in the last {weeks} weeks"),
-    ):
-        names = names_of(teams, stale)
-        if names:
-            reasons.append(
-                phrase.format(
-                    s="s" if len(names) > 1 else "",
-                    names=join_words([mark(n) for n in names]),
-                    weeks=DELIVERY_WINDOW.weeks,
+    def phrases(found: Mapping[str, bool], wordings: tuple[tuple[bool, str], ...]) -> list[str]:
+        said = []
+        for stale, phrase in wordings:
+            names = sorted(team_name(ws, key) for key, old in found.items() if old == stale)
+            if names:
+                said.append(
+                    phrase.format(
+                        s="s" if len(names) > 1 else "",
+                        names=join_words([mark(n) for n in names]),
+                        have="have" if len(names) > 1 else "has",
+                        weeks=DELIVERY_WINDOW.weeks,
+                    )
                 )
-            )
+        return said
+
+    reasons = phrases(
+        teams,
+        (
+            (False, "no delivery history for team{s} {names}"),
+            (True, "nothing finished by team{s} {names} in the last {weeks} weeks"),
+        ),
+    )
     # A team named for its own work is not named again for the work waiting on it.
     others = {key: old for key, old in (waits_on or {}).items() if key not in teams}
-    waited = []
-    for stale, phrase in (
-        (False, "team{s} {names}, which {have} no delivery history"),
-        (True, "team{s} {names}, which finished nothing in the last {weeks} weeks"),
-    ):
-        names = names_of(others, stale)
-        if names:
-            waited.append(
-                phrase.format(
-                    s="s" if len(names) > 1 else "",
-                    names=join_words([mark(n) for n in names]),
-                    have="have" if len(names) > 1 else "has",
-                    weeks=DELIVERY_WINDOW.weeks,
-                )
-            )
+    waited = phrases(
+        others,
+        (
+            (False, "team{s} {names}, which {have} no delivery history"),
+            (True, "team{s} {names}, which finished nothing in the last {weeks} weeks"),
+        ),
+    )
     if waited:
         reasons.append("waits on work of " + ", and of ".join(waited))
     return join_words(reasons)

@@ -201,7 +201,8 @@ def test_met_deadlines_still_get_the_hires_that_make_them_likely_enough() -> Non
     assert confidence.as_planned <= lowest < 1
     sentence = deadline_confidence_sentence(confidence)
     assert sentence.startswith(
-        "Chance every hard deadline is met, the plan replayed 2,000 times at each team's "
+        "Chance every hard deadline is met, this what-if plan (not the stored roadmap, whose "
+        "chance `roadwise forecast roadmap` gives) replayed 2,000 times at each team's "
         f"calibrated pace: {chance_percent(confidence.as_planned)} as planned (least likely: "
         f"{key} by {due.isoformat()}, {chance_percent(lowest)})."
     )

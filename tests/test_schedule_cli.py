@@ -474,3 +474,84 @@ def test_plan_roadmap_says_what_moved_since_the_stored_roadmap(tmp_path: Path) -
     assert later["since_stored"]["roadmap"].endswith(
         f"(moved on to {(ws.as_of + dt.timedelta(days=7)).isoformat()})"
     )
+
+
+def test_plan_roadmap_counts_the_work_it_leaves_out_and_says_where_it_started(
+    tmp_path: Path,
+) -> None:
+    """A team with nobody on it gets no work: the plan's table would read "late (hard) 0" and
+    a lower cost of delay, so the note under it counts the items left out, naming those with
+    a hard deadline (missed). The search's start says why it is not a stored roadmap."""
+    from roadwise.domain.model import Deadline, Estimate, Item, Person, Team, ValueInputs
+    from roadwise.domain.workspace import Workspace
+    from roadwise.workspace import open_store
+
+    teams = [
+        Team(key="core", name="Core", people=[Person(key="bo", name="Bo")]),
+        Team(key="ops", name="Ops", people=[]),
+    ]
+    size = Estimate(low=3, likely=3, high=3, unit="person_days")
+    items = [
+        Item(key="C-1", title="Core work", team="core", estimate=size),
+        Item(
+            key="O-1",
+            title="Ops, due",
+            team="ops",
+            estimate=size,
+            deadline=Deadline(date=dt.date(2026, 4, 1), hard=True),
+            value=ValueInputs(cost_of_delay=100.0),
+        ),
+        Item(key="O-2", title="Ops, someday", team="ops", estimate=size),
+    ]
+    path = str(tmp_path / "w.db")
+    open_store(path).replace(
+        Workspace(name="w", as_of=dt.date(2026, 3, 2), teams=teams, items=items)
+    )
+    base = ["plan", "roadmap", "--db", path, "--time-limit", "1", "--workers", "2"]
+    result = runner.invoke(app, [*base, "--no-save"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert (
+        "Not scheduled: 2 item(s), in no total above (the reasons are below); 1 of them with a "
+        "hard deadline, which they miss: O-1." in text
+    )
+    assert "Searched from the priority rules' plan (no roadmap stored as 'roadmap')" in text
+    # stored under another key, the default key still has none
+    assert runner.invoke(app, [*base, "--name", "other"]).exit_code == 0
+    text = " ".join(runner.invoke(app, [*base, "--no-save"]).output.split())
+    assert "(no roadmap stored as 'roadmap')" in text
+    # nothing left out: no such note
+    staffed = [*teams[:1], teams[1].model_copy(update={"people": [Person(key="al", name="Al")]})]
+    open_store(path).replace(
+        Workspace(name="w", as_of=dt.date(2026, 3, 2), teams=staffed, items=items)
+    )
+    text = " ".join(runner.invoke(app, [*base, "--no-save"]).output.split())
+    assert "Not scheduled:" not in text
+
+
+def test_plan_roadmap_says_what_a_dearer_plan_holding_targets_pays_for(db: str) -> None:
+    """Holding targets can cost more than the rank order, which holds none: the note under
+    the table says that is the price of the targets."""
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            "roadmap",
+            "--db",
+            db,
+            "--time-limit",
+            "2",
+            "--workers",
+            "2",
+            "--no-save",
+            "--hold-targets",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    # On the sample the targets cost more than the rank order's plan (see docs/roadmap.md).
+    assert re.search(
+        r"The plan's cost of delay is \d+% above the rank order's: the price of holding the "
+        r"targets, which the rank order does not\.",
+        text,
+    ), text

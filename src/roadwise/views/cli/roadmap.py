@@ -150,19 +150,21 @@ def save_roadmap(
     )
 
 
-def _stored_now(store: Any, ws: Workspace, key: str, options: Any) -> tuple[str, Any] | None:
+def _stored_now(store: Any, ws: Workspace, key: str, options: Any) -> tuple[str, Any] | str:
     """The roadmap stored under ``key``, named, as the views show it now (moved on to today,
-    items added since placed after it); None without one, or when it no longer fits."""
+    items added since placed after it); else why there is none to start from."""
     from roadwise.views.stored_roadmap import stored_roadmap
     from roadwise.workspace import roadmap_of_record
 
     try:
         record = roadmap_of_record(store, ws, key)
     except RoadwiseError:
-        return None  # nothing stored under that key yet
+        record = None
+    if record is None:
+        return f"no roadmap stored as '{key}'"
     before = stored_roadmap(ws, record, dataclasses.replace(options, baseline=False))
-    if record is None or before is None:
-        return None
+    if before is None:
+        return f"the {record.describe()} no longer fits"
     label = record.describe()
     if before.replay is not None and before.replay.moved_days:
         label += f" (moved on to {before.start})"
@@ -207,8 +209,12 @@ def verdict(summary: Any) -> str:
     return f"gap {summary.gap:.1%} to the best bound"
 
 
-def print_summary(roadmap: Any, currency: str = "USD", out: Console | None = None) -> None:
-    """Both plans, one line each (it fits 80 columns); what the words mean under the table."""
+def print_summary(
+    roadmap: Any, currency: str = "USD", out: Console | None = None, ws: Workspace | None = None
+) -> None:
+    """Both plans, one line each (it fits 80 columns); what the words mean under the table.
+    With ``ws``, the work left out is counted there too, hard deadlines first: it is in no
+    total of the table, which would otherwise read as if nothing were missed."""
     from roadwise.views.reports.wording import short_money
 
     out = out or console
@@ -243,8 +249,15 @@ def print_summary(roadmap: Any, currency: str = "USD", out: Console | None = Non
         notes.append(
             f"The plan cuts the cost of delay by {saved:.0%} against the rank order."
             if saved >= 0
-            else f"The plan's cost of delay is {-saved:.0%} above the rank order's."
+            else f"The plan's cost of delay is {-saved:.0%} above the rank order's"
+            + (
+                ": the price of holding the targets, which the rank order does not."
+                if s.targets_held
+                else "."
+            )
         )
+    if ws is not None and roadmap.unscheduled:
+        notes.append(_left_out_note(ws, [key for key, _ in roadmap.unscheduled]))
     if b is not None and (s.behind_targets or b.behind_targets):
         notes.append(
             "Behind a release date or soft deadline: "
@@ -526,12 +539,13 @@ def plan_roadmap_command(
         committed=previous,
         targets=hold_targets,
     )
-    stored = _stored_now(store, ws, key, options)
+    found = _stored_now(store, ws, key, options)
+    stored = None if isinstance(found, str) else found
     # The search starts from the stored plan as shown now (where it still fits), improved by
     # the re-plan check's local search where it changed since it was solved: a re-plan with a
     # short time limit is then never worse than either (in the solver's terms).
     start = None
-    started_from = "the priority rules' plan (no stored roadmap that still fits)"
+    started_from = f"the priority rules' plan ({found})" if isinstance(found, str) else ""
     if stored is not None:
         start = stored[1].placements
         started_from = f"the {stored[0]}"
@@ -579,7 +593,7 @@ def plan_roadmap_command(
             }
         print_json({"key": key, **payload, **extra, "started_from": started_from})
         return
-    print_summary(roadmap, ws.settings.currency)
+    print_summary(roadmap, ws.settings.currency, ws=ws)
     console.print(
         f"Searched from {started_from}: the plan is never worse than that start.",
         highlight=False,
@@ -642,6 +656,20 @@ def replan_targets(
         f"Targets held, {why}: each item is planned to end by its release's date or soft "
         "deadline where the teams can.",
     )
+
+
+def _left_out_note(ws: Workspace, keys: Sequence[str]) -> str:
+    """How much work neither plan schedules, and which of it has a hard deadline (missed)."""
+    hard = [
+        key
+        for key in keys
+        if (d := ws.inherited(ws.item_by_key[key], "deadline")) is not None and d.hard
+    ]
+    note = f"Not scheduled: {len(keys)} item(s), in no total above (the reasons are below)"
+    if hard:
+        shown = ", ".join(hard[:5]) + (f" and {len(hard) - 5} more" if len(hard) > 5 else "")
+        note += f"; {len(hard)} of them with a hard deadline, which they miss: {shown}"
+    return note + "."
 
 
 def _default_key(scenario: str | None) -> str:
@@ -908,7 +936,8 @@ def deadline_confidence_sentence(
     if confidence.with_cut is not None:
         chances.append(f"{below(confidence.with_cut, goal)} with the cut")
     text = (
-        "Chance every hard deadline is met, the plan replayed "
+        "Chance every hard deadline is met, this what-if plan (not the stored roadmap, whose "
+        "chance `roadwise forecast roadmap` gives) replayed "
         f"{confidence.trials:,} times at each team's calibrated pace: " + ", ".join(chances) + "."
     )
     target = pct(confidence.target)

@@ -25,7 +25,7 @@ def plan_the_roadmap(ctx: DemoContext) -> None:
     currency = ctx.ws.settings.currency
     save_roadmap(open_store(ctx.db_url), "roadmap", roadmap, currency=currency)
     console = ctx.console
-    print_summary(roadmap, currency, console)
+    print_summary(roadmap, currency, console, ws=ctx.ws)
     print_lateness(roadmap, console)
 
     horizons = now_next_later(roadmap)

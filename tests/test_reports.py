@@ -372,6 +372,16 @@ def test_risk_register_and_resource_ask_have_content(reports: dict) -> None:
     assert all(row[0].startswith("+1 engineer in") for row in ask.tables[0].rows)
 
 
+def test_a_hires_worth_says_it_is_on_the_teams_own_items(ws: Workspace) -> None:
+    """The reports price a hire on the team's own items at the forecast's pace, which is not
+    what `capacity --what-if` prices (the whole roadmap re-planned): the sentence says so."""
+    facts = gather(ws, trials=300, schedule_seconds=1.0)
+    priced = [o for o in facts.resource_options if o["value_gained"] > 0]
+    assert priced
+    for option in priced:
+        assert f"worth {option['value']} in cost of delay on its own items" in option["text"]
+
+
 def test_sections_need_their_engines(ws: Workspace) -> None:
     """Without engine results, sections built on them are left out, not faked."""
     bare = gather(ws, steps=())

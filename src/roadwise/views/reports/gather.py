@@ -786,10 +786,13 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
                 f"work ({say_date(base_date, ws.as_of)})"
             )
         if value > 0:
+            # Its own items at the forecast's pace: `capacity --what-if` re-plans the whole
+            # roadmap with the hire (other teams' work moves too), so its figure differs.
             text += (
-                f", worth {value_text} in cost of delay"
+                f", worth {value_text} in cost of delay on its own items"
                 if days_saved
-                else f", but brings its items forward, worth {value_text} in cost of delay"
+                else f", but brings its items forward, worth {value_text} in cost of delay on "
+                "its own items"
             )
         options.append(
             {

@@ -129,6 +129,23 @@ def test_item_mistakes_are_one_line_errors(db: str) -> None:
         assert code == 1 and fragment in out and "Traceback" not in out, out
 
 
+def test_set_errors_name_the_value_once_and_the_field_as_typed(db: str) -> None:
+    """A --set the item refuses names the value once (a validator that already says "got -5"
+    gets no second "(got -5)") and the field the user typed, without pydantic's union tags."""
+    for assignment, field, value in [
+        ("value.reach=-5", "value.reach", "-5"),
+        ("value.cost_of_delay=-1", "value.cost_of_delay", "-1"),
+        ("value.reach=abc", "value.reach", "abc"),
+        ("value.confidence=5", "value.confidence", "5"),
+        ("technical_risk=3", "technical_risk", "3"),
+        ("status=later", "status", "later"),
+    ]:
+        code, out = run("items", "edit", "S1", "--set", assignment, "--db", db)
+        assert code == 1 and "Traceback" not in out, out
+        assert f"field '{field}'" in out, out
+        assert out.count(value) == 1, out
+
+
 def test_export_import_yaml_round_trip(db: str, tmp_path: Path) -> None:
     path = tmp_path / "ws.yaml"
     assert run("export", str(path), "--db", db)[0] == 0

@@ -197,11 +197,119 @@ def test_feedback_supplies_reach_for_items_without_it(tmp_path: Path) -> None:
         ["prioritize", "--db", str(path), "-f", "rice", "--json", "--feedback", "--samples", "0"],
     )
     assert out.exit_code == 0, out.output
-    data = json.loads(out.output)
+    data = json.loads(out.stdout)
     assert data["unscored"] == []
     sso = next(i for i in data["items"] if i["key"] == "SSO")
     assert sso["score"] == pytest.approx(3 * 2 * 1.0 / 2)  # three customers asked
     assert any("customer feedback" in note for note in data["notes"])
+
+
+def _asked_workspace_db(tmp_path: Path) -> str:
+    """Three customers ask for SSO (no reach of its own) and for CSV (reach 1 set on it);
+    nobody asks for API. Every item has WSJF and RICE inputs."""
+    import datetime as dt
+
+    from roadwise.domain import Customer, Feedback, FeedbackLink
+    from roadwise.workspace import open_store
+
+    customers = [
+        Customer(key=f"C{i}", name=f"Customer {i}", annual_revenue=100_000 * (i + 1))
+        for i in range(3)
+    ]
+    feedback = [
+        Feedback(
+            key=f"F{i}-{item}",
+            text=f"please add {item}",
+            customer=f"C{i}",
+            date=dt.date(2026, 5, 1),
+            links=[FeedbackLink(item=item, confirmed=True)],
+        )
+        for i in range(3)
+        for item in ("SSO", "CSV")
+    ]
+    wsjf = {"business_value": 5, "time_criticality": 3, "risk_reduction": 1}
+    items = [
+        Item(
+            key="SSO",
+            title="Single sign-on",
+            estimate=Estimate(low=2, likely=2, high=2),
+            value=ValueInputs(impact=2, confidence=1.0, **wsjf),
+        ),
+        Item(
+            key="CSV",
+            title="CSV export",
+            estimate=Estimate(low=1, likely=1, high=1),
+            value=ValueInputs(reach=1, impact=1, confidence=1.0, **wsjf),
+        ),
+        Item(
+            key="API",
+            title="Public API",
+            estimate=Estimate(low=1, likely=1, high=1),
+            value=ValueInputs(reach=4, impact=1, confidence=1.0, **wsjf),
+        ),
+    ]
+    path = tmp_path / "asked.db"
+    open_store(str(path)).replace(Workspace(customers=customers, feedback=feedback, items=items))
+    return str(path)
+
+
+def test_feedback_says_when_the_framework_uses_none_of_it(tmp_path: Path) -> None:
+    """WSJF uses neither reach nor customer demand: --feedback changes nothing and says so,
+    on stderr for --csv (stdout stays the same CSV) and under the table otherwise."""
+    db = _asked_workspace_db(tmp_path)
+    args = ["prioritize", "--db", db, "--samples", "0"]
+    plain = runner.invoke(app, [*args, "--csv"])
+    out = runner.invoke(app, [*args, "--csv", "--feedback"])
+    assert out.exit_code == 0, out.output
+    assert out.stdout == plain.stdout
+    assert out.stderr.count("\n") == 1
+    assert "customer demand and reach" in out.stderr
+    assert "WSJF uses neither, so the ranking is unchanged" in out.stderr
+    table = runner.invoke(app, [*args, "--feedback"])
+    assert table.stderr == ""
+    assert "WSJF uses neither" in table.stdout.splitlines()[-1]
+
+
+def test_feedback_says_which_items_take_their_reach_from_it(tmp_path: Path) -> None:
+    """With RICE, feedback fills the reach only where an item has none: SSO takes it, CSV
+    keeps the reach set on it though customers asked, and API nobody asked for."""
+    db = _asked_workspace_db(tmp_path)
+    args = ["prioritize", "--db", db, "-f", "rice", "--samples", "0", "--json", "--feedback"]
+    out = runner.invoke(app, args)
+    assert out.exit_code == 0, out.output
+    scores = {i["key"]: i["score"] for i in json.loads(out.stdout)["items"]}
+    assert scores["CSV"] == pytest.approx(1.0)  # its own reach of 1, not the 3 who asked
+    assert out.stderr.strip() == (
+        "--feedback: reach from feedback for 1 item, the reach set on the item kept for "
+        "1 item; RICE does not use customer demand"
+    )
+
+
+def test_feedback_that_only_meets_reach_set_on_the_items_says_nothing_changes(
+    tmp_path: Path,
+) -> None:
+    """Every item customers asked for sets its own reach: the CSV is byte-identical to the
+    run without --feedback, and the line says why."""
+    from roadwise.workspace import open_store
+
+    db = _asked_workspace_db(tmp_path)
+    with open_store(db) as store:
+        ws = store.load()
+        sso = ws.item_by_key["SSO"]
+        items = [
+            i
+            if i.key != "SSO"
+            else sso.model_copy(update={"value": sso.value.model_copy(update={"reach": 7})})
+            for i in ws.items
+        ]
+        store.replace(ws.model_copy(update={"items": items}))
+    args = ["prioritize", "--db", db, "-f", "rice", "--samples", "0", "--csv"]
+    plain = runner.invoke(app, args)
+    out = runner.invoke(app, [*args, "--feedback"])
+    assert out.exit_code == 0, out.output
+    assert out.stdout == plain.stdout
+    assert "reach from feedback for 0 items" in out.stderr
+    assert "kept for 2 items, so the ranking is unchanged" in out.stderr
 
 
 def test_feedback_on_a_dropped_item_is_no_demand() -> None:
@@ -325,7 +433,7 @@ def test_prioritize_feedback_ranks_stories_with_their_epics_demand(tmp_path: Pat
         app, ["prioritize", "--db", path, "-f", "rice", "--json", "--feedback", "--samples", "0"]
     )
     assert out.exit_code == 0, out.output
-    data = json.loads(out.output)
+    data = json.loads(out.stdout)
     # RICE with impact, confidence and effort 1: the score is the customers asking.
     scores = {i["key"]: i["score"] for i in data["items"]}
     assert scores == {"A": pytest.approx(3), "B": pytest.approx(2), "L": pytest.approx(2)}
@@ -461,3 +569,38 @@ def test_an_unknown_framework_or_moscow_mode_is_one_line(db: str) -> None:
         assert out.exit_code == 1, out.output
         assert expected in " ".join(out.output.split())
         assert "Value error" not in out.output and "Usage" not in out.output
+
+
+@pytest.mark.parametrize(
+    ("top", "title", "rows"),
+    [
+        (3, "WSJF: top 3 of 20 items and the next 5", 8),
+        (18, "WSJF: top 18 of 20 items and the next 2", 20),
+        (20, "WSJF: all 20 items", 20),
+        (30, "WSJF: all 20 items", 20),
+    ],
+)
+def test_the_title_counts_the_rows_the_table_shows(
+    tmp_path: Path, top: int, title: str, rows: int
+) -> None:
+    """The table shows the top k and up to five more, for how close they come; the title
+    says so instead of claiming only the top k."""
+    from roadwise.workspace import open_store
+
+    items = [
+        Item(
+            key=f"I{n}",
+            title=f"Item {n}",
+            estimate=Estimate(low=1, likely=1, high=1),
+            value=ValueInputs(business_value=n + 1, time_criticality=0, risk_reduction=0),
+        )
+        for n in range(20)
+    ]
+    path = str(tmp_path / "many.db")
+    open_store(path).replace(Workspace(items=items))
+    out = runner.invoke(
+        app, ["prioritize", "--db", path, "--samples", "0", "--top", str(top)], terminal_width=150
+    )
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines()[0].strip() == title
+    assert len(_table(out.output)[1]) == rows

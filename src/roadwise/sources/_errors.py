@@ -52,7 +52,12 @@ def error_message(error: Any) -> str:
         return f"a key must not contain spaces, commas or semicolons (got {error.get('input')!r})"
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
-    if kind not in ("model_type", "dict_type", "list_type") and _short_scalar(value):
+    # Some validators name the value themselves ("must not be negative, got -5"): once is enough.
+    if (
+        kind not in ("model_type", "dict_type", "list_type")
+        and _short_scalar(value)
+        and ", got " not in message
+    ):
         message += f" (got {value!r})"
     return message
 

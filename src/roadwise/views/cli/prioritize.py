@@ -21,6 +21,7 @@ from roadwise.views.cli._common import (
     JsonOption,
     console,
     db_url,
+    err_console,
     handles_errors,
     one_of,
     print_json,
@@ -149,10 +150,18 @@ def prioritize(
         if compared:
             data["compare"] = asdict(compared)
         print_json(data)
-        return
-    if as_csv:
+    elif as_csv:
         _write_csv(result)
-        return
+    else:
+        _print_text(result, explained, compared)
+    if external is not None:
+        # stderr for --json and --csv, so stdout stays one document; under the table otherwise.
+        (err_console if as_json or as_csv else console).print(
+            _feedback_effect(ws, result, external), highlight=False, soft_wrap=True
+        )
+
+
+def _print_text(result: Any, explained: Any, compared: Any) -> None:
     if explained:
         _print_explain(result, *explained)
     elif compared:
@@ -165,6 +174,48 @@ def prioritize(
         console.print(table)
     else:
         _print_ranking(result)
+
+
+def _feedback_effect(ws: Any, result: Any, external: dict[str, Any]) -> str:
+    """What --feedback changed, in one line: the framework may use none of what feedback
+    feeds, and a value an item states itself wins over the one from feedback (see
+    ``gather_inputs``), so the ranking can come out exactly as without it."""
+    from roadwise.engines.prioritize.inputs import label
+
+    fw = result.framework_label
+    framework_inputs = getattr(getattr(result.engine, "framework", None), "inputs", ())
+    fed = list(external)
+    used = [name for name in fed if name in framework_inputs]
+    if not used:
+        return (
+            f"--feedback: feedback feeds {' and '.join(label(n) for n in fed)}; {fw} uses "
+            "neither, so the ranking is unchanged (RICE uses reach; a scorecard criterion or a "
+            "formula can use customer demand)"
+        )
+    keys = [i.key for i in result.items] + [u.key for u in result.unscored]
+    parts: list[str] = []
+    changed = False
+    for name in used:
+        asked = [k for k in keys if k in external[name]]
+        own = [k for k in asked if getattr(ws.item_by_key[k].value, name, None) is not None]
+        taken = len(asked) - len(own)
+        changed = changed or taken > 0
+        part = f"{label(name)} from feedback for {_items(taken)}"
+        if own:
+            # a value set on the item wins (gather_inputs), even where customers asked
+            part += f", the {label(name)} set on the item kept for {_items(len(own))}"
+        parts.append(part)
+    unused = [label(n) for n in fed if n not in used]
+    return (
+        "--feedback: "
+        + "; ".join(parts)
+        + ("" if changed else ", so the ranking is unchanged")
+        + (f"; {fw} does not use {' or '.join(unused)}" if unused else "")
+    )
+
+
+def _items(count: int) -> str:
+    return "1 item" if count == 1 else f"{count} items"
 
 
 def _feedback_inputs(ws: Any) -> dict[str, Any]:
@@ -222,12 +273,19 @@ def _ranking_caption(result: Any) -> str:
 def _print_ranking(result: Any) -> None:
     k = result.top_k
     fw = result.framework_label
-    title = f"{fw}: top {k} of {len(result.items)} items" + (
-        f" by expected {fw} ({result.samples} samples)" if result.simulated else ""
+    n = len(result.items)
+    # The five items after the top k show how close the next ones come; the title counts them
+    # so the rows printed match it (dimming alone is lost when the output is piped).
+    shown = result.items[: max(k, min(n, k + 5))]
+    after = len(shown) - k
+    top = f"all {n} items" if k >= n else f"top {k} of {n} items"
+    title = (
+        f"{fw}: {top}"
+        + (f" and the next {after}" if after > 0 else "")
+        + (f" by expected {fw} ({result.samples} samples)" if result.simulated else "")
     )
     numbers = _ranking_columns(result)
     headers = ["#", "item", "title", *(h for h, _ in numbers), "quadrant"]
-    shown = result.items[: max(k, min(len(result.items), k + 5))]
     rows = [
         [
             str(item.rank),
@@ -308,7 +366,8 @@ def _print_ranking(result: Any) -> None:
         more = f" and {len(result.unscored) - 5} more" if len(result.unscored) > 5 else ""
         console.print(Text.assemble(("Not scored", "yellow"), f": {sample}{more}"), highlight=False)
     for note in result.notes:
-        if "could not be scored" not in note:
+        # Unscored items and feedback have their own lines (above, and from --feedback).
+        if "could not be scored" not in note and "linked customer feedback" not in note:
             console.print(note, style="dim", highlight=False)
 
 

@@ -682,10 +682,11 @@ def _build_item(data: dict[str, Any], changes: dict[str, Any], key: str) -> Item
     try:
         return Item.model_validate(data)
     except PydanticValidationError as exc:
-        from roadwise.sources._errors import error_message
+        from roadwise.sources._errors import error_message, error_path
 
         error = exc.errors()[0]
-        field = ".".join(str(p) for p in error["loc"])
+        # error_path drops pydantic's union tags ("value.reach.float"), which name no field.
+        field = ".".join(error_path(error, data))
         raise RoadwiseError(f"item {key}: {error_message(error)}", field=field or None) from None
 
 

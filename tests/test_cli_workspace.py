@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from roadwise.domain.workspace import Workspace
 from roadwise.sources.yaml_file import write_workspace_yaml
 from roadwise.views.cli import app
 from roadwise.workspace import open_store
@@ -413,3 +415,50 @@ def test_validate_writes_problems_to_stderr_and_a_clean_result_to_stdout(
     # --json: the report is the result asked for, valid or not, so a script reads it on stdout
     code, out, err = run_split("validate", str(path), "--json")
     assert code == 1 and json.loads(out)["valid"] is False
+
+
+def test_validate_notes_what_is_valid_but_changes_the_answers(tmp_path: Path) -> None:
+    """A team with nobody on it and items sized 0 break no rule, but the roadmap leaves the
+    team's work out and the rankings put zero-sized items first: validate says so, under the
+    valid line and in --json, and says nothing of the kind for a workspace without them."""
+    from roadwise.domain.model import Estimate, Item, Person, Team
+
+    size = Estimate(low=3, likely=3, high=3, unit="person_days")
+    nothing = Estimate(low=0, likely=0, high=0, unit="points")
+    ws = Workspace(
+        name="w",
+        as_of=dt.date(2026, 3, 2),
+        teams=[
+            Team(key="core", name="Core", people=[Person(key="bo", name="Bo")]),
+            Team(key="ops", name="Ops", people=[]),
+        ],
+        items=[
+            Item(key="C-1", title="Core", team="core", estimate=nothing),
+            Item(key="O-1", title="Ops", team="ops", estimate=size),
+            Item(key="O-2", title="Ops done", team="ops", estimate=size, status="done"),
+        ],
+    )
+    db = str(tmp_path / "w.db")
+    open_store(db).replace(ws)
+    code, out = run("validate", "--db", db)
+    assert code == 0, out
+    text = " ".join(out.split())
+    assert "every rule holds." in text
+    assert (
+        "note: team 'ops' has no people: the roadmap leaves out its 1 open item(s) (O-1) and "
+        "counts them in no total" in text
+    )
+    assert "note: 1 open item(s) estimated at 0 (C-1): RICE and WSJF divide by the size" in text
+    code, out = run("validate", "--db", db, "--json")
+    notes = json.loads(out)["notes"]
+    assert code == 0 and len(notes) == 2
+    fine = ws.copy_with(
+        teams=[
+            ws.teams[0],
+            ws.teams[1].model_copy(update={"people": [Person(key="al", name="Al")]}),
+        ],
+        items=[i.model_copy(update={"estimate": size}) for i in ws.items],
+    )
+    open_store(db).replace(fine)
+    code, out = run("validate", "--db", db, "--json")
+    assert code == 0 and json.loads(out)["notes"] == []

@@ -18,6 +18,7 @@ from roadwise.domain import Item, ItemKind, Status, Workspace
 from roadwise.errors import RoadwiseError
 from roadwise.views.cli import app
 from roadwise.views.cli._common import (
+    NOTE,
     DbOption,
     JsonOption,
     console,
@@ -447,8 +448,9 @@ def validate(
                 Text("invalid:", style="bold red"), str(exc), highlight=False, soft_wrap=True
             )
         raise typer.Exit(1) from None
+    notes = worth_knowing(ws)
     if as_json:
-        print_json({"valid": True, "source": source, **_summary(ws)})
+        print_json({"valid": True, "source": source, **_summary(ws), "notes": notes})
     else:
         console.print(
             Text("valid:", style="green"),
@@ -456,6 +458,37 @@ def validate(
             f"{len(ws.teams)} teams; every rule holds.",
             highlight=False,
         )
+        for note in notes:
+            console.print(NOTE, note, highlight=False, soft_wrap=True)
+
+
+def worth_knowing(ws: Workspace) -> list[str]:
+    """What is valid but quietly changes the engines' answers: a team with nobody on it gets
+    no roadmap work (its items are left out), and a size of 0 is floored to 0.1 point where a
+    score divides by it, which ranks the item first."""
+    notes = []
+    open_leaves = ws.leaf_items(ws.open_items())
+    for team in sorted(ws.teams, key=lambda t: t.key):
+        if team.people:
+            continue
+        waiting = [i.key for i in open_leaves if ws.inherited(i, "team") == team.key]
+        if waiting:
+            notes.append(
+                f"team '{team.key}' has no people: the roadmap leaves out its "
+                f"{len(waiting)} open item(s) ({_some(waiting)}) and counts them in no total"
+            )
+    zero = [i.key for i in open_leaves if i.estimate is not None and i.estimate.likely == 0]
+    if zero:
+        notes.append(
+            f"{len(zero)} open item(s) estimated at 0 ({_some(zero)}): RICE and WSJF divide "
+            "by the size, counted as 0.1 point, so they rank first; the roadmap gives them no "
+            "time. Estimate them, or mark them done"
+        )
+    return notes
+
+
+def _some(keys: list[str], shown: int = 5) -> str:
+    return ", ".join(keys[:shown]) + (f" and {len(keys) - shown} more" if len(keys) > shown else "")
 
 
 # --------------------------------------------------------------------------- items

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from roadwise.domain import Customer, Feedback, Range, Workspace
+from roadwise.domain import Customer, Feedback, Range, Workspace, ancestry
 
 
 @dataclass(frozen=True)
@@ -163,13 +163,7 @@ def ranking_groups(ws: Workspace, links: Mapping[str, Iterable[str]]) -> dict[st
     for leaf in ws.leaf_items():
         if leaf.key in dropped:
             continue
-        asked = set(direct.get(leaf.key, ()))
-        parent = leaf.parent
-        # The workspace rules forbid parent cycles, so this walk ends at a root.
-        while parent is not None:
-            asked |= direct.get(parent, set())
-            node = ws.item_by_key.get(parent)
-            parent = node.parent if node is not None else None
+        asked = set().union(*(direct.get(a.key, ()) for a in ancestry(leaf, ws.item_by_key)))
         if asked:
             groups[leaf.key] = sorted(asked)
     return groups

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from roadwise.domain import Item, ItemKind, Status, Workspace
+from roadwise.domain import Item, ItemKind, Status, Workspace, ancestry
 from roadwise.views._text import clip
 from roadwise.views.charts import reports as charts
 from roadwise.views.reports import facts as F
@@ -551,12 +551,7 @@ def risk_rows(w: Writer) -> list[dict[str, Any]]:
 
 
 def _ancestors(ws: Workspace, item: Item) -> list[str]:
-    out: list[str] = []
-    node = item
-    while node.parent and node.parent in ws.item_by_key:
-        out.append(node.parent)
-        node = ws.item_by_key[node.parent]
-    return out
+    return [a.key for a in ancestry(item, ws.item_by_key)[1:]]
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,12 @@ def clip(text: str, width: int) -> str:
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def some_keys(keys: Sequence[str], shown: int = 5) -> str:
+    """Keys with at most ``shown`` of them named: "KW-1, KW-2 and 3 more"."""
+    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
+    return ", ".join(keys[:shown]) + more
+
+
 def spreadsheet_cell(text: str) -> str:
     """``text`` safe for a CSV that people open in a spreadsheet: a leading "'" where the
     text would otherwise start a formula, as OWASP advises. Numbers we format ourselves do not

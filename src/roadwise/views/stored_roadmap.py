@@ -21,6 +21,7 @@ from roadwise.engines.schedule.roadmap import (
     RoadmapOptions,
     replay_roadmap,
 )
+from roadwise.views._text import some_keys
 from roadwise.workspace import RoadmapOfRecord
 
 
@@ -99,7 +100,7 @@ def since_stored(roadmap: Roadmap) -> str:
 
 def _some_items(keys: tuple[str, ...], what: str = "") -> str:
     """Items as a count with at most three keys named: 4 items (KW-1, KW-2, KW-3 and 1 more)."""
-    shown = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+    shown = some_keys(keys, 3)
     return f"{len(keys)} item{'' if len(keys) == 1 else 's'}{f' {what}' if what else ''} ({shown})"
 
 

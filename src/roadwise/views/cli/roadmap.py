@@ -540,15 +540,16 @@ def plan_roadmap_command(
         targets=hold_targets,
     )
     found = _stored_now(store, ws, key, options)
-    stored = None if isinstance(found, str) else found
     # The search starts from the stored plan as shown now (where it still fits), improved by
     # the re-plan check's local search where it changed since it was solved: a re-plan with a
     # short time limit is then never worse than either (in the solver's terms).
     start = None
-    started_from = f"the priority rules' plan ({found})" if isinstance(found, str) else ""
+    if isinstance(found, str):
+        stored, started_from = None, f"the priority rules' plan ({found})"
+    else:
+        stored, started_from = found, f"the {found[0]}"
     if stored is not None:
         start = stored[1].placements
-        started_from = f"the {stored[0]}"
         if stored[1].replay is not None:
             from roadwise.engines.schedule.roadmap import replan_gain
 
@@ -624,6 +625,15 @@ def plan_roadmap_command(
         console.print(Text.assemble("Stored as plan ", (key, "bold"), "."), highlight=False)
 
 
+# For the commands that re-plan around the roadmap of record (see replan_targets).
+ReplanTargetsOption = typer.Option(
+    False,
+    "--hold-targets",
+    help="Plan items to end by their release's date or soft deadline, as `plan roadmap "
+    "--hold-targets` (default: where the stored roadmap held them).",
+)
+
+
 def targets_held_by(record: RoadmapOfRecord | None) -> bool:
     """Whether the roadmap of record was planned holding targets (``plan roadmap
     --hold-targets``); False without one."""
@@ -667,8 +677,9 @@ def _left_out_note(ws: Workspace, keys: Sequence[str]) -> str:
     ]
     note = f"Not scheduled: {len(keys)} item(s), in no total above (the reasons are below)"
     if hard:
-        shown = ", ".join(hard[:5]) + (f" and {len(hard) - 5} more" if len(hard) > 5 else "")
-        note += f"; {len(hard)} of them with a hard deadline, which they miss: {shown}"
+        from roadwise.views._text import some_keys
+
+        note += f"; {len(hard)} of them with a hard deadline, which they miss: {some_keys(hard)}"
     return note + "."
 
 
@@ -718,12 +729,7 @@ def capacity_command(
         "to meet every hard deadline (several extra solves), and how likely they are met "
         "(Monte Carlo on the teams' history).",
     ),
-    hold_targets: bool = typer.Option(
-        False,
-        "--hold-targets",
-        help="Plan items to end by their release's date or soft deadline, as `plan roadmap "
-        "--hold-targets` (default: where the stored roadmap held them).",
-    ),
+    hold_targets: bool = ReplanTargetsOption,
     as_json: bool = JsonOption,
     db: str | None = DbOption,
 ) -> None:
@@ -1046,12 +1052,7 @@ def scenario_compare(
     b: str = typer.Argument(..., help="Second scenario key (or 'base')."),
     time_limit: float = typer.Option(15.0, "--time-limit", min=0.5, help="Solver seconds each."),
     limit: int = typer.Option(30, "--limit", min=1, help="Rows to show."),
-    hold_targets: bool = typer.Option(
-        False,
-        "--hold-targets",
-        help="Plan items to end by their release's date or soft deadline, as `plan roadmap "
-        "--hold-targets` (default: where the stored roadmap held them).",
-    ),
+    hold_targets: bool = ReplanTargetsOption,
     as_json: bool = JsonOption,
     db: str | None = DbOption,
 ) -> None:

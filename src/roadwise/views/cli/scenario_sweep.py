@@ -28,7 +28,12 @@ from roadwise.views.cli._common import (
     output_file,
     print_json,
 )
-from roadwise.views.cli.roadmap import _load, replan_targets, scenario_app
+from roadwise.views.cli.roadmap import (
+    ReplanTargetsOption,
+    _load,
+    replan_targets,
+    scenario_app,
+)
 from roadwise.views.reports.wording import short_money
 
 if TYPE_CHECKING:  # the engines load on use: `roadwise --help` stays quick
@@ -95,12 +100,7 @@ def sweep(
         help="Solver seconds for a plan with no valid start to search from (at least one a "
         "round: the rounds' safety cap).",
     ),
-    hold_targets: bool = typer.Option(
-        False,
-        "--hold-targets",
-        help="Plan items to end by their release's date or soft deadline, as `plan roadmap "
-        "--hold-targets` (default: where the stored roadmap held them).",
-    ),
+    hold_targets: bool = ReplanTargetsOption,
     workers: int = WorkersOption,
     cluster: str = ClusterOption,
     csv_file: Path = typer.Option(None, "--csv", help="Also write every point as CSV."),

@@ -466,6 +466,9 @@ def worth_knowing(ws: Workspace) -> list[str]:
     """What is valid but quietly changes the engines' answers: a team with nobody on it gets
     no roadmap work (its items are left out), and a size of 0 is floored to 0.1 point where a
     score divides by it, which ranks the item first."""
+    from roadwise.engines.prioritize.frameworks import MIN_EFFORT
+    from roadwise.views._text import some_keys
+
     notes = []
     open_leaves = ws.leaf_items(ws.open_items())
     for team in sorted(ws.teams, key=lambda t: t.key):
@@ -475,20 +478,16 @@ def worth_knowing(ws: Workspace) -> list[str]:
         if waiting:
             notes.append(
                 f"team '{team.key}' has no people: the roadmap leaves out its "
-                f"{len(waiting)} open item(s) ({_some(waiting)}) and counts them in no total"
+                f"{len(waiting)} open item(s) ({some_keys(waiting)}) and counts them in no total"
             )
     zero = [i.key for i in open_leaves if i.estimate is not None and i.estimate.likely == 0]
     if zero:
         notes.append(
-            f"{len(zero)} open item(s) estimated at 0 ({_some(zero)}): RICE and WSJF divide "
-            "by the size, counted as 0.1 point, so they rank first; the roadmap gives them no "
-            "time. Estimate them, or mark them done"
+            f"{len(zero)} open item(s) estimated at 0 ({some_keys(zero)}): RICE and WSJF divide "
+            f"by the size, counted as {MIN_EFFORT:g} point, so they rank first; the roadmap "
+            "gives them no time. Estimate them, or mark them done"
         )
     return notes
-
-
-def _some(keys: list[str], shown: int = 5) -> str:
-    return ", ".join(keys[:shown]) + (f" and {len(keys) - shown} more" if len(keys) > shown else "")
 
 
 # --------------------------------------------------------------------------- items

@@ -602,17 +602,25 @@ def _team_of(size: int, leaves: dt.date | None = None) -> Team:
     return Team(key="dev", name="Dev", people=people, country="GB")
 
 
+def _dev_item(key: str, person_days: float, **fields: object) -> Item:
+    """A ready item of team dev's, sized in person-days, worth 100 a week of delay."""
+    return Item(
+        key=key,
+        title=key,
+        status=Status.READY,
+        team="dev",
+        estimate=Estimate(
+            low=person_days, likely=person_days, high=person_days, unit="person_days"
+        ),
+        value=ValueInputs(cost_of_delay=100.0),
+        **fields,  # type: ignore[arg-type]
+    )
+
+
 def _team_capacity(
     team: Team, start: dt.date, added: tuple[AddedPerson, ...] = ()
 ) -> tuple[int, ...]:
-    item = Item(
-        key="X",
-        title="X",
-        status=Status.READY,
-        team="dev",
-        estimate=Estimate(low=1, likely=1, high=1, unit="person_days"),
-    )
-    ws = Workspace(name="weeks", as_of=start, teams=[team], items=[item])
+    ws = Workspace(name="weeks", as_of=start, teams=[team], items=[_dev_item("X", 1)])
     inputs = build_inputs(ws, RoadmapOptions(start=start, added=added))
     return next(r for r in inputs.problem.resources if r.key == "team:dev").capacity
 
@@ -622,15 +630,7 @@ def test_a_one_person_team_works_through_a_holiday_week() -> None:
     of three weeks starts at once and ends in its third week, as it would without the
     holiday (a week without a whole person would have held it until the holiday had passed)."""
     start = GOOD_FRIDAY_WEEK - dt.timedelta(weeks=1)
-    item = Item(
-        key="LONG",
-        title="Long",
-        status=Status.READY,
-        team="dev",
-        estimate=Estimate(low=8, likely=8, high=8, unit="person_days"),
-        value=ValueInputs(cost_of_delay=100.0),
-    )
-    ws = Workspace(name="solo", as_of=start, teams=[_team_of(1)], items=[item])
+    ws = Workspace(name="solo", as_of=start, teams=[_team_of(1)], items=[_dev_item("LONG", 8)])
     roadmap = plan_roadmap(ws, RoadmapOptions(start=start, **FAST))  # type: ignore[arg-type]
     (planned,) = roadmap.items
     assert planned.start == start
@@ -696,15 +696,8 @@ def test_someone_leaving_in_the_calendars_last_week_is_not_counted_as_staying() 
     have gone."""
     start = dt.date(2026, 3, 2)
     leaves = start + dt.timedelta(weeks=7, days=3)
-    item = Item(
-        key="BIG",
-        title="Big",
-        status=Status.READY,
-        team="dev",
-        estimate=Estimate(low=60, likely=60, high=60, unit="person_days"),
-        value=ValueInputs(cost_of_delay=100.0),
-    )
-    ws = Workspace(name="last", as_of=start, teams=[_team_of(1, leaves=leaves)], items=[item])
+    team = _team_of(1, leaves=leaves)
+    ws = Workspace(name="last", as_of=start, teams=[team], items=[_dev_item("BIG", 60)])
     inputs = build_inputs(ws, RoadmapOptions(start=start, sprints=1))
     capacity = next(r for r in inputs.problem.resources if r.key == "team:dev").capacity
     assert len(capacity) == 40  # the calendar ends with the leaver's week
@@ -735,16 +728,9 @@ def test_a_hire_never_lowers_a_weeks_capacity() -> None:
             Person(key="y", name="Y", skills=["ios"], availability=0.5),
         ],
     )
-    item = Item(
-        key="IOS",
-        title="iOS",
-        status=Status.READY,
-        team="dev",
-        skills=["ios"],
-        estimate=Estimate(low=4, likely=4, high=4, unit="person_days"),
-        value=ValueInputs(cost_of_delay=100.0),
+    ws = Workspace(
+        name="pool", as_of=start, teams=[team], items=[_dev_item("IOS", 4, skills=["ios"])]
     )
-    ws = Workspace(name="pool", as_of=start, teams=[team], items=[item])
     later = AddedPerson(team="dev", skills=("ios",), joins=dt.date(2026, 9, 1))
     pools = [
         next(

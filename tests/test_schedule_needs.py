@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from roadwise.domain.model import (
+    DateRange,
     Deadline,
     Dependency,
     Estimate,
@@ -489,3 +490,61 @@ def test_plan_summary_counts_money_only() -> None:
     assert roadmap.summary.cost_of_delay_relative == pytest.approx(16 * wsjf.end_day / 5.0)
     money = sum(s.cost_of_delay * s.end_day / 5.0 for s in roadmap.items if s.key != first.key)
     assert roadmap.summary.cost_of_delay == pytest.approx(money, abs=0.02)
+
+
+def _one_item(key: str, days: float, skills: list[str]) -> Item:
+    return Item(
+        key=key,
+        title="work",
+        team="a",
+        skills=skills,
+        estimate=Estimate(low=days, likely=days, high=days, unit="person_days"),
+    )
+
+
+def test_a_named_person_carries_their_share_of_a_wider_item() -> None:
+    # Only a0 has design: the 20-day item runs two wide, so a0 is named for half of it and
+    # the other half is not theirs to carry.
+    team = _team("a", 2)
+    designer = team.people[0].model_copy(update={"skills": ["x", "design"]})
+    team = team.model_copy(update={"people": [designer, team.people[1]]})
+    ws = Workspace(name="w", as_of=START, teams=[team], items=[_one_item("D-1", 20, ["design"])])
+    roadmap = plan_roadmap(ws, OPTIONS)
+    (item,) = roadmap.items
+    assert item.width == 2 and item.people == ("a0",) and item.people_note
+    assert over_allocated(ws, roadmap) == []
+
+
+def test_work_is_counted_on_the_days_a_person_is_there() -> None:
+    away = DateRange(start=START + dt.timedelta(days=14), end=START + dt.timedelta(days=27))
+    team = _team("a", 2)
+    away_then = team.people[0].model_copy(update={"days_off": [away]})
+    team = team.model_copy(update={"people": [away_then, team.people[1]]})
+    ws = Workspace(name="w", as_of=START, teams=[team], items=[_one_item("W-1", 2, ["x"])])
+    roadmap = plan_roadmap(ws, OPTIONS)
+    sprint = roadmap.calendar.sprint
+    first, second = int(sprint[0]), int(sprint[10])
+    assert first != second
+    # Named on work over the end of sprint 1 and the start of sprint 2, when a0 is away.
+    spanning = replace(
+        roadmap.items[0], people=("a0",), width=1, start_day=5, end_day=15, effort_days=5.0
+    )
+    assert over_allocated(ws, replace(roadmap, items=(spanning,))) == []
+    # More than a0 can do in the days there: flagged in the sprint a0 is there, not the other.
+    too_much = replace(spanning, effort_days=12.0)
+    (flag,) = over_allocated(ws, replace(roadmap, items=(too_much,)))
+    assert (flag.person, flag.sprint, flag.assigned_days) == ("a0", first, 12.0)
+
+
+def test_people_who_can_do_their_share_in_the_span_are_named_first() -> None:
+    # a0 comes first in the team but is away for two days of the item's first week.
+    away = DateRange(start=START + dt.timedelta(days=1), end=START + dt.timedelta(days=2))
+    team = _team("a", 2)
+    away_then = team.people[0].model_copy(update={"days_off": [away]})
+    team = team.model_copy(update={"people": [away_then, team.people[1]]})
+    ws = Workspace(name="w", as_of=START, teams=[team], items=[_one_item("W-1", 4, ["x"])])
+    roadmap = plan_roadmap(ws, OPTIONS)
+    (item,) = roadmap.items
+    assert item.width == 1 and item.start_day == 0
+    assert item.people == ("a1",)
+    assert over_allocated(ws, roadmap) == []

@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.typing import NDArray
 
 from roadwise.domain.model import Status
 from roadwise.domain.workspace import Workspace
@@ -45,6 +46,7 @@ from roadwise.engines.schedule.roadmap import (
     RoadmapOptions,
     build_inputs,
     has_ancestor,
+    over_capacity,
     plan_roadmap,
 )
 
@@ -69,8 +71,37 @@ def _spread(effort: float, start: int, end: int, sprint: np.ndarray, out: dict[i
     """Add ``effort`` evenly over working days [start, end) by sprint."""
     days = max(1, end - start)
     for d in range(start, end):
-        s = int(sprint[d]) if d < len(sprint) else int(sprint[-1]) + (d - len(sprint)) // 10 + 1
+        s = _sprint_of_day(d, sprint)
         out[s] = out.get(s, 0.0) + effort / days
+
+
+def _sprint_of_day(day: int, sprint: np.ndarray) -> int:
+    """The sprint of working day ``day``; past the calendar, ten working days a sprint."""
+    if day < len(sprint):
+        return int(sprint[day])
+    return int(sprint[-1]) + (day - len(sprint)) // 10 + 1
+
+
+def _spread_over(
+    effort: float,
+    start: int,
+    end: int,
+    weights: NDArray[np.float64],
+    sprint: np.ndarray,
+    out: dict[int, float],
+) -> None:
+    """Add ``effort`` over working days [start, end) by sprint, in proportion to ``weights``
+    (past their end, their last value holds); evenly where they are all zero."""
+    days = np.arange(start, max(end, start + 1))
+    w = weights[np.minimum(days, len(weights) - 1)] if len(weights) else np.zeros(len(days))
+    if float(w.sum()) <= 0:
+        _spread(effort, start, end, sprint, out)
+        return
+    for d, part in zip(days, effort * w / w.sum(), strict=True):
+        if part == 0:
+            continue
+        s = _sprint_of_day(int(d), sprint)
+        out[s] = out.get(s, 0.0) + float(part)
 
 
 def capacity_vs_demand(ws: Workspace, roadmap: Roadmap, sprints: int = 26) -> list[DemandRow]:
@@ -125,8 +156,17 @@ class OverAllocation:
 
 def over_allocated(ws: Workspace, roadmap: Roadmap) -> list[OverAllocation]:
     """People whose assigned work (items pinned to them, or named by the plan) in a sprint is
-    more than their productive days there."""
+    more than their productive days there.
+
+    Each named person carries their share of an item (its effort over the people it runs
+    with, named or not), spread over the days of its span they work: none on a day they are
+    away, less on a part-time day. A share the person cannot do in the span then shows in
+    the sprints they are there, not in one they are away."""
     cal = roadmap.calendar
+    productive: dict[str, tuple[str, NDArray[np.float64]]] = {}
+    for team_cap in cal.teams:
+        for p in team_cap.people:
+            productive[p.person] = (team_cap.team, p.productive)
     load: dict[tuple[str, int], float] = defaultdict(float)
     items: dict[tuple[str, int], set[str]] = defaultdict(set)
     for s in roadmap.items:
@@ -136,29 +176,31 @@ def over_allocated(ws: Workspace, roadmap: Roadmap) -> list[OverAllocation]:
             people.add(pinned)
         if not people:
             continue
-        share: dict[int, float] = {}
-        _spread(s.effort_days / len(people), s.start_day, s.end_day, cal.sprint, share)
+        share = s.effort_days / max(s.width, len(people))
         for person in people:
-            for sprint, days in share.items():
+            by_sprint: dict[int, float] = {}
+            if person in productive:
+                _spread_over(
+                    share, s.start_day, s.end_day, productive[person][1], cal.sprint, by_sprint
+                )
+            else:
+                _spread(share, s.start_day, s.end_day, cal.sprint, by_sprint)
+            for sprint, days in by_sprint.items():
                 load[(person, sprint)] += days
                 items[(person, sprint)].add(s.key)
+    capacity = {person: cal.sprint_totals(days) for person, (_, days) in productive.items()}
     out: list[OverAllocation] = []
-    capacity: dict[str, tuple[str, dict[int, float]]] = {}
-    for team_cap in cal.teams:
-        for p in team_cap.people:
-            capacity[p.person] = (team_cap.team, cal.sprint_totals(p.productive))
     for (person, sprint), days in sorted(load.items()):
-        if person not in capacity or sprint not in capacity[person][1]:
+        if person not in capacity or sprint not in capacity[person]:
             continue
-        team, cap = capacity[person]
-        if days > cap[sprint] * 1.1 + 0.5:
+        if over_capacity(days, capacity[person][sprint]):
             out.append(
                 OverAllocation(
                     person,
-                    team,
+                    productive[person][0],
                     sprint,
                     round(days, 2),
-                    round(cap[sprint], 2),
+                    round(capacity[person][sprint], 2),
                     tuple(sorted(items[(person, sprint)])),
                 )
             )

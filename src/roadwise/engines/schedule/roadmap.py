@@ -64,6 +64,14 @@ from roadwise.errors import InfeasibleError, ValidationError
 UNITS = 100
 """Capacity and demand are in hundredths of a person."""
 
+
+def over_capacity(work_days: float, productive_days: float) -> bool:
+    """Whether ``work_days`` of a person's work is more than their ``productive_days`` can
+    hold, with the tolerance the over-allocated-people check uses: 10 % and half a day (the
+    plan fits pooled, weekly capacity, not each person's every day)."""
+    return work_days > productive_days * 1.1 + 0.5
+
+
 FOR_GOOD_DAYS = 65
 """A capacity ends for good (people leave) when it stays below a demand through the last
 quarter of the plan's calendar; a holiday or time off in its last weeks does not count. Past
@@ -151,6 +159,9 @@ class ScheduledItem:
     """Why ``people`` names fewer people than the item runs with (none, or some): the plan
     fits the team's pooled capacity, but no named person with the skills is free for the
     whole span, or nobody has all of them. Empty when everyone is named (and for roll-ups)."""
+    width: int = 1
+    """How many people the item runs with at once (its effort is theirs to share); ``people``
+    names up to this many. 0 for roll-ups."""
 
 
 @dataclass(frozen=True)
@@ -1727,7 +1738,12 @@ def _scheduled(
         )
     people = assign_people(inputs, placements)
     leaves = [
-        replace(s, people=people[s.key].people, people_note=people[s.key].note)
+        replace(
+            s,
+            people=people[s.key].people,
+            people_note=people[s.key].note,
+            width=people[s.key].width,
+        )
         if s.key in people
         else s
         for s in leaves
@@ -1790,6 +1806,7 @@ def _record(
         target=target[0] if target is not None else None,
         target_reason=target[1] if target is not None else "",
         behind_target_days=behind,
+        width=1 if level == "leaf" else 0,
     )
 
 
@@ -1864,13 +1881,17 @@ class Staffing:
 
     people: tuple[str, ...]
     note: str = ""
+    width: int = 1
+    """How many people the item runs with at once."""
 
 
 def assign_people(
     inputs: RoadmapInputs, placements: Sequence[Placement | None]
 ) -> dict[str, Staffing]:
     """Name who does each item: pinned assignees first, then the free team members who have
-    the item's skills, earliest start first (a person works on one item at a time).
+    the item's skills, earliest start first (a person works on one item at a time). Of those,
+    people who can do their share of the item in its span come first: one who is away for
+    part of it, or works part-time, would be over-allocated where someone else need not be.
 
     The plan fits each team's pooled capacity (fractions of people, averaged per week), not
     named people, so an item can start while everyone with its skills is still on other work
@@ -1922,9 +1943,16 @@ def assign_people(
         if item.assignee is not None:
             chosen.append(item.assignee)
         need = set(item.skills)
+        share = inputs.effort[item.key][mode.label] / width
+
+        short = {
+            q.person: over_capacity(share, float(q.productive[start:end].sum()))
+            for q in team.people
+        }
         skilled = sorted(
             (q for q in team.people if need <= set(q.skills)),
-            key=lambda q: scarcity(team.team, q, need),  # stable: team order breaks ties
+            # stable: team order breaks ties
+            key=lambda q: (short[q.person], scarcity(team.team, q, need)),
         )
         # When each of the skilled people who are not named is next free for the whole rest
         # of the span (None: away all of it).
@@ -1961,7 +1989,7 @@ def assign_people(
                 end,
                 cal,
             )
-        result[item.key] = Staffing(tuple(chosen), note)
+        result[item.key] = Staffing(tuple(chosen), note, width)
     return result
 
 

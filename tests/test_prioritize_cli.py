@@ -312,6 +312,46 @@ def test_feedback_that_only_meets_reach_set_on_the_items_says_nothing_changes(
     assert "kept for 2 items, so the ranking is unchanged" in out.stderr
 
 
+def test_feedback_says_customer_demand_is_zero_where_nobody_asked(tmp_path: Path) -> None:
+    """A scorecard on customer demand cannot rank without --feedback; with it, an item nobody
+    asked for has none. The line says so rather than call the ranking unchanged."""
+    from roadwise.domain import ScorecardCriterion
+    from roadwise.workspace import open_store
+
+    db = _asked_workspace_db(tmp_path)
+    criteria = [
+        ScorecardCriterion(name="demand", field="customer_demand", weight=1),
+        ScorecardCriterion(name="value", field="business_value", weight=1),
+    ]
+    with open_store(db) as store:
+        ws = store.load()
+        priority = ws.settings.priority.model_copy(update={"scorecard": criteria})
+        settings = ws.settings.model_copy(update={"priority": priority})
+        store.replace(ws.model_copy(update={"settings": settings}))
+    args = ["prioritize", "--db", db, "-f", "scorecard", "--samples", "0", "--json"]
+    out = runner.invoke(app, [*args, "--feedback"])
+    assert out.exit_code == 0, out.output
+    assert out.stderr.strip() == (
+        "--feedback: customer demand from feedback for 2 items, 0 for the other 1 item; "
+        "Scorecard does not use reach"
+    )
+    # Nobody's request confirmed: every item has 0 of it, and the line says that.
+    with open_store(db) as store:
+        ws = store.load()
+        unconfirmed = [
+            fb.model_copy(
+                update={"links": [ln.model_copy(update={"confirmed": False}) for ln in fb.links]}
+            )
+            for fb in ws.feedback
+        ]
+        store.replace(ws.model_copy(update={"feedback": unconfirmed}))
+    out = runner.invoke(app, [*args, "--feedback"])
+    assert out.exit_code == 0, out.output
+    assert "unchanged" not in out.stderr
+    assert "customer demand is 0 for every item" in out.stderr
+    assert runner.invoke(app, args).exit_code != 0  # and without --feedback it cannot rank
+
+
 def test_feedback_on_a_dropped_item_is_no_demand() -> None:
     """A dropped item keeps the links a person confirmed, but --feedback hands no demand for
     it to the ranking, as the feedback analysis does."""

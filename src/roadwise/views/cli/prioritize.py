@@ -179,7 +179,9 @@ def _print_text(result: Any, explained: Any, compared: Any) -> None:
 def _feedback_effect(ws: Any, result: Any, external: dict[str, Any]) -> str:
     """What --feedback changed, in one line: the framework may use none of what feedback
     feeds, and a value an item states itself wins over the one from feedback (see
-    ``gather_inputs``), so the ranking can come out exactly as without it."""
+    ``gather_inputs``), so the ranking can come out exactly as without it. An input only
+    feedback gives (customer demand) is 0 for an item nobody asked for."""
+    from roadwise.domain import ValueInputs
     from roadwise.engines.prioritize.inputs import label
 
     fw = result.framework_label
@@ -197,6 +199,19 @@ def _feedback_effect(ws: Any, result: Any, external: dict[str, Any]) -> str:
     changed = False
     for name in used:
         asked = [k for k in keys if k in external[name]]
+        if name not in ValueInputs.model_fields:
+            # Without --feedback the ranking cannot use it at all, so nothing is "unchanged".
+            changed = True
+            rest = len(keys) - len(asked)
+            if not asked:
+                parts.append(
+                    f"{label(name)} is 0 for every item (no confirmed feedback link reaches "
+                    "any of them), so it moves no item"
+                )
+            else:
+                part = f"{label(name)} from feedback for {_items(len(asked))}"
+                parts.append(part + (f", 0 for the other {_items(rest)}" if rest else ""))
+            continue
         own = [k for k in asked if getattr(ws.item_by_key[k].value, name, None) is not None]
         taken = len(asked) - len(own)
         changed = changed or taken > 0

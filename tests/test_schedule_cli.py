@@ -300,6 +300,38 @@ def test_roadmap_says_why_an_item_has_no_people(tmp_path: Path) -> None:
     assert row["people"] == [] and "nobody on core has all of" in row["people_note"]
 
 
+def test_roadmap_summary_says_what_the_gap_bounds() -> None:
+    """An unproven plan's gap reads as how much cheaper the best plan can be; a plan no
+    solver searched (gap NaN) gets no gap line at all."""
+    import io
+
+    from rich.console import Console
+
+    from roadwise.domain.model import Estimate, Item, Person, Team
+    from roadwise.domain.workspace import Workspace
+    from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+    from roadwise.views.cli.roadmap import print_summary
+
+    team = Team(key="core", name="Core", people=[Person(key="bo", name="Bo")])
+    items = [
+        Item(key=f"K-{i}", title="work", estimate=Estimate(low=2, likely=2, high=2))
+        for i in range(3)
+    ]
+    ws = Workspace(name="w", as_of=dt.date(2026, 3, 2), teams=[team], items=items)
+    roadmap = plan_roadmap(ws, RoadmapOptions(time_limit=1, workers=1))
+
+    def summary_text(**changes: object) -> str:
+        out = Console(file=io.StringIO(), width=200)
+        summary = dataclasses.replace(roadmap.summary, proven_optimal=False, **changes)
+        print_summary(dataclasses.replace(roadmap, summary=summary), out=out)
+        return " ".join(out.file.getvalue().split())  # type: ignore[attr-defined]
+
+    assert "Gap 4.2%: the best possible plan costs at most 4.2% less than this one" in (
+        summary_text(gap=0.042)
+    )
+    assert "Gap" not in summary_text(gap=float("nan"))
+
+
 def _people_cell(row: dict) -> str:
     """What the CLI shows for an item's people (see views.cli.roadmap.people_cell)."""
     if not row["people_note"]:

@@ -276,10 +276,10 @@ def print_summary(
             + (weighed if s.without_money else "")
             + "."
         )
-    else:
+    elif s.gap == s.gap:  # NaN for a plan no solver searched (the rank order)
         notes.append(
-            f"Gap {s.gap:.1%}: by the solver's best bound, no plan costs more than {s.gap:.1%} "
-            "less (a longer --time-limit narrows it)."
+            f"Gap {s.gap:.1%}: the best possible plan costs at most {s.gap:.1%} less than this "
+            "one, by the bound the solver proved (a longer --time-limit narrows it)."
         )
     if b is not None:
         notes.append(

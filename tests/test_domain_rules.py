@@ -415,3 +415,25 @@ def test_inherited_takes_the_nearest_ancestors_value() -> None:
     assert ws.inherited(story, "theme") == "growth"
     assert ws.inherited(story, "team") is None
     assert ws.inherited(ws.item_by_key["E"], "release") == "R1"
+
+
+def test_ancestor_keys_nearest_first_and_the_walk_up_agrees() -> None:
+    """The prioritisation's ancestors and the roadmap's has_ancestor walk the same chain: the
+    parents' keys, nearest first, ending at a parent the workspace lacks (a partial view)."""
+    from roadwise.domain import Item, ItemKind
+    from roadwise.domain.workspace import ancestor_keys, ancestry
+    from roadwise.engines.schedule.roadmap import has_ancestor
+
+    epic = Item(key="E", title="epic", kind=ItemKind.EPIC, parent="GONE")
+    feature = Item(key="F", title="feature", kind=ItemKind.FEATURE, parent="E")
+    story = Item(key="S", title="story", parent="F")
+    by_key = {i.key: i for i in (epic, feature, story)}
+    assert ancestor_keys(story, by_key) == ("F", "E", "GONE")
+    assert [a.key for a in ancestry(story, by_key)[1:]] == ["F", "E"]
+    assert (
+        ancestor_keys(epic, by_key) == ("GONE",)
+        and ancestor_keys(Item(key="X", title="x"), by_key) == ()
+    )
+    for keys in ({"F"}, {"E"}, {"GONE"}):
+        assert has_ancestor(story, keys, by_key)
+    assert not has_ancestor(story, {"S", "X"}, by_key)

@@ -206,6 +206,18 @@ def ancestry(item: Item, by_key: Mapping[str, Item]) -> list[Item]:
     return chain
 
 
+def ancestor_keys(item: Item, by_key: Mapping[str, Item]) -> tuple[str, ...]:
+    """The keys above ``item``, nearest first; a parent missing from ``by_key`` is the last
+    (unlike :func:`ancestry`, which has only items it can find)."""
+    chain: list[str] = []
+    parent = item.parent
+    while parent is not None and parent not in chain:  # the workspace forbids cycles anyway
+        chain.append(parent)
+        found = by_key.get(parent)
+        parent = found.parent if found else None
+    return tuple(chain)
+
+
 def kind_name(item: Item) -> str:
     """An item's kind in words: "feature", "tech debt"."""
     return item.kind.value.replace("_", " ")

@@ -22,6 +22,7 @@ from roadwise.domain import (
     Uncertain,
     Workspace,
 )
+from roadwise.domain.workspace import ancestor_keys
 from roadwise.errors import RoadwiseError
 
 FloatArray = NDArray[np.float64]
@@ -318,7 +319,7 @@ def gather_inputs(
         kano=tuple(kano),
         moscow=tuple(moscow),
         cod_profile=tuple(profiles),
-        ancestors=tuple(_ancestors(ws, item) for item in chosen),
+        ancestors=tuple(ancestor_keys(item, ws.item_by_key) for item in chosen),
         parent_titles={i.key: i.title for i in ws.items if i.key in _parent_keys(ws)},
         notes=tuple(notes),
     )
@@ -326,16 +327,6 @@ def gather_inputs(
 
 def _parent_keys(ws: Workspace) -> set[str]:
     return {i.parent for i in ws.items if i.parent}
-
-
-def _ancestors(ws: Workspace, item: Item) -> tuple[str, ...]:
-    chain: list[str] = []
-    parent = item.parent
-    while parent is not None and parent not in chain:  # the workspace forbids cycles anyway
-        chain.append(parent)
-        found = ws.item_by_key.get(parent)
-        parent = found.parent if found else None
-    return tuple(chain)
 
 
 def _merge_external(

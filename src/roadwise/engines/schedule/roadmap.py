@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from roadwise.domain.model import EstimateUnit, Item, Status, Team
 from roadwise.domain.workspace import (
     Workspace,
+    ancestor_keys,
     ancestry,
     check_leaf_dependencies,
     dependency_via,
@@ -859,12 +860,7 @@ def _rank_order(
 
 def has_ancestor(item: Item, keys: set[str], by_key: Mapping[str, Item]) -> bool:
     """Whether an item above ``item`` in the hierarchy (any depth) is one of ``keys``."""
-    parent = item.parent
-    while parent is not None:
-        if parent in keys:
-            return True
-        parent = by_key[parent].parent if parent in by_key else None
-    return False
+    return any(k in keys for k in ancestor_keys(item, by_key))
 
 
 def _open_children(ws: Workspace, key: str) -> bool:

@@ -26,6 +26,7 @@ from roadwise.domain import (
 from roadwise.engines.prioritize import (
     InputTable,
     PriorityOptions,
+    PriorityResult,
     compare,
     explain,
     prioritize,
@@ -404,6 +405,53 @@ def test_expected_score_is_stable_when_other_items_come_and_go() -> None:
         other = full.item(ranked.key)
         assert ranked.expected == other.expected
         assert ranked.interval == other.interval
+
+
+def sampled_scores(result: PriorityResult, key: str) -> np.ndarray:
+    """The item's simulated scores, re-drawn sample for sample (sampling is item-stable)."""
+    simulation = result.engine
+    return simulation.simulate()[list(simulation.table.keys).index(key)].astype(np.float64)
+
+
+@pytest.mark.parametrize(
+    "effort,end",
+    [(Estimate(low=1, likely=1, high=3), "high"), (Estimate(low=1, likely=3, high=3), "low")],
+    ids=["smallest-job-most-likely", "largest-job-most-likely"],
+)
+def test_point_score_at_the_end_of_its_range_lies_within_its_interval(
+    effort: Estimate, end: str
+) -> None:
+    """KW-2281 in the sample: a job of "1, maybe up to 3" makes the point score the best case,
+    which the 5th-95th percentile left out (29.4 beside a 90% interval of 16.0-28.9)."""
+    result = prioritize(
+        [item("A", effort, 0.22, business_value=8, time_criticality=5, risk_reduction=20)],
+        samples=1000,
+        seed=7,
+    )
+    ranked = result.item("A")
+    scores = sampled_scores(result, "A")
+    low, high = ranked.interval
+    assert low <= ranked.score <= high
+    # The point score is beyond the central interval here: no sample reaches a range's end.
+    if end == "high":
+        assert ranked.score > np.quantile(scores, 0.95)
+        assert high == ranked.score
+    else:
+        assert ranked.score < np.quantile(scores, 0.05)
+        assert low == ranked.score
+    # Honest still: it holds 90% of the samples, the ones nearest the point score.
+    assert np.mean((scores >= low) & (scores <= high)) == pytest.approx(0.9, abs=0.002)
+    assert low <= ranked.expected <= high
+
+
+def test_interval_is_the_5th_to_95th_percentile_when_the_point_score_lies_within() -> None:
+    effort = Estimate(low=2, likely=5, high=14)
+    result = prioritize([wsjf_item("A", effort=5).model_copy(update={"estimate": effort})])
+    ranked = result.item("A")
+    ordered = np.sort(sampled_scores(result, "A"))
+    s = ordered.size
+    assert ordered[round(0.05 * (s - 1))] < ranked.score < ordered[round(0.95 * (s - 1))]
+    assert ranked.interval == (ordered[round(0.05 * (s - 1))], ordered[round(0.95 * (s - 1))])
 
 
 @pytest.mark.parametrize(

@@ -566,7 +566,7 @@ def test_without_samples_the_uncertainty_columns_are_left_out(skewed_db: str) ->
         assert {"interval", "p_top_k", "expected_rank"}.isdisjoint(item)
     assert {"interval", "p_top_k", "expected_rank"}.isdisjoint(data["field_meanings"])
     rows_csv = list(csv.DictReader(io.StringIO(runner.invoke(app, [*base, "--csv"]).output)))
-    assert {"p5", "p95", "p_top_k", "expected_rank"}.isdisjoint(rows_csv[0])
+    assert {"interval_low", "interval_high", "p_top_k", "expected_rank"}.isdisjoint(rows_csv[0])
     explained = runner.invoke(app, [*base, "--explain", "LONG"]).output
     assert "P(top" not in explained and "interval" not in explained
     assert "rank 1 of 2 by WSJF" in explained

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from roadwise.domain import Estimate, Item, Range, ScorecardCriterion, ValueInputs
+from roadwise.domain import Distribution, Estimate, Item, Range, ScorecardCriterion, ValueInputs
 from roadwise.engines.prioritize import make_framework, prioritize
 from roadwise.engines.prioritize.frameworks import PriorityOptions
 
@@ -161,3 +163,66 @@ def test_point_inputs_have_no_spread(backlog: list[Item]) -> None:
     scores = [r.expected for r in result.items]
     assert scores == sorted(scores, reverse=True)
     assert not np.isnan(scores).any()
+
+
+@st.composite
+def three_points(draw: st.DrawFn, lowest: float, highest: float) -> Range:
+    """A range whose most likely value is as often at one of its ends as in between: a job of
+    "1, maybe up to 3" makes the point score the best case."""
+    low, high = sorted(draw(st.floats(lowest, highest)) for _ in range(2))
+    likely = draw(st.sampled_from([low, high]) | st.floats(low, high))
+    return Range(
+        low=low, likely=likely, high=high, distribution=draw(st.sampled_from(list(Distribution)))
+    )
+
+
+@st.composite
+def ranged_items(draw: st.DrawFn) -> Item:
+    effort = draw(three_points(0.5, 40))
+    amount = three_points(0.5, 50)
+    return Item(
+        key="X",
+        title="X",
+        estimate=Estimate(low=effort.low, likely=effort.likely, high=effort.high),
+        technical_risk=draw(st.floats(0, 0.9)),
+        value=ValueInputs(
+            reach=draw(amount),
+            impact=draw(amount),
+            confidence=draw(three_points(0.05, 1.0)),
+            ease=draw(amount),
+            business_value=draw(amount),
+            time_criticality=draw(amount),
+            risk_reduction=draw(amount),
+            cost_of_delay=draw(amount),
+        ),
+    )
+
+
+@pytest.mark.parametrize("options", ABSOLUTE, ids=IDS)
+@FAST
+@given(
+    backlog=st.lists(ranged_items(), min_size=1, max_size=5),
+    samples=st.integers(1, 400),
+    seed=st.integers(0, 2**40),
+)
+def test_point_and_expected_scores_lie_within_the_interval(
+    options: PriorityOptions, backlog: list[Item], samples: int, seed: int
+) -> None:
+    backlog = [b.model_copy(update={"key": f"K{i}"}) for i, b in enumerate(backlog)]
+    result = prioritize(backlog, settings=replace(options, samples=samples, seed=seed))
+    for ranked in result.items:
+        low, high = ranked.interval
+        assert low <= ranked.score <= high
+        assert low <= ranked.expected <= high
+    if not result.simulated:
+        return
+    # The interval stays honest: it holds at least as many samples as the 5th to 95th
+    # percentile (nearest sample) would.
+    simulation = result.engine
+    matrix = simulation.simulate().astype(np.float64)
+    keys = list(simulation.table.keys)
+    window = round(0.95 * (samples - 1)) - round(0.05 * (samples - 1)) + 1
+    for ranked in result.items:
+        row = matrix[keys.index(ranked.key)]
+        low, high = ranked.interval
+        assert np.count_nonzero((row >= low) & (row <= high)) >= window

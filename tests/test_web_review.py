@@ -74,9 +74,9 @@ def test_backlog_leads_with_the_expected_score_and_names_the_point_score(
     heads = headers_of(page)
     numbers = heads[heads.index("expected") :]
     assert numbers == ["expected", "90% interval", "point score", f"P(top {result.top_k})"]
-    # An item whose point score lies outside its interval: the number beside the interval is
-    # the expected score, not the point score.
-    odd = next(r for r in result.items if not r.interval[0] <= round(r.score, 1) <= r.interval[1])
+    # An item whose expected and point scores read differently: the number before the
+    # interval is the expected score, the one after it the point score.
+    odd = next(r for r in result.items if f"{r.expected:,.1f}" != f"{r.score:,.1f}")
     row = re.search(rf'value="{odd.key}:\d+".*?</tr>', page, re.S)
     assert row, odd.key
     cells = [text_of(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(0), re.S)]

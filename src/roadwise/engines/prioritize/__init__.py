@@ -110,7 +110,7 @@ def build_result(table: InputTable, settings: PriorityOptions) -> PriorityResult
     # for big backlogs, so nothing per item touches NumPy.
     point_lists = {name: v[:, 0].tolist() for name, v in point_inputs.items()}
     score, expected = arrays.score.tolist(), arrays.expected.tolist()
-    p5, p95 = arrays.p5.tolist(), arrays.p95.tolist()
+    low, high = arrays.low.tolist(), arrays.high.tolist()
     p_top, exp_rank, value = (
         arrays.p_top_k.tolist(),
         arrays.expected_rank.tolist(),
@@ -145,7 +145,7 @@ def build_result(table: InputTable, settings: PriorityOptions) -> PriorityResult
                 rank=rank,
                 score=score[row],
                 expected=expected[row],
-                interval=(p5[row], p95[row]),
+                interval=(low[row], high[row]),
                 p_top_k=p_top[row],
                 expected_rank=exp_rank[row],
                 value=value[row],

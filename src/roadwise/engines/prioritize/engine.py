@@ -72,12 +72,13 @@ class Simulation:
     def simulate_with_summary(
         self, rows: NDArray[np.intp] | None = None
     ) -> tuple[NDArray[np.float32], FloatArray, FloatArray, FloatArray]:
-        """The score matrix, and each row's mean, 5th and 95th percentile (computed block by
-        block while the block is still in the cache)."""
+        """The score matrix, and each row's mean and 90 % interval (computed block by block
+        while the block is still in the cache). The interval is the 5th to 95th percentile
+        unless the point score lies beyond it: see :func:`interval`."""
         index = np.arange(len(self.table)) if rows is None else np.asarray(rows, dtype=np.intp)
         s = self.sampler.samples
         out = np.empty((index.size, s), dtype=np.float32)
-        mean, p5, p95 = np.empty(index.size), np.empty(index.size), np.empty(index.size)
+        mean, low, high = np.empty(index.size), np.empty(index.size), np.empty(index.size)
         block = max(1, BLOCK_CELLS // max(1, s))
         with np.errstate(all="ignore"):
             for start in range(0, index.size, block):
@@ -88,8 +89,8 @@ class Simulation:
                 done = slice(start, start + chunk.size)
                 out[done] = score
                 mean[done] = out[done].mean(axis=1, dtype=np.float64)
-                p5[done], p95[done] = interval(out[done])
-        return out, mean, p5, p95
+                low[done], high[done] = interval(out[done], self.point_scores(chunk), mean[done])
+        return out, mean, low, high
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,10 @@ class ScoreArrays:
     score: FloatArray
     value: FloatArray
     expected: FloatArray
-    p5: FloatArray
-    p95: FloatArray
+    low: FloatArray
+    high: FloatArray
+    """The ends of each row's 90 % interval: the 5th and 95th percentile of its sampled score,
+    slid to hold the point score where that lies beyond them (:func:`interval`)."""
     p_top_k: FloatArray
     expected_rank: FloatArray
     order: NDArray[np.intp]
@@ -162,7 +165,7 @@ def score_table(table: InputTable, options: PriorityOptions) -> ScoreArrays:
         score, value = score[keep], value[keep]
     scores: NDArray[np.float32] | None = None
     if sim.sampler.samples > 0 and sim.uncertain_inputs and len(sim.table) > 0:
-        scores, expected, p5, p95 = sim.simulate_with_summary()
+        scores, expected, low, high = sim.simulate_with_summary()
         # A formula can be finite at the likely values and not somewhere within the ranges
         # (``log(effort - 2)`` with effort 1-8): such an item has no expected score either.
         sampled = np.asarray(np.isfinite(scores).all(axis=1), dtype=bool)
@@ -171,7 +174,7 @@ def score_table(table: InputTable, options: PriorityOptions) -> ScoreArrays:
                 table, sim, ~sampled, NOT_FINITE_SAMPLED, missing, unscored_rows
             )
             score, value = score[keep], value[keep]
-            scores, expected, p5, p95 = scores[keep], expected[keep], p5[keep], p95[keep]
+            scores, expected, low, high = scores[keep], expected[keep], low[keep], high[keep]
             if not keep.size:
                 scores = None
     n = len(sim.table)
@@ -182,7 +185,7 @@ def score_table(table: InputTable, options: PriorityOptions) -> ScoreArrays:
     if scores is not None and n > 0:
         p_top, exp_rank = rank_statistics(scores, k, tiers)
     else:
-        expected, p5, p95 = score, score.copy(), score.copy()
+        expected, low, high = score, score.copy(), score.copy()
         p_top, exp_rank = np.zeros(n), np.zeros(n)
     order = _order(sim.table, score, expected, tiers, options)
     if scores is None:
@@ -193,8 +196,8 @@ def score_table(table: InputTable, options: PriorityOptions) -> ScoreArrays:
         score,
         value,
         expected,
-        p5,
-        p95,
+        low,
+        high,
         p_top,
         exp_rank,
         order,

@@ -36,7 +36,10 @@ class RankedItem:
     expected: float
     """Mean score over the Monte Carlo samples (equals ``score`` when nothing is uncertain)."""
     interval: tuple[float, float]
-    """5th and 95th percentile of the sampled score."""
+    """The 90 % interval of the sampled score: its 5th and 95th percentile, unless the point
+    score lies beyond them (a most likely value at the end of its range); then the window of
+    90 % of the samples moved just far enough to reach the point score. The point and
+    expected scores always lie within it."""
     p_top_k: float
     expected_rank: float
     value: float
@@ -136,7 +139,9 @@ FIELD_MEANINGS = {
     "score": "the score with every input at its most likely value (the point score)",
     "expected": "the mean score over the Monte Carlo samples (equals score without sampling); "
     "the ranking orders by it (within MoSCoW groups when MoSCoW is a constraint)",
-    "interval": "5th and 95th percentile of the sampled score",
+    "interval": "the 90% interval of the sampled score: its 5th and 95th percentile or, "
+    "where the point score lies beyond them, 90% of the samples moved just far enough to "
+    "reach it; the point and expected scores always lie within it",
     "p_top_k": "share of the samples in which the item is in the top k",
     "expected_rank": "the item's mean rank over the samples",
     "value": "the framework's value side, before effort (for the quadrants)",

@@ -246,14 +246,58 @@ def _p_top_k_among(scores: NDArray[np.float32], k: int) -> NDArray[np.float64]:
 
 
 def interval(
-    scores: NDArray[np.float32], low: float = 0.05, high: float = 0.95
+    scores: NDArray[np.float32],
+    point: NDArray[np.float64] | None = None,
+    mean: NDArray[np.float64] | None = None,
+    low: float = 0.05,
+    high: float = 0.95,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Each row's ``low`` and ``high`` quantile (nearest sample). NumPy's vectorised sort
-    beats a two-point partition on rows this short."""
+    """Each row's interval holding ``high - low`` of its samples (the 90 % interval): from the
+    ``low`` to the ``high`` quantile (nearest sample), slid to reach the row's ``point`` score
+    where that lies beyond one end, and reaching its ``mean`` too.
+
+    The point score is the score at every input's most likely value, and a most likely value
+    often sits at an end of its range (a job of "1, maybe up to 3"). The point score is then
+    the best (or the worst) case, and the central interval, which leaves out the samples at
+    both ends, leaves out exactly the ones nearest it: a point score of 29.4 beside a 90 %
+    interval of 16.0-28.9. So the same number of samples is taken as far towards the point
+    score as it takes to reach it, and where no sample does (samples sit at the middle of
+    each of the grid's levels, so none lands on a range's very end), the interval ends at the
+    point score itself. It still holds as many samples as the central one, and both numbers
+    shown beside it lie within it.
+
+    NumPy's vectorised sort beats a two-point partition on rows this short.
+    """
     s = scores.shape[1]
     lo, hi = round(low * (s - 1)), round(high * (s - 1))
     ordered = np.sort(scores, axis=1)
-    return ordered[:, lo].astype(np.float64), ordered[:, hi].astype(np.float64)
+    if point is None:
+        low_end, high_end = ordered[:, lo].astype(np.float64), ordered[:, hi].astype(np.float64)
+    else:
+        p = np.asarray(point, dtype=np.float64)
+        width = hi - lo
+        start = np.full(p.shape, lo, dtype=np.intp)
+        # Up: the first window whose last sample is at or above the point (the top one if
+        # none is); down: the last window whose first sample is at or below it. Only the
+        # rows that need it are searched.
+        up = np.flatnonzero(ordered[:, hi] < p)
+        if up.size:
+            first_at_or_above = np.count_nonzero(ordered[up] < p[up, None], axis=1)
+            start[up] = np.minimum(first_at_or_above - width, s - 1 - width)
+        down = np.flatnonzero(ordered[:, lo] > p)
+        if down.size:
+            last_at_or_below = np.count_nonzero(ordered[down] <= p[down, None], axis=1) - 1
+            start[down] = np.maximum(last_at_or_below, 0)
+        rows = np.arange(p.size)
+        low_end = np.minimum(ordered[rows, start].astype(np.float64), p)
+        high_end = np.maximum(ordered[rows, start + width].astype(np.float64), p)
+    if mean is not None:
+        # The expected score is shown beside the interval too. Only a far tail on the side
+        # the window left behind could put it outside; widening to it holds more samples,
+        # never fewer, so the interval stays honest.
+        low_end = np.minimum(low_end, mean)
+        high_end = np.maximum(high_end, mean)
+    return low_end, high_end
 
 
 def _pooled_expected_rank(scores: NDArray[np.float32], bins: int = 1 << 16) -> NDArray[np.float64]:

@@ -35,8 +35,8 @@ def information_value(arrays: ScoreArrays, limit: int = 20) -> tuple[Information
     inside = np.zeros(n, dtype=bool)
     inside[order[:k]] = True
     # Only items whose own samples straddle the boundary can be moved across it.
-    straddles = (arrays.p95 >= min(weakest_in, strongest_out)) & (
-        arrays.p5 <= max(weakest_in, strongest_out)
+    straddles = (arrays.high >= min(weakest_in, strongest_out)) & (
+        arrays.low <= max(weakest_in, strongest_out)
     )
     if arrays.tiers is not None:
         # With MoSCoW as a constraint only the tier at the boundary is still open to change.

@@ -503,7 +503,7 @@ def _write_csv(result: Any) -> None:
             "title",
             "score",
             "expected",
-            *(("p5", "p95", "p_top_k", "expected_rank") if sampled else ()),
+            *(("interval_low", "interval_high", "p_top_k", "expected_rank") if sampled else ()),
             "value",
             "effort",
             "quadrant",

@@ -474,3 +474,109 @@ def test_roadmap_replay_is_calibrated_unless_asked_not_to(workspace_db: str) -> 
     text = runner.invoke(app, ["forecast", "roadmap", "--db", workspace_db, "--trials", "300"])
     assert "each team at its calibrated pace" in text.output
     assert "pace is calibrated on its own past forecasts" in text.output
+
+
+def test_roadmap_states_the_remaining_work_the_resources_report_states(
+    workspace_db: str, tmp_path: Path
+) -> None:
+    """The lines under `forecast roadmap` and the resources report's "work remaining" count
+    the same open items at their estimates; the roadmap also says the larger amount its
+    calibration is for (the queue × the team's estimate bias), named as such, so a reader
+    comparing the two views does not see two different counts of the same work."""
+    import re
+
+    from roadwise.domain.model import Estimate, Item, ItemKind, Person, Status
+    from roadwise.views.reports import gather
+    from roadwise.views.reports.wording import say_number
+    from roadwise.workspace import open_store
+
+    ws = open_store(workspace_db, create=False).load()
+    teams = [
+        t.model_copy(update={"people": [Person(key=f"{t.key}{i}", name=f"P{i}") for i in range(3)]})
+        for t in ws.teams
+    ]
+    items = [
+        # In progress (counted whole in both) and one not estimated (counted as 1 in both).
+        i.model_copy(update={"status": Status.IN_PROGRESS}) if i.key == "S-0" else i
+        for i in ws.items
+    ]
+    items.append(
+        Item(key="S-9", title="unsized", kind=ItemKind.STORY, team="api", status=Status.READY)
+    )
+    items.append(
+        Item(
+            key="S-8",
+            title="big",
+            kind=ItemKind.STORY,
+            parent="EPIC",
+            team="web",
+            status=Status.READY,
+            estimate=Estimate(low=3, likely=8, high=13),
+        )
+    )
+    ws = ws.copy_with(teams=teams, items=items)
+    path = str(tmp_path / "staffed.db")
+    open_store(path).replace(ws)
+
+    args = ["forecast", "roadmap", "--db", path, "--trials", "300"]
+    text = runner.invoke(app, args)
+    assert text.exit_code == 0, text.output
+    said = " ".join(text.output.split())  # the console wraps long lines
+    data = json.loads(runner.invoke(app, [*args, "--json"]).output)
+
+    facts = gather(ws, trials=300, steps=("forecast", "resources"))
+    load = facts.raw["team_load"]
+    assert load["columns"][1] == "Work remaining"
+    rows = {name: work for name, work, _people, _when in load["rows"]}
+    names = {t.key: t.name for t in ws.teams}
+    assert set(rows) == {names[k] for k in data["team_calibration"]}
+    unsized = []
+    for key, measured in data["team_calibration"].items():
+        line = re.search(
+            rf"{key}: (\d+) open items?, (\d+) points as estimated"
+            rf"(?: \((\d+) without an estimate: 1 each here, ([\d.]+) in the forecast, the "
+            rf"team's typical item\))?"
+            rf", (\d+) as its estimates turn out \(× ([\d.]+)\); 85% dates met",
+            said,
+        )
+        assert line is not None, said
+        open_items, estimated, not_estimated, typical, calibrated, bias = line.groups()
+        unsized.append(int(not_estimated or 0))
+        # One amount of remaining work in both views, said as each view says numbers.
+        assert rows[names[key]] == f"{say_number(float(estimated))} points as estimated"
+        assert float(estimated) == pytest.approx(measured["estimated"], abs=0.5)
+        assert int(open_items) == measured["open_items"]
+        queue = [i for i in ws.items if i.is_open and i.team == key and i.kind != ItemKind.EPIC]
+        assert int(open_items) == len(queue)
+        assert int(not_estimated or 0) == sum(1 for i in queue if i.estimate is None)
+        # The larger amount is the one the calibration measured: the queue × the bias.
+        assert float(calibrated) == pytest.approx(measured["target"], abs=0.5)
+        assert float(bias) == pytest.approx(1.5, abs=0.005)  # 3 points done per 2 estimated
+        # The amounts add up: each item without an estimate at the typical size, × the bias.
+        sized = measured["estimated"] + int(not_estimated or 0) * (float(typical or 1) - 1)
+        assert measured["target"] == pytest.approx(sized * 1.5)
+    assert sorted(unsized) == [0, 1]  # API's S-9
+    # And the report says once what its number counts.
+    assert "as the team estimated them" in load.get("note", "")
+
+
+def test_moved_dates_the_team_on_the_days_it_works(
+    workspace_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`forecast moved` gives both dates on the team's working days, as every forecast does:
+    here a team that works Fridays only."""
+    import datetime as dt
+
+    import roadwise.engines.forecast.objectives as objectives
+    from roadwise.engines.forecast.calendar import WorkCalendar
+
+    start = dt.date(2025, 1, 1)
+    days = (start + dt.timedelta(days=d) for d in range(15 * 366))
+    fridays_only = WorkCalendar(None, frozenset(d for d in days if d.weekday() < 4))
+    monkeypatch.setattr(objectives, "work_calendar", lambda ws, team: fridays_only)
+    args = ["forecast", "moved", "--db", workspace_db, "--team", "api"]
+    moved = runner.invoke(app, [*args, "--since", "2025-05-05", "--trials", "500", "--json"])
+    assert moved.exit_code == 0, moved.output
+    m = json.loads(moved.output)
+    for when in (m["before"], m["after"]):
+        assert dt.date.fromisoformat(when).weekday() == 4, m

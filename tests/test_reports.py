@@ -622,10 +622,53 @@ def test_risk_register_names_schedule_misses_and_sustained_bottlenecks() -> None
     rows = register.tables[0].rows
     miss = next(r for r in rows if r[2] == item.title)
     assert str(miss[0]) == "high" and "capacity" in str(miss[3]) and "S210" in str(miss[3])
-    bottlenecks = [r for r in rows if r[1] == "Capacity"]
-    assert [r[2] for r in bottlenecks] == ["Web is a bottleneck"]
+    short = [r for r in rows if r[1] == "Capacity"]
+    assert [r[2] for r in short] == ["Web is short of capacity"]
     capacity = report.section("capacity")
     assert capacity is not None and "Web" in capacity.headline
+
+
+def test_capacity_headline_says_what_it_measures_and_names_the_largest_shortfall() -> None:
+    """Being short of capacity is a count of sprints where more work could start than the team
+    can do; the team with the largest shortfall in one sprint (the capacity table's worst row)
+    is named too when its shortfall is short-lived, rather than the headline calling other
+    teams "the bottlenecks" without saying in what sense."""
+    from roadwise.views.reports.facts import CapacityRow
+    from roadwise.views.reports.wording import say_number
+
+    ws = small_workspace()
+    facts = gather(ws, steps=())
+    start = dt.date(2026, 3, 2)
+    # Web: a little more than it can do in 3 of 13 sprints. Core: far more in the first
+    # sprint, some more in the second, then nothing: the largest shortfall, over 2 sprints.
+    core_demand = [200.0, 40.0] + [0.0] * 11
+    for sprint in range(13):
+        day = start + dt.timedelta(days=14 * sprint)
+        facts.capacity.append(CapacityRow("web", day, 20.0, 30.0 if sprint < 3 else 5.0))
+        facts.capacity.append(CapacityRow("core", day, 30.0, core_demand[sprint]))
+    for kind in ("resources", "risks"):
+        report = build_report(kind, ws, facts=facts)
+        section = report.section("capacity")
+        assert section is not None
+        headline = section.headline
+        assert "bottleneck" not in headline.lower(), headline
+        assert headline.startswith(
+            "Web is short of capacity for more than a sprint or two: more work could start "
+            "than it can do in 3 of the next 13 sprints"
+        ), headline
+        worst = max(facts.capacity, key=lambda r: r.demand - r.capacity)
+        assert worst.team == "core"
+        assert (
+            f"the largest shortfall in a single sprint is Core's ({say_number(worst.demand)} "
+            f"{worst.unit} of work could start" in headline
+        ), headline
+        assert f"against {say_number(worst.capacity)} it can do), but only for 2 sprints" in (
+            headline
+        )
+        # The trace counts every short team-sprint, not only those of the teams named.
+        short = sum(1 for r in facts.capacity if r.demand > r.capacity * 1.05)
+        traced = next(p for p in report.provenance if p.label == "Capacity and demand per team")
+        assert traced.value.endswith(f"over capacity in {short}"), traced.value
 
 
 def test_same_workspace_and_seed_give_the_same_report() -> None:
@@ -1510,3 +1553,35 @@ def test_hire_method_divides_by_the_full_time_equivalents_it_computes_with() -> 
     assert "4 people (3.5 full-time equivalents by availability)" in provenance["inputs"]
     assert "÷ the team's full-time equivalents" in provenance["method"]
     assert "÷ people" not in provenance["method"]
+
+
+def test_hire_options_date_the_team_on_the_days_it_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The resources report's dates for a team, with and without the hire, are working days
+    of that team, as the delivery forecast's own team dates are: here a team that works
+    Fridays only, so every date is a Friday and "without" is the forecast's team date."""
+    import sys
+
+    import roadwise.engines.forecast.objectives as objectives
+    from roadwise.engines.forecast.calendar import WorkCalendar
+    from roadwise.views.reports.wording import date_with_confidence
+
+    ws = small_workspace()
+    start = ws.as_of
+    days = (start + dt.timedelta(days=d) for d in range(12 * 366))
+    fridays_only = WorkCalendar(None, frozenset(d for d in days if d.weekday() < 4))
+    monkeypatch.setattr(objectives, "work_calendar", lambda ws, team: fridays_only)
+    # (the package's `gather` is the function; the module is only reachable this way)
+    gather_module = sys.modules["roadwise.views.reports.gather"]
+    monkeypatch.setattr(
+        gather_module, "work_calendar", lambda ws, team: fridays_only, raising=False
+    )
+    facts = gather(ws, trials=300, steps=("forecast", "resources"))
+    teams = facts.raw["delivery_forecast"].teams
+    assert facts.resource_options
+    for option in facts.resource_options:
+        team = next(t for t in ws.teams if option["option"] == f"+1 engineer in {t.name}")
+        forecast = teams[team.key]
+        assert forecast.p50.weekday() == 4
+        assert option["without"] == date_with_confidence(forecast.p50, forecast.p85, as_of=ws.as_of)
+        for found in re.findall(r"\d{4}-\d{2}-\d{2}", option["when"]):
+            assert dt.date.fromisoformat(found).weekday() == 4, option["when"]

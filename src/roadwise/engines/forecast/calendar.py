@@ -1,21 +1,47 @@
-"""Working days per week, so that a forecast through Christmas is slower than one through May.
+"""Working days: a forecast through Christmas is slower than one through May, and its dates are
+days the team works.
 
 Throughput in history is divided by the working-day share of the week it came from (a week with
 a public holiday counts as 4/5 of a week), and the simulated future weeks are multiplied by
 theirs. Public holidays come from the ``holidays`` package for the team's country; a team's
 planned days off can be added. A team with no country gets weekends only, which leaves every
 week equal and the forecast unchanged.
+
+A simulated week spreads its work evenly over seven days, so a finish can fall on a Saturday,
+a Sunday or a public holiday. Nothing is delivered on a day the team does not work: such work
+is delivered on the team's next working day (:func:`delivery_day`). Rounding forward, never
+back, keeps every date at least as safe as the simulation's own day, so an 85% date is met at
+least as often as the simulation says, and the order of the percentiles is kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from roadwise.engines.forecast.simulate import FloatArray
+
+
+@lru_cache(maxsize=512)
+def _public_holidays(country: str, year: int) -> frozenset[dt.date]:
+    from roadwise.engines.capacity import public_holidays
+    from roadwise.errors import RoadwiseError
+
+    try:
+        with warnings.catch_warnings():
+            # A date past the years the package knows (a ten-year forecast) has no known
+            # holidays: weekends only, and no warning in the middle of a command's output.
+            warnings.filterwarnings("ignore", "Requested Holidays are available only")
+            # The capacity engine's calendar, so forecasts and capacity agree on holidays.
+            return frozenset(public_holidays(country, [year]))
+    except RoadwiseError:
+        # Unknown country code: no public holidays rather than a failed forecast.
+        return frozenset()
 
 
 @dataclass(frozen=True)
@@ -28,15 +54,7 @@ class WorkCalendar:
     def _holidays(self, years: Iterable[int]) -> set[dt.date]:
         if not self.country:
             return set()
-        from roadwise.engines.capacity import public_holidays
-        from roadwise.errors import RoadwiseError
-
-        try:
-            # The capacity engine's calendar, so forecasts and capacity agree on holidays.
-            return set(public_holidays(self.country, years))
-        except RoadwiseError:
-            # Unknown country code: no public holidays rather than a failed forecast.
-            return set()
+        return set().union(*(_public_holidays(self.country, year) for year in years))
 
     def week_factors(self, start: dt.date, weeks: int) -> FloatArray:
         """Working days in each seven-day period from ``start``, divided by five."""
@@ -49,6 +67,12 @@ class WorkCalendar:
         working = np.array([d.weekday() < 5 and d not in off for d in dates], dtype=float)
         return np.asarray(working.reshape(weeks, 7).sum(axis=1) / 5.0)
 
+    def is_working_day(self, day: dt.date) -> bool:
+        """Monday to Friday, not a public holiday of the team's country, not a day off."""
+        if day.weekday() >= 5 or day in self.days_off:
+            return False
+        return not self.country or day not in _public_holidays(self.country, day.year)
+
     @property
     def is_plain(self) -> bool:
         return not self.country and not self.days_off
@@ -56,3 +80,36 @@ class WorkCalendar:
 
 def team_calendar(country: str | None, days_off: Iterable[dt.date] = ()) -> WorkCalendar:
     return WorkCalendar(country, frozenset(days_off))
+
+
+WEEKENDS_ONLY = WorkCalendar()
+"""The calendar of work whose team is not known: Monday to Friday."""
+
+
+def delivery_day(day: dt.date, calendars: Iterable[WorkCalendar] = ()) -> dt.date:
+    """The first day on or after ``day`` that every one of ``calendars`` works (Monday to
+    Friday when none is given).
+
+    Work that several teams do (an objective, the whole roadmap) is dated on a day all of them
+    work: whichever team finishes last, the date is one of its working days.
+    """
+    chosen = tuple(calendars) or (WEEKENDS_ONLY,)
+    # A year of days off in a row is no calendar: stop rather than loop forever.
+    for _ in range(366):
+        if all(c.is_working_day(day) for c in chosen):
+            return day
+        if day == dt.date.max:
+            break
+        day += dt.timedelta(days=1)
+    return day
+
+
+def delivery_date(
+    as_of: dt.date, days: float, calendars: Iterable[WorkCalendar] = ()
+) -> dt.date | None:
+    """The date work finished ``days`` (fractional) after the start of ``as_of`` is delivered:
+    the day it is done by (rounded up to a whole day), moved to the next working day of
+    ``calendars``. None when it is never done."""
+    if not np.isfinite(days):
+        return None
+    return delivery_day(as_of + dt.timedelta(days=int(np.ceil(days))), calendars)

@@ -16,6 +16,7 @@ from itertools import permutations
 
 import numpy as np
 
+from roadwise.engines.forecast.calendar import WorkCalendar, delivery_date
 from roadwise.engines.forecast.simulate import FloatArray, Sampling, simulate_weeks
 
 
@@ -80,8 +81,13 @@ def explain_move(
     trials: int = 4000,
     seed: int = 0,
     sampling: Sampling = Sampling(),
+    calendar: WorkCalendar | None = None,
 ) -> DateMove:
-    """Attribute the move of the ``percentile`` date from ``before`` to ``after``."""
+    """Attribute the move of the ``percentile`` date from ``before`` to ``after``.
+
+    The two dates are working days of ``calendar`` (the team's; Monday to Friday when none is
+    given), as every forecast's date is; the parts are the simulation's days.
+    """
     epoch = before.as_of
     cache: dict[tuple[bool, bool, bool], float] = {}
 
@@ -111,12 +117,12 @@ def explain_move(
     shares /= len(orders)
     start, end = value(False, False, False), value(True, True, True)
 
+    working = (calendar,) if calendar is not None else ()
+
     def date(d: float) -> dt.date | None:
-        return (
-            None
-            if d - (before.as_of - epoch).days >= 3650
-            else epoch + dt.timedelta(days=float(np.ceil(d)))
-        )
+        if d - (before.as_of - epoch).days >= 3650:
+            return None
+        return delivery_date(epoch, d, working)
 
     return DateMove(
         percentile=percentile,

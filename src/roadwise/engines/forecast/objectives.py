@@ -33,6 +33,7 @@ from roadwise.domain import Item, ItemKind, Status, Workspace
 from roadwise.domain.model import Estimate, EstimateUnit, likely
 from roadwise.engines import history as history_engine
 from roadwise.engines.forecast.backtest import history_before
+from roadwise.engines.forecast.calendar import WorkCalendar, delivery_day, team_calendar
 from roadwise.engines.forecast.estimates import estimate_bias
 from roadwise.engines.forecast.roadmap import (
     MAX_WEEKS,
@@ -407,6 +408,13 @@ the team's first finish, at most two years (no short week of its own for today, 
 from before the team's first finish)."""
 
 
+def work_calendar(ws: Workspace, team: str | None) -> WorkCalendar:
+    """The days ``team`` works: Monday to Friday less its country's public holidays (the
+    capacity engine's calendar); Monday to Friday for a team the workspace does not know."""
+    known = ws.team_by_key.get(team) if team else None
+    return team_calendar(known.country) if known is not None else WorkCalendar()
+
+
 def team_flow(
     ws: Workspace, team: str, unit: Unit, window: HistoryWindow, speedup: Pace = 1.0
 ) -> TeamFlow:
@@ -414,10 +422,11 @@ def team_flow(
     records = [r for r in ws.history if r.team == team]
     epoch = dt.datetime.combine(ws.as_of, dt.time())
     before = [r for r in records if r.done < epoch]
+    calendar = work_calendar(ws, team)
     if window.periods == "calendar":
         weekly = weekly_history(ws, team, unit, ws.as_of, window.weeks)
     elif not before:
-        return TeamFlow(np.zeros(0), speedup=speedup)
+        return TeamFlow(np.zeros(0), speedup=speedup, calendar=calendar)
     else:
         done = np.array([(r.done - epoch).total_seconds() / 86400 for r in before])
         sizes = np.array([r.points or 0.0 for r in before]) if unit == "points" else None
@@ -431,6 +440,7 @@ def team_flow(
         estimate_bias(known, team) if unit == "points" else None,
         float(np.median(points)) if unit == "points" and points else 1.0,
         speedup=speedup,
+        calendar=calendar,
     )
 
 
@@ -922,11 +932,13 @@ def simulate_queues(
 # --------------------------------------------------------------------------- dates
 
 
-def week_date(as_of: dt.date, weeks: float) -> dt.date:
-    """The day ``weeks`` after ``as_of`` (rounded up); ``date.max`` when never."""
+def week_date(as_of: dt.date, weeks: float, calendars: Iterable[WorkCalendar] = ()) -> dt.date:
+    """The day work finished ``weeks`` after ``as_of`` is delivered: rounded up to a whole day,
+    then on to the next day every one of ``calendars`` works (the teams that do the work, see
+    :func:`work_calendar`; Monday to Friday when none is given). ``date.max`` when never."""
     if not np.isfinite(weeks):
         return dt.date.max
-    return as_of + dt.timedelta(days=int(np.ceil(weeks * 7)))
+    return delivery_day(as_of + dt.timedelta(days=int(np.ceil(weeks * 7))), calendars)
 
 
 @dataclass(frozen=True)
@@ -990,6 +1002,7 @@ def _delivery_date(
     deadline: dt.date | None,
     open_count: int,
     open_work: float,
+    calendars: Sequence[WorkCalendar],
 ) -> DeliveryDate:
     levels = np.quantile(weeks, [p / 100 for p in PERCENTILES], method="inverted_cdf")
     p_deadline = None
@@ -998,7 +1011,10 @@ def _delivery_date(
     return DeliveryDate(
         key=key,
         kind=kind,
-        dates={p: week_date(as_of, float(v)) for p, v in zip(PERCENTILES, levels, strict=True)},
+        dates={
+            p: week_date(as_of, float(v), calendars)
+            for p, v in zip(PERCENTILES, levels, strict=True)
+        },
         deadline=deadline,
         p_deadline=p_deadline,
         open_count=open_count,
@@ -1027,8 +1043,19 @@ def forecast_delivery(
     finish = sim.finish_weeks
     dates: dict[str, DeliveryDate] = {}
     teams: dict[str, DeliveryDate] = {}
+    # The teams whose queues hold each deliverable's work: its dates are days they all work.
+    workers: dict[str, set[str]] = defaultdict(set)
+    for team, queue in sim.queues.items():
+        for q in queue:
+            workers[q.deliverable].add(team)
+
+    def calendars(keys: Iterable[str]) -> list[WorkCalendar]:
+        return [work_calendar(ws, t) for t in sorted(set().union(*(workers[k] for k in keys)))]
+
     starts = {
-        key: week_date(ws.as_of, float(np.quantile(weeks, 0.5, method="inverted_cdf")))
+        key: week_date(
+            ws.as_of, float(np.quantile(weeks, 0.5, method="inverted_cdf")), calendars([key])
+        )
         for key, weeks in sim.start_weeks.items()
     }
     base = DeliveryForecast(ws.as_of, trials, sim.seed, sim.unit, len(ws.history), sim, {}, {}, {})
@@ -1052,6 +1079,7 @@ def forecast_delivery(
             deadline[0] if deadline else None,
             len(open_leaves),
             sum(leaf_size(ws, leaf, sim.unit) for leaf in open_leaves),
+            calendars(keys),
         )
     for objective in ws.objectives:
         served = {i.key for i in objective_items(ws, objective.key)}
@@ -1069,6 +1097,7 @@ def forecast_delivery(
             objective.due,
             len(keys),
             work,
+            calendars(keys),
         )
     for team, queue in sim.queues.items():
         keys = [q.deliverable for q in queue if q.deliverable in finish]
@@ -1081,6 +1110,7 @@ def forecast_delivery(
                 None,
                 len(queue),
                 sum(q.size for q in queue),
+                [work_calendar(ws, team)],
             )
     return DeliveryForecast(
         ws.as_of, trials, sim.seed, sim.unit, len(ws.history), sim, dates, teams, starts
@@ -1148,5 +1178,6 @@ __all__: Sequence[str] = (
     "simulate_workspace",
     "team_flow",
     "week_date",
+    "work_calendar",
     "work_queues",
 )

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from roadwise.domain.model import Estimate
+from roadwise.engines.forecast.calendar import WorkCalendar, delivery_date
 from roadwise.engines.forecast.estimates import EstimateBias, sample_sizes
 from roadwise.engines.forecast.simulate import FloatArray, Sampling, sample_weeks
 
@@ -65,6 +66,9 @@ class TeamFlow:
     #: rank (a :class:`~roadwise.engines.forecast.throughput.TeamCalibration`); None replays
     #: the plain simulation. Applied to the team's pace before ``speedup``.
     calibrate: Calibrate | None = field(default=None, repr=False, compare=False)
+    #: The team's working days: its items' dates are among them (the simulation's weeks are
+    #: unchanged by it).
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
 
 @dataclass(frozen=True)
@@ -355,10 +359,12 @@ def simulate_roadmap(
 
     days = finish * 7.0
 
-    def date(d: float) -> dt.date | None:
-        return (
-            None if not np.isfinite(d) or d > 3650 else as_of + dt.timedelta(days=float(np.ceil(d)))
-        )
+    def calendar(team: str) -> WorkCalendar:
+        flow = teams.get(team)
+        return flow.calendar if flow is not None else WorkCalendar()
+
+    def date(d: float, calendars: Sequence[WorkCalendar]) -> dt.date | None:
+        return None if d > 3650 else delivery_date(as_of, d, calendars)
 
     def p_by(col: FloatArray, day: dt.date | None) -> float | None:
         return None if day is None else float((col <= (day - as_of).days).mean())
@@ -371,7 +377,9 @@ def simulate_roadmap(
             ItemOutcome(
                 key=it.key,
                 team=it.team,
-                finish={p: date(v) for p, v in zip(percentiles, q, strict=True)},
+                finish={
+                    p: date(v, (calendar(it.team),)) for p, v in zip(percentiles, q, strict=True)
+                },
                 deadline=it.deadline,
                 p_deadline=p_by(col, it.deadline),
                 planned_end=it.planned_end,
@@ -381,10 +389,12 @@ def simulate_roadmap(
         )
     last = days.max(axis=1) if n else np.zeros(trials)
     q_all = np.quantile(last, [p / 100 for p in percentiles], method="inverted_cdf")
+    # The last item may be any team's: a day every team of the roadmap works.
+    everyone = [calendar(t) for t in sorted({it.team for it in items}, key=lambda t: t or "")]
     return RoadmapForecast(
         as_of=as_of,
         trials=trials,
         items=tuple(outcomes),
-        finish_all={p: date(v) for p, v in zip(percentiles, q_all, strict=True)},
+        finish_all={p: date(v, everyone) for p, v in zip(percentiles, q_all, strict=True)},
         finish_days=days,
     )

@@ -25,7 +25,7 @@ from roadwise.engines.forecast.backtest import (
     history_before,
     with_regime,
 )
-from roadwise.engines.forecast.calendar import WorkCalendar
+from roadwise.engines.forecast.calendar import WorkCalendar, delivery_date
 from roadwise.engines.forecast.simulate import FloatArray, Sampling, how_many, simulate_weeks
 
 PERCENTILES: tuple[int, ...] = (50, 70, 85, 95)
@@ -88,6 +88,8 @@ class WhenForecast:
     calibration: MeasuredCalibration | None
     weekly_rate: float
     history_weeks: int
+    #: The team's working days: every date is one of them.
+    calendar: WorkCalendar = field(default_factory=WorkCalendar, repr=False)
 
     def probability_by(self, day: dt.date) -> float:
         """Chance that the work is done by ``day`` (inclusive)."""
@@ -95,10 +97,12 @@ class WhenForecast:
         return float((self.distribution_days <= horizon).mean())
 
     def date_samples(self) -> list[dt.date]:
+        """The distribution as dates, dated like :attr:`dates` (so the percentiles' marks
+        sit on the histogram's bars)."""
         return [
-            self.as_of + dt.timedelta(days=float(d))
+            day
             for d in self.distribution_days
-            if np.isfinite(d)
+            if (day := delivery_date(self.as_of, float(d), (self.calendar,))) is not None
         ]
 
 
@@ -330,10 +334,10 @@ def choose_window(
     return best[1]
 
 
-def _date(as_of: dt.date, days: float) -> dt.date | None:
-    if not np.isfinite(days) or days > 3650:
+def _date(as_of: dt.date, days: float, calendar: WorkCalendar) -> dt.date | None:
+    if days > 3650:
         return None
-    return as_of + dt.timedelta(days=float(np.ceil(days)))
+    return delivery_date(as_of, days, (calendar,))
 
 
 def forecast_when(
@@ -389,20 +393,25 @@ def forecast_when(
         pct_days = np.quantile(sim_days, pcts, method="inverted_cdf")
     uncal = np.quantile(sim_days, pcts, method="inverted_cdf")
     rate = float(hist[-min(hist.size, 12) :].mean()) if hist.size else 0.0
+    # Without a team's calendar the dates still fall on weekdays.
+    working = calendar if calendar is not None else WorkCalendar()
     return WhenForecast(
         team=team,
         as_of=as_of,
         target=target,
         unit=options.unit,
-        dates={p: _date(as_of, d) for p, d in zip(PERCENTILES, pct_days, strict=True)},
+        dates={p: _date(as_of, d, working) for p, d in zip(PERCENTILES, pct_days, strict=True)},
         days={p: float(d) for p, d in zip(PERCENTILES, pct_days, strict=True)},
-        uncalibrated_dates={p: _date(as_of, d) for p, d in zip(PERCENTILES, uncal, strict=True)},
+        uncalibrated_dates={
+            p: _date(as_of, d, working) for p, d in zip(PERCENTILES, uncal, strict=True)
+        },
         distribution_days=np.asarray(dist, dtype=float),
         never_share=float((~np.isfinite(sim_days)).mean()),
         window=window_text,
         calibration=errors.measured if errors else None,
         weekly_rate=rate,
         history_weeks=weeks,
+        calendar=working,
     )
 
 

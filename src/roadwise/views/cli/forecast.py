@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import typer
@@ -33,6 +33,10 @@ from roadwise.views.cli._common import (
     handles_errors,
     print_json,
 )
+
+if TYPE_CHECKING:
+    from roadwise.engines.forecast.throughput import MeasuredCalibration
+    from roadwise.views.reports.facts import QueueWork
 
 forecast_app = typer.Typer(
     help="Monte Carlo forecasts from the team's own history, with their measured calibration.",
@@ -186,6 +190,27 @@ def _window(text: str | None) -> int | None:
 
 def _fmt(day: dt.date | None) -> str:
     return day.isoformat() if day else "not within 10 years"
+
+
+def _queue_measured(
+    work: QueueWork, cal: MeasuredCalibration, bias: float | None, typical: float
+) -> str:
+    """'27 open items, 350 points as estimated, 398 as its estimates turn out (× 1.14)': the
+    queue a team's calibration measured (× the team's estimate bias, when it has one)."""
+    said = f"{work.items} open item{'s' if work.items != 1 else ''}"
+    if cal.unit == "items":
+        return said
+    said += f", {work.estimated:.0f} {cal.unit} as estimated"
+    if work.not_estimated:
+        # Counted as 1 in the remaining work every view states (the engine's open work), but
+        # replayed at the team's typical size: both said, so the amounts below add up.
+        said += (
+            f" ({work.not_estimated} without an estimate: 1 each here, {typical:g} in the "
+            "forecast, the team's typical item)"
+        )
+    if bias is not None and round(cal.target) != round(work.estimated):
+        said += f", {cal.target:.0f} as its estimates turn out (× {bias:.2f})"
+    return said
 
 
 def _calibration_json(cal: Any) -> dict[str, Any] | None:
@@ -537,7 +562,7 @@ def roadmap(
         simulate_workspace,
         teams_that_finished_work,
     )
-    from roadwise.views.reports.facts import UndatedWork, undated_reason
+    from roadwise.views.reports.facts import UndatedWork, queue_work, undated_reason
     from roadwise.workspace import open_store, roadmap_of_record
 
     store = open_store(db_url(db), create=False)
@@ -563,6 +588,12 @@ def roadmap(
     cannot = undated.items()
     result = run.forecast
     calibrations = {team: c.measured for team, c in sorted(run.calibrations.items())}
+    # The work each calibration was measured for is the queue as the team's estimates have
+    # turned out; the resources report states the same queue as estimated. Both are said, so
+    # the two numbers are not read as two counts of the remaining work.
+    work = {team: queue_work(run.queues.get(team, ())) for team in calibrations}
+    bias = {team: flow.bias.typical if flow.bias else None for team, flow in run.flows.items()}
+    typical = {team: flow.default_size for team, flow in run.flows.items()}
     not_in_plan = list(record.not_in_plan) if record else []
     together = deadline_chances_in(ws, result)
     rows: list[dict[str, Any]] = [
@@ -598,7 +629,15 @@ def roadmap(
                     "not_replayed": list(together.not_replayed),
                 },
                 "items": rows,
-                "team_calibration": {t: _calibration_json(c) for t, c in calibrations.items()},
+                "team_calibration": {
+                    t: {
+                        **(_calibration_json(c) or {}),
+                        "open_items": work[t].items,
+                        "estimated": work[t].estimated,
+                        "estimate_bias": bias.get(t),
+                    }
+                    for t, c in calibrations.items()
+                },
             }
         )
     else:
@@ -667,12 +706,20 @@ def roadmap(
         console.print(table)
         if calibrations:
             console.print(
-                "Each team's pace is calibrated on its own past forecasts of its whole queue:",
+                "Each team's pace is calibrated on its own past forecasts of its whole queue"
+                + (
+                    ":"
+                    if run.unit == "items"
+                    else ", sized as its estimates turn out (× its finished items' actual ÷ "
+                    "estimate):"
+                ),
                 highlight=False,
             )
         for team_key, cal in calibrations.items():
             console.print(
-                f"  {team_key}: {cal.describe()} (next {cal.target:.0f} {cal.unit})",
+                f"  {team_key}: "
+                f"{_queue_measured(work[team_key], cal, bias.get(team_key), typical[team_key])}; "
+                f"{cal.describe()}",
                 highlight=False,
             )
     if chart:
@@ -775,6 +822,7 @@ def moved(
     """
     from roadwise.engines.forecast import ForecastSnapshot, explain_move
     from roadwise.engines.forecast.backtest import history_before
+    from roadwise.engines.forecast.objectives import work_calendar
 
     loaded = _load(db, None, "tawos", None, need_ws=True)
     ws = loaded.ws
@@ -801,7 +849,14 @@ def moved(
         float(finished),
         history_before(done, 0.0, first),
     )
-    move = explain_move(before, after, percentile=percentile, trials=trials, seed=seed)
+    move = explain_move(
+        before,
+        after,
+        percentile=percentile,
+        trials=trials,
+        seed=seed,
+        calendar=work_calendar(ws, team),
+    )
     if as_json:
         print_json(
             {

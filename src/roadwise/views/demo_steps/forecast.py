@@ -26,6 +26,7 @@ def forecast_step(ctx: DemoContext) -> None:
         deadline_chances_in,
         delivery_ranks,
         forecast_delivery,
+        work_calendar,
     )
     from roadwise.engines.history import throughput
     from roadwise.engines.schedule.needs import CONFIDENCE_TARGET
@@ -142,7 +143,9 @@ def forecast_step(ctx: DemoContext) -> None:
             float(finished_since),
             history_before(done, 0.0, first),
         )
-        move = explain_move(before, after, trials=2000, seed=ctx.seed)
+        move = explain_move(
+            before, after, trials=2000, seed=ctx.seed, calendar=work_calendar(ws, team_key)
+        )
         ctx.console.print(
             f"Why {team_key}'s 85% date moved from {move.before} to {move.after} "
             f"({added} items added, {finished_since} finished in 4 weeks): "

@@ -491,7 +491,7 @@ def risk_rows(w: Writer) -> list[dict[str, Any]]:
         risks.append(
             {
                 "kind": "Capacity",
-                "what": f"{user_text(team)} is a bottleneck",
+                "what": f"{user_text(team)} is short of capacity",
                 "why": sentence(
                     f"work waiting for {user_text(team)} exceeds its capacity in "
                     f"{gap.over_periods} of the next {gap.periods} sprints, by "
@@ -556,7 +556,9 @@ def _ancestors(ws: Workspace, item: Item) -> list[str]:
 
 @dataclass(frozen=True)
 class CapacityGap:
-    """A team that is the bottleneck: sprints where its demand exceeds its capacity."""
+    """A team short of capacity for more than a sprint or two: more work could start than it
+    can do (demand over capacity) in :data:`SUSTAINED_SPRINTS` or more of the sprints shown, or
+    in all of them together."""
 
     team: str
     periods: int
@@ -568,6 +570,12 @@ class CapacityGap:
 SUSTAINED_SPRINTS = 3
 
 
+def _short(row: CapacityRow) -> bool:
+    """A team-sprint where more work could start than the team can do, by more than 5% (a
+    rounding of the capacity model is no shortfall)."""
+    return row.capacity >= 0 and row.demand > row.capacity * 1.05
+
+
 def capacity_gaps(w: Writer) -> dict[str, CapacityGap]:
     """Teams with periods where demand exceeds capacity by more than 5%, most excess first."""
     by_team: dict[str, list[CapacityRow]] = defaultdict(list)
@@ -575,7 +583,7 @@ def capacity_gaps(w: Writer) -> dict[str, CapacityGap]:
         by_team[row.team].append(row)
     gaps: list[CapacityGap] = []
     for team, rows in by_team.items():
-        over = [r for r in rows if r.capacity >= 0 and r.demand > r.capacity * 1.05]
+        over = [r for r in rows if _short(r)]
         total_over = sum(r.demand for r in rows) > 1.05 * sum(r.capacity for r in rows)
         # A sprint or two of queueing is normal; a gap is sustained, or more than fits at all.
         if len(over) >= SUSTAINED_SPRINTS or total_over:
@@ -590,6 +598,49 @@ def capacity_gaps(w: Writer) -> dict[str, CapacityGap]:
             )
     gaps.sort(key=lambda g: (-g.excess, g.team))
     return {g.team: g for g in gaps}
+
+
+def _short_of_capacity(gaps: list[CapacityGap]) -> str:
+    """The capacity headline for the teams of :func:`capacity_gaps`, in words that say what
+    is measured: not "the bottleneck" (which a reader takes for the team that holds delivery
+    back) but sprints in which more work could start than the team can do."""
+    periods = max(g.periods for g in gaps)
+    sustained = [g for g in gaps if g.over_periods >= SUSTAINED_SPRINTS]
+    in_total = [g for g in gaps if g.over_periods < SUSTAINED_SPRINTS]
+    parts = []
+    if sustained:
+        one = len(sustained) == 1
+        counts = [g.over_periods for g in sustained]
+        when = (
+            f"in {counts[0]} of the next {periods} sprints{'' if one else ' each'}"
+            if len(set(counts)) == 1
+            else f"in {join_words([str(c) for c in counts])} of the next {periods} sprints"
+        )
+        parts.append(
+            f"{join_words([user_text(g.team) for g in sustained])} "
+            f"{'is' if one else 'are'} short of capacity for more than a sprint or two: more "
+            f"work could start than {'it' if one else 'they'} can do {when}"
+        )
+    if in_total:
+        one = len(in_total) == 1
+        parts.append(
+            f"{join_words([user_text(g.team) for g in in_total])} {'has' if one else 'have'} "
+            f"more work than {'it' if one else 'they'} can do in the next {periods} sprints "
+            "together"
+        )
+    return "; ".join(parts)
+
+
+def _largest_shortfall(w: Writer) -> tuple[str, CapacityRow, int] | None:
+    """The team-sprint where the work that could start most exceeds what the team can do
+    (the capacity table's worst row), with the team's name and how many sprints it is short
+    in; None when no sprint is short by more than 5%."""
+    short = [r for r in w.facts.capacity if _short(r)]
+    if not short:
+        return None
+    worst = max(short, key=lambda r: (r.demand - r.capacity, r.team))
+    over = sum(1 for r in short if r.team == worst.team)
+    return F.team_name(w.ws, worst.team), worst, over
 
 
 def _unit(w: Writer) -> str:
@@ -1638,27 +1689,32 @@ def capacity_section(w: Writer) -> Section | None:
     if not rows:
         return None
     gaps = capacity_gaps(w)
+    # Every team-sprint short of capacity, as the capacity table marks them: not only those of
+    # the teams the headline names.
+    short = sum(1 for r in rows if _short(r))
     ref = w.trace.note(
         "Capacity and demand per team",
-        f"{len(rows)} team-sprints; over capacity in {sum(g.over_periods for g in gaps.values())}",
+        f"{len(rows)} team-sprints; over capacity in {short}",
         inputs="teams' people, availability, days off, public holidays; open items, estimates, "
         "dependencies",
         method=w.facts.capacity_method or "capacity model",
     )
     if gaps:
-        worst = next(iter(gaps.values()))
-        verb = "is the bottleneck" if len(gaps) == 1 else "are bottlenecks"
-        headline = (
-            f"{join_words([user_text(g) for g in gaps])} {verb}; {user_text(worst.team)} has "
-            f"more waiting than it can do in {worst.over_periods} of the next "
-            f"{worst.periods} sprints"
-        )
+        headline = _short_of_capacity(list(gaps.values()))
+        largest = _largest_shortfall(w)
+        if largest is not None and largest[0] not in gaps:
+            # The capacity table's worst sprint may be a team with a queue it clears within a
+            # sprint or two: named, so the reader sees why it is not among those above.
+            team, row, over = largest
+            headline += (
+                f"; the largest shortfall in a single sprint is {user_text(team)}'s "
+                f"({say_number(row.demand)} {row.unit} of work could start in the sprint from "
+                f"{w.date(row.period)}, against {say_number(row.capacity)} it can do), but "
+                f"only for {say_count(over, 'sprint')}"
+            )
     else:
         peak = max(
-            (
-                sum(1 for r in rows if r.team == t and r.demand > r.capacity * 1.05)
-                for t in {r.team for r in rows}
-            ),
+            (sum(1 for r in rows if r.team == t and _short(r)) for t in {r.team for r in rows}),
             default=0,
         )
         headline = (
@@ -1769,6 +1825,8 @@ def team_load_section(w: Writer) -> Section | None:
             numeric=tuple(load.get("numeric", ())),
         )
     )
+    if load.get("note"):
+        section.add(Paragraph(load["note"]))
     return section
 
 

@@ -373,6 +373,29 @@ class UndatedWork:
         return out
 
 
+@dataclass(frozen=True)
+class QueueWork:
+    """A team's remaining work as the delivery forecast queues it: its open leaf items (those
+    in the roadmap of record and those added since; in progress ones whole), at their likely
+    estimates in the forecast's unit. The resources report's "work remaining" and the lines
+    under ``roadwise forecast roadmap`` both state it, so the two agree."""
+
+    items: int
+    #: Likely sizes summed, as the team estimated them (not corrected by its estimate bias).
+    estimated: float
+    #: Open items without an estimate (each counted as 1 in ``estimated``).
+    not_estimated: int
+
+
+def queue_work(queue: Sequence[QueuedItem]) -> QueueWork:
+    """The remaining work of one team's queue (see :class:`QueueWork`)."""
+    return QueueWork(
+        items=len(queue),
+        estimated=float(sum(q.size for q in queue)),
+        not_estimated=sum(1 for q in queue if q.item.estimate is None),
+    )
+
+
 def undated_work(ws: Workspace, delivery: DeliveryForecast) -> UndatedWork:
     """What of ``delivery``'s work cannot be dated, and why (every view asks this)."""
     queues = delivery.simulation.queues

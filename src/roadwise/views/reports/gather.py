@@ -29,6 +29,7 @@ from roadwise.engines.forecast.objectives import (
     objective_items,
     team_size,
     week_date,
+    work_calendar,
 )
 from roadwise.engines.forecast.simulate import Sampling
 from roadwise.errors import RoadwiseError
@@ -40,6 +41,7 @@ from roadwise.views.reports.facts import (
     Priority,
     Scheduled,
     UndatedWork,
+    queue_work,
     undated_reason,
     undated_work,
 )
@@ -683,7 +685,13 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         team = ws.team_by_key.get(team_key)
         if team is None or not team.people:
             continue
-        remaining = sum(q.size for q in queues[team_key])
+        work = queue_work(queues[team_key])
+        remaining = work.estimated
+        # As the team estimated it: the dates allow for how its estimates have turned out, so
+        # `forecast roadmap` states both amounts (its calibration is for the larger one).
+        remaining_text = f"{say_number(remaining)} {unit}" + (
+            "" if unit == "items" else " as estimated"
+        )
         why = undatable.team(team_key, mark=user_text) if undatable else ""
         if why:
             # Without a pace to learn from (its own, or that of a team whose work it waits
@@ -694,7 +702,7 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
             load_rows.append(
                 [
                     team.name,
-                    f"{say_number(remaining)} {unit}",
+                    remaining_text,
                     str(len(team.people)),
                     f"cannot be dated ({why})",
                 ]
@@ -722,8 +730,9 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         base85 = float(np.quantile(base_end, 0.85, method="inverted_cdf"))
         new50 = float(np.quantile(new_end, 0.5, method="inverted_cdf"))
         new85 = float(np.quantile(new_end, 0.85, method="inverted_cdf"))
-        base_date = week_date(ws.as_of, base50)
-        new_date = week_date(ws.as_of, new50)
+        days_worked = [work_calendar(ws, team_key)]
+        base_date = week_date(ws.as_of, base50, days_worked)
+        new_date = week_date(ws.as_of, new50, days_worked)
         # Counted between the two dates the report shows, so "6 days earlier" is what a reader
         # gets by subtracting them (the fractional weeks could round to a day less). Whole
         # days, in the table as in the sentence: one number, said the same way in both.
@@ -749,9 +758,9 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
             label=f"{team.name}: all planned work done, with one more engineer",
             value=f"{_iso(new_date)} (now {_iso(base_date)})",
             inputs=(
-                f"{team.name}'s remaining work "
-                f"({say_number(remaining)} "
-                f"{unit}), its delivery history, {len(team.people)} people "
+                f"{team.name}'s remaining work ({remaining_text}: "
+                f"{say_count(work.items, 'open item')}), its delivery history, "
+                f"{len(team.people)} people "
                 f"({fte:.3g} full-time equivalents by availability)"
             ),
             method=(
@@ -764,7 +773,9 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         )
         currency = ws.settings.currency
         value_text = say_money(value, currency) if value > 0 else "no cost of delay recorded"
-        when = date_with_confidence(new_date, week_date(ws.as_of, new85), as_of=ws.as_of)
+        when = date_with_confidence(
+            new_date, week_date(ws.as_of, new85, days_worked), as_of=ws.as_of
+        )
         name = user_text(team.name)
         if base_date == NEVER:
             # Beyond the simulated ten years there is no "earlier by" to state.
@@ -799,7 +810,7 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
                 "option": f"+1 engineer in {team.name}",
                 "when": when,
                 "without": date_with_confidence(
-                    base_date, week_date(ws.as_of, base85), as_of=ws.as_of
+                    base_date, week_date(ws.as_of, base85, days_worked), as_of=ws.as_of
                 ),
                 "earlier": say_duration(days_saved)
                 if days_saved
@@ -818,9 +829,11 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         load_rows.append(
             [
                 team.name,
-                f"{say_number(remaining)} {unit}",
+                remaining_text,
                 str(len(team.people)),
-                date_with_confidence(base_date, week_date(ws.as_of, base85), as_of=ws.as_of),
+                date_with_confidence(
+                    base_date, week_date(ws.as_of, base85, days_worked), as_of=ws.as_of
+                ),
             ]
         )
     facts.resource_options = options
@@ -854,6 +867,19 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
             "refs": load_refs,
             "numeric": (1, 2),
             "headline": headline,
+            # Said once, so a reader who compares it with a forecast's amount of work (the
+            # same items with the team's estimate bias applied) knows which one this is.
+            "note": (
+                "Work remaining counts each team's open items (those in progress too), those "
+                "in the plan and any added since."
+                if unit == "items"
+                else "Work remaining adds up the likely estimates of each team's open items "
+                f"(those in progress in full; an item without an estimate counts as 1 "
+                f"{unit.removesuffix('s')} here, as the team's typical item in the forecast), "
+                "those in the plan and any added since, as the team estimated them. The dates "
+                "also allow for how the team's past estimates turned out, so a team whose "
+                "items took longer than estimated is forecast for more work than this."
+            ),
         }
         facts.raw["resource_note"] = (
             "Each option reruns the delivery forecast with one extra person in that team, "

@@ -63,8 +63,10 @@ def _scores(finish_days: np.ndarray, actual: np.ndarray) -> dict[str, dict[float
         out[group] = {}
         for level in LEVELS:
             dates = np.quantile(finish_days[:, columns], level, axis=0, method="inverted_cdf")
-            # A date is a day: the item is on time when done by the end of that day (the
-            # replay shows as_of + ceil(days)). No date at all ("never") keeps no promise.
+            # A date is a day: the item is on time when done by the end of that day
+            # (as_of + ceil(days); the date shown then moves on to the team's next working
+            # day, never earlier, so these hit rates are a lower bound for the dates shown).
+            # No date at all ("never") keeps no promise.
             out[group][level] = [
                 -1 if not np.isfinite(d) else int(a < np.ceil(d) + 1.0)
                 for a, d in zip(actual[columns], dates, strict=True)

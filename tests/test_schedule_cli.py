@@ -502,7 +502,11 @@ def test_plan_roadmap_says_what_moved_since_the_stored_roadmap(tmp_path: Path) -
     later = json.loads(runner.invoke(app, [*args, "--time-limit", "1"]).stdout)
     # ... and the search started from it, improved by the re-plan check first
     assert later["started_from"].startswith(f"the {later['since_stored']['roadmap']}")
-    assert "improved by 20 rounds of local search first (cost of delay $" in later["started_from"]
+    # (20 rounds, fewer where a busy machine hits the 5-second safety cap, as above)
+    assert re.search(
+        r"improved by (20|1\d|[1-9]) rounds of local search first \(cost of delay \$",
+        later["started_from"],
+    ), later["started_from"]
     assert later["since_stored"]["roadmap"].endswith(
         f"(moved on to {(ws.as_of + dt.timedelta(days=7)).isoformat()})"
     )

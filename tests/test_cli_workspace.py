@@ -462,3 +462,61 @@ def test_validate_notes_what_is_valid_but_changes_the_answers(tmp_path: Path) ->
     open_store(db).replace(fine)
     code, out = run("validate", "--db", db, "--json")
     assert code == 0 and json.loads(out)["notes"] == []
+
+
+def test_validate_notes_open_items_whose_hard_deadline_has_passed(db: str) -> None:
+    """An open item with a hard deadline before the as-of date breaks no rule but is late
+    already: validate says so, naming it with its deadline. A soft deadline, a finished item
+    and a deadline on the as-of date itself are not noted."""
+    as_of = open_store(db).load().as_of
+    before = (as_of - dt.timedelta(days=30)).isoformat()
+    for key, deadline, hard in (
+        ("S1", before, "true"),
+        ("S2", before, "false"),
+        ("B1", before, "true"),
+        ("S3", as_of.isoformat(), "true"),
+    ):
+        code, out = run(
+            "items", "edit", key, "--set", f"deadline.date={deadline}",
+            "--set", f"deadline.hard={hard}", "--db", db,
+        )  # fmt: skip
+        assert code == 0, out
+    code, out = run("validate", "--db", db)
+    text = " ".join(out.split())
+    assert code == 0 and "every rule holds." in text
+    assert (
+        f"note: 1 open item(s) with a hard deadline before the as-of date {as_of} "
+        f"(S1 due {before}): they are already late; release plans leave them out and the "
+        "roadmap marks them late. Move or soften the deadline, or mark them done or dropped"
+    ) in text
+    code, out = run("validate", "--db", db, "--json")
+    assert code == 0 and [n for n in json.loads(out)["notes"] if "S1 due" in n]
+    assert run("items", "edit", "S1", "--set", f"deadline.date={as_of}", "--db", db)[0] == 0
+    code, out = run("validate", "--db", db, "--json")
+    assert code == 0 and json.loads(out)["notes"] == []
+
+
+def test_items_add_and_edit_note_a_zero_estimate_as_validate_does(db: str) -> None:
+    """A size of 0 is taken (trackers carry 0-point stories) but ranks the item first: add and
+    edit say so on stderr, in validate's words, so --json output stays one JSON document;
+    nothing is said once it is sized or finished."""
+    code, out, err = run_split(
+        "items", "add", "Z1", "--title", "Typo", "--team", "web", "--estimate", "0", "--db", db
+    )
+    assert code == 0 and out.startswith("Added Z1"), out + err
+    note = " ".join(err.split())
+    assert note.startswith("note: 1 open item(s) estimated at 0 (Z1): RICE and WSJF divide")
+    code, out = run("validate", "--db", db)
+    assert note in " ".join(out.split())  # the same words as validate's note
+    code, out, err = run_split("items", "edit", "S3", "--estimate", "0", "--json", "--db", db)
+    assert code == 0 and json.loads(out)["estimate"]["likely"] == 0
+    assert " ".join(err.split()).startswith("note: 1 open item(s) estimated at 0 (S3)")
+    code, out, err = run_split("items", "edit", "S3", "--estimate", "2", "--db", db)
+    assert code == 0 and err == ""
+    code, out, err = run_split("items", "edit", "Z1", "--status", "done", "--db", db)
+    assert code == 0 and err == ""
+    # an estimate that is not 0 says nothing either
+    code, out, err = run_split(
+        "items", "add", "Z2", "--title", "Sized", "--estimate", "1", "--db", db
+    )
+    assert code == 0 and err == ""

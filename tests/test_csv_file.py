@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import tempfile
 from pathlib import Path
 
@@ -166,8 +167,14 @@ def test_import_merges_by_key_or_replaces(tmp_path: Path) -> None:
     assert merged.item_by_key["S3"].title == "Receipts v2"
     assert merged.item_by_key["S3"].parent is None  # the row is the whole item
     # Replacing every item must still satisfy feedback links and decisions.
-    with pytest.raises(RoadwiseError, match=r"\(stored\) feedback"):
+    with pytest.raises(RoadwiseError) as caught:
         import_items_csv(ws, path, replace=True)
+    assert caught.value.file == str(path) and caught.value.field is None
+    assert caught.value.message == (
+        "--replace would remove 2 items that the workspace still refers to: S1 (decision D1) "
+        "and S2 (1 feedback link: F1); keep their rows (with status dropped if they are no "
+        "longer wanted: planning leaves dropped items out)"
+    )
     bare = Workspace(teams=ws.teams)
     assert [i.key for i in import_items_csv(bare, path, replace=True).items] == ["S3", "N1"]
 
@@ -386,3 +393,54 @@ def test_cli_export_names_the_item_and_tag_and_writes_no_file(tmp_path: Path) ->
         store.replace(Workspace(items=[Item(key="S-1", title="Split", tags=["a", "b c"])]))
     assert CliRunner().invoke(app, ["export", str(target), "--db", db]).exit_code == 0
     assert [i.tags for i in read_items_csv(target)] == [["a", "b c"]]
+
+
+def test_replace_names_the_removed_item_and_what_still_refers_to_it_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    """A row deleted from an exported file, imported with --replace: one message names the
+    item, counts the feedback links and names the decision that still refer to it (by key,
+    not by position in the stored lists), and the workspace is unchanged. Keeping the row with
+    status dropped, as the message says, imports."""
+    import datetime as dt
+
+    from roadwise.domain.model import Decision, Feedback, FeedbackLink
+
+    ws = small_workspace()
+    texts = [
+        Feedback(key=f"F{n}", text="Pay by card", date=dt.date(2026, 2, 1), links=[link])
+        for n in (2, 3, 4)
+        for link in [FeedbackLink(item="S2")]
+    ]
+    decision = Decision(key="D2", date=dt.date(2026, 2, 4), title="API first", items=["S2"])
+    ws = ws.copy_with(feedback=[*ws.feedback, *texts], decisions=[*ws.decisions, decision])
+    db = str(tmp_path / "rw.db")
+    with open_store(db) as store:
+        store.replace(ws)
+        before = store.load()
+    exported = tmp_path / "items.csv"
+    assert CliRunner().invoke(app, ["export", str(exported), "--db", db]).exit_code == 0
+    lines = exported.read_text(encoding="utf-8").splitlines(keepends=True)
+    without_s2 = _write(tmp_path / "sub.csv", "".join(x for x in lines if not x.startswith("S2,")))
+    out = CliRunner().invoke(app, ["import", str(without_s2), "--replace", "--db", db])
+    assert out.exit_code == 1, out.output
+    assert " ".join(out.output.split()) == (
+        f"error: {without_s2}: --replace would remove S2, but 4 feedback links (F1, F2 and 2 "
+        "more) and decision D2 refer to it; keep its row (with status dropped if it is no "
+        "longer wanted: planning leaves dropped items out)"
+    )
+    with open_store(db) as store:
+        assert store.load() == before
+    with exported.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        row["status"] = "dropped" if row["key"] == "S2" else row["status"]
+    dropped = tmp_path / "dropped.csv"
+    with dropped.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    out = CliRunner().invoke(app, ["import", str(dropped), "--replace", "--db", db])
+    assert out.exit_code == 0, out.output
+    with open_store(db) as store:
+        assert store.load().item_by_key["S2"].status == Status.DROPPED

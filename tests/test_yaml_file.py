@@ -148,6 +148,21 @@ def test_merge_error_points_at_the_file_line(tmp_path: Path) -> None:
     assert "unknown team 'nowhere'" in caught.value.message
 
 
+def test_a_merge_breaking_a_stored_record_names_it_by_key(tmp_path: Path) -> None:
+    """A file's team without Ana leaves a stored item assigned to nobody known: the error
+    names that item by its key, not by its position in the stored list."""
+    ws = small_workspace()
+    ws = ws.copy_with(
+        items=[i.model_copy(update={"assignee": "ana"}) if i.key == "S1" else i for i in ws.items]
+    )
+    path = tmp_path / "part.yaml"
+    path.write_text("teams:\n- key: web\n  name: Web\n", encoding="utf-8")
+    with pytest.raises(RoadwiseError) as caught:
+        merge_workspace_yaml(ws, path)
+    assert (caught.value.line, caught.value.field) == (None, "(stored) items[S1].assignee")
+    assert caught.value.message == "unknown person 'ana'"
+
+
 def _models(model: type, seen: set[type]) -> set[type]:
     """Every model reachable from ``model`` through its fields."""
     import typing

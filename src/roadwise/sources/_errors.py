@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError as PydanticValidationError
 
@@ -160,3 +160,137 @@ def first_error(
 
 def dotted(path: Sequence[str]) -> str:
     return ".".join(path)
+
+
+def stored_field(path: Path, data: Any) -> str:
+    """A place in records the file did not bring, by key: ``(stored) feedback[FB-7].links.item``.
+
+    A position such as ``feedback.25`` means nothing to someone who never saw the stored
+    list's order; its key does. Positions inside a record (the second link) are left out: the
+    message names the value.
+    """
+    parts: list[str] = []
+    node = data
+    for part in path:
+        if isinstance(node, list) and part.isdigit():
+            index = int(part)
+            node = node[index] if index < len(node) else None
+            key = node.get("key") if isinstance(node, dict) else None
+            if key is not None and parts:
+                parts[-1] = f"{parts[-1]}[{key}]"
+            continue
+        parts.append(part)
+        node = node.get(part) if isinstance(node, dict) else None
+    return "(stored) " + ".".join(parts)
+
+
+def _keys_text(keys: Sequence[str], shown: int = 2) -> str:
+    more = f" and {len(keys) - shown} more" if len(keys) > shown else ""
+    return ", ".join(keys[:shown]) + more
+
+
+class Referrers(NamedTuple):
+    """The records of one kind that refer to an item: ``noun`` fits ``len(keys)``."""
+
+    noun: str
+    keys: list[str]
+    by_name: bool  # few, and read best named: "decisions D-3, D-7" rather than counted
+
+    def counted(self) -> str:
+        """``52 feedback links (FB-1, FB-2 and 50 more)``, ``decision D-3``."""
+        if self.by_name:
+            return f"{self.noun} {_keys_text(self.keys)}"
+        return f"{len(self.keys)} {self.noun} ({_keys_text(self.keys)})"
+
+    def listed(self) -> str:
+        """The same inside parentheses: ``52 feedback links: FB-1, FB-2 and 50 more``."""
+        if self.by_name:
+            return self.counted()
+        return f"{len(self.keys)} {self.noun}: {_keys_text(self.keys)}"
+
+
+def references_to_items(kept: Any, keys: Collection[str]) -> dict[str, list[Referrers]]:
+    """What in the records ``kept`` (workspace data) refers to each of ``keys``, for each key
+    that anything refers to.
+
+    Every workspace rule that names an item is covered: a child's parent, a dependency, a
+    feedback link and a decision's items. Scenarios and saved plans may name items that are
+    gone (planning skips those changes), so they do not block a removal.
+    """
+    wanted = set(keys)
+    referrers: dict[str, dict[str, list[str]]] = {}
+
+    def note(kind: str, key: Any, referrer: Any) -> None:
+        if key in wanted:
+            referrers.setdefault(kind, {}).setdefault(key, []).append(str(referrer))
+
+    for item in _records(kept, "items"):
+        note("child", item.get("parent"), item.get("key"))
+        for dependency in item.get("dependencies") or []:
+            if isinstance(dependency, dict):
+                note("dependent", dependency.get("item"), item.get("key"))
+    for feedback in _records(kept, "feedback"):
+        for link in feedback.get("links") or []:
+            if isinstance(link, dict):
+                note("link", link.get("item"), feedback.get("key"))
+    for decision in _records(kept, "decisions"):
+        for key in decision.get("items") or []:
+            note("decision", key, decision.get("key"))
+    found: dict[str, list[Referrers]] = {}
+    for key in keys:
+        kinds = [
+            Referrers(one if len(named) == 1 else many, named, kind == "decision")
+            for kind, one, many in _REFERRER_WORDS
+            if (named := referrers.get(kind, {}).get(key, []))
+        ]
+        if kinds:
+            found[key] = kinds
+    return found
+
+
+_REFERRER_WORDS = (
+    ("child", "child item", "child items"),
+    ("dependent", "dependent item", "dependent items"),
+    ("link", "feedback link", "feedback links"),
+    ("decision", "decision", "decisions"),
+)
+
+
+def _records(data: Any, collection: str) -> list[dict[str, Any]]:
+    records = data.get(collection) if isinstance(data, dict) else None
+    return [r for r in records or [] if isinstance(r, dict)]
+
+
+def _and(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def removed_items_error(
+    kept: Any, removed: Sequence[str], *, action: str, file: str | None
+) -> ValidationError | None:
+    """The error for removing items that the records ``kept`` still refer to (``None`` if
+    nothing does).
+
+    One message names every such item with what refers to it, counted, and the remedy: a row
+    kept with status ``dropped`` leaves the item out of planning and keeps what refers to it.
+    """
+    found = references_to_items(kept, removed)
+    if not found:
+        return None
+    remedy = "with status dropped if {it} no longer wanted: planning leaves dropped items out"
+    if len(found) == 1:
+        ((key, kinds),) = found.items()
+        verb = "refers" if sum(len(r.keys) for r in kinds) == 1 else "refer"
+        return ValidationError(
+            f"{action} would remove {key}, but {_and([r.counted() for r in kinds])} {verb} to "
+            f"it; keep its row ({remedy.format(it='it is')})",
+            file=file,
+        )
+    shown = [f"{key} ({'; '.join(r.listed() for r in kinds)})" for key, kinds in found.items()]
+    if len(shown) > 5:
+        shown[5:] = [f"{len(shown) - 5} more"]
+    return ValidationError(
+        f"{action} would remove {len(found)} items that the workspace still refers to: "
+        f"{_and(shown)}; keep their rows ({remedy.format(it='they are')})",
+        file=file,
+    )

@@ -36,7 +36,14 @@ from pydantic import ValidationError as PydanticValidationError
 from roadwise.domain import Item, Range, Workspace
 from roadwise.errors import RoadwiseError
 from roadwise.sources._csv_rows import csv_rows
-from roadwise.sources._errors import error_message, error_path, first_error, pick_error
+from roadwise.sources._errors import (
+    error_message,
+    error_path,
+    first_error,
+    pick_error,
+    removed_items_error,
+    stored_field,
+)
 from roadwise.sources._numbers import NumberError, read_number
 from roadwise.sources._time import naive_utc
 
@@ -579,9 +586,20 @@ def import_items_csv(
                 if row_index is not None:
                     csv_row = rows[row_index]
                     return None, csv_row.row, _column_for(csv_row, parts[2:]) or "key"
-            return None, None, "(stored) " + ".".join(parts)
+            return None, None, stored_field(parts, data)
 
-        raise first_error(exc, data, file=name, locate=locate) from None
+        error = first_error(exc, data, file=name, locate=locate)
+        if replace and error.row is None:
+            # Every item came from the file, so a broken rule outside its rows is a feedback
+            # link or decision naming an item the file left out: say which, and what names it.
+            kept_keys = {record["key"] for record in incoming}
+            removed = [i.key for i in ws.items if i.key not in kept_keys]
+            removed_error = removed_items_error(
+                {**data, "items": []}, removed, action="--replace", file=name
+            )
+            if removed_error is not None:
+                raise removed_error from None
+        raise error from None
 
 
 def _validate_rows(rows: Sequence[CsvRow], name: str) -> list[Item]:

@@ -27,7 +27,7 @@ from pydantic_core import PydanticUndefined
 
 from roadwise.domain import Workspace
 from roadwise.errors import RoadwiseError
-from roadwise.sources._errors import dotted, first_error
+from roadwise.sources._errors import dotted, first_error, stored_field
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -250,7 +250,7 @@ def validate_workspace_data(data: Any, document: YamlDocument, translate: Any = 
         def locate(parts: list[str]) -> tuple[int | None, int | None, str]:
             file_parts = translate(parts) if translate is not None else parts
             if file_parts is None:
-                return None, None, "(stored) " + dotted(parts)
+                return None, None, stored_field(parts, data)
             return document.locate(file_parts)
 
         raise first_error(exc, data, file=document.path, locate=locate) from None

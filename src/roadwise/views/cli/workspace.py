@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
+from collections.abc import Collection, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 import yaml
@@ -27,6 +28,9 @@ from roadwise.views.cli._common import (
     handles_errors,
     print_json,
 )
+
+if TYPE_CHECKING:
+    from roadwise.workspace import Store
 
 items_app = typer.Typer(help="List, show, add and edit backlog items.", no_args_is_help=True)
 app.add_typer(items_app, name="items")
@@ -464,9 +468,9 @@ def validate(
 
 def worth_knowing(ws: Workspace) -> list[str]:
     """What is valid but quietly changes the engines' answers: a team with nobody on it gets
-    no roadmap work (its items are left out), and a size of 0 is floored to 0.1 point where a
-    score divides by it, which ranks the item first."""
-    from roadwise.engines.prioritize.frameworks import MIN_EFFORT
+    no roadmap work (its items are left out), a size of 0 is floored to 0.1 point where a
+    score divides by it, which ranks the item first, and an open item whose hard deadline is
+    before the as-of date can no longer make it."""
     from roadwise.views._text import some_keys
 
     notes = []
@@ -480,14 +484,56 @@ def worth_knowing(ws: Workspace) -> list[str]:
                 f"team '{team.key}' has no people: the roadmap leaves out its "
                 f"{len(waiting)} open item(s) ({some_keys(waiting)}) and counts them in no total"
             )
-    zero = [i.key for i in open_leaves if i.estimate is not None and i.estimate.likely == 0]
+    zero = zero_estimate_note(sized_zero(ws))
     if zero:
+        notes.append(zero)
+    late = [
+        f"{i.key} due {i.deadline.date}"
+        for i in ws.open_items()
+        if i.deadline is not None and i.deadline.hard and i.deadline.date < ws.as_of
+    ]
+    if late:
         notes.append(
-            f"{len(zero)} open item(s) estimated at 0 ({some_keys(zero)}): RICE and WSJF divide "
-            f"by the size, counted as {MIN_EFFORT:g} point, so they rank first; the roadmap "
-            "gives them no time. Estimate them, or mark them done"
+            f"{len(late)} open item(s) with a hard deadline before the as-of date {ws.as_of} "
+            f"({some_keys(late)}): they are already late; release plans leave them out and "
+            "the roadmap marks them late. Move or soften the deadline, or mark them done or "
+            "dropped"
         )
     return notes
+
+
+def sized_zero(ws: Workspace, keys: Collection[str] | None = None) -> list[str]:
+    """The open items (of ``keys``, or all) that carry work and are estimated at 0."""
+    return [
+        i.key
+        for i in ws.leaf_items(ws.open_items())
+        if (keys is None or i.key in keys) and i.estimate is not None and i.estimate.likely == 0
+    ]
+
+
+def zero_estimate_note(keys: Sequence[str]) -> str | None:
+    """Why items sized 0 (``keys``) rank first, or ``None`` when there are none."""
+    from roadwise.engines.prioritize.frameworks import MIN_EFFORT
+    from roadwise.views._text import some_keys
+
+    if not keys:
+        return None
+    return (
+        f"{len(keys)} open item(s) estimated at 0 ({some_keys(keys)}): RICE and WSJF divide "
+        f"by the size, counted as {MIN_EFFORT:g} point, so they rank first; the roadmap "
+        "gives them no time. Estimate them, or mark them done"
+    )
+
+
+def _note_zero_estimate(store: Store, item: Item) -> None:
+    """After ``items add`` or ``edit``: the note ``validate`` gives for an item sized 0 (a size
+    a tracker's 0-point story carries, so it is taken), on stderr so --json stays one JSON
+    document."""
+    if not (item.is_open and item.estimate is not None and item.estimate.likely == 0):
+        return  # the whole workspace is loaded only for an item that may need the note
+    note = zero_estimate_note(sized_zero(store.load(), {item.key}))
+    if note:
+        err_console.print(NOTE, note, highlight=False, soft_wrap=True)
 
 
 # --------------------------------------------------------------------------- items
@@ -786,6 +832,7 @@ def items_add(
         print_json(saved.model_dump(mode="json"))
     else:
         console.print(f"Added {saved.key} (version {saved.version}).")
+    _note_zero_estimate(store, saved)
 
 
 @items_app.command("edit")
@@ -846,3 +893,4 @@ def items_edit(
         )
     else:
         console.print(f"Saved {saved.key} (version {saved.version}).")
+    _note_zero_estimate(store, saved)

@@ -14,11 +14,13 @@ from hypothesis import strategies as st
 
 from roadwise.engines.release import (
     Candidate,
+    ConstraintConflictError,
     CustomerDemand,
     ReleaseProblem,
     ReleaseSlot,
     ThemeBound,
     capacity_gains,
+    deadline_out_of_reach,
     drop_to_fit,
     evaluate,
     find_conflict,
@@ -395,3 +397,67 @@ def test_named_conflicts_are_minimal(problem: ReleaseProblem, data: st.DataObjec
     assert conflict and not feasible(conflict)
     for label in conflict:
         assert feasible([other for other in conflict if other != label])
+
+
+def test_conflict_charges_each_capacity_only_with_the_items_that_use_it() -> None:
+    """A pinned platform item whose prerequisite is mobile work loads the mobile capacity with
+    the prerequisite's points only, and the message says so (not the pinned item's team and
+    its size plus the prerequisite's)."""
+    problem = ReleaseProblem(
+        items=(
+            Candidate("PLAT", value=1, size=16.8, team="platform", prerequisites=("MOB",)),
+            Candidate("MOB", value=1, size=4.5, team="mobile"),
+            Candidate("APP", value=1, size=9.7, team="mobile"),
+        ),
+        releases=(ReleaseSlot("R1", team_capacity={"mobile": 10, "platform": 100}),),
+        pins={"PLAT": "R1", "APP": "R1"},
+    )
+    with pytest.raises(ConstraintConflictError) as error:
+        plan_release(problem)
+    message = str(error.value)
+    assert (
+        "team mobile capacity (10 points): APP (9.7 points, pinned), MOB (4.5 points, a "
+        "prerequisite of pinned PLAT); 14.2 points in all, 4.2 over"
+    ) in message
+    assert "team platform" not in message and "21.3" not in message
+    assert error.value.conflict.pinned == ("APP", "PLAT")
+    assert error.value.conflict.capacities == ("team mobile capacity (10 points)",)
+
+
+def test_a_cut_that_cannot_hold_the_pins_names_the_reduced_capacity() -> None:
+    """Pinned items are never dropped: when they alone exceed the reduced capacity, the
+    conflict names the pins and the capacity as reduced ("at 50%"), not as if the user set it."""
+    pinned = tuple(Candidate(f"P{n}", value=1, size=3) for n in range(3))
+    problem = ReleaseProblem(
+        items=(*pinned, Candidate("FREE", value=5, size=2)),
+        releases=(ReleaseSlot("R1", capacity=12),),
+        pins={c.key: "R1" for c in pinned},
+    )
+    plan = plan_release(problem)
+    with pytest.raises(ConstraintConflictError) as error:
+        drop_to_fit(problem, plan, factor=0.5)
+    conflict = error.value.conflict
+    assert conflict.capacities == ("total capacity at 50% (6 points)",)
+    assert conflict.pinned == ("P0", "P1", "P2") and conflict.others == ()
+    assert conflict.loads == (
+        "total capacity at 50% (6 points): P0 (3 points, pinned), P1 (3 points, pinned), "
+        "P2 (3 points, pinned); 9 points in all, 3 over",
+    )
+    # the item that can be dropped is not named: it is not what makes the cut impossible
+    assert "FREE" not in str(error.value)
+    assert drop_to_fit(problem, plan, factor=0.8).dropped == ("FREE",)
+
+
+def test_items_whose_hard_deadline_no_release_meets_are_listed() -> None:
+    problem = ReleaseProblem(
+        items=(
+            Candidate("GONE", value=1, size=1, deadline=dt.date(2020, 1, 1)),
+            Candidate("SOON", value=1, size=1, deadline=dt.date(2027, 1, 6)),
+            Candidate("FREE", value=1, size=1),
+        ),
+        releases=(
+            ReleaseSlot("R1", start=dt.date(2027, 1, 4), end=dt.date(2027, 1, 15), capacity=5),
+        ),
+    )
+    assert deadline_out_of_reach(problem) == {"GONE": dt.date(2020, 1, 1)}
+    assert "GONE" not in plan_release(problem).selection.assignment

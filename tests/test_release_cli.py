@@ -77,7 +77,7 @@ def test_conflict_is_reported_in_user_terms(db: str) -> None:
     [
         (["--capacity", "lots"], "'lots' is not a capacity"),
         (["--capacity", "nope=3"], "unknown team 'nope'"),
-        (["--percentile", "150"], "percentile 150 must be between 0 and 100"),
+        (["--percentile", "150"], "percentile 150 must be above 0 and below 100"),
         (["--must", "NOPE"], "unknown item 'NOPE'"),
     ],
 )
@@ -192,3 +192,97 @@ def test_earlier_date_keeps_a_team_capacity_the_user_typed() -> None:
             team = ws.teams[0]
             assert shorter.team_capacity["web"] == pytest.approx(team_capacity(team, start, by))
         assert shorter.end == by and isinstance(by, dt.date)
+
+
+def test_explain_still_shows_the_plan_when_a_what_if_cannot_hold_the_pins(db: str) -> None:
+    """S3 is pinned to R1 and needs S1 and S2: a 99% cut, or shipping R1 by its second day,
+    cannot hold them. That answer says why; the plan and the other answers are still shown."""
+    args = ["plan", "release", "--db", db, "--no-save", "--capacity", "20", "--explain"]
+    result = runner.invoke(
+        app, [*args, "--cut", "99", "--by", "2027-01-05"], env={"COLUMNS": "300"}
+    )
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "proven optimal" in text and "What 10% more capacity would buy" in text
+    assert (
+        "A 99% capacity cut cannot hold the pinned item(s) S3: total capacity at 1% (0.2 points): "
+        in text
+    )
+    assert "S2 (5 points, a prerequisite of pinned S3)" in text
+    assert (
+        "Shipping release R1 by 2027-01-05 cannot hold the pinned item(s) S3: total capacity "
+        "to ship by 2027-01-05 (4 points)"
+    ) in text
+    assert "unpin some of them, or choose a later date" in text
+    assert "error" not in text
+
+    data = json.loads(runner.invoke(app, [*args, "--cut", "99", "--json"]).stdout)
+    drop = data["drop_to_fit"]
+    assert drop["dropped"] is None and drop["value_lost"] is None
+    assert drop["unavailable"].startswith("A 99% capacity cut cannot hold the pinned item(s) S3")
+    assert "S3 pinned to release R1" in drop["conflict"]
+    assert data["selection"]["assignment"]["S3"] == "R1"
+
+
+def test_an_answerable_cut_says_it_is_available(db: str) -> None:
+    args = ["plan", "release", "--db", db, "--no-save", "--capacity", "20", "--json"]
+    drop = json.loads(runner.invoke(app, [*args, "--explain", "--cut", "10"]).stdout)["drop_to_fit"]
+    assert drop["unavailable"] is None and drop["conflict"] == []
+    assert isinstance(drop["dropped"], list)
+
+
+def test_a_conflict_charges_a_team_only_with_its_own_items(db: str) -> None:
+    """S3 (web, pinned) needs S1 and S2; only S2 is backend work, and the backend pool (1.5
+    points, from Bob's half time) is charged with S2's own 5 points, not with S3's size and
+    everything it needs, under S3's team."""
+    result = runner.invoke(app, ["plan", "release", "--db", db, "--no-save"])
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert (
+        "skill backend capacity (1.5 points): S2 (5 points, a prerequisite of pinned S3); 3.5 over"
+    ) in text
+    assert "S3 with prerequisites" not in text
+
+
+def test_by_on_the_release_date_says_the_date_itself_is_refused(db: str) -> None:
+    result = runner.invoke(
+        app,
+        ["plan", "release", "--db", db, "--no-save", "--explain", "--by", "2027-01-15"],
+        env={"COLUMNS": "300"},
+    )
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert (
+        "--by 2027-01-15 must be an earlier date for release R1: on or after 2027-01-04 (when "
+        "its window starts) and before 2027-01-15 (when it ends)"
+    ) in text
+    assert "Traceback" not in text
+
+
+def test_percentile_100_names_the_real_limits(db: str) -> None:
+    result = runner.invoke(app, ["plan", "release", "--db", db, "--no-save", "--percentile", "100"])
+    assert result.exit_code == 1
+    assert "percentile 100 must be above 0 and below 100" in " ".join(result.output.split())
+
+
+def test_an_item_whose_hard_deadline_has_passed_is_named(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from roadwise.domain import Deadline
+
+    ws = small_workspace()
+    s8 = ws.item_by_key["S8"]
+    s8.deadline = Deadline(date=dt.date(2020, 1, 1), hard=True)
+    path = str(tmp_path / "late.db")
+    open_store(path).replace(ws)
+    args = ["plan", "release", "--db", path, "--no-save", "--capacity", "20"]
+    result = runner.invoke(app, args, env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert (
+        "Not planned: 1 item(s) with a hard deadline before release R1's window opens "
+        "(2027-01-04), which no release can meet: S8 (2020-01-01)."
+    ) in text
+    data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    assert data["hard_deadline_out_of_reach"] == {"S8": "2020-01-01"}
+    assert "S8" not in data["selection"]["assignment"]

@@ -239,7 +239,8 @@ def test_unknown_must_and_conflicting_must() -> None:
         plan_release(wp.problem)
     # S3 needs S2 (through the epic), whose 5 points of backend work exceed Bob's 1.5.
     assert "skill backend capacity (1.5 points)" in str(error.value)
-    assert "S3 with prerequisites S1, S2" in str(error.value)
+    # the pool is charged with S2's own points, as the prerequisite that loads it
+    assert "S2 (5 points, a prerequisite of pinned S3)" in str(error.value)
 
 
 def test_no_people_and_no_releases() -> None:

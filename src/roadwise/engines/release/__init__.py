@@ -4,7 +4,7 @@
 ``plan_release(problem)`` solves it exactly (HiGHS by default, CP-SAT for comparison) and puts
 the greedy rank-and-fill choice beside it; ``why_out``, ``capacity_gains``, ``drop_to_fit`` and
 ``pareto_front`` answer the follow-up questions by re-solving the same model with one change;
-``find_conflict`` names the constraints that make a request impossible.
+``find_conflict`` and ``name_conflict`` name the constraints that make a request impossible.
 """
 
 from roadwise.engines.release.explain import (
@@ -18,7 +18,12 @@ from roadwise.engines.release.explain import (
     why_out,
 )
 from roadwise.engines.release.greedy import greedy_selection
-from roadwise.engines.release.infeasible import find_conflict
+from roadwise.engines.release.infeasible import (
+    Conflict,
+    ConstraintConflictError,
+    find_conflict,
+    name_conflict,
+)
 from roadwise.engines.release.model import Constraint, LinearProgram, build_model
 from roadwise.engines.release.nrp import NrpInstance, budget_for, nrp_problem, parse_nrp
 from roadwise.engines.release.plan import ReleasePlan, plan_release
@@ -28,6 +33,7 @@ from roadwise.engines.release.problem import (
     ReleaseProblem,
     ReleaseSlot,
     ThemeBound,
+    deadline_out_of_reach,
     prerequisite_closure,
 )
 from roadwise.engines.release.selection import ReleaseContent, Selection, evaluate, violations
@@ -45,7 +51,9 @@ from roadwise.engines.release.workspace import (
 __all__ = [
     "Candidate",
     "CapacityGain",
+    "Conflict",
     "Constraint",
+    "ConstraintConflictError",
     "CustomerDemand",
     "DropToFit",
     "LinearProgram",
@@ -64,11 +72,13 @@ __all__ = [
     "budget_for",
     "build_model",
     "capacity_gains",
+    "deadline_out_of_reach",
     "drop_to_fit",
     "evaluate",
     "fallback_value",
     "find_conflict",
     "greedy_selection",
+    "name_conflict",
     "nrp_problem",
     "pareto_front",
     "parse_nrp",

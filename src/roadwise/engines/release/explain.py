@@ -324,38 +324,41 @@ def drop_to_fit(
 ) -> DropToFit:
     """The fewest items to drop (then the least value lost) to meet reduced capacities.
 
-    Give the reduced ``releases`` (same keys; e.g. capacities for an earlier date) or a
-    ``factor`` (0.8: a 20 % cut on every pool). Items stay in their release or are dropped.
+    Give the reduced ``releases`` (same keys; e.g. capacities for an earlier date, with a
+    ``capacity_note`` saying so) or a ``factor`` (0.8: a 20 % cut on every pool). Items stay in
+    their release or are dropped. Raises
+    :class:`~roadwise.engines.release.infeasible.ConstraintConflictError` when even dropping
+    everything that may be dropped is not enough (pinned and must-have items cannot be).
     """
     if releases is None:
-        releases = _scaled(problem, factor if factor is not None else 1.0, None).releases
+        share = factor if factor is not None else 1.0
+        releases = tuple(
+            dataclasses.replace(rel, capacity_note=f"at {share:.0%}")
+            for rel in _scaled(problem, share, None).releases
+        )
     chosen = plan.selection.assignment
-    reduced = dataclasses.replace(
-        problem,
-        releases=releases,
-        exclude=problem.exclude | {c.key for c in problem.items if c.key not in chosen},
-    )
+    reduced = dataclasses.replace(problem, releases=releases)
     lp = build_model(reduced)
-    index = {rel.key: i for i, rel in enumerate(problem.releases)}
+    # Nothing the plan left out comes in and nothing moves: rows of the question, not the
+    # user's, so a conflict never names an item the user did not exclude as "excluded".
     stay = [
-        Constraint("stay", f"{key} stays in {rel}", ((lp.item_var[key, r], 1.0),), upper=0)
-        for key, rel in chosen.items()
-        for r in range(len(problem.releases))
-        if r != index[rel]
+        Constraint("stay", f"{key} stays out of {rel.key}", ((lp.item_var[key, r], 1.0),), upper=0)
+        for key in sorted(c.key for c in problem.items)
+        for r, rel in enumerate(releases)
+        if chosen.get(key) != rel.key
     ]
+    fixed = lp.with_constraints(stay)
     # Keeping an item is worth more than any amount of value, so the fewest items are dropped.
     weight = sum(abs(v) for v in lp.objective) + 1.0
     objective = list(lp.objective)
-    for key in chosen:
-        for r in range(len(problem.releases)):
-            objective[lp.item_var[key, r]] += weight
-    solution = solve(
-        lp.with_constraints(stay).with_objective(objective), solver=solver, time_limit=time_limit
-    )
+    index = {rel.key: r for r, rel in enumerate(releases)}
+    for key, release in chosen.items():
+        objective[lp.item_var[key, index[release]]] += weight
+    solution = solve(fixed.with_objective(objective), solver=solver, time_limit=time_limit)
     if not solution.feasible:
         from roadwise.engines.release.infeasible import raise_infeasible
 
-        raise_infeasible(reduced, time_limit=time_limit)
+        raise_infeasible(reduced, lp=fixed, time_limit=time_limit)
     kept = decode(lp, reduced, solution)
     dropped = tuple(k for k in plan.selection.items if k not in kept.assignment)
     return DropToFit(dropped, plan.value - kept.value, kept, solution.proven_optimal)

@@ -151,12 +151,14 @@ def build_model(problem: ReleaseProblem, *, implied_rows: bool = True) -> Linear
     # ---- capacity: total, per team, per skill, in each release
     for r, release in enumerate(releases):
         where = f" in release {release.key}" if len(releases) > 1 else ""
+        # a what-if capacity is named as such ("at 80%"), not as if the user had set it
+        reduced = where + (f" {release.capacity_note}" if release.capacity_note else "")
         if release.capacity is not None:
             terms = [(item_var[i.key, r], i.size) for i in items if i.size]
             rows.append(
                 Constraint(
                     "capacity",
-                    f"total capacity{where} ({format_points(release.capacity)} points)",
+                    f"total capacity{reduced} ({format_points(release.capacity)} points)",
                     tuple(terms),
                     upper=release.capacity,
                     relaxable=True,
@@ -167,7 +169,7 @@ def build_model(problem: ReleaseProblem, *, implied_rows: bool = True) -> Linear
             rows.append(
                 Constraint(
                     "team capacity",
-                    f"team {team} capacity{where} ({format_points(capacity)} points)",
+                    f"team {team} capacity{reduced} ({format_points(capacity)} points)",
                     tuple(terms),
                     upper=capacity,
                     relaxable=True,
@@ -183,7 +185,7 @@ def build_model(problem: ReleaseProblem, *, implied_rows: bool = True) -> Linear
             rows.append(
                 Constraint(
                     "skill capacity",
-                    f"skill {skill} capacity{where} ({format_points(capacity)} points)",
+                    f"skill {skill} capacity{reduced} ({format_points(capacity)} points)",
                     tuple(terms),
                     upper=capacity,
                     relaxable=True,

@@ -36,7 +36,10 @@ class ReleaseSlot:
     """One release of the horizon and the capacity it has.
 
     ``capacity`` is the total (None: no total limit beyond the teams'); ``team_capacity`` and
-    ``skill_capacity`` bound the work of one team, or needing one skill.
+    ``skill_capacity`` bound the work of one team, or needing one skill. ``capacity_note`` says
+    how these capacities differ from the release's own ("at 80%", "to ship by 2027-01-15") when
+    a what-if reduces them, so that a conflict names the reduced capacity as such rather than
+    quoting a number the user never set.
     """
 
     key: str
@@ -45,6 +48,7 @@ class ReleaseSlot:
     start: dt.date | None = None
     team_capacity: Mapping[str, float] = field(default_factory=dict)
     skill_capacity: Mapping[str, float] = field(default_factory=dict)
+    capacity_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,17 @@ def deadline_allows(problem: ReleaseProblem, candidate: Candidate, r: int) -> bo
     if release.end is None or release.end <= candidate.deadline:
         return True
     return release.start is not None and release.start <= candidate.deadline
+
+
+def deadline_out_of_reach(problem: ReleaseProblem) -> dict[str, dt.date]:
+    """Items whose hard deadline no release of the horizon can meet (it has passed, or falls
+    before the first window starts), with the deadline: no plan can hold them."""
+    return {
+        c.key: c.deadline
+        for c in problem.items
+        if c.deadline is not None
+        and not any(deadline_allows(problem, c, r) for r in range(len(problem.releases)))
+    }
 
 
 def prerequisite_closure(problem: ReleaseProblem, key: str) -> list[str]:

@@ -199,7 +199,10 @@ def release_problem(
     """The release-selection problem for a workspace (see the module docstring)."""
     options = options or ReleaseOptions()
     if not 0 < options.percentile < 1:
-        raise ValidationError("percentile must be between 0 and 1 (e.g. 0.8)", field="percentile")
+        raise ValidationError(
+            f"percentile {options.percentile:g} must be above 0 and below 1 (e.g. 0.8)",
+            field="percentile",
+        )
     if options.releases < 1:
         raise ValidationError("plan at least one release", field="releases")
     scores = scores or {}

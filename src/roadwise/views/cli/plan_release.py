@@ -14,7 +14,7 @@ from rich.text import Text
 
 from roadwise.domain import Plan, Workspace
 from roadwise.errors import RoadwiseError, ValidationError
-from roadwise.views._text import clip, did_you_mean
+from roadwise.views._text import clip, did_you_mean, some_keys
 from roadwise.views.cli._common import (
     DbOption,
     JsonOption,
@@ -113,8 +113,11 @@ def parse_capacity(values: list[str]) -> tuple[float | None, dict[str, float]]:
 def _percentile(value: float) -> float:
     share = value / 100 if value >= 1 else value
     if not 0 < share < 1:
+        # both ends are refused: the 0th and 100th percentiles of a range are its ends, which
+        # a PERT estimate reaches with probability 0
         raise ValidationError(
-            f"percentile {value:g} must be between 0 and 100 (e.g. 80 or 0.8)", field="--percentile"
+            f"percentile {value:g} must be above 0 and below 100 (e.g. 80, or 0.8 as a share)",
+            field="--percentile",
         )
     return share
 
@@ -228,8 +231,10 @@ def plan_release_command(
 ) -> None:
     """Choose the most valuable items that fit the next release(s), with proof of optimality."""
     from roadwise.engines.release import (
+        ConstraintConflictError,
         ReleaseOptions,
         capacity_gains,
+        deadline_out_of_reach,
         drop_to_fit,
         pareto_front,
         plan_release,
@@ -263,10 +268,24 @@ def plan_release_command(
     problem = wp.problem
     if not problem.items:
         raise RoadwiseError("no open, estimated items to plan")
+    first = problem.releases[0]
+    if explain and by is not None:
+        # checked before any solve, so a wrong date costs no waiting
+        start, end = wp.windows[first.key]
+        if not start <= by.date() < end:
+            raise ValidationError(
+                f"--by {by.date()} must be an earlier date for release {first.key}: on or after "
+                f"{start} (when its window starts) and before {end} (when it ends)",
+                field="--by",
+            )
     chosen: Any = solver.value
     plan = plan_release(problem, solver=chosen, time_limit=time_limit)
     short = min(time_limit, 5.0)
-    extras: dict[str, Any] = {"value_source": source, "percentile": options.percentile}
+    extras: dict[str, Any] = {
+        "value_source": source,
+        "percentile": options.percentile,
+        "hard_deadline_out_of_reach": deadline_out_of_reach(problem),
+    }
     if explain:
         extras["why_out"] = [
             dataclasses.asdict(r) for r in why_out(problem, plan, time_limit=short)
@@ -274,31 +293,25 @@ def plan_release_command(
         extras["capacity_gains"] = [
             dataclasses.asdict(g) for g in capacity_gains(problem, plan, time_limit=short)
         ]
-        dropped = drop_to_fit(problem, plan, factor=1 - cut / 100, time_limit=short)
-        extras["drop_to_fit"] = {
-            "cut": cut / 100,
-            "dropped": list(dropped.dropped),
-            "value_lost": dropped.value_lost,
-            "proven_optimal": dropped.proven_optimal,
-        }
+        # A what-if with no answer (pinned items that cannot be dropped do not fit the smaller
+        # capacity) is reported in its place; the plan and the other answers still stand.
+        try:
+            dropped = drop_to_fit(problem, plan, factor=1 - cut / 100, time_limit=short)
+            extras["drop_to_fit"] = {"cut": cut / 100, **_dropped(dropped)}
+        except ConstraintConflictError as error:
+            why = _no_answer(f"A {cut:g}% capacity cut", error.conflict, "cut less")
+            extras["drop_to_fit"] = {"cut": cut / 100, **_unavailable(why, error.conflict)}
         if by is not None:
-            first = problem.releases[0]
-            start, end = wp.windows[first.key]
+            start = wp.windows[first.key][0]
             new_end = by.date()
-            if not start <= new_end < end:
-                raise ValidationError(
-                    f"--by {new_end} must fall within the first release's window "
-                    f"({start} to {end})",
-                    field="--by",
-                )
             earlier = _earlier(ws, problem, first, start, new_end, set(teams))
-            dropped = drop_to_fit(problem, plan, earlier, time_limit=short)
-            extras["earlier_date"] = {
-                "by": new_end,
-                "dropped": list(dropped.dropped),
-                "value_lost": dropped.value_lost,
-                "proven_optimal": dropped.proven_optimal,
-            }
+            scenario = f"Shipping release {first.key} by {new_end}"
+            try:
+                dropped = drop_to_fit(problem, plan, earlier, time_limit=short)
+                extras["earlier_date"] = {"by": new_end, **_dropped(dropped)}
+            except ConstraintConflictError as error:
+                why = _no_answer(scenario, error.conflict, "choose a later date")
+                extras["earlier_date"] = {"by": new_end, **_unavailable(why, error.conflict)}
     if pareto:
         extras["pareto"] = {
             m: [dataclasses.asdict(p) for p in pareto_front(problem, plan, m, time_limit=short)]
@@ -333,6 +346,48 @@ def plan_release_command(
         console.print(Text.assemble("Stored as plan ", (key, "bold"), "."), highlight=False)
 
 
+def _dropped(dropped: Any) -> dict[str, Any]:
+    return {
+        "dropped": list(dropped.dropped),
+        "value_lost": dropped.value_lost,
+        "proven_optimal": dropped.proven_optimal,
+        "unavailable": None,
+        "conflict": [],
+    }
+
+
+def _unavailable(why: str, conflict: Any) -> dict[str, Any]:
+    """A what-if with no answer: no items listed, the reason in ``unavailable``."""
+    return {
+        "dropped": None,
+        "value_lost": None,
+        "proven_optimal": None,
+        "unavailable": why,
+        "conflict": list(conflict.constraints),
+    }
+
+
+def _no_answer(scenario: str, conflict: Any, instead: str) -> str:
+    """Why a reduced-capacity what-if has no answer, in the user's terms: what it cannot hold
+    (pinned and must-have items are never dropped), what of the reduced capacity they need,
+    and what to change."""
+    held = []
+    if conflict.pinned:
+        held.append(f"the pinned item(s) {some_keys(list(conflict.pinned))}")
+    if conflict.must:
+        held.append(f"the must-have(s) {some_keys(list(conflict.must))}")
+    if not held:
+        return f"{scenario} leaves no plan that meets: {'; '.join(conflict.constraints)}."
+    text = f"{scenario} cannot hold {' and '.join(held)}"
+    if conflict.others:
+        text += f" together with {'; '.join(conflict.others)}"
+    text += ": " + (". ".join(conflict.loads) or "; ".join(conflict.capacities))
+    remedy = "unpin some of them" if conflict.pinned else "drop some must-haves"
+    if conflict.pinned and conflict.must:
+        remedy += " or drop some must-haves"
+    return f"{text}. To see what to drop, {remedy}, or {instead}."
+
+
 def _earlier(
     ws: Workspace,
     problem: Any,
@@ -365,6 +420,7 @@ def _earlier(
         capacity=total,
         team_capacity=teams,
         skill_capacity=skills,
+        capacity_note=f"to ship by {end}",
     )
     return (shorter, *problem.releases[1:])
 
@@ -398,6 +454,8 @@ def greedy_sentence(plan: Any) -> str:
 
 
 def _print_plan(wp: Any, plan: Any, source: str, *, show_baseline: bool) -> None:
+    from roadwise.engines.release import deadline_out_of_reach
+
     problem = wp.problem
     by_key = problem.by_key
     verdict = (
@@ -438,6 +496,16 @@ def _print_plan(wp: Any, plan: Any, source: str, *, show_baseline: bool) -> None
     )
     greedy = plan.greedy
     console.print(greedy_sentence(plan), highlight=False)
+    out_of_reach = deadline_out_of_reach(problem)
+    if out_of_reach:
+        first = problem.releases[0].key
+        dated = [f"{key} ({day})" for key, day in sorted(out_of_reach.items())]
+        console.print(
+            f"Not planned: {len(dated)} item(s) with a hard deadline before release {first}'s "
+            f"window opens ({wp.windows[first][0]}), which no release can meet: "
+            f"{some_keys(dated)}. Move or soften the deadline to plan them.",
+            highlight=False,
+        )
     if wp.skipped:
         unsized = sum(1 for why in wp.skipped.values() if why == "no estimate")
         hint = (
@@ -497,18 +565,25 @@ def _print_explain(extras: dict[str, Any]) -> None:
         )
     console.print(table)
     drop = extras["drop_to_fit"]
-    console.print(
-        f"To absorb a {drop['cut']:.0%} capacity cut, drop {len(drop['dropped'])} items "
-        f"({', '.join(drop['dropped']) or 'none'}), losing {_n(drop['value_lost'])} value.",
-        highlight=False,
-    )
-    if "earlier_date" in extras:
-        early = extras["earlier_date"]
+    if drop["unavailable"]:
+        console.print(drop["unavailable"], highlight=False)
+    else:
         console.print(
-            f"To ship by {early['by']}, drop {len(early['dropped'])} items "
-            f"({', '.join(early['dropped']) or 'none'}), losing {_n(early['value_lost'])} value.",
+            f"To absorb a {drop['cut']:.0%} capacity cut, drop {len(drop['dropped'])} items "
+            f"({', '.join(drop['dropped']) or 'none'}), losing {_n(drop['value_lost'])} value.",
             highlight=False,
         )
+    if "earlier_date" in extras:
+        early = extras["earlier_date"]
+        if early["unavailable"]:
+            console.print(early["unavailable"], highlight=False)
+        else:
+            console.print(
+                f"To ship by {early['by']}, drop {len(early['dropped'])} items "
+                f"({', '.join(early['dropped']) or 'none'}), losing "
+                f"{_n(early['value_lost'])} value.",
+                highlight=False,
+            )
 
 
 def _print_pareto(fronts: dict[str, list[dict[str, Any]]]) -> None:

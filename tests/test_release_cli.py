@@ -265,6 +265,16 @@ def test_percentile_100_names_the_real_limits(db: str) -> None:
     assert "percentile 100 must be above 0 and below 100" in " ".join(result.output.split())
 
 
+def test_cut_and_by_without_explain_are_refused_not_ignored(db: str) -> None:
+    base = ["plan", "release", "--db", db, "--no-save"]
+    for extra in (["--by", "2026-03-20"], ["--cut", "30"]):
+        result = runner.invoke(app, [*base, *extra])
+        assert result.exit_code == 1, result.output
+        assert f"{extra[0]} is a question of --explain" in " ".join(result.output.split())
+    explained = runner.invoke(app, [*base, "--capacity", "20", "--explain", "--cut", "30"])
+    assert explained.exit_code == 0, explained.output
+
+
 def test_an_item_whose_hard_deadline_has_passed_is_named(tmp_path: Path) -> None:
     import datetime as dt
 

@@ -39,6 +39,10 @@ class SolverChoice(StrEnum):
     cpsat = "cpsat"
 
 
+DEFAULT_CUT = 20.0
+"""The capacity cut (percent) --explain drops items for when --cut is not given."""
+
+
 def item_scores(ws: Workspace) -> tuple[dict[str, float], str]:
     """Each item's value for the optimiser, and where it came from.
 
@@ -201,12 +205,12 @@ def plan_release_command(
         help="Why high-value items are out, what 10 percent more capacity per team buys, "
         "what to drop for a capacity cut or an earlier date, and the cost of forcing items in.",
     ),
-    cut: float = typer.Option(
-        20,
+    cut: float | None = typer.Option(
+        None,
         "--cut",
         min=1,
         max=100,
-        help="With --explain: the capacity cut (percent) to drop items for.",
+        help="With --explain: the capacity cut (percent) to drop items for (default 20).",
     ),
     by: dt.datetime | None = typer.Option(
         None,
@@ -243,6 +247,13 @@ def plan_release_command(
     )
     from roadwise.workspace import open_store
 
+    for given, flag in ((cut, "--cut"), (by, "--by")):
+        if given is not None and not explain:
+            # without --explain nothing reads it: refuse rather than ignore it silently
+            raise ValidationError(
+                f"{flag} is a question of --explain (what to drop): add --explain", field=flag
+            )
+    cut = DEFAULT_CUT if cut is None else cut
     objective = ObjectiveChoice(one_of(objective_name, ObjectiveChoice, "objective", "--objective"))
     solver = SolverChoice(one_of(solver_name, SolverChoice, "solver", "--solver"))
     if name:

@@ -75,6 +75,63 @@ def test_import_refuses_bad_rows_unless_asked(db: str, tmp_path: Path) -> None:
     assert stored["ZD-T1"].customer == "C003" and stored["ZD-T1"].rating == 4
 
 
+@pytest.mark.parametrize("skip", [[], ["--skip-bad-rows"]])
+def test_import_refuses_a_csv_whose_quote_is_never_closed(
+    db: str, tmp_path: Path, skip: list[str]
+) -> None:
+    """The rows after the quote were stored inside its text and the import said all was well."""
+    path = tmp_path / "tickets.csv"
+    path.write_text(
+        "id,date,customer,text\n"
+        "W1,2026-06-01,Customer 3,fine\n"
+        'W2,2026-06-01,Customer 3,"never closed quote\n'
+        "W3,2026-06-02,Customer 3,third\n"
+        "W4,2026-06-03,Customer 3,fourth\n",
+        encoding="utf-8",
+    )
+    before = open_store(db).load().feedback
+    refused = runner.invoke(app, ["feedback", "import", str(path), "--db", db, *skip])
+    said = " ".join(refused.output.split())
+    assert refused.exit_code == 1, said
+    assert f"{path}, row 3: a double quote opened in this row is never closed" in said
+    assert "nothing was imported" in said
+    assert open_store(db).load().feedback == before
+
+
+def test_link_refuses_to_confirm_and_reject_the_same_pair(db: str) -> None:
+    ws = open_store(db).load()
+    text, other = ws.feedback[0].key, ws.feedback[1].key
+    item = ws.items[0].key
+    decisions = ["-c", f"{text}={item}", "-r", f"{text}={item}"]
+    decisions += ["--reject", f"{other}={item}", "--confirm", f"{other}={item}"]
+    refused = runner.invoke(app, ["feedback", "link", "--db", db, *decisions])
+    assert refused.exit_code == 1
+    assert " ".join(refused.output.split()) == (
+        f"error: field '--confirm/--reject': {text}={item}, {other}={item} cannot be both "
+        "confirmed and rejected"
+    )
+    assert open_store(db).load().feedback == ws.feedback
+    # The same decision twice is no conflict.
+    invoke("feedback", "link", "--db", db, "--confirm", f"{text}={item}", "-c", f"{text}={item}")
+    links = next(f for f in open_store(db).load().feedback if f.key == text).links
+    assert [x.confirmed for x in links if x.item == item] == [True]
+
+
+def test_classify_refuses_two_labels_for_one_text(db: str) -> None:
+    ws = open_store(db).load()
+    text = ws.feedback[0].key
+    refused = runner.invoke(
+        app,
+        ["feedback", "classify", "--db", db, "--label", f"{text}=bug", "-l", f"{text}=Praise"],
+    )
+    assert refused.exit_code == 1
+    assert " ".join(refused.output.split()) == (
+        f"error: field '--label': more than one label for a text: {text} bug and praise; "
+        "give each text one"
+    )
+    assert open_store(db).load().feedback == ws.feedback
+
+
 def test_classify_link_themes_demand(db: str) -> None:
     store = open_store(db)
     keys = [f.key for f in store.load().feedback]

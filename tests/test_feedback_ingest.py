@@ -178,27 +178,82 @@ def test_streaming_reads_lazily_in_bounded_memory(tmp_path: Path) -> None:
 
 
 def test_misshapen_csv_rows_are_named_for_what_is_wrong(tmp_path: Path) -> None:
-    """An unquoted comma and a quote never closed are said as such, not as a bad date."""
+    """An unquoted comma is said as such, not as a bad date."""
     path = tmp_path / "tickets.csv"
     path.write_text(
         "id,text,date\n"
         "a1,Exports garble umlauts,2026-01-01\n"
         "a2,Search is slow, really slow,2026-01-02\n"  # row 3: an unquoted comma
         "a3,Padded row,2026-01-03,,\n"  # trailing empty cells are fine
-        'a4,"Dark mode please,2026-01-04\n'  # row 5: the quote is never closed...
-        "a5,Love the inbox,2026-01-05\n",  # ...and swallows this row
+        'a4,"Two\nlines",2026-01-04\n',  # a quoted line break is no quote left open
         encoding="utf-8",
     )
     rows = list(read_feedback(path, customers=[]))
     errors = [r for r in rows if isinstance(r, RowError)]
-    assert [e.row for e in errors] == [3, 5]
+    assert [e.row for e in errors] == [3]
     assert "the row has 4 cells but the header has 3 columns" in errors[0].message
     assert str(errors[0]).startswith("row 3: ")  # no "field ''"
-    assert "double quote opened in this row is never closed" in errors[1].message
     assert [r.feedback.text for r in rows if isinstance(r, FeedbackRow)] == [
         "Exports garble umlauts",
         "Padded row",
+        "Two\nlines",
     ]
+
+
+@pytest.mark.parametrize(
+    "opened",
+    [
+        'a3,2026-01-03,"Dark mode please\n',  # in the last column: the row looks whole
+        'a3,"Dark mode please,2026-01-03\n',  # in a middle column: the row's date is missing
+    ],
+)
+@pytest.mark.parametrize("skip_bad_rows", [False, True])
+def test_a_quote_never_closed_refuses_the_whole_csv(
+    tmp_path: Path, opened: str, skip_bad_rows: bool
+) -> None:
+    """The rows after the quote are read into its cell: none of them can be told apart, so the
+    file is refused, naming the row where the quote opens, not imported in part."""
+    path = tmp_path / "tickets.csv"
+    path.write_text(
+        "id,date,text\n"
+        "a1,2026-01-01,Exports garble umlauts\n"
+        "\n"  # row 3, as a spreadsheet shows it
+        "a2,2026-01-02,Search is slow\n"
+        f"{opened}"  # row 5
+        "a4,2026-01-04,Love the inbox\n"
+        "a5,2026-01-05,Please add SSO",  # no line break at the end
+        encoding="utf-8",
+    )
+    with pytest.raises(RoadwiseError) as refused:
+        collect(read_feedback(path, customers=[]), existing={}, skip_bad_rows=skip_bad_rows)
+    assert str(refused.value).startswith(f"{path}, row 5: a double quote opened in this row is")
+    assert "never closed" in str(refused.value) and "nothing was imported" in str(refused.value)
+    # The rows before it are read, the row with the quote never is.
+    read = []
+    with pytest.raises(RoadwiseError):
+        for row in read_feedback(path, customers=[]):
+            read.append(row.row)
+    assert read == [2, 4]
+
+
+def test_a_quote_never_closed_in_a_large_csv_is_refused_without_reading_it_all(
+    tmp_path: Path,
+) -> None:
+    """The open cell grows with the rest of the file: the stream stops at the longest cell it
+    reads (16 Mi characters) rather than hold the file."""
+    from roadwise.sources.feedback_file import _CountingReader
+
+    path = tmp_path / "big.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        handle.write('text,date\nFine,2026-01-01\n"Never closed,2026-01-02\n')
+        line = "The report page is slow when we filter by region,2026-01-03\n"
+        handle.write(line * (20_000_000 // len(line)))
+    size = path.stat().st_size
+    with path.open("rb") as raw:
+        counter = _CountingReader(raw)
+        with pytest.raises(RoadwiseError, match=r"big\.csv, row 3: a cell in this row is longer"):
+            list(read_feedback(path, customers=[], stream=counter))  # type: ignore[arg-type]
+        assert counter.position < size * 0.95
 
 
 HEADER = ["id", "text", "date"]
@@ -326,3 +381,44 @@ def test_data_after_the_json_array_is_refused(tmp_path: Path, at_chunk_end: bool
     # Spaces and line breaks after the array are fine.
     path.write_text(first + "\n\n  \n", encoding="utf-8")
     assert len(list(read_feedback(path, customers=[]))) == 1
+
+
+def test_a_broken_json_record_is_refused_without_reading_the_rest(tmp_path: Path) -> None:
+    """A record the decoder cannot read is the file's error where it stands: the reader does not
+    take the rest of the file into memory first (nor decode it again chunk after chunk)."""
+    from roadwise.sources.feedback_file import _CountingReader
+
+    path = tmp_path / "big.json"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write('[{"id": "W1", "date": "2026-11-01", "text": "fine"},\n')
+        handle.write('{"id": "W2", "date": "2026-11-01", "text": "never closed},\n')
+        record = {"id": "X", "date": "2026-11-01", "text": "The report page is slow " * 4}
+        handle.write(",\n".join(json.dumps({**record, "id": f"X{i}"}) for i in range(40_000)))
+        handle.write("]\n")
+    size = path.stat().st_size
+    with path.open("rb") as raw:
+        counter = _CountingReader(raw)
+        with pytest.raises(RoadwiseError) as refused:
+            collect(
+                read_feedback(path, customers=[], stream=counter),  # type: ignore[arg-type]
+                existing={},
+                skip_bad_rows=True,
+            )
+        assert counter.position < size / 10
+    # Where, in the file's lines: the line break the string runs into.
+    assert str(refused.value).startswith(
+        f"{path}: invalid JSON in record 2 (line 2, column 59): Invalid control character"
+    )
+    # JSON Lines keeps each line apart: the line is a bad row, the next ones are read.
+    lines = tmp_path / "tickets.jsonl"
+    lines.write_text(
+        '{"id": "W1", "date": "2026-11-01", "text": "fine"}\n'
+        '{"id": "W2", "date": "2026-11-01", "text": "never closed}\n'
+        '{"id": "W3", "date": "2026-11-01", "text": "third"}\n',
+        encoding="utf-8",
+    )
+    rows = list(read_feedback(lines, customers=[]))
+    assert [r.row for r in rows if isinstance(r, FeedbackRow)] == [1, 3]
+    assert [str(r) for r in rows if isinstance(r, RowError)] == [
+        "row 2: invalid JSON at column 58: Invalid control character"
+    ]

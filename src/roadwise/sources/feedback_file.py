@@ -11,7 +11,6 @@ name, then by a normalised name ("ACME Corp." = "Acme"). A malformed row becomes
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -28,6 +27,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from roadwise.domain import Customer, Feedback, FeedbackSource
 from roadwise.errors import RoadwiseError
+from roadwise.sources._csv_rows import iter_csv_rows
 
 FIELDS: tuple[str, ...] = ("text", "date", "customer", "source", "rating", "id")
 
@@ -92,6 +92,12 @@ _SLASH_ORDERS = {
 _DATE_FORMATS = ("%d.%m.%Y", "%b %d, %Y", "%d %b %Y", "%B %d, %Y")
 _KEY_UNSAFE = re.compile(r"[\s,;]+")
 _KEY_LENGTH = 100  # the workspace's longest key
+# The longest CSV cell or JSON record read: a quote never closed makes the rest of the file one
+# cell, and a stream must refuse it before it holds a large file in memory.
+_CELL_LIMIT = 1 << 24
+# The longest JSON token a chunk's end can cut before the decoder says where it starts
+# ("-Infinity", an escape "\\uD83D"), with room to spare.
+_JSON_TOKEN = 16
 _COMPANY_SUFFIX = re.compile(
     r"\b(inc|incorporated|ltd|limited|llc|gmbh|ag|sa|sas|bv|plc|corp|corporation|co|company)\b"
 )
@@ -346,10 +352,11 @@ def _iter_json_array(stream: IO[str], path: Path) -> Iterator[tuple[int, Any]]:
         position = 0
         return True
 
-    def where() -> str:
-        head = buffer[:position]
+    def where(at: int | None = None) -> str:
+        at = position if at is None else at
+        head = buffer[:at]
         breaks = head.count("\n")
-        column = position - head.rfind("\n") if breaks else column_before + position + 1
+        column = at - head.rfind("\n") if breaks else column_before + at + 1
         return f"line {lines_before + breaks + 1}, column {column}"
 
     while True:
@@ -386,10 +393,26 @@ def _iter_json_array(stream: IO[str], path: Path) -> Iterator[tuple[int, Any]]:
         try:
             value, end = decoder.raw_decode(buffer, position)
         except json.JSONDecodeError as exc:
-            if not eof and fill():
+            # Only a record the chunk cut off can be mended by reading on: the error is then at
+            # the end of the text read (a literal, number or escape that goes on) or in a string
+            # not closed yet. Any other error is the file's, and reading on would take the rest
+            # of the file into memory to say so.
+            unclosed = exc.msg.startswith("Unterminated string")
+            cut = unclosed or exc.pos >= len(buffer) - _JSON_TOKEN
+            if cut and len(buffer) - position <= _CELL_LIMIT and not eof and fill():
                 continue
+            problem = _json_problem(exc)
+            if unclosed:
+                problem = (
+                    "a double quote opened here is never closed"
+                    if eof
+                    else f"a string goes on for over {_CELL_LIMIT:,} characters; is a double "
+                    "quote opened here never closed?"
+                )
             raise RoadwiseError(
-                f"invalid JSON in record {number + 1}: {exc.msg}", file=str(path)
+                f"invalid JSON in record {number + 1} ({where(exc.pos)}): {problem} "
+                "(nothing was imported)",
+                file=str(path),
             ) from None
         if end == len(buffer) and not eof and fill():
             # A number or literal may continue in the next chunk: decode again with more text.
@@ -408,6 +431,11 @@ def _iter_json_array(stream: IO[str], path: Path) -> Iterator[tuple[int, Any]]:
         )
 
 
+def _json_problem(exc: json.JSONDecodeError) -> str:
+    """The decoder's message without its dangling "at" (the position is said apart)."""
+    return exc.msg.removesuffix(" at").removesuffix(" starting")
+
+
 def iter_records(path: Path, stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
     """(row number, record) pairs; CSV rows are numbered as a spreadsheet shows them (header 1)."""
     fmt = detect_format(path)
@@ -415,27 +443,40 @@ def iter_records(path: Path, stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
     if fmt == "csv":
         header = text.readline()
         tabs = path.suffix.casefold() == ".tsv" or header.count("\t") > header.count(",")
-        csv.field_size_limit(1 << 24)
-        reader = csv.reader(itertools.chain([header], text), delimiter="\t" if tabs else ",")
+        reader = iter_csv_rows(
+            itertools.chain([header], text),
+            str(path),
+            "\t" if tabs else ",",
+            cell_limit=_CELL_LIMIT,
+        )
         # Numbered as a spreadsheet shows them, and as the items CSV reader counts: one row per
         # record (a cell with a line break does not add rows) and per blank line, which the
         # reader gives as [] (csv.DictReader drops those without counting them).
         number = 0
         names: list[str] = []
-        for cells in reader:
-            number += 1
-            if not cells:
-                continue
-            if not names:  # the header is the first line with cells; blank lines above it count
-                names = cells
-                continue
-            record: dict[Any, Any] = dict(zip(names, cells, strict=False))
-            # DictReader's shape: extra cells under None, missing ones None (_misshapen reads it)
-            if len(cells) > len(names):
-                record[None] = cells[len(names) :]
-            for name in names[len(cells) :]:
-                record[name] = None
-            yield number, _misshapen(number, record, len(names)) or record
+        try:
+            for cells in reader:
+                number += 1
+                if not cells:
+                    continue
+                if not names:  # the header is the first line with cells; blank lines count
+                    names = cells
+                    continue
+                record: dict[Any, Any] = dict(zip(names, cells, strict=False))
+                # DictReader's shape: extra cells under None, missing ones None (_misshapen)
+                if len(cells) > len(names):
+                    record[None] = cells[len(names) :]
+                for name in names[len(cells) :]:
+                    record[name] = None
+                yield number, _misshapen(number, record, len(names)) or record
+        except RoadwiseError as exc:
+            # Not a row to skip: after a quote never closed no row can be told from the next,
+            # so --skip-bad-rows would import only the rows before it.
+            raise RoadwiseError(
+                f"{exc.message} (nothing was imported, even with --skip-bad-rows)",
+                file=exc.file,
+                row=exc.row,
+            ) from None
     elif fmt == "jsonl":
         for number, line in enumerate(text, start=1):
             if not line.strip():
@@ -443,7 +484,12 @@ def iter_records(path: Path, stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
             try:
                 yield number, json.loads(line)
             except json.JSONDecodeError as exc:
-                yield number, RowError(number, "", f"invalid JSON: {exc.msg}")
+                yield (
+                    number,
+                    RowError(
+                        number, "", f"invalid JSON at column {exc.colno}: {_json_problem(exc)}"
+                    ),
+                )
     else:
         yield from _iter_json_array(text, path)
 
@@ -451,10 +497,10 @@ def iter_records(path: Path, stream: IO[bytes]) -> Iterator[tuple[int, Any]]:
 def _misshapen(number: int, record: dict[Any, Any], columns: int) -> RowError | None:
     """A CSV row whose cells do not line up with the header, said in the file's terms.
 
-    The csv reader keeps going either way: extra cells land under no column (a comma in an
-    unquoted text shifts every cell after it), and a double quote that is never closed swallows
-    the rest of the file into one cell, leaving the row's later columns empty. Either would
-    otherwise show up as a puzzling error about some later column, or not at all.
+    The csv reader keeps going: extra cells land under no column (a comma in an unquoted text
+    shifts every cell after it), which would otherwise show up as a puzzling error about some
+    later column, or not at all. (A double quote never closed is refused by
+    :func:`iter_csv_rows` for the whole file: the rows after it cannot be told apart.)
     """
     extra = record.get(None) or []
     # Trailing empty cells ("a,b,c,,") are harmless: some exports pad every row.
@@ -465,16 +511,6 @@ def _misshapen(number: int, record: dict[Any, Any], columns: int) -> RowError | 
             f"the row has {columns + len(extra)} cells but the header has {columns} columns; "
             "a text with a comma must be in double quotes",
         )
-    cells = [v for k, v in record.items() if k is not None]
-    if None in cells:
-        filled = [v for v in cells if v is not None]
-        if filled and "\n" in filled[-1]:
-            return RowError(
-                number,
-                "",
-                "a double quote opened in this row is never closed, so the rest of the file "
-                "was read as one cell; close or remove the quote",
-            )
     return None
 
 

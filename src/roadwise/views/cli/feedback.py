@@ -253,6 +253,21 @@ def classify(
             raise RoadwiseError(
                 f"unknown label '{value}'; use one of {', '.join(LABELS)}", field="--label"
             )
+    # One label per text: the last one given would win without a word.
+    kinds: dict[str, list[str]] = {}
+    for key, value in given:
+        if value not in kinds.setdefault(key, []):
+            kinds[key].append(value)
+    several = [
+        f"{key} {', '.join(values[:-1])} and {values[-1]}"
+        for key, values in kinds.items()
+        if len(values) > 1
+    ]
+    if several:
+        raise RoadwiseError(
+            f"more than one label for a text: {'; '.join(several)}; give each text one",
+            field="--label",
+        )
     if given:
         labels = dict(given)
         ws = ws.copy_with(
@@ -352,13 +367,22 @@ def link(
     ws = store.load()
     decisions: dict[str, dict[str, bool]] = {}
     feedback_keys = {f.key for f in ws.feedback}
+    both: list[str] = []
     for option, values, verdict in (("--confirm", confirm, True), ("--reject", reject, False)):
         for key, item in _pairs(values, option):
             if key not in feedback_keys:
                 raise RoadwiseError(f"no feedback with key '{key}'", field=option)
             if item not in ws.item_by_key:
                 raise RoadwiseError(f"no item with key '{item}'", field=option)
-            decisions.setdefault(key, {})[item] = verdict
+            decided = decisions.setdefault(key, {})
+            if decided.get(item, verdict) != verdict and f"{key}={item}" not in both:
+                both.append(f"{key}={item}")
+            decided[item] = verdict
+    if both:
+        # Whichever option came last would otherwise win without a word.
+        raise RoadwiseError(
+            f"{', '.join(both)} cannot be both confirmed and rejected", field="--confirm/--reject"
+        )
     if decisions:
         ws = ws.copy_with(feedback=[_decide(f, decisions.get(f.key)) for f in ws.feedback])
     analysis = _analyse(ws, backend)

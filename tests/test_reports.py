@@ -1527,15 +1527,192 @@ def test_resource_ask_table_and_sentence_say_the_same_gain() -> None:
 
 
 def test_forecast_method_names_the_history_windows_the_replay_draws_from() -> None:
+    """The windows the method states are those the replay can draw from the history it reads:
+    a window longer than that history is all of it, never more weeks than were read."""
     from roadwise.engines.forecast.objectives import DELIVERY_WINDOW
-    from roadwise.engines.forecast.simulate import Sampling
-    from roadwise.views.reports.wording import join_words
+    from roadwise.engines.forecast.simulate import Sampling, _window_lengths
 
+    read = DELIVERY_WINDOW.weeks
+    drawn = np.unique(
+        _window_lengths(np.ones(read), 4000, Sampling(), np.random.default_rng(1))
+    ).tolist()
     facts = gather(small_workspace(), trials=300, steps=("forecast",))
-    windows = join_words([str(w) for w in Sampling().windows], "or")
-    assert f"last {windows} weeks" in facts.forecast_method
-    assert f"at most {DELIVERY_WINDOW.weeks} weeks of history" in facts.forecast_method
-    assert "12/26/52" not in facts.forecast_method
+    method = facts.forecast_method
+    windows = method[method.index("resampled") : method.index("each team's pace")]
+    shorter = [str(w) for w in drawn if w < read]
+    assert shorter and f"last {', '.join(shorter[:-1])} or {shorter[-1]} weeks" in windows
+    assert read in drawn and "all the history the forecast reads" in windows
+    assert f"the last {read} weeks at most" in windows
+    stated = [int(n) for n in re.findall(r"(\d+) weeks", windows)]
+    assert max(stated) == read, windows
+    assert "12/26/52" not in method
+
+
+def _dashboard_counts(ws: Workspace, facts: object) -> dict[str, tuple[int, int]]:
+    """Per objective title: (items open, items) as the web app's dashboard says them."""
+    from roadwise.views.web.pages import objective_status
+
+    rows = objective_status(ws, facts.raw["delivery_forecast"])  # type: ignore[attr-defined]
+    return {row["objective"].title: (row["open"], row["total"]) for row in rows}
+
+
+def test_work_done_says_items_as_the_dashboard_and_a_traced_share_of_the_points() -> None:
+    """A share of the points once read as a share of the items ("~6% of 75 items"): the cell
+    says what the share is of, counts the items as the dashboard does, and traces both."""
+    from roadwise.views.reports import facts as F
+    from roadwise.views.reports.wording import say_percent
+
+    base = small_workspace()
+    # Small items finished first: a share of the items far above the share of the work.
+    small = Estimate(low=1, likely=1, high=2)
+    ws = base.copy_with(
+        items=[
+            i.model_copy(update={"estimate": small}) if i.status.is_finished else i
+            for i in base.items
+        ]
+    )
+    facts = gather(ws, trials=300, steps=("forecast",))
+    report = build_report("status", ws, facts=facts)
+    table = report.section("objectives").tables[0]
+    column = table.columns.index("Work done")
+    dashboard = _dashboard_counts(ws, facts)
+    notes = {p.label: p for p in report.provenance}
+    assert len(table.rows) == len(ws.objectives)
+    for objective, row in zip(ws.objectives, table.rows, strict=True):
+        title, cell = objective.title, str(row[column])
+        assert str(row[0]) == title
+        found = re.fullmatch(r"(\d+) of (\d+) items? done, (.+) of the points", cell)
+        assert found, cell
+        open_items, total = dashboard[title]
+        assert (int(found[1]), int(found[2])) == (total - open_items, total)
+        serving = [i for i in F.objective_items(ws, objective.key) if i.status != Status.DROPPED]
+        leaves = ws.leaf_items(serving)
+        points = sum(i.estimate.likely for i in leaves if i.estimate)
+        done = sum(i.estimate.likely for i in leaves if i.estimate and i.status.is_finished)
+        assert found[3] == say_percent(done / points, word="~")
+        # The share of the points differs from the share of the items here: saying which one
+        # it is matters.
+        assert found[3] != say_percent((total - open_items) / total, word="~")
+        note = notes[f"{title}: work done"]
+        assert note.ref in table.refs
+        assert note.value.startswith(f"{total - open_items} of {total} items; ")
+        assert "of the points" in note.value and "estimate" in note.method
+
+
+def test_the_one_page_summary_traces_no_work_done_it_leaves_out(reports: dict) -> None:
+    section = reports["executive"].section("objectives")
+    assert "Work done" not in section.tables[0].columns
+    assert not [p for p in reports["executive"].provenance if p.label.endswith(": work done")]
+    assert [p for p in reports["status"].provenance if p.label.endswith(": work done")]
+
+
+def _load_dates(report: Report) -> list[tuple[str, dt.date, dt.date]]:
+    """(team, likely date, 85% date) per dated row of the resources report's team load."""
+    load = report.section("load")
+    assert load is not None
+    rows = []
+    for team, *_, when in load.tables[0].rows:
+        found = re.fullmatch(
+            r"likely by (\d{1,2} \w+(?: \d{4})?)"
+            r"(?:; 85% sure by (\d{1,2} \w+(?: \d{4})?)| \(85% sure\))?",
+            str(when),
+        )
+        if not found:
+            continue
+        likely = _likely_date(f"likely by {found[1]}", report.as_of)
+        sure = _likely_date(f"likely by {found[2]}", report.as_of) if found[2] else likely
+        rows.append((str(team), likely, sure))
+    return rows
+
+
+def _assert_load_headline_agrees_with_the_table(report: Report) -> None:
+    """The team named last is last by the likely dates, and every team with the latest 85%
+    date is named too: the sentence contradicts neither column of dates."""
+    load = report.section("load")
+    assert load is not None
+    rows = _load_dates(report)
+    assert rows
+    latest_likely = max(likely for _, likely, _ in rows)
+    latest_sure = max(sure for _, _, sure in rows)
+    assert any(
+        load.headline.startswith(f"{team} is the last to finish its planned work")
+        for team, likely, _ in rows
+        if likely == latest_likely
+    ), load.headline
+    for team, _, sure in rows:
+        if sure == latest_sure:
+            assert team in load.headline, (team, load.headline)
+
+
+def _bursty_team_workspace() -> Workspace:
+    """Web finishes 20 items a week for six weeks, then nothing for six: an early likely date
+    and a late 85% one. Core, with a third of its history, is later by the likely dates."""
+    ws = small_workspace()
+    history = [h for h in ws.history if h.team == "core"][::3]
+    rng = np.random.default_rng(5)
+    day, end = dt.datetime(2024, 3, 4), dt.datetime(2026, 3, 1)
+    while day < end:
+        for week in range(6):
+            for _ in range(20):
+                done = day + dt.timedelta(weeks=week, days=float(rng.uniform(0, 5)))
+                if done < end:
+                    history.append(
+                        HistoryRecord(
+                            key=f"W{len(history)}",
+                            title=f"Delivered {len(history)}",
+                            team="web",
+                            points=float(rng.choice([2, 3, 5])),
+                            created=done - dt.timedelta(days=10),
+                            started=done - dt.timedelta(days=3),
+                            done=done,
+                        )
+                    )
+        day += dt.timedelta(weeks=12)
+    return ws.copy_with(history=history)
+
+
+def test_team_load_headline_agrees_with_both_dates_of_the_table(reports: dict) -> None:
+    _assert_load_headline_agrees_with_the_table(reports["resources"])
+    # A team last by the likely dates whose 85% date is not the latest.
+    ws = _bursty_team_workspace()
+    report = build_report(
+        "resources", ws, facts=gather(ws, trials=500, steps=("forecast", "resources"))
+    )
+    rows = {team: (likely, sure) for team, likely, sure in _load_dates(report)}
+    assert rows["Core"][0] > rows["Web"][0] and rows["Web"][1] > rows["Core"][1], rows
+    _assert_load_headline_agrees_with_the_table(report)
+
+
+def test_team_load_headline_names_the_later_85_percent_dates() -> None:
+    from roadwise.views.reports.gather import _last_to_finish
+
+    ws = small_workspace()
+    day = dt.date
+    teams = ["Insights", "Mobile", "Platform", "Workflow"]
+    finishes = [
+        (day(2027, 6, 14), day(2027, 8, 3), 0),
+        (day(2027, 5, 19), day(2027, 8, 9), 1),
+        (day(2027, 5, 10), day(2027, 8, 9), 2),
+        (day(2027, 6, 9), day(2027, 7, 26), 3),
+    ]
+    headline = without_marks(_last_to_finish(ws, finishes, teams))
+    assert headline.startswith("Insights is the last to finish its planned work going by the ")
+    assert "likely by 14 June 2027; 85% sure by 3 August 2027" in headline
+    assert headline.endswith(
+        "going by the 85% dates, Mobile and Platform are last (85% sure by 9 August 2027)"
+    )
+    assert "Workflow" not in headline
+    # The same team last by both dates: one plain claim.
+    agreed = [(day(2027, 6, 14), day(2027, 8, 10), 0), *finishes[1:]]
+    assert without_marks(_last_to_finish(ws, agreed, teams)) == (
+        "Insights is the last to finish its planned work "
+        "(likely by 14 June 2027; 85% sure by 10 August 2027)"
+    )
+    # Tied on the likely date: the one that is also last by the 85% date is named.
+    tied = [(day(2027, 6, 14), day(2027, 8, 3), 0), (day(2027, 6, 14), day(2027, 8, 9), 1)]
+    assert without_marks(_last_to_finish(ws, tied, teams[:2])).startswith(
+        "Mobile is the last to finish its planned work (likely"
+    )
 
 
 def test_hire_method_divides_by_the_full_time_equivalents_it_computes_with() -> None:

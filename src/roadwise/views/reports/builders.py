@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from roadwise.domain import Item, ItemKind, Status, Workspace, ancestry
+from roadwise.domain import Item, ItemKind, Objective, Status, Workspace, ancestry
 from roadwise.views._text import clip
 from roadwise.views.charts import reports as charts
 from roadwise.views.reports import facts as F
@@ -102,6 +102,11 @@ class Writer:
 
     def title(self, item: Item) -> str:
         return item.title
+
+
+def _amount(value: float) -> str:
+    """An amount for the appendix, unrounded to a person's words: '1,234.5', '27'."""
+    return f"{value:,.1f}".removesuffix(".0")
 
 
 def _iso(day: dt.date) -> str:
@@ -196,10 +201,6 @@ def objectives_section(w: Writer, *, compact: bool = False) -> Section | None:
     statuses: list[str] = []
     refs: list[str] = []
     for objective in ws.objectives:
-        items = [i for i in F.objective_items(ws, objective.key) if i.status != Status.DROPPED]
-        leaves = ws.leaf_items(items)
-        done = sum(F.size(ws, i) for i in leaves if i.status.is_finished)
-        total = sum(F.size(ws, i) for i in leaves)
         kr = progress[objective.key]
         kr_text = say_percent(kr, word="~") if kr is not None else "not measured"
         if kr is not None:
@@ -212,11 +213,10 @@ def objectives_section(w: Writer, *, compact: bool = False) -> Section | None:
                     "each clamped to 0..100%",
                 )
             )
-        work_text = (
-            f"{say_percent(done / total, word='~')} of {say_count(len(leaves), 'item')}"
-            if total
-            else "no work linked"
-        )
+        # One page leaves the work-done column out (below), so its numbers are not traced.
+        work_text, work_ref = ("", None) if compact else _work_done(w, objective)
+        if work_ref:
+            refs.append(work_ref)
         status = objective_status(w, objective.key)
         row: list[str | Badge] = [objective.title, kr_text, work_text]
         if w.facts.forecasts:
@@ -254,6 +254,45 @@ def objectives_section(w: Writer, *, compact: bool = False) -> Section | None:
             if status:
                 section.add(Paragraph(f"{strong(user_text(objective.title))}: {status[1]}"))
     return section
+
+
+def _work_done(w: Writer, objective: Objective) -> tuple[str, str | None]:
+    """The objective's "Work done" cell, "9 of 75 items done, ~6% of the points", and its
+    provenance reference (None when no work serves it).
+
+    Items first, counted as the web dashboard counts them ("66 of 75 items open"), so the two
+    agree; the share is of the estimated work, which a count of items alone would hide (nine
+    small items can be a small part of the work), and it says so.
+    """
+    ws = w.ws
+    serving = [i for i in F.objective_items(ws, objective.key) if i.status != Status.DROPPED]
+    leaves = ws.leaf_items(serving)
+    if not leaves:
+        return "no work linked", None
+    finished = [i for i in leaves if i.status.is_finished]
+    done = sum(F.size(ws, i) for i in finished)
+    total = sum(F.size(ws, i) for i in leaves)
+    unit = F.work_unit(ws)
+    text = f"{len(finished):,} of {say_count(len(leaves), 'item')} done"
+    if total > 0:
+        text += f", {say_percent(done / total, word='~')} of the {unit}"
+    ref = w.trace.note(
+        f"{objective.title}: work done",
+        f"{len(finished):,} of {len(leaves):,} items; "
+        + (f"{exact_percent(done / total)} of the {unit}" if total > 0 else f"no {unit}"),
+        inputs=f"{say_count(len(leaves), 'item')} serving the objective "
+        f"({len(finished):,} done or launched), dropped ones left out; their likely estimates: "
+        f"{_amount(done)} of {_amount(total)} {unit}",
+        method=f"the objective's items done ÷ all its items; the {unit} of those done ÷ the "
+        f"{unit} of all of them (likely estimates"
+        + (
+            "; person-day estimates converted at the team's points per person-day"
+            if unit == "points"
+            else ""
+        )
+        + f"; an item without an estimate counts as 1 {unit.removesuffix('s')})",
+    )
+    return text, ref
 
 
 def _objectives_headline(w: Writer) -> str:

@@ -383,6 +383,24 @@ def _ranks(facts: Facts) -> dict[str, float]:
     return {key: p.rank for key, p in facts.priorities.items()}
 
 
+def _history_windows(sampling: Sampling, read: int) -> str:
+    """The windows a trial draws its weeks from, as the engine cuts them to the ``read`` weeks
+    of history the forecast has: 'one window of the team's own past per trial: its last 12, 26
+    or 52 weeks or all the history the forecast reads (the last 104 weeks at most, …)'.
+
+    A window longer than the history read is all of it (simulate._window_lengths caps each at
+    the history's length), so naming it by its own length would claim weeks never read.
+    """
+    shorter = sorted({w for w in sampling.windows if w < read})
+    whole = any(w >= read for w in sampling.windows)
+    history = f"the last {read} weeks at most, back to the team's first finished item"
+    choices = [f"its last {join_words([str(w) for w in shorter], 'or')} weeks"] if shorter else []
+    if whole:
+        choices.append(f"all the history the forecast reads ({history})")
+    text = f"one window of the team's own past per trial: {', or '.join(choices)}"
+    return text if whole else f"{text} (of the history the forecast reads: {history})"
+
+
 def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
     """Delivery dates from the forecasting engine: the same function the web app calls."""
     ws = facts.ws
@@ -421,15 +439,12 @@ def _forecast(facts: Facts, results: dict[str, Any], trials: int) -> None:
     # What the engine's replay draws with (simulate_roadmap's default sampling, over the
     # history window of every view's delivery forecast), so the method says what was done.
     sampling = Sampling()
-    windows = join_words([str(w) for w in sampling.windows], "or")
     method = (
         f"probabilistic roadmap, {trials:,} Monte Carlo trials (roadwise.engines.forecast): each "
         f"team works its open items (bugs and tech debt under no feature too) {order}, "
         f"doing its next items while one waits; sizes drawn from "
         f"the estimates corrected by the team's estimate bias; weekly {unit} resampled in blocks "
-        f"of {sampling.block} weeks from the team's own last {windows} weeks (a window drawn "
-        f"per trial, within the at most {DELIVERY_WINDOW.weeks} weeks of history the forecast "
-        "reads)"
+        f"of {sampling.block} weeks from {_history_windows(sampling, DELIVERY_WINDOW.weeks)}"
         + (
             ", each team's pace calibrated so its whole queue takes the time its own past "
             "forecasting errors say"
@@ -662,6 +677,42 @@ def _team_calibrations(facts: Facts, results: dict[str, Any]) -> bool:
 # --------------------------------------------------------------------------- resources
 
 
+def _last_to_finish(
+    ws: Workspace, finishes: list[tuple[dt.date, dt.date, int]], teams: list[str]
+) -> str:
+    """The team load's headline: the team last to finish its planned work by the likely
+    dates, and, where other teams' 85% dates are later than its own, the last by those.
+
+    ``finishes``: (likely date, 85% date, row) per dated team; ``teams``: the rows' team names.
+    A reader checks the sentence against both dates in the table: a team named last by one of
+    them alone reads as a contradiction of the other.
+    """
+    if not finishes:
+        return ""
+    # Of the teams tied on the latest likely date, the one that is also latest by the 85% date.
+    likely, sure, row = max(finishes)
+    name = user_text(teams[row])
+    if likely == NEVER:
+        return f"{name} is not likely to finish its planned work within 10 years at today's pace"
+    when = date_with_confidence(likely, sure, as_of=ws.as_of)
+    latest_sure = max(s for _, s, _ in finishes)
+    if latest_sure <= sure:
+        return f"{name} is the last to finish its planned work ({when})"
+    last = [
+        user_text(teams[r]) for _, s, r in sorted(finishes, key=lambda f: f[2]) if s == latest_sure
+    ]
+    sure_when = (
+        f"85% sure: {NOT_IN_SIGHT}"
+        if latest_sure == NEVER
+        else f"85% sure by {say_date(latest_sure, ws.as_of)}"
+    )
+    return (
+        f"{name} is the last to finish its planned work going by the likely dates ({when}); "
+        f"going by the 85% dates, {join_words(last)} {'is' if len(last) == 1 else 'are'} last "
+        f"({sure_when})"
+    )
+
+
 def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
     """What one more engineer per team buys: earlier dates (Monte Carlo) and their value."""
     ws = facts.ws
@@ -677,7 +728,8 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
     options: list[dict[str, Any]] = []
     load_rows: list[list[str]] = []
     load_refs: list[dict[str, Any]] = []
-    order: list[tuple[float, int]] = []
+    # (likely date, 85% date, row) of each dated team, as its row in the load table says them.
+    finishes: list[tuple[dt.date, dt.date, int]] = []
     idle = facts.raw.get("teams_without_history") or {}
     undatable: UndatedWork | None = facts.raw.get("undated_work")
     waiting: list[str] = []  # teams with a pace whose work waits on the teams without one
@@ -824,32 +876,21 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
                 "provenance": ref,
             }
         )
-        order.append((base50, len(load_rows)))
+        base85_date = week_date(ws.as_of, base85, days_worked)
+        finishes.append((base_date, base85_date, len(load_rows)))
         load_refs.append(ref)  # provenance specs; the builder numbers them
         load_rows.append(
             [
                 team.name,
                 remaining_text,
                 str(len(team.people)),
-                date_with_confidence(
-                    base_date, week_date(ws.as_of, base85, days_worked), as_of=ws.as_of
-                ),
+                date_with_confidence(base_date, base85_date, as_of=ws.as_of),
             ]
         )
     facts.resource_options = options
     if load_rows:
-        # Said by date, the way the table orders the teams' finish; "queue" is a word a
-        # workspace's glossary may define in its own product's sense.
-        headline = ""
-        if order:
-            latest = load_rows[max(order)[1]]
-            headline = (
-                f"{user_text(latest[0])} is the last to finish its planned work "
-                f"({latest[3][:1].lower() + latest[3][1:]})"
-                if np.isfinite(max(order)[0])
-                else f"{user_text(latest[0])} is not likely to finish its planned work "
-                "within 10 years at today's pace"
-            )
+        # "queue" is a word a workspace's glossary may define in its own product's sense.
+        headline = _last_to_finish(ws, finishes, [row[0] for row in load_rows])
         if idle:
             undated = (
                 f"{no_history(facts, sorted(idle))}, so "

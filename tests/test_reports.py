@@ -1599,6 +1599,30 @@ def test_work_done_says_items_as_the_dashboard_and_a_traced_share_of_the_points(
         assert "of the points" in note.value and "estimate" in note.method
 
 
+def test_initiatives_say_work_done_in_items_and_a_traced_share_of_the_points(
+    ws: Workspace, reports: dict
+) -> None:
+    """The status report's epics say what their share is of, as the objectives do, and each
+    is traced (it read "~6%", a share of points, with no note)."""
+    from roadwise.views.reports import facts as F
+
+    report = reports["status"]
+    section = report.section("initiatives")
+    table = section.tables[0]
+    column = table.columns.index("Work done")
+    notes = {p.label: p for p in report.provenance}
+    epics = {i.title: i for i in F.initiatives(ws)}
+    assert table.rows
+    for row in table.rows:
+        epic = epics[str(row[0])]
+        leaves = [i for i in F.leaves_of(ws, epic) if i.status != Status.DROPPED]
+        finished = sum(1 for i in leaves if i.status.is_finished)
+        assert str(row[column]).startswith(f"{finished} of {len(leaves)} item"), row
+        assert "of the points" in str(row[column]) or str(row[column]) == "no work linked"
+        note = notes[f"{epic.title}: work done"]
+        assert note.ref in table.refs and f"under {epic.key}" in note.inputs
+
+
 def test_the_one_page_summary_traces_no_work_done_it_leaves_out(reports: dict) -> None:
     section = reports["executive"].section("objectives")
     assert "Work done" not in section.tables[0].columns

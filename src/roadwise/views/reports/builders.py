@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import importlib
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -214,7 +214,7 @@ def objectives_section(w: Writer, *, compact: bool = False) -> Section | None:
                 )
             )
         # One page leaves the work-done column out (below), so its numbers are not traced.
-        work_text, work_ref = ("", None) if compact else _work_done(w, objective)
+        work_text, work_ref = ("", None) if compact else _objective_work_done(w, objective)
         if work_ref:
             refs.append(work_ref)
         status = objective_status(w, objective.key)
@@ -256,17 +256,18 @@ def objectives_section(w: Writer, *, compact: bool = False) -> Section | None:
     return section
 
 
-def _work_done(w: Writer, objective: Objective) -> tuple[str, str | None]:
-    """The objective's "Work done" cell, "9 of 75 items done, ~6% of the points", and its
-    provenance reference (None when no work serves it).
+def _work_done(
+    w: Writer, title: str, leaves: Sequence[Item], serving: str = "serving the objective"
+) -> tuple[str, str | None]:
+    """The "Work done" cell of an objective or epic with the open and finished ``leaves``
+    (dropped ones left out), "9 of 75 items done, ~6% of the points", and its provenance
+    reference (None when there is no work).
 
     Items first, counted as the web dashboard counts them ("66 of 75 items open"), so the two
     agree; the share is of the estimated work, which a count of items alone would hide (nine
     small items can be a small part of the work), and it says so.
     """
     ws = w.ws
-    serving = [i for i in F.objective_items(ws, objective.key) if i.status != Status.DROPPED]
-    leaves = ws.leaf_items(serving)
     if not leaves:
         return "no work linked", None
     finished = [i for i in leaves if i.status.is_finished]
@@ -277,13 +278,13 @@ def _work_done(w: Writer, objective: Objective) -> tuple[str, str | None]:
     if total > 0:
         text += f", {say_percent(done / total, word='~')} of the {unit}"
     ref = w.trace.note(
-        f"{objective.title}: work done",
+        f"{title}: work done",
         f"{len(finished):,} of {len(leaves):,} items; "
         + (f"{exact_percent(done / total)} of the {unit}" if total > 0 else f"no {unit}"),
-        inputs=f"{say_count(len(leaves), 'item')} serving the objective "
+        inputs=f"{say_count(len(leaves), 'item')} {serving} "
         f"({len(finished):,} done or launched), dropped ones left out; their likely estimates: "
         f"{_amount(done)} of {_amount(total)} {unit}",
-        method=f"the objective's items done ÷ all its items; the {unit} of those done ÷ the "
+        method=f"the items done ÷ all the items; the {unit} of those done ÷ the "
         f"{unit} of all of them (likely estimates"
         + (
             "; person-day estimates converted at the team's points per person-day"
@@ -293,6 +294,11 @@ def _work_done(w: Writer, objective: Objective) -> tuple[str, str | None]:
         + f"; an item without an estimate counts as 1 {unit.removesuffix('s')})",
     )
     return text, ref
+
+
+def _objective_work_done(w: Writer, objective: Objective) -> tuple[str, str | None]:
+    serving = [i for i in F.objective_items(w.ws, objective.key) if i.status != Status.DROPPED]
+    return _work_done(w, objective.title, w.ws.leaf_items(serving))
 
 
 def _objectives_headline(w: Writer) -> str:
@@ -1220,7 +1226,10 @@ def build_status(facts: Facts, glossary: Glossary) -> Report:
         if status is None:
             continue
         fc = facts.forecasts.get(item.key)
-        done, total = F.progress(w.ws, item)
+        leaves = [i for i in F.leaves_of(w.ws, item) if i.status != Status.DROPPED]
+        done_text, done_ref = _work_done(w, item.title, leaves, f"under {item.key}")
+        if done_ref:
+            refs.append(done_ref)
         if fc:
             refs.append(w.note_forecast(fc, item.title))
         tally[status[0]] += 1
@@ -1228,7 +1237,7 @@ def build_status(facts: Facts, glossary: Glossary) -> Report:
             (
                 item.title,
                 F.team_name(w.ws, F.owning_team(w.ws, item)),
-                say_percent(done / total, word="~") if total else "—",
+                done_text,
                 _badge(status[0]),
                 status[1],
             )
@@ -1261,10 +1270,10 @@ def build_status(facts: Facts, glossary: Glossary) -> Report:
         )
         section.add(
             Table(
-                ("Epic", "Team", "Done", "Status", "Why"),
+                ("Epic", "Team", "Work done", "Status", "Why"),
                 tuple(rows),
                 refs=tuple(refs),
-                numeric=(2,),
+                numeric=(),
             )
         )
         report.sections.append(section)

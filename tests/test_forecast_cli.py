@@ -412,6 +412,31 @@ def test_roadmap_without_history_says_so(workspace_db: str) -> None:
     assert "not within" not in none.output
 
 
+def test_roadmap_says_when_a_team_with_work_has_nobody_on_it(workspace_db: str) -> None:
+    """Dates come from history, which a team keeps when its people go; the replay says so,
+    where the workspace records people at all (a forecast-only one need not)."""
+    from roadwise.domain.model import Person
+    from roadwise.workspace import open_store
+
+    store = open_store(workspace_db, create=False)
+    ws = store.load()
+    args = ["forecast", "roadmap", "--db", workspace_db, "--trials", "200"]
+    # Nobody recorded on any team: a forecast-only workspace, nothing to say.
+    assert not any(t.people for t in ws.teams)
+    assert json.loads(runner.invoke(app, [*args, "--json"]).output)["teams_without_people"] == []
+    # Web's people recorded, API's not.
+    teams = [
+        t.model_copy(update={"people": [Person(key="wen", name="Wen")]}) if t.key == "web" else t
+        for t in ws.teams
+    ]
+    store.replace(ws.copy_with(teams=teams))
+    store.close()
+    data = json.loads(runner.invoke(app, [*args, "--json"]).output)
+    assert data["teams_without_people"] == ["api"]
+    text = " ".join(runner.invoke(app, args).output.split())
+    assert "nobody is on team API: its dates come from delivery history alone" in text
+
+
 def test_roadmap_items_waiting_on_a_team_without_history_cannot_be_dated(
     workspace_db: str,
 ) -> None:

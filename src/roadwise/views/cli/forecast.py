@@ -562,7 +562,8 @@ def roadmap(
         simulate_workspace,
         teams_that_finished_work,
     )
-    from roadwise.views.reports.facts import UndatedWork, queue_work, undated_reason
+    from roadwise.views.reports.facts import UndatedWork, queue_work, team_name, undated_reason
+    from roadwise.views.reports.wording import join_words
     from roadwise.workspace import open_store, roadmap_of_record
 
     store = open_store(db_url(db), create=False)
@@ -585,6 +586,13 @@ def roadmap(
     # did so before the window the forecast reads; and the items that wait on such a team's.
     finished = teams_that_finished_work(ws)
     undated = UndatedWork(ws, run.queues, {team: team in finished for team in idle})
+    # Dates come from delivery history, which a team keeps when its people are gone; where the
+    # workspace records people (a forecast-only one need not), say so for a team with none.
+    unstaffed = (
+        sorted(t for t in run.queues if t in ws.team_by_key and not ws.team_by_key[t].people)
+        if any(t.people for t in ws.teams)
+        else []
+    )
     cannot = undated.items()
     result = run.forecast
     calibrations = {team: c.measured for team, c in sorted(run.calibrations.items())}
@@ -619,6 +627,7 @@ def roadmap(
                 "calibrated": bool(run.calibrations),
                 "not_in_plan": not_in_plan,
                 "teams_without_history": idle,
+                "teams_without_people": unstaffed,
                 "cannot_be_dated": cannot,
                 "finish_all": {str(k): v for k, v in result.finish_all.items()},
                 "hard_deadlines": None
@@ -667,6 +676,16 @@ def roadmap(
         if idle:
             why = undated_reason(ws, undated.idle)
             console.print(NOTE, f"{why}: their items cannot be dated.", highlight=False)
+        if unstaffed:
+            names = [team_name(ws, t) for t in unstaffed]
+            console.print(
+                NOTE,
+                f"nobody is on team{'s' if len(names) > 1 else ''} {join_words(names)}: "
+                f"{'their' if len(names) > 1 else 'its'} dates come from delivery history "
+                "alone, while `roadwise plan roadmap` cannot schedule the work (add the "
+                "people, or move the work to another team).",
+                highlight=False,
+            )
         # Items of teams with a pace that wait on those teams' work, one note per reason.
         waiting: dict[str, list[str]] = {}
         for r in rows:

@@ -162,7 +162,7 @@ def test_scenario_add_list_compare(db: str) -> None:
     result = runner.invoke(app, ["scenario", "list", "--db", db, "--json"])
     assert [s["key"] for s in json.loads(result.stdout)] == ["hire"]
     result = runner.invoke(
-        app, ["scenario", "compare", "base", "hire", "--db", db, "--time-limit", "1", "--json"]
+        app, ["scenario", "compare", "base", "hire", "--db", db, "--rounds", "10", "--json"]
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -176,7 +176,7 @@ def test_scenario_compare_reads_at_80_columns(db: str, monkeypatch: pytest.Monke
     if "later" not in runner.invoke(app, ["scenario", "list", "--db", db]).output:
         added = ["scenario", "add", "later", "--db", db, "--hire", "platform"]
         assert runner.invoke(app, added).exit_code == 0
-    args = ["scenario", "compare", "base", "later", "--db", db, "--time-limit", "1"]
+    args = ["scenario", "compare", "base", "later", "--db", db, "--rounds", "10"]
     result = runner.invoke(app, [*args, "--limit", "6"])
     assert result.exit_code == 0, result.output
     lines = [x.rstrip() for x in result.output.splitlines()]

@@ -208,21 +208,23 @@ def test_the_form_needs_the_csrf_token(editor: tuple[TestClient, str], app: Any)
     assert r.status_code == 403 and stored(app, "c") is None
 
 
-def test_as_is_is_the_roadmap_pages_plan(editor: tuple[TestClient, str], app: Any) -> None:
-    """The comparison's "as is" column shows the dates the Roadmap page shows."""
+def test_a_scenario_that_changes_nothing_compares_equal(
+    editor: tuple[TestClient, str], app: Any
+) -> None:
+    """Both sides are found by the same search (as `roadwise scenario compare`): a scenario
+    that changes nothing costs the same and moves nothing. The scenario's side once started
+    from the "as is" plan, got that search and its own on top, and came out cheaper."""
     client, token = editor
     service = app.state.service
     item = next(
         i for i in service.workspace().open_items() if not service.workspace().children(i.key)
     )
-    r = client.post("/scenarios", data={"csrf_token": token, "key": "same", "drop": item.key})
+    change = f"item:{item.key}.title={item.title}"
+    r = client.post("/scenarios", data={"csrf_token": token, "key": "same", "changes": change})
     assert r.status_code == 200
     comparison = service.compare_scenario("same")
-    roadmap = service.roadmap()
-    assert comparison.finish_a == roadmap.summary.finish
-    ends = {s.key: s.end for s in (*roadmap.items, *roadmap.rollups)}
-    assert {m.item: m.end_a for m in comparison.moves if m.end_a} == ends
-    assert item.key not in {m.item for m in comparison.moves if m.end_b}
+    assert comparison.cost_of_delay_a == comparison.cost_of_delay_b
+    assert comparison.finish_a == comparison.finish_b and not comparison.moved
 
 
 def _estimated_leaf(app: Any) -> Any:

@@ -4,15 +4,21 @@ A :class:`~roadwise.domain.model.Scenario` lists :class:`ScenarioChange` records
 remove an entity, add one). :func:`apply_scenario` returns a new, validated workspace; the
 original is never touched. :func:`compare_roadmaps` lines two roadmaps up item by item: what
 moved, by how many working days, and why (an input of the item changed, it follows a
-dependency that moved, its team's capacity changed, or it gave way to more valuable work).
-Its cost-of-delay totals are in money only: an item valued by WSJF inputs alone is scheduled
-by that relative number, but it is named apart instead of being added into a money sum.
+dependency that moved, its team's capacity changed before it was delivered, other work of its
+team now goes ahead of it, or it gave way to more valuable work). Its cost-of-delay totals are
+in money only: an item valued by WSJF inputs alone is scheduled by that relative number, but it
+is named apart instead of being added into a money sum.
+
+:func:`compare_scenarios` plans two workspaces for such a comparison with the same
+deterministic search (a scenario sweep's: see :func:`plan_for_comparison`), so what it shows
+is the scenario's doing, not a difference in search effort or luck.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +27,8 @@ import pydantic
 
 from roadwise.domain.model import Scenario
 from roadwise.domain.workspace import Workspace
-from roadwise.engines.schedule.roadmap import Roadmap, ScheduledItem
+from roadwise.engines.schedule.needs import what_if_plan
+from roadwise.engines.schedule.roadmap import Roadmap, RoadmapOptions, ScheduledItem
 from roadwise.errors import ValidationError
 
 _COLLECTIONS = {
@@ -205,10 +212,85 @@ class RoadmapComparison:
     """Items, in either plan, that carry a cost of delay only in relative WSJF units (business
     value + time criticality + risk reduction): the plans weigh them by it, but a relative
     number added to money would be neither, so the totals leave them out."""
+    method_a: str = ""
+    """How plan A was found (``cp-sat-lns``: the deterministic rounds of
+    :func:`compare_scenarios`; anything else: a search bounded by time)."""
+    method_b: str = ""
 
     @property
     def moved(self) -> tuple[ItemMove, ...]:
         return tuple(m for m in self.moves if m.shift_days != 0 or m.team_a != m.team_b)
+
+
+COMPARE_ROUNDS = 100
+"""Search rounds for each side of :func:`compare_scenarios`: a scenario sweep's
+(:data:`~roadwise.engines.sweep.SWEEP_ROUNDS`), for the sweep's reason: the two sides are
+plans of different inputs, neither a start for the other; on the sample, 40 rounds (what
+``capacity --what-if`` gives plans it can warm-start) left one such plan 28.5 % above what 400
+rounds found, 100 rounds 7.7 % (docs/benchmarks.md)."""
+
+
+def plan_for_comparison(
+    ws: Workspace,
+    rounds: int = COMPARE_ROUNDS,
+    time_limit: float = 15.0,
+    seed: int = 0,
+    targets: bool = False,
+) -> Roadmap:
+    """The plan :func:`compare_scenarios` measures ``ws`` by: a sweep point's search
+    (:func:`~roadwise.engines.sweep.plan_point`), i.e. the priority-rule start improved by
+    ``rounds`` rounds of large-neighbourhood search
+    (:func:`~roadwise.engines.schedule.needs.what_if_plan`), hard deadlines as targets so a
+    scenario that cannot meet one still gets a plan that says how late. The rounds are counted
+    in the solver's deterministic work: the same inputs give the same plan run to run and on
+    any machine load. ``time_limit``: seconds for the full search where there is no valid
+    start (``summary.method`` is then not ``cp-sat-lns``); the wall-clock cap on the rounds is
+    at least a second a round, as a sweep's, so a busy machine still runs every round."""
+    if rounds < 1:
+        raise ValidationError(f"search rounds must be 1 or more, got {rounds}", field="--rounds")
+    options = RoadmapOptions(
+        time_limit=max(time_limit, float(rounds)),
+        workers=1,
+        seed=seed,
+        baseline=False,
+        explain=False,
+        soft_deadlines=True,
+        targets=targets,
+    )
+    return what_if_plan(ws, options, rounds)
+
+
+def compare_scenarios(
+    ws_a: Workspace,
+    ws_b: Workspace,
+    name_a: str = "A",
+    name_b: str = "B",
+    rounds: int = COMPARE_ROUNDS,
+    time_limit: float = 15.0,
+    seed: int = 0,
+    targets: bool = False,
+    parallel: int = 2,
+) -> tuple[RoadmapComparison, Roadmap, Roadmap]:
+    """Plan ``ws_a`` and ``ws_b`` with the same search (:func:`plan_for_comparison`) and line
+    the plans up (:func:`compare_roadmaps`); returns the comparison and both plans.
+
+    Neither side starts from the other's plan: B warm-started from A (as this once did) gets
+    A's search and its own on top, so B came out cheaper even where nothing changed, and a
+    search bounded by seconds gave another answer each run. Here both sides get the same
+    search from the same kind of start, so comparing a workspace with itself shows no
+    difference, swapping the sides swaps the numbers, and the same inputs give the same
+    answer. The two searches run ``parallel`` at a time (each on one core)."""
+
+    def plan(ws: Workspace) -> Roadmap:
+        return plan_for_comparison(ws, rounds, time_limit, seed, targets)
+
+    if parallel > 1:
+        # The searches are independent and CP-SAT leaves Python while it searches.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            plan_a, plan_b = pool.map(plan, (ws_a, ws_b))
+    else:
+        plan_a, plan_b = plan(ws_a), plan(ws_b)
+    return compare_roadmaps(ws_a, plan_a, ws_b, plan_b, name_a, name_b), plan_a, plan_b
 
 
 def compare_roadmaps(
@@ -222,7 +304,6 @@ def compare_roadmaps(
     """Item by item: where each one lands in both plans, how far it moved, and why."""
     a_items = {s.key: s for s in (*plan_a.items, *plan_a.rollups)}
     b_items = {s.key: s for s in (*plan_b.items, *plan_b.rollups)}
-    team_delta = _team_capacity_delta(plan_a, plan_b)
     # Each plan counts working days from its own first day; a scenario that moves the as-of
     # date moves that day, so B's days are put on A's count before they are compared.
     offset = int(np.busday_count(plan_a.calendar.days[0], plan_b.calendar.days[0]))
@@ -230,7 +311,7 @@ def compare_roadmaps(
     for key in sorted(set(a_items) | set(b_items)):
         a, b = a_items.get(key), b_items.get(key)
         shift = (b.end_day + offset - a.end_day) if a is not None and b is not None else None
-        why = _why(key, a, b, ws_a, ws_b, a_items, b_items, team_delta, offset)
+        why = _why(key, a, b, ws_a, ws_b, a_items, b_items, (plan_a, plan_b), offset)
         ref = a or b
         assert ref is not None
         moves.append(
@@ -259,18 +340,28 @@ def compare_roadmaps(
         late_b=plan_b.summary.late_items,
         moves=tuple(moves),
         without_money=tuple(sorted({*plan_a.summary.without_money, *plan_b.summary.without_money})),
+        method_a=plan_a.summary.method,
+        method_b=plan_b.summary.method,
     )
 
 
-def _team_capacity_delta(a: Roadmap, b: Roadmap) -> dict[str, float]:
-    delta: dict[str, float] = {}
-    keys = {t.team for t in a.calendar.teams} | {t.team for t in b.calendar.teams}
-    n = min(len(a.calendar.days), len(b.calendar.days))
-    for key in keys:
-        ca = next((float(t.productive[:n].sum()) for t in a.calendar.teams if t.team == key), 0.0)
-        cb = next((float(t.productive[:n].sum()) for t in b.calendar.teams if t.team == key), 0.0)
-        delta[key] = cb - ca
-    return delta
+def capacity_added(plan_a: Roadmap, plan_b: Roadmap, team: str, until: dt.date) -> float:
+    """Productive person-days ``team`` has in plan B's calendar and not in plan A's, on the
+    working days both plans have up to and including ``until`` (negative: B has fewer).
+
+    Counted up to a date and not over the whole calendar: the calendar runs years past the
+    plan, so its total credits a hire with work no item could use (one person showed as
+    "+521 person-days" on a plan of about 175 working days)."""
+    first = max(plan_a.calendar.days[0], plan_b.calendar.days[0])
+
+    def total(plan: Roadmap) -> float:
+        cal = plan.calendar
+        for t in cal.teams:
+            if t.team == team:
+                return float(t.productive[cal.day_index(first) : cal.days_through(until)].sum())
+        return 0.0
+
+    return total(plan_b) - total(plan_a)
 
 
 def _why(
@@ -281,7 +372,7 @@ def _why(
     ws_b: Workspace,
     a_items: dict[str, ScheduledItem],
     b_items: dict[str, ScheduledItem],
-    team_delta: dict[str, float],
+    plans: tuple[Roadmap, Roadmap],
     offset: int = 0,
 ) -> str:
     """Why ``key`` moved; ``offset``: working days from plan A's first day to plan B's."""
@@ -312,21 +403,54 @@ def _why(
                 reasons.append(f"follows {dep.item}, which moved {moved:+d} days")
     if a.team != b.team:
         reasons.append(f"moved from team {a.team} to {b.team}")
-    delta = team_delta.get(b.team, 0.0)
-    if abs(delta) >= 0.5:
-        reasons.append(f"team {b.team} capacity {delta:+.0f} person-days")
+    shift = b.end_day + offset - a.end_day
+    # Capacity up to the later of its two deliveries is what could have moved it; and only
+    # capacity gained explains moving earlier, only capacity lost explains moving later.
+    until = max(a.end, b.end)
+    for team in b.team.split("+"):
+        delta = capacity_added(*plans, team, until)
+        if shift and abs(delta) >= 0.5 and (delta > 0) == (shift < 0):
+            reasons.append(
+                f"team {team} capacity {delta:+.0f} person-days up to {until.isoformat()}"
+            )
     if offset and ws_a.as_of != ws_b.as_of:
         reasons.append(
             f"the plan starts {abs(offset)} working day{'s' if abs(offset) != 1 else ''} "
             f"{'later' if offset > 0 else 'earlier'} (as of {ws_b.as_of.isoformat()})"
         )
+    if not reasons and shift > 0 and a.team == b.team and b.level == "leaf":
+        ahead = _now_ahead(a, b, a_items, b_items)
+        if ahead:
+            named = ", ".join(ahead[:3]) + (f" and {len(ahead) - 3} more" if len(ahead) > 3 else "")
+            reasons.append(f"re-sequenced: {named} now go ahead of it on team {b.team}")
     if not reasons:
         reasons.append(
             "re-optimised: the plan traded its slot for more valuable work"
-            if b.end_day + offset > a.end_day
+            if shift > 0
             else "re-optimised: capacity freed up earlier"
         )
     return "; ".join(reasons)
+
+
+def _now_ahead(
+    a: ScheduledItem,
+    b: ScheduledItem,
+    a_items: dict[str, ScheduledItem],
+    b_items: dict[str, ScheduledItem],
+) -> list[str]:
+    """Items of the same team that started after this one in plan A and start no later than it
+    in plan B (earliest in B first): the work that took its slot."""
+    ahead = [
+        (other.start_day, other.key)
+        for other in b_items.values()
+        if other.key != b.key
+        and other.level == "leaf"
+        and other.team == b.team
+        and (before := a_items.get(other.key)) is not None
+        and before.start_day > a.start_day
+        and other.start_day <= b.start_day
+    ]
+    return [k for _, k in sorted(ahead)]
 
 
 def _likely(estimate: Any) -> str:

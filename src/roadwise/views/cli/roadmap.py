@@ -1045,32 +1045,65 @@ def scenario_add(
     )
 
 
+COMPARE_ROUNDS_DEFAULT = 100
+"""The engine's ``COMPARE_ROUNDS``, said in the help without loading the engines (a test keeps
+the two equal)."""
+
+
 @scenario_app.command("compare")
 @handles_errors
 def scenario_compare(
     a: str = typer.Argument(..., help="First scenario key, or 'base' for the workspace as is."),
     b: str = typer.Argument(..., help="Second scenario key (or 'base')."),
-    time_limit: float = typer.Option(15.0, "--time-limit", min=0.5, help="Solver seconds each."),
+    rounds: int = typer.Option(
+        COMPARE_ROUNDS_DEFAULT,
+        "--rounds",
+        min=1,
+        help="Search rounds for each plan (deterministic: the same answer every run and on "
+        "any machine).",
+    ),
+    time_limit: float = typer.Option(
+        15.0,
+        "--time-limit",
+        min=0.5,
+        help="Solver seconds for a plan with no valid start to search from (at least one a "
+        "round: the rounds' safety cap).",
+    ),
     limit: int = typer.Option(30, "--limit", min=1, help="Rows to show."),
     hold_targets: bool = ReplanTargetsOption,
     as_json: bool = JsonOption,
     db: str | None = DbOption,
 ) -> None:
-    """Plan two scenarios and show, side by side, what moved, by how much and why."""
-    from roadwise.engines.scenario import compare_roadmaps
-    from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+    """Plan two scenarios and show, side by side, what moved, by how much and why.
+
+    Both are planned by the same deterministic search (as a sweep's points), so the
+    difference is the scenario's: a scenario compared with itself shows none.
+    """
+    from roadwise.engines.scenario import compare_scenarios
     from roadwise.views.reports.wording import say_money
 
     store, ws = _load(db)
     ws_a = _scenario_workspace(ws, None if a == "base" else a)
     ws_b = _scenario_workspace(ws, None if b == "base" else b)
     _, held, held_line = replan_targets(store, ws, hold_targets)
-    options = RoadmapOptions(time_limit=time_limit, baseline=False, targets=held)
-    plan_a = plan_roadmap(ws_a, options)
-    plan_b = plan_roadmap(ws_b, dataclasses.replace(options, warm_start=plan_a.placements))
-    cmp = compare_roadmaps(ws_a, plan_a, ws_b, plan_b, a, b)
+    cmp, _, plan_b = compare_scenarios(
+        ws_a,
+        ws_b,
+        a,
+        b,
+        rounds=rounds,
+        time_limit=time_limit,
+        seed=ws.settings.seed,
+        targets=held,
+    )
     if as_json:
-        print_json({**dataclasses.asdict(cmp), "targets_held": plan_b.summary.targets_held})
+        print_json(
+            {
+                **dataclasses.asdict(cmp),
+                "rounds": rounds,
+                "targets_held": plan_b.summary.targets_held,
+            }
+        )
         return
     plans = compact_table(None)
     plans.add_column("plan", no_wrap=True)
@@ -1089,6 +1122,24 @@ def scenario_compare(
         console.print(f"{b} costs {say_money(-saved, money)} more cost of delay.", highlight=False)
     if cmp.without_money:
         console.print(_without_money_note(cmp.without_money), highlight=False)
+    searched = list(
+        dict.fromkeys(n for n, how in ((a, cmp.method_a), (b, cmp.method_b)) if how != "cp-sat-lns")
+    )
+    if searched:
+        console.print(
+            NOTE,
+            f"{' and '.join(searched)} had no valid start to search from and got the full "
+            f"search instead, bounded by --time-limit: {'its' if len(searched) == 1 else 'their'} "
+            "numbers depend on the machine's speed.",
+            highlight=False,
+        )
+    if not cmp.moved:
+        console.print()
+        console.print(
+            "Nothing moved: every item ends on the same day, on the same team, in both plans.",
+            highlight=False,
+        )
+        return
     shown = cmp.moved[:limit]
     teams = {m.item: _team_move(m) for m in shown}
     # item, both ends, the shift and the team with the gaps between them; "why" gets the rest.

@@ -430,14 +430,12 @@ class Service:
 
     def compare_scenario(self, key: str) -> Any:
         """The workspace as is beside scenario ``key``: two roadmaps, what moved and why."""
-        import dataclasses
 
         from roadwise.engines.scenario import (
             apply_scenario,
-            compare_roadmaps,
+            compare_scenarios,
             without_missing_items,
         )
-        from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
 
         ws = self.workspace()
         scenario = next((sc for sc in ws.scenarios if sc.key == key), None)
@@ -447,20 +445,15 @@ class Service:
         def compute() -> Any:
             # Changes to items removed since the scenario was saved are skipped (the page says so)
             changed = apply_scenario(ws, without_missing_items(ws, scenario)[0])
-            # "As is" is the Roadmap page's plan, cached with the workspace: the same dates on
-            # both pages, and one CP-SAT run (of the two, ~4 s) saved once either page was seen.
-            plan_a = self.roadmap()
-            # Planned as "as is" was: holding targets where the roadmap of record holds them.
-            options = RoadmapOptions(
-                time_limit=ROADMAP_TIME_LIMIT,
-                workers=4,
-                baseline=False,
-                targets=plan_a.summary.targets_held,
+            # Both sides by the same deterministic search, as `roadwise scenario compare`: the
+            # scenario planned from the "as is" plan would get that search and its own on top,
+            # and come out cheaper even where it changes nothing. Targets are held where the
+            # Roadmap page's plan (the roadmap of record's) holds them.
+            held = self.roadmap().summary.targets_held
+            comparison, _, _ = compare_scenarios(
+                ws, changed, "as is", scenario.name, seed=ws.settings.seed, targets=held
             )
-            plan_b = plan_roadmap(
-                changed, dataclasses.replace(options, warm_start=plan_a.placements)
-            )
-            return compare_roadmaps(ws, plan_a, changed, plan_b, "as is", scenario.name)
+            return comparison
 
         return self._cached(f"scenario:{key}", compute)
 

@@ -125,9 +125,9 @@ def test_bad_changes_name_the_change() -> None:
         )
 
 
-def test_compare_says_what_moved_and_why() -> None:
-    ws = _ws()
-    bigger = apply_scenario(
+def _a_bigger(ws: Workspace) -> Workspace:
+    """``ws`` with item A's estimate raised to 8 (likely and high)."""
+    return apply_scenario(
         ws,
         Scenario(
             key="big",
@@ -138,6 +138,11 @@ def test_compare_says_what_moved_and_why() -> None:
             ],
         ),
     )
+
+
+def test_compare_says_what_moved_and_why() -> None:
+    ws = _ws()
+    bigger = _a_bigger(ws)
     options = RoadmapOptions(time_limit=2, workers=2)
     a, b = plan_roadmap(ws, options), plan_roadmap(bigger, options)
     cmp = compare_roadmaps(ws, a, bigger, b, "base", "big")

@@ -20,7 +20,7 @@ from roadwise.engines.scenario import (
     compare_scenarios,
 )
 from roadwise.views.cli import app
-from test_scenario import _ws
+from test_scenario import _a_bigger, _ws
 
 runner = CliRunner()
 
@@ -137,17 +137,7 @@ def test_an_item_that_gives_way_names_the_work_now_ahead_of_it(hired: dict[str, 
 
 def test_compare_scenarios_is_symmetric_and_repeatable() -> None:
     ws = _ws()
-    bigger = apply_scenario(
-        ws,
-        Scenario(
-            key="big",
-            name="big",
-            changes=[
-                ScenarioChange(entity="item", key="A", field="estimate.likely", value=8),
-                ScenarioChange(entity="item", key="A", field="estimate.high", value=8),
-            ],
-        ),
-    )
+    bigger = _a_bigger(ws)
     cmp, plan_a, plan_b = compare_scenarios(ws, ws, "a", "b", rounds=5, time_limit=1)
     assert plan_a.placements == plan_b.placements and cmp.moved == ()
     one, _, _ = compare_scenarios(ws, bigger, rounds=5, time_limit=1)

@@ -515,11 +515,16 @@ def test_a_named_person_carries_their_share_of_a_wider_item() -> None:
     assert over_allocated(ws, roadmap) == []
 
 
-def test_work_is_counted_on_the_days_a_person_is_there() -> None:
-    away = DateRange(start=START + dt.timedelta(days=14), end=START + dt.timedelta(days=27))
+def _a0_away(first: int, last: int) -> Team:
+    """Team a of a0 and a1, a0 away from day ``first`` to day ``last`` after START."""
+    away = DateRange(start=START + dt.timedelta(days=first), end=START + dt.timedelta(days=last))
     team = _team("a", 2)
     away_then = team.people[0].model_copy(update={"days_off": [away]})
-    team = team.model_copy(update={"people": [away_then, team.people[1]]})
+    return team.model_copy(update={"people": [away_then, team.people[1]]})
+
+
+def test_work_is_counted_on_the_days_a_person_is_there() -> None:
+    team = _a0_away(14, 27)
     ws = Workspace(name="w", as_of=START, teams=[team], items=[_one_item("W-1", 2, ["x"])])
     roadmap = plan_roadmap(ws, OPTIONS)
     sprint = roadmap.calendar.sprint
@@ -538,10 +543,7 @@ def test_work_is_counted_on_the_days_a_person_is_there() -> None:
 
 def test_people_who_can_do_their_share_in_the_span_are_named_first() -> None:
     # a0 comes first in the team but is away for two days of the item's first week.
-    away = DateRange(start=START + dt.timedelta(days=1), end=START + dt.timedelta(days=2))
-    team = _team("a", 2)
-    away_then = team.people[0].model_copy(update={"days_off": [away]})
-    team = team.model_copy(update={"people": [away_then, team.people[1]]})
+    team = _a0_away(1, 2)
     ws = Workspace(name="w", as_of=START, teams=[team], items=[_one_item("W-1", 4, ["x"])])
     roadmap = plan_roadmap(ws, OPTIONS)
     (item,) = roadmap.items

@@ -576,25 +576,22 @@ def _print_explain(extras: dict[str, Any]) -> None:
         )
     console.print(table)
     drop = extras["drop_to_fit"]
-    if drop["unavailable"]:
-        console.print(drop["unavailable"], highlight=False)
-    else:
-        console.print(
-            f"To absorb a {drop['cut']:.0%} capacity cut, drop {len(drop['dropped'])} items "
-            f"({', '.join(drop['dropped']) or 'none'}), losing {_n(drop['value_lost'])} value.",
-            highlight=False,
-        )
+    _print_drop(f"To absorb a {drop['cut']:.0%} capacity cut", drop)
     if "earlier_date" in extras:
         early = extras["earlier_date"]
-        if early["unavailable"]:
-            console.print(early["unavailable"], highlight=False)
-        else:
-            console.print(
-                f"To ship by {early['by']}, drop {len(early['dropped'])} items "
-                f"({', '.join(early['dropped']) or 'none'}), losing "
-                f"{_n(early['value_lost'])} value.",
-                highlight=False,
-            )
+        _print_drop(f"To ship by {early['by']}", early)
+
+
+def _print_drop(goal: str, answer: dict[str, Any]) -> None:
+    """One what-if's answer: the items to drop for ``goal``, or why there is no answer."""
+    if answer["unavailable"]:
+        console.print(answer["unavailable"], highlight=False)
+        return
+    console.print(
+        f"{goal}, drop {len(answer['dropped'])} items "
+        f"({', '.join(answer['dropped']) or 'none'}), losing {_n(answer['value_lost'])} value.",
+        highlight=False,
+    )
 
 
 def _print_pareto(fronts: dict[str, list[dict[str, Any]]]) -> None:

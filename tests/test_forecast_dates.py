@@ -67,8 +67,10 @@ def _weekly_history(
 
 
 def test_work_the_simulation_finishes_on_a_saturday_is_dated_the_monday_after() -> None:
-    # Five items every week: 23 items take 4.6 weeks, 32.2 days from a Monday: the simulation
-    # is done during Saturday 5 July. Nobody delivers on a weekend: Monday 7 July.
+    # Five items every week: 23 items take 4.6 weeks, 32.2 days from the start of a Monday:
+    # done early on Friday 4 July, which the forecast's day count (as_of + the whole days it
+    # takes, rounded up, as before dates were moved to working days) labels Saturday 5 July.
+    # Nobody delivers on a weekend: Monday 7 July.
     f = forecast_when(
         _weekly_history([5] * 40, MONDAY, hour=10),
         23,
@@ -103,6 +105,29 @@ def test_a_date_on_the_teams_public_holiday_moves_to_its_next_working_day() -> N
     assert set(r.outcome("US-1").finish.values()) == {dt.date(2025, 7, 7)}
     # All of it is done when the last team is: on a day both teams work.
     assert set(r.finish_all.values()) == {dt.date(2025, 7, 7)}
+
+
+def test_a_deadline_on_a_day_the_team_does_not_work_is_read_as_the_dates_are() -> None:
+    # Both teams are done on 4 July (31.5 days), a deadline the US team cannot be dated by:
+    # its date is Monday 7 July, so its chance of meeting a 4 July deadline is 0, not 1 (the
+    # chance once read the simulated days, the date the working days). A Saturday deadline is
+    # met by work dated the Friday before.
+    july_4, july_5 = dt.date(2025, 7, 4), dt.date(2025, 7, 5)
+    items = [
+        RoadmapItem("US-1", "us", Estimate(low=22.5, likely=22.5, high=22.5), deadline=july_4),
+        RoadmapItem("DE-1", "de", Estimate(low=22.5, likely=22.5, high=22.5), deadline=july_4),
+        RoadmapItem("DE-2", "de2", Estimate(low=22.5, likely=22.5, high=22.5), deadline=july_5),
+    ]
+    flows = {
+        "us": TeamFlow(np.full(20, 5.0), calendar=team_calendar("US")),
+        "de": TeamFlow(np.full(20, 5.0), calendar=team_calendar("DE")),
+        "de2": TeamFlow(np.full(20, 5.0), calendar=team_calendar("DE")),
+    }
+    r = simulate_roadmap(items, flows, MONDAY, trials=200)
+    us, de, saturday = r.outcome("US-1"), r.outcome("DE-1"), r.outcome("DE-2")
+    assert set(us.finish.values()) == {dt.date(2025, 7, 7)} and us.p_deadline == 0.0
+    assert set(de.finish.values()) == {july_4} and de.p_deadline == 1.0
+    assert set(saturday.finish.values()) == {july_4} and saturday.p_deadline == 1.0
 
 
 def test_the_workspace_dates_are_working_days_of_the_teams_doing_the_work() -> None:

@@ -122,12 +122,14 @@ def test_added_capacity_is_counted_over_the_plan_and_never_explains_a_later_deli
 def test_an_item_that_gives_way_names_the_work_now_ahead_of_it(hired: dict[str, Any]) -> None:
     data = hired
     moves = {m["item"]: m for m in data["moves"]}
-    ahead = re.compile(r"re-sequenced: (.+) now go ahead of it on team (\w+)")
+    ahead = re.compile(r"re-sequenced: (.+) now go(?:es)? ahead of it on team (\w+)")
     named = [(m, ahead.search(m["why"])) for m in data["moves"]]
     named = [(m, found) for m, found in named if found]
     assert named, "no item gave way to other work"
     for move, found in named:
         assert move["shift_days"] > 0 and found[2] == move["team_b"], move
+        one = len(re.findall(r"KW-\d+", found[1])) == 1 and "more" not in found[1]
+        assert ("now goes ahead" in found[0]) == one, move
         for key in re.findall(r"KW-\d+", found[1]):
             other = moves[key]
             # It started after this item in the first plan, and no later in the second.

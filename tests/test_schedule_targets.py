@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -198,7 +199,7 @@ def test_the_web_compares_a_scenario_holding_targets_as_the_roadmap_of_record_do
     tmp_path,  # type: ignore[no-untyped-def]
     monkeypatch,  # type: ignore[no-untyped-def]
 ) -> None:
-    import roadwise.engines.schedule.roadmap as engine
+    import roadwise.engines.scenario as scenarios
     from roadwise.views.web.service import Service
 
     db = str(tmp_path / "rw.db")
@@ -209,13 +210,14 @@ def test_the_web_compares_a_scenario_holding_targets_as_the_roadmap_of_record_do
     add = ["scenario", "add", "slower", "--set", "item:BIG.estimate.high=12", "--db", db]
     assert CliRunner().invoke(app, add).exit_code == 0, "scenario"
     held: list[bool] = []
-    plan = engine.plan_roadmap
+    plan = scenarios.plan_for_comparison
 
-    def recording(ws: Workspace, options: RoadmapOptions | None = None) -> Roadmap:
-        held.append(bool(options and options.targets))
-        return plan(ws, options)
+    def recording(ws: Workspace, *args: Any, **kwargs: Any) -> Roadmap:
+        roadmap = plan(ws, *args, **kwargs)
+        held.append(roadmap.summary.targets_held)
+        return roadmap
 
-    monkeypatch.setattr(engine, "plan_roadmap", recording)
+    monkeypatch.setattr(scenarios, "plan_for_comparison", recording)
     with open_store(db) as store:
         assert Service(store).compare_scenario("slower") is not None
-    assert held == [True]  # the scenario's plan; "as is" is the stored plan, replayed
+    assert held == [True, True]  # both sides, planned by the same search

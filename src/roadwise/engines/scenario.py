@@ -422,7 +422,8 @@ def _why(
         ahead = _now_ahead(a, b, a_items, b_items)
         if ahead:
             named = ", ".join(ahead[:3]) + (f" and {len(ahead) - 3} more" if len(ahead) > 3 else "")
-            reasons.append(f"re-sequenced: {named} now go ahead of it on team {b.team}")
+            go = "goes" if len(ahead) == 1 else "go"
+            reasons.append(f"re-sequenced: {named} now {go} ahead of it on team {b.team}")
     if not reasons:
         reasons.append(
             "re-optimised: the plan traded its slot for more valuable work"

@@ -143,3 +143,9 @@ def replan_sentence(gain: ReplanGain | None, currency: str) -> str:
         f"Worth re-planning: {searched} already found a plan that {found}, moving "
         f"{gain.items_moved} items; a full re-plan searches longer."
     )
+
+
+def targets_held_by(record: RoadmapOfRecord | None) -> bool:
+    """Whether the roadmap of record was planned holding targets (``plan roadmap
+    --hold-targets``); False without one."""
+    return record is not None and stored_summary(record.verdict).targets_held

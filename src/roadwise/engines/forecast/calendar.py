@@ -104,6 +104,23 @@ def delivery_day(day: dt.date, calendars: Iterable[WorkCalendar] = ()) -> dt.dat
     return day
 
 
+def deadline_horizon(
+    as_of: dt.date, deadline: dt.date, calendars: Iterable[WorkCalendar] = ()
+) -> int:
+    """Days from ``as_of`` by which work must be done to be dated on or before ``deadline``:
+    up to the last day on or before it that every one of ``calendars`` works (a deadline on a
+    Saturday is met by work delivered on the Friday). A deadline's chance read against this
+    agrees with the dates shown, which are such working days (:func:`delivery_day`)."""
+    chosen = tuple(calendars) or (WEEKENDS_ONLY,)
+    day = deadline
+    # As delivery_day: a year without a common working day is no calendar.
+    for _ in range(366):
+        if day <= as_of or all(c.is_working_day(day) for c in chosen):
+            break
+        day -= dt.timedelta(days=1)
+    return (day - as_of).days
+
+
 def delivery_date(
     as_of: dt.date, days: float, calendars: Iterable[WorkCalendar] = ()
 ) -> dt.date | None:

@@ -33,7 +33,12 @@ from roadwise.domain import Item, ItemKind, Status, Workspace
 from roadwise.domain.model import Estimate, EstimateUnit, likely
 from roadwise.engines import history as history_engine
 from roadwise.engines.forecast.backtest import history_before
-from roadwise.engines.forecast.calendar import WorkCalendar, delivery_day, team_calendar
+from roadwise.engines.forecast.calendar import (
+    WorkCalendar,
+    deadline_horizon,
+    delivery_day,
+    team_calendar,
+)
 from roadwise.engines.forecast.estimates import estimate_bias
 from roadwise.engines.forecast.roadmap import (
     MAX_WEEKS,
@@ -780,7 +785,12 @@ def deadline_chances_in(ws: Workspace, forecast: RoadmapForecast) -> DeadlineCha
             # in a queue; counting it as missed would blame the plan for missing data
             missing.append(item.key)
             continue
-        on_time = finish <= (item.deadline.date - ws.as_of).days
+        # by the last day on or before the deadline its team works, as its dates are shown
+        team = ws.inherited(item, "team")
+        horizon = deadline_horizon(
+            ws.as_of, item.deadline.date, (work_calendar(ws, str(team) if team else None),)
+        )
+        on_time = finish <= horizon
         each[item.key] = float(on_time.mean())
         met &= on_time
     return DeadlineChances(float(met.mean()), each, tuple(missing)) if each else None
@@ -1007,7 +1017,8 @@ def _delivery_date(
     levels = np.quantile(weeks, [p / 100 for p in PERCENTILES], method="inverted_cdf")
     p_deadline = None
     if deadline is not None:
-        p_deadline = float(np.mean(weeks * 7 <= (deadline - as_of).days))
+        # read as the dates are shown: by the last day on or before it all the teams work
+        p_deadline = float(np.mean(weeks * 7 <= deadline_horizon(as_of, deadline, calendars)))
     return DeliveryDate(
         key=key,
         kind=kind,

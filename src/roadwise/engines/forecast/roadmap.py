@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from roadwise.domain.model import Estimate
-from roadwise.engines.forecast.calendar import WorkCalendar, delivery_date
+from roadwise.engines.forecast.calendar import WorkCalendar, deadline_horizon, delivery_date
 from roadwise.engines.forecast.estimates import EstimateBias, sample_sizes
 from roadwise.engines.forecast.simulate import FloatArray, Sampling, sample_weeks
 
@@ -366,8 +366,11 @@ def simulate_roadmap(
     def date(d: float, calendars: Sequence[WorkCalendar]) -> dt.date | None:
         return None if d > 3650 else delivery_date(as_of, d, calendars)
 
-    def p_by(col: FloatArray, day: dt.date | None) -> float | None:
-        return None if day is None else float((col <= (day - as_of).days).mean())
+    def p_by(col: FloatArray, day: dt.date | None, team: str) -> float | None:
+        # read as the dates are shown: by the team's last working day on or before ``day``
+        if day is None:
+            return None
+        return float((col <= deadline_horizon(as_of, day, (calendar(team),))).mean())
 
     outcomes = []
     for i, it in enumerate(items):
@@ -381,9 +384,9 @@ def simulate_roadmap(
                     p: date(v, (calendar(it.team),)) for p, v in zip(percentiles, q, strict=True)
                 },
                 deadline=it.deadline,
-                p_deadline=p_by(col, it.deadline),
+                p_deadline=p_by(col, it.deadline, it.team),
                 planned_end=it.planned_end,
-                p_planned_end=p_by(col, it.planned_end),
+                p_planned_end=p_by(col, it.planned_end, it.team),
                 critical=float(critical[:, i].mean()),
             )
         )

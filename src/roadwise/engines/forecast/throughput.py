@@ -25,7 +25,7 @@ from roadwise.engines.forecast.backtest import (
     history_before,
     with_regime,
 )
-from roadwise.engines.forecast.calendar import WorkCalendar, delivery_date
+from roadwise.engines.forecast.calendar import WorkCalendar, deadline_horizon, delivery_date
 from roadwise.engines.forecast.simulate import FloatArray, Sampling, how_many, simulate_weeks
 
 PERCENTILES: tuple[int, ...] = (50, 70, 85, 95)
@@ -92,8 +92,9 @@ class WhenForecast:
     calendar: WorkCalendar = field(default_factory=WorkCalendar, repr=False)
 
     def probability_by(self, day: dt.date) -> float:
-        """Chance that the work is done by ``day`` (inclusive)."""
-        horizon = (day - self.as_of).days
+        """Chance that the work is done by ``day`` (inclusive): delivered on the team's last
+        working day on or before it, as the dates are shown."""
+        horizon = deadline_horizon(self.as_of, day, (self.calendar,))
         return float((self.distribution_days <= horizon).mean())
 
     def date_samples(self) -> list[dt.date]:

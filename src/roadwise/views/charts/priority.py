@@ -77,8 +77,8 @@ def score_intervals(result: PriorityResult, top: int = 15) -> Any:
         {
             "item": f"{i.rank}. {i.key}",
             "expected": i.expected,
-            "p5": i.interval[0],
-            "p95": i.interval[1],
+            "interval_low": i.interval[0],
+            "interval_high": i.interval[1],
             "score": i.score,
             "in_top": "top k" if i.rank <= result.top_k else "below",
             "p_top_k": round(i.p_top_k, 3),
@@ -88,12 +88,13 @@ def score_intervals(result: PriorityResult, top: int = 15) -> Any:
     order = [str(r["item"]) for r in rows]
     base = alt.Chart(alt.Data(values=rows)).encode(y=alt.Y("item:N", sort=order, title=None))
     bars = base.mark_rule(strokeWidth=3, opacity=0.6).encode(
-        x=alt.X("p5:Q", title=f"{result.framework_label} score (90% interval)"),
-        x2="p95:Q",
+        x=alt.X("interval_low:Q", title=f"{result.framework_label} score (90% interval)"),
+        x2="interval_high:Q",
         color=alt.Color("in_top:N", title=None),
     )
     dots = base.mark_point(filled=True, size=60, color="black").encode(
-        x="expected:Q", tooltip=["item:N", "expected:Q", "p5:Q", "p95:Q", "p_top_k:Q"]
+        x="expected:Q",
+        tooltip=["item:N", "expected:Q", "interval_low:Q", "interval_high:Q", "p_top_k:Q"],
     )
     return alt.layer(bars, dots).properties(
         title=f"Top {len(rows)} by expected {result.framework_label} score", width=520

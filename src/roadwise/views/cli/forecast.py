@@ -894,8 +894,10 @@ def moved(
         return
     console.print(
         f"{team}: the {percentile}% date for its open work moved from {_fmt(move.before)} to "
-        f"{_fmt(move.after)} ({move.total_days:+.1f} days) between {since.date()} and "
-        f"{loaded.as_of}; {len(open_now) - len(open_then)} items added, {finished} finished."
+        f"{_fmt(move.after)} between {since.date()} and {loaded.as_of}; "
+        f"{len(open_now) - len(open_then)} items added, {finished} finished. In the "
+        f"simulation's days (the dates shown are the working days it ends on), it moved "
+        f"{move.total_days:+.1f} days:"
     )
     for line in move.lines():
         console.print(f"  {line}")

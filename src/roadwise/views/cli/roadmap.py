@@ -634,14 +634,6 @@ ReplanTargetsOption = typer.Option(
 )
 
 
-def targets_held_by(record: RoadmapOfRecord | None) -> bool:
-    """Whether the roadmap of record was planned holding targets (``plan roadmap
-    --hold-targets``); False without one."""
-    from roadwise.views.stored_roadmap import stored_summary
-
-    return record is not None and stored_summary(record.verdict).targets_held
-
-
 def replan_targets(
     store: Any, ws: Workspace, asked: bool
 ) -> tuple[RoadmapOfRecord | None, bool, str]:
@@ -649,6 +641,7 @@ def replan_targets(
     says so ("" where it does not). A re-plan holds them where ``--hold-targets`` asks or the
     roadmap of record held them: a what-if measured against plans that ignore the dates the
     plan of record promises would credit or blame the change for that difference."""
+    from roadwise.views.stored_roadmap import targets_held_by
     from roadwise.workspace import roadmap_of_record
 
     record = roadmap_of_record(store, ws)
@@ -743,7 +736,7 @@ def capacity_command(
         what_it_takes,
     )
     from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
-    from roadwise.views.stored_roadmap import since_stored, stored_roadmap
+    from roadwise.views.stored_roadmap import since_stored, stored_roadmap, targets_held_by
 
     store, base = _load(db)
     ws = _scenario_workspace(base, scenario)
@@ -1076,8 +1069,8 @@ def scenario_compare(
 ) -> None:
     """Plan two scenarios and show, side by side, what moved, by how much and why.
 
-    Both are planned by the same deterministic search (as a sweep's points), so the
-    difference is the scenario's: a scenario compared with itself shows none.
+    Both are planned by the same deterministic search (as a sweep's points), so neither gets
+    more search than the other: a scenario compared with itself shows no difference.
     """
     from roadwise.engines.scenario import compare_scenarios
     from roadwise.views.reports.wording import say_money
@@ -1129,7 +1122,8 @@ def scenario_compare(
         console.print(
             NOTE,
             f"{' and '.join(searched)} had no valid start to search from and got the full "
-            f"search instead, bounded by --time-limit: {'its' if len(searched) == 1 else 'their'} "
+            "search instead, bounded by --time-limit or a second a round, whichever is longer: "
+            f"{'its' if len(searched) == 1 else 'their'} "
             "numbers depend on the machine's speed.",
             highlight=False,
         )

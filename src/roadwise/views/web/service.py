@@ -436,6 +436,7 @@ class Service:
             compare_scenarios,
             without_missing_items,
         )
+        from roadwise.views.stored_roadmap import targets_held_by
 
         ws = self.workspace()
         scenario = next((sc for sc in ws.scenarios if sc.key == key), None)
@@ -448,8 +449,8 @@ class Service:
             # Both sides by the same deterministic search, as `roadwise scenario compare`: the
             # scenario planned from the "as is" plan would get that search and its own on top,
             # and come out cheaper even where it changes nothing. Targets are held where the
-            # Roadmap page's plan (the roadmap of record's) holds them.
-            held = self.roadmap().summary.targets_held
+            # roadmap of record held them, as the Roadmap page holds them.
+            held = targets_held_by(self.roadmap_of_record())
             comparison, _, _ = compare_scenarios(
                 ws, changed, "as is", scenario.name, seed=ws.settings.seed, targets=held
             )

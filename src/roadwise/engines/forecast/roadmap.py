@@ -158,7 +158,8 @@ def _inverse(cum: FloatArray, weekly: FloatArray, level: FloatArray) -> FloatArr
     rows = np.arange(trials)
     before = cum[rows, k - 1]
     w = weekly[rows, k - 1]
-    frac = np.where(w > 0, (level - before) / np.where(w > 0, w, 1.0), 0.0)
+    with np.errstate(over="ignore"):  # a vanishing week's share overflows, then clips to 1
+        frac = np.where(w > 0, (level - before) / np.where(w > 0, w, 1.0), 0.0)
     weeks = (k - 1) + np.clip(frac, 0.0, 1.0)
     return np.where(reached, np.where(level <= 0, 0.0, weeks), np.inf)
 

@@ -130,6 +130,39 @@ def test_a_deadline_on_a_day_the_team_does_not_work_is_read_as_the_dates_are() -
     assert set(saturday.finish.values()) == {july_4} and saturday.p_deadline == 1.0
 
 
+def test_an_epics_deadline_chance_reads_every_team_doing_a_piece_of_it() -> None:
+    # The epic's stories are done on 4 July by a German and a US team: the epic is dated on a
+    # day both work (Monday 7 July), so its 4 July deadline is not met in any trial; read by
+    # the German team's calendar alone (or none) it was met in every one.
+    from roadwise.domain.model import Deadline
+    from roadwise.engines.forecast.objectives import deadline_chances_in
+
+    july_4 = dt.date(2025, 7, 4)
+    size = Estimate(low=22.5, likely=22.5, high=22.5)
+    ws = Workspace(
+        as_of=MONDAY,
+        teams=[Team(key="us", name="US", country="US"), Team(key="de", name="DE", country="DE")],
+        items=[
+            Item(
+                key="E",
+                title="epic",
+                kind=ItemKind.EPIC,
+                team="de",
+                deadline=Deadline(date=july_4, hard=True),
+            ),
+            Item(key="US-1", title="us", parent="E", team="us", estimate=size),
+            Item(key="DE-1", title="de", parent="E", team="de", estimate=size),
+        ],
+    )
+    flows = {
+        "us": TeamFlow(np.full(20, 5.0), calendar=team_calendar("US")),
+        "de": TeamFlow(np.full(20, 5.0), calendar=team_calendar("DE")),
+    }
+    items = [RoadmapItem("US-1", "us", size), RoadmapItem("DE-1", "de", size)]
+    chances = deadline_chances_in(ws, simulate_roadmap(items, flows, MONDAY, trials=200))
+    assert chances is not None and chances.each == {"E": 0.0} and chances.every == 0.0
+
+
 def test_the_workspace_dates_are_working_days_of_the_teams_doing_the_work() -> None:
     # Two teams in different countries, open stories under features; every date the views
     # show (deliverables, initiatives, objectives, teams and start days) comes from here.

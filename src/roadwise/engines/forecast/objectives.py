@@ -755,16 +755,27 @@ def hard_deadline_chances(
     return deadline_chances_in(ws, run.forecast)
 
 
+def _replayed_pieces(ws: Workspace, forecast: RoadmapForecast) -> Callable[[Item], list[int]]:
+    """Per item: the columns of ``forecast`` that replay a piece of it (itself or a leaf
+    under it)."""
+    tree = _Tree(ws)
+    column = {leaf.key: c for c, leaf in enumerate(forecast.items)}
+
+    def pieces(item: Item) -> list[int]:
+        under = [item.key, *(d.key for d in tree.descendants(item.key))]
+        return [column[k] for k in under if k in column]
+
+    return pieces
+
+
 def _finish_days(ws: Workspace, forecast: RoadmapForecast) -> Callable[[Item], FloatArray | None]:
     """Per item, per trial of ``forecast``: the day its last replayed piece (itself or a leaf
     under it) is done; None when no piece of it was replayed."""
-    tree = _Tree(ws)
+    pieces_of = _replayed_pieces(ws, forecast)
     finish_days = np.asarray(forecast.finish_days)
-    column = {leaf.key: c for c, leaf in enumerate(forecast.items)}
 
     def finish(item: Item) -> FloatArray | None:
-        under = [item.key, *(d.key for d in tree.descendants(item.key))]
-        columns = [column[k] for k in under if k in column]
+        columns = pieces_of(item)
         return finish_days[:, columns].max(axis=1) if columns else None
 
     return finish
@@ -774,6 +785,7 @@ def deadline_chances_in(ws: Workspace, forecast: RoadmapForecast) -> DeadlineCha
     """:class:`DeadlineChances` read from a replay already run (the reports' own), so they
     come from the very trials behind the dates shown beside them."""
     finish_of = _finish_days(ws, forecast)
+    pieces_of = _replayed_pieces(ws, forecast)
     met = np.ones(forecast.trials, dtype=bool)
     each: dict[str, float] = {}
     missing: list[str] = []
@@ -785,10 +797,11 @@ def deadline_chances_in(ws: Workspace, forecast: RoadmapForecast) -> DeadlineCha
             # in a queue; counting it as missed would blame the plan for missing data
             missing.append(item.key)
             continue
-        # by the last day on or before the deadline its team works, as its dates are shown
-        team = ws.inherited(item, "team")
+        # by the last day on or before the deadline that every team doing a piece of it
+        # works, as its date is shown
+        teams = sorted({forecast.items[c].team for c in pieces_of(item)})
         horizon = deadline_horizon(
-            ws.as_of, item.deadline.date, (work_calendar(ws, str(team) if team else None),)
+            ws.as_of, item.deadline.date, [work_calendar(ws, t) for t in teams]
         )
         on_time = finish <= horizon
         each[item.key] = float(on_time.mean())

@@ -6,8 +6,10 @@ team's own past. Three choices keep the spread honest:
 * **Blocks of weeks** are resampled, not single weeks. A team's good and bad weeks come in runs
   (holidays, incidents, a release crunch); drawing weeks one at a time averages those runs away
   and makes the forecast look surer than it is.
-* **Mixed windows**: each trial draws its history from the last 12, 26, 52 or 156 weeks. Recent
-  weeks say most about the team now; longer ones remember that teams pause and change speed.
+* **Mixed windows**: each trial draws its history from the last 12, 26, 52 or 156 weeks, each
+  cut to the history given (the delivery forecast behind every view reads at most 104 weeks,
+  so its longest window is all of those). Recent weeks say most about the team now; longer
+  ones remember that teams pause and change speed.
 * **Pauses kept whole**: two or more quiet weeks in a row are drawn as one piece, with their real
   length and as often as they happened. Cut into blocks, a three-month pause becomes a few
   scattered quiet weeks, and a team that sometimes stops for a quarter looks steadier than it is.

@@ -19,7 +19,6 @@ def forecast_step(ctx: DemoContext) -> None:
         ForecastSnapshot,
         explain_move,
         forecast_when,
-        team_calendar,
     )
     from roadwise.engines.forecast.backtest import history_before
     from roadwise.engines.forecast.objectives import (
@@ -56,7 +55,7 @@ def forecast_step(ctx: DemoContext) -> None:
         if not recs or not open_leaves:
             continue
         f = forecast_when(
-            recs, len(open_leaves), as_of, options, team.key, team_calendar(team.country)
+            recs, len(open_leaves), as_of, options, team.key, work_calendar(ws, team.key)
         )
         forecasts[team.key] = f
         cal = f.calibration

@@ -237,7 +237,8 @@ class Service:
         Throughput only (every item counts as one): the answer to "when will the next N items
         be done?", shown beside the delivery forecast and labelled as such.
         """
-        from roadwise.engines.forecast import ForecastOptions, forecast_when, team_calendar
+        from roadwise.engines.forecast import ForecastOptions, forecast_when
+        from roadwise.engines.forecast.objectives import work_calendar
 
         ws = self.workspace()
 
@@ -255,7 +256,7 @@ class Service:
                         ws.as_of,
                         options,
                         team.key,
-                        team_calendar(team.country),
+                        work_calendar(ws, team.key),
                     )
             return out
 

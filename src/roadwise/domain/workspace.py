@@ -218,6 +218,41 @@ def ancestor_keys(item: Item, by_key: Mapping[str, Item]) -> tuple[str, ...]:
     return tuple(chain)
 
 
+ITEM_REFERENCES = ("child", "dependent", "link", "decision")
+"""The kinds of record that refer to an item, in the order errors name them: a child's
+parent, an item's dependency, a feedback link, a decision's items."""
+
+
+def references_to_items(data: Any, keys: Iterable[str]) -> dict[str, dict[str, list[str]]]:
+    """In workspace data as stored or imported (dicts, before validation), what refers to each
+    of ``keys``: key -> kind (of :data:`ITEM_REFERENCES`) -> the referring records' keys, one
+    per reference, in the data's order; keys nothing refers to are left out."""
+    wanted = set(keys)
+    found: dict[str, dict[str, list[str]]] = {}
+
+    def note(kind: str, key: Any, referrer: Any) -> None:
+        if key in wanted:
+            found.setdefault(key, {}).setdefault(kind, []).append(str(referrer))
+
+    def records(collection: str) -> list[dict[str, Any]]:
+        listed = data.get(collection) if isinstance(data, dict) else None
+        return [r for r in listed or [] if isinstance(r, dict)]
+
+    for item in records("items"):
+        note("child", item.get("parent"), item.get("key"))
+        for dependency in item.get("dependencies") or []:
+            if isinstance(dependency, dict):
+                note("dependent", dependency.get("item"), item.get("key"))
+    for feedback in records("feedback"):
+        for link in feedback.get("links") or []:
+            if isinstance(link, dict):
+                note("link", link.get("item"), feedback.get("key"))
+    for decision in records("decisions"):
+        for key in decision.get("items") or []:
+            note("decision", key, decision.get("key"))
+    return found
+
+
 def kind_name(item: Item) -> str:
     """An item's kind in words: "feature", "tech debt"."""
     return item.kind.value.replace("_", " ")

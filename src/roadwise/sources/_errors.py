@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError as PydanticValidationError
 
 from roadwise.domain import find_cycle
+from roadwise.domain.workspace import references_to_items
 from roadwise.errors import ValidationError
 
 Path = list[str]
@@ -209,43 +210,24 @@ class Referrers(NamedTuple):
         return f"{len(self.keys)} {self.noun}: {_keys_text(self.keys)}"
 
 
-def references_to_items(kept: Any, keys: Collection[str]) -> dict[str, list[Referrers]]:
+def referrers_of(kept: Any, keys: Collection[str]) -> dict[str, list[Referrers]]:
     """What in the records ``kept`` (workspace data) refers to each of ``keys``, for each key
-    that anything refers to.
+    that anything refers to, in words (:func:`~roadwise.domain.workspace.references_to_items`).
 
     Every workspace rule that names an item is covered: a child's parent, a dependency, a
     feedback link and a decision's items. Scenarios and saved plans may name items that are
     gone (planning skips those changes), so they do not block a removal.
     """
-    wanted = set(keys)
-    referrers: dict[str, dict[str, list[str]]] = {}
-
-    def note(kind: str, key: Any, referrer: Any) -> None:
-        if key in wanted:
-            referrers.setdefault(kind, {}).setdefault(key, []).append(str(referrer))
-
-    for item in _records(kept, "items"):
-        note("child", item.get("parent"), item.get("key"))
-        for dependency in item.get("dependencies") or []:
-            if isinstance(dependency, dict):
-                note("dependent", dependency.get("item"), item.get("key"))
-    for feedback in _records(kept, "feedback"):
-        for link in feedback.get("links") or []:
-            if isinstance(link, dict):
-                note("link", link.get("item"), feedback.get("key"))
-    for decision in _records(kept, "decisions"):
-        for key in decision.get("items") or []:
-            note("decision", key, decision.get("key"))
-    found: dict[str, list[Referrers]] = {}
-    for key in keys:
-        kinds = [
+    found = references_to_items(kept, keys)
+    return {
+        key: [
             Referrers(one if len(named) == 1 else many, named, kind == "decision")
             for kind, one, many in _REFERRER_WORDS
-            if (named := referrers.get(kind, {}).get(key, []))
+            if (named := found[key].get(kind, []))
         ]
-        if kinds:
-            found[key] = kinds
-    return found
+        for key in keys
+        if key in found
+    }
 
 
 _REFERRER_WORDS = (
@@ -254,11 +236,6 @@ _REFERRER_WORDS = (
     ("link", "feedback link", "feedback links"),
     ("decision", "decision", "decisions"),
 )
-
-
-def _records(data: Any, collection: str) -> list[dict[str, Any]]:
-    records = data.get(collection) if isinstance(data, dict) else None
-    return [r for r in records or [] if isinstance(r, dict)]
 
 
 def _and(words: Sequence[str]) -> str:
@@ -274,7 +251,7 @@ def removed_items_error(
     One message names every such item with what refers to it, counted, and the remedy: a row
     kept with status ``dropped`` leaves the item out of planning and keeps what refers to it.
     """
-    found = references_to_items(kept, removed)
+    found = referrers_of(kept, removed)
     if not found:
         return None
     remedy = "with status dropped if {it} no longer wanted: planning leaves dropped items out"

@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 from roadwise.domain import Decision, Item, Plan, Workspace
+from roadwise.domain.workspace import references_to_items
 from roadwise.errors import ConflictError, RoadwiseError, ValidationError
 from roadwise.workspace import schema as s
 
@@ -1069,26 +1070,20 @@ def _content(kind: _Kind, row: Any, deps: dict[str, list[dict[str, Any]]]) -> di
 
 
 def _references_to(data: dict[str, Any], key: str) -> list[str]:
-    found: list[str] = []
-    children = [i["key"] for i in data["items"] if i.get("parent") == key]
-    if children:
-        found.append("child items " + ", ".join(children))
-    dependents = [
-        i["key"] for i in data["items"] if any(d["item"] == key for d in i["dependencies"])
-    ]
-    if dependents:
-        found.append("dependencies of " + ", ".join(dependents))
-    feedback = [
-        f["key"]
-        for f in data["feedback"]
-        if any(link["item"] == key for link in f.get("links", []))
-    ]
-    if feedback:
-        found.append(f"{len(feedback)} feedback links ({', '.join(feedback[:5])})")
-    decisions = [d["key"] for d in data["decisions"] if key in d.get("items", [])]
-    if decisions:
-        found.append("decisions " + ", ".join(decisions))
-    return found
+    found = references_to_items(data, [key]).get(key, {})
+    # one referring record once, however many of its references name the item
+    named = {kind: list(dict.fromkeys(keys)) for kind, keys in found.items()}
+    words: list[str] = []
+    if "child" in named:
+        words.append("child items " + ", ".join(named["child"]))
+    if "dependent" in named:
+        words.append("dependencies of " + ", ".join(named["dependent"]))
+    if "link" in named:
+        feedback = named["link"]
+        words.append(f"{len(feedback)} feedback links ({', '.join(feedback[:5])})")
+    if "decision" in named:
+        words.append("decisions " + ", ".join(named["decision"]))
+    return words
 
 
 def _next_decision_key(keys: Sequence[str]) -> str:

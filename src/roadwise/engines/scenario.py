@@ -27,8 +27,12 @@ import pydantic
 
 from roadwise.domain.model import Scenario
 from roadwise.domain.workspace import Workspace
-from roadwise.engines.schedule.needs import what_if_plan
-from roadwise.engines.schedule.roadmap import Roadmap, RoadmapOptions, ScheduledItem
+from roadwise.engines.schedule.roadmap import (
+    Roadmap,
+    RoadmapOptions,
+    ScheduledItem,
+    plan_roadmap,
+)
 from roadwise.errors import ValidationError
 
 _COLLECTIONS = {
@@ -238,26 +242,42 @@ def plan_for_comparison(
     targets: bool = False,
 ) -> Roadmap:
     """The plan :func:`compare_scenarios` measures ``ws`` by: a sweep point's search
-    (:func:`~roadwise.engines.sweep.plan_point`), i.e. the priority-rule start improved by
-    ``rounds`` rounds of large-neighbourhood search
-    (:func:`~roadwise.engines.schedule.needs.what_if_plan`), hard deadlines as targets so a
-    scenario that cannot meet one still gets a plan that says how late. The rounds are counted
-    in the solver's deterministic work: the same inputs give the same plan run to run and on
-    any machine load. ``time_limit``: seconds for the full search where there is no valid
-    start (``summary.method`` is then not ``cp-sat-lns``); the wall-clock cap on the rounds is
-    at least a second a round, as a sweep's, so a busy machine still runs every round."""
+    (:func:`comparable_search`), the priority-rule start improved by ``rounds`` rounds of
+    large-neighbourhood search, hard deadlines as targets so a scenario that cannot meet one
+    still gets a plan that says how late. The rounds are counted in the solver's deterministic
+    work: the same inputs give the same plan run to run and on any machine load.
+    ``time_limit``: seconds for the full search where there is no valid start
+    (``summary.method`` is then not ``cp-sat-lns``)."""
     if rounds < 1:
         raise ValidationError(f"search rounds must be 1 or more, got {rounds}", field="--rounds")
-    options = RoadmapOptions(
-        time_limit=max(time_limit, float(rounds)),
+    return plan_roadmap(ws, comparable_search(rounds, time_limit, seed, targets))
+
+
+def search_cap(rounds: int, time_limit: float) -> float:
+    """The wall-clock cap of a :func:`comparable_search`: ``time_limit``, or a second a round
+    where that is longer (ten times what a round of the sample takes), so a busy machine still
+    runs every round and the numbers stay the same on any machine load."""
+    return max(time_limit, float(rounds))
+
+
+def comparable_search(
+    rounds: int, time_limit: float, seed: int, targets: bool, **more: Any
+) -> RoadmapOptions:
+    """The search every plan that is to be compared with another gets (a scenario compare's
+    sides, a sweep's points): the priority-rule start (or ``more``'s ``warm_start``) improved
+    by ``rounds`` deterministic rounds on one worker, hard deadlines as targets; ``time_limit``
+    seconds for the full search where there is no valid start (:func:`search_cap`)."""
+    return RoadmapOptions(
+        time_limit=search_cap(rounds, time_limit),
         workers=1,
         seed=seed,
         baseline=False,
         explain=False,
         soft_deadlines=True,
         targets=targets,
+        improve_rounds=rounds,
+        **more,
     )
-    return what_if_plan(ws, options, rounds)
 
 
 def compare_scenarios(

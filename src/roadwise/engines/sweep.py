@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 from roadwise.domain.workspace import Workspace
 from roadwise.engines.capacity import AddedPerson
-from roadwise.engines.scenario import apply_scenario
-from roadwise.engines.schedule.roadmap import RoadmapOptions, plan_roadmap
+from roadwise.engines.scenario import apply_scenario, comparable_search, search_cap
+from roadwise.engines.schedule.roadmap import plan_roadmap
 from roadwise.errors import ValidationError
 
 
@@ -90,10 +90,8 @@ class SweepSettings:
 
     @property
     def wall_clock_cap(self) -> float:
-        """The search's safety cap in seconds: a second a round, ten times what a round of the
-        sample takes, so a busy machine still runs every round and the numbers stay the
-        same on any machine load."""
-        return max(self.time_limit, float(self.rounds))
+        """The search's safety cap in seconds (:func:`~roadwise.engines.scenario.search_cap`)."""
+        return search_cap(self.rounds, self.time_limit)
 
 
 @dataclass(frozen=True)
@@ -243,15 +241,11 @@ def plan_point(
         for team, count in point.hires
         for _ in range(count)
     )
-    options = RoadmapOptions(
-        time_limit=settings.wall_clock_cap,
-        workers=1,
-        seed=settings.seed,
-        baseline=False,
-        explain=False,
-        soft_deadlines=True,
-        targets=settings.targets,
-        improve_rounds=settings.rounds,
+    options = comparable_search(
+        settings.rounds,
+        settings.time_limit,
+        settings.seed,
+        settings.targets,
         added=added,
         warm_start=start,
     )

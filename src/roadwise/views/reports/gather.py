@@ -784,6 +784,7 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
         new85 = float(np.quantile(new_end, 0.85, method="inverted_cdf"))
         days_worked = [work_calendar(ws, team_key)]
         base_date = week_date(ws.as_of, base50, days_worked)
+        base85_date = week_date(ws.as_of, base85, days_worked)
         new_date = week_date(ws.as_of, new50, days_worked)
         # Counted between the two dates the report shows, so "6 days earlier" is what a reader
         # gets by subtracting them (the fractional weeks could round to a day less). Whole
@@ -861,9 +862,7 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
             {
                 "option": f"+1 engineer in {team.name}",
                 "when": when,
-                "without": date_with_confidence(
-                    base_date, week_date(ws.as_of, base85, days_worked), as_of=ws.as_of
-                ),
+                "without": date_with_confidence(base_date, base85_date, as_of=ws.as_of),
                 "earlier": say_duration(days_saved)
                 if days_saved
                 else "from beyond 10 years"
@@ -876,7 +875,6 @@ def _resources(facts: Facts, results: dict[str, Any], trials: int) -> None:
                 "provenance": ref,
             }
         )
-        base85_date = week_date(ws.as_of, base85, days_worked)
         finishes.append((base_date, base85_date, len(load_rows)))
         load_refs.append(ref)  # provenance specs; the builder numbers them
         load_rows.append(

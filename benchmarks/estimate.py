@@ -137,6 +137,7 @@ def main() -> None:
             "mdae": float(np.median(np.abs(likely - actual))),
             "median_mae": float(np.mean(np.abs(train_median - actual))),
             "range_held": float(inside.mean()),
+            "range_width": float(np.mean([s.high - s.low for s in suggested])),
             "shrink": model.shrink,
             "c": model.c,
             "fit_seconds": fit_s,
@@ -154,12 +155,13 @@ def main() -> None:
 
     print(
         f"\n{'project':18} {'test':>5} {'median':>6} {'ours':>6} {'raw':>6} {'80% held':>8} "
-        f"{'DeepSE':>6} {'Rep':>6} {'NoCut':>6} {'GPT2SP':>6}"
+        f"{'width':>6} {'DeepSE':>6} {'Rep':>6} {'NoCut':>6} {'GPT2SP':>6}"
     )
     for r in records:
         print(
             f"{r['project']:18} {r['test']:5d} {r['median_mae']:6.2f} {r['mae']:6.2f} "
-            f"{r['mae_raw']:6.2f} {r['range_held']:8.0%} {cell(r, 'deepse_orig'):>6} "
+            f"{r['mae_raw']:6.2f} {r['range_held']:8.0%} "
+            f"{r['range_width']:6.2f} {cell(r, 'deepse_orig'):>6} "
             f"{cell(r, 'deepse_rep'):>6} {cell(r, 'deepse_nocut'):>6} {cell(r, 'gpt2sp'):>6}"
         )
     if records:
@@ -178,7 +180,7 @@ def main() -> None:
         print(
             f"ours below the median baseline in {beats} of {len(records)} projects, above in "
             f"{worse}; the 80% range held for {mean('range_held'):.0%} of test issues (mean over "
-            "projects)"
+            f"projects), {mean('range_width'):.2f} points wide on average"
         )
     if args.json:
         args.json.write_text(json.dumps(records, indent=2))

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field, field_serializer
+from pydantic import BaseModel, Field, StringConstraints, field_serializer
 from pydantic import ValidationError as PydanticValidationError
 
 from roadwise.domain import Decision, Estimate, Item, Status
@@ -185,7 +185,10 @@ class ItemPatch(BaseModel):
     """The fields an edit may change; ``version`` is the version the edit was based on."""
 
     version: Version
-    title: str | None = Field(default=None, min_length=1, max_length=500)
+    # Stripped first, as the item page's form does: a title of spaces is no title.
+    title: Annotated[str, StringConstraints(strip_whitespace=True)] | None = Field(
+        default=None, min_length=1, max_length=500
+    )
     description: str | None = Field(default=None, max_length=20000)
     status: Status | None = None
     team: str | None = None
@@ -355,6 +358,16 @@ class ReleasePlanOut(BaseModel):
     items: list[ReleaseItem]
     greedy_items: list[ReleaseItem]
     greedy_violations: list[str]
+    skipped: dict[str, str] = Field(
+        default_factory=dict,
+        description="open items the plan could not consider, with why (no estimate, marked "
+        "won't have, depends on such an item): as `roadwise plan release --json`",
+    )
+    hard_deadline_out_of_reach: dict[str, dt.date] = Field(
+        default_factory=dict,
+        description="items left out because their hard deadline falls before the release "
+        "window opens, with the deadline: no plan can meet it",
+    )
 
 
 def release_out(plan: Any, known: Container[str] | None = None) -> ReleasePlanOut:
@@ -390,6 +403,8 @@ def release_out(plan: Any, known: Container[str] | None = None) -> ReleasePlanOu
         items=rows(list(p.get("selection", {}).get("items", []))),
         greedy_items=rows(list(p.get("greedy", {}).get("items", []))),
         greedy_violations=list(p.get("greedy_violations", [])),
+        skipped=dict(p.get("skipped", {})),
+        hard_deadline_out_of_reach=dict(p.get("hard_deadline_out_of_reach", {})),
     )
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode, urlparse
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError as PydanticValidationError
 from starlette.background import BackgroundTask
 
 from roadwise.domain import Decision, Feedback, Item, ItemKind, Status, Workspace
@@ -25,6 +26,7 @@ from roadwise.views.web.api import BulkEdit, apply_patch, bulk_apply, release_ou
 from roadwise.views.web.app import (
     SESSION_COOKIE,
     end_session,
+    form_error_message,
     render,
     require_page_editor,
     require_page_user,
@@ -99,7 +101,15 @@ def change_feedback(
             ]
             f = f.model_copy(update={"links": links})
         if label is not None:
-            f = f.model_copy(update={"label": label, "label_source": "user"})
+            # Checked on the one text: checked with the whole workspace, an unknown label is
+            # reported at 'feedback.<row>.label', a path the person never typed.
+            try:
+                f = Feedback.model_validate(
+                    f.model_dump() | {"label": label, "label_source": "user"}
+                )
+            except PydanticValidationError as exc:
+                said = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+                raise RoadwiseError(f"feedback {key}: {said}", field="label") from None
         rows[index] = f
         changed_ws = ws.copy_with(feedback=rows)  # validated: the label as stored ("bug")
         changed["f"] = changed_ws.feedback[index]
@@ -265,6 +275,41 @@ def objective_status(
     return rows
 
 
+# Open work first, busiest stage first, then what is finished or given up.
+STATUS_WORDS = (
+    ("in_progress", "in progress", "in progress"),
+    ("ready", "ready", "ready"),
+    ("discovery", "in discovery", "in discovery"),
+    ("idea", "idea", "ideas"),
+    ("done", "done", "done"),
+    ("launched", "launched", "launched"),
+    ("dropped", "dropped", "dropped"),
+)
+
+
+def status_counts(items: Iterable[Item]) -> str:
+    """Every item counted once by status, in words: '182 open items: 32 in progress, 99 ready,
+    17 in discovery, 34 ideas; 10 done, 11 launched, 2 dropped.' Every status is there, so the
+    parts add up to the backlog the other pages list."""
+    counts: dict[str, int] = {}
+    for i in items:
+        counts[i.status.value] = counts.get(i.status.value, 0) + 1
+    if not counts:
+        return "No items yet."
+    said = {
+        key: f"{counts[key]:,} {one if counts[key] == 1 else many}"
+        for key, one, many in STATUS_WORDS
+        if counts.get(key)
+    }
+    open_keys = [key for key, _, _ in STATUS_WORDS if Status(key).is_open and key in said]
+    closed = [said[key] for key, _, _ in STATUS_WORDS if key in said and key not in open_keys]
+    n_open = sum(counts[key] for key in open_keys)
+    line = f"{n_open:,} open item{'' if n_open == 1 else 's'}"
+    if open_keys:
+        line += ": " + ", ".join(said[key] for key in open_keys)
+    return line + ("; " + ", ".join(closed) if closed else "") + "."
+
+
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, user: Viewer) -> Response:
     service = request.app.state.service
@@ -272,9 +317,6 @@ def dashboard(request: Request, user: Viewer) -> Response:
     delivery = service.delivery()
     plan = service.latest_release_plan()
     priorities = service.priorities()
-    counts: dict[str, int] = {}
-    for i in ws.items:
-        counts[i.status.value] = counts.get(i.status.value, 0) + 1
     return render(
         request,
         "dashboard.html",
@@ -288,7 +330,7 @@ def dashboard(request: Request, user: Viewer) -> Response:
             "top": priorities.items[:5],
             "simulated": priorities.simulated,
             "framework": priorities.framework_label,
-            "counts": counts,
+            "status_line": status_counts(ws.items),
             "today": dt.date.today(),
         },
     )
@@ -418,8 +460,9 @@ async def backlog_bulk(request: Request, user: Editor) -> Response:
 
     try:
         edit = BulkEdit(items=selected, **changes)
-    except ValueError as exc:
-        raise HTTPException(422, f"not a valid change: {exc}") from None
+    except PydanticValidationError as exc:
+        # One line naming the box, as every other form: not pydantic's report and its links.
+        raise HTTPException(422, form_error_message(exc.errors())) from None
     result = await run_in_threadpool(bulk_apply, request, edit, user.name)
     return render(request, "bulk_done.html", {"result": result, "changes": changes})
 
@@ -469,6 +512,7 @@ def item_page(request: Request, key: str, user: Viewer) -> Response:
     return render(request, "item.html", _item_context(request, key))
 
 
+TITLE_MAX = 500  # as the API's ItemPatch
 _NUMBER = re.compile(r"^\s*\d+(\.\d+)?\s*$")
 
 
@@ -522,6 +566,12 @@ def item_edit(
     }
     typed = {"low": low, "likely": likely, "high": high}
     try:
+        if len(patch["title"]) > TITLE_MAX:
+            # The API's limit: an edit the API refuses is not saved through the page either.
+            raise RoadwiseError(
+                f"a title is at most {TITLE_MAX} characters; this one has {len(patch['title'])}",
+                field="title",
+            )
         estimate = _estimate_from_form(typed)
         if estimate is not None:
             current = request.app.state.store.get_item(key)
@@ -548,15 +598,25 @@ def item_edit(
 def release_page(request: Request, user: Viewer) -> Response:
     service = request.app.state.service
     plan = service.latest_release_plan()
-    out = release_out(plan, service.workspace().item_by_key) if plan else None
+    ws = service.workspace()
+    out = release_out(plan, ws.item_by_key) if plan else None
     only_plan = only_greedy = []
     teams: list[tuple[str, float]] = []
     used: dict[str, float] = {}
+    window: dict[str, Any] = {}
     if plan is not None:
         releases = plan.payload.get("selection", {}).get("releases", [])
         if releases:
             used = dict(releases[0].get("team_used", {}))
             teams = sorted(dict(releases[0].get("team_capacity", {})).items())
+        window = dict((plan.payload.get("releases") or [{}])[0])
+    # What the plan could not hold at all, as `roadwise plan release` says under its table: a
+    # page that lists only what was chosen reads as if every open item had been weighed.
+    not_planned = (
+        [(key, ws.item_by_key.get(key), why) for key, why in sorted(out.skipped.items())]
+        if out
+        else []
+    )
     if out:
         chosen, greedy = {r.key for r in out.items}, {r.key for r in out.greedy_items}
         only_plan = [r for r in out.items if r.key not in greedy]
@@ -571,7 +631,10 @@ def release_page(request: Request, user: Viewer) -> Response:
             "only_greedy": only_greedy,
             "teams": teams,
             "used": used,
-            "names": {t.key: t.name for t in service.workspace().teams},
+            "names": {t.key: t.name for t in ws.teams},
+            "window": window,
+            "not_planned": not_planned,
+            "unsized": sum(1 for _, _, why in not_planned if why == "no estimate"),
         },
     )
 
@@ -1006,10 +1069,33 @@ def decisions_add(
     return RedirectResponse("/decisions", status_code=303)
 
 
+# Every kind of record the store writes to the history (roadwise.workspace.store's audited
+# kinds, plans and the workspace's own settings): a kind left off the menu could not be shown.
+AUDIT_KINDS = (
+    "item",
+    "decision",
+    "plan",
+    "scenario",
+    "objective",
+    "theme",
+    "team",
+    "person",
+    "release",
+    "customer",
+    "workspace",
+)
+
+
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request, user: Viewer, entity: str = "") -> Response:
+    if entity and entity not in AUDIT_KINDS:
+        raise RoadwiseError(
+            f"no record kind {entity!r}; choose one of {', '.join(AUDIT_KINDS)}", field="entity"
+        )
     entries = request.app.state.store.audit_entries(entity=entity or None, limit=200)
-    return render(request, "audit.html", {"entries": entries, "entity": entity})
+    return render(
+        request, "audit.html", {"entries": entries, "entity": entity, "kinds": AUDIT_KINDS}
+    )
 
 
 # --------------------------------------------------------------------------- reports

@@ -437,3 +437,20 @@ def test_ancestor_keys_nearest_first_and_the_walk_up_agrees() -> None:
     for keys in ({"F"}, {"E"}, {"GONE"}):
         assert has_ancestor(story, keys, by_key)
     assert not has_ancestor(story, {"S", "X"}, by_key)
+
+
+@pytest.mark.parametrize("title", ["", "   ", "\t\n"])
+def test_a_blank_title_is_refused_where_items_are_made(title: str, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from roadwise.domain import Item
+    from roadwise.views.cli import app
+
+    with pytest.raises(ValueError, match="must not be blank|at least 1 character"):
+        Item(key="A-1", title=title)
+    db = str(tmp_path / "ws.db")
+    open_store(db).replace(small_workspace())
+    result = CliRunner().invoke(app, ["items", "add", "NEW-1", "--title", title, "--db", db])
+    assert result.exit_code != 0
+    assert "field 'title'" in result.output
+    assert all(i.key != "NEW-1" for i in open_store(db).load().items)

@@ -296,3 +296,23 @@ def test_an_item_whose_hard_deadline_has_passed_is_named(tmp_path: Path) -> None
     data = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
     assert data["hard_deadline_out_of_reach"] == {"S8": "2020-01-01"}
     assert "S8" not in data["selection"]["assignment"]
+
+
+def test_no_people_names_the_capacity_option_here_and_no_flag_in_the_engine(
+    tmp_path: Path,
+) -> None:
+    from roadwise.domain import Team
+    from roadwise.engines.release import release_problem
+    from roadwise.errors import ValidationError
+
+    bare = small_workspace().copy_with(teams=[Team(key="web", name="Web")])
+    with pytest.raises(ValidationError) as error:
+        release_problem(bare)
+    # the web app shows the engine's words too, and has no --capacity
+    assert "--" not in error.value.message
+    path = str(tmp_path / "bare.db")
+    open_store(path).replace(bare)
+    result = runner.invoke(app, ["plan", "release", "--db", path, "--no-save"])
+    assert result.exit_code != 0
+    assert "no capacity to plan with" in result.output
+    assert "--capacity 120" in result.output

@@ -421,6 +421,14 @@ class Item(Model):
     source: SourceRef | None = None
     version: int = Field(default=1, ge=1)
 
+    @field_validator("title")
+    @classmethod
+    def _title_not_blank(cls, title: str) -> str:
+        # a title of spaces lists as an empty row everywhere an item is named
+        if not title.strip():
+            raise ValueError("a title must not be blank")
+        return title
+
     @model_validator(mode="after")
     def _times_ordered(self) -> Item:
         if self.created and self.started and self.started < self.created:

@@ -343,8 +343,8 @@ def release_problem(
             skills = {s: round(pools[s], 3) for s in sorted(needed & pools.keys())}
         if options.capacity is None and not derived:
             raise ValidationError(
-                "no capacity to plan with: no team has people; give one with --capacity "
-                "(points per release, e.g. --capacity 120) or add people to the teams",
+                "no capacity to plan with: no team has people; give a capacity in points "
+                "per release, or add people to the teams",
                 field="capacity",
             )
         if options.capacity is not None:

@@ -275,7 +275,15 @@ def plan_release_command(
         moscow_musts=moscow_musts,
         objective=objective.value,
     )
-    wp = release_problem(ws, scores, options)
+    try:
+        wp = release_problem(ws, scores, options)
+    except ValidationError as error:
+        if error.field != "capacity":
+            raise
+        # the engine knows no flags; here the capacity is one
+        raise ValidationError(
+            f"{error.message}; here: --capacity 120 (points per release)", field="--capacity"
+        ) from None
     problem = wp.problem
     if not problem.items:
         raise RoadwiseError("no open, estimated items to plan")

@@ -446,7 +446,7 @@ def test_a_blank_title_is_refused_where_items_are_made(title: str, tmp_path: Pat
     from roadwise.domain import Item
     from roadwise.views.cli import app
 
-    with pytest.raises(ValueError, match="must not be blank|at least 1 character"):
+    with pytest.raises(ValueError, match=r"must not be blank|at least 1 character"):
         Item(key="A-1", title=title)
     db = str(tmp_path / "ws.db")
     open_store(db).replace(small_workspace())

@@ -96,7 +96,8 @@ def test_files_that_are_not_utf8_are_refused_by_name(db: str, tmp_path: Path) ->
     history.write_bytes(b"Key,Created,Resolved\nA,2025-01-01,2025-01-05\nB,2025-01-0\xe9,\n")
     mapping = "key=Key,created=Created,resolved=Resolved"
     args = ("forecast", "when", "--items", "5", "--history-csv", str(history))
-    assert "history.csv: not UTF-8 text" in _refused(db, *args, "--mapping", mapping)
+    # named with the line of the first byte that is not UTF-8
+    assert "history.csv, line 3: not UTF-8 text" in _refused(db, *args, "--mapping", mapping)
     history.write_text("Key,Created,Resolved\nA,2025-01-01,9999-12-31 00:00:00\n")
     assert "row 2, field 'Resolved': '9999-12-31 00:00:00' is not a date between" in _refused(
         db, *args, "--mapping", mapping
@@ -294,7 +295,7 @@ def test_a_linear_export_with_a_repeated_or_negative_issue_is_refused(
         db, "import", "linear", str(export)
     )
     export.write_bytes(b"ID,Title,Status\nENG-1,Caf\xe9,Todo\n")
-    assert "linear.csv: not UTF-8 text" in _refused(db, "import", "linear", str(export))
+    assert "linear.csv, line 2: not UTF-8 text" in _refused(db, "import", "linear", str(export))
 
 
 def test_history_keys_that_become_the_same_key_are_the_same_issue(db: str, tmp_path: Path) -> None:

@@ -118,6 +118,15 @@ def test_edit_with_a_stale_version_is_refused(db: str) -> None:
     assert json.loads(run("items", "show", "S1", "--json", "--db", db)[1])["title"] == "Card form"
 
 
+def test_edit_with_a_version_the_item_never_had_says_so(db: str) -> None:
+    """--version 7 on an item at version 1 said it "was changed after you read it (you edited
+    version 7 …)", blaming a change nobody made for a typo."""
+    code, out = run("items", "edit", "S1", "--title", "Mine", "--version", "7", "--db", db)
+    assert code == 1 and "changed after you read it" not in out
+    assert "field 'version': item S1 has no version 7 yet: it is at version 1" in out
+    assert json.loads(run("items", "show", "S1", "--json", "--db", db)[1])["title"] == "Card form"
+
+
 def test_item_mistakes_are_one_line_errors(db: str) -> None:
     for args, fragment in [
         (("items", "show", "NOPE"), "no item 'NOPE'"),
@@ -148,6 +157,18 @@ def test_set_errors_name_the_value_once_and_the_field_as_typed(db: str) -> None:
         assert out.count(value) == 1, out
 
 
+def test_set_of_a_whole_record_says_to_set_its_fields(db: str) -> None:
+    """`--set deadline=2026-05-01` said "Input should be a valid dictionary or instance of
+    Deadline": a class name, not what to type."""
+    for field, text in (("deadline", "2026-05-01"), ("estimate", "5"), ("value", "3")):
+        code, out = run("items", "edit", "S1", "--set", f"{field}={text}", "--db", db)
+        assert code == 1 and "instance of" not in out, out
+        assert (
+            f"field '{field}': item S1: {field} is made of fields: set each with "
+            f"--set {field}.FIELD=VALUE"
+        ) in out
+
+
 def test_export_import_yaml_round_trip(db: str, tmp_path: Path) -> None:
     path = tmp_path / "ws.yaml"
     assert run("export", str(path), "--db", db)[0] == 0
@@ -163,7 +184,8 @@ def test_import_merges_and_a_bad_file_changes_nothing(db: str, tmp_path: Path) -
     good.write_text("items:\n- key: N1\n  title: New\n  team: web\n", encoding="utf-8")
     code, out = run("import", str(good), "--db", db, "--json")
     assert code == 0 and json.loads(out) | {"file": "", "db": ""} == {
-        "file": "", "db": "", "added": 1, "updated": 0, "removed": 0, "items": 6,
+        "file": "", "db": "", "dry_run": False, "added": 1, "updated": 0, "removed": 0,
+        "items": 6,
     }  # fmt: skip
     bad = tmp_path / "bad.yaml"
     bad.write_text("items:\n- key: N2\n  title: New\n  team: ops\n", encoding="utf-8")
@@ -172,6 +194,64 @@ def test_import_merges_and_a_bad_file_changes_nothing(db: str, tmp_path: Path) -
     assert code == 1 and "line 4" in out and "items.0.team" in out and "unknown team" in out
     code, out = run("import", str(bad), "--replace", "--db", db)
     assert code == 1 and "line 4" in out
+    assert open_store(db).load() == before
+
+
+def test_import_dry_run_counts_the_changes_and_stores_nothing(db: str, tmp_path: Path) -> None:
+    """--dry-run on a workspace or items file shows what would change; it imported for real."""
+    items = tmp_path / "items.csv"
+    items.write_text(
+        "key,title,team,kind,status\n"
+        "S3,Receipts v2,api,,\nN1,New,web,,\nB1,Fix rounding,,bug,done\n",
+        encoding="utf-8",
+    )
+    before = open_store(db).load()
+    code, out = run("import", str(items), "--dry-run", "--db", db, "--json")
+    assert code == 0, out
+    counts = {k: json.loads(out)[k] for k in ("dry_run", "added", "updated", "removed", "items")}
+    # B1 is as stored: unchanged. S3 gets a new title.
+    assert counts == {"dry_run": True, "added": 1, "updated": 1, "removed": 0, "items": 6}
+    code, out = run("import", str(items), "--dry-run", "--replace", "--db", db)
+    assert code == 1 and "--replace would remove" in out  # S1 is still referred to
+    part = tmp_path / "part.yaml"
+    part.write_text("items:\n- key: N2\n  title: New\n", encoding="utf-8")
+    code, out = run("import", str(part), "--dry-run", "--db", db)
+    assert code == 0 and "would add 1 items" in out and "nothing stored" in out
+    assert open_store(db).load() == before
+    fresh = tmp_path / "fresh.db"
+    code, out = run("import", str(part), "--dry-run", "--db", str(fresh))
+    assert code == 0 and "would add 1 items" in out
+    assert not fresh.exists()
+    # The same file without --dry-run gives the counts the dry run promised.
+    code, out = run("import", str(items), "--db", db, "--json")
+    assert {k: json.loads(out)[k] for k in counts} == {**counts, "dry_run": False}
+
+
+@pytest.mark.parametrize(
+    ("args", "refused"),
+    [
+        (("import", "{dir}/part.yaml", "--url", "https://acme.test"), "--url"),
+        (("import", "{dir}/part.yaml", "--date-format", "%d/%m/%Y"), "--date-format"),
+        (("import", "linear", "{dir}/linear.csv", "--url", "https://linear.app"), "--url"),
+        (("import", "jira", "{dir}/jira.csv", "--replace"), "--replace"),
+        (("export", "{dir}/out.yaml", "--apply"), "--apply"),
+        (("export", "{dir}/out.csv", "--plan", "latest"), "--plan"),
+        (("export", "{dir}/out.yaml", "{dir}/second.yaml"), "a second FILE"),
+        (("export", "jira", "--repo", "acme/app"), "--repo"),
+        (("export", "github", "--repo", "acme/app", "--board", "3"), "--board"),
+    ],
+)
+def test_options_a_file_or_target_does_not_read_are_refused(
+    db: str, tmp_path: Path, args: tuple[str, ...], refused: str
+) -> None:
+    """They were taken and silently ignored: `export x.yaml --apply` wrote the file."""
+    (tmp_path / "part.yaml").write_text("items:\n- key: N2\n  title: New\n", encoding="utf-8")
+    (tmp_path / "linear.csv").write_text("ID,Title\nENG-1,New\n", encoding="utf-8")
+    (tmp_path / "jira.csv").write_text("Issue key,Summary\nPAY-1,New\n", encoding="utf-8")
+    before = open_store(db).load()
+    code, out = run(*(a.format(dir=tmp_path) for a in args), "--db", db)
+    assert code == 1 and f"{refused} applies to " in out, out
+    assert not (tmp_path / "out.yaml").exists() and not (tmp_path / "out.csv").exists()
     assert open_store(db).load() == before
 
 
@@ -197,6 +277,9 @@ def test_validate_file_and_database(db: str, tmp_path: Path) -> None:
     assert code == 0 and "valid" in out
     code, out = run("validate", "--db", db, "--json")
     assert code == 0 and json.loads(out)["valid"] is True
+    # The database by its URL, as import and export give it ("db"), not as typed.
+    code, exported = run("export", str(tmp_path / "x.yaml"), "--db", db, "--json")
+    assert json.loads(out)["source"] == json.loads(exported)["db"] == open_store(db).url
     path.write_text(path.read_text().replace("- item: S1", "- item: S7"), encoding="utf-8")
     code, out = run("validate", str(path), "--json")
     report = json.loads(out)

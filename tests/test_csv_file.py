@@ -20,6 +20,7 @@ from roadwise.sources.csv_file import (
     read_items_csv,
     write_items_csv,
 )
+from roadwise.sources.yaml_file import read_workspace_yaml
 from roadwise.views.cli import app
 from roadwise.workspace import open_store
 from workspace_strategies import items, keys, small_workspace
@@ -105,6 +106,20 @@ def test_value_ranges_and_links(tmp_path: Path) -> None:
     [
         ("key,title,estimate_low\nA,First,three\n", 2, "estimate_low", "expected a number"),
         ("key,title,estimate\nA,First,5/3/1\n", 2, "estimate", "low <= likely <= high"),
+        # Only a likely size: "missing required field 'low'" named no column the file has.
+        (
+            "key,title,estimate_likely\nA,First,\nB,Second,3\n",
+            3,
+            "estimate_likely",
+            "estimate_low and estimate_high are empty: a size needs estimate_low, "
+            "estimate_likely and estimate_high, or one 'estimate' column",
+        ),
+        (
+            "key,title,estimate_low,estimate_likely,estimate_high\nA,First,1,,3\n",
+            2,
+            "estimate_low",
+            "estimate_likely is empty",
+        ),
         ("key,title,status\nA,First,shipped\n", 2, "status", "Input should be"),
         ("key,title,technical_risk\nA,First,1.5\n", 2, "technical_risk", "less than or equal"),
         ("key,title,created\nA,First,2026-02-30\n", 2, "created", "ISO date-time"),
@@ -157,6 +172,42 @@ def test_workspace_rules_on_import_name_row_and_column_and_write_nothing(
         assert caught.value.file == str(path)
         assert fragment in caught.value.message
         assert store.load() == before
+
+
+def test_a_file_not_in_utf8_names_the_line_of_the_first_bad_byte(tmp_path: Path) -> None:
+    """Excel's plain "CSV" is Windows-1252: mostly ASCII, so the line says where to look."""
+    path = tmp_path / "items.csv"
+    path.write_bytes("key,title\nA,Plain\nB,Café\n".encode("cp1252"))
+    with pytest.raises(RoadwiseError) as caught:
+        read_items_csv(path)
+    assert (caught.value.file, caught.value.line) == (str(path), 3)
+    assert caught.value.message.startswith("not UTF-8 text (invalid continuation byte)")
+    workspace = tmp_path / "ws.yaml"
+    workspace.write_bytes("name: Acme\ndescription: Caf\xe9s\n".encode("latin-1"))
+    with pytest.raises(RoadwiseError) as caught:
+        read_workspace_yaml(workspace)
+    assert (caught.value.file, caught.value.line) == (str(workspace), 2)
+
+
+def test_a_cycle_a_row_closes_with_stored_items_is_reported_at_the_row(tmp_path: Path) -> None:
+    """The cycle was pinned on its first edge in key order, a stored one here (S1 -> S3), so
+    the error named '(stored) items[S1].dependencies.item' and no row of the file."""
+    ws = small_workspace()
+    ws = ws.copy_with(
+        items=[
+            i.model_copy(update={"dependencies": [Dependency(item="S3")]}) if i.key == "S1" else i
+            for i in ws.items
+        ]
+    )
+    path = _write(tmp_path / "items.csv", "key,title,team,dependencies\nS3,Receipts,api,S1\n")
+    with pytest.raises(RoadwiseError) as caught:
+        import_items_csv(ws, path)
+    assert (caught.value.file, caught.value.row, caught.value.field) == (
+        str(path),
+        2,
+        "dependencies",
+    )
+    assert "dependency cycle: S1 -> S3 -> S1" in caught.value.message
 
 
 def test_import_merges_by_key_or_replaces(tmp_path: Path) -> None:

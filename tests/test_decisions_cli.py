@@ -90,8 +90,14 @@ def test_a_bad_decision_is_refused_and_nothing_written(db: str) -> None:
     assert code == 1 and "unknown item 'NOPE-1'" in out and "items.0" in out
     code, out = run("decisions", "add", "  ", "--db", db)
     assert code == 1 and "needs a title" in out
-    code, out = run("decisions", "add", "Cut scope", "--date", "soon", "--db", db)
-    assert code == 2 and "--date" in out
+    # Said in words like every other date option, not as Click's usage panel quoting
+    # '%Y-%m-%d'; a key breaking the rule by the rule, not by its regex.
+    for date in ("soon", "2026-02-30"):
+        code, out = run("decisions", "add", "Cut scope", "--date", date, "--db", db)
+        assert code == 1 and f"field '--date': '{date}' is not a date (expected YYYY-MM-DD)" in out
+    code, out = run("decisions", "add", "Cut scope", "--key", "D 9", "--db", db)
+    assert code == 1 and "a key must not contain spaces, commas or semicolons (got 'D 9')" in out
+    assert "pattern" not in out
     assert [d.key for d in _decisions(db)] == ["D1"]
     assert run("decisions", "add", "Cut scope", "--key", "DEC-9", "--db", db)[0] == 0
     code, out = run("decisions", "add", "Again", "--key", "DEC-9", "--db", db)
@@ -100,6 +106,15 @@ def test_a_bad_decision_is_refused_and_nothing_written(db: str) -> None:
     code, out = run("decisions", "add", "Next", "--db", db, "--json")
     assert json.loads(out)["key"] == "DEC-10"
     assert [d.key for d in _decisions(db)] == ["D1", "DEC-9", "DEC-10"]
+
+
+def test_listing_decisions_about_an_unknown_item_names_the_typo(db: str) -> None:
+    """`--item NOPE` said "No decisions recorded about NOPE." where `items list --parent NOPE`
+    says there is no such item."""
+    code, out = run("decisions", "list", "--item", "S9", "--db", db)
+    assert code == 1 and "field '--item': no item 'S9' in the workspace" in out
+    code, out = run("decisions", "list", "--item", "S2", "--db", db)
+    assert code == 0 and "No decisions recorded about S2." in out
 
 
 def test_the_first_decision_of_an_empty_log_is_d_1(tmp_path: Path) -> None:

@@ -614,6 +614,52 @@ def test_expired_token_malformed_page_and_changed_field_change_nothing(tmp_path:
     assert open_store(db).load().model_dump() == before
 
 
+def test_a_failed_or_dry_run_sync_into_a_new_database_leaves_no_file(tmp_path: Path) -> None:
+    """The database is created only when a sync stores something: a failed sync (bad token),
+    a dry run or a refused export left an empty database file, which then "holds no
+    workspace yet" for every command."""
+    fake = seeded()
+    db = tmp_path / "new.db"
+    with serve(fake) as server:
+        fake.token = "rotated"
+        code, out = sync_jira(server.url, str(db))
+        assert code == 1 and "401" in out
+        assert not db.exists()
+        fake.token = "secret-token"
+        code, out = sync_jira(server.url, str(db), "--dry-run")
+        assert code == 0 and "3 added" in out
+        assert not db.exists()
+        code, out = run("export", "jira", "--db", str(db))
+        assert code == 1 and "holds no workspace yet" in out
+        assert not db.exists()
+        code, out = sync_jira(server.url, str(db))
+        assert code == 0 and "3 added" in out
+    assert len(open_store(db).load().items) == 3
+
+
+@pytest.mark.parametrize(
+    ("source", "option"),
+    [
+        ("jira", ("--repo", "acme/app")),
+        ("jira", ("--team", "ENG")),
+        ("jira", ("--pull-requests",)),
+        ("github", ("--jql", "project = PAY")),
+        ("github", ("--api-version", "2")),
+        ("linear", ("--project", "PAY")),
+    ],
+)
+def test_another_trackers_sync_options_are_refused(
+    tmp_path: Path, source: str, option: tuple[str, ...]
+) -> None:
+    """`sync jira --repo …` synced the project and ignored --repo without a word."""
+    db = tmp_path / "rw.db"
+    # Refused before anything is fetched: nothing listens on port 9.
+    code, out = run("sync", source, "--url", "http://127.0.0.1:9", *option, "--db", str(db))
+    assert code == 1 and f"field '{option[0]}': {option[0]} applies to `roadwise sync " in out
+    assert f"not to `sync {source}`" in out
+    assert not db.exists()
+
+
 def test_rate_limit_is_waited_out_then_bounded() -> None:
     fake = seeded()
     waits: list[float] = []

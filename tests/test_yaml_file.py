@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from roadwise.domain import Item, Workspace
+from roadwise.domain import Dependency, Item, Workspace
 from roadwise.errors import RoadwiseError
 from roadwise.sources.yaml_file import (
     dump_workspace_yaml,
@@ -146,6 +146,71 @@ def test_merge_error_points_at_the_file_line(tmp_path: Path) -> None:
         merge_workspace_yaml(small_workspace(), path)
     assert (caught.value.line, caught.value.field) == (4, "items.0.team")
     assert "unknown team 'nowhere'" in caught.value.message
+
+
+def test_a_cycle_the_file_closes_with_stored_items_is_reported_at_its_line(
+    tmp_path: Path,
+) -> None:
+    """Stored S1 waits for S3 and the file makes S3 wait for S1: the error named the stored
+    edge, first in key order ('(stored) items[S1]…'), and no line of the file."""
+    ws = small_workspace()
+    ws = ws.copy_with(
+        items=[
+            i.model_copy(update={"dependencies": [Dependency(item="S3")]}) if i.key == "S1" else i
+            for i in ws.items
+        ]
+    )
+    path = tmp_path / "part.yaml"
+    path.write_text(
+        "items:\n- key: S3\n  title: Receipts\n  dependencies:\n  - item: S1\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(RoadwiseError) as caught:
+        merge_workspace_yaml(ws, path)
+    assert (caught.value.line, caught.value.field) == (5, "items.0.dependencies.0.item")
+    assert "dependency cycle: S1 -> S3 -> S1" in caught.value.message
+
+
+def test_an_empty_file_is_called_empty(tmp_path: Path) -> None:
+    """It was "a workspace file must be a mapping of fields", at line 1 of a file with none."""
+    path = tmp_path / "ws.yaml"
+    for text in ("", "# nothing yet\n"):
+        path.write_text(text, encoding="utf-8")
+        for read in (
+            lambda: merge_workspace_yaml(small_workspace(), path),
+            lambda: read_workspace_yaml(path),
+        ):
+            with pytest.raises(RoadwiseError) as caught:
+                read()
+            assert (caught.value.line, caught.value.message) == (
+                None,
+                "the file is empty; a workspace file holds fields such as name: and items:",
+            )
+
+
+def test_a_key_given_twice_names_both_lines(tmp_path: Path) -> None:
+    """The rule named the first one by its position in the list ("also at position 5" for the
+    file's first item: counted from 0, and after the stored items when merged)."""
+    path = tmp_path / "part.yaml"
+    path.write_text(
+        "items:\n- key: N1\n  title: New\n- key: N1\n  title: Again\n"
+        "teams:\n- key: web\n  name: Web\n  people:\n  - key: ana\n    name: Ana\n"
+        "- key: ops\n  name: Ops\n  people:\n  - key: ana\n    name: Ana too\n",
+        encoding="utf-8",
+    )
+    for read in (
+        lambda: merge_workspace_yaml(small_workspace(), path),
+        lambda: read_workspace_yaml(path),
+    ):
+        with pytest.raises(RoadwiseError) as caught:
+            read()
+        assert (caught.value.line, caught.value.field) == (4, "items.1.key")
+        assert caught.value.message.startswith("duplicate key 'N1' (also at line 2);")
+    path.write_text(path.read_text().replace("- key: N1\n  title: Again\n", ""))
+    with pytest.raises(RoadwiseError) as caught:
+        read_workspace_yaml(path)
+    assert (caught.value.line, caught.value.field) == (13, "teams.1.people.0.key")
+    assert caught.value.message.startswith("duplicate key 'ana' (also at line 8);")
 
 
 def test_a_merge_breaking_a_stored_record_names_it_by_key(tmp_path: Path) -> None:

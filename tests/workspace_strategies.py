@@ -118,6 +118,8 @@ def small_workspace() -> Workspace:
 _chars = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
 text = st.text(_chars, max_size=20)
 names = st.text(_chars, min_size=1, max_size=20)
+# An item's title must not be blank (spaces only), a domain rule.
+titles = names.filter(lambda t: bool(t.strip()))
 # Tags and skills in CSV are ';'-separated and trimmed, so they are plain words there.
 words = st.from_regex(r"[a-z0-9][a-z0-9 _.-]{0,8}[a-z0-9]|[a-z0-9]", fullmatch=True)
 numbers = st.floats(min_value=-1e9, max_value=1e9, allow_nan=False)
@@ -194,7 +196,7 @@ def items(
         out.append(
             Item(
                 key=key,
-                title=draw(names),
+                title=draw(titles),
                 description=draw(text),
                 kind=draw(st.sampled_from(ItemKind)),
                 status=draw(st.sampled_from(Status)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Collection, Sequence
 from typing import Any, NamedTuple
 
@@ -9,10 +10,19 @@ from pydantic import ValidationError as PydanticValidationError
 
 from roadwise.domain import find_cycle
 from roadwise.domain.workspace import references_to_items
-from roadwise.errors import ValidationError
+from roadwise.errors import RoadwiseError, ValidationError
 
 Path = list[str]
 """A location in workspace data: ``["items", "3", "dependencies", "0", "item"]``."""
+
+
+def not_utf8(exc: UnicodeDecodeError, file: str, advice: str) -> RoadwiseError:
+    """The error for a file that is not UTF-8 (``exc`` from decoding its whole bytes), at the
+    line of the first byte that is not: a file saved as Windows-1252 is mostly ASCII, and the
+    line shows which accented word to look at."""
+    data = exc.object if isinstance(exc.object, bytes) else b""
+    line = data[: exc.start].count(b"\n") + 1
+    return RoadwiseError(f"not UTF-8 text ({exc.reason}); {advice}", file=file, line=line)
 
 
 def error_path(error: Any, data: Any) -> Path:
@@ -21,11 +31,17 @@ def error_path(error: Any, data: Any) -> Path:
     Workspace rules carry their dotted path in ``ctx['field']``; a cycle is pinned on the first
     edge of the cycle so a reader can jump to the line that closes it.
     """
+    return error_paths(error, data)[0]
+
+
+def error_paths(error: Any, data: Any) -> list[Path]:
+    """The places one pydantic error may be reported at, the first the plainest: one, except
+    for a cycle, which each of its edges closes (so the one a file brought can be named)."""
     if error["type"] == "workspace_rule":
         field = str((error.get("ctx") or {}).get("field", ""))
         parts = field.split(".") if field else []
-        return _refine_rule_path(parts, str(error["ctx"].get("message", "")), data)
-    return [str(p) for p in error["loc"] if not _is_union_tag(p)]
+        return _refine_rule_paths(parts, data)
+    return [[str(p) for p in error["loc"] if not _is_union_tag(p)]]
 
 
 def _is_union_tag(part: Any) -> bool:
@@ -67,14 +83,14 @@ def _short_scalar(value: Any) -> bool:
     return isinstance(value, str | int | float | bool) and len(repr(value)) <= 60
 
 
-def _refine_rule_path(parts: Path, message: str, data: Any) -> Path:
+def _refine_rule_paths(parts: Path, data: Any) -> list[Path]:
     if len(parts) >= 2 and parts[0] == "releases":
-        return ["cycles", *parts]
+        return [["cycles", *parts]]
     if len(parts) >= 2 and parts[0] == "people" and parts[1].isdigit():
-        return _person_path(int(parts[1]), data) + parts[2:]
+        return [_person_path(int(parts[1]), data) + parts[2:]]
     items = data.get("items") if isinstance(data, dict) else None
     if not isinstance(items, list) or parts not in (["items", "dependencies"], ["items", "parent"]):
-        return parts
+        return [parts]
     keys = [i.get("key") if isinstance(i, dict) else None for i in items]
     if parts[1] == "dependencies":
         edges = {
@@ -91,14 +107,23 @@ def _refine_rule_path(parts: Path, message: str, data: Any) -> Path:
             if isinstance(i, dict)
         }
     cycle = find_cycle(edges)
-    if not cycle or cycle[0] not in keys:
-        return parts
-    index = keys.index(cycle[0])
-    if parts[1] == "parent":
+    if not cycle:
+        return [parts]
+    paths = [
+        path
+        for source, target in itertools.pairwise(cycle)
+        if source in keys and (path := _edge_path(items, keys.index(source), parts[1], target))
+    ]
+    return paths or [parts]
+
+
+def _edge_path(items: list[Any], index: int, field: str, target: str) -> Path:
+    """The place in ``items`` where item ``index`` points at ``target`` through ``field``."""
+    if field == "parent":
         return ["items", str(index), "parent"]
     deps = items[index].get("dependencies") or []
     for d_index, dep in enumerate(deps):
-        if isinstance(dep, dict) and str(dep.get("item")) == cycle[1]:
+        if isinstance(dep, dict) and str(dep.get("item")) == target:
             return ["items", str(index), "dependencies", str(d_index), "item"]
     return ["items", str(index), "dependencies"]
 
@@ -149,8 +174,12 @@ def first_error(
     """
     errors = exc.errors()
     error = pick_error(errors)
-    path = error_path(error, data)
-    line, row, field = locate(path)
+    paths = error_paths(error, data)
+    path = paths[0]
+    # A cycle that a file closes with records already stored is shown where the file closes
+    # it: the stored edge has no line or row the reader could go to.
+    places = [locate(p) for p in paths]
+    line, row, field = next((p for p in places if p[0] is not None or p[1] is not None), places[0])
     message = error_message(error)
     # Other members of the same union failing at the same place are not further problems.
     others = sum(1 for e in errors if error_path(e, data) != path)

@@ -40,6 +40,7 @@ from roadwise.sources._errors import (
     error_message,
     error_path,
     first_error,
+    not_utf8,
     pick_error,
     removed_items_error,
     stored_field,
@@ -402,9 +403,7 @@ def _open_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     except FileNotFoundError:
         raise RoadwiseError("file not found", file=name) from None
     except UnicodeDecodeError as exc:
-        raise RoadwiseError(
-            f"not UTF-8 text ({exc.reason}); save it as UTF-8 CSV", file=name
-        ) from None
+        raise not_utf8(exc, name, "save it as UTF-8 CSV (Excel: CSV UTF-8)") from None
     except OSError as exc:  # a folder, no read permission
         raise RoadwiseError(f"cannot read the file: {exc.strerror}", file=name) from None
     first_line = text.split("\n", 1)[0]
@@ -503,6 +502,7 @@ def read_csv_rows(path: str | Path, mapping: Mapping[str, str] | None = None) ->
             # errors name the exact column (estimate_unit), else the first one filling the field
             columns[target] = column
             columns.setdefault(_item_field(target), column)
+        _check_estimate_parts(record, columns, name, row_number)
         key = record.get("key")
         if isinstance(key, str):
             if key in first_row:
@@ -516,6 +516,29 @@ def read_csv_rows(path: str | Path, mapping: Mapping[str, str] | None = None) ->
             first_row[key] = row_number
         result.append(CsvRow(row_number, record, columns))
     return result
+
+
+def _check_estimate_parts(
+    record: dict[str, Any], columns: dict[str, str], name: str, row: int
+) -> None:
+    """An estimate given in part (a spreadsheet with only an estimate_likely column, say) is
+    refused naming the empty columns: the model would say "missing required field 'low'", a
+    field no column is called."""
+    estimate = record.get("estimate")
+    if not isinstance(estimate, dict):
+        return
+    missing = [f"estimate_{part}" for part in ("low", "likely", "high") if part not in estimate]
+    if not missing:
+        return
+    named = missing[0] if len(missing) == 1 else f"{', '.join(missing[:-1])} and {missing[-1]}"
+    verb = "is" if len(missing) == 1 else "are"
+    raise RoadwiseError(
+        f"{named} {verb} empty: a size needs estimate_low, estimate_likely and "
+        "estimate_high, or one 'estimate' column (a number or low/likely/high)",
+        file=name,
+        row=row,
+        field=columns.get("estimate"),
+    )
 
 
 def _shown(cell: str) -> str:

@@ -22,6 +22,7 @@ from pydantic import ValidationError as PydanticValidationError
 from roadwise.domain.model import FIRST_DAY, LAST_DAY, HistoryRecord, ItemKind
 from roadwise.errors import RoadwiseError
 from roadwise.sources._csv_rows import csv_rows
+from roadwise.sources._errors import not_utf8
 from roadwise.sources._numbers import NumberError, read_number
 from roadwise.sources._time import naive_utc
 
@@ -159,9 +160,7 @@ def read_history_csv(
     except OSError as exc:
         raise RoadwiseError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
     except UnicodeDecodeError as exc:
-        raise RoadwiseError(
-            f"not UTF-8 text ({exc.reason}); save it as UTF-8 CSV", file=str(path)
-        ) from None
+        raise not_utf8(exc, str(path), "save it as UTF-8 CSV") from None
     table = csv_rows(content, str(path))
     header = table[0] if table else []
     missing = [c for c in cols.values() if c not in header]

@@ -25,6 +25,7 @@ from typing import Any
 
 from roadwise.errors import RoadwiseError
 from roadwise.sources._csv_rows import csv_rows
+from roadwise.sources._errors import not_utf8
 from roadwise.sources._http import TrackerHttp
 from roadwise.sources._numbers import NumberError, read_json_number, read_number
 from roadwise.sources._time import naive_utc
@@ -274,9 +275,7 @@ def read_linear_csv(path: str | Path) -> list[TrackerIssue]:
     except OSError as exc:
         raise RoadwiseError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
     except UnicodeDecodeError as exc:
-        raise RoadwiseError(
-            f"not UTF-8 text ({exc.reason}); export it again as CSV", file=str(path)
-        ) from None
+        raise not_utf8(exc, str(path), "export it again as CSV") from None
     table = csv_rows(text, str(path))
     header = table[0] if table else []
     for needed in ("ID", "Title"):

@@ -27,7 +27,7 @@ from pydantic_core import PydanticUndefined
 
 from roadwise.domain import Workspace
 from roadwise.errors import RoadwiseError
-from roadwise.sources._errors import dotted, first_error, stored_field
+from roadwise.sources._errors import dotted, first_error, not_utf8, stored_field
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -184,11 +184,12 @@ def load_yaml_document(path: str | Path) -> YamlDocument:
     """Parse a YAML file, keeping line numbers; syntax errors name the file and line."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        # Bytes decoded whole, so a byte that is not UTF-8 is named with its line.
+        text = Path(path).read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise RoadwiseError("file not found", file=name) from None
     except UnicodeDecodeError as exc:
-        raise RoadwiseError(f"not UTF-8 text ({exc.reason})", file=name) from None
+        raise not_utf8(exc, name, "save it as UTF-8") from None
     except OSError as exc:
         raise RoadwiseError(f"cannot read the file: {exc.strerror}", file=name) from None
     loader = _Loader(text)
@@ -237,6 +238,11 @@ def validate_workspace_data(data: Any, document: YamlDocument, translate: Any = 
     ``translate`` maps a path in ``data`` to a path in the file, or ``None`` when the value
     did not come from the file (used when a file is merged into a stored workspace).
     """
+    if data is None:  # an empty file, or only comments: likely the wrong file, or unsaved
+        raise RoadwiseError(
+            "the file is empty; a workspace file holds fields such as name: and items:",
+            file=document.path,
+        )
     if not isinstance(data, dict):
         raise RoadwiseError(
             "a workspace file must be a mapping of fields (name:, items:, ...)",
@@ -259,7 +265,60 @@ def validate_workspace_data(data: Any, document: YamlDocument, translate: Any = 
 def read_workspace_yaml(path: str | Path) -> Workspace:
     """Read and validate a workspace file."""
     document = load_yaml_document(path)
+    _check_unique_keys(document)
     return validate_workspace_data(document.data, document)
+
+
+def _keyed_records(data: dict[str, Any]) -> list[list[tuple[list[str], Any]]]:
+    """The file's records whose keys must be unique, in groups: (path, key) each."""
+
+    def records(parts: list[str], value: Any) -> list[tuple[list[str], Any]]:
+        if not isinstance(value, list):
+            return []
+        return [
+            ([*parts, str(index)], record["key"])
+            for index, record in enumerate(value)
+            if isinstance(record, dict) and "key" in record
+        ]
+
+    groups = [records([name], data.get(name)) for name in _KEYED]
+    cycles = data.get("cycles")
+    if isinstance(cycles, dict):
+        groups.append(records(["cycles", "releases"], cycles.get("releases")))
+    # People are unique across all teams, key results within their objective.
+    people: list[tuple[list[str], Any]] = []
+    for team_path, _ in records(["teams"], data.get("teams")):
+        team = data["teams"][int(team_path[1])]
+        people += records([*team_path, "people"], team.get("people"))
+    groups.append(people)
+    for objective_path, _ in records(["objectives"], data.get("objectives")):
+        objective = data["objectives"][int(objective_path[1])]
+        groups.append(records([*objective_path, "key_results"], objective.get("key_results")))
+    return groups
+
+
+def _check_unique_keys(document: YamlDocument) -> None:
+    """A key given twice in the file, named with both lines. The workspace rule says so too,
+    but by the record's position in the list, which counts from 0 and, when the file is merged
+    into a stored workspace, counts the stored records as well."""
+    if not isinstance(document.data, dict):
+        return
+    for group in _keyed_records(document.data):
+        first: dict[Any, list[str]] = {}
+        for path, key in group:
+            try:
+                earlier = first.setdefault(key, path)
+            except TypeError:  # a list or mapping as a key: the model reports it
+                continue
+            if earlier is not path:
+                line, _ = document.line_of([*path, "key"])
+                first_line, _ = document.line_of([*earlier, "key"])
+                raise RoadwiseError(
+                    f"duplicate key '{key}' (also at line {first_line}); keys must be unique",
+                    file=document.path,
+                    line=line,
+                    field=dotted([*path, "key"]),
+                )
 
 
 # --------------------------------------------------------------------------- merging
@@ -306,6 +365,7 @@ def merge_workspace_yaml(ws: Workspace, path: str | Path) -> Workspace:
     reported at its line in the file (or as ``(stored) …`` when it lies in kept data).
     """
     document = load_yaml_document(path)
+    _check_unique_keys(document)
     incoming = document.data
     if not isinstance(incoming, dict):
         return validate_workspace_data(incoming, document)

@@ -711,9 +711,13 @@ class Store:
             except PydanticValidationError as exc:
                 error = exc.errors()[0]
                 field = ".".join(str(p) for p in error["loc"]) or None
-                raise ValidationError(
-                    f"not a valid decision: {error['msg']}", field=field
-                ) from None
+                message = f"not a valid decision: {error['msg']}"
+                if error["type"] == "string_pattern_mismatch":  # the rule, not its regex
+                    message = (
+                        "a key must not contain spaces, commas or semicolons "
+                        f"(got {error.get('input')!r})"
+                    )
+                raise ValidationError(message, field=field) from None
             try:
                 # The audit log names who logged it; ``who`` is whom the decision is by.
                 return self.add_decision(decision, actor=actor)
@@ -790,6 +794,13 @@ class Store:
             raise ConflictError(
                 f"{entity} {key} no longer exists{self._last_change(conn, entity, key)}",
                 field="key",
+            )
+        if current is not None and expected > current.version:
+            # A version it never had is a typo, not someone else's change.
+            raise ConflictError(
+                f"{entity} {key} has no version {expected} yet: it is at version "
+                f"{current.version}; give the version it was shown with",
+                field="version",
             )
         if current is not None and expected > 0 and current.version != expected:
             raise ConflictError(

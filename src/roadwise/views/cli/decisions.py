@@ -3,17 +3,17 @@ which items), as the web app's Decision log page keeps it. The reports quote the
 
 from __future__ import annotations
 
-import datetime as dt
-
 import typer
 from rich.text import Text
 
+from roadwise.errors import RoadwiseError
 from roadwise.views.cli import app
 from roadwise.views.cli._common import (
     DbOption,
     JsonOption,
     compact_table,
     console,
+    date_option,
     handles_errors,
     print_json,
 )
@@ -37,6 +37,9 @@ def decisions_list(
     ws = _store(db).load()
     # Latest first: by date, and within a day the one logged last first.
     found = [d for d in reversed(ws.decisions) if item is None or item in d.items]
+    if item is not None and not found and item not in ws.item_by_key:
+        # A typo, not an item nobody decided about: say so, as `items list --parent` does.
+        raise RoadwiseError(f"no item '{item}' in the workspace", field="--item")
     found.sort(key=lambda d: d.date, reverse=True)
     if limit is not None:
         found = found[:limit]
@@ -68,8 +71,8 @@ def decisions_add(
     title: str = typer.Argument(..., help="What was decided."),
     why: str = typer.Option("", "--why", help="Why: the rationale, for whoever asks later."),
     items: list[str] = typer.Option([], "--item", help="An item it is about (repeatable)."),
-    date: dt.datetime | None = typer.Option(
-        None, "--date", formats=["%Y-%m-%d"], help="When it was decided (default: today)."
+    date: str | None = typer.Option(
+        None, "--date", help="When it was decided, YYYY-MM-DD (default: today)."
     ),
     who: str | None = typer.Option(
         None, "--who", help="Who decided (default: ROADWISE_USER, else your login name)."
@@ -79,10 +82,11 @@ def decisions_add(
     as_json: bool = JsonOption,
 ) -> None:
     """Record a decision in the workspace's log (the items it names must exist)."""
+    # Read here, not by Click: its error was a usage panel quoting '%Y-%m-%d', where every
+    # other date option says what it expected in words.
+    day = date_option(date, "--date")
     store = _store(db)
-    decision = store.log_decision(
-        title, why, items, who=who, date=date.date() if date else None, key=key
-    )
+    decision = store.log_decision(title, why, items, who=who, date=day, key=key)
     if as_json:
         print_json(decision.model_dump(mode="json"))
         return

@@ -46,20 +46,26 @@ GONE_SHOWN = 10
 
 
 def _store(db: str | None) -> Any:
+    """The workspace database, or None where it does not exist yet: it is created only when
+    there is something to store, so a failed or dry-run sync leaves no empty file behind."""
+    from roadwise.views.cli.workspace import _creates_database
     from roadwise.workspace import open_store
 
-    return open_store(db_url(db), create=True)
+    return None if _creates_database(db) else open_store(db_url(db), create=False)
 
 
 def _load(store: Any) -> Workspace:
-    return store.load() if store.is_initialized() else Workspace(name="workspace")
+    if store is None or not store.is_initialized():
+        return Workspace(name="workspace")
+    return store.load()
 
 
 Merge = Callable[[Workspace], tuple[Workspace, SyncDiff]]
 
 
-def _apply(store: Any, merge: Merge, *, dry_run: bool) -> SyncDiff:
-    """Run ``merge`` on the stored workspace in one transaction (or only compute the diff)."""
+def _apply(store: Any, db: str | None, merge: Merge, *, dry_run: bool) -> SyncDiff:
+    """Run ``merge`` on the stored workspace in one transaction (or only compute the diff);
+    ``store`` is None where the database ``db`` is still to be created."""
     if dry_run:
         _, diff = merge(_load(store))
         return diff
@@ -69,8 +75,12 @@ def _apply(store: Any, merge: Merge, *, dry_run: bool) -> SyncDiff:
         merged, result["diff"] = merge(ws)
         return merged
 
-    if not store.is_initialized():
+    if store is None or not store.is_initialized():
         merged, diff = merge(Workspace(name="workspace"))
+        if store is None:
+            from roadwise.workspace import open_store
+
+            store = open_store(db_url(db), create=True)
         store.replace(merged)
         return diff
     store.modify(change)
@@ -152,6 +162,14 @@ def import_tracker_file(
     """``roadwise import jira FILE.csv`` / ``roadwise import linear FILE.csv``."""
     if source not in IMPORT_SOURCES:
         raise RoadwiseError(f"unknown source '{source}' (known: {', '.join(IMPORT_SOURCES)})")
+    if source == "linear":  # Linear's export has one layout: it is read without either
+        for option, given in (("--date-format", date_format), ("--url", url)):
+            if given is not None:
+                raise RoadwiseError(
+                    f"{option} applies to `roadwise import jira FILE.csv` only, not to "
+                    "`import linear`",
+                    field=option,
+                )
     mapping = load_mapping(mapping_file, source)
     if source == "jira":
         from roadwise.sources.jira_csv import read_jira_csv
@@ -162,7 +180,7 @@ def import_tracker_file(
 
         issues = read_linear_csv(file)
     store = _store(db)
-    diff = _apply(store, lambda ws: merge_issues(ws, issues, mapping), dry_run=dry_run)
+    diff = _apply(store, db, lambda ws: merge_issues(ws, issues, mapping), dry_run=dry_run)
     _report(
         diff,
         f"Import of {file}",
@@ -173,6 +191,14 @@ def import_tracker_file(
 
 
 # --------------------------------------------------------------------------- sync
+
+
+# The options each tracker's sync reads, beside --url, --mapping and the common ones.
+_SYNC_OPTIONS: dict[str, frozenset[str]] = {
+    "jira": frozenset({"--project", "--jql", "--api-version"}),
+    "github": frozenset({"--repo", "--project", "--pull-requests"}),
+    "linear": frozenset({"--team"}),
+}
 
 
 @app.command()
@@ -224,6 +250,24 @@ def sync(
     (+ ROADWISE_JIRA_EMAIL for Jira Cloud), ROADWISE_GITHUB_TOKEN or ROADWISE_LINEAR_TOKEN.
     A failure changes nothing.
     """
+    if source not in _SYNC_OPTIONS:
+        raise RoadwiseError(f"unknown tracker '{source}' (known: jira, github, linear)")
+    given = {
+        "--project": project is not None,
+        "--jql": jql is not None,
+        "--repo": repo is not None,
+        "--team": team is not None,
+        "--api-version": api_version is not None,
+        "--pull-requests": pull_requests,
+    }
+    for option, used in given.items():
+        # An option of another tracker would be taken and silently ignored.
+        if used and option not in _SYNC_OPTIONS[source]:
+            takers = " / ".join(t for t, options in _SYNC_OPTIONS.items() if option in options)
+            raise RoadwiseError(
+                f"{option} applies to `roadwise sync {takers}` only, not to `sync {source}`",
+                field=option,
+            )
     check_prune(full, prune)  # before anything is fetched
     mapping = load_mapping(mapping_file, source)
     store = _store(db)
@@ -280,7 +324,7 @@ def sync(
             lc.close()
         issues, last = lin_fetched.issues, lin_fetched.last_updated
         extra.update(requests=lin_fetched.requests)
-    else:
+    else:  # pragma: no cover - the source is checked above
         raise RoadwiseError(f"unknown tracker '{source}' (known: jira, github, linear)")
     previous = _time(state.get("last_updated"))
     last = max((t for t in (last, previous) if t is not None), default=None)
@@ -296,6 +340,7 @@ def sync(
     )
     diff = _apply(
         store,
+        db,
         lambda ws: sync_issues(
             ws,
             issues,
@@ -354,9 +399,12 @@ def export_target(
 ) -> None:
     """``export jira-csv FILE`` / ``export jira`` / ``export github`` (dry run by default)."""
     store = _store(db)
-    if not store.is_initialized():
+    if store is None or not store.is_initialized():
+        from roadwise.workspace import database_url
+
+        where = store.url if store is not None else database_url(db_url(db))
         raise RoadwiseError(
-            f"{store.url} holds no workspace yet; run `roadwise init` or `roadwise sample` first"
+            f"{where} holds no workspace yet; run `roadwise init` or `roadwise sample` first"
         )
     ws = store.load()
     rows = _plan_rows(store, plan_key)

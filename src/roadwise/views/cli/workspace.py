@@ -250,9 +250,7 @@ def import_(
         None, "--date-format", help="Tracker exports: the date format (default: detected)."
     ),
     url: str | None = typer.Option(None, "--url", help="Tracker exports: the site, for links."),
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="Tracker exports: show what would change."
-    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would change; store nothing."),
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -268,6 +266,11 @@ def import_(
 
         if export_file is None:
             raise RoadwiseError(f"say which file: roadwise import {file} EXPORT.csv")
+        if replace:  # a tracker's issues are merged by key, never the whole backlog
+            raise RoadwiseError(
+                f"--replace applies to .yaml and .csv files only, not to `import {file}`",
+                field="--replace",
+            )
         import_tracker_file(
             str(file),
             export_file,
@@ -289,6 +292,14 @@ def import_(
     kind = _file_kind(file)
     if mapping is not None and kind != "csv":
         raise RoadwiseError("--mapping applies to CSV files only", file=str(file))
+    # Options only a tracker's export reads would otherwise be taken and silently ignored.
+    for option, given in (("--date-format", date_format), ("--url", url)):
+        if given is not None:
+            raise RoadwiseError(
+                f"{option} applies to `roadwise import jira FILE.csv` only, not to a .yaml "
+                "or .csv file",
+                field=option,
+            )
     column_mapping = _column_mapping(mapping, file) if kind == "csv" else None
 
     def change(ws: Workspace) -> Workspace:
@@ -309,32 +320,72 @@ def import_(
         read_workspace_yaml(file)
     else:
         load_yaml_document(file)
-    store = _store(db, create=True, must_exist=False)
-    before: dict[str, int] = {}
+    if dry_run:
+        # A database that does not exist yet is not created to look: it would start empty.
+        stored = None if _creates_database(db) else _store(db, must_exist=False)
+        initialized = stored is not None and stored.is_initialized()
+        current = stored.load() if stored is not None and initialized else Workspace()
+        if kind == "yaml" and (replace or not initialized):
+            result = read_workspace_yaml(file)
+        else:
+            result = change(current)
+        from roadwise.workspace import database_url
 
-    initialized = store.is_initialized()
-    if initialized:
-        before.update({i.key: i.version for i in store.load().items})
-    if kind == "yaml" and (replace or not initialized):
-        ws = read_workspace_yaml(file)
-        store.replace(ws)
+        url_shown = stored.url if stored is not None else database_url(db_url(db))
+        counts = _import_counts(current, result)
+        if as_json:
+            print_json({"file": str(file), "db": url_shown, "dry_run": True, **counts})
+            return
+        console.print(
+            f"Import of {file} into {url_shown} would add {counts['added']} items, change "
+            f"{counts['updated']} and remove {counts['removed']}; {counts['items']} items then "
+            "(dry run: nothing stored).",
+            highlight=False,
+            soft_wrap=True,  # a long path is not broken mid-way
+        )
+        return
+    store = _store(db, create=True, must_exist=False)
+    before = store.load() if store.is_initialized() else Workspace()
+    if kind == "yaml" and (replace or not store.is_initialized()):
+        store.replace(read_workspace_yaml(file))
     else:
         store.modify(change)
-    ws = store.load()
-    after = {i.key: i.version for i in ws.items}
-    counts = {
-        "added": sum(1 for k in after if k not in before),
-        "updated": sum(1 for k, v in after.items() if k in before and v != before[k]),
-        "removed": sum(1 for k in before if k not in after),
-        "items": len(after),
-    }
+    counts = _import_counts(before, store.load())
     if as_json:
-        print_json({"file": str(file), "db": store.url, **counts})
+        print_json({"file": str(file), "db": store.url, "dry_run": False, **counts})
         return
     console.print(
         f"Imported {file} into {store.url}: {counts['added']} items added, "
-        f"{counts['updated']} changed, {counts['removed']} removed; {counts['items']} items now."
+        f"{counts['updated']} changed, {counts['removed']} removed; {counts['items']} items now.",
+        highlight=False,
+        soft_wrap=True,
     )
+
+
+def _import_counts(before: Workspace, after: Workspace) -> dict[str, int]:
+    """Items added, changed and removed from ``before`` to ``after``. Changed means a field
+    differs, not the version: a dry run's items are never stored, so they have none."""
+    old = {i.key: i for i in before.items}
+    new = {i.key: i for i in after.items}
+
+    def changed(key: str) -> bool:
+        return old[key].model_dump(exclude={"version"}) != new[key].model_dump(exclude={"version"})
+
+    return {
+        "added": sum(1 for k in new if k not in old),
+        "updated": sum(1 for k in new if k in old and changed(k)),
+        "removed": sum(1 for k in old if k not in new),
+        "items": len(new),
+    }
+
+
+# The options each export reads: a .yaml / .csv file, or a tracker.
+_EXPORT_OPTIONS: dict[str, frozenset[str]] = {
+    "file": frozenset(),
+    "jira-csv": frozenset({"FILE", "--plan"}),
+    "jira": frozenset({"--apply", "--url", "--plan", "--board", "--create-sprints"}),
+    "github": frozenset({"--apply", "--url", "--repo", "--plan"}),
+}
 
 
 @app.command()
@@ -368,7 +419,27 @@ def export(
     `export jira --board ID` also puts each planned issue into the board's sprint it starts in;
     with --create-sprints it first creates the planned sprints the board lacks.
     """
-    if str(file) in ("jira-csv", "jira", "github"):
+    target = str(file) if str(file) in ("jira-csv", "jira", "github") else "file"
+    given = {
+        "FILE": target_file is not None,
+        "--apply": apply,
+        "--url": url is not None,
+        "--repo": repo is not None,
+        "--plan": plan is not None,
+        "--board": board is not None,
+        "--create-sprints": create_sprints,
+    }
+    for option, used in given.items():
+        # An option the target does not read would be taken and silently ignored.
+        if used and option not in _EXPORT_OPTIONS[target]:
+            takers = [t for t, options in _EXPORT_OPTIONS.items() if option in options]
+            what = "a second FILE" if option == "FILE" else option
+            raise RoadwiseError(
+                f"{what} applies to `roadwise export {' / '.join(takers)}` only, not to "
+                + ("a .yaml or .csv file" if target == "file" else f"`export {target}`"),
+                field=None if option == "FILE" else option,
+            )
+    if target != "file":
         from roadwise.views.cli.integrations import export_target
 
         export_target(
@@ -426,8 +497,9 @@ def validate(
 
     try:
         if file is None:
-            ws = _store(db).load()
-            source = db_url(db)
+            store = _store(db)
+            ws = store.load()
+            source = store.url  # as import, export and sample name the database
         elif _file_kind(file) == "yaml":
             ws = read_workspace_yaml(file)
             source = str(file)
@@ -765,7 +837,15 @@ def _build_item(data: dict[str, Any], changes: dict[str, Any], key: str) -> Item
         error = exc.errors()[0]
         # error_path drops pydantic's union tags ("value.reach.float"), which name no field.
         field = ".".join(error_path(error, data))
-        raise RoadwiseError(f"item {key}: {error_message(error)}", field=field or None) from None
+        message = error_message(error)
+        if error["type"] == "model_type" and not isinstance(error.get("input"), dict):
+            # `--set deadline=2026-05-01`: pydantic's "a valid dictionary or instance of
+            # Deadline" names a class, not what to type.
+            message = (
+                f"{field} is made of fields: set each with --set {field}.FIELD=VALUE "
+                "(its fields are in docs/workspace.md)"
+            )
+        raise RoadwiseError(f"item {key}: {message}", field=field or None) from None
 
 
 _TitleOption = typer.Option(None, "--title", help="Title.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -11,7 +12,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from roadwise.domain import Dependency, Estimate, Item, Range, Status, Workspace
+from roadwise.domain import (
+    Deadline,
+    Dependency,
+    Estimate,
+    Item,
+    Range,
+    SourceRef,
+    Status,
+    ValueInputs,
+    Workspace,
+)
 from roadwise.errors import RoadwiseError
 from roadwise.sources.csv_file import (
     import_items_csv,
@@ -216,7 +227,7 @@ def test_import_merges_by_key_or_replaces(tmp_path: Path) -> None:
     merged = import_items_csv(ws, path)
     assert [i.key for i in merged.items] == ["E1", "S1", "S2", "S3", "B1", "N1"]
     assert merged.item_by_key["S3"].title == "Receipts v2"
-    assert merged.item_by_key["S3"].parent is None  # the row is the whole item
+    assert merged.item_by_key["S3"].parent == "E1"  # the file has no parent column: kept
     # Replacing every item must still satisfy feedback links and decisions.
     with pytest.raises(RoadwiseError) as caught:
         import_items_csv(ws, path, replace=True)
@@ -228,6 +239,55 @@ def test_import_merges_by_key_or_replaces(tmp_path: Path) -> None:
     )
     bare = Workspace(teams=ws.teams)
     assert [i.key for i in import_items_csv(bare, path, replace=True).items] == ["S3", "N1"]
+
+
+def test_merging_changes_only_what_the_files_columns_fill(tmp_path: Path) -> None:
+    """A spreadsheet of keys and titles (a bulk rename) must not wipe what it has no column
+    for: teams, estimates, value inputs, deadlines, dependencies, tracker links."""
+    ws = small_workspace()
+    s1 = ws.item_by_key["S1"].model_copy(
+        update={
+            "deadline": Deadline(date=dt.date(2026, 6, 1), hard=True, reason="contract"),
+            "value": ValueInputs(reach=500, impact=2),
+            "source": SourceRef(system="jira", key="PAY-1", url="https://x.example/PAY-1"),
+        }
+    )
+    ws = ws.copy_with(items=[s1 if i.key == "S1" else i for i in ws.items])
+    rename = _write(tmp_path / "titles.csv", "key,title\nS1,Card form v2\nS2,Payments\n")
+    merged = import_items_csv(ws, rename)
+    for key, title in (("S1", "Card form v2"), ("S2", "Payments")):
+        before, after = ws.item_by_key[key], merged.item_by_key[key]
+        assert after.title == title
+        assert after.model_dump(exclude={"title"}) == before.model_dump(exclude={"title"})
+
+    # A column the file has sets its field, and an empty cell in it clears it; a part of a
+    # deadline or estimate the file has no column for keeps its stored value.
+    edit = _write(
+        tmp_path / "edit.csv",
+        "key,title,team,deadline,estimate,reach\n"
+        "S1,Card form,,2026-07-01,8,\n"
+        "S2,Payment API,web,,,900\n",
+    )
+    merged = import_items_csv(ws, edit)
+    s1, s2 = merged.item_by_key["S1"], merged.item_by_key["S2"]
+    assert s1.team is None and s2.team == "web"
+    assert s1.deadline is not None
+    assert (s1.deadline.date, s1.deadline.hard, s1.deadline.reason) == (
+        dt.date(2026, 7, 1),
+        True,
+        "contract",
+    )
+    assert s1.estimate is not None and (s1.estimate.low, s1.estimate.high) == (8, 8)
+    assert s1.value.reach is None and s1.value.impact == 2  # reach cleared, impact kept
+    assert s1.source == ws.item_by_key["S1"].source and s1.tags == ["payments"]
+    assert s2.value.reach == 900 and s2.dependencies == ws.item_by_key["S2"].dependencies
+    assert s2.estimate is None and s2.deadline is None
+
+    # What `export` writes comes back unchanged: every column is there.
+    exported = tmp_path / "all.csv"
+    write_items_csv(ws.items, exported)
+    again = import_items_csv(ws, exported)
+    assert [i.model_dump() for i in again.items] == [i.model_dump() for i in ws.items]
 
 
 def test_excel_bom_and_semicolons(tmp_path: Path) -> None:

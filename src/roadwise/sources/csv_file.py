@@ -19,6 +19,7 @@ column; an import either applies every row or none.
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import io
@@ -26,7 +27,7 @@ import math
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -221,6 +222,9 @@ class CsvRow:
     record: dict[str, Any]
     # item field (top level, value.X) and each column's own target -> the user's column name
     columns: dict[str, str]
+    # what the file's columns fill, as item paths ("team", "estimate.low", "value.reach"):
+    # the same for every row; merging into a stored item changes these and keeps the rest
+    fills: frozenset[str] = frozenset()
 
 
 class _CellError(Exception):
@@ -395,6 +399,62 @@ def _item_field(field: str) -> str:
     return field
 
 
+def _paths(target: str) -> tuple[str, ...]:
+    """The item paths a column's target fills: a field, or parts of an estimate, a deadline,
+    a source or the value inputs."""
+    if target == "estimate":
+        return ("estimate.low", "estimate.likely", "estimate.high")
+    if target.startswith("estimate_"):
+        return (f"estimate.{target.removeprefix('estimate_')}",)
+    if target == "deadline":
+        return ("deadline.date",)
+    if target.startswith("deadline_"):
+        return (f"deadline.{target.removeprefix('deadline_')}",)
+    if target.startswith("source_"):
+        return (f"source.{target.removeprefix('source_')}",)
+    if target in VALUE_FIELDS or target in ("kano", "moscow"):
+        return (f"value.{target}",)
+    return (target,)
+
+
+# Parts without which the record is no estimate or deadline: cleared, the whole goes.
+_ESSENTIAL = {"estimate": ("low", "likely", "high"), "deadline": ("date",)}
+
+
+def merge_row(
+    stored: Mapping[str, Any], record: Mapping[str, Any], fills: frozenset[str]
+) -> dict[str, Any]:
+    """A stored item (as JSON) with what a CSV row says: each path the file's columns fill is
+    set from the row, or cleared where the row's cell is empty; every other field keeps its
+    stored value. A spreadsheet of keys and titles renames items; it does not wipe their
+    teams, estimates, value inputs, dependencies or tracker links."""
+    out = copy.deepcopy(dict(stored))
+    for path in sorted(fills):
+        top, _, part = path.partition(".")
+        if not part:
+            if top in record:
+                out[top] = copy.deepcopy(record[top])
+            else:
+                out.pop(top, None)
+            continue
+        given = record.get(top)
+        whole = out.get(top)
+        whole = dict(whole) if isinstance(whole, dict) else {}
+        if isinstance(given, dict) and part in given:
+            whole[part] = copy.deepcopy(given[part])
+        else:
+            whole.pop(part, None)
+        out[top] = whole
+    for top in ("estimate", "deadline", "source", "value"):
+        whole = out.get(top)
+        if not isinstance(whole, dict):
+            continue
+        essential = _ESSENTIAL.get(top, ())
+        if not whole or any(e not in whole for e in essential):
+            out.pop(top, None)
+    return out
+
+
 def _open_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     name = str(path)
     try:
@@ -515,7 +575,8 @@ def read_csv_rows(path: str | Path, mapping: Mapping[str, str] | None = None) ->
                 )
             first_row[key] = row_number
         result.append(CsvRow(row_number, record, columns))
-    return result
+    fills = frozenset(path for target in seen for path in _paths(target))
+    return [replace(r, fills=fills) for r in result]
 
 
 def _check_estimate_parts(
@@ -593,8 +654,9 @@ def import_items_csv(
         origin = {}
         for row_index, record in enumerate(incoming):
             if record["key"] in position:
-                merged[position[record["key"]]] = record
-                origin[position[record["key"]]] = row_index
+                at = position[record["key"]]
+                merged[at] = merge_row(merged[at], record, rows[row_index].fills)
+                origin[at] = row_index
             else:
                 origin[len(merged)] = row_index
                 merged.append(record)

@@ -605,3 +605,24 @@ def test_moved_dates_the_team_on_the_days_it_works(
     m = json.loads(moved.output)
     for when in (m["before"], m["after"]):
         assert dt.date.fromisoformat(when).weekday() == 4, m
+
+
+@pytest.mark.parametrize(("team", "items"), [("workflow", "40"), ("platform", "20")])
+def test_when_reports_the_hit_rates_backtest_shows(tmp_path: Path, team: str, items: str) -> None:
+    """The hit rates `forecast when` shows as "met in the past" are the ones `forecast
+    backtest` replays with its defaults: same cut-offs, trials and seed, so the same numbers."""
+    db = str(tmp_path / "roadwise.db")
+    assert runner.invoke(app, ["sample", "--db", db]).exit_code == 0
+    args = ["--items", items, "--team", team, "--db", db, "--json"]
+    when = runner.invoke(app, ["forecast", "when", "--trials", "200", *args])
+    assert when.exit_code == 0, when.output
+    replay = runner.invoke(app, ["forecast", "backtest", *args])
+    assert replay.exit_code == 0, replay.output
+    measured = json.loads(when.output)["calibration"]
+    shown = json.loads(replay.output)
+    assert measured["cutoffs"] == shown["cutoffs"]
+    for level in ("50", "70", "85", "95"):
+        key = str(int(level) / 100)
+        assert measured["hit_rate"][level] == shown["roadwise"]["hit"][key], level
+        assert measured["uncalibrated_hit_rate"][level] == shown["uncalibrated"]["hit"][key], level
+    assert measured["pinball_days"] == pytest.approx(shown["roadwise"]["pinball"])

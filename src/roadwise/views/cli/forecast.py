@@ -21,6 +21,7 @@ from rich.table import Table
 
 from roadwise.domain.model import HistoryRecord
 from roadwise.engines.forecast.objectives import TRIALS
+from roadwise.engines.forecast.throughput import BACKTEST_TRIALS
 from roadwise.errors import RoadwiseError
 from roadwise.views.cli import app
 from roadwise.views.cli._common import (
@@ -449,7 +450,15 @@ def backtest(
     start_weeks: int = typer.Option(
         26, "--start-weeks", min=4, help="First cut-off this many weeks after the first finish."
     ),
-    trials: int = typer.Option(1000, "--trials", min=100, help="Monte Carlo trials per cut-off."),
+    trials: int = typer.Option(
+        BACKTEST_TRIALS,
+        "--trials",
+        min=100,
+        # The Monte Carlo's dates move with its trials, and so does a hit rate by a cut-off or
+        # two: the default replays exactly what `forecast when` reports as "met in the past".
+        help="Monte Carlo trials per cut-off (the default is the number `forecast when` "
+        "measures its hit rates with).",
+    ),
     seed: int = SeedOption,
     history_csv: Path | None = CsvOption,
     mapping: str = MappingOption,
@@ -503,7 +512,8 @@ def backtest(
     else:
         console.print(
             f"Backtest: next {items:g} items, cut-offs every {every} days "
-            f"({s.cutoffs} scored), {team or 'all teams'}, {loaded.source}"
+            f"({s.cutoffs} scored, {trials} trials each, seed {seed}), "
+            f"{team or 'all teams'}, {loaded.source}"
         )
         table = Table("method", "50%", "70%", "85%", "95%", "pinball (days)")
         for name, hits, pin in (

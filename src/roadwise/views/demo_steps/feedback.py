@@ -15,28 +15,35 @@ LABELLED = 60
 @step("Customer feedback")
 def feedback(ctx: DemoContext) -> None:
     from roadwise.engines.feedback import (
-        FeedbackSettings,
-        LexicalBackend,
         analyse_feedback,
         external_inputs,
         updated_feedback,
     )
     from roadwise.sample.feedback import partly_labelled
+    from roadwise.sources.text_models import make_backend
+    from roadwise.views.feedback_rows import feedback_settings
     from roadwise.views.reports.wording import short_money
+    from roadwise.workspace import open_store
 
     ws = ctx.ws
     truth = {f.key: f.label for f in ws.feedback}
     # A TPM labels a few dozen texts (the sample's own labels for every n-th text) and keeps
     # the confirmed links the sample ships; everything else is Roadwise's job.
     prepared, teach = partly_labelled(ws, LABELLED)
-    settings = FeedbackSettings(bootstrap_samples=500, seed=ctx.seed)
-    analysis = analyse_feedback(prepared, LexicalBackend(seed=ctx.seed), settings, suggest=5)
+    # The settings (bootstrap samples, seed, backend) `roadwise feedback …` reads from the
+    # workspace: on the demo's database the commands then print the numbers printed here.
+    settings = feedback_settings(prepared)
+    backend = make_backend(settings.backend, settings.model, settings.seed)
+    analysis = analyse_feedback(prepared, backend, settings, suggest=5)
     held_out = [k for k in truth if k not in teach and truth[k]]
     accuracy = sum(analysis.labels[k] == truth[k] for k in held_out) / max(len(held_out), 1)
 
-    # Later steps see the classified and linked feedback (the CLI stores it; the demo keeps
-    # the store as the sample built it, which saves seconds).
+    # Stored as `roadwise feedback classify` stores it (the labels the TPM gave, the kinds and
+    # proposed links found): the commands run on the database analyse what the demo analysed.
+    # Later steps see the same feedback.
     ctx.workspace = prepared.copy_with(feedback=updated_feedback(prepared, analysis))
+    classified = ctx.workspace.feedback
+    open_store(ctx.db_url).modify(lambda current: current.copy_with(feedback=classified))
 
     ctx.console.print(
         f"{len(analysis.keys):,} texts: learned from {analysis.labels_used} labels, "

@@ -37,7 +37,10 @@ def forecast_step(ctx: DemoContext) -> None:
     ws = ctx.ws
     as_of = ws.as_of
     epoch = dt.datetime.combine(as_of, dt.time())
-    options = ForecastOptions(trials=5000, backtest_trials=400, seed=ctx.seed)
+    # The options `roadwise forecast when` runs with by default (trials, seed, the trials of
+    # its backtest): each row is what that command prints for the team, and its hit rate what
+    # `roadwise forecast backtest` replays.
+    options = ForecastOptions()
     parents = {i.parent for i in ws.items if i.parent}
     table = Table(
         "team",
@@ -68,6 +71,13 @@ def forecast_step(ctx: DemoContext) -> None:
             f"{cal.hit[85]:.0%} of {cal.cutoffs}" if cal and cal.cutoffs else "not measured",
         )
     ctx.console.print(table)
+    if forecasts:
+        team_key, f = next(iter(forecasts.items()))
+        ctx.console.print(
+            f"Each row is `roadwise forecast when --items N --team TEAM` (e.g. --items "
+            f"{f.target:g} --team {team_key}); its hit rate, `roadwise forecast backtest` with "
+            "the same --items and --team."
+        )
 
     # The roadmap of record (the schedule step stored it), replayed with uncertain sizes and
     # throughput: the same run, and so the same dates, as the reports' and the web app's.
@@ -142,13 +152,14 @@ def forecast_step(ctx: DemoContext) -> None:
             float(finished_since),
             history_before(done, 0.0, first),
         )
-        move = explain_move(
-            before, after, trials=2000, seed=ctx.seed, calendar=work_calendar(ws, team_key)
-        )
+        # Trials and seed as `roadwise forecast moved` has them, so the command prints these
+        # very days.
+        move = explain_move(before, after, calendar=work_calendar(ws, team_key))
         ctx.console.print(
             f"Why {team_key}'s 85% date moved from {move.before} to {move.after} "
             f"({added} items added, {finished_since} finished in 4 weeks): "
             + "; ".join(move.lines())
+            + f" (`roadwise forecast moved --team {team_key} --since {then.date()}`)"
         )
 
     # Charts (a few: each takes about a second to render; `roadwise forecast history

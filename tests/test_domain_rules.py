@@ -454,3 +454,20 @@ def test_a_blank_title_is_refused_where_items_are_made(title: str, tmp_path: Pat
     assert result.exit_code != 0
     assert "field 'title'" in result.output
     assert all(i.key != "NEW-1" for i in open_store(db).load().items)
+
+
+def test_a_broken_copy_names_the_record_by_key_in_plain_words() -> None:
+    from roadwise.errors import ValidationError
+
+    ws = small_workspace()
+    feedback = [{**f.model_dump(), "label": "nonsense"} for f in ws.feedback]
+    with pytest.raises(ValidationError) as caught:
+        ws.copy_with(feedback=feedback)
+    assert caught.value.field == "feedback[F1].label"
+    assert caught.value.message.startswith("unknown label 'nonsense'")
+    with pytest.raises(ValidationError) as caught:
+        ws.copy_with(teams=[*ws.teams, ws.teams[0]])
+    assert caught.value.field == f"teams[{ws.teams[0].key}].key"
+    assert caught.value.message == (
+        f"duplicate key '{ws.teams[0].key}': teams has it twice; keys must be unique"
+    )

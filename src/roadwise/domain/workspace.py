@@ -170,8 +170,32 @@ class Workspace(Model):
             return Workspace.model_validate(data)
         except PydanticValidationError as exc:
             error = exc.errors()[0]
-            field = ".".join(str(p) for p in error["loc"]) or None
-            raise ValidationError(error["msg"], field=field) from None
+            message = str(error["msg"]).removeprefix("Value error, ")
+            loc = error["loc"]
+            if error["type"] == "workspace_rule":  # the rule says where: "teams.4.key"
+                loc = tuple(
+                    int(p) if p.isdigit() else p for p in str(error["ctx"]["field"]).split(".")
+                )
+            raise ValidationError(message, field=_named_path(loc, data)) from None
+
+
+def _named_path(loc: Sequence[object], data: Mapping[str, Any]) -> str | None:
+    """A pydantic error location with list positions replaced by the records' keys, as people
+    know them: ``feedback[FB-00026].label``, not ``feedback.2299.label``."""
+    parts: list[str] = []
+    node: Any = data
+    for step in loc:
+        if isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node):
+            node = node[step]
+            key = node.get("key") if isinstance(node, dict) else None
+            if key is not None and parts:
+                parts[-1] = f"{parts[-1]}[{key}]"
+            else:
+                parts.append(str(step))
+            continue
+        parts.append(str(step))
+        node = node.get(step) if isinstance(node, dict) else None
+    return ".".join(parts) or None
 
 
 def _dump(value: object) -> object:
@@ -190,7 +214,7 @@ def _unique(collection: str, keys: Sequence[str]) -> None:
     for index, key in enumerate(keys):
         if key in seen:
             raise WorkspaceRuleError(
-                f"duplicate key '{key}' (also at position {seen[key]}); keys must be unique",
+                f"duplicate key '{key}': {collection} has it twice; keys must be unique",
                 f"{collection}.{index}.key",
             )
         seen[key] = index

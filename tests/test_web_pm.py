@@ -276,12 +276,12 @@ def test_the_page_and_the_api_refuse_the_same_titles(client: TestClient, app: An
 def test_a_bulk_edit_of_one_item_says_item(client: TestClient, app: Any) -> None:
     ws = app.state.service.workspace()
     item = next(i for i in ws.items if i.is_open and i.release is None)
-    release = ws.cycles.releases[0].key
+    release = ws.cycles.releases[0]
     token = csrf_of(client.get("/backlog").text)
     r = client.post(
         "/backlog/bulk",
-        data={"csrf_token": token, "sel": f"{item.key}:{item.version}", "release": release},
+        data={"csrf_token": token, "sel": f"{item.key}:{item.version}", "release": release.key},
     )
     assert r.status_code == 200
-    assert f"Saved 1 item (release → {release})" in text_of(r.text)
-    assert app.state.store.get_item(item.key).release == release
+    assert f"Saved 1 item (release → {release.name})" in text_of(r.text)
+    assert app.state.store.get_item(item.key).release == release.key

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from roadwise.errors import ConflictError, RoadwiseError
-from roadwise.views.reports.wording import chance_percent, say_money
+from roadwise.views.reports.wording import chance_below, chance_percent, say_money
 from roadwise.views.web import accounts
 from roadwise.views.web.security import PUBLIC, LoginLimiter, csrf_token
 from roadwise.views.web.service import Service
@@ -50,6 +50,8 @@ def _templates() -> Jinja2Templates:
     env.filters["g"] = lambda v: f"{v:,.10g}"
     env.filters["pct"] = lambda v: "–" if v is None else f"{v:.0%}"
     env.filters["chance"] = lambda v: "–" if v is None else chance_percent(v)
+    # A chance set against a target ("To be 85% sure"): one just short never reads as it.
+    env.filters["chance_below"] = lambda v, target: "–" if v is None else chance_below(v, target)
     # After a number: '115%' as every percentage is written, '3.1 s', nothing for no unit.
     env.filters["unit"] = lambda u: "" if not u else (u if u == "%" else f" {u}")
     # Money as the reports write it: 'about $1.2 million', the code after it without a symbol.

@@ -198,6 +198,24 @@ ON_TRACK_SHARE = 0.85
 """On track when the due date is at least this likely to be met (the reports' rule)."""
 
 
+AT_RISK_SHARE = 0.5
+"""At risk (not off track) when the due date is at least this likely to be met."""
+
+
+def status_chance(share: float | None) -> str:
+    """The chance of meeting a due date as said beside its status: one just short of a status's
+    line (84.6% under 85%) never rounds up to it, so "85% likely" never stands next to "at
+    risk"."""
+    from roadwise.views.reports.wording import chance_below, chance_percent
+
+    if share is None:
+        return "–"
+    for line in (AT_RISK_SHARE, ON_TRACK_SHARE):
+        if share < line:
+            return chance_below(share, line)
+    return chance_percent(share)
+
+
 CANNOT_BE_DATED = "cannot be dated"
 """The reports' status for work a team without delivery history does: no chance of meeting a
 due date can be stated, so neither "on track" nor "off track" would be true."""
@@ -245,7 +263,7 @@ def objective_status(
             status = "no deadline"
         elif forecast.p_deadline >= ON_TRACK_SHARE:
             status = "on track"
-        elif forecast.p_deadline >= 0.5:
+        elif forecast.p_deadline >= AT_RISK_SHARE:
             status = "at risk"
         else:
             status = "off track"
@@ -267,6 +285,9 @@ def objective_status(
                 # Every simulated future is empty for a team without history: its 0% is no
                 # chance, so none is given.
                 "p_due": forecast.p_deadline if forecast and not reason else None,
+                "p_due_said": status_chance(
+                    forecast.p_deadline if forecast and not reason else None
+                ),
                 "status": status,
                 "reason": reason,
                 "teams": teams,
@@ -431,6 +452,8 @@ def backlog(
             "sorts": sort_choices(result.simulated),
             "kinds": [k.value for k in ItemKind],
             "unit": units.pop() if len(units) == 1 else "",
+            "team_names": {t.key: t.name for t in ws.teams},
+            "release_names": {r.key: r.name for r in ws.cycles.releases},
         },
     )
 
@@ -464,7 +487,29 @@ async def backlog_bulk(request: Request, user: Editor) -> Response:
         # One line naming the box, as every other form: not pydantic's report and its links.
         raise HTTPException(422, form_error_message(exc.errors())) from None
     result = await run_in_threadpool(bulk_apply, request, edit, user.name)
-    return render(request, "bulk_done.html", {"result": result, "changes": changes})
+    ws = await run_in_threadpool(request.app.state.service.workspace)  # a load can take seconds
+    return render(
+        request, "bulk_done.html", {"result": result, "changes": said_changes(ws, changes)}
+    )
+
+
+def said_changes(ws: Workspace, changes: dict[str, str]) -> list[tuple[str, str]]:
+    """A bulk edit's changes as the form offered them: team and release by name, a status
+    in words ("in progress"), "(none)" for a value cleared."""
+    teams = {t.key: t.name for t in ws.teams}
+    releases = {r.key: r.name for r in ws.cycles.releases}
+    said = []
+    for field, value in changes.items():
+        if not value:
+            words = "(none)"
+        elif field == "team":
+            words = teams.get(value, value)
+        elif field == "release":
+            words = releases.get(value, value)
+        else:
+            words = value.replace("_", " ")
+        said.append((field, words))
+    return said
 
 
 # --------------------------------------------------------------------------- item
@@ -656,6 +701,25 @@ def release_run(
 # --------------------------------------------------------------------------- roadmap
 
 
+def team_names(team: str, names: dict[str, str]) -> str:
+    """A roadmap entry's team by name; a feature or epic spanning teams carries their keys
+    joined by '+' ("mobile+platform"), said as "Mobile & Growth + Platform"."""
+    if team in names:
+        return names[team]
+    return " + ".join(names.get(t, t) for t in team.split("+"))
+
+
+def date_span(start: dt.date, end: dt.date, this_year: int) -> str:
+    """'Nov 23–Dec 15'; with the year where the span crosses one ('Nov 23 2026–Jan 20 2027')
+    or lies in another year than ``this_year`` ('Jan 19–Jan 22 2027'): "Nov 23–Jan 20" does
+    not say which January."""
+    if start.year != end.year:
+        return f"{start:%b %d %Y}–{end:%b %d %Y}"
+    if start.year != this_year:
+        return f"{start:%b %d}–{end:%b %d %Y}"
+    return f"{start:%b %d}–{end:%b %d}"
+
+
 @router.get("/roadmap", response_class=HTMLResponse)
 def roadmap_page(request: Request, user: Viewer) -> Response:
     from roadwise.engines.schedule.roadmap import now_next_later
@@ -668,6 +732,13 @@ def roadmap_page(request: Request, user: Viewer) -> Response:
     except RoadwiseError as exc:
         return render(request, "roadmap.html", {"error": str(exc), "roadmap": None})
     horizons = now_next_later(roadmap)
+    ws = service.workspace()
+    names = {t.key: t.name for t in ws.teams}
+    # Who and when for each entry of the Now/Next/Later lists, in the words the page uses.
+    said = {
+        s.key: (team_names(s.team, names), date_span(s.start, s.end, ws.as_of.year))
+        for s in (*horizons.now, *horizons.next, *horizons.later)
+    }
     by_team: dict[str, list[Any]] = {}
     for s in sorted(roadmap.items, key=lambda s: (s.team, s.start, s.key)):
         by_team.setdefault(s.team, []).append(s)
@@ -692,7 +763,8 @@ def roadmap_page(request: Request, user: Viewer) -> Response:
             "last": last,
             "span": span,
             "months": months,
-            "names": {t.key: t.name for t in service.workspace().teams},
+            "names": names,
+            "said": said,
             "of_record": service.roadmap_of_record(),
             "is_of_record": service.roadmap_is_of_record(),
             "moved_on": moved_on(roadmap),
@@ -775,6 +847,7 @@ def capacity_page(request: Request, user: Viewer) -> Response:
     chart = service.chart("capacity", lambda: capacity_chart(rows))
     ws = service.workspace()
     names = {t.key: t.name for t in ws.teams}
+    over, later, (first, last) = service.over_allocated()
     deadlines = service.deadline_confidence()
     each = []
     if deadlines is not None:
@@ -797,8 +870,32 @@ def capacity_page(request: Request, user: Viewer) -> Response:
             "names": names,
             "deadlines": deadlines,
             "each_deadline": each,
+            "tightest": tightest_skills(rows),
+            "over": over,
+            "over_said": over_allocated_line(len(over), later, first, last),
+            "sprint_starts": {r.sprint: r.start for r in rows},
+            "people": ws.person_by_key,
         },
     )
+
+
+TIGHTEST_SKILLS = 5  # as many as `roadwise capacity` lists
+
+
+def tightest_skills(rows: Sequence[Any]) -> list[Any]:
+    """The skills whose demand is furthest over their capacity in a sprint, as `roadwise
+    capacity` lists them under its table (the same rows, the same order)."""
+    skills = [r for r in rows if r.skill != "*" and r.over]
+    return sorted(skills, key=lambda r: r.capacity_days - r.demand_days)[:TIGHTEST_SKILLS]
+
+
+def over_allocated_line(count: int, later: int, first: int, last: int) -> str:
+    """`roadwise capacity`'s sentence on over-allocated people, for the sprints shown."""
+    shown = f"sprint {first}" if first == last else f"sprints {first}-{last}"
+    beyond = f" ({later} more in later sprints)" if later else ""
+    if not count:
+        return f"Nobody is over-allocated in {shown}{beyond}."
+    return f"{count} over-allocated person-sprint{'s' if count != 1 else ''} in {shown}{beyond}:"
 
 
 # --------------------------------------------------------------------------- feedback
@@ -953,6 +1050,8 @@ def scenarios_page(request: Request, user: Viewer, compare: str = "", added: str
 def _scenarios_context(ws: Workspace) -> dict[str, Any]:
     return {
         "ws": ws,
+        # A feature spanning teams moves as its teams' keys joined by '+': each by name.
+        "team_name": lambda team: team_names(team, {t.key: t.name for t in ws.teams}),
         "comparison": None,
         "error": None,
         "chosen": "",

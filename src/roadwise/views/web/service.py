@@ -27,6 +27,7 @@ T = TypeVar("T")
 # Short solver limits: a page should answer in seconds; the CLI defaults to longer runs.
 ROADMAP_TIME_LIMIT = 2.0
 RELEASE_TIME_LIMIT = 5.0
+CAPACITY_SPRINTS = 13  # the Capacity page's sprints: about half a year
 
 
 class Service:
@@ -330,7 +331,26 @@ class Service:
         from roadwise.engines.schedule.needs import capacity_vs_demand
 
         ws, roadmap = self.workspace(), self.roadmap()
-        return self._cached("capacity", lambda: capacity_vs_demand(ws, roadmap, sprints=13))
+        return self._cached(
+            "capacity", lambda: capacity_vs_demand(ws, roadmap, sprints=CAPACITY_SPRINTS)
+        )
+
+    def over_allocated(self) -> tuple[list[Any], int, tuple[int, int]]:
+        """People over-allocated in the Capacity page's sprints, as ``roadwise capacity``
+        finds them: the person-sprints there, how many more come later, and the first and
+        last sprint shown."""
+        from roadwise.engines.schedule.needs import over_allocated
+
+        ws, roadmap = self.workspace(), self.roadmap()
+
+        def compute() -> tuple[list[Any], int, tuple[int, int]]:
+            found = over_allocated(ws, roadmap)
+            first = int(roadmap.calendar.sprint[0])
+            last = first + CAPACITY_SPRINTS - 1
+            shown = [o for o in found if first <= o.sprint <= last]
+            return shown, len(found) - len(shown), (first, last)
+
+        return self._cached("over_allocated", compute)
 
     def run_release(self, percentile: float = 0.8) -> tuple[Any, Any]:
         """Solve the next release now (HiGHS) and store the plan; returns (problem, plan)."""

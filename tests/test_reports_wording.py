@@ -141,6 +141,10 @@ def test_a_chance_never_reads_as_a_certainty() -> None:
 
 def test_a_chance_short_of_a_target_never_reads_as_the_target() -> None:
     assert chance_below(0.849, 0.85) == "84.9%"  # "85%, short of 85%" would contradict itself
+    # 1699 of 2000 trials: rounded to one place it would read "85.0%", the target again
+    assert chance_below(0.8495, 0.85) == "84.9%"
+    assert chance_below(0.84996, 0.85) == "84.9%"
+    assert chance_below(0.4996, 0.5) == "49.9%"
     assert chance_below(0.8449, 0.85) == "84%"
     assert chance_below(0.85, 0.85) == "85%" and chance_below(0.9995, 0.85) == "over 99%"
 

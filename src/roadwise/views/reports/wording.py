@@ -272,7 +272,14 @@ def chance_below(share: float, target: float) -> str:
     """A chance said so that one short of ``target`` never reads as ``target`` ("84.6%")."""
     said = chance_percent(share)
     if share < target and said == chance_percent(target):
-        return f"{share * 100:.1f}%"
+        # rounded down, so 84.96% reads 84.9%, not "85.0%"; finer still where even that is
+        # the target's figure (a chance a hair below it)
+        for places in (1, 2, 3):
+            scale = 10**places
+            shown = math.floor(round(share * 100 * scale, 6)) / scale
+            if shown < target * 100:
+                return f"{shown:.{places}f}%"
+        return f"{share * 100:.4f}%"
     return said
 
 

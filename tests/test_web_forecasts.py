@@ -680,3 +680,45 @@ def test_an_objective_whose_work_waits_on_a_team_without_history_cannot_be_dated
     assert "not in sight" not in block and "off track" not in block
     facts = gather(cases["after"], trials=TRIALS, steps=("priorities", "forecast"))
     assert without_marks(facts.forecasts[f"objective:{objective}"].undated) == waits
+
+
+def test_the_item_count_forecast_is_what_forecast_when_says(
+    app: Any, headers: dict[str, str]
+) -> None:
+    """The page's throughput-only dates and their measured hit rate are `roadwise forecast
+    when --items N --team T` (its trials, its backtest's trials, the workspace's seed)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from roadwise.views.cli import app as cli
+
+    ws = app.state.service.workspace()
+    parents = {i.parent for i in ws.items if i.parent}
+    team = "workflow"
+    open_leaves = [i for i in ws.open_items() if i.team == team and i.key not in parents]
+    with TestClient(app) as client:
+        rows = client.get("/api/forecasts", headers=headers).json()
+    row = next(r for r in rows if r["team"] == team)
+    db = str(app.state.store.url).removeprefix("sqlite:///")
+    result = CliRunner().invoke(
+        cli,
+        [
+            "forecast",
+            "when",
+            "--items",
+            str(len(open_leaves)),
+            "--team",
+            team,
+            "--db",
+            db,
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    said = json.loads(result.stdout)
+    assert [row["count_p50"], row["count_p85"], row["count_p95"]] == [
+        said["dates"]["50"],
+        said["dates"]["85"],
+        said["dates"]["95"],
+    ]

@@ -71,7 +71,11 @@ MappingOption = typer.Option(
     help="CSV columns: a preset (tawos, jira) or field=Column pairs, e.g. "
     "'created=Created,resolved=Resolved,size=Story Points'.",
 )
-SeedOption = typer.Option(0, "--seed", help="Random seed.")
+SeedOption = typer.Option(
+    None,
+    "--seed",
+    help="Random seed (default: the workspace's, as every view uses; 0 with --history-csv).",
+)
 ChartOption = typer.Option(None, "--chart", help="Also write a chart (.svg, .png or .html).")
 
 
@@ -93,6 +97,12 @@ class Loaded:
                 field="--team",
             )
         return picked
+
+    def seed(self, given: int | None) -> int:
+        """The seed asked for, else the workspace's (the web app and reports use it too)."""
+        if given is not None:
+            return given
+        return int(self.ws.settings.seed) if self.ws is not None else 0
 
     def calendar(self, team: str | None) -> Any:
         from roadwise.engines.forecast import team_calendar
@@ -268,7 +278,7 @@ def when(
         "--estimates",
         help="With --scope: use the items' range estimates and the team's estimate bias.",
     ),
-    seed: int = SeedOption,
+    seed: int | None = SeedOption,
     history_csv: Path | None = CsvOption,
     mapping: str = MappingOption,
     chart: Path | None = ChartOption,
@@ -302,7 +312,7 @@ def when(
         scope_growth=growth,
         growth_per_week=growth_rate,
         calibrate=calibrate,
-        seed=seed,
+        seed=loaded.seed(seed),
     )
     bias_note = ""
     if estimates:
@@ -396,7 +406,7 @@ def howmany(
         "--calibrate/--no-calibrate",
         help="Widen by the method's own past errors on this team.",
     ),
-    seed: int = SeedOption,
+    seed: int | None = SeedOption,
     history_csv: Path | None = CsvOption,
     mapping: str = MappingOption,
     db: str | None = DbOption,
@@ -414,7 +424,7 @@ def howmany(
         window=None if w == 0 else w,
         unit="points" if points else "items",
         calibrate=calibrate,
-        seed=seed,
+        seed=loaded.seed(seed),
     )
     f = forecast_how_many(
         loaded.team(team), date.date(), loaded.as_of, options, team, loaded.calendar(team)
@@ -459,7 +469,7 @@ def backtest(
         help="Monte Carlo trials per cut-off (the default is the number `forecast when` "
         "measures its hit rates with).",
     ),
-    seed: int = SeedOption,
+    seed: int | None = SeedOption,
     history_csv: Path | None = CsvOption,
     mapping: str = MappingOption,
     chart: Path | None = ChartOption,
@@ -471,6 +481,7 @@ def backtest(
     from roadwise.engines.forecast import backtest as run_backtest
 
     loaded = _load(db, history_csv, mapping, None)
+    seed = loaded.seed(seed)
     recs = loaded.team(team)
     epoch = dt.datetime.combine(loaded.as_of, dt.time())
     done = np.array([(r.done - epoch).total_seconds() / 86400 for r in recs if r.done < epoch])
@@ -840,7 +851,7 @@ def moved(
         85, "--percentile", min=1, max=99, help="Which percentile date to explain."
     ),
     trials: int = typer.Option(4000, "--trials", min=100, help="Monte Carlo trials."),
-    seed: int = SeedOption,
+    seed: int | None = SeedOption,
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -855,6 +866,7 @@ def moved(
 
     loaded = _load(db, None, "tawos", None, need_ws=True)
     ws = loaded.ws
+    seed = loaded.seed(seed)
     recs = loaded.team(team)
     epoch = dt.datetime.combine(loaded.as_of, dt.time())
     then = dt.datetime.combine(since.date(), dt.time())

@@ -259,8 +259,8 @@ def import_(
     Without --replace records are merged by key: a YAML file's version of a record replaces the
     stored one; a CSV row changes the fields its file has columns for (an empty cell clears
     one) and keeps the rest. New records are added, others are kept. A file with any problem
-    changes nothing. `roadwise import jira FILE.csv` (or `linear`) reads a tracker's export; --mapping
-    is then a tracker mapping file (see docs/integrations.md).
+    changes nothing. `roadwise import jira FILE.csv` (or `linear`) reads a tracker's export;
+    --mapping is then a tracker mapping file (see docs/integrations.md).
     """
     if export_file is not None or str(file) in ("jira", "linear"):
         from roadwise.views.cli.integrations import import_tracker_file

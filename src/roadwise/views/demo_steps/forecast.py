@@ -40,7 +40,7 @@ def forecast_step(ctx: DemoContext) -> None:
     # The options `roadwise forecast when` runs with by default (trials, seed, the trials of
     # its backtest): each row is what that command prints for the team, and its hit rate what
     # `roadwise forecast backtest` replays.
-    options = ForecastOptions()
+    options = ForecastOptions(seed=ws.settings.seed)
     parents = {i.parent for i in ws.items if i.parent}
     table = Table(
         "team",
@@ -154,7 +154,9 @@ def forecast_step(ctx: DemoContext) -> None:
         )
         # Trials and seed as `roadwise forecast moved` has them, so the command prints these
         # very days.
-        move = explain_move(before, after, calendar=work_calendar(ws, team_key))
+        move = explain_move(
+            before, after, seed=ws.settings.seed, calendar=work_calendar(ws, team_key)
+        )
         ctx.console.print(
             f"Why {team_key}'s 85% date moved from {move.before} to {move.after} "
             f"({added} items added, {finished_since} finished in 4 weeks): "

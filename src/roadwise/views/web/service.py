@@ -244,7 +244,9 @@ class Service:
         ws = self.workspace()
 
         def compute() -> dict[str, Any]:
-            options = ForecastOptions(trials=5000, backtest_trials=400, seed=ws.settings.seed)
+            # As `roadwise forecast when --items N --team TEAM` runs (its trials, its
+            # backtest's trials, the workspace's seed): the page and the command agree.
+            options = ForecastOptions(seed=ws.settings.seed)
             parents = {i.parent for i in ws.items if i.parent}
             out: dict[str, Any] = {}
             for team in ws.teams:

@@ -216,7 +216,7 @@ def test_import_dry_run_counts_the_changes_and_stores_nothing(db: str, tmp_path:
     part = tmp_path / "part.yaml"
     part.write_text("items:\n- key: N2\n  title: New\n", encoding="utf-8")
     code, out = run("import", str(part), "--dry-run", "--db", db)
-    assert code == 0 and "would add 1 items" in out and "nothing stored" in out
+    assert code == 0 and "would add 1 item," in out and "nothing stored" in out
     assert open_store(db).load() == before
     fresh = tmp_path / "fresh.db"
     code, out = run("import", str(part), "--dry-run", "--db", str(fresh))
@@ -603,3 +603,12 @@ def test_items_add_and_edit_note_a_zero_estimate_as_validate_does(db: str) -> No
         "items", "add", "Z2", "--title", "Sized", "--estimate", "1", "--db", db
     )
     assert code == 0 and err == ""
+
+
+def test_an_import_of_one_item_says_item(tmp_path: Path) -> None:
+    path = tmp_path / "one.csv"
+    path.write_text("key,title\nN1,New\n", encoding="utf-8")
+    db = str(tmp_path / "ws.db")
+    result = CliRunner().invoke(app, ["import", str(path), "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "1 item added" in result.output and "1 item now" in result.output

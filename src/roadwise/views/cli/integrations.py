@@ -38,6 +38,7 @@ from roadwise.views.cli._common import (
     handles_errors,
     print_json,
 )
+from roadwise.views.reports.wording import say_count
 
 IMPORT_SOURCES = ("jira", "linear")
 EXPORT_TARGETS = ("jira-csv", "jira", "github")
@@ -96,7 +97,11 @@ def _report(
     verb = "would change" if dry_run else "changed"
     console.print(
         f"{what} {verb}: {diff.added} added, {diff.updated} updated, {diff.unchanged} unchanged"
-        + (f"; {diff.history_added} delivery-history records added" if diff.history_added else "")
+        + (
+            f"; {say_count(diff.history_added, 'delivery-history record')} added"
+            if diff.history_added
+            else ""
+        )
         + (f"; teams added: {', '.join(diff.teams_added)}" if diff.teams_added else ""),
         highlight=False,
     )
@@ -355,7 +360,7 @@ def sync(
         dry_run=dry_run,
     )
     window = f"since {since.isoformat(sep=' ')}" if since else "full"
-    what = f"Sync of {source} ({window}, {len(issues)} issues fetched)"
+    what = f"Sync of {source} ({window}, {say_count(len(issues), 'issue')} fetched)"
     _report(diff, what, dry_run=dry_run, as_json=as_json, extra=extra)
 
 

@@ -28,6 +28,7 @@ from roadwise.views.cli._common import (
     handles_errors,
     print_json,
 )
+from roadwise.views.reports.wording import say_count
 
 if TYPE_CHECKING:
     from roadwise.workspace import Store
@@ -338,9 +339,9 @@ def import_(
             print_json({"file": str(file), "db": url_shown, "dry_run": True, **counts})
             return
         console.print(
-            f"Import of {file} into {url_shown} would add {counts['added']} items, change "
-            f"{counts['updated']} and remove {counts['removed']}; {counts['items']} items then "
-            "(dry run: nothing stored).",
+            f"Import of {file} into {url_shown} would add {say_count(counts['added'], 'item')}, "
+            f"change {counts['updated']} and remove {counts['removed']}; "
+            f"{say_count(counts['items'], 'item')} then (dry run: nothing stored).",
             highlight=False,
             soft_wrap=True,  # a long path is not broken mid-way
         )
@@ -356,8 +357,9 @@ def import_(
         print_json({"file": str(file), "db": store.url, "dry_run": False, **counts})
         return
     console.print(
-        f"Imported {file} into {store.url}: {counts['added']} items added, "
-        f"{counts['updated']} changed, {counts['removed']} removed; {counts['items']} items now.",
+        f"Imported {file} into {store.url}: {say_count(counts['added'], 'item')} added, "
+        f"{counts['updated']} changed, {counts['removed']} removed; "
+        f"{say_count(counts['items'], 'item')} now.",
         highlight=False,
         soft_wrap=True,
     )

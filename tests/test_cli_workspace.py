@@ -220,7 +220,7 @@ def test_import_dry_run_counts_the_changes_and_stores_nothing(db: str, tmp_path:
     assert open_store(db).load() == before
     fresh = tmp_path / "fresh.db"
     code, out = run("import", str(part), "--dry-run", "--db", str(fresh))
-    assert code == 0 and "would add 1 items" in out
+    assert code == 0 and "would add 1 item," in out
     assert not fresh.exists()
     # The same file without --dry-run gives the counts the dry run promised.
     code, out = run("import", str(items), "--db", db, "--json")

@@ -612,3 +612,11 @@ def test_an_import_of_one_item_says_item(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["import", str(path), "--db", db])
     assert result.exit_code == 0, result.output
     assert "1 item added" in result.output and "1 item now" in result.output
+
+
+def test_as_of_reads_a_date_with_spaces_around_it(tmp_path: Path) -> None:
+    db = str(tmp_path / "ws.db")
+    open_store(db).replace(Workspace(name="w", as_of=dt.date(2026, 11, 23)))
+    result = CliRunner().invoke(app, ["as-of", " 2026-12-01 ", "--db", db, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["as_of"] == "2026-12-01"

@@ -86,7 +86,13 @@ def decisions_add(
     # other date option says what it expected in words.
     day = date_option(date, "--date")
     store = _store(db)
-    decision = store.log_decision(title, why, items, who=who, date=day, key=key)
+    try:
+        decision = store.log_decision(title, why, items, who=who, date=day, key=key)
+    except RoadwiseError as error:
+        if not (error.field or "").startswith("items."):
+            raise
+        # the store names its record's field ('items.1'); here that is an --item option
+        raise RoadwiseError(error.message, field="--item") from None
     if as_json:
         print_json(decision.model_dump(mode="json"))
         return

@@ -180,7 +180,8 @@ def as_of_command(
             console.print(f"As of {before.isoformat()}.")
         return
     try:
-        new = dt.date.today() if date.strip().lower() == "today" else dt.date.fromisoformat(date)
+        text = date.strip()
+        new = dt.date.today() if text.lower() == "today" else dt.date.fromisoformat(text)
     except ValueError:
         raise RoadwiseError(
             f"'{date}' is not a date: expected YYYY-MM-DD or 'today'", field="date"

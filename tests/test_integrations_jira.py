@@ -60,6 +60,24 @@ def write_csv(path: Path, rows: list[str] = ROWS, header: str = HEADER) -> Path:
     return path
 
 
+def test_a_jira_export_keeps_line_breaks_in_cells_and_names_the_line_of_a_bad_byte(
+    tmp_path: Path,
+) -> None:
+    # Jira writes Windows line ends inside quoted descriptions; text mode made them "\n".
+    path = tmp_path / "crlf.csv"
+    path.write_bytes(
+        (HEADER + "\r\n" + ROWS[2].replace('"multi\nline"', '"multi\r\nline"') + "\r\n").encode()
+    )
+    assert read_jira_csv(path).issues[0].description == "multi\r\nline"
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(
+        (HEADER + "\n" + ROWS[1] + "\n").encode() + "Caf\xe9,PAY-9\n".encode("cp1252")
+    )
+    with pytest.raises(RoadwiseError) as caught:
+        read_jira_csv(latin)
+    assert caught.value.line == 3 and "not UTF-8" in caught.value.message
+
+
 def test_csv_reads_repeated_columns_custom_fields_links_and_dates(tmp_path: Path) -> None:
     result = read_jira_csv(write_csv(tmp_path / "jira.csv"), base_url="https://acme.atlassian.net")
     assert result.date_format == "%d/%b/%y %I:%M %p"

@@ -21,6 +21,7 @@ from typing import Any
 from roadwise.domain import Cycles, Item
 from roadwise.errors import RoadwiseError
 from roadwise.sources._csv_rows import csv_rows
+from roadwise.sources._errors import not_utf8
 from roadwise.sources._time import naive_utc
 from roadwise.sources.tracker_mapping import TrackerIssue, TrackerMapping
 
@@ -126,13 +127,13 @@ def read_jira_csv(
     path = Path(path)
     mapping = mapping or TrackerMapping()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        # Bytes, not text mode: a line break inside a quoted cell (a description) must stay
+        # as written, "\r\n" included.
+        text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise RoadwiseError(f"cannot read the file: {exc.strerror}", file=str(path)) from None
-    except UnicodeDecodeError:
-        raise RoadwiseError(
-            "the file is not UTF-8 text (export it again as CSV)", file=str(path)
-        ) from None
+    except UnicodeDecodeError as exc:
+        raise not_utf8(exc, str(path), "export it again as CSV") from None
     rows = csv_rows(text, str(path))
     if not rows:
         raise RoadwiseError("the file is empty", file=str(path))

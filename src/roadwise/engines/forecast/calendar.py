@@ -17,6 +17,7 @@ least as often as the simulation says, and the order of the percentiles is kept.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ import numpy as np
 
 from roadwise.engines.forecast.simulate import FloatArray
 
+_HOLIDAY_WARNINGS = threading.Lock()
+
 
 @lru_cache(maxsize=512)
 def _public_holidays(country: str, year: int) -> frozenset[dt.date]:
@@ -33,7 +36,9 @@ def _public_holidays(country: str, year: int) -> frozenset[dt.date]:
     from roadwise.errors import RoadwiseError
 
     try:
-        with warnings.catch_warnings():
+        # catch_warnings swaps the process-wide filter list: two threads (the web app's
+        # requests) doing it at once can restore each other's lists; one at a time here.
+        with _HOLIDAY_WARNINGS, warnings.catch_warnings():
             # A date past the years the package knows (a ten-year forecast) has no known
             # holidays: weekends only, and no warning in the middle of a command's output.
             warnings.filterwarnings("ignore", "Requested Holidays are available only")

@@ -105,12 +105,13 @@ class Loaded:
         return int(self.ws.settings.seed) if self.ws is not None else 0
 
     def calendar(self, team: str | None) -> Any:
-        from roadwise.engines.forecast import team_calendar
+        """The team's working days, as every other view reads them (none without a
+        workspace, or for all teams together)."""
+        from roadwise.engines.forecast.objectives import work_calendar
 
         if self.ws is None or team is None or team not in self.ws.team_by_key:
             return None
-        t = self.ws.team_by_key[team]
-        return team_calendar(t.country)
+        return work_calendar(self.ws, team)
 
 
 def _load(

@@ -450,19 +450,23 @@ def _energy_cuts(
     for ms in problem.milestones:
         for i in ms.tasks:
             weight[i] += ms.weight / max(1, len(ms.tasks))
+    # Each resource's jobs (task, energy, duration) in task order, from one pass over the
+    # tasks: not one pass per resource (hundreds of teams' resources on a large backlog).
+    on_resource: dict[int, list[tuple[int, int, int]]] = {}
+    for i, task in enumerate(problem.tasks):
+        if len(task.modes) != 1 or task.optional or not isinstance(present[i], int):
+            continue
+        mode = task.modes[0]
+        if len(mode.pieces) != 1 or mode.pieces[0] == 0:
+            continue
+        for r, units in dict(mode.demands).items():
+            if units > 0:
+                on_resource.setdefault(r, []).append((i, units * mode.pieces[0], mode.pieces[0]))
     for r, resource in enumerate(problem.resources):
         peak = resource.peak
         if peak <= 0:
             continue
-        jobs: list[tuple[int, int, int]] = []  # (task, energy, duration)
-        for i, task in enumerate(problem.tasks):
-            if len(task.modes) != 1 or task.optional or not isinstance(present[i], int):
-                continue
-            mode = task.modes[0]
-            units = dict(mode.demands).get(r, 0)
-            if units <= 0 or len(mode.pieces) != 1 or mode.pieces[0] == 0:
-                continue
-            jobs.append((i, units * mode.pieces[0], mode.pieces[0]))
+        jobs = on_resource.get(r, [])
         if len(jobs) < 3:
             continue
         orders = [
@@ -663,26 +667,36 @@ def _milestone_energy_bounds(
     import numpy as np
 
     est = problem.earliest_starts()
-    for r, resource in enumerate(problem.resources):
-        cap = np.array([resource.at(t) for t in range(horizon + 1)], dtype=np.int64)
-        cumulative = np.concatenate(([0], np.cumsum(cap)))
-        for ms in problem.milestones:
-            var = milestone_end.get(ms.key)
-            if var is None:
+    # Each milestone's work per resource it uses, in one pass over its tasks: scanning every
+    # milestone for every resource grows with their product (hundreds of teams' resources
+    # times thousands of features on a large backlog).
+    work: dict[int, list[tuple[cp_model.IntVar, int, int]]] = {}
+    for ms in problem.milestones:
+        var = milestone_end.get(ms.key)
+        if var is None:
+            continue
+        energy: dict[int, int] = {}
+        first: dict[int, int] = {}
+        for i in ms.tasks:
+            task = problem.tasks[i]
+            if len(task.modes) != 1 or task.optional:
                 continue
-            energy = 0
-            first = horizon
-            for i in ms.tasks:
-                task = problem.tasks[i]
-                if len(task.modes) != 1 or task.optional:
-                    continue
-                units = dict(task.modes[0].demands).get(r, 0)
+            for r, units in dict(task.modes[0].demands).items():
                 if units > 0:
-                    energy += units * task.modes[0].work
-                    first = min(first, est[i])
-            if energy == 0:
-                continue
-            target = cumulative[first] + energy
+                    energy[r] = energy.get(r, 0) + units * task.modes[0].work
+                    first[r] = min(first.get(r, horizon), est[i])
+        for r, e in energy.items():
+            work.setdefault(r, []).append((var, e, first[r]))
+    # Resource by resource, each in milestone order: the constraints the model always had, in
+    # the same order, so the search is the same.
+    for r in sorted(work):
+        capacity = problem.resources[r].capacity
+        cap = np.full(horizon + 1, capacity[-1], dtype=np.int64)
+        known = min(len(capacity), horizon + 1)
+        cap[:known] = capacity[:known]
+        cumulative = np.concatenate(([0], np.cumsum(cap)))
+        for var, energy_r, first_r in work[r]:
+            target = cumulative[first_r] + energy_r
             end = int(np.searchsorted(cumulative, target, side="left"))
             if 0 < end <= horizon:
                 model.add(var >= end)

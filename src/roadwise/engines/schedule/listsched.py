@@ -42,7 +42,9 @@ def priority_order(problem: Problem, rule: Rule = "rank") -> list[int]:
     if rule == "rank":
         return list(range(n))
     if rule == "edd":
-        return sorted(range(n), key=lambda i: (_due_dates(problem)[i], i))
+        # Once, not per key: each call walks every task and dependency (quadratic otherwise).
+        due = _due_dates(problem)
+        return sorted(range(n), key=lambda i: (due[i], i))
     if rule == "wspt":
         # Weighted shortest processing time (CD3: cost of delay divided by duration), with a
         # feature's weight shared by its tasks and passed back to what they depend on.

@@ -18,12 +18,24 @@ from typing import Any
 from roadwise.domain import Workspace
 from roadwise.views.reports.builders import BUILDERS, derive_status
 from roadwise.views.reports.facts import Facts
-from roadwise.views.reports.gather import gather
+from roadwise.views.reports.gather import GATHER_STEPS, gather
 from roadwise.views.reports.model import Report
 from roadwise.views.reports.render import FORMATS, KIND_LABELS, write
 from roadwise.views.reports.wording import Glossary
 
 REPORT_KINDS: tuple[str, ...] = tuple(BUILDERS)
+
+HIRE_OPTION_KINDS = frozenset({"executive", "resources"})
+"""The kinds that say what one more engineer per team buys. Working it out replays the whole
+roadmap once per team: with a hundred teams, minutes more than everything else a report
+needs, so the other kinds skip it."""
+
+
+def gather_steps(kinds: Iterable[str]) -> tuple[str, ...]:
+    """The engine runs :func:`gather` needs for reports of ``kinds``."""
+    if HIRE_OPTION_KINDS.intersection(kinds):
+        return GATHER_STEPS
+    return tuple(step for step in GATHER_STEPS if step != "resources")
 
 
 def glossary_for(ws: Workspace) -> Glossary:
@@ -40,7 +52,7 @@ def build_report(
     """One report of ``kind``; pass ``facts`` to share engine runs between reports."""
     if kind not in BUILDERS:
         raise ValueError(f"unknown report kind '{kind}' (choose from {', '.join(REPORT_KINDS)})")
-    facts = facts or gather(ws, results)
+    facts = facts or gather(ws, results, steps=gather_steps([kind]))
     return BUILDERS[kind](facts, glossary_for(ws))
 
 
@@ -52,7 +64,13 @@ def build_reports(
     trials: int | None = None,
 ) -> dict[str, Report]:
     """Several reports over one gathering of engine results (``trials``: Monte Carlo trials)."""
-    facts = gather(ws, results) if trials is None else gather(ws, results, trials=trials)
+    kinds = list(kinds)
+    steps = gather_steps(kinds)
+    facts = (
+        gather(ws, results, steps=steps)
+        if trials is None
+        else gather(ws, results, trials=trials, steps=steps)
+    )
     return {kind: build_report(kind, ws, facts=facts) for kind in kinds}
 
 
@@ -71,6 +89,7 @@ __all__ = [
     "build_reports",
     "derive_status",
     "gather",
+    "gather_steps",
     "glossary_for",
     "write_report",
 ]

@@ -66,21 +66,25 @@ def _has(module: str) -> bool:
         return False
 
 
+GATHER_STEPS: tuple[str, ...] = (
+    "priorities",
+    "feedback",
+    "release",
+    "roadmap",
+    "forecast",
+    "calibration",
+    "resources",
+)
+"""Every engine run the reports draw on, in the order :func:`gather` runs them."""
+
+
 def gather(
     ws: Workspace,
     results: dict[str, Any] | None = None,
     *,
     seed: int | None = None,
     trials: int = TRIALS,
-    steps: tuple[str, ...] = (
-        "priorities",
-        "feedback",
-        "release",
-        "roadmap",
-        "forecast",
-        "calibration",
-        "resources",
-    ),
+    steps: tuple[str, ...] = GATHER_STEPS,
     schedule_seconds: float = 3.0,
 ) -> Facts:
     """Facts for every report kind from the workspace and the engines' results."""

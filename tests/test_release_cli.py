@@ -316,3 +316,18 @@ def test_no_people_names_the_capacity_option_here_and_no_flag_in_the_engine(
     assert result.exit_code != 0
     assert "no capacity to plan with" in result.output
     assert "--capacity 120" in result.output
+
+
+def test_limit_lists_the_most_valuable_items_and_says_how_many_more(db: str) -> None:
+    full = runner.invoke(
+        app, ["plan", "release", "--db", db, "--capacity", "20", "--no-save", "--json"]
+    )
+    chosen = json.loads(full.stdout)["selection"]["releases"][0]["items"]
+    assert len(chosen) >= 2
+    result = runner.invoke(
+        app, ["plan", "release", "--db", db, "--capacity", "20", "--no-save", "--limit", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    listed = [k for k in chosen if f"\n│ {k} " in result.output or f"\n {k} " in result.output]
+    assert len(listed) == 1
+    assert f"… and {len(chosen) - 1} more in release" in result.output

@@ -230,6 +230,12 @@ def plan_release_command(
     time_limit: float = typer.Option(30, "--time-limit", min=0.1, help="Seconds per solve."),
     name: str | None = typer.Option(None, "--name", help="Store the plan under this key."),
     save: bool = typer.Option(True, "--save/--no-save", help="Store the plan in the workspace."),
+    limit: int = typer.Option(
+        40,
+        "--limit",
+        min=1,
+        help="Items to list per release, most valuable first (--json lists every one).",
+    ),
     as_json: bool = JsonOption,
     db: str | None = DbOption,
 ) -> None:
@@ -356,7 +362,7 @@ def plan_release_command(
     if as_json:
         print_json({"key": key, **plain_json(payload)})
         return
-    _print_plan(wp, plan, source, show_baseline=baseline)
+    _print_plan(wp, plan, source, show_baseline=baseline, limit=limit)
     if explain:
         _print_explain(extras)
     if pareto:
@@ -472,7 +478,11 @@ def greedy_sentence(plan: Any) -> str:
     return f"{text}: the plan is worth {_n(gain)} more ({plan.gain_over_greedy:+.1%})."
 
 
-def _print_plan(wp: Any, plan: Any, source: str, *, show_baseline: bool) -> None:
+# A line naming teams stops at this many (a large organisation has a hundred).
+_TEAMS_NAMED = 12
+
+
+def _print_plan(wp: Any, plan: Any, source: str, *, show_baseline: bool, limit: int) -> None:
     from roadwise.engines.release import deadline_out_of_reach
 
     problem = wp.problem
@@ -494,16 +504,34 @@ def _print_plan(wp: Any, plan: Any, source: str, *, show_baseline: bool) -> None
         )
         for column in ("item", "title", "team", "size", "value"):
             table.add_column(column, justify="right" if column in ("size", "value") else "left")
-        for key in sorted(content.items, key=lambda k: (-by_key[k].value, k)):
+        ranked = sorted(content.items, key=lambda k: (-by_key[k].value, k))
+        for key in ranked[:limit]:
             c = by_key[key]
             table.add_row(key, clip(c.title, 48), c.team or "", _n(c.size), _n(c.value))
         console.print(table)
+        if len(ranked) > limit:
+            console.print(
+                f"… and {len(ranked) - limit} more in release {content.release} "
+                "(less valuable; --limit N shows more, --json lists every one).",
+                highlight=False,
+            )
         if content.team_capacity:
+            # the fullest teams first where there are too many to name
+            teams = list(content.team_capacity.items())
+            if len(teams) > _TEAMS_NAMED:
+                teams.sort(
+                    key=lambda tc: (-content.team_used.get(tc[0], 0) / max(tc[1], 1e-9), tc[0])
+                )
             used = ", ".join(
                 f"{t} {_n(content.team_used.get(t, 0))}/{_n(cap)}"
-                for t, cap in content.team_capacity.items()
+                for t, cap in teams[:_TEAMS_NAMED]
             )
-            console.print(f"Team capacity used: {used}", highlight=False)
+            more = (
+                f" and {len(teams) - _TEAMS_NAMED} more teams (the fullest named)"
+                if len(teams) > _TEAMS_NAMED
+                else ""
+            )
+            console.print(f"Team capacity used: {used}{more}", highlight=False)
     console.print(
         Text.assemble(
             f"Value {_n(plan.value)}: ",
@@ -549,7 +577,9 @@ def _print_plan(wp: Any, plan: Any, source: str, *, show_baseline: bool) -> None
         table.add_row("items", str(len(plan.selection.items)), str(len(greedy.items)))
         table.add_row("points used", _n(plan.selection.used), _n(greedy.used))
         table.add_row(
-            "only in this one", ", ".join(only_plan) or "-", ", ".join(only_greedy) or "-"
+            "only in this one",
+            some_keys(only_plan, limit) or "-",
+            some_keys(only_greedy, limit) or "-",
         )
         console.print(table)
 

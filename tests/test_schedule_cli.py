@@ -591,3 +591,26 @@ def test_plan_roadmap_says_what_a_dearer_plan_holding_targets_pays_for(db: str) 
         r"targets, which the rank order does not\.",
         text,
     ), text
+
+
+def test_many_notes_are_cut_short_and_json_keeps_them_all(tmp_path: Path) -> None:
+    from roadwise.domain.model import Item, Person, Team
+    from roadwise.domain.workspace import Workspace
+    from roadwise.views.cli.roadmap import NOTES_SHOWN
+    from roadwise.workspace import open_store
+
+    team = Team(key="core", name="Core", people=[Person(key="bo", name="Bo")])
+    unsized = [Item(key=f"K-{i}", title=f"Item {i}", team="core") for i in range(15)]
+    path = str(tmp_path / "w.db")
+    open_store(path).replace(
+        Workspace(name="w", as_of=dt.date(2026, 3, 2), teams=[team], items=unsized)
+    )
+    base = ["plan", "roadmap", "--db", path, "--time-limit", "1", "--workers", "2", "--no-save"]
+    data = json.loads(runner.invoke(app, [*base, "--json"]).stdout)
+    assumed = [w for w in data["warnings"] if "no estimate; assumed" in w]
+    assert len(assumed) == 15
+    result = runner.invoke(app, base)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert text.count("no estimate; assumed") == NOTES_SHOWN
+    assert f"… and {15 - NOTES_SHOWN} more like these" in text

@@ -290,6 +290,22 @@ def print_summary(
         out.print(note, highlight=False)
 
 
+NOTES_SHOWN = 10
+"""Notes printed one per line; a backlog of thousands can have hundreds (--json has all)."""
+
+
+def print_notes(notes: Sequence[str]) -> None:
+    for note in notes[:NOTES_SHOWN]:
+        console.print(NOTE, note, highlight=False)
+    if len(notes) > NOTES_SHOWN:
+        console.print(
+            NOTE,
+            f"… and {len(notes) - NOTES_SHOWN} more like these (--json lists every one under "
+            "'warnings').",
+            highlight=False,
+        )
+
+
 def print_lateness(roadmap: Any, out: Console | None = None) -> None:
     out = out or console
     for x in roadmap.lateness:
@@ -601,8 +617,7 @@ def plan_roadmap_command(
     )
     if since is not None:
         console.print(moved_since_sentence(*since, len(roadmap.items)), highlight=False)
-    for warning in roadmap.warnings:
-        console.print(NOTE, warning, highlight=False)
+    print_notes(roadmap.warnings)
     if any("no estimate; assumed" in w for w in roadmap.warnings):
         console.print(
             NOTE,

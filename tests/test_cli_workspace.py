@@ -620,3 +620,18 @@ def test_as_of_reads_a_date_with_spaces_around_it(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["as-of", " 2026-12-01 ", "--db", db, "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["as_of"] == "2026-12-01"
+
+
+def test_items_list_shows_a_screenful_and_json_every_item(tmp_path: Path) -> None:
+    from roadwise.domain import Item
+    from roadwise.views.cli.workspace import ITEMS_LISTED
+
+    db = str(tmp_path / "ws.db")
+    many = [Item(key=f"K-{i:03d}", title=f"Item {i}") for i in range(ITEMS_LISTED + 5)]
+    open_store(db).replace(Workspace(name="w", items=many))
+    result = CliRunner().invoke(app, ["items", "list", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert f"{ITEMS_LISTED + 5} items (first {ITEMS_LISTED})" in result.output
+    assert "… and 5 more" in result.output and "K-104" not in result.output
+    listed = CliRunner().invoke(app, ["items", "list", "--db", db, "--json"])
+    assert len(json.loads(listed.stdout)) == ITEMS_LISTED + 5

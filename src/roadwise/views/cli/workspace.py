@@ -652,6 +652,10 @@ def _check_filters(ws: Workspace, teams: list[str], themes: list[str], parent: s
         raise RoadwiseError(f"no item '{parent}' in the workspace", field="--parent")
 
 
+ITEMS_LISTED = 100
+"""Rows `items list` shows in its table unless --limit says otherwise."""
+
+
 @items_app.command("list")
 @handles_errors
 def items_list(
@@ -667,7 +671,12 @@ def items_list(
     open_only: bool = typer.Option(
         False, "--open", help="Only open items (idea, discovery, ready, in progress)."
     ),
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Show at most this many."),
+    limit: int | None = typer.Option(
+        None,
+        "--limit",
+        min=1,
+        help=f"Show at most this many (default: {ITEMS_LISTED} in the table, all with --json).",
+    ),
     db: str | None = DbOption,
     as_json: bool = JsonOption,
 ) -> None:
@@ -695,6 +704,8 @@ def items_list(
     if as_json:
         print_json([i.model_dump(mode="json") for i in found])
         return
+    # a terminal of thousands of rows helps nobody; a script reads --json, which has them all
+    found = found[: limit or ITEMS_LISTED]
     noun = "item" if total == 1 else "items"
     table = Table(
         title=f"{total} {noun}" + (f" (first {len(found)})" if len(found) < total else "")
@@ -712,6 +723,12 @@ def items_list(
             item.parent or "",
         )
     console.print(table)
+    if len(found) < total:
+        console.print(
+            f"… and {total - len(found)} more: narrow it with --status, --team, --search, …, "
+            "or pass --limit N (--json lists every one).",
+            highlight=False,
+        )
 
 
 @items_app.command("show")

@@ -471,3 +471,13 @@ def test_a_broken_copy_names_the_record_by_key_in_plain_words() -> None:
     assert caught.value.message == (
         f"duplicate key '{ws.teams[0].key}': teams has it twice; keys must be unique"
     )
+
+
+def test_history_by_team_keeps_every_record_in_order() -> None:
+    from roadwise.sample import generate_sample
+
+    ws = generate_sample()
+    grouped = ws.history_by_team
+    assert sum(len(v) for v in grouped.values()) == len(ws.history)
+    for team, records in grouped.items():
+        assert records == [r for r in ws.history if r.team == team]

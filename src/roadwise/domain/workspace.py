@@ -117,6 +117,15 @@ class Workspace(Model):
     def customer_by_key(self) -> dict[str, Customer]:
         return {c.key: c for c in self.customers}
 
+    @cached_property
+    def history_by_team(self) -> dict[str | None, list[HistoryRecord]]:
+        """The delivery history per team, in its order: a forecast replays every team, and
+        filtering the whole history once per team per replay grew with teams x history."""
+        grouped: dict[str | None, list[HistoryRecord]] = {}
+        for record in self.history:
+            grouped.setdefault(record.team, []).append(record)
+        return grouped
+
     def inherited(self, item: Item, attribute: str) -> Any:
         """The item's own ``attribute`` when set, else its nearest ancestor's (None if none has
         it): team, theme, release and deadline pass down the hierarchy."""

@@ -424,7 +424,7 @@ def team_flow(
     ws: Workspace, team: str, unit: Unit, window: HistoryWindow, speedup: Pace = 1.0
 ) -> TeamFlow:
     """What a run knows of a team: its weekly throughput in ``window``, bias and typical size."""
-    records = [r for r in ws.history if r.team == team]
+    records = ws.history_by_team.get(team, [])
     epoch = dt.datetime.combine(ws.as_of, dt.time())
     before = [r for r in records if r.done < epoch]
     calendar = work_calendar(ws, team)
@@ -603,7 +603,7 @@ def _team_calibrations(
         # The errors are measured for the queue at its likely sizes, as the team's finished work
         # says they turn out; the replay anchors them on the work it simulates itself.
         target = sum(sizes) * (flow.bias.typical if flow.bias else 1.0)
-        records = [r for r in ws.history if r.team == team]
+        records = ws.history_by_team.get(team, [])
         options = ForecastOptions(unit=unit, backtest_trials=CALIBRATION_TRIALS)
         found = team_calibration(records, target, ws.as_of, options) if target > 0 else None
         if found is not None:

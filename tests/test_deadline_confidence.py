@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from roadwise.domain.model import (
     Deadline,
+    Dependency,
     Estimate,
     HistoryRecord,
     Item,
@@ -500,3 +501,50 @@ def test_the_expected_cost_of_delay_is_each_items_weeks_times_its_cost() -> None
     assert expected_cost_of_delay(ws, backwards) == pytest.approx(
         sum(c * (4 - k) for k, c in enumerate(costs))
     )
+
+
+def test_hires_are_weighed_only_where_they_can_move_a_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Team b's work neither has a deadline nor is waited for: a hire there cannot change the
+    chance, so the search does not replay it, and finds what it found when it did."""
+    from roadwise.engines.schedule import needs
+
+    base = _workspace(deadline_days=20)
+    b_work = [
+        Item(
+            key=f"B-{i}",
+            title=f"b work {i}",
+            team="b",
+            skills=["x"],
+            estimate=Estimate(low=4, likely=5, high=8, unit="person_days"),
+        )
+        for i in range(3)
+    ]
+    ws = base.copy_with(items=[*base.items, *b_work])
+    order = _order(plan_roadmap(ws, OPTIONS))
+    assert needs.teams_deadlines_wait_on(ws, order) == {"a"}
+    waits = ws.copy_with(
+        items=[
+            i.model_copy(update={"dependencies": [Dependency(item="B-0")]}) if i.key == "A-7" else i
+            for i in ws.items
+        ]
+    )
+    assert needs.teams_deadlines_wait_on(waits, _order(plan_roadmap(waits, OPTIONS))) == {"a", "b"}
+
+    chance = hard_deadline_confidence(ws, order)
+    assert chance is not None and chance < CONFIDENCE_TARGET
+    replays: list[object] = []
+    weigh = needs.hard_deadline_confidence
+
+    def counted(*args: object, **kwargs: object) -> float | None:
+        replays.append(kwargs.get("speedup"))
+        return weigh(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(needs, "hard_deadline_confidence", counted)
+    found = needs.hires_for_confidence(ws, order, chance, max_hires=2)
+    only_a = len(replays)
+    replays.clear()
+    monkeypatch.setattr(needs, "teams_deadlines_wait_on", lambda *_: frozenset({"a", "b"}))
+    assert needs.hires_for_confidence(ws, order, chance, max_hires=2) == found
+    assert only_a < len(replays)

@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from roadwise.domain.model import Status
-from roadwise.domain.workspace import Workspace
+from roadwise.domain.workspace import Workspace, ancestor_keys
 from roadwise.engines.capacity import AddedPerson
 from roadwise.engines.forecast.objectives import (
     TRIALS,
@@ -39,6 +39,7 @@ from roadwise.engines.forecast.objectives import (
     planned_leaves,
     replay_calibrations,
     simulate_workspace,
+    work_queues,
 )
 from roadwise.engines.forecast.roadmap import Pace
 from roadwise.engines.schedule.roadmap import (
@@ -587,6 +588,33 @@ def _in_order(plan: Roadmap) -> QueueOrder:
     return QueueOrder(planned=planned_leaves(plan))
 
 
+def teams_deadlines_wait_on(ws: Workspace, order: QueueOrder) -> frozenset[str]:
+    """The teams whose pace can move a hard deadline's date in the replay of ``order``: those
+    with an open leaf under (or being) an item with a hard deadline, and, transitively, the
+    teams whose leaves such teams' leaves wait for. Every team's queue is replayed on its own
+    pace and its own random draws, and waits only for the leaves its leaves depend on, so a
+    hire anywhere else leaves every deadline's chance exactly as it was."""
+    queues = work_queues(ws, order.ranks, planned=order.planned)
+    team_of = {q.item.key: team for team, queue in queues.items() for q in queue}
+    hard = {i.key for i in hard_deadlines(ws)}
+    by_key = ws.item_by_key
+    reached = {
+        team_of[key]
+        for key in team_of
+        if key in hard or any(a in hard for a in ancestor_keys(by_key[key], by_key))
+    }
+    waits_on: dict[str, set[str]] = defaultdict(set)
+    for team, queue in queues.items():
+        for q in queue:
+            waits_on[team].update(team_of[d.item] for d in q.item.dependencies if d.item in team_of)
+    stack = list(reached)
+    while stack:
+        for other in waits_on[stack.pop()] - reached:
+            reached.add(other)
+            stack.append(other)
+    return frozenset(reached)
+
+
 def hires_for_confidence(
     ws: Workspace,
     order: QueueOrder,
@@ -620,14 +648,19 @@ def hires_for_confidence(
         calibrations = replay_calibrations(ws, order)
     people = dict(already or {})
     more: dict[str, int] = defaultdict(int)
-    teams = sorted({t.key for t in ws.teams if t.people})
+    listed = {t.key for t in ws.teams if t.people}
+    # Only where a hire can move a deadline: a replay per team is the cost of each step, and
+    # elsewhere the chance stays as it is (so the search picks the same teams either way).
+    teams = sorted(listed & teams_deadlines_wait_on(ws, order)) if chance < target else []
     current = chance
     while current < target:
-        if not teams:
+        if not listed:
             return dict(more), current, "no team lists its people, so a hire cannot be weighed"
         if sum(people.values()) + sum(more.values()) >= max_hires:
             who = "person" if max_hires == 1 else "people"
             return dict(more), current, f"the search stops at {max_hires} added {who}"
+        if not teams:
+            return dict(more), current, "the dates wait for other work, not for people"
         tries = []
         for team in teams:
             step = dict(people)

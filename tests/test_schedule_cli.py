@@ -614,3 +614,15 @@ def test_many_notes_are_cut_short_and_json_keeps_them_all(tmp_path: Path) -> Non
     text = " ".join(result.output.split())
     assert text.count("no estimate; assumed") == NOTES_SHOWN
     assert f"… and {15 - NOTES_SHOWN} more like these" in text
+
+
+def test_capacity_says_a_fresh_plan_varies_until_one_is_stored(tmp_path: Path) -> None:
+    path = str(tmp_path / "w.db")
+    assert runner.invoke(app, ["sample", "--db", path]).exit_code == 0
+    args = ["capacity", "--db", path, "--sprints", "1", "--time-limit", "1"]
+    fresh = " ".join(runner.invoke(app, args).output.split())
+    assert "a fresh plan can differ from run to run" in fresh
+    stored = runner.invoke(app, ["plan", "roadmap", "--db", path, "--time-limit", "1"])
+    assert stored.exit_code == 0, stored.output
+    again = " ".join(runner.invoke(app, args).output.split())
+    assert "Planned: the stored roadmap" in again and "differ from run to run" not in again

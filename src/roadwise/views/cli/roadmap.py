@@ -827,9 +827,17 @@ def capacity_command(
             Text("demand over capacity", style="red") if r.over else "",
         )
     console.print(table)
+    # a CP-SAT search stopped by its time limit on several workers ends elsewhere each run
+    afresh = stored is None and not what_if
     console.print(
         "Demand: the work each sprint would hold if every team had unlimited people "
-        f"(each item at its earliest start). Planned: {plan_source}.",
+        f"(each item at its earliest start). Planned: {plan_source}"
+        + (
+            "; a fresh plan can differ from run to run: `roadwise plan roadmap` stores one "
+            "that every view then shows."
+            if afresh
+            else "."
+        ),
         highlight=False,
     )
     if held_line and stored is None:

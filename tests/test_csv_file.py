@@ -290,6 +290,57 @@ def test_merging_changes_only_what_the_files_columns_fill(tmp_path: Path) -> Non
     assert [i.model_dump() for i in again.items] == [i.model_dump() for i in ws.items]
 
 
+@pytest.mark.parametrize(
+    ("columns", "cells", "changed"),
+    [
+        ("deadline_hard", "false", {"deadline": {"hard": False}}),
+        ("deadline_reason", "board ask", {"deadline": {"reason": "board ask"}}),
+        ("source_url", "https://y.example/PAY-1", {"source": {"url": "https://y.example/PAY-1"}}),
+        ("estimate_unit", "person days", {"estimate": {"unit": "person_days"}}),
+        ("estimate_high", "13", {"estimate": {"high": 13.0}}),
+    ],
+)
+def test_merging_a_part_keeps_the_stored_rest(
+    tmp_path: Path, columns: str, cells: str, changed: dict[str, dict[str, object]]
+) -> None:
+    """A column for one part of a deadline, estimate or tracker link changes that part of a
+    stored item; the row alone was validated as a whole item, so `key,title,deadline_hard`
+    stopped at "missing required field 'date'" though S1 has its date."""
+    ws = small_workspace()
+    s1 = ws.item_by_key["S1"].model_copy(
+        update={
+            "deadline": Deadline(date=dt.date(2026, 6, 1), hard=True, reason="contract"),
+            "estimate": Estimate(low=2, likely=3, high=5),
+            "source": SourceRef(system="jira", key="PAY-1", url="https://x.example/PAY-1"),
+        }
+    )
+    ws = ws.copy_with(items=[s1 if i.key == "S1" else i for i in ws.items])
+    path = _write(tmp_path / "part.csv", f"key,title,{columns}\nS1,{s1.title},{cells}\n")
+    after = import_items_csv(ws, path).item_by_key["S1"].model_dump()
+    expected = s1.model_dump()
+    for top, parts in changed.items():
+        expected[top] = {**expected[top], **parts}
+    assert after == expected
+    # `roadwise import` checks the file before its transaction: there too, with what is stored
+    db = str(tmp_path / "roadwise.db")
+    with open_store(db) as store:
+        store.replace(ws)
+    out = CliRunner().invoke(app, ["import", str(path), "--db", db])
+    assert out.exit_code == 0, out.output
+    with open_store(db) as store:
+        assert store.load().item_by_key["S1"].model_dump(exclude={"version"}) == {
+            k: v for k, v in expected.items() if k != "version"
+        }
+
+    # An item without the rest stored is refused naming the column, not stored without it.
+    s2 = ws.item_by_key["S2"]
+    assert s2.deadline is None and s2.source is None and s2.estimate is None
+    path = _write(tmp_path / "part.csv", f"key,title,{columns}\nS2,{s2.title},{cells}\n")
+    with pytest.raises(RoadwiseError) as caught:
+        import_items_csv(ws, path)
+    assert (caught.value.row, caught.value.field) == (2, columns)
+
+
 def test_excel_bom_and_semicolons(tmp_path: Path) -> None:
     path = tmp_path / "items.csv"
     path.write_bytes("\ufeffkey;title;tags\r\nA;First;x;y\r\n".encode())

@@ -27,7 +27,8 @@ import math
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from dataclasses import replace as replace_row
 from pathlib import Path
 from typing import Any
 
@@ -447,7 +448,9 @@ def merge_row(
         out[top] = whole
     for top in ("estimate", "deadline", "source", "value"):
         whole = out.get(top)
-        if not isinstance(whole, dict):
+        if not isinstance(whole, dict) or record.get(top):
+            # a part the row gives stays, whole or not: an item without the rest is refused
+            # naming the part's column, not stored without it
             continue
         essential = _ESSENTIAL.get(top, ())
         if not whole or any(e not in whole for e in essential):
@@ -562,7 +565,6 @@ def read_csv_rows(path: str | Path, mapping: Mapping[str, str] | None = None) ->
             # errors name the exact column (estimate_unit), else the first one filling the field
             columns[target] = column
             columns.setdefault(_item_field(target), column)
-        _check_estimate_parts(record, columns, name, row_number)
         key = record.get("key")
         if isinstance(key, str):
             if key in first_row:
@@ -576,7 +578,7 @@ def read_csv_rows(path: str | Path, mapping: Mapping[str, str] | None = None) ->
             first_row[key] = row_number
         result.append(CsvRow(row_number, record, columns))
     fills = frozenset(path for target in seen for path in _paths(target))
-    return [replace(r, fills=fills) for r in result]
+    return [replace_row(r, fills=fills) for r in result]
 
 
 def _check_estimate_parts(
@@ -642,20 +644,30 @@ def import_items_csv(
         raise RoadwiseError(
             "the file has no items, only its header row; nothing to import", file=name
         )
-    _validate_rows(rows, name)
     data = ws.model_dump(mode="json")
-    incoming = [r.record for r in rows]
     if replace:
+        _validate_rows(rows, name)
+        incoming = [r.record for r in rows]
         merged = list(incoming)
         origin = dict(enumerate(range(len(rows))))
     else:
         merged = list(data["items"])
         position = {item["key"]: index for index, item in enumerate(merged)}
+        # A row for a stored item is checked as the item it makes: a file may give part of a
+        # deadline, estimate or tracker link (deadline_hard alone) whose rest is stored.
+        rows = [
+            replace_row(r, record=merge_row(merged[position[r.record["key"]]], r.record, r.fills))
+            if r.record.get("key") in position
+            else r
+            for r in rows
+        ]
+        _validate_rows(rows, name)
+        incoming = [r.record for r in rows]
         origin = {}
         for row_index, record in enumerate(incoming):
             if record["key"] in position:
                 at = position[record["key"]]
-                merged[at] = merge_row(merged[at], record, rows[row_index].fills)
+                merged[at] = record
                 origin[at] = row_index
             else:
                 origin[len(merged)] = row_index
@@ -691,6 +703,7 @@ def _validate_rows(rows: Sequence[CsvRow], name: str) -> list[Item]:
     """Each row on its own as an item: a bad cell is reported before any workspace rule."""
     items = []
     for csv_row in rows:
+        _check_estimate_parts(csv_row.record, csv_row.columns, name, csv_row.row)
         try:
             items.append(Item.model_validate(csv_row.record))
         except PydanticValidationError as exc:

@@ -285,7 +285,7 @@ def import_(
             as_json=as_json,
         )
         return
-    from roadwise.sources.csv_file import import_items_csv, read_items_csv
+    from roadwise.sources.csv_file import import_items_csv, read_csv_rows, read_items_csv
     from roadwise.sources.yaml_file import (
         load_yaml_document,
         merge_workspace_yaml,
@@ -313,12 +313,14 @@ def import_(
     # The file is read and checked before the store is opened: opening creates a database that
     # does not exist yet, and a failed import must leave nothing behind. A new database starts
     # empty, so there the whole import is tried on an empty workspace first; otherwise the file
-    # is read (a CSV's rows checked each on its own) here, and the workspace rules are checked
-    # in the transaction below, which a failure rolls back.
+    # is read here, and its rows (each as the item it makes with what is stored) and the
+    # workspace rules are checked in the transaction below, which a failure rolls back.
     if kind == "csv" and _creates_database(db):
         change(Workspace())
-    elif kind == "csv":
+    elif kind == "csv" and replace:
         read_items_csv(file, column_mapping)
+    elif kind == "csv":
+        read_csv_rows(file, column_mapping)
     elif replace or _creates_database(db):  # the file becomes the whole workspace
         read_workspace_yaml(file)
     else:

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 import textwrap
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import wraps
 from gettext import gettext
@@ -194,6 +194,26 @@ def date_option(value: str | None, option: str) -> dt.date | None:
     except ValueError:
         message = f"'{value}' is not a date (expected YYYY-MM-DD)"
         raise RoadwiseError(message, field=option) from None
+
+
+def refuse_unread_options(
+    given: Mapping[str, bool],
+    readers: Mapping[str, Iterable[str]],
+    target: str,
+    command: str,
+    not_to: str,
+) -> None:
+    """Refuse an option ``target`` does not read, naming the ``command`` targets that do: one
+    taken and silently ignored looks as if it had worked. ``given``: option -> whether it was
+    passed; ``readers``: target -> the options it reads; ``not_to``: the target in words."""
+    for option, used in given.items():
+        if used and option not in readers[target]:
+            takers = " / ".join(t for t, options in readers.items() if option in options)
+            what = "a second FILE" if option == "FILE" else option
+            raise RoadwiseError(
+                f"{what} applies to `roadwise {command} {takers}` only, not to {not_to}",
+                field=None if option == "FILE" else option,
+            )
 
 
 def plan_key(name: str, option: str = "--name") -> str:

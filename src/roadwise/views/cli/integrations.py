@@ -37,6 +37,7 @@ from roadwise.views.cli._common import (
     db_url,
     handles_errors,
     print_json,
+    refuse_unread_options,
 )
 from roadwise.views.reports.wording import say_count
 
@@ -265,14 +266,7 @@ def sync(
         "--api-version": api_version is not None,
         "--pull-requests": pull_requests,
     }
-    for option, used in given.items():
-        # An option of another tracker would be taken and silently ignored.
-        if used and option not in _SYNC_OPTIONS[source]:
-            takers = " / ".join(t for t, options in _SYNC_OPTIONS.items() if option in options)
-            raise RoadwiseError(
-                f"{option} applies to `roadwise sync {takers}` only, not to `sync {source}`",
-                field=option,
-            )
+    refuse_unread_options(given, _SYNC_OPTIONS, source, "sync", f"`sync {source}`")
     check_prune(full, prune)  # before anything is fetched
     mapping = load_mapping(mapping_file, source)
     store = _store(db)

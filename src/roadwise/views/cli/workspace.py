@@ -27,6 +27,7 @@ from roadwise.views.cli._common import (
     err_console,
     handles_errors,
     print_json,
+    refuse_unread_options,
 )
 from roadwise.views.reports.wording import say_count
 
@@ -435,16 +436,13 @@ def export(
         "--board": board is not None,
         "--create-sprints": create_sprints,
     }
-    for option, used in given.items():
-        # An option the target does not read would be taken and silently ignored.
-        if used and option not in _EXPORT_OPTIONS[target]:
-            takers = [t for t, options in _EXPORT_OPTIONS.items() if option in options]
-            what = "a second FILE" if option == "FILE" else option
-            raise RoadwiseError(
-                f"{what} applies to `roadwise export {' / '.join(takers)}` only, not to "
-                + ("a .yaml or .csv file" if target == "file" else f"`export {target}`"),
-                field=None if option == "FILE" else option,
-            )
+    refuse_unread_options(
+        given,
+        _EXPORT_OPTIONS,
+        target,
+        "export",
+        "a .yaml or .csv file" if target == "file" else f"`export {target}`",
+    )
     if target != "file":
         from roadwise.views.cli.integrations import export_target
 

@@ -145,6 +145,16 @@ def capacity_vs_demand(ws: Workspace, roadmap: Roadmap, sprints: int = 26) -> li
     return rows
 
 
+TIGHTEST_SKILLS = 5
+"""Skills :func:`tightest_skills` names (the CLI's table and the web page list as many)."""
+
+
+def tightest_skills(rows: Sequence[DemandRow], count: int = TIGHTEST_SKILLS) -> list[DemandRow]:
+    """The team-skill-sprints whose demand is furthest over their capacity, worst first."""
+    over = [r for r in rows if r.skill != "*" and r.over]
+    return sorted(over, key=lambda r: r.capacity_days - r.demand_days)[:count]
+
+
 @dataclass(frozen=True)
 class OverAllocation:
     person: str
@@ -206,6 +216,18 @@ def over_allocated(ws: Workspace, roadmap: Roadmap) -> list[OverAllocation]:
                 )
             )
     return out
+
+
+def over_allocated_in(
+    ws: Workspace, roadmap: Roadmap, sprints: int
+) -> tuple[list[OverAllocation], int, tuple[int, int]]:
+    """:func:`over_allocated` in the roadmap's first ``sprints`` sprints, as the capacity views
+    show them: those person-sprints, how many more come later, and the first and last sprint."""
+    found = over_allocated(ws, roadmap)
+    first = int(roadmap.calendar.sprint[0])
+    last = first + sprints - 1
+    shown = [o for o in found if first <= o.sprint <= last]
+    return shown, len(found) - len(shown), (first, last)
 
 
 WHAT_IF_ROUNDS = 40

@@ -745,7 +745,8 @@ def capacity_command(
     from roadwise.engines.capacity import sprint_capacity
     from roadwise.engines.schedule.needs import (
         capacity_vs_demand,
-        over_allocated,
+        over_allocated_in,
+        tightest_skills,
         value_of_one_more_engineer,
         what_if_plan,
         what_it_takes,
@@ -770,9 +771,7 @@ def capacity_command(
     first = int(roadmap.calendar.sprint[0])
     cal_rows = [r for r in cal_rows if r.sprint < first + sprints]
     # Over-allocation in the sprints shown, like every other number here; later ones counted.
-    over_all = over_allocated(ws, roadmap)
-    over = [o for o in over_all if first <= o.sprint < first + sprints]
-    later = len(over_all) - len(over)
+    over, later, _ = over_allocated_in(ws, roadmap, sprints)
     extra: dict[str, Any] = {}
     values: list[Any] = []
     if what_if:
@@ -842,9 +841,8 @@ def capacity_command(
     )
     if held_line and stored is None:
         console.print(held_line, highlight=False)
-    skills = [r for r in rows if r.skill != "*" and r.over]
-    if skills:
-        worst = sorted(skills, key=lambda r: r.capacity_days - r.demand_days)[:5]
+    worst = tightest_skills(rows)
+    if worst:
         tight = compact_table("Tightest skills (person-days)")
         for name in ("team", "skill"):
             tight.add_column(name, no_wrap=True)

@@ -838,6 +838,7 @@ def capacity_page(request: Request, user: Viewer) -> Response:
         rows = service.capacity()
     except RoadwiseError as exc:
         return render(request, "capacity.html", {"error": str(exc), "teams": {}})
+    from roadwise.engines.schedule.needs import tightest_skills
     from roadwise.views.charts.capacity import capacity_chart
 
     teams: dict[str, list[Any]] = {}
@@ -870,23 +871,13 @@ def capacity_page(request: Request, user: Viewer) -> Response:
             "names": names,
             "deadlines": deadlines,
             "each_deadline": each,
-            "tightest": tightest_skills(rows),
+            "tightest": tightest_skills(rows),  # as `roadwise capacity` lists them
             "over": over,
             "over_said": over_allocated_line(len(over), later, first, last),
             "sprint_starts": {r.sprint: r.start for r in rows},
             "people": ws.person_by_key,
         },
     )
-
-
-TIGHTEST_SKILLS = 5  # as many as `roadwise capacity` lists
-
-
-def tightest_skills(rows: Sequence[Any]) -> list[Any]:
-    """The skills whose demand is furthest over their capacity in a sprint, as `roadwise
-    capacity` lists them under its table (the same rows, the same order)."""
-    skills = [r for r in rows if r.skill != "*" and r.over]
-    return sorted(skills, key=lambda r: r.capacity_days - r.demand_days)[:TIGHTEST_SKILLS]
 
 
 def over_allocated_line(count: int, later: int, first: int, last: int) -> str:

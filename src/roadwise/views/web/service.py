@@ -341,18 +341,12 @@ class Service:
         """People over-allocated in the Capacity page's sprints, as ``roadwise capacity``
         finds them: the person-sprints there, how many more come later, and the first and
         last sprint shown."""
-        from roadwise.engines.schedule.needs import over_allocated
+        from roadwise.engines.schedule.needs import over_allocated_in
 
         ws, roadmap = self.workspace(), self.roadmap()
-
-        def compute() -> tuple[list[Any], int, tuple[int, int]]:
-            found = over_allocated(ws, roadmap)
-            first = int(roadmap.calendar.sprint[0])
-            last = first + CAPACITY_SPRINTS - 1
-            shown = [o for o in found if first <= o.sprint <= last]
-            return shown, len(found) - len(shown), (first, last)
-
-        return self._cached("over_allocated", compute)
+        return self._cached(
+            "over_allocated", lambda: over_allocated_in(ws, roadmap, CAPACITY_SPRINTS)
+        )
 
     def run_release(self, percentile: float = 0.8) -> tuple[Any, Any]:
         """Solve the next release now (HiGHS) and store the plan; returns (problem, plan)."""

@@ -168,14 +168,6 @@ def import_tracker_file(
     """``roadwise import jira FILE.csv`` / ``roadwise import linear FILE.csv``."""
     if source not in IMPORT_SOURCES:
         raise RoadwiseError(f"unknown source '{source}' (known: {', '.join(IMPORT_SOURCES)})")
-    if source == "linear":  # Linear's export has one layout: it is read without either
-        for option, given in (("--date-format", date_format), ("--url", url)):
-            if given is not None:
-                raise RoadwiseError(
-                    f"{option} applies to `roadwise import jira FILE.csv` only, not to "
-                    "`import linear`",
-                    field=option,
-                )
     mapping = load_mapping(mapping_file, source)
     if source == "jira":
         from roadwise.sources.jira_csv import read_jira_csv

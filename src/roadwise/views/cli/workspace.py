@@ -265,7 +265,17 @@ def import_(
     changes nothing. `roadwise import jira FILE.csv` (or `linear`) reads a tracker's export;
     --mapping is then a tracker mapping file (see docs/integrations.md).
     """
-    if export_file is not None or str(file) in ("jira", "linear"):
+    source = str(file) if export_file is not None or str(file) in ("jira", "linear") else "file"
+    if source in _IMPORT_OPTIONS:  # an unknown tracker is named as such further on
+        # Options only a tracker's export reads would otherwise be taken and silently ignored.
+        refuse_unread_options(
+            {"--date-format": date_format is not None, "--url": url is not None},
+            _IMPORT_OPTIONS,
+            source,
+            "import",
+            "a .yaml or .csv file" if source == "file" else f"`import {source}`",
+        )
+    if source != "file":
         from roadwise.views.cli.integrations import import_tracker_file
 
         if export_file is None:
@@ -296,14 +306,6 @@ def import_(
     kind = _file_kind(file)
     if mapping is not None and kind != "csv":
         raise RoadwiseError("--mapping applies to CSV files only", file=str(file))
-    # Options only a tracker's export reads would otherwise be taken and silently ignored.
-    for option, given in (("--date-format", date_format), ("--url", url)):
-        if given is not None:
-            raise RoadwiseError(
-                f"{option} applies to `roadwise import jira FILE.csv` only, not to a .yaml "
-                "or .csv file",
-                field=option,
-            )
     column_mapping = _column_mapping(mapping, file) if kind == "csv" else None
 
     def change(ws: Workspace) -> Workspace:
@@ -384,6 +386,15 @@ def _import_counts(before: Workspace, after: Workspace) -> dict[str, int]:
         "removed": sum(1 for k in old if k not in new),
         "items": len(new),
     }
+
+
+# The options each import reads, beyond the common ones: a .yaml / .csv file, or a tracker's
+# export (Linear's has one layout and no links to make).
+_IMPORT_OPTIONS: dict[str, frozenset[str]] = {
+    "file": frozenset(),
+    "jira": frozenset({"--date-format", "--url"}),
+    "linear": frozenset(),
+}
 
 
 # The options each export reads: a .yaml / .csv file, or a tracker.

@@ -59,6 +59,17 @@ def db_url(db: str | None) -> str:
     return db or os.environ.get("ROADWISE_DB") or DEFAULT_DB
 
 
+def creates_database(db: str | None) -> bool:
+    """Whether opening the store for ``db`` would create a new SQLite file (a failed or dry-run
+    command must not leave one behind)."""
+    from pathlib import Path
+
+    from roadwise.workspace import database_url
+
+    url = database_url(db_url(db))
+    return url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists()
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn :class:`RoadwiseError`, and a file the system cannot read or write (a full disk, no

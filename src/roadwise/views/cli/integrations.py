@@ -34,6 +34,7 @@ from roadwise.views.cli._common import (
     DbOption,
     JsonOption,
     console,
+    creates_database,
     db_url,
     handles_errors,
     print_json,
@@ -50,10 +51,9 @@ GONE_SHOWN = 10
 def _store(db: str | None) -> Any:
     """The workspace database, or None where it does not exist yet: it is created only when
     there is something to store, so a failed or dry-run sync leaves no empty file behind."""
-    from roadwise.views.cli.workspace import _creates_database
     from roadwise.workspace import open_store
 
-    return None if _creates_database(db) else open_store(db_url(db), create=False)
+    return None if creates_database(db) else open_store(db_url(db), create=False)
 
 
 def _load(store: Any) -> Workspace:

@@ -23,6 +23,7 @@ from roadwise.views.cli._common import (
     DbOption,
     JsonOption,
     console,
+    creates_database,
     db_url,
     err_console,
     handles_errors,
@@ -51,14 +52,6 @@ def _store(db: str | None, *, create: bool = False, must_exist: bool = True) -> 
             f"{store.url} holds no workspace yet; run `roadwise init` or `roadwise sample` first"
         )
     return store
-
-
-def _creates_database(db: str | None) -> bool:
-    """Whether opening the store for ``db`` would create a new SQLite file."""
-    from roadwise.workspace import database_url
-
-    url = database_url(db_url(db))
-    return url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists()
 
 
 def _column_mapping(spec: str | None, file: Path) -> dict[str, str] | None:
@@ -318,19 +311,19 @@ def import_(
     # empty, so there the whole import is tried on an empty workspace first; otherwise the file
     # is read here, and its rows (each as the item it makes with what is stored) and the
     # workspace rules are checked in the transaction below, which a failure rolls back.
-    if kind == "csv" and _creates_database(db):
+    if kind == "csv" and creates_database(db):
         change(Workspace())
     elif kind == "csv" and replace:
         read_items_csv(file, column_mapping)
     elif kind == "csv":
         read_csv_rows(file, column_mapping)
-    elif replace or _creates_database(db):  # the file becomes the whole workspace
+    elif replace or creates_database(db):  # the file becomes the whole workspace
         read_workspace_yaml(file)
     else:
         load_yaml_document(file)
     if dry_run:
         # A database that does not exist yet is not created to look: it would start empty.
-        stored = None if _creates_database(db) else _store(db, must_exist=False)
+        stored = None if creates_database(db) else _store(db, must_exist=False)
         initialized = stored is not None and stored.is_initialized()
         current = stored.load() if stored is not None and initialized else Workspace()
         if kind == "yaml" and (replace or not initialized):

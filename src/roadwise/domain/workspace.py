@@ -185,26 +185,26 @@ class Workspace(Model):
                 loc = tuple(
                     int(p) if p.isdigit() else p for p in str(error["ctx"]["field"]).split(".")
                 )
-            raise ValidationError(message, field=_named_path(loc, data)) from None
+            raise ValidationError(message, field=keyed_path(loc, data) or None) from None
 
 
-def _named_path(loc: Sequence[object], data: Mapping[str, Any]) -> str | None:
-    """A pydantic error location with list positions replaced by the records' keys, as people
-    know them: ``feedback[FB-00026].label``, not ``feedback.2299.label``."""
+def keyed_path(path: Sequence[object], data: Any) -> str:
+    """A place in workspace data with list positions replaced by the records' keys, as people
+    know them: ``feedback[FB-00026].label``, not ``feedback.2299.label``. A position inside a
+    record (its second link) is left out: the message names the value."""
     parts: list[str] = []
     node: Any = data
-    for step in loc:
-        if isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node):
-            node = node[step]
+    for step in path:
+        if isinstance(node, list) and (isinstance(step, int) or str(step).isdigit()):
+            index = int(str(step))
+            node = node[index] if 0 <= index < len(node) else None
             key = node.get("key") if isinstance(node, dict) else None
             if key is not None and parts:
                 parts[-1] = f"{parts[-1]}[{key}]"
-            else:
-                parts.append(str(step))
             continue
         parts.append(str(step))
         node = node.get(step) if isinstance(node, dict) else None
-    return ".".join(parts) or None
+    return ".".join(parts)
 
 
 def _dump(value: object) -> object:

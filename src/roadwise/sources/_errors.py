@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError as PydanticValidationError
 
 from roadwise.domain import find_cycle
-from roadwise.domain.workspace import references_to_items
+from roadwise.domain.workspace import keyed_path, references_to_items
 from roadwise.errors import RoadwiseError, ValidationError
 
 Path = list[str]
@@ -196,22 +196,9 @@ def stored_field(path: Path, data: Any) -> str:
     """A place in records the file did not bring, by key: ``(stored) feedback[FB-7].links.item``.
 
     A position such as ``feedback.25`` means nothing to someone who never saw the stored
-    list's order; its key does. Positions inside a record (the second link) are left out: the
-    message names the value.
+    list's order; its key does (:func:`~roadwise.domain.workspace.keyed_path`).
     """
-    parts: list[str] = []
-    node = data
-    for part in path:
-        if isinstance(node, list) and part.isdigit():
-            index = int(part)
-            node = node[index] if index < len(node) else None
-            key = node.get("key") if isinstance(node, dict) else None
-            if key is not None and parts:
-                parts[-1] = f"{parts[-1]}[{key}]"
-            continue
-        parts.append(part)
-        node = node.get(part) if isinstance(node, dict) else None
-    return "(stored) " + ".".join(parts)
+    return "(stored) " + keyed_path(path, data)
 
 
 def _keys_text(keys: Sequence[str], shown: int = 2) -> str:

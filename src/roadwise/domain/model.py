@@ -31,6 +31,8 @@ from pydantic import (
 )
 
 Key = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\s,;]+$")]
+KEY_RULE = "a key must not contain spaces, commas or semicolons"
+""":data:`Key`'s pattern in words, for errors (the regex means nothing to a reader)."""
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 
 

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from pydantic import ValidationError as PydanticValidationError
 
 from roadwise.domain import find_cycle
+from roadwise.domain.model import KEY_RULE
 from roadwise.domain.workspace import keyed_path, references_to_items
 from roadwise.errors import RoadwiseError, ValidationError
 
@@ -66,7 +67,7 @@ def error_message(error: Any) -> str:
     if kind == "missing":
         return f"missing required field '{last}'"
     if kind == "string_pattern_mismatch":
-        return f"a key must not contain spaces, commas or semicolons (got {error.get('input')!r})"
+        return f"{KEY_RULE} (got {error.get('input')!r})"
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
     # Some validators name the value themselves ("must not be negative, got -5"): once is enough.

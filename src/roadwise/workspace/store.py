@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
 from roadwise.domain import Decision, Item, Plan, Workspace
+from roadwise.domain.model import KEY_RULE
 from roadwise.domain.workspace import references_to_items
 from roadwise.errors import ConflictError, RoadwiseError, ValidationError
 from roadwise.workspace import schema as s
@@ -713,10 +714,7 @@ class Store:
                 field = ".".join(str(p) for p in error["loc"]) or None
                 message = f"not a valid decision: {error['msg']}"
                 if error["type"] == "string_pattern_mismatch":  # the rule, not its regex
-                    message = (
-                        "a key must not contain spaces, commas or semicolons "
-                        f"(got {error.get('input')!r})"
-                    )
+                    message = f"{KEY_RULE} (got {error.get('input')!r})"
                 raise ValidationError(message, field=field) from None
             try:
                 # The audit log names who logged it; ``who`` is whom the decision is by.

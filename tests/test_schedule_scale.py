@@ -60,3 +60,9 @@ def test_earliest_due_date_order_works_out_due_dates_once(
     monkeypatch.setattr(listsched, "_due_dates", counted)
     assert priority_order(_deadlines_problem(), "edd") == [3, 5, 4, 2, 1, 0]
     assert calls == 1
+
+
+def test_a_resources_capacity_until_a_day_is_its_capacity_day_by_day() -> None:
+    resource = Resource("team", (3, 0, 2))
+    for days in (0, 2, 3, 7):
+        assert resource.until(days) == tuple(resource.at(t) for t in range(days))

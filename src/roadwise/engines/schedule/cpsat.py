@@ -690,10 +690,7 @@ def _milestone_energy_bounds(
     # Resource by resource, each in milestone order: the constraints the model always had, in
     # the same order, so the search is the same.
     for r in sorted(work):
-        capacity = problem.resources[r].capacity
-        cap = np.full(horizon + 1, capacity[-1], dtype=np.int64)
-        known = min(len(capacity), horizon + 1)
-        cap[:known] = capacity[:known]
+        cap = np.asarray(problem.resources[r].until(horizon + 1), dtype=np.int64)
         cumulative = np.concatenate(([0], np.cumsum(cap)))
         for var, energy_r, first_r in work[r]:
             target = cumulative[first_r] + energy_r

@@ -26,6 +26,12 @@ class Resource:
     def at(self, t: int) -> int:
         return self.capacity[t] if t < len(self.capacity) else self.capacity[-1]
 
+    def until(self, days: int) -> tuple[int, ...]:
+        """``at(t)`` for ``t`` in ``range(days)``, in one step (a model's horizon can be tens of
+        thousands of days)."""
+        tail = max(0, days - len(self.capacity))
+        return self.capacity[:days] + (self.capacity[-1],) * tail
+
     @property
     def peak(self) -> int:
         return max(self.capacity)

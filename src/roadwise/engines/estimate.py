@@ -181,9 +181,9 @@ def _calibrated_residuals(
     # split conformal's finite-sample step: ceil((n + 1) * coverage) of n, so that a new item
     # is inside with at least that probability when it is like the held-out ones
     needed = min(1.0, math.ceil((actual.size + 1) * COVERAGE) / actual.size)
+    likely = _snap_all(predicted, scale)
     for tail in np.linspace(0.5, 0.0, 101):
         lo, hi = (float(q) for q in np.quantile(residuals, [tail, 1 - tail]))
-        likely = _snap_all(predicted, scale)
         low = np.minimum(_snap_all(np.expm1(centre + lo), scale), likely)
         high = np.maximum(_snap_all(np.expm1(centre + hi), scale), likely)
         if np.mean((actual >= low) & (actual <= high)) >= needed - 1e-12:

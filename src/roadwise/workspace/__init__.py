@@ -7,6 +7,7 @@ store.replace(ws)                         # one transaction
 
 from roadwise.workspace.plans import RoadmapOfRecord, roadmap_of_record
 from roadwise.workspace.store import (
+    AUDITED_KINDS,
     AuditEntry,
     Store,
     current_actor,
@@ -16,6 +17,7 @@ from roadwise.workspace.store import (
 )
 
 __all__ = [
+    "AUDITED_KINDS",
     "AuditEntry",
     "RoadmapOfRecord",
     "Store",

@@ -106,6 +106,12 @@ KINDS = (
     DECISION,
     PLAN,
 )
+AUDITED_KINDS: tuple[str, ...] = (
+    *(k.entity for k in KINDS if k.audited),
+    PLAN.entity,  # written one by one as they are saved (save_plan)
+    "workspace",  # its own name and settings, and every whole replace
+)
+"""Every kind of record the audit log (history) names."""
 # What an item may refer to: enough to validate one item without loading history or feedback.
 _REFERENCE_KINDS = (OBJECTIVE, THEME, TEAM, PERSON, RELEASE, CUSTOMER, ITEM)
 

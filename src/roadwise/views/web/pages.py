@@ -33,6 +33,7 @@ from roadwise.views.web.app import (
     start_session,
 )
 from roadwise.views.web.security import CSRF_FIELD, check_csrf
+from roadwise.workspace import AUDITED_KINDS  # the history menu: every kind it names
 
 if TYPE_CHECKING:
     from roadwise.views.reports.facts import UndatedWork
@@ -1159,32 +1160,15 @@ def decisions_add(
     return RedirectResponse("/decisions", status_code=303)
 
 
-# Every kind of record the store writes to the history (roadwise.workspace.store's audited
-# kinds, plans and the workspace's own settings): a kind left off the menu could not be shown.
-AUDIT_KINDS = (
-    "item",
-    "decision",
-    "plan",
-    "scenario",
-    "objective",
-    "theme",
-    "team",
-    "person",
-    "release",
-    "customer",
-    "workspace",
-)
-
-
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request, user: Viewer, entity: str = "") -> Response:
-    if entity and entity not in AUDIT_KINDS:
+    if entity and entity not in AUDITED_KINDS:
         raise RoadwiseError(
-            f"no record kind {entity!r}; choose one of {', '.join(AUDIT_KINDS)}", field="entity"
+            f"no record kind {entity!r}; choose one of {', '.join(AUDITED_KINDS)}", field="entity"
         )
     entries = request.app.state.store.audit_entries(entity=entity or None, limit=200)
     return render(
-        request, "audit.html", {"entries": entries, "entity": entity, "kinds": AUDIT_KINDS}
+        request, "audit.html", {"entries": entries, "entity": entity, "kinds": AUDITED_KINDS}
     )
 
 

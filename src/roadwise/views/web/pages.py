@@ -1040,10 +1040,11 @@ def scenarios_page(request: Request, user: Viewer, compare: str = "", added: str
 
 
 def _scenarios_context(ws: Workspace) -> dict[str, Any]:
+    names = {t.key: t.name for t in ws.teams}
     return {
         "ws": ws,
         # A feature spanning teams moves as its teams' keys joined by '+': each by name.
-        "team_name": lambda team: team_names(team, {t.key: t.name for t in ws.teams}),
+        "team_name": lambda team: team_names(team, names),
         "comparison": None,
         "error": None,
         "chosen": "",

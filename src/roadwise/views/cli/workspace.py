@@ -306,21 +306,6 @@ def import_(
             return read_workspace_yaml(file) if replace else merge_workspace_yaml(ws, file)
         return import_items_csv(ws, file, column_mapping, replace=replace)
 
-    # The file is read and checked before the store is opened: opening creates a database that
-    # does not exist yet, and a failed import must leave nothing behind. A new database starts
-    # empty, so there the whole import is tried on an empty workspace first; otherwise the file
-    # is read here, and its rows (each as the item it makes with what is stored) and the
-    # workspace rules are checked in the transaction below, which a failure rolls back.
-    if kind == "csv" and creates_database(db):
-        change(Workspace())
-    elif kind == "csv" and replace:
-        read_items_csv(file, column_mapping)
-    elif kind == "csv":
-        read_csv_rows(file, column_mapping)
-    elif replace or creates_database(db):  # the file becomes the whole workspace
-        read_workspace_yaml(file)
-    else:
-        load_yaml_document(file)
     if dry_run:
         # A database that does not exist yet is not created to look: it would start empty.
         stored = None if creates_database(db) else _store(db, must_exist=False)
@@ -345,6 +330,21 @@ def import_(
             soft_wrap=True,  # a long path is not broken mid-way
         )
         return
+    # The file is read and checked before the store is opened: opening creates a database that
+    # does not exist yet, and a failed import must leave nothing behind. A new database starts
+    # empty, so there the whole import is tried on an empty workspace first; otherwise the file
+    # is read here, and its rows (each as the item it makes with what is stored) and the
+    # workspace rules are checked in the transaction below, which a failure rolls back.
+    if kind == "csv" and creates_database(db):
+        change(Workspace())
+    elif kind == "csv" and replace:
+        read_items_csv(file, column_mapping)
+    elif kind == "csv":
+        read_csv_rows(file, column_mapping)
+    elif replace or creates_database(db):  # the file becomes the whole workspace
+        read_workspace_yaml(file)
+    else:
+        load_yaml_document(file)
     store = _store(db, create=True, must_exist=False)
     before = store.load() if store.is_initialized() else Workspace()
     if kind == "yaml" and (replace or not store.is_initialized()):
